@@ -1,0 +1,43 @@
+"""regsim: teach and simulate container registries.
+
+The core model (this package) is pure standard-library Python:
+
+* content: :class:`Digest`, :class:`Blob`, :class:`Placeholder`, :class:`Descriptor`,
+  :class:`ImageConfig`, :class:`Manifest`, :class:`Index`, :class:`Layer`, :class:`Image`,
+  :class:`ImageIndex`;
+* names: :func:`parse_reference` / :func:`parse_docker_ref` and :class:`Reference`;
+* the registry: :class:`Registry` (repositories, uploads, mounts, tags, deletes, gc, access);
+* the client engine: :class:`Host` (build, tag, push, pull, images, rmi, login) and
+  :class:`World` (registries and hosts on one network);
+* events: :class:`EventLog` and the event types in :mod:`regsim.events`;
+* errors: :mod:`regsim.errors`, one class per OCI error code.
+
+Pictures live in :mod:`regsim.viz`, experiments in :mod:`regsim.sim`, the HTTP server in
+:mod:`regsim.server`; none of them is imported here.
+"""
+
+from . import errors, events, mediatypes
+from .access import AccessPolicy, Token
+from .blob import Blob, Placeholder
+from .descriptor import Annotations, Descriptor
+from .digest import Digest
+from .errors import RegistryError
+from .events import EventLog
+from .host import BuildResult, Host, PullResult, PushResult
+from .image import Image, ImageIndex, Layer
+from .manifest import ImageConfig, Index, Manifest, canonical_json, parse_manifest
+from .platform import Platform
+from .reference import Reference, parse as parse_reference, parse_docker_ref
+from .registry import GCReport, Registry, StorageReport
+from .units import human_size
+from .world import World
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AccessPolicy", "Annotations", "Blob", "BuildResult", "Descriptor", "Digest", "EventLog",
+    "GCReport", "Host", "Image", "ImageConfig", "ImageIndex", "Index", "Layer", "Manifest",
+    "Placeholder", "Platform", "PullResult", "PushResult", "Reference", "Registry", "RegistryError",
+    "StorageReport", "Token", "World", "canonical_json", "errors", "events", "human_size",
+    "mediatypes", "parse_docker_ref", "parse_manifest", "parse_reference",
+]

@@ -1,0 +1,130 @@
+"""Content: blobs of real bytes, and sized placeholders for large-scale experiments.
+
+Both are content-addressed by a :class:`~regsim.digest.Digest`.
+
+* :class:`Blob` holds real bytes. Its digest is always computed from them (or, when the bytes come
+  from a caller who names a digest, verified against them).
+* :class:`Placeholder` has a digest and a size but no bytes. Reading its bytes raises
+  :class:`~regsim.errors.PlaceholderContent`. Use it to model catalogues of millions of layers, or
+  real layers known only by their metadata (the official-images dataset). ``is_placeholder`` tells
+  the two apart everywhere.
+
+>>> b = Blob(b"hello")
+>>> b.size, b.digest.short, b.is_placeholder
+(5, 'sha256:2cf24dba…', False)
+>>> p = Placeholder.for_key("python:3.11 layer 1", size=49_000_000)
+>>> p.size, p.is_placeholder
+(49000000, True)
+"""
+
+from __future__ import annotations
+
+from typing import Union
+
+from .digest import Digest
+from .errors import DigestInvalid, PlaceholderContent, SizeInvalid
+
+__all__ = ["Blob", "Placeholder", "Content", "as_content"]
+
+
+class Blob:
+    """Real bytes, named by their digest."""
+
+    __slots__ = ("digest", "size", "_data")
+    is_placeholder = False
+
+    def __init__(self, data: bytes | bytearray | memoryview, *, algorithm: str = "sha256") -> None:
+        data = bytes(data)
+        self._data = data
+        self.size = len(data)
+        self.digest = Digest.of(data, algorithm)
+
+    @classmethod
+    def verified(cls, data: bytes | bytearray | memoryview, digest: str) -> "Blob":
+        """A blob whose bytes must hash to ``digest`` (raises ``DigestInvalid`` otherwise)."""
+        expected = Digest(digest)
+        blob = cls(data, algorithm=expected.algorithm)
+        if blob.digest != expected:
+            raise DigestInvalid(
+                f"provided digest did not match uploaded content: expected {expected}, "
+                f"content hashes to {blob.digest}",
+                detail=str(expected),
+            )
+        return blob
+
+    @classmethod
+    def _trusted(cls, data: bytes, digest: Digest) -> "Blob":
+        """Internal: wrap bytes whose digest the caller has just computed."""
+        blob = cls.__new__(cls)
+        blob._data, blob.size, blob.digest = data, len(data), digest
+        return blob
+
+    @property
+    def data(self) -> bytes:
+        return self._data
+
+    def read(self, start: int = 0, end: int | None = None) -> bytes:
+        """Bytes ``start`` up to, not including, ``end``."""
+        return self._data[start:end]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, (Blob, Placeholder)) and other.digest == self.digest
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+    def __repr__(self) -> str:
+        return f"Blob({self.digest.short}, size={self.size})"
+
+
+class Placeholder:
+    """A blob known only by digest and size: its bytes are never materialised."""
+
+    __slots__ = ("digest", "size")
+    is_placeholder = True
+
+    def __init__(self, digest: str, size: int) -> None:
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise SizeInvalid(f"placeholder size must be a non-negative integer, got {size!r}", detail=repr(size))
+        self.digest = Digest(digest)
+        self.size = size
+
+    @classmethod
+    def for_key(cls, key: str, size: int) -> "Placeholder":
+        """A placeholder whose digest is derived from ``key`` (same key, same digest).
+
+        The digest is ``sha256("regsim-placeholder\\0" + key)``: stable, unique per key, and
+        obviously not the hash of ``size`` real bytes.
+        """
+        return cls(Digest.of(("regsim-placeholder\0" + key).encode()), size)
+
+    @property
+    def data(self) -> bytes:
+        raise PlaceholderContent(
+            f"blob {self.digest} is a placeholder of {self.size} bytes: it has no content to read",
+            detail=str(self.digest),
+        )
+
+    def read(self, start: int = 0, end: int | None = None) -> bytes:
+        return self.data
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, (Blob, Placeholder)) and other.digest == self.digest
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+    def __repr__(self) -> str:
+        return f"Placeholder({self.digest.short}, size={self.size})"
+
+
+Content = Union[Blob, Placeholder]
+
+
+def as_content(value: "Content | bytes | bytearray | memoryview") -> Content:
+    """Wrap raw bytes as a :class:`Blob`; pass blobs and placeholders through."""
+    if isinstance(value, (Blob, Placeholder)):
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return Blob(value)
+    raise TypeError(f"expected bytes, Blob or Placeholder, got {type(value).__name__}")

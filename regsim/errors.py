@@ -1,0 +1,234 @@
+"""Errors named after the OCI distribution-spec error codes.
+
+Every failure of the model raises a subclass of :class:`RegistryError`. Each class carries
+
+* ``code``   -- the OCI code (``BLOB_UNKNOWN``, ``DIGEST_INVALID``, ...), as a registry sends it;
+* ``status`` -- the HTTP status the reference registry answers with;
+* ``message`` -- a sentence that names the offending value;
+* ``detail`` -- optional JSON-able detail (usually the offending value itself).
+
+An operation that raises leaves the model exactly as it was.
+
+>>> try:
+...     raise BlobUnknown("sha256:" + "0" * 64)
+... except RegistryError as e:
+...     (e.code, e.status)
+('BLOB_UNKNOWN', 404)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "RegistryError",
+    "BlobUnknown",
+    "BlobUploadInvalid",
+    "BlobUploadUnknown",
+    "DigestInvalid",
+    "ManifestBlobUnknown",
+    "ManifestInvalid",
+    "ManifestTooLarge",
+    "ManifestUnknown",
+    "NameInvalid",
+    "NameUnknown",
+    "SizeInvalid",
+    "Unauthorized",
+    "Denied",
+    "Unsupported",
+    "TooManyRequests",
+    "TagInvalid",
+    "PaginationNumberInvalid",
+    "RangeInvalid",
+    "ReferenceInvalid",
+    "NameContainsUppercase",
+    "NameTooLong",
+    "NameEmpty",
+    "PlaceholderContent",
+    "ImageUnknown",
+    "BuildError",
+    "ImageInUse",
+    "RegistryUnreachable",
+    "ERRORS_BY_CODE",
+]
+
+
+class RegistryError(Exception):
+    """Base class: an error a registry (or a docker-like client) reports."""
+
+    code: str = "UNKNOWN"
+    status: int = 500
+    default_message: str = "unknown error"
+
+    def __init__(self, message: str | None = None, *, detail: Any = None) -> None:
+        self.message = message or self.default_message
+        self.detail = detail
+        super().__init__(self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error as one entry of the spec's JSON error body."""
+        entry: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.detail is not None:
+            entry["detail"] = self.detail
+        return entry
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class BlobUnknown(RegistryError):
+    code, status, default_message = "BLOB_UNKNOWN", 404, "blob unknown to registry"
+
+
+class BlobUploadInvalid(RegistryError):
+    code, status, default_message = "BLOB_UPLOAD_INVALID", 400, "blob upload invalid"
+
+
+class BlobUploadUnknown(RegistryError):
+    code, status, default_message = "BLOB_UPLOAD_UNKNOWN", 404, "blob upload unknown to registry"
+
+
+class DigestInvalid(RegistryError):
+    code, status = "DIGEST_INVALID", 400
+    default_message = "provided digest did not match uploaded content"
+
+
+class ManifestBlobUnknown(RegistryError):
+    code, status = "MANIFEST_BLOB_UNKNOWN", 400
+    default_message = "manifest references a manifest or blob unknown to registry"
+
+
+class ManifestInvalid(RegistryError):
+    code, status, default_message = "MANIFEST_INVALID", 400, "manifest invalid"
+
+
+class ManifestTooLarge(ManifestInvalid):
+    """A manifest larger than the registry accepts (HTTP 413)."""
+
+    status = 413
+    default_message = "manifest too large"
+
+
+class ManifestUnknown(RegistryError):
+    code, status, default_message = "MANIFEST_UNKNOWN", 404, "manifest unknown"
+
+
+class NameInvalid(RegistryError):
+    code, status, default_message = "NAME_INVALID", 400, "invalid repository name"
+
+
+class NameUnknown(RegistryError):
+    code, status, default_message = "NAME_UNKNOWN", 404, "repository name not known to registry"
+
+
+class SizeInvalid(RegistryError):
+    code, status = "SIZE_INVALID", 400
+    default_message = "provided length did not match content length"
+
+
+class Unauthorized(RegistryError):
+    code, status, default_message = "UNAUTHORIZED", 401, "authentication required"
+
+
+class Denied(RegistryError):
+    code, status, default_message = "DENIED", 403, "requested access to the resource is denied"
+
+
+class Unsupported(RegistryError):
+    code, status, default_message = "UNSUPPORTED", 405, "The operation is unsupported."
+
+
+class TooManyRequests(RegistryError):
+    code, status, default_message = "TOOMANYREQUESTS", 429, "too many requests"
+
+
+class TagInvalid(RegistryError):
+    code, status, default_message = "TAG_INVALID", 400, "manifest tag did not match URI"
+
+
+class PaginationNumberInvalid(RegistryError):
+    code, status = "PAGINATION_NUMBER_INVALID", 400
+    default_message = "invalid number of results requested"
+
+
+class RangeInvalid(RegistryError):
+    code, status, default_message = "RANGE_INVALID", 416, "invalid content range"
+
+
+# -- reference grammar: one error per rule, all of them NAME_INVALID on the wire ------------------
+
+
+class ReferenceInvalid(NameInvalid):
+    """The string does not match the reference grammar at all."""
+
+    default_message = "invalid reference format"
+
+
+class NameContainsUppercase(ReferenceInvalid):
+    default_message = "invalid reference format: repository name must be lowercase"
+
+
+class NameTooLong(ReferenceInvalid):
+    default_message = "repository name must not be more than 255 characters"
+
+
+class NameEmpty(ReferenceInvalid):
+    default_message = "repository name must have at least one component"
+
+
+# -- model-side errors without an OCI code of their own -------------------------------------------
+
+
+class PlaceholderContent(RegistryError):
+    """The bytes of a placeholder blob were asked for; placeholders only have a size."""
+
+    code, status = "UNSUPPORTED", 405
+    default_message = "placeholder blob has no bytes"
+
+
+class ImageUnknown(RegistryError):
+    """A docker-like client was asked for an image it does not have locally."""
+
+    code, status, default_message = "MANIFEST_UNKNOWN", 404, "No such image"
+
+
+class ImageInUse(RegistryError):
+    """``rmi`` of an image that other tags or images still need."""
+
+    code, status, default_message = "DENIED", 409, "image is in use"
+
+
+class RegistryUnreachable(RegistryError):
+    """A client named a registry host that is not on its network."""
+
+    code, status, default_message = "UNAVAILABLE", 503, "service unavailable"
+
+
+class BuildError(RegistryError):
+    """A Dockerfile-like description could not be built."""
+
+    code, status, default_message = "UNSUPPORTED", 400, "build failed"
+
+
+ERRORS_BY_CODE: dict[str, type[RegistryError]] = {
+    cls.code: cls
+    for cls in (
+        BlobUnknown,
+        BlobUploadInvalid,
+        BlobUploadUnknown,
+        DigestInvalid,
+        ManifestBlobUnknown,
+        ManifestInvalid,
+        ManifestUnknown,
+        NameInvalid,
+        NameUnknown,
+        SizeInvalid,
+        Unauthorized,
+        Denied,
+        Unsupported,
+        TooManyRequests,
+        TagInvalid,
+        PaginationNumberInvalid,
+        RangeInvalid,
+    )
+}

@@ -1,0 +1,533 @@
+"""Typed events and the append-only event log.
+
+Everything a user does to a registry or a host appends events here: what moved where, how many
+bytes, what was skipped. Pictures, animations, metrics and tests all read the same log; nothing
+reads the model's insides.
+
+Events are frozen dataclasses with keyword-only fields. The log gives each a sequence number
+(``seq``) as it is appended; ties are impossible, so the order is deterministic.
+
+>>> log = EventLog()
+>>> e = log.append(TagUpdated(registry="docker.io", repository="library/alpine",
+...                           tag="latest", digest="sha256:" + "a" * 64, previous=None))
+>>> e.seq, e.kind
+(0, 'TagUpdated')
+>>> e.describe()
+'docker.io: tag library/alpine:latest -> sha256:aaaaaaaa…'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, Iterable, Iterator, Sequence, TypeVar, overload
+
+from .digest import Digest
+
+__all__ = [
+    "Event",
+    "EventLog",
+    "RegistryEvent",
+    "HostEvent",
+    "RepositoryCreated",
+    "UploadStarted",
+    "UploadProgressed",
+    "UploadCancelled",
+    "BlobUploaded",
+    "BlobMounted",
+    "BlobChecked",
+    "BlobFetched",
+    "BlobDeleted",
+    "ManifestPushed",
+    "ManifestFetched",
+    "ManifestDeleted",
+    "TagUpdated",
+    "TagDeleted",
+    "GarbageCollected",
+    "UserLoggedIn",
+    "BuildStep",
+    "ImageBuilt",
+    "ImageTagged",
+    "ImageUntagged",
+    "ImageDeleted",
+    "LayerDeleted",
+    "PushStarted",
+    "LayerPushed",
+    "PushFinished",
+    "PullStarted",
+    "LayerPulled",
+    "PullFinished",
+    "EVENT_TYPES",
+]
+
+E = TypeVar("E", bound="Event")
+
+
+def _short(d: str | None) -> str:
+    if d is None:
+        return "-"
+    return Digest(d).short if ":" in d else d
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """Base of all events. ``seq`` is set by :class:`EventLog` when appended."""
+
+    seq: int = field(default=-1, compare=False)
+
+    @property
+    def kind(self) -> str:
+        return type(self).__name__
+
+    @property
+    def actor(self) -> str:
+        """The registry or host that did this."""
+        return getattr(self, "host", None) or getattr(self, "registry", "")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Flat, JSON-friendly fields plus ``kind`` (handy for a pandas DataFrame)."""
+        out: dict[str, Any] = {"seq": self.seq, "kind": self.kind}
+        for f in dataclasses.fields(self):
+            if f.name == "seq":
+                continue
+            value = getattr(self, f.name)
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    def describe(self) -> str:
+        """One human sentence (overridden per kind)."""
+        return self.kind
+
+    def __repr__(self) -> str:
+        fields = ", ".join(
+            f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self) if f.name != "seq"
+        )
+        return f"#{self.seq} {self.kind}({fields})"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class RegistryEvent(Event):
+    registry: str
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class RepositoryCreated(RegistryEvent):
+    repository: str
+    visibility: str
+
+    def describe(self) -> str:
+        return f"{self.registry}: created {self.visibility} repository {self.repository}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class UploadStarted(RegistryEvent):
+    repository: str
+    upload_id: str
+
+    def describe(self) -> str:
+        return f"{self.registry}: upload {self.upload_id[:8]} started in {self.repository}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class UploadProgressed(RegistryEvent):
+    repository: str
+    upload_id: str
+    offset: int
+    size: int
+
+    def describe(self) -> str:
+        return f"{self.registry}: upload {self.upload_id[:8]} received bytes {self.offset}-{self.offset + self.size - 1}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class UploadCancelled(RegistryEvent):
+    repository: str
+    upload_id: str
+
+    def describe(self) -> str:
+        return f"{self.registry}: upload {self.upload_id[:8]} cancelled"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class BlobUploaded(RegistryEvent):
+    """Bytes of a blob arrived and were linked into ``repository``.
+
+    ``deduplicated`` is True when the registry already stored the same content (for another
+    repository): the bytes crossed the network but no new storage was used.
+    """
+
+    repository: str
+    digest: Digest
+    size: int
+    deduplicated: bool = False
+    placeholder: bool = False
+
+    def describe(self) -> str:
+        note = " (already stored: deduplicated)" if self.deduplicated else ""
+        return f"{self.registry}: blob {_short(self.digest)} ({self.size} B) uploaded to {self.repository}{note}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class BlobMounted(RegistryEvent):
+    repository: str
+    digest: Digest
+    size: int
+    from_repository: str
+
+    def describe(self) -> str:
+        return f"{self.registry}: blob {_short(self.digest)} mounted into {self.repository} from {self.from_repository}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class BlobChecked(RegistryEvent):
+    repository: str
+    digest: Digest
+    exists: bool
+
+    def describe(self) -> str:
+        return f"{self.registry}: HEAD blob {_short(self.digest)} in {self.repository}: {'found' if self.exists else 'unknown'}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class BlobFetched(RegistryEvent):
+    repository: str
+    digest: Digest
+    size: int
+
+    def describe(self) -> str:
+        return f"{self.registry}: blob {_short(self.digest)} ({self.size} B) downloaded from {self.repository}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class BlobDeleted(RegistryEvent):
+    repository: str
+    digest: Digest
+
+    def describe(self) -> str:
+        return f"{self.registry}: blob {_short(self.digest)} unlinked from {self.repository} (bytes stay until gc)"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class ManifestPushed(RegistryEvent):
+    repository: str
+    digest: Digest
+    media_type: str
+    size: int
+    tag: str | None = None
+
+    def describe(self) -> str:
+        at = f":{self.tag}" if self.tag else f"@{_short(self.digest)}"
+        return f"{self.registry}: manifest {_short(self.digest)} stored as {self.repository}{at}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class ManifestFetched(RegistryEvent):
+    repository: str
+    reference: str
+    digest: Digest
+    media_type: str
+    size: int
+
+    def describe(self) -> str:
+        return f"{self.registry}: manifest {self.repository}:{self.reference} -> {_short(self.digest)} read"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class ManifestDeleted(RegistryEvent):
+    repository: str
+    digest: Digest
+    tags: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        gone = f" (and tags {', '.join(self.tags)})" if self.tags else ""
+        return f"{self.registry}: manifest {_short(self.digest)} deleted from {self.repository}{gone}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class TagUpdated(RegistryEvent):
+    """A tag was created (``previous`` is None) or moved to another manifest."""
+
+    repository: str
+    tag: str
+    digest: Digest
+    previous: Digest | None = None
+
+    def describe(self) -> str:
+        move = f" (was {_short(self.previous)})" if self.previous and self.previous != self.digest else ""
+        return f"{self.registry}: tag {self.repository}:{self.tag} -> {_short(self.digest)}{move}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class TagDeleted(RegistryEvent):
+    repository: str
+    tag: str
+    digest: Digest
+
+    def describe(self) -> str:
+        return f"{self.registry}: tag {self.repository}:{self.tag} deleted (manifest {_short(self.digest)} stays)"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class GarbageCollected(RegistryEvent):
+    """Mark-and-sweep ran. ``swept`` lists removed blobs (manifests are blobs too)."""
+
+    swept: tuple[Digest, ...]
+    deleted_manifests: tuple[tuple[str, Digest], ...]
+    bytes_freed: int
+    marked: int
+    dry_run: bool = False
+    delete_untagged: bool = False
+
+    def describe(self) -> str:
+        verb = "would free" if self.dry_run else "freed"
+        return f"{self.registry}: garbage collection {verb} {len(self.swept)} blobs, {self.bytes_freed} B"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class UserLoggedIn(RegistryEvent):
+    user: str
+
+    def describe(self) -> str:
+        return f"{self.registry}: {self.user} logged in"
+
+
+# -- hosts (the docker-like client engine) --------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class HostEvent(Event):
+    host: str
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class BuildStep(HostEvent):
+    step: int
+    total: int
+    instruction: str
+    image_id: Digest
+    layer: Digest | None = None
+    size: int = 0
+    cached: bool = False
+
+    def describe(self) -> str:
+        made = f" -> layer {_short(self.layer)} ({self.size} B)" if self.layer else ""
+        cache = " (cache)" if self.cached else ""
+        return f"{self.host}: step {self.step}/{self.total} {self.instruction}{made}{cache}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class ImageBuilt(HostEvent):
+    image_id: Digest
+    reference: str | None
+    layers: tuple[Digest, ...]
+
+    def describe(self) -> str:
+        return f"{self.host}: built {self.reference or _short(self.image_id)} ({len(self.layers)} layers)"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class ImageTagged(HostEvent):
+    image_id: Digest
+    reference: str
+
+    def describe(self) -> str:
+        return f"{self.host}: tagged {_short(self.image_id)} as {self.reference}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class ImageUntagged(HostEvent):
+    image_id: Digest
+    reference: str
+
+    def describe(self) -> str:
+        return f"{self.host}: untagged {self.reference}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class ImageDeleted(HostEvent):
+    image_id: Digest
+
+    def describe(self) -> str:
+        return f"{self.host}: deleted image {_short(self.image_id)}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class LayerDeleted(HostEvent):
+    digest: Digest
+    size: int
+
+    def describe(self) -> str:
+        return f"{self.host}: deleted layer {_short(self.digest)} ({self.size} B)"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class PushStarted(HostEvent):
+    registry: str
+    repository: str
+    tag: str | None
+
+    def describe(self) -> str:
+        return f"{self.host}: push {self.registry}/{self.repository}:{self.tag}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class LayerPushed(HostEvent):
+    """One blob of a push: ``status`` is ``pushed``, ``exists`` or ``mounted``."""
+
+    registry: str
+    repository: str
+    digest: Digest
+    size: int
+    status: str
+    from_repository: str | None = None
+
+    STATUSES: ClassVar[tuple[str, ...]] = ("pushed", "exists", "mounted")
+
+    @property
+    def bytes_sent(self) -> int:
+        return self.size if self.status == "pushed" else 0
+
+    def describe(self) -> str:
+        text = {"pushed": "Pushed", "exists": "Layer already exists",
+                "mounted": f"Mounted from {self.from_repository}"}[self.status]
+        return f"{self.host}: {self.digest.id12 if self.digest else ''}: {text}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class PushFinished(HostEvent):
+    registry: str
+    repository: str
+    tag: str | None
+    digest: Digest
+    size: int
+    bytes_sent: int
+
+    def describe(self) -> str:
+        return f"{self.host}: pushed {self.registry}/{self.repository}:{self.tag} ({self.bytes_sent} B sent)"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class PullStarted(HostEvent):
+    registry: str
+    repository: str
+    reference: str
+
+    def describe(self) -> str:
+        return f"{self.host}: pull {self.registry}/{self.repository}:{self.reference}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class LayerPulled(HostEvent):
+    """One layer of a pull: ``status`` is ``downloaded`` or ``exists`` (already local)."""
+
+    registry: str
+    repository: str
+    digest: Digest
+    size: int
+    status: str
+
+    STATUSES: ClassVar[tuple[str, ...]] = ("downloaded", "exists")
+
+    @property
+    def bytes_received(self) -> int:
+        return self.size if self.status == "downloaded" else 0
+
+    def describe(self) -> str:
+        text = "Pull complete" if self.status == "downloaded" else "Already exists"
+        return f"{self.host}: {self.digest.id12}: {text}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class PullFinished(HostEvent):
+    registry: str
+    repository: str
+    reference: str
+    digest: Digest
+    image_id: Digest
+    up_to_date: bool
+    bytes_received: int
+
+    def describe(self) -> str:
+        state = "up to date" if self.up_to_date else f"{self.bytes_received} B received"
+        return f"{self.host}: pulled {self.registry}/{self.repository}:{self.reference} ({state})"
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.__name__: cls
+    for cls in (
+        RepositoryCreated, UploadStarted, UploadProgressed, UploadCancelled, BlobUploaded,
+        BlobMounted, BlobChecked, BlobFetched, BlobDeleted, ManifestPushed, ManifestFetched,
+        ManifestDeleted, TagUpdated, TagDeleted, GarbageCollected, UserLoggedIn, BuildStep,
+        ImageBuilt, ImageTagged, ImageUntagged, ImageDeleted, LayerDeleted, PushStarted,
+        LayerPushed, PushFinished, PullStarted, LayerPulled, PullFinished,
+    )
+}
+
+
+class EventLog(Sequence[Event]):
+    """An append-only, ordered list of events shared by registries and hosts.
+
+    * ``log.append(event)`` stamps ``seq`` and returns the stamped event;
+    * ``log.since(mark)`` / ``log.mark()`` slice out what one operation did;
+    * ``log.of(BlobUploaded, BlobMounted)`` filters by type;
+    * ``log.subscribe(callback)`` calls ``callback(event)`` on every append (widgets, servers).
+    """
+
+    def __init__(self, events: Iterable[Event] = ()) -> None:
+        self._events: list[Event] = []
+        self._subscribers: list[Callable[[Event], None]] = []
+        for event in events:
+            self.append(event)
+
+    def append(self, event: E) -> E:
+        stamped = dataclasses.replace(event, seq=len(self._events))
+        self._events.append(stamped)
+        for callback in list(self._subscribers):
+            callback(stamped)
+        return stamped
+
+    def extend(self, events: Iterable[Event]) -> list[Event]:
+        return [self.append(e) for e in events]
+
+    def mark(self) -> int:
+        """The sequence number the next event will get."""
+        return len(self._events)
+
+    def since(self, mark: int) -> list[Event]:
+        return self._events[mark:]
+
+    def of(self, *types: type[E]) -> list[E]:
+        return [e for e in self._events if isinstance(e, types)]  # type: ignore[misc]
+
+    def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
+        """Call ``callback`` for every new event; returns a function that unsubscribes."""
+        self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._subscribers:
+                self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """Events as dicts (``pandas.DataFrame(log.to_records())``)."""
+        return [e.to_dict() for e in self._events]
+
+    @overload
+    def __getitem__(self, i: int) -> Event: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Event]: ...
+    def __getitem__(self, i):  # type: ignore[no-untyped-def]
+        return self._events[i]
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self._events)
+
+    def __repr__(self) -> str:
+        return f"EventLog({len(self._events)} events)"
+
+    def __str__(self) -> str:
+        return "\n".join(f"#{e.seq:<4} {e.describe()}" for e in self._events)

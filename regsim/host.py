@@ -1,0 +1,717 @@
+"""Simulated hosts running a docker-like client: build, tag, push, pull, images, rmi, login.
+
+A :class:`Host` (a laptop, a CI runner, a production server) has a local image store and a layer
+store. It talks to registries on its network exactly as the docker CLI does through the
+distribution API: ``HEAD`` each blob before a push and upload only what is missing, mount from
+another repository when it knows one that has the blob, pull only layers it does not have. It
+prints the lines docker prints::
+
+    The push refers to repository [docker.io/myusername/myapp]
+    5f70bf18a086: Pushed
+    a3ed95caeb02: Mounted from library/python
+    1.0: digest: sha256:... size: 1570
+
+and appends typed events (:class:`~regsim.events.LayerPushed`, ``LayerPulled``, ...) to the
+shared log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Iterable, Mapping
+
+from . import events as ev
+from .access import PULL, PUSH, Token
+from .blob import Content
+from .build import copy_files, parse_dockerfile, parse_exec_form, parse_pairs, run_files
+from .digest import Digest
+from .errors import (
+    BlobUnknown,
+    BuildError,
+    Denied,
+    ImageInUse,
+    ImageUnknown,
+    ManifestUnknown,
+    RegistryError,
+    RegistryUnreachable,
+    Unauthorized,
+)
+from .image import DOCKER, OCI, Image, ImageIndex, Layer
+from .manifest import HistoryEntry, ImageConfig, Index, Manifest
+from .mediatypes import DOCKER_LAYER, OCI_LAYER_GZIP
+from .platform import Platform
+from .reference import Reference, parse, parse_docker_ref
+from .registry import Registry
+from .units import human_size
+
+__all__ = ["Host", "Output", "PushResult", "PullResult", "BuildResult", "Table"]
+
+
+# -- results ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Output:
+    """What a command printed (``lines``); ``str()`` gives the whole text."""
+
+    lines: tuple[str, ...] = field(repr=False)
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass(frozen=True)
+class PushResult(Output):
+    reference: str
+    digest: Digest
+    size: int
+    statuses: tuple[tuple[Digest, str], ...] = field(repr=False)
+    bytes_sent: int
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = {s: 0 for s in ev.LayerPushed.STATUSES}
+        for _, status in self.statuses:
+            out[status] += 1
+        return out
+
+    def __repr__(self) -> str:
+        c = self.counts
+        return (f"PushResult({self.reference}, {self.digest.short}: {c['pushed']} pushed, "
+                f"{c['mounted']} mounted, {c['exists']} already there, {human_size(self.bytes_sent)} sent)")
+
+
+@dataclass(frozen=True)
+class PullResult(Output):
+    reference: str
+    digest: Digest
+    image_id: Digest
+    statuses: tuple[tuple[Digest, str], ...] = field(repr=False)
+    bytes_received: int
+    up_to_date: bool
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = {s: 0 for s in ev.LayerPulled.STATUSES}
+        for _, status in self.statuses:
+            out[status] += 1
+        return out
+
+    def __repr__(self) -> str:
+        c = self.counts
+        return (f"PullResult({self.reference}, {self.digest.short}: {c['downloaded']} downloaded, "
+                f"{c['exists']} already local, {human_size(self.bytes_received)} received)")
+
+
+@dataclass(frozen=True)
+class BuildResult(Output):
+    reference: str | None
+    image_id: Digest
+    image: Image | ImageIndex = field(repr=False)
+    new_layers: tuple[Digest, ...] = field(repr=False)
+    cached_steps: int = 0
+
+    def __repr__(self) -> str:
+        return (f"BuildResult({self.reference or '<none>'}, id {self.image_id.short}, "
+                f"{len(self.new_layers)} new layers, {self.cached_steps} cached steps)")
+
+
+class Table(Output):
+    """A table printed like the docker CLI prints one (columns padded, three spaces apart)."""
+
+    def __init__(self, columns: tuple[str, ...], rows: list[tuple[str, ...]]):
+        self.columns = columns
+        self.rows = rows
+        widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
+        lines = ["   ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in [columns, *rows]]
+        super().__init__(tuple(lines))
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(dict(zip(self.columns, r)) for r in self.rows)
+
+
+# -- the host ---------------------------------------------------------------------------------------
+
+
+def _chain_id(diff_ids: Iterable[str]) -> str:
+    return hashlib.sha256("\n".join(diff_ids).encode()).hexdigest()
+
+
+class Host:
+    """A machine with a docker-like client and a local image and layer store.
+
+    Parameters
+    ----------
+    name:
+        ``"laptop"``, ``"ci-runner"``, ``"prod-1"``...
+    registries:
+        The registries this host can reach: a :class:`~regsim.world.World`, a mapping
+        ``domain -> Registry`` or a list of registries.
+    platform:
+        What the host runs (``linux/amd64``, ``linux/arm64``): ``pull`` picks it from indexes.
+    events:
+        The event log to append to (the world's, or the first registry's by default).
+    quiet:
+        Do not print docker-like lines (they are still in each result's ``lines``).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        registries: Any = (),
+        *,
+        platform: str | Platform = "linux/amd64",
+        events: ev.EventLog | None = None,
+        quiet: bool = False,
+    ) -> None:
+        self.name = name
+        self.platform = Platform.parse(platform)
+        self.quiet = quiet
+        if hasattr(registries, "resolve"):
+            self._resolve: Callable[[str], Registry] = registries.resolve
+            default_log = getattr(registries, "events", None)
+        else:
+            table = dict(registries) if isinstance(registries, Mapping) else {r.name: r for r in registries}
+            self._table = table
+            self._resolve = self._lookup
+            default_log = next(iter(table.values())).events if table else None
+        self.events = events if events is not None else (default_log or ev.EventLog())
+        self._blobs: dict[Digest, Content] = {}
+        self._images: dict[Digest, Image] = {}
+        self._indexes: dict[Digest, ImageIndex] = {}
+        self._tags: dict[str, Digest] = {}
+        self._repo_digests: dict[Digest, set[str]] = {}
+        # blob -> {(registry, repository): when last seen there}: docker's "v2 metadata"
+        self._sources: dict[Digest, dict[tuple[str, str], int]] = {}
+        self._clock = 0
+        self._build_cache: dict[tuple[str, str], Image] = {}
+        self._auth: dict[str, Token] = {}
+
+    # -- network --------------------------------------------------------------------------------
+
+    def _lookup(self, domain: str) -> Registry:
+        try:
+            return self._table[domain]
+        except KeyError:
+            raise RegistryUnreachable(
+                f'Get "https://{domain}/v2/": dial tcp: lookup {domain}: no such host '
+                f"(known registries: {', '.join(sorted(self._table)) or 'none'})", detail=domain) from None
+
+    def registry(self, domain: str) -> Registry:
+        """The registry this host reaches at ``domain``."""
+        return self._resolve(domain)
+
+    # -- login ----------------------------------------------------------------------------------
+
+    def login(self, registry: str, username: str, password: str, *, quiet: bool | None = None) -> Output:
+        """``docker login <registry> -u <username>``: keep a token for later pushes and pulls."""
+        reg = self._resolve(registry)
+        token = reg.login(username, password)
+        self._auth[reg.name] = token
+        return self._done(["Login Succeeded"], quiet)
+
+    def logout(self, registry: str, *, quiet: bool | None = None) -> Output:
+        self._auth.pop(registry, None)
+        return self._done([f"Removing login credentials for {registry}"], quiet)
+
+    # -- local store ------------------------------------------------------------------------------
+
+    @property
+    def layers(self) -> Mapping[Digest, Content]:
+        """The local layer store: every layer and config blob this host holds, once."""
+        from types import MappingProxyType
+
+        return MappingProxyType(self._blobs)
+
+    @property
+    def tags(self) -> dict[str, Digest]:
+        """Local tags (normalised references) -> image id or index digest."""
+        return dict(sorted(self._tags.items()))
+
+    def image(self, reference: str) -> Image | ImageIndex:
+        """The local image a reference, image id or id prefix names."""
+        key = self._local_key(reference)
+        return self._images.get(key) or self._indexes[key]
+
+    def local_images(self) -> list[Image]:
+        """Every image in the local store (tagged or not), by id."""
+        return [self._images[k] for k in sorted(self._images)]
+
+    def has_image(self, reference: str) -> bool:
+        try:
+            self._local_key(reference)
+        except ImageUnknown:
+            return False
+        return True
+
+    def disk_usage(self) -> int:
+        """Bytes in the local layer store (each layer counted once)."""
+        return sum(b.size for b in self._blobs.values())
+
+    def storage(self) -> dict[str, int | float]:
+        """Logical bytes (each image counted whole) vs physical bytes (each layer once)."""
+        logical = sum(img.size + img.config_blob.size for img in self._images.values())
+        physical = self.disk_usage()
+        return {"images": len(self._images), "layers": len(self._blobs), "logical_bytes": logical,
+                "physical_bytes": physical, "dedup_ratio": logical / physical if physical else 1.0}
+
+    def images(self) -> Table:
+        """``docker images``: REPOSITORY, TAG, IMAGE ID, SIZE."""
+        rows = []
+        tagged: set[Digest] = set()
+        for ref_text, key in sorted(self._tags.items()):
+            ref = parse(ref_text)
+            obj = self._images.get(key) or self._indexes.get(key)
+            ident = obj.id if isinstance(obj, Image) else obj.digest
+            rows.append((ref.familiar_name, ref.tag or "<none>", ident.id12, human_size(obj.size)))
+            tagged.add(key)
+        for key, img in sorted(self._images.items()):
+            if key in tagged or any(key in [i.id for i in idx.images] for idx in self._indexes.values()):
+                continue
+            for rd in sorted(self._repo_digests.get(key, ())):
+                rows.append((parse(rd).familiar_name, "<none>", key.id12, human_size(img.size)))
+        rows.sort(key=lambda r: (r[0], r[1]))
+        return Table(("REPOSITORY", "TAG", "IMAGE ID", "SIZE"), rows)
+
+    def tag(self, source: str, target: str, *, quiet: bool | None = None) -> None:
+        """``docker tag SOURCE TARGET``: another name for a local image."""
+        key = self._local_key(source)
+        ref = parse_docker_ref(target)
+        if ref.digest is not None:
+            raise BuildError(f"refusing to create a tag with a digest reference: {target!r}", detail=target)
+        self._tags[str(ref)] = key
+        self._emit(ev.ImageTagged, image_id=key, reference=str(ref))
+
+    def rmi(self, reference: str, *, force: bool = False, quiet: bool | None = None) -> Output:
+        """``docker rmi``: untag; delete the image and the layers no other image uses."""
+        lines: list[str] = []
+        key = self._local_key(reference)
+        names = [r for r, k in self._tags.items() if k == key]
+        by_name = self._tag_key(reference)
+        if by_name is not None:
+            names = [by_name]
+        elif len(names) > 1 and not force:
+            raise ImageInUse(
+                f"conflict: unable to delete {key.id12} (must be forced) - image is referenced in "
+                f"multiple repositories: {', '.join(parse(n).familiar for n in sorted(names))}", detail=str(key))
+        for name in sorted(names):
+            del self._tags[name]
+            lines.append(f"Untagged: {parse(name).familiar}")
+            self._emit(ev.ImageUntagged, image_id=key, reference=name)
+        if key in self._tags.values():
+            return self._done(lines, quiet)
+        for rd in sorted(self._repo_digests.pop(key, ())):
+            lines.append(f"Untagged: {parse(rd).familiar}")
+        doomed_images = [key] if key in self._images else []
+        if key in self._indexes:
+            index = self._indexes.pop(key)
+            doomed_images = [img.id for img in index.images if img.id not in self._tags.values()]
+        for image_id in doomed_images:
+            image = self._images.pop(image_id)
+            lines.append(f"Deleted: {image_id}")
+            self._emit(ev.ImageDeleted, image_id=image_id)
+            still = self._used_blobs()
+            for blob in reversed(image.blobs()):
+                if blob.digest not in still and blob.digest in self._blobs:
+                    del self._blobs[blob.digest]
+                    if blob is not image.config_blob:
+                        lines.append(f"Deleted: {blob.digest}")
+                    self._emit(ev.LayerDeleted, digest=blob.digest, size=blob.size)
+        self._build_cache = {k: v for k, v in self._build_cache.items()
+                             if all(layer.digest in self._blobs for layer in v.layers)}
+        return self._done(lines, quiet)
+
+    # -- pull ------------------------------------------------------------------------------------
+
+    def pull(self, reference: str, *, platform: str | Platform | None = None,
+             quiet: bool | None = None) -> PullResult:
+        """``docker pull``: resolve tag -> index -> platform manifest, download missing layers."""
+        typed = parse(reference)
+        ref = parse_docker_ref(reference)
+        wanted = Platform.parse(platform) if platform is not None else self.platform
+        reg = self._resolve(ref.domain)
+        auth = self._auth.get(reg.name)
+        lines: list[str] = []
+        say = self._sayer(lines, quiet)
+        if typed.tag is None and typed.digest is None:
+            say("Using default tag: latest")
+        say(f"{ref.reference}: Pulling from {ref.path}")
+        self._emit(ev.PullStarted, registry=reg.name, repository=ref.repository, reference=ref.reference)
+        top = reg.get_manifest(ref.repository, ref.reference, auth=auth)
+        image, statuses, received = self._fetch_image(reg, ref.repository, top, wanted, auth, say)
+        previous = self._tags.get(str(ref)) if ref.tag else None
+        up_to_date = previous == image.id and received == 0
+        self._images[image.id] = image
+        if ref.tag:
+            self._tags[str(ref)] = image.id
+        self._repo_digests.setdefault(image.id, set()).add(f"{ref.name}@{top.digest}")
+        say(f"Digest: {top.digest}")
+        shown = ref.familiar
+        say(f"Status: Image is up to date for {shown}" if up_to_date else f"Status: Downloaded newer image for {shown}")
+        say(str(ref))
+        self._emit(ev.PullFinished, registry=reg.name, repository=ref.repository, reference=ref.reference,
+                   digest=top.digest, image_id=image.id, up_to_date=up_to_date, bytes_received=received)
+        return PullResult(tuple(lines), str(ref), top.digest, image.id, tuple(statuses), received, up_to_date)
+
+    def _fetch_image(self, reg: Registry, repository: str, top, wanted: Platform, auth, say
+                     ) -> tuple[Image, list[tuple[Digest, str]], int]:
+        stored = top
+        if top.is_index:
+            desc = top.parsed.for_platform(wanted)
+            if desc is None:
+                offered = ", ".join(str(p) for p in top.parsed.platforms) or "none"
+                raise ManifestUnknown(f"no matching manifest for {wanted} in the manifest list entries "
+                                      f"(available: {offered})", detail=str(wanted))
+            stored = reg.get_manifest(repository, desc.digest, auth=auth)
+            if stored.is_index:
+                raise ManifestUnknown(f"nested index {stored.digest} is not supported by this client",
+                                      detail=str(stored.digest))
+        manifest: Manifest = stored.parsed  # type: ignore[assignment]
+        statuses: list[tuple[Digest, str]] = []
+        received = 0
+        blobs: list[Content] = []
+        for desc in manifest.layers:
+            local = self._blobs.get(desc.digest)
+            if local is not None:
+                say(f"{desc.digest.id12}: Already exists")
+                status = "exists"
+                blob = local
+            else:
+                blob = reg.get_blob(repository, desc.digest, auth=auth)
+                self._blobs[desc.digest] = blob
+                received += blob.size
+                say(f"{desc.digest.id12}: Pull complete")
+                status = "downloaded"
+            blobs.append(blob)
+            statuses.append((desc.digest, status))
+            self._seen(desc.digest, reg.name, repository)
+            self._emit(ev.LayerPulled, registry=reg.name, repository=repository, digest=desc.digest,
+                       size=desc.size, status=status)
+        config = self._blobs.get(manifest.config.digest)
+        if config is None:
+            config = reg.get_blob(repository, manifest.config.digest, auth=auth)
+            self._blobs[config.digest] = config
+            received += config.size
+        self._seen(config.digest, reg.name, repository)
+        image = Image.from_parts(stored.data, config, blobs, stored.media_type)
+        return image, statuses, received
+
+    # -- push ------------------------------------------------------------------------------------
+
+    def push(self, reference: str, *, quiet: bool | None = None) -> PushResult:
+        """``docker push``: HEAD each blob, mount or upload what is missing, put the manifest."""
+        ref = parse_docker_ref(reference)
+        key = self._tags.get(str(ref)) if ref.tag else None
+        if key is None:
+            raise ImageUnknown(f"An image does not exist locally with the tag: {ref.familiar_name}"
+                               f"{':' + ref.tag if ref.tag else ''}", detail=reference)
+        reg = self._resolve(ref.domain)
+        auth = self._auth.get(reg.name)
+        reg.authorize(ref.repository, PUSH, auth=auth)
+        lines: list[str] = []
+        say = self._sayer(lines, quiet)
+        say(f"The push refers to repository [{ref.name}]")
+        self._emit(ev.PushStarted, registry=reg.name, repository=ref.repository, tag=ref.tag)
+        statuses: list[tuple[Digest, str]] = []
+        sent = 0
+        if key in self._indexes:
+            index = self._indexes[key]
+            for image in index.images:
+                sent += self._push_blobs(reg, ref.repository, image, auth, say, statuses)
+                reg.put_manifest(ref.repository, image.digest, image.manifest_bytes,
+                                 media_type=image.media_type, auth=auth)
+            data, media_type = index.index_bytes, index.media_type
+        else:
+            image = self._images[key]
+            sent += self._push_blobs(reg, ref.repository, image, auth, say, statuses)
+            data, media_type = image.manifest_bytes, image.media_type
+        digest = reg.put_manifest(ref.repository, ref.tag, data, media_type=media_type, auth=auth)
+        self._repo_digests.setdefault(key, set()).add(f"{ref.name}@{digest}")
+        say(f"{ref.tag}: digest: {digest} size: {len(data)}")
+        self._emit(ev.PushFinished, registry=reg.name, repository=ref.repository, tag=ref.tag, digest=digest,
+                   size=len(data), bytes_sent=sent)
+        return PushResult(tuple(lines), str(ref), digest, len(data), tuple(statuses), sent)
+
+    def _push_blobs(self, reg: Registry, repository: str, image: Image, auth, say,
+                    statuses: list[tuple[Digest, str]]) -> int:
+        sent = 0
+        seen = {d for d, _ in statuses}
+        for blob in [*(layer.blob for layer in reversed(image.layers)), image.config_blob]:
+            is_config = blob is image.config_blob
+            if blob.digest in seen:
+                continue
+            seen.add(blob.digest)
+            status, source = "exists", None
+            if reg.stat_blob(repository, blob.digest, auth=auth) is None:
+                status, source = "pushed", None
+                for other in self._mount_candidates(blob.digest, reg.name, repository):
+                    if not reg.can(auth, other, PULL):
+                        continue
+                    try:
+                        reg.mount_blob(repository, blob.digest, other, auth=auth)
+                    except (BlobUnknown, Denied, Unauthorized):
+                        continue
+                    status, source = "mounted", other
+                    break
+                if status == "pushed":
+                    reg.push_blob(repository, blob, blob.digest, auth=auth)
+                    sent += blob.size
+            self._seen(blob.digest, reg.name, repository)
+            if not is_config:
+                text = {"pushed": "Pushed", "exists": "Layer already exists",
+                        "mounted": f"Mounted from {source}"}[status]
+                say(f"{blob.digest.id12}: {text}")
+                statuses.append((blob.digest, status))
+                self._emit(ev.LayerPushed, registry=reg.name, repository=repository, digest=blob.digest,
+                           size=blob.size, status=status, from_repository=source)
+        return sent
+
+    # -- build -----------------------------------------------------------------------------------
+
+    def build(self, dockerfile: str, tag: str | None = None, *, context: Mapping[str, bytes | str] | None = None,
+              platforms: Iterable[str] | None = None, docker_media_types: bool = False,
+              quiet: bool | None = None) -> BuildResult:
+        """``docker build -t TAG .`` from a Dockerfile-like text and a context ``{path: bytes}``.
+
+        With ``platforms=["linux/amd64", "linux/arm64"]`` it builds one image per platform and an
+        index over them (``docker buildx build --platform ...``). Layers are deterministic: the same
+        instruction on the same parent always gives the same layer.
+        """
+        instructions = parse_dockerfile(dockerfile)
+        ref = parse_docker_ref(tag) if tag is not None else None
+        if ref is not None and ref.digest is not None:
+            raise BuildError(f"cannot tag a build with a digest: {tag!r}", detail=tag)
+        context = dict(context or {})
+        lines: list[str] = []
+        say = self._sayer(lines, quiet)
+        targets = [Platform.parse(p) for p in platforms] if platforms else [self.platform]
+        images: list[Image] = []
+        new_layers: list[Digest] = []
+        cached_steps = 0
+        for target in targets:
+            if len(targets) > 1:
+                say(f"[{target}]")
+            image, made, cached = self._build_one(instructions, context, target, docker_media_types, say)
+            images.append(image)
+            new_layers.extend(made)
+            cached_steps += cached
+        if len(images) == 1 and not platforms:
+            result: Image | ImageIndex = images[0]
+            key = images[0].id
+        else:
+            result = ImageIndex.create(images, media_type=(DOCKER if docker_media_types else OCI)[1])
+            self._indexes[result.digest] = result
+            key = result.digest
+        say(f"Successfully built {key.id12}")
+        if ref is not None:
+            self._tags[str(ref)] = key
+            say(f"Successfully tagged {ref.familiar}")
+        layers = tuple(l.digest for l in (result.layers if isinstance(result, Image) else images[0].layers))
+        self._emit(ev.ImageBuilt, image_id=key, reference=str(ref) if ref else None, layers=layers)
+        return BuildResult(tuple(lines), str(ref) if ref else None, key, result, tuple(new_layers), cached_steps)
+
+    def _build_one(self, instructions, context, target: Platform, docker_types: bool, say
+                   ) -> tuple[Image, list[Digest], int]:
+        family = DOCKER if docker_types else OCI
+        layer_type = family[3]
+        total = len(instructions)
+        config = ImageConfig(architecture=target.architecture, os=target.os, variant=target.variant)
+        layers: list[Layer] = []
+        current: Image | None = None
+        made: list[Digest] = []
+        cached = 0
+        for step, ins in enumerate(instructions, start=1):
+            say(f"Step {step}/{total} : {ins}")
+            if ins.keyword == "FROM":
+                base_name = ins.args.split()[0]
+                if base_name == "scratch":
+                    current = Image.create([], config, media_types=family)
+                else:
+                    base = self._base_image(base_name, target, say)
+                    base_config = base.config or ImageConfig(architecture=target.architecture, os=target.os,
+                                                             variant=target.variant)
+                    layers = [replace(l, media_type=layer_type) if l.media_type in (DOCKER_LAYER, OCI_LAYER_GZIP)
+                              else l for l in base.layers]
+                    config = replace(base_config, media_type=family[2])
+                    current = base
+                say(f" ---> {current.id.id12}")
+                continue
+            if ins.keyword == "ARG":
+                continue
+            assert current is not None
+            files = None
+            key_extra = ""
+            if ins.keyword in ("COPY", "ADD"):
+                files = copy_files(ins.args, context, config.working_dir or "/")
+                key_extra = hashlib.sha256(repr(sorted(files)).encode()).hexdigest()
+            cache_key = (f"{current.id}|{target}|{family[0]}", f"{ins}|{key_extra}")
+            hit = self._build_cache.get(cache_key)
+            layer: Layer | None = None
+            if hit is not None:
+                say(" ---> Using cache")
+                cached += 1
+                image = hit
+                layers = list(hit.layers)
+                config = hit.config  # type: ignore[assignment]
+                layer = hit.layers[-1] if ins.makes_layer else None
+            else:
+                if ins.keyword == "RUN":
+                    chain = _chain_id(l.diff_id for l in layers)
+                    layer = Layer.from_files(run_files(ins.args, chain, target.architecture), layer_type)
+                elif files is not None:
+                    layer = Layer.from_files(files, layer_type)
+                config = self._apply(config, ins)
+                config = replace(config, history=config.history + (
+                    HistoryEntry(str(ins), empty_layer=layer is None),))
+                if layer is not None:
+                    layers.append(layer)
+                    self._blobs.setdefault(layer.digest, layer.blob)
+                    made.append(layer.digest)
+                image = Image.create(layers, config, media_types=family)
+                self._build_cache[cache_key] = image
+            self._emit(ev.BuildStep, step=step, total=total, instruction=str(ins), image_id=image.id,
+                       layer=layer.digest if layer else None, size=layer.size if layer else 0,
+                       cached=hit is not None)
+            say(f" ---> {image.id.id12}")
+            current = image
+        assert current is not None
+        self._images[current.id] = current
+        self._blobs.setdefault(current.config_blob.digest, current.config_blob)
+        return current, made, cached
+
+    @staticmethod
+    def _apply(config: ImageConfig, ins) -> ImageConfig:
+        k, a = ins.keyword, ins.args
+        if k == "ENV":
+            env = dict(e.split("=", 1) for e in config.env if "=" in e)
+            env.update(parse_pairs(a, k))
+            return replace(config, env=tuple(f"{key}={value}" for key, value in env.items()))
+        if k == "LABEL":
+            labels = dict(config.labels)
+            labels.update(parse_pairs(a, k))
+            return replace(config, labels=labels)
+        if k == "WORKDIR":
+            return replace(config, working_dir=posixpath.normpath(posixpath.join(config.working_dir or "/", a)))
+        if k == "USER":
+            return replace(config, user=a)
+        if k == "EXPOSE":
+            ports = set(config.exposed_ports) | {p if "/" in p else f"{p}/tcp" for p in a.split()}
+            return replace(config, exposed_ports=tuple(sorted(ports)))
+        if k == "CMD":
+            return replace(config, cmd=parse_exec_form(a))
+        if k == "ENTRYPOINT":
+            return replace(config, entrypoint=parse_exec_form(a))
+        return config
+
+    def _base_image(self, name: str, target: Platform, say) -> Image:
+        try:
+            obj = self.image(name)
+        except ImageUnknown:
+            obj = None
+        if isinstance(obj, Image) and target.matches(obj.platform):
+            return obj
+        if isinstance(obj, ImageIndex):
+            found = obj.for_platform(target)
+            if found is not None:
+                return found
+        if target == self.platform and obj is None:
+            pulled = self.pull(name, quiet=True)
+            for line in pulled.lines:
+                say(line)
+            return self._images[pulled.image_id]
+        ref = parse_docker_ref(name)
+        reg = self._resolve(ref.domain)
+        auth = self._auth.get(reg.name)
+        top = reg.get_manifest(ref.repository, ref.reference, auth=auth)
+        image, _, _ = self._fetch_image(reg, ref.repository, top, target, auth, lambda line: None)
+        self._images[image.id] = image
+        return image
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _tag_key(self, reference: str) -> str | None:
+        try:
+            ref = parse_docker_ref(reference)
+        except RegistryError:
+            return None
+        return str(ref) if str(ref) in self._tags else None
+
+    def _local_key(self, reference: str) -> Digest:
+        if not isinstance(reference, str):
+            raise ImageUnknown(f"No such image: {reference!r}", detail=repr(reference))
+        name = self._tag_key(reference)
+        if name is not None:
+            return self._tags[name]
+        text = reference.split(":", 1)[1] if reference.startswith("sha256:") else reference
+        if len(text) >= 4 and all(c in "0123456789abcdef" for c in text):
+            matches = [k for k in [*self._images, *self._indexes] if k.encoded.startswith(text)]
+            if len(matches) == 1:
+                return matches[0]
+        try:
+            ref = parse(reference)
+        except RegistryError:
+            ref = None
+        if ref is not None and ref.digest is not None:
+            for key, digests in self._repo_digests.items():
+                if f"{ref.name}@{ref.digest}" in digests:
+                    return key
+        raise ImageUnknown(f"No such image: {reference}", detail=reference)
+
+    def _seen(self, digest: Digest, registry: str, repository: str) -> None:
+        self._clock += 1
+        self._sources.setdefault(digest, {})[(registry, repository)] = self._clock
+
+    def _mount_candidates(self, digest: Digest, registry: str, repository: str) -> list[str]:
+        """Repositories of ``registry`` known to hold ``digest``, best first, as docker orders them:
+        most path components in common with the target, then most recently seen."""
+        target = repository.split("/")
+
+        def likeness(name: str) -> int:
+            n = 0
+            for a, b in zip(name.split("/"), target):
+                if a != b:
+                    break
+                n += 1
+            return n
+
+        known = [(repo, when) for (reg, repo), when in self._sources.get(digest, {}).items()
+                 if reg == registry and repo != repository]
+        known.sort(key=lambda rw: (-likeness(rw[0]), -rw[1], rw[0]))
+        return [repo for repo, _ in known]
+
+    def _used_blobs(self) -> set[Digest]:
+        used: set[Digest] = set()
+        for image in self._images.values():
+            used.update(b.digest for b in image.blobs())
+        return used
+
+    def _emit(self, kind: type[ev.HostEvent], **fields: Any) -> None:
+        self.events.append(kind(host=self.name, **fields))
+
+    def _sayer(self, lines: list[str], quiet: bool | None) -> Callable[[str], None]:
+        loud = not (self.quiet if quiet is None else quiet)
+
+        def say(line: str) -> None:
+            lines.append(line)
+            if loud:
+                print(line)
+
+        return say
+
+    def _done(self, lines: list[str], quiet: bool | None) -> Output:
+        if not (self.quiet if quiet is None else quiet):
+            for line in lines:
+                print(line)
+        return Output(tuple(lines))
+
+    def __repr__(self) -> str:
+        return (f"Host({self.name!r}, {self.platform}, images={len(self._images)}, "
+                f"layers={len(self._blobs)}, {human_size(self.disk_usage())})")

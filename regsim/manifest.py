@@ -1,0 +1,420 @@
+"""Image configs, image manifests and image indexes, with canonical JSON bytes.
+
+The three value types serialise to *canonical JSON* (keys sorted, no insignificant whitespace,
+UTF-8); the sha256 of those bytes is their digest::
+
+    ImageConfig  -> application/vnd.oci.image.config.v1+json    (what `docker inspect` shows)
+    Manifest     -> application/vnd.oci.image.manifest.v1+json  (config + layers of one image)
+    Index        -> application/vnd.oci.image.index.v1+json     (one manifest per platform)
+
+Docker's schema-2 media types are accepted alongside the OCI ones. :func:`parse_manifest` turns
+bytes from the wire into a :class:`Manifest` or :class:`Index`, checking every field and naming
+the first bad one.
+
+>>> from regsim.blob import Blob
+>>> layer = Blob(b"layer bytes")
+>>> config = ImageConfig(diff_ids=(layer.digest,))
+>>> m = Manifest(config=config.descriptor(), layers=(Descriptor(OCI_LAYER_GZIP, layer.digest, layer.size),))
+>>> m.digest == Digest.of(m.to_bytes())
+True
+>>> parse_manifest(m.to_bytes()) == m
+True
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Iterator, Mapping
+
+from .descriptor import EMPTY_ANNOTATIONS, Annotations, Descriptor
+from .digest import Digest
+from .errors import DigestInvalid, ManifestInvalid
+from .mediatypes import (
+    CONFIG_TYPES,
+    DOCKER_CONFIG,
+    DOCKER_MANIFEST,
+    DOCKER_MANIFEST_LIST,
+    DOCKER_SCHEMA1,
+    DOCKER_SCHEMA1_SIGNED,
+    IMAGE_MANIFEST_TYPES,
+    INDEX_TYPES,
+    MANIFEST_TYPES,
+    OCI_CONFIG,
+    OCI_EMPTY,
+    OCI_INDEX,
+    OCI_LAYER_GZIP,
+    OCI_MANIFEST,
+)
+from .platform import Platform
+
+__all__ = [
+    "canonical_json",
+    "ImageConfig",
+    "HistoryEntry",
+    "Manifest",
+    "Index",
+    "parse_manifest",
+    "parse_config",
+    "MAX_MANIFEST_SIZE",
+    "Descriptor",
+    "Digest",
+    "OCI_LAYER_GZIP",
+]
+
+#: Largest manifest the model accepts (the spec says registries SHOULD accept at least 4 MB).
+MAX_MANIFEST_SIZE = 4 * 1024 * 1024
+
+
+def canonical_json(value: Any) -> bytes:
+    """Canonical JSON bytes: sorted keys, compact separators, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+class _Content:
+    """Shared behaviour of the JSON documents: bytes, digest, size, descriptor."""
+
+    media_type: str
+
+    def to_dict(self) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @cached_property
+    def _bytes(self) -> bytes:
+        return canonical_json(self.to_dict())
+
+    def to_bytes(self) -> bytes:
+        """Canonical JSON bytes."""
+        return self._bytes
+
+    @cached_property
+    def digest(self) -> Digest:
+        return Digest.of(self._bytes)
+
+    @property
+    def size(self) -> int:
+        return len(self._bytes)
+
+    def descriptor(
+        self,
+        platform: Platform | str | None = None,
+        annotations: Mapping[str, str] | None = None,
+        artifact_type: str | None = None,
+    ) -> Descriptor:
+        """A descriptor pointing at this document."""
+        return Descriptor(
+            self.media_type, self.digest, self.size, annotations=annotations,
+            platform=platform, artifact_type=artifact_type,
+        )
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One line of ``docker history``: the instruction and whether it made a layer."""
+
+    created_by: str
+    empty_layer: bool = False
+    comment: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"created": "1970-01-01T00:00:00Z", "created_by": self.created_by}
+        if self.empty_layer:
+            out["empty_layer"] = True
+        if self.comment:
+            out["comment"] = self.comment
+        return out
+
+
+@dataclass(frozen=True)
+class ImageConfig(_Content):
+    """The image configuration: platform, run settings, the layers' diff ids and the history.
+
+    Times are fixed at the epoch (as with ``SOURCE_DATE_EPOCH=0``) so builds are reproducible.
+    """
+
+    architecture: str = "amd64"
+    os: str = "linux"
+    variant: str | None = None
+    env: tuple[str, ...] = ()
+    cmd: tuple[str, ...] | None = None
+    entrypoint: tuple[str, ...] | None = None
+    working_dir: str = ""
+    user: str = ""
+    exposed_ports: tuple[str, ...] = ()
+    labels: Annotations = EMPTY_ANNOTATIONS
+    diff_ids: tuple[Digest, ...] = ()
+    history: tuple[HistoryEntry, ...] = ()
+    media_type: str = field(default=OCI_CONFIG)
+
+    @property
+    def platform(self) -> Platform:
+        return Platform(self.os, self.architecture, self.variant)
+
+    def to_dict(self) -> dict[str, Any]:
+        run: dict[str, Any] = {}
+        if self.env:
+            run["Env"] = list(self.env)
+        if self.cmd is not None:
+            run["Cmd"] = list(self.cmd)
+        if self.entrypoint is not None:
+            run["Entrypoint"] = list(self.entrypoint)
+        if self.working_dir:
+            run["WorkingDir"] = self.working_dir
+        if self.user:
+            run["User"] = self.user
+        if self.exposed_ports:
+            run["ExposedPorts"] = {p: {} for p in self.exposed_ports}
+        if self.labels:
+            run["Labels"] = dict(self.labels)
+        out: dict[str, Any] = {
+            "architecture": self.architecture,
+            "os": self.os,
+            "created": "1970-01-01T00:00:00Z",
+            "config": run,
+            "rootfs": {"type": "layers", "diff_ids": [str(d) for d in self.diff_ids]},
+            "history": [h.to_dict() for h in self.history],
+        }
+        if self.variant:
+            out["variant"] = self.variant
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Any, media_type: str = OCI_CONFIG) -> "ImageConfig":
+        if not isinstance(data, dict):
+            raise ManifestInvalid(f"image config must be a JSON object, got {type(data).__name__}")
+        run = data.get("config") or {}
+        rootfs = data.get("rootfs") or {}
+        try:
+            diff_ids = tuple(Digest(d) for d in rootfs.get("diff_ids") or ())
+        except DigestInvalid as exc:
+            raise ManifestInvalid(f"image config rootfs.diff_ids: {exc.message}") from None
+        history = tuple(
+            HistoryEntry(h.get("created_by", ""), bool(h.get("empty_layer")), h.get("comment"))
+            for h in data.get("history") or ()
+            if isinstance(h, dict)
+        )
+        def tup(v: Any) -> tuple[str, ...] | None:
+            return None if v is None else tuple(str(x) for x in v)
+        return cls(
+            architecture=str(data.get("architecture", "")),
+            os=str(data.get("os", "")),
+            variant=data.get("variant"),
+            env=tuple(run.get("Env") or ()),
+            cmd=tup(run.get("Cmd")),
+            entrypoint=tup(run.get("Entrypoint")),
+            working_dir=run.get("WorkingDir") or "",
+            user=run.get("User") or "",
+            exposed_ports=tuple(sorted(run.get("ExposedPorts") or {})),
+            labels=Annotations({str(k): str(v) for k, v in (run.get("Labels") or {}).items()}),
+            diff_ids=diff_ids,
+            history=history,
+            media_type=media_type,
+        )
+
+
+@dataclass(frozen=True)
+class Manifest(_Content):
+    """An image manifest: one config and an ordered list of layers (base first)."""
+
+    config: Descriptor
+    layers: tuple[Descriptor, ...] = ()
+    media_type: str = OCI_MANIFEST
+    subject: Descriptor | None = None
+    artifact_type: str | None = None
+    annotations: Annotations = field(default=EMPTY_ANNOTATIONS, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "layers", tuple(self.layers))
+        if not isinstance(self.annotations, Annotations):
+            object.__setattr__(self, "annotations", Annotations(self.annotations))
+
+    @property
+    def is_index(self) -> bool:
+        return False
+
+    def references(self) -> Iterator[Descriptor]:
+        """Every descriptor the registry must hold for this manifest: config, then layers."""
+        yield self.config
+        yield from self.layers
+
+    @property
+    def total_size(self) -> int:
+        """Bytes of config plus layers (what a full pull downloads, manifest excluded)."""
+        return self.config.size + sum(layer.size for layer in self.layers)
+
+    @property
+    def effective_artifact_type(self) -> str:
+        """``artifactType``, or else the config's media type (what the referrers API reports)."""
+        return self.artifact_type or self.config.media_type
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "schemaVersion": 2,
+            "mediaType": self.media_type,
+            "config": self.config.to_dict(),
+            "layers": [layer.to_dict() for layer in self.layers],
+        }
+        if self.subject is not None:
+            out["subject"] = self.subject.to_dict()
+        if self.artifact_type:
+            out["artifactType"] = self.artifact_type
+        if self.annotations:
+            out["annotations"] = dict(self.annotations)
+        return out
+
+
+@dataclass(frozen=True)
+class Index(_Content):
+    """An image index (Docker: manifest list): one manifest per platform, or any set of manifests."""
+
+    manifests: tuple[Descriptor, ...] = ()
+    media_type: str = OCI_INDEX
+    subject: Descriptor | None = None
+    artifact_type: str | None = None
+    annotations: Annotations = field(default=EMPTY_ANNOTATIONS, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "manifests", tuple(self.manifests))
+        if not isinstance(self.annotations, Annotations):
+            object.__setattr__(self, "annotations", Annotations(self.annotations))
+
+    @property
+    def is_index(self) -> bool:
+        return True
+
+    def references(self) -> Iterator[Descriptor]:
+        yield from self.manifests
+
+    @property
+    def effective_artifact_type(self) -> str | None:
+        return self.artifact_type
+
+    def for_platform(self, platform: Platform | str) -> Descriptor | None:
+        """The first entry whose platform runs on ``platform`` (as ``docker pull`` picks)."""
+        wanted = Platform.parse(platform)
+        for desc in self.manifests:
+            if desc.platform is not None and wanted.matches(desc.platform):
+                return desc
+        return None
+
+    @property
+    def platforms(self) -> list[Platform]:
+        return [d.platform for d in self.manifests if d.platform is not None]
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "schemaVersion": 2,
+            "mediaType": self.media_type,
+            "manifests": [m.to_dict() for m in self.manifests],
+        }
+        if self.subject is not None:
+            out["subject"] = self.subject.to_dict()
+        if self.artifact_type:
+            out["artifactType"] = self.artifact_type
+        if self.annotations:
+            out["annotations"] = dict(self.annotations)
+        return out
+
+
+def _load_json(data: bytes, what: str) -> Any:
+    try:
+        return json.loads(data)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ManifestInvalid(f"{what} is not valid JSON: {exc}", detail=str(exc)) from None
+
+
+def _guess_media_type(doc: dict[str, Any]) -> str:
+    if "manifests" in doc:
+        return OCI_INDEX
+    if "config" in doc:
+        return OCI_MANIFEST
+    raise ManifestInvalid(
+        "manifest has no mediaType and neither 'config' nor 'manifests': cannot tell its type"
+    )
+
+
+def parse_manifest(data: bytes, media_type: str | None = None) -> "Manifest | Index":
+    """Parse and validate manifest bytes.
+
+    ``media_type`` is the ``Content-Type`` the client sent (without parameters), if any. The type
+    in the document wins when present and must agree with ``media_type``. Raises
+    :class:`~regsim.errors.ManifestInvalid` naming the first bad field.
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise ManifestInvalid(f"manifest must be bytes, got {type(data).__name__}")
+    doc = _load_json(bytes(data), "manifest")
+    if not isinstance(doc, dict):
+        raise ManifestInvalid(f"manifest must be a JSON object, got {type(doc).__name__}")
+    version = doc.get("schemaVersion")
+    if version == 1 or media_type in (DOCKER_SCHEMA1, DOCKER_SCHEMA1_SIGNED):
+        raise ManifestInvalid(
+            "schema 1 manifests are not supported (deprecated): push a schema 2 or OCI manifest",
+            detail=media_type or DOCKER_SCHEMA1,
+        )
+    if isinstance(version, bool) or version != 2:
+        raise ManifestInvalid(f"manifest schemaVersion must be 2, got {version!r}")
+    declared = doc.get("mediaType")
+    if declared is not None and not isinstance(declared, str):
+        raise ManifestInvalid(f"manifest mediaType must be a string, got {declared!r}")
+    if declared and media_type and declared != media_type:
+        raise ManifestInvalid(
+            f"manifest mediaType {declared!r} does not match Content-Type {media_type!r}",
+            detail=declared,
+        )
+    kind = declared or media_type or _guess_media_type(doc)
+    if kind not in MANIFEST_TYPES:
+        raise ManifestInvalid(
+            f"unsupported manifest media type {kind!r} (expected one of {sorted(MANIFEST_TYPES)})",
+            detail=kind,
+        )
+    subject = doc.get("subject")
+    subject_desc = Descriptor.from_dict(subject, "subject") if subject is not None else None
+    artifact_type = doc.get("artifactType")
+    if artifact_type is not None and not isinstance(artifact_type, str):
+        raise ManifestInvalid(f"artifactType must be a string, got {artifact_type!r}")
+    annotations = doc.get("annotations")
+    if annotations is not None and not (
+        isinstance(annotations, dict) and all(isinstance(v, str) for v in annotations.values())
+    ):
+        raise ManifestInvalid("annotations must map strings to strings")
+    if kind in IMAGE_MANIFEST_TYPES:
+        if "config" not in doc:
+            raise ManifestInvalid("image manifest has no 'config' descriptor")
+        config = Descriptor.from_dict(doc["config"], "config")
+        layers_doc = doc.get("layers", [])
+        if not isinstance(layers_doc, list):
+            raise ManifestInvalid(f"manifest 'layers' must be a list, got {type(layers_doc).__name__}")
+        layers = tuple(Descriptor.from_dict(d, f"layers[{i}]") for i, d in enumerate(layers_doc))
+        if kind == OCI_MANIFEST and config.media_type == OCI_EMPTY and not artifact_type:
+            raise ManifestInvalid(
+                "artifactType must be set when config.mediaType is application/vnd.oci.empty.v1+json"
+            )
+        if kind == DOCKER_MANIFEST and config.media_type != DOCKER_CONFIG:
+            raise ManifestInvalid(
+                f"Docker schema 2 manifest config must be {DOCKER_CONFIG}, got {config.media_type!r}"
+            )
+        return Manifest(
+            config=config, layers=layers, media_type=kind, subject=subject_desc,
+            artifact_type=artifact_type, annotations=Annotations(annotations),
+        )
+    manifests_doc = doc.get("manifests")
+    if not isinstance(manifests_doc, list):
+        raise ManifestInvalid("image index must have a 'manifests' list")
+    manifests = tuple(Descriptor.from_dict(d, f"manifests[{i}]") for i, d in enumerate(manifests_doc))
+    assert kind in INDEX_TYPES
+    return Index(
+        manifests=manifests, media_type=kind, subject=subject_desc,
+        artifact_type=artifact_type, annotations=Annotations(annotations),
+    )
+
+
+def parse_config(data: bytes, media_type: str = OCI_CONFIG) -> ImageConfig:
+    """Parse image config bytes (lenient: unknown fields are ignored)."""
+    if media_type not in CONFIG_TYPES:
+        raise ManifestInvalid(f"not an image config media type: {media_type!r}", detail=media_type)
+    return ImageConfig.from_dict(_load_json(bytes(data), "image config"), media_type)
+
+
+# Docker-flavoured aliases, for readers who know the Docker names.
+DOCKER_TYPES = {"manifest": DOCKER_MANIFEST, "list": DOCKER_MANIFEST_LIST, "config": DOCKER_CONFIG}

@@ -1,0 +1,82 @@
+"""Write whole images to a registry and read them back, without a host in between.
+
+Like go-containerregistry's ``remote.Write``/``remote.Image``: a push that skips blobs the
+repository already has, and a read that returns :class:`~regsim.image.Image` values. Hosts
+(:mod:`regsim.host`) do the same with docker-like output and mount logic; this module is for
+setting up scenarios, tests and experiments.
+
+>>> from regsim.registry import Registry
+>>> from regsim.image import Image, Layer
+>>> reg = Registry()
+>>> image = Image.create([Layer.from_files([("/a", b"a")])])
+>>> write(reg, "demo/app", image, tags=["1.0"]) == image.digest
+True
+>>> read(reg, "demo/app", "1.0").digest == image.digest
+True
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from .access import Token
+from .digest import Digest
+from .image import Image, ImageIndex
+from .platform import Platform
+from .registry import Registry
+
+__all__ = ["write", "read", "copy"]
+
+
+def _write_image(registry: Registry, repository: str, image: Image, auth: Token | None) -> None:
+    for blob in image.blobs():
+        if registry.stat_blob(repository, blob.digest, auth=auth) is None:
+            registry.push_blob(repository, blob, blob.digest, auth=auth)
+    registry.put_manifest(repository, image.digest, image.manifest_bytes, media_type=image.media_type, auth=auth)
+
+
+def write(registry: Registry, repository: str, image: Image | ImageIndex, *, tags: Iterable[str] = (),
+          auth: Token | None = None) -> Digest:
+    """Push ``image`` (or every image of an index, then the index) and point ``tags`` at it."""
+    if isinstance(image, ImageIndex):
+        for child in image.images:
+            _write_image(registry, repository, child, auth)
+        data, media_type = image.index_bytes, image.media_type
+        registry.put_manifest(repository, image.digest, data, media_type=media_type, auth=auth)
+    else:
+        _write_image(registry, repository, image, auth)
+        data, media_type = image.manifest_bytes, image.media_type
+    for tag in tags:
+        registry.put_manifest(repository, tag, data, media_type=media_type, auth=auth)
+    return image.digest
+
+
+def read(registry: Registry, repository: str, reference: str, *, platform: Platform | str | None = None,
+         auth: Token | None = None) -> Image | ImageIndex:
+    """Read an image (or, without ``platform``, a whole index) with all its blobs."""
+    top = registry.get_manifest(repository, reference, auth=auth)
+
+    def image_at(stored) -> Image:
+        manifest = stored.parsed
+        config = registry.get_blob(repository, manifest.config.digest, auth=auth)
+        layers = [registry.get_blob(repository, d.digest, auth=auth) for d in manifest.layers]
+        return Image.from_parts(stored.data, config, layers, stored.media_type)
+
+    if not top.is_index:
+        return image_at(top)
+    if platform is not None:
+        desc = top.parsed.for_platform(platform)
+        if desc is None:
+            from .errors import ManifestUnknown
+
+            raise ManifestUnknown(f"no manifest for {platform} in {repository}:{reference}", detail=str(platform))
+        return image_at(registry.get_manifest(repository, desc.digest, auth=auth))
+    children = [image_at(registry.get_manifest(repository, d.digest, auth=auth)) for d in top.parsed.manifests]
+    return ImageIndex.from_parts(top.data, children, top.media_type)
+
+
+def copy(source: Registry, src_repository: str, reference: str, target: Registry, dst_repository: str,
+         *, tags: Iterable[str] = (), src_auth: Token | None = None, dst_auth: Token | None = None) -> Digest:
+    """``skopeo copy`` between two registries (every platform of an index)."""
+    image = read(source, src_repository, reference, auth=src_auth)
+    return write(target, dst_repository, image, tags=tags, auth=dst_auth)

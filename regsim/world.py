@@ -1,0 +1,109 @@
+"""A world: registries and hosts on one network, sharing one event log.
+
+>>> world = World()
+>>> hub = world.add_docker_hub()
+>>> laptop = world.add_host("laptop", quiet=True)
+>>> result = laptop.pull("alpine")
+>>> result.reference
+'docker.io/library/alpine:latest'
+>>> result.counts
+{'downloaded': 1, 'exists': 0}
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping
+
+from .errors import RegistryUnreachable
+from .events import EventLog
+from .host import Host
+from .library import PLATFORMS, populate
+from .platform import Platform
+from .registry import Registry
+
+__all__ = ["World"]
+
+
+class World:
+    """Registries and hosts that can reach each other, with one shared :class:`EventLog`.
+
+    ``World.standard()`` builds the course's set-up: Docker Hub with the official images, a
+    private ``registry:2`` at ``localhost:5000``, and three hosts (``laptop``, ``ci-runner``,
+    ``prod-server``).
+    """
+
+    def __init__(self, events: EventLog | None = None) -> None:
+        self.events = events if events is not None else EventLog()
+        self._registries: dict[str, Registry] = {}
+        self._hosts: dict[str, Host] = {}
+
+    @classmethod
+    def standard(cls, *, content: str = "placeholder", quiet: bool = False) -> "World":
+        world = cls()
+        world.add_docker_hub(content=content)
+        world.add_private_registry()
+        for name in ("laptop", "ci-runner", "prod-server"):
+            world.add_host(name, quiet=quiet)
+        return world
+
+    # -- registries -------------------------------------------------------------------------------
+
+    def add_registry(self, registry: "Registry | str" = "localhost:5000", **kwargs: Any) -> Registry:
+        """Add a registry (an existing one, or a new ``Registry(name, **kwargs)``) to the network."""
+        if isinstance(registry, str):
+            registry = Registry(registry, events=self.events, **kwargs)
+        if registry.name in self._registries:
+            raise ValueError(f"a registry named {registry.name!r} is already on this network")
+        self._registries[registry.name] = registry
+        return registry
+
+    def add_docker_hub(self, *, content: str = "placeholder", platforms: Iterable[str] = PLATFORMS,
+                       official: bool = True, repos: Iterable[str] | None = None) -> Registry:
+        """Docker Hub (``docker.io``): namespaces, public repositories, the official images."""
+        hub = Registry.hub("docker.io", events=self.events)
+        if official:
+            populate(hub, content=content, platforms=platforms, repos=repos)
+        return self.add_registry(hub)
+
+    def add_private_registry(self, name: str = "localhost:5000", *,
+                             users: Mapping[str, str] | None = None) -> Registry:
+        """A private ``registry:2`` (open, or with ``users`` a login for everything)."""
+        return self.add_registry(Registry.private(name, users=users, events=self.events))
+
+    def resolve(self, domain: str) -> Registry:
+        """The registry at ``domain`` (what a host's DNS lookup finds)."""
+        try:
+            return self._registries[domain]
+        except KeyError:
+            raise RegistryUnreachable(
+                f'Get "https://{domain}/v2/": dial tcp: lookup {domain}: no such host '
+                f"(registries on this network: {', '.join(sorted(self._registries)) or 'none'})",
+                detail=domain) from None
+
+    @property
+    def registries(self) -> Mapping[str, Registry]:
+        return MappingProxyType(self._registries)
+
+    # -- hosts ------------------------------------------------------------------------------------
+
+    def add_host(self, name: str, *, platform: str | Platform = "linux/amd64", quiet: bool = False) -> Host:
+        if name in self._hosts:
+            raise ValueError(f"a host named {name!r} is already on this network")
+        host = Host(name, self, platform=platform, events=self.events, quiet=quiet)
+        self._hosts[name] = host
+        return host
+
+    @property
+    def hosts(self) -> Mapping[str, Host]:
+        return MappingProxyType(self._hosts)
+
+    def __getitem__(self, name: str) -> "Registry | Host":
+        if name in self._hosts:
+            return self._hosts[name]
+        return self.resolve(name)
+
+    def __repr__(self) -> str:
+        return (f"World(registries={sorted(self._registries)}, hosts={sorted(self._hosts)}, "
+                f"events={len(self.events)})")
+
