@@ -170,3 +170,8 @@ class Descriptor:
 
     def __hash__(self) -> int:
         return hash((self.media_type, self.digest, self.size))
+
+    def _repr_html_(self) -> str:
+        from .display import to_html
+
+        return to_html(self)

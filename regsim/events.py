@@ -531,3 +531,8 @@ class EventLog(Sequence[Event]):
 
     def __str__(self) -> str:
         return "\n".join(f"#{e.seq:<4} {e.describe()}" for e in self._events)
+
+    def _repr_html_(self) -> str:
+        from .display import to_html
+
+        return to_html(self)

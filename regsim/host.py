@@ -715,3 +715,8 @@ class Host:
     def __repr__(self) -> str:
         return (f"Host({self.name!r}, {self.platform}, images={len(self._images)}, "
                 f"layers={len(self._blobs)}, {human_size(self.disk_usage())})")
+
+    def _repr_html_(self) -> str:
+        from .display import to_html
+
+        return to_html(self)

@@ -178,6 +178,11 @@ class Image:
     def __repr__(self) -> str:
         return f"Image({self.digest.short}, {self.platform}, {len(self.layers)} layers, {self.size} B)"
 
+    def _repr_html_(self) -> str:
+        from .display import to_html
+
+        return to_html(self)
+
 
 @dataclass(frozen=True)
 class ImageIndex:
@@ -227,3 +232,8 @@ class ImageIndex:
     def __repr__(self) -> str:
         plats = ", ".join(str(p) for p in self.platforms)
         return f"ImageIndex({self.digest.short}, [{plats}])"
+
+    def _repr_html_(self) -> str:
+        from .display import to_html
+
+        return to_html(self)

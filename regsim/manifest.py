@@ -263,6 +263,11 @@ class Manifest(_Content):
             out["annotations"] = dict(self.annotations)
         return out
 
+    def _repr_html_(self) -> str:
+        from .display import to_html
+
+        return to_html(self)
+
 
 @dataclass(frozen=True)
 class Index(_Content):
@@ -315,6 +320,11 @@ class Index(_Content):
         if self.annotations:
             out["annotations"] = dict(self.annotations)
         return out
+
+    def _repr_html_(self) -> str:
+        from .display import to_html
+
+        return to_html(self)
 
 
 def _load_json(data: bytes, what: str) -> Any:

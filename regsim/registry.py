@@ -131,6 +131,11 @@ class Repository:
         return (f"Repository({self.name!r}, {self.visibility}, tags={len(self._tags)}, "
                 f"manifests={len(self._manifests)}, blobs={len(self._blobs)})")
 
+    def _repr_html_(self) -> str:
+        from .display import to_html
+
+        return to_html(self)
+
 
 class UploadSession:
     """A blob upload in progress (``POST /blobs/uploads/`` until the closing ``PUT``)."""
@@ -199,6 +204,11 @@ class StorageReport:
                 f"logical {_human(self.logical_bytes)}, physical {_human(self.physical_bytes)}, "
                 f"dedup ratio {self.dedup_ratio:.2f}x")
 
+    def _repr_html_(self) -> str:
+        from .display import to_html
+
+        return to_html(self)
+
 
 @dataclass(frozen=True)
 class GCReport:
@@ -215,6 +225,11 @@ class GCReport:
         verb = "would sweep" if self.dry_run else "swept"
         return (f"marked {self.marked} blobs, {verb} {len(self.swept)} blobs "
                 f"({_human(self.bytes_freed)}), deleted {len(self.deleted_manifests)} untagged manifests")
+
+    def _repr_html_(self) -> str:
+        from .display import to_html
+
+        return to_html(self)
 
 
 def _human(n: int) -> str:
@@ -901,4 +916,9 @@ class Registry:
             if stored.is_index:
                 stack.extend(d.digest for d in stored.references() if d.digest in repo._manifests)
         return kept
+
+    def _repr_html_(self) -> str:
+        from .display import to_html
+
+        return to_html(self)
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from regsim import Blob, Descriptor, Image, Layer, Registry, World
-from regsim.mediatypes import OCI_CONFIG, OCI_LAYER_GZIP
+from regsim import Image, Layer, Registry, World
 
 
 @pytest.fixture
@@ -31,12 +30,3 @@ def image() -> Image:
 def world() -> World:
     return World.standard(quiet=True)
 
-
-def push_image(reg: Registry, repo: str, image: Image, tag: str | None = None, auth=None):
-    for blob in image.blobs():
-        reg.push_blob(repo, blob, auth=auth)
-    return reg.put_manifest(repo, tag or image.digest, image.manifest_bytes,
-                            media_type=image.media_type, auth=auth)
-
-
-__all__ = ["push_image", "Blob", "Descriptor", "OCI_CONFIG", "OCI_LAYER_GZIP"]

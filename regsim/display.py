@@ -1,0 +1,107 @@
+"""Rich notebook display: small, escaped HTML tables for the model's objects.
+
+Every model object's ``_repr_html_`` calls :func:`to_html`. The HTML is cheap (no drawing),
+deterministic (no ids, no times), escaped, uses inline styles only and no scripts, so it renders
+the same in JupyterLab, VS Code, Voilà and nbval's comparisons.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any, Iterable
+
+from .units import human_size
+
+__all__ = ["to_html", "table"]
+
+_TABLE = "border-collapse:collapse;font-family:monospace;font-size:12px;margin:2px 0"
+_TH = "text-align:left;padding:2px 8px;border-bottom:1px solid #888;background:#f4f4f4"
+_TD = "text-align:left;padding:2px 8px;border-bottom:1px solid #ddd;vertical-align:top"
+_CAPTION = "text-align:left;font-weight:bold;padding:2px 0;font-family:sans-serif"
+MAX_ROWS = 40
+
+
+def table(rows: Iterable[Iterable[Any]], header: Iterable[str] | None = None, caption: str | None = None,
+          max_rows: int = MAX_ROWS) -> str:
+    """An HTML table of escaped cells; long tables are cut at ``max_rows`` with a count."""
+    rows = [list(r) for r in rows]
+    out = [f'<table style="{_TABLE}">']
+    if caption:
+        out.append(f'<caption style="{_CAPTION}">{escape(caption)}</caption>')
+    if header:
+        out.append("<tr>" + "".join(f'<th style="{_TH}">{escape(str(h))}</th>' for h in header) + "</tr>")
+    for row in rows[:max_rows]:
+        out.append("<tr>" + "".join(f'<td style="{_TD}">{escape(str(c))}</td>' for c in row) + "</tr>")
+    if len(rows) > max_rows:
+        width = len(rows[0]) if rows else 1
+        out.append(f'<tr><td style="{_TD}" colspan="{width}">… {len(rows) - max_rows} more rows</td></tr>')
+    out.append("</table>")
+    return "".join(out)
+
+
+def _descriptor_rows(descs) -> list[list[str]]:
+    return [[d.media_type.rsplit(".", 1)[-1] if "." in d.media_type else d.media_type, d.digest.short,
+             human_size(d.size), str(d.platform) if d.platform else ""] for d in descs]
+
+
+def to_html(obj: Any) -> str:
+    """HTML for a registry, repository, host, image, manifest, index, descriptor, log or report."""
+    from .descriptor import Descriptor
+    from .events import EventLog
+    from .host import Host, Output
+    from .image import Image, ImageIndex
+    from .manifest import Index, Manifest
+    from .registry import GCReport, Registry, Repository, StorageReport
+
+    if isinstance(obj, Registry):
+        rows = []
+        for name, repo in obj.repositories.items():
+            rows.append([name, repo.visibility, ", ".join(repo.tags) or "—", len(repo.manifests), len(repo.blobs)])
+        report = obj.storage()
+        caption = (f"Registry {obj.name} ({obj.title}, access: {obj.access.mode}) — {report.repositories} "
+                   f"repositories, {report.blobs} blobs, {human_size(report.physical_bytes)} stored, "
+                   f"dedup {report.dedup_ratio:.2f}x")
+        return table(rows, ["repository", "visibility", "tags", "manifests", "blobs"], caption)
+    if isinstance(obj, Repository):
+        rows = [[tag, digest.short] for tag, digest in obj.tags.items()]
+        rows += [["(untagged)", d.short] for d in obj.untagged()]
+        return table(rows, ["tag", "manifest"], f"Repository {obj.name} ({obj.visibility}): "
+                     f"{len(obj.manifests)} manifests, {len(obj.blobs)} blobs")
+    if isinstance(obj, Host):
+        rows = [[r["REPOSITORY"], r["TAG"], r["IMAGE ID"], r["SIZE"]] for r in obj.images()]
+        return table(rows, ["repository", "tag", "image id", "size"],
+                     f"Host {obj.name} ({obj.platform}): {len(obj.layers)} blobs, "
+                     f"{human_size(obj.disk_usage())} on disk")
+    if isinstance(obj, Image):
+        rows = [["config", obj.config_blob.digest.short, human_size(obj.config_blob.size), ""]]
+        rows += [[f"layer {i}", l.digest.short, human_size(l.size), "placeholder" if l.is_placeholder else ""]
+                 for i, l in enumerate(obj.layers)]
+        return table(rows, ["part", "digest", "size", ""],
+                     f"Image {obj.digest.short} ({obj.platform}), {human_size(obj.size)}")
+    if isinstance(obj, ImageIndex):
+        rows = [[str(d.platform or ""), d.digest.short, human_size(d.size)] for d in obj.index.manifests]
+        return table(rows, ["platform", "manifest", "manifest size"], f"Image index {obj.digest.short}")
+    if isinstance(obj, Manifest):
+        return table(_descriptor_rows(obj.references()), ["type", "digest", "size", ""],
+                     f"Manifest {obj.digest.short} ({obj.media_type})")
+    if isinstance(obj, Index):
+        return table(_descriptor_rows(obj.manifests), ["type", "digest", "size", "platform"],
+                     f"Index {obj.digest.short} ({obj.media_type})")
+    if isinstance(obj, Descriptor):
+        return table([[obj.media_type, str(obj.digest), obj.size, str(obj.platform or "")]],
+                     ["mediaType", "digest", "size", "platform"], "Descriptor")
+    if isinstance(obj, EventLog):
+        rows = [[e.seq, e.kind, e.describe()] for e in obj]
+        if len(rows) > MAX_ROWS:
+            rows = rows[-MAX_ROWS:]
+        return table(rows, ["#", "event", "what happened"], f"Event log: {len(obj)} events (latest shown)")
+    if isinstance(obj, StorageReport):
+        return table([[k, v if not isinstance(v, float) else f"{v:.2f}"] for k, v in obj.to_dict().items()],
+                     ["", "value"], "Storage")
+    if isinstance(obj, GCReport):
+        rows = [["marked", obj.marked], ["swept blobs", len(obj.swept)], ["bytes freed", human_size(obj.bytes_freed)],
+                ["untagged manifests deleted", len(obj.deleted_manifests)], ["dry run", obj.dry_run]]
+        return table(rows, ["", ""], "Garbage collection")
+    if isinstance(obj, Output):
+        return f'<pre style="font-size:12px;margin:2px 0">{escape(str(obj))}</pre>'
+    return f"<pre>{escape(repr(obj))}</pre>"
