@@ -151,7 +151,11 @@ LayerFiles = list[tuple[str, bytes]]
 
 
 def make_tar(files: Iterable[tuple[str, bytes]]) -> bytes:
-    """A reproducible tar: sorted paths, mode 0644, owner root, mtime 0, ustar format."""
+    """A reproducible tar: sorted paths, mode 0644, owner root, mtime 0, ustar format.
+
+    Like Go's ``archive/tar`` (what docker writes), the archive ends after the two zero blocks,
+    without Python's padding to a 10 KiB record.
+    """
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
         for path, data in sorted(dict(files).items()):
@@ -160,7 +164,8 @@ def make_tar(files: Iterable[tuple[str, bytes]]) -> bytes:
             info.uid = info.gid = 0
             info.uname = info.gname = "root"
             tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
+        end = tar.offset + 2 * tarfile.BLOCKSIZE
+    return buf.getvalue()[:end]
 
 
 def read_tar(data: bytes) -> LayerFiles:

@@ -183,7 +183,7 @@ class Host:
             self._table = table
             self._resolve = self._lookup
             default_log = next(iter(table.values())).events if table else None
-        self.events = events if events is not None else (default_log or ev.EventLog())
+        self.events = events if events is not None else (default_log if default_log is not None else ev.EventLog())
         self._blobs: dict[Digest, Content] = {}
         self._images: dict[Digest, Image] = {}
         self._indexes: dict[Digest, ImageIndex] = {}

@@ -118,7 +118,11 @@ def _layer(digest: str, size: int, platform: Platform, content: str, scale: int,
             ph = Placeholder.for_key(f"{digest}/{platform}", real_size)
             layer = Layer(ph, ph.digest, DOCKER_LAYER)
     elif content == "bytes":
-        files = synthetic_files(f"{digest}/{platform}", max(1, real_size // scale), root=f"/layer/{digest[7:19]}")
+        target = max(1, real_size // scale)
+        count = max(1, min(8, target // 8192))
+        # leave room for tar headers and padding (about 768 bytes a file) and the end blocks
+        files = synthetic_files(f"{digest}/{platform}", max(1, target - 1024 - 768 * count),
+                                root=f"/layer/{digest[7:19]}", files=count)
         layer = Layer.from_files(files, DOCKER_LAYER)
     else:
         raise ValueError(f"content must be 'placeholder' or 'bytes', got {content!r}")

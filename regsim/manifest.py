@@ -357,7 +357,7 @@ def parse_manifest(data: bytes, media_type: str | None = None) -> "Manifest | In
     if not isinstance(doc, dict):
         raise ManifestInvalid(f"manifest must be a JSON object, got {type(doc).__name__}")
     version = doc.get("schemaVersion")
-    if version == 1 or media_type in (DOCKER_SCHEMA1, DOCKER_SCHEMA1_SIGNED):
+    if (version == 1 and not isinstance(version, bool)) or media_type in (DOCKER_SCHEMA1, DOCKER_SCHEMA1_SIGNED):
         raise ManifestInvalid(
             "schema 1 manifests are not supported (deprecated): push a schema 2 or OCI manifest",
             detail=media_type or DOCKER_SCHEMA1,
