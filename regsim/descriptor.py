@@ -96,9 +96,13 @@ class Descriptor:
         set_(self, "media_type", media_type)
         set_(self, "digest", Digest(digest))
         set_(self, "size", size)
-        set_(self, "annotations", annotations if isinstance(annotations, Annotations) else Annotations(annotations))
+        if not annotations:
+            annotations = EMPTY_ANNOTATIONS
+        elif not isinstance(annotations, Annotations):
+            annotations = Annotations(annotations)
+        set_(self, "annotations", annotations)
         set_(self, "platform", Platform.parse(platform) if isinstance(platform, str) else platform)
-        set_(self, "urls", tuple(urls))
+        set_(self, "urls", tuple(urls) if urls else ())
         set_(self, "artifact_type", artifact_type)
         set_(self, "data", data)
 

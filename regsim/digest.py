@@ -41,6 +41,7 @@ _GRAMMAR = re.compile(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+\Z")
 
 #: Registered digest algorithms: name -> (hex length, hashlib constructor name).
 ALGORITHMS: dict[str, int] = {"sha256": 64, "sha512": 128}
+_CONSTRUCTORS = {"sha256": hashlib.sha256, "sha512": hashlib.sha512}
 _HEX = {name: re.compile(rf"^[a-f0-9]{{{n}}}\Z") for name, n in ALGORITHMS.items()}
 
 
@@ -95,12 +96,13 @@ class Digest(str):
     @staticmethod
     def hasher(algorithm: str = "sha256"):
         """A fresh ``hashlib`` object for ``algorithm``."""
-        if algorithm not in ALGORITHMS:
+        try:
+            return _CONSTRUCTORS[algorithm]()
+        except KeyError:
             raise DigestInvalid(
                 f"unsupported digest algorithm {algorithm!r} (supported: {', '.join(ALGORITHMS)})",
                 detail=algorithm,
-            )
-        return hashlib.new(algorithm)
+            ) from None
 
     @classmethod
     def from_hasher(cls, hasher, algorithm: str = "sha256") -> "Digest":

@@ -69,7 +69,7 @@ def _short(d: str | None) -> str:
     return Digest(d).short if ":" in d else d
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Event:
     """Base of all events. ``seq`` is set by :class:`EventLog` when appended."""
 
@@ -105,12 +105,12 @@ class Event:
         return f"#{self.seq} {self.kind}({fields})"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class RegistryEvent(Event):
     registry: str
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class RepositoryCreated(RegistryEvent):
     repository: str
     visibility: str
@@ -119,7 +119,7 @@ class RepositoryCreated(RegistryEvent):
         return f"{self.registry}: created {self.visibility} repository {self.repository}"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class UploadStarted(RegistryEvent):
     repository: str
     upload_id: str
@@ -128,7 +128,7 @@ class UploadStarted(RegistryEvent):
         return f"{self.registry}: upload {self.upload_id[:8]} started in {self.repository}"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class UploadProgressed(RegistryEvent):
     repository: str
     upload_id: str
@@ -139,7 +139,7 @@ class UploadProgressed(RegistryEvent):
         return f"{self.registry}: upload {self.upload_id[:8]} received bytes {self.offset}-{self.offset + self.size - 1}"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class UploadCancelled(RegistryEvent):
     repository: str
     upload_id: str
@@ -148,7 +148,7 @@ class UploadCancelled(RegistryEvent):
         return f"{self.registry}: upload {self.upload_id[:8]} cancelled"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class BlobUploaded(RegistryEvent):
     """Bytes of a blob arrived and were linked into ``repository``.
 
@@ -167,7 +167,7 @@ class BlobUploaded(RegistryEvent):
         return f"{self.registry}: blob {_short(self.digest)} ({self.size} B) uploaded to {self.repository}{note}"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class BlobMounted(RegistryEvent):
     repository: str
     digest: Digest
@@ -178,7 +178,7 @@ class BlobMounted(RegistryEvent):
         return f"{self.registry}: blob {_short(self.digest)} mounted into {self.repository} from {self.from_repository}"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class BlobChecked(RegistryEvent):
     repository: str
     digest: Digest
@@ -188,7 +188,7 @@ class BlobChecked(RegistryEvent):
         return f"{self.registry}: HEAD blob {_short(self.digest)} in {self.repository}: {'found' if self.exists else 'unknown'}"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class BlobFetched(RegistryEvent):
     repository: str
     digest: Digest
@@ -198,7 +198,7 @@ class BlobFetched(RegistryEvent):
         return f"{self.registry}: blob {_short(self.digest)} ({self.size} B) downloaded from {self.repository}"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class BlobDeleted(RegistryEvent):
     repository: str
     digest: Digest
@@ -207,7 +207,7 @@ class BlobDeleted(RegistryEvent):
         return f"{self.registry}: blob {_short(self.digest)} unlinked from {self.repository} (bytes stay until gc)"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class ManifestPushed(RegistryEvent):
     repository: str
     digest: Digest
@@ -220,7 +220,7 @@ class ManifestPushed(RegistryEvent):
         return f"{self.registry}: manifest {_short(self.digest)} stored as {self.repository}{at}"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class ManifestFetched(RegistryEvent):
     repository: str
     reference: str
@@ -232,7 +232,7 @@ class ManifestFetched(RegistryEvent):
         return f"{self.registry}: manifest {self.repository}:{self.reference} -> {_short(self.digest)} read"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class ManifestDeleted(RegistryEvent):
     repository: str
     digest: Digest
@@ -243,7 +243,7 @@ class ManifestDeleted(RegistryEvent):
         return f"{self.registry}: manifest {_short(self.digest)} deleted from {self.repository}{gone}"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class TagUpdated(RegistryEvent):
     """A tag was created (``previous`` is None) or moved to another manifest."""
 
@@ -257,7 +257,7 @@ class TagUpdated(RegistryEvent):
         return f"{self.registry}: tag {self.repository}:{self.tag} -> {_short(self.digest)}{move}"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class TagDeleted(RegistryEvent):
     repository: str
     tag: str
@@ -267,7 +267,7 @@ class TagDeleted(RegistryEvent):
         return f"{self.registry}: tag {self.repository}:{self.tag} deleted (manifest {_short(self.digest)} stays)"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class GarbageCollected(RegistryEvent):
     """Mark-and-sweep ran. ``swept`` lists removed blobs (manifests are blobs too)."""
 
@@ -283,7 +283,7 @@ class GarbageCollected(RegistryEvent):
         return f"{self.registry}: garbage collection {verb} {len(self.swept)} blobs, {self.bytes_freed} B"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class UserLoggedIn(RegistryEvent):
     user: str
 
@@ -294,12 +294,12 @@ class UserLoggedIn(RegistryEvent):
 # -- hosts (the docker-like client engine) --------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class HostEvent(Event):
     host: str
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class BuildStep(HostEvent):
     step: int
     total: int
@@ -315,7 +315,7 @@ class BuildStep(HostEvent):
         return f"{self.host}: step {self.step}/{self.total} {self.instruction}{made}{cache}"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class ImageBuilt(HostEvent):
     image_id: Digest
     reference: str | None
@@ -325,7 +325,7 @@ class ImageBuilt(HostEvent):
         return f"{self.host}: built {self.reference or _short(self.image_id)} ({len(self.layers)} layers)"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class ImageTagged(HostEvent):
     image_id: Digest
     reference: str
@@ -334,7 +334,7 @@ class ImageTagged(HostEvent):
         return f"{self.host}: tagged {_short(self.image_id)} as {self.reference}"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class ImageUntagged(HostEvent):
     image_id: Digest
     reference: str
@@ -343,7 +343,7 @@ class ImageUntagged(HostEvent):
         return f"{self.host}: untagged {self.reference}"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class ImageDeleted(HostEvent):
     image_id: Digest
 
@@ -351,7 +351,7 @@ class ImageDeleted(HostEvent):
         return f"{self.host}: deleted image {_short(self.image_id)}"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class LayerDeleted(HostEvent):
     digest: Digest
     size: int
@@ -360,7 +360,7 @@ class LayerDeleted(HostEvent):
         return f"{self.host}: deleted layer {_short(self.digest)} ({self.size} B)"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class PushStarted(HostEvent):
     registry: str
     repository: str
@@ -370,7 +370,7 @@ class PushStarted(HostEvent):
         return f"{self.host}: push {self.registry}/{self.repository}:{self.tag}"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class LayerPushed(HostEvent):
     """One blob of a push: ``status`` is ``pushed``, ``exists`` or ``mounted``."""
 
@@ -393,7 +393,7 @@ class LayerPushed(HostEvent):
         return f"{self.host}: {self.digest.id12 if self.digest else ''}: {text}"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class PushFinished(HostEvent):
     registry: str
     repository: str
@@ -406,7 +406,7 @@ class PushFinished(HostEvent):
         return f"{self.host}: pushed {self.registry}/{self.repository}:{self.tag} ({self.bytes_sent} B sent)"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class PullStarted(HostEvent):
     registry: str
     repository: str
@@ -416,7 +416,7 @@ class PullStarted(HostEvent):
         return f"{self.host}: pull {self.registry}/{self.repository}:{self.reference}"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class LayerPulled(HostEvent):
     """One layer of a pull: ``status`` is ``downloaded`` or ``exists`` (already local)."""
 
@@ -437,7 +437,7 @@ class LayerPulled(HostEvent):
         return f"{self.host}: {self.digest.id12}: {text}"
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class PullFinished(HostEvent):
     registry: str
     repository: str
@@ -473,17 +473,25 @@ class EventLog(Sequence[Event]):
     * ``log.subscribe(callback)`` calls ``callback(event)`` on every append (widgets, servers).
     """
 
-    def __init__(self, events: Iterable[Event] = ()) -> None:
+    def __init__(self, events: Iterable[Event] = (), *, recording: bool = True) -> None:
         self._events: list[Event] = []
         self._subscribers: list[Callable[[Event], None]] = []
+        #: When False, registries and hosts skip building events at all (for catalogues of
+        #: millions of blobs, where the log would cost more than the model). On by default.
+        self.recording = recording
         for event in events:
             self.append(event)
 
     def append(self, event: E) -> E:
-        stamped = dataclasses.replace(event, seq=len(self._events))
+        if event.seq == -1:  # fresh from its constructor: stamp it in place (cheap)
+            object.__setattr__(event, "seq", len(self._events))
+            stamped = event
+        else:  # already in another log: append a stamped copy
+            stamped = dataclasses.replace(event, seq=len(self._events))
         self._events.append(stamped)
-        for callback in list(self._subscribers):
-            callback(stamped)
+        if self._subscribers:
+            for callback in list(self._subscribers):
+                callback(stamped)
         return stamped
 
     def extend(self, events: Iterable[Event]) -> list[Event]:

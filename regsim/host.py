@@ -694,7 +694,8 @@ class Host:
         return used
 
     def _emit(self, kind: type[ev.HostEvent], **fields: Any) -> None:
-        self.events.append(kind(host=self.name, **fields))
+        if self.events.recording:
+            self.events.append(kind(host=self.name, **fields))
 
     def _sayer(self, lines: list[str], quiet: bool | None) -> Callable[[str], None]:
         loud = not (self.quiet if quiet is None else quiet)

@@ -247,6 +247,19 @@ def validate_repository(name: str) -> str:
 
     Raises :class:`~regsim.errors.NameInvalid` stating the rule that failed.
     """
+    if name in _VALID_NAMES:
+        return name
+    _check_repository(name)
+    if len(_VALID_NAMES) > 1_000_000:
+        _VALID_NAMES.clear()
+    _VALID_NAMES.add(name)
+    return name
+
+
+_VALID_NAMES: set[str] = set()  # names already checked (valid names stay valid)
+
+
+def _check_repository(name: str) -> None:
     if not isinstance(name, str) or name == "":
         raise NameInvalid(f"invalid repository name {name!r}: must not be empty", detail=repr(name))
     if len(name) > NAME_MAX_LENGTH:
@@ -264,7 +277,6 @@ def validate_repository(name: str) -> str:
                 "'.', '_', '__' or dashes, with no separator at either end"
             )
         raise NameInvalid(f"invalid repository name {name!r}: {reason}", detail=name)
-    return name
 
 
 def validate_tag(tag: str) -> str:

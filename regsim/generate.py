@@ -1,0 +1,154 @@
+"""Seeded generators: random images (real bytes) and Docker-Hub-scale catalogues (placeholders).
+
+Like go-containerregistry's ``random`` package, every generator takes ``seed=`` (an ``int``, a
+``random.Random`` or ``None`` for 0) and the same seed gives the same digests.
+
+>>> a, b = random_image(seed=7), random_image(seed=7)
+>>> a.digest == b.digest, len(a.layers)
+(True, 3)
+"""
+
+from __future__ import annotations
+
+import random as _random
+from dataclasses import dataclass
+from typing import Iterator
+
+from .blob import Placeholder
+from .descriptor import Descriptor
+from .image import Image, Layer
+from .manifest import ImageConfig, Manifest
+from .mediatypes import OCI_CONFIG, OCI_LAYER_GZIP
+from .platform import DEFAULT_PLATFORM, Platform
+from .registry import Registry
+
+__all__ = ["rng", "random_image", "random_layer", "CatalogueStats", "placeholder_catalogue"]
+
+
+def rng(seed: "int | _random.Random | None") -> _random.Random:
+    """A ``random.Random`` from a seed (``None`` means 0: deterministic by default)."""
+    if isinstance(seed, _random.Random):
+        return seed
+    if seed is None:
+        seed = 0
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, a random.Random or None, got {seed!r}")
+    return _random.Random(seed)
+
+
+def random_layer(size: int = 1024, *, seed: "int | _random.Random | None" = None, files: int = 1) -> Layer:
+    """A real tar+gzip layer with ``files`` files of random bytes totalling ``size`` bytes."""
+    r = rng(seed)
+    sizes = [size // files + (1 if i < size % files else 0) for i in range(files)]
+    return Layer.from_files([(f"/random/{r.getrandbits(64):016x}", r.randbytes(n)) for n in sizes])
+
+
+def random_image(*, seed: "int | _random.Random | None" = None, layers: int = 3, layer_size: int = 1024,
+                 platform: "Platform | str" = DEFAULT_PLATFORM) -> Image:
+    """An image of ``layers`` random layers (real bytes), like ``random.Image`` in ggcr."""
+    r = rng(seed)
+    plat = Platform.parse(platform)
+    made = [random_layer(layer_size, seed=r) for _ in range(layers)]
+    return Image.create(made, ImageConfig(architecture=plat.architecture, os=plat.os, variant=plat.variant))
+
+
+@dataclass(frozen=True)
+class CatalogueStats:
+    repositories: int
+    manifests: int
+    tags: int
+    distinct_layers: int
+    layer_links: int
+
+
+def _zipf_index(r: _random.Random, cumulative: list[float]) -> int:
+    from bisect import bisect_left
+
+    return min(bisect_left(cumulative, r.random() * cumulative[-1]), len(cumulative) - 1)
+
+
+def placeholder_catalogue(
+    registry: Registry,
+    *,
+    repositories: int = 1000,
+    layers: int = 4000,
+    base_images: int | None = None,
+    base_layers: tuple[int, int] = (1, 5),
+    versions: tuple[int, int] = (1, 3),
+    zipf_s: float = 1.1,
+    mean_layer_size: int = 20_000_000,
+    seed: "int | _random.Random | None" = None,
+) -> CatalogueStats:
+    """Fill ``registry`` with a Docker-Hub-like catalogue of placeholder blobs.
+
+    ``base_images`` base images (1 per 200 repositories by default) each have 1–5 layers. Every
+    repository picks one base with Zipf(``zipf_s``) skew -- a few bases (``debian``, ``alpine``)
+    are under most images -- and adds layers of its own, so that about ``layers`` distinct layers
+    exist in all. Repositories have 1–3 versions; ``latest`` and ``v<n>`` tag the newest, older
+    versions keep their ``v<k>`` tags except every third, which is left untagged (garbage for
+    ``gc(delete_untagged=True)``). Layer sizes are log-normal around ``mean_layer_size`` (many
+    small, a few huge). Nothing is materialised: every blob is a :class:`Placeholder`.
+    """
+    if repositories < 1 or layers < repositories:
+        raise ValueError(f"need repositories >= 1 and layers >= repositories, got {repositories}, {layers}")
+    r = rng(seed)
+    n_bases = base_images or max(1, repositories // 200)
+    import math
+
+    mu = math.log(mean_layer_size) - 1.0  # log-normal with sigma sqrt(2): mean = exp(mu + 1)
+
+    def layer_size() -> int:
+        return max(32, int(r.lognormvariate(mu, 1.4142)))
+
+    counter = [0]
+
+    def new_layer() -> Descriptor:
+        counter[0] += 1
+        blob = Placeholder.for_key(f"catalogue-layer-{counter[0]}", layer_size())
+        return Descriptor(OCI_LAYER_GZIP, blob.digest, blob.size)
+
+    bases = [[new_layer() for _ in range(r.randint(*base_layers))] for _ in range(n_bases)]
+    weights = [1.0 / (k + 1) ** zipf_s for k in range(n_bases)]
+    cumulative, total = [], 0.0
+    for w in weights:
+        total += w
+        cumulative.append(total)
+    own_budget = layers - counter[0]
+    manifests = tags = links = 0
+    for i in range(repositories):
+        name = f"user{i // 4}/app{i}"
+        base = bases[_zipf_index(r, cumulative)]
+        remaining = repositories - i
+        n_versions = r.randint(*versions)
+        own_total = max(n_versions, round(own_budget / remaining)) if remaining > 1 else max(n_versions, own_budget)
+        own_budget -= own_total
+        per_version = [own_total // n_versions + (1 if v < own_total % n_versions else 0) for v in range(n_versions)]
+        for desc in base:
+            registry.push_blob(name, Placeholder(desc.digest, desc.size))
+            links += 1
+        for v, count in enumerate(per_version, start=1):
+            own = [new_layer() for _ in range(count)]
+            for desc in own:
+                registry.push_blob(name, Placeholder(desc.digest, desc.size))
+                links += 1
+            config = Placeholder.for_key(f"catalogue-config-{name}-{v}", 1500)
+            registry.push_blob(name, config)
+            manifest = Manifest(config=Descriptor(OCI_CONFIG, config.digest, config.size), layers=(*base, *own))
+            newest = v == n_versions
+            if newest:
+                registry.put_manifest(name, "latest", manifest)
+                tags += 1
+            if newest or (i + v) % 3:
+                registry.put_manifest(name, f"v{v}", manifest)
+                tags += 1
+            else:
+                registry.put_manifest(name, manifest.digest, manifest)
+            manifests += 1
+    return CatalogueStats(repositories, manifests, tags, counter[0], links)
+
+
+def iter_seeds(seed: "int | _random.Random | None", n: int) -> Iterator[int]:
+    """``n`` derived integer seeds (for fanning one seed out to workers)."""
+    r = rng(seed)
+    for _ in range(n):
+        yield r.getrandbits(63)

@@ -1,0 +1,164 @@
+"""Hypothesis stateful test: random build/push/pull/tag/delete/gc sequences keep the invariants.
+
+* every tag resolves to a manifest of its repository (and an index's manifests are there too);
+* every manifest's blobs are linked in its repository and present in the blob store;
+* physical bytes equal the sum of the distinct stored blobs;
+* gc never removes anything reachable (from tags, or from every manifest without
+  ``delete_untagged``) and removes everything that is not.
+"""
+
+from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from regsim import Host, Registry
+from regsim.errors import Denied, ManifestUnknown, RegistryError
+
+REPOS = ["team/app", "team/api", "ops/tool"]
+TAGS = ["1.0", "2.0", "latest"]
+BASES = ["base-a", "base-b"]
+STEPS = ["RUN apt-get install -y curl", "RUN pip install flask", "COPY app.txt /app/", "ENV MODE=prod"]
+
+
+def reachable(reg: Registry, delete_untagged: bool) -> set[str]:
+    """Independent reimplementation of the mark phase, from the public read API."""
+    marked: set[str] = set()
+    for repo in reg.repositories.values():
+        roots = set(repo.tags.values()) if delete_untagged else set(repo.manifests)
+        stack, kept = list(roots), set()
+        while stack:
+            d = stack.pop()
+            if d in kept or d not in repo.manifests:
+                continue
+            kept.add(d)
+            stack.extend(x.digest for x in repo.manifests[d].references() if x.digest in repo.manifests)
+        changed = True
+        while changed:
+            extra = {d for d, m in repo.manifests.items() if d not in kept and m.subject in kept}
+            changed = bool(extra)
+            kept |= extra
+        for d in kept:
+            marked.add(d)
+            marked.update(x.digest for x in repo.manifests[d].references())
+    return marked
+
+
+class RegistryMachine(RuleBasedStateMachine):
+    def __init__(self):
+        super().__init__()
+        self.reg = Registry("localhost:5000")
+        self.hosts = [Host(n, [self.reg], quiet=True, platform=p)
+                      for n, p in (("laptop", "linux/amd64"), ("pi", "linux/arm64"))]
+        for host in self.hosts:
+            for base in BASES:
+                host.build(f"FROM scratch\nCOPY {base} /", f"localhost:5000/lib/{base}:1",
+                           context={base: base.encode() * 50}, platforms=["linux/amd64", "linux/arm64"])
+        self.hosts[0].push("localhost:5000/lib/base-a:1")
+
+    @rule(h=st.integers(0, 1), base=st.sampled_from(BASES), steps=st.lists(st.sampled_from(STEPS), max_size=3),
+          repo=st.sampled_from(REPOS), tag=st.sampled_from(TAGS), multi=st.booleans(), text=st.binary(max_size=8))
+    def build(self, h, base, steps, repo, tag, multi, text):
+        dockerfile = "\n".join([f"FROM localhost:5000/lib/{base}:1", *steps])
+        platforms = ["linux/amd64", "linux/arm64"] if multi else None
+        try:
+            self.hosts[h].build(dockerfile, f"localhost:5000/{repo}:{tag}", context={"app.txt": text},
+                                platforms=platforms)
+        except RegistryError as exc:  # the base was removed locally and never pushed
+            assert exc.code in ("NAME_UNKNOWN", "MANIFEST_UNKNOWN"), exc
+
+    @rule(h=st.integers(0, 1), data=st.data())
+    def push(self, h, data):
+        host = self.hosts[h]
+        if not host.tags:
+            return
+        ref = data.draw(st.sampled_from(sorted(host.tags)))
+        host.push(ref)
+
+    @rule(h=st.integers(0, 1), repo=st.sampled_from(REPOS), tag=st.sampled_from(TAGS))
+    def pull(self, h, repo, tag):
+        try:
+            self.hosts[h].pull(f"localhost:5000/{repo}:{tag}")
+        except (ManifestUnknown, RegistryError) as exc:
+            assert exc.code in ("MANIFEST_UNKNOWN", "NAME_UNKNOWN"), exc
+
+    @rule(h=st.integers(0, 1), data=st.data())
+    def rmi(self, h, data):
+        host = self.hosts[h]
+        if host.tags:
+            host.rmi(data.draw(st.sampled_from(sorted(host.tags))))
+
+    @rule(data=st.data(), tag=st.sampled_from(TAGS))
+    def retag(self, data, tag):
+        repos = [r for r in self.reg.repositories.values() if r.manifests]
+        if repos:
+            repo = data.draw(st.sampled_from(repos))
+            digest = data.draw(st.sampled_from(sorted(repo.manifests)))
+            self.reg.tag(repo.name, tag, digest)
+
+    @rule(data=st.data())
+    def delete_tag(self, data):
+        pairs = [(r.name, t) for r in self.reg.repositories.values() for t in r.tags]
+        if pairs:
+            name, tag = data.draw(st.sampled_from(pairs))
+            self.reg.delete_tag(name, tag)
+
+    @rule(data=st.data())
+    def delete_manifest(self, data):
+        pairs = [(r.name, d) for r in self.reg.repositories.values() for d in r.manifests]
+        if pairs:
+            name, digest = data.draw(st.sampled_from(pairs))
+            try:
+                self.reg.delete_manifest(name, digest)
+            except Denied:  # still listed by an index: refused, and nothing changed
+                pass
+
+    @rule(data=st.data())
+    def delete_blob(self, data):
+        pairs = [(r.name, d) for r in self.reg.repositories.values() for d in sorted(r.blobs)]
+        if pairs:
+            name, digest = data.draw(st.sampled_from(pairs))
+            before = self.reg.snapshot()
+            try:
+                self.reg.delete_blob(name, digest)
+            except Denied:
+                assert self.reg.snapshot() == before
+
+    @rule(delete_untagged=st.booleans(), dry_run=st.booleans())
+    def gc(self, delete_untagged, dry_run):
+        keep = reachable(self.reg, delete_untagged)
+        before = set(self.reg.blobs)
+        report = self.reg.garbage_collect(delete_untagged=delete_untagged, dry_run=dry_run)
+        assert set(report.swept) == before - keep
+        after = set(self.reg.blobs)
+        if dry_run:
+            assert after == before
+        else:
+            assert after == before & keep  # nothing reachable removed, everything else removed
+
+    @invariant()
+    def tags_resolve_and_blobs_are_present(self):
+        blobs = self.reg.blobs
+        for repo in self.reg.repositories.values():
+            for tag, digest in repo.tags.items():
+                assert digest in repo.manifests, f"{repo.name}:{tag} dangles"
+            for digest, stored in repo.manifests.items():
+                assert digest in blobs
+                for desc in stored.references():
+                    if stored.is_index:
+                        assert desc.digest in repo.manifests
+                    else:
+                        assert desc.digest in repo.blobs and desc.digest in blobs
+
+    @invariant()
+    def physical_bytes_are_distinct_blobs(self):
+        assert self.reg.storage().physical_bytes == sum(b.size for b in self.reg.blobs.values())
+
+    @invariant()
+    def host_images_have_their_layers(self):
+        for host in self.hosts:
+            for image in host.local_images():
+                assert all(layer.digest in host.layers for layer in image.layers)
+
+
+TestRegistryMachine = RegistryMachine.TestCase
+TestRegistryMachine.settings = settings(max_examples=80, stateful_step_count=25, deadline=None,
+                                        suppress_health_check=[HealthCheck.too_slow])
