@@ -101,10 +101,12 @@ def placeholder_catalogue(
         return max(32, int(r.lognormvariate(mu, 1.4142)))
 
     counter = [0]
+    blobs: dict[str, Placeholder] = {}
 
     def new_layer() -> Descriptor:
         counter[0] += 1
         blob = Placeholder.for_key(f"catalogue-layer-{counter[0]}", layer_size())
+        blobs[blob.digest] = blob
         return Descriptor(OCI_LAYER_GZIP, blob.digest, blob.size)
 
     bases = [[new_layer() for _ in range(r.randint(*base_layers))] for _ in range(n_bases)]
@@ -124,12 +126,12 @@ def placeholder_catalogue(
         own_budget -= own_total
         per_version = [own_total // n_versions + (1 if v < own_total % n_versions else 0) for v in range(n_versions)]
         for desc in base:
-            registry.push_blob(name, Placeholder(desc.digest, desc.size))
+            registry.push_blob(name, blobs[desc.digest])
             links += 1
         for v, count in enumerate(per_version, start=1):
             own = [new_layer() for _ in range(count)]
             for desc in own:
-                registry.push_blob(name, Placeholder(desc.digest, desc.size))
+                registry.push_blob(name, blobs.pop(desc.digest))
                 links += 1
             config = Placeholder.for_key(f"catalogue-config-{name}-{v}", 1500)
             registry.push_blob(name, config)
