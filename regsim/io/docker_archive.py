@@ -1,0 +1,82 @@
+"""``docker save`` tarballs: read the images in them.
+
+The classic format (every Docker version) holds::
+
+    manifest.json     [{"Config": "<hex>.json", "RepoTags": ["nginx:1.25"], "Layers": ["<id>/layer.tar", ...]}]
+    <hex>.json        the image config (its sha256 is the image ID)
+    <id>/layer.tar    each layer, an uncompressed tar (its sha256 is the layer's diff_id)
+
+Docker 25 and later also write an OCI layout into the same tarball; either way this module uses
+``manifest.json``, which every version writes. There is no registry manifest in the archive:
+each image gets an OCI manifest whose config is the saved config and whose layers are the saved
+layer files (``...layer.v1.tar``, or ``...tar+gzip`` for gzip files), so the config's
+``diff_ids`` still name the layers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from ..blob import Blob
+from ..descriptor import Descriptor
+from ..digest import Digest
+from ..errors import DigestInvalid
+from ..image import Image
+from ..manifest import Manifest
+from ..mediatypes import OCI_CONFIG, OCI_LAYER, OCI_LAYER_GZIP
+from .layout import LayoutEntry, LayoutError
+from .sources import Source, TarSource
+
+__all__ = ["read_docker_archive", "read_docker_source", "is_docker_archive"]
+
+
+def is_docker_archive(source: Source) -> bool:
+    return source.exists("manifest.json")
+
+
+def _layer_type(data: bytes) -> str:
+    return OCI_LAYER_GZIP if data[:2] == b"\x1f\x8b" else OCI_LAYER
+
+
+def _image(source: Source, entry: dict, position: int) -> Image:
+    config_name, layer_names = entry.get("Config"), entry.get("Layers")
+    if not isinstance(config_name, str) or not isinstance(layer_names, list):
+        raise LayoutError(f"{source.description}/manifest.json entry {position} needs 'Config' and 'Layers'")
+    config = Blob(source.read(config_name))
+    stem = os.path.basename(config_name).removesuffix(".json")
+    if len(stem) == 64 and Digest.is_valid(f"sha256:{stem}") and config.digest != f"sha256:{stem}":
+        raise DigestInvalid(f"{source.description}/{config_name} does not hash to its name "
+                            f"(sha256:{stem}): it hashes to {config.digest}", detail=config_name)
+    layers = [Blob(source.read(name)) for name in layer_names]
+    manifest = Manifest(
+        config=Descriptor(OCI_CONFIG, config.digest, config.size),
+        layers=tuple(Descriptor(_layer_type(layer.data), layer.digest, layer.size) for layer in layers),
+    )
+    return Image.from_parts(manifest.to_bytes(), config, layers)
+
+
+def read_docker_source(source: Source) -> list[LayoutEntry]:
+    """One entry per ``RepoTags`` item (``name`` None for an image saved by ID)."""
+    try:
+        doc = json.loads(source.read("manifest.json"))
+    except ValueError as exc:
+        raise LayoutError(f"{source.description}/manifest.json is not JSON: {exc}") from None
+    if not isinstance(doc, list):
+        raise LayoutError(f"{source.description}/manifest.json must be a list of images")
+    entries: list[LayoutEntry] = []
+    for position, item in enumerate(doc):
+        if not isinstance(item, dict):
+            raise LayoutError(f"{source.description}/manifest.json entry {position} is not an object")
+        image = _image(source, item, position)
+        tags = item.get("RepoTags") or [None]
+        entries.extend(LayoutEntry(tag, image) for tag in tags)
+    return entries
+
+
+def read_docker_archive(path: str | os.PathLike) -> list[LayoutEntry]:
+    """The images of a ``docker save`` tarball, named by their ``RepoTags``."""
+    with TarSource(path) as source:
+        if not is_docker_archive(source):
+            raise LayoutError(f"{path} is not a docker save archive: no manifest.json")
+        return read_docker_source(source)

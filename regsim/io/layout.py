@@ -1,0 +1,205 @@
+"""OCI image layouts: read them into :class:`~regsim.image.Image` values, write them back.
+
+An image layout (image-spec ``image-layout.md``) is a directory (or a tar of one)::
+
+    oci-layout          {"imageLayoutVersion": "1.0.0"}
+    index.json          an image index; each entry may name itself with the annotation
+                        org.opencontainers.image.ref.name ("1.0", or a whole reference)
+    blobs/sha256/<hex>  every manifest, config and layer, named by its digest
+
+``umoci``, ``skopeo copy ... oci:<dir>:<tag>``, ``buildah`` and ``docker save`` (25 and later) all
+write this format. Reading checks every blob against its digest and size; writing stores the
+exact manifest bytes, so digests survive a round trip.
+
+>>> import tempfile
+>>> from regsim.image import Image, Layer
+>>> image = Image.create([Layer.from_files([("/hello", b"hi")])])
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     _ = write_layout(tmp, [("1.0", image)])
+...     [(e.name, e.image.digest == image.digest) for e in read_layout(tmp)]
+[('1.0', True)]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from ..blob import Blob, Content
+from ..descriptor import Descriptor
+from ..digest import Digest
+from ..errors import BlobUnknown, DigestInvalid, ManifestInvalid, SizeInvalid
+from ..image import Image, ImageIndex
+from ..manifest import Index, Manifest, canonical_json, parse_manifest
+from ..mediatypes import OCI_INDEX, is_index
+from .sources import Source, open_source
+
+__all__ = ["LayoutEntry", "LayoutError", "read_layout", "read_source", "write_layout", "REF_NAME",
+           "LAYOUT_VERSION", "blob_path"]
+
+REF_NAME = "org.opencontainers.image.ref.name"
+LAYOUT_VERSION = "1.0.0"
+
+
+class LayoutError(ValueError):
+    """The files do not form an OCI image layout (the message says which file and why)."""
+
+
+@dataclass(frozen=True)
+class LayoutEntry:
+    """One entry of ``index.json``: its name (``ref.name``), the image, its annotations."""
+
+    name: str | None
+    image: Image | ImageIndex
+    annotations: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def digest(self) -> Digest:
+        return self.image.digest
+
+
+def blob_path(digest: str) -> str:
+    """``blobs/<algorithm>/<encoded>``."""
+    d = Digest(digest)
+    return f"blobs/{d.algorithm}/{d.encoded}"
+
+
+def _read_blob(source: Source, desc: Descriptor) -> Blob:
+    name = blob_path(desc.digest)
+    if not source.exists(name):
+        raise BlobUnknown(f"{source.description} has no blob {desc.digest} ({desc.media_type}) at {name}",
+                          detail=str(desc.digest))
+    data = source.read(name)
+    if len(data) != desc.size:
+        raise SizeInvalid(f"{source.description}/{name} has {len(data)} bytes, its descriptor says {desc.size}",
+                          detail=str(desc.digest))
+    try:
+        return Blob.verified(data, desc.digest)
+    except DigestInvalid as exc:
+        raise DigestInvalid(f"{source.description}/{name} does not match its name: {exc.message}",
+                            detail=str(desc.digest)) from None
+
+
+def _read_image(source: Source, desc: Descriptor, manifest_bytes: bytes | None = None) -> Image:
+    data = manifest_bytes if manifest_bytes is not None else _read_blob(source, desc).data
+    manifest = parse_manifest(data, desc.media_type)
+    if not isinstance(manifest, Manifest):
+        raise LayoutError(f"{source.description}: {desc.digest} is an index, expected an image manifest")
+    config = _read_blob(source, manifest.config)
+    layers = [_read_blob(source, layer) for layer in manifest.layers]
+    return Image.from_parts(data, config, layers, desc.media_type)
+
+
+def _read_entry(source: Source, desc: Descriptor) -> Image | ImageIndex:
+    data = _read_blob(source, desc).data
+    parsed = parse_manifest(data, desc.media_type)
+    if not isinstance(parsed, Index):
+        return _read_image(source, desc, data)
+    children = []
+    for child in parsed.manifests:
+        if is_index(child.media_type):
+            raise LayoutError(f"{source.description}: index {desc.digest} lists another index {child.digest}; "
+                              "nested indexes are not supported")
+        children.append(_read_image(source, child))
+    return ImageIndex.from_parts(data, children, desc.media_type)
+
+
+def read_source(source: Source) -> list[LayoutEntry]:
+    """The entries of the layout in ``source``, in ``index.json`` order."""
+    if not source.exists("oci-layout"):
+        raise LayoutError(f"{source.description} is not an OCI image layout: no oci-layout file")
+    try:
+        header = json.loads(source.read("oci-layout"))
+        index_doc = json.loads(source.read("index.json"))
+    except FileNotFoundError:
+        raise LayoutError(f"{source.description} is not an OCI image layout: no index.json") from None
+    except ValueError as exc:
+        raise LayoutError(f"{source.description}: oci-layout or index.json is not JSON: {exc}") from None
+    version = header.get("imageLayoutVersion") if isinstance(header, dict) else None
+    if version != LAYOUT_VERSION:
+        raise LayoutError(f"{source.description}: unsupported imageLayoutVersion {version!r} "
+                          f"(expected {LAYOUT_VERSION!r})")
+    try:
+        index = parse_manifest(json.dumps(index_doc).encode(), OCI_INDEX)
+    except ManifestInvalid as exc:
+        raise LayoutError(f"{source.description}/index.json: {exc.message}") from None
+    return [LayoutEntry(desc.annotations.get(REF_NAME), _read_entry(source, desc), dict(desc.annotations))
+            for desc in index.manifests]
+
+
+def read_layout(path: str | os.PathLike) -> list[LayoutEntry]:
+    """Read an OCI image layout directory or archive (``oci-archive``)."""
+    with open_source(path) as source:
+        return read_source(source)
+
+
+def _write_blob(root: Path, digest: Digest, data: bytes) -> None:
+    path = root / blob_path(digest)
+    if path.is_file() and path.stat().st_size == len(data):
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+
+
+def _write_image(root: Path, image: Image) -> None:
+    blobs: list[Content] = image.blobs()
+    for blob in blobs:
+        _write_blob(root, blob.digest, blob.data)
+    _write_blob(root, image.digest, image.manifest_bytes)
+
+
+def _descriptor(image: Image | ImageIndex, name: str | None) -> dict:
+    if isinstance(image, ImageIndex):
+        desc = Descriptor(image.media_type, image.digest, len(image.index_bytes))
+    else:
+        desc = Descriptor(image.media_type, image.digest, len(image.manifest_bytes))
+    out = desc.to_dict()
+    if name is not None:
+        out["annotations"] = {REF_NAME: name}
+    return out
+
+
+def write_layout(path: str | os.PathLike,
+                 images: Iterable[tuple[str | None, Image | ImageIndex]] | Mapping[str, Image | ImageIndex]
+                 ) -> Path:
+    """Write ``(name, image)`` pairs into the layout at ``path`` (created, or added to).
+
+    An existing entry with the same name is replaced, as ``skopeo copy`` and ``umoci`` do.
+    Placeholder blobs cannot be written (they have no bytes).
+    """
+    root = Path(path)
+    pairs = list(images.items() if isinstance(images, Mapping) else images)
+    entries: list[dict] = []
+    index_file = root / "index.json"
+    if index_file.is_file():
+        entries = [e for e in read_index_entries(index_file)
+                   if e.get("annotations", {}).get(REF_NAME) not in {n for n, _ in pairs if n is not None}]
+    root.mkdir(parents=True, exist_ok=True)
+    for name, image in pairs:
+        if isinstance(image, ImageIndex):
+            for child in image.images:
+                _write_image(root, child)
+            _write_blob(root, image.digest, image.index_bytes)
+        else:
+            _write_image(root, image)
+        entries.append(_descriptor(image, name))
+    (root / "oci-layout").write_bytes(canonical_json({"imageLayoutVersion": LAYOUT_VERSION}))
+    index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}
+    index_file.write_bytes(canonical_json(index))
+    return root
+
+
+def read_index_entries(index_file: Path) -> list[dict]:
+    try:
+        doc = json.loads(index_file.read_bytes())
+    except ValueError as exc:
+        raise LayoutError(f"{index_file} is not JSON: {exc}") from None
+    manifests = doc.get("manifests") if isinstance(doc, dict) else None
+    if not isinstance(manifests, list):
+        raise LayoutError(f"{index_file} has no 'manifests' list")
+    return manifests

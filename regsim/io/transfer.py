@@ -1,0 +1,70 @@
+"""Move images between files and a :class:`~regsim.registry.Registry`.
+
+``import_images`` pushes every image of an OCI layout (directory or ``oci-archive`` tar) or of a
+``docker save`` tarball into a registry, as ``skopeo copy`` would; ``export_images`` writes
+images from a registry into an OCI layout. Both go through the registry's public API, so every
+blob and manifest becomes model events.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable
+
+from ..access import Token
+from ..digest import Digest
+from ..reference import is_tag, parse
+from ..registry import Registry
+from ..remote import read, write
+from .docker_archive import is_docker_archive, read_docker_source
+from .layout import LayoutEntry, LayoutError, read_source, write_layout
+from .sources import open_source
+
+__all__ = ["read_images", "import_images", "export_images"]
+
+
+def read_images(path: str | os.PathLike) -> list[LayoutEntry]:
+    """The images in an OCI layout (directory or tar) or a ``docker save`` tarball."""
+    with open_source(path) as source:
+        if is_docker_archive(source):
+            return read_docker_source(source)
+        return read_source(source)
+
+
+def _target(name: str | None, repository: str | None, where: str) -> tuple[str, str | None]:
+    if name is None:
+        if repository is None:
+            raise LayoutError(f"an image in {where} has no name: pass repository=")
+        return repository, None
+    if is_tag(name):
+        if repository is None:
+            raise LayoutError(f"{where} names an image only by tag {name!r}: pass repository=")
+        return repository, name
+    ref = parse(name)
+    return repository or ref.repository, ref.tag
+
+
+def import_images(registry: Registry, path: str | os.PathLike, repository: str | None = None, *,
+                  auth: Token | None = None) -> dict[str, Digest]:
+    """Push the images at ``path`` into ``registry``; returns ``{"repo:tag" or "repo@digest": digest}``.
+
+    Each entry's name gives its tag (``1.0``) or its whole reference (``nginx:1.25`` ->
+    ``library/nginx:1.25``); ``repository`` overrides the repository part.
+    """
+    pushed: dict[str, Digest] = {}
+    for entry in read_images(path):
+        repo, tag = _target(entry.name, repository, os.fspath(path))
+        digest = write(registry, repo, entry.image, tags=[tag] if tag else [], auth=auth)
+        pushed[f"{repo}:{tag}" if tag else f"{repo}@{digest}"] = digest
+    return pushed
+
+
+def export_images(registry: Registry, repository: str, references: Iterable[str], path: str | os.PathLike, *,
+                  auth: Token | None = None) -> Path:
+    """Write ``repository``'s images at ``references`` (tags or digests) into an OCI layout.
+
+    Entries are named by their tag (a digest reference gets no name).
+    """
+    images = [(ref if is_tag(ref) else None, read(registry, repository, ref, auth=auth)) for ref in references]
+    return write_layout(path, images)

@@ -1,0 +1,22 @@
+"""Serve a :class:`~regsim.registry.Registry` over the real OCI distribution API.
+
+Real clients (``docker``, ``skopeo``, ``oras``, ``crane``) push to and pull from the model;
+every request becomes model events, so pictures and tables show a real client's push as it
+happens. Needs the ``server`` extra (Starlette and uvicorn); the core never imports this package.
+
+>>> from regsim import Registry
+>>> registry = Registry("localhost:5000")
+>>> server = serve(registry)                  # 127.0.0.1, a free port, background thread
+>>> server.stop()
+
+Modules: :mod:`~regsim.server.app` (routing, errors), :mod:`~regsim.server.blobs`,
+:mod:`~regsim.server.uploads`, :mod:`~regsim.server.manifests`,
+:mod:`~regsim.server.discovery` (handlers), :mod:`~regsim.server.auth` (basic and bearer
+tokens), :mod:`~regsim.server.protocol` (ranges, pagination, error bodies),
+:mod:`~regsim.server.gate` (the model lock), :mod:`~regsim.server.runner` (the thread).
+"""
+
+from .app import RegistryApp, RequestRecord
+from .runner import RegistryServer, serve
+
+__all__ = ["RegistryApp", "RegistryServer", "RequestRecord", "serve"]

@@ -1,0 +1,237 @@
+"""The ASGI application: routes the OCI distribution API onto a :class:`~regsim.registry.Registry`.
+
+Routes (``<name>`` may contain ``/``; it is checked against the spec's grammar first, so a bad
+name is ``NAME_INVALID`` rather than a 404)::
+
+    GET|HEAD  /v2/                                   ping
+    GET       /v2/_catalog?n=&last=                  repositories
+    POST      /v2/<name>/blobs/uploads/              open an upload, single-POST upload, mount
+    GET|PATCH|PUT|DELETE /v2/<name>/blobs/uploads/<id>   status, chunk, close, cancel
+    GET|HEAD|DELETE      /v2/<name>/blobs/<digest>
+    GET|HEAD|PUT|DELETE  /v2/<name>/manifests/<tag|digest>
+    GET       /v2/<name>/tags/list?n=&last=
+    GET       /v2/<name>/referrers/<digest>?artifactType=
+    GET       /token?service=&scope=                 bearer tokens (Docker token flow)
+
+Every response carries ``Docker-Distribution-API-Version: registry/2.0``. Model errors become
+the spec's JSON error body with the error's status; a 401 carries the ``WWW-Authenticate``
+challenge of the configured scheme (see :mod:`regsim.server.auth`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+
+from ..access import DELETE, PULL, PUSH
+from ..errors import RegistryError, Unauthorized, Unsupported
+from ..reference import validate_repository
+from . import blobs, discovery, manifests, uploads
+from .auth import Authenticator, Scope, TokenIssuer, parse_scopes, scheme_for
+from .context import Context, ErrorReply, json_reply, reply
+from .gate import ModelGate
+from .protocol import API_VERSION, error_body
+
+__all__ = ["RegistryApp", "RequestRecord"]
+
+log = logging.getLogger("regsim.server")
+
+Handler = Callable[[Context], Awaitable[Response]]
+
+
+class EndpointUnknown(Unsupported):
+    """A path that is not part of the API."""
+
+    status = 404
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request as the server saw it (``server.requests``)."""
+
+    method: str
+    path: str
+    query: str
+    status: int
+
+    def __str__(self) -> str:
+        query = f"?{self.query}" if self.query else ""
+        return f"{self.method} {self.path}{query} {self.status}"
+
+
+async def ping(ctx: Context) -> Response:
+    if ctx.app.auth.scheme != "none" and not ctx.identity.presented:
+        raise Unauthorized("authentication required: log in to use this registry")
+    return json_reply(200, {})
+
+
+async def token(ctx: Context) -> Response:
+    scopes = parse_scopes(ctx.query_list("scope"))
+    value, expires_in = await ctx.model(ctx.app.auth.issue, ctx.identity, scopes)
+    issued = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return json_reply(200, {"token": value, "access_token": value, "expires_in": expires_in,
+                            "issued_at": issued})
+
+
+_NAME = r"(?P<name>.+)"
+#: (pattern, {method: (handler, action the caller needs on <name>)})
+ROUTES: list[tuple[re.Pattern[str], dict[str, tuple[Handler, str | None]]]] = [
+    (re.compile(r"^/v2/?$"), {"GET": (ping, None), "HEAD": (ping, None)}),
+    (re.compile(r"^/v2/_catalog$"), {"GET": (discovery.catalog, None)}),
+    (re.compile(rf"^/v2/{_NAME}/blobs/uploads/?$"), {"POST": (uploads.start_upload, PUSH)}),
+    (re.compile(rf"^/v2/{_NAME}/blobs/uploads/(?P<upload>[^/]+)$"), {
+        "GET": (uploads.upload_status, PUSH), "PATCH": (uploads.patch_upload, PUSH),
+        "PUT": (uploads.finish_upload, PUSH), "DELETE": (uploads.cancel_upload, PUSH)}),
+    (re.compile(rf"^/v2/{_NAME}/blobs/(?P<digest>[^/]+)$"), {
+        "GET": (blobs.get_blob, PULL), "HEAD": (blobs.head_blob, PULL), "DELETE": (blobs.delete_blob, DELETE)}),
+    (re.compile(rf"^/v2/{_NAME}/manifests/(?P<reference>[^/]+)$"), {
+        "GET": (manifests.get_manifest, PULL), "HEAD": (manifests.head_manifest, PULL),
+        "PUT": (manifests.put_manifest, PUSH), "DELETE": (manifests.delete_manifest, DELETE)}),
+    (re.compile(rf"^/v2/{_NAME}/tags/list$"), {"GET": (discovery.list_tags, PULL)}),
+    (re.compile(rf"^/v2/{_NAME}/referrers/(?P<digest>[^/]+)$"), {"GET": (discovery.referrers, PULL)}),
+    (re.compile(r"^/token$"), {"GET": (token, None)}),
+]
+
+#: The scope a client asks for to do ``action`` (what a 401 challenge names).
+_SCOPE_ACTIONS = {PULL: frozenset({PULL}), PUSH: frozenset({PULL, PUSH}), DELETE: frozenset({DELETE})}
+
+
+class RegistryApp:
+    """An ASGI app serving ``registry`` over the OCI distribution API.
+
+    Parameters
+    ----------
+    registry:
+        The model to serve.
+    auth:
+        ``"none"``, ``"basic"`` or ``"bearer"``; by default from the registry's access mode
+        (``open`` -> none, ``htpasswd`` -> basic, ``namespaces`` -> bearer).
+    auto_mount:
+        Answer ``POST ?mount=<digest>`` without ``from`` by mounting from a repository the caller
+        may pull (the spec's optional automatic content discovery).
+    catalog_max_entries:
+        Largest ``n`` for ``/v2/_catalog`` (and the page size without ``n``), as distribution's
+        ``maxentries``.
+    token_secret, token_ttl:
+        Signing key (random by default) and lifetime in seconds of bearer tokens.
+    history:
+        How many :class:`RequestRecord` entries ``requests`` keeps.
+    """
+
+    def __init__(self, registry, *, auth: str | None = None, auto_mount: bool = True,
+                 catalog_max_entries: int = 1000, token_secret: bytes | None = None, token_ttl: int = 300,
+                 history: int = 10_000) -> None:
+        self.registry = registry
+        self.gate = ModelGate()
+        scheme = auth if auth is not None else scheme_for(registry.access.mode)
+        self.auth = Authenticator(registry, scheme, TokenIssuer(registry.name, secret=token_secret, ttl=token_ttl))
+        self.auto_mount = auto_mount
+        self.catalog_max_entries = catalog_max_entries
+        self.requests: deque[RequestRecord] = deque(maxlen=history)
+        self.aborted = 0
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        status = 0
+
+        async def send_with_version(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message = {**message, "headers": [*message.get("headers", ()),
+                                                   (b"docker-distribution-api-version", API_VERSION.encode())]}
+            await send(message)
+
+        request = Request(scope, receive)
+        try:
+            response = await self._respond(request)
+        except ClientDisconnect:
+            self.aborted += 1
+            log.info("client disconnected: %s %s", request.method, request.url.path)
+            self.requests.append(RequestRecord(request.method, request.url.path, request.url.query, 499))
+            return
+        await response(scope, receive, send_with_version)
+        self.requests.append(RequestRecord(request.method, request.url.path, request.url.query, status))
+
+    async def _respond(self, request: Request) -> Response:
+        ctx: Context | None = None
+        try:
+            handler, params, action = self._route(request)
+            name = params.get("name")
+            if name is not None:
+                validate_repository(name)
+            identity = await self.gate(self.auth.identify, request.headers.get("authorization"))
+            ctx = Context(self, request, params, identity, action)
+            if name is not None and action is not None and not identity.allows(name, action):
+                raise Unauthorized(f"token does not grant {action} on {name}: request a token with that scope",
+                                   detail={"repository": name, "action": action})
+            return await handler(ctx)
+        except ErrorReply as exc:
+            return self._error(request, ctx, exc.error, exc.headers)
+        except RegistryError as exc:
+            return self._error(request, ctx, exc)
+        except ClientDisconnect:
+            raise
+        except Exception as exc:  # a bug: report it as the spec's UNKNOWN, keep serving
+            log.exception("internal error on %s %s", request.method, request.url.path)
+            error = RegistryError(f"internal error: {type(exc).__name__}: {exc}")
+            return self._error(request, ctx, error)
+
+    def _route(self, request: Request) -> tuple[Handler, dict[str, str], str | None]:
+        path, method = request.url.path, request.method
+        for pattern, methods in ROUTES:
+            match = pattern.match(path)
+            if match is None:
+                continue
+            if method not in methods:
+                raise ErrorReply(Unsupported(f"method {method} is not supported on {path}", detail=method),
+                                 [("Allow", ", ".join(sorted(methods)))])
+            handler, action = methods[method]
+            return handler, match.groupdict(), action
+        raise EndpointUnknown(f"no such endpoint: {method} {path} (the OCI distribution API lives under /v2/)",
+                              detail=path)
+
+    def _error(self, request: Request, ctx: Context | None, error: RegistryError,
+               headers: list[tuple[str, str]] | tuple = ()) -> Response:
+        headers = [("Content-Type", "application/json"), *headers]
+        if isinstance(error, Unauthorized):
+            insufficient = ctx is not None and ctx.identity.grant is not None
+            challenge = self.auth.challenge(_base_url(request), self._scopes(ctx), insufficient=insufficient)
+            if challenge is not None:
+                headers.append(("WWW-Authenticate", challenge))
+        return reply(error.status, headers, error_body(error))
+
+    @staticmethod
+    def _scopes(ctx: Context | None) -> list[Scope]:
+        if ctx is None or "name" not in ctx.params or ctx.action is None:
+            return []
+        scopes = [Scope("repository", ctx.params["name"], _SCOPE_ACTIONS[ctx.action])]
+        source = ctx.query("from")
+        if ctx.request.method == "POST" and source:
+            scopes.append(Scope("repository", source, frozenset({PULL})))
+        return scopes
+
+
+def _base_url(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+async def _lifespan(receive, send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

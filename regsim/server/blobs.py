@@ -1,0 +1,79 @@
+"""``/v2/<name>/blobs/<digest>``: HEAD, GET (with ``Range``) and DELETE (end-2, end-10)."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from ..access import PULL
+from ..blob import Content
+from ..digest import Digest
+from ..errors import BlobUnknown, NameUnknown, PlaceholderContent, RangeInvalid
+from .context import BytesReply, Context, ErrorReply, reply
+from .protocol import parse_range
+
+__all__ = ["head_blob", "get_blob", "delete_blob", "blob_location"]
+
+OCTET_STREAM = "application/octet-stream"
+
+
+def blob_location(name: str, digest: str) -> str:
+    return f"/v2/{name}/blobs/{digest}"
+
+
+def _headers(digest: Digest) -> list[tuple[str, str]]:
+    return [("Docker-Content-Digest", digest), ("Etag", f'"{digest}"'), ("Accept-Ranges", "bytes"),
+            ("Cache-Control", "max-age=31536000")]
+
+
+def _not_modified(ctx: Context, digest: Digest) -> bool:
+    tags = ctx.header("if-none-match")
+    return tags is not None and any(t.strip() in (f'"{digest}"', "*") for t in tags.split(","))
+
+
+async def head_blob(ctx: Context) -> Response:
+    digest = Digest(ctx.params["digest"])
+    blob = await ctx.model(ctx.registry.stat_blob, ctx.name, digest, auth=ctx.auth)
+    if blob is None:
+        raise BlobUnknown(f"blob unknown to registry: {digest} in {ctx.name}", detail=str(digest))
+    return reply(200, [("Content-Type", OCTET_STREAM), *_headers(digest)], content_length=blob.size)
+
+
+def _fetch(registry, name: str, digest: Digest, range_header: str | None, auth) -> tuple[Content, tuple[int, int] | None]:
+    """Check everything that can fail before the model records a download, then download."""
+    registry.authorize(name, PULL, auth=auth)
+    try:
+        linked = registry.repository(name).has_blob(digest)
+    except NameUnknown:
+        linked = False
+    span = None
+    if linked:
+        content = registry.blobs[digest]
+        if content.is_placeholder:
+            raise PlaceholderContent(
+                f"blob {digest} is a placeholder of {content.size} bytes: the model has no bytes to send",
+                detail=str(digest))
+        try:
+            span = parse_range(range_header, content.size)
+        except RangeInvalid as exc:
+            raise ErrorReply(exc, [("Content-Range", f"bytes */{content.size}")]) from None
+    return registry.get_blob(name, digest, auth=auth), span
+
+
+async def get_blob(ctx: Context) -> Response:
+    digest = Digest(ctx.params["digest"])
+    if _not_modified(ctx, digest):
+        if await ctx.model(ctx.registry.stat_blob, ctx.name, digest, auth=ctx.auth) is not None:
+            return reply(304, _headers(digest))
+    blob, span = await ctx.model(_fetch, ctx.registry, ctx.name, digest, ctx.header("range"), ctx.auth)
+    headers = [("Content-Type", OCTET_STREAM), *_headers(digest)]
+    if span is None:
+        return BytesReply(200, headers, blob.data)
+    start, end = span
+    headers.append(("Content-Range", f"bytes {start}-{end}/{blob.size}"))
+    return BytesReply(206, headers, blob.data[start:end + 1])
+
+
+async def delete_blob(ctx: Context) -> Response:
+    digest = Digest(ctx.params["digest"])
+    await ctx.model(ctx.registry.delete_blob, ctx.name, digest, auth=ctx.auth)
+    return reply(202, [("Docker-Content-Digest", digest)])

@@ -1,0 +1,135 @@
+"""What a request handler works with: the request, the caller's identity, the model gate, and
+helpers to read bodies and build replies."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..errors import RegistryError, SizeInvalid
+from .auth import Identity
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .app import RegistryApp
+
+__all__ = ["Context", "reply", "json_reply", "BytesReply", "ErrorReply"]
+
+T = TypeVar("T")
+Headers = Iterable[tuple[str, str]]
+
+#: Response bodies are written in slices of this size (memory stays flat for large blobs).
+SEND_CHUNK = 1 << 20
+
+
+def reply(status: int, headers: Headers = (), body: bytes = b"", *, content_length: int | None = None) -> Response:
+    """A response with exactly ``headers`` (repeated names allowed)."""
+    response = Response(body, status_code=status)
+    raw = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers]
+    if status not in (204, 304) or content_length is not None:  # RFC 9110: no length on 204
+        length = len(body) if content_length is None else content_length
+        raw.append((b"content-length", str(length).encode()))
+    response.raw_headers = raw
+    return response
+
+
+def json_reply(status: int, value: Any, headers: Headers = (), *,
+               media_type: str = "application/json") -> Response:
+    body = json.dumps(value, separators=(",", ":")).encode()
+    return reply(status, [("Content-Type", media_type), *headers], body)
+
+
+class BytesReply(Response):
+    """A (possibly large) body sent in :data:`SEND_CHUNK` slices; no body for HEAD."""
+
+    def __init__(self, status: int, headers: Headers, data: bytes, *, head: bool = False) -> None:
+        super().__init__(b"", status_code=status)
+        self.raw_headers = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers]
+        self.raw_headers.append((b"content-length", str(len(data)).encode()))
+        self.data = b"" if head else data
+
+    async def __call__(self, scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        data = self.data
+        for start in range(0, len(data), SEND_CHUNK):
+            end = start + SEND_CHUNK
+            await send({"type": "http.response.body", "body": data[start:end], "more_body": end < len(data)})
+        if not data:
+            await send({"type": "http.response.body", "body": b""})
+
+
+@dataclass
+class Context:
+    """One request being handled."""
+
+    app: "RegistryApp"
+    request: Request
+    params: dict[str, str]
+    identity: Identity
+    action: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def registry(self):
+        return self.app.registry
+
+    @property
+    def auth(self):
+        """The model :class:`~regsim.access.Token` to pass as ``auth=`` (None: anonymous)."""
+        return self.identity.token
+
+    @property
+    def name(self) -> str:
+        return self.params["name"]
+
+    @property
+    def head(self) -> bool:
+        return self.request.method == "HEAD"
+
+    def query(self, key: str) -> str | None:
+        return self.request.query_params.get(key)
+
+    def query_list(self, key: str) -> list[str]:
+        return self.request.query_params.getlist(key)
+
+    def header(self, key: str) -> str | None:
+        return self.request.headers.get(key)
+
+    async def model(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Call into the model under the lock (see :mod:`regsim.server.gate`)."""
+        return await self.app.gate(fn, *args, **kwargs)
+
+    async def body(self, *, limit: int | None = None,
+                   too_large: Callable[[int], RegistryError] | None = None) -> bytes:
+        """The whole request body, streamed in; ``too_large(size)`` is raised past ``limit``.
+
+        A client that disconnects raises :class:`starlette.requests.ClientDisconnect` before
+        anything reaches the model.
+        """
+        declared = self.header("content-length")
+        if declared is not None and not declared.isdigit():
+            raise SizeInvalid(f"invalid Content-Length {declared!r}", detail=declared)
+        if limit is not None and declared is not None and int(declared) > limit:
+            raise too_large(int(declared))  # type: ignore[misc]
+        parts: list[bytes] = []
+        size = 0
+        async for chunk in self.request.stream():
+            if not chunk:
+                continue
+            parts.append(chunk)
+            size += len(chunk)
+            if limit is not None and size > limit:
+                raise too_large(size)  # type: ignore[misc]
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+class ErrorReply(Exception):
+    """A model error to send with extra headers (``Location``/``Range`` after a 416, ...)."""
+
+    def __init__(self, error: RegistryError, headers: Headers = ()) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.headers = list(headers)

@@ -1,0 +1,126 @@
+"""Run the server in a background thread: in a notebook kernel, a test, or the CLI.
+
+>>> from regsim import Registry
+>>> with serve(Registry()) as server:          # a free port on 127.0.0.1
+...     server.running
+True
+>>> server.running
+False
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import uvicorn
+
+from .app import RegistryApp
+
+__all__ = ["RegistryServer", "serve"]
+
+
+class RegistryServer:
+    """A running server: ``url``, ``port``, ``lock`` (hold it to read the model), ``stop()``."""
+
+    def __init__(self, app: RegistryApp, sock: socket.socket, *, log_level: str = "error") -> None:
+        self.app = app
+        self.registry = app.registry
+        self._socket = sock
+        self.host, self.port = sock.getsockname()[:2]
+        # log_config=None: leave the process's logging alone (a notebook kernel's, say); uvicorn
+        # only sets its own loggers' level. "error" hides the warning each TLS probe causes
+        # (clients such as skopeo try https first).
+        config = uvicorn.Config(app, log_config=None, log_level=log_level, access_log=False, lifespan="off",
+                                timeout_keep_alive=5, timeout_graceful_shutdown=5)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._run, name=f"regsim-server-{self.port}", daemon=True)
+        self._error: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:<port>``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def address(self) -> str:
+        """``127.0.0.1:<port>``, as image references name the registry."""
+        return self.url.removeprefix("http://")
+
+    @property
+    def lock(self):
+        """The model lock: hold it while reading or changing the registry from another thread."""
+        return self.app.gate.lock
+
+    @property
+    def requests(self):
+        """The requests served so far, oldest first (:class:`~regsim.server.app.RequestRecord`)."""
+        return list(self.app.requests)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive() and self._server.started and not self._server.should_exit
+
+    def start(self, timeout: float = 10.0) -> "RegistryServer":
+        self._thread.start()
+        ready = threading.Event()
+        while not ready.wait(0.005):
+            if self._server.started:
+                ready.set()
+            elif not self._thread.is_alive() or timeout <= 0:
+                self.stop()
+                raise RuntimeError(f"regsim server on {self.address} did not start: {self._error!r}")
+            timeout -= 0.005
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop accepting requests, finish the ones in flight, and join the thread."""
+        self._server.should_exit = True
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._server.force_exit = True
+            self._thread.join(timeout)
+        self._socket.close()
+
+    def _run(self) -> None:
+        try:
+            self._server.run(sockets=[self._socket])
+        except BaseException as exc:  # reported by start()
+            self._error = exc
+
+    def __enter__(self) -> "RegistryServer":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"RegistryServer({self.registry.name!r}, auth={self.app.auth.scheme!r}, {state})"
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise OSError(exc.errno, f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(128)
+    return sock
+
+
+def serve(registry, port: int = 0, *, host: str = "127.0.0.1", log_level: str = "error",
+          **options) -> RegistryServer:
+    """Serve ``registry`` over HTTP in a background thread and return once it accepts requests.
+
+    ``port=0`` picks a free port (read it from ``server.port``). ``options`` go to
+    :class:`~regsim.server.app.RegistryApp` (``auth``, ``auto_mount``, ``catalog_max_entries``,
+    ``token_secret``, ``token_ttl``). Stop with ``server.stop()``, or use ``with serve(...)``.
+    """
+    app = RegistryApp(registry, **options)
+    return RegistryServer(app, _bind(host, port), log_level=log_level).start()
