@@ -1,0 +1,48 @@
+"""Pictures of registries: graphs, drawings, operation views, animations and widget playgrounds.
+
+Depends on the core (:mod:`regsim`), never the reverse, and reads the model only through its
+public API and its event log.
+
+* :func:`to_graph` -- registries and hosts as typed ``networkx.DiGraph`` objects;
+  :func:`subgraph`, :func:`node_id` to find your way in them;
+* :func:`draw` -- a layered matplotlib drawing (``ax=`` in, ``Axes`` out); :func:`layer_tree`
+  -- the aggregated view for big registries (layers grouped by the images that share them);
+* :func:`capture` and the operation views -- :func:`operation_view`, :func:`push_view`,
+  :func:`pull_view`, :func:`tag_view`, :func:`gc_view` -- with :func:`summary` of the bytes moved;
+* :func:`record` and :class:`Animation` -- step through an event sequence (``Play`` + slider),
+  export to GIF or HTML;
+* :class:`PushPullPlayground`, :class:`TagExplorer`, :class:`DedupExplorer` -- ipywidgets
+  playgrounds whose callbacks call the public API and set widget values.
+
+The palette lives in :mod:`regsim.viz.style`.
+"""
+
+from .aggregate import image_names, layer_tree
+from .draw import MAX_DETAIL_NODES, Plan, draw, draw_panels, plan, to_png
+from .graph import content_nodes, node_id, nodes_of_type, subgraph, to_graph
+from .views import (
+    Highlight,
+    Operation,
+    TransferSummary,
+    capture,
+    change_highlight,
+    change_view,
+    gc_highlight,
+    gc_view,
+    highlight,
+    operation_view,
+    pull_highlight,
+    pull_view,
+    push_highlight,
+    push_view,
+    summary,
+    tag_highlight,
+    tag_view,
+)
+
+__all__ = [
+    "MAX_DETAIL_NODES", "Highlight", "Operation", "Plan", "TransferSummary", "capture", "change_highlight",
+    "change_view", "content_nodes", "draw", "draw_panels", "gc_highlight", "gc_view", "highlight", "image_names",
+    "layer_tree", "node_id", "nodes_of_type", "operation_view", "plan", "pull_highlight", "pull_view",
+    "push_highlight", "push_view", "subgraph", "summary", "tag_highlight", "tag_view", "to_graph", "to_png",
+]

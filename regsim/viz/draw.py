@@ -1,0 +1,348 @@
+"""Draw registry graphs with matplotlib: ``draw(...) -> Axes``, never ``plt.show()``.
+
+One look for everything: the layered layout of :mod:`regsim.viz.layout`, the palette of
+:mod:`regsim.viz.style` (a shape, a colour and a label per node type), marker areas that grow with
+the bytes, labels with short digests (``sha256:3f4a5b6c…``) and share counts (``shared ×3``), and a
+legend. An operation's statuses (``{node: "uploaded"}``) recolour the touched nodes, add a hatch
+and write a badge in their label; untouched nodes turn light grey but keep their shape.
+
+Graphs of more than :data:`MAX_DETAIL_NODES` nodes are drawn aggregated (see
+:mod:`regsim.viz.aggregate`) unless ``aggregate=False``.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+import networkx as nx
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from .layout import FONT_SIZE, MARKER_PAD, ROW_GAP, layered_layout, text_width, tree_layout
+from .style import (
+    CONTEXT_COLOR,
+    EDGE_STYLES,
+    NODE_STYLES,
+    NODE_TYPES,
+    STATUS_STYLES,
+    marker_area,
+    node_style,
+    status_style,
+)
+
+__all__ = ["draw", "draw_panels", "plan", "Plan", "new_figure", "to_png", "MAX_DETAIL_NODES"]
+
+#: Above this many nodes :func:`draw` shows the aggregated view (``aggregate=None``).
+MAX_DETAIL_NODES = 150
+
+_MARGIN = 0.25  # inches around the drawing
+_TITLE_H = 0.42
+_LEGEND_ROW_H = 0.24
+TREE_ROW_GAP = 0.42  # tree labels have two lines
+
+
+@dataclass
+class Plan:
+    """Everything needed to draw one graph: positions and labels (inches), statuses, extents."""
+
+    G: nx.DiGraph
+    pos: dict[str, tuple[float, float]]
+    labels: dict[str, str]
+    statuses: dict[str, str]
+    ghost_edges: list[tuple[str, str, str]]
+    width: float
+    height: float
+    title: str | None = None
+    tree: bool = False
+    context: bool = False
+    row_gap: float = ROW_GAP
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _source_graph(source: Any) -> nx.DiGraph:
+    if isinstance(source, nx.DiGraph):
+        return source
+    from .graph import to_graph
+
+    return to_graph(source)
+
+
+def plan(source: Any, *, highlight: Mapping[str, str] | None = None,
+         ghost_edges: Iterable[tuple[str, str, str]] = (), notes: Mapping[str, str] | None = None,
+         title: str | None = None, aggregate: bool | None = None) -> Plan:
+    """Lay out ``source`` (a graph, registry, host or world) for drawing.
+
+    ``highlight`` maps nodes to statuses of :data:`~regsim.viz.style.STATUS_STYLES`;
+    ``ghost_edges`` are ``(u, v, kind)`` edges drawn but not in the graph (the ``was`` edge of a
+    tag move); ``notes`` adds words to some labels (``from library/python``). Unknown nodes or
+    statuses raise ``KeyError`` naming them.
+    """
+    notes = dict(notes or {})
+    G = _source_graph(source)
+    statuses = dict(highlight or {})
+    for node, status in statuses.items():
+        status_style(status)
+        if node not in G:
+            raise KeyError(f"highlighted node {node!r} is not in the graph")
+    big = G.number_of_nodes() > MAX_DETAIL_NODES
+    if G.graph.get("kind") == "registry-graph" and (aggregate or (aggregate is None and big)):
+        from .aggregate import layer_tree
+
+        platforms = [d.get("platform") for _, d in G.nodes(data=True) if d["type"] == "manifest"]
+        common = max(sorted({p for p in platforms if p}), key=platforms.count, default=None)
+        T = layer_tree(G, platform=common)
+        owners = ", ".join(G.nodes[o]["label"] for o in G.graph.get("owners", []))
+        heading = title or owners
+        note = f"layers grouped by the images that share them ({common})" if common else "layers grouped by image"
+        if aggregate is None:
+            note += f"; {G.number_of_nodes()} nodes are too many to draw one by one"
+        return plan(T, title=f"{heading}: {note}\n{T.graph['title']}")
+    tree = G.graph.get("kind") == "layer-tree"
+    labels: dict[str, str] = {}
+    for n, data in G.nodes(data=True):
+        node_style(data["type"])
+        text = data.get("label", str(n))
+        if n in statuses:
+            text = f"{STATUS_STYLES[statuses[n]].badge}  {text}"
+        if n in notes:
+            text = f"{text} · {notes[n]}"
+        labels[n] = text
+    bold = [n for n, d in G.nodes(data=True) if d["type"] in ("registry", "host") or n in statuses]
+    row_gap = TREE_ROW_GAP if tree else ROW_GAP
+    pos = tree_layout(G, labels, row_gap=row_gap) if tree else layered_layout(G, labels, bold=bold)
+    ghosts = list(ghost_edges)
+    for u, v, kind in ghosts:
+        if u not in G or v not in G:
+            raise KeyError(f"ghost edge {u!r} -> {v!r} needs both nodes in the graph")
+        EDGE_STYLES[kind]
+    if pos:
+        bold_set = set(bold)
+        width = max(x + MARKER_PAD + text_width(labels[n], bold=n in bold_set) for n, (x, _) in pos.items())
+        height = max(y for _, y in pos.values())
+    else:
+        width = height = 0.0
+    return Plan(G, pos, labels, statuses, ghosts, width + 0.2, height, title, tree=tree,
+                context=bool(statuses), row_gap=row_gap)
+
+
+# -- figures ------------------------------------------------------------------------------------
+
+
+def new_figure(width: float, height: float, *, managed: bool = True) -> Figure:
+    """A figure of ``width`` x ``height`` inches: a pyplot figure (shown inline in notebooks) when
+    ``managed``, else a plain :class:`~matplotlib.figure.Figure` (for PNG frames and widgets)."""
+    size = (max(width, 2.0), max(height, 1.0))
+    if managed:
+        import matplotlib.pyplot as plt
+
+        return plt.figure(figsize=size)
+    return Figure(figsize=size)
+
+
+def to_png(fig: Figure, *, dpi: int = 100, close: bool = True) -> bytes:
+    """PNG bytes of ``fig`` (no timestamp or version metadata: the same picture, the same bytes)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None}, facecolor="white")
+    if close:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    return buf.getvalue()
+
+
+def _legend_items(plans: Sequence[Plan]) -> list[Any]:
+    types_present = {d["type"] for p in plans for _, d in p.G.nodes(data=True)}
+    handles: list[Any] = []
+    for t in [*NODE_TYPES, "platform", "layer-group"]:
+        if t in types_present:
+            s = NODE_STYLES[t]
+            handles.append(Line2D([], [], linestyle="none", marker=s.marker, markersize=8, markerfacecolor=s.color,
+                                  markeredgecolor=s.edge_color, label=s.name))
+    statuses = []
+    for p in plans:
+        statuses.extend(s for s in p.statuses.values() if s not in statuses)
+    for status in STATUS_STYLES:
+        if status in statuses:
+            st = STATUS_STYLES[status]
+            handles.append(Patch(facecolor=st.color, edgecolor="black", hatch=st.hatch, hatchcolor=st.hatch_color,
+                                 label=f"{st.badge}: {st.meaning}"))
+    kinds = {k for p in plans for *_, k in p.G.edges(data="kind")} | {k for p in plans for *_, k in p.ghost_edges}
+    for kind in ("untagged", "link", "was"):
+        if kind in kinds:
+            es = EDGE_STYLES[kind]
+            handles.append(Line2D([], [], color=es.color, linestyle=es.linestyle, linewidth=es.width,
+                                  label=es.meaning))
+    if any(t in types_present for t in ("config", "layer", "manifest", "index", "layer-group")):
+        handles.append(Line2D([], [], linestyle="none", marker="", label="marker area grows with bytes"))
+    return handles
+
+
+def _legend_layout(handles: list[Any], width: float) -> tuple[int, int]:
+    widest = max((text_width(h.get_label()) for h in handles), default=1.0) + 0.45
+    ncol = max(1, min(len(handles), int(width // widest)))
+    rows = -(-len(handles) // ncol) if handles else 0
+    return ncol, rows
+
+
+#: Panels wider than this together are stacked (before above after) so text stays legible.
+MAX_ROW_WIDTH = 13.0
+
+
+def draw_panels(plans: Sequence[Plan], *, title: str | None = None, footer: str | None = None,
+                managed: bool = True, legend: bool = True, arrange: str = "auto") -> Figure:
+    """Plans in one figure sized so that 1 data unit is 1 inch, with one shared legend.
+
+    ``arrange``: ``"row"`` (side by side), ``"column"`` (stacked) or ``"auto"`` (side by side
+    unless that is wider than :data:`MAX_ROW_WIDTH` inches).
+    """
+    if arrange not in ("auto", "row", "column"):
+        raise ValueError(f"arrange must be 'auto', 'row' or 'column', got {arrange!r}")
+    gap = 0.5
+    widths = [max(p.width, 1.5, max((text_width(line, 10.0) for line in (p.title or "").split("\n")), default=0) + 0.3)
+              for p in plans]
+    title_hs = [0.22 + 0.17 * (p.title.count("\n") + 1) if p.title else 0.0 for p in plans]
+    data_hs = [p.height + p.row_gap for p in plans]
+    in_row = arrange == "row" or (arrange == "auto" and sum(widths) + gap * (len(plans) - 1) <= MAX_ROW_WIDTH)
+    if in_row:
+        content_w = sum(widths) + gap * (len(plans) - 1)
+        content_h = max(t + d for t, d in zip(title_hs, data_hs))
+    else:
+        content_w = max(widths)
+        content_h = sum(t + d for t, d in zip(title_hs, data_hs)) + gap * (len(plans) - 1)
+    handles = _legend_items(plans) if legend else []
+    ncol, rows = _legend_layout(handles, max(content_w, 6.0))
+    footer_lines = footer.count("\n") + 1 if footer else 0
+    top = _MARGIN + (_TITLE_H if title else 0)
+    bottom = _MARGIN + rows * _LEGEND_ROW_H + footer_lines * 0.2 + (0.1 if rows or footer else 0)
+    fig = new_figure(content_w + 2 * _MARGIN, top + content_h + bottom, managed=managed)
+    W, H = fig.get_size_inches()
+    x, y_top = _MARGIN, top  # y measured from the top of the figure
+    for p, w, th, dh in zip(plans, widths, title_hs, data_hs):
+        ax_h = dh if not in_row else content_h - th
+        ax = fig.add_axes((x / W, 1 - (y_top + th + ax_h) / H, w / W, ax_h / H))
+        _render(p, ax, x_extent=w, y_extent=ax_h)
+        if in_row:
+            x += w + gap
+        else:
+            y_top += th + dh + gap
+    if title:
+        fig.text(_MARGIN / W, 1 - (_MARGIN + 0.05) / H, title, ha="left", va="top", fontsize=11, fontweight="bold")
+    if handles:
+        fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(_MARGIN / W, (_MARGIN + footer_lines * 0.2) / H),
+                   ncol=ncol, frameon=False, fontsize=FONT_SIZE, handlelength=1.6, columnspacing=1.2,
+                   borderaxespad=0.0)
+    if footer:
+        fig.text(_MARGIN / W, _MARGIN / H, footer, ha="left", va="bottom", fontsize=9)
+    return fig
+
+
+def draw(source: Any, ax: Axes | None = None, *, highlight: Mapping[str, str] | None = None,
+         ghost_edges: Iterable[tuple[str, str, str]] = (), notes: Mapping[str, str] | None = None,
+         title: str | None = None, legend: bool = True, aggregate: bool | None = None) -> Axes:
+    """Draw a registry graph (or a registry, host or world) and return the ``Axes``.
+
+    Parameters
+    ----------
+    source:
+        A graph from :func:`~regsim.viz.to_graph` or :func:`~regsim.viz.layer_tree`, or a model
+        object to turn into one.
+    ax:
+        Draw here; by default a new figure sized to fit every label (1 data unit = 1 inch).
+    highlight:
+        ``{node: status}``: what an operation did (see :data:`~regsim.viz.style.STATUS_STYLES`).
+    aggregate:
+        True: the aggregated layer tree; False: every node; None: aggregated above
+        :data:`MAX_DETAIL_NODES` nodes.
+
+    Examples
+    --------
+    >>> import regsim, regsim.viz as viz
+    >>> hub = regsim.World.standard(quiet=True).registries["docker.io"]
+    >>> ax = viz.draw(viz.to_graph(hub, repositories="library/alpine"))
+    >>> ax.get_title(loc="left")
+    'docker.io (Docker Hub)'
+    """
+    p = plan(source, highlight=highlight, ghost_edges=ghost_edges, notes=notes, title=title, aggregate=aggregate)
+    if p.title is None and not p.tree and p.G.graph.get("owners"):
+        p.title = ", ".join(p.G.nodes[o]["label"] for o in p.G.graph["owners"])
+    if ax is None:
+        fig = draw_panels([p], legend=legend)
+        return fig.axes[0]
+    _render(p, ax)
+    if legend:
+        handles = _legend_items([p])
+        ncol, _ = _legend_layout(handles, max(p.width, 4.0))
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 0.0), ncol=ncol, frameon=False,
+                  fontsize=FONT_SIZE)
+    return ax
+
+
+# -- rendering ----------------------------------------------------------------------------------
+
+
+def _area(data: Mapping[str, Any]) -> float:
+    t = data["type"]
+    if t in ("config", "layer", "layer-group"):
+        return marker_area(data.get("size"))
+    if t in ("manifest", "index"):
+        return marker_area(data.get("total_size") or data.get("size"))
+    return marker_area(None)
+
+
+def _render(p: Plan, ax: Axes, *, x_extent: float | None = None, y_extent: float | None = None) -> None:
+    G, pos = p.G, p.pos
+    ax.set_axis_off()
+    if p.title:
+        ax.set_title(p.title, loc="left", fontsize=10, pad=6)
+    if not pos:
+        ax.text(0.5, 0.5, "(empty)", ha="center", va="center", transform=ax.transAxes, color="#7F7F7F")
+        return
+    w = x_extent if x_extent is not None else max(p.width, 1.5)
+    h = y_extent if y_extent is not None else p.height + p.row_gap
+    x0 = -0.15
+    ax.set_xlim(x0, x0 + w)
+    ax.set_ylim(h - p.row_gap / 2, -p.row_gap / 2)  # y grows downwards: first rows at the top
+
+    touched = set(p.statuses)
+    # edges, one collection per kind (and faded when they join untouched nodes)
+    groups: dict[tuple[str, bool], list[list[tuple[float, float]]]] = {}
+    for u, v, kind in [*G.edges(data="kind"), *p.ghost_edges]:
+        faded = p.context and not ({u, v} & touched) and kind != "was"
+        groups.setdefault((kind or "contains", faded), []).append([pos[u], pos[v]])
+    for (kind, faded), segments in sorted(groups.items()):
+        es = EDGE_STYLES.get(kind, EDGE_STYLES["contains"])
+        ax.add_collection(LineCollection(segments, colors=es.color, linestyles=es.linestyle,
+                                         linewidths=es.width * (2.0 if kind == "was" else 1.0),
+                                         alpha=0.35 if faded else 0.9, zorder=1,
+                                         gid=f"edges:{kind}"))
+    # nodes, one scatter per (type, status)
+    batches: dict[tuple[str, str | None], list[str]] = {}
+    for n, data in G.nodes(data=True):
+        batches.setdefault((data["type"], p.statuses.get(n)), []).append(n)
+    for (t, status), nodes in batches.items():
+        s = node_style(t)
+        hatch_color = "#000000"
+        if status is not None:
+            st = STATUS_STYLES[status]
+            color, edge, hatch, lw, hatch_color = st.color, "#000000", st.hatch or None, 1.2, st.hatch_color
+        elif p.context:
+            color, edge, hatch, lw = CONTEXT_COLOR, "#8C8C8C", None, 0.8
+        else:
+            color, edge, hatch, lw = s.color, s.edge_color, None, 0.8
+        ax.scatter([pos[n][0] for n in nodes], [pos[n][1] for n in nodes], s=[_area(G.nodes[n]) for n in nodes],
+                   marker=s.marker, c=color, edgecolors=edge, linewidths=lw, hatch=hatch, hatchcolor=hatch_color,
+                   zorder=3, gid=f"nodes:{t}:{status or ('context' if p.context else 'plain')}")
+    # labels to the right of each node, on a white box so edges never run through the text
+    for n, (x, y) in pos.items():
+        t = G.nodes[n]["type"]
+        quiet = p.context and n not in touched
+        ax.annotate(p.labels[n], (x, y), xytext=(MARKER_PAD * 72, 0), textcoords="offset points",
+                    ha="left", va="center", fontsize=FONT_SIZE, zorder=4,
+                    fontweight="bold" if t in ("registry", "host") or n in touched else "normal",
+                    color="#8C8C8C" if quiet else "#000000",
+                    bbox=dict(boxstyle="square,pad=0.05", facecolor="white", edgecolor="none"))

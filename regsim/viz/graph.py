@@ -1,0 +1,469 @@
+"""Registries and hosts as typed ``networkx`` graphs.
+
+:func:`to_graph` reads the model through its public API only and returns a plain
+:class:`networkx.DiGraph` that any networkx algorithm can use. Node ids are readable strings::
+
+    registry:docker.io                        host:laptop
+    repository:docker.io/library/python       repository:laptop/docker.io/library/python
+    tag:docker.io/library/python:3.11         tag:laptop/docker.io/library/python:3.11
+    index:docker.io@sha256:…                  manifest:laptop@sha256:…
+    config:docker.io@sha256:…                 layer:laptop@sha256:…
+
+Every node has ``type`` (one of :data:`~regsim.viz.style.NODE_TYPES`), ``owner`` (the registry
+or host name), ``owner_kind`` and ``label``. Content nodes (index, manifest, config, layer) also
+have ``digest``, ``short`` (``sha256:3f4a5b6c…``), ``size``, ``media_type``, ``refcount`` (how many
+tags and indexes point at a manifest; how many manifests reference a blob) and ``repositories``
+(which repositories hold it). Edges have a ``kind``: ``contains`` (owner -> repository ->
+tag), ``tag`` (tag -> manifest or index), ``index-manifest``, ``manifest-config``,
+``manifest-layer`` (with ``position``), ``untagged`` (repository -> a manifest no tag or index
+reaches) and ``link`` (repository or owner -> a blob no manifest references: what garbage
+collection sweeps).
+
+Nodes are inserted in a deliberate order -- owners as given, repositories by name, tags in the
+registry's order, manifests and blobs by first use -- so the same model always gives the same
+graph, and the drawing is stable.
+
+>>> from regsim import Registry, Image, Layer
+>>> from regsim.remote import write
+>>> reg = Registry("localhost:5000")
+>>> _ = write(reg, "team/app", Image.create([Layer.from_files([("/a", b"a")])]), tags=["1.0"])
+>>> G = to_graph(reg)
+>>> sorted(G.nodes[n]["type"] for n in G)
+['config', 'layer', 'manifest', 'registry', 'repository', 'tag']
+>>> G.edges["tag:localhost:5000/team/app:1.0", next(G.successors("tag:localhost:5000/team/app:1.0"))]["kind"]
+'tag'
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any, Iterable, Iterator
+
+import networkx as nx
+
+from ..digest import Digest
+from ..errors import RegistryError
+from ..host import Host
+from ..image import Image, ImageIndex
+from ..manifest import Index, Manifest, parse_config, parse_manifest
+from ..mediatypes import CONFIG_TYPES
+from ..platform import Platform
+from ..reference import parse
+from ..registry import Registry
+from ..units import human_size
+from ..world import World
+
+__all__ = ["to_graph", "node_id", "subgraph", "nodes_of_type", "content_nodes"]
+
+CONTENT_TYPES = ("index", "manifest", "config", "layer")
+
+
+def node_id(node_type: str, owner: str, key: str = "") -> str:
+    """The id :func:`to_graph` gives a node.
+
+    ``key`` is empty for an owner, the repository name for a repository (the full name on a
+    host), ``repository:tag`` for a tag and the digest for content.
+
+    >>> node_id("tag", "docker.io", "library/python:3.11")
+    'tag:docker.io/library/python:3.11'
+    >>> node_id("layer", "laptop", "sha256:" + "0" * 64)[:19]
+    'layer:laptop@sha256'
+    """
+    if node_type in ("registry", "host"):
+        return f"{node_type}:{owner}"
+    if node_type in ("repository", "tag"):
+        return f"{node_type}:{owner}/{key}"
+    if node_type in CONTENT_TYPES:
+        return f"{node_type}:{owner}@{key}"
+    raise ValueError(f"unknown node type {node_type!r}: expected registry, host, repository, tag, "
+                     f"{', '.join(CONTENT_TYPES)}")
+
+
+def _expand(sources: Iterable[Any]) -> Iterator[Registry | Host]:
+    for source in sources:
+        if isinstance(source, (Registry, Host)):
+            yield source
+        elif isinstance(source, World):
+            yield from source.registries.values()
+            yield from source.hosts.values()
+        elif isinstance(source, (list, tuple)):
+            yield from _expand(source)
+        else:
+            raise TypeError(f"to_graph() takes Registry, Host or World objects, got {type(source).__name__}: "
+                            f"{source!r}")
+
+
+def _matcher(patterns: Iterable[str] | str | None):
+    if patterns is None:
+        return lambda *names: True
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    wanted = list(patterns)
+    return lambda *names: any(fnmatch.fnmatchcase(n, p) for n in names for p in wanted)
+
+
+def to_graph(*sources: Registry | Host | World, repositories: Iterable[str] | str | None = None,
+             platform: str | Platform | None = None) -> nx.DiGraph:
+    """A typed graph of registries and hosts' local stores.
+
+    Parameters
+    ----------
+    *sources:
+        :class:`~regsim.Registry`, :class:`~regsim.Host` or :class:`~regsim.World` objects (a world
+        stands for all its registries, then all its hosts), in the order they should be drawn.
+    repositories:
+        Only these repositories: names or shell patterns (``"library/*"``); on a host the
+        familiar name (``python``) or the full one (``docker.io/library/python``).
+    platform:
+        Only manifests for this platform (``"linux/amd64"``); indexes stay, with the matching entry.
+
+    Returns
+    -------
+    networkx.DiGraph
+        ``G.graph`` holds ``owners`` (the owner node ids) and the filters.
+    """
+    G = nx.DiGraph(kind="registry-graph", owners=[], repositories=repositories,
+                   platform=str(platform) if platform is not None else None)
+    wanted = _matcher(repositories)
+    plat = Platform.parse(platform) if platform is not None else None
+    names: dict[str, str] = {}
+    for source in _expand(sources):
+        kind = "registry" if isinstance(source, Registry) else "host"
+        if source.name in names:
+            if names[source.name] == kind:
+                continue  # the same registry or host given twice
+            raise ValueError(f"a registry and a host are both named {source.name!r}: "
+                             "their nodes would collide in one graph; draw them separately")
+        names[source.name] = kind
+        if isinstance(source, Registry):
+            _add_registry(G, source, wanted, plat)
+        else:
+            _add_host(G, source, wanted, plat)
+    return G
+
+
+def _platform_ok(plat: Platform | None, found: Platform | None) -> bool:
+    return plat is None or found is None or plat.matches(found)
+
+
+def _content(G: nx.DiGraph, node_type: str, owner: str, digest: Digest, **attrs: Any) -> str:
+    node = node_id(node_type, owner, digest)
+    if node not in G:
+        G.add_node(node, type=node_type, owner=owner, digest=digest, short=digest.short, **attrs)
+    return node
+
+
+def _blob_label(node_type: str, digest: Digest, size: int, refcount: int) -> str:
+    text = f"{digest.short} {human_size(size)}"
+    if node_type == "config":
+        text = "config " + text
+    if refcount > 1:
+        text += f" · shared ×{refcount}"
+    return text
+
+
+def _manifest_label(node_type: str, digest: Digest, platform: str | None, entries: int) -> str:
+    if node_type == "index":
+        return f"index {digest.short} ({entries} platforms)"
+    return f"{digest.short} {platform}" if platform else digest.short
+
+
+def _add_registry(G: nx.DiGraph, reg: Registry, wanted, plat: Platform | None) -> None:
+    owner = reg.name
+    root = node_id("registry", owner)
+    G.add_node(root, type="registry", owner=owner, owner_kind="registry",
+               label=owner if owner in reg.title else f"{owner} ({reg.title})", title=reg.title)
+    G.graph["owners"].append(root)
+    repos = reg.repositories
+
+    # Registry-wide facts: which repositories hold a manifest, what refers to what, platforms.
+    manifest_repos: dict[Digest, list[str]] = {}
+    stored_by_digest = {}
+    tag_refs: dict[Digest, int] = {}
+    index_refs: dict[Digest, int] = {}
+    platforms: dict[Digest, str] = {}
+    blob_users: dict[Digest, set[Digest]] = {}
+    blob_types: dict[Digest, str] = {}
+    for name, repo in repos.items():
+        for digest, stored in repo.manifests.items():
+            manifest_repos.setdefault(digest, []).append(name)
+            stored_by_digest[digest] = stored
+        for digest in repo.tags.values():
+            tag_refs[digest] = tag_refs.get(digest, 0) + 1
+    for digest, stored in stored_by_digest.items():
+        parsed = stored.parsed
+        if isinstance(parsed, Index):
+            for desc in parsed.manifests:
+                index_refs[desc.digest] = index_refs.get(desc.digest, 0) + 1
+                if desc.platform is not None:
+                    platforms.setdefault(desc.digest, str(desc.platform))
+        else:
+            for desc in parsed.references():
+                blob_users.setdefault(desc.digest, set()).add(digest)
+                role = "config" if desc == parsed.config else "layer"
+                if blob_types.get(desc.digest) != "layer":
+                    blob_types[desc.digest] = role
+    for digest, stored in stored_by_digest.items():
+        if digest not in platforms and isinstance(stored.parsed, Manifest):
+            found = _config_platform(reg, stored.parsed)
+            if found is not None:
+                platforms[digest] = found
+    blob_repos: dict[Digest, list[str]] = {}
+    for name, repo in repos.items():
+        for digest in repo.blobs:
+            blob_repos.setdefault(digest, []).append(name)
+
+    def add_manifest(digest: Digest) -> str | None:
+        stored = stored_by_digest[digest]
+        node_type = "index" if stored.is_index else "manifest"
+        found = platforms.get(digest)
+        if node_type == "manifest" and not _platform_ok(plat, Platform.parse(found) if found else None):
+            return None
+        node = node_id(node_type, owner, digest)
+        if node in G:
+            return node
+        entries = len(stored.parsed.manifests) if stored.is_index else 0
+        total = stored.size + sum(d.size for d in stored.references()) if not stored.is_index else None
+        tags = tuple(f"{r}:{t}" for r in manifest_repos[digest] for t in repos[r].tags_of(digest))
+        _content(G, node_type, owner, digest, owner_kind="registry", media_type=stored.media_type,
+                 size=stored.size, total_size=total, platform=found, entries=entries,
+                 repositories=tuple(manifest_repos[digest]), tags=tags,
+                 refcount=tag_refs.get(digest, 0) + index_refs.get(digest, 0),
+                 label=_manifest_label(node_type, digest, found, entries))
+        if stored.is_index:
+            sizes = 0
+            for desc in stored.parsed.manifests:
+                if desc.digest in stored_by_digest:
+                    child = add_manifest(desc.digest)
+                    if child is not None:
+                        G.add_edge(node, child, kind="index-manifest",
+                                   platform=str(desc.platform) if desc.platform else None)
+                        sizes += G.nodes[child]["total_size"] or 0
+            G.nodes[node]["total_size"] = stored.size + sizes
+        else:
+            parsed: Manifest = stored.parsed  # type: ignore[assignment]
+            for position, desc in enumerate([parsed.config, *parsed.layers]):
+                blob_type = "config" if position == 0 else "layer"
+                content = reg.blobs.get(desc.digest)
+                users = len(blob_users.get(desc.digest, ()))
+                child = _content(G, blob_type, owner, desc.digest, owner_kind="registry", media_type=desc.media_type,
+                                 size=desc.size, placeholder=bool(content is not None and content.is_placeholder),
+                                 stored=content is not None, refcount=users,
+                                 repositories=tuple(blob_repos.get(desc.digest, ())),
+                                 label=_blob_label(blob_type, desc.digest, desc.size, users))
+                G.add_edge(node, child, kind=f"manifest-{blob_type}", position=position - 1 if position else None)
+        return node
+
+    for name, repo in repos.items():
+        if not wanted(name):
+            continue
+        rnode = node_id("repository", owner, name)
+        G.add_node(rnode, type="repository", owner=owner, owner_kind="registry", name=name,
+                   visibility=repo.visibility, label=name, tag_count=len(repo.tags),
+                   manifest_count=len(repo.manifests), blob_count=len(repo.blobs))
+        G.add_edge(root, rnode, kind="contains")
+        for tag, digest in repo.tags.items():
+            target = add_manifest(digest)
+            tnode = node_id("tag", owner, f"{name}:{tag}")
+            G.add_node(tnode, type="tag", owner=owner, owner_kind="registry", repository=name, tag=tag,
+                       digest=digest, label=f":{tag}")
+            G.add_edge(rnode, tnode, kind="contains")
+            if target is not None:
+                G.add_edge(tnode, target, kind="tag")
+        listed = {d.digest for s in repo.manifests.values() if s.is_index for d in s.parsed.manifests}
+        for digest in sorted(repo.manifests):
+            if not repo.tags_of(digest) and digest not in listed:
+                target = add_manifest(digest)
+                if target is not None:
+                    G.add_edge(rnode, target, kind="untagged")
+        for digest in sorted(repo.blobs):
+            if digest not in blob_users and digest not in stored_by_digest:
+                blob = reg.blobs.get(digest)
+                size = blob.size if blob is not None else 0
+                child = _content(G, blob_types.get(digest, "layer"), owner, digest, owner_kind="registry",
+                                 media_type=None, size=size, placeholder=bool(blob is not None and blob.is_placeholder),
+                                 stored=blob is not None, refcount=0, repositories=tuple(blob_repos[digest]),
+                                 label=_blob_label("layer", digest, size, 0) + " · unreferenced")
+                G.add_edge(rnode, child, kind="link")
+
+    # Blobs in the store that no repository links and no manifest references: what gc sweeps.
+    if G.graph["repositories"] is None:
+        for digest, blob in reg.blobs.items():
+            if digest in stored_by_digest or digest in blob_users or digest in blob_repos:
+                continue
+            node_type, label = _orphan_kind(blob)
+            child = _content(G, node_type, owner, digest, owner_kind="registry", media_type=None, size=blob.size,
+                             placeholder=blob.is_placeholder, stored=True, refcount=0, repositories=(),
+                             label=f"{digest.short} {human_size(blob.size)} · {label}")
+            G.add_edge(root, child, kind="link")
+
+
+def _orphan_kind(blob) -> tuple[str, str]:
+    """An unreferenced blob in the store: a deleted manifest's bytes, or a layer or config."""
+    if not blob.is_placeholder and blob.size < 4 * 1024 * 1024 and blob.data[:1] == b"{":
+        try:
+            parsed = parse_manifest(blob.data)
+        except RegistryError:
+            return "config", "unreferenced"
+        return ("index" if parsed.is_index else "manifest"), "deleted manifest, bytes stay until gc"
+    return "layer", "unreferenced"
+
+
+def _config_platform(reg: Registry, manifest: Manifest) -> str | None:
+    blob = reg.blobs.get(manifest.config.digest)
+    if blob is None or blob.is_placeholder or manifest.config.media_type not in CONFIG_TYPES:
+        return None
+    try:
+        return str(parse_config(blob.data, manifest.config.media_type).platform)
+    except RegistryError:
+        return None
+
+
+def _add_host(G: nx.DiGraph, host: Host, wanted, plat: Platform | None) -> None:
+    owner = host.name
+    root = node_id("host", owner)
+    G.add_node(root, type="host", owner=owner, owner_kind="host", platform=str(host.platform),
+               label=f"{owner} ({host.platform})", disk_usage=host.disk_usage())
+    G.graph["owners"].append(root)
+    images = host.local_images()
+    users: dict[Digest, set[Digest]] = {}
+    for image in images:
+        for blob in image.blobs():
+            users.setdefault(blob.digest, set()).add(image.digest)
+    refs: dict[Digest, int] = {}
+    repos_of: dict[Digest, set[str]] = {}
+    tagged = host.tags
+    objects: dict[str, Image | ImageIndex] = {ref: host.image(ref) for ref in tagged}
+    for ref, obj in objects.items():
+        refs[obj.digest] = refs.get(obj.digest, 0) + 1
+        children = obj.images if isinstance(obj, ImageIndex) else (obj,)
+        for image in children:
+            if isinstance(obj, ImageIndex):
+                refs[image.digest] = refs.get(image.digest, 0) + 1
+            for blob in image.blobs():
+                repos_of.setdefault(blob.digest, set()).add(parse(ref).familiar_name)
+
+    def add_image(image: Image, platform: str | None = None) -> str | None:
+        found = platform or str(image.platform)
+        if not _platform_ok(plat, Platform.parse(found)):
+            return None
+        node = node_id("manifest", owner, image.digest)
+        if node in G:
+            return node
+        total = len(image.manifest_bytes) + image.config_blob.size + image.size
+        _content(G, "manifest", owner, image.digest, owner_kind="host", media_type=image.media_type,
+                 size=len(image.manifest_bytes), total_size=total, platform=found, entries=0, image_id=image.id,
+                 repositories=(), tags=(), refcount=refs.get(image.digest, 0),
+                 label=f"{image.digest.short} {found}")
+        for position, blob in enumerate(image.blobs()):
+            blob_type = "config" if position == 0 else "layer"
+            media_type = image.manifest.config.media_type if position == 0 else image.layers[position - 1].media_type
+            count = len(users.get(blob.digest, ()))
+            child = _content(G, blob_type, owner, blob.digest, owner_kind="host", media_type=media_type,
+                             size=blob.size, placeholder=blob.is_placeholder, stored=blob.digest in host.layers,
+                             refcount=count, repositories=tuple(sorted(repos_of.get(blob.digest, ()))),
+                             label=_blob_label(blob_type, blob.digest, blob.size, count))
+            G.add_edge(node, child, kind=f"manifest-{blob_type}", position=position - 1 if position else None)
+        return node
+
+    def add_index(index: ImageIndex) -> str:
+        node = node_id("index", owner, index.digest)
+        if node in G:
+            return node
+        entries = len(index.index.manifests)
+        _content(G, "index", owner, index.digest, owner_kind="host", media_type=index.media_type,
+                 size=len(index.index_bytes), total_size=None, platform=None, entries=entries,
+                 repositories=(), tags=(), refcount=refs.get(index.digest, 0),
+                 label=_manifest_label("index", index.digest, None, entries))
+        total = len(index.index_bytes)
+        for desc in index.index.manifests:
+            image = next((i for i in index.images if i.digest == desc.digest), None)
+            if image is None:
+                continue
+            child = add_image(image, str(desc.platform) if desc.platform else None)
+            if child is not None:
+                G.add_edge(node, child, kind="index-manifest", platform=str(desc.platform) if desc.platform else None)
+                total += G.nodes[child]["total_size"]
+        G.nodes[node]["total_size"] = total
+        return node
+
+    reached: set[Digest] = set()
+    for ref_text, obj in objects.items():
+        ref = parse(ref_text)
+        if not wanted(ref.familiar_name, ref.name):
+            continue
+        rnode = node_id("repository", owner, ref.name)
+        if rnode not in G:
+            G.add_node(rnode, type="repository", owner=owner, owner_kind="host", name=ref.name,
+                       label=ref.familiar_name)
+            G.add_edge(root, rnode, kind="contains")
+        target = add_index(obj) if isinstance(obj, ImageIndex) else add_image(obj)
+        tnode = node_id("tag", owner, f"{ref.name}:{ref.tag}")
+        G.add_node(tnode, type="tag", owner=owner, owner_kind="host", repository=ref.name, tag=ref.tag,
+                   digest=obj.digest, reference=ref_text, label=f":{ref.tag}")
+        G.add_edge(rnode, tnode, kind="contains")
+        if target is not None:
+            G.add_edge(tnode, target, kind="tag")
+            G.nodes[target]["tags"] = G.nodes[target]["tags"] + (ref.familiar,)
+        reached.add(obj.digest)
+        if isinstance(obj, ImageIndex):
+            reached.update(i.digest for i in obj.images)
+    if G.graph["repositories"] is None:
+        for image in images:  # dangling images (<none>): only a repo digest or nothing names them
+            if image.digest not in reached:
+                node = add_image(image)
+                if node is not None:
+                    G.add_edge(root, node, kind="untagged")
+        for digest, blob in host.layers.items():
+            if digest not in users:
+                child = _content(G, "layer", owner, digest, owner_kind="host", media_type=None, size=blob.size,
+                                 placeholder=blob.is_placeholder, stored=True, refcount=0, repositories=(),
+                                 label=f"{digest.short} {human_size(blob.size)} · unreferenced")
+                G.add_edge(root, child, kind="link")
+
+
+# -- working with the graph ------------------------------------------------------------------------
+
+
+def nodes_of_type(G: nx.DiGraph, *types: str) -> list[str]:
+    """Nodes whose ``type`` is one of ``types``, in graph order."""
+    return [n for n, t in G.nodes(data="type") if t in types]
+
+
+def content_nodes(G: nx.DiGraph, owner: str, digest: str) -> list[str]:
+    """The nodes of ``owner`` (registry or host name) holding content ``digest`` (any type)."""
+    return [n for n in (node_id(t, owner, digest) for t in CONTENT_TYPES) if n in G]
+
+
+def subgraph(G: nx.DiGraph, *, owners: Iterable[str] | None = None,
+             repositories: Iterable[str] | str | None = None, orphans: bool = False) -> nx.DiGraph:
+    """The part of ``G`` under some owners (names) and repositories (names or patterns).
+
+    Keeps each kept owner, its kept repositories and everything reachable from them, and with
+    ``orphans`` (or when no repository filter is given) what hangs from the owner directly
+    (unreferenced blobs, dangling images). The result is a copy with the same attributes and
+    node order.
+    """
+    owner_set = set(owners) if owners is not None else None
+    match = _matcher(repositories)
+    keep: set[str] = set()
+    for root in G.graph.get("owners", []):
+        data = G.nodes[root]
+        if owner_set is not None and data["owner"] not in owner_set:
+            continue
+        keep.add(root)
+        for child in G.successors(root):
+            cdata = G.nodes[child]
+            if cdata["type"] == "repository":
+                if repositories is not None and not match(cdata["name"], cdata["label"]):
+                    continue
+            elif repositories is not None and not orphans:
+                continue
+            keep.add(child)
+            keep.update(nx.descendants(G, child))
+    # built by hand: G.subgraph() iterates a set, which would lose the deliberate node order
+    H = nx.DiGraph(**G.graph)
+    H.add_nodes_from((n, dict(d)) for n, d in G.nodes(data=True) if n in keep)
+    H.add_edges_from((u, v, dict(d)) for u, v, d in G.edges(data=True) if u in keep and v in keep)
+    H.graph["owners"] = [o for o in G.graph.get("owners", []) if o in keep]
+    return H

@@ -1,0 +1,442 @@
+"""Operation views: what a push, a pull, a tag move or a garbage collection did.
+
+Wrap the operation in :func:`capture`; it keeps the graph before, the events the operation
+appended to the log, and the graph after. The views read those three only::
+
+    with viz.capture(world) as op:
+        laptop.push("localhost:5000/myapp:1.0")
+    viz.operation_view(op)        # before | after, with uploaded / mounted / already there
+    print(viz.summary(op))        # push: 2 blobs uploaded (3.38MB) ... -> 3.38MB sent
+
+Statuses come from events, never from the model's insides: a push's ``BlobUploaded``,
+``BlobMounted`` and ``BlobChecked``; a pull's ``LayerPulled`` and ``BlobFetched``; ``TagUpdated``
+and ``TagDeleted``; ``GarbageCollected``'s swept digests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+import networkx as nx
+from matplotlib.figure import Figure
+
+from .. import events as ev
+from ..events import Event, EventLog
+from ..host import Host
+from ..registry import Registry
+from ..units import human_size
+from ..world import World
+from .draw import MAX_DETAIL_NODES, draw_panels, plan
+from .graph import content_nodes, node_id, subgraph, to_graph
+
+__all__ = [
+    "Operation", "capture", "Highlight", "push_highlight", "pull_highlight", "tag_highlight", "gc_highlight",
+    "change_highlight", "highlight", "TransferSummary", "summary", "operation_view", "push_view", "pull_view",
+    "tag_view", "gc_view", "change_view",
+]
+
+BLOB_TYPES = ("config", "layer")
+
+
+@dataclass
+class Operation:
+    """One recorded operation: the graph before, the events, the graph after."""
+
+    before: nx.DiGraph
+    events: list[Event] = field(default_factory=list)
+    after: nx.DiGraph | None = None
+
+    @property
+    def kind(self) -> str:
+        """``gc``, ``pull``, ``push``, ``tag`` or ``change`` (anything else: a build, an rmi...)."""
+        kinds = {e.kind for e in self.events}
+        if "GarbageCollected" in kinds:
+            return "gc"
+        if kinds & {"PullFinished", "LayerPulled"}:
+            return "pull"
+        if kinds & {"BlobUploaded", "BlobMounted", "PushStarted"}:
+            return "push"
+        if any(isinstance(e, ev.TagUpdated) and e.previous not in (None, e.digest) for e in self.events) or \
+                kinds & {"TagDeleted", "ManifestDeleted"}:
+            return "tag"
+        return "change"
+
+    def __repr__(self) -> str:
+        state = "recording" if self.after is None else f"{len(self.events)} events"
+        return f"Operation({self.kind if self.after is not None else '?'}, {state})"
+
+
+def _logs(sources: Iterable[Any]) -> list[EventLog]:
+    logs: list[EventLog] = []
+    for source in sources:
+        if not isinstance(source, (Registry, Host, World)):
+            raise TypeError(f"capture() takes Registry, Host or World objects, got {type(source).__name__}: {source!r}")
+        if not any(source.events is log for log in logs):
+            logs.append(source.events)
+    return logs
+
+
+class capture:
+    """Record an operation on some registries and hosts (a context manager yielding an
+    :class:`Operation` that is complete when the block ends, even if it raised)."""
+
+    def __init__(self, *sources: Registry | Host | World, **graph_options: Any) -> None:
+        if not sources:
+            raise TypeError("capture() needs at least one Registry, Host or World to watch")
+        self.sources = sources
+        self.options = graph_options
+        self._logs = _logs(sources)
+        self._marks: list[int] = []
+        self.operation: Operation | None = None
+
+    def __enter__(self) -> Operation:
+        self._marks = [log.mark() for log in self._logs]
+        self.operation = Operation(before=to_graph(*self.sources, **self.options))
+        return self.operation
+
+    def __exit__(self, *exc: Any) -> None:
+        assert self.operation is not None
+        for log, mark in zip(self._logs, self._marks):
+            self.operation.events.extend(log.since(mark))
+        self.operation.after = to_graph(*self.sources, **self.options)
+
+
+# -- highlights: statuses per node, from the events ---------------------------------------------
+
+
+@dataclass
+class Highlight:
+    """What to show of an operation: the owner, the scope, and statuses before and after."""
+
+    kind: str
+    owner: str
+    repositories: tuple[str, ...] | None
+    after: dict[str, str] = field(default_factory=dict)
+    before: dict[str, str] = field(default_factory=dict)
+    ghost_edges: list[tuple[str, str, str]] = field(default_factory=list)
+    notes: dict[str, str] = field(default_factory=dict)
+    title: str = ""
+
+    def scope(self, G: nx.DiGraph) -> nx.DiGraph:
+        """The part of ``G`` this highlight is about."""
+        return subgraph(G, owners=[self.owner], repositories=self.repositories,
+                        orphans=self.repositories is not None)
+
+
+def _blob_nodes(G: nx.DiGraph, owner: str, digest: str) -> list[str]:
+    return [n for n in content_nodes(G, owner, digest) if G.nodes[n]["type"] in BLOB_TYPES]
+
+
+def _untagged_now(G: nx.DiGraph, node: str) -> bool:
+    return node in G and not any(G.edges[u, node]["kind"] in ("tag", "index-manifest") for u in G.predecessors(node))
+
+
+def _after(op: Operation) -> nx.DiGraph:
+    if op.after is None:
+        raise ValueError("the operation is still being recorded: use its views after the `with` block")
+    return op.after
+
+
+def _tag_change(h: Highlight, before: nx.DiGraph, after: nx.DiGraph, owner: str, e: ev.TagUpdated) -> None:
+    tnode = node_id("tag", owner, f"{e.repository}:{e.tag}")
+    if tnode not in after:
+        return
+    if e.previous is None or node_id("tag", owner, f"{e.repository}:{e.tag}") not in before:
+        h.after[tnode] = "new"
+    elif e.previous == e.digest:
+        h.after.setdefault(tnode, "skipped")
+    else:
+        h.after[tnode] = "moved"
+        for old in content_nodes(after, owner, e.previous):
+            h.ghost_edges.append((tnode, old, "was"))
+            h.notes[old] = f"was :{e.tag}"
+            if _untagged_now(after, old):
+                h.after[old] = "untagged"
+        for new in content_nodes(after, owner, e.digest):
+            h.after.setdefault(new, "tagged")
+
+
+def push_highlight(op: Operation) -> Highlight:
+    """Blobs uploaded, mounted (from which repository) or skipped; manifests and tags created."""
+    before, after = op.before, _after(op)
+    targets = [e for e in op.events if isinstance(e, (ev.BlobUploaded, ev.BlobMounted, ev.ManifestPushed))]
+    if not targets:
+        raise ValueError(f"no push in these {len(op.events)} events (no BlobUploaded, BlobMounted or ManifestPushed)")
+    owner = targets[0].registry
+    sources = [e.from_repository for e in op.events if isinstance(e, ev.BlobMounted) and e.registry == owner]
+    repos = tuple(dict.fromkeys([*(e.repository for e in targets if e.registry == owner), *sources]))
+    started = next((e for e in op.events if isinstance(e, ev.PushStarted)), None)
+    title = (f"docker push {owner}/{started.repository}:{started.tag} (from {started.host})" if started
+             else f"push to {owner}/{', '.join(repos)}")
+    h = Highlight("push", owner, repos, title=title)
+    for e in op.events:
+        if getattr(e, "registry", None) != owner or isinstance(e, ev.HostEvent):
+            continue
+        if isinstance(e, ev.BlobChecked) and e.exists:
+            for n in _blob_nodes(after, owner, e.digest):
+                h.after.setdefault(n, "skipped")
+        elif isinstance(e, ev.BlobUploaded):
+            for n in _blob_nodes(after, owner, e.digest):
+                h.after[n] = "uploaded"
+                if e.deduplicated:
+                    h.notes[n] = "bytes already stored once: deduplicated"
+        elif isinstance(e, ev.BlobMounted):
+            for n in _blob_nodes(after, owner, e.digest):
+                h.after[n] = "mounted"
+                h.notes[n] = f"from {e.from_repository}"
+        elif isinstance(e, ev.ManifestPushed):
+            for n in content_nodes(after, owner, e.digest):
+                if n not in h.after:
+                    h.after[n] = "new" if n not in before else "skipped"
+        elif isinstance(e, ev.TagUpdated):
+            _tag_change(h, before, after, owner, e)
+    for repo in repos:
+        node = node_id("repository", owner, repo)
+        if node in after and node not in before:
+            h.after[node] = "new"
+    return h
+
+
+def pull_highlight(op: Operation) -> Highlight:
+    """Layers downloaded or already local on the host; the image, index and tag it created."""
+    before, after = op.before, _after(op)
+    finished = [e for e in op.events if isinstance(e, ev.PullFinished)]
+    pulled = [e for e in op.events if isinstance(e, ev.LayerPulled)]
+    if not finished and not pulled:
+        raise ValueError(f"no pull in these {len(op.events)} events (no LayerPulled or PullFinished)")
+    host = (finished or pulled)[0].host
+    fetched = {e.digest for e in op.events if isinstance(e, ev.BlobFetched)}
+    title = "docker pull " + ", ".join(f"{e.registry}/{e.repository}:{e.reference}" for e in finished
+                                       if e.host == host) + f" (on {host})"
+    h = Highlight("pull", host, None, title=title)
+    for e in pulled:
+        if e.host == host:
+            for n in _blob_nodes(after, host, e.digest):
+                h.after[n] = "downloaded" if e.status == "downloaded" else "local"
+    for e in finished:
+        if e.host != host:
+            continue
+        for n in _blob_nodes(after, host, e.image_id):
+            h.after[n] = "downloaded" if e.image_id in fetched else "local"
+        for n, data in after.nodes(data=True):
+            if data["owner"] == host and data["type"] == "manifest" and data.get("image_id") == e.image_id:
+                h.after[n] = "new" if n not in before else "local"
+        for n in content_nodes(after, host, e.digest):
+            h.after.setdefault(n, "new" if n not in before else "local")
+        name = f"{e.registry}/{e.repository}"
+        repo = node_id("repository", host, name)
+        if repo in after and repo not in before:
+            h.after[repo] = "new"
+        tag = node_id("tag", host, f"{name}:{e.reference}")
+        if tag in after:
+            if tag not in before:
+                h.after[tag] = "new"
+            elif before.nodes[tag]["digest"] != after.nodes[tag]["digest"]:
+                h.after[tag] = "moved"
+            else:
+                h.after[tag] = "local"
+    return h
+
+
+def tag_highlight(op: Operation) -> Highlight:
+    """Tags moved, created or deleted; the old and new targets; manifests left untagged."""
+    before, after = op.before, _after(op)
+    changes = [e for e in op.events if isinstance(e, (ev.TagUpdated, ev.TagDeleted, ev.ManifestDeleted))]
+    if not changes:
+        raise ValueError(f"no tag change in these {len(op.events)} events (no TagUpdated, TagDeleted or ManifestDeleted)")
+    owner = changes[0].registry
+    repos = tuple(dict.fromkeys(e.repository for e in changes if e.registry == owner))
+    h = Highlight("tag", owner, repos, title="; ".join(e.describe() for e in changes if e.registry == owner))
+    for e in changes:
+        if e.registry != owner:
+            continue
+        if isinstance(e, ev.TagUpdated):
+            _tag_change(h, before, after, owner, e)
+        elif isinstance(e, ev.TagDeleted):
+            h.before[node_id("tag", owner, f"{e.repository}:{e.tag}")] = "deleted"
+            for n in content_nodes(after, owner, e.digest):
+                if _untagged_now(after, n):
+                    h.after[n] = "untagged"
+        else:
+            for n in content_nodes(before, owner, e.digest):
+                h.before[n] = "deleted"
+            for t in e.tags:
+                h.before[node_id("tag", owner, f"{e.repository}:{t}")] = "deleted"
+            for n in content_nodes(after, owner, e.digest):
+                h.after[n] = "deleted"
+                h.notes[n] = "bytes stay until gc"
+    h.before = {n: s for n, s in h.before.items() if n in before}
+    return h
+
+
+def gc_highlight(op: Operation) -> Highlight:
+    """What garbage collection swept (or would sweep, for a dry run), marked on the graph before."""
+    before, after = op.before, _after(op)
+    runs = [e for e in op.events if isinstance(e, ev.GarbageCollected)]
+    if not runs:
+        raise ValueError(f"no garbage collection in these {len(op.events)} events (no GarbageCollected)")
+    owner = runs[0].registry
+    h = Highlight("gc", owner, None)
+    flags = []
+    for e in runs:
+        if e.registry != owner:
+            continue
+        for digest in [*e.swept, *(d for _, d in e.deleted_manifests)]:
+            for n in content_nodes(before, owner, digest):
+                h.before[n] = "swept"
+        flags = [f for f, on in (("--delete-untagged", e.delete_untagged), ("--dry-run", e.dry_run)) if on]
+    h.title = " ".join(["registry garbage-collect", *flags, f"({owner})"])
+    scoped = subgraph(before, owners=[owner])
+    if scoped.number_of_nodes() > MAX_DETAIL_NODES:
+        repos = {before.nodes[n].get("name") for s in h.before for n in nx.ancestors(before, s)
+                 if before.nodes[n]["type"] == "repository"}
+        h.repositories = tuple(sorted(r for r in repos if r))
+    return h
+
+
+def change_highlight(op: Operation) -> Highlight:
+    """Any other operation (a build, a tag on a host, an rmi): what appeared and what went."""
+    before, after = op.before, _after(op)
+    actors = [e.actor for e in op.events if e.actor]
+    if not actors:
+        raise ValueError("no events: nothing changed")
+    owner = actors[-1]
+    repos = {e.repository for e in op.events if e.actor == owner and hasattr(e, "repository")}
+    h = Highlight("change", owner, None, title="; ".join(dict.fromkeys(
+        e.describe() for e in op.events if e.actor == owner and not isinstance(e, (ev.BuildStep, ev.BlobChecked)))))
+    if subgraph(after, owners=[owner]).number_of_nodes() > MAX_DETAIL_NODES and repos:
+        h.repositories = tuple(sorted(repos))
+    for n, data in after.nodes(data=True):
+        if data["owner"] != owner:
+            continue
+        if n not in before:
+            h.after[n] = "new"
+        elif data["type"] == "tag" and before.nodes[n].get("digest") != data.get("digest"):
+            h.after[n] = "moved"
+    for n, data in before.nodes(data=True):
+        if data["owner"] == owner and n not in after:
+            h.before[n] = "deleted"
+    return h
+
+
+def highlight(op: Operation) -> Highlight:
+    """The highlight for the operation's :attr:`~Operation.kind`."""
+    return {"push": push_highlight, "pull": pull_highlight, "tag": tag_highlight, "gc": gc_highlight,
+            "change": change_highlight}[op.kind](op)
+
+
+# -- the bytes-transferred summary --------------------------------------------------------------
+
+
+_PHRASES = {  # status -> (what happened, what did not)
+    "uploaded": ("uploaded", ""), "mounted": ("mounted", ", not sent"), "skipped": ("already there", ", not sent"),
+    "downloaded": ("downloaded", ""), "local": ("already local", ", not downloaded"), "swept": ("swept", ""),
+}
+
+
+@dataclass(frozen=True)
+class TransferSummary:
+    """Blobs and bytes per status for one operation: plain data, with a one-line ``str``."""
+
+    operation: str
+    counts: dict[str, int]
+    bytes: dict[str, int]
+    bytes_sent: int
+    bytes_received: int
+    bytes_freed: int
+
+    def __str__(self) -> str:
+        parts = [f"{self.counts[s]} blob{'s' if self.counts[s] != 1 else ''} {_PHRASES[s][0]} "
+                 f"({human_size(self.bytes[s])}{_PHRASES[s][1]})" for s in _PHRASES if self.counts.get(s)]
+        moved = []
+        if self.operation == "push" or self.bytes_sent:
+            moved.append(f"{human_size(self.bytes_sent)} sent")
+        if self.operation == "pull" or self.bytes_received:
+            moved.append(f"{human_size(self.bytes_received)} received")
+        if self.operation == "gc":
+            moved.append(f"{human_size(self.bytes_freed)} freed")
+        if self.counts.get("untagged"):
+            n = self.counts["untagged"]
+            parts.append(f"{n} manifest{'s' if n != 1 else ''} left untagged (gc --delete-untagged would remove it)")
+        if self.operation == "tag" and not self.bytes_sent:
+            parts.insert(0, "no bytes moved (a tag only points at a manifest)")
+        head = f"{self.operation}: " + (", ".join(parts) if parts else "no blobs moved")
+        return head + (" → " + ", ".join(moved) if moved else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"operation": self.operation, "counts": dict(self.counts), "bytes": dict(self.bytes),
+                "bytes_sent": self.bytes_sent, "bytes_received": self.bytes_received,
+                "bytes_freed": self.bytes_freed}
+
+    def _repr_html_(self) -> str:
+        from ..display import table
+
+        rows = [[_PHRASES[s][0], self.counts[s], human_size(self.bytes[s])] for s in _PHRASES if self.counts.get(s)]
+        rows += [["bytes sent", "", human_size(self.bytes_sent)], ["bytes received", "", human_size(self.bytes_received)]]
+        if self.operation == "gc":
+            rows.append(["bytes freed", "", human_size(self.bytes_freed)])
+        return table(rows, ["", "blobs", "bytes"], f"What the {self.operation} moved")
+
+
+def summary(op: Operation, h: Highlight | None = None) -> TransferSummary:
+    """Blobs and bytes per status (uploaded, mounted, already there, downloaded, swept...)."""
+    h = h or highlight(op)
+    counts: dict[str, int] = {}
+    sizes: dict[str, int] = {}
+    for statuses, G in ((h.after, _after(op)), (h.before, op.before)):
+        for n, status in statuses.items():
+            kinds = ("config", "layer", "manifest", "index") if status == "swept" else BLOB_TYPES
+            if status in _PHRASES and G.nodes[n]["type"] in kinds:
+                counts[status] = counts.get(status, 0) + 1
+                sizes[status] = sizes.get(status, 0) + G.nodes[n]["size"]
+    untagged = sum(1 for s in h.after.values() if s == "untagged")
+    if untagged:
+        counts["untagged"] = untagged
+    freed = sum(e.bytes_freed for e in op.events if isinstance(e, ev.GarbageCollected) and not e.dry_run)
+    return TransferSummary(h.kind, counts, sizes, sizes.get("uploaded", 0), sizes.get("downloaded", 0), freed)
+
+
+# -- the views ------------------------------------------------------------------------------------
+
+
+def _view(op: Operation, h: Highlight, *, managed: bool) -> Figure:
+    before, after = h.scope(op.before), h.scope(_after(op))
+    dry = any(isinstance(e, ev.GarbageCollected) and e.dry_run for e in op.events)
+    owners = before.graph["owners"] or after.graph["owners"]
+    where = f": {(before if before.graph['owners'] else after).nodes[owners[0]]['label']}" if owners else ""
+    left = plan(before, highlight=h.before, title=f"before{where}", aggregate=False)
+    right_title = f"after{where}" + (" (dry run: nothing removed)" if dry else "")
+    right = plan(after, highlight=h.after, ghost_edges=h.ghost_edges, notes=h.notes, title=right_title,
+                 aggregate=False)
+    return draw_panels([left, right], title=h.title, footer=str(summary(op, h)), managed=managed)
+
+
+def operation_view(op: Operation, *, managed: bool = True) -> Figure:
+    """Before | after for any recorded operation, with a bytes-transferred summary underneath."""
+    return _view(op, highlight(op), managed=managed)
+
+
+def push_view(op: Operation, *, managed: bool = True) -> Figure:
+    """A push: which blobs were uploaded, mounted or skipped as already present."""
+    return _view(op, push_highlight(op), managed=managed)
+
+
+def pull_view(op: Operation, *, managed: bool = True) -> Figure:
+    """A pull: which layers were downloaded and which were already local on the host."""
+    return _view(op, pull_highlight(op), managed=managed)
+
+
+def tag_view(op: Operation, *, managed: bool = True) -> Figure:
+    """A tag move or delete: old and new target, and the manifest left untagged."""
+    return _view(op, tag_highlight(op), managed=managed)
+
+
+def gc_view(op: Operation, *, managed: bool = True) -> Figure:
+    """Garbage collection: what was swept, marked on the graph before; the graph after."""
+    return _view(op, gc_highlight(op), managed=managed)
+
+
+def change_view(op: Operation, *, managed: bool = True) -> Figure:
+    """Anything else (build, host tag, rmi, manifest delete): what appeared and what went."""
+    return _view(op, change_highlight(op), managed=managed)
