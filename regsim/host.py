@@ -44,22 +44,13 @@ from .mediatypes import DOCKER_LAYER, OCI_LAYER_GZIP
 from .platform import Platform
 from .reference import Reference, parse, parse_docker_ref
 from .registry import Registry
+from .output import Output, Table
 from .units import human_size
 
 __all__ = ["Host", "Output", "PushResult", "PullResult", "BuildResult", "Table"]
 
 
 # -- results ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Output:
-    """What a command printed (``lines``); ``str()`` gives the whole text."""
-
-    lines: tuple[str, ...] = field(repr=False)
-
-    def __str__(self) -> str:
-        return "\n".join(self.lines)
 
 
 @dataclass(frozen=True)
@@ -116,26 +107,6 @@ class BuildResult(Output):
     def __repr__(self) -> str:
         return (f"BuildResult({self.reference or '<none>'}, id {self.image_id.short}, "
                 f"{len(self.new_layers)} new layers, {self.cached_steps} cached steps)")
-
-
-class Table(Output):
-    """A table printed like the docker CLI prints one (columns padded, three spaces apart)."""
-
-    def __init__(self, columns: tuple[str, ...], rows: list[tuple[str, ...]]):
-        self.columns = columns
-        self.rows = rows
-        widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
-        lines = ["   ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in [columns, *rows]]
-        super().__init__(tuple(lines))
-
-    def __repr__(self) -> str:
-        return str(self)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __iter__(self):
-        return iter(dict(zip(self.columns, r)) for r in self.rows)
 
 
 # -- the host ---------------------------------------------------------------------------------------

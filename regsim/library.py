@@ -171,4 +171,7 @@ def populate(registry: Registry, *, content: str = "placeholder", platforms: Ite
         auth = registry.login(LIBRARY_USER, "official-images")
     for repository, tags, index in images:
         write(registry, repository, index, tags=tags, auth=auth)
+    for name, info in OFFICIAL_REPOSITORIES.items():
+        if f"library/{name}" in registry.repositories:
+            registry.describe(f"library/{name}", info.description, stars=info.stars, auth=auth)
     return images

@@ -92,11 +92,16 @@ class StoredManifest:
 class Repository:
     """One repository: blob links, manifests and tags. Read it through the properties."""
 
-    __slots__ = ("name", "visibility", "_blobs", "_manifests", "_tags")
+    __slots__ = ("name", "visibility", "description", "stars", "pulls", "_blobs", "_manifests", "_tags")
 
     def __init__(self, name: str, visibility: str = PUBLIC) -> None:
         self.name = name
         self.visibility = visibility
+        #: What a registry's web page shows (Docker Hub): a one-line description and stars.
+        self.description = ""
+        self.stars = 0
+        #: Successful manifest pulls by tag (what Docker Hub counts as pulls).
+        self.pulls = 0
         self._blobs: set[Digest] = set()
         self._manifests: dict[Digest, StoredManifest] = {}
         self._tags: dict[str, Digest] = {}
@@ -355,6 +360,16 @@ class Registry:
         """
         validate_repository(repository)
         return self._check(auth, repository, action)
+
+    def describe(self, name: str, description: str, *, stars: int | None = None,
+                 auth: Token | None = None) -> None:
+        """Set the description (and star count) a registry's web page shows for a repository."""
+        repo = self._existing(name, auth, PUSH)
+        repo.description = str(description)
+        if stars is not None:
+            if isinstance(stars, bool) or not isinstance(stars, int) or stars < 0:
+                raise ValueError(f"stars must be a non-negative integer, got {stars!r}")
+            repo.stars = stars
 
     def can(self, auth: Token | None, repository: str, action: str = PULL) -> bool:
         """True when ``auth`` may ``action`` the repository (no exception, no event)."""
@@ -618,6 +633,8 @@ class Registry:
     def get_manifest(self, repository: str, reference: str, *, auth: Token | None = None) -> StoredManifest:
         """``GET /v2/<name>/manifests/<tag|digest>``: the stored manifest (exact bytes)."""
         stored = self._lookup_manifest(repository, reference, auth)
+        if ":" not in reference:
+            self._repos[repository].pulls += 1
         self._emit(ev.ManifestFetched, repository=repository, reference=reference, digest=stored.digest,
                    media_type=stored.media_type, size=stored.size)
         return stored
