@@ -16,7 +16,7 @@ The solutions live in the tests, and a test proves that every solution passes it
 >>> book.check("1.1", 2)
 ✔ 1.1 right: 2
 >>> book.check("1.1", 3)
-✘ 1.1 not yet: expected 2, got 3
+✘ 1.1 not yet: answer: expected 2, got 3
 """
 
 from __future__ import annotations
@@ -81,7 +81,8 @@ def first_difference(expected: Any, actual: Any, where: str = "answer", *, rel_t
         if len(expected) != len(actual):
             return f"{where}: expected {len(expected)} items, got {len(actual)}"
         return None
-    if expected == actual and type(expected) is type(actual):
+    if expected == actual and (type(expected) is type(actual) or
+                               (isinstance(expected, str) and isinstance(actual, str))):
         return None
     if isinstance(expected, str) and isinstance(actual, str):
         return f"{where}: expected {_show(expected)}, got {_show(actual)}"
