@@ -1,0 +1,57 @@
+"""Small shared helpers: seeds and argument checks."""
+
+from __future__ import annotations
+
+import random
+from numbers import Integral, Real
+
+from .errors import InvalidParameter
+
+__all__ = ["as_random", "check_int", "check_positive", "check_fraction", "Seed"]
+
+Seed = "int | random.Random | None"
+
+
+def as_random(seed: "int | random.Random | None") -> random.Random:
+    """A :class:`random.Random` for ``seed``: an int seeds a new one, a Random is used as is.
+
+    ``None`` means 0, as in :func:`regsim.generate.rng`: deterministic by default.
+    """
+    if isinstance(seed, random.Random):
+        return seed
+    if seed is None:
+        seed = 0
+    if isinstance(seed, bool) or not isinstance(seed, Integral):
+        raise InvalidParameter(f"seed must be an int, a random.Random or None, got {seed!r}")
+    return random.Random(int(seed))
+
+
+def derive_seed(rng: random.Random) -> int:
+    """A 64-bit int drawn from ``rng`` (to seed numpy or a sub-generator deterministically)."""
+    return rng.getrandbits(64)
+
+
+def check_int(name: str, value: object, minimum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise InvalidParameter(f"{name} must be an integer, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise InvalidParameter(f"{name} must be >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_positive(name: str, value: object, *, allow_zero: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise InvalidParameter(f"{name} must be a number, got {value!r}")
+    if value < 0 or (value == 0 and not allow_zero) or value != value:
+        bound = ">= 0" if allow_zero else "> 0"
+        raise InvalidParameter(f"{name} must be {bound}, got {value!r}")
+    return float(value)
+
+
+def check_fraction(name: str, value: object, *, inclusive_zero: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real) or value != value:
+        raise InvalidParameter(f"{name} must be a number between 0 and 1, got {value!r}")
+    low_ok = value >= 0 if inclusive_zero else value > 0
+    if not (low_ok and value <= 1):
+        raise InvalidParameter(f"{name} must be in {'[0' if inclusive_zero else '(0'}, 1], got {value!r}")
+    return float(value)

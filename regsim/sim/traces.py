@@ -1,0 +1,306 @@
+"""Request traces: one row per registry request, saved as CSV or read from the IBM trace format.
+
+A :class:`Trace` is a thin, validated wrapper around a pandas DataFrame with these columns:
+
+=============  =================================================================================
+``time``       seconds since the start of the trace (float, non-decreasing)
+``client``     who sent the request (a host name or an anonymised address)
+``method``     ``GET``, ``HEAD``, ``PUT`` ...
+``kind``       ``manifest`` or ``blob``
+``repository`` the repository in the URI (``library/python``)
+``key``        what a cache stores the response under: the blob digest, or
+               ``repository:reference`` for a manifest (a tag or a digest)
+``size``       bytes of the response body (``http.response.written``)
+``duration``   seconds the registry took to answer (0 when unknown)
+=============  =================================================================================
+
+The IBM Cloud container registry traces (Anwar et al., *Improving Docker Registry Design based on
+Production Workload Analysis*, FAST'18) are JSON arrays of request records with the fields
+``timestamp``, ``http.request.method``, ``http.request.uri``, ``http.response.written``,
+``http.request.duration`` and ``http.request.remoteaddr`` (plus ``host``, ``id`` and others that
+are ignored). :func:`read_ibm` reads them (JSON array or one object per line, optionally
+gzip-compressed); :func:`write_ibm` writes that format.
+
+>>> t = Trace.from_records([
+...     {"time": 0.0, "client": "h1", "method": "GET", "kind": "manifest",
+...      "repository": "library/alpine", "key": "library/alpine:latest", "size": 528},
+...     {"time": 0.1, "client": "h1", "method": "GET", "kind": "blob",
+...      "repository": "library/alpine", "key": "sha256:aa", "size": 3_370_628}])
+>>> len(t), t.total_bytes
+(2, 3371156)
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from .errors import InvalidParameter, TraceFormatError
+
+__all__ = ["Trace", "COLUMNS", "save_csv", "load_csv", "read_ibm", "write_ibm", "parse_uri"]
+
+COLUMNS = ("time", "client", "method", "kind", "repository", "key", "size", "duration")
+KINDS = ("manifest", "blob")
+
+
+def _pandas():
+    import pandas as pd
+
+    return pd
+
+
+class Trace:
+    """A request trace (see the module docstring for the columns)."""
+
+    def __init__(self, frame: Any) -> None:
+        pd = _pandas()
+        if not isinstance(frame, pd.DataFrame):
+            raise InvalidParameter(f"Trace needs a pandas DataFrame, got {type(frame).__name__}")
+        missing = [c for c in COLUMNS if c not in frame.columns and c != "duration"]
+        if missing:
+            raise TraceFormatError(f"trace is missing columns {missing} (has {list(frame.columns)})")
+        frame = frame.copy()
+        if "duration" not in frame.columns:
+            frame["duration"] = 0.0
+        frame = frame[list(COLUMNS)].reset_index(drop=True)
+        frame["time"] = frame["time"].astype(float)
+        frame["size"] = frame["size"].astype("int64")
+        frame["duration"] = frame["duration"].astype(float)
+        for col in ("client", "method", "kind", "repository"):
+            frame[col] = frame[col].astype(str)
+        if len(frame):
+            bad_kind = sorted(set(frame["kind"]) - set(KINDS))
+            if bad_kind:
+                raise TraceFormatError(f"trace kind must be 'manifest' or 'blob', got {bad_kind[0]!r}")
+            if (frame["size"] < 0).any():
+                raise TraceFormatError(f"trace sizes must be >= 0, got {int(frame['size'].min())}")
+            if (frame["time"].diff().fillna(0) < 0).any():
+                raise TraceFormatError("trace times must be non-decreasing (sort the requests by time)")
+        self._frame = frame
+
+    @classmethod
+    def from_records(cls, records: Iterable[Mapping[str, Any]]) -> "Trace":
+        pd = _pandas()
+        rows = list(records)
+        return cls(pd.DataFrame(rows, columns=[c for c in COLUMNS if not rows or c in rows[0]] or list(COLUMNS)))
+
+    @classmethod
+    def from_columns(cls, **columns: Sequence[Any]) -> "Trace":
+        """A trace from equal-length columns (``time=[...], key=[...], size=[...]``...).
+
+        ``client``, ``method``, ``kind`` and ``repository`` default to ``""``, ``GET``, ``blob``
+        and ``""``.
+        """
+        pd = _pandas()
+        n = len(columns["key"])
+        defaults = {"client": "", "method": "GET", "kind": "blob", "repository": "", "duration": 0.0}
+        data = {c: columns.get(c, [defaults[c]] * n if c in defaults else None) for c in COLUMNS}
+        if data["time"] is None:
+            data["time"] = [float(i) for i in range(n)]
+        if data["size"] is None:
+            raise InvalidParameter("from_columns needs a size column")
+        return cls(pd.DataFrame(data))
+
+    # -- reading -------------------------------------------------------------------------------
+
+    @property
+    def frame(self):
+        """The requests as a DataFrame (a copy: a Trace does not change)."""
+        return self._frame.copy()
+
+    @property
+    def keys(self) -> list:
+        """Cache keys, in request order (a plain list, ready for :func:`regsim.sim.cache.simulate`)."""
+        return self._frame["key"].tolist()
+
+    @property
+    def sizes(self) -> list[int]:
+        return self._frame["size"].tolist()
+
+    @property
+    def total_bytes(self) -> int:
+        return int(self._frame["size"].sum())
+
+    def working_set(self) -> tuple[int, int]:
+        """``(distinct objects, their bytes)`` -- what a cache of unlimited size ends up holding."""
+        first = self._frame.drop_duplicates("key")
+        return len(first), int(first["size"].sum())
+
+    def only(self, kind: str) -> "Trace":
+        """The requests of one kind (``"blob"`` or ``"manifest"``)."""
+        if kind not in KINDS:
+            raise InvalidParameter(f"kind must be 'manifest' or 'blob', got {kind!r}")
+        return Trace(self._frame[self._frame["kind"] == kind])
+
+    def head(self, n: int = 5):
+        return self._frame.head(n)
+
+    def __len__(self) -> int:
+        return len(self._frame)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Trace) and self._frame.equals(other._frame)
+
+    def __repr__(self) -> str:
+        objects, wss = self.working_set()
+        return f"Trace({len(self)} requests, {objects} objects, {wss} B working set)"
+
+    def _repr_html_(self) -> str:
+        return self._frame.head(10).to_html(index=False, escape=True)
+
+
+# -- CSV ----------------------------------------------------------------------------------------
+
+
+def save_csv(trace: Trace, path: str | Path) -> Path:
+    """Write ``trace`` as CSV with the columns of :data:`COLUMNS` (a header row first)."""
+    path = Path(path)
+    frame = trace.frame
+    frame["key"] = frame["key"].astype(str)
+    frame.to_csv(path, index=False, float_format="%.6f")
+    return path
+
+
+def load_csv(path: str | Path) -> Trace:
+    """Read a trace written by :func:`save_csv` (or any CSV with those columns).
+
+    Keys that are all integers come back as ints (object ids), others as strings.
+    """
+    pd = _pandas()
+    path = Path(path)
+    try:
+        frame = pd.read_csv(path, dtype={"key": str, "client": str, "repository": str},
+                            keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise TraceFormatError(f"{path}: not a trace CSV ({exc})") from None
+    keys = frame["key"] if "key" in frame.columns else None
+    if keys is not None and len(keys) and keys.str.fullmatch(r"-?\d+").all():
+        frame["key"] = keys.astype("int64")
+    return Trace(frame)
+
+
+# -- the IBM registry trace format --------------------------------------------------------------
+
+_TIME_FORMATS = ("%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_uri(uri: str) -> tuple[str, str, str] | None:
+    """``/v2/<name>/manifests/<ref>`` or ``/v2/<name>/blobs/<digest>`` -> (kind, name, ref).
+
+    The leading slash is optional (the IBM traces omit it). Other URIs (``/v2/``, uploads, tag
+    lists) give None.
+    """
+    path = uri.split("?", 1)[0].lstrip("/")
+    if not path.startswith("v2/"):
+        return None
+    rest = path[3:]
+    for marker, kind in (("/manifests/", "manifest"), ("/blobs/", "blob")):
+        name, sep, ref = rest.rpartition(marker)
+        if sep and name and ref and "/" not in ref:
+            if kind == "blob" and ref == "uploads":
+                return None
+            return kind, name, ref
+    return None
+
+
+def _parse_time(value: Any, where: str) -> datetime:
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(float(value), tz=timezone.utc)
+    for fmt in _TIME_FORMATS:
+        try:
+            return datetime.strptime(str(value), fmt).replace(tzinfo=timezone.utc)
+        except ValueError:
+            continue
+    raise TraceFormatError(f"{where}: timestamp {value!r} is not like 2017-06-20T00:00:00.123Z")
+
+
+def _ibm_records(text: str, where: str) -> list[dict[str, Any]]:
+    stripped = text.lstrip()
+    try:
+        if stripped.startswith("["):
+            data = json.loads(text)
+        else:
+            data = [json.loads(line) for line in text.splitlines() if line.strip()]
+    except json.JSONDecodeError as exc:
+        raise TraceFormatError(f"{where}: not JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise TraceFormatError(f"{where}: expected a JSON array of request objects")
+    return data
+
+
+def read_ibm(paths: "str | Path | Iterable[str | Path]", *, methods: Sequence[str] = ("GET",)) -> Trace:
+    """Read IBM registry trace files (JSON array or JSON lines, ``.gz`` allowed) into a Trace.
+
+    Only manifest and blob requests with a method in ``methods`` are kept; a manifest's key is
+    ``repository:reference``, a blob's is its digest. Times are seconds after the first request.
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    required = ("timestamp", "http.request.method", "http.request.uri", "http.response.written",
+                "http.request.duration", "http.request.remoteaddr")
+    wanted = {m.upper() for m in methods}
+    rows: list[tuple[datetime, str, str, str, str, str, int, float]] = []
+    for p in paths:
+        p = Path(p)
+        raw = p.read_bytes()
+        text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8")
+        for i, rec in enumerate(_ibm_records(text, str(p))):
+            where = f"{p.name} record {i}"
+            absent = [f for f in required if f not in rec]
+            if absent:
+                raise TraceFormatError(f"{where}: missing field {absent[0]!r}")
+            method = str(rec["http.request.method"]).upper()
+            if method not in wanted:
+                continue
+            parsed = parse_uri(str(rec["http.request.uri"]))
+            if parsed is None:
+                continue
+            kind, name, ref = parsed
+            try:
+                size = int(rec["http.response.written"])
+                duration = float(rec["http.request.duration"])
+            except (TypeError, ValueError):
+                raise TraceFormatError(f"{where}: http.response.written and http.request.duration must be "
+                                       f"numbers, got {rec['http.response.written']!r}, "
+                                       f"{rec['http.request.duration']!r}") from None
+            key = ref if kind == "blob" else f"{name}:{ref}"
+            rows.append((_parse_time(rec["timestamp"], where), str(rec["http.request.remoteaddr"]),
+                         method, kind, name, key, size, duration))
+    rows.sort(key=lambda r: r[0])
+    start = rows[0][0] if rows else datetime(1970, 1, 1, tzinfo=timezone.utc)
+    pd = _pandas()
+    frame = pd.DataFrame([((r[0] - start).total_seconds(), *r[1:]) for r in rows], columns=list(COLUMNS))
+    return Trace(frame)
+
+
+def write_ibm(trace: Trace, path: str | Path, *, start: datetime | None = None) -> Path:
+    """Write ``trace`` in the IBM trace format: a JSON array, one request object per line."""
+    start = start or datetime(2017, 6, 20, tzinfo=timezone.utc)
+    path = Path(path)
+    out = io.StringIO()
+    out.write("[\n")
+    frame = trace.frame
+    for i, row in enumerate(frame.itertuples(index=False)):
+        when = start + timedelta(seconds=float(row.time))
+        ref = str(row.key)
+        if row.kind == "manifest":
+            ref = ref.rsplit(":", 1)[1] if ref.startswith(f"{row.repository}:") else ref
+        rec = {
+            "host": "regsim",
+            "http.request.duration": round(float(row.duration), 6),
+            "http.request.method": row.method,
+            "http.request.remoteaddr": row.client,
+            "http.request.uri": f"v2/{row.repository}/{'manifests' if row.kind == 'manifest' else 'blobs'}/{ref}",
+            "http.response.written": int(row.size),
+            "id": f"{i:08d}",
+            "timestamp": when.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+        }
+        out.write(("," if i else " ") + json.dumps(rec, sort_keys=True) + "\n")
+    out.write("]\n")
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
