@@ -18,6 +18,8 @@ The palette lives in :mod:`regsim.viz.style`.
 """
 
 from .aggregate import image_names, layer_tree
+from .animate import Animation, Frame, Recording, is_step, record
+from .dedup import DedupStats, ImageBytes, dedup_stats, draw_dedup, image_choices
 from .draw import MAX_DETAIL_NODES, Plan, draw, draw_panels, plan, to_png
 from .graph import content_nodes, node_id, nodes_of_type, subgraph, to_graph
 from .views import (
@@ -40,7 +42,24 @@ from .views import (
     tag_view,
 )
 
+# The widgets import ipywidgets: loaded on first use, so `import regsim.viz` stays lighter.
+_WIDGETS = {"PushPullPlayground": "playground", "TagExplorer": "playground", "DedupExplorer": "playground",
+            "StepThrough": "widgets"}
+
+
+def __getattr__(name: str):
+    if name in _WIDGETS:
+        from importlib import import_module
+
+        value = getattr(import_module(f"{__name__}.{_WIDGETS[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
+    "Animation", "DedupExplorer", "DedupStats", "Frame", "ImageBytes", "PushPullPlayground", "Recording",
+    "StepThrough", "TagExplorer", "dedup_stats", "draw_dedup", "image_choices", "is_step", "record",
     "MAX_DETAIL_NODES", "Highlight", "Operation", "Plan", "TransferSummary", "capture", "change_highlight",
     "change_view", "content_nodes", "draw", "draw_panels", "gc_highlight", "gc_view", "highlight", "image_names",
     "layer_tree", "node_id", "nodes_of_type", "operation_view", "plan", "pull_highlight", "pull_view",

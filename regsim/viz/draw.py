@@ -74,13 +74,15 @@ def _source_graph(source: Any) -> nx.DiGraph:
 
 def plan(source: Any, *, highlight: Mapping[str, str] | None = None,
          ghost_edges: Iterable[tuple[str, str, str]] = (), notes: Mapping[str, str] | None = None,
-         title: str | None = None, aggregate: bool | None = None) -> Plan:
+         title: str | None = None, aggregate: bool | None = None,
+         layout: Mapping[str, tuple[float, float]] | None = None) -> Plan:
     """Lay out ``source`` (a graph, registry, host or world) for drawing.
 
     ``highlight`` maps nodes to statuses of :data:`~regsim.viz.style.STATUS_STYLES`;
     ``ghost_edges`` are ``(u, v, kind)`` edges drawn but not in the graph (the ``was`` edge of a
-    tag move); ``notes`` adds words to some labels (``from library/python``). Unknown nodes or
-    statuses raise ``KeyError`` naming them.
+    tag move); ``notes`` adds words to some labels (``from library/python``); ``layout`` gives
+    fixed positions (inches) for every node, e.g. shared by the frames of an animation. Unknown
+    nodes or statuses raise ``KeyError`` naming them.
     """
     notes = dict(notes or {})
     G = _source_graph(source)
@@ -114,7 +116,13 @@ def plan(source: Any, *, highlight: Mapping[str, str] | None = None,
         labels[n] = text
     bold = [n for n, d in G.nodes(data=True) if d["type"] in ("registry", "host") or n in statuses]
     row_gap = TREE_ROW_GAP if tree else ROW_GAP
-    pos = tree_layout(G, labels, row_gap=row_gap) if tree else layered_layout(G, labels, bold=bold)
+    if layout is not None:
+        missing = [n for n in G if n not in layout]
+        if missing:
+            raise KeyError(f"layout has no position for {len(missing)} nodes, e.g. {missing[0]!r}")
+        pos = {n: layout[n] for n in G}
+    else:
+        pos = tree_layout(G, labels, row_gap=row_gap) if tree else layered_layout(G, labels, bold=bold)
     ghosts = list(ghost_edges)
     for u, v, kind in ghosts:
         if u not in G or v not in G:

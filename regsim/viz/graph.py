@@ -142,6 +142,15 @@ def to_graph(*sources: Registry | Host | World, repositories: Iterable[str] | st
     return G
 
 
+def _grouped(tags) -> list[tuple[str, Digest]]:
+    """Tags in the registry's order, but those naming the same manifest kept together (in the
+    order their manifests are first named): fewer crossing edges, the same picture every time."""
+    first: dict[Digest, int] = {}
+    for i, digest in enumerate(tags.values()):
+        first.setdefault(digest, i)
+    return sorted(tags.items(), key=lambda item: first[item[1]])
+
+
 def _platform_ok(plat: Platform | None, found: Platform | None) -> bool:
     return plat is None or found is None or plat.matches(found)
 
@@ -262,7 +271,7 @@ def _add_registry(G: nx.DiGraph, reg: Registry, wanted, plat: Platform | None) -
                    visibility=repo.visibility, label=name, tag_count=len(repo.tags),
                    manifest_count=len(repo.manifests), blob_count=len(repo.blobs))
         G.add_edge(root, rnode, kind="contains")
-        for tag, digest in repo.tags.items():
+        for tag, digest in _grouped(repo.tags):
             target = add_manifest(digest)
             tnode = node_id("tag", owner, f"{name}:{tag}")
             G.add_node(tnode, type="tag", owner=owner, owner_kind="registry", repository=name, tag=tag,
@@ -276,15 +285,20 @@ def _add_registry(G: nx.DiGraph, reg: Registry, wanted, plat: Platform | None) -
                 target = add_manifest(digest)
                 if target is not None:
                     G.add_edge(rnode, target, kind="untagged")
+        # blobs linked here that no manifest of this repository references (yet, or any more)
+        used_here = {d.digest for s in repo.manifests.values() if not s.is_index for d in s.references()}
         for digest in sorted(repo.blobs):
-            if digest not in blob_users and digest not in stored_by_digest:
-                blob = reg.blobs.get(digest)
-                size = blob.size if blob is not None else 0
-                child = _content(G, blob_types.get(digest, "layer"), owner, digest, owner_kind="registry",
-                                 media_type=None, size=size, placeholder=bool(blob is not None and blob.is_placeholder),
-                                 stored=blob is not None, refcount=0, repositories=tuple(blob_repos[digest]),
-                                 label=_blob_label("layer", digest, size, 0) + " · unreferenced")
-                G.add_edge(rnode, child, kind="link")
+            if digest in used_here or digest in stored_by_digest:
+                continue
+            blob = reg.blobs.get(digest)
+            size = blob.size if blob is not None else 0
+            users = len(blob_users.get(digest, ()))
+            kind = blob_types.get(digest, "layer")
+            child = _content(G, kind, owner, digest, owner_kind="registry", media_type=None, size=size,
+                             placeholder=bool(blob is not None and blob.is_placeholder), stored=blob is not None,
+                             refcount=users, repositories=tuple(blob_repos[digest]),
+                             label=_blob_label(kind, digest, size, users) + ("" if users else " · unreferenced"))
+            G.add_edge(rnode, child, kind="link")
 
     # Blobs in the store that no repository links and no manifest references: what gc sweeps.
     if G.graph["repositories"] is None:

@@ -1,0 +1,335 @@
+"""Step-through animations of event sequences: precomputed frames, a ``Play`` + slider widget,
+and exports to animated GIF and to a standalone HTML page for slides.
+
+:func:`record` subscribes to the event log while a scenario runs and keeps, for every step event
+(a blob uploaded, a layer pulled, a tag moved...), the graph right after it. :class:`Animation`
+lays out the union of all those graphs once -- so a node never moves between frames -- and renders
+every frame to PNG up front. The widget only swaps precomputed images: no threads, no sleeps, and
+it works the same in JupyterLab, Voilà and JupyterLite::
+
+    with viz.record(world.registries["localhost:5000"], laptop) as rec:
+        laptop.push("localhost:5000/myapp:1.0")
+    anim = viz.Animation(rec)
+    anim.widget()            # Play + slider over the frames
+    anim.to_gif("push.gif")  # for slides
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import networkx as nx
+
+from .. import events as ev
+from ..events import Event
+from ..host import Host
+from ..registry import Registry
+from ..units import human_size
+from ..world import World
+from .draw import draw_panels, plan, to_png
+from .graph import content_nodes, node_id, to_graph
+from .layout import layered_layout
+from .style import STATUS_STYLES
+from .views import _logs
+
+__all__ = ["Frame", "Recording", "RenderedFrame", "record", "is_step", "Animation", "frame_highlight", "STEP_KINDS"]
+
+#: Events that change what a picture shows (checks and reads do not).
+STEP_KINDS = frozenset({
+    "RepositoryCreated", "BlobUploaded", "BlobMounted", "BlobDeleted", "ManifestPushed", "ManifestDeleted",
+    "TagUpdated", "TagDeleted", "GarbageCollected", "LayerPulled", "PullFinished", "ImageBuilt", "ImageTagged",
+    "ImageUntagged", "ImageDeleted", "LayerDeleted",
+})
+
+
+def is_step(event: Event) -> bool:
+    """True for events worth a frame: state changes, and blobs a push found already there."""
+    if isinstance(event, ev.BlobChecked):
+        return event.exists
+    return event.kind in STEP_KINDS
+
+
+@dataclass
+class Frame:
+    """One step: the event (None for the first and last frames) and the graph right after it."""
+
+    event: Event | None
+    graph: nx.DiGraph
+    caption: str
+
+
+@dataclass
+class Recording:
+    """Frames recorded by :func:`record`: the start, one per step event, the end."""
+
+    frames: list[Frame] = field(default_factory=list)
+
+    @property
+    def events(self) -> list[Event]:
+        return [f.event for f in self.frames if f.event is not None]
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def __repr__(self) -> str:
+        return f"Recording({len(self.frames)} frames, {len(self.events)} step events)"
+
+
+class record:
+    """Record the graph after every step event while the ``with`` block runs.
+
+    ``steps`` chooses the events that make frames (:func:`is_step` by default); other keyword
+    arguments go to :func:`~regsim.viz.to_graph` (``repositories=``, ``platform=``) to keep the
+    pictures small.
+    """
+
+    def __init__(self, *sources: Registry | Host | World, steps: Callable[[Event], bool] = is_step,
+                 **graph_options: Any) -> None:
+        if not sources:
+            raise TypeError("record() needs at least one Registry, Host or World to watch")
+        self.sources = sources
+        self.steps = steps
+        self.options = graph_options
+        self._logs = _logs(sources)
+        self._unsubscribe: list[Callable[[], None]] = []
+        self.recording = Recording()
+
+    def _graph(self) -> nx.DiGraph:
+        return to_graph(*self.sources, **self.options)
+
+    def _on_event(self, event: Event) -> None:
+        if self.steps(event):
+            self.recording.frames.append(Frame(event, self._graph(), f"#{event.seq} {event.describe()}"))
+
+    def __enter__(self) -> Recording:
+        self.recording.frames.append(Frame(None, self._graph(), "start"))
+        self._unsubscribe = [log.subscribe(self._on_event) for log in self._logs]
+        return self.recording
+
+    def __exit__(self, *exc: Any) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self.recording.frames.append(Frame(None, self._graph(), "end"))
+
+
+# -- what each step highlights ----------------------------------------------------------------------
+
+
+def frame_highlight(event: Event | None, graph: nx.DiGraph, previous: nx.DiGraph | None
+                    ) -> tuple[nx.DiGraph, dict[str, str], list[tuple[str, str, str]]]:
+    """The graph a frame shows, its statuses and ghost edges, for one step event.
+
+    Removals (a tag deleted, a gc sweep) are shown on the graph *before* the event, with the
+    removed nodes marked; the next frame shows them gone.
+    """
+    if event is None:
+        return graph, {}, []
+    owner = event.actor
+    statuses: dict[str, str] = {}
+    ghosts: list[tuple[str, str, str]] = []
+
+    def mark(G: nx.DiGraph, digest: str, status: str, types: Iterable[str] = ("config", "layer")) -> None:
+        for n in content_nodes(G, owner, digest):
+            if G.nodes[n]["type"] in types:
+                statuses[n] = status
+
+    if isinstance(event, ev.BlobUploaded):
+        mark(graph, event.digest, "uploaded")
+    elif isinstance(event, ev.BlobMounted):
+        mark(graph, event.digest, "mounted")
+    elif isinstance(event, ev.BlobChecked):
+        mark(graph, event.digest, "skipped")
+    elif isinstance(event, ev.LayerPulled):
+        mark(graph, event.digest, "downloaded" if event.status == "downloaded" else "local")
+    elif isinstance(event, ev.ManifestPushed):
+        mark(graph, event.digest, "new", ("manifest", "index"))
+    elif isinstance(event, ev.RepositoryCreated):
+        statuses[node_id("repository", owner, event.repository)] = "new"
+    elif isinstance(event, ev.TagUpdated):
+        tag = node_id("tag", owner, f"{event.repository}:{event.tag}")
+        moved = event.previous is not None and event.previous != event.digest
+        statuses[tag] = "moved" if moved else ("new" if event.previous is None else "skipped")
+        if moved:
+            ghosts += [(tag, n, "was") for n in content_nodes(graph, owner, event.previous)]
+    elif isinstance(event, (ev.ImageBuilt, ev.PullFinished)):
+        image_id = event.image_id
+        for n, data in graph.nodes(data=True):
+            if data["owner"] == owner and data.get("image_id") == image_id:
+                statuses[n] = "new"
+        for n, data in graph.nodes(data=True):
+            if data["owner"] == owner and data["type"] == "tag" and previous is not None and n not in previous:
+                statuses[n] = "new"
+    elif isinstance(event, ev.ImageTagged):
+        for n, data in graph.nodes(data=True):
+            if data["type"] == "tag" and data.get("reference") == event.reference and data["owner"] == owner:
+                statuses[n] = "new"
+    elif previous is not None:  # removals: show the graph before, with what goes marked
+        gone = [n for n in previous if n not in graph and previous.nodes[n]["owner"] == owner]
+        verb = "swept" if isinstance(event, ev.GarbageCollected) else "deleted"
+        return previous, {n: verb for n in gone}, []
+    statuses = {n: s for n, s in statuses.items() if n in graph}
+    ghosts = [g for g in ghosts if g[0] in graph and g[1] in graph]
+    return graph, statuses, ghosts
+
+
+def _merged_order(graphs: list[nx.DiGraph]) -> list[str]:
+    """All nodes of all graphs, each inserted right after the node before it in its first graph."""
+    order: list[str] = []
+    where: dict[str, int] = {}
+    for G in graphs:
+        prev = None
+        for n in G:
+            if n not in where:
+                at = order.index(prev) + 1 if prev is not None else 0
+                order.insert(at, n)
+                where = {m: i for i, m in enumerate(order)}
+            prev = n
+    return order
+
+
+# -- the animation ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenderedFrame:
+    caption: str
+    png: bytes
+    sent: int
+    received: int
+
+
+class Animation:
+    """Precomputed PNG frames of a :class:`Recording`, with one layout for all of them.
+
+    Parameters
+    ----------
+    recording:
+        From :func:`record`.
+    title:
+        Written above every frame.
+    dpi:
+        Resolution of the frames (80 keeps GIFs small).
+    """
+
+    def __init__(self, recording: Recording, *, title: str | None = None, dpi: int = 80) -> None:
+        if not recording.frames:
+            raise ValueError("the recording has no frames: use it as `with record(...) as rec:` first")
+        self.title = title
+        shown = []
+        prev = None
+        for frame in recording.frames:
+            shown.append((frame, *frame_highlight(frame.event, frame.graph, prev)))
+            prev = frame.graph
+        union = nx.DiGraph(kind="registry-graph", owners=[])
+        order = _merged_order([g for _, g, _, _ in shown])
+        longest: dict[str, str] = {}
+        for _, G, statuses, _ in shown:
+            for n, data in G.nodes(data=True):
+                text = data.get("label", n)
+                if n in statuses:
+                    text = f"{STATUS_STYLES[statuses[n]].badge}  {text}"
+                if len(text) > len(longest.get(n, "")):
+                    longest[n] = text
+        attrs = {}
+        for _, G, _, _ in shown:
+            attrs.update({n: d for n, d in G.nodes(data=True)})
+            for o in G.graph.get("owners", []):
+                if o not in union.graph["owners"]:
+                    union.graph["owners"].append(o)
+        union.add_nodes_from((n, attrs[n]) for n in order)
+        for _, G, _, _ in shown:
+            union.add_edges_from(G.edges(data=True))
+        self.layout = layered_layout(union, longest, bold=list(longest))
+        self.graph = union
+        sent = received = 0
+        self.frames: list[RenderedFrame] = []
+        plans = []
+        for i, (frame, G, statuses, ghosts) in enumerate(shown):
+            if isinstance(frame.event, ev.BlobUploaded):
+                sent += frame.event.size
+            elif isinstance(frame.event, ev.LayerPulled) and frame.event.status == "downloaded":
+                received += frame.event.size
+            caption = f"step {i}/{len(shown) - 1}: {frame.caption}"
+            plans.append((plan(G, highlight=statuses, ghost_edges=ghosts, layout=self.layout, aggregate=False,
+                               title=caption), sent, received))
+        width = max(p.width for p, _, _ in plans)
+        height = max(p.height for p, _, _ in plans)
+        for p, s, r in plans:
+            p.width, p.height = width, height
+            fig = draw_panels([p], title=title, footer=f"so far: {human_size(s)} sent, {human_size(r)} received",
+                              managed=False)
+            self.frames.append(RenderedFrame(p.title or "", to_png(fig, dpi=dpi, close=False), s, r))
+        self.dpi = dpi
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def __repr__(self) -> str:
+        return f"Animation({len(self.frames)} frames)"
+
+    def widget(self, *, interval: int = 900):
+        """A ``Play`` button and a slider over the frames (a :class:`~regsim.viz.widgets.StepThrough`)."""
+        from .widgets import StepThrough
+
+        return StepThrough(self, interval=interval)
+
+    def to_gif(self, path: str | Path | None = None, *, duration: int = 900) -> bytes:
+        """An animated GIF of the frames (``duration`` ms each; the last one shown 3 times as long)."""
+        from PIL import Image
+
+        images = [Image.open(io.BytesIO(f.png)).convert("RGB") for f in self.frames]
+        palette = [im.quantize(colors=255, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+                   for im in images]
+        buf = io.BytesIO()
+        durations = [duration] * (len(palette) - 1) + [duration * 3]
+        palette[0].save(buf, format="GIF", save_all=True, append_images=palette[1:], duration=durations,
+                        loop=0, optimize=False, disposal=1)
+        data = buf.getvalue()
+        if path is not None:
+            Path(path).write_bytes(data)
+        return data
+
+    def to_html(self, path: str | Path | None = None, *, interval: int = 900) -> str:
+        """A standalone HTML page (frames embedded as PNG) with play, previous, next and a slider."""
+        frames = [base64.b64encode(f.png).decode("ascii") for f in self.frames]
+        captions = [f.caption for f in self.frames]
+        title = html.escape(self.title or "regsim animation")
+        page = _HTML.format(title=title, frames=json.dumps(frames), captions=json.dumps(captions),
+                            last=len(frames) - 1, interval=int(interval), first=frames[0],
+                            caption=html.escape(captions[0]))
+        if path is not None:
+            Path(path).write_text(page, encoding="utf-8")
+        return page
+
+
+_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>body{{font-family:sans-serif;margin:1em}} img{{max-width:100%}} #cap{{margin-left:1em}}</style>
+</head><body>
+<h3>{title}</h3>
+<div><button id="prev">&#9664;</button> <button id="play">play</button> <button id="next">&#9654;</button>
+<input id="step" type="range" min="0" max="{last}" value="0"><span id="cap">{caption}</span></div>
+<img id="frame" alt="frame" src="data:image/png;base64,{first}">
+<script>
+const frames = {frames};
+const captions = {captions};
+const step = document.getElementById("step"), img = document.getElementById("frame");
+const cap = document.getElementById("cap"), play = document.getElementById("play");
+let timer = null;
+function show(i) {{ i = Math.max(0, Math.min({last}, i)); step.value = i;
+  img.src = "data:image/png;base64," + frames[i]; cap.textContent = captions[i]; }}
+step.oninput = () => show(+step.value);
+document.getElementById("prev").onclick = () => show(+step.value - 1);
+document.getElementById("next").onclick = () => show(+step.value + 1);
+play.onclick = () => {{ if (timer) {{ clearInterval(timer); timer = null; play.textContent = "play"; return; }}
+  play.textContent = "pause";
+  timer = setInterval(() => {{ if (+step.value >= {last}) {{ clearInterval(timer); timer = null;
+    play.textContent = "play"; return; }} show(+step.value + 1); }}, {interval}); }};
+</script></body></html>
+"""
