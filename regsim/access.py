@@ -170,6 +170,10 @@ class AccessPolicy:
             message = f"{user} may not {action} {registry}/{repository}: requested access to the resource is denied"
         raise Denied(message, detail={"repository": repository, "action": action, "user": user})
 
+    def __repr__(self) -> str:
+        return (f"AccessPolicy({self.mode!r}, users={len(self._users)}, grants={len(self._grants)}, "
+                f"default_visibility={self.default_visibility!r})")
+
     def snapshot(self) -> dict:
         return {"mode": self.mode, "users": dict(sorted(self._users.items())), "grants": self.grants(),
                 "default_visibility": self.default_visibility}
