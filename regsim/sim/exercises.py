@@ -1,0 +1,233 @@
+"""The lab's exercises, as data (a :class:`regsim.exercises.Workbook`).
+
+Notebooks ask ``LAB.check("caching.1", answer)``: the verdict says the answer is right or names
+the first difference. Expected answers are computed from fresh, seeded models, so they never
+drift from the library. The solutions live in ``tests/sim/test_exercises.py``, where a test
+proves every one of them passes its check.
+
+Exercises: ``caching.1``-``caching.3`` (``notebooks/lab-caching.ipynb``), ``mirrors.1``-
+``mirrors.3`` (``lab-mirrors-rollout.ipynb``), ``dedup.1``-``dedup.3`` (``lab-dedup.ipynb``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from typing import Any
+
+from ..exercises import Verdict, Workbook
+from .cache import LRU, Policy, simulate
+from .errors import UnknownExercise
+
+__all__ = ["LAB", "check", "caching_trace", "LARGEST_FIRST_TRACE", "TINY_LRU_TRACE", "TTL_TRACE"]
+
+LAB = Workbook("regsim simulation lab")
+
+#: (key, size) requests for exercise caching.1 (an LRU cache of 100 bytes)
+TINY_LRU_TRACE = (("a", 60), ("b", 30), ("a", 60), ("c", 50), ("b", 30), ("a", 60))
+
+#: requests for exercise caching.3 (a cache of 100 bytes)
+LARGEST_FIRST_TRACE = (("a", 10), ("b", 50), ("c", 30), ("a", 10), ("d", 40), ("c", 30), ("b", 50),
+                       ("e", 20), ("a", 10), ("f", 45), ("e", 20), ("c", 30), ("g", 30), ("d", 40))
+
+#: (hours, digest, bytes) blob requests for exercise mirrors.1
+TTL_TRACE = ((0, "sha256:aaaa", 100_000_000), (100, "sha256:aaaa", 100_000_000),
+             (200, "sha256:aaaa", 100_000_000), (250, "sha256:aaaa", 100_000_000))
+
+
+def check(exercise: str, answer: Any) -> Verdict:
+    """Check ``answer`` to a lab exercise (``"caching.1"``...)."""
+    try:
+        LAB[exercise]
+    except KeyError:
+        raise UnknownExercise(f"no lab exercise {exercise!r} (there are: {', '.join(LAB.ids())})") from None
+    return LAB.check(exercise, answer)
+
+
+@lru_cache(maxsize=1)
+def caching_trace():
+    """The registry trace of the caching lab: blob GETs of 3000 pulls over a generated catalogue."""
+    from .streams import merge, pull_stream, push_stream, registry_trace
+    from .workloads import generate_catalogue
+
+    catalogue = generate_catalogue(bases=4, families=30, versions=6, seed=2024)
+    stream = merge(push_stream(catalogue), pull_stream(catalogue, 3000, clients=60, seed=2024))
+    return registry_trace(stream, catalogue).only("blob")
+
+
+# -- caching -------------------------------------------------------------------------------------
+
+
+def _tiny_lru() -> dict[str, Any]:
+    stats = simulate(LRU(100), [k for k, _ in TINY_LRU_TRACE], [s for _, s in TINY_LRU_TRACE])
+    return {"hits": stats.hits, "byte_hit_ratio": stats.byte_hit_ratio}
+
+
+LAB.add("caching.1", "An LRU cache of 100 bytes sees the requests TINY_LRU_TRACE (key, bytes). "
+        "Answer {'hits': ..., 'byte_hit_ratio': ...} (work it out by hand first).",
+        expected=_tiny_lru, hint="c (50 B) does not fit next to a and b: LRU evicts until it does")
+
+
+def _best_policies() -> dict[str, str]:
+    from .experiments import sweep
+
+    df = sweep(caching_trace(), sizes=[0.05])
+    return {"hit_ratio": df.loc[df["hit_ratio"].idxmax(), "policy"],
+            "byte_hit_ratio": df.loc[df["byte_hit_ratio"].idxmax(), "policy"]}
+
+
+LAB.add("caching.2", "On caching_trace() with a cache of 5% of its working set, which built-in policy "
+        "has the highest hit ratio, and which the highest byte hit ratio? "
+        "Answer {'hit_ratio': name, 'byte_hit_ratio': name}.",
+        expected=_best_policies, hint="sweep(caching_trace(), sizes=[0.05]) has both columns")
+
+
+def _largest_first_reference(capacity: int = 100) -> list[bool]:
+    held: dict[str, int] = {}
+    order: list[str] = []
+    hits = []
+    for key, size in LARGEST_FIRST_TRACE:
+        if key in held:
+            hits.append(True)
+            continue
+        hits.append(False)
+        while sum(held.values()) + size > capacity:
+            victim = max(order, key=lambda k: (held[k], -order.index(k)))
+            order.remove(victim)
+            del held[victim]
+        held[key] = size
+        order.append(key)
+    return hits
+
+
+def _check_largest_first(policy_class: Any) -> str | None:
+    if not (isinstance(policy_class, type) and issubclass(policy_class, Policy)):
+        return f"answer with your Policy subclass itself (the class), not {type(policy_class).__name__}"
+    try:
+        cache = policy_class(100)
+    except TypeError as exc:
+        return f"{policy_class.__name__}(100) failed: {exc}"
+    expected = _largest_first_reference()
+    for i, ((key, size), want) in enumerate(zip(LARGEST_FIRST_TRACE, expected)):
+        got = cache.request(key, size)
+        if got != want:
+            return (f"request {i} ({key!r}, {size} B): expected a {'hit' if want else 'miss'}, "
+                    f"your policy gave a {'hit' if got else 'miss'}")
+        if cache.used > cache.capacity:
+            return f"after request {i} the cache holds {cache.used} B, more than its 100 B"
+    return None
+
+
+LAB.add("caching.3", "Write LargestFirst, a Policy that evicts the largest object (among equals, the one "
+        "cached first). Answer with the class.",
+        checker=_check_largest_first, hint="keep a dict key -> size in insertion order; evict() picks max by size")
+
+
+# -- mirrors -------------------------------------------------------------------------------------
+
+
+def _ttl_upstream() -> int:
+    from .mirrors import HOUR, PullThroughMirror
+
+    mirror = PullThroughMirror()
+    for hours, digest, size in TTL_TRACE:
+        mirror.get_blob(hours * HOUR, digest, size)
+    return mirror.stats.upstream_bytes
+
+
+LAB.add("mirrors.1", "A distribution pull-through mirror (defaults: ttl 168 h, double fetch) gets the blob "
+        "requests TTL_TRACE (hour, digest, bytes). How many bytes does it fetch from upstream?",
+        expected=_ttl_upstream, hint="the TTL runs from when the blob was stored, and a miss costs two fetches")
+
+
+def _rollout_seconds() -> float:
+    from .rollout import rollout_time
+
+    return rollout_time([("sha256:big", 500_000_000)], 100, mode="direct").makespan
+
+
+def _check_rollout(answer: Any) -> str | None:
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return f"answer with a number of seconds, not {answer!r}"
+    expected = _rollout_seconds()
+    if abs(value - expected) > 0.05 * expected:
+        return f"answer: expected about {expected:.0f} s (within 5%), got {value:g}"
+    return None
+
+
+LAB.add("mirrors.2", "100 servers pull a 500 MB image (one layer) at once, directly over a shared 1 Gbit/s "
+        "WAN. About how many seconds until the last one has it? (within 5%)",
+        checker=_check_rollout, hint="1 Gbit/s is 125 MB/s, and the servers share it")
+
+
+def _single_fetch_modes() -> set[str]:
+    from .rollout import MODES, rollout_time
+
+    blobs = [("sha256:a", 40_000_000), ("sha256:b", 10_000_000)]
+    return {m for m in MODES if rollout_time(blobs, 20, mode=m).upstream_bytes <= 50_000_000}
+
+
+LAB.add("mirrors.3", "With 20 servers starting a rollout together, in which rollout modes does each blob "
+        "cross the WAN at most once? Answer a set of mode names.",
+        expected=_single_fetch_modes, normalize=set,
+        hint="distribution's proxy does not coalesce requests for a blob that is still being fetched")
+
+
+# -- dedup ---------------------------------------------------------------------------------------
+
+
+def _layer_ratio() -> float:
+    from .workloads import official_catalogue
+
+    return official_catalogue().storage()["dedup_ratio"]
+
+
+def _check_layer_ratio(answer: Any) -> str | None:
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return f"answer with a number, not {answer!r}"
+    expected = _layer_ratio()
+    if abs(value - expected) > 0.005:
+        return f"answer: expected {expected:.2f}, got {value:.3f}"
+    return None
+
+
+LAB.add("dedup.1", "From the real official-images metadata: bytes of all 26 manifests' layers divided by "
+        "the bytes of the distinct layers (the layer-level dedup ratio), to two decimals.",
+        checker=_check_layer_ratio, hint="official_catalogue().storage()")
+
+
+@lru_cache(maxsize=1)
+def _model():
+    from .content import official_content
+
+    return official_content()
+
+
+def _shared_files() -> int:
+    seen: dict[bytes, set[str]] = {}
+    for version in _model():
+        for layer in version.image.layers:
+            for _, data in layer.files():
+                seen.setdefault(hashlib.sha256(data).digest(), set()).add(str(layer.digest))
+    return sum(1 for layers in seen.values() if len(layers) > 1)
+
+
+LAB.add("dedup.2", "In the file model (official_content()), how many distinct file contents appear in more "
+        "than one distinct layer? Those are what layer dedup cannot share.",
+        expected=_shared_files, hint="hash each file's bytes; collect the set of layer digests per hash")
+
+
+def _ranking() -> list[str]:
+    from .dedup import dedup_report
+
+    report = dedup_report(_model())
+    return report.sort_values("stored_bytes", ascending=False, kind="stable")["strategy"].tolist()
+
+
+LAB.add("dedup.3", "Rank the five strategies of dedup_report(official_content()) from the most stored "
+        "bytes to the fewest (uncompressed). Answer a list of names.",
+        expected=_ranking, normalize=list, hint="sort the report by stored_bytes")

@@ -1,0 +1,118 @@
+"""Plotting helpers for lab results. matplotlib is imported inside each function only.
+
+Every function draws on ``ax`` (a new figure when None) and returns the Axes; none calls
+``plt.show()``. Series differ by colour (Okabe-Ito) *and* marker or hatch, never colour alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from .errors import InvalidParameter
+
+__all__ = ["miss_ratio_curves", "savings_bars", "rollout_cdf", "OKABE_ITO", "MARKERS"]
+
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+HATCHES = ("", "//", "..", "xx", "\\\\", "++")
+
+
+def _axes(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(6.4, 4.0))
+    return ax
+
+
+def miss_ratio_curves(results, ax=None, *, metric: str = "miss_ratio", x: str = "size",
+                      by: str = "policy", logx: bool = True, title: str | None = None):
+    """One line per ``by`` value (policy): ``metric`` against cache ``x`` (from :func:`sweep`).
+
+    ``metric`` is ``miss_ratio``, ``byte_miss_ratio``, ``hit_ratio`` or ``byte_hit_ratio``. With
+    several seeds, the mean per point is drawn.
+    """
+    for column in (metric, x, by):
+        if column not in results.columns:
+            raise InvalidParameter(f"results have no column {column!r} (columns: {list(results.columns)})")
+    ax = _axes(ax)
+    means = results.groupby([by, x], sort=False)[metric].mean().reset_index()
+    for i, (label, part) in enumerate(means.groupby(by, sort=False)):
+        part = part.sort_values(x)
+        ax.plot(part[x], part[metric], marker=MARKERS[i % len(MARKERS)], color=OKABE_ITO[i % len(OKABE_ITO)],
+                label=str(label), linewidth=1.6, markersize=5)
+    if logx:
+        ax.set_xscale("log")
+    if x == "size" and results[x].map(lambda v: isinstance(v, float)).all():
+        ax.xaxis.set_major_formatter(_percent())
+        ax.set_xlabel("cache size (share of the working set)")
+    else:
+        ax.set_xlabel(x.replace("_", " "))
+    ax.set_ylabel(metric.replace("_", " "))
+    ax.set_ylim(0, 1.02)
+    ax.grid(True, alpha=0.3)
+    ax.legend(title=by, frameon=False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def _percent():
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _: f"{v:.0%}" if v >= 0.01 else f"{v:.1%}")
+
+
+def savings_bars(report, ax=None, *, value: str = "stored_bytes", title: str | None = None):
+    """Bars of ``value`` per dedup strategy (from :func:`~regsim.sim.dedup.dedup_report`).
+
+    Compressed and uncompressed rows are side by side, told apart by hatch and legend. Metadata
+    is stacked on top of stored bytes, lighter.
+    """
+    if value not in report.columns:
+        raise InvalidParameter(f"report has no column {value!r}")
+    ax = _axes(ax)
+    strategies = list(dict.fromkeys(report["strategy"]))
+    settings = list(dict.fromkeys(report["compressed"]))
+    width = 0.8 / len(settings)
+    for j, compressed in enumerate(settings):
+        part = report[report["compressed"] == compressed].set_index("strategy").reindex(strategies)
+        xs = [i + (j - (len(settings) - 1) / 2) * width for i in range(len(strategies))]
+        mb = part[value] / 1e6
+        label = "compressed" if compressed else "uncompressed"
+        ax.bar(xs, mb, width * 0.95, color=OKABE_ITO[j], hatch=HATCHES[j], edgecolor="black", linewidth=0.6,
+               label=f"{value.replace('_', ' ')}, {label}")
+        if value == "stored_bytes" and "metadata_bytes" in part:
+            ax.bar(xs, part["metadata_bytes"] / 1e6, width * 0.95, bottom=mb, color="#FFFFFF", hatch="..",
+                   edgecolor=OKABE_ITO[j], linewidth=0.6, label=f"metadata, {label}")
+        tops = mb + (part["metadata_bytes"] / 1e6 if value == "stored_bytes" and "metadata_bytes" in part else 0)
+        for xpos, v, top in zip(xs, mb, tops):
+            ax.annotate(f"{v:.2f}", (xpos, top), textcoords="offset points", xytext=(0, 2), ha="center", fontsize=7)
+    ax.set_xticks(range(len(strategies)), strategies)
+    ax.set_ylabel("MB")
+    ax.set_xlabel("dedup strategy")
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(frameon=False, fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def rollout_cdf(results: Sequence[Any], ax=None, *, title: str | None = None):
+    """For each :class:`~regsim.sim.rollout.RolloutResult`: the share of servers done by time t."""
+    ax = _axes(ax)
+    for i, r in enumerate(results):
+        done = sorted(r.servers["finish"])
+        n = len(done)
+        xs = [0.0] + [t for t in done for _ in (0, 1)]
+        ys = [0.0] + [v for k in range(n) for v in (k / n, (k + 1) / n)]
+        ax.plot(xs, ys, color=OKABE_ITO[i % len(OKABE_ITO)], linestyle=("-", "--", "-.", ":")[i % 4],
+                linewidth=1.8, label=f"{r.mode} (last {r.makespan:.0f} s)")
+    ax.set_xlabel("seconds since the rollout started")
+    ax.set_ylabel("share of servers with the image")
+    ax.set_ylim(0, 1.02)
+    ax.grid(True, alpha=0.3)
+    ax.legend(frameon=False)
+    if title:
+        ax.set_title(title)
+    return ax
