@@ -19,6 +19,7 @@ _TH = "text-align:left;padding:2px 8px;border-bottom:1px solid #888;background:#
 _TD = "text-align:left;padding:2px 8px;border-bottom:1px solid #ddd;vertical-align:top"
 _CAPTION = "text-align:left;font-weight:bold;padding:2px 0;font-family:sans-serif"
 MAX_ROWS = 40
+MAX_LIST = 8  # items shown in one cell (tags of a repository, swept digests)
 
 
 def table(rows: Iterable[Iterable[Any]], header: Iterable[str] | None = None, caption: str | None = None,
@@ -44,6 +45,44 @@ def _descriptor_rows(descs) -> list[list[str]]:
              human_size(d.size), str(d.platform) if d.platform else ""] for d in descs]
 
 
+def _some(items: list[str], limit: int = MAX_LIST) -> str:
+    """``a, b, c … +12 more``: long lists stay one readable cell."""
+    if not items:
+        return "—"
+    more = f" … +{len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
+
+
+def _bytes(n: int) -> str:
+    return f"{human_size(n)} ({n} B)"
+
+
+def _repository_rows(repo) -> list[list[Any]]:
+    """One row per manifest: what it is, its platforms, its size, the tags on it."""
+    rows = []
+    listed = {d.digest: (s.digest, d.platform) for s in repo.manifests.values() if s.is_index
+              for d in s.parsed.manifests}
+    for digest in sorted(repo.manifests, key=lambda d: (not repo.tags_of(d), d in listed, d)):
+        stored = repo.manifests[digest]
+        if stored.is_index:
+            kind = "index"
+            platforms = ", ".join(str(d.platform) for d in stored.parsed.manifests if d.platform) or "—"
+            size = ""
+        else:
+            kind = "manifest"
+            platforms = str(listed[digest][1] or "") if digest in listed else ""
+            size = human_size(sum(d.size for d in stored.references()))
+        tags = repo.tags_of(digest)
+        if tags:
+            named = _some(tags)
+        elif digest in listed:
+            named = f"(listed by index {listed[digest][0].short})"
+        else:
+            named = "(untagged)"
+        rows.append([digest.short, kind, platforms, size, named])
+    return rows
+
+
 def to_html(obj: Any) -> str:
     """HTML for a registry, repository, host, image, manifest, index, descriptor, log or report."""
     from .descriptor import Descriptor
@@ -54,19 +93,23 @@ def to_html(obj: Any) -> str:
     from .registry import GCReport, Registry, Repository, StorageReport
 
     if isinstance(obj, Registry):
+        blobs = obj.blobs
         rows = []
         for name, repo in obj.repositories.items():
-            rows.append([name, repo.visibility, ", ".join(repo.tags) or "—", len(repo.manifests), len(repo.blobs)])
+            size = sum(blobs[d].size for d in repo.blobs if d in blobs)
+            rows.append([name, repo.visibility, _some(list(repo.tags)), len(repo.manifests), len(repo.blobs),
+                         human_size(size)])
         report = obj.storage()
         caption = (f"Registry {obj.name} ({obj.title}, access: {obj.access.mode}) — {report.repositories} "
                    f"repositories, {report.blobs} blobs, {human_size(report.physical_bytes)} stored, "
                    f"dedup {report.dedup_ratio:.2f}x")
-        return table(rows, ["repository", "visibility", "tags", "manifests", "blobs"], caption)
+        return table(rows, ["repository", "visibility", "tags", "manifests", "blobs", "blob bytes"], caption)
     if isinstance(obj, Repository):
-        rows = [[tag, digest.short] for tag, digest in obj.tags.items()]
-        rows += [["(untagged)", d.short] for d in obj.untagged()]
-        return table(rows, ["tag", "manifest"], f"Repository {obj.name} ({obj.visibility}): "
-                     f"{len(obj.manifests)} manifests, {len(obj.blobs)} blobs")
+        listed = {d.digest for s in obj.manifests.values() if s.is_index for d in s.parsed.manifests}
+        untagged = len([d for d in obj.untagged() if d not in listed])
+        return table(_repository_rows(obj), ["manifest", "kind", "platforms", "size", "tags"],
+                     f"Repository {obj.name} ({obj.visibility}): {len(obj.tags)} tags, {len(obj.manifests)} "
+                     f"manifests ({untagged} untagged), {len(obj.blobs)} blobs")
     if isinstance(obj, Host):
         rows = [[r["REPOSITORY"], r["TAG"], r["IMAGE ID"], r["SIZE"]] for r in obj.images()]
         return table(rows, ["repository", "tag", "image id", "size"],
@@ -96,12 +139,19 @@ def to_html(obj: Any) -> str:
             rows = rows[-MAX_ROWS:]
         return table(rows, ["#", "event", "what happened"], f"Event log: {len(obj)} events (latest shown)")
     if isinstance(obj, StorageReport):
-        return table([[k, v if not isinstance(v, float) else f"{v:.2f}"] for k, v in obj.to_dict().items()],
-                     ["", "value"], "Storage")
+        rows = [["repositories", obj.repositories], ["manifests", obj.manifests], ["blobs", obj.blobs],
+                ["physical (each blob once)", _bytes(obj.physical_bytes)],
+                ["logical (every image whole)", _bytes(obj.logical_bytes)],
+                ["saved by deduplication", _bytes(obj.saved_bytes)], ["dedup ratio", f"{obj.dedup_ratio:.2f}x"],
+                ["placeholder bytes", _bytes(obj.placeholder_bytes)],
+                ["unreferenced (gc would free)", _bytes(obj.unreferenced_bytes)]]
+        return table(rows, ["", "value"], "Storage")
     if isinstance(obj, GCReport):
-        rows = [["marked", obj.marked], ["swept blobs", len(obj.swept)], ["bytes freed", human_size(obj.bytes_freed)],
-                ["untagged manifests deleted", len(obj.deleted_manifests)], ["dry run", obj.dry_run]]
-        return table(rows, ["", ""], "Garbage collection")
+        rows = [["marked (kept)", obj.marked], ["swept blobs", _some([d.short for d in obj.swept])],
+                ["bytes freed", _bytes(obj.bytes_freed)],
+                ["untagged manifests deleted", _some([f"{r}@{d.short}" for r, d in obj.deleted_manifests])],
+                ["dry run", obj.dry_run]]
+        return table(rows, ["", ""], "Garbage collection" + (" (dry run: nothing removed)" if obj.dry_run else ""))
     if isinstance(obj, Output):
         return f'<pre style="font-size:12px;margin:2px 0">{escape(str(obj))}</pre>'
     return f"<pre>{escape(repr(obj))}</pre>"
