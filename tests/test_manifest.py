@@ -129,3 +129,11 @@ def test_any_manifest_round_trips(layers, annotations):
                  annotations=annotations)
     assert parse_manifest(m.to_bytes()) == m
     assert parse_manifest(m.to_bytes()).digest == m.digest
+
+
+@given(st.lists(st.tuples(st.binary(max_size=8), st.text(min_size=1, max_size=12)), max_size=5),
+       st.sampled_from([OCI_MANIFEST, DOCKER_MANIFEST, 'odd/"type"\u00e9']))
+def test_fast_canonical_bytes_equal_the_generic_ones(layers, media_type):
+    descs = tuple(Descriptor(kind, Blob(data).digest, len(data)) for data, kind in layers)
+    m = Manifest(config=CONFIG.descriptor(), layers=descs, media_type=media_type)
+    assert m.to_bytes() == canonical_json(m.to_dict())
