@@ -283,9 +283,11 @@ class Host:
             lines.append(f"Untagged: {parse(rd).familiar}")
         doomed_images = [key] if key in self._images else []
         if key in self._indexes:
-            index = self._indexes.pop(key)
-            doomed_images = [img.id for img in index.images if img.id not in self._tags.values()]
+            doomed_images = [img.id for img in self._indexes.pop(key).images]
+        needed = set(self._tags.values()) | {img.id for idx in self._indexes.values() for img in idx.images}
         for image_id in doomed_images:
+            if image_id in needed or image_id not in self._images:
+                continue  # still tagged, or part of another multi-platform image
             image = self._images.pop(image_id)
             lines.append(f"Deleted: {image_id}")
             self._emit(ev.ImageDeleted, image_id=image_id)

@@ -268,3 +268,15 @@ def test_world_standard_has_the_course_setup():
     assert world["laptop"] is world.hosts["laptop"]
     with pytest.raises(ValueError):
         world.add_host("laptop")
+
+
+def test_rmi_keeps_images_another_index_lists(laptop):
+    laptop.build("FROM scratch\nCOPY f /", "base:1", context={"f": b"x"}, platforms=["linux/amd64", "linux/arm64"])
+    laptop.build("FROM base:1\nENV A=1", "app:1", platforms=["linux/amd64", "linux/arm64"])
+    laptop.tag("base:1", "alias:1")
+    laptop.rmi("base:1")
+    laptop.rmi("alias:1")
+    assert laptop.has_image("app:1")
+    assert all(layer.digest in laptop.layers for img in laptop.image("app:1").images for layer in img.layers)
+    laptop.rmi("app:1")
+    assert laptop.disk_usage() == 0
