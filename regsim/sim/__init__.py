@@ -1,5 +1,44 @@
 """regsim's simulation lab: workloads, traces, dedup, caches, mirrors, network time, experiments.
 
+=====================================  =========================================================
+:mod:`~regsim.sim.workloads`            catalogues (generated, official images), object traces
+:mod:`~regsim.sim.streams`              pulls, pushes that move tags, rollouts -> registry traces
+:mod:`~regsim.sim.traces`               :class:`Trace`, CSV, the IBM registry trace format
+:mod:`~regsim.sim.cache`                policies (LRU, FIFO, LFU, CLOCK, S3-FIFO, GDSF, yours)
+:mod:`~regsim.sim.mirrors`              pull-through mirrors, prefetching, regional mirrors
+:mod:`~regsim.sim.network`              links, fair sharing, transfers as time
+:mod:`~regsim.sim.rollout`              one image onto many servers, directly or via a mirror
+:mod:`~regsim.sim.dedup`                layer / file / chunk dedup, with and without compression
+:mod:`~regsim.sim.content`              the file-content model of the official images
+:mod:`~regsim.sim.experiments`          :func:`run` and :func:`sweep` -> pandas DataFrames
+:mod:`~regsim.sim.plots`                miss-ratio curves, savings bars, rollout CDFs
+:mod:`~regsim.sim.exercises`            the lab's exercises (``LAB.check(id, answer)``)
+=====================================  =========================================================
+
 Needs the ``sim`` extra (pandas, numpy, tqdm); plotting also needs matplotlib, imported only
-inside the plotting functions. The lab reads the core through its public API and event log.
+inside the plotting functions. Every generator takes ``seed=`` (int, ``random.Random`` or None,
+which means 0). The lab reads the core through its public API and event log only.
 """
+
+from .cache import FIFO, GDSF, LFU, LRU, POLICIES, S3FIFO, CacheStats, Clock, Policy, make_policy, simulate
+from .content import official_content
+from .dedup import STRATEGIES, dedup_report
+from .errors import InvalidParameter, SimError, TraceFormatError, UnknownExercise, UnknownPolicy
+from .experiments import run, sweep
+from .mirrors import DEFAULT_TTL, HOUR, MirrorStats, PullThroughMirror, simulate_mirror, simulate_regions
+from .network import GBIT, MBIT, FlowSim, Link, transfer_time
+from .rollout import MODES, RolloutResult, rollout_time
+from .streams import merge, pull_stream, push_stream, registry_trace, rollout, trace_from_events
+from .traces import Trace, load_csv, read_ibm, save_csv, write_ibm
+from .workloads import DAY, Catalogue, ImageVersion, generate_catalogue, object_trace, official_catalogue
+
+__all__ = [
+    "Catalogue", "CacheStats", "Clock", "DAY", "DEFAULT_TTL", "FIFO", "FlowSim", "GBIT", "GDSF", "HOUR",
+    "ImageVersion", "InvalidParameter", "LFU", "LRU", "Link", "MBIT", "MODES", "MirrorStats", "POLICIES",
+    "Policy", "PullThroughMirror", "RolloutResult", "S3FIFO", "STRATEGIES", "SimError", "Trace",
+    "TraceFormatError", "UnknownExercise", "UnknownPolicy", "dedup_report", "generate_catalogue",
+    "load_csv", "make_policy", "merge", "object_trace", "official_catalogue", "official_content",
+    "pull_stream", "push_stream", "read_ibm", "registry_trace", "rollout", "rollout_time", "run",
+    "save_csv", "simulate", "simulate_mirror", "simulate_regions", "sweep", "trace_from_events",
+    "transfer_time", "write_ibm",
+]

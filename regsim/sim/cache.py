@@ -35,6 +35,7 @@ counter), :class:`S3FIFO` (small FIFO + main Clock + ghost, libCacheSim's varian
 from __future__ import annotations
 
 import heapq
+import math
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -543,16 +544,20 @@ class GDSF(Policy):
         if entry is None:
             return False
         freq = entry[4] + 1
-        fresh = [self._inflation + freq * 1.0e6 / entry[3], self._clock, key, entry[3], freq]
+        fresh = [self._priority(freq, entry[3]), self._clock, key, entry[3], freq]
         self._entries[key] = fresh
         heapq.heappush(self._heap, fresh)
         return True
 
     def admit(self, key: Hashable, size: int) -> bool:
-        entry = [self._inflation + 1.0e6 / size if size else float("inf"), self._clock, key, size, 1]
+        entry = [self._priority(1, size), self._clock, key, size, 1]
         self._entries[key] = entry
         heapq.heappush(self._heap, entry)
         return True
+
+    def _priority(self, freq: int, size: int) -> float:
+        # as C doubles: an empty object has infinite priority (it costs nothing to keep)
+        return self._inflation + freq * 1.0e6 / size if size else math.inf
 
     def evict(self) -> tuple[Hashable, int]:
         heap = self._heap

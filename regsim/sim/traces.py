@@ -144,7 +144,7 @@ class Trace:
         return len(self._frame)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Trace) and self._frame.equals(other._frame)
+        return isinstance(other, Trace) and self._frame.equals(other.frame)
 
     def __repr__(self) -> str:
         objects, wss = self.working_set()

@@ -1,0 +1,111 @@
+"""Every lab exercise: the solution (written as a learner would) passes its check; wrong answers are
+told what is wrong."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+
+import pytest
+
+from regsim.sim import Policy, dedup_report, official_catalogue, official_content, rollout_time, sweep
+from regsim.sim.errors import UnknownExercise
+from regsim.sim.exercises import LAB, caching_trace, check
+
+
+class LargestFirst(Policy):
+    name = "largest-first"
+
+    def __init__(self, capacity):
+        super().__init__(capacity)
+        self.sizes = OrderedDict()
+
+    def lookup(self, key):
+        return key in self.sizes
+
+    def admit(self, key, size):
+        self.sizes[key] = size
+
+    def evict(self):
+        key = max(self.sizes, key=self.sizes.get)  # max() keeps the first of equals: the oldest
+        return key, self.sizes.pop(key)
+
+
+def caching_2():
+    df = sweep(caching_trace(), sizes=[0.05])
+    return {"hit_ratio": df.loc[df["hit_ratio"].idxmax(), "policy"],
+            "byte_hit_ratio": df.loc[df["byte_hit_ratio"].idxmax(), "policy"]}
+
+
+def dedup_2():
+    layers_of = {}
+    for version in official_content():
+        for layer in version.image.layers:
+            for _, data in layer.files():
+                layers_of.setdefault(hashlib.sha256(data).hexdigest(), set()).add(layer.digest)
+    return sum(1 for s in layers_of.values() if len(s) > 1)
+
+
+SOLUTIONS = {
+    # a(60) miss, b(30) miss, a hit, c(50) evicts b then a, b miss, a miss: 1 hit, 60 of 290 bytes
+    "caching.1": lambda: {"hits": 1, "byte_hit_ratio": 60 / 290},
+    "caching.2": caching_2,
+    "caching.3": lambda: LargestFirst,
+    # 0 h: miss (2 x 100 MB); 100 h: hit; 200 h: expired at 168 h, miss (2 x 100 MB); 250 h: hit
+    "mirrors.1": lambda: 400_000_000,
+    "mirrors.2": lambda: 100 * 500e6 / 125e6,
+    "mirrors.3": lambda: {"mirror-coalescing", "mirror-warm"},
+    "dedup.1": lambda: round(official_catalogue().storage()["dedup_ratio"], 2),
+    "dedup.2": dedup_2,
+    "dedup.3": lambda: dedup_report(official_content()).sort_values("stored_bytes", ascending=False)["strategy"].tolist(),
+}
+
+WRONG = {
+    "caching.1": {"hits": 2, "byte_hit_ratio": 0.5},
+    "caching.2": {"hit_ratio": "lru", "byte_hit_ratio": "lru"},
+    "mirrors.1": 200_000_000,
+    "mirrors.2": 4.0,
+    "mirrors.3": {"mirror"},
+    "dedup.1": 2.5,
+    "dedup.2": 0,
+    "dedup.3": ["cdc", "fixed", "file", "layer", "none"],
+}
+
+
+def test_every_exercise_has_a_solution():
+    assert sorted(SOLUTIONS) == sorted(LAB.ids())
+    for prefix in ("caching.", "mirrors.", "dedup."):
+        assert 2 <= len(LAB.ids(prefix)) <= 4
+
+
+@pytest.mark.parametrize("exercise", sorted(SOLUTIONS))
+def test_solution_passes(exercise):
+    verdict = check(exercise, SOLUTIONS[exercise]())
+    assert verdict.ok, verdict.message
+
+
+@pytest.mark.parametrize("exercise", sorted(WRONG))
+def test_wrong_answer_names_the_difference(exercise):
+    verdict = check(exercise, WRONG[exercise])
+    assert not verdict.ok and ("expected" in verdict.message or "missing" in verdict.message
+                               or "unexpected" in verdict.message)
+
+
+def test_a_wrong_policy_is_told_which_request_differs():
+    class LRUish(LargestFirst):
+        def evict(self):
+            return self.sizes.popitem(last=False)
+
+    verdict = check("caching.3", LRUish)
+    assert not verdict.ok and verdict.message.startswith("request ")
+    assert "class" in check("caching.3", LRUish(100)).message
+    assert "replace the ..." in check("caching.3", ...).message
+
+
+def test_unknown_exercise():
+    with pytest.raises(UnknownExercise, match="'caching.9'"):
+        check("caching.9", 1)
+
+
+def test_rollout_numbers_of_mirrors_2_are_the_library_ones():
+    assert rollout_time([("sha256:x", 500_000_000)], 100).makespan == pytest.approx(400, rel=0.01)
