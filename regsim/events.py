@@ -229,7 +229,8 @@ class ManifestFetched(RegistryEvent):
     size: int
 
     def describe(self) -> str:
-        return f"{self.registry}: manifest {self.repository}:{self.reference} -> {_short(self.digest)} read"
+        at = f"@{_short(self.reference)}" if ":" in self.reference else f":{self.reference}"
+        return f"{self.registry}: manifest {self.repository}{at} -> {_short(self.digest)} read"
 
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)

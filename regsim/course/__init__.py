@@ -1,0 +1,36 @@
+"""The notebook course's exercises: ``check("1.2", answer)`` in a lesson says right, or what differs.
+
+Each lesson module registers its exercises in :data:`WORKBOOK`; expected answers are computed
+from a fresh :meth:`regsim.World.standard` world, so they always match the model. The solutions
+are in ``tests/course/``, where a test proves each one passes its check.
+
+>>> check("1.4", "localhost:5000")
+✔ 1.4 right: 'localhost:5000'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..exercises import Verdict, Workbook
+from ._world import fresh_world
+from .workbook import WORKBOOK
+
+from . import lesson1  # noqa: F401,E402  (registers its exercises)
+
+__all__ = ["WORKBOOK", "check", "exercise", "exercises", "fresh_world"]
+
+
+def check(exercise_id: str, answer: Any) -> Verdict:
+    """Check your answer to exercise ``exercise_id`` (e.g. ``"1.2"``)."""
+    return WORKBOOK.check(exercise_id, answer)
+
+
+def exercise(exercise_id: str) -> str:
+    """The prompt of an exercise."""
+    return WORKBOOK.prompt(exercise_id)
+
+
+def exercises(lesson: int | str | None = None) -> list[str]:
+    """Exercise ids, all or of one lesson."""
+    return WORKBOOK.ids("" if lesson is None else f"{lesson}.")

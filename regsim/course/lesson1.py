@@ -1,0 +1,40 @@
+"""Lesson 1 exercises: what a registry is."""
+
+from __future__ import annotations
+
+from ..search import image_size
+from ._world import fresh_world, reference_world
+from .workbook import WORKBOOK
+
+
+def _nginx_layers() -> int:
+    hub = reference_world().registries["docker.io"]
+    index = hub.get_manifest("library/nginx", "latest").parsed
+    manifest = hub.get_manifest("library/nginx", index.for_platform("linux/amd64").digest).parsed
+    return len(manifest.layers)
+
+
+def _redis_after_nginx() -> int:
+    world = fresh_world()
+    prod = world.hosts["prod-server"]
+    prod.pull("nginx")
+    return prod.pull("redis").counts["exists"]
+
+
+def _smallest() -> str:
+    hub = reference_world().registries["docker.io"]
+    sizes = {name.split("/", 1)[1]: image_size(hub, name, "latest")
+             for name, repo in hub.repositories.items() if "latest" in repo.tags}
+    return min(sorted(sizes), key=sizes.get)
+
+
+WORKBOOK.add("1.1", "How many layers does the linux/amd64 image of nginx:latest have on Docker Hub?",
+             expected=_nginx_layers, hint="look at the pull lines, or at the manifest's layers")
+WORKBOOK.add("1.2", "prod-server pulls nginx, then redis. How many of redis's layers 'Already exist'?",
+             expected=_redis_after_nginx, hint="PullResult.counts counts each status")
+WORKBOOK.add("1.3", "Which official repository has the smallest latest image for linux/amd64? "
+             "Answer with its short name, like 'alpine'.", expected=_smallest,
+             hint="search(hub, '') lists every repository with its size")
+WORKBOOK.add("1.4", "Which registry does `docker pull localhost:5000/team/app:1.0` talk to? "
+             "Answer with its domain.", expected=lambda: "localhost:5000",
+             hint="regsim.parse_docker_ref(...).domain")
