@@ -37,7 +37,7 @@ __all__ = [
 API_VERSION = "registry/2.0"
 
 _BYTES_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-_CONTENT_RANGE = re.compile(r"^(?:bytes[ =])?(\d+)-(\d+)(?:/(?:\d+|\*))?$")
+_CONTENT_RANGE = re.compile(r"^(?:bytes )?(\d+)-(\d+)(?:/(?:\d+|\*))?$")
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:

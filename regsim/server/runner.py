@@ -18,7 +18,7 @@ import uvicorn
 
 from .app import RegistryApp
 
-__all__ = ["RegistryServer", "serve"]
+__all__ = ["RegistryServer", "serve", "bind"]
 
 
 class _ThreadedServer(uvicorn.Server):
@@ -129,7 +129,8 @@ class RegistryServer:
         return f"RegistryServer({self.registry.name!r}, auth={self.app.auth.scheme!r}, {state})"
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (``OSError`` naming the address when taken)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets that say they are TCP,
     # and without it a response written in two pieces waits ~40 ms for a delayed ACK.
@@ -153,4 +154,4 @@ def serve(registry, port: int = 0, *, host: str = "127.0.0.1", log_level: str = 
     ``token_secret``, ``token_ttl``). Stop with ``server.stop()``, or use ``with serve(...)``.
     """
     app = RegistryApp(registry, **options)
-    return RegistryServer(app, _bind(host, port), log_level=log_level).start()
+    return RegistryServer(app, bind(host, port), log_level=log_level).start()

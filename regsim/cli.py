@@ -1,0 +1,125 @@
+"""The ``regsim`` command.
+
+``regsim serve`` runs a registry model behind the real OCI distribution API and prints every
+model event as it happens, so you can push with ``docker`` or ``skopeo`` in another terminal
+and watch what the registry does::
+
+    regsim serve                                   # open registry on 127.0.0.1:5000
+    regsim serve --access namespaces --user alice:secret --port 5001
+    regsim serve --load ./layout=demo/app          # start with the images of an OCI layout
+
+``docker`` talks plain HTTP to 127.0.0.0/8 without any configuration; ``skopeo`` needs
+``--dest-tls-verify=false`` / ``--src-tls-verify=false``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from typing import Sequence
+
+from .access import MODES
+from .errors import RegistryError
+from .reference import validate_repository
+
+__all__ = ["main"]
+
+
+def _user(value: str) -> tuple[str, str]:
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise argparse.ArgumentTypeError(f"expected NAME:PASSWORD, got {value!r}")
+    return user, password
+
+
+def _load(value: str) -> tuple[str, str | None]:
+    path, sep, repository = value.rpartition("=")
+    if sep:
+        try:
+            return path, validate_repository(repository)
+        except Exception:
+            pass
+    return value, None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="regsim", description="Teach and simulate container registries.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve a registry model over the OCI distribution API",
+                                description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=5000, help="port (default: 5000; 0 picks a free one)")
+    serve.add_argument("--name", help="the registry's name in the model (default: localhost:<port>)")
+    serve.add_argument("--access", choices=MODES, default="open",
+                       help="open (registry:2), htpasswd (registry:2 with logins) or namespaces (Docker Hub)")
+    serve.add_argument("--user", type=_user, action="append", default=[], metavar="NAME:PASSWORD",
+                       help="add an account (repeatable)")
+    serve.add_argument("--auth", choices=("none", "basic", "bearer"),
+                       help="HTTP authentication (default: from --access)")
+    serve.add_argument("--no-auto-mount", action="store_true",
+                       help="answer a mount without 'from' with an upload session instead of searching")
+    serve.add_argument("--load", type=_load, action="append", default=[], metavar="PATH[=REPOSITORY]",
+                       help="push the images of an OCI layout or docker save tarball first (repeatable)")
+    serve.add_argument("--quiet", action="store_true", help="do not print model events")
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .access import AccessPolicy
+    from .io import import_images
+    from .registry import Registry
+    from .server import RegistryApp, RegistryServer
+    from .server.runner import bind
+
+    sock = bind(args.host, args.port)  # bind first: the name defaults to the real port
+    port = sock.getsockname()[1]
+    name = args.name or f"localhost:{port}"
+    policy = AccessPolicy(args.access, secret=name)
+    for user, password in args.user:
+        policy.add_user(user, password)
+    # --load seeds the storage before access control starts (as an operator copying files in
+    # would), so loaded repositories are public whatever the access mode.
+    registry = Registry(name, access=AccessPolicy("open", secret=name))
+    for path, repository in args.load:
+        for reference, digest in import_images(registry, path, repository).items():
+            print(f"loaded {reference} ({digest.short})")
+    registry.access = policy
+    if not args.quiet:
+        registry.events.subscribe(lambda event: print(f"#{event.seq:<5} {event.describe()}", flush=True))
+    app = RegistryApp(registry, auth=args.auth, auto_mount=not args.no_auto_mount)
+    server = RegistryServer(app, sock).start()
+    print(f"regsim: serving {name} ({args.access}, auth {server.app.auth.scheme}) at {server.url}")
+    print(f"  push: skopeo copy --dest-tls-verify=false oci:<layout>:<tag> docker://{server.address}/demo/app:1.0")
+    print(f"        docker push {server.address}/demo/app:1.0")
+    print("Press Ctrl-C to stop.", flush=True)
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
+    while not stopped.wait(0.5):
+        if not server.running:
+            print("regsim: the server stopped unexpectedly", file=sys.stderr)
+            return 1
+    server.stop()
+    print(f"regsim: stopped. {registry.storage()}", flush=True)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        print("regsim serve needs the server extra: pip install 'regsim[server]'", file=sys.stderr)
+        return 2
+    try:
+        return _serve(args)
+    except (OSError, ValueError, RegistryError) as exc:
+        print(f"regsim: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
