@@ -143,12 +143,8 @@ class RegistryApp:
             return
         if scope["type"] != "http":
             return
-        status = 0
-
         async def send_with_version(message) -> None:
-            nonlocal status
             if message["type"] == "http.response.start":
-                status = message["status"]
                 message = {**message, "headers": [*message.get("headers", ()),
                                                    (b"docker-distribution-api-version", API_VERSION.encode())]}
             await send(message)
@@ -161,8 +157,9 @@ class RegistryApp:
             log.info("client disconnected: %s %s", request.method, request.url.path)
             self.requests.append(RequestRecord(request.method, request.url.path, request.url.query, 499))
             return
+        self.requests.append(RequestRecord(request.method, request.url.path, request.url.query,
+                                           response.status_code))
         await response(scope, receive, send_with_version)
-        self.requests.append(RequestRecord(request.method, request.url.path, request.url.query, status))
 
     async def _respond(self, request: Request) -> Response:
         ctx: Context | None = None
