@@ -270,6 +270,11 @@ def run_files(command: str, parent_chain: str, arch: str = "amd64", scale: float
     return files
 
 
+def _glob(name: str, pattern: str) -> bool:
+    """Shell-style match where ``*`` stays within one path component (Go's ``filepath.Match``)."""
+    return name.count("/") == pattern.count("/") and fnmatch.fnmatchcase(name, pattern)
+
+
 def copy_files(args: str, context: Mapping[str, bytes], workdir: str = "/") -> LayerFiles:
     """Resolve ``COPY src... dest`` against a build context ``{path: bytes}``."""
     words = shlex.split(args)
@@ -287,7 +292,7 @@ def copy_files(args: str, context: Mapping[str, bytes], workdir: str = "/") -> L
         src_norm = posixpath.normpath(src).lstrip("./") if src not in (".", "./") else ""
         matched = [n for n in names
                    if src_norm == "" or n == src_norm or n.startswith(src_norm.rstrip("/") + "/")
-                   or fnmatch.fnmatch(n, src_norm)]
+                   or _glob(n, src_norm)]
         if not matched:
             raise BuildError(f"COPY failed: file not found in build context: {src!r} "
                              f"(context has: {', '.join(names) or 'nothing'})", detail=src)
@@ -296,7 +301,7 @@ def copy_files(args: str, context: Mapping[str, bytes], workdir: str = "/") -> L
             if not isinstance(data, (bytes, str)):
                 raise BuildError(f"build context file {name!r} must be bytes or str")
             data = data.encode() if isinstance(data, str) else data
-            if src_norm == "" or (name != src_norm and not fnmatch.fnmatch(name, src_norm)):
+            if src_norm == "" or (name != src_norm and not _glob(name, src_norm)):
                 rel = name[len(src_norm.rstrip("/")) + 1:] if src_norm else name
                 target = posixpath.join(dest, rel)
             elif to_dir:
