@@ -15,6 +15,7 @@ import pytest
 from regsim import Image, Layer, Registry
 from regsim.mediatypes import OCI_CONFIG, OCI_LAYER, OCI_MANIFEST
 from regsim.server import serve
+from regsim.server.clients import Skopeo, ToolMissing
 
 API_VERSION = "registry/2.0"
 
@@ -149,63 +150,15 @@ def require_tool(name: str) -> str:
     path = shutil.which(name)
     if path:
         return path
-    message = (f"{name} is not installed: install it with `sudo apt-get install {INSTALL[name]}` "
-               "(Debian/Ubuntu; .ci/run does this in CI)")
+    _skip_or_fail(f"{name} is not installed: install it with `sudo apt-get install {INSTALL[name]}` "
+                  "(Debian/Ubuntu; .ci/run does this in CI)")
+    raise AssertionError("unreachable")
+
+
+def _skip_or_fail(message: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(message + " -- under CI=true a missing tool is a failure")
     pytest.skip(message)
-
-
-def _isolation_prefix() -> list[str]:
-    """skopeo keeps its blob-info cache in /var/lib/containers/cache when run as root; in a user
-    namespace as a non-root user it uses $XDG_DATA_HOME instead, which each test points at its own
-    temporary directory."""
-    if os.geteuid() != 0:
-        return []
-    prefix = ["unshare", "--map-user=1000", "--map-group=1000"]
-    probe = subprocess.run([*prefix, "true"], capture_output=True)
-    if probe.returncode != 0:
-        message = ("skopeo runs as root here and its blob-info cache (/var/lib/containers/cache) cannot be "
-                   f"isolated per test: `unshare --map-user` failed ({probe.stderr.decode().strip()})")
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return prefix
-
-
-class Skopeo:
-    """``skopeo`` with its own HOME, XDG dirs, policy, registries.d and blob-info cache."""
-
-    def __init__(self, root: Path) -> None:
-        self.binary = require_tool("skopeo")
-        self.prefix = _isolation_prefix()
-        self.root = root
-        for sub in ("home", "data", "config", "runtime", "tmp", "registries.d"):
-            (root / sub).mkdir(parents=True, exist_ok=True)
-        self.policy = root / "policy.json"
-        self.policy.write_text(json.dumps({"default": [{"type": "insecureAcceptAnything"}]}))
-        self.env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(root / "home"),
-            "XDG_DATA_HOME": str(root / "data"),
-            "XDG_CONFIG_HOME": str(root / "config"),
-            "XDG_RUNTIME_DIR": str(root / "runtime"),
-            "REGISTRY_AUTH_FILE": str(root / "auth.json"),
-            "CONTAINERS_REGISTRIES_CONF": str(root / "registries.conf"),
-            "TMPDIR": str(root / "tmp"),
-        }
-        (root / "registries.conf").write_text("")
-
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        command = [*self.prefix, self.binary, "--policy", str(self.policy),
-                   "--registries.d", str(self.root / "registries.d"), "--tmpdir", str(self.root / "tmp"), *args]
-        result = subprocess.run(command, env=self.env, capture_output=True, text=True, timeout=120)
-        if check and result.returncode != 0:
-            raise AssertionError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
-        return result
-
-    def copy(self, source: str, dest: str, *extra: str) -> subprocess.CompletedProcess:
-        return self.run("copy", "--src-tls-verify=false", "--dest-tls-verify=false", *extra, source, dest)
 
 
 class Umoci:
@@ -246,7 +199,12 @@ class Umoci:
 
 @pytest.fixture
 def skopeo(tmp_path) -> Skopeo:
-    return Skopeo(tmp_path / "skopeo")
+    """skopeo with its own HOME, XDG dirs, policy and blob-info cache (see regsim.server.clients)."""
+    require_tool("skopeo")
+    try:
+        return Skopeo(tmp_path / "skopeo")
+    except ToolMissing as exc:
+        _skip_or_fail(str(exc))
 
 
 @pytest.fixture

@@ -1,0 +1,194 @@
+"""Clients to drive a served registry: ``skopeo`` (a real one) and a tiny one in pure Python.
+
+:class:`Skopeo` runs Debian's ``skopeo`` with its own temporary HOME, XDG directories, trust
+policy and blob-info cache, so one run never sees what another learned (as root, skopeo would
+keep its cache in ``/var/lib/containers/cache``; it is then run in a user namespace as a
+non-root user, where it uses ``$XDG_DATA_HOME``). :class:`SimpleClient` pushes and pulls with
+the standard library only: the same requests a client makes, written out one by one, for
+reading and for machines without skopeo.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode, urljoin
+
+from ..blob import Blob
+from ..digest import Digest
+from ..image import Image, ImageIndex
+from ..manifest import Manifest, parse_manifest
+
+__all__ = ["Skopeo", "SimpleClient", "ToolMissing", "find_tool"]
+
+INSTALL_HINT = "install it with `sudo apt-get install {package}` (Debian/Ubuntu)"
+
+
+class ToolMissing(RuntimeError):
+    """An external program is not installed (the message says how to install it)."""
+
+
+def find_tool(name: str, package: str | None = None) -> str:
+    """The path of ``name``, or :class:`ToolMissing` with an install hint."""
+    path = shutil.which(name)
+    if path is None:
+        raise ToolMissing(f"{name} is not installed: " + INSTALL_HINT.format(package=package or name))
+    return path
+
+
+def _user_namespace_prefix() -> list[str]:
+    if os.geteuid() != 0:
+        return []
+    prefix = ["unshare", "--map-user=1000", "--map-group=1000"]
+    try:
+        probe = subprocess.run([*prefix, "true"], capture_output=True, timeout=10)
+    except FileNotFoundError:
+        probe = None
+    if probe is None or probe.returncode != 0:
+        detail = probe.stderr.decode().strip() if probe is not None else "unshare not found"
+        raise ToolMissing("skopeo runs as root here and its blob-info cache (/var/lib/containers/cache) "
+                          f"cannot be isolated: `unshare --map-user` failed ({detail})")
+    return prefix
+
+
+class Skopeo:
+    """``skopeo`` in a private environment under ``root`` (a new temporary directory by default).
+
+    ``docker://`` references are reached over plain HTTP (``--*-tls-verify=false``).
+    """
+
+    def __init__(self, root: str | os.PathLike | None = None, *, timeout: float = 300) -> None:
+        self.binary = find_tool("skopeo")
+        self.prefix = _user_namespace_prefix()
+        self._tmp = None if root is not None else tempfile.TemporaryDirectory(prefix="regsim-skopeo-")
+        self.root = Path(root if root is not None else self._tmp.name)
+        self.timeout = timeout
+        for sub in ("home", "data", "config", "runtime", "tmp", "registries.d"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        self.policy = self.root / "policy.json"
+        self.policy.write_text(json.dumps({"default": [{"type": "insecureAcceptAnything"}]}))
+        (self.root / "registries.conf").write_text("")
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(self.root / "home"),
+            "XDG_DATA_HOME": str(self.root / "data"),      # blob-info cache of a non-root user
+            "XDG_CONFIG_HOME": str(self.root / "config"),
+            "XDG_RUNTIME_DIR": str(self.root / "runtime"),
+            "REGISTRY_AUTH_FILE": str(self.root / "auth.json"),
+            "CONTAINERS_REGISTRIES_CONF": str(self.root / "registries.conf"),
+            "TMPDIR": str(self.root / "tmp"),
+        }
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        """``skopeo <args>``; raises ``RuntimeError`` with skopeo's stderr when it fails and ``check``."""
+        command = [*self.prefix, self.binary, "--policy", str(self.policy),
+                   "--registries.d", str(self.root / "registries.d"), "--tmpdir", str(self.root / "tmp"), *args]
+        result = subprocess.run(command, env=self.env, capture_output=True, text=True, timeout=self.timeout)
+        if check and result.returncode != 0:
+            raise RuntimeError(f"skopeo {' '.join(args)} failed ({result.returncode}):\n{result.stderr.strip()}")
+        return result
+
+    def copy(self, source: str, destination: str, *flags: str, check: bool = True) -> subprocess.CompletedProcess:
+        return self.run("copy", "--src-tls-verify=false", "--dest-tls-verify=false", *flags, source, destination,
+                        check=check)
+
+    def inspect(self, reference: str, *flags: str) -> dict:
+        return json.loads(self.run("inspect", "--tls-verify=false", *flags, reference).stdout)
+
+    def raw_manifest(self, reference: str) -> bytes:
+        return self.run("inspect", "--tls-verify=false", "--raw", reference).stdout.encode()
+
+    def list_tags(self, repository_reference: str) -> list[str]:
+        return json.loads(self.run("list-tags", "--tls-verify=false", repository_reference).stdout)["Tags"]
+
+    def delete(self, reference: str) -> None:
+        self.run("delete", "--tls-verify=false", reference)
+
+    def close(self) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def __enter__(self) -> "Skopeo":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+class SimpleClient:
+    """Push and pull images over HTTP with ``urllib`` (anonymous access only).
+
+    Push: for each blob ``HEAD`` (skip it if present), else ``POST`` an upload, ``PATCH`` the
+    bytes, ``PUT ?digest=``; then ``PUT`` the manifest under the tag. Pull: ``GET`` the manifest,
+    then each blob, checking every digest.
+    """
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+
+    def _request(self, method: str, url: str, data: bytes | None = None,
+                 headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+        request = urllib.request.Request(urljoin(self.base_url + "/", url), data=data, method=method,
+                                         headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+
+    def _expect(self, status: int, wanted: int, what: str, body: bytes) -> None:
+        if status != wanted:
+            raise RuntimeError(f"{what}: HTTP {status}: {body.decode(errors='replace')[:300]}")
+
+    def push_blob(self, repository: str, blob: Blob) -> bool:
+        """Upload ``blob`` unless the repository has it; True when bytes were sent."""
+        status, _, _ = self._request("HEAD", f"/v2/{repository}/blobs/{blob.digest}")
+        if status == 200:
+            return False
+        status, headers, body = self._request("POST", f"/v2/{repository}/blobs/uploads/")
+        self._expect(status, 202, "start upload", body)
+        status, headers, body = self._request("PATCH", headers["location"], blob.data,
+                                              {"Content-Type": "application/octet-stream"})
+        self._expect(status, 202, "upload", body)
+        location = headers["location"]
+        separator = "&" if "?" in location else "?"
+        status, _, body = self._request("PUT", location + separator + urlencode({"digest": blob.digest}))
+        self._expect(status, 201, "close upload", body)
+        return True
+
+    def push(self, repository: str, tag: str, image: Image | ImageIndex) -> Digest:
+        """Push an image (or an index and all its images) and tag it."""
+        images = image.images if isinstance(image, ImageIndex) else (image,)
+        for one in images:
+            for blob in one.blobs():
+                self.push_blob(repository, blob)
+            if isinstance(image, ImageIndex):
+                self._put_manifest(repository, one.digest, one.manifest_bytes, one.media_type)
+        data = image.index_bytes if isinstance(image, ImageIndex) else image.manifest_bytes
+        return self._put_manifest(repository, tag, data, image.media_type)
+
+    def _put_manifest(self, repository: str, reference: str, data: bytes, media_type: str) -> Digest:
+        status, headers, body = self._request("PUT", f"/v2/{repository}/manifests/{reference}", data,
+                                              {"Content-Type": media_type})
+        self._expect(status, 201, f"put manifest {reference}", body)
+        return Digest(headers["docker-content-digest"])
+
+    def pull(self, repository: str, reference: str) -> Image:
+        """An image manifest and its blobs (each checked against its digest)."""
+        status, headers, data = self._request("GET", f"/v2/{repository}/manifests/{reference}")
+        self._expect(status, 200, f"get manifest {reference}", data)
+        manifest = parse_manifest(data, headers.get("content-type"))
+        if not isinstance(manifest, Manifest):
+            raise RuntimeError(f"{repository}:{reference} is an index; pull one of its manifests by digest")
+        blobs = []
+        for desc in manifest.references():
+            status, _, body = self._request("GET", f"/v2/{repository}/blobs/{desc.digest}")
+            self._expect(status, 200, f"get blob {desc.digest}", body)
+            blobs.append(Blob.verified(body, desc.digest))
+        return Image.from_parts(data, blobs[0], blobs[1:], headers.get("content-type"))
