@@ -32,7 +32,7 @@ from ..host import Host
 from ..registry import Registry
 from ..units import human_size
 from ..world import World
-from .draw import draw_panels, plan, to_png
+from .draw import draw_panels, legend_figure, plan, to_png
 from .graph import content_nodes, node_id, to_graph
 from .layout import layered_layout
 from .style import STATUS_STYLES
@@ -193,6 +193,19 @@ def _merged_order(graphs: list[nx.DiGraph]) -> list[str]:
     return order
 
 
+def _stack(top: bytes, bottom: bytes) -> bytes:
+    """Two PNGs of the same width, one above the other, as one PNG."""
+    from PIL import Image
+
+    a, b = Image.open(io.BytesIO(top)).convert("RGB"), Image.open(io.BytesIO(bottom)).convert("RGB")
+    out = Image.new("RGB", (max(a.width, b.width), a.height + b.height), "white")
+    out.paste(a, (0, 0))
+    out.paste(b, (0, a.height))
+    buf = io.BytesIO()
+    out.save(buf, format="PNG")
+    return buf.getvalue()
+
+
 # -- the animation ----------------------------------------------------------------------------------
 
 
@@ -260,11 +273,17 @@ class Animation:
                                title=caption), sent, received))
         width = max(p.width for p, _, _ in plans)
         height = max(p.height for p, _, _ in plans)
+        # The legend is the same for every frame: drawn once, pasted under each frame.
+        every = [p for p, _, _ in plans]
+        legend = None
         for p, s, r in plans:
             p.width, p.height = width, height
             fig = draw_panels([p], title=title, footer=f"so far: {human_size(s)} sent, {human_size(r)} received",
-                              managed=False)
-            self.frames.append(RenderedFrame(p.title or "", to_png(fig, dpi=dpi, close=False), s, r))
+                              managed=False, legend=False)
+            if legend is None:
+                legend = to_png(legend_figure(every, fig.get_figwidth()), dpi=dpi, close=False)
+            png = _stack(to_png(fig, dpi=dpi, close=False), legend)
+            self.frames.append(RenderedFrame(p.title or "", png, s, r))
         self.dpi = dpi
 
     def __len__(self) -> int:

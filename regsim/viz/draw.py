@@ -35,7 +35,7 @@ from .style import (
     status_style,
 )
 
-__all__ = ["draw", "draw_panels", "plan", "Plan", "new_figure", "to_png", "MAX_DETAIL_NODES"]
+__all__ = ["draw", "draw_panels", "legend_figure", "plan", "Plan", "new_figure", "to_png", "MAX_DETAIL_NODES"]
 
 #: Above this many nodes :func:`draw` shows the aggregated view (``aggregate=None``).
 MAX_DETAIL_NODES = 150
@@ -197,16 +197,30 @@ def _legend_layout(handles: list[Any], width: float) -> tuple[int, int]:
     return ncol, rows
 
 
+def legend_figure(plans: Sequence[Plan], width: float, *, managed: bool = False) -> Figure:
+    """A figure holding only the legend of ``plans``, ``width`` inches wide (drawn once and pasted
+    under every frame of an animation)."""
+    handles = _legend_items(plans)
+    ncol, rows = _legend_layout(handles, max(width - 2 * _MARGIN, 6.0))
+    fig = new_figure(width, rows * _LEGEND_ROW_H + 0.15, managed=managed)
+    if handles:
+        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(_MARGIN / max(width, 2.0), 1.0), ncol=ncol,
+                   frameon=False, fontsize=FONT_SIZE, handlelength=1.6, columnspacing=1.2, borderaxespad=0.0)
+    return fig
+
+
 #: Panels wider than this together are stacked (before above after) so text stays legible.
 MAX_ROW_WIDTH = 13.0
 
 
 def draw_panels(plans: Sequence[Plan], *, title: str | None = None, footer: str | None = None,
-                managed: bool = True, legend: bool = True, arrange: str = "auto") -> Figure:
+                managed: bool = True, legend: bool = True, arrange: str = "auto",
+                legend_from: Sequence[Plan] | None = None) -> Figure:
     """Plans in one figure sized so that 1 data unit is 1 inch, with one shared legend.
 
     ``arrange``: ``"row"`` (side by side), ``"column"`` (stacked) or ``"auto"`` (side by side
-    unless that is wider than :data:`MAX_ROW_WIDTH` inches).
+    unless that is wider than :data:`MAX_ROW_WIDTH` inches). ``legend_from``: the plans whose
+    node types and statuses the legend lists (all frames of an animation share one legend).
     """
     if arrange not in ("auto", "row", "column"):
         raise ValueError(f"arrange must be 'auto', 'row' or 'column', got {arrange!r}")
@@ -222,7 +236,7 @@ def draw_panels(plans: Sequence[Plan], *, title: str | None = None, footer: str 
     else:
         content_w = max(widths)
         content_h = sum(t + d for t, d in zip(title_hs, data_hs)) + gap * (len(plans) - 1)
-    handles = _legend_items(plans) if legend else []
+    handles = _legend_items(legend_from if legend_from is not None else plans) if legend else []
     ncol, rows = _legend_layout(handles, max(content_w, 6.0))
     footer_lines = footer.count("\n") + 1 if footer else 0
     top = _MARGIN + (_TITLE_H if title else 0)

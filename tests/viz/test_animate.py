@@ -1,0 +1,85 @@
+"""Step-through animations: recorded frames, one stable layout, the Play + slider widget, exports."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from regsim.viz import Animation, is_step, record
+from regsim.viz.animate import frame_highlight
+
+
+def test_a_recording_has_start_one_frame_per_step_and_end(push_recording):
+    teaching, rec, start, _ = push_recording
+    kinds = [f.event.kind if f.event else f.caption for f in rec.frames]
+    assert kinds[0] == "start" and kinds[-1] == "end"
+    steps = [e for e in teaching.world.events.since(start) if is_step(e)]
+    assert steps and [e.seq for e in rec.events] == [e.seq for e in steps]
+    assert "BlobUploaded" in kinds and "BlobMounted" in kinds and "TagUpdated" in kinds
+    # each frame holds the graph right after its event: the manifest appears with ManifestPushed
+    manifest_frame = next(i for i, k in enumerate(kinds) if k == "ManifestPushed")
+    n_manifests = [sum(1 for _, t in f.graph.nodes(data="type") if t == "manifest") for f in rec.frames]
+    assert n_manifests[manifest_frame - 1] + 1 == n_manifests[manifest_frame]
+
+
+def test_recording_stops_listening_when_the_block_ends(teaching):
+    with record(teaching.registry) as rec:
+        teaching.laptop.push("localhost:5000/myapp:1.0")
+    before = len(rec.frames)
+    teaching.laptop.push("localhost:5000/base:1.0")
+    assert len(rec.frames) == before
+
+
+def test_frames_share_one_layout_and_size(push_recording):
+    _, rec, _, anim = push_recording
+    sizes = {Image.open(io.BytesIO(f.png)).size for f in anim.frames}
+    assert len(anim) == len(rec.frames) and len(sizes) == 1
+    for frame in rec.frames:
+        for n in frame.graph:
+            assert n in anim.layout  # a node sits at one place in every frame
+    assert anim.frames[-1].sent == sum(e.size for e in rec.events if e.kind == "BlobUploaded")
+
+
+def test_removals_are_shown_marked_on_the_graph_before(small):
+    small.registry.delete_manifest("team/app", small.image.digest)
+    with record(small.registry) as rec:
+        small.registry.garbage_collect()
+    gc = next(f for f in rec.frames if f.event is not None)
+    shown, statuses, _ = frame_highlight(gc.event, gc.graph, rec.frames[0].graph)
+    assert shown is rec.frames[0].graph
+    assert set(statuses.values()) == {"swept"} and len(statuses) == len(gc.event.swept)
+
+
+def test_the_slider_shows_precomputed_frames(push_recording):
+    anim = push_recording[3]
+    w = anim.widget()
+    assert w.image.value == anim.frames[0].png and "start" in w.caption.value
+    w.slider.value = 3
+    assert w.image.value == anim.frames[3].png
+    assert anim.frames[3].caption.split(": ", 1)[1][:3] in w.caption.value
+    w.show(len(anim) - 1)
+    assert w.slider.value == len(anim) - 1
+    with pytest.raises(IndexError, match="0..%d" % (len(anim) - 1)):
+        w.show(len(anim))
+    assert (w.play.min, w.play.max) == (w.slider.min, w.slider.max)
+
+
+def test_gif_and_html_exports(push_recording, tmp_path):
+    anim = push_recording[3]
+    data = anim.to_gif(tmp_path / "push.gif")
+    gif = Image.open(io.BytesIO(data))
+    assert gif.format == "GIF" and gif.n_frames == len(anim)
+    assert (tmp_path / "push.gif").read_bytes() == data
+    assert anim.to_gif() == data  # deterministic
+    page = anim.to_html(tmp_path / "push.html")
+    assert page.count("iVBOR") == len(anim) + 1  # every frame embedded, the first shown at once
+    assert "<title>docker push</title>" in page
+
+
+def test_an_empty_recording_is_refused():
+    from regsim.viz import Recording
+
+    with pytest.raises(ValueError, match="no frames"):
+        Animation(Recording())
