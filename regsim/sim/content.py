@@ -60,22 +60,37 @@ def _versioned(files, package: str, version: int):
     return out
 
 
-def _layer_files(digest: str, target: int, manager: str, universe: list[str], cumulative: list[float],
-                 shared: float, package_scale: float, versions: int, rng: random.Random) -> list[tuple[str, bytes]]:
+class _Packages:
+    """The files of every (package, version), made once and shared by all layers."""
+
+    def __init__(self, manager: str, names: list[str], scale: float) -> None:
+        self.manager, self.scale = manager, scale
+        self._made: dict[tuple[str, int], tuple[list[tuple[str, bytes]], int]] = {}
+        self.smallest = min(self.get(name, 0)[1] for name in names)
+
+    def get(self, name: str, version: int) -> tuple[list[tuple[str, bytes]], int]:
+        found = self._made.get((name, version))
+        if found is None:
+            files = _textish(_versioned(package_files(self.manager, name, scale=self.scale), name, version))
+            found = self._made[(name, version)] = (files, sum(len(d) for _, d in files))
+        return found
+
+
+def _layer_files(digest: str, target: int, packages: _Packages, universe: list[str], cumulative: list[float],
+                 shared: float, versions: int, rng: random.Random) -> list[tuple[str, bytes]]:
     files: list[tuple[str, bytes]] = []
     chosen: set[str] = set()
     filled = 0
     budget = int(target * shared)
     attempts = 0
-    while filled < budget and attempts < 4 * len(universe):
+    while budget - filled >= packages.smallest and attempts < 4 * len(universe):
         attempts += 1
         pkg = rng.choices(universe, cum_weights=cumulative)[0]
         if pkg in chosen:
             continue
         chosen.add(pkg)
         version = min(int(rng.expovariate(1.0)), versions - 1)  # most layers have the newest
-        pkg_files = _textish(_versioned(package_files(manager, pkg, scale=package_scale), pkg, version))
-        size = sum(len(d) for _, d in pkg_files)
+        pkg_files, size = packages.get(pkg, version)
         if filled + size > budget:
             continue  # does not fit: try a smaller one
         files.extend(pkg_files)
@@ -113,6 +128,7 @@ def official_content(*, scale: int = 1000, shared: float = 0.95, alpha: float = 
     alpine_layers = {str(l.digest) for i in items if i.repo == "alpine" or any("alpine" in t for t in i.tags)
                      for l in i.layers}
     universes = {m: [f"{m}-pkg{k:03d}" for k in range(packages)] for m in ("apt", "apk")}
+    made_packages = {m: _Packages(m, names, package_scale) for m, names in universes.items()}
     cumulative: list[float] = []
     total = 0.0
     for w in zipf_weights(packages, alpha):
@@ -127,8 +143,8 @@ def official_content(*, scale: int = 1000, shared: float = 0.95, alpha: float = 
             if layer is None:
                 manager = "apk" if digest in alpine_layers else "apt"
                 layer_rng = random.Random(int(hashlib.sha256(f"{token}/{digest}".encode()).hexdigest()[:16], 16))
-                files = _layer_files(digest, max(64, size // scale), manager, universes[manager], cumulative,
-                                     shared, package_scale, versions, layer_rng)
+                files = _layer_files(digest, max(64, size // scale), made_packages[manager], universes[manager],
+                                     cumulative, shared, versions, layer_rng)
                 layer = made[digest] = Layer.from_files(files, DOCKER_LAYER)
             layers.append(layer)
         image = Image.create(layers, ImageConfig(labels={"org.regsim.source": v.name}), media_types=DOCKER)

@@ -38,6 +38,7 @@ them as one opaque unit, and ``opaque_bytes`` says how many bytes were treated s
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import zlib
 from dataclasses import dataclass
@@ -137,67 +138,97 @@ def dedup_report(images: Any, *, strategies: Iterable[str] = STRATEGIES, compres
         raise InvalidParameter(f"unknown dedup strategy {unknown[0]!r} (known: {', '.join(STRATEGIES)})")
     check_int("chunk_size", chunk_size, minimum=1)
     check_int("average_chunk", average_chunk, minimum=64)
-    imgs = _images(images)
-    uses: dict[str, int] = {}
-    layers: dict[str, Layer] = {}
-    for img in imgs:
-        for layer in img.layers:
-            d = str(layer.digest)
-            uses[d] = uses.get(d, 0) + 1
-            layers.setdefault(d, layer)
-    files_of: dict[str, list[tuple[str, bytes]] | None] = {
-        d: (None if layer.is_placeholder else layer.files()) for d, layer in layers.items()}
-    rows: list[DedupResult] = []
-    baseline = sum(_layer_bytes(layers[d], files_of[d], False) * n for d, n in uses.items())
-    for compressed in compression:
-        for strategy in strategies:
-            rows.append(_measure(strategy, bool(compressed), layers, uses, files_of, chunk_size, average_chunk))
+    content = _Content(_images(images), chunk_size, average_chunk)
+    baseline = sum(content.layer_size(d, False) * n for d, n in content.uses.items())
+    rows = [_measure(strategy, bool(compressed), content)
+            for compressed in compression for strategy in strategies]
     return pd.DataFrame([r.to_dict(baseline) for r in rows])
 
 
-def _layer_bytes(layer: Layer, files, compressed: bool) -> int:
-    """A layer's uncompressed tar bytes (or its compressed size); a placeholder's size."""
-    if files is None:
-        return layer.size
-    from ..build import make_tar
+class _Content:
+    """Everything the strategies need, computed once: layer tars, file hashes, chunks, sizes."""
 
-    return _size(make_tar(files), compressed)
+    def __init__(self, images: list[Image], chunk_size: int, average_chunk: int) -> None:
+        self.uses: dict[str, int] = {}
+        self.layers: dict[str, Layer] = {}
+        for img in images:
+            for layer in img.layers:
+                d = str(layer.digest)
+                self.uses[d] = self.uses.get(d, 0) + 1
+                self.layers.setdefault(d, layer)
+        self.chunk_size, self.average_chunk = chunk_size, average_chunk
+        self.files: dict[str, list[tuple[str, bytes]] | None] = {}   # digest -> [(path, file hash)]
+        self.data: dict[bytes, bytes] = {}                           # hash -> bytes (files and chunks)
+        self._tars: dict[str, bytes] = {}
+        self._chunks: dict[tuple[str, bytes], list[bytes]] = {}
+        self._sizes: dict[tuple[bytes, bool], int] = {}
+        for d, layer in self.layers.items():
+            if layer.is_placeholder:
+                self.files[d] = None
+                continue
+            listed = []
+            for path, data in layer.files():
+                key = hashlib.sha256(data).digest()
+                self.data.setdefault(key, data)
+                listed.append((path, key))
+            self.files[d] = listed
+
+    def layer_size(self, digest: str, compressed: bool) -> int:
+        """A layer's uncompressed tar bytes (or their zlib size); a placeholder's size."""
+        layer = self.layers[digest]
+        if layer.is_placeholder:
+            return layer.size
+        key = (digest.encode(), compressed)
+        if key not in self._sizes:
+            tar = self._tars.get(digest)
+            if tar is None:
+                raw = layer.blob.data
+                tar = self._tars[digest] = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+            self._sizes[key] = _size(tar, compressed)
+        return self._sizes[key]
+
+    def size(self, key: bytes, compressed: bool) -> int:
+        found = self._sizes.get((key, compressed))
+        if found is None:
+            found = self._sizes[(key, compressed)] = _size(self.data[key], compressed)
+        return found
+
+    def chunks(self, strategy: str, file_key: bytes) -> list[bytes]:
+        """Hashes of the chunks of a file (computed once per distinct file and strategy)."""
+        found = self._chunks.get((strategy, file_key))
+        if found is None:
+            data = self.data[file_key]
+            pieces = fixed_chunks(data, self.chunk_size) if strategy == "fixed" else cdc_chunks(data, self.average_chunk)
+            found = []
+            for piece in pieces:
+                key = hashlib.sha256(piece).digest()
+                self.data.setdefault(key, piece)
+                found.append(key)
+            self._chunks[(strategy, file_key)] = found
+        return found
 
 
-def _measure(strategy: str, compressed: bool, layers: dict[str, Layer], uses: dict[str, int],
-             files_of: dict, chunk_size: int, average_chunk: int) -> DedupResult:
+def _measure(strategy: str, compressed: bool, content: _Content) -> DedupResult:
     units = _Units()
     opaque = 0
-    sized: dict[bytes, int] = {}
-
-    def unit_size(key: bytes, data: bytes) -> int:
-        s = sized.get(key)
-        if s is None:
-            s = sized[key] = _size(data, compressed)
-        return s
-
-    for d, n in uses.items():
-        files = files_of[d]
+    for d, n in content.uses.items():
+        files = content.files[d]
         if strategy in ("none", "layer") or files is None:
-            size = _layer_bytes(layers[d], files, compressed)
+            size = content.layer_size(d, compressed)
             if files is None:
                 opaque += size * n
-            key = d.encode() if strategy != "none" else f"{d}#{len(units.sizes)}".encode()
             if strategy == "none":
                 for _ in range(n):
                     units.add(f"{d}#{units.references}".encode(), size)
             else:
-                units.add(key, size, uses=n)
+                units.add(d.encode(), size, uses=n)
             continue
-        for path, data in files:
+        for path, file_key in files:
             if strategy == "file":
-                key = hashlib.sha256(data).digest()
-                units.add(key, unit_size(key, data), uses=n, path_bytes=len(path))
+                units.add(file_key, content.size(file_key, compressed), uses=n, path_bytes=len(path))
                 continue
-            pieces = fixed_chunks(data, chunk_size) if strategy == "fixed" else cdc_chunks(data, average_chunk)
-            for piece in pieces:
-                key = hashlib.sha256(piece).digest()
-                units.add(key, unit_size(key, piece), uses=n)
+            for key in content.chunks(strategy, file_key):
+                units.add(key, content.size(key, compressed), uses=n)
             units.path_bytes += len(path) * n
     stored = sum(units.sizes.values())
     metadata = 0 if strategy == "none" else (

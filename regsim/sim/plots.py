@@ -75,6 +75,7 @@ def savings_bars(report, ax=None, *, value: str = "stored_bytes", title: str | N
     strategies = list(dict.fromkeys(report["strategy"]))
     settings = list(dict.fromkeys(report["compressed"]))
     width = 0.8 / len(settings)
+    highest = 0.0
     for j, compressed in enumerate(settings):
         part = report[report["compressed"] == compressed].set_index("strategy").reindex(strategies)
         xs = [i + (j - (len(settings) - 1) / 2) * width for i in range(len(strategies))]
@@ -88,6 +89,8 @@ def savings_bars(report, ax=None, *, value: str = "stored_bytes", title: str | N
         tops = mb + (part["metadata_bytes"] / 1e6 if value == "stored_bytes" and "metadata_bytes" in part else 0)
         for xpos, v, top in zip(xs, mb, tops):
             ax.annotate(f"{v:.2f}", (xpos, top), textcoords="offset points", xytext=(0, 2), ha="center", fontsize=7)
+            highest = max(highest, float(top))
+    ax.set_ylim(0, highest * 1.15 if highest > 0 else 1.0)
     ax.set_xticks(range(len(strategies)), strategies)
     ax.set_ylabel("MB")
     ax.set_xlabel("dedup strategy")
