@@ -53,11 +53,11 @@ class BytesReply(Response):
 
     async def __call__(self, scope, receive, send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        data = self.data
-        for start in range(0, len(data), SEND_CHUNK):
+        view = memoryview(self.data)  # slices of a memoryview copy nothing
+        for start in range(0, len(view), SEND_CHUNK):
             end = start + SEND_CHUNK
-            await send({"type": "http.response.body", "body": data[start:end], "more_body": end < len(data)})
-        if not data:
+            await send({"type": "http.response.body", "body": view[start:end], "more_body": end < len(view)})
+        if not view:
             await send({"type": "http.response.body", "body": b""})
 
 

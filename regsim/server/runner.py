@@ -50,7 +50,8 @@ class _ThreadedServer(uvicorn.Server):
 class RegistryServer:
     """A running server: ``url``, ``port``, ``lock`` (hold it to read the model), ``stop()``."""
 
-    def __init__(self, app: RegistryApp, sock: socket.socket, *, log_level: str = "error") -> None:
+    def __init__(self, app: RegistryApp, sock: socket.socket, *, log_level: str = "error", http: str = "auto",
+                 loop: str = "auto") -> None:
         self.app = app
         self.registry = app.registry
         self._socket = sock
@@ -58,8 +59,10 @@ class RegistryServer:
         # log_config=None: leave the process's logging alone (a notebook kernel's, say); uvicorn
         # only sets its own loggers' level. "error" hides the warning each TLS probe causes
         # (clients such as skopeo try https first).
+        # http/loop "auto": httptools and uvloop when installed (the server extra has them), else
+        # h11 and asyncio.
         config = uvicorn.Config(app, log_config=None, log_level=log_level, access_log=False, lifespan="off",
-                                timeout_keep_alive=5, timeout_graceful_shutdown=5)
+                                http=http, loop=loop, timeout_keep_alive=5, timeout_graceful_shutdown=5)
         self._server = _ThreadedServer(config)
         self._thread = threading.Thread(target=self._run, name=f"regsim-server-{self.port}", daemon=True)
         self._error: BaseException | None = None
@@ -145,13 +148,15 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(registry, port: int = 0, *, host: str = "127.0.0.1", log_level: str = "error",
-          **options) -> RegistryServer:
+def serve(registry, port: int = 0, *, host: str = "127.0.0.1", log_level: str = "error", http: str = "auto",
+          loop: str = "auto", **options) -> RegistryServer:
     """Serve ``registry`` over HTTP in a background thread and return once it accepts requests.
 
-    ``port=0`` picks a free port (read it from ``server.port``). ``options`` go to
+    ``port=0`` picks a free port (read it from ``server.port``). ``http`` (``"h11"``,
+    ``"httptools"``) and ``loop`` (``"asyncio"``, ``"uvloop"``) choose uvicorn's HTTP parser and
+    event loop (``"auto"``: the fastest installed). ``options`` go to
     :class:`~regsim.server.app.RegistryApp` (``auth``, ``auto_mount``, ``catalog_max_entries``,
     ``token_secret``, ``token_ttl``). Stop with ``server.stop()``, or use ``with serve(...)``.
     """
     app = RegistryApp(registry, **options)
-    return RegistryServer(app, bind(host, port), log_level=log_level).start()
+    return RegistryServer(app, bind(host, port), log_level=log_level, http=http, loop=loop).start()
