@@ -29,7 +29,7 @@ counter), :class:`S3FIFO` (small FIFO + main Clock + ghost, libCacheSim's varian
 >>> [cache.request(k, s) for k, s in [("a", 60), ("b", 30), ("a", 60), ("c", 50), ("b", 30)]]
 [False, False, True, False, False]
 >>> sorted(cache), cache.used
-(['a', 'c'], 110)
+(['b', 'c'], 80)
 """
 
 from __future__ import annotations

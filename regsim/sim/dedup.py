@@ -33,7 +33,7 @@ them as one opaque unit, and ``opaque_bytes`` says how many bytes were treated s
 >>> b = Layer.from_files([("/lib/libc.so", b"c" * 5000), ("/app/b.py", b"print(2)")])
 >>> report = dedup_report([Image.create([a]), Image.create([b])], strategies=("layer", "file"))
 >>> report[["strategy", "dedup_ratio"]].round(2).values.tolist()
-[['layer', 1.0], ['file', 1.99]]
+[['layer', 1.0], ['file', 2.0]]
 """
 
 from __future__ import annotations
