@@ -82,9 +82,13 @@ def registry() -> Registry:
     return Registry("localhost:5000")
 
 
+
+
 @pytest.fixture
-def server(registry):
-    with serve(registry) as running:
+def server(registry, request):
+    """``registry`` served on a free port; parametrize indirectly with "h11" to use uvicorn's h11."""
+    http = getattr(request, "param", "auto")
+    with serve(registry, http=http, loop="asyncio" if http == "h11" else "auto") as running:
         yield running
 
 

@@ -35,9 +35,13 @@ def pushed(api):
     return {"layer": layer, "layer_digest": sha(layer), "digest": digest, "manifest": manifest}
 
 
+BOTH_HTTP_STACKS = pytest.mark.parametrize("server", ["auto", "h11"], indirect=True)
+
+
 # -- Pull -------------------------------------------------------------------------------------------
 
 
+@BOTH_HTTP_STACKS
 class TestPull:
     def test_ping(self, api):
         response = api.get("/v2/")
@@ -129,6 +133,7 @@ class TestPull:
 # -- Push -------------------------------------------------------------------------------------------
 
 
+@BOTH_HTTP_STACKS
 class TestPush:
     def test_streamed_patch_then_put(self, api, registry):
         data = b"streamed blob"

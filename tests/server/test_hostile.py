@@ -105,10 +105,10 @@ def test_a_content_range_that_disagrees_with_the_body(api, unchanged):
     assert (response.status_code, codes(response)) == (400, ["SIZE_INVALID"])
 
 
-@pytest.fixture
-def small_limit():
+@pytest.fixture(params=["auto", "h11"])
+def small_limit(request):
     registry = Registry("localhost:5000", max_manifest_size=1000)
-    with serve(registry) as server:
+    with serve(registry, http=request.param, loop="asyncio" if request.param == "h11" else "auto") as server:
         yield registry, server
 
 
@@ -260,6 +260,7 @@ def _send_partial(server, request: bytes, body_part: bytes) -> None:
         time.sleep(0.01)
 
 
+@pytest.mark.parametrize("server", ["auto", "h11"], indirect=True)
 def test_a_client_disconnecting_mid_upload(server, registry, api):
     location = api.post("/v2/cut/app/blobs/uploads/").headers["location"]
     api.patch(location, content=b"a" * 1000, headers={"Content-Range": "0-999"})
@@ -276,6 +277,7 @@ def test_a_client_disconnecting_mid_upload(server, registry, api):
     assert [r.status for r in server.requests if r.method == "PATCH"] == [202, 499, 202]
 
 
+@pytest.mark.parametrize("server", ["auto", "h11"], indirect=True)
 def test_a_client_disconnecting_mid_single_post_and_mid_manifest(server, registry, api):
     api.post("/v2/cut/app/blobs/uploads/")  # the repository's upload counter moves; then nothing may
     before, events = registry.snapshot(), len(registry.events)
@@ -289,6 +291,7 @@ def test_a_client_disconnecting_mid_single_post_and_mid_manifest(server, registr
     assert registry.snapshot() == before and len(registry.events) == events
 
 
+@pytest.mark.parametrize("server", ["auto", "h11"], indirect=True)
 def test_a_large_blob_streams_through(api, registry):
     data = (bytes(range(256)) * 4096) * 24  # 24 MiB, chunked transfer encoding
     digest = sha(data)
