@@ -22,8 +22,9 @@ content-addressed, so a digest always has the same size anyway).
 Built-in policies: :class:`LRU`, :class:`FIFO`, :class:`LFU` (ties evicted in FIFO order of
 reaching their frequency, as libCacheSim), :class:`Clock` (FIFO with reinsertion, an n-bit
 counter), :class:`S3FIFO` (small FIFO + main Clock + ghost, libCacheSim's variant) and
-:class:`GDSF` (GreedyDual-Size-Frequency: priority ``L + freq * 1e6 / size``). Each has a fast
-:meth:`~Policy.replay` loop with identical results to calling :meth:`~Policy.request` per request.
+:class:`GDSF` (GreedyDual-Size-Frequency: priority ``L + freq * 1e6 / size``). LRU, FIFO and
+CLOCK have a fast :meth:`~Policy.replay_bytes` loop (plain OrderedDicts, no per-request objects),
+tested to give the same results as calling :meth:`~Policy.request` per request.
 
 >>> cache = LRU(100)
 >>> [cache.request(k, s) for k, s in [("a", 60), ("b", 30), ("a", 60), ("c", 50), ("b", 30)]]
