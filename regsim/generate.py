@@ -125,26 +125,18 @@ def placeholder_catalogue(
         own_total = max(n_versions, round(own_budget / remaining)) if remaining > 1 else max(n_versions, own_budget)
         own_budget -= own_total
         per_version = [own_total // n_versions + (1 if v < own_total % n_versions else 0) for v in range(n_versions)]
-        for desc in base:
-            registry.push_blob(name, blobs[desc.digest])
-            links += 1
+        base_blobs = [blobs[desc.digest] for desc in base]
         for v, count in enumerate(per_version, start=1):
             own = [new_layer() for _ in range(count)]
-            for desc in own:
-                registry.push_blob(name, blobs.pop(desc.digest))
-                links += 1
             config = Placeholder.for_key(f"catalogue-config-{name}-{v}", 1500)
-            registry.push_blob(name, config)
             manifest = Manifest(config=Descriptor(OCI_CONFIG, config.digest, config.size), layers=(*base, *own))
             newest = v == n_versions
-            if newest:
-                registry.put_manifest(name, "latest", manifest)
-                tags += 1
-            if newest or (i + v) % 3:
-                registry.put_manifest(name, f"v{v}", manifest)
-                tags += 1
-            else:
-                registry.put_manifest(name, manifest.digest, manifest)
+            version_tags = (["latest"] if newest else []) + ([f"v{v}"] if newest or (i + v) % 3 else [])
+            pushed = [*base_blobs, *(blobs.pop(d.digest) for d in own), config] if v == 1 else \
+                [*(blobs.pop(d.digest) for d in own), config]
+            registry.push_image(name, manifest, pushed, tags=version_tags)
+            links += len(pushed) - 1
+            tags += len(version_tags)
             manifests += 1
     return CatalogueStats(repositories, manifests, tags, counter[0], links)
 

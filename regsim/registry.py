@@ -38,7 +38,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from . import events as ev
 from .access import DELETE, PRIVATE, PUBLIC, PULL, PUSH, AccessPolicy, Token
-from .blob import Blob, Content, as_content
+from .blob import Blob, Content, Placeholder, as_content
 from .descriptor import Descriptor
 from .digest import Digest
 from .errors import (
@@ -474,9 +474,7 @@ class Registry:
             raise BlobUnknown(f"blob unknown to registry: {digest} is not in {from_repository}",
                               detail=str(digest))
         blob = self._blobs[digest]
-        repo, created = self._repo_for_write(repository)
-        if created:
-            self._emit(ev.RepositoryCreated, repository=repository, visibility=repo.visibility)
+        repo = self._writable(repository)
         repo._blobs.add(digest)
         self._emit(ev.BlobMounted, repository=repository, digest=digest, size=blob.size,
                    from_repository=from_repository)
@@ -587,12 +585,49 @@ class Registry:
         validate_repository(repository)
         tag, by_digest = self._split_reference(reference)
         self._check(auth, repository, PUSH)
+        data, parsed, digest = self._prepare_manifest(manifest, media_type, by_digest)
+        self._verify_references(repository, self._repos.get(repository), parsed)
+        repo = self._writable(repository)
+        self._commit_manifest(repo, digest, data, parsed, [tag] if tag is not None else [], tag)
+        return digest
+
+    def push_image(self, repository: str, manifest: "Manifest | Index | bytes", blobs: Iterable[Content] = (), *,
+                   tags: Iterable[str] = (), media_type: str | None = None, auth: Token | None = None) -> Digest:
+        """Push a whole image in one call: its blobs, then its manifest, then its tags.
+
+        What a client does with ``HEAD`` + upload per blob and ``PUT`` per tag, as one atomic
+        operation: blobs already linked here are skipped, the rest are stored and linked
+        (``BlobUploaded`` events), then the manifest is stored (``ManifestPushed``) and each tag
+        set (``TagUpdated``). Every check of :meth:`push_blob` and :meth:`put_manifest` applies,
+        before anything changes. Blobs must be :class:`~regsim.blob.Blob` (digest computed from
+        its bytes) or :class:`~regsim.blob.Placeholder` objects.
+        """
+        validate_repository(repository)
+        tag_list = [validate_tag(t) for t in tags]
+        self._check(auth, repository, PUSH)
+        data, parsed, digest = self._prepare_manifest(manifest, media_type, None)
+        repo = self._repos.get(repository)
+        linked = repo._blobs if repo is not None else set()
+        new: dict[Digest, Content] = {}
+        for blob in blobs:
+            if not isinstance(blob, (Blob, Placeholder)):
+                raise TypeError(f"push_image needs Blob or Placeholder objects, got {type(blob).__name__}")
+            if blob.digest not in linked:
+                new[blob.digest] = blob
+        self._verify_references(repository, repo, parsed, extra=new)
+        repo = self._writable(repository)
+        for blob in new.values():
+            self._link_blob(repo, blob)
+        self._commit_manifest(repo, digest, data, parsed, tag_list, None)
+        return digest
+
+    def _prepare_manifest(self, manifest: "Manifest | Index | bytes", media_type: str | None,
+                          by_digest: Digest | None) -> tuple[bytes, Manifest | Index, Digest]:
         if isinstance(manifest, (Manifest, Index)):
             data, parsed = manifest.to_bytes(), manifest
-            kind = manifest.media_type
-            if media_type is not None and media_type != kind:
-                raise ManifestInvalid(f"manifest mediaType {kind!r} does not match Content-Type {media_type!r}",
-                                      detail=kind)
+            if media_type is not None and media_type != manifest.media_type:
+                raise ManifestInvalid(f"manifest mediaType {manifest.media_type!r} does not match "
+                                      f"Content-Type {media_type!r}", detail=manifest.media_type)
         elif isinstance(manifest, (bytes, bytearray, memoryview)):
             data = bytes(manifest)
             if len(data) > self.max_manifest_size:
@@ -600,7 +635,6 @@ class Registry:
                                        f"{self.max_manifest_size} bytes this registry accepts",
                                        detail=len(data))
             parsed = parse_manifest(data, media_type)
-            kind = parsed.media_type
         else:
             raise ManifestInvalid(f"expected manifest bytes, Manifest or Index, got {type(manifest).__name__}")
         if len(data) > self.max_manifest_size:
@@ -613,22 +647,22 @@ class Registry:
         if by_digest is not None and digest != by_digest:
             raise DigestInvalid(f"manifest digest {digest} does not match reference {by_digest}",
                                 detail=str(by_digest))
-        repo = self._repos.get(repository)
-        self._verify_references(repository, repo, parsed)
+        return data, parsed, digest
 
-        repo, created = self._repo_for_write(repository)
-        if created:
-            self._emit(ev.RepositoryCreated, repository=repository, visibility=repo.visibility)
+    def _commit_manifest(self, repo: Repository, digest: Digest, data: bytes, parsed: Manifest | Index,
+                         tags: list[str], pushed_as: str | None) -> None:
         if digest not in self._blobs:
             self._blobs[digest] = Blob._trusted(data, digest)
-        repo._manifests[digest] = StoredManifest(digest, kind, data, parsed)
-        self._emit(ev.ManifestPushed, repository=repository, digest=digest, media_type=kind,
-                   size=len(data), tag=tag)
-        if tag is not None:
+        repo._manifests[digest] = StoredManifest(digest, parsed.media_type, data, parsed)
+        recording = self.events.recording
+        if recording:
+            self._emit(ev.ManifestPushed, repository=repo.name, digest=digest, media_type=parsed.media_type,
+                       size=len(data), tag=pushed_as)
+        for tag in tags:
             previous = repo._tags.get(tag)
             repo._tags[tag] = digest
-            self._emit(ev.TagUpdated, repository=repository, tag=tag, digest=digest, previous=previous)
-        return digest
+            if recording:
+                self._emit(ev.TagUpdated, repository=repo.name, tag=tag, digest=digest, previous=previous)
 
     def get_manifest(self, repository: str, reference: str, *, auth: Token | None = None) -> StoredManifest:
         """``GET /v2/<name>/manifests/<tag|digest>``: the stored manifest (exact bytes)."""
@@ -848,27 +882,30 @@ class Registry:
         self._emit(ev.RepositoryCreated, repository=name, visibility=visibility)
         return repo
 
-    def _repo_for_write(self, name: str) -> tuple[Repository, bool]:
+    def _writable(self, name: str) -> Repository:
+        """The repository, created (with its event) on first write."""
         repo = self._repos.get(name)
-        if repo is not None:
-            return repo, False
-        repo = Repository(name, self.access.default_visibility)
-        self._repos[name] = repo
-        return repo, True
+        if repo is None:
+            repo = Repository(name, self.access.default_visibility)
+            self._repos[name] = repo
+            self._emit(ev.RepositoryCreated, repository=name, visibility=repo.visibility)
+        return repo
 
     def _store_blob(self, repository: str, blob: Content) -> None:
-        repo, created = self._repo_for_write(repository)
-        if created:
-            self._emit(ev.RepositoryCreated, repository=repository, visibility=repo.visibility)
-        existing = self._blobs.get(blob.digest)
-        deduplicated = existing is not None
+        self._link_blob(self._writable(repository), blob)
+
+    def _link_blob(self, repo: Repository, blob: Content) -> None:
+        digest = blob.digest
+        existing = self._blobs.get(digest)
         if existing is None:
-            self._blobs[blob.digest] = blob
+            self._blobs[digest] = blob
         elif existing.is_placeholder and not blob.is_placeholder:
-            self._blobs[blob.digest] = blob  # real bytes replace a placeholder of the same digest
-        repo._blobs.add(blob.digest)
-        self._emit(ev.BlobUploaded, repository=repository, digest=blob.digest, size=blob.size,
-                   deduplicated=deduplicated, placeholder=blob.is_placeholder)
+            self._blobs[digest] = blob  # real bytes replace a placeholder of the same digest
+        repo._blobs.add(digest)
+        if self.events.recording:
+            self.events.append(ev.BlobUploaded(registry=self.name, repository=repo.name, digest=digest,
+                                               size=blob.size, deduplicated=existing is not None,
+                                               placeholder=blob.is_placeholder))
 
     def _session(self, upload_id: str, auth: Token | None) -> UploadSession:
         session = self._uploads.get(upload_id) if isinstance(upload_id, str) else None
@@ -899,18 +936,23 @@ class Registry:
                                   f"manifest unknown: {repository}@{reference}", detail=reference)
         return stored
 
-    def _verify_references(self, repository: str, repo: Repository | None, parsed: Manifest | Index) -> None:
+    def _verify_references(self, repository: str, repo: Repository | None, parsed: Manifest | Index,
+                           extra: Mapping[Digest, Content] | None = None) -> None:
         linked = repo._blobs if repo is not None else set()
         manifests = repo._manifests if repo is not None else {}
+        extra = extra or {}
         if isinstance(parsed, Manifest):
             for desc in parsed.references():
                 if desc.urls and desc.media_type in FOREIGN_LAYER_TYPES:
                     continue  # foreign layers live at their URLs
-                if desc.digest not in linked:
+                if desc.digest in extra:
+                    stored = extra[desc.digest]
+                elif desc.digest in linked:
+                    stored = self._blobs[desc.digest]
+                else:
                     raise ManifestBlobUnknown(
                         f"manifest references blob {desc.digest} ({desc.media_type}) that is not in "
                         f"{repository}: push it first", detail=str(desc.digest))
-                stored = self._blobs[desc.digest]
                 if stored.size != desc.size:
                     raise ManifestInvalid(
                         f"descriptor of {desc.digest} says {desc.size} bytes but the blob has {stored.size}",
@@ -922,7 +964,7 @@ class Registry:
                         raise ManifestInvalid(
                             f"index entry {desc.digest} says {desc.size} bytes but the manifest has "
                             f"{manifests[desc.digest].size}", detail=str(desc.digest))
-                elif desc.digest not in linked:
+                elif desc.digest not in linked and desc.digest not in extra:
                     raise ManifestBlobUnknown(
                         f"index references manifest {desc.digest} that is not in {repository}: "
                         "push it first", detail=str(desc.digest))

@@ -1,7 +1,8 @@
 """Write whole images to a registry and read them back, without a host in between.
 
 Like go-containerregistry's ``remote.Write``/``remote.Image``: a push that skips blobs the
-repository already has, and a read that returns :class:`~regsim.image.Image` values. Hosts
+repository already has (one :meth:`Registry.push_image` per manifest), and a read that returns
+:class:`~regsim.image.Image` values. Hosts
 (:mod:`regsim.host`) do the same with docker-like output and mount logic; this module is for
 setting up scenarios, tests and experiments.
 
@@ -28,27 +29,17 @@ from .registry import Registry
 __all__ = ["write", "read", "copy"]
 
 
-def _write_image(registry: Registry, repository: str, image: Image, auth: Token | None) -> None:
-    for blob in image.blobs():
-        if registry.stat_blob(repository, blob.digest, auth=auth) is None:
-            registry.push_blob(repository, blob, blob.digest, auth=auth)
-    registry.put_manifest(repository, image.digest, image.manifest_bytes, media_type=image.media_type, auth=auth)
-
-
 def write(registry: Registry, repository: str, image: Image | ImageIndex, *, tags: Iterable[str] = (),
           auth: Token | None = None) -> Digest:
     """Push ``image`` (or every image of an index, then the index) and point ``tags`` at it."""
     if isinstance(image, ImageIndex):
         for child in image.images:
-            _write_image(registry, repository, child, auth)
-        data, media_type = image.index_bytes, image.media_type
-        registry.put_manifest(repository, image.digest, data, media_type=media_type, auth=auth)
-    else:
-        _write_image(registry, repository, image, auth)
-        data, media_type = image.manifest_bytes, image.media_type
-    for tag in tags:
-        registry.put_manifest(repository, tag, data, media_type=media_type, auth=auth)
-    return image.digest
+            registry.push_image(repository, child.manifest_bytes, child.blobs(), media_type=child.media_type,
+                                auth=auth)
+        return registry.push_image(repository, image.index_bytes, tags=tags, media_type=image.media_type,
+                                   auth=auth)
+    return registry.push_image(repository, image.manifest_bytes, image.blobs(), tags=tags,
+                               media_type=image.media_type, auth=auth)
 
 
 def read(registry: Registry, repository: str, reference: str, *, platform: Platform | str | None = None,

@@ -375,3 +375,27 @@ def test_bad_repository_names(registry, name):
     with pytest.raises(NameInvalid):
         registry.push_blob(name, b"x")
     assert registry.snapshot() == before
+
+
+# -- push_image: a whole image in one atomic call -------------------------------------------------
+
+def test_push_image_links_blobs_then_manifest_then_tags(registry, image):
+    mark = registry.events.mark()
+    digest = registry.push_image("a/app", image.manifest_bytes, image.blobs(), tags=["1.0", "latest"])
+    assert digest == image.digest and registry.tags("a/app") == ["1.0", "latest"]
+    assert kinds(registry, mark) == ["RepositoryCreated", "BlobUploaded", "BlobUploaded", "BlobUploaded",
+                                     "ManifestPushed", "TagUpdated", "TagUpdated"]
+    mark = registry.events.mark()
+    registry.push_image("a/app", image.manifest_bytes, image.blobs(), tags=["2.0"])
+    assert kinds(registry, mark) == ["ManifestPushed", "TagUpdated"]  # linked blobs are skipped
+
+
+def test_push_image_is_atomic(registry, image):
+    before = registry.snapshot()
+    with pytest.raises(ManifestBlobUnknown):
+        registry.push_image("a/app", image.manifest_bytes, image.blobs()[:-1], tags=["1.0"])
+    with pytest.raises(TagInvalid):
+        registry.push_image("a/app", image.manifest_bytes, image.blobs(), tags=["ok", "-bad"])
+    with pytest.raises(TypeError):
+        registry.push_image("a/app", image.manifest_bytes, [b"raw bytes"])  # type: ignore[list-item]
+    assert registry.snapshot() == before
