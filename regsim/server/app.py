@@ -34,7 +34,7 @@ from ..access import DELETE, PULL, PUSH
 from ..errors import RegistryError, Unauthorized, Unsupported
 from ..reference import validate_repository
 from . import blobs, discovery, manifests, uploads
-from .auth import Authenticator, Scope, TokenIssuer, parse_scopes, scheme_for
+from .auth import ANONYMOUS, Authenticator, Scope, TokenIssuer, parse_scopes, scheme_for
 from .context import Context, ErrorReply, json_reply, reply
 from .gate import ModelGate
 from .protocol import API_VERSION, error_body
@@ -168,7 +168,11 @@ class RegistryApp:
             name = params.get("name")
             if name is not None:
                 validate_repository(name)
-            identity = await self.gate(self.auth.identify, request.headers.get("authorization"))
+            authorization = request.headers.get("authorization")
+            if self.auth.scheme == "none" or not authorization:
+                identity = ANONYMOUS
+            else:  # a basic login asks the model: under the lock
+                identity = await self.gate(self.auth.identify, authorization)
             ctx = Context(self, request, params, identity, action)
             if name is not None and action is not None and not identity.allows(name, action):
                 raise Unauthorized(f"token does not grant {action} on {name}: request a token with that scope",

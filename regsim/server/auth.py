@@ -36,7 +36,7 @@ from typing import Callable, Iterable
 from ..access import ACTIONS, Token
 from ..errors import Unauthorized
 
-__all__ = ["SCHEMES", "Scope", "Grant", "Identity", "TokenIssuer", "Authenticator", "parse_scopes",
+__all__ = ["SCHEMES", "ANONYMOUS", "Scope", "Grant", "Identity", "TokenIssuer", "Authenticator", "parse_scopes",
            "scheme_for"]
 
 SCHEMES = ("none", "basic", "bearer")

@@ -43,13 +43,13 @@ def json_reply(status: int, value: Any, headers: Headers = (), *,
 
 
 class BytesReply(Response):
-    """A (possibly large) body sent in :data:`SEND_CHUNK` slices; no body for HEAD."""
+    """A (possibly large) body sent in :data:`SEND_CHUNK` slices."""
 
-    def __init__(self, status: int, headers: Headers, data: bytes, *, head: bool = False) -> None:
+    def __init__(self, status: int, headers: Headers, data: bytes) -> None:
         super().__init__(b"", status_code=status)
         self.raw_headers = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers]
         self.raw_headers.append((b"content-length", str(len(data)).encode()))
-        self.data = b"" if head else data
+        self.data = data
 
     async def __call__(self, scope, receive, send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})

@@ -86,7 +86,7 @@ class RegistryServer:
     @property
     def requests(self):
         """The requests served so far, oldest first (:class:`~regsim.server.app.RequestRecord`)."""
-        return list(self.app.requests)
+        return list(self.app.requests.copy())  # deque.copy() is atomic; iterating a live deque is not
 
     @property
     def running(self) -> bool:
