@@ -143,6 +143,7 @@ class RegistryApp:
             return
         if scope["type"] != "http":
             return
+
         async def send_with_version(message) -> None:
             if message["type"] == "http.response.start":
                 message = {**message, "headers": [*message.get("headers", ()),
@@ -168,13 +169,11 @@ class RegistryApp:
             name = params.get("name")
             if name is not None:
                 validate_repository(name)
+            ctx = Context(self, request, params, ANONYMOUS, action)
             authorization = request.headers.get("authorization")
-            if self.auth.scheme == "none" or not authorization:
-                identity = ANONYMOUS
-            else:  # a basic login asks the model: under the lock
-                identity = await self.gate(self.auth.identify, authorization)
-            ctx = Context(self, request, params, identity, action)
-            if name is not None and action is not None and not identity.allows(name, action):
+            if self.auth.scheme != "none" and authorization:  # a basic login asks the model: under the lock
+                ctx.identity = await self.gate(self.auth.identify, authorization)
+            if name is not None and action is not None and not ctx.identity.allows(name, action):
                 raise Unauthorized(f"token does not grant {action} on {name}: request a token with that scope",
                                    detail={"repository": name, "action": action})
             return await handler(ctx)

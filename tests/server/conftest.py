@@ -1,4 +1,7 @@
-"""Fixtures for the HTTP server tests: a served registry, an HTTP client, real OCI tools."""
+"""Fixtures for the HTTP server tests: a served registry, an HTTP client, real OCI tools.
+
+``registry`` (a fresh ``Registry("localhost:5000")``) and ``image`` come from tests/conftest.py.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from regsim import Image, Layer, Registry
 from regsim.mediatypes import OCI_CONFIG, OCI_LAYER, OCI_MANIFEST
 from regsim.server import serve
 from regsim.server.clients import Skopeo, ToolMissing
@@ -77,11 +79,6 @@ def _check_api_version(response: httpx.Response) -> None:
         f"{response.request.method} {response.request.url} answered without the API version header")
 
 
-@pytest.fixture
-def registry() -> Registry:
-    return Registry("localhost:5000")
-
-
 
 
 @pytest.fixture
@@ -136,12 +133,6 @@ def unchanged(registry):
                 assert [e.describe() for e in registry.events[self.events:]] == []
 
     return Unchanged()
-
-
-@pytest.fixture
-def image() -> Image:
-    return Image.create([Layer.from_files([("/etc/hello", b"hello")]),
-                         Layer.from_files([("/app/main.py", b"print('hi')")])])
 
 
 # -- real clients ------------------------------------------------------------------------------
