@@ -12,7 +12,10 @@ as an OCI layout, then for each repetition, alternating the two registries:
 
 ``skopeo copy oci:<layout> docker://...`` is timed (push), then ``skopeo copy docker://...
 oci:<fresh dir>`` (pull). Each skopeo run has its own empty blob-info cache, so nothing is
-skipped or mounted. Medians are reported, with throughput and the regsim/reference ratio.
+skipped or mounted. The client's files (the layout, skopeo's state, the pulled copy) live in
+``--client-dir`` (``/dev/shm`` when there is one), so the client's disk is not what is measured;
+the reference registry's storage is on disk, in a temporary directory. Medians are reported,
+with throughput, the servers' CPU time, and the regsim/reference ratio.
 """
 
 from __future__ import annotations
@@ -136,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--http", choices=("auto", "h11", "httptools"), default="auto",
                         help="uvicorn's HTTP implementation for regsim (h11 also means the asyncio loop)")
+    parser.add_argument("--client-dir", type=Path,
+                        default=Path("/dev/shm") if Path("/dev/shm").is_dir() else None,
+                        help="where the layout, skopeo's state and pulled copies go (default: /dev/shm)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     Regsim.http = args.http
@@ -146,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"benchmarks/server.py: {exc}", file=sys.stderr)
         return 2
 
-    with tempfile.TemporaryDirectory(prefix="regsim-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="regsim-bench-", dir=args.client_dir) as tmp:
         work = Path(tmp)
         layout, size, digest = build_layout(work, args.layers, args.size_mb, args.seed)
         print(f"image: {args.layers} layers, {size / 1e6:.1f} MB in all ({digest.short}); "

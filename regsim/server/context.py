@@ -22,7 +22,7 @@ T = TypeVar("T")
 Headers = Iterable[tuple[str, str]]
 
 #: Response bodies are written in slices of this size (memory stays flat for large blobs).
-SEND_CHUNK = 1 << 20
+SEND_CHUNK = 4 << 20
 
 
 def reply(status: int, headers: Headers = (), body: bytes = b"", *, content_length: int | None = None) -> Response:
