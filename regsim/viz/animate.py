@@ -105,7 +105,7 @@ class record:
 
     def _on_event(self, event: Event) -> None:
         if self.steps(event):
-            self.recording.frames.append(Frame(event, self._graph(), f"#{event.seq} {event.describe()}"))
+            self.recording.frames.append(Frame(event, self._graph(), event.describe()))
 
     def __enter__(self) -> Recording:
         self.recording.frames.append(Frame(None, self._graph(), "start"))
@@ -178,6 +178,11 @@ def frame_highlight(event: Event | None, graph: nx.DiGraph, previous: nx.DiGraph
     return graph, statuses, ghosts
 
 
+def _same_check(a: Event | None, b: Event | None) -> bool:
+    return (isinstance(a, ev.BlobChecked) and isinstance(b, ev.BlobChecked) and a.exists and b.exists
+            and (a.registry, a.repository) == (b.registry, b.repository))
+
+
 def _merged_order(graphs: list[nx.DiGraph]) -> list[str]:
     """All nodes of all graphs, each inserted right after the node before it in its first graph."""
     order: list[str] = []
@@ -220,6 +225,8 @@ class RenderedFrame:
 class Animation:
     """Precomputed PNG frames of a :class:`Recording`, with one layout for all of them.
 
+    A run of consecutive "blob already there" checks of one push becomes a single frame.
+
     Parameters
     ----------
     recording:
@@ -234,10 +241,19 @@ class Animation:
         if not recording.frames:
             raise ValueError("the recording has no frames: use it as `with record(...) as rec:` first")
         self.title = title
-        shown = []
+        shown: list[tuple[Frame, nx.DiGraph, dict[str, str], list[tuple[str, str, str]]]] = []
         prev = None
         for frame in recording.frames:
-            shown.append((frame, *frame_highlight(frame.event, frame.graph, prev)))
+            G, statuses, ghosts = frame_highlight(frame.event, frame.graph, prev)
+            last = shown[-1][0].event if shown else None
+            if _same_check(last, frame.event):  # a run of "already there" checks is one step
+                merged = {**shown[-1][2], **statuses}
+                count = len([s for s in merged.values() if s == "skipped"])
+                caption = (f"{frame.event.registry}: {count} blobs already in {frame.event.repository}: "
+                           "skipped, nothing sent")
+                shown[-1] = (Frame(frame.event, frame.graph, caption), G, merged, ghosts)
+            else:
+                shown.append((frame, G, statuses, ghosts))
             prev = frame.graph
         union = nx.DiGraph(kind="registry-graph", owners=[])
         order = _merged_order([g for _, g, _, _ in shown])

@@ -35,11 +35,24 @@ def test_recording_stops_listening_when_the_block_ends(teaching):
 def test_frames_share_one_layout_and_size(push_recording):
     _, rec, _, anim = push_recording
     sizes = {Image.open(io.BytesIO(f.png)).size for f in anim.frames}
-    assert len(anim) == len(rec.frames) and len(sizes) == 1
+    assert len(anim) <= len(rec.frames) and len(sizes) == 1
     for frame in rec.frames:
         for n in frame.graph:
             assert n in anim.layout  # a node sits at one place in every frame
     assert anim.frames[-1].sent == sum(e.size for e in rec.events if e.kind == "BlobUploaded")
+
+
+def test_a_run_of_already_there_checks_is_one_frame(teaching):
+    teaching.laptop.push("localhost:5000/myapp:1.0")
+    teaching.laptop.tag("localhost:5000/myapp:1.0", "localhost:5000/myapp:1.1")
+    with record(teaching.registry) as rec:
+        teaching.laptop.push("localhost:5000/myapp:1.1")
+    checks = [e for e in rec.events if e.kind == "BlobChecked"]
+    assert len(checks) == 5  # four layers and the config
+    anim = Animation(rec)
+    merged = [f.caption for f in anim.frames if "already in" in f.caption]
+    assert len(merged) == 1 and "5 blobs already in myapp: skipped" in merged[0]
+    assert len(anim) == len(rec.frames) - 4
 
 
 def test_removals_are_shown_marked_on_the_graph_before(small):
