@@ -13,7 +13,8 @@ Modules: :mod:`~regsim.server.app` (routing, errors), :mod:`~regsim.server.blobs
 :mod:`~regsim.server.uploads`, :mod:`~regsim.server.manifests`,
 :mod:`~regsim.server.discovery` (handlers), :mod:`~regsim.server.auth` (basic and bearer
 tokens), :mod:`~regsim.server.protocol` (ranges, pagination, error bodies),
-:mod:`~regsim.server.gate` (the model lock), :mod:`~regsim.server.runner` (the thread).
+:mod:`~regsim.server.gate` (the model lock), :mod:`~regsim.server.runner` (the thread),
+:mod:`~regsim.server.clients` (skopeo in a private environment, and a small pure-Python client).
 """
 
 from .app import RegistryApp, RequestRecord
