@@ -34,6 +34,7 @@ from .views import (
     highlight,
     operation_view,
     pull_highlight,
+    pull_source_highlight,
     pull_view,
     push_highlight,
     push_view,
@@ -62,6 +63,6 @@ __all__ = [
     "StepThrough", "TagExplorer", "dedup_stats", "draw_dedup", "image_choices", "is_step", "record",
     "MAX_DETAIL_NODES", "Highlight", "Operation", "Plan", "TransferSummary", "capture", "change_highlight",
     "change_view", "content_nodes", "draw", "draw_panels", "gc_highlight", "gc_view", "highlight", "image_names",
-    "layer_tree", "node_id", "nodes_of_type", "operation_view", "plan", "pull_highlight", "pull_view",
+    "layer_tree", "node_id", "nodes_of_type", "operation_view", "plan", "pull_highlight", "pull_source_highlight", "pull_view",
     "push_highlight", "push_view", "subgraph", "summary", "tag_highlight", "tag_view", "to_graph", "to_png",
 ]

@@ -36,7 +36,7 @@ from .draw import draw_panels, legend_figure, plan, to_png
 from .graph import content_nodes, node_id, to_graph
 from .layout import layered_layout
 from .style import STATUS_STYLES
-from .views import _logs
+from .views import event_logs
 
 __all__ = ["Frame", "Recording", "RenderedFrame", "record", "is_step", "Animation", "frame_highlight", "STEP_KINDS"]
 
@@ -96,7 +96,7 @@ class record:
         self.sources = sources
         self.steps = steps
         self.options = graph_options
-        self._logs = _logs(sources)
+        self._logs = event_logs(sources)
         self._unsubscribe: list[Callable[[], None]] = []
         self.recording = Recording()
 

@@ -459,6 +459,11 @@ def subgraph(G: nx.DiGraph, *, owners: Iterable[str] | None = None,
     node order.
     """
     owner_set = set(owners) if owners is not None else None
+    if owner_set is not None:
+        known = {G.nodes[o]["owner"] for o in G.graph.get("owners", [])}
+        unknown = sorted(owner_set - known)
+        if unknown:
+            raise KeyError(f"no registry or host named {unknown[0]!r} in the graph (it has: {', '.join(sorted(known))})")
     match = _matcher(repositories)
     keep: set[str] = set()
     for root in G.graph.get("owners", []):

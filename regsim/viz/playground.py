@@ -29,7 +29,7 @@ from ..world import World
 from .dedup import dedup_stats, draw_dedup, image_choices
 from .draw import draw_panels, plan, to_png
 from .graph import to_graph
-from .views import Operation, capture, highlight, operation_view, summary
+from .views import Operation, capture, highlight, operation_view, pull_source_highlight, summary
 from .widgets import error_html, log_html
 
 __all__ = ["PushPullPlayground", "TagExplorer", "DedupExplorer", "DEFAULT_DOCKERFILE"]
@@ -203,9 +203,11 @@ class PushPullPlayground(widgets.VBox):
             except ValueError:
                 h = None
             if h is not None:
-                statuses, ghosts, notes = h.after, h.ghost_edges, h.notes
+                statuses, ghosts, notes = dict(h.after), h.ghost_edges, h.notes
                 if h.kind in ("push", "pull"):
                     text = str(summary(self.last, h))
+                if h.kind == "pull":  # the registry side: the manifest the pull picked, the blobs it read
+                    statuses.update(pull_source_highlight(self.last).after)
         plans = []
         for G, title in ((G_host, f"host {host.name}: local images"),
                          (G_reg, f"registry {registry.name}" + (": " + ", ".join(repos) if repos else " (nothing used yet)"))):

@@ -101,6 +101,7 @@ STATUS_STYLES: dict[str, StatusStyle] = {
     "skipped": StatusStyle(OKABE_ITO["sky blue"], "", "= already there", "the registry had it: skipped"),
     "downloaded": StatusStyle(OKABE_ITO["vermillion"], "\\\\\\\\", "↓ downloaded", "bytes received by the host"),
     "local": StatusStyle(OKABE_ITO["sky blue"], "", "✓ already local", "the host had it: not downloaded"),
+    "fetched": StatusStyle(OKABE_ITO["bluish green"], "||", "» read", "the client read this manifest"),
     "new": StatusStyle(OKABE_ITO["blue"], "", "+ new", "created by this operation"),
     "moved": StatusStyle(OKABE_ITO["orange"], "", "→ moved", "the tag now points elsewhere"),
     "tagged": StatusStyle(OKABE_ITO["blue"], "----", "● now tagged", "the moved tag points here now"),

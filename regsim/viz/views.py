@@ -31,7 +31,8 @@ from .draw import MAX_DETAIL_NODES, draw_panels, plan
 from .graph import content_nodes, node_id, subgraph, to_graph
 
 __all__ = [
-    "Operation", "capture", "Highlight", "push_highlight", "pull_highlight", "tag_highlight", "gc_highlight",
+    "Operation", "capture", "event_logs", "Highlight", "push_highlight", "pull_highlight", "pull_source_highlight",
+    "tag_highlight", "gc_highlight",
     "change_highlight", "highlight", "TransferSummary", "summary", "operation_view", "push_view", "pull_view",
     "tag_view", "gc_view", "change_view",
 ]
@@ -67,7 +68,8 @@ class Operation:
         return f"Operation({self.kind if self.after is not None else '?'}, {state})"
 
 
-def _logs(sources: Iterable[Any]) -> list[EventLog]:
+def event_logs(sources: Iterable[Any]) -> list[EventLog]:
+    """The distinct event logs of some registries, hosts and worlds (usually the world's one)."""
     logs: list[EventLog] = []
     for source in sources:
         if not isinstance(source, (Registry, Host, World)):
@@ -86,7 +88,7 @@ class capture:
             raise TypeError("capture() needs at least one Registry, Host or World to watch")
         self.sources = sources
         self.options = graph_options
-        self._logs = _logs(sources)
+        self._logs = event_logs(sources)
         self._marks: list[int] = []
         self.operation: Operation | None = None
 
@@ -236,6 +238,28 @@ def pull_highlight(op: Operation) -> Highlight:
                 h.after[tag] = "moved"
             else:
                 h.after[tag] = "local"
+    return h
+
+
+def pull_source_highlight(op: Operation) -> Highlight:
+    """The registry side of a pull: the index and the one platform manifest the client read, the
+    blobs it downloaded, and the layers it did not need because the host had them."""
+    after = _after(op)
+    started = [e for e in op.events if isinstance(e, ev.PullStarted)]
+    if not started:
+        raise ValueError(f"no pull in these {len(op.events)} events (no PullStarted)")
+    owner, repository = started[0].registry, started[0].repository
+    h = Highlight("pull", owner, (repository,), title=f"{owner}/{repository}: what the pull read")
+    for e in op.events:
+        if isinstance(e, ev.ManifestFetched) and e.registry == owner:
+            for n in content_nodes(after, owner, e.digest):
+                h.after[n] = "fetched"
+        elif isinstance(e, ev.BlobFetched) and e.registry == owner:
+            for n in _blob_nodes(after, owner, e.digest):
+                h.after[n] = "downloaded"
+        elif isinstance(e, ev.LayerPulled) and e.registry == owner and e.status == "exists":
+            for n in _blob_nodes(after, owner, e.digest):
+                h.after.setdefault(n, "local")
     return h
 
 
@@ -400,43 +424,62 @@ def summary(op: Operation, h: Highlight | None = None) -> TransferSummary:
 # -- the views ------------------------------------------------------------------------------------
 
 
-def _view(op: Operation, h: Highlight, *, managed: bool) -> Figure:
+def _view(op: Operation, h: Highlight, *, managed: bool, arrange: str = "auto",
+          extra: Highlight | None = None) -> Figure:
     before, after = h.scope(op.before), h.scope(_after(op))
     dry = any(isinstance(e, ev.GarbageCollected) and e.dry_run for e in op.events)
     owners = before.graph["owners"] or after.graph["owners"]
     where = f": {(before if before.graph['owners'] else after).nodes[owners[0]]['label']}" if owners else ""
-    left = plan(before, highlight=h.before, title=f"before{where}", aggregate=False)
-    right_title = f"after{where}" + (" (dry run: nothing removed)" if dry else "")
-    right = plan(after, highlight=h.after, ghost_edges=h.ghost_edges, notes=h.notes, title=right_title,
-                 aggregate=False)
-    return draw_panels([left, right], title=h.title, footer=str(summary(op, h)), managed=managed)
+    panels = [plan(before, highlight=h.before, title=f"before{where}", aggregate=False),
+              plan(after, highlight=h.after, ghost_edges=h.ghost_edges, notes=h.notes, aggregate=False,
+                   title=f"after{where}" + (" (dry run: nothing removed)" if dry else ""))]
+    if extra is not None:
+        source = extra.scope(_after(op))
+        panels.append(plan(source, highlight={n: s for n, s in extra.after.items() if n in source},
+                           title=extra.title, aggregate=False))
+    return draw_panels(panels, title=h.title, footer=str(summary(op, h)), managed=managed, arrange=arrange)
 
 
-def operation_view(op: Operation, *, managed: bool = True) -> Figure:
+_ARRANGE = """``arrange``: ``"auto"`` puts before and after side by side when that fits in
+    :data:`~regsim.viz.draw.MAX_ROW_WIDTH` inches and stacks them otherwise (text stays legible);
+    ``"row"`` or ``"column"`` force one. ``managed=False`` gives a figure pyplot does not track (for
+    PNG bytes)."""
+
+
+def operation_view(op: Operation, *, managed: bool = True, arrange: str = "auto") -> Figure:
     """Before | after for any recorded operation, with a bytes-transferred summary underneath."""
-    return _view(op, highlight(op), managed=managed)
+    return _view(op, highlight(op), managed=managed, arrange=arrange)
 
 
-def push_view(op: Operation, *, managed: bool = True) -> Figure:
+def push_view(op: Operation, *, managed: bool = True, arrange: str = "auto") -> Figure:
     """A push: which blobs were uploaded, mounted or skipped as already present."""
-    return _view(op, push_highlight(op), managed=managed)
+    return _view(op, push_highlight(op), managed=managed, arrange=arrange)
 
 
-def pull_view(op: Operation, *, managed: bool = True) -> Figure:
-    """A pull: which layers were downloaded and which were already local on the host."""
-    return _view(op, pull_highlight(op), managed=managed)
+def pull_view(op: Operation, *, managed: bool = True, arrange: str = "auto", source: bool = False) -> Figure:
+    """A pull: which layers were downloaded and which were already local on the host.
+
+    With ``source=True`` a third panel shows the registry side: which manifest of an index the
+    pull picked for the host's platform, and which blobs it read.
+    """
+    extra = pull_source_highlight(op) if source else None
+    return _view(op, pull_highlight(op), managed=managed, arrange=arrange, extra=extra)
 
 
-def tag_view(op: Operation, *, managed: bool = True) -> Figure:
+def tag_view(op: Operation, *, managed: bool = True, arrange: str = "auto") -> Figure:
     """A tag move or delete: old and new target, and the manifest left untagged."""
-    return _view(op, tag_highlight(op), managed=managed)
+    return _view(op, tag_highlight(op), managed=managed, arrange=arrange)
 
 
-def gc_view(op: Operation, *, managed: bool = True) -> Figure:
+def gc_view(op: Operation, *, managed: bool = True, arrange: str = "auto") -> Figure:
     """Garbage collection: what was swept, marked on the graph before; the graph after."""
-    return _view(op, gc_highlight(op), managed=managed)
+    return _view(op, gc_highlight(op), managed=managed, arrange=arrange)
 
 
-def change_view(op: Operation, *, managed: bool = True) -> Figure:
+def change_view(op: Operation, *, managed: bool = True, arrange: str = "auto") -> Figure:
     """Anything else (build, host tag, rmi, manifest delete): what appeared and what went."""
-    return _view(op, change_highlight(op), managed=managed)
+    return _view(op, change_highlight(op), managed=managed, arrange=arrange)
+
+
+for _f in (operation_view, push_view, pull_view, tag_view, gc_view, change_view):
+    _f.__doc__ = f"{_f.__doc__}\n\n    {_ARRANGE}\n    "

@@ -161,3 +161,8 @@ def test_a_host_and_a_registry_with_one_name_cannot_share_a_graph():
 def test_node_id_rejects_unknown_types():
     with pytest.raises(ValueError, match="'blob'"):
         node_id("blob", R, "x")
+
+
+def test_subgraph_names_an_unknown_owner(teaching):
+    with pytest.raises(KeyError, match="'laptob'"):
+        subgraph(to_graph(teaching.world), owners=["laptob"])

@@ -148,3 +148,32 @@ def test_capture_records_even_when_the_operation_fails(teaching):
 def test_capture_refuses_things_it_cannot_watch():
     with pytest.raises(TypeError, match="str"):
         capture("docker.io")
+
+
+def test_the_registry_side_of_a_pull_shows_which_platform_manifest_was_picked():
+    import regsim
+    from regsim.viz import pull_source_highlight, pull_view
+
+    world = regsim.World.standard(quiet=True)
+    with capture(world) as op:
+        world.hosts["laptop"].pull("alpine")
+    h = pull_source_highlight(op)
+    assert (h.owner, h.repositories) == ("docker.io", ("library/alpine",))
+    index = world.registries["docker.io"].resolve("library/alpine", "latest")
+    amd64, arm64 = (d.digest for d in index.parsed.manifests)
+    assert h.after[node_id("index", "docker.io", index.digest)] == "fetched"
+    assert h.after[node_id("manifest", "docker.io", amd64)] == "fetched"
+    assert node_id("manifest", "docker.io", arm64) not in h.after  # the other platform is never read
+    fig = pull_view(op, source=True)
+    assert [ax.get_title(loc="left") for ax in fig.axes][-1] == "docker.io/library/alpine: what the pull read"
+
+
+@pytest.mark.parametrize("arrange, side_by_side", [("row", True), ("column", False)])
+def test_views_can_be_forced_side_by_side_or_stacked(teaching, arrange, side_by_side):
+    with capture(teaching.world) as op:
+        teaching.laptop.push("localhost:5000/myapp:1.0")
+    before, after = operation_view(op, arrange=arrange).axes
+    bx, ax_ = before.get_position(), after.get_position()
+    assert (ax_.x0 > bx.x1) == side_by_side
+    with pytest.raises(ValueError, match="'diagonal'"):
+        operation_view(op, arrange="diagonal")
