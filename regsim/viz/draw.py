@@ -13,7 +13,7 @@ Graphs of more than :data:`MAX_DETAIL_NODES` nodes are drawn aggregated (see
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 import networkx as nx
@@ -61,7 +61,6 @@ class Plan:
     tree: bool = False
     context: bool = False
     row_gap: float = ROW_GAP
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _source_graph(source: Any) -> nx.DiGraph:
@@ -91,7 +90,7 @@ def plan(source: Any, *, highlight: Mapping[str, str] | None = None,
         status_style(status)
         if node not in G:
             raise KeyError(f"highlighted node {node!r} is not in the graph")
-    big = G.number_of_nodes() > MAX_DETAIL_NODES
+    big = G.number_of_nodes() > MAX_DETAIL_NODES and not statuses  # a highlight asks for the detail
     if G.graph.get("kind") == "registry-graph" and (aggregate or (aggregate is None and big)):
         from .aggregate import layer_tree
 
@@ -127,7 +126,8 @@ def plan(source: Any, *, highlight: Mapping[str, str] | None = None,
     for u, v, kind in ghosts:
         if u not in G or v not in G:
             raise KeyError(f"ghost edge {u!r} -> {v!r} needs both nodes in the graph")
-        EDGE_STYLES[kind]
+        if kind not in EDGE_STYLES:
+            raise KeyError(f"unknown edge kind {kind!r}: expected one of {sorted(EDGE_STYLES)}")
     if pos:
         bold_set = set(bold)
         width = max(x + MARKER_PAD + text_width(labels[n], bold=n in bold_set) for n, (x, _) in pos.items())
