@@ -4,7 +4,7 @@ helpers to read bodies and build replies."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 
 from starlette.requests import Request
@@ -70,7 +70,6 @@ class Context:
     params: dict[str, str]
     identity: Identity
     action: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def registry(self):
