@@ -1,11 +1,14 @@
 """Every exercise of the course has a solution here, and the solution passes its check."""
 
+import json
+from pathlib import Path
+
 import pytest
 
 from regsim import Digest, parse_docker_ref
 from regsim.compare import compare_images
-from regsim.course import WORKBOOK, check, exercises, fresh_world, lesson2, lesson3, lesson4
-from regsim.outcome import attempt
+from regsim.course import WORKBOOK, check, exercises, fresh_world, lesson2, lesson3, lesson4, lesson5, lesson6, lesson7, lesson8
+from regsim.outcome import access_table, attempt
 from regsim.search import search
 
 
@@ -154,6 +157,141 @@ def solve_4_4():
     return sum(1 for digest in repo.manifests if not repo.tags_of(digest))
 
 
+# -- lesson 5: layer reuse and dedup ------------------------------------------------------------------
+
+
+def _amd64_layers(hub, repository, tag):
+    index = hub.resolve(repository, tag).parsed
+    manifest = hub.resolve(repository, index.for_platform("linux/amd64").digest).parsed
+    return {layer.digest: layer.size for layer in manifest.layers}
+
+
+def solve_5_1():
+    hub = fresh_world().registries["docker.io"]
+    python = _amd64_layers(hub, "library/python", "3.11")
+    node = _amd64_layers(hub, "library/node", "18")
+    return sum(size for digest, size in python.items() if digest in node)
+
+
+def solve_5_2():
+    laptop = fresh_world().hosts["laptop"]
+    for image in ["python:3.11", "node:18", "golang:1.19"]:
+        laptop.pull(image)
+    return laptop.pull("buildpack-deps:bullseye").bytes_received
+
+
+def solve_5_3():
+    world = fresh_world()
+    laptop = world.hosts["laptop"]
+    for name, dockerfile in lesson5.APPS.items():
+        laptop.build(dockerfile, f"localhost:5000/team/{name}:1.0", context=lesson5.CONTEXT)
+        laptop.push(f"localhost:5000/team/{name}:1.0")
+    report = world.registries["localhost:5000"].storage()
+    return report.logical_bytes - report.physical_bytes
+
+
+def solve_5_4():
+    return ("alpine:3.17", "ubuntu:22.04")
+
+
+# -- lesson 6: public and private ---------------------------------------------------------------------
+
+
+def solve_6_1():
+    return parse_docker_ref("redis").name
+
+
+def solve_6_2():
+    prod = lesson6.lesson_world().hosts["prod-server"]
+    pulls = {"library/redis": "redis", "alice/notes": "alice/notes:1.0", "alice/secret": "alice/secret:1.0",
+             "bob/tools": "bob/tools"}
+    return {name for name, reference in pulls.items() if attempt(prod.pull, reference).ok}
+
+
+def solve_6_3():
+    world = lesson6.lesson_world()
+    hub = world.registries["docker.io"]
+    tokens = {"anonymous": None, "alice": hub.login("alice", "alice-pw"), "bob": hub.login("bob", "bob-pw")}
+    answer = {}
+    for case in lesson6.CASES:
+        who, verb, repository = case.split()
+        row = list(access_table(hub, {who: tokens[who]}, [repository], "pull" if verb == "pulls" else "push"))[0]
+        answer[case] = "OK" if row[who] == "allowed" else row[who]
+    return answer
+
+
+def solve_6_4():
+    hub = lesson6.lesson_world().registries["docker.io"]
+    hub.add_user("ci-bot", "ci-bot-pw")
+    hub.grant("ci-bot", "alice/*", "pull")
+    return hub
+
+
+# -- lesson 7: deleting and garbage collection ----------------------------------------------------------
+
+
+def solve_7_1():
+    registry = lesson7.three_releases().registries["localhost:5000"]
+    registry.delete_tag("team/app", "v3")
+    registry.delete_tag("team/app", "latest")
+    return registry.garbage_collect().bytes_freed
+
+
+def solve_7_2():
+    registry = lesson7.three_releases().registries["localhost:5000"]
+    registry.delete_tag("team/app", "v3")
+    registry.delete_tag("team/app", "latest")
+    before = registry.storage().physical_bytes
+    registry.garbage_collect(delete_untagged=True)
+    return before - registry.storage().physical_bytes
+
+
+def solve_7_3():
+    registry = lesson7.three_releases().registries["localhost:5000"]
+    registry.delete_manifest("team/app", registry.resolve("team/app", "v2").digest)
+    return len(registry.garbage_collect().swept)
+
+
+def solve_7_4():
+    registry = lesson7.three_releases().registries["localhost:5000"]
+    registry.delete_tag("team/app", "v1")
+    registry.garbage_collect(delete_untagged=True)
+    return registry
+
+
+# -- lesson 8: multi-platform images -----------------------------------------------------------------
+
+
+def solve_8_1():
+    index = fresh_world().registries["docker.io"].resolve("library/nginx", "latest").parsed
+    return [str(platform) for platform in index.platforms]
+
+
+def solve_8_2():
+    pi = fresh_world().add_host("raspberry-pi", platform="linux/arm64", quiet=True)
+    pi.pull("python:3.11")
+    return pi.pull("node:18").bytes_received
+
+
+def solve_8_3():
+    world = fresh_world()
+    laptop = world.hosts["laptop"]
+    laptop.build(lesson8.DOCKERFILE, "localhost:5000/team/app:1.0", context=lesson8.CONTEXT,
+                 platforms=["linux/amd64", "linux/arm64"])
+    laptop.push("localhost:5000/team/app:1.0")
+    return 1 + len(world.registries["localhost:5000"].resolve("team/app", "1.0").parsed.manifests)
+
+
+def solve_8_4():
+    world = fresh_world()
+    laptop = world.hosts["laptop"]
+    laptop.build("FROM alpine:3.17\nCOPY tool.sh /\n", "localhost:5000/team/tool:1.0",
+                 context={"tool.sh": b"echo tool\n"}, platforms=["linux/amd64", "linux/arm64"])
+    laptop.push("localhost:5000/team/tool:1.0")
+    world.add_host("raspberry-pi", platform="linux/arm64", quiet=True).pull("localhost:5000/team/tool:1.0")
+    return world
+
+
 SOLUTIONS = {name[len("solve_"):].replace("_", "."): fn for name, fn in globals().items() if name.startswith("solve_")}
 
 
@@ -174,3 +312,64 @@ def test_a_wrong_answer_fails_its_check(exercise_id):
 
 def test_lessons_list_their_exercises():
     assert exercises(1) == ["1.1", "1.2", "1.3", "1.4"]
+    for lesson in range(2, 9):
+        assert exercises(lesson) == [f"{lesson}.{n}" for n in range(1, 5)]
+
+
+#: Plausible mistakes a learner makes; each must be refused with a sentence that says why.
+MISTAKES = {
+    "2.2": 1,                                    # counted the manifest as new: it is the same bytes
+    "2.3": {"layer 1"},                          # forgot that config and manifest name the layer
+    "2.4": attempt(lambda: None),                # an operation that worked
+    "3.2": 1,                                    # as with the lesson's Dockerfile
+    "3.3": 1,                                    # forgot that RUN pip install changes too
+    "4.2": "v4",                                 # latest is not "the newest"
+    "4.3": "localhost:5000/team/app:v1",         # a tag, not a digest
+    "5.2": 0,                                    # forgot the config blob
+    "5.4": ("python:3.11", "node:18"),           # they share the Debian base
+    "6.3": {case: "DENIED" for case in lesson6.CASES},
+    "7.1": 3280,                                 # untagged manifests are roots without --delete-untagged
+    "7.3": 2,                                    # forgot the manifest's own bytes
+    "8.1": {"linux/amd64", "linux/arm64"},       # the variant is part of the platform
+    "8.3": 2,                                    # forgot the index
+}
+
+
+@pytest.mark.parametrize("exercise_id", sorted(MISTAKES))
+def test_plausible_mistakes_are_refused_with_a_reason(exercise_id):
+    verdict = check(exercise_id, MISTAKES[exercise_id])
+    assert not verdict.ok and len(verdict.message) > 10
+
+
+def test_checkers_name_what_is_missing():
+    assert "no user 'ci-bot'" in check("6.4", lesson6.lesson_world().registries["docker.io"]).message
+    untouched = lesson7.three_releases().registries["localhost:5000"]
+    assert "v1 manifest is still" in check("7.4", untouched).message
+    assert "no localhost:5000/team/tool:1.0" in check("8.4", fresh_world()).message
+
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+#: Texts the lesson modules recompute answers from; each must appear, as written, in its notebook.
+SCENARIOS = {
+    "02-content-addressing.ipynb": [lesson2.HELLO, lesson2.GREETING],
+    "03-build-push-pull.ipynb": [lesson3.DOCKERFILE, lesson3.APP_FIRST],
+    "04-tags-as-versions.ipynb": [lesson4.DOCKERFILE],
+    "05-layer-reuse-and-dedup.ipynb": list(lesson5.APPS.values()),
+    "06-public-and-private.ipynb": [lesson6.NOTES, lesson6.SECRET],
+    "07-deleting-and-gc.ipynb": [lesson7.DOCKERFILE],
+    "08-multi-platform.ipynb": [lesson8.DOCKERFILE],
+}
+
+
+def _sources(name):
+    cells = json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+
+
+@pytest.mark.parametrize("notebook", sorted(SCENARIOS))
+def test_notebooks_build_what_the_exercises_assume(notebook):
+    code = _sources(notebook)
+    for text in SCENARIOS[notebook]:
+        assert text.strip() in code or repr(text.strip())[1:-1] in code, f"{notebook} no longer has {text!r}"
+    for exercise_id in exercises(int(notebook[:2])):
+        assert f'check("{exercise_id}", ...)' in code, f"{notebook} has no cell for exercise {exercise_id}"
