@@ -13,6 +13,7 @@ Graphs of more than :data:`MAX_DETAIL_NODES` nodes are drawn aggregated (see
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -144,7 +145,8 @@ def plan(source: Any, *, highlight: Mapping[str, str] | None = None,
 def new_figure(width: float, height: float, *, managed: bool = True) -> Figure:
     """A figure of ``width`` x ``height`` inches: a pyplot figure (shown inline in notebooks) when
     ``managed``, else a plain :class:`~matplotlib.figure.Figure` (for PNG frames and widgets)."""
-    size = (max(width, 2.0), max(height, 1.0))
+    # whole tenths of an inch: the size (which notebooks print) does not hang on font-metric decimals
+    size = (math.ceil(max(width, 2.0) * 10) / 10, math.ceil(max(height, 1.0) * 10) / 10)
     if managed:
         import matplotlib.pyplot as plt
 

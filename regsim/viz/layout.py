@@ -78,6 +78,16 @@ def _columns(G: nx.DiGraph, column_of: Mapping[str, int]) -> list[list[str]]:
     return cols
 
 
+def _gaps(G: nx.DiGraph, col: list[str], row_gap: float) -> list[float]:
+    """The minimum distance of each node of a column from the one above it (more between owners)."""
+    gaps, prev = [], None
+    for i, n in enumerate(col):
+        owner = G.nodes[n].get("owner")
+        gaps.append(0.0 if i == 0 else row_gap + (OWNER_GAP if owner != prev else 0.0))
+        prev = owner
+    return gaps
+
+
 def layered_layout(G: nx.DiGraph, labels: Mapping[str, str] | None = None, *,
                    column_of: Mapping[str, int] = COLUMNS, row_gap: float = ROW_GAP,
                    bold: Sequence[str] = ()) -> dict[str, tuple[float, float]]:
@@ -91,23 +101,23 @@ def layered_layout(G: nx.DiGraph, labels: Mapping[str, str] | None = None, *,
     labels = labels if labels is not None else {n: G.nodes[n].get("label", str(n)) for n in G}
     bold_set = set(bold)
     cols = _columns(G, column_of)
+    gaps_of = [_gaps(G, col, row_gap) for col in cols]
     y: dict[str, float] = {}
-    for col in reversed(cols):
+    # right to left: each node at the mean height of what it points to
+    for col, gaps in zip(reversed(cols), reversed(gaps_of)):
         desired: list[float] = []
-        gaps: list[float] = []
-        prev_owner = None
-        for i, n in enumerate(col):
+        for n, gap in zip(col, gaps):
             children = [y[c] for c in G.successors(n) if c in y]
-            owner = G.nodes[n].get("owner")
-            gap = 0.0 if i == 0 else row_gap + (OWNER_GAP if owner != prev_owner else 0.0)
-            if children:
-                desired.append(sum(children) / len(children))
-            else:
-                desired.append(desired[-1] + gap if desired else 0.0)
-            gaps.append(gap)
-            prev_owner = owner
-        for n, value in zip(col, spread(desired, gaps)):
-            y[n] = value
+            desired.append(sum(children) / len(children) if children else (desired[-1] + gap if desired else 0.0))
+        y.update(zip(col, spread(desired, gaps)))
+    # then left to right: pulled halfway towards what points to it (a tall tag column no longer
+    # leaves its indexes far away); the order inside each column never changes, so no new crossings
+    for col, gaps in list(zip(cols, gaps_of))[1:]:
+        desired = []
+        for n in col:
+            parents = [y[p] for p in G.predecessors(n)]
+            desired.append((y[n] + sum(parents) / len(parents)) / 2 if parents else y[n])
+        y.update(zip(col, spread(desired, gaps)))
     top = min(y.values())
     x = 0.0
     pos: dict[str, tuple[float, float]] = {}
