@@ -144,7 +144,7 @@ def _tag_change(h: Highlight, before: nx.DiGraph, after: nx.DiGraph, owner: str,
     tnode = node_id("tag", owner, f"{e.repository}:{e.tag}")
     if tnode not in after:
         return
-    if e.previous is None or node_id("tag", owner, f"{e.repository}:{e.tag}") not in before:
+    if e.previous is None or tnode not in before:
         h.after[tnode] = "new"
     elif e.previous == e.digest:
         h.after.setdefault(tnode, "skipped")
