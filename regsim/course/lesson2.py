@@ -63,6 +63,6 @@ WORKBOOK.add("2.2", "Tag demo/hello:1.0 as localhost:5000/demo/copy:1.0 and push
              hint="compare len(registry.blobs) before and after the push")
 WORKBOOK.add("2.3", "Change only bye.txt and rebuild the greeting image: which parts get a new digest? "
              "Answer a set of PART names of compare_images, like {'layer 0', 'config'}.",
-             expected=_changed_parts, hint="build it twice and compare_images(one, two)")
+             expected=_changed_parts, hint="build the changed image under a new tag, then compare_images(old, new)")
 WORKBOOK.add("2.4", "Make the registry refuse an upload with DIGEST_INVALID, and check the outcome.",
              checker=_refused, hint="attempt(registry.push_blob, repository, some_bytes, a_digest_of_other_bytes)")
