@@ -16,7 +16,7 @@ and ``TagDeleted``; ``GarbageCollected``'s swept digests.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
 import networkx as nx
 from matplotlib.figure import Figure
