@@ -175,11 +175,20 @@ def read_tar(data: bytes) -> LayerFiles:
 
         data = gzip.decompress(data)
     out: LayerFiles = []
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
-        for member in tar.getmembers():
-            if member.isfile():
-                f = tar.extractfile(member)
-                out.append(("/" + member.name.lstrip("/"), f.read() if f else b""))
+    try:
+        # streaming mode: some writers (umoci) end the archive right after the last file's data,
+        # without padding or the two end blocks; everything before that point is still valid
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r|") as tar:
+            for member in tar:
+                if member.isfile():
+                    f = tar.extractfile(member)
+                    content = f.read() if f else b""
+                    if len(content) != member.size:
+                        raise tarfile.ReadError(f"{member.name}: truncated data")
+                    out.append(("/" + member.name.lstrip("/"), content))
+    except tarfile.ReadError:
+        if not out:
+            raise
     return out
 
 

@@ -205,9 +205,10 @@ class StorageReport:
         return {**self.__dict__, "dedup_ratio": self.dedup_ratio, "saved_bytes": self.saved_bytes}
 
     def __str__(self) -> str:
+        ratio = (f"dedup ratio {self.dedup_ratio:.2f}x" if self.logical_bytes
+                 else "no manifests, so no dedup ratio")
         return (f"{self.repositories} repositories, {self.manifests} manifests, {self.blobs} blobs; "
-                f"logical {_human(self.logical_bytes)}, physical {_human(self.physical_bytes)}, "
-                f"dedup ratio {self.dedup_ratio:.2f}x")
+                f"logical {_human(self.logical_bytes)}, physical {_human(self.physical_bytes)}, {ratio}")
 
     def _repr_html_(self) -> str:
         from .display import to_html
@@ -227,14 +228,19 @@ class GCReport:
     delete_untagged: bool
 
     def __str__(self) -> str:
-        verb = "would sweep" if self.dry_run else "swept"
-        return (f"marked {self.marked} blobs, {verb} {len(self.swept)} blobs "
-                f"({_human(self.bytes_freed)}), deleted {len(self.deleted_manifests)} untagged manifests")
+        sweep, delete = ("would sweep", "would delete") if self.dry_run else ("swept", "deleted")
+        return (f"marked {_plural(self.marked, 'blob')}, {sweep} {_plural(len(self.swept), 'blob')} "
+                f"({_human(self.bytes_freed)}), {delete} "
+                f"{_plural(len(self.deleted_manifests), 'untagged manifest')}")
 
     def _repr_html_(self) -> str:
         from .display import to_html
 
         return to_html(self)
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _human(n: int) -> str:

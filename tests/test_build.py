@@ -87,3 +87,13 @@ def test_gzip_of_large_and_empty_inputs():
     big = bytes(range(256)) * 1000  # several stored blocks
     assert gzip.decompress(deterministic_gzip(big)) == big
     assert gzip.decompress(deterministic_gzip(b"")) == b""
+
+
+def test_read_tar_without_end_blocks():
+    # umoci writes a layer as header + data, with no padding and no end-of-archive blocks
+    tar = make_tar([("/etc/f", b"hello")])
+    unpadded = tar[:512 + 5]
+    assert read_tar(unpadded) == [("/etc/f", b"hello")]
+    assert read_tar(deterministic_gzip(unpadded)) == [("/etc/f", b"hello")]
+    with pytest.raises(tarfile.ReadError):
+        read_tar(b"not a tar at all" * 40)

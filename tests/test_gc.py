@@ -85,3 +85,11 @@ def test_blob_shared_across_repositories_survives(registry):
     registry.delete_manifest("x/a", a.digest)
     swept = set(registry.garbage_collect().swept)
     assert a.layers[0].digest not in swept and a.layers[1].digest in swept
+
+
+def test_report_wording(registry):
+    registry.push_blob("team/app", b"orphan")
+    assert str(registry.garbage_collect(dry_run=True)) == \
+        "marked 0 blobs, would sweep 1 blob (6B), would delete 0 untagged manifests"
+    assert "no manifests, so no dedup ratio" in str(registry.storage())
+    assert str(registry.garbage_collect()).startswith("marked 0 blobs, swept 1 blob (6B), deleted 0")
