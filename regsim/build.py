@@ -184,12 +184,19 @@ def read_tar(data: bytes) -> LayerFiles:
                     f = tar.extractfile(member)
                     content = f.read() if f else b""
                     if len(content) != member.size:
-                        raise tarfile.ReadError(f"{member.name}: truncated data")
+                        raise _Truncated(f"tar member {member.name} is truncated: "
+                                         f"{len(content)} of {member.size} bytes")
                     out.append(("/" + member.name.lstrip("/"), content))
+    except _Truncated as exc:
+        raise tarfile.ReadError(str(exc)) from None
     except tarfile.ReadError:
         if not out:
             raise
     return out
+
+
+class _Truncated(Exception):
+    pass
 
 
 def deterministic_gzip(data: bytes) -> bytes:

@@ -97,3 +97,6 @@ def test_read_tar_without_end_blocks():
     assert read_tar(deterministic_gzip(unpadded)) == [("/etc/f", b"hello")]
     with pytest.raises(tarfile.ReadError):
         read_tar(b"not a tar at all" * 40)
+    two = make_tar([("/a", b"a" * 100), ("/b", b"b" * 100)])
+    with pytest.raises(tarfile.ReadError, match="truncated"):
+        read_tar(two[:512 + 512 + 512 + 50])  # the second file's data cut short
