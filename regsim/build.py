@@ -182,7 +182,10 @@ def read_tar(data: bytes) -> LayerFiles:
             for member in tar:
                 if member.isfile():
                     f = tar.extractfile(member)
-                    content = f.read() if f else b""
+                    try:
+                        content = f.read() if f else b""
+                    except tarfile.ReadError:
+                        content = b""
                     if len(content) != member.size:
                         raise _Truncated(f"tar member {member.name} is truncated: "
                                          f"{len(content)} of {member.size} bytes")
