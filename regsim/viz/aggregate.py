@@ -24,18 +24,9 @@ import networkx as nx
 
 from ..platform import Platform
 from ..units import human_size
+from .graph import familiar
 
 __all__ = ["layer_tree", "image_names"]
-
-
-def _familiar(repository: str) -> str:
-    """``library/python`` and ``docker.io/library/python`` -> ``python``, as Docker Hub shows them."""
-    parts = repository.split("/")
-    if parts[0] == "docker.io" and len(parts) > 1:
-        parts = parts[1:]
-    if parts[0] == "library" and len(parts) == 2:
-        parts = parts[1:]
-    return "/".join(parts)
 
 
 def _tag_key(tag: str) -> tuple[int, int, str]:
@@ -58,7 +49,7 @@ def image_names(G: nx.DiGraph, manifest: str, *, max_tags: int = 2) -> str:
     for repo in sorted(by_repo):
         tags = sorted(set(by_repo[repo]), key=_tag_key)
         more = f" +{len(tags) - max_tags}" if len(tags) > max_tags else ""
-        parts.append(f"{_familiar(repo)}:{', '.join(tags[:max_tags])}{more}")
+        parts.append(f"{familiar(repo)}:{', '.join(tags[:max_tags])}{more}")
     return "; ".join(parts)
 
 

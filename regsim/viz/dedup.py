@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 
 from ..platform import Platform
 from ..units import human_size
-from .graph import node_id
+from .graph import familiar, node_id
 from .style import OKABE_ITO
 
 __all__ = ["ImageBytes", "DedupStats", "dedup_stats", "draw_dedup", "image_choices"]
@@ -74,10 +74,7 @@ def image_choices(G: nx.DiGraph) -> list[tuple[str, str]]:
     out = []
     for n, data in G.nodes(data=True):
         if data["type"] == "tag":
-            repo = data["repository"]
-            if repo.startswith("library/"):
-                repo = repo[len("library/"):]
-            out.append((f"{repo}:{data['tag']}", n))
+            out.append((f"{familiar(data['repository'])}:{data['tag']}", n))
     return out
 
 
@@ -114,7 +111,7 @@ def dedup_stats(G: nx.DiGraph, images: Iterable[str], *, platform: str | Platfor
         if manifest is None:
             raise KeyError(f"{name!r} has no manifest for {plat}")
         layers = [v for v in G.successors(manifest) if G.edges[manifest, v]["kind"] == "manifest-layer"]
-        label = G.nodes[tag]["repository"].removeprefix("library/") + ":" + G.nodes[tag]["tag"]
+        label = f"{familiar(G.nodes[tag]['repository'])}:{G.nodes[tag]['tag']}"
         chosen.append((label, manifest, layers))
     counts: dict[str, int] = {}
     for _, _, layers in chosen:

@@ -53,9 +53,23 @@ from ..registry import Registry
 from ..units import human_size
 from ..world import World
 
-__all__ = ["to_graph", "node_id", "subgraph", "nodes_of_type", "content_nodes"]
+__all__ = ["to_graph", "node_id", "subgraph", "nodes_of_type", "content_nodes", "familiar"]
 
 CONTENT_TYPES = ("index", "manifest", "config", "layer")
+
+
+def familiar(repository: str) -> str:
+    """The short name Docker shows: ``library/python`` and ``docker.io/library/python`` -> ``python``.
+
+    >>> familiar("docker.io/library/python"), familiar("localhost:5000/team/app")
+    ('python', 'localhost:5000/team/app')
+    """
+    parts = repository.split("/")
+    if parts[0] == "docker.io" and len(parts) > 1:
+        parts = parts[1:]
+    if parts[0] == "library" and len(parts) == 2:
+        parts = parts[1:]
+    return "/".join(parts)
 
 
 def node_id(node_type: str, owner: str, key: str = "") -> str:
@@ -450,13 +464,15 @@ def content_nodes(G: nx.DiGraph, owner: str, digest: str) -> list[str]:
 
 
 def subgraph(G: nx.DiGraph, *, owners: Iterable[str] | None = None,
-             repositories: Iterable[str] | str | None = None, orphans: bool = False) -> nx.DiGraph:
-    """The part of ``G`` under some owners (names) and repositories (names or patterns).
+             repositories: Iterable[str] | str | None = None, tags: Iterable[str] | str | None = None,
+             orphans: bool = False) -> nx.DiGraph:
+    """The part of ``G`` under some owners (names), repositories and tags (names or patterns).
 
     Keeps each kept owner, its kept repositories and everything reachable from them, and with
     ``orphans`` (or when no repository filter is given) what hangs from the owner directly
-    (unreferenced blobs, dangling images). The result is a copy with the same attributes and
-    node order.
+    (unreferenced blobs, dangling images). ``tags`` (``"library/python:3.11"``,
+    ``"myapp:*"``) keeps only those tags and what they reach (untagged manifests and unreferenced
+    blobs of kept repositories stay). The result is a copy with the same attributes and node order.
     """
     owner_set = set(owners) if owners is not None else None
     if owner_set is not None:
@@ -465,6 +481,22 @@ def subgraph(G: nx.DiGraph, *, owners: Iterable[str] | None = None,
         if unknown:
             raise KeyError(f"no registry or host named {unknown[0]!r} in the graph (it has: {', '.join(sorted(known))})")
     match = _matcher(repositories)
+    tag_match = _matcher(tags)
+
+    def reach(node: str) -> set[str]:
+        found, stack = set(), [node]
+        while stack:
+            n = stack.pop()
+            if n in found:
+                continue
+            data = G.nodes[n]
+            if data["type"] == "tag" and tags is not None and not tag_match(
+                    f"{data['repository']}:{data['tag']}", f"{familiar(data['repository'])}:{data['tag']}"):
+                continue
+            found.add(n)
+            stack.extend(G.successors(n))
+        return found
+
     keep: set[str] = set()
     for root in G.graph.get("owners", []):
         data = G.nodes[root]
@@ -478,8 +510,7 @@ def subgraph(G: nx.DiGraph, *, owners: Iterable[str] | None = None,
                     continue
             elif repositories is not None and not orphans:
                 continue
-            keep.add(child)
-            keep.update(nx.descendants(G, child))
+            keep |= reach(child)
     # built by hand: G.subgraph() iterates a set, which would lose the deliberate node order
     H = nx.DiGraph(**G.graph)
     H.add_nodes_from((n, dict(d)) for n, d in G.nodes(data=True) if n in keep)

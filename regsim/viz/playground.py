@@ -28,7 +28,7 @@ from ..registry import Registry
 from ..world import World
 from .dedup import dedup_stats, draw_dedup, image_choices
 from .draw import draw_panels, plan, to_png
-from .graph import to_graph
+from .graph import subgraph, to_graph
 from .views import Operation, capture, highlight, operation_view, pull_source_highlight, summary
 from .widgets import error_html, log_html
 
@@ -41,6 +41,13 @@ CMD ["python", "/app/app.py"]
 """
 DEFAULT_CONTEXT = {"app.py": b"print('hello from myapp')\n"}
 MAX_LOG_LINES = 80
+
+
+def _picture(css: str) -> tuple[widgets.Image, widgets.Box]:
+    """An image shown at its own size (legible text) in a box that scrolls when it is wider."""
+    image = widgets.Image(format="png", layout=widgets.Layout(max_width="none"))
+    image.add_class(css)
+    return image, widgets.Box([image], layout=widgets.Layout(overflow="auto", width="100%"))
 
 
 def _button(description: str, css: str, tooltip: str) -> widgets.Button:
@@ -69,7 +76,7 @@ class PushPullPlayground(widgets.VBox):
     def __init__(self, world: World, *, host: str | None = None, registry: str | None = None,
                  image: str = "python:3.11", target: str = "localhost:5000/myapp:1.0",
                  dockerfile: str = DEFAULT_DOCKERFILE, context: dict[str, bytes] | None = None,
-                 dpi: int = 80) -> None:
+                 dpi: int = 90) -> None:
         if not world.hosts or not world.registries:
             raise ValueError(f"the playground needs a world with hosts and registries, got {world!r}")
         self.world = world
@@ -92,11 +99,11 @@ class PushPullPlayground(widgets.VBox):
         self.terminal.add_class("regsim-log")
         self.status = widgets.HTML()
         self.status.add_class("regsim-status")
-        self.graph = widgets.Image(format="png")
-        self.graph.add_class("regsim-graph")
+        self.graph, picture = _picture("regsim-graph")
         self.history: list[str] = []
         self.last: Operation | None = None
         self.touched: dict[str, list[str]] = {}
+        self.touched_tags: dict[str, set[str]] = {}
         self.pull_button.on_click(lambda _: self.pull())
         self.build_button.on_click(lambda _: self.build())
         self.tag_button.on_click(lambda _: self.tag())
@@ -109,7 +116,7 @@ class PushPullPlayground(widgets.VBox):
             widgets.HBox([self.pull_button, self.build_button, self.tag_button, self.push_button]),
             self.dockerfile,
         ])
-        super().__init__([controls, self.status, self.graph, widgets.HTML("<b>log</b>"), self.terminal])
+        super().__init__([controls, self.status, picture, widgets.HTML("<b>log</b>"), self.terminal])
         self.add_class("regsim-playground")
         self.redraw()
 
@@ -164,35 +171,48 @@ class PushPullPlayground(widgets.VBox):
             self.history.extend(out.lines)
         self.history = self.history[-MAX_LOG_LINES:]
         self.terminal.value = log_html(self.history) + (error_html(error) if error else "")
-        for e in op.events:
-            repo = getattr(e, "repository", None)
-            registry = getattr(e, "registry", None)
-            if repo and registry in self.world.registries and not hasattr(e, "host"):
-                names = self.touched.setdefault(registry, [])
-                if repo not in names:
-                    names.append(repo)
+        self._remember(op)
         try:
             domain = parse_docker_ref(self.image.value.strip()).domain
         except RegistryError:
             domain = None
         if op.kind in ("push", "pull") and domain in self.world.registries and self.registry.value != domain:
-            self.registry.value = domain  # triggers a redraw
-        self.redraw()
+            self.registry.value = domain  # the observer redraws
+        else:
+            self.redraw()
         return out
+
+    def _remember(self, op: Operation) -> None:
+        """Note the repositories and tags an operation used: the registry picture shows those."""
+        for e in op.events:
+            registry = getattr(e, "registry", None)
+            repo = getattr(e, "repository", None)
+            if registry not in self.world.registries or not repo:
+                continue
+            names = self.touched.setdefault(registry, [])
+            if repo not in names:
+                names.append(repo)
+            tag = getattr(e, "tag", None) or getattr(e, "reference", None)
+            if isinstance(tag, str) and ":" not in tag:
+                self.touched_tags.setdefault(registry, set()).add(f"{repo}:{tag}")
 
     def redraw(self) -> None:
         """Draw the host and the registry (with the last operation's statuses) into ``graph``."""
         host = self.world.hosts[self.host.value]
         registry = self.world.registries[self.registry.value]
         repos = list(self.touched.get(registry.name, []))
+        tags = set(self.touched_tags.get(registry.name, ()))
         try:
             ref = parse_docker_ref(self.image.value.strip())
-            if ref.domain == registry.name and ref.repository in registry.repositories and ref.repository not in repos:
-                repos.append(ref.repository)
+            if ref.domain == registry.name and ref.repository in registry.repositories:
+                if ref.repository not in repos:
+                    repos.append(ref.repository)
+                tags.add(f"{ref.repository}:{ref.tag}")
         except RegistryError:
             pass
         G_host = to_graph(host)
-        G_reg = to_graph(registry, repositories=repos, platform=host.platform)
+        # only the repositories and tags this playground used: library/python alone has 24 tags
+        G_reg = subgraph(to_graph(registry, repositories=repos, platform=host.platform), tags=sorted(tags))
         statuses: dict[str, str] = {}
         ghosts: list[tuple[str, str, str]] = []
         notes: dict[str, str] = {}
@@ -228,7 +248,7 @@ class TagExplorer(widgets.VBox):
     manifest left untagged, what gc swept. ``untagged`` lists the manifests no tag points at.
     """
 
-    def __init__(self, registry: Registry, repository: str, *, auth=None, dpi: int = 80) -> None:
+    def __init__(self, registry: Registry, repository: str, *, auth=None, dpi: int = 90) -> None:
         self.registry = registry
         self.repository = repository
         self.auth = auth
@@ -245,8 +265,7 @@ class TagExplorer(widgets.VBox):
         self.gc_button = _button("garbage collect", "regsim-gc", "registry garbage-collect")
         self.untagged = widgets.HTML()
         self.terminal = widgets.HTML(log_html([]))
-        self.graph = widgets.Image(format="png")
-        self.graph.add_class("regsim-graph")
+        self.graph, picture = _picture("regsim-graph")
         self.history: list[str] = []
         self.last: Operation | None = None
         self.move_button.on_click(lambda _: self.move())
@@ -255,7 +274,7 @@ class TagExplorer(widgets.VBox):
         super().__init__([
             widgets.HBox([self.tag, self.target, self.move_button, self.delete_button]),
             widgets.HBox([self.gc_button, self.delete_untagged, self.dry_run]),
-            self.untagged, self.graph, self.terminal,
+            self.untagged, picture, self.terminal,
         ])
         self.add_class("regsim-tag-explorer")
         self.refresh()
@@ -325,7 +344,7 @@ class DedupExplorer(widgets.VBox):
     """Pick images; see how many of their layer bytes they share and what the store really holds."""
 
     def __init__(self, registry: Registry, images: list[str] | None = None, *,
-                 platform: str = "linux/amd64", dpi: int = 80) -> None:
+                 platform: str = "linux/amd64", dpi: int = 90) -> None:
         self.G = to_graph(registry, platform=platform)
         self.platform = platform
         self.dpi = dpi
@@ -340,10 +359,9 @@ class DedupExplorer(widgets.VBox):
         self.images = widgets.SelectMultiple(options=choices, value=tuple(picked), description="images",
                                              rows=min(12, len(choices)))
         self.table = widgets.HTML()
-        self.chart = widgets.Image(format="png")
-        self.chart.add_class("regsim-graph")
+        self.chart, picture = _picture("regsim-graph")
         self.images.observe(lambda _: self.refresh(), names="value")
-        super().__init__([self.images, self.table, self.chart])
+        super().__init__([self.images, self.table, picture])
         self.add_class("regsim-dedup-explorer")
         self.refresh()
 

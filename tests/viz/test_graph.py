@@ -166,3 +166,13 @@ def test_node_id_rejects_unknown_types():
 def test_subgraph_names_an_unknown_owner(teaching):
     with pytest.raises(KeyError, match="'laptob'"):
         subgraph(to_graph(teaching.world), owners=["laptob"])
+
+
+def test_subgraph_can_keep_only_some_tags():
+    hub = regsim.World.standard(quiet=True).registries["docker.io"]
+    G = to_graph(hub, repositories="library/python")
+    H = subgraph(G, tags="library/python:3.11")
+    assert [H.nodes[n]["tag"] for n in nodes_of_type(H, "tag")] == ["3.11"]
+    assert len(nodes_of_type(H, "index")) == 1 and len(nodes_of_type(H, "manifest")) == 2
+    assert nodes_of_type(subgraph(G, tags="python:3.11"), "tag") == nodes_of_type(H, "tag")  # familiar name
+    assert len(nodes_of_type(subgraph(G, tags="library/python:3.11*"), "tag")) == 12  # 3.11, 3.11-slim...

@@ -25,6 +25,8 @@ def test_pull_pulls_onto_the_chosen_host_and_updates_log_status_and_picture(play
     assert "pull: 2 blobs downloaded (3.37MB)" in pg.status.value  # the layer and the config
     assert bytes(pg.graph.value) != bytes(before) and bytes(pg.graph.value).startswith(b"\x89PNG")
     assert pg.registry.value == "docker.io"
+    # the registry picture keeps to what was used: alpine:latest, its index, the amd64 manifest
+    assert "docker.io: 7 nodes" in pg.status.value
 
 
 def test_build_tag_and_push_go_through_the_public_api(playground):
