@@ -60,8 +60,8 @@ class Frame:
     """One step: the event (None for the first and last frames) and the graph right after it."""
 
     event: Event | None
-    graph: nx.DiGraph
-    caption: str
+    graph: nx.DiGraph = field(repr=False)
+    caption: str = ""
 
 
 @dataclass
@@ -216,10 +216,12 @@ def _stack(top: bytes, bottom: bytes) -> bytes:
 
 @dataclass(frozen=True)
 class RenderedFrame:
+    """One drawn frame: its caption, PNG bytes, and the bytes sent and received up to it."""
+
     caption: str
-    png: bytes
-    sent: int
-    received: int
+    png: bytes = field(repr=False)
+    sent: int = 0
+    received: int = 0
 
 
 class Animation:

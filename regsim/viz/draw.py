@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 import networkx as nx
@@ -51,9 +51,9 @@ TREE_ROW_GAP = 0.42  # tree labels have two lines
 class Plan:
     """Everything needed to draw one graph: positions and labels (inches), statuses, extents."""
 
-    G: nx.DiGraph
-    pos: dict[str, tuple[float, float]]
-    labels: dict[str, str]
+    G: nx.DiGraph = field(repr=False)
+    pos: dict[str, tuple[float, float]] = field(repr=False)
+    labels: dict[str, str] = field(repr=False)
     statuses: dict[str, str]
     ghost_edges: list[tuple[str, str, str]]
     width: float

@@ -96,3 +96,13 @@ def test_an_empty_recording_is_refused():
 
     with pytest.raises(ValueError, match="no frames"):
         Animation(Recording())
+
+
+def test_reprs_are_short_and_deterministic(push_recording):
+    from regsim.viz import plan, to_graph
+
+    teaching, rec, _, anim = push_recording
+    texts = [repr(rec), repr(rec.frames[0]), repr(rec.frames[1]), repr(anim), repr(anim.frames[1]),
+             repr(plan(to_graph(teaching.registry)))]
+    assert not [t for t in texts if "0x" in t or len(t) > 400]
+    assert repr(anim.frames[0]) == "RenderedFrame(caption='step 0/%d: start', sent=0, received=0)" % (len(anim) - 1)
