@@ -4,11 +4,15 @@ Depends on the core (:mod:`regsim`), never the reverse, and reads the model only
 public API and its event log.
 
 * :func:`to_graph` -- registries and hosts as typed ``networkx.DiGraph`` objects;
-  :func:`subgraph`, :func:`node_id` to find your way in them;
+  :func:`subgraph` (owners, repositories, tags), :func:`node_id`, :func:`content_nodes` to find
+  your way in them;
 * :func:`draw` -- a layered matplotlib drawing (``ax=`` in, ``Axes`` out); :func:`layer_tree`
   -- the aggregated view for big registries (layers grouped by the images that share them);
 * :func:`capture` and the operation views -- :func:`operation_view`, :func:`push_view`,
-  :func:`pull_view`, :func:`tag_view`, :func:`gc_view` -- with :func:`summary` of the bytes moved;
+  :func:`pull_view` (``source=True``: the platform manifest an index pull picked),
+  :func:`tag_view`, :func:`gc_view`, :func:`change_view` -- with :func:`summary` of the bytes
+  moved; the ``*_highlight`` functions give the same statuses as plain data;
+* :func:`dedup_stats` and :func:`draw_dedup` -- shared vs unique bytes of some images;
 * :func:`record` and :class:`Animation` -- step through an event sequence (``Play`` + slider),
   export to GIF or HTML;
 * :class:`PushPullPlayground`, :class:`TagExplorer`, :class:`DedupExplorer` -- ipywidgets
@@ -21,7 +25,7 @@ from .aggregate import image_names, layer_tree
 from .animate import Animation, Frame, Recording, is_step, record
 from .dedup import DedupStats, ImageBytes, dedup_stats, draw_dedup, image_choices
 from .draw import MAX_DETAIL_NODES, Plan, draw, draw_panels, plan, to_png
-from .graph import content_nodes, node_id, nodes_of_type, subgraph, to_graph
+from .graph import content_nodes, familiar, node_id, nodes_of_type, subgraph, to_graph
 from .views import (
     Highlight,
     Operation,
@@ -62,7 +66,7 @@ __all__ = [
     "Animation", "DedupExplorer", "DedupStats", "Frame", "ImageBytes", "PushPullPlayground", "Recording",
     "StepThrough", "TagExplorer", "dedup_stats", "draw_dedup", "image_choices", "is_step", "record",
     "MAX_DETAIL_NODES", "Highlight", "Operation", "Plan", "TransferSummary", "capture", "change_highlight",
-    "change_view", "content_nodes", "draw", "draw_panels", "gc_highlight", "gc_view", "highlight", "image_names",
+    "change_view", "content_nodes", "familiar", "draw", "draw_panels", "gc_highlight", "gc_view", "highlight", "image_names",
     "layer_tree", "node_id", "nodes_of_type", "operation_view", "plan", "pull_highlight", "pull_source_highlight", "pull_view",
     "push_highlight", "push_view", "subgraph", "summary", "tag_highlight", "tag_view", "to_graph", "to_png",
 ]
