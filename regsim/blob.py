@@ -19,6 +19,7 @@ Both are content-addressed by a :class:`~regsim.digest.Digest`.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Union
 
 from .digest import Digest
@@ -97,6 +98,14 @@ class Placeholder:
         obviously not the hash of ``size`` real bytes.
         """
         return cls(Digest.of(("regsim-placeholder\0" + key).encode()), size)
+
+    @classmethod
+    def _derived(cls, key: str, size: int) -> "Placeholder":
+        """Internal fast path of :meth:`for_key` for generators (``size`` already checked)."""
+        ph = cls.__new__(cls)
+        ph.digest = Digest.from_hasher(hashlib.sha256(b"regsim-placeholder\0" + key.encode()))
+        ph.size = size
+        return ph
 
     @property
     def data(self) -> bytes:

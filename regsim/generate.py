@@ -10,6 +10,7 @@ Like go-containerregistry's ``random`` package, every generator takes ``seed=`` 
 
 from __future__ import annotations
 
+import math
 import random as _random
 from dataclasses import dataclass
 from typing import Iterator
@@ -75,6 +76,7 @@ def placeholder_catalogue(
     base_images: int | None = None,
     base_layers: tuple[int, int] = (1, 5),
     versions: tuple[int, int] = (1, 3),
+    stale: float = 0.0,
     zipf_s: float = 1.1,
     mean_layer_size: int = 20_000_000,
     seed: "int | _random.Random | None" = None,
@@ -84,28 +86,29 @@ def placeholder_catalogue(
     ``base_images`` base images (1 per 200 repositories by default) each have 1–5 layers. Every
     repository picks one base with Zipf(``zipf_s``) skew -- a few bases (``debian``, ``alpine``)
     are under most images -- and adds layers of its own, so that about ``layers`` distinct layers
-    exist in all. Repositories have 1–3 versions; ``latest`` and ``v<n>`` tag the newest, older
-    versions keep their ``v<k>`` tags except every third, which is left untagged (garbage for
-    ``gc(delete_untagged=True)``). Layer sizes are log-normal around ``mean_layer_size`` (many
-    small, a few huge). Nothing is materialised: every blob is a :class:`Placeholder`.
+    exist in all. Repositories have ``versions`` (1–3) versions: ``latest`` and ``v<n>`` tag the
+    newest, older versions keep their ``v<k>`` tag except about one in three, which is left
+    untagged. With probability ``stale`` a repository also holds an untagged earlier build (a
+    tag that moved). Untagged manifests are what ``gc(delete_untagged=True)`` collects. Layer
+    sizes are log-normal around ``mean_layer_size`` (many small, a few huge). Nothing is
+    materialised: every blob is a :class:`Placeholder`, pushed with
+    :meth:`Registry.push_image`.
     """
     if repositories < 1 or layers < repositories:
         raise ValueError(f"need repositories >= 1 and layers >= repositories, got {repositories}, {layers}")
+    if not 0.0 <= stale <= 1.0:
+        raise ValueError(f"stale must be a probability in [0, 1], got {stale!r}")
     r = rng(seed)
     n_bases = base_images or max(1, repositories // 200)
-    import math
-
     mu = math.log(mean_layer_size) - 1.0  # log-normal with sigma sqrt(2): mean = exp(mu + 1)
-
-    def layer_size() -> int:
-        return max(32, int(r.lognormvariate(mu, 1.4142)))
-
+    sigma = math.sqrt(2.0)
+    gauss, exp = r.gauss, math.exp
     counter = [0]
     blobs: dict[str, Placeholder] = {}
 
     def new_layer() -> Descriptor:
         counter[0] += 1
-        blob = Placeholder.for_key(f"catalogue-layer-{counter[0]}", layer_size())
+        blob = Placeholder._derived(f"catalogue-layer-{counter[0]}", max(32, int(exp(gauss(mu, sigma)))))
         blobs[blob.digest] = blob
         return Descriptor(OCI_LAYER_GZIP, blob.digest, blob.size)
 
@@ -122,22 +125,29 @@ def placeholder_catalogue(
         base = bases[_zipf_index(r, cumulative)]
         remaining = repositories - i
         n_versions = r.randint(*versions)
-        own_total = max(n_versions, round(own_budget / remaining)) if remaining > 1 else max(n_versions, own_budget)
+        builds = n_versions + (1 if r.random() < stale else 0)
+        own_total = max(builds, round(own_budget / remaining)) if remaining > 1 else max(builds, own_budget)
         own_budget -= own_total
-        per_version = [own_total // n_versions + (1 if v < own_total % n_versions else 0) for v in range(n_versions)]
-        base_blobs = [blobs[desc.digest] for desc in base]
-        for v, count in enumerate(per_version, start=1):
+        per_build = [own_total // builds + (1 if v < own_total % builds else 0) for v in range(builds)]
+        pushed: list[Placeholder] = [blobs[desc.digest] for desc in base]
+        for b, count in enumerate(per_build):
+            v = max(1, b - (builds - n_versions) + 1)  # a stale build is an earlier build of v1
             own = [new_layer() for _ in range(count)]
-            config = Placeholder.for_key(f"catalogue-config-{name}-{v}", 1500)
+            config = Placeholder._derived(f"catalogue-config-{name}-{b}", 1500)
             manifest = Manifest(config=Descriptor(OCI_CONFIG, config.digest, config.size), layers=(*base, *own))
-            newest = v == n_versions
-            version_tags = (["latest"] if newest else []) + ([f"v{v}"] if newest or (i + v) % 3 else [])
-            pushed = [*base_blobs, *(blobs.pop(d.digest) for d in own), config] if v == 1 else \
-                [*(blobs.pop(d.digest) for d in own), config]
+            pushed.extend(blobs.pop(d.digest) for d in own)
+            pushed.append(config)
+            if b < builds - n_versions:
+                version_tags: list[str] = []  # the stale build: its tag moved on
+            elif v == n_versions:
+                version_tags = ["latest", f"v{v}"]
+            else:
+                version_tags = [f"v{v}"] if (i + v) % 3 else []
             registry.push_image(name, manifest, pushed, tags=version_tags)
             links += len(pushed) - 1
             tags += len(version_tags)
             manifests += 1
+            pushed = []
     return CatalogueStats(repositories, manifests, tags, counter[0], links)
 
 

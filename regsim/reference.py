@@ -247,7 +247,7 @@ def validate_repository(name: str) -> str:
 
     Raises :class:`~regsim.errors.NameInvalid` stating the rule that failed.
     """
-    if name in _VALID_NAMES:
+    if isinstance(name, str) and name in _VALID_NAMES:
         return name
     _check_repository(name)
     if len(_VALID_NAMES) > 1_000_000:
@@ -281,13 +281,21 @@ def _check_repository(name: str) -> None:
 
 def validate_tag(tag: str) -> str:
     """Check a tag (``[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}``); return it unchanged."""
+    if isinstance(tag, str) and tag in _VALID_TAGS:
+        return tag
     if not isinstance(tag, str) or not _TAG_RE.match(tag):
         raise TagInvalid(
             f"invalid tag {tag!r}: must match [A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}} "
             "(at most 128 characters, not starting with '.' or '-')",
             detail=repr(tag) if not isinstance(tag, str) else tag,
         )
+    if len(_VALID_TAGS) > 100_000:
+        _VALID_TAGS.clear()
+    _VALID_TAGS.add(tag)
     return tag
+
+
+_VALID_TAGS: set[str] = set()  # tags already checked
 
 
 def is_tag(value: str) -> bool:

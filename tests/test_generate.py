@@ -41,3 +41,17 @@ def test_catalogue_shape_and_determinism():
 def test_catalogue_checks_its_arguments():
     with pytest.raises(ValueError):
         placeholder_catalogue(Registry(), repositories=10, layers=5)
+
+
+def test_derived_placeholder_equals_for_key():
+    from regsim import Placeholder
+    assert Placeholder._derived("k", 7).digest == Placeholder.for_key("k", 7).digest
+
+
+def test_stale_builds_are_untagged_garbage():
+    reg = Registry("s")
+    stats = placeholder_catalogue(reg, repositories=100, layers=500, versions=(1, 1), stale=1.0, seed=3)
+    assert stats.manifests == 200 and stats.tags == 200
+    assert all(len(repo.untagged()) == 1 for repo in reg.repositories.values())
+    with pytest.raises(ValueError):
+        placeholder_catalogue(Registry(), stale=2.0)

@@ -143,3 +143,11 @@ def test_round_trip(domain, parts, tag):
     if ref.domain != "docker.io" or not any(c in first for c in ".:"):
         # as in Docker, "0.0/x" on docker.io has no unambiguous familiar form
         assert parse(ref.familiar) == ref
+
+
+@pytest.mark.parametrize("bad", [["x"], None, 3, b"tag"])
+def test_non_strings_are_refused_with_the_right_error(bad):
+    with pytest.raises(errors.TagInvalid):
+        validate_tag(bad)
+    with pytest.raises(errors.NameInvalid):
+        validate_repository(bad)
