@@ -33,8 +33,8 @@ from .graph import content_nodes, node_id, subgraph, to_graph
 __all__ = [
     "Operation", "capture", "event_logs", "Highlight", "push_highlight", "pull_highlight", "pull_source_highlight",
     "tag_highlight", "gc_highlight",
-    "change_highlight", "highlight", "TransferSummary", "summary", "operation_view", "push_view", "pull_view",
-    "tag_view", "gc_view", "change_view",
+    "change_highlight", "highlight", "TransferSummary", "summary", "bytes_moved", "operation_view", "push_view",
+    "pull_view", "tag_view", "gc_view", "change_view",
 ]
 
 BLOB_TYPES = ("config", "layer")
@@ -383,7 +383,7 @@ class TransferSummary:
         if self.counts.get("untagged"):
             n = self.counts["untagged"]
             parts.append(f"{n} manifest{'s' if n != 1 else ''} left untagged (gc --delete-untagged would remove it)")
-        if self.operation == "tag" and not self.bytes_sent:
+        if self.operation == "tag" and not (self.bytes_sent or self.bytes_received):
             parts.insert(0, "no bytes moved (a tag only points at a manifest)")
         head = f"{self.operation}: " + (", ".join(parts) if parts else "no blobs moved")
         return head + (" → " + ", ".join(moved) if moved else "")
@@ -403,17 +403,44 @@ class TransferSummary:
         return table(rows, ["", "blobs", "bytes"], f"What the {self.operation} moved")
 
 
+#: Events of blobs that moved (or were linked instead of sent), and the status each counts as.
+MOVED = {ev.BlobUploaded: "uploaded", ev.BlobMounted: "mounted", ev.BlobFetched: "downloaded"}
+
+
+def bytes_moved(events: Iterable[Event]) -> tuple[int, int]:
+    """Bytes sent to registries (blob uploads) and received from them (blob downloads)."""
+    sent = received = 0
+    for e in events:
+        if isinstance(e, ev.BlobUploaded):
+            sent += e.size
+        elif isinstance(e, ev.BlobFetched):
+            received += e.size
+    return sent, received
+
+
 def summary(op: Operation, h: Highlight | None = None) -> TransferSummary:
-    """Blobs and bytes per status (uploaded, mounted, already there, downloaded, swept...)."""
+    """Blobs and bytes per status (uploaded, mounted, already there, downloaded, swept...).
+
+    Uploads, mounts and downloads are counted from the events, whatever view ``h`` is for (a tag
+    view of a build + push still says what the push sent); what did not move (already there,
+    already local, swept) is read from the highlight.
+    """
     h = h or highlight(op)
     counts: dict[str, int] = {}
     sizes: dict[str, int] = {}
+
+    def add(status: str, size: int) -> None:
+        counts[status] = counts.get(status, 0) + 1
+        sizes[status] = sizes.get(status, 0) + size
+
+    for e in op.events:
+        if type(e) in MOVED:
+            add(MOVED[type(e)], e.size)
     for statuses, G in ((h.after, _after(op)), (h.before, op.before)):
         for n, status in statuses.items():
             kinds = ("config", "layer", "manifest", "index") if status == "swept" else BLOB_TYPES
-            if status in _PHRASES and G.nodes[n]["type"] in kinds:
-                counts[status] = counts.get(status, 0) + 1
-                sizes[status] = sizes.get(status, 0) + G.nodes[n]["size"]
+            if status in ("skipped", "local", "swept") and G.nodes[n]["type"] in kinds:
+                add(status, G.nodes[n]["size"])
     untagged = sum(1 for s in h.after.values() if s == "untagged")
     if untagged:
         counts["untagged"] = untagged

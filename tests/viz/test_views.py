@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from regsim.units import human_size
 from regsim.viz import (
-    capture, gc_highlight, highlight, node_id, operation_view, pull_highlight, push_highlight, summary,
-    tag_highlight,
+    capture, change_highlight, gc_highlight, highlight, node_id, operation_view, pull_highlight, push_highlight,
+    summary, tag_highlight, tag_view,
 )
 
 R = "localhost:5000"
@@ -84,6 +85,32 @@ def test_a_tag_move_shows_old_and_new_target_and_the_manifest_left_untagged(teac
     assert h.after[node_id("manifest", R, new)] == "tagged"
     assert (tag, node_id("manifest", R, old), "was") in h.ghost_edges
     assert summary(op).bytes_sent == 0 and "untagged" in str(summary(op))
+
+
+def test_every_view_of_a_build_and_push_that_moves_latest_counts_the_bytes_sent(teaching):
+    laptop = teaching.laptop
+    laptop.tag("localhost:5000/myapp:1.0", "localhost:5000/myapp:latest")
+    laptop.push("localhost:5000/myapp:latest")
+    with capture(teaching.world) as op:
+        laptop.build("FROM localhost:5000/base:1.0\nCOPY app.py /app/\n", "localhost:5000/myapp:latest",
+                     context={"app.py": b"print('v2')"})
+        result = laptop.push("localhost:5000/myapp:latest")
+    assert result.bytes_sent > 0
+    for h in (push_highlight(op), tag_highlight(op), change_highlight(op)):
+        s = summary(op, h)
+        assert (s.bytes_sent, s.bytes_received) == (result.bytes_sent, 0), h.kind
+        assert s.counts["uploaded"] == sum(1 for e in op.events if e.kind == "BlobUploaded")
+        assert "no bytes moved" not in str(s) and str(s).endswith(f"→ {human_size(result.bytes_sent)} sent")
+    footer = [t.get_text() for t in tag_view(op).texts][-1]
+    assert footer == str(summary(op, tag_highlight(op))) and "untagged" in footer
+
+
+def test_a_pull_in_a_tag_capture_counts_the_bytes_received(teaching):
+    teaching.laptop.push("localhost:5000/myapp:1.0")
+    with capture(teaching.world) as op:
+        result = teaching.prod.pull("localhost:5000/myapp:1.0")
+        teaching.registry.tag("myapp", "stable", result.digest)
+    assert summary(op, tag_highlight(op)).bytes_received == result.bytes_received > 0
 
 
 def test_deleting_a_tag_marks_it_on_the_picture_before(small):
