@@ -20,7 +20,7 @@ import base64
 import html
 import io
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -36,7 +36,7 @@ from .draw import draw_panels, legend_figure, plan, to_png
 from .graph import content_nodes, node_id, to_graph
 from .layout import layered_layout
 from .style import STATUS_STYLES
-from .views import event_logs
+from .views import bytes_moved, event_logs
 
 __all__ = ["Frame", "Recording", "RenderedFrame", "record", "is_step", "Animation", "frame_highlight", "STEP_KINDS"]
 
@@ -57,18 +57,22 @@ def is_step(event: Event) -> bool:
 
 @dataclass
 class Frame:
-    """One step: the event (None for the first and last frames) and the graph right after it."""
+    """One step: the event (None for the first and last frames), the graph right after it, and
+    how many of the recording's events (steps or not) had happened by then."""
 
     event: Event | None
     graph: nx.DiGraph = field(repr=False)
     caption: str = ""
+    seen: int = 0
 
 
 @dataclass
 class Recording:
-    """Frames recorded by :func:`record`: the start, one per step event, the end."""
+    """Frames recorded by :func:`record`: the start, one per step event, the end; and every event
+    seen while recording (``all_events``), shown or not, for the running byte counts."""
 
     frames: list[Frame] = field(default_factory=list)
+    all_events: list[Event] = field(default_factory=list, repr=False)
 
     @property
     def events(self) -> list[Event]:
@@ -84,7 +88,8 @@ class Recording:
 class record:
     """Record the graph after every step event while the ``with`` block runs.
 
-    ``steps`` chooses the events that make frames (:func:`is_step` by default); other keyword
+    ``steps`` chooses the events that make frames (:func:`is_step` by default); every event is
+    kept in ``all_events`` all the same, so the "so far" byte counts miss none. Other keyword
     arguments go to :func:`~regsim.viz.to_graph` (``repositories=``, ``platform=``) to keep the
     pictures small.
     """
@@ -104,8 +109,10 @@ class record:
         return to_graph(*self.sources, **self.options)
 
     def _on_event(self, event: Event) -> None:
+        seen = self.recording.all_events
+        seen.append(event)
         if self.steps(event):
-            self.recording.frames.append(Frame(event, self._graph(), event.describe()))
+            self.recording.frames.append(Frame(event, self._graph(), event.describe(), len(seen)))
 
     def __enter__(self) -> Recording:
         self.recording.frames.append(Frame(None, self._graph(), "start"))
@@ -115,7 +122,7 @@ class record:
     def __exit__(self, *exc: Any) -> None:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
-        self.recording.frames.append(Frame(None, self._graph(), "end"))
+        self.recording.frames.append(Frame(None, self._graph(), "end", len(self.recording.all_events)))
 
 
 # -- what each step highlights ----------------------------------------------------------------------
@@ -253,7 +260,7 @@ class Animation:
                 count = len([s for s in merged.values() if s == "skipped"])
                 caption = (f"{frame.event.registry}: {count} blobs already in {frame.event.repository}: "
                            "skipped, nothing sent")
-                shown[-1] = (Frame(frame.event, frame.graph, caption), G, merged, ghosts)
+                shown[-1] = (replace(frame, caption=caption), G, merged, ghosts)
             else:
                 shown.append((frame, G, statuses, ghosts))
             prev = frame.graph
@@ -278,17 +285,17 @@ class Animation:
             union.add_edges_from(G.edges(data=True))
         self.layout = layered_layout(union, longest, bold=list(longest))
         self.graph = union
-        sent = received = 0
+        # bytes moved by every event up to each frame, whether or not it made a frame of its own
+        totals = [(0, 0)]
+        for event in recording.all_events:
+            sent, received = bytes_moved([event])
+            totals.append((totals[-1][0] + sent, totals[-1][1] + received))
         self.frames: list[RenderedFrame] = []
         plans = []
         for i, (frame, G, statuses, ghosts) in enumerate(shown):
-            if isinstance(frame.event, ev.BlobUploaded):
-                sent += frame.event.size
-            elif isinstance(frame.event, ev.LayerPulled) and frame.event.status == "downloaded":
-                received += frame.event.size
             caption = f"step {i}/{len(shown) - 1}: {frame.caption}"
             plans.append((plan(G, highlight=statuses, ghost_edges=ghosts, layout=self.layout, aggregate=False,
-                               title=caption), sent, received))
+                               title=caption), *totals[frame.seen]))
         width = max(p.width for p, _, _ in plans)
         height = max(p.height for p, _, _ in plans)
         # The legend is the same for every frame: drawn once, pasted under each frame.

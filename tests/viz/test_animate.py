@@ -42,6 +42,23 @@ def test_frames_share_one_layout_and_size(push_recording):
     assert anim.frames[-1].sent == sum(e.size for e in rec.events if e.kind == "BlobUploaded")
 
 
+def test_running_totals_count_every_event_up_to_a_frame_shown_or_not(teaching):
+    from regsim import events as ev
+
+    tags_only = (ev.ManifestPushed, ev.TagUpdated)
+    with record(teaching.world, steps=lambda e: isinstance(e, tags_only)) as rec:
+        pushed = teaching.laptop.push("localhost:5000/myapp:1.0")
+        pulled = teaching.prod.pull("localhost:5000/myapp:1.0")
+    assert not any(e.kind == "BlobUploaded" for e in rec.events)  # no upload has a frame
+    assert pushed.bytes_sent > 0 and pulled.bytes_received > 0
+    anim = Animation(rec)
+    assert anim.frames[0].sent == 0
+    # the manifest is stored after every blob of the push: all of them are counted by then
+    manifest = next(f for f in anim.frames if "stored as myapp:1.0" in f.caption)
+    assert (manifest.sent, manifest.received) == (pushed.bytes_sent, 0)
+    assert (anim.frames[-1].sent, anim.frames[-1].received) == (pushed.bytes_sent, pulled.bytes_received)
+
+
 def test_a_run_of_already_there_checks_is_one_frame(teaching):
     teaching.laptop.push("localhost:5000/myapp:1.0")
     teaching.laptop.tag("localhost:5000/myapp:1.0", "localhost:5000/myapp:1.1")
