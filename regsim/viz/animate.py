@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterable
 import networkx as nx
 
 from .. import events as ev
+from ..digest import Digest
 from ..events import Event
 from ..host import Host
 from ..registry import Registry
@@ -154,8 +155,9 @@ def frame_highlight(event: Event | None, graph: nx.DiGraph, previous: nx.DiGraph
         mark(graph, event.digest, "skipped")
     elif isinstance(event, ev.LayerPulled):
         mark(graph, event.digest, "downloaded" if event.status == "downloaded" else "local")
-    elif isinstance(event, ev.ManifestPushed):
-        mark(graph, event.digest, "new", ("manifest", "index"))
+    elif isinstance(event, ev.ManifestPushed):  # the same bytes pushed again (a re-tag) are not new
+        stored = previous is not None and any(n in previous for n in content_nodes(graph, owner, event.digest))
+        mark(graph, event.digest, "skipped" if stored else "new", ("manifest", "index"))
     elif isinstance(event, ev.RepositoryCreated):
         statuses[node_id("repository", owner, event.repository)] = "new"
     elif isinstance(event, ev.TagUpdated):
@@ -188,6 +190,17 @@ def frame_highlight(event: Event | None, graph: nx.DiGraph, previous: nx.DiGraph
 def _same_check(a: Event | None, b: Event | None) -> bool:
     return (isinstance(a, ev.BlobChecked) and isinstance(b, ev.BlobChecked) and a.exists and b.exists
             and (a.registry, a.repository) == (b.registry, b.repository))
+
+
+def _sets_tag_of(a: Event | None, b: Event | None) -> bool:
+    """True when ``b`` sets the tag that manifest push ``a`` was made with (``PUT .../manifests/<tag>``)."""
+    return (isinstance(a, ev.ManifestPushed) and isinstance(b, ev.TagUpdated) and a.tag is not None
+            and (a.registry, a.repository, a.tag, a.digest) == (b.registry, b.repository, b.tag, b.digest))
+
+
+def _stored_and_tagged(pushed: ev.ManifestPushed, tagged: ev.TagUpdated) -> str:
+    moved = tagged.previous is not None and tagged.previous != tagged.digest
+    return pushed.describe() + (f" (the tag moved from {Digest(tagged.previous).short})" if moved else "")
 
 
 def _merged_order(graphs: list[nx.DiGraph]) -> list[str]:
@@ -234,7 +247,9 @@ class RenderedFrame:
 class Animation:
     """Precomputed PNG frames of a :class:`Recording`, with one layout for all of them.
 
-    A run of consecutive "blob already there" checks of one push becomes a single frame.
+    A run of consecutive "blob already there" checks of one push becomes a single frame, and so
+    does a manifest pushed by tag with the tag it sets: it is one request, and the manifest is
+    never untagged in between (a manifest pushed by digest, e.g. for an index, stays a step).
 
     Parameters
     ----------
@@ -261,6 +276,9 @@ class Animation:
                 caption = (f"{frame.event.registry}: {count} blobs already in {frame.event.repository}: "
                            "skipped, nothing sent")
                 shown[-1] = (replace(frame, caption=caption), G, merged, ghosts)
+            elif _sets_tag_of(last, frame.event):  # one PUT stored the manifest and set its tag: one step
+                shown[-1] = (replace(frame, caption=_stored_and_tagged(last, frame.event)), G,
+                             {**shown[-1][2], **statuses}, ghosts)
             else:
                 shown.append((frame, G, statuses, ghosts))
             prev = frame.graph

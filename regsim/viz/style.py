@@ -117,7 +117,7 @@ EDGE_STYLES: dict[str, EdgeStyle] = {
     "index-manifest": EdgeStyle("#7F7F7F", "solid", 0.9, "index lists"),
     "manifest-config": EdgeStyle("#A6A6A6", "solid", 0.7, "manifest references"),
     "manifest-layer": EdgeStyle("#A6A6A6", "solid", 0.7, "manifest references"),
-    "untagged": EdgeStyle("#7F7F7F", "dashed", 0.9, "untagged manifest of"),
+    "untagged": EdgeStyle("#7F7F7F", "dashed", 0.9, "untagged manifest (no tag points here)"),
     "link": EdgeStyle("#7F7F7F", "dotted", 0.9, "linked but unreferenced"),
     "was": EdgeStyle(OKABE_ITO["orange"], "dashed", 1.6, "tag pointed here before"),
     "parent": EdgeStyle("#7F7F7F", "solid", 1.0, "built on"),

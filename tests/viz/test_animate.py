@@ -69,7 +69,51 @@ def test_a_run_of_already_there_checks_is_one_frame(teaching):
     anim = Animation(rec)
     merged = [f.caption for f in anim.frames if "already in" in f.caption]
     assert len(merged) == 1 and "5 blobs already in myapp: skipped" in merged[0]
-    assert len(anim) == len(rec.frames) - 4
+    assert len(anim) == len(rec.frames) - 4 - 1  # and the tag shares its manifest's frame
+
+
+def test_a_manifest_pushed_by_tag_shares_its_frame_with_the_tag(push_recording):
+    _, rec, _, anim = push_recording
+    kinds = [f.event.kind if f.event else f.caption for f in rec.frames]
+    assert kinds[-3:] == ["ManifestPushed", "TagUpdated", "end"]
+    assert len(anim) == len(rec.frames) - 1  # the manifest's frame and the tag's are one step
+    assert anim.frames[-2].caption.endswith("stored as myapp:1.0")
+    # no frame shows the manifest untagged, so the legend does not explain an untagged edge
+    assert "untagged" not in {k for *_, k in anim.graph.edges(data="kind")}
+
+
+def test_a_tag_moved_by_a_push_says_where_it_was(teaching):
+    laptop = teaching.laptop
+    laptop.tag("localhost:5000/myapp:1.0", "localhost:5000/myapp:latest")
+    laptop.push("localhost:5000/myapp:latest")
+    old = teaching.registry.resolve("myapp", "latest").digest
+    laptop.build("FROM localhost:5000/base:1.0\nCOPY app.py /app/\n", "localhost:5000/myapp:latest",
+                 context={"app.py": b"print('v2')"})
+    with record(teaching.registry, repositories=["myapp"]) as rec:
+        laptop.push("localhost:5000/myapp:latest")
+    anim = Animation(rec)
+    assert anim.frames[-2].caption.endswith(f"stored as myapp:latest (the tag moved from {old.short})")
+    # the old manifest is untagged now, truly: that edge stays, worded for a newcomer
+    assert "untagged" in {k for *_, k in anim.graph.edges(data="kind")}
+
+
+def test_the_legend_says_what_an_untagged_manifest_is(small):
+    from regsim.viz import draw
+
+    for tag in ("1.0", "latest"):
+        small.registry.delete_tag("team/app", tag)
+    labels = [t.get_text() for t in draw(small.registry).figure.legends[0].get_texts()]
+    assert "untagged manifest (no tag points here)" in labels
+
+
+def test_pushing_a_stored_manifest_again_is_not_new(teaching):
+    teaching.laptop.push("localhost:5000/myapp:1.0")
+    digest = teaching.registry.resolve("myapp", "1.0").digest
+    with record(teaching.registry) as rec:
+        teaching.registry.tag("myapp", "stable", digest)
+    pushed = next(i for i, f in enumerate(rec.frames) if f.event and f.event.kind == "ManifestPushed")
+    _, statuses, _ = frame_highlight(rec.frames[pushed].event, rec.frames[pushed].graph, rec.frames[pushed - 1].graph)
+    assert set(statuses.values()) == {"skipped"}
 
 
 def test_removals_are_shown_marked_on_the_graph_before(small):
