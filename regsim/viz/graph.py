@@ -13,11 +13,13 @@ Every node has ``type`` (one of :data:`~regsim.viz.style.NODE_TYPES`), ``owner``
 or host name), ``owner_kind`` and ``label``. Content nodes (index, manifest, config, layer) also
 have ``digest``, ``short`` (``sha256:3f4a5b6c…``), ``size``, ``media_type``, ``refcount`` (how many
 tags and indexes point at a manifest; how many manifests reference a blob) and ``repositories``
-(which repositories hold it). Edges have a ``kind``: ``contains`` (owner -> repository ->
-tag), ``tag`` (tag -> manifest or index), ``index-manifest``, ``manifest-config``,
-``manifest-layer`` (with ``position``), ``untagged`` (repository -> a manifest no tag or index
-reaches) and ``link`` (repository or owner -> a blob no manifest references: what garbage
-collection sweeps).
+(which repositories hold it). On a registry with namespaces (Docker Hub), where public or private
+decides who may pull, a repository's label says which (``alice/secret · private``).
+
+Edges have a ``kind``: ``contains`` (owner -> repository -> tag), ``tag`` (tag -> manifest or
+index), ``index-manifest``, ``manifest-config``, ``manifest-layer`` (with ``position``),
+``untagged`` (repository -> a manifest no tag or index reaches) and ``link`` (repository or owner
+-> a blob no manifest references: what garbage collection sweeps).
 
 Nodes are inserted in a deliberate order -- owners as given, repositories by name, tags in the
 registry's order, manifests and blobs by first use -- so the same model always gives the same
@@ -198,6 +200,9 @@ def _add_registry(G: nx.DiGraph, reg: Registry, wanted, plat: Platform | None) -
                label=owner if owner in reg.title else f"{owner} ({reg.title})", title=reg.title)
     G.graph["owners"].append(root)
     repos = reg.repositories
+    # public/private decides who may pull only on a registry with namespaces (Docker Hub); an
+    # open registry:2 lets anyone pull, one with htpasswd asks everyone for a login
+    shows_visibility = reg.access.mode == "namespaces"
 
     # Registry-wide facts: which repositories hold a manifest, what refers to what, platforms.
     manifest_repos: dict[Digest, list[str]] = {}
@@ -282,7 +287,8 @@ def _add_registry(G: nx.DiGraph, reg: Registry, wanted, plat: Platform | None) -
             continue
         rnode = node_id("repository", owner, name)
         G.add_node(rnode, type="repository", owner=owner, owner_kind="registry", name=name,
-                   visibility=repo.visibility, label=name, tag_count=len(repo.tags),
+                   visibility=repo.visibility, label=f"{name} · {repo.visibility}" if shows_visibility else name,
+                   tag_count=len(repo.tags),
                    manifest_count=len(repo.manifests), blob_count=len(repo.blobs))
         G.add_edge(root, rnode, kind="contains")
         for tag, digest in _grouped(repo.tags):

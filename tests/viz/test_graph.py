@@ -145,6 +145,25 @@ def test_the_official_hub_graph_has_every_repository_and_manifest():
     assert len(nodes_of_type(G, "tag")) == sum(len(r.tags) for r in hub.repositories.values())
 
 
+def test_repository_labels_say_public_or_private_where_that_decides_who_may_pull(small):
+    hub = regsim.Registry.hub()
+    hub.add_user("alice", "alice-pw")
+    alice = hub.login("alice", "alice-pw")
+    hub.create_repository("alice/secret", private=True, auth=alice)
+    hub.create_repository("alice/notes", auth=alice)
+    G = to_graph(hub)
+    labels = {G.nodes[n]["name"]: G.nodes[n]["label"] for n in nodes_of_type(G, "repository")}
+    assert labels == {"alice/notes": "alice/notes · public", "alice/secret": "alice/secret · private"}
+    assert nodes_of_type(subgraph(G, repositories="alice/secret"), "repository") == [
+        node_id("repository", "docker.io", "alice/secret")]
+    # an open registry:2 lets anyone pull, one with htpasswd asks everyone to log in: names only
+    company = regsim.Registry.private("registry.example.com", users={"deploy": "deploy-pw"})
+    company.create_repository("team/notes", auth=company.login("deploy", "deploy-pw"))
+    for reg, name in ((small.registry, "team/app"), (company, "team/notes")):
+        H = to_graph(reg)
+        assert [H.nodes[n]["label"] for n in nodes_of_type(H, "repository")] == [name]
+
+
 @pytest.mark.parametrize("bad", [42, "docker.io", None])
 def test_bad_sources_are_refused_with_their_type(bad):
     with pytest.raises(TypeError, match=type(bad).__name__):
