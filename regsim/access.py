@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass, field
 
 from .errors import Denied, Unauthorized
@@ -66,7 +67,8 @@ class AccessPolicy:
             raise ValueError(f"visibility must be 'public' or 'private', got {default_visibility!r}")
         self.mode = mode
         self.default_visibility = default_visibility
-        self._secret = secret.encode()
+        # the key that signs tokens: random unless given, so a token cannot be forged from names
+        self._secret = secret.encode() if secret else secrets.token_bytes(32)
         self._users: dict[str, str] = {}
         # pattern ("acme/app" or "acme/*") -> user -> set of actions
         self._grants: dict[str, dict[str, set[str]]] = {}

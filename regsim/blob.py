@@ -25,7 +25,22 @@ from typing import Union
 from .digest import Digest
 from .errors import DigestInvalid, PlaceholderContent, SizeInvalid
 
-__all__ = ["Blob", "Placeholder", "Content", "as_content"]
+__all__ = ["Blob", "Placeholder", "Content", "as_content", "as_bytes"]
+
+
+def as_bytes(value: object, what: str = "content") -> bytes:
+    """``value`` as ``bytes`` if it is bytes, bytearray or memoryview; else ``TypeError`` naming it.
+
+    (``bytes(5)`` would silently make five zero bytes, and ``bytes("x")`` fails without saying
+    what was passed.)
+    """
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    shown = repr(value)
+    shown = shown if len(shown) <= 60 else shown[:59] + "…"
+    raise TypeError(f"{what} must be bytes, bytearray or memoryview, got {type(value).__name__}: {shown}")
 
 
 class Blob:
@@ -35,7 +50,7 @@ class Blob:
     is_placeholder = False
 
     def __init__(self, data: bytes | bytearray | memoryview, *, algorithm: str = "sha256") -> None:
-        data = bytes(data)
+        data = as_bytes(data, "blob content")
         self._data = data
         self.size = len(data)
         self.digest = Digest.of(data, algorithm)

@@ -82,6 +82,9 @@ class Digest(str):
     def of(cls, data: bytes | bytearray | memoryview, algorithm: str = "sha256") -> "Digest":
         """Compute the digest of ``data``."""
         hasher = cls.hasher(algorithm)
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"Digest.of needs bytes, bytearray or memoryview, got {type(data).__name__}: "
+                            f"{repr(data)[:60]}")
         hasher.update(data)
         return cls.from_hasher(hasher, algorithm)
 

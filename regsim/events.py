@@ -30,6 +30,7 @@ __all__ = [
     "RegistryEvent",
     "HostEvent",
     "RepositoryCreated",
+    "RepositoryChanged",
     "UploadStarted",
     "UploadProgressed",
     "UploadCancelled",
@@ -40,6 +41,7 @@ __all__ = [
     "BlobDeleted",
     "ManifestPushed",
     "ManifestFetched",
+    "ManifestChecked",
     "ManifestDeleted",
     "TagUpdated",
     "TagDeleted",
@@ -117,6 +119,19 @@ class RepositoryCreated(RegistryEvent):
 
     def describe(self) -> str:
         return f"{self.registry}: created {self.visibility} repository {self.repository}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class RepositoryChanged(RegistryEvent):
+    """A repository's settings changed: its visibility, description or stars."""
+
+    repository: str
+    visibility: str
+    description: str = ""
+    stars: int = 0
+
+    def describe(self) -> str:
+        return f"{self.registry}: repository {self.repository} is now {self.visibility}"
 
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
@@ -231,6 +246,19 @@ class ManifestFetched(RegistryEvent):
     def describe(self) -> str:
         at = f"@{_short(self.reference)}" if ":" in self.reference else f":{self.reference}"
         return f"{self.registry}: manifest {self.repository}{at} -> {_short(self.digest)} read"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class ManifestChecked(RegistryEvent):
+    """``HEAD`` on a manifest: ``digest`` is None when the tag or digest is unknown."""
+
+    repository: str
+    reference: str
+    digest: Digest | None = None
+
+    def describe(self) -> str:
+        found = f"found {_short(self.digest)}" if self.digest else "unknown"
+        return f"{self.registry}: HEAD manifest {self.repository} {self.reference}: {found}"
 
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
@@ -456,8 +484,8 @@ class PullFinished(HostEvent):
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
-        RepositoryCreated, UploadStarted, UploadProgressed, UploadCancelled, BlobUploaded,
-        BlobMounted, BlobChecked, BlobFetched, BlobDeleted, ManifestPushed, ManifestFetched,
+        RepositoryCreated, RepositoryChanged, UploadStarted, UploadProgressed, UploadCancelled, BlobUploaded,
+        BlobMounted, BlobChecked, BlobFetched, BlobDeleted, ManifestPushed, ManifestFetched, ManifestChecked,
         ManifestDeleted, TagUpdated, TagDeleted, GarbageCollected, UserLoggedIn, BuildStep,
         ImageBuilt, ImageTagged, ImageUntagged, ImageDeleted, LayerDeleted, PushStarted,
         LayerPushed, PushFinished, PullStarted, LayerPulled, PullFinished,

@@ -32,7 +32,10 @@ _MAX_SHOWN = 60
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    if isinstance(value, (set, frozenset)):  # sorted, so the text is the same in every run
+        text = "{" + ", ".join(sorted(map(repr, value))) + "}" if value else "set()"
+    else:
+        text = repr(value)
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
 
 
@@ -130,7 +133,7 @@ class Exercise:
             raise ValueError(f"exercise {self.id}: give exactly one of expected= or checker=")
 
     def check(self, answer: Any) -> Verdict:
-        if answer is Ellipsis or answer is None:
+        if answer is Ellipsis:
             return Verdict(self.id, False, "replace the ... with your answer" + (f" (hint: {self.hint})" if self.hint else ""))
         try:
             value = self.normalize(answer) if self.normalize else answer
@@ -178,7 +181,10 @@ class Workbook:
         return [i for i in self._exercises if i.startswith(prefix)]
 
     def check(self, id: str, answer: Any) -> Verdict:
-        """Check ``answer`` to exercise ``id``."""
+        """Check ``answer`` to exercise ``id`` (an unknown id is a verdict too, not a traceback)."""
+        if id not in self._exercises:
+            return Verdict(str(id), False, f"there is no exercise {id!r} in {self.title}; "
+                                           f"the exercises are {', '.join(self._exercises)}")
         return self[id].check(answer)
 
     def prompt(self, id: str) -> str:

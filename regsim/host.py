@@ -190,8 +190,10 @@ class Host:
         return self._done(["Login Succeeded"], quiet)
 
     def logout(self, registry: str, *, quiet: bool | None = None) -> Output:
-        self._auth.pop(registry, None)
-        return self._done([f"Removing login credentials for {registry}"], quiet)
+        """``docker logout <registry>``: forget the token (``index.docker.io`` means ``docker.io``)."""
+        domain = "docker.io" if registry == "index.docker.io" else registry
+        self._auth.pop(domain, None)
+        return self._done([f"Removing login credentials for {domain}"], quiet)
 
     # -- local store ------------------------------------------------------------------------------
 
@@ -312,6 +314,7 @@ class Host:
         wanted = Platform.parse(platform) if platform is not None else self.platform
         reg = self._resolve(ref.domain)
         auth = self._auth.get(reg.name)
+        reg.authorize(ref.repository, PULL, auth=auth)  # the token request comes first, as in docker
         lines: list[str] = []
         say = self._sayer(lines, quiet)
         if typed.tag is None and typed.digest is None:

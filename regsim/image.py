@@ -128,7 +128,8 @@ class Image:
         """An image from a registry's bytes (the manifest is parsed, the config when it has bytes)."""
         manifest = parse_manifest(manifest_bytes, media_type)
         if not isinstance(manifest, Manifest):
-            raise TypeError("from_parts needs an image manifest, not an index")
+            raise TypeError(f"Image.from_parts needs an image manifest, got a {manifest.media_type} "
+                            f"({manifest.digest}): use ImageIndex.from_parts")
         config = None
         if not config_blob.is_placeholder:
             try:
@@ -204,7 +205,8 @@ class ImageIndex:
     def from_parts(cls, index_bytes: bytes, images: Iterable[Image], media_type: str | None = None) -> "ImageIndex":
         index = parse_manifest(index_bytes, media_type)
         if not isinstance(index, Index):
-            raise TypeError("ImageIndex.from_parts needs an index")
+            raise TypeError(f"ImageIndex.from_parts needs an index, got a {index.media_type} "
+                            f"({index.digest}): use Image.from_parts")
         return cls(bytes(index_bytes), index, tuple(images))
 
     @cached_property

@@ -86,6 +86,13 @@ class _Content:
     """Shared behaviour of the JSON documents: bytes, digest, size, descriptor."""
 
     media_type: str
+    _LIST_FIELD: str | None = None  # the descriptor list a subclass normalises to a tuple
+
+    def __post_init__(self) -> None:
+        if self._LIST_FIELD:
+            object.__setattr__(self, self._LIST_FIELD, tuple(getattr(self, self._LIST_FIELD)))
+        if hasattr(self, "annotations") and not isinstance(self.annotations, Annotations):
+            object.__setattr__(self, "annotations", Annotations(self.annotations) if self.annotations else EMPTY_ANNOTATIONS)
 
     def to_dict(self) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -237,10 +244,7 @@ class Manifest(_Content):
     artifact_type: str | None = None
     annotations: Annotations = field(default=EMPTY_ANNOTATIONS, repr=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "layers", tuple(self.layers))
-        if not isinstance(self.annotations, Annotations):
-            object.__setattr__(self, "annotations", Annotations(self.annotations))
+    _LIST_FIELD = "layers"
 
     @property
     def is_index(self) -> bool:
@@ -304,10 +308,7 @@ class Index(_Content):
     artifact_type: str | None = None
     annotations: Annotations = field(default=EMPTY_ANNOTATIONS, repr=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "manifests", tuple(self.manifests))
-        if not isinstance(self.annotations, Annotations):
-            object.__setattr__(self, "annotations", Annotations(self.annotations))
+    _LIST_FIELD = "manifests"
 
     @property
     def is_index(self) -> bool:
@@ -412,7 +413,9 @@ def parse_manifest(data: bytes, media_type: str | None = None) -> "Manifest | In
     if annotations is not None and not (
         isinstance(annotations, dict) and all(isinstance(v, str) for v in annotations.values())
     ):
-        raise ManifestInvalid("annotations must map strings to strings")
+        bad = next((f"{k!r}: {v!r}" for k, v in annotations.items() if not isinstance(v, str)), repr(annotations)) \
+            if isinstance(annotations, dict) else repr(annotations)
+        raise ManifestInvalid(f"annotations must map strings to strings, got {bad[:80]}", detail="annotations")
     if kind in IMAGE_MANIFEST_TYPES:
         if "config" not in doc:
             raise ManifestInvalid("image manifest has no 'config' descriptor")

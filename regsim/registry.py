@@ -38,7 +38,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from . import events as ev
 from .access import DELETE, PRIVATE, PUBLIC, PULL, PUSH, AccessPolicy, Token
-from .blob import Blob, Content, Placeholder, as_content
+from .blob import Blob, Content, Placeholder, as_bytes, as_content
 from .descriptor import Descriptor
 from .digest import Digest
 from .errors import (
@@ -53,6 +53,7 @@ from .errors import (
     NameUnknown,
     PaginationNumberInvalid,
     RangeInvalid,
+    Unauthorized,
 )
 from .manifest import MAX_MANIFEST_SIZE, Index, Manifest, parse_manifest
 from .mediatypes import FOREIGN_LAYER_TYPES, OCI_INDEX
@@ -207,8 +208,8 @@ class StorageReport:
     def __str__(self) -> str:
         ratio = (f"dedup ratio {self.dedup_ratio:.2f}x" if self.logical_bytes
                  else "no manifests, so no dedup ratio")
-        return (f"{self.repositories} repositories, {self.manifests} manifests, {self.blobs} blobs; "
-                f"logical {_human(self.logical_bytes)}, physical {_human(self.physical_bytes)}, {ratio}")
+        return (f"{_plural(self.repositories, 'repository')}, {_plural(self.manifests, 'manifest')}, "
+                f"{_plural(self.blobs, 'blob')}; logical {_human(self.logical_bytes)}, physical {_human(self.physical_bytes)}, {ratio}")
 
     def _repr_html_(self) -> str:
         from .display import to_html
@@ -240,7 +241,9 @@ class GCReport:
 
 
 def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+    if n == 1:
+        return f"{n} {noun}"
+    return f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"
 
 
 def _human(n: int) -> str:
@@ -292,7 +295,7 @@ class Registry:
     ) -> None:
         self.name = name
         self.title = title or name
-        self.access = access if isinstance(access, AccessPolicy) else AccessPolicy(access, secret=name)
+        self.access = access if isinstance(access, AccessPolicy) else AccessPolicy(access)
         self.events = events if events is not None else ev.EventLog()
         self.max_manifest_size = max_manifest_size
         self._blobs: dict[Digest, Content] = {}
@@ -306,14 +309,14 @@ class Registry:
     def hub(cls, name: str = "docker.io", **kwargs: Any) -> "Registry":
         """A Docker-Hub-like public registry: namespaces, public by default, logins for push."""
         kwargs.setdefault("title", "Docker Hub")
-        return cls(name, access=AccessPolicy("namespaces", secret=name), **kwargs)
+        return cls(name, access=AccessPolicy("namespaces"), **kwargs)
 
     @classmethod
     def private(cls, name: str = "localhost:5000", *, users: Mapping[str, str] | None = None,
                 **kwargs: Any) -> "Registry":
         """A private ``registry:2``: open, or with ``users`` every request needs a login."""
         kwargs.setdefault("title", f"registry:2 at {name}")
-        policy = AccessPolicy("htpasswd" if users else "open", secret=name)
+        policy = AccessPolicy("htpasswd" if users else "open")
         for user, password in (users or {}).items():
             policy.add_user(user, password)
         return cls(name, access=policy, **kwargs)
@@ -326,8 +329,6 @@ class Registry:
 
     def login(self, user: str, password: str) -> Token:
         """Check a password and return a :class:`~regsim.access.Token` to pass as ``auth=``."""
-        from .errors import Unauthorized
-
         if not self.access.check_password(user, password):
             raise Unauthorized(f"login to {self.name} failed for {user!r}: incorrect username or password",
                                detail=user)
@@ -347,6 +348,10 @@ class Registry:
         user = self.access.user_of(self.name, auth)
         self.access.check(self.name, user, name, PUSH, repo.visibility if repo else None)
         if repo is not None:
+            wanted = None if private is None else (PRIVATE if private else PUBLIC)
+            if wanted is not None and wanted != repo.visibility:
+                raise ValueError(f"repository {name!r} already exists and is {repo.visibility}; "
+                                 f"use set_visibility({name!r}, {wanted!r}) to change it")
             return repo
         visibility = self.access.default_visibility if private is None else (PRIVATE if private else PUBLIC)
         return self._create(name, visibility)
@@ -357,6 +362,8 @@ class Registry:
             raise ValueError(f"visibility must be 'public' or 'private', got {visibility!r}")
         repo = self._existing(name, auth, DELETE)
         repo.visibility = visibility
+        self._emit(ev.RepositoryChanged, repository=name, visibility=repo.visibility,
+                   description=repo.description, stars=repo.stars)
 
     def authorize(self, repository: str, action: str = PULL, *, auth: Token | None = None) -> str | None:
         """Raise ``UNAUTHORIZED``/``DENIED`` unless ``auth`` may ``action`` the repository.
@@ -370,18 +377,20 @@ class Registry:
     def describe(self, name: str, description: str, *, stars: int | None = None,
                  auth: Token | None = None) -> None:
         """Set the description (and star count) a registry's web page shows for a repository."""
+        if stars is not None and (isinstance(stars, bool) or not isinstance(stars, int) or stars < 0):
+            raise ValueError(f"stars must be a non-negative integer, got {stars!r}")
         repo = self._existing(name, auth, PUSH)
         repo.description = str(description)
         if stars is not None:
-            if isinstance(stars, bool) or not isinstance(stars, int) or stars < 0:
-                raise ValueError(f"stars must be a non-negative integer, got {stars!r}")
             repo.stars = stars
+        self._emit(ev.RepositoryChanged, repository=name, visibility=repo.visibility,
+                   description=repo.description, stars=repo.stars)
 
     def can(self, auth: Token | None, repository: str, action: str = PULL) -> bool:
         """True when ``auth`` may ``action`` the repository (no exception, no event)."""
         try:
             user = self.access.user_of(self.name, auth)
-        except Exception:
+        except Unauthorized:
             return False
         repo = self._repos.get(repository)
         return self.access.allowed(user, repository, action, repo.visibility if repo else None)
@@ -530,7 +539,7 @@ class Registry:
                 f"the next chunk must start at {session.size}",
                 detail={"start": start, "offset": session.size},
             )
-        data = bytes(data)
+        data = as_bytes(data, "upload chunk")
         offset = session.size
         session._chunks.append(data)
         session._sha256.update(data)
@@ -547,6 +556,7 @@ class Registry:
                       start: int | None = None, auth: Token | None = None) -> Content:
         """``PUT ?digest=``: optionally append a last chunk, verify the whole blob, store it."""
         expected = Digest(digest)
+        data = as_bytes(data, "last upload chunk")
         session = self._session(upload_id, auth)
         if start is not None and data and start != session.size:
             raise RangeInvalid(
@@ -565,7 +575,7 @@ class Registry:
                 f"received {session.size + len(data)} bytes hashing to {actual}",
                 detail=str(expected),
             )
-        whole = session._data() + bytes(data) if data else session._data()
+        whole = session._data() + data if data else session._data()
         blob = Blob._trusted(whole, expected)
         del self._uploads[upload_id]
         self._store_blob(session.repository, blob)
@@ -683,9 +693,12 @@ class Registry:
                       auth: Token | None = None) -> StoredManifest | None:
         """``HEAD /v2/<name>/manifests/<tag|digest>``: the manifest, or None when unknown."""
         try:
-            return self._lookup_manifest(repository, reference, auth)
+            stored = self._lookup_manifest(repository, reference, auth)
         except (ManifestUnknown, NameUnknown):
-            return None
+            stored = None
+        self._emit(ev.ManifestChecked, repository=repository, reference=reference,
+                   digest=stored.digest if stored else None)
+        return stored
 
     def tag(self, repository: str, tag: str, digest: str, *, auth: Token | None = None) -> None:
         """Point ``tag`` at a manifest already in the repository (like ``PUT`` of the same bytes)."""
@@ -845,6 +858,9 @@ class Registry:
             "repositories": {
                 name: {
                     "visibility": r.visibility,
+                    "description": r.description,
+                    "stars": r.stars,
+                    "pulls": r.pulls,
                     "blobs": sorted(r._blobs),
                     "manifests": {d: (s.media_type, s.size) for d, s in sorted(r._manifests.items())},
                     "tags": dict(sorted(r._tags.items())),
@@ -970,7 +986,7 @@ class Registry:
                         raise ManifestInvalid(
                             f"index entry {desc.digest} says {desc.size} bytes but the manifest has "
                             f"{manifests[desc.digest].size}", detail=str(desc.digest))
-                elif desc.digest not in linked and desc.digest not in extra:
+                else:
                     raise ManifestBlobUnknown(
                         f"index references manifest {desc.digest} that is not in {repository}: "
                         "push it first", detail=str(desc.digest))

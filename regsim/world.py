@@ -50,11 +50,21 @@ class World:
     # -- registries -------------------------------------------------------------------------------
 
     def add_registry(self, registry: "Registry | str" = "localhost:5000", **kwargs: Any) -> Registry:
-        """Add a registry (an existing one, or a new ``Registry(name, **kwargs)``) to the network."""
+        """Add a registry (an existing one, or a new ``Registry(name, **kwargs)``) to the network.
+
+        The registry writes to the world's event log from then on; one that already recorded
+        events in a log of its own is refused (``ValueError``), so no picture misses them.
+        """
         if isinstance(registry, str):
             registry = Registry(registry, events=self.events, **kwargs)
         if registry.name in self._registries:
             raise ValueError(f"a registry named {registry.name!r} is already on this network")
+        if registry.events is not self.events:
+            if len(registry.events):
+                raise ValueError(
+                    f"registry {registry.name!r} already has {len(registry.events)} events in its own log; "
+                    "a world shares one log: create it with Registry(..., events=world.events)")
+            registry.events = self.events  # a fresh registry joins the world's log
         self._registries[registry.name] = registry
         return registry
 

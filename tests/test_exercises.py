@@ -37,7 +37,7 @@ def test_workbook_checks_and_hints():
     assert book.check("2", [1]).ok and book.check("2", []).message == "the list is empty"
     assert "right" in repr(book.check("1", 42)) and "✔" in book.check("1", 42)._repr_html_()
     with pytest.raises(KeyError):
-        book.check("3", 1)
+        book["3"]
     with pytest.raises(ValueError):
         book.add("1", "again", expected=lambda: 1)
     with pytest.raises(ValueError):
@@ -49,3 +49,11 @@ def test_normalize_errors_are_explained():
     book.add("1", "a number", expected=lambda: 5, normalize=int)
     assert book.check("1", "5").ok
     assert "could not read the answer" in book.check("1", "five").message
+
+
+def test_sets_are_shown_sorted_and_unknown_ids_and_none_are_verdicts():
+    book = Workbook("t")
+    book.add("1", "letters", expected=lambda: {"a", "b", "c"})
+    assert book.check("1", {"c", "b", "a"}).message == "{'a', 'b', 'c'}"
+    assert "there is no exercise '2'" in book.check("2", 1).message
+    assert "got NoneType None" in book.check("1", None).message

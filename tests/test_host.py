@@ -280,3 +280,36 @@ def test_rmi_keeps_images_another_index_lists(laptop):
     assert all(layer.digest in laptop.layers for img in laptop.image("app:1").images for layer in img.layers)
     laptop.rmi("app:1")
     assert laptop.disk_usage() == 0
+
+
+def test_refused_pull_prints_nothing_and_records_no_start(world):
+    hub = world.registries["docker.io"]
+    hub.add_user("alice", "pw")
+    alice = hub.login("alice", "pw")
+    hub.create_repository("alice/secret", private=True, auth=alice)
+    prod = world.hosts["prod-server"]
+    mark = world.events.mark()
+    with pytest.raises(Unauthorized):
+        prod.pull("alice/secret:1")
+    assert world.events.since(mark) == []
+
+
+def test_world_adopts_a_fresh_registry_log_and_refuses_a_used_one(world):
+    fresh = Registry("fresh.example.com")
+    world.add_registry(fresh)
+    assert fresh.events is world.events
+    used = Registry("used.example.com")
+    used.push_blob("a/b", b"x")
+    with pytest.raises(ValueError) as info:
+        world.add_registry(used)
+    assert "used.example.com" in str(info.value)
+
+
+def test_logout_of_the_legacy_hub_name(world, laptop):
+    hub = world.registries["docker.io"]
+    hub.add_user("alice", "pw")
+    laptop.login("docker.io", "alice", "pw")
+    assert laptop.logout("index.docker.io").lines == ("Removing login credentials for docker.io",)
+    laptop.build("FROM alpine", "alice/x:1")
+    with pytest.raises(Unauthorized):
+        laptop.push("alice/x:1")

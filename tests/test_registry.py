@@ -399,3 +399,63 @@ def test_push_image_is_atomic(registry, image):
     with pytest.raises(TypeError):
         registry.push_image("a/app", image.manifest_bytes, [b"raw bytes"])  # type: ignore[list-item]
     assert registry.snapshot() == before
+
+
+# -- from the review: wrong types, index children, atomic describe, events for every change ----------
+
+@pytest.mark.parametrize("bad", [5, "text", None, [1, 2]])
+def test_content_must_be_bytes(registry, bad):
+    session = registry.start_upload("a/app")
+    before = registry.snapshot()
+    with pytest.raises(TypeError) as info:
+        registry.upload_chunk(session.id, bad)
+    assert type(bad).__name__ in str(info.value)
+    with pytest.raises(TypeError):
+        registry.finish_upload(session.id, Digest.of(b""), bad)
+    with pytest.raises(TypeError):
+        Blob(bad)
+    with pytest.raises(TypeError):
+        Digest.of(bad)
+    assert registry.snapshot() == before
+
+
+def test_index_children_must_be_manifests(registry):
+    layer = registry.push_blob("team/app", b"a layer, not a manifest")
+    index = Index(manifests=(Descriptor(OCI_MANIFEST, layer.digest, layer.size, platform="linux/amd64"),))
+    before = registry.snapshot()
+    with pytest.raises(ManifestBlobUnknown):
+        registry.put_manifest("team/app", "idx", index)
+    with pytest.raises(ManifestBlobUnknown):
+        registry.push_image("team/app", index, [layer])
+    assert registry.snapshot() == before
+
+
+def test_describe_and_visibility_are_events_and_atomic(hub):
+    alice = hub.login("alice", "alice-pw")
+    hub.push_blob("alice/app", b"x", auth=alice)
+    before = hub.snapshot()
+    with pytest.raises(ValueError):
+        hub.describe("alice/app", "new words", stars=-1, auth=alice)
+    assert hub.snapshot() == before
+    hub.describe("alice/app", "An app", stars=2, auth=alice)
+    hub.set_visibility("alice/app", "private", auth=alice)
+    changes = hub.events.of(ev.RepositoryChanged)
+    assert [(e.description, e.visibility) for e in changes] == [("An app", "public"), ("An app", "private")]
+    with pytest.raises(ValueError):
+        hub.create_repository("alice/app", private=False, auth=alice)  # exists, and is private
+    assert hub.create_repository("alice/app", private=True, auth=alice).visibility == "private"
+
+
+def test_stat_manifest_is_an_event(registry, image):
+    push_image(registry, "a/app", image, "1.0")
+    registry.stat_manifest("a/app", "1.0")
+    registry.stat_manifest("a/app", "2.0")
+    checks = registry.events.of(ev.ManifestChecked)
+    assert [(c.reference, c.digest) for c in checks] == [("1.0", image.digest), ("2.0", None)]
+
+
+def test_pulls_are_in_the_snapshot(registry, image):
+    push_image(registry, "a/app", image, "1.0")
+    before = registry.snapshot()
+    registry.get_manifest("a/app", "1.0")
+    assert registry.snapshot() != before

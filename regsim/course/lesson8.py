@@ -66,8 +66,20 @@ def _tool_for_both(answer: Any) -> str | None:
     return None
 
 
+def _canonical_platforms(platforms) -> set[str]:
+    """Platform names as docker matches them: linux/arm64 and linux/arm64/v8 are the same."""
+    out = set()
+    for p in platforms:
+        plat = Platform.parse(str(p))
+        if plat.architecture == "arm64" and plat.variant == "v8":
+            plat = Platform(plat.os, plat.architecture)
+        out.add(str(plat))
+    return out
+
+
 WORKBOOK.add("8.1", "Which platforms does the index of nginx:latest on Docker Hub list? Answer a set like "
-             "{'linux/amd64', …}.", expected=_nginx_platforms, normalize=lambda a: {str(p) for p in a},
+             "{'linux/amd64', …}.", expected=lambda: _canonical_platforms(_nginx_platforms()),
+             normalize=_canonical_platforms,
              hint="hub.resolve('library/nginx', 'latest').parsed.platforms")
 WORKBOOK.add("8.2", "The raspberry-pi (linux/arm64) has pulled python:3.11. How many bytes does it receive when it "
              "pulls node:18?", expected=_pi_bytes_for_node, hint="PullResult.bytes_received")
