@@ -41,3 +41,16 @@ def test_import_regsim_loads_no_heavy_package():
     code = "import sys, regsim; print(','.join(m for m in " + repr(HEAVY) + " if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
+
+
+def test_layers_above_the_core_use_no_private_attributes():
+    """viz, sim, server, io and course read the model through its public API only:
+    no ``obj._something`` on anything but ``self``/``cls``."""
+    offenders = []
+    for package in ("viz", "sim", "server", "io", "course"):
+        for path in sorted((CORE / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+                        and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))):
+                    offenders.append(f"{path.relative_to(CORE)}:{node.lineno}: .{node.attr}")
+    assert offenders == []

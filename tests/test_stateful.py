@@ -10,8 +10,12 @@
 from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from regsim import Host, Registry
+import json
+
+from regsim import Descriptor, Digest, Host, Manifest, Registry
+from regsim import events as ev
 from regsim.errors import Denied, ManifestUnknown, RegistryError
+from regsim.mediatypes import OCI_EMPTY
 
 REPOS = ["team/app", "team/api", "ops/tool"]
 TAGS = ["1.0", "2.0", "latest"]
@@ -53,6 +57,8 @@ class RegistryMachine(RuleBasedStateMachine):
                 host.build(f"FROM scratch\nCOPY {base} /", f"localhost:5000/lib/{base}:1",
                            context={base: base.encode() * 50}, platforms=["linux/amd64", "linux/arm64"])
         self.hosts[0].push("localhost:5000/lib/base-a:1")
+        self.stored: dict[str, int] = {}
+        self.seen = 0
 
     @rule(h=st.integers(0, 1), base=st.sampled_from(BASES), steps=st.lists(st.sampled_from(STEPS), max_size=3),
           repo=st.sampled_from(REPOS), tag=st.sampled_from(TAGS), multi=st.booleans(), text=st.binary(max_size=8))
@@ -106,10 +112,11 @@ class RegistryMachine(RuleBasedStateMachine):
         pairs = [(r.name, d) for r in self.reg.repositories.values() for d in r.manifests]
         if pairs:
             name, digest = data.draw(st.sampled_from(pairs))
+            before = self.reg.snapshot()
             try:
                 self.reg.delete_manifest(name, digest)
             except Denied:  # still listed by an index: refused, and nothing changed
-                pass
+                assert self.reg.snapshot() == before
 
     @rule(data=st.data())
     def delete_blob(self, data):
@@ -121,6 +128,25 @@ class RegistryMachine(RuleBasedStateMachine):
                 self.reg.delete_blob(name, digest)
             except Denied:
                 assert self.reg.snapshot() == before
+
+    @rule(data=st.data(), pretty=st.booleans(), payload=st.binary(min_size=1, max_size=16))
+    def attach_artifact(self, data, pretty, payload):
+        """A signature-like artifact whose subject is an existing manifest (kept by gc with it)."""
+        pairs = [(r.name, d) for r in self.reg.repositories.values() for d in sorted(r.manifests)]
+        if not pairs:
+            return
+        name, digest = data.draw(st.sampled_from(pairs))
+        subject = self.reg.repository(name).manifests[digest]
+        empty = self.reg.push_blob(name, b"{}")
+        blob = self.reg.push_blob(name, payload)
+        artifact = Manifest(config=Descriptor(OCI_EMPTY, empty.digest, 2),
+                            layers=(Descriptor("application/octet-stream", blob.digest, blob.size),),
+                            subject=Descriptor(subject.media_type, digest, subject.size),
+                            artifact_type="application/vnd.example.signature")
+        raw = json.dumps(artifact.to_dict(), indent=2).encode() if pretty else artifact.to_bytes()
+        stored = self.reg.put_manifest(name, Digest.of(raw), raw)
+        assert stored in {
+            d.digest for d in self.reg.referrers(name, digest).manifests}
 
     @rule(delete_untagged=st.booleans(), dry_run=st.booleans())
     def gc(self, delete_untagged, dry_run):
@@ -149,8 +175,18 @@ class RegistryMachine(RuleBasedStateMachine):
                         assert desc.digest in repo.blobs and desc.digest in blobs
 
     @invariant()
-    def physical_bytes_are_distinct_blobs(self):
-        assert self.reg.storage().physical_bytes == sum(b.size for b in self.reg.blobs.values())
+    def physical_bytes_are_the_distinct_blobs_the_events_stored(self):
+        # an independent account kept from the event log: stored by uploads and manifest puts,
+        # removed only by a (real) garbage collection
+        for event in self.reg.events.since(self.seen):
+            if isinstance(event, (ev.BlobUploaded, ev.ManifestPushed)):
+                self.stored[event.digest] = event.size
+            elif isinstance(event, ev.GarbageCollected) and not event.dry_run:
+                for digest in event.swept:
+                    del self.stored[digest]
+        self.seen = self.reg.events.mark()
+        assert set(self.reg.blobs) == set(self.stored)
+        assert self.reg.storage().physical_bytes == sum(self.stored.values())
 
     @invariant()
     def host_images_have_their_layers(self):

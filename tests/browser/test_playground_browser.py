@@ -48,10 +48,9 @@ def _chromium() -> str:
 
 
 def _unavailable(why: str) -> None:
-    message = f"{why}: {INSTALL_HINT}"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"browser check cannot run on CI: {message}")
-    pytest.skip(message)
+    from helpers import skip_or_fail
+
+    skip_or_fail(f"browser check cannot run: {why}: {INSTALL_HINT}")
 
 
 def _free_port() -> int:

@@ -190,12 +190,9 @@ def test_archive_members_may_not_escape(tmp_path):
 def test_a_umoci_layout_is_read_exactly(tmp_path):
     umoci = shutil.which("umoci")
     if umoci is None:
-        import os
+        from helpers import skip_or_fail
 
-        message = "umoci is not installed: install it with `sudo apt-get install umoci` (Debian/Ubuntu)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_or_fail("umoci is not installed: install it with `sudo apt-get install umoci` (Debian/Ubuntu)")
     import subprocess
 
     layout = tmp_path / "umoci"
