@@ -18,7 +18,7 @@ An operation that raises leaves the model exactly as it was.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 __all__ = [
     "RegistryError",
@@ -202,6 +202,12 @@ class RegistryUnreachable(RegistryError):
     """A client named a registry host that is not on its network."""
 
     code, status, default_message = "UNAVAILABLE", 503, "service unavailable"
+
+    @classmethod
+    def no_such_host(cls, domain: str, known: "Iterable[str]") -> "RegistryUnreachable":
+        """What docker says when a registry name does not resolve, plus the names that do."""
+        return cls(f'Get "https://{domain}/v2/": dial tcp: lookup {domain}: no such host '
+                   f"(registries on this network: {', '.join(sorted(known)) or 'none'})", detail=domain)
 
 
 class BuildError(RegistryError):

@@ -53,6 +53,13 @@ __all__ = ["Host", "Output", "PushResult", "PullResult", "BuildResult", "Table"]
 # -- results ----------------------------------------------------------------------------------------
 
 
+def _count(statuses: tuple[tuple[Digest, str], ...], kinds: tuple[str, ...]) -> dict[str, int]:
+    out = {kind: 0 for kind in kinds}
+    for _, status in statuses:
+        out[status] += 1
+    return out
+
+
 @dataclass(frozen=True)
 class PushResult(Output):
     reference: str
@@ -63,10 +70,8 @@ class PushResult(Output):
 
     @property
     def counts(self) -> dict[str, int]:
-        out = {s: 0 for s in ev.LayerPushed.STATUSES}
-        for _, status in self.statuses:
-            out[status] += 1
-        return out
+        """How many layers got each status."""
+        return _count(self.statuses, ev.LayerPushed.STATUSES)
 
     def __repr__(self) -> str:
         c = self.counts
@@ -85,10 +90,8 @@ class PullResult(Output):
 
     @property
     def counts(self) -> dict[str, int]:
-        out = {s: 0 for s in ev.LayerPulled.STATUSES}
-        for _, status in self.statuses:
-            out[status] += 1
-        return out
+        """How many layers got each status."""
+        return _count(self.statuses, ev.LayerPulled.STATUSES)
 
     def __repr__(self) -> str:
         c = self.counts
@@ -172,9 +175,7 @@ class Host:
         try:
             return self._table[domain]
         except KeyError:
-            raise RegistryUnreachable(
-                f'Get "https://{domain}/v2/": dial tcp: lookup {domain}: no such host '
-                f"(known registries: {', '.join(sorted(self._table)) or 'none'})", detail=domain) from None
+            raise RegistryUnreachable.no_such_host(domain, self._table) from None
 
     def registry(self, domain: str) -> Registry:
         """The registry this host reaches at ``domain``."""

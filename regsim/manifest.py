@@ -104,6 +104,16 @@ class _Content:
     def _canonical(self) -> bytes:
         return canonical_json(self.to_dict())
 
+    def _with_optional_fields(self, out: dict[str, Any]) -> dict[str, Any]:
+        """Add ``subject``, ``artifactType`` and ``annotations`` when set (manifests and indexes)."""
+        if self.subject is not None:  # type: ignore[attr-defined]
+            out["subject"] = self.subject.to_dict()  # type: ignore[attr-defined]
+        if self.artifact_type:  # type: ignore[attr-defined]
+            out["artifactType"] = self.artifact_type  # type: ignore[attr-defined]
+        if self.annotations:  # type: ignore[attr-defined]
+            out["annotations"] = dict(self.annotations)  # type: ignore[attr-defined]
+        return out
+
     def to_bytes(self) -> bytes:
         """Canonical JSON bytes."""
         return self._bytes
@@ -284,13 +294,7 @@ class Manifest(_Content):
             "config": self.config.to_dict(),
             "layers": [layer.to_dict() for layer in self.layers],
         }
-        if self.subject is not None:
-            out["subject"] = self.subject.to_dict()
-        if self.artifact_type:
-            out["artifactType"] = self.artifact_type
-        if self.annotations:
-            out["annotations"] = dict(self.annotations)
-        return out
+        return self._with_optional_fields(out)
 
     def _repr_html_(self) -> str:
         from .display import to_html
@@ -339,13 +343,7 @@ class Index(_Content):
             "mediaType": self.media_type,
             "manifests": [m.to_dict() for m in self.manifests],
         }
-        if self.subject is not None:
-            out["subject"] = self.subject.to_dict()
-        if self.artifact_type:
-            out["artifactType"] = self.artifact_type
-        if self.annotations:
-            out["annotations"] = dict(self.annotations)
-        return out
+        return self._with_optional_fields(out)
 
     def _repr_html_(self) -> str:
         from .display import to_html

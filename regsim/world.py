@@ -86,10 +86,7 @@ class World:
         try:
             return self._registries[domain]
         except KeyError:
-            raise RegistryUnreachable(
-                f'Get "https://{domain}/v2/": dial tcp: lookup {domain}: no such host '
-                f"(registries on this network: {', '.join(sorted(self._registries)) or 'none'})",
-                detail=domain) from None
+            raise RegistryUnreachable.no_such_host(domain, self._registries) from None
 
     @property
     def registries(self) -> Mapping[str, Registry]:
