@@ -8,6 +8,10 @@ An :class:`Exercise` has an id (``"1.2"``), a prompt, a hint, and either
 * ``checker``: a function ``answer -> str | None`` that returns what is wrong (None when right),
   for answers that are model objects (a registry, a host) rather than values.
 
+Numbers in an ``expected`` answer must match to ``rel_tol`` (1e-6 by default, see
+:func:`first_difference`); an exercise worked out by hand gives a looser one, e.g. ``rel_tol=0.005``
+accepts an answer rounded to two decimals.
+
 Lessons register their exercises in a :class:`Workbook`; notebooks call ``check("1.2", answer)``.
 The solutions live in the tests, and a test proves that every solution passes its check.
 
@@ -127,10 +131,14 @@ class Exercise:
     checker: Callable[[Any], str | None] | None = field(default=None, repr=False)
     hint: str = ""
     normalize: Callable[[Any], Any] | None = field(default=None, repr=False)
+    #: how close a number must be to the expected one (relative, and absolute near zero)
+    rel_tol: float = 1e-6
 
     def __post_init__(self) -> None:
         if (self.expected is None) == (self.checker is None):
             raise ValueError(f"exercise {self.id}: give exactly one of expected= or checker=")
+        if isinstance(self.rel_tol, bool) or not isinstance(self.rel_tol, (int, float)) or not 0 <= self.rel_tol < 1:
+            raise ValueError(f"exercise {self.id}: rel_tol must be a number in [0, 1), got {self.rel_tol!r}")
 
     def check(self, answer: Any) -> Verdict:
         if answer is Ellipsis:
@@ -143,7 +151,7 @@ class Exercise:
             problem = self.checker(value)
             return Verdict(self.id, problem is None, problem or "well done")
         expected = self.expected()  # type: ignore[misc]
-        diff = first_difference(expected, value)
+        diff = first_difference(expected, value, rel_tol=self.rel_tol)
         if diff is None:
             return Verdict(self.id, True, _show(value))
         return Verdict(self.id, False, diff + (f" (hint: {self.hint})" if self.hint else ""))
@@ -158,10 +166,10 @@ class Workbook:
 
     def add(self, id: str, prompt: str, *, expected: Callable[[], Any] | None = None,
             checker: Callable[[Any], str | None] | None = None, hint: str = "",
-            normalize: Callable[[Any], Any] | None = None) -> Exercise:
+            normalize: Callable[[Any], Any] | None = None, rel_tol: float = 1e-6) -> Exercise:
         if id in self._exercises:
             raise ValueError(f"exercise {id!r} already exists in {self.title}")
-        exercise = Exercise(id, prompt, expected, checker, hint, normalize)
+        exercise = Exercise(id, prompt, expected, checker, hint, normalize, rel_tol)
         self._exercises[id] = exercise
         return exercise
 

@@ -57,3 +57,20 @@ def test_sets_are_shown_sorted_and_unknown_ids_and_none_are_verdicts():
     assert book.check("1", {"c", "b", "a"}).message == "{'a', 'b', 'c'}"
     assert "there is no exercise '2'" in book.check("2", 1).message
     assert "got NoneType None" in book.check("1", None).message
+
+
+def test_an_exercise_can_accept_a_hand_computed_number():
+    book = Workbook("t")
+    book.add("exact", "60 of 290 bytes", expected=lambda: {"hits": 1, "ratio": 60 / 290})
+    book.add("by-hand", "60 of 290 bytes", expected=lambda: {"hits": 1, "ratio": 60 / 290}, rel_tol=0.005)
+    assert book.check("exact", {"hits": 1, "ratio": 60 / 290}).ok
+    assert book.check("exact", {"hits": 1, "ratio": 0.207}).message == (
+        "answer['ratio']: expected 0.20689655172413793, got 0.207")
+    for close in (0.207, 0.21, 0.2069, 60 / 290):
+        assert book.check("by-hand", {"hits": 1, "ratio": close}).ok, close
+    for far in (0.2, 0.22):
+        assert "expected 0.2068" in book.check("by-hand", {"hits": 1, "ratio": far}).message, far
+    assert not book.check("by-hand", {"hits": 2, "ratio": 0.21}).ok
+    for bad in (-0.1, 1, "0.01", True):
+        with pytest.raises(ValueError, match=f"rel_tol must be a number in \\[0, 1\\), got {bad!r}"):
+            book.add(f"bad-{bad!r}", "?", expected=lambda: 1, rel_tol=bad)
