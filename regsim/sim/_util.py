@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from numbers import Integral, Real
 
+from ..generate import rng
 from .errors import InvalidParameter
 
 __all__ = ["as_random", "check_int", "check_positive", "check_fraction", "Seed"]
@@ -13,17 +14,18 @@ Seed = "int | random.Random | None"
 
 
 def as_random(seed: "int | random.Random | None") -> random.Random:
-    """A :class:`random.Random` for ``seed``: an int seeds a new one, a Random is used as is.
+    """A :class:`random.Random` for ``seed``, made by the core's :func:`regsim.generate.rng`.
 
-    ``None`` means 0, as in :func:`regsim.generate.rng`: deterministic by default.
+    An int seeds a new one, a Random is used as is, ``None`` means 0 (deterministic by default).
+    NumPy integers count as ints (a seed taken from an array or a DataFrame). A seed of another
+    kind is an :class:`InvalidParameter` (the core's ``TypeError``), naming it.
     """
-    if isinstance(seed, random.Random):
-        return seed
-    if seed is None:
-        seed = 0
-    if isinstance(seed, bool) or not isinstance(seed, Integral):
-        raise InvalidParameter(f"seed must be an int, a random.Random or None, got {seed!r}")
-    return random.Random(int(seed))
+    if isinstance(seed, Integral) and not isinstance(seed, int):
+        seed = int(seed)
+    try:
+        return rng(seed)
+    except TypeError as exc:
+        raise InvalidParameter(str(exc)) from None
 
 
 def derive_seed(rng: random.Random) -> int:
