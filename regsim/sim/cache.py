@@ -114,12 +114,12 @@ class Policy(ABC):
         return False
 
     def replay(self, keys: Sequence[Hashable], sizes: Sequence[int]) -> int:
-        """Run every request; return the number of **misses**. Built-ins override this loop."""
-        request = self.request
-        return sum(1 for k, s in zip(keys, sizes) if not request(k, s))
+        """Run every request; return the number of **misses** (through :meth:`replay_bytes`)."""
+        return self.replay_bytes(keys, sizes)[0]
 
     def replay_bytes(self, keys: Sequence[Hashable], sizes: Sequence[int]) -> tuple[int, int]:
-        """Run every request; return ``(misses, missed_bytes)``."""
+        """Run every request; return ``(misses, missed_bytes)``. LRU, FIFO and CLOCK override this
+        loop with one that inlines their rules."""
         request = self.request
         misses = missed = 0
         for k, s in zip(keys, sizes):
@@ -171,6 +171,9 @@ class LRU(_QueuePolicy):
         return False
 
     def replay_bytes(self, keys: Sequence[Hashable], sizes: Sequence[int]) -> tuple[int, int]:
+        # LRU and FIFO keep separate loops on purpose: sharing one costs either a branch on every
+        # hit (LRU about 4% slower at 1% of the working set) or a call on every FIFO hit (FIFO
+        # about 14% slower at 10%), measured with benchmarks/cache.py.
         queue = self._queue
         move, pop = queue.move_to_end, queue.popitem
         cap, used = self.capacity, self.used
@@ -188,9 +191,6 @@ class LRU(_QueuePolicy):
                 queue[k] = s
         self.used = used
         return misses, missed
-
-    def replay(self, keys: Sequence[Hashable], sizes: Sequence[int]) -> int:
-        return self.replay_bytes(keys, sizes)[0]
 
 
 class FIFO(_QueuePolicy):
@@ -218,9 +218,6 @@ class FIFO(_QueuePolicy):
                 queue[k] = s
         self.used = used
         return misses, missed
-
-    def replay(self, keys: Sequence[Hashable], sizes: Sequence[int]) -> int:
-        return self.replay_bytes(keys, sizes)[0]
 
 
 class Clock(_QueuePolicy):
@@ -296,9 +293,6 @@ class Clock(_QueuePolicy):
                 freq[k] = 0
         self.used = used
         return misses, missed
-
-    def replay(self, keys: Sequence[Hashable], sizes: Sequence[int]) -> int:
-        return self.replay_bytes(keys, sizes)[0]
 
 
 class LFU(Policy):
@@ -536,9 +530,6 @@ class GDSF(Policy):
             while self.used > self.capacity:
                 self.used -= self.evict()[1]
         return False
-
-    def replay_bytes(self, keys: Sequence[Hashable], sizes: Sequence[int]) -> tuple[int, int]:
-        return Policy.replay_bytes(self, keys, sizes)
 
     def lookup(self, key: Hashable) -> bool:
         entry = self._entries.get(key)

@@ -120,6 +120,11 @@ def test_make_policy_and_simulate_errors():
         make_policy(lambda c: "not a policy", 10)
 
 
+def test_replay_is_written_once_in_the_base_class():
+    assert [cls.__name__ for cls in POLICIES.values() if "replay" in vars(cls)] == []
+    assert LRU(100).replay(["a", "b", "a", "c"], [60, 30, 60, 50]) == 3
+
+
 def test_stats_ratios():
     s = CacheStats(requests=4, hits=1, bytes_requested=100, bytes_hit=10)
     assert (s.misses, s.hit_ratio, s.miss_ratio, s.byte_hit_ratio, s.upstream_bytes) == (3, 0.25, 0.75, 0.1, 90)
@@ -159,3 +164,4 @@ def test_hits_plus_misses_is_requests_and_the_fast_loop_agrees(requests, capacit
     outcomes = [slow.request(k, s) for k, s in requests]  # the generic loop, request by request
     assert stats.hits == sum(outcomes)
     assert stats.bytes_requested - stats.bytes_hit == sum(s for (_, s), hit in zip(requests, outcomes) if not hit)
+    assert POLICIES[name](capacity).replay(keys, sizes) == stats.misses
