@@ -79,8 +79,13 @@ class Trace:
                 raise TraceFormatError(f"trace kind must be 'manifest' or 'blob', got {bad_kind[0]!r}")
             if (frame["size"] < 0).any():
                 raise TraceFormatError(f"trace sizes must be >= 0, got {int(frame['size'].min())}")
-            if (frame["time"].diff().fillna(0) < 0).any():
-                raise TraceFormatError("trace times must be non-decreasing (sort the requests by time)")
+            backwards = (frame["time"].diff() < 0).to_numpy()
+            if backwards.any():
+                i = int(backwards.argmax())
+                before, after = float(frame.at[i - 1, "time"]), float(frame.at[i, "time"])
+                raise TraceFormatError(f"trace times must be non-decreasing (sort the requests by time): "
+                                       f"request {i} at time {after!r} s comes after request {i - 1} at "
+                                       f"time {before!r} s")
         self._frame = frame
 
     @classmethod
@@ -130,6 +135,30 @@ class Trace:
         """``(distinct objects, their bytes)`` -- what a cache of unlimited size ends up holding."""
         first = self._frame.drop_duplicates("key")
         return len(first), int(first["size"].sum())
+
+    def describe(self, top: float = 0.05) -> dict[str, Any]:
+        """How the sizes of the distinct objects (the working set) are spread.
+
+        ``objects`` and ``bytes`` (as :meth:`working_set`), ``median_size``, ``mean_size`` and
+        ``largest_size`` in bytes, and ``top_bytes_share``: the share of the bytes held by the
+        largest ``top`` of the objects (5% by default, rounded to a whole number of objects, at
+        least one). Registry blobs are very skewed: a few layers hold most of the bytes.
+
+        >>> Trace.from_columns(key=["a", "b", "c", "a"], size=[10, 30, 60, 10]).describe(top=0.3)
+        {'objects': 3, 'bytes': 100, 'median_size': 30.0, 'mean_size': 33.333333333333336, \
+'largest_size': 60, 'top': 0.3, 'top_bytes_share': 0.6}
+        """
+        if isinstance(top, bool) or not isinstance(top, (int, float)) or not 0 < top <= 1:
+            raise InvalidParameter(f"top must be a fraction in (0, 1], got {top!r}")
+        sizes = self._frame.drop_duplicates("key")["size"].sort_values(ascending=False, kind="stable")
+        objects, total = len(sizes), int(sizes.sum())
+        if not objects:
+            return {"objects": 0, "bytes": 0, "median_size": 0.0, "mean_size": 0.0, "largest_size": 0,
+                    "top": top, "top_bytes_share": 0.0}
+        largest = sizes.iloc[: max(1, round(objects * top))]
+        return {"objects": objects, "bytes": total, "median_size": float(sizes.median()),
+                "mean_size": total / objects, "largest_size": int(sizes.iloc[0]), "top": top,
+                "top_bytes_share": int(largest.sum()) / total if total else 0.0}
 
     def only(self, kind: str) -> "Trace":
         """The requests of one kind (``"blob"`` or ``"manifest"``)."""

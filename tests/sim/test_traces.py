@@ -72,8 +72,9 @@ def test_errors_name_the_problem(tmp_path):
     bad.write_text("{not json")
     with pytest.raises(TraceFormatError, match="not JSON"):
         read_ibm(bad)
-    with pytest.raises(TraceFormatError, match="non-decreasing"):
-        Trace.from_columns(key=["a", "b"], size=[1, 2], time=[2.0, 1.0])
+    with pytest.raises(TraceFormatError, match=r"non-decreasing .*: request 3 at time 1\.25 s comes after "
+                                               r"request 2 at time 2\.5 s"):
+        Trace.from_columns(key=list("abcd"), size=[1, 2, 3, 4], time=[0.0, 2.5, 2.5, 1.25])
     with pytest.raises(TraceFormatError, match="'blobs'"):
         Trace.from_columns(key=["a"], size=[1], kind=["blobs"])
     with pytest.raises(TraceFormatError, match=">= 0, got -1"):
@@ -89,3 +90,16 @@ def test_working_set_and_repr():
     assert t.working_set() == (2, 12) and t.total_bytes == 17
     assert repr(t) == "Trace(3 requests, 2 objects, 12 B working set)"
     assert "<table" in t._repr_html_()
+
+
+def test_describe_tells_how_skewed_the_object_sizes_are():
+    t = Trace.from_columns(key=[f"k{i}" for i in range(20)] + ["k0", "k19"], size=[*range(1, 20), 1000, 1, 1000])
+    d = t.describe()
+    assert d == {"objects": 20, "bytes": 1190, "median_size": 10.5, "mean_size": 59.5, "largest_size": 1000,
+                 "top": 0.05, "top_bytes_share": 1000 / 1190}  # 5% of 20 objects: the largest one
+    assert t.describe(top=0.1)["top_bytes_share"] == (1000 + 19) / 1190
+    assert t.describe(top=1)["top_bytes_share"] == 1.0
+    assert Trace.from_columns(key=["a"], size=[0]).describe()["top_bytes_share"] == 0.0
+    for bad in (0, 1.5, "5%", True):
+        with pytest.raises(InvalidParameter, match=f"top must be a fraction in \\(0, 1\\], got {bad!r}"):
+            t.describe(top=bad)
