@@ -73,6 +73,16 @@ class MirrorStats:
     def blob_hit_ratio(self) -> float:
         return self.blob_hits / self.blob_requests if self.blob_requests else 0.0
 
+    def summary(self) -> dict[str, Any]:
+        """The headline numbers, rounded for a table (as :meth:`RolloutResult.summary`).
+
+        Blob and byte hit ratios (3 decimals), GB and requests sent upstream, and the peak
+        bytes stored in GB (1 decimal). :meth:`to_dict` has every counter, unrounded.
+        """
+        return {"blob_hit_ratio": round(self.blob_hit_ratio, 3), "byte_hit_ratio": round(self.byte_hit_ratio, 3),
+                "upstream_GB": round(self.upstream_bytes / 1e9, 1), "upstream_requests": self.upstream_requests,
+                "peak_stored_GB": round(self.peak_bytes / 1e9, 1)}
+
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out.update(hit_ratio=self.hit_ratio, byte_hit_ratio=self.byte_hit_ratio,

@@ -101,16 +101,27 @@ def savings_bars(report, ax=None, *, value: str = "stored_bytes", title: str | N
     return ax
 
 
-def rollout_cdf(results: Sequence[Any], ax=None, *, title: str | None = None):
-    """For each :class:`~regsim.sim.rollout.RolloutResult`: the share of servers done by time t."""
+def rollout_cdf(results: Sequence[Any], ax=None, *, labels: Sequence[str] | None = None,
+                title: str | None = None):
+    """For each :class:`~regsim.sim.rollout.RolloutResult`: the share of servers done by time t.
+
+    The legend names each result by its mode, or by ``labels`` (one per result, in order: to
+    tell apart two runs of one mode), followed by when its last server finished.
+    """
+    results = list(results)
+    if labels is None:
+        labels = [r.mode for r in results]
+    elif isinstance(labels, str) or len(labels) != len(results):
+        count = "a string" if isinstance(labels, str) else f"{len(labels)} label{'' if len(labels) == 1 else 's'}"
+        raise InvalidParameter(f"labels must be one name per result ({len(results)}), got {count}: {labels!r}")
     ax = _axes(ax)
-    for i, r in enumerate(results):
+    for i, (r, name) in enumerate(zip(results, labels)):
         done = sorted(r.servers["finish"])
         n = len(done)
         xs = [0.0] + [t for t in done for _ in (0, 1)]
         ys = [0.0] + [v for k in range(n) for v in (k / n, (k + 1) / n)]
         ax.plot(xs, ys, color=OKABE_ITO[i % len(OKABE_ITO)], linestyle=("-", "--", "-.", ":")[i % 4],
-                linewidth=1.8, label=f"{r.mode} (last {r.makespan:.0f} s)")
+                linewidth=1.8, label=f"{name} (last {r.makespan:.0f} s)")
     ax.set_xlabel("seconds since the rollout started")
     ax.set_ylabel("share of servers with the image")
     ax.set_ylim(0, 1.02)

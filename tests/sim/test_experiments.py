@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -87,6 +88,15 @@ def test_plots_return_axes_and_never_show(monkeypatch):
     assert savings_bars(dedup_report(official_catalogue(repos=["alpine", "nginx"])), ax=axes[1]) is axes[1]
     r = rollout_time([("a", 10_000_000)], 5)
     assert rollout_cdf([r], ax=axes[2]) is axes[2]
+    assert [t.get_text() for t in axes[2].get_legend().get_texts()] == [f"direct (last {r.makespan:.0f} s)"]
+    spread = rollout_time([("a", 10_000_000)], 5, start_spread=30.0)
+    ax = rollout_cdf([r, spread], labels=["together", "over 30 s"])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        f"together (last {r.makespan:.0f} s)", f"over 30 s (last {spread.makespan:.0f} s)"]
+    assert [line.get_label() for line in ax.get_lines()] == [t.get_text() for t in ax.get_legend().get_texts()]
+    for labels, count in ((["one"], "1 label"), (["a", "b", "c"], "3 labels"), ("ab", "a string")):
+        with pytest.raises(InvalidParameter, match=re.escape(f"one name per result (2), got {count}: {labels!r}")):
+            rollout_cdf([r, spread], labels=labels)
     assert miss_ratio_curves(df).figure is not fig  # a new figure when ax is None
     plt.close("all")
     with pytest.raises(InvalidParameter, match="no column 'latency'"):

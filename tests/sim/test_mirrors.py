@@ -80,3 +80,13 @@ def test_errors():
     t = Trace.from_columns(key=["a"], size=[1])
     with pytest.raises(InvalidParameter, match="not both"):
         simulate_mirror(t, PullThroughMirror(), ttl=None)
+
+
+def test_summary_rounds_the_headline_numbers_for_a_table():
+    m = PullThroughMirror()
+    for h in (0, 1, 2):
+        m.get_blob(h * HOUR, "sha256:" + "a" * 64, 1_234_567_890)
+    m.get_blob(3 * HOUR, "sha256:" + "b" * 64, 10)  # 2 misses of 4, each fetched twice; 2.47 GB upstream
+    assert m.stats.summary() == {"blob_hit_ratio": 0.5, "byte_hit_ratio": 0.667, "upstream_GB": 2.5,
+                                 "upstream_requests": 4, "peak_stored_GB": 1.2}
+    assert set(m.stats.summary()) <= set(m.stats.to_dict()) | {"upstream_GB", "peak_stored_GB"}
