@@ -10,7 +10,8 @@ import pytest
 
 from regsim.sim import Policy, dedup_report, official_catalogue, official_content, rollout_time, sweep
 from regsim.sim.errors import UnknownExercise
-from regsim.sim.exercises import LAB, caching_trace, check
+from regsim import Digest
+from regsim.sim.exercises import LAB, TIE, TTL_TRACE, caching_trace, check
 
 
 class LargestFirst(Policy):
@@ -109,3 +110,39 @@ def test_unknown_exercise():
 
 def test_rollout_numbers_of_mirrors_2_are_the_library_ones():
     assert rollout_time([("sha256:x", 500_000_000)], 100).makespan == pytest.approx(400, rel=0.01)
+
+
+@pytest.mark.parametrize("ratio", [0.207, 0.21, 0.2069, 60 / 290])
+def test_caching_1_accepts_a_ratio_worked_out_by_hand(ratio):
+    assert check("caching.1", {"hits": 1, "byte_hit_ratio": ratio}).ok
+
+
+@pytest.mark.parametrize("ratio", [0.2, 0.22, 0.5])
+def test_caching_1_still_refuses_a_wrong_ratio(ratio):
+    verdict = check("caching.1", {"hits": 1, "byte_hit_ratio": ratio})
+    assert not verdict.ok and "expected 0.2068965517241379" in verdict.message and f"got {ratio}" in verdict.message
+
+
+def test_caching_2_accepts_every_policy_tied_with_the_best():
+    table = sweep(caching_trace(), sizes=[0.05]).set_index("policy")
+    best_hits = table["hit_ratio"].idxmax()
+    tied = sorted(p for p in table.index if table["byte_hit_ratio"].max() - table.at[p, "byte_hit_ratio"] < TIE)
+    assert tied == ["clock", "lru"]  # 0.3244 and 0.3240: both show as 0.324 in the lab's table
+    for policy in tied:
+        assert check("caching.2", {"hit_ratio": best_hits, "byte_hit_ratio": policy}).ok, policy
+    outside = next(p for p in table.index if p not in tied)
+    message = check("caching.2", {"hit_ratio": best_hits, "byte_hit_ratio": outside}).message
+    assert message.startswith("answer['byte_hit_ratio']: expected ") and f"got {outside!r} (" in message
+    assert all(repr(p) in message for p in tied)
+
+
+def test_caching_2_explains_malformed_answers():
+    assert "answer with a dict" in check("caching.2", ["gdsf", "lru"]).message
+    assert check("caching.2", {"hit_ratio": "gdsf"}).message == "answer: missing key 'byte_hit_ratio'"
+    assert "got ['lru']" in check("caching.2", {"hit_ratio": ["lru"], "byte_hit_ratio": "lru"}).message
+    assert "unexpected key 'extra'" in check("caching.2", {**caching_2(), "extra": 1}).message
+
+
+def test_ttl_trace_uses_valid_digests():
+    for _, digest, _ in TTL_TRACE:
+        assert Digest(digest) == digest
