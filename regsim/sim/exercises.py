@@ -68,7 +68,7 @@ def _tiny_lru() -> dict[str, Any]:
 
 LAB.add("caching.1", "An LRU cache of 100 bytes sees the requests TINY_LRU_TRACE (key, bytes). Work it out "
         "by hand first: answer {'hits': ..., 'byte_hit_ratio': ...}, the ratio as a fraction of bytes "
-        "(60/290, say) or a decimal to two places (within 0.005).",
+        "(bytes hit / bytes requested, e.g. 45/300) or a decimal to two places (within 0.005).",
         expected=_tiny_lru, rel_tol=0.005,
         hint="c (50 B) does not fit next to a and b: LRU evicts until it does")
 

@@ -143,6 +143,12 @@ def test_caching_2_explains_malformed_answers():
     assert "unexpected key 'extra'" in check("caching.2", {**caching_2(), "extra": 1}).message
 
 
+def test_caching_1_prompt_states_the_precision_without_giving_the_answer():
+    prompt = LAB["caching.1"].prompt
+    assert "by hand" in prompt and "two places" in prompt and "0.005" in prompt
+    assert "60/290" not in prompt and "0.2" not in prompt
+
+
 def test_ttl_trace_uses_valid_digests():
     for _, digest, _ in TTL_TRACE:
         assert Digest(digest) == digest
