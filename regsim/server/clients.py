@@ -6,6 +6,12 @@ keep its cache in ``/var/lib/containers/cache``; it is then run in a user namesp
 non-root user, where it uses ``$XDG_DATA_HOME``). :class:`SimpleClient` pushes and pulls with
 the standard library only: the same requests a client makes, written out one by one, for
 reading and for machines without skopeo.
+
+:func:`make_client` gives whichever is available behind one interface: ``push(repository, tag,
+image)`` returns the manifest digest, ``pull(repository, reference)`` returns an
+:class:`~regsim.image.Image`, ``close()`` removes scratch files. ``image`` is a regsim image or
+index, or the path of an OCI image layout holding an image named ``tag``.
+:class:`SkopeoClient` is skopeo behind that interface.
 """
 
 from __future__ import annotations
@@ -18,14 +24,19 @@ import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urlencode, urljoin, urlsplit
 
 from ..blob import Blob
 from ..digest import Digest
 from ..image import Image, ImageIndex
+from ..io import read_layout, write_layout
 from ..manifest import Manifest, parse_manifest
+from ..mediatypes import INDEX_TYPES
 
-__all__ = ["Skopeo", "SimpleClient", "ToolMissing", "find_tool"]
+__all__ = ["Skopeo", "SkopeoClient", "SimpleClient", "ToolMissing", "find_tool", "make_client", "CLIENT_TOOLS"]
+
+#: what :func:`make_client` accepts as ``tool``
+CLIENT_TOOLS = ("auto", "skopeo", "simple")
 
 INSTALL_HINT = "install it with `sudo apt-get install {package}` (Debian/Ubuntu)"
 
@@ -121,6 +132,23 @@ class Skopeo:
         self.close()
 
 
+def _layout_image(path: str | os.PathLike, tag: str) -> Image | ImageIndex:
+    """The image named ``tag`` in the OCI layout at ``path`` (``ValueError`` naming both if absent)."""
+    entries = read_layout(path)
+    for entry in entries:
+        if entry.name == tag:
+            return entry.image
+    names = ", ".join(repr(e.name) for e in entries if e.name is not None) or "none"
+    raise ValueError(f"the OCI layout {str(path)!r} has no image named {tag!r} (it has: {names})")
+
+
+def _address(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"base_url must be like http://127.0.0.1:5000, got {base_url!r}")
+    return parts.netloc
+
+
 class SimpleClient:
     """Push and pull images over HTTP with ``urllib`` (anonymous access only).
 
@@ -129,7 +157,11 @@ class SimpleClient:
     then each blob, checking every digest.
     """
 
+    #: which client this is (see :func:`make_client`)
+    tool = "simple"
+
     def __init__(self, base_url: str) -> None:
+        _address(base_url)
         self.base_url = base_url.rstrip("/")
 
     def _request(self, method: str, url: str, data: bytes | None = None,
@@ -162,8 +194,13 @@ class SimpleClient:
         self._expect(status, 201, "close upload", body)
         return True
 
-    def push(self, repository: str, tag: str, image: Image | ImageIndex) -> Digest:
-        """Push an image (or an index and all its images) and tag it."""
+    def push(self, repository: str, tag: str, image: "Image | ImageIndex | str | os.PathLike") -> Digest:
+        """Push an image (or an index and all its images) and tag it; return the manifest digest.
+
+        ``image`` may be the path of an OCI image layout: its image named ``tag`` is pushed.
+        """
+        if isinstance(image, (str, os.PathLike)):
+            image = _layout_image(image, tag)
         images = image.images if isinstance(image, ImageIndex) else (image,)
         for one in images:
             for blob in one.blobs():
@@ -192,3 +229,113 @@ class SimpleClient:
             self._expect(status, 200, f"get blob {desc.digest}", body)
             blobs.append(Blob.verified(body, desc.digest))
         return Image.from_parts(data, blobs[0], blobs[1:], headers.get("content-type"))
+
+    def close(self) -> None:
+        """Nothing to clean up (for symmetry with :class:`SkopeoClient`)."""
+
+    def __enter__(self) -> "SimpleClient":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"SimpleClient({self.base_url!r})"
+
+
+class SkopeoClient:
+    """:class:`SimpleClient`'s ``push`` and ``pull``, done by a real ``skopeo``.
+
+    ``push`` runs ``skopeo copy oci:<layout>:<tag> docker://<address>/<repository>:<tag>``: from
+    the layout given, or from a scratch layout the image is written to first (``--all`` for an
+    index, ``--preserve-digests`` so skopeo never rewrites a manifest). ``pull`` copies into a
+    scratch layout and reads the image back; like SimpleClient it refuses an index. Scratch
+    layouts are removed by :meth:`close`, which also closes the :class:`Skopeo` environment
+    unless one was passed in.
+    """
+
+    #: which client this is (see :func:`make_client`)
+    tool = "skopeo"
+
+    def __init__(self, base_url: str, *, skopeo: Skopeo | None = None) -> None:
+        self.address = _address(base_url)
+        self.base_url = base_url.rstrip("/")
+        self.skopeo = skopeo if skopeo is not None else Skopeo()
+        self._owns_skopeo = skopeo is None
+        self._scratch = tempfile.TemporaryDirectory(prefix="regsim-skopeo-client-")
+        #: where the scratch layouts go (removed by :meth:`close`)
+        self.scratch = Path(self._scratch.name)
+        self._count = 0
+
+    def _new_scratch(self) -> Path:
+        self._count += 1
+        return self.scratch / f"layout-{self._count}"
+
+    def _remote(self, repository: str, reference: str) -> str:
+        separator = "@" if ":" in reference else ":"  # digests have a colon, tags never do
+        return f"docker://{self.address}/{repository}{separator}{reference}"
+
+    def push(self, repository: str, tag: str, image: "Image | ImageIndex | str | os.PathLike") -> Digest:
+        """Push an image (or an index and all its images) and tag it; return the manifest digest.
+
+        ``image`` may be the path of an OCI image layout: skopeo reads its image named ``tag``.
+        """
+        if isinstance(image, (str, os.PathLike)):
+            layout = Path(image)
+            image = _layout_image(layout, tag)
+        else:
+            layout = write_layout(self._new_scratch(), [(tag, image)])
+        digest_file = self._new_scratch().with_suffix(".digest")
+        flags = ["--preserve-digests", "--digestfile", str(digest_file)]
+        if isinstance(image, ImageIndex):
+            flags.append("--all")
+        self.skopeo.copy(f"oci:{layout}:{tag}", self._remote(repository, tag), *flags)
+        return Digest(digest_file.read_text().strip())
+
+    def pull(self, repository: str, reference: str) -> Image:
+        """An image manifest and its blobs, copied by skopeo into a scratch layout and read back.
+
+        ``--multi-arch index-only``: an index is copied alone (one manifest request, as
+        SimpleClient makes before it refuses), not the image for this machine's platform.
+        """
+        scratch = self._new_scratch()
+        self.skopeo.copy(self._remote(repository, reference), f"oci:{scratch}:pulled",
+                         "--multi-arch", "index-only", "--preserve-digests")
+        (descriptor,) = json.loads((scratch / "index.json").read_bytes())["manifests"]
+        if descriptor.get("mediaType") in INDEX_TYPES:
+            raise RuntimeError(f"{repository}:{reference} is an index; pull one of its manifests by digest")
+        (entry,) = read_layout(scratch)
+        return entry.image
+
+    def close(self) -> None:
+        self._scratch.cleanup()
+        if self._owns_skopeo:
+            self.skopeo.close()
+
+    def __enter__(self) -> "SkopeoClient":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"SkopeoClient({self.base_url!r})"
+
+
+def make_client(base_url: str, *, tool: str = "auto") -> "SkopeoClient | SimpleClient":
+    """A client for the registry at ``base_url`` with ``push``, ``pull`` and ``close``.
+
+    ``tool="auto"``: a :class:`SkopeoClient` when skopeo is installed and can run isolated, else
+    a :class:`SimpleClient` (standard library only); ``client.tool`` says which. ``"skopeo"``
+    insists on skopeo (:class:`ToolMissing` saying how to install it); ``"simple"`` never uses it.
+    """
+    if tool not in CLIENT_TOOLS:
+        raise ValueError(f"tool must be one of {', '.join(map(repr, CLIENT_TOOLS))}, got {tool!r}")
+    _address(base_url)
+    if tool != "simple":
+        try:
+            return SkopeoClient(base_url)
+        except ToolMissing:
+            if tool == "skopeo":
+                raise
+    return SimpleClient(base_url)
