@@ -21,10 +21,25 @@ import threading
 from typing import Sequence
 
 from .access import MODES
-from .errors import RegistryError
+from .errors import NameInvalid, RegistryError
 from .reference import validate_repository
 
 __all__ = ["main"]
+
+# ``--help`` is read in a terminal: plain text here (the module docstring above is for the docs).
+SERVE_DESCRIPTION = """\
+Run a registry model behind the real OCI distribution API and print every model
+event as it happens, so you can push with docker or skopeo in another terminal
+and watch what the registry does."""
+
+SERVE_EPILOG = """\
+examples:
+  regsim serve                                  an open registry on 127.0.0.1:5000
+  regsim serve --access namespaces --user alice:secret --port 5001
+  regsim serve --load ./layout=demo/app         start with the images of an OCI layout
+
+docker talks plain HTTP to 127.0.0.0/8 without any configuration; skopeo needs
+--dest-tls-verify=false to push and --src-tls-verify=false to pull."""
 
 
 def _user(value: str) -> tuple[str, str]:
@@ -35,20 +50,24 @@ def _user(value: str) -> tuple[str, str]:
 
 
 def _load(value: str) -> tuple[str, str | None]:
+    """``PATH`` or ``PATH=REPOSITORY``: what follows the last ``=`` must be a repository name."""
     path, sep, repository = value.rpartition("=")
-    if sep:
-        try:
-            return path, validate_repository(repository)
-        except Exception:
-            pass
-    return value, None
+    if not sep:
+        return value, None
+    if not path:
+        raise argparse.ArgumentTypeError(f"expected PATH[=REPOSITORY], got {value!r}: no PATH before '='")
+    try:
+        return path, validate_repository(repository)
+    except NameInvalid as exc:
+        raise argparse.ArgumentTypeError(f"{value!r}: the repository after '=' is not valid: {exc}") from None
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="regsim", description="Teach and simulate container registries.")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve a registry model over the OCI distribution API",
-                                description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+                                description=SERVE_DESCRIPTION, epilog=SERVE_EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=5000, help="port (default: 5000; 0 picks a free one)")
     serve.add_argument("--name", help="the registry's name in the model (default: localhost:<port>)")
@@ -61,7 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-auto-mount", action="store_true",
                        help="answer a mount without 'from' with an upload session instead of searching")
     serve.add_argument("--load", type=_load, action="append", default=[], metavar="PATH[=REPOSITORY]",
-                       help="push the images of an OCI layout or docker save tarball first (repeatable)")
+                       help="push the images of an OCI layout or docker save tarball first, into "
+                            "REPOSITORY if given (repeatable; a PATH with '=' in it needs =REPOSITORY)")
     serve.add_argument("--quiet", action="store_true", help="do not print model events")
     return parser
 

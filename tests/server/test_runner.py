@@ -114,3 +114,38 @@ def test_regsim_serve_reports_bad_arguments(tmp_path):
     bad_user = subprocess.run([sys.executable, "-m", "regsim.cli", "serve", "--user", "nopassword"],
                               capture_output=True, text=True, timeout=30)
     assert bad_user.returncode == 2 and "expected NAME:PASSWORD" in bad_user.stderr
+
+
+def test_regsim_serve_help_is_plain_text_with_examples(capsys):
+    from regsim.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["serve", "--help"])
+    out = capsys.readouterr().out
+    assert done.value.code == 0
+    assert "``" not in out and "The regsim command" not in out.replace("`", "")
+    assert "Run a registry model behind the real OCI distribution API" in out
+    assert "examples:\n  regsim serve " in out and "regsim serve --load ./layout=demo/app" in out
+
+
+@pytest.mark.parametrize("value, message", [
+    ("./layout=Demo/App", "argument --load: './layout=Demo/App': the repository after '=' is not valid: "
+                          "invalid repository name 'Demo/App': must be lowercase"),
+    ("./layout=demo//app", "invalid repository name 'demo//app'"),
+    ("./layout=", "invalid repository name '': must not be empty"),
+    ("=demo/app", "expected PATH[=REPOSITORY], got '=demo/app': no PATH before '='"),
+])
+def test_regsim_serve_refuses_an_invalid_repository_after_load_path(value, message, capsys):
+    from regsim.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["serve", "--port", "0", "--load", value])
+    assert done.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_regsim_serve_load_splits_at_the_last_equals_sign():
+    from regsim.cli import _parser
+
+    loads = _parser().parse_args(["serve", "--load", "a=b/layout=demo/app", "--load", "plain/layout"]).load
+    assert loads == [("a=b/layout", "demo/app"), ("plain/layout", None)]
