@@ -14,7 +14,8 @@ Modules: :mod:`~regsim.server.app` (routing, errors), :mod:`~regsim.server.blobs
 :mod:`~regsim.server.discovery` (handlers), :mod:`~regsim.server.auth` (basic and bearer
 tokens), :mod:`~regsim.server.protocol` (ranges, pagination, error bodies),
 :mod:`~regsim.server.gate` (the model lock), :mod:`~regsim.server.runner` (the thread),
-:mod:`~regsim.server.clients` (skopeo in a private environment, and a small pure-Python client).
+:mod:`~regsim.server.clients` (skopeo in a private environment, a small pure-Python client, and
+:func:`~regsim.server.clients.make_client`, which gives whichever is installed behind one interface).
 """
 
 from .app import RegistryApp, RequestRecord
