@@ -15,10 +15,13 @@ Modules: :mod:`~regsim.server.app` (routing, errors), :mod:`~regsim.server.blobs
 tokens), :mod:`~regsim.server.protocol` (ranges, pagination, error bodies),
 :mod:`~regsim.server.gate` (the model lock), :mod:`~regsim.server.runner` (the thread),
 :mod:`~regsim.server.clients` (skopeo in a private environment, a small pure-Python client, and
-:func:`~regsim.server.clients.make_client`, which gives whichever is installed behind one interface).
+:func:`~regsim.server.clients.make_client`, which gives whichever is installed behind one interface),
+:mod:`~regsim.server.daemon` (a Docker engine to drive: a running one or a private dockerd, and
+:func:`~regsim.server.daemon.base_image`, the offline busybox base).
 """
 
 from .app import RegistryApp, RequestRecord
+from .daemon import DockerDaemon, base_image, docker_daemon
 from .runner import RegistryServer, serve
 
-__all__ = ["RegistryApp", "RegistryServer", "RequestRecord", "serve"]
+__all__ = ["DockerDaemon", "RegistryApp", "RegistryServer", "RequestRecord", "base_image", "docker_daemon", "serve"]

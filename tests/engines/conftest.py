@@ -1,0 +1,33 @@
+"""One private Docker engine per test session, shared by every test that drives docker.
+
+The engine is ``regsim.server.daemon.docker_daemon()``: a running one when it answers, else a
+private dockerd (root) that is stopped by PID when the session ends. Without either, the tests
+skip and say how to get one (fail under CI=true).
+"""
+
+from __future__ import annotations
+
+import pytest
+from helpers import skip_or_fail
+
+from regsim.server.clients import ToolMissing
+
+
+@pytest.fixture(scope="session")
+def docker_engine():
+    from regsim.server.daemon import docker_daemon
+
+    try:
+        daemon = docker_daemon()
+    except ToolMissing as exc:
+        skip_or_fail(str(exc))
+    with daemon:
+        yield daemon
+
+
+@pytest.fixture(scope="session")
+def base(docker_engine) -> str:
+    """The offline busybox base, built once per session; its tag."""
+    from regsim.server.daemon import base_image
+
+    return base_image(docker_engine)
