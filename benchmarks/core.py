@@ -27,9 +27,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from regsim import EventLog, Image, Layer, Registry  # noqa: E402
-from regsim.blob import Blob  # noqa: E402
-from regsim.generate import placeholder_catalogue  # noqa: E402
-from regsim.mediatypes import OCI_LAYER  # noqa: E402
+from regsim.oci.blob import Blob  # noqa: E402
+from regsim.data.generate import placeholder_catalogue  # noqa: E402
+from regsim.oci.mediatypes import OCI_LAYER  # noqa: E402
 
 GiB = 1 << 30
 

@@ -16,19 +16,23 @@ Pictures live in :mod:`regsim.viz`, experiments in :mod:`regsim.sim`, the HTTP s
 :mod:`regsim.server`; none of them is imported here.
 """
 
-from . import errors, events, mediatypes
-from .access import AccessPolicy, Token
-from .blob import Blob, Placeholder
-from .descriptor import Annotations, Descriptor
-from .digest import Digest
+from . import errors, events
+from .oci import mediatypes
+from .registry.access import AccessPolicy, Token
+from .oci.blob import Blob, Placeholder
+from .oci.descriptor import Annotations, Descriptor
+from .oci.digest import Digest
 from .errors import RegistryError
 from .events import EventLog
-from .host import BuildResult, Host, PullResult, PushResult
-from .image import Image, ImageIndex, Layer
-from .manifest import ImageConfig, Index, Manifest, canonical_json, parse_manifest
-from .platform import Platform
-from .reference import Reference, parse as parse_reference, parse_docker_ref
+from .client.compare import compare_images
+from .client.host import BuildResult, Host, PullResult, PushResult
+from .client.outcome import Outcome, access_table, attempt
+from .oci.image import Image, ImageIndex, Layer
+from .oci.manifest import ImageConfig, Index, Manifest, canonical_json, parse_manifest
+from .oci.platform import Platform
+from .oci.reference import Reference, parse as parse_reference, parse_docker_ref
 from .registry import GCReport, Registry, StorageReport
+from .data.search import search
 from .units import human_size
 from .world import World
 
@@ -36,8 +40,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AccessPolicy", "Annotations", "Blob", "BuildResult", "Descriptor", "Digest", "EventLog",
-    "GCReport", "Host", "Image", "ImageConfig", "ImageIndex", "Index", "Layer", "Manifest",
+    "GCReport", "Host", "Image", "ImageConfig", "ImageIndex", "Index", "Layer", "Manifest", "Outcome",
     "Placeholder", "Platform", "PullResult", "PushResult", "Reference", "Registry", "RegistryError",
-    "StorageReport", "Token", "World", "canonical_json", "errors", "events", "human_size",
-    "mediatypes", "parse_docker_ref", "parse_manifest", "parse_reference",
+    "StorageReport", "Token", "World", "access_table", "attempt", "canonical_json", "compare_images",
+    "errors", "events", "human_size", "mediatypes", "parse_docker_ref", "parse_manifest",
+    "parse_reference", "search",
 ]

@@ -20,9 +20,9 @@ import sys
 import threading
 from typing import Sequence
 
-from .access import MODES
+from .registry.access import MODES
 from .errors import NameInvalid, RegistryError
-from .reference import validate_repository
+from .oci.reference import validate_repository
 
 __all__ = ["main"]
 
@@ -87,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .access import AccessPolicy
+    from .registry.access import AccessPolicy
     from .io import import_images
     from .registry import Registry
     from .server import RegistryApp, RegistryServer

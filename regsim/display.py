@@ -85,11 +85,11 @@ def _repository_rows(repo) -> list[list[Any]]:
 
 def to_html(obj: Any) -> str:
     """HTML for a registry, repository, host, image, manifest, index, descriptor, log or report."""
-    from .descriptor import Descriptor
+    from .oci.descriptor import Descriptor
     from .events import EventLog
-    from .host import Host, Output
-    from .image import Image, ImageIndex
-    from .manifest import Index, Manifest
+    from .client.host import Host, Output
+    from .oci.image import Image, ImageIndex
+    from .oci.manifest import Index, Manifest
     from .registry import GCReport, Registry, Repository, StorageReport
 
     if isinstance(obj, Registry):

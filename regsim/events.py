@@ -22,7 +22,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Iterable, Iterator, Sequence, TypeVar, overload
 
-from .digest import Digest
+from .oci.digest import Digest
 
 __all__ = [
     "Event",

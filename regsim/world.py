@@ -17,9 +17,9 @@ from typing import Any, Iterable, Mapping
 
 from .errors import RegistryUnreachable
 from .events import EventLog
-from .host import Host
-from .library import PLATFORMS, populate
-from .platform import Platform
+from .client.host import Host
+from .data.library import PLATFORMS, populate
+from .oci.platform import Platform
 from .registry import Registry
 
 __all__ = ["World"]

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from regsim import Image, Registry
-from regsim.digest import Digest
+from regsim.oci.digest import Digest
 
 
 def push_image(reg: Registry, repo: str, image: Image, tag: str | None = None, auth=None) -> Digest:

@@ -4,7 +4,7 @@ import pytest
 
 from helpers import push_image
 from regsim import Registry
-from regsim.access import AccessPolicy, Token
+from regsim.registry.access import AccessPolicy, Token
 from regsim.errors import Denied, NameUnknown, Unauthorized
 
 

@@ -6,9 +6,9 @@ import pytest
 
 from helpers import push_image
 from regsim import Image, Layer, Placeholder, Registry
-from regsim.access import Token
-from regsim.digest import Digest
-from regsim.mediatypes import OCI_INDEX, OCI_MANIFEST
+from regsim.registry.access import Token
+from regsim.oci.digest import Digest
+from regsim.oci.mediatypes import OCI_INDEX, OCI_MANIFEST
 
 IMAGE = Image.create([Layer.from_files([("/base", b"base")]), Layer.from_files([("/app", b"app")])])
 ZERO = "sha256:" + "0" * 64

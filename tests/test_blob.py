@@ -1,7 +1,7 @@
 import pytest
 
 from regsim import Blob, Digest, Placeholder
-from regsim.blob import as_content
+from regsim.oci.blob import as_content
 from regsim.errors import DigestInvalid, PlaceholderContent, SizeInvalid
 
 

@@ -5,7 +5,7 @@ import tarfile
 import pytest
 from hypothesis import given, strategies as st
 
-from regsim.build import (
+from regsim.client.build import (
     copy_files, deterministic_gzip, make_tar, packages_of, parse_dockerfile, parse_exec_form, parse_pairs,
     read_tar, run_files,
 )

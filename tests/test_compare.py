@@ -3,7 +3,7 @@
 import pytest
 
 from regsim import Image, ImageConfig, Layer, World
-from regsim.compare import compare_images
+from regsim.client.compare import compare_images
 
 
 def _rows(table):

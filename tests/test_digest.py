@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from regsim import Digest
-from regsim.digest import EMPTY_JSON_DIGEST
+from regsim.oci.digest import EMPTY_JSON_DIGEST
 from regsim.errors import DigestInvalid
 
 SHA = "sha256:" + "a" * 64

@@ -3,7 +3,7 @@
 from helpers import push_image
 from regsim import Descriptor, Image, Index, Layer, Manifest, Registry
 from regsim import events as ev
-from regsim.mediatypes import OCI_EMPTY, OCI_MANIFEST
+from regsim.oci.mediatypes import OCI_EMPTY, OCI_MANIFEST
 
 
 def img(*files: bytes) -> Image:

@@ -3,7 +3,7 @@ import random
 import pytest
 
 from regsim import Registry
-from regsim.generate import placeholder_catalogue, random_image, random_layer, rng
+from regsim.data.generate import placeholder_catalogue, random_image, random_layer, rng
 
 
 def test_same_seed_same_digests():

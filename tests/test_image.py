@@ -2,8 +2,8 @@ import pytest
 
 from regsim import Blob, Digest, Image, ImageConfig, ImageIndex, Layer, Placeholder, parse_manifest
 from regsim.errors import PlaceholderContent
-from regsim.image import DOCKER
-from regsim.mediatypes import DOCKER_CONFIG, DOCKER_MANIFEST, OCI_LAYER
+from regsim.oci.image import DOCKER
+from regsim.oci.mediatypes import DOCKER_CONFIG, DOCKER_MANIFEST, OCI_LAYER
 
 
 def test_layer_digests():

@@ -1,9 +1,9 @@
 """Official images made from real Docker Hub layer metadata."""
 
 from regsim import Registry
-from regsim.datasets import load_official_images
-from regsim.library import OFFICIAL_REPOSITORIES, official_images, populate
-from regsim.mediatypes import DOCKER_LAYER, DOCKER_MANIFEST_LIST
+from regsim.data.datasets import load_official_images
+from regsim.data.library import OFFICIAL_REPOSITORIES, official_images, populate
+from regsim.oci.mediatypes import DOCKER_LAYER, DOCKER_MANIFEST_LIST
 
 
 def test_dataset_loads():

@@ -5,12 +5,12 @@ from hypothesis import given, strategies as st
 
 from regsim import Blob, Descriptor, Digest, ImageConfig, Index, Manifest, canonical_json, parse_manifest
 from regsim.errors import ManifestInvalid
-from regsim.manifest import parse_config
-from regsim.mediatypes import (
+from regsim.oci.manifest import parse_config
+from regsim.oci.mediatypes import (
     DOCKER_CONFIG, DOCKER_LAYER, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_CONFIG, OCI_EMPTY, OCI_INDEX,
     OCI_LAYER_GZIP, OCI_MANIFEST,
 )
-from regsim.platform import Platform
+from regsim.oci.platform import Platform
 
 LAYER = Blob(b"layer")
 CONFIG = ImageConfig(diff_ids=(LAYER.digest,))

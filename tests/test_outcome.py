@@ -4,7 +4,7 @@ import pytest
 
 from regsim import Blob, Registry, World
 from regsim.errors import Denied, NameInvalid
-from regsim.outcome import Outcome, access_table, attempt
+from regsim.client.outcome import Outcome, access_table, attempt
 
 
 def test_attempt_keeps_the_value_of_a_success():

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import assume, given, strategies as st
 
 from regsim import errors
-from regsim.reference import parse, parse_docker_ref, validate_repository, validate_tag
+from regsim.oci.reference import parse, parse_docker_ref, validate_repository, validate_tag
 
 H = "a" * 64
 D = "sha256:" + H

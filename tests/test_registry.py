@@ -12,7 +12,7 @@ from regsim.errors import (
     ManifestTooLarge, ManifestUnknown, NameInvalid, NameUnknown, PaginationNumberInvalid, RangeInvalid,
     TagInvalid,
 )
-from regsim.mediatypes import OCI_EMPTY, OCI_INDEX, OCI_MANIFEST
+from regsim.oci.mediatypes import OCI_EMPTY, OCI_INDEX, OCI_MANIFEST
 
 
 def kinds(reg: Registry, mark: int) -> list[str]:

@@ -1,5 +1,5 @@
 from regsim import Image, ImageIndex, Layer, Registry
-from regsim.remote import copy, read, write
+from regsim.client.remote import copy, read, write
 
 
 def test_write_read_copy_index():

@@ -1,7 +1,7 @@
 import pytest
 
 from regsim import World
-from regsim.search import image_size, search
+from regsim.data.search import image_size, search
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import json
 from regsim import Descriptor, Digest, Host, Manifest, Registry
 from regsim import events as ev
 from regsim.errors import Denied, ManifestUnknown, RegistryError
-from regsim.mediatypes import OCI_EMPTY
+from regsim.oci.mediatypes import OCI_EMPTY
 
 REPOS = ["team/app", "team/api", "ops/tool"]
 TAGS = ["1.0", "2.0", "latest"]

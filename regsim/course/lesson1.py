@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..search import image_size
+from ..data.search import image_size
 from ._world import fresh_world, reference_world
 from .workbook import WORKBOOK
 

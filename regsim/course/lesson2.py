@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..compare import compare_images
-from ..digest import Digest
-from ..outcome import Outcome
+from ..client.compare import compare_images
+from ..oci.digest import Digest
+from ..client.outcome import Outcome
 from ._world import fresh_world
 from .workbook import WORKBOOK
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..compare import compare_images
+from ..client.compare import compare_images
 from ._world import fresh_world
 from .workbook import WORKBOOK
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import RegistryError
-from ..reference import parse_docker_ref
+from ..oci.reference import parse_docker_ref
 from ._world import fresh_world, reference_world
 from .workbook import WORKBOOK
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..outcome import access_table
-from ..reference import parse_docker_ref
+from ..client.outcome import access_table
+from ..oci.reference import parse_docker_ref
 from ._world import fresh_world
 from .workbook import WORKBOOK
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import RegistryError
-from ..platform import Platform
+from ..oci.platform import Platform
 from ._world import fresh_world, reference_world
 from .workbook import WORKBOOK
 

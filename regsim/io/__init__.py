@@ -1,7 +1,7 @@
 """Images on disk: OCI image layouts and ``docker save`` tarballs (standard library only).
 
 * :func:`read_layout` / :func:`write_layout` -- an OCI image layout directory (or ``oci-archive``
-  tar) to and from :class:`~regsim.image.Image` / :class:`~regsim.image.ImageIndex` values;
+  tar) to and from :class:`~regsim.oci.image.Image` / :class:`~regsim.oci.image.ImageIndex` values;
 * :func:`read_docker_archive` -- the images of a ``docker save`` tarball;
 * :func:`import_images` / :func:`export_images` -- push the images of a layout or tarball into a
   :class:`~regsim.registry.Registry`, or write a registry's images out as a layout.

@@ -18,13 +18,13 @@ from __future__ import annotations
 import json
 import os
 
-from ..blob import Blob
-from ..descriptor import Descriptor
-from ..digest import Digest
+from ..oci.blob import Blob
+from ..oci.descriptor import Descriptor
+from ..oci.digest import Digest
 from ..errors import DigestInvalid
-from ..image import Image
-from ..manifest import Manifest
-from ..mediatypes import OCI_CONFIG, OCI_LAYER, OCI_LAYER_GZIP
+from ..oci.image import Image
+from ..oci.manifest import Manifest
+from ..oci.mediatypes import OCI_CONFIG, OCI_LAYER, OCI_LAYER_GZIP
 from .layout import LayoutEntry, LayoutError
 from .sources import Source, TarSource
 

@@ -1,4 +1,4 @@
-"""OCI image layouts: read them into :class:`~regsim.image.Image` values, write them back.
+"""OCI image layouts: read them into :class:`~regsim.oci.image.Image` values, write them back.
 
 An image layout (image-spec ``image-layout.md``) is a directory (or a tar of one)::
 
@@ -12,7 +12,7 @@ write this format. Reading checks every blob against its digest and size; writin
 exact manifest bytes, so digests survive a round trip.
 
 >>> import tempfile
->>> from regsim.image import Image, Layer
+>>> from regsim.oci.image import Image, Layer
 >>> image = Image.create([Layer.from_files([("/hello", b"hi")])])
 >>> with tempfile.TemporaryDirectory() as tmp:
 ...     _ = write_layout(tmp, [("1.0", image)])
@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from ..blob import Blob, Content
-from ..descriptor import Descriptor
-from ..digest import Digest
+from ..oci.blob import Blob, Content
+from ..oci.descriptor import Descriptor
+from ..oci.digest import Digest
 from ..errors import BlobUnknown, DigestInvalid, ManifestInvalid, SizeInvalid
-from ..image import Image, ImageIndex
-from ..manifest import Index, Manifest, canonical_json, parse_manifest
-from ..mediatypes import OCI_INDEX, is_index
+from ..oci.image import Image, ImageIndex
+from ..oci.manifest import Index, Manifest, canonical_json, parse_manifest
+from ..oci.mediatypes import OCI_INDEX, is_index
 from .sources import Source, open_source
 
 __all__ = ["LayoutEntry", "LayoutError", "read_layout", "read_source", "write_layout", "REF_NAME",

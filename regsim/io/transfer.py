@@ -12,11 +12,11 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from ..access import Token
-from ..digest import Digest
-from ..reference import is_tag, parse
+from ..registry.access import Token
+from ..oci.digest import Digest
+from ..oci.reference import is_tag, parse
 from ..registry import Registry
-from ..remote import read, write
+from ..client.remote import read, write
 from .docker_archive import is_docker_archive, read_docker_source
 from .layout import LayoutEntry, LayoutError, read_source, write_layout
 from .sources import open_source

@@ -30,9 +30,9 @@ from typing import Awaitable, Callable
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from ..access import DELETE, PULL, PUSH
+from ..registry.access import DELETE, PULL, PUSH
 from ..errors import RegistryError, Unauthorized, Unsupported
-from ..reference import validate_repository
+from ..oci.reference import validate_repository
 from . import blobs, discovery, manifests, uploads
 from .auth import ANONYMOUS, Authenticator, Scope, TokenIssuer, parse_scopes, scheme_for
 from .context import Context, ErrorReply, json_reply, reply

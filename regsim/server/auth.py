@@ -1,6 +1,6 @@
 """HTTP authentication mapped onto the model's users and permissions.
 
-Three schemes, chosen from the registry's :class:`~regsim.access.AccessPolicy` unless given:
+Three schemes, chosen from the registry's :class:`~regsim.registry.access.AccessPolicy` unless given:
 
 * ``"none"`` -- an ``open`` registry: every request is anonymous and nothing is challenged;
 * ``"basic"`` -- ``registry:2`` with htpasswd: ``Authorization: Basic`` on every request, a
@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from ..access import ACTIONS, Token
+from ..registry.access import ACTIONS, Token
 from ..errors import Unauthorized
 
 __all__ = ["SCHEMES", "ANONYMOUS", "Scope", "Grant", "Identity", "TokenIssuer", "Authenticator", "parse_scopes",

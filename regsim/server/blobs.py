@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from ..access import PULL
-from ..blob import Content
-from ..digest import Digest
+from ..registry.access import PULL
+from ..oci.blob import Content
+from ..oci.digest import Digest
 from ..errors import BlobUnknown, NameUnknown, PlaceholderContent, RangeInvalid
 from .context import BytesReply, Context, ErrorReply, reply
 from .protocol import parse_range

@@ -9,7 +9,7 @@ reading and for machines without skopeo.
 
 :func:`make_client` gives whichever is available behind one interface: ``push(repository, tag,
 image)`` returns the manifest digest, ``pull(repository, reference)`` returns an
-:class:`~regsim.image.Image`, ``close()`` removes scratch files. ``image`` is a regsim image or
+:class:`~regsim.oci.image.Image`, ``close()`` removes scratch files. ``image`` is a regsim image or
 index, or the path of an OCI image layout holding an image named ``tag``.
 :class:`SkopeoClient` is skopeo behind that interface.
 """
@@ -26,12 +26,12 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode, urljoin, urlsplit
 
-from ..blob import Blob
-from ..digest import Digest
-from ..image import Image, ImageIndex
+from ..oci.blob import Blob
+from ..oci.digest import Digest
+from ..oci.image import Image, ImageIndex
 from ..io import read_layout, write_layout
-from ..manifest import Manifest, parse_manifest
-from ..mediatypes import INDEX_TYPES
+from ..oci.manifest import Manifest, parse_manifest
+from ..oci.mediatypes import INDEX_TYPES
 
 __all__ = ["Skopeo", "SkopeoClient", "SimpleClient", "ToolMissing", "find_tool", "make_client", "CLIENT_TOOLS"]
 

@@ -77,7 +77,7 @@ class Context:
 
     @property
     def auth(self):
-        """The model :class:`~regsim.access.Token` to pass as ``auth=`` (None: anonymous)."""
+        """The model :class:`~regsim.registry.access.Token` to pass as ``auth=`` (None: anonymous)."""
         return self.identity.token
 
     @property

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from ..digest import Digest
-from ..mediatypes import OCI_INDEX
+from ..oci.digest import Digest
+from ..oci.mediatypes import OCI_INDEX
 from .context import Context, json_reply, reply
 from .protocol import next_link, parse_page_size
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from ..digest import Digest
+from ..oci.digest import Digest
 from ..errors import ManifestTooLarge, ManifestUnknown
-from ..reference import validate_tag
+from ..oci.reference import validate_tag
 from .context import BytesReply, Context, reply
 from .protocol import media_type_of
 

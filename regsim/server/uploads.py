@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from ..access import PULL
-from ..digest import Digest
+from ..registry.access import PULL
+from ..oci.digest import Digest
 from ..errors import BlobUnknown, BlobUploadUnknown, DigestInvalid, NameInvalid, RangeInvalid, SizeInvalid
-from ..reference import validate_repository
+from ..oci.reference import validate_repository
 from .blobs import blob_location
 from .context import Context, ErrorReply, reply
 from .protocol import parse_content_range, upload_range

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from numbers import Integral, Real
 
-from ..generate import rng
+from ..data.generate import rng
 from .errors import InvalidParameter
 
 __all__ = ["as_random", "check_int", "check_positive", "check_fraction", "Seed"]
@@ -14,7 +14,7 @@ Seed = "int | random.Random | None"
 
 
 def as_random(seed: "int | random.Random | None") -> random.Random:
-    """A :class:`random.Random` for ``seed``, made by the core's :func:`regsim.generate.rng`.
+    """A :class:`random.Random` for ``seed``, made by the core's :func:`regsim.data.generate.rng`.
 
     An int seeds a new one, a Random is used as is, ``None`` means 0 (deterministic by default).
     NumPy integers count as ints (a seed taken from an array or a DataFrame). A seed of another

@@ -4,13 +4,13 @@ The bundled official-images dataset gives each layer's real digest and size, but
 look *inside* layers (file- and chunk-level dedup) regsim fills every distinct layer with files
 from this model, built from the engine's own parts:
 
-* a layer is mostly **packages** -- the files that :func:`regsim.build.package_files` gives for
+* a layer is mostly **packages** -- the files that :func:`regsim.client.build.package_files` gives for
   a package (the same package gives the same files in every layer, as ``apt``/``apk`` do);
   which packages a layer holds is drawn with Zipf popularity (``alpha``) from a universe of
   ``packages`` per package manager (``apk`` for Alpine-based images, ``apt`` otherwise), so
   common libraries (libc, ca-certificates, tzdata...) recur across unrelated layers;
 * the rest (``1 - shared`` of the bytes) is **unique** to the layer: the software it exists
-  to add, from :func:`regsim.build.synthetic_files` seeded by the layer's real digest;
+  to add, from :func:`regsim.client.build.synthetic_files` seeded by the layer's real digest;
 * a package comes in a few **versions** that differ by a small edit in each file, so
   file-level dedup misses what chunk-level dedup can still find;
 * bytes are made text-like (16 symbols) so compression has something to do;
@@ -29,10 +29,10 @@ import hashlib
 import random
 from typing import Iterable
 
-from ..build import package_files, synthetic_files
-from ..image import DOCKER, Image, Layer
-from ..manifest import ImageConfig
-from ..mediatypes import DOCKER_LAYER
+from ..client.build import package_files, synthetic_files
+from ..oci.image import DOCKER, Image, Layer
+from ..oci.manifest import ImageConfig
+from ..oci.mediatypes import DOCKER_LAYER
 from ._util import as_random, check_fraction, check_int, derive_seed
 from .errors import InvalidParameter
 from .workloads import Catalogue, ImageVersion, zipf_weights
@@ -112,7 +112,7 @@ def official_content(*, scale: int = 1000, shared: float = 0.95, alpha: float = 
     holds one of ``versions`` versions of each package (mostly the newest; later versions are
     the first with a few bytes inserted into every file, like a patch release).
     """
-    from ..datasets import load_official_images
+    from ..data.datasets import load_official_images
     from .workloads import official_catalogue
 
     scale = check_int("scale", scale, minimum=1)

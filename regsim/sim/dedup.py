@@ -28,7 +28,7 @@ For every strategy the report gives:
 Layers known only by digest and size (placeholders) cannot be opened: every strategy treats
 them as one opaque unit, and ``opaque_bytes`` says how many bytes were treated so.
 
->>> from regsim.image import Image, Layer
+>>> from regsim.oci.image import Image, Layer
 >>> a = Layer.from_files([("/lib/libc.so", b"c" * 5000), ("/app/a.py", b"print(1)")])
 >>> b = Layer.from_files([("/lib/libc.so", b"c" * 5000), ("/app/b.py", b"print(2)")])
 >>> report = dedup_report([Image.create([a]), Image.create([b])], strategies=("layer", "file"))
@@ -44,7 +44,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from ..image import Image, ImageIndex, Layer
+from ..oci.image import Image, ImageIndex, Layer
 from ._util import check_int
 from .chunking import cdc_chunks, fixed_chunks
 from .errors import InvalidParameter

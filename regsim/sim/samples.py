@@ -1,6 +1,6 @@
-"""The bundled sample trace (``data/traces/``), and how it was generated.
+"""The bundled sample trace (``regsim/data/traces/``), and how it was generated.
 
-``data/traces/regsim-sample-ibm.json`` is a **generated** trace in the IBM registry trace format
+``regsim/data/traces/regsim-sample-ibm.json`` is a **generated** trace in the IBM registry trace format
 (see :mod:`regsim.sim.traces`): no real requests are in it. :func:`generate_sample` makes it,
 and a test checks that the bundled file is exactly what it makes, so the two cannot drift.
 """
@@ -44,6 +44,6 @@ def write_sample(directory: str | Path) -> Path:
 
 def load_sample() -> Trace:
     """Read the bundled sample with :func:`regsim.sim.traces.read_ibm` (GET and PUT requests)."""
-    from ..datasets import data_path
+    from ..data.datasets import data_path
 
     return read_ibm(data_path(SAMPLE_FILE), methods=("GET", "PUT"))

@@ -8,7 +8,7 @@ tags it received and when it was released. Two sources:
   skewed distribution (many tiny layers, a few huge ones), new versions over time that change the
   top layers and now and then rebase onto a newer base; seeded.
 * :func:`official_catalogue` -- the bundled official-images dataset (real digests, sizes and
-  layer sharing of 26 Docker Hub manifests, January 2023), through :mod:`regsim.library`.
+  layer sharing of 26 Docker Hub manifests, January 2023), through :mod:`regsim.data.library`.
 
 :func:`object_trace` makes a plain object-level trace (integer keys, Zipf popularity, varied
 sizes) for cache experiments and benchmarks. Request streams over a catalogue (pulls, pushes that
@@ -32,10 +32,10 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from ..image import DOCKER, OCI, Image, Layer
-from ..manifest import HistoryEntry, ImageConfig
+from ..oci.image import DOCKER, OCI, Image, Layer
+from ..oci.manifest import HistoryEntry, ImageConfig
 from ..registry import Registry
-from ..remote import write
+from ..client.remote import write
 from ._util import as_random, check_fraction, check_int, check_positive, derive_seed
 from .errors import InvalidParameter
 from .traces import Trace
@@ -157,7 +157,7 @@ class Catalogue:
     def populate(self, registry: Registry, *, until: float = math.inf, auth=None) -> int:
         """Push every version released by ``until`` into ``registry`` (tags move as they did).
 
-        Returns the number of versions pushed. Uses :func:`regsim.remote.write`.
+        Returns the number of versions pushed. Uses :func:`regsim.client.remote.write`.
         """
         n = 0
         for v in self.versions:
@@ -211,7 +211,7 @@ def zipf_weights(n: int, alpha: float) -> list[float]:
 
 
 def _placeholder_layer(token: str, key: str, size: int) -> Layer:
-    from ..blob import Placeholder
+    from ..oci.blob import Placeholder
 
     blob = Placeholder.for_key(f"{token}/{key}", size)
     return Layer(blob, blob.digest, DOCKER[3])
@@ -325,8 +325,8 @@ def official_catalogue(*, repos: Iterable[str] | None = None) -> Catalogue:
     """
     from datetime import datetime
 
-    from ..datasets import load_official_images
-    from ..library import official_images
+    from ..data.datasets import load_official_images
+    from ..data.library import official_images
 
     items = {(f"library/{i.repo}", i.tags): i for i in load_official_images()}
     made = official_images(content="placeholder", platforms=("linux/amd64",), repos=repos)

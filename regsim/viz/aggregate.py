@@ -22,7 +22,7 @@ from typing import Any
 
 import networkx as nx
 
-from ..platform import Platform
+from ..oci.platform import Platform
 from ..units import human_size
 from .graph import familiar
 

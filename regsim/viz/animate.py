@@ -27,9 +27,9 @@ from typing import Any, Callable, Iterable
 import networkx as nx
 
 from .. import events as ev
-from ..digest import Digest
+from ..oci.digest import Digest
 from ..events import Event
-from ..host import Host
+from ..client.host import Host
 from ..registry import Registry
 from ..units import human_size
 from ..world import World

@@ -16,7 +16,7 @@ from typing import Iterable
 import networkx as nx
 from matplotlib.axes import Axes
 
-from ..platform import Platform
+from ..oci.platform import Platform
 from ..units import human_size
 from .graph import familiar, node_id
 from .style import OKABE_ITO

@@ -26,7 +26,7 @@ registry's order, manifests and blobs by first use -- so the same model always g
 graph, and the drawing is stable.
 
 >>> from regsim import Registry, Image, Layer
->>> from regsim.remote import write
+>>> from regsim.client.remote import write
 >>> reg = Registry("localhost:5000")
 >>> _ = write(reg, "team/app", Image.create([Layer.from_files([("/a", b"a")])]), tags=["1.0"])
 >>> G = to_graph(reg)
@@ -43,14 +43,14 @@ from typing import Any, Iterable, Iterator
 
 import networkx as nx
 
-from ..digest import Digest
+from ..oci.digest import Digest
 from ..errors import RegistryError
-from ..host import Host
-from ..image import Image, ImageIndex
-from ..manifest import Index, Manifest, parse_config, parse_manifest
-from ..mediatypes import CONFIG_TYPES
-from ..platform import Platform
-from ..reference import parse
+from ..client.host import Host
+from ..oci.image import Image, ImageIndex
+from ..oci.manifest import Index, Manifest, parse_config, parse_manifest
+from ..oci.mediatypes import CONFIG_TYPES
+from ..oci.platform import Platform
+from ..oci.reference import parse
 from ..registry import Registry
 from ..units import human_size
 from ..world import World

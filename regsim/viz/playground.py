@@ -22,8 +22,8 @@ from typing import Any, Callable
 import ipywidgets as widgets
 
 from ..errors import RegistryError
-from ..host import Output
-from ..reference import parse_docker_ref
+from ..client.host import Output
+from ..oci.reference import parse_docker_ref
 from ..registry import Registry
 from ..world import World
 from .dedup import dedup_stats, draw_dedup, image_choices

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 
 from .. import events as ev
 from ..events import Event, EventLog
-from ..host import Host
+from ..client.host import Host
 from ..registry import Registry
 from ..units import human_size
 from ..world import World

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 from regsim import Digest, parse_docker_ref
-from regsim.compare import compare_images
+from regsim.client.compare import compare_images
 from regsim.course import WORKBOOK, check, exercises, fresh_world, lesson2, lesson3, lesson4, lesson5, lesson6, lesson7, lesson8
-from regsim.outcome import access_table, attempt
-from regsim.search import search
+from regsim.client.outcome import access_table, attempt
+from regsim.data.search import search
 
 
 def solve_1_1():

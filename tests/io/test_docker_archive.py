@@ -10,10 +10,10 @@ import tarfile
 import pytest
 
 from regsim import Registry
-from regsim.build import deterministic_gzip, make_tar
+from regsim.client.build import deterministic_gzip, make_tar
 from regsim.errors import DigestInvalid
 from regsim.io import LayoutError, import_images, read_docker_archive, read_images
-from regsim.mediatypes import OCI_LAYER, OCI_LAYER_GZIP
+from regsim.oci.mediatypes import OCI_LAYER, OCI_LAYER_GZIP
 
 
 def docker_save(path, images: list[dict]) -> None:

@@ -16,7 +16,7 @@ from regsim import Digest, Image, ImageConfig, ImageIndex, Layer, Registry
 from regsim.errors import BlobUnknown, DigestInvalid, PlaceholderContent, SizeInvalid
 from regsim.io import LayoutError, export_images, import_images, read_images, read_layout, write_layout
 from regsim.io.layout import blob_path
-from regsim.remote import write
+from regsim.client.remote import write
 
 IO = Path(__file__).resolve().parents[2] / "regsim" / "io"
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from helpers import skip_or_fail
 
-from regsim.mediatypes import OCI_CONFIG, OCI_LAYER, OCI_MANIFEST
+from regsim.oci.mediatypes import OCI_CONFIG, OCI_LAYER, OCI_MANIFEST
 from regsim.server import serve
 from regsim.server.clients import Skopeo, ToolMissing
 

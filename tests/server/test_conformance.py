@@ -13,7 +13,7 @@ import json
 import pytest
 
 from regsim.events import BlobMounted, BlobUploaded, ManifestPushed
-from regsim.mediatypes import OCI_CONFIG, OCI_EMPTY, OCI_INDEX, OCI_LAYER, OCI_MANIFEST
+from regsim.oci.mediatypes import OCI_CONFIG, OCI_EMPTY, OCI_INDEX, OCI_LAYER, OCI_MANIFEST
 from regsim.server import serve
 
 EMPTY = b"{}"

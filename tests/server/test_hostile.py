@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from regsim import Registry
 from regsim.events import BlobUploaded, UploadProgressed
-from regsim.mediatypes import OCI_CONFIG, OCI_MANIFEST
+from regsim.oci.mediatypes import OCI_CONFIG, OCI_MANIFEST
 from regsim.server import serve
 
 MISSING = "sha256:" + "0" * 64

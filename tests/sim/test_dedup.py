@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regsim.image import Image, Layer
+from regsim.oci.image import Image, Layer
 from regsim.sim.chunking import cdc_boundaries, cdc_boundaries_reference, cdc_chunks, fixed_chunks
 from regsim.sim.content import official_content
 from regsim.sim.dedup import STRATEGIES, dedup_report

@@ -1,6 +1,6 @@
 """The bundled sample trace is exactly what its documented generator makes."""
 
-from regsim.datasets import data_path
+from regsim.data.datasets import data_path
 from regsim.sim.samples import SAMPLE_FILE, generate_sample, load_sample, write_sample
 
 

@@ -91,7 +91,7 @@ def test_object_trace_is_seeded_and_zipf_skewed():
 def test_seeds_come_from_the_core_rng_and_a_bad_seed_is_named():
     import numpy as np
 
-    from regsim.generate import rng
+    from regsim.data.generate import rng
     from regsim.sim._util import as_random
 
     assert [as_random(s).random() for s in (None, 0, 7)] == [rng(s).random() for s in (None, 0, 7)]

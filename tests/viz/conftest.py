@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
 from regsim import Host, Image, ImageIndex, Layer, Registry, World  # noqa: E402
-from regsim.remote import write  # noqa: E402
+from regsim.client.remote import write  # noqa: E402
 
 APP_DOCKERFILE = """FROM localhost:5000/base:1.0
 COPY app.py /app/

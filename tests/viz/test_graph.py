@@ -79,7 +79,7 @@ def test_repository_filter_takes_names_and_patterns(shared):
 def test_untagged_manifest_hangs_from_its_repository_with_a_dashed_edge(small):
     reg = small.registry
     other = regsim.Image.create([small.base])
-    regsim.remote.write(reg, "team/app", other, tags=["latest"])  # latest moves: nothing else changes
+    regsim.client.remote.write(reg, "team/app", other, tags=["latest"])  # latest moves: nothing else changes
     reg.delete_tag("team/app", "1.0")
     G = to_graph(reg)
     old = node_id("manifest", R, small.image.digest)

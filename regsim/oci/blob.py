@@ -1,6 +1,6 @@
 """Content: blobs of real bytes, and sized placeholders for large-scale experiments.
 
-Both are content-addressed by a :class:`~regsim.digest.Digest`.
+Both are content-addressed by a :class:`~regsim.oci.digest.Digest`.
 
 * :class:`Blob` holds real bytes. Its digest is always computed from them (or, when the bytes come
   from a caller who names a digest, verified against them).
@@ -23,7 +23,7 @@ import hashlib
 from typing import Union
 
 from .digest import Digest
-from .errors import DigestInvalid, PlaceholderContent, SizeInvalid
+from ..errors import DigestInvalid, PlaceholderContent, SizeInvalid
 
 __all__ = ["Blob", "Placeholder", "Content", "as_content", "as_bytes"]
 

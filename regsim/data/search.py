@@ -12,12 +12,12 @@ python   The Python programming language   8600    [OK]       24     356MB
 
 from __future__ import annotations
 
-from .access import Token
-from .manifest import Index, Manifest
-from .output import Table
-from .platform import DEFAULT_PLATFORM, Platform
-from .registry import Registry
-from .units import human_size
+from ..registry.access import Token
+from ..oci.manifest import Index, Manifest
+from ..client.output import Table
+from ..oci.platform import DEFAULT_PLATFORM, Platform
+from ..registry import Registry
+from ..units import human_size
 
 __all__ = ["search", "image_size"]
 

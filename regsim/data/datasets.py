@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .digest import Digest
+from ..oci.digest import Digest
 
 __all__ = ["OfficialImage", "OfficialLayer", "load_official_images", "data_path", "OFFICIAL_IMAGES_FILE"]
 

@@ -33,7 +33,7 @@ import hashlib
 import re
 from typing import Iterable
 
-from .errors import DigestInvalid
+from ..errors import DigestInvalid
 
 __all__ = ["Digest", "ALGORITHMS", "EMPTY_JSON_DIGEST"]
 

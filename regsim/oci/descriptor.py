@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from .digest import Digest
-from .errors import DigestInvalid, ManifestInvalid
+from ..errors import DigestInvalid, ManifestInvalid
 from .platform import Platform
 
 __all__ = ["Descriptor", "Annotations"]
@@ -176,6 +176,6 @@ class Descriptor:
         return hash((self.media_type, self.digest, self.size))
 
     def _repr_html_(self) -> str:
-        from .display import to_html
+        from ..display import to_html
 
         return to_html(self)

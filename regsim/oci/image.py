@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import Iterable, Mapping, Sequence
 
 from .blob import Blob, Content, Placeholder
-from .build import LayerFiles, deterministic_gzip, make_tar, read_tar
+from ..client.build import LayerFiles, deterministic_gzip, make_tar, read_tar
 from .descriptor import Descriptor
 from .digest import Digest
 from .manifest import ImageConfig, Index, Manifest, parse_config, parse_manifest
@@ -180,7 +180,7 @@ class Image:
         return f"Image({self.digest.short}, {self.platform}, {len(self.layers)} layers, {self.size} B)"
 
     def _repr_html_(self) -> str:
-        from .display import to_html
+        from ..display import to_html
 
         return to_html(self)
 
@@ -236,6 +236,6 @@ class ImageIndex:
         return f"ImageIndex({self.digest.short}, [{plats}])"
 
     def _repr_html_(self) -> str:
-        from .display import to_html
+        from ..display import to_html
 
         return to_html(self)

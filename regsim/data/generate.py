@@ -15,13 +15,13 @@ import random as _random
 from dataclasses import dataclass
 from typing import Iterator
 
-from .blob import Placeholder
-from .descriptor import Descriptor
-from .image import Image, Layer
-from .manifest import ImageConfig, Manifest
-from .mediatypes import OCI_CONFIG, OCI_LAYER_GZIP
-from .platform import DEFAULT_PLATFORM, Platform
-from .registry import Registry
+from ..oci.blob import Placeholder
+from ..oci.descriptor import Descriptor
+from ..oci.image import Image, Layer
+from ..oci.manifest import ImageConfig, Manifest
+from ..oci.mediatypes import OCI_CONFIG, OCI_LAYER_GZIP
+from ..oci.platform import DEFAULT_PLATFORM, Platform
+from ..registry import Registry
 
 __all__ = ["rng", "random_image", "random_layer", "CatalogueStats", "placeholder_catalogue"]
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .image import Image
+from ..oci.image import Image
 from .output import Table
 
 __all__ = ["compare_images"]

@@ -42,7 +42,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from .errors import BuildError
+from ..errors import BuildError
 
 __all__ = [
     "Instruction",

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any, Callable, Iterable, Mapping
 
-from .access import ACTIONS, PULL, Token
-from .errors import RegistryError
+from ..registry.access import ACTIONS, PULL, Token
+from ..errors import RegistryError
 from .output import Table
 
 __all__ = ["Outcome", "attempt", "access_table"]

@@ -14,7 +14,7 @@ Grammar (distribution/reference)::
     alpha-numeric    := /[a-z0-9]+/
     separator        := /[_.]|__|[-]+/
     tag              := /[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}/
-    digest           := algorithm ":" hex        (see :mod:`regsim.digest`)
+    digest           := algorithm ":" hex        (see :mod:`regsim.oci.digest`)
 
 Normalisation (``ParseNormalizedNamed``): the first ``/``-separated component is a *domain* when it
 is ``localhost``, contains ``.`` or ``:``, or contains an uppercase letter; otherwise the domain is
@@ -43,7 +43,7 @@ import re
 from dataclasses import dataclass
 
 from .digest import Digest
-from .errors import (
+from ..errors import (
     DigestInvalid,
     NameContainsUppercase,
     NameEmpty,

@@ -2,12 +2,12 @@
 
 Like go-containerregistry's ``remote.Write``/``remote.Image``: a push that skips blobs the
 repository already has (one :meth:`Registry.push_image` per manifest), and a read that returns
-:class:`~regsim.image.Image` values. Hosts
-(:mod:`regsim.host`) do the same with docker-like output and mount logic; this module is for
+:class:`~regsim.oci.image.Image` values. Hosts
+(:mod:`regsim.client.host`) do the same with docker-like output and mount logic; this module is for
 setting up scenarios, tests and experiments.
 
 >>> from regsim.registry import Registry
->>> from regsim.image import Image, Layer
+>>> from regsim.oci.image import Image, Layer
 >>> reg = Registry()
 >>> image = Image.create([Layer.from_files([("/a", b"a")])])
 >>> write(reg, "demo/app", image, tags=["1.0"]) == image.digest
@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .access import Token
-from .digest import Digest
-from .image import Image, ImageIndex
-from .platform import Platform
-from .registry import Registry
+from ..registry.access import Token
+from ..oci.digest import Digest
+from ..oci.image import Image, ImageIndex
+from ..oci.platform import Platform
+from ..registry import Registry
 
 __all__ = ["write", "read", "copy"]
 
@@ -58,7 +58,7 @@ def read(registry: Registry, repository: str, reference: str, *, platform: Platf
     if platform is not None:
         desc = top.parsed.for_platform(platform)
         if desc is None:
-            from .errors import ManifestUnknown
+            from ..errors import ManifestUnknown
 
             raise ManifestUnknown(f"no manifest for {platform} in {repository}:{reference}", detail=str(platform))
         return image_at(registry.get_manifest(repository, desc.digest, auth=auth))

@@ -22,12 +22,12 @@ import posixpath
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping
 
-from . import events as ev
-from .access import PULL, PUSH, Token
-from .blob import Content
+from .. import events as ev
+from ..registry.access import PULL, PUSH, Token
+from ..oci.blob import Content
 from .build import copy_files, parse_dockerfile, parse_exec_form, parse_pairs, run_files
-from .digest import Digest
-from .errors import (
+from ..oci.digest import Digest
+from ..errors import (
     BlobUnknown,
     BuildError,
     Denied,
@@ -38,14 +38,14 @@ from .errors import (
     RegistryUnreachable,
     Unauthorized,
 )
-from .image import DOCKER, OCI, Image, ImageIndex, Layer
-from .manifest import HistoryEntry, ImageConfig, Index, Manifest
-from .mediatypes import DOCKER_LAYER, OCI_LAYER_GZIP
-from .platform import Platform
-from .reference import Reference, parse, parse_docker_ref
-from .registry import Registry
+from ..oci.image import DOCKER, OCI, Image, ImageIndex, Layer
+from ..oci.manifest import HistoryEntry, ImageConfig, Index, Manifest
+from ..oci.mediatypes import DOCKER_LAYER, OCI_LAYER_GZIP
+from ..oci.platform import Platform
+from ..oci.reference import Reference, parse, parse_docker_ref
+from ..registry import Registry
 from .output import Output, Table
-from .units import human_size
+from ..units import human_size
 
 __all__ = ["Host", "Output", "PushResult", "PullResult", "BuildResult", "Table"]
 
@@ -695,6 +695,6 @@ class Host:
                 f"layers={len(self._blobs)}, {human_size(self.disk_usage())})")
 
     def _repr_html_(self) -> str:
-        from .display import to_html
+        from ..display import to_html
 
         return to_html(self)

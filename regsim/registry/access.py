@@ -29,7 +29,7 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 
-from .errors import Denied, Unauthorized
+from ..errors import Denied, Unauthorized
 
 __all__ = ["AccessPolicy", "Token", "ACTIONS", "MODES", "PUBLIC", "PRIVATE"]
 

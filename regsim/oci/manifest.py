@@ -11,7 +11,7 @@ Docker's schema-2 media types are accepted alongside the OCI ones. :func:`parse_
 bytes from the wire into a :class:`Manifest` or :class:`Index`, checking every field and naming
 the first bad one.
 
->>> from regsim.blob import Blob
+>>> from regsim.oci.blob import Blob
 >>> layer = Blob(b"layer bytes")
 >>> config = ImageConfig(diff_ids=(layer.digest,))
 >>> m = Manifest(config=config.descriptor(), layers=(Descriptor(OCI_LAYER_GZIP, layer.digest, layer.size),))
@@ -30,7 +30,7 @@ from typing import Any, Iterator, Mapping
 
 from .descriptor import EMPTY_ANNOTATIONS, Annotations, Descriptor
 from .digest import Digest
-from .errors import DigestInvalid, ManifestInvalid
+from ..errors import DigestInvalid, ManifestInvalid
 from .mediatypes import (
     CONFIG_TYPES,
     DOCKER_CONFIG,
@@ -297,7 +297,7 @@ class Manifest(_Content):
         return self._with_optional_fields(out)
 
     def _repr_html_(self) -> str:
-        from .display import to_html
+        from ..display import to_html
 
         return to_html(self)
 
@@ -346,7 +346,7 @@ class Index(_Content):
         return self._with_optional_fields(out)
 
     def _repr_html_(self) -> str:
-        from .display import to_html
+        from ..display import to_html
 
         return to_html(self)
 

@@ -1,7 +1,7 @@
 """Docker official images (``library/``) for a simulated Docker Hub.
 
 The images are made from the bundled **real** metadata of 26 official-image manifests
-(:mod:`regsim.datasets`): the same repositories, alias tags, layer order and layer sharing as on
+(:mod:`regsim.data.datasets`): the same repositories, alias tags, layer order and layer sharing as on
 Docker Hub in January 2023 -- ``python:3.11`` and ``node:18`` really share their Debian layers,
 ``nginx:alpine`` really starts with the ``alpine:3.17`` layer.
 
@@ -32,15 +32,15 @@ import hashlib
 from dataclasses import dataclass
 from typing import Iterable
 
-from .blob import Placeholder
-from .build import synthetic_files
+from ..oci.blob import Placeholder
+from ..client.build import synthetic_files
 from .datasets import OfficialImage, load_official_images
-from .image import DOCKER, Image, ImageIndex, Layer
-from .manifest import HistoryEntry, ImageConfig
-from .mediatypes import DOCKER_LAYER
-from .platform import Platform
-from .registry import Registry
-from .remote import write
+from ..oci.image import DOCKER, Image, ImageIndex, Layer
+from ..oci.manifest import HistoryEntry, ImageConfig
+from ..oci.mediatypes import DOCKER_LAYER
+from ..oci.platform import Platform
+from ..registry import Registry
+from ..client.remote import write
 
 __all__ = ["OfficialRepository", "OFFICIAL_REPOSITORIES", "official_images", "populate", "PLATFORMS"]
 

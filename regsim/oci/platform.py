@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ManifestInvalid
+from ..errors import ManifestInvalid
 
 __all__ = ["Platform", "DEFAULT_PLATFORM"]
 

@@ -9,7 +9,7 @@ The model follows the OCI distribution-spec and the reference registry (distribu
 * **tags** are mutable pointers from a name to a manifest digest;
 * **deleting** a tag, manifest or blob removes links only; the bytes stay until **garbage
   collection** (mark and sweep from the manifests, or from tags with ``delete_untagged=True``);
-* **access** is checked before anything else (see :mod:`regsim.access`).
+* **access** is checked before anything else (see :mod:`regsim.registry.access`).
 
 Every successful operation appends events to ``registry.events``. Every failure raises a
 :class:`~regsim.errors.RegistryError` named after the OCI error code and leaves the registry
@@ -18,8 +18,8 @@ exactly as it was (no state change, no event).
 >>> reg = Registry("localhost:5000")
 >>> layer = reg.push_blob("team/app", b"layer bytes")
 >>> config = reg.push_blob("team/app", b"{}")
->>> from regsim.manifest import Manifest
->>> from regsim.descriptor import Descriptor
+>>> from regsim.oci.manifest import Manifest
+>>> from regsim.oci.descriptor import Descriptor
 >>> m = Manifest(config=Descriptor("application/vnd.oci.image.config.v1+json", config.digest, 2),
 ...              layers=(Descriptor("application/vnd.oci.image.layer.v1.tar", layer.digest, 11),))
 >>> reg.put_manifest("team/app", "1.0", m) == m.digest
@@ -36,12 +36,12 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Iterable, Iterator, Mapping
 
-from . import events as ev
+from .. import events as ev
 from .access import DELETE, PRIVATE, PUBLIC, PULL, PUSH, AccessPolicy, Token
-from .blob import Blob, Content, Placeholder, as_bytes, as_content
-from .descriptor import Descriptor
-from .digest import Digest
-from .errors import (
+from ..oci.blob import Blob, Content, Placeholder, as_bytes, as_content
+from ..oci.descriptor import Descriptor
+from ..oci.digest import Digest
+from ..errors import (
     BlobUnknown,
     BlobUploadUnknown,
     Denied,
@@ -55,9 +55,9 @@ from .errors import (
     RangeInvalid,
     Unauthorized,
 )
-from .manifest import MAX_MANIFEST_SIZE, Index, Manifest, parse_manifest
-from .mediatypes import FOREIGN_LAYER_TYPES, OCI_INDEX
-from .reference import validate_repository, validate_tag
+from ..oci.manifest import MAX_MANIFEST_SIZE, Index, Manifest, parse_manifest
+from ..oci.mediatypes import FOREIGN_LAYER_TYPES, OCI_INDEX
+from ..oci.reference import validate_repository, validate_tag
 
 __all__ = ["Registry", "Repository", "StoredManifest", "UploadSession", "StorageReport", "GCReport"]
 
@@ -138,7 +138,7 @@ class Repository:
                 f"manifests={len(self._manifests)}, blobs={len(self._blobs)})")
 
     def _repr_html_(self) -> str:
-        from .display import to_html
+        from ..display import to_html
 
         return to_html(self)
 
@@ -212,7 +212,7 @@ class StorageReport:
                 f"{_plural(self.blobs, 'blob')}; logical {_human(self.logical_bytes)}, physical {_human(self.physical_bytes)}, {ratio}")
 
     def _repr_html_(self) -> str:
-        from .display import to_html
+        from ..display import to_html
 
         return to_html(self)
 
@@ -235,7 +235,7 @@ class GCReport:
                 f"{_plural(len(self.deleted_manifests), 'untagged manifest')}")
 
     def _repr_html_(self) -> str:
-        from .display import to_html
+        from ..display import to_html
 
         return to_html(self)
 
@@ -247,7 +247,7 @@ def _plural(n: int, noun: str) -> str:
 
 
 def _human(n: int) -> str:
-    from .units import human_size
+    from ..units import human_size
 
     return human_size(n)
 
@@ -276,7 +276,7 @@ class Registry:
         ``localhost:5000``, ``registry.example.com``.
     access:
         ``"open"`` (default, like a plain ``registry:2``), ``"htpasswd"``, ``"namespaces"``
-        (like Docker Hub), or an :class:`~regsim.access.AccessPolicy`.
+        (like Docker Hub), or an :class:`~regsim.registry.access.AccessPolicy`.
     events:
         The :class:`~regsim.events.EventLog` to append to (share one between registries and
         hosts to see a whole scenario in order). A new log by default.
@@ -328,7 +328,7 @@ class Registry:
         self.access.add_user(user, password)
 
     def login(self, user: str, password: str) -> Token:
-        """Check a password and return a :class:`~regsim.access.Token` to pass as ``auth=``."""
+        """Check a password and return a :class:`~regsim.registry.access.Token` to pass as ``auth=``."""
         if not self.access.check_password(user, password):
             raise Unauthorized(f"login to {self.name} failed for {user!r}: incorrect username or password",
                                detail=user)
@@ -593,7 +593,7 @@ class Registry:
                      media_type: str | None = None, auth: Token | None = None) -> Digest:
         """``PUT /v2/<name>/manifests/<tag|digest>``: store a manifest and, for a tag, point it here.
 
-        ``manifest`` is a :class:`~regsim.manifest.Manifest`/:class:`~regsim.manifest.Index` or raw
+        ``manifest`` is a :class:`~regsim.oci.manifest.Manifest`/:class:`~regsim.oci.manifest.Index` or raw
         bytes (stored exactly). Every blob a manifest references must be in this repository, and
         every manifest an index lists (``MANIFEST_BLOB_UNKNOWN`` otherwise). A ``subject`` may
         point at a manifest that does not exist.
@@ -615,8 +615,8 @@ class Registry:
         operation: blobs already linked here are skipped, the rest are stored and linked
         (``BlobUploaded`` events), then the manifest is stored (``ManifestPushed``) and each tag
         set (``TagUpdated``). Every check of :meth:`push_blob` and :meth:`put_manifest` applies,
-        before anything changes. Blobs must be :class:`~regsim.blob.Blob` (digest computed from
-        its bytes) or :class:`~regsim.blob.Placeholder` objects.
+        before anything changes. Blobs must be :class:`~regsim.oci.blob.Blob` (digest computed from
+        its bytes) or :class:`~regsim.oci.blob.Placeholder` objects.
         """
         validate_repository(repository)
         tag_list = [validate_tag(t) for t in tags]
@@ -1005,7 +1005,7 @@ class Registry:
         return kept
 
     def _repr_html_(self) -> str:
-        from .display import to_html
+        from ..display import to_html
 
         return to_html(self)
 
