@@ -36,7 +36,7 @@ from ..oci.mediatypes import INDEX_TYPES
 __all__ = ["Skopeo", "SkopeoClient", "SimpleClient", "ToolMissing", "find_tool", "make_client", "CLIENT_TOOLS"]
 
 #: what :func:`make_client` accepts as ``tool``
-CLIENT_TOOLS = ("auto", "skopeo", "simple")
+CLIENT_TOOLS = ("auto", "skopeo", "simple", "docker", "podman")
 
 INSTALL_HINT = "install it with `sudo apt-get install {package}` (Debian/Ubuntu)"
 
@@ -322,15 +322,27 @@ class SkopeoClient:
         return f"SkopeoClient({self.base_url!r})"
 
 
-def make_client(base_url: str, *, tool: str = "auto") -> "SkopeoClient | SimpleClient":
+def make_client(base_url, *, tool: str = "auto", daemon=None):
     """A client for the registry at ``base_url`` with ``push``, ``pull`` and ``close``.
 
     ``tool="auto"``: a :class:`SkopeoClient` when skopeo is installed and can run isolated, else
     a :class:`SimpleClient` (standard library only); ``client.tool`` says which. ``"skopeo"``
     insists on skopeo (:class:`ToolMissing` saying how to install it); ``"simple"`` never uses it.
+
+    ``"docker"`` and ``"podman"``: a real engine (:class:`~regsim.server.engines.DockerClient`
+    on ``daemon``, or on :func:`~regsim.server.daemon.docker_daemon`'s engine, which ``close()``
+    then stops; :class:`~regsim.server.engines.PodmanClient`). Engines push the images they
+    built or tagged (``push(repository, tag)``) and every command returns an
+    :class:`~regsim.server.engines.EngineOutput` (lines printed, server events, ``.digest``).
+    ``base_url`` may also be a running server: engines then attach its events to each output.
     """
     if tool not in CLIENT_TOOLS:
         raise ValueError(f"tool must be one of {', '.join(map(repr, CLIENT_TOOLS))}, got {tool!r}")
+    if tool in ("docker", "podman"):
+        from .engines import DockerClient, PodmanClient
+
+        return DockerClient(base_url, daemon) if tool == "docker" else PodmanClient(base_url)
+    base_url = getattr(base_url, "url", base_url)
     _address(base_url)
     if tool != "simple":
         try:

@@ -31,3 +31,22 @@ def base(docker_engine) -> str:
     from regsim.server.daemon import base_image
 
     return base_image(docker_engine)
+
+
+@pytest.fixture
+def served():
+    """A fresh model served on a free port (its address differs per test, so engine images do not clash)."""
+    from regsim import Registry
+    from regsim.server import serve
+
+    with serve(Registry("localhost:5000")) as server:
+        yield server
+
+
+@pytest.fixture
+def docker(served, docker_engine):
+    """A DockerClient on the session's engine, pushing to ``served``."""
+    from regsim.server.engines import DockerClient
+
+    with DockerClient(served, docker_engine) as client:
+        yield client

@@ -82,8 +82,9 @@ def test_make_client_falls_back_to_the_standard_library_without_skopeo(server, m
 
 def test_make_client_names_a_bad_tool_or_address(server):
     assert make_client(server.url, tool="simple").tool == "simple"
-    with pytest.raises(ValueError, match="tool must be one of 'auto', 'skopeo', 'simple', got 'docker'"):
-        make_client(server.url, tool="docker")
+    with pytest.raises(ValueError, match="tool must be one of 'auto', 'skopeo', 'simple', 'docker', 'podman', "
+                                         "got 'crane'"):
+        make_client(server.url, tool="crane")
     with pytest.raises(ValueError, match="base_url must be like http://127.0.0.1:5000, got '127.0.0.1:5000'"):
         make_client("127.0.0.1:5000", tool="simple")
 
