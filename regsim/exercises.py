@@ -1,38 +1,59 @@
-"""Exercises as data, with checks that say what is right or name the first difference.
+"""Exercises as data, with checks that say what is wrong without giving the answer away.
 
-An :class:`Exercise` has an id (``"1.2"``), a prompt, a hint, and either
+An :class:`Exercise` has an id (``"1.2"``), a prompt, a ladder of hints, and either
 
 * ``expected``: a function computing the right answer from a fresh model; the learner's answer
-  is compared with it by :func:`first_difference`, which names the first place they differ
-  (``answer[2]: expected 'sha256:3f4a…', got 'sha256:9b1c…'``); or
+  is compared with it by :func:`what_differs`, which says what is wrong *without* the right
+  answer: too high or too low (and by how much, roughly), a unit or type mismatch, which part of
+  a reference differs, the first wrong item of a list; sets and mappings name a missing or
+  unexpected item or key; or
 * ``checker``: a function ``answer -> str | None`` that returns what is wrong (None when right),
   for answers that are model objects (a registry, a host) rather than values.
 
-Numbers in an ``expected`` answer must match to ``rel_tol`` (1e-6 by default, see
-:func:`first_difference`); an exercise worked out by hand gives a looser one, e.g. ``rel_tol=0.005``
-accepts an answer rounded to two decimals.
+Numbers in an ``expected`` answer must match to ``rel_tol`` (1e-6 by default) or ``abs_tol``; an
+exercise worked out by hand gives a looser one, e.g. ``rel_tol=0.005`` accepts an answer rounded to
+two decimals.
 
-Lessons register their exercises in a :class:`Workbook`; notebooks call ``check("1.2", answer)``.
-The solutions live in the tests, and a test proves that every solution passes its check.
+A :class:`Workbook` counts the wrong tries of each exercise and climbs a hint ladder: the first
+wrong try says what is wrong, the next ones add the exercise's hints one by one, and when they run
+out it says an instructor can :meth:`Workbook.reveal` the answer. Notebooks call
+``check("1.2", answer)``; the worked solutions live in the tests, where a test proves that every
+solution passes its check and that no wrong answer's message contains the right one.
 
 >>> book = Workbook("demo")
->>> _ = book.add("1.1", "How many bytes is the empty JSON object {}?", expected=lambda: 2)
+>>> _ = book.add("1.1", "How many bytes is the empty JSON object {}?", expected=lambda: 2,
+...              hints=["count the characters", "a brace is one byte"])
 >>> book.check("1.1", 2)
 ✔ 1.1 right: 2
 >>> book.check("1.1", 3)
-✘ 1.1 not yet: answer: expected 2, got 3
+✘ 1.1 not yet: answer: 3 is too high
+>>> book.check("1.1", 1)
+✘ 1.1 not yet (try 2): answer: 1 is too low (hint: count the characters)
+>>> book.check("1.1", "2 bytes")
+✘ 1.1 not yet (try 3): answer: expected a number, got str '2 bytes' (hints: count the characters; a brace is one byte)
+>>> book.reveal("1.1")
+1.1 answer: 2
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-__all__ = ["Verdict", "Exercise", "Workbook", "first_difference"]
+__all__ = ["Verdict", "Exercise", "Workbook", "Revealed", "what_differs"]
 
 _MAX_SHOWN = 60
+_DIGEST = re.compile(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$")
+#: factors that make a number look like the right one in another unit: (factor, explanation)
+_UNIT_FACTORS = (
+    (1e3, "kB and bytes (1 kB = 1,000 bytes)"), (1e6, "MB and bytes"), (1e9, "GB and bytes"),
+    (1024, "KiB and bytes (1 KiB = 1,024 bytes)"), (1024**2, "MiB and bytes"), (1024**3, "GiB and bytes"),
+    (8, "bits and bytes (1 byte = 8 bits)"), (100, "a percentage and a fraction"),
+    (60, "minutes and seconds, or hours and minutes"), (3600, "hours and seconds"),
+)
 
 
 def _show(value: Any) -> str:
@@ -43,25 +64,126 @@ def _show(value: Any) -> str:
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
 
 
-def first_difference(expected: Any, actual: Any, where: str = "answer", *, rel_tol: float = 1e-6) -> str | None:
-    """None when ``actual`` equals ``expected``; else a sentence naming the first difference.
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "True or False"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text (a str)"
+    if isinstance(value, (set, frozenset)):
+        return "a set"
+    if isinstance(value, Mapping):
+        return "a dict"
+    if isinstance(value, Sequence):
+        return "a list"
+    return f"a {type(value).__name__}"
 
-    Numbers compare with a relative tolerance; sets by their missing and extra items; mappings
-    by missing, extra and differing keys (in sorted order); sequences item by item.
+
+def _got(actual: Any) -> str:
+    return f"got {type(actual).__name__} {_show(actual)}"
+
+
+def _numbers(expected: float, actual: float, where: str) -> str:
+    if isinstance(expected, int) and isinstance(actual, float) and not actual.is_integer():
+        return f"{where}: expected a whole number, got {actual!r}"
+    if expected and actual and (expected > 0) == (actual > 0):
+        ratio = actual / expected
+        for factor, units in _UNIT_FACTORS:
+            for f, way in ((factor, "high"), (1 / factor, "low")):
+                if math.isclose(ratio, f, rel_tol=0.02):
+                    return (f"{where}: {actual!r} is about {factor:,.0f} times too {way}: "
+                            f"check the unit ({units})")
+    if expected and (expected > 0) != (actual > 0) and actual:
+        return f"{where}: {actual!r} has the wrong sign"
+    way = "high" if actual > expected else "low"
+    if expected:
+        ratio = abs(actual / expected)
+        if 0.9 <= ratio <= 1.1:
+            return f"{where}: {actual!r} is a little too {way} (within 10%)"
+        if ratio >= 10 or ratio <= 0.1:
+            return f"{where}: {actual!r} is far too {way} (off by more than a factor of 10)"
+    return f"{where}: {actual!r} is too {way}"
+
+
+def _reference_parts(text: str) -> dict[str, str] | None:
+    """domain, repository, tag and digest of a reference-like text (no normalisation)."""
+    name, at, digest = text.partition("@")
+    slash = name.rfind("/")
+    colon = name.rfind(":")
+    tag = ""
+    if colon > slash:
+        name, tag = name[:colon], name[colon + 1:]
+    first, sep, rest = name.partition("/")
+    domain = first if sep and ("." in first or ":" in first or first == "localhost") else ""
+    repository = rest if domain else name
+    if not repository:
+        return None
+    return {"domain": domain, "repository": repository, "tag": tag, "digest": digest if at else ""}
+
+
+def _texts(expected: str, actual: str, where: str) -> str:
+    if actual.strip() == expected:
+        return f"{where}: remove the spaces or newlines around it"
+    if actual.lower() == expected.lower():
+        return f"{where}: right letters, wrong upper/lower case"
+    if _DIGEST.match(expected):
+        if _DIGEST.match(actual):
+            if actual.split(":")[0] != expected.split(":")[0]:
+                return f"{where}: a digest, but with another algorithm ({actual.split(':')[0]})"
+            return f"{where}: a well-formed digest, but of other bytes"
+        return f"{where}: expected a digest ('algorithm:hex'), got {_show(actual)}"
+    if any(c in expected for c in "/@") :
+        want, got = _reference_parts(expected), _reference_parts(actual)
+        if want and got and want["digest"] and not got["digest"] and got["tag"]:
+            return f"{where}: {_show(actual)} names a tag, which can move: this answer needs a digest ('@…')"
+        if want and got:
+            names = {"domain": "the domain", "repository": "the repository", "tag": "the tag", "digest": "the digest"}
+            for part in ("domain", "repository", "tag", "digest"):
+                if want[part] == got[part]:
+                    continue
+                if not got[part]:
+                    return f"{where}: {_show(actual)} lacks {names[part]}"
+                if not want[part]:
+                    extra = f" (a tag where a digest belongs)" if part == "tag" and want["digest"] else ""
+                    return f"{where}: {_show(actual)} should have no {part}{extra}"
+                right = [names[p] for p in ("domain", "repository", "tag", "digest")
+                         if p != part and want[p] and want[p] == got[p]]
+                return (f"{where}: {names[part]} of {_show(actual)} differs"
+                        + (f" ({' and '.join(right)} {'is' if len(right) == 1 else 'are'} right)" if right else ""))
+    return f"{where}: {_show(actual)} is not right"
+
+
+def what_differs(expected: Any, actual: Any, where: str = "answer", *, rel_tol: float = 1e-6,
+                 abs_tol: float | None = None) -> str | None:
+    """None when ``actual`` equals ``expected``; else what is wrong, without the right answer.
+
+    Numbers compare with a relative (and absolute) tolerance and are told too high or too low,
+    roughly how far, or a unit mismatch; text is told a case, whitespace, digest or reference
+    part difference; sets name a missing or unexpected item, mappings a missing, extra or
+    differing key; sequences the first wrong item. A type mismatch names the kind expected.
     """
+    tol = rel_tol if abs_tol is None else abs_tol
     if isinstance(expected, bool) or isinstance(actual, bool):
         if expected is actual or (type(expected) is type(actual) and expected == actual):
             return None
-        return f"{where}: expected {_show(expected)}, got {_show(actual)}"
-    if isinstance(expected, (int, float)) and isinstance(actual, (int, float)):
-        if math.isclose(expected, actual, rel_tol=rel_tol, abs_tol=rel_tol):
+        if isinstance(expected, bool) and isinstance(actual, bool):
+            return f"{where}: {actual!r} is not right"
+        return f"{where}: expected {_kind(expected)}, {_got(actual)}"
+    if isinstance(expected, (int, float)):
+        if not isinstance(actual, (int, float)):
+            return f"{where}: expected {_kind(expected)}, {_got(actual)}"
+        if math.isclose(expected, actual, rel_tol=rel_tol, abs_tol=tol):
             return None
-        return f"{where}: expected {_show(expected)}, got {_show(actual)}"
+        return _numbers(expected, actual, where)
     if isinstance(expected, (set, frozenset)):
         if not isinstance(actual, (set, frozenset, list, tuple)):
-            return f"{where}: expected a set like {_show(expected)}, got {type(actual).__name__} {_show(actual)}"
+            return f"{where}: expected a set, {_got(actual)}"
         got = set(actual)
         missing, extra = sorted(map(repr, expected - got)), sorted(map(repr, got - expected))
+        if missing and len(missing) == len(expected):
+            return f"{where}: none of the {len(expected)} right items is there" + (
+                f"; {extra[0]} is not one of them" if extra else "")
         if missing:
             return f"{where}: missing {missing[0]}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
         if extra:
@@ -69,20 +191,20 @@ def first_difference(expected: Any, actual: Any, where: str = "answer", *, rel_t
         return None
     if isinstance(expected, Mapping):
         if not isinstance(actual, Mapping):
-            return f"{where}: expected a mapping, got {type(actual).__name__} {_show(actual)}"
+            return f"{where}: expected a dict, {_got(actual)}"
         for key in sorted(expected, key=repr):
             if key not in actual:
                 return f"{where}: missing key {_show(key)}"
-            diff = first_difference(expected[key], actual[key], f"{where}[{key!r}]", rel_tol=rel_tol)
+            diff = what_differs(expected[key], actual[key], f"{where}[{key!r}]", rel_tol=rel_tol, abs_tol=abs_tol)
             if diff:
                 return diff
         extra = sorted((k for k in actual if k not in expected), key=repr)
         return f"{where}: unexpected key {_show(extra[0])}" if extra else None
     if isinstance(expected, Sequence) and not isinstance(expected, (str, bytes)):
         if not isinstance(actual, Sequence) or isinstance(actual, (str, bytes)):
-            return f"{where}: expected a list like {_show(list(expected))}, got {type(actual).__name__} {_show(actual)}"
+            return f"{where}: expected a list, {_got(actual)}"
         for i, (e, a) in enumerate(zip(expected, actual)):
-            diff = first_difference(e, a, f"{where}[{i}]", rel_tol=rel_tol)
+            diff = what_differs(e, a, f"{where}[{i}]", rel_tol=rel_tol, abs_tol=abs_tol)
             if diff:
                 return diff
         if len(expected) != len(actual):
@@ -92,10 +214,13 @@ def first_difference(expected: Any, actual: Any, where: str = "answer", *, rel_t
                                (isinstance(expected, str) and isinstance(actual, str))):
         return None
     if isinstance(expected, str) and isinstance(actual, str):
-        return f"{where}: expected {_show(expected)}, got {_show(actual)}"
+        return _texts(str(expected), str(actual), where)
     if expected == actual:  # equal values of compatible types (a Digest and its str)
         return None
-    return f"{where}: expected {_show(expected)}, got {type(actual).__name__} {_show(actual)}"
+    if isinstance(expected, str):
+        return f"{where}: expected {_kind(expected)}, {_got(actual)}"
+    return f"{where}: {_show(actual)} is not right" if type(expected) is type(actual) else \
+        f"{where}: expected {_kind(expected)}, {_got(actual)}"
 
 
 @dataclass(frozen=True)
@@ -105,71 +230,136 @@ class Verdict:
     exercise: str
     ok: bool
     message: str
+    #: how many wrong tries this one is (0 when right, or when nothing was tried yet)
+    tries: int = 0
 
     def __bool__(self) -> bool:
         return self.ok
 
+    def _state(self) -> str:
+        if self.ok:
+            return "right"
+        return f"not yet (try {self.tries})" if self.tries > 1 else "not yet"
+
     def __repr__(self) -> str:
-        mark = "✔" if self.ok else "✘"
-        state = "right" if self.ok else "not yet"
-        return f"{mark} {self.exercise} {state}: {self.message}"
+        return f"{'✔' if self.ok else '✘'} {self.exercise} {self._state()}: {self.message}"
 
     def _repr_html_(self) -> str:
         border = "#009E73" if self.ok else "#D55E00"
         return (f'<div style="border-left:4px solid {border};padding:2px 8px;font-family:sans-serif">'
-                f"<b>{'✔ right' if self.ok else '✘ not yet'}</b> ({escape(self.exercise)}): "
+                f"<b>{'✔' if self.ok else '✘'} {escape(self._state())}</b> ({escape(self.exercise)}): "
                 f"{escape(self.message)}</div>")
 
 
 @dataclass(frozen=True)
+class Revealed:
+    """The right answer of an exercise, for instructors (:meth:`Workbook.reveal`)."""
+
+    exercise: str
+    #: the right answer, or None for an exercise checked on the learner's own model objects
+    answer: Any
+    note: str = ""
+
+    def __repr__(self) -> str:
+        if self.answer is None:
+            return f"{self.exercise}: {self.note}"
+        return f"{self.exercise} answer: {_show(self.answer)}" + (f" ({self.note})" if self.note else "")
+
+
+@dataclass(frozen=True)
 class Exercise:
-    """One exercise: a prompt, and how to tell a right answer."""
+    """One exercise: a prompt, a hint ladder, and how to tell a right answer."""
 
     id: str
     prompt: str
     expected: Callable[[], Any] | None = field(default=None, repr=False)
     checker: Callable[[Any], str | None] | None = field(default=None, repr=False)
-    hint: str = ""
+    #: hints, given one more per wrong try (the first also with an unanswered ``...``)
+    hints: tuple[str, ...] = ()
     normalize: Callable[[Any], Any] | None = field(default=None, repr=False)
-    #: how close a number must be to the expected one (relative, and absolute near zero)
+    #: how close a number must be to the expected one (relative; also absolute unless abs_tol)
     rel_tol: float = 1e-6
+    abs_tol: float | None = None
+    #: for a ``checker`` exercise whose answer is still a value: computes it, for :meth:`reveal`
+    answer: Callable[[], Any] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if (self.expected is None) == (self.checker is None):
             raise ValueError(f"exercise {self.id}: give exactly one of expected= or checker=")
-        if isinstance(self.rel_tol, bool) or not isinstance(self.rel_tol, (int, float)) or not 0 <= self.rel_tol < 1:
-            raise ValueError(f"exercise {self.id}: rel_tol must be a number in [0, 1), got {self.rel_tol!r}")
+        for name in ("rel_tol", "abs_tol"):
+            tol = getattr(self, name)
+            if tol is None and name == "abs_tol":
+                continue
+            if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < 1:
+                raise ValueError(f"exercise {self.id}: {name} must be a number in [0, 1), got {tol!r}")
+        if isinstance(self.hints, str):
+            object.__setattr__(self, "hints", (self.hints,))
+        object.__setattr__(self, "hints", tuple(h for h in self.hints if h))
 
-    def check(self, answer: Any) -> Verdict:
-        if answer is Ellipsis:
-            return Verdict(self.id, False, "replace the ... with your answer" + (f" (hint: {self.hint})" if self.hint else ""))
+    def right_answer(self) -> Any:
+        """The expected answer, computed once (it comes from a fresh, deterministic model)."""
+        if "_right" not in self.__dict__:
+            compute = self.expected if self.expected is not None else self.answer
+            object.__setattr__(self, "_right", None if compute is None else compute())
+        return self.__dict__["_right"]
+
+    @property
+    def hint(self) -> str:
+        """The first hint ('' when there is none)."""
+        return self.hints[0] if self.hints else ""
+
+    def difference(self, answer: Any) -> str | None:
+        """None when ``answer`` is right, else what is wrong (never the right answer)."""
         try:
             value = self.normalize(answer) if self.normalize else answer
         except Exception as exc:  # a malformed answer is a wrong answer, explained
-            return Verdict(self.id, False, f"could not read the answer: {exc}")
+            return f"could not read the answer: {exc}"
         if self.checker is not None:
-            problem = self.checker(value)
-            return Verdict(self.id, problem is None, problem or "well done")
-        expected = self.expected()  # type: ignore[misc]
-        diff = first_difference(expected, value, rel_tol=self.rel_tol)
-        if diff is None:
-            return Verdict(self.id, True, _show(value))
-        return Verdict(self.id, False, diff + (f" (hint: {self.hint})" if self.hint else ""))
+            return self.checker(value)
+        return what_differs(self.right_answer(), value, rel_tol=self.rel_tol, abs_tol=self.abs_tol)  # type: ignore[misc]
+
+    def check(self, answer: Any, tries: int = 1) -> Verdict:
+        """The verdict on ``answer``, as the ``tries``-th wrong try if it is wrong."""
+        if answer is Ellipsis:
+            return Verdict(self.id, False, "replace the ... with your answer" + (f" (hint: {self.hint})" if self.hint else ""))
+        problem = self.difference(answer)
+        if problem is None:
+            return Verdict(self.id, True, "well done" if self.checker is not None else _show(answer))
+        return Verdict(self.id, False, problem + self._ladder(tries), tries)
+
+    def _ladder(self, tries: int) -> str:
+        given = self.hints[: max(tries - 1, 0)]
+        text = ""
+        if given:
+            text = f" (hint{'s' if len(given) > 1 else ''}: {'; '.join(given)})"
+        if tries > len(self.hints) + 1 and tries >= 3:
+            text += f"; still stuck? an instructor can show the answer with reveal({self.id!r})"
+        return text
+
+    def reveal(self) -> Revealed:
+        """The right answer (for instructors; learners get :meth:`check`)."""
+        if self.expected is not None or self.answer is not None:
+            return Revealed(self.id, self.right_answer())
+        return Revealed(self.id, None, "checked on the learner's own objects; a worked solution is in the "
+                                       "project's tests")
 
 
 class Workbook:
-    """The exercises of a course or lab, by id."""
+    """The exercises of a course or lab, by id; counts each exercise's wrong tries."""
 
     def __init__(self, title: str) -> None:
         self.title = title
         self._exercises: dict[str, Exercise] = {}
+        self._tries: dict[str, int] = {}
 
     def add(self, id: str, prompt: str, *, expected: Callable[[], Any] | None = None,
-            checker: Callable[[Any], str | None] | None = None, hint: str = "",
-            normalize: Callable[[Any], Any] | None = None, rel_tol: float = 1e-6) -> Exercise:
+            checker: Callable[[Any], str | None] | None = None, hint: str = "", hints: Sequence[str] = (),
+            normalize: Callable[[Any], Any] | None = None, rel_tol: float = 1e-6,
+            abs_tol: float | None = None, answer: Callable[[], Any] | None = None) -> Exercise:
         if id in self._exercises:
             raise ValueError(f"exercise {id!r} already exists in {self.title}")
-        exercise = Exercise(id, prompt, expected, checker, hint, normalize, rel_tol)
+        ladder = ((hint,) if hint else ()) + tuple(hints)
+        exercise = Exercise(id, prompt, expected, checker, ladder, normalize, rel_tol, abs_tol, answer)
         self._exercises[id] = exercise
         return exercise
 
@@ -189,11 +379,35 @@ class Workbook:
         return [i for i in self._exercises if i.startswith(prefix)]
 
     def check(self, id: str, answer: Any) -> Verdict:
-        """Check ``answer`` to exercise ``id`` (an unknown id is a verdict too, not a traceback)."""
+        """Check ``answer`` to exercise ``id`` (an unknown id is a verdict too, not a traceback).
+
+        A wrong answer counts as a try; each further try adds the next hint of the ladder.
+        """
         if id not in self._exercises:
             return Verdict(str(id), False, f"there is no exercise {id!r} in {self.title}; "
                                            f"the exercises are {', '.join(self._exercises)}")
-        return self[id].check(answer)
+        exercise = self._exercises[id]
+        if answer is Ellipsis:
+            return exercise.check(answer)
+        verdict = exercise.check(answer, self._tries.get(id, 0) + 1)
+        if not verdict.ok:
+            self._tries[id] = verdict.tries
+        return verdict
+
+    def tries(self, id: str) -> int:
+        """How many wrong answers exercise ``id`` has had."""
+        return self._tries.get(self[id].id, 0)
+
+    def reset(self, id: str | None = None) -> None:
+        """Forget the wrong tries (of one exercise, or of all): the hint ladder starts again."""
+        if id is None:
+            self._tries.clear()
+        else:
+            self._tries.pop(self[id].id, None)
+
+    def reveal(self, id: str) -> Revealed:
+        """The right answer of exercise ``id``, for instructors."""
+        return self[id].reveal()
 
     def prompt(self, id: str) -> str:
         ex = self[id]

@@ -1,30 +1,41 @@
 import pytest
 
 from regsim import Digest
-from regsim.exercises import Exercise, Workbook, first_difference
+from regsim.exercises import Exercise, Workbook, what_differs
 
 
 @pytest.mark.parametrize(
     "expected, actual, message",
     [
         (3, 3, None),
-        (3, 4, "answer: expected 3, got 4"),
+        (3, 4, "answer: 4 is too high"),
+        (100, 95, "answer: 95 is a little too low (within 10%)"),
+        (100, 2000, "answer: 2000 is far too high (off by more than a factor of 10)"),
+        (5_000_000, 5, "answer: 5 is about 1,000,000 times too low: check the unit (MB and bytes)"),
+        (0.25, 25, "answer: 25 is about 100 times too high: check the unit (a percentage and a fraction)"),
+        (3, 2.5, "answer: expected a whole number, got 2.5"),
+        (3, -3, "answer: -3 has the wrong sign"),
         (0.5, 0.5000000001, None),
-        ([1, 2, 3], [1, 9, 3], "answer[1]: expected 2, got 9"),
+        ([1, 2, 3], [1, 9, 3], "answer[1]: 9 is too high"),
         ([1, 2], [1, 2, 3], "answer: expected 2 items, got 3"),
-        ({"a": 1, "b": [1, 2]}, {"a": 1, "b": [1, 3]}, "answer['b'][1]: expected 2, got 3"),
+        ({"a": 1, "b": [1, 2]}, {"a": 1, "b": [1, 3]}, "answer['b'][1]: 3 is too high"),
         ({"a": 1}, {}, "answer: missing key 'a'"),
         ({"a": 1}, {"a": 1, "z": 0}, "answer: unexpected key 'z'"),
         ({1, 2}, {1}, "answer: missing 2"),
         ({1}, [1, 5], "answer: unexpected 5"),
-        ("python", "Python", "answer: expected 'python', got 'Python'"),
-        (True, 1, "answer: expected True, got 1"),
+        ({1}, {5}, "answer: none of the 1 right items is there; 5 is not one of them"),
+        ("python", "Python", "answer: right letters, wrong upper/lower case"),
+        ("python", "pyhton", "answer: 'pyhton' is not right"),
+        (True, 1, "answer: expected True or False, got int 1"),
+        (True, False, "answer: False is not right"),
         ("sha256:" + "a" * 64, Digest("sha256:" + "a" * 64), None),
-        ([1], "1", "answer: expected a list like [1], got str '1'"),
+        ([1], "1", "answer: expected a list, got str '1'"),
+        (6, "6", "answer: expected a number, got str '6'"),
+        ("docker.io/library/redis", "redis", "answer: 'redis' lacks the domain"),
     ],
 )
-def test_first_difference(expected, actual, message):
-    assert first_difference(expected, actual) == message
+def test_what_differs(expected, actual, message):
+    assert what_differs(expected, actual) == message
 
 
 def test_workbook_checks_and_hints():
@@ -32,7 +43,7 @@ def test_workbook_checks_and_hints():
     book.add("1", "the answer", expected=lambda: 42, hint="think deeply")
     book.add("2", "a non-empty list", checker=lambda a: None if a else "the list is empty")
     assert book.check("1", 42) and not book.check("1", 41)
-    assert "think deeply" in book.check("1", 41).message
+    assert "think deeply" in book.check("1", 41).message  # the second wrong try
     assert "replace the ..." in book.check("1", ...).message
     assert book.check("2", [1]).ok and book.check("2", []).message == "the list is empty"
     assert "right" in repr(book.check("1", 42)) and "✔" in book.check("1", 42)._repr_html_()
@@ -65,11 +76,12 @@ def test_an_exercise_can_accept_a_hand_computed_number():
     book.add("by-hand", "60 of 290 bytes", expected=lambda: {"hits": 1, "ratio": 60 / 290}, rel_tol=0.005)
     assert book.check("exact", {"hits": 1, "ratio": 60 / 290}).ok
     assert book.check("exact", {"hits": 1, "ratio": 0.207}).message == (
-        "answer['ratio']: expected 0.20689655172413793, got 0.207")
+        "answer['ratio']: 0.207 is a little too high (within 10%)")
     for close in (0.207, 0.21, 0.2069, 60 / 290):
         assert book.check("by-hand", {"hits": 1, "ratio": close}).ok, close
     for far in (0.2, 0.22):
-        assert "expected 0.2068" in book.check("by-hand", {"hits": 1, "ratio": far}).message, far
+        message = book.check("by-hand", {"hits": 1, "ratio": far}).message
+        assert message.startswith(f"answer['ratio']: {far} is a little too") and "0.20" not in message, far
     assert not book.check("by-hand", {"hits": 2, "ratio": 0.21}).ok
     for bad in (-0.1, 1, "0.01", True):
         with pytest.raises(ValueError, match=f"rel_tol must be a number in \\[0, 1\\), got {bad!r}"):

@@ -1,7 +1,7 @@
 """The lab's exercises, as data (a :class:`regsim.exercises.Workbook`).
 
-Notebooks ask ``LAB.check("caching.1", answer)``: the verdict says the answer is right or names
-the first difference. Expected answers are computed from fresh, seeded models, so they never
+Notebooks ask ``LAB.check("caching.1", answer)``: the verdict says the answer is right or what is
+wrong, without the right answer (instructors: ``reveal("caching.1")``). Expected answers are computed from fresh, seeded models, so they never
 drift from the library. The solutions live in ``tests/sim/test_exercises.py``, where a test
 proves every one of them passes its check.
 
@@ -15,11 +15,11 @@ import hashlib
 from functools import lru_cache
 from typing import Any, Mapping
 
-from ..exercises import Verdict, Workbook
+from ..exercises import Revealed, Verdict, Workbook
 from .cache import LRU, Policy, simulate
 from .errors import UnknownExercise
 
-__all__ = ["LAB", "check", "caching_trace", "LARGEST_FIRST_TRACE", "TINY_LRU_TRACE", "TTL_TRACE", "TIE"]
+__all__ = ["LAB", "check", "reveal", "caching_trace", "LARGEST_FIRST_TRACE", "TINY_LRU_TRACE", "TTL_TRACE", "TIE"]
 
 LAB = Workbook("regsim simulation lab")
 
@@ -47,6 +47,15 @@ def check(exercise: str, answer: Any) -> Verdict:
     return LAB.check(exercise, answer)
 
 
+def reveal(exercise: str) -> Revealed:
+    """The right answer of a lab exercise, for instructors."""
+    try:
+        LAB[exercise]
+    except KeyError:
+        raise UnknownExercise(f"no lab exercise {exercise!r} (there are: {', '.join(LAB.ids())})") from None
+    return LAB.reveal(exercise)
+
+
 @lru_cache(maxsize=1)
 def caching_trace():
     """The registry trace of the caching lab: blob GETs of 3000 pulls over a generated catalogue."""
@@ -56,6 +65,16 @@ def caching_trace():
     catalogue = generate_catalogue(bases=4, families=30, versions=6, seed=2024)
     stream = merge(push_stream(catalogue), pull_stream(catalogue, 3000, clients=60, seed=2024))
     return registry_trace(stream, catalogue).only("blob")
+
+
+def _number(answer: Any) -> float:
+    """A number answer (also written as text, like '400')."""
+    if isinstance(answer, bool) or not isinstance(answer, (int, float, str)):
+        raise ValueError(f"answer with a number, not {type(answer).__name__} {answer!r}")
+    try:
+        return float(answer)
+    except ValueError:
+        raise ValueError(f"answer with a number, not {answer!r}") from None
 
 
 # -- caching -------------------------------------------------------------------------------------
@@ -80,22 +99,33 @@ def _ratios_at_5_percent():
     return sweep(caching_trace(), sizes=[0.05]).set_index("policy")[["hit_ratio", "byte_hit_ratio"]]
 
 
+def _best_policies() -> dict[str, list[str]]:
+    """Per metric, the policies tied with the best (within TIE)."""
+    table = _ratios_at_5_percent()
+    out = {}
+    for metric in ("hit_ratio", "byte_hit_ratio"):
+        ranked = table[metric].sort_values(ascending=False, kind="stable")
+        best = float(ranked.iloc[0])
+        out[metric] = [policy for policy, value in ranked.items() if best - value < TIE]
+    return out
+
+
 def _check_best_policies(answer: Any) -> str | None:
     if not isinstance(answer, Mapping):
         return (f"answer with a dict {{'hit_ratio': name, 'byte_hit_ratio': name}}, "
                 f"not {type(answer).__name__} {answer!r}")
     table = _ratios_at_5_percent()
+    best = _best_policies()
     for metric in ("hit_ratio", "byte_hit_ratio"):
         if metric not in answer:
             return f"answer: missing key {metric!r}"
-        ranked = table[metric].sort_values(ascending=False, kind="stable")
-        best = float(ranked.iloc[0])
-        tied = [policy for policy, value in ranked.items() if best - value < TIE]
         got = answer[metric]
-        if got not in tied:
-            shown = f"{got!r} ({table.at[got, metric]:.3f})" if isinstance(got, str) and got in table.index \
-                else repr(got)
-            return f"answer[{metric!r}]: expected {' or '.join(map(repr, tied))} ({best:.3f}), got {shown}"
+        if got not in best[metric]:
+            if isinstance(got, str) and got in table.index:
+                return (f"answer[{metric!r}]: {got!r} has {table.at[got, metric]:.3f}, "
+                        f"but another policy has more")
+            return (f"answer[{metric!r}]: {got!r} is not one of the built-in policies "
+                    f"({', '.join(sorted(table.index))})")
     extra = sorted(set(answer) - {"hit_ratio", "byte_hit_ratio"}, key=repr)
     return f"answer: unexpected key {extra[0]!r}" if extra else None
 
@@ -104,7 +134,8 @@ LAB.add("caching.2", "On caching_trace() with a cache of 5% of its working set, 
         "has the highest hit ratio, and which the highest byte hit ratio? "
         "Answer {'hit_ratio': name, 'byte_hit_ratio': name}. Policies less than 0.001 apart tie "
         "(a table rounded to three decimals shows them equal): any of them is right.",
-        checker=_check_best_policies, hint="sweep(caching_trace(), sizes=[0.05]) has both columns")
+        checker=_check_best_policies, answer=_best_policies,
+        hint="sweep(caching_trace(), sizes=[0.05]) has both columns")
 
 
 def _largest_first_reference(capacity: int = 100) -> list[bool]:
@@ -171,20 +202,10 @@ def _rollout_seconds() -> float:
     return rollout_time([("sha256:" + "b" * 64, 500_000_000)], 100, mode="direct").makespan
 
 
-def _check_rollout(answer: Any) -> str | None:
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return f"answer with a number of seconds, not {answer!r}"
-    expected = _rollout_seconds()
-    if abs(value - expected) > 0.05 * expected:
-        return f"answer: expected about {expected:.0f} s (within 5%), got {value:g}"
-    return None
-
-
 LAB.add("mirrors.2", "100 servers pull a 500 MB image (one layer) at once, directly over a shared 1 Gbit/s "
         "WAN. About how many seconds until the last one has it? (within 5%)",
-        checker=_check_rollout, hint="1 Gbit/s is 125 MB/s, and the servers share it")
+        expected=_rollout_seconds, rel_tol=0.05, normalize=_number,
+        hint="1 Gbit/s is 125 MB/s, and the servers share it")
 
 
 def _single_fetch_modes() -> set[str]:
@@ -209,20 +230,10 @@ def _layer_ratio() -> float:
     return official_catalogue().storage()["dedup_ratio"]
 
 
-def _check_layer_ratio(answer: Any) -> str | None:
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return f"answer with a number, not {answer!r}"
-    expected = _layer_ratio()
-    if abs(value - expected) > 0.005:
-        return f"answer: expected {expected:.2f}, got {value:.3f}"
-    return None
-
-
 LAB.add("dedup.1", "From the real official-images metadata: bytes of all 26 manifests' layers divided by "
         "the bytes of the distinct layers (the layer-level dedup ratio), to two decimals.",
-        checker=_check_layer_ratio, hint="official_catalogue().storage()")
+        expected=_layer_ratio, rel_tol=0, abs_tol=0.005, normalize=_number,
+        hint="official_catalogue().storage()")
 
 
 @lru_cache(maxsize=1)

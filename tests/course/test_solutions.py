@@ -12,6 +12,14 @@ from regsim.client.outcome import access_table, attempt
 from regsim.data.search import search
 
 
+@pytest.fixture(autouse=True)
+def _fresh_hint_ladder():
+    """Each test starts at the first rung of the hint ladder."""
+    WORKBOOK.reset()
+    yield
+    WORKBOOK.reset()
+
+
 def solve_1_1():
     laptop = fresh_world().hosts["laptop"]
     return sum(1 for line in laptop.pull("nginx").lines if line.endswith("Pull complete"))

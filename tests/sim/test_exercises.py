@@ -14,6 +14,14 @@ from regsim import Digest
 from regsim.sim.exercises import LAB, TIE, TTL_TRACE, caching_trace, check
 
 
+@pytest.fixture(autouse=True)
+def _fresh_hint_ladder():
+    """Each test starts at the first rung of the hint ladder."""
+    LAB.reset()
+    yield
+    LAB.reset()
+
+
 class LargestFirst(Policy):
     name = "largest-first"
 
@@ -88,8 +96,8 @@ def test_solution_passes(exercise):
 @pytest.mark.parametrize("exercise", sorted(WRONG))
 def test_wrong_answer_names_the_difference(exercise):
     verdict = check(exercise, WRONG[exercise])
-    assert not verdict.ok and ("expected" in verdict.message or "missing" in verdict.message
-                               or "unexpected" in verdict.message)
+    assert not verdict.ok and any(word in verdict.message for word in (
+        "too high", "too low", "missing", "unexpected", "is not right", "another policy", "none of the"))
 
 
 def test_a_wrong_policy_is_told_which_request_differs():
@@ -120,7 +128,8 @@ def test_caching_1_accepts_a_ratio_worked_out_by_hand(ratio):
 @pytest.mark.parametrize("ratio", [0.2, 0.22, 0.5])
 def test_caching_1_still_refuses_a_wrong_ratio(ratio):
     verdict = check("caching.1", {"hits": 1, "byte_hit_ratio": ratio})
-    assert not verdict.ok and "expected 0.2068965517241379" in verdict.message and f"got {ratio}" in verdict.message
+    assert not verdict.ok and f"answer['byte_hit_ratio']: {ratio} is" in verdict.message
+    assert "0.206" not in verdict.message
 
 
 def test_caching_2_accepts_every_policy_tied_with_the_best():
@@ -132,14 +141,14 @@ def test_caching_2_accepts_every_policy_tied_with_the_best():
         assert check("caching.2", {"hit_ratio": best_hits, "byte_hit_ratio": policy}).ok, policy
     outside = next(p for p in table.index if p not in tied)
     message = check("caching.2", {"hit_ratio": best_hits, "byte_hit_ratio": outside}).message
-    assert message.startswith("answer['byte_hit_ratio']: expected ") and f"got {outside!r} (" in message
-    assert all(repr(p) in message for p in tied)
+    assert message.startswith(f"answer['byte_hit_ratio']: {outside!r} has 0.") and "another policy has more" in message
+    assert not any(repr(p) in message for p in tied)
 
 
 def test_caching_2_explains_malformed_answers():
     assert "answer with a dict" in check("caching.2", ["gdsf", "lru"]).message
-    assert check("caching.2", {"hit_ratio": "gdsf"}).message == "answer: missing key 'byte_hit_ratio'"
-    assert "got ['lru']" in check("caching.2", {"hit_ratio": ["lru"], "byte_hit_ratio": "lru"}).message
+    assert check("caching.2", {"hit_ratio": "gdsf"}).message.startswith("answer: missing key 'byte_hit_ratio' (hint: ")
+    assert "['lru'] is not one of the built-in policies" in check("caching.2", {"hit_ratio": ["lru"], "byte_hit_ratio": "lru"}).message
     assert "unexpected key 'extra'" in check("caching.2", {**caching_2(), "extra": 1}).message
 
 
