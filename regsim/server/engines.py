@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Mapping
 
 from .. import events as ev
-from ..digest import Digest
+from ..oci.digest import Digest
 from ..events import Event
 from .clients import ToolMissing, _address, find_tool
 from .daemon import DockerDaemon
