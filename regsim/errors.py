@@ -40,6 +40,7 @@ __all__ = [
     "TagInvalid",
     "PaginationNumberInvalid",
     "RangeInvalid",
+    "RangeNotSatisfiable",
     "ReferenceInvalid",
     "NameContainsUppercase",
     "NameTooLong",
@@ -151,8 +152,20 @@ class PaginationNumberInvalid(RegistryError):
     default_message = "invalid number of results requested"
 
 
-class RangeInvalid(RegistryError):
-    code, status, default_message = "RANGE_INVALID", 416, "invalid content range"
+class RangeInvalid(BlobUploadInvalid):
+    """An upload chunk that does not start where the upload stands (416).
+
+    distribution v3 says ``RANGE_INVALID``, a code outside the spec's table; clients may rely
+    only on the table, so the code is the table's ``BLOB_UPLOAD_INVALID``.
+    """
+
+    status, default_message = 416, "invalid content range"
+
+
+class RangeNotSatisfiable(SizeInvalid):
+    """A ``Range`` a blob download cannot satisfy (416, the spec's ``SIZE_INVALID``)."""
+
+    status, default_message = 416, "requested range not satisfiable"
 
 
 # -- reference grammar: one error per rule, all of them NAME_INVALID on the wire ------------------
@@ -235,6 +248,5 @@ ERRORS_BY_CODE: dict[str, type[RegistryError]] = {
         TooManyRequests,
         TagInvalid,
         PaginationNumberInvalid,
-        RangeInvalid,
     )
 }

@@ -70,7 +70,7 @@ CASES = {
     "mount of unknown blob": (lambda r: r.mount_blob("alice/other", ZERO, "alice/app", auth=alice(r)), "BLOB_UNKNOWN"),
     # uploads and sizes
     "unknown upload": (lambda r: r.upload_chunk("no-such-upload", b"x", auth=alice(r)), "BLOB_UPLOAD_UNKNOWN"),
-    "out of order chunk": (lambda r: r.upload_chunk(next(iter(r.uploads)), b"x", start=5, auth=alice(r)), "RANGE_INVALID"),
+    "out of order chunk": (lambda r: r.upload_chunk(next(iter(r.uploads)), b"x", start=5, auth=alice(r)), "BLOB_UPLOAD_INVALID"),
     "finish with wrong digest": (lambda r: r.finish_upload(next(iter(r.uploads)), ZERO, b"x", auth=alice(r)),
                                  "DIGEST_INVALID"),
     "negative page size": (lambda r: r.tags("alice/app", n=-1, auth=alice(r)), "PAGINATION_NUMBER_INVALID"),

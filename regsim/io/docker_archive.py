@@ -15,7 +15,6 @@ layer files (``...layer.v1.tar``, or ``...tar+gzip`` for gzip files), so the con
 
 from __future__ import annotations
 
-import json
 import os
 
 from ..oci.blob import Blob
@@ -25,8 +24,8 @@ from ..errors import DigestInvalid
 from ..oci.image import Image
 from ..oci.manifest import Manifest
 from ..oci.mediatypes import OCI_CONFIG, OCI_LAYER, OCI_LAYER_GZIP
-from .layout import LayoutEntry, LayoutError
-from .sources import Source, TarSource
+from .layout import LayoutEntry
+from .sources import LayoutError, Source, TarSource, load_json
 
 __all__ = ["read_docker_archive", "read_docker_source", "is_docker_archive"]
 
@@ -43,6 +42,10 @@ def _image(source: Source, entry: dict, position: int) -> Image:
     config_name, layer_names = entry.get("Config"), entry.get("Layers")
     if not isinstance(config_name, str) or not isinstance(layer_names, list):
         raise LayoutError(f"{source.description}/manifest.json entry {position} needs 'Config' and 'Layers'")
+    bad = [name for name in layer_names if not isinstance(name, str)]
+    if bad:
+        raise LayoutError(f"{source.description}/manifest.json entry {position}: 'Layers' must list paths "
+                          f"(strings), found {bad[0]!r}")
     config = Blob(source.read(config_name))
     stem = os.path.basename(config_name).removesuffix(".json")
     if len(stem) == 64 and Digest.is_valid(f"sha256:{stem}") and config.digest != f"sha256:{stem}":
@@ -58,18 +61,18 @@ def _image(source: Source, entry: dict, position: int) -> Image:
 
 def read_docker_source(source: Source) -> list[LayoutEntry]:
     """One entry per ``RepoTags`` item (``name`` None for an image saved by ID)."""
-    try:
-        doc = json.loads(source.read("manifest.json"))
-    except ValueError as exc:
-        raise LayoutError(f"{source.description}/manifest.json is not JSON: {exc}") from None
+    doc = load_json(source, "manifest.json")
     if not isinstance(doc, list):
         raise LayoutError(f"{source.description}/manifest.json must be a list of images")
     entries: list[LayoutEntry] = []
     for position, item in enumerate(doc):
         if not isinstance(item, dict):
             raise LayoutError(f"{source.description}/manifest.json entry {position} is not an object")
-        image = _image(source, item, position)
         tags = item.get("RepoTags") or [None]
+        if not isinstance(tags, list) or not all(t is None or isinstance(t, str) for t in tags):
+            raise LayoutError(f"{source.description}/manifest.json entry {position}: 'RepoTags' must be a "
+                              f"list of names (strings), got {item.get('RepoTags')!r}"[:300])
+        image = _image(source, item, position)
         entries.extend(LayoutEntry(tag, image) for tag in tags)
     return entries
 

@@ -35,17 +35,13 @@ from ..errors import BlobUnknown, DigestInvalid, ManifestInvalid, SizeInvalid
 from ..oci.image import Image, ImageIndex
 from ..oci.manifest import Index, Manifest, canonical_json, parse_manifest
 from ..oci.mediatypes import OCI_INDEX, is_index
-from .sources import Source, open_source
+from .sources import LayoutError, Source, load_json, open_source
 
 __all__ = ["LayoutEntry", "LayoutError", "read_layout", "read_source", "write_layout", "REF_NAME",
            "LAYOUT_VERSION", "blob_path"]
 
 REF_NAME = "org.opencontainers.image.ref.name"
 LAYOUT_VERSION = "1.0.0"
-
-
-class LayoutError(ValueError):
-    """The files do not form an OCI image layout (the message says which file and why)."""
 
 
 @dataclass(frozen=True)
@@ -111,13 +107,10 @@ def read_source(source: Source) -> list[LayoutEntry]:
     """The entries of the layout in ``source``, in ``index.json`` order."""
     if not source.exists("oci-layout"):
         raise LayoutError(f"{source.description} is not an OCI image layout: no oci-layout file")
-    try:
-        header = json.loads(source.read("oci-layout"))
-        index_doc = json.loads(source.read("index.json"))
-    except FileNotFoundError:
-        raise LayoutError(f"{source.description} is not an OCI image layout: no index.json") from None
-    except ValueError as exc:
-        raise LayoutError(f"{source.description}: oci-layout or index.json is not JSON: {exc}") from None
+    if not source.exists("index.json"):
+        raise LayoutError(f"{source.description} is not an OCI image layout: no index.json")
+    header = load_json(source, "oci-layout")
+    index_doc = load_json(source, "index.json")
     version = header.get("imageLayoutVersion") if isinstance(header, dict) else None
     if version != LAYOUT_VERSION:
         raise LayoutError(f"{source.description}: unsupported imageLayoutVersion {version!r} "
@@ -197,6 +190,8 @@ def write_layout(path: str | os.PathLike,
 def read_index_entries(index_file: Path) -> list[dict]:
     try:
         doc = json.loads(index_file.read_bytes())
+    except RecursionError:
+        raise LayoutError(f"{index_file} is nested too deeply to be a real index") from None
     except ValueError as exc:
         raise LayoutError(f"{index_file} is not JSON: {exc}") from None
     manifests = doc.get("manifests") if isinstance(doc, dict) else None

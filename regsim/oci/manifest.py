@@ -354,6 +354,8 @@ class Index(_Content):
 def _load_json(data: bytes, what: str) -> Any:
     try:
         return json.loads(data)
+    except RecursionError:
+        raise ManifestInvalid(f"{what} is nested too deeply to be a manifest", detail="nesting") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise ManifestInvalid(f"{what} is not valid JSON: {exc}", detail=str(exc)) from None
 

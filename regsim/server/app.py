@@ -15,7 +15,14 @@ name is ``NAME_INVALID`` rather than a 404)::
 
 Every response carries ``Docker-Distribution-API-Version: registry/2.0``. Model errors become
 the spec's JSON error body with the error's status; a 401 carries the ``WWW-Authenticate``
-challenge of the configured scheme (see :mod:`regsim.server.auth`).
+challenge of the configured scheme (see :mod:`regsim.server.auth`). On a server with
+authentication, a request without credentials is challenged whatever it asks for (Docker Hub's
+clients then fetch an anonymous token). A bug is a 500 ``UNKNOWN`` whose message says nothing
+of the exception (that goes to the log).
+
+Resources are bounded (:mod:`regsim.server.limits`): request bodies (``max_body_size``, 413),
+failed logins per user and client, open upload sessions per client, and the age of an upload
+session (``upload_purge_age``, distribution's 168 hours by default).
 """
 
 from __future__ import annotations
@@ -31,12 +38,13 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from ..registry.access import DELETE, PULL, PUSH
-from ..errors import RegistryError, Unauthorized, Unsupported
+from ..errors import RegistryError, TooManyRequests, Unauthorized, Unsupported
 from ..oci.reference import validate_repository
 from . import blobs, discovery, manifests, uploads
 from .auth import ANONYMOUS, Authenticator, Scope, TokenIssuer, parse_scopes, scheme_for
 from .context import Context, ErrorReply, json_reply, reply
 from .gate import ModelGate
+from .limits import DEFAULT_PURGE_AGE, LoginThrottle, UploadTracker
 from .protocol import API_VERSION, error_body
 
 __all__ = ["RegistryApp", "RequestRecord"]
@@ -44,6 +52,9 @@ __all__ = ["RegistryApp", "RequestRecord"]
 log = logging.getLogger("regsim.server")
 
 Handler = Callable[[Context], Awaitable[Response]]
+
+#: Largest request body by default: 4 GiB (a blob or one chunk of it).
+DEFAULT_MAX_BODY = 4 << 30
 
 
 class EndpointUnknown(Unsupported):
@@ -123,17 +134,30 @@ class RegistryApp:
         Signing key (random by default) and lifetime in seconds of bearer tokens.
     history:
         How many :class:`RequestRecord` entries ``requests`` keeps.
+    max_body_size:
+        Largest request body (a blob or chunk), in bytes; larger ones get 413 ``SIZE_INVALID``.
+    login_attempts, login_window:
+        Failed logins allowed per user and client within ``login_window`` seconds (then 429).
+    upload_purge_age:
+        Seconds after which an unfinished upload session is purged (default 168 hours).
+    max_uploads_per_client:
+        Upload sessions one client address may hold open at once (then 429).
     """
 
     def __init__(self, registry, *, auth: str | None = None, auto_mount: bool = True,
                  catalog_max_entries: int = 1000, token_secret: bytes | None = None, token_ttl: int = 300,
-                 history: int = 10_000) -> None:
+                 history: int = 10_000, max_body_size: int = DEFAULT_MAX_BODY, login_attempts: int = 5,
+                 login_window: float = 60.0, upload_purge_age: float = DEFAULT_PURGE_AGE,
+                 max_uploads_per_client: int = 100) -> None:
         self.registry = registry
         self.gate = ModelGate()
         scheme = auth if auth is not None else scheme_for(registry.access.mode)
-        self.auth = Authenticator(registry, scheme, TokenIssuer(registry.name, secret=token_secret, ttl=token_ttl))
+        self.auth = Authenticator(registry, scheme, TokenIssuer(registry.name, secret=token_secret, ttl=token_ttl),
+                                  throttle=LoginThrottle(login_attempts, login_window))
         self.auto_mount = auto_mount
         self.catalog_max_entries = catalog_max_entries
+        self.max_body_size = max_body_size
+        self.uploads = UploadTracker(upload_purge_age, max_uploads_per_client)
         self.requests: deque[RequestRecord] = deque(maxlen=history)
         self.aborted = 0
 
@@ -172,7 +196,12 @@ class RegistryApp:
             ctx = Context(self, request, params, ANONYMOUS, action)
             authorization = request.headers.get("authorization")
             if self.auth.scheme != "none" and authorization:  # a basic login asks the model: under the lock
-                ctx.identity = await self.gate(self.auth.identify, authorization)
+                client = request.client.host if request.client else ""
+                ctx.identity = await self.gate(self.auth.identify, authorization, client)
+            elif self.auth.scheme != "none" and handler is not token:
+                raise Unauthorized("authentication required: log in to use this registry"
+                                   if self.auth.scheme == "basic" else
+                                   "authentication required: fetch a token from the realm and retry with it")
             if name is not None and action is not None and not ctx.identity.allows(name, action):
                 raise Unauthorized(f"token does not grant {action} on {name}: request a token with that scope",
                                    detail={"repository": name, "action": action})
@@ -183,10 +212,9 @@ class RegistryApp:
             return self._error(request, ctx, exc)
         except ClientDisconnect:
             raise
-        except Exception as exc:  # a bug: report it as the spec's UNKNOWN, keep serving
+        except Exception:  # a bug: the spec's UNKNOWN, no details for the client; keep serving
             log.exception("internal error on %s %s", request.method, request.url.path)
-            error = RegistryError(f"internal error: {type(exc).__name__}: {exc}")
-            return self._error(request, ctx, error)
+            return self._error(request, ctx, RegistryError("internal error: the server's log has the details"))
 
     def _route(self, request: Request) -> tuple[Handler, dict[str, str], str | None]:
         path, method = request.url.path, request.method
@@ -205,6 +233,8 @@ class RegistryApp:
     def _error(self, request: Request, ctx: Context | None, error: RegistryError,
                headers: list[tuple[str, str]] | tuple = ()) -> Response:
         headers = [("Content-Type", "application/json"), *headers]
+        if isinstance(error, TooManyRequests) and isinstance(error.detail, dict) and "retry_after" in error.detail:
+            headers.append(("Retry-After", str(error.detail["retry_after"])))
         if isinstance(error, Unauthorized):
             insufficient = ctx is not None and ctx.identity.grant is not None
             challenge = self.auth.challenge(_base_url(request), self._scopes(ctx), insufficient=insufficient)

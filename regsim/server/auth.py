@@ -14,7 +14,8 @@ Both credential kinds are accepted whatever the scheme. A token carries the user
 the model granted for each requested scope (:meth:`Registry.can`); a request is checked against
 its token's scopes here, then against the user's real permissions by the model itself. Passwords
 are checked by :meth:`Registry.login`, once per distinct credential (so a ``UserLoggedIn`` event
-marks a login, not every request).
+marks a login, not every request). Failed logins are throttled per user and client
+(:class:`~regsim.server.limits.LoginThrottle`): past the limit, ``429 TOOMANYREQUESTS``.
 
 >>> scopes = parse_scopes(["repository:demo/app:pull,push repository:base:pull"])
 >>> [(s.name, sorted(s.actions)) for s in scopes]
@@ -34,7 +35,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from ..registry.access import ACTIONS, Token
-from ..errors import Unauthorized
+from ..errors import TooManyRequests, Unauthorized
+from .limits import LoginThrottle
 
 __all__ = ["SCHEMES", "ANONYMOUS", "Scope", "Grant", "Identity", "TokenIssuer", "Authenticator", "parse_scopes",
            "scheme_for"]
@@ -152,25 +154,30 @@ class Authenticator:
     Every method that touches the registry must be called with the model lock held.
     """
 
-    def __init__(self, registry, scheme: str, issuer: TokenIssuer, realm: str = "regsim") -> None:
+    def __init__(self, registry, scheme: str, issuer: TokenIssuer, realm: str = "regsim",
+                 throttle: LoginThrottle | None = None) -> None:
         if scheme not in SCHEMES:
             raise ValueError(f"unknown auth scheme {scheme!r}: expected one of {SCHEMES}")
         self.registry = registry
         self.scheme = scheme
         self.issuer = issuer
         self.realm = realm
+        self.throttle = throttle if throttle is not None else LoginThrottle()
         self._logins: dict[tuple[str, str], Token] = {}
 
     # -- identifying requests ------------------------------------------------------------------
 
-    def identify(self, authorization: str | None) -> Identity:
-        """The identity behind an ``Authorization`` header (anonymous when absent or scheme none)."""
+    def identify(self, authorization: str | None, client: str = "") -> Identity:
+        """The identity behind an ``Authorization`` header (anonymous when absent or scheme none).
+
+        ``client`` (the peer address) keys the failed-login throttle.
+        """
         if self.scheme == "none" or not authorization:
             return ANONYMOUS
         kind, _, credentials = authorization.strip().partition(" ")
         kind = kind.lower()
         if kind == "basic":
-            user, token = self.login(credentials.strip())
+            user, token = self.login(credentials.strip(), client)
             return Identity(user, token, presented=True)
         if kind == "bearer":
             grant = self.issuer.verify(credentials.strip())
@@ -178,19 +185,28 @@ class Authenticator:
             return Identity(grant.user, token, grant, presented=True)
         raise Unauthorized(f"unsupported Authorization scheme {kind!r}: use Basic or Bearer", detail=kind)
 
-    def login(self, credentials: str) -> tuple[str, Token]:
+    def login(self, credentials: str, client: str = "") -> tuple[str, Token]:
         """Check ``base64(user:password)`` with the model (one ``UserLoggedIn`` per credential)."""
-        try:
+        try:  # ValueError: a header with non-ASCII bytes ("Basic \\xff")
             user, sep, password = base64.b64decode(credentials, validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
+        except (binascii.Error, UnicodeDecodeError, ValueError):
             raise Unauthorized("invalid basic credentials: not base64 of user:password") from None
         if not sep:
-            raise Unauthorized("invalid basic credentials: expected user:password", detail=user)
+            raise Unauthorized("invalid basic credentials: expected user:password", detail=user[:64])
+        wait = self.throttle.retry_after(user, client)
+        if wait is not None:
+            raise TooManyRequests(f"too many failed logins for {user!r}: try again in {wait} s",
+                                  detail={"user": user, "retry_after": wait})
         key = (user, hashlib.sha256(f"{user}\0{password}".encode()).hexdigest())
         token = self._logins.get(key)
         if token is None:
-            token = self.registry.login(user, password)
+            try:
+                token = self.registry.login(user, password)
+            except Unauthorized:
+                self.throttle.failed(user, client)
+                raise
             self._logins[key] = token
+        self.throttle.succeeded(user, client)
         return user, token
 
     # -- the token endpoint ------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from starlette.responses import Response
 from ..registry.access import PULL
 from ..oci.blob import Content
 from ..oci.digest import Digest
-from ..errors import BlobUnknown, NameUnknown, PlaceholderContent, RangeInvalid
+from ..errors import BlobUnknown, NameUnknown, PlaceholderContent, RangeNotSatisfiable
 from .context import BytesReply, Context, ErrorReply, reply
 from .protocol import parse_range
 
@@ -54,7 +54,7 @@ def _fetch(registry, name: str, digest: Digest, range_header: str | None, auth) 
                 detail=str(digest))
         try:
             span = parse_range(range_header, content.size)
-        except RangeInvalid as exc:
+        except RangeNotSatisfiable as exc:
             raise ErrorReply(exc, [("Content-Range", f"bytes */{content.size}")]) from None
     return registry.get_blob(name, digest, auth=auth), span
 

@@ -16,7 +16,7 @@ from .auth import Identity
 if TYPE_CHECKING:  # pragma: no cover
     from .app import RegistryApp
 
-__all__ = ["Context", "reply", "json_reply", "BytesReply", "ErrorReply"]
+__all__ = ["Context", "reply", "json_reply", "BytesReply", "ErrorReply", "BodyTooLarge"]
 
 T = TypeVar("T")
 Headers = Iterable[tuple[str, str]]
@@ -61,6 +61,12 @@ class BytesReply(Response):
             await send({"type": "http.response.body", "body": b""})
 
 
+class BodyTooLarge(SizeInvalid):
+    """A request body larger than the server accepts (413, the spec's ``SIZE_INVALID``)."""
+
+    status = 413
+
+
 @dataclass
 class Context:
     """One request being handled."""
@@ -103,14 +109,18 @@ class Context:
 
     async def body(self, *, limit: int | None = None,
                    too_large: Callable[[int], RegistryError] | None = None) -> bytes:
-        """The whole request body, streamed in; ``too_large(size)`` is raised past ``limit``.
+        """The whole request body, streamed in; ``too_large(size)`` is raised past ``limit``
+        (by default the server's ``max_body_size``: 413 ``SIZE_INVALID``).
 
         A client that disconnects raises :class:`starlette.requests.ClientDisconnect` before
         anything reaches the model.
         """
+        if limit is None:
+            limit = self.app.max_body_size
+            too_large = self._too_large
         declared = self.header("content-length")
-        if declared is not None and not declared.isdigit():
-            raise SizeInvalid(f"invalid Content-Length {declared!r}", detail=declared)
+        if declared is not None and (not declared.isdigit() or not declared.isascii() or len(declared) > 18):
+            raise SizeInvalid(f"invalid Content-Length {declared[:40]!r}", detail=declared[:40])
         if limit is not None and declared is not None and int(declared) > limit:
             raise too_large(int(declared))  # type: ignore[misc]
         parts: list[bytes] = []
@@ -123,6 +133,12 @@ class Context:
             if limit is not None and size > limit:
                 raise too_large(size)  # type: ignore[misc]
         return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+    def _too_large(self, size: int) -> BodyTooLarge:
+        limit = self.app.max_body_size
+        return BodyTooLarge(f"request body of {size} bytes is larger than the {limit} bytes this server accepts",
+                            detail={"size": size, "limit": limit})
 
 
 class ErrorReply(Exception):

@@ -20,7 +20,7 @@ import json
 import re
 from urllib.parse import urlencode
 
-from ..errors import PaginationNumberInvalid, RangeInvalid, RegistryError
+from ..errors import PaginationNumberInvalid, RangeInvalid, RangeNotSatisfiable, RegistryError
 
 __all__ = [
     "API_VERSION",
@@ -36,8 +36,12 @@ __all__ = [
 #: Sent on every response, as distribution does (the spec calls it optional legacy).
 API_VERSION = "registry/2.0"
 
-_BYTES_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-_CONTENT_RANGE = re.compile(r"^(?:bytes )?(\d+)-(\d+)(?:/(?:\d+|\*))?$")
+#: Offsets and page sizes have at most this many digits (int64, as distribution parses them): a
+#: longer number is refused before Python converts it (which fails past 4,300 digits).
+MAX_DIGITS = 18
+_BYTES_RANGE = re.compile(r"^bytes=(\d{0,%d})-(\d{0,%d})$" % (MAX_DIGITS, MAX_DIGITS), re.ASCII)
+_CONTENT_RANGE = re.compile(r"^(?:bytes )?(\d{1,%d})-(\d{1,%d})(?:/(?:\d{1,%d}|\*))?$"
+                            % (MAX_DIGITS, MAX_DIGITS, MAX_DIGITS), re.ASCII)
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -45,7 +49,7 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
 
     RFC 9110: a unit other than ``bytes`` is ignored, as is a list of several ranges (the
     server may answer those with the whole content). A malformed or unsatisfiable ``bytes``
-    range raises ``RANGE_INVALID`` (416).
+    range raises ``SIZE_INVALID`` (416; the spec's table has no range code).
     """
     if header is None:
         return None
@@ -57,21 +61,21 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
         return None
     match = _BYTES_RANGE.match("bytes=" + spec.strip())
     if match is None:
-        raise RangeInvalid(f"invalid Range header {header!r}: expected bytes=<start>-<end>", detail=header)
+        raise RangeNotSatisfiable(f"invalid Range header {header!r}: expected bytes=<start>-<end>", detail=header)
     first, last = match.groups()
     if first == "" and last == "":
-        raise RangeInvalid(f"invalid Range header {header!r}: no start and no end", detail=header)
+        raise RangeNotSatisfiable(f"invalid Range header {header!r}: no start and no end", detail=header)
     if first == "":  # suffix range: the last N bytes
         length = int(last)
         if length == 0 or size == 0:
-            raise RangeInvalid(f"range {header!r} is not satisfiable for a blob of {size} bytes", detail=header)
+            raise RangeNotSatisfiable(f"range {header!r} is not satisfiable for a blob of {size} bytes", detail=header)
         return max(size - length, 0), size - 1
     start = int(first)
     end = size - 1 if last == "" else min(int(last), size - 1)
     if last != "" and int(last) < start:
-        raise RangeInvalid(f"invalid Range header {header!r}: end before start", detail=header)
+        raise RangeNotSatisfiable(f"invalid Range header {header!r}: end before start", detail=header)
     if start >= size:
-        raise RangeInvalid(f"range {header!r} starts past the end of a blob of {size} bytes", detail=header)
+        raise RangeNotSatisfiable(f"range {header!r} starts past the end of a blob of {size} bytes", detail=header)
     return start, end
 
 
@@ -79,6 +83,7 @@ def parse_content_range(header: str) -> tuple[int, int]:
     """``Content-Range: <start>-<end>`` of an upload chunk (inclusive), as ``(start, end)``.
 
     The spec's form is ``^[0-9]+-[0-9]+$``; the RFC form ``bytes 0-9/10`` is accepted too.
+    A malformed one is the spec's ``BLOB_UPLOAD_INVALID`` with status 416.
     """
     match = _CONTENT_RANGE.match(header.strip())
     if match is None:
@@ -90,12 +95,22 @@ def parse_content_range(header: str) -> tuple[int, int]:
 
 
 def parse_page_size(value: str | None, maximum: int | None = None) -> int | None:
-    """The ``n`` query parameter: None when absent, else an integer in ``0..maximum``."""
+    """The ``n`` query parameter: None when absent, else an integer in ``0..maximum``.
+
+    Without ``maximum`` (tag lists) a number too long to be a count means "all of them".
+    """
     if value is None:
         return None
     if not value.isdigit() or not value.isascii():
         raise PaginationNumberInvalid(
-            f"invalid number of results requested: n={value!r} (must be an integer >= 0)", detail=value)
+            f"invalid number of results requested: n={value[:40]!r} (must be an integer >= 0)",
+            detail=value[:40])
+    if len(value.lstrip("0")) > MAX_DIGITS:
+        if maximum is None:
+            return None
+        raise PaginationNumberInvalid(
+            f"invalid number of results requested: n has {len(value)} digits, more than the maximum of "
+            f"{maximum}", detail=value[:40])
     n = int(value)
     if maximum is not None and n > maximum:
         raise PaginationNumberInvalid(

@@ -1,0 +1,127 @@
+"""Bounds on what one client can make the server hold: failed logins, open upload sessions.
+
+* :class:`LoginThrottle` -- after ``attempts`` failed logins for one user from one client within
+  ``window`` seconds, that pair is refused with ``429 TOOMANYREQUESTS`` (and ``Retry-After``)
+  until the window has passed; other users and other clients are unaffected.
+* :class:`UploadTracker` -- which client opened which upload session and when. Sessions older
+  than ``purge_age`` are purged (distribution's ``uploadpurging``, default age 168 h), and a
+  client may hold at most ``per_client`` open sessions (429 past that).
+
+Both take a ``clock`` (``time.monotonic`` by default), so tests need not sleep.
+
+>>> clock = iter([0.0, 1.0, 2.0, 100.0]).__next__
+>>> throttle = LoginThrottle(attempts=2, window=60, clock=clock)
+>>> throttle.failed("ci", "10.0.0.1"); throttle.failed("ci", "10.0.0.1")
+>>> throttle.retry_after("ci", "10.0.0.1")
+58
+>>> throttle.retry_after("ci", "10.0.0.1") is None    # 100 s later: the window has passed
+True
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict, deque
+from typing import Callable, Iterable
+
+__all__ = ["LoginThrottle", "UploadTracker", "DEFAULT_PURGE_AGE"]
+
+#: distribution's ``storage.maintenance.uploadpurging.age`` default: 168 hours.
+DEFAULT_PURGE_AGE = 168 * 3600.0
+
+
+class LoginThrottle:
+    """Failed logins per ``(user, client)`` in a sliding window."""
+
+    def __init__(self, attempts: int = 5, window: float = 60.0, *, max_keys: int = 100_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if attempts < 1 or window <= 0:
+            raise ValueError(f"login throttle needs attempts >= 1 and window > 0, got {attempts}, {window}")
+        self.attempts = attempts
+        self.window = window
+        self.max_keys = max_keys
+        self._clock = clock
+        self._failures: OrderedDict[tuple[str, str], deque[float]] = OrderedDict()
+
+    def _recent(self, key: tuple[str, str], now: float) -> deque[float] | None:
+        times = self._failures.get(key)
+        if times is None:
+            return None
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        if not times:
+            del self._failures[key]
+            return None
+        return times
+
+    def retry_after(self, user: str, client: str) -> int | None:
+        """Seconds until ``user`` may try again from ``client``; None when not locked."""
+        now = self._clock()
+        times = self._recent((user, client), now)
+        if times is None or len(times) < self.attempts:
+            return None
+        return max(1, math.ceil(times[0] + self.window - now))
+
+    def failed(self, user: str, client: str) -> None:
+        key = (user, client)
+        now = self._clock()
+        times = self._recent(key, now)
+        if times is None:
+            times = self._failures[key] = deque(maxlen=self.attempts)
+            while len(self._failures) > self.max_keys:  # bounded: forget the oldest pair
+                self._failures.popitem(last=False)
+        times.append(now)
+
+    def succeeded(self, user: str, client: str) -> None:
+        self._failures.pop((user, client), None)
+
+
+class UploadTracker:
+    """Upload sessions opened over HTTP: by whom, since when."""
+
+    def __init__(self, purge_age: float = DEFAULT_PURGE_AGE, per_client: int = 100, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if purge_age <= 0 or per_client < 1:
+            raise ValueError(f"upload limits need purge_age > 0 and per_client >= 1, got {purge_age}, {per_client}")
+        self.purge_age = purge_age
+        self.per_client = per_client
+        self._clock = clock
+        self._started: OrderedDict[str, tuple[str, float]] = OrderedDict()  # oldest first
+        self._per_client: dict[str, set[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._started)
+
+    def opened(self, upload_id: str, client: str) -> None:
+        self._started[upload_id] = (client, self._clock())
+        self._per_client.setdefault(client, set()).add(upload_id)
+
+    def closed(self, upload_id: str) -> None:
+        entry = self._started.pop(upload_id, None)
+        if entry is not None:
+            ids = self._per_client.get(entry[0])
+            if ids is not None:
+                ids.discard(upload_id)
+                if not ids:
+                    del self._per_client[entry[0]]
+
+    def expired(self) -> list[str]:
+        """Sessions older than ``purge_age`` (forgotten here; the caller purges them)."""
+        limit = self._clock() - self.purge_age
+        out = []
+        for upload_id, (_, started) in list(self._started.items()):
+            if started > limit:
+                break
+            out.append(upload_id)
+            self.closed(upload_id)
+        return out
+
+    def forget_missing(self, live: Iterable[str]) -> None:
+        """Drop sessions the registry no longer has (closed by the model directly)."""
+        live = set(live)
+        for upload_id in [u for u in self._started if u not in live]:
+            self.closed(upload_id)
+
+    def open_by(self, client: str) -> int:
+        return len(self._per_client.get(client, ()))

@@ -1,0 +1,232 @@
+"""Issue 11's security review, one test per finding: each reproduced first, then fixed.
+
+Predictable upload ids, access checked after the session lookup, auto-mount ignoring a token's
+scope, 500s on absurd input, anonymous requests not challenged, unlimited failed logins,
+unbounded bodies and upload sessions.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import time
+
+import httpx
+import pytest
+
+from regsim import Registry
+from regsim.server import serve
+
+SPEC_CODES = {"BLOB_UNKNOWN", "BLOB_UPLOAD_INVALID", "BLOB_UPLOAD_UNKNOWN", "DIGEST_INVALID",
+              "MANIFEST_BLOB_UNKNOWN", "MANIFEST_INVALID", "MANIFEST_UNKNOWN", "NAME_INVALID", "NAME_UNKNOWN",
+              "SIZE_INVALID", "UNAUTHORIZED", "DENIED", "UNSUPPORTED", "TOOMANYREQUESTS"}
+
+
+def sha(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def basic(user: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+def codes(response: httpx.Response) -> list[str]:
+    return [e["code"] for e in response.json()["errors"]]
+
+
+def upload_id(response: httpx.Response) -> str:
+    return response.headers["location"].rsplit("/", 1)[1]
+
+
+# -- upload ids ------------------------------------------------------------------------------------
+
+
+def test_upload_ids_are_unpredictable_and_do_not_repeat_after_a_restart(api_for):
+    """Finding: ids came from a counter, so a restarted server handed out the same ids again."""
+    ids = []
+    for _ in range(2):  # two "runs" of the same registry
+        with serve(Registry("localhost:5000")) as server:
+            ids.append(upload_id(api_for(server).post("/v2/demo/app/blobs/uploads/")))
+    assert ids[0] != ids[1]
+    assert all(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", i) for i in ids)
+
+
+@pytest.fixture
+def hub(api_for):
+    registry = Registry.hub("docker.io")
+    for user in ("alice", "bob", "mallory"):
+        registry.add_user(user, f"{user}-pw")
+    with serve(registry) as server:
+        yield registry, server, api_for(server)
+
+
+def test_access_is_checked_before_an_upload_session_is_looked_up(hub):
+    """Finding: another user's real upload id answered 401 and a made-up one 404 (an oracle)."""
+    registry, _, api = hub
+    bob = registry.login("bob", "bob-pw")
+    registry.create_repository("bob/secret", private=True, auth=bob)
+    real = registry.start_upload("bob/secret", auth=bob).id
+    made_up = "9f1c0d2e-4b5a-4c3d-8e7f-0123456789ab"
+    answers = []
+    for candidate in (real, made_up):
+        response = api.patch(f"/v2/bob/secret/blobs/uploads/{candidate}", content=b"x", headers=basic("mallory", "mallory-pw"))
+        answers.append((response.status_code, codes(response)))
+    assert answers[0] == answers[1] and answers[0][0] in (401, 403)
+    assert registry.uploads[real].size == 0
+
+
+def test_auto_mount_honours_the_tokens_scope(hub):
+    """Finding: a mount without from= linked a blob from any repository the user may read,
+    even one the bearer token was not issued for."""
+    registry, _, api = hub
+    alice = registry.login("alice", "alice-pw")
+    blob = registry.push_blob("alice/base", b"base layer", auth=alice)
+    scope = "repository:alice/app:pull,push"  # no pull on alice/base in this token
+    token = api.get("/token", params={"service": "docker.io", "scope": scope},
+                    headers=basic("alice", "alice-pw")).json()["token"]
+    response = api.post("/v2/alice/app/blobs/uploads/", params={"mount": blob.digest},
+                        headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 202  # an upload session instead of a mount
+    assert not registry.repository("alice/app").has_blob(blob.digest) if "alice/app" in registry.repositories else True
+    scoped = api.get("/token", params=[("service", "docker.io"), ("scope", scope),
+                                       ("scope", "repository:alice/base:pull")],
+                     headers=basic("alice", "alice-pw")).json()["token"]
+    mounted = api.post("/v2/alice/app/blobs/uploads/", params={"mount": blob.digest},
+                       headers={"Authorization": f"Bearer {scoped}"})
+    assert mounted.status_code == 201
+
+
+# -- absurd input gets a 4xx with a code from the spec's table ---------------------------------------
+
+
+def test_absurd_input_gets_a_4xx_from_the_spec_table(api, registry):
+    layer = api.push_blob("good/app", b"0123456789")
+    location = api.post("/v2/good/app/blobs/uploads/").headers["location"]
+    digits = "9" * 5000
+    nested = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
+    requests = [
+        ("PUT", "/v2/good/app/manifests/deep", {"content": b"[" * 100_000 + b"]" * 100_000,
+                                                "headers": {"Content-Type": "application/vnd.oci.image.manifest.v1+json"}}),
+        ("PUT", "/v2/good/app/manifests/deep", {"content": nested}),
+        ("GET", "/v2/good/app/tags/list", {"params": {"n": digits}}),
+        ("GET", "/v2/_catalog", {"params": {"n": digits}}),
+        ("GET", f"/v2/good/app/blobs/{layer}", {"headers": {"Range": f"bytes={digits}-"}}),
+        ("GET", f"/v2/good/app/blobs/{layer}", {"headers": {"Range": f"bytes=0-{digits}"}}),
+        ("GET", f"/v2/good/app/blobs/{layer}", {"headers": {"Range": f"bytes=-{digits}"}}),
+        ("PATCH", location, {"content": b"x", "headers": {"Content-Range": f"0-{digits}"}}),
+        ("PATCH", location, {"content": b"x", "headers": {"Content-Range": f"{digits}-{digits}"}}),
+        ("GET", "/v2/", {"headers": {"Authorization": b"Basic \xff"}}),
+        ("GET", "/v2/good/app/tags/list", {"headers": {"Authorization": b"Basic \xff\xfe"}}),
+    ]
+    for method, path, kwargs in requests:
+        response = api.request(method, path, **kwargs)
+        assert 400 <= response.status_code < 500, (method, path, response.status_code, response.text[:200])
+        assert set(codes(response)) <= SPEC_CODES, (method, path, response.text[:200])
+        assert "Traceback" not in response.text and "RecursionError" not in response.text
+
+
+def test_416_replies_use_a_code_from_the_spec_table(api):
+    layer = api.push_blob("good/app", b"0123456789")
+    past_end = api.get(f"/v2/good/app/blobs/{layer}", headers={"Range": "bytes=100-"})
+    assert past_end.status_code == 416 and set(codes(past_end)) <= SPEC_CODES
+    location = api.post("/v2/good/app/blobs/uploads/").headers["location"]
+    out_of_order = api.patch(location, content=b"abc", headers={"Content-Range": "5-7"})
+    assert out_of_order.status_code == 416 and codes(out_of_order) == ["BLOB_UPLOAD_INVALID"]
+
+
+# -- authentication ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def htpasswd(api_for):
+    registry = Registry.private("localhost:5000", users={"ci": "ci-pw", "ops": "ops-pw"})
+    with serve(registry, login_attempts=3, login_window=60) as server:
+        yield registry, server, api_for(server)
+
+
+def test_anonymous_requests_to_a_server_with_auth_are_challenged(htpasswd, hub):
+    """Finding: an anonymous /v2/_catalog on a basic-auth server got 200 {"repositories": []}."""
+    for _, _, api in (htpasswd, hub):
+        for path in ("/v2/", "/v2/_catalog", "/v2/any/repo/tags/list"):
+            response = api.get(path)
+            assert response.status_code == 401 and codes(response) == ["UNAUTHORIZED"], path
+            assert "www-authenticate" in response.headers
+    _, _, api = htpasswd
+    assert api.get("/v2/_catalog", headers=basic("ci", "ci-pw")).status_code == 200
+
+
+def test_failed_logins_are_rate_limited_per_user_and_client(htpasswd):
+    registry, _, api = htpasswd
+    for _ in range(3):
+        assert api.get("/v2/", headers=basic("ci", "guess")).status_code == 401
+    locked = api.get("/v2/", headers=basic("ci", "ci-pw"))  # even the right password, for a while
+    assert locked.status_code == 429 and codes(locked) == ["TOOMANYREQUESTS"]
+    assert int(locked.headers["retry-after"]) > 0
+    assert api.get("/v2/", headers=basic("ops", "ops-pw")).status_code == 200  # another user: not locked
+
+
+# -- bounded resources -------------------------------------------------------------------------------
+
+
+def test_request_bodies_are_limited(api_for):
+    registry = Registry()
+    with serve(registry, max_body_size=1000) as server:
+        api = api_for(server)
+        location = api.post("/v2/big/app/blobs/uploads/").headers["location"]
+        declared = api.patch(location, content=b"x" * 1001)
+        assert declared.status_code == 413 and codes(declared) == ["SIZE_INVALID"]
+
+        def pieces():  # no Content-Length: the limit holds while streaming
+            yield b"y" * 600
+            yield b"y" * 600
+
+        streamed = api.put(location, params={"digest": sha(b"y" * 1200)}, content=pieces())
+        assert streamed.status_code == 413
+        single = api.post("/v2/big/app/blobs/uploads/", params={"digest": sha(b"z" * 2000)}, content=b"z" * 2000)
+        assert single.status_code == 413
+        assert registry.uploads[upload_id_of(location)].size == 0
+        assert api.patch(location, content=b"x" * 1000).status_code == 202
+
+
+def upload_id_of(location: str) -> str:
+    return location.rsplit("/", 1)[1]
+
+
+def test_abandoned_upload_sessions_expire(api_for):
+    """Finding: 20,000 abandoned sessions were kept for good."""
+    registry = Registry()
+    with serve(registry, upload_purge_age=0.2) as server:
+        api = api_for(server)
+        old = api.post("/v2/demo/app/blobs/uploads/").headers["location"]
+        time.sleep(0.3)
+        fresh = api.post("/v2/demo/app/blobs/uploads/").headers["location"]
+        assert set(registry.uploads) == {upload_id_of(fresh)}
+        gone = api.get(old)
+        assert gone.status_code == 404 and codes(gone) == ["BLOB_UPLOAD_UNKNOWN"]
+        assert api.get(fresh).status_code == 204
+
+
+def test_each_client_has_a_cap_on_open_upload_sessions(api_for):
+    registry = Registry()
+    with serve(registry, max_uploads_per_client=5) as server:
+        api = api_for(server)
+        locations = [api.post("/v2/demo/app/blobs/uploads/").headers["location"] for _ in range(5)]
+        refused = api.post("/v2/demo/app/blobs/uploads/")
+        assert refused.status_code == 429 and codes(refused) == ["TOOMANYREQUESTS"]
+        assert "retry-after" in refused.headers and len(registry.uploads) == 5
+        assert api.delete(locations[0]).status_code == 204  # closing one frees a slot
+        assert api.post("/v2/demo/app/blobs/uploads/").status_code == 202
+        data = b"done"
+        assert api.put(locations[1], params={"digest": sha(data)}, content=data).status_code == 201
+        assert api.post("/v2/demo/app/blobs/uploads/").status_code == 202
+
+
+def test_errors_never_carry_exception_text(api, monkeypatch, registry):
+    monkeypatch.setattr(registry, "tags", lambda *a, **k: (_ for _ in ()).throw(KeyError("secret internals")))
+    api.push_blob("demo/app", b"x")
+    response = api.get("/v2/demo/app/tags/list")
+    assert response.status_code == 500 and codes(response) == ["UNKNOWN"]
+    assert "secret internals" not in response.text and "KeyError" not in response.text
+    assert json.loads(response.text)["errors"][0]["message"]
