@@ -30,7 +30,10 @@ __all__ = ["main"]
 SERVE_DESCRIPTION = """\
 Run a registry model behind the real OCI distribution API and print every model
 event as it happens, so you can push with docker or skopeo in another terminal
-and watch what the registry does."""
+and watch what the registry does.
+
+Without --data, everything is kept in memory only and is lost when the server
+stops."""
 
 SERVE_EPILOG = """\
 examples:
@@ -83,12 +86,54 @@ def _parser() -> argparse.ArgumentParser:
                        help="push the images of an OCI layout or docker save tarball first, into "
                             "REPOSITORY if given (repeatable; a PATH with '=' in it needs =REPOSITORY)")
     serve.add_argument("--quiet", action="store_true", help="do not print model events")
+    limits = serve.add_argument_group("limits (a long-running server's memory stays bounded)")
+    limits.add_argument("--event-log", type=_positive, default=10_000, metavar="N",
+                        help="keep the newest N model events (default: 10000)")
+    limits.add_argument("--max-body", type=_positive, default=4 << 30, metavar="BYTES",
+                        help="largest request body, a blob or one chunk (default: 4 GiB)")
+    limits.add_argument("--upload-purge-age", type=_positive_float, default=168.0, metavar="HOURS",
+                        help="purge upload sessions older than this (default: 168, as distribution)")
+    limits.add_argument("--max-uploads-per-client", type=_positive, default=100, metavar="N",
+                        help="open upload sessions one client may hold (default: 100)")
     return parser
 
 
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
+    return int(value)
+
+
+def _positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number > 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value!r}")
+    return number
+
+
+def _load_sources(registry, loads: list[tuple[str, str | None]]) -> list[str]:
+    """Import every ``--load`` source; returns one line per source that could not be loaded."""
+    from .io import LayoutError, import_images
+
+    problems = []
+    for path, repository in loads:
+        try:
+            pushed = import_images(registry, path, repository)
+        except (LayoutError, RegistryError, OSError, ValueError) as exc:
+            text = exc.message if isinstance(exc, RegistryError) else str(exc)
+            problems.append(f"regsim: cannot load {path}: {' '.join(text.split())}")
+            continue
+        for reference, digest in pushed.items():
+            print(f"loaded {reference} ({digest.short})")
+    return problems
+
+
 def _serve(args: argparse.Namespace) -> int:
+    from .events import EventLog
     from .registry.access import AccessPolicy
-    from .io import import_images
     from .registry import Registry
     from .server import RegistryApp, RegistryServer
     from .server.runner import bind
@@ -101,14 +146,17 @@ def _serve(args: argparse.Namespace) -> int:
         policy.add_user(user, password)
     # --load seeds the storage before access control starts (as an operator copying files in
     # would), so loaded repositories are public whatever the access mode.
-    registry = Registry(name, access=AccessPolicy("open", secret=name))
-    for path, repository in args.load:
-        for reference, digest in import_images(registry, path, repository).items():
-            print(f"loaded {reference} ({digest.short})")
+    registry = Registry(name, access=AccessPolicy("open", secret=name), events=EventLog(maxlen=args.event_log))
+    problems = _load_sources(registry, args.load)
+    if problems:
+        sock.close()
+        print("\n".join(problems), file=sys.stderr)
+        return 1
     registry.access = policy
     if not args.quiet:
         registry.events.subscribe(lambda event: print(f"#{event.seq:<5} {event.describe()}", flush=True))
-    app = RegistryApp(registry, auth=args.auth, auto_mount=not args.no_auto_mount)
+    app = RegistryApp(registry, auth=args.auth, auto_mount=not args.no_auto_mount, max_body_size=args.max_body,
+                      upload_purge_age=args.upload_purge_age * 3600, max_uploads_per_client=args.max_uploads_per_client)
     server = RegistryServer(app, sock).start()
     print(f"regsim: serving {name} ({args.access}, auth {server.app.auth.scheme}) at {server.url}")
     print(f"  push: skopeo copy --dest-tls-verify=false oci:<layout>:<tag> docker://{server.address}/demo/app:1.0")

@@ -502,8 +502,14 @@ class EventLog(Sequence[Event]):
     * ``log.subscribe(callback)`` calls ``callback(event)`` on every append (widgets, servers).
     """
 
-    def __init__(self, events: Iterable[Event] = (), *, recording: bool = True) -> None:
+    def __init__(self, events: Iterable[Event] = (), *, recording: bool = True, maxlen: int | None = None) -> None:
+        if maxlen is not None and (isinstance(maxlen, bool) or not isinstance(maxlen, int) or maxlen < 1):
+            raise ValueError(f"maxlen must be a positive integer or None, got {maxlen!r}")
         self._events: list[Event] = []
+        #: With ``maxlen``, a ring: only the newest ``maxlen`` events are kept (a long-running
+        #: server's log); ``seq`` keeps counting and ``dropped`` says how many were forgotten.
+        self.maxlen = maxlen
+        self.dropped = 0
         self._subscribers: list[Callable[[Event], None]] = []
         #: When False, registries and hosts skip building events at all (for catalogues of
         #: millions of blobs, where the log would cost more than the model). On by default.
@@ -512,12 +518,16 @@ class EventLog(Sequence[Event]):
             self.append(event)
 
     def append(self, event: E) -> E:
+        seq = self.dropped + len(self._events)
         if event.seq == -1:  # fresh from its constructor: stamp it in place (cheap)
-            object.__setattr__(event, "seq", len(self._events))
+            object.__setattr__(event, "seq", seq)
             stamped = event
         else:  # already in another log: append a stamped copy
-            stamped = dataclasses.replace(event, seq=len(self._events))
+            stamped = dataclasses.replace(event, seq=seq)
         self._events.append(stamped)
+        if self.maxlen is not None and len(self._events) > self.maxlen:  # a memmove of maxlen pointers
+            del self._events[0]
+            self.dropped += 1
         if self._subscribers:
             for callback in list(self._subscribers):
                 callback(stamped)
@@ -528,10 +538,11 @@ class EventLog(Sequence[Event]):
 
     def mark(self) -> int:
         """The sequence number the next event will get."""
-        return len(self._events)
+        return self.dropped + len(self._events)
 
     def since(self, mark: int) -> list[Event]:
-        return self._events[mark:]
+        """Events with ``seq >= mark`` (in a ring, those still kept)."""
+        return self._events[max(mark - self.dropped, 0):]
 
     def of(self, *types: type[E]) -> list[E]:
         return [e for e in self._events if isinstance(e, types)]  # type: ignore[misc]
@@ -564,6 +575,8 @@ class EventLog(Sequence[Event]):
         return iter(self._events)
 
     def __repr__(self) -> str:
+        if self.maxlen is not None:
+            return f"EventLog({len(self._events)} events, ring of {self.maxlen}, {self.dropped} dropped)"
         return f"EventLog({len(self._events)} events)"
 
     def __str__(self) -> str:

@@ -50,3 +50,18 @@ def test_repr_is_deterministic(world):
     laptop.pull("hello-world")
     text = repr(world.events[-1])
     assert text.startswith(f"#{world.events[-1].seq} PullFinished(") and "0x" not in text
+
+
+def test_a_ring_keeps_the_newest_events_and_counts_on():
+    """Issue 11: a server's log grew by one event per request, for good. A ring keeps the newest."""
+    from regsim.events import BlobChecked, EventLog
+
+    log = EventLog(maxlen=3)
+    for i in range(5):
+        log.append(BlobChecked(registry="r", repository="a/b", digest="sha256:" + f"{i:064x}", exists=False))
+    assert len(log) == 3 and log.dropped == 2 and [e.seq for e in log] == [2, 3, 4]
+    assert log.mark() == 5 and [e.seq for e in log.since(1)] == [2, 3, 4] and [e.seq for e in log.since(4)] == [4]
+    assert repr(log) == "EventLog(3 events, ring of 3, 2 dropped)"
+    assert len(EventLog()) == 0 and EventLog().maxlen is None  # the model's own log is unbounded, as before
+    with pytest.raises(ValueError, match="maxlen"):
+        EventLog(maxlen=0)

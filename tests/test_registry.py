@@ -1,6 +1,7 @@
 """The registry model: blobs, uploads, mounts, manifests, tags, referrers, deletes, storage."""
 
 import json
+import uuid
 
 import pytest
 
@@ -117,9 +118,11 @@ def test_unknown_and_cancelled_uploads(registry):
         registry.upload_status(session.id)
 
 
-def test_upload_ids_are_deterministic():
+def test_upload_ids_are_unguessable():
+    """Issue 11: ids from a counter could be predicted and repeated after a restart."""
     a, b = Registry("r"), Registry("r")
-    assert [a.start_upload("x/y").id for _ in range(3)] == [b.start_upload("x/y").id for _ in range(3)]
+    ids = [a.start_upload("x/y").id for _ in range(3)] + [b.start_upload("x/y").id for _ in range(3)]
+    assert len(set(ids)) == 6 and all(uuid.UUID(i).version == 4 for i in ids)
 
 
 # -- mounts ------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -301,7 +302,6 @@ class Registry:
         self._blobs: dict[Digest, Content] = {}
         self._repos: dict[str, Repository] = {}
         self._uploads: dict[str, UploadSession] = {}
-        self._upload_counter = 0
 
     # -- constructors for the two registries of the course -------------------------------------
 
@@ -518,9 +518,9 @@ class Registry:
         """``POST /v2/<name>/blobs/uploads/``: open an upload session."""
         validate_repository(repository)
         self._check(auth, repository, PUSH)
-        upload_id = str(uuid.UUID(bytes=hashlib.sha256(f"{self.name}\0upload\0{self._upload_counter}".encode())
-                                  .digest()[:16], version=4))
-        self._upload_counter += 1
+        # 128 bits from secrets, shaped as a UUID (the spec's Location carries one): unguessable,
+        # and never repeated by a restarted server.
+        upload_id = str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
         session = UploadSession(upload_id, repository)
         self._uploads[upload_id] = session
         self._emit(ev.UploadStarted, repository=repository, upload_id=upload_id)
@@ -580,6 +580,13 @@ class Registry:
         del self._uploads[upload_id]
         self._store_blob(session.repository, blob)
         return blob
+
+    def expire_upload(self, upload_id: str) -> None:
+        """Drop an abandoned upload session and its bytes (a server's upload purging; no access check)."""
+        session = self._uploads.pop(upload_id, None)
+        if session is None:
+            raise BlobUploadUnknown(f"blob upload unknown to registry: {upload_id!r}", detail=str(upload_id))
+        self._emit(ev.UploadCancelled, repository=session.repository, upload_id=upload_id)
 
     def cancel_upload(self, upload_id: str, *, auth: Token | None = None) -> None:
         """``DELETE`` on an upload: drop the session and its bytes."""
@@ -868,7 +875,6 @@ class Registry:
                 for name, r in sorted(self._repos.items())
             },
             "uploads": {u: (s.repository, s.size, str(s._digest("sha256"))) for u, s in sorted(self._uploads.items())},
-            "upload_counter": self._upload_counter,
             "access": self.access.snapshot(),
         }
 

@@ -13,15 +13,21 @@
 
 A request body is read completely before the model sees it, so a client that disconnects
 half-way leaves the upload exactly as it was.
+
+Access is checked before a session is looked up, so an upload id says nothing about a
+repository the caller may not push to. Sessions opened here are tracked
+(:class:`~regsim.server.limits.UploadTracker`): each client may hold a bounded number, and a
+session older than the purge age is dropped.
 """
 
 from __future__ import annotations
 
 from starlette.responses import Response
 
-from ..registry.access import PULL
+from ..registry.access import PULL, PUSH
 from ..oci.digest import Digest
-from ..errors import BlobUnknown, BlobUploadUnknown, DigestInvalid, NameInvalid, RangeInvalid, SizeInvalid
+from ..errors import (BlobUnknown, BlobUploadUnknown, DigestInvalid, NameInvalid, RangeInvalid, SizeInvalid,
+                      TooManyRequests)
 from ..oci.reference import validate_repository
 from .blobs import blob_location
 from .context import Context, ErrorReply, reply
@@ -44,8 +50,22 @@ def _created(name: str, digest: str) -> Response:
     return reply(201, [("Location", blob_location(name, digest)), ("Docker-Content-Digest", digest)])
 
 
-def _offset(registry, name: str, upload_id: str, auth) -> int:
-    """Bytes received by upload ``upload_id`` of repository ``name`` (``BLOB_UPLOAD_UNKNOWN``)."""
+def _purge(ctx: Context) -> None:
+    """Drop the sessions opened here that are older than the purge age (model lock held)."""
+    registry = ctx.registry
+    for upload_id in ctx.app.uploads.expired():
+        if upload_id in registry.uploads:
+            registry.expire_upload(upload_id)
+
+
+def _offset(registry, name: str, upload_id: str, auth, ctx: Context | None = None) -> int:
+    """Bytes received by upload ``upload_id`` of repository ``name`` (``BLOB_UPLOAD_UNKNOWN``).
+
+    The caller's push access to ``name`` is checked first.
+    """
+    registry.authorize(name, PUSH, auth=auth)
+    if ctx is not None:
+        _purge(ctx)
     session = registry.uploads.get(upload_id)
     if session is None or session.repository != name:
         raise BlobUploadUnknown(f"blob upload unknown to registry: {upload_id!r} in {name}", detail=upload_id)
@@ -59,7 +79,8 @@ def _mount(ctx: Context, digest: Digest, source: str | None) -> bool:
         if not ctx.app.auto_mount:
             return False
         source = next((name for name, repo in registry.repositories.items()
-                       if name != ctx.name and repo.has_blob(digest) and registry.can(auth, name, PULL)),
+                       if name != ctx.name and repo.has_blob(digest) and ctx.identity.allows(name, PULL)
+                       and registry.can(auth, name, PULL)),
                       None)
         if source is None:
             return False
@@ -77,8 +98,21 @@ def _mount(ctx: Context, digest: Digest, source: str | None) -> bool:
     return True
 
 
+def _client(ctx: Context) -> str:
+    return ctx.request.client.host if ctx.request.client else ""
+
+
 def _open(ctx: Context) -> tuple[str, int]:
-    session = ctx.registry.start_upload(ctx.name, auth=ctx.auth)
+    registry, tracker, client = ctx.registry, ctx.app.uploads, _client(ctx)
+    registry.authorize(ctx.name, PUSH, auth=ctx.auth)
+    _purge(ctx)
+    if tracker.open_by(client) >= tracker.per_client:
+        tracker.forget_missing(registry.uploads)
+        if tracker.open_by(client) >= tracker.per_client:
+            raise TooManyRequests(f"{client or 'this client'} already has {tracker.per_client} upload sessions "
+                                  "open: finish or cancel one first", detail={"retry_after": 60})
+    session = registry.start_upload(ctx.name, auth=ctx.auth)
+    tracker.opened(session.id, client)
     return session.id, session.size
 
 
@@ -103,7 +137,7 @@ def _content_range(ctx: Context) -> tuple[int, int] | None:
 
 
 async def _check_start(ctx: Context, upload_id: str, start: int | None) -> int:
-    offset = await ctx.model(_offset, ctx.registry, ctx.name, upload_id, ctx.auth)
+    offset = await ctx.model(_offset, ctx.registry, ctx.name, upload_id, ctx.auth, ctx)
     if start is not None and start != offset:
         raise ErrorReply(
             RangeInvalid(f"chunk starts at byte {start} but upload {upload_id} has {offset} bytes: "
@@ -144,13 +178,15 @@ def _chunk(ctx: Context, upload_id: str, data: bytes, start: int | None) -> int:
 
 async def upload_status(ctx: Context) -> Response:
     upload_id = ctx.params["upload"]
-    size = await ctx.model(_offset, ctx.registry, ctx.name, upload_id, ctx.auth)
+    size = await ctx.model(_offset, ctx.registry, ctx.name, upload_id, ctx.auth, ctx)
     return reply(204, _session_headers(ctx.name, upload_id, size))
 
 
 def _finish(ctx: Context, upload_id: str, digest: Digest, data: bytes, start: int | None):
     _offset(ctx.registry, ctx.name, upload_id, ctx.auth)
-    return ctx.registry.finish_upload(upload_id, digest, data, start=start, auth=ctx.auth)
+    blob = ctx.registry.finish_upload(upload_id, digest, data, start=start, auth=ctx.auth)
+    ctx.app.uploads.closed(upload_id)
+    return blob
 
 
 async def finish_upload(ctx: Context) -> Response:
@@ -169,8 +205,9 @@ async def finish_upload(ctx: Context) -> Response:
 
 
 def _cancel(ctx: Context, upload_id: str) -> None:
-    _offset(ctx.registry, ctx.name, upload_id, ctx.auth)
+    _offset(ctx.registry, ctx.name, upload_id, ctx.auth, ctx)
     ctx.registry.cancel_upload(upload_id, auth=ctx.auth)
+    ctx.app.uploads.closed(upload_id)
 
 
 async def cancel_upload(ctx: Context) -> Response:

@@ -56,7 +56,6 @@ def test_skopeo_and_the_simple_client_leave_the_same_model(skopeo, image, tmp_pa
             else:
                 SimpleClient(server.url).push("demo/app", "1.0", image)
         snapshot = registry.snapshot()
-        snapshot.pop("upload_counter")
         results.append(snapshot)
     assert results[0] == results[1]
 
@@ -122,6 +121,5 @@ def test_skopeo_client_pushes_and_pulls_like_the_simple_client(skopeo, image, tm
             with pytest.raises(RuntimeError):
                 client.pull("demo/app", "nope")
         snapshot = registry.snapshot()
-        snapshot.pop("upload_counter")
         seen.append(snapshot)
     assert seen[0] == seen[1]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regsim.errors import BlobUnknown, PaginationNumberInvalid, RangeInvalid
+from regsim.errors import BlobUnknown, PaginationNumberInvalid, RangeInvalid, RangeNotSatisfiable
 from regsim.server.protocol import (
     error_body, media_type_of, next_link, parse_content_range, parse_page_size, parse_range, upload_range,
 )
@@ -36,7 +36,7 @@ def test_parse_range(header, size, expected):
     ("bytes=", 10), ("bytes=0-", 0), ("bytes=-1", 0), ("bytes=1.5-2", 10),
 ])
 def test_parse_range_rejects(header, size):
-    with pytest.raises(RangeInvalid) as info:
+    with pytest.raises(RangeNotSatisfiable) as info:
         parse_range(header, size)
     assert info.value.status == 416 and repr(header) in info.value.message
 
@@ -46,7 +46,7 @@ def test_parse_range_rejects(header, size):
 def test_a_satisfiable_range_lies_inside_the_blob(size, a, b):
     try:
         span = parse_range(f"bytes={a}-{b}", size)
-    except RangeInvalid:
+    except RangeNotSatisfiable:
         assert a >= size or b < a
     else:
         start, end = span
