@@ -1,40 +1,216 @@
-"""The core model imports only the standard library, and `import regsim` stays light."""
+"""The layering rule, enforced: the core imports only the standard library and itself.
+
+The core is every module of ``regsim/`` outside the layers built on it (``viz``, ``sim``,
+``server``, ``io``). The rule, checked on every import statement of every module -- absolute and
+relative, at module level and inside functions, plus ``importlib.import_module("...")`` and
+``__import__("...")`` with a constant name:
+
+* a core module imports only the standard library and other core modules, never a layer;
+* only ``regsim/cli.py`` may import a layer (``server``, and ``io`` for ``--load``) and the server
+  extra's packages, and only lazily, inside a function;
+* the layers may import the core (and their third-party dependencies).
+
+Each offence is named as ``file:line``. The checker is tested on synthetic sources too, including
+the probe from issue 12 (``from .viz import style`` added to ``units.py``), so that it can fail.
+"""
+
+from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 
-CORE = Path(__file__).resolve().parents[1] / "regsim"
-OPTIONAL = ("viz", "sim", "server", "io", "cli.py")
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "regsim"
+LAYERS = ("viz", "sim", "server", "io")
+#: What regsim/cli.py may import inside a function: the server (and io, for ``serve --load``)
+#: and the server extra's packages (to say which extra is missing).
+CLI_LAZY = {"regsim.server", "regsim.io", "starlette", "uvicorn"}
 HEAVY = ("matplotlib", "networkx", "ipywidgets", "pandas", "numpy", "starlette", "uvicorn", "IPython", "tqdm")
+STDLIB = set(sys.stdlib_module_names)
 
 
-def core_files():
-    for path in sorted(CORE.rglob("*.py")):
-        rel = path.relative_to(CORE)
-        if rel.parts[0] in OPTIONAL:
+@dataclass(frozen=True)
+class Import:
+    line: int
+    target: str  # absolute dotted module name, e.g. "regsim.viz.style" or "json"
+    lazy: bool  # inside a function body (runs on call, not on import)
+
+
+def module_name(rel: PurePosixPath) -> str:
+    """``regsim/course/lesson1.py`` -> ``regsim.course.lesson1``; ``regsim/io/__init__.py`` -> ``regsim.io``."""
+    parts = list(rel.with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports(source: str, rel: PurePosixPath) -> list[Import]:
+    """Every import of a module's source, relative ones resolved against ``rel``'s package."""
+    module = module_name(rel)
+    package = module if rel.name == "__init__.py" else module.rpartition(".")[0]
+    found: list[Import] = []
+
+    def resolve(level: int, name: str | None, line: int) -> str:
+        parts = package.split(".")
+        if level - 1 >= len(parts):
+            return f"<relative import beyond the top-level package at line {line}>"
+        base = parts[: len(parts) - (level - 1)]
+        return ".".join(base + ([name] if name else []))
+
+    def visit(node: ast.AST, lazy: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = lazy or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+            if isinstance(child, ast.Import):
+                found.extend(Import(child.lineno, alias.name, lazy) for alias in child.names)
+            elif isinstance(child, ast.ImportFrom):
+                if child.level == 0:
+                    found.append(Import(child.lineno, child.module or "", lazy))
+                elif child.module:  # from .pkg import name
+                    found.append(Import(child.lineno, resolve(child.level, child.module, child.lineno), lazy))
+                else:  # from . import name: each name may be a module
+                    found.extend(Import(child.lineno, resolve(child.level, alias.name, child.lineno), lazy)
+                                 for alias in child.names)
+            elif isinstance(child, ast.Call) and _dynamic_import(child):
+                target = child.args[0].value  # type: ignore[attr-defined]
+                if target.startswith("."):
+                    dots = len(target) - len(target.lstrip("."))
+                    target = resolve(dots, target[dots:] or None, child.lineno)
+                found.append(Import(child.lineno, target, lazy))
+            visit(child, inner)
+
+    visit(ast.parse(source), False)
+    return found
+
+
+def _dynamic_import(call: ast.Call) -> bool:
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return (name in ("import_module", "__import__") and bool(call.args)
+            and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str))
+
+
+def violations(rel: PurePosixPath, source: str) -> list[str]:
+    """The layering offences of one module, as ``file:line: what``."""
+    if len(rel.parts) > 2 and rel.parts[1] in LAYERS:
+        return []  # a layer above the core may import the core and its own dependencies
+    out = []
+    for imp in imports(source, rel):
+        parts = imp.target.split(".")
+        top = parts[0]
+        layer = parts[1] if top == "regsim" and len(parts) > 1 and parts[1] in LAYERS else None
+        if top.startswith("<"):
+            out.append(f"{rel}:{imp.line}: {top}")
             continue
-        yield path
+        if layer is None and (top == "regsim" or top in STDLIB):
+            continue
+        allowed = {t for t in CLI_LAZY if imp.target == t or imp.target.startswith(t + ".")}
+        if str(rel) == "regsim/cli.py" and allowed:
+            if imp.lazy:
+                continue
+            out.append(f"{rel}:{imp.line}: imports {imp.target} at module level; "
+                       "cli.py may import it only inside a function")
+        elif layer is not None:
+            out.append(f"{rel}:{imp.line}: imports {imp.target}: the core never imports regsim.{layer}")
+        else:
+            out.append(f"{rel}:{imp.line}: imports {imp.target}: the core imports only the standard "
+                       "library and regsim's core")
+    return out
 
 
-def test_core_modules_import_only_the_standard_library():
-    stdlib = set(sys.stdlib_module_names)
-    offenders = []
-    for path in core_files():
-        for node in ast.walk(ast.parse(path.read_text())):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            for name in names:
-                top = name.split(".")[0]
-                if top not in stdlib and top != "regsim":
-                    offenders.append(f"{path.relative_to(CORE)}: {name}")
-                if top == "regsim" and name.split(".")[1:2] and name.split(".")[1] in ("viz", "sim", "server"):
-                    offenders.append(f"{path.relative_to(CORE)}: {name}")
-    assert offenders == []
+def check_tree(package: Path) -> list[str]:
+    """Offences of every module under ``package`` (a ``regsim`` folder)."""
+    out = []
+    for path in sorted(package.rglob("*.py")):
+        rel = PurePosixPath("regsim", *path.relative_to(package).parts)
+        out.extend(violations(rel, path.read_text(encoding="utf-8")))
+    return out
+
+
+# -- the rule holds for the real package ------------------------------------------------------------
+
+
+def test_the_core_imports_only_the_standard_library_and_itself():
+    assert check_tree(PACKAGE) == []
+
+
+def test_the_issue_probe_fails_the_check(tmp_path):
+    """Issue 12: ``from .viz import style`` added to ``units.py`` must be caught, with its line."""
+    copy = tmp_path / "regsim"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    units = next(p for p in copy.rglob("units.py") if p.relative_to(copy).parts[0] not in LAYERS)
+    rel = PurePosixPath("regsim", *units.relative_to(copy).parts)
+    dots = "." * (len(rel.parts) - 1)  # "." in regsim/units.py, ".." if units.py moved into a subpackage
+    text = units.read_text(encoding="utf-8")
+    line = text.count("\n") + 1
+    units.write_text(text + f"from {dots}viz import style\n", encoding="utf-8")
+    assert check_tree(copy) == [f"{rel}:{line}: imports regsim.viz: the core never imports regsim.viz"]
+
+
+# -- the checker itself, on synthetic sources ------------------------------------------------------
+
+BAD = [
+    ("regsim/units.py", "from .viz import style", "regsim/units.py:1: imports regsim.viz: the core never"),
+    ("regsim/units.py", "from . import sim", "regsim/units.py:1: imports regsim.sim"),
+    ("regsim/units.py", "import regsim.io.layout", "regsim/units.py:1: imports regsim.io.layout"),
+    ("regsim/units.py", "from regsim.server import app", "regsim/units.py:1: imports regsim.server"),
+    ("regsim/units.py", "import json\n\ndef f():\n    import numpy as np\n", "regsim/units.py:4: imports numpy"),
+    ("regsim/units.py", "class A:\n    def m(self):\n        from .viz.draw import draw\n",
+     "regsim/units.py:3: imports regsim.viz.draw"),
+    ("regsim/units.py", "if True:\n    try:\n        import pandas\n    except ImportError:\n        pass\n",
+     "regsim/units.py:3: imports pandas"),
+    ("regsim/course/lesson1.py", "from ..viz import draw", "regsim/course/lesson1.py:1: imports regsim.viz"),
+    ("regsim/course/__init__.py", "from ..server import RegistryApp",
+     "regsim/course/__init__.py:1: imports regsim.server"),
+    ("regsim/oci/units.py", "from ..viz import style", "regsim/oci/units.py:1: imports regsim.viz"),
+    ("regsim/oci/units.py", "from ... import viz", "regsim/oci/units.py:1: <relative import beyond"),
+    ("regsim/host.py", "def serve():\n    from .server import RegistryApp\n",
+     "regsim/host.py:2: imports regsim.server"),
+    ("regsim/cli.py", "from .server import RegistryApp", "regsim/cli.py:1: imports regsim.server at module level"),
+    ("regsim/cli.py", "import uvicorn", "regsim/cli.py:1: imports uvicorn at module level"),
+    ("regsim/cli.py", "def main():\n    from .viz import draw\n", "regsim/cli.py:2: imports regsim.viz"),
+    ("regsim/units.py", "import importlib\nimportlib.import_module('regsim.viz')",
+     "regsim/units.py:2: imports regsim.viz"),
+    ("regsim/units.py", "def f():\n    return __import__('matplotlib')", "regsim/units.py:2: imports matplotlib"),
+]
+
+GOOD = [
+    ("regsim/units.py", "from __future__ import annotations\nimport json, re\nfrom collections import abc"),
+    ("regsim/units.py", "from .digest import Digest\nfrom . import events as ev\nimport regsim.errors"),
+    ("regsim/course/lesson1.py", "from ..world import World\nfrom ._world import fresh_world"),
+    ("regsim/cli.py", "def _serve():\n    from .server import RegistryApp\n    from .io import import_images\n"
+                      "    import starlette, uvicorn\n"),
+    ("regsim/viz/draw.py", "import matplotlib\nfrom ..registry import Registry\nfrom .style import COLORS"),
+    ("regsim/sim/cache.py", "import numpy as np\nfrom ..viz import style"),
+    ("regsim/server/app.py", "from starlette.applications import Starlette"),
+]
+
+
+@pytest.mark.parametrize("rel, source, expected", BAD, ids=[f"{r}: {s.splitlines()[-1].strip()}" for r, s, _ in BAD])
+def test_the_checker_names_each_offending_import(rel, source, expected):
+    offences = violations(PurePosixPath(rel), source)
+    assert len(offences) == 1, offences
+    assert offences[0].startswith(expected), offences
+
+
+@pytest.mark.parametrize("rel, source", GOOD, ids=[r for r, _ in GOOD])
+def test_the_checker_accepts_what_the_rule_allows(rel, source):
+    assert violations(PurePosixPath(rel), source) == []
+
+
+def test_relative_imports_resolve_against_the_package():
+    got = imports("from . import a\nfrom .b import c\nfrom .. import d\n", PurePosixPath("regsim/course/lesson1.py"))
+    assert [i.target for i in got] == ["regsim.course.a", "regsim.course.b", "regsim.d"]
+    got = imports("from . import a\n", PurePosixPath("regsim/course/__init__.py"))
+    assert [i.target for i in got] == ["regsim.course.a"]
+
+
+# -- import regsim stays light, and the layers use the public API ----------------------------------
 
 
 def test_import_regsim_loads_no_heavy_package():
@@ -48,9 +224,9 @@ def test_layers_above_the_core_use_no_private_attributes():
     no ``obj._something`` on anything but ``self``/``cls``."""
     offenders = []
     for package in ("viz", "sim", "server", "io", "course"):
-        for path in sorted((CORE / package).rglob("*.py")):
+        for path in sorted((PACKAGE / package).rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text())):
                 if (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
                         and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))):
-                    offenders.append(f"{path.relative_to(CORE)}:{node.lineno}: .{node.attr}")
+                    offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: .{node.attr}")
     assert offenders == []
