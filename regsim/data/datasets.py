@@ -1,9 +1,10 @@
 """Bundled datasets: real layer metadata of Docker official images.
 
-``data/official-images/official-images-amd64-2023-01.json`` holds the linux/amd64 layer
+``regsim/data/official-images/official-images-amd64-2023-01.json`` holds the linux/amd64 layer
 composition of 26 image manifests from 16 official repositories as Docker Hub served them around
 2023-01-25 (digests and compressed sizes are real; no content). See that folder's README for
-provenance.
+provenance. The files are package data: :func:`data_path` finds them with
+:mod:`importlib.resources`, in a source checkout and in an installed wheel alike.
 
 >>> images = load_official_images()
 >>> len(images), images[0].repo, images[0].tags[:2]
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from ..oci.digest import Digest
@@ -48,21 +51,23 @@ class OfficialImage:
         return f"{self.repo}:{self.tags[0]}"
 
 
-def data_path(relative: str = "") -> Path:
-    """The project's ``data/`` folder (next to the ``regsim`` package in a source checkout)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "data", here / "data"):
-        if candidate.is_dir():
-            return candidate / relative
-    raise FileNotFoundError(
-        "regsim's data/ folder was not found next to the package: install regsim from a source "
-        "checkout (pip install -e .) or pass path= explicitly"
-    )
+def data_path(relative: str = "") -> Traversable:
+    """A bundled data file or folder of ``regsim.data`` (``"traces/README.md"``), as package data.
+
+    The result has ``read_text``, ``read_bytes``, ``open`` and ``/``; pass it to
+    :func:`importlib.resources.as_file` where a real file system path is needed.
+    """
+    root = resources.files(__package__ or "regsim.data")
+    parts = [p for p in relative.split("/") if p]
+    found = root.joinpath(*parts) if parts else root
+    if parts and not (found.is_file() or found.is_dir()):
+        raise FileNotFoundError(f"regsim has no bundled data file {relative!r} (in regsim/data/)")
+    return found
 
 
 def load_official_images(path: str | Path | None = None) -> list[OfficialImage]:
     """Load the official-images metadata (the bundled file by default)."""
-    file = Path(path) if path is not None else data_path(OFFICIAL_IMAGES_FILE)
+    file: Path | Traversable = Path(path) if path is not None else data_path(OFFICIAL_IMAGES_FILE)
     doc = json.loads(file.read_text(encoding="utf-8"))
     out = []
     for item in doc["images"]:

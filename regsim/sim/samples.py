@@ -44,6 +44,9 @@ def write_sample(directory: str | Path) -> Path:
 
 def load_sample() -> Trace:
     """Read the bundled sample with :func:`regsim.sim.traces.read_ibm` (GET and PUT requests)."""
+    from importlib.resources import as_file
+
     from ..data.datasets import data_path
 
-    return read_ibm(data_path(SAMPLE_FILE), methods=("GET", "PUT"))
+    with as_file(data_path(SAMPLE_FILE)) as path:  # a real file even if the package is zipped
+        return read_ibm(path, methods=("GET", "PUT"))
