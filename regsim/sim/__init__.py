@@ -3,8 +3,12 @@
 =====================================  =========================================================
 :mod:`~regsim.sim.workloads`            catalogues (generated, official images), object traces
 :mod:`~regsim.sim.streams`              pulls, pushes that move tags, rollouts -> registry traces
-:mod:`~regsim.sim.traces`               :class:`Trace`, CSV, the IBM registry trace format
-:mod:`~regsim.sim.cache`                policies (LRU, FIFO, LFU, CLOCK, S3-FIFO, GDSF, yours)
+:mod:`~regsim.sim.traces`               :class:`Trace`, CSV, Parquet, the IBM registry trace format
+:mod:`~regsim.sim.oracle`               libCacheSim's ``oracleGeneral`` binary traces (plain, zstd)
+:mod:`~regsim.sim.streaming`            replaying traces larger than memory, chunk by chunk
+:mod:`~regsim.sim.cache`                policies (LRU, FIFO, LFU, CLOCK, S3-FIFO, GDSF, ARC, SIEVE, yours)
+:mod:`~regsim.sim.engine`               ``engine="auto" | "compiled" | "python"``; compiled caches
+:mod:`~regsim.sim.kernels`              the numba kernels (a second implementation of each policy)
 :mod:`~regsim.sim.mirrors`              pull-through mirrors, prefetching, regional mirrors
 :mod:`~regsim.sim.network`              links, fair sharing, transfers as time
 :mod:`~regsim.sim.rollout`              one image onto many servers, directly or via a mirror
@@ -15,15 +19,17 @@
 :mod:`~regsim.sim.exercises`            the lab's exercises (``LAB.check(id, answer)``)
 =====================================  =========================================================
 
-Needs the ``sim`` extra (pandas, numpy, tqdm); plotting also needs matplotlib, imported only
+Needs the ``sim`` extra (pandas, numpy, tqdm, numba, pyarrow, zstandard, dask); plotting also needs matplotlib, imported only
 inside the plotting functions. Every generator takes ``seed=`` (int, ``random.Random`` or None,
 which means 0). The lab reads the core through its public API and event log only.
 """
 
-from .cache import FIFO, GDSF, LFU, LRU, POLICIES, S3FIFO, CacheStats, Clock, Policy, make_policy, simulate
+from .cache import (ARC, FIFO, GDSF, LFU, LRU, POLICIES, S3FIFO, CacheStats, Clock, Policy, Sieve, hit_sequence,
+                    make_policy, simulate)
 from .content import official_content
 from .dedup import STRATEGIES, dedup_report
-from .errors import InvalidParameter, SimError, TraceFormatError, UnknownExercise, UnknownPolicy
+from .engine import ENGINES, CompiledCache
+from .errors import EngineUnavailable, InvalidParameter, SimError, TraceFormatError, UnknownExercise, UnknownPolicy
 from .experiments import run, sweep
 from .mirrors import DEFAULT_TTL, HOUR, MirrorStats, PullThroughMirror, simulate_mirror, simulate_regions
 from .network import GBIT, MBIT, FlowSim, Link, transfer_time
@@ -33,7 +39,7 @@ from .traces import Trace, load_csv, read_ibm, save_csv, write_ibm
 from .workloads import DAY, Catalogue, ImageVersion, generate_catalogue, object_trace, official_catalogue
 
 __all__ = [
-    "Catalogue", "CacheStats", "Clock", "DAY", "DEFAULT_TTL", "FIFO", "FlowSim", "GBIT", "GDSF", "HOUR",
+    "ARC", "CompiledCache", "ENGINES", "EngineUnavailable", "Sieve", "hit_sequence", "Catalogue", "CacheStats", "Clock", "DAY", "DEFAULT_TTL", "FIFO", "FlowSim", "GBIT", "GDSF", "HOUR",
     "ImageVersion", "InvalidParameter", "LFU", "LRU", "Link", "MBIT", "MODES", "MirrorStats", "POLICIES",
     "Policy", "PullThroughMirror", "RolloutResult", "S3FIFO", "STRATEGIES", "SimError", "Trace",
     "TraceFormatError", "UnknownExercise", "UnknownPolicy", "dedup_report", "generate_catalogue",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import random
+import re
 from numbers import Integral, Real
 
 from ..data.generate import rng
 from .errors import InvalidParameter
 
-__all__ = ["as_random", "check_int", "check_positive", "check_fraction", "Seed"]
+__all__ = ["as_random", "check_int", "check_positive", "check_fraction", "parse_bytes", "Seed"]
 
 Seed = "int | random.Random | None"
 
@@ -57,3 +58,22 @@ def check_fraction(name: str, value: object, *, inclusive_zero: bool = False) ->
     if not (low_ok and value <= 1):
         raise InvalidParameter(f"{name} must be in {'[0' if inclusive_zero else '(0'}, 1], got {value!r}")
     return float(value)
+
+
+_BYTE_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "pb": 10**15,
+               "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40, "pib": 2**50}
+_BYTES = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-zA-Z]+)\s*")
+
+
+def parse_bytes(name: str, text: object) -> int:
+    """Bytes from a size with a unit: ``"64MB"`` (decimal, as docker prints), ``"1.5 GiB"``, ``"100B"``.
+
+    >>> parse_bytes("capacity", "64MB"), parse_bytes("capacity", "1 KiB"), parse_bytes("capacity", "0.5kB")
+    (64000000, 1024, 500)
+    """
+    match = _BYTES.fullmatch(text) if isinstance(text, str) else None
+    unit = _BYTE_UNITS.get(match.group(2).lower()) if match else None
+    if unit is None:
+        raise InvalidParameter(f"{name} must be a size with a unit such as '64MB', '1.5GiB' or '100B', "
+                               f"got {text!r}")
+    return int(float(match.group(1)) * unit)

@@ -40,14 +40,15 @@ import math
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from dataclasses import dataclass
+from numbers import Integral
 from typing import Any, Callable, Hashable, Iterable, Iterator, Sequence
 
-from ._util import check_int
+from ._util import check_int, parse_bytes
 from .errors import InvalidParameter, UnknownPolicy
 
 __all__ = [
-    "Policy", "LRU", "FIFO", "LFU", "Clock", "S3FIFO", "GDSF", "POLICIES", "make_policy",
-    "CacheStats", "simulate",
+    "Policy", "LRU", "FIFO", "LFU", "Clock", "S3FIFO", "GDSF", "ARC", "Sieve", "POLICIES", "make_policy",
+    "CacheStats", "simulate", "hit_sequence",
 ]
 
 
@@ -579,8 +580,220 @@ class GDSF(Policy):
         return iter(self._entries)
 
 
+_END = object()  # the end of Sieve's list (keys may be anything hashable, even None)
+
+
+def _c_max(a: float, b: float) -> float:
+    """C's ``MAX(a, b)`` macro (``a > b ? a : b``): NaN loses, as in libCacheSim."""
+    return a if a > b else b
+
+
+def _c_div(a: int, b: int) -> float:
+    """``(double)a / b`` as C computes it: x/0 is inf, 0/0 is NaN."""
+    if b:
+        return a / b
+    return math.inf if a > 0 else math.nan
+
+
+class ARC(Policy):
+    """ARC, adaptive replacement (Megiddo and Modha, FAST'03), with byte sizes as libCacheSim.
+
+    Two LRU lists of cached objects, ``T1`` (seen once) and ``T2`` (seen again), and two ghost
+    lists of keys recently evicted from them, ``B1`` and ``B2``, each counted in bytes. A hit in
+    ``T1`` or ``T2`` moves the object to the front of ``T2``. A request that finds its key in a
+    ghost list is a miss that adapts the target ``p`` for ``T1``'s bytes (up after a ``B1`` hit,
+    down after a ``B2`` hit, by ``max(other ghost / this ghost, 1)``) and admits the object
+    straight into ``T2``. Eviction follows libCacheSim's ``ARC.c`` step for step, including its
+    rules for variable sizes (the ghost lists are trimmed by bytes, not by count) and the flag
+    that remembers which ghost list the last ghost hit came from.
+    """
+
+    name = "arc"
+
+    def __init__(self, capacity: int) -> None:
+        super().__init__(capacity)
+        # key -> size, least recently used first (libCacheSim's tail is our first item)
+        self._t1: OrderedDict[Hashable, int] = OrderedDict()
+        self._t2: OrderedDict[Hashable, int] = OrderedDict()
+        self._b1: OrderedDict[Hashable, int] = OrderedDict()
+        self._b2: OrderedDict[Hashable, int] = OrderedDict()
+        self._t1_bytes = self._t2_bytes = self._b1_bytes = self._b2_bytes = 0
+        self.p = 0.0                 #: target bytes for T1
+        self._from_b1 = False        # which ghost list the last ghost hit came from
+        self._from_b2 = False        # (kept across requests, as libCacheSim keeps them)
+        self._ghost_hit = False      # this request hit a ghost
+        self._incoming = 0           # size of the object being admitted
+
+    def request(self, key: Hashable, size: int) -> bool:
+        """As :meth:`Policy.request`; ARC's eviction also looks at the incoming object's size."""
+        self._incoming = size
+        return super().request(key, size)
+
+    def lookup(self, key: Hashable) -> bool:
+        self._ghost_hit = False
+        if key in self._t1:
+            self._from_b1 = self._from_b2 = False
+            size = self._t1.pop(key)
+            self._t1_bytes -= size
+            self._t2[key] = size
+            self._t2_bytes += size
+            return True
+        if key in self._t2:
+            self._from_b1 = self._from_b2 = False
+            self._t2.move_to_end(key)
+            return True
+        if key in self._b1:
+            self._from_b1, self._from_b2, self._ghost_hit = True, False, True
+            delta = _c_max(_c_div(self._b2_bytes, self._b1_bytes), 1.0)
+            grown = self.p + delta
+            self.p = grown if grown < self.capacity else float(self.capacity)
+            self._b1_bytes -= self._b1.pop(key)
+        elif key in self._b2:
+            self._from_b1, self._from_b2, self._ghost_hit = False, True, True
+            delta = _c_max(_c_div(self._b1_bytes, self._b2_bytes), 1.0)
+            self.p = _c_max(self.p - delta, 0.0)
+            self._b2_bytes -= self._b2.pop(key)
+        return False
+
+    def admit(self, key: Hashable, size: int) -> bool:
+        if self._ghost_hit:
+            self._t2[key] = size
+            self._t2_bytes += size
+            self._from_b1 = self._from_b2 = self._ghost_hit = False
+        else:
+            self._t1[key] = size
+            self._t1_bytes += size
+        return True
+
+    def evict(self) -> tuple[Hashable, int]:
+        if self._ghost_hit:
+            return self._replace()
+        t1, b1 = self._t1_bytes, self._b1_bytes
+        if t1 + b1 + self._incoming > self.capacity:
+            if b1 > 0:  # T1 and B1 hold a cache's worth: forget B1's oldest, then replace
+                self._b1_bytes -= self._b1.popitem(last=False)[1]
+                return self._replace()
+            key, size = self._t1.popitem(last=False)  # T1 alone is too big: evict, no ghost
+            self._t1_bytes -= size
+            return key, size
+        if t1 + b1 + self._t2_bytes + self._b2_bytes >= 2 * self.capacity and self._b2_bytes > 0:
+            self._b2_bytes -= self._b2.popitem(last=False)[1]
+        return self._replace()
+
+    def _replace(self) -> tuple[Hashable, int]:
+        """The paper's REPLACE: evict T1's or T2's least recent object into its ghost list."""
+        t1 = self._t1_bytes
+        if (t1 > 0 and (t1 > self.p or (t1 == self.p and self._from_b2))) or self._t2_bytes == 0:
+            key, size = self._t1.popitem(last=False)
+            self._t1_bytes -= size
+            self._b1[key] = size
+            self._b1_bytes += size
+        else:
+            key, size = self._t2.popitem(last=False)
+            self._t2_bytes -= size
+            self._b2[key] = size
+            self._b2_bytes += size
+        return key, size
+
+    def _drop(self, key: Hashable) -> int | None:
+        for queue, attr in ((self._t1, "_t1_bytes"), (self._t2, "_t2_bytes")):
+            size = queue.pop(key, None)
+            if size is not None:
+                setattr(self, attr, getattr(self, attr) - size)
+                return size
+        return None
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._t1 or key in self._t2
+
+    def __len__(self) -> int:
+        return len(self._t1) + len(self._t2)
+
+    def __iter__(self) -> Iterator[Hashable]:
+        yield from self._t1
+        yield from self._t2
+
+
+class Sieve(Policy):
+    """SIEVE (Zhang et al., NSDI'24): one FIFO queue, a visited bit and a moving hand.
+
+    A hit sets the object's visited bit; nothing moves. New objects enter at the head. To evict,
+    the hand walks from where it stopped last (the tail, the oldest object, at first) towards
+    the head, clearing visited bits, and evicts the first unvisited object; past the head it
+    wraps to the tail. The hand then rests on the next newer object (or starts again at the
+    tail when the evicted object was the newest). As libCacheSim's ``Sieve.c``.
+    """
+
+    name = "sieve"
+
+    def __init__(self, capacity: int) -> None:
+        super().__init__(capacity)
+        self._size: dict[Hashable, int] = {}
+        self._visited: dict[Hashable, bool] = {}
+        self._newer: dict[Hashable, Hashable] = {}   # neighbour towards the head (_END at the head)
+        self._older: dict[Hashable, Hashable] = {}   # neighbour towards the tail (_END at the tail)
+        self._head: Hashable = _END                  # newest
+        self._tail: Hashable = _END                  # oldest
+        self._hand: Hashable = _END                  # _END: start at the tail
+
+    def lookup(self, key: Hashable) -> bool:
+        if key in self._size:
+            self._visited[key] = True
+            return True
+        return False
+
+    def admit(self, key: Hashable, size: int) -> bool:
+        self._size[key] = size
+        self._visited[key] = False
+        self._older[key], self._newer[key] = self._head, _END
+        if self._head is _END:
+            self._tail = key
+        else:
+            self._newer[self._head] = key
+        self._head = key
+        return True
+
+    def evict(self) -> tuple[Hashable, int]:
+        key = self._tail if self._hand is _END else self._hand
+        while self._visited[key]:
+            self._visited[key] = False
+            key = self._newer[key]
+            if key is _END:
+                key = self._tail
+        self._hand = self._newer[key]
+        return key, self._unlink(key)
+
+    def _unlink(self, key: Hashable) -> int:
+        newer, older = self._newer.pop(key), self._older.pop(key)
+        if newer is _END:
+            self._head = older
+        else:
+            self._older[newer] = older
+        if older is _END:
+            self._tail = newer
+        else:
+            self._newer[older] = newer
+        del self._visited[key]
+        return self._size.pop(key)
+
+    def _drop(self, key: Hashable) -> int | None:
+        if key not in self._size:
+            return None
+        if key == self._hand:
+            self._hand = self._newer[key]
+        return self._unlink(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._size
+
+    def __len__(self) -> int:
+        return len(self._size)
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self._size)
+
 #: name -> policy class, for experiments and :func:`make_policy`
-POLICIES: dict[str, type[Policy]] = {cls.name: cls for cls in (LRU, FIFO, LFU, Clock, S3FIFO, GDSF)}
+POLICIES: dict[str, type[Policy]] = {cls.name: cls for cls in (LRU, FIFO, LFU, Clock, S3FIFO, GDSF, ARC, Sieve)}
 
 
 def make_policy(policy: "str | type[Policy] | Callable[[int], Policy]", capacity: int) -> Policy:
@@ -639,14 +852,92 @@ class CacheStats:
                 "bytes_requested": self.bytes_requested, "upstream_bytes": self.upstream_bytes}
 
 
-def simulate(policy: Policy, keys: Iterable[Hashable], sizes: Iterable[int]) -> CacheStats:
-    """Replay ``keys``/``sizes`` (equal lengths) through ``policy`` and count hits and bytes."""
+def _capacity_bytes(capacity: object) -> int:
+    if isinstance(capacity, str):
+        return parse_bytes("capacity", capacity)
+    if isinstance(capacity, bool) or not isinstance(capacity, Integral):
+        raise InvalidParameter(f"capacity is bytes: an int or a size such as '64MB', got {capacity!r} "
+                               f"(for a share of the working set, use run/sweep with sizes=[0.1])")
+    return check_int("capacity", capacity, minimum=0)
+
+
+def _prepare(policy: Any, keys: Iterable[Hashable], sizes: Iterable[int], capacity: object,
+             engine: str) -> tuple[str, Any, list, list]:
+    """Check the arguments of :func:`simulate` and :func:`hit_sequence`; pick the engine.
+
+    Returns ``(engine, policy, keys, sizes)``: for ``"python"`` a fresh or given Policy object,
+    for ``"compiled"`` a :class:`~regsim.sim.engine.CompiledCache`.
+    """
+    from .engine import CompiledCache, resolve_engine
+
     keys = keys if isinstance(keys, list) else list(keys)
     sizes = sizes if isinstance(sizes, list) else list(sizes)
     if len(keys) != len(sizes):
         raise InvalidParameter(f"keys and sizes differ in length: {len(keys)} vs {len(sizes)}")
     if sizes and min(sizes) < 0:
         raise InvalidParameter(f"object sizes must be non-negative, got {min(sizes)!r}")
-    misses, missed = policy.replay_bytes(keys, sizes)
+    if isinstance(policy, Policy):
+        if capacity is not None:
+            raise InvalidParameter(f"{policy!r} already has its capacity; pass capacity= only with a "
+                                   f"policy name, class or factory")
+        if engine == "compiled":
+            raise InvalidParameter(f"engine='compiled' replays a policy given by name (simulate('lru', keys, "
+                                   f"sizes, capacity=...)); the object {policy!r} runs with engine='python'")
+        resolve_engine(engine, policy)  # checks the engine name
+        return "python", policy, keys, sizes
+    if capacity is None:
+        raise InvalidParameter(f"simulate({policy!r}, ...) needs capacity= (bytes, or a size such as '64MB')")
+    capacity = _capacity_bytes(capacity)
+    if isinstance(policy, str) and policy.lower() not in POLICIES:
+        make_policy(policy, 0)  # raises UnknownPolicy, naming it
+    chosen = resolve_engine(engine, policy)
+    if chosen == "compiled":
+        return chosen, CompiledCache(policy, capacity), keys, sizes
+    return chosen, make_policy(policy, capacity), keys, sizes
+
+
+def simulate(policy: "Policy | str | type[Policy] | Callable[[int], Policy]", keys: Iterable[Hashable],
+             sizes: Iterable[int], *, capacity: "int | str | None" = None, engine: str = "auto") -> CacheStats:
+    """Replay ``keys``/``sizes`` (equal lengths) through a cache; count hits and bytes.
+
+    ``policy`` is a :class:`Policy` object (it keeps its state: look inside it afterwards), or a
+    name (``"lru"``), class or factory with ``capacity=`` in bytes (an int or ``"64MB"``).
+    ``engine`` is ``"auto"``, ``"compiled"`` or ``"python"`` (:mod:`regsim.sim.engine`): a
+    built-in name runs compiled when numba is installed; objects always run in Python.
+
+    >>> simulate("lru", ["a", "b", "a", "c", "b"], [60, 30, 60, 50, 30], capacity=100).hits
+    1
+    """
+    chosen, cache, keys, sizes = _prepare(policy, keys, sizes, capacity, engine)
+    if chosen == "python":
+        misses, missed = cache.replay_bytes(keys, sizes)
+    else:
+        ids, _ = _dense(keys)
+        misses, missed = cache.feed(ids, sizes)
     total = sum(sizes)
     return CacheStats(len(keys), len(keys) - misses, total, total - missed)
+
+
+def hit_sequence(policy: "Policy | str | type[Policy] | Callable[[int], Policy]", keys: Iterable[Hashable],
+                 sizes: Iterable[int], *, capacity: "int | str | None" = None, engine: str = "auto") -> list[bool]:
+    """Each request's outcome (True = hit), in order; arguments as :func:`simulate`.
+
+    The two engines give the same sequence (``tests/sim/test_engines.py`` proves it).
+
+    >>> hit_sequence("lru", ["a", "b", "a", "c", "b"], [60, 30, 60, 50, 30], capacity=100)
+    [False, False, True, False, False]
+    """
+    chosen, cache, keys, sizes = _prepare(policy, keys, sizes, capacity, engine)
+    if chosen == "python":
+        request = cache.request
+        return [request(k, s) for k, s in zip(keys, sizes)]
+    ids, _ = _dense(keys)
+    return cache.feed(ids, sizes, record=True)[2].tolist()
+
+
+def _dense(keys: list) -> tuple[Any, int]:
+    """Dense ids ``0..n-1`` (in order of first request) for ``keys``, and ``n``."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(pd.Series(keys))
+    return codes.astype("int64"), len(uniques)

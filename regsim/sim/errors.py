@@ -6,7 +6,8 @@ so callers that only know the builtin types still catch them.
 
 from __future__ import annotations
 
-__all__ = ["SimError", "InvalidParameter", "UnknownPolicy", "TraceFormatError", "UnknownExercise"]
+__all__ = ["SimError", "InvalidParameter", "UnknownPolicy", "TraceFormatError", "UnknownExercise",
+           "EngineUnavailable"]
 
 
 class SimError(Exception):
@@ -27,3 +28,7 @@ class TraceFormatError(SimError, ValueError):
 
 class UnknownExercise(SimError, ValueError):
     """An exercise id that :mod:`regsim.sim.exercises` does not know."""
+
+
+class EngineUnavailable(SimError, RuntimeError):
+    """``engine="compiled"`` was asked for, but numba is not installed (the message says how to get it)."""

@@ -1,17 +1,30 @@
 """Experiments: cache policies x cache sizes x workloads (x seeds) -> one pandas DataFrame.
 
 :func:`run` replays one trace through one policy at one size; :func:`sweep` does the cross
-product. A workload is a :class:`~regsim.sim.traces.Trace`, or a function called as
+product. A workload is a :class:`~regsim.sim.traces.Trace`; a function called as
 ``workload(seed=s)`` that returns one (regenerated per seed; use ``functools.partial`` of a
-generator such as :func:`~regsim.sim.workloads.object_trace` so process pools can pickle it); sizes are fractions of the workload's working set (floats in (0, 1])
-or bytes (ints). Policies are names (``"lru"``), :class:`~regsim.sim.cache.Policy` subclasses or
-factories ``capacity -> Policy``.
+generator such as :func:`~regsim.sim.workloads.object_trace` so process pools can pickle it); or
+the path of a trace file too big for memory (libCacheSim's ``oracleGeneral``, plain or ``.zst``,
+or Parquet), which is streamed in chunks (:mod:`regsim.sim.streaming`).
+
+Cache sizes mean one thing each. ``sizes=`` are **fractions** of the workload's working set
+(the bytes of its distinct objects): floats in (0, 1], such as ``0.1``; a string with a unit,
+``"64MB"``, is an explicit number of bytes. ``capacities=`` are explicit byte counts (ints, or
+strings with a unit). An int in ``sizes=`` is refused, with an error saying what to write (it
+used to mean bytes, while ``1.0`` meant the whole working set). Each row has both: ``size``, the
+share of the working set, and ``capacity``, the bytes.
+
+Policies are names (``"lru"``), :class:`~regsim.sim.cache.Policy` subclasses or factories
+``capacity -> Policy``. ``engine="auto"`` replays built-in names with the compiled kernels when
+numba is installed, the rest in Python; ``"compiled"`` and ``"python"`` force one
+(:mod:`regsim.sim.engine`). Both engines give the same hits, request by request.
 
 Only blob requests are replayed by default (``kind="blob"``): they carry the bytes. Rows come in
 the order of the arguments (workload, seed, policy, size), whatever order tasks finish in, so
-the same seeds give the same DataFrame -- also with ``executor=`` any
-:class:`concurrent.futures.Executor` (a thread or process pool, or a ``dask.distributed``
-client), which runs one task per (workload, seed, policy). ``progress=True`` shows a
+the same seeds give the same DataFrame. ``executor=`` runs one task per (workload, seed,
+policy) on any :class:`concurrent.futures.Executor` (a thread or process pool) or on a
+``dask.distributed.Client`` itself; with dask, each in-memory trace is scattered to every worker
+once (a path travels as a path), not sent with every task. ``progress=True`` shows a
 ``tqdm.auto`` bar.
 
 >>> from regsim.sim.workloads import object_trace
@@ -22,31 +35,67 @@ client), which runs one task per (workload, seed, policy). ``progress=True`` sho
 
 from __future__ import annotations
 
-import functools
+import os
 from concurrent.futures import Executor
+from numbers import Integral, Real
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from .cache import POLICIES, Policy, make_policy, simulate
+from ._util import parse_bytes
+from .cache import POLICIES, CacheStats, Policy, make_policy
+from .engine import CompiledCache, resolve_engine
 from .errors import InvalidParameter
 from .traces import Trace
 
-__all__ = ["run", "sweep", "capacity_for", "RESULT_COLUMNS"]
+__all__ = ["run", "sweep", "capacity_for", "RESULT_COLUMNS", "DEFAULT_POLICIES", "DEFAULT_SIZES"]
 
 RESULT_COLUMNS = ("workload", "seed", "policy", "size", "capacity", "requests", "hits", "hit_ratio",
                   "byte_hit_ratio", "miss_ratio", "byte_miss_ratio", "bytes_requested", "upstream_bytes")
 
 
-def capacity_for(size: float | int, working_set_bytes: int) -> int:
-    """Bytes for a size spec: a float in (0, 1] is a fraction of the working set, an int is bytes."""
-    if isinstance(size, bool):
-        raise InvalidParameter(f"cache size must be a fraction or a byte count, got {size!r}")
-    if isinstance(size, float):
-        if not 0 < size <= 1:
-            raise InvalidParameter(f"a fractional cache size must be in (0, 1], got {size!r}")
-        return int(size * working_set_bytes)
-    if isinstance(size, int) and size >= 0:
-        return size
-    raise InvalidParameter(f"cache size must be a fraction in (0, 1] or bytes >= 0, got {size!r}")
+def capacity_for(size: "float | str", working_set_bytes: int) -> int:
+    """Bytes for one entry of ``sizes=``: a float in (0, 1] is a share of the working set, a
+    string with a unit (``"64MB"``) is bytes. An int is refused, saying what to write instead.
+
+    >>> capacity_for(0.1, 5_000), capacity_for("2kB", 5_000)
+    (500, 2000)
+    """
+    if isinstance(size, str):
+        return parse_bytes("cache size", size)
+    if isinstance(size, bool) or not isinstance(size, Real):
+        raise InvalidParameter(f"a cache size must be a fraction of the working set (a float in (0, 1]) "
+                               f"or bytes with a unit such as '64MB', got {size!r}")
+    if isinstance(size, Integral):
+        raise InvalidParameter(f"cache size {size!r} is an int, which is ambiguous: write {float(size)!r} "
+                               f"for {float(size):.0%} of the working set (fractions are floats in (0, 1]), or "
+                               f"give bytes explicitly with capacities=[{size!r}] or sizes=['{size}B']")
+    if not 0 < size <= 1:
+        raise InvalidParameter(f"a fractional cache size must be in (0, 1], got {size!r} (for bytes, use "
+                               f"capacities= or a string such as '64MB')")
+    return int(size * working_set_bytes)
+
+
+def _specs(sizes: "Iterable[float | str] | None", capacities: "Iterable[int | str] | None") -> list[tuple[str, Any]]:
+    """``[("share", 0.1), ("bytes", 64_000_000), ...]``, checked, in argument order."""
+    if sizes is None and capacities is None:
+        sizes = DEFAULT_SIZES
+    specs: list[tuple[str, Any]] = []
+    for size in sizes if sizes is not None else ():
+        if isinstance(size, str):
+            specs.append(("bytes", capacity_for(size, 0)))
+        else:
+            capacity_for(size, 1)
+            specs.append(("share", float(size)))
+    for capacity in capacities if capacities is not None else ():
+        if isinstance(capacity, str):
+            specs.append(("bytes", parse_bytes("capacity", capacity)))
+        elif isinstance(capacity, bool) or not isinstance(capacity, Integral) or capacity < 0:
+            raise InvalidParameter(f"capacities are bytes: ints >= 0 or sizes such as '64MB', got {capacity!r} "
+                                   f"(for a share of the working set, use sizes=[0.1])")
+        else:
+            specs.append(("bytes", int(capacity)))
+    if not specs:
+        raise InvalidParameter("sweep needs at least one size or capacity")
+    return specs
 
 
 def _policy_label(policy: Any) -> str:
@@ -59,22 +108,21 @@ def _policy_label(policy: Any) -> str:
     return getattr(policy, "name", None) or getattr(policy, "__name__", None) or repr(policy)
 
 
-def _select(trace: Trace, kind: str | None) -> tuple[list, list[int], int]:
-    if kind is not None:
-        trace = trace.only(kind)
-    return trace.keys, trace.sizes, trace.working_set()[1]
+def _is_path(workload: Any) -> bool:
+    return isinstance(workload, (str, os.PathLike))
 
 
-def _task(workload: "Trace | Callable[[int], Trace]", seed: int, policy: Any, sizes: Sequence[float | int],
-          kind: str | None) -> list[dict[str, Any]]:
-    trace = workload(seed=seed) if callable(workload) and not isinstance(workload, Trace) else workload
-    if not isinstance(trace, Trace):
-        raise InvalidParameter(f"a workload must be a Trace or a function seed -> Trace, got {type(trace).__name__}")
-    keys, sizes_, wss = _select(trace, kind)
+def _prepared(trace: Trace, kind: str | None) -> Trace:
+    return trace.only(kind) if kind is not None else trace
+
+
+def _rows(specs: Sequence[tuple[str, Any]], wss: int, replay: Callable[[list[int]], list[tuple[int, int]]],
+          requests: int, total: int) -> list[dict[str, Any]]:
+    capacities = [int(v * wss) if how == "share" else v for how, v in specs]
     rows = []
-    for size in sizes:
-        capacity = capacity_for(size, wss)
-        stats = simulate(make_policy(policy, capacity), keys, sizes_)
+    for (how, value), capacity, (misses, missed) in zip(specs, capacities, replay(capacities)):
+        stats = CacheStats(requests, requests - misses, total, total - missed)
+        size = value if how == "share" else (capacity / wss if wss else float("nan"))
         rows.append({"size": size, "capacity": capacity, "requests": stats.requests, "hits": stats.hits,
                      "hit_ratio": stats.hit_ratio, "byte_hit_ratio": stats.byte_hit_ratio,
                      "miss_ratio": stats.miss_ratio, "byte_miss_ratio": stats.byte_miss_ratio,
@@ -82,34 +130,97 @@ def _task(workload: "Trace | Callable[[int], Trace]", seed: int, policy: Any, si
     return rows
 
 
-def run(trace: Trace, policy: Any = "lru", size: float | int = 0.1, *, kind: str | None = "blob"):
-    """One policy at one size on one trace: a one-row DataFrame (the columns of :func:`sweep`)."""
-    return sweep({"trace": trace}, [policy], [size], kind=kind)
+def _task(workload: "Trace | str | Callable[..., Trace]", seed: int, policy: Any, specs: Sequence[tuple[str, Any]],
+          kind: str | None, engine: str) -> list[dict[str, Any]]:
+    chosen = resolve_engine(engine, policy)
+    if _is_path(workload):
+        from .streaming import replay_many, working_set
+
+        objects, wss, requests, total = working_set(workload, kind=kind)
+        return _rows(specs, wss, lambda caps: replay_many(workload, policy, caps, engine=chosen, kind=kind),
+                     requests, total)
+    trace = workload(seed=seed) if callable(workload) and not isinstance(workload, Trace) else workload
+    if not isinstance(trace, Trace):
+        raise InvalidParameter(f"a workload must be a Trace, a function seed -> Trace or a trace file's path, "
+                               f"got {type(trace).__name__}")
+    trace = _prepared(trace, kind)
+    wss = trace.working_set()[1]
+    if chosen == "compiled":
+        ids, sizes, objects = trace.dense()
+
+        def replay(capacities: list[int]) -> list[tuple[int, int]]:
+            return [CompiledCache(policy, c, objects).feed(ids, sizes) for c in capacities]
+    else:
+        keys, sizes_ = trace.keys, trace.sizes
+
+        def replay(capacities: list[int]) -> list[tuple[int, int]]:
+            return [make_policy(policy, c).replay_bytes(keys, sizes_) for c in capacities]
+    return _rows(specs, wss, replay, len(trace), trace.total_bytes)
 
 
-def sweep(workloads: "Trace | Mapping[str, Trace | Callable[[int], Trace]]",
-          policies: Iterable[Any] = ("lru", "fifo", "clock", "lfu", "s3fifo", "gdsf"),
-          sizes: Iterable[float | int] = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5), *, seeds: Iterable[int] = (0,),
-          kind: str | None = "blob", progress: bool = False, executor: Executor | None = None):
-    """Every workload x seed x policy x size; a DataFrame with :data:`RESULT_COLUMNS`."""
+def run(trace: "Trace | str", policy: Any = "lru", size: "float | str | None" = 0.1, *,
+        capacity: "int | str | None" = None, kind: str | None = "blob", engine: str = "auto"):
+    """One policy at one size on one trace: a one-row DataFrame (the columns of :func:`sweep`).
+
+    ``size`` is a share of the working set (a float in (0, 1]) or bytes with a unit (``"64MB"``);
+    or give ``capacity=`` in bytes instead.
+    """
+    if capacity is not None:
+        return sweep({"trace": trace}, [policy], None, capacities=[capacity], kind=kind, engine=engine)
+    return sweep({"trace": trace}, [policy], [size], kind=kind, engine=engine)
+
+
+DEFAULT_POLICIES = ("lru", "fifo", "clock", "lfu", "s3fifo", "gdsf", "arc", "sieve")
+DEFAULT_SIZES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
+
+
+def _is_dask_client(executor: Any) -> bool:
+    return type(executor).__module__.split(".")[0] == "distributed" and hasattr(executor, "scatter")
+
+
+def sweep(workloads: "Trace | str | Mapping[str, Trace | str | Callable[..., Trace]]",
+          policies: Iterable[Any] = DEFAULT_POLICIES, sizes: "Iterable[float | str] | None" = None, *,
+          capacities: "Iterable[int | str] | None" = None, seeds: Iterable[int] = (0,),
+          kind: str | None = "blob", progress: bool = False, executor: Any = None, engine: str = "auto"):
+    """Every workload x seed x policy x size; a DataFrame with :data:`RESULT_COLUMNS`.
+
+    ``sizes`` (default: 1%, 2%, 5%, 10%, 20%, 50% of the working set, unless ``capacities`` are
+    given) and ``capacities`` as in the module docstring; ``executor`` a
+    :class:`concurrent.futures.Executor` or a ``dask.distributed.Client``.
+    """
     import pandas as pd
 
-    if isinstance(workloads, Trace):
+    if isinstance(workloads, Trace) or _is_path(workloads):
         workloads = {"trace": workloads}
     if not isinstance(workloads, Mapping) or not workloads:
-        raise InvalidParameter("workloads must be a Trace or a non-empty mapping name -> Trace or seed -> Trace")
-    policies, sizes, seeds = list(policies), list(sizes), list(seeds)
-    if not policies or not sizes or not seeds:
+        raise InvalidParameter("workloads must be a Trace, a trace file's path or a non-empty mapping "
+                               "name -> Trace, path or seed -> Trace")
+    policies, seeds = list(policies), list(seeds)
+    if not policies or not seeds:
         raise InvalidParameter("sweep needs at least one policy, one size and one seed")
-    for size in sizes:
-        capacity_for(size, 1)
+    specs = _specs(sizes, capacities)
     labels = [_policy_label(p) for p in policies]
-    jobs = []
+    for policy in policies:
+        resolve_engine(engine, policy)  # a bad engine fails here, before any work
+    dask = executor is not None and _is_dask_client(executor)
+    if executor is not None and not dask and not isinstance(executor, Executor):
+        raise InvalidParameter(f"executor must be a concurrent.futures.Executor or a dask.distributed.Client, "
+                               f"got {type(executor).__name__}")
+    jobs: list[tuple[tuple[str, int, str], tuple[Any, ...]]] = []
     for name, workload in workloads.items():
-        workload_seeds = seeds if callable(workload) and not isinstance(workload, Trace) else seeds[:1]
-        for seed in workload_seeds:
+        generated = callable(workload) and not isinstance(workload, Trace)
+        task_kind = kind
+        if isinstance(workload, Trace):
+            workload = _prepared(workload, kind)
+            task_kind = None
+            if dask:
+                workload.dense()  # computed once here, it travels with the trace
+                workload = executor.scatter(workload, broadcast=True)  # once per worker
+        elif _is_path(workload):
+            workload = os.fspath(workload)
+        for seed in (seeds if generated else seeds[:1]):
             for policy, label in zip(policies, labels):
-                jobs.append(((name, seed, label), functools.partial(_task, workload, seed, policy, sizes, kind)))
+                jobs.append(((name, seed, label), (workload, seed, policy, specs, task_kind, engine)))
     results: list[list[dict[str, Any]] | None] = [None] * len(jobs)
     bar = None
     if progress:
@@ -117,15 +228,20 @@ def sweep(workloads: "Trace | Mapping[str, Trace | Callable[[int], Trace]]",
 
         bar = tqdm(total=len(jobs), desc="sweep", unit="run")
     if executor is None:
-        for i, (_, job) in enumerate(jobs):
-            results[i] = job()
+        for i, (_, args) in enumerate(jobs):
+            results[i] = _task(*args)
             if bar is not None:
                 bar.update(1)
     else:
-        from concurrent.futures import as_completed
+        if dask:
+            from distributed import as_completed
 
-        futures = {executor.submit(job): i for i, (_, job) in enumerate(jobs)}
-        for future in as_completed(futures):
+            futures = {executor.submit(_task, *args, pure=False): i for i, (_, args) in enumerate(jobs)}
+        else:
+            from concurrent.futures import as_completed  # type: ignore[assignment]
+
+            futures = {executor.submit(_task, *args): i for i, (_, args) in enumerate(jobs)}
+        for future in as_completed(list(futures)):
             results[futures[future]] = future.result()
             if bar is not None:
                 bar.update(1)

@@ -87,6 +87,8 @@ class Trace:
                                        f"request {i} at time {after!r} s comes after request {i - 1} at "
                                        f"time {before!r} s")
         self._frame = frame
+        self._dense: tuple[Any, Any, int] | None = None
+        self._kinds: dict[str, Trace] = {}
 
     @classmethod
     def from_records(cls, records: Iterable[Mapping[str, Any]]) -> "Trace":
@@ -161,10 +163,31 @@ class Trace:
                 "top_bytes_share": int(largest.sum()) / total if total else 0.0}
 
     def only(self, kind: str) -> "Trace":
-        """The requests of one kind (``"blob"`` or ``"manifest"``)."""
+        """The requests of one kind (``"blob"`` or ``"manifest"``); made once, then kept."""
         if kind not in KINDS:
             raise InvalidParameter(f"kind must be 'manifest' or 'blob', got {kind!r}")
-        return Trace(self._frame[self._frame["kind"] == kind])
+        part = self._kinds.get(kind)
+        if part is None:
+            part = self._kinds[kind] = Trace(self._frame[self._frame["kind"] == kind])
+        return part
+
+    def dense(self) -> tuple[Any, Any, int]:
+        """``(ids, sizes, objects)``: each request's object as a dense id ``0..objects-1`` (in order
+        of first request) and its size, as int64 numpy arrays -- what the compiled engine replays.
+
+        Computed once and kept (a Trace does not change), so a sweep pays for it once per trace.
+
+        >>> ids, sizes, objects = Trace.from_columns(key=["b", "a", "b"], size=[5, 7, 5]).dense()
+        >>> ids.tolist(), sizes.tolist(), objects
+        ([0, 1, 0], [5, 7, 5], 2)
+        """
+        if self._dense is None:
+            pd = _pandas()
+            codes, uniques = pd.factorize(self._frame["key"])
+            ids = codes.astype("int64")
+            sizes = self._frame["size"].to_numpy(dtype="int64")
+            self._dense = (ids, sizes, len(uniques))
+        return self._dense
 
     def head(self, n: int = 5):
         return self._frame.head(n)

@@ -136,7 +136,7 @@ def test_caching_2_accepts_every_policy_tied_with_the_best():
     table = sweep(caching_trace(), sizes=[0.05]).set_index("policy")
     best_hits = table["hit_ratio"].idxmax()
     tied = sorted(p for p in table.index if table["byte_hit_ratio"].max() - table.at[p, "byte_hit_ratio"] < TIE)
-    assert tied == ["clock", "lru"]  # 0.3244 and 0.3240: both show as 0.324 in the lab's table
+    assert tied == ["sieve"]  # 0.336, ahead of ARC's 0.329 and CLOCK's and LRU's 0.324
     for policy in tied:
         assert check("caching.2", {"hit_ratio": best_hits, "byte_hit_ratio": policy}).ok, policy
     outside = next(p for p in table.index if p not in tied)

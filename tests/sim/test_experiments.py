@@ -29,13 +29,14 @@ def test_same_seed_same_dataframe(seed):
 
 
 def test_sweep_shape_order_and_executor():
-    plain = sweep({"zipf": WORKLOAD}, ["lru", "fifo", LRU], [0.1, 1000], seeds=[1, 2], progress=True)
+    plain = sweep({"zipf": WORKLOAD}, ["lru", "fifo", LRU], [0.1], capacities=[1000], seeds=[1, 2], progress=True)
     assert list(plain.columns) == list(RESULT_COLUMNS)
     assert len(plain) == 2 * 3 * 2
     assert list(plain["policy"][:4]) == ["lru", "lru", "fifo", "fifo"]
     assert plain.loc[1, "capacity"] == 1000
     with ThreadPoolExecutor(2) as pool:
-        threaded = sweep({"zipf": WORKLOAD}, ["lru", "fifo", LRU], [0.1, 1000], seeds=[1, 2], executor=pool)
+        threaded = sweep({"zipf": WORKLOAD}, ["lru", "fifo", LRU], [0.1], capacities=[1000], seeds=[1, 2],
+                         executor=pool)
     assert threaded.equals(plain)
     assert (plain["hits"] <= plain["requests"]).all()
     assert (plain["upstream_bytes"] == plain["bytes_requested"] * plain["byte_miss_ratio"]).all() or \
@@ -58,12 +59,15 @@ def test_errors_name_the_value():
     t = object_trace(100, 10, seed=1)
     with pytest.raises(InvalidParameter, match=r"\(0, 1\], got 1.5"):
         sweep(t, ["lru"], [1.5])
-    with pytest.raises(UnknownPolicy, match="'arc'"):
-        sweep(t, ["arc"], [0.1])
+    with pytest.raises(UnknownPolicy, match="'belady'"):
+        sweep(t, ["belady"], [0.1])
     with pytest.raises(InvalidParameter, match="at least one policy"):
         sweep(t, [], [0.1])
     with pytest.raises(InvalidParameter, match="got True"):
         capacity_for(True, 10)
+    with pytest.raises(InvalidParameter, match="executor must be a concurrent.futures.Executor or a "
+                                               "dask.distributed.Client, got list"):
+        sweep(t, ["lru"], [0.1], executor=[])
     with pytest.raises(InvalidParameter, match="got str"):
         sweep({"x": lambda seed: "nope"}, ["lru"], [0.1])
 

@@ -1,0 +1,244 @@
+"""libCacheSim's ``oracleGeneral`` binary trace format: read, write and stream, plain or zstd.
+
+The format the cache community publishes its traces in (Twitter, Meta, CloudPhysics, Wikimedia
+...): a headerless sequence of packed little-endian 24-byte records,
+
+=====================  ===========  ================================================================
+field                  type         meaning
+=====================  ===========  ================================================================
+``time``               ``uint32``   the request's time in seconds
+``obj_id``             ``uint64``   the object
+``obj_size``           ``uint32``   its size in bytes
+``next_access_vtime``  ``int64``    the number (counting from 1) of the next request for the
+                                    object, -1 if there is none (what Belady-style oracles read)
+=====================  ===========  ================================================================
+
+as ``libCacheSim/traceReader/customizedReader/oracle/oracleGeneralBin.h`` reads it and
+``traceConv`` writes it. A file whose name ends in ``.zst`` (or that starts with zstd's magic
+number) is zstd-compressed, as libCacheSim's reader accepts.
+
+:func:`write_oracle_general` writes a :class:`~regsim.sim.traces.Trace` (integer keys) and
+computes ``next_access_vtime``; :func:`read_oracle_general` reads a whole file into a Trace;
+:func:`iter_oracle_general` yields it in chunks of numpy records, so files larger than memory
+can be replayed (:mod:`regsim.sim.streaming`). A truncated or corrupt file is a
+:class:`~regsim.sim.errors.TraceFormatError` naming the file and what is wrong.
+
+>>> import tempfile, os
+>>> from regsim.sim.traces import Trace
+>>> path = os.path.join(tempfile.mkdtemp(), "t.oracleGeneral.zst")
+>>> _ = write_oracle_general(Trace.from_columns(key=[7, 9, 7], size=[100, 20, 100]), path)
+>>> [r.tolist() for r in next(iter_oracle_general(path))]
+[(0, 7, 100, 3), (1, 9, 20, -1), (2, 7, 100, -1)]
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any, BinaryIO, Iterator
+
+from .errors import InvalidParameter, TraceFormatError
+
+__all__ = ["RECORD", "RECORD_SIZE", "ZSTD_MAGIC", "next_access_vtime", "write_oracle_general",
+           "read_oracle_general", "iter_oracle_general", "OracleWriter"]
+
+RECORD_SIZE = 24
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_U32 = 2**32
+
+
+def _record():
+    import numpy as np
+
+    return np.dtype([("time", "<u4"), ("obj_id", "<u8"), ("obj_size", "<u4"), ("next_access_vtime", "<i8")])
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RECORD":  # the numpy dtype, made when first asked for (numpy loads lazily)
+        return _record()
+    raise AttributeError(name)
+
+
+def next_access_vtime(ids) -> Any:
+    """For each request, the number (from 1) of the next request for the same object, or -1.
+
+    >>> next_access_vtime([5, 6, 5, 5]).tolist()
+    [3, -1, 4, -1]
+    """
+    import numpy as np
+    import pandas as pd
+
+    ids = np.asarray(ids)
+    codes = pd.factorize(ids)[0] if ids.size else np.zeros(0, np.int64)
+    out = np.full(ids.size, -1, dtype=np.int64)
+    order = np.argsort(codes, kind="stable")  # each object's requests together, in time order
+    same = codes[order][1:] == codes[order][:-1]
+    out[order[:-1][same]] = order[1:][same] + 1
+    return out
+
+
+def _is_zstd(path: Path, compress: bool | None) -> bool:
+    if compress is not None:
+        return compress
+    return path.name.endswith(".zst")
+
+
+class OracleWriter:
+    """Write oracleGeneral records chunk by chunk (a context manager).
+
+    ``write(obj_ids, sizes, times=None, next_access=None)`` appends one chunk; ``times`` default
+    to 0 and ``next_access`` to -1 (a streaming writer cannot see the future; use
+    :func:`write_oracle_general` for a whole trace). ``compress``: zstd (default: when the path
+    ends in ``.zst``), at ``level``.
+    """
+
+    def __init__(self, path: "str | os.PathLike[str]", *, compress: bool | None = None, level: int = 3) -> None:
+        self.path = Path(path)
+        self.requests = 0
+        self._raw: BinaryIO = open(self.path, "wb")
+        self._out: BinaryIO = self._raw
+        if _is_zstd(self.path, compress):
+            import zstandard
+
+            self._out = zstandard.ZstdCompressor(level=level).stream_writer(self._raw, closefd=False)
+
+    def write(self, obj_ids, sizes, times=None, next_access=None) -> None:
+        import numpy as np
+
+        obj_ids = np.asarray(obj_ids)
+        sizes = np.asarray(sizes)
+        n = obj_ids.size
+        if sizes.size != n:
+            raise InvalidParameter(f"obj_ids and sizes differ in length: {n} vs {sizes.size}")
+        if n and (obj_ids.dtype.kind not in "iu" or (obj_ids.dtype.kind == "i" and obj_ids.min() < 0)):
+            raise InvalidParameter(f"oracleGeneral object ids are unsigned 64-bit integers, got "
+                                   f"{obj_ids[:1].tolist()[0]!r} ({obj_ids.dtype})")
+        if n and (sizes.min() < 0 or sizes.max() >= _U32):
+            bad = int(sizes.min()) if sizes.min() < 0 else int(sizes.max())
+            raise InvalidParameter(f"oracleGeneral object sizes are uint32 (0 .. {_U32 - 1}), got {bad}")
+        rec = np.zeros(n, dtype=_record())
+        rec["obj_id"] = obj_ids
+        rec["obj_size"] = sizes
+        if times is not None:
+            times = np.asarray(times)
+            if n and (times.min() < 0 or times.max() >= _U32):
+                raise InvalidParameter(f"oracleGeneral times are uint32 seconds, got {times.min()!r}..{times.max()!r}")
+            rec["time"] = times
+        rec["next_access_vtime"] = -1 if next_access is None else next_access
+        self._out.write(rec.tobytes())
+        self.requests += n
+
+    def close(self) -> None:
+        if self._out is not self._raw:
+            self._out.close()
+        self._raw.close()
+
+    def __enter__(self) -> "OracleWriter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def write_oracle_general(trace: Any, path: "str | os.PathLike[str]", *, compress: bool | None = None,
+                         level: int = 3) -> Path:
+    """Write ``trace`` (a Trace whose keys are integer object ids >= 0) as oracleGeneral.
+
+    ``time`` is the request's time in whole seconds; ``next_access_vtime`` is computed.
+    Compressed with zstd when the path ends in ``.zst`` (or ``compress=True``).
+    """
+    import numpy as np
+
+    frame = trace.frame if hasattr(trace, "frame") else trace
+    keys = frame["key"].to_numpy()
+    if keys.dtype.kind not in "iu":
+        raise InvalidParameter(f"oracleGeneral needs integer object ids; this trace's keys are "
+                               f"{keys.dtype} (such as {keys[:1].tolist()}): map them to ints first")
+    times = np.floor(frame["time"].to_numpy(dtype=float)).astype(np.int64)
+    with OracleWriter(path, compress=compress, level=level) as out:
+        out.write(keys, frame["size"].to_numpy(), times, next_access_vtime(keys))
+    return Path(path)
+
+
+def _open(path: Path) -> BinaryIO:
+    raw = open(path, "rb")
+    head = raw.read(4)
+    raw.seek(0)
+    if head == ZSTD_MAGIC:
+        import zstandard
+
+        return zstandard.ZstdDecompressor().stream_reader(raw, closefd=True,  # type: ignore[return-value]
+                                                          read_across_frames=True)
+    return raw
+
+
+def iter_oracle_general(path: "str | os.PathLike[str]", chunk_requests: int = 1_000_000) -> Iterator[Any]:
+    """Yield the records of an oracleGeneral file (plain or zstd) as numpy arrays of
+    :data:`RECORD`, ``chunk_requests`` at a time. Memory stays at one chunk.
+
+    Raises :class:`TraceFormatError` for a file that ends inside a record (truncated), a zstd
+    stream that is corrupt or cut short, or times that go backwards (a misaligned or corrupt file).
+    """
+    import numpy as np
+
+    if isinstance(chunk_requests, bool) or not isinstance(chunk_requests, int) or chunk_requests < 1:
+        raise InvalidParameter(f"chunk_requests must be an int >= 1, got {chunk_requests!r}")
+    path = Path(path)
+    if not path.is_file():
+        raise TraceFormatError(f"{path}: no such trace file")
+    dtype = _record()
+    want = chunk_requests * RECORD_SIZE
+    done = 0
+    last_time = 0
+    stream = _open(path)
+    try:
+        while True:
+            buf = io.BytesIO()
+            try:
+                while buf.tell() < want:
+                    block = stream.read(want - buf.tell())
+                    if not block:
+                        break
+                    buf.write(block)
+            except Exception as exc:  # zstandard.ZstdError, without importing it for plain files
+                raise TraceFormatError(f"{path}: corrupt zstd stream after {done} records ({exc})") from None
+            data = buf.getvalue()
+            if not data:
+                return
+            whole, extra = divmod(len(data), RECORD_SIZE)
+            if extra:
+                raise TraceFormatError(f"{path}: truncated oracleGeneral file: it ends {extra} bytes into record "
+                                       f"{done + whole} (records are {RECORD_SIZE} bytes)")
+            rec = np.frombuffer(data, dtype=dtype)
+            times = rec["time"].astype(np.int64)
+            if rec.size and (times[0] < last_time or (rec.size > 1 and (np.diff(times) < 0).any())):
+                steps = np.diff(np.concatenate([[last_time], times]))
+                i = int(np.argmax(steps < 0))
+                before = last_time if i == 0 else int(times[i - 1])
+                raise TraceFormatError(f"{path}: record {done + i} has time {int(times[i])} s, before the previous "
+                                       f"record's {before} s: not an oracleGeneral trace, or a corrupt one")
+            last_time = int(times[-1]) if rec.size else last_time
+            done += rec.size
+            yield rec
+            if len(data) < want:
+                return
+    finally:
+        stream.close()
+
+
+def read_oracle_general(path: "str | os.PathLike[str]") -> Any:
+    """A whole oracleGeneral file (plain or zstd) as a :class:`~regsim.sim.traces.Trace`:
+    keys are the object ids, ``time`` the seconds, every request a ``GET`` of a ``blob``."""
+    import numpy as np
+    import pandas as pd
+
+    from .traces import Trace
+
+    parts = list(iter_oracle_general(path))
+    rec = np.concatenate(parts) if parts else np.zeros(0, dtype=_record())
+    n = rec.size
+    frame = pd.DataFrame({"time": rec["time"].astype(float), "client": "", "method": "GET", "kind": "blob",
+                          "repository": "", "key": rec["obj_id"], "size": rec["obj_size"].astype(np.int64),
+                          "duration": 0.0}, index=pd.RangeIndex(n))
+    return Trace(frame)

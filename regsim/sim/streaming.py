@@ -1,0 +1,232 @@
+"""Replaying traces larger than memory: chunks in, one cache state carried across them.
+
+A *source* is a :class:`~regsim.sim.traces.Trace`, or the path of a trace file: libCacheSim's
+``oracleGeneral`` (plain or ``.zst``, :mod:`regsim.sim.oracle`) or Parquet with the columns
+``key`` and ``size`` (and ``kind``, if present, to pick blob requests), such as
+:func:`~regsim.sim.traces.save_parquet` writes. :func:`iter_chunks` yields ``(keys, sizes)``
+numpy arrays of at most ``chunk_requests`` requests; :class:`DenseIds` turns keys into dense ids
+``0..n-1`` across chunks (a compiled hash table for integer keys); :func:`replay` feeds the chunks
+to one cache and returns its :class:`~regsim.sim.cache.CacheStats`. Memory is one chunk plus
+the cache's state (a few arrays over the distinct objects), whatever the trace's length:
+``benchmarks/cache.py --streamed`` replays 100 million requests in well under 2 GiB.
+
+>>> from regsim.sim.workloads import object_trace
+>>> trace = object_trace(5000, 500, seed=1)
+>>> replay(trace, "lru", size=0.1, chunk_requests=700) == replay(trace, "lru", size=0.1, engine="python")
+True
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from .cache import CacheStats, _capacity_bytes, make_policy
+from .engine import CompiledCache, numba_available, resolve_engine
+from .errors import InvalidParameter, TraceFormatError
+from .traces import Trace
+
+__all__ = ["iter_chunks", "DenseIds", "working_set", "replay", "replay_many", "PARQUET_MAGIC"]
+
+PARQUET_MAGIC = b"PAR1"
+
+
+def _is_parquet(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(4) == PARQUET_MAGIC
+
+
+def iter_chunks(source: "Trace | str | os.PathLike[str]", *, chunk_requests: int = 1_000_000,
+                kind: str | None = "blob") -> Iterator[tuple[Any, Any]]:
+    """``(keys, sizes)`` numpy arrays of at most ``chunk_requests`` requests, in trace order.
+
+    ``kind`` keeps one kind of request when the source has a ``kind`` column (a Trace, Parquet);
+    oracleGeneral traces have none (every request is an object GET).
+    """
+    import numpy as np
+
+    if isinstance(chunk_requests, bool) or not isinstance(chunk_requests, int) or chunk_requests < 1:
+        raise InvalidParameter(f"chunk_requests must be an int >= 1, got {chunk_requests!r}")
+    if isinstance(source, Trace):
+        trace = source.only(kind) if kind is not None else source
+        frame = trace.frame
+        for start in range(0, len(frame), chunk_requests):
+            part = frame.iloc[start:start + chunk_requests]
+            yield part["key"].to_numpy(), part["size"].to_numpy(dtype=np.int64)
+        return
+    if not isinstance(source, (str, os.PathLike)):
+        raise InvalidParameter(f"a source is a Trace or a trace file's path, got {type(source).__name__}")
+    path = Path(source)
+    if not path.is_file():
+        raise TraceFormatError(f"{path}: no such trace file")
+    if _is_parquet(path):
+        import pyarrow.parquet as pq
+
+        pf = pq.ParquetFile(path)
+        names = pf.schema_arrow.names
+        missing = [c for c in ("key", "size") if c not in names]
+        if missing:
+            raise TraceFormatError(f"{path}: a Parquet trace needs the columns key and size, missing {missing} "
+                                   f"(has {names})")
+        columns = ["key", "size"] + (["kind"] if kind is not None and "kind" in names else [])
+        for batch in pf.iter_batches(batch_size=chunk_requests, columns=columns):
+            keys = batch.column("key").to_numpy(zero_copy_only=False)
+            sizes = batch.column("size").to_numpy(zero_copy_only=False).astype(np.int64)
+            if "kind" in columns:
+                keep = np.asarray(batch.column("kind").to_numpy(zero_copy_only=False) == kind)
+                keys, sizes = keys[keep], sizes[keep]
+            if sizes.size and sizes.min() < 0:
+                raise TraceFormatError(f"{path}: object sizes must be >= 0, got {int(sizes.min())}")
+            yield keys, sizes
+        return
+    from .oracle import iter_oracle_general
+
+    for rec in iter_oracle_general(path, chunk_requests):
+        yield rec["obj_id"], rec["obj_size"].astype(np.int64)
+
+
+class DenseIds:
+    """Dense ids ``0..n-1``, in order of first appearance, for keys arriving in chunks.
+
+    Integer keys go through a compiled open-addressing hash table (:func:`regsim.sim.kernels.dense_ids`)
+    when numba is installed; other keys (digests) through a dict.
+
+    >>> d = DenseIds()
+    >>> d.map([10, 20, 10]).tolist(), d.map([30, 20]).tolist(), len(d)
+    ([0, 1, 0], [2, 1], 3)
+    """
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self._np = np
+        self.count = 0
+        self._table_keys = np.zeros(0, np.uint64)
+        self._table_ids = np.zeros(0, np.int64)
+        self._by_id = np.zeros(0, np.uint64)
+        self._dict: dict[Any, int] | None = None
+
+    def __len__(self) -> int:
+        return self.count
+
+    def map(self, keys: Any) -> Any:
+        """Dense ids (int64 array) for one chunk of keys."""
+        np = self._np
+        keys = np.asarray(keys)
+        if keys.dtype.kind in "iu" and self._dict is None and numba_available():
+            return self._map_ints(keys.astype(np.int64, copy=False).view(np.uint64)
+                                  if keys.dtype.kind == "i" else keys.astype(np.uint64, copy=False))
+        return self._map_any(keys)
+
+    def _map_ints(self, keys: Any) -> Any:
+        np = self._np
+        from .kernels import dense_ids
+
+        need = 2 * (self.count + keys.size)
+        if self._table_keys.size < need:
+            size = 1 << max(10, (need - 1).bit_length())
+            self._table_keys = np.zeros(size, np.uint64)
+            self._table_ids = np.full(size, -1, np.int64)
+            scratch = np.empty(self.count, np.int64)
+            dense_ids(np.ascontiguousarray(self._by_id[: self.count]), self._table_keys, self._table_ids, 0, scratch)
+            by_id = np.zeros(max(size // 2, 1), np.uint64)
+            by_id[: self.count] = self._by_id[: self.count]
+            self._by_id = by_id
+        out = np.empty(keys.size, np.int64)
+        old = self.count
+        self.count = int(dense_ids(np.ascontiguousarray(keys), self._table_keys, self._table_ids, old, out))
+        new = out >= old
+        self._by_id[out[new]] = keys[new]
+        return out
+
+    def _map_any(self, keys: Any) -> Any:
+        np = self._np
+        import pandas as pd
+
+        if self._dict is None:  # switching from the table (mixed chunks): carry its keys over
+            self._dict = {int(k): i for i, k in enumerate(self._by_id[: self.count].tolist())}
+        codes, uniques = pd.factorize(pd.Series(keys, dtype=object if keys.dtype.kind not in "iu" else None))
+        table = self._dict
+        mapped = np.fromiter((table.setdefault(k, len(table)) for k in uniques.tolist()), np.int64,
+                             count=len(uniques))
+        self.count = len(table)
+        return mapped[codes]
+
+
+def working_set(source: "Trace | str | os.PathLike[str]", *, kind: str | None = "blob",
+                chunk_requests: int = 1_000_000) -> tuple[int, int, int, int]:
+    """``(objects, working-set bytes, requests, bytes requested)`` in one streaming pass.
+
+    An object counts with the size of its first request, as :meth:`Trace.working_set`.
+    """
+    np_ = None
+    dense = DenseIds()
+    objects = wss = requests = total = 0
+    for keys, sizes in iter_chunks(source, chunk_requests=chunk_requests, kind=kind):
+        if np_ is None:
+            import numpy as np_
+        old = dense.count
+        ids = dense.map(keys)
+        new = ids >= old
+        _, first = np_.unique(ids[new], return_index=True)
+        wss += int(sizes[new][first].sum())
+        requests += int(sizes.size)
+        total += int(sizes.sum())
+    objects = dense.count
+    return objects, wss, requests, total
+
+
+def replay_many(source: "Trace | str | os.PathLike[str]", policy: Any, capacities: Sequence[int], *,
+                engine: str = "auto", kind: str | None = "blob",
+                chunk_requests: int = 1_000_000) -> list[tuple[int, int]]:
+    """One pass over ``source`` feeding a cache per capacity; ``[(misses, missed_bytes), ...]``."""
+    return _replay_many(source, policy, capacities, engine, kind, chunk_requests)[0]
+
+
+def _replay_many(source: Any, policy: Any, capacities: Sequence[int], engine: str, kind: str | None,
+                 chunk_requests: int) -> tuple[list[tuple[int, int]], int, int]:
+    chosen = resolve_engine(engine, policy)
+    requests = total = 0
+    if chosen == "compiled":
+        caches = [CompiledCache(policy, c) for c in capacities]
+        dense = DenseIds()
+        for keys, sizes in iter_chunks(source, chunk_requests=chunk_requests, kind=kind):
+            ids = dense.map(keys)
+            requests += int(sizes.size)
+            total += int(sizes.sum())
+            for cache in caches:
+                cache.feed(ids, sizes)
+        return [(c.misses, c.missed_bytes) for c in caches], requests, total
+    policies = [make_policy(policy, c) for c in capacities]
+    counts = [[0, 0] for _ in capacities]
+    for keys, sizes in iter_chunks(source, chunk_requests=chunk_requests, kind=kind):
+        requests += int(sizes.size)
+        total += int(sizes.sum())
+        keys, sizes = keys.tolist(), sizes.tolist()
+        for p, count in zip(policies, counts):
+            misses, missed = p.replay_bytes(keys, sizes)
+            count[0] += misses
+            count[1] += missed
+    return [(m, b) for m, b in counts], requests, total
+
+
+def replay(source: "Trace | str | os.PathLike[str]", policy: Any = "lru", *, size: float | None = None,
+           capacity: "int | str | None" = None, engine: str = "auto", kind: str | None = "blob",
+           chunk_requests: int = 1_000_000) -> CacheStats:
+    """Replay ``source`` chunk by chunk through one cache; its :class:`CacheStats`.
+
+    Give ``capacity=`` (bytes, or ``"64MB"``) or ``size=`` (a share of the working set, a float
+    in (0, 1], which costs one more pass to measure the working set).
+    """
+    from .experiments import capacity_for
+
+    if (size is None) == (capacity is None):
+        raise InvalidParameter("replay needs exactly one of size= (a share of the working set) or capacity= (bytes)")
+    if capacity is not None:
+        cap = _capacity_bytes(capacity)
+    else:
+        capacity_for(size, 1)  # a fraction, or a clear error before reading anything
+        cap = capacity_for(size, working_set(source, kind=kind, chunk_requests=chunk_requests)[1])
+    [(misses, missed)], requests, total = _replay_many(source, policy, [cap], engine, kind, chunk_requests)
+    return CacheStats(requests, requests - misses, total, total - missed)
