@@ -9,6 +9,11 @@ Every failure of the model raises a subclass of :class:`RegistryError`. Each cla
 
 An operation that raises leaves the model exactly as it was.
 
+In IPython and Jupyter a regsim error shows as one line, as docker prints it (``Error response
+from daemon: pull access denied for pythn, ...`` for a client operation, ``DIGEST_INVALID: ...``
+for a registry's answer), not as a traceback through regsim's internals. Set
+``regsim.errors.SHORT_TRACEBACKS = False`` to see full tracebacks again.
+
 >>> try:
 ...     raise BlobUnknown("sha256:" + "0" * 64)
 ... except RegistryError as e:
@@ -51,7 +56,11 @@ __all__ = [
     "ImageInUse",
     "RegistryUnreachable",
     "ERRORS_BY_CODE",
+    "SHORT_TRACEBACKS",
 ]
+
+#: Show regsim errors in IPython/Jupyter as one docker-like line (False: the usual traceback).
+SHORT_TRACEBACKS = True
 
 
 class RegistryError(Exception):
@@ -75,6 +84,23 @@ class RegistryError(Exception):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r})"
+
+    #: who reports the error: ``"registry"`` (its code and message, as in the spec's error body) or
+    #: ``"daemon"`` (a docker-like client operation: ``Error response from daemon: ...``)
+    reporter: str = "registry"
+
+    def one_line(self) -> str:
+        """The error as docker prints it, on one line."""
+        if self.reporter == "daemon":
+            return f"Error response from daemon: {self.message}"
+        return f"{self.code}: {self.message}"
+
+    @property
+    def _render_traceback_(self):
+        """IPython shows what this returns instead of a traceback (see :data:`SHORT_TRACEBACKS`)."""
+        if not SHORT_TRACEBACKS:
+            raise AttributeError("_render_traceback_")
+        return lambda: [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self.one_line()}"]
 
 
 class BlobUnknown(RegistryError):

@@ -17,6 +17,7 @@ shared log.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import posixpath
 from dataclasses import dataclass, field, replace
@@ -34,6 +35,7 @@ from ..errors import (
     ImageInUse,
     ImageUnknown,
     ManifestUnknown,
+    NameUnknown,
     RegistryError,
     RegistryUnreachable,
     Unauthorized,
@@ -48,6 +50,40 @@ from .output import Output, Table
 from ..units import human_size
 
 __all__ = ["Host", "Output", "PushResult", "PullResult", "BuildResult", "Table"]
+
+
+# -- errors as docker reports them ---------------------------------------------------------------
+
+
+def _pull_error(exc: RegistryError, ref: Reference, reg: Registry) -> RegistryError:
+    """The registry's refusal of a pull, worded as docker (moby's ``notFoundError``) words it."""
+    cause = f"{exc.code.lower().replace('_', ' ')}: {exc.default_message}"
+    if isinstance(exc, (Unauthorized, Denied)):
+        if isinstance(exc, Unauthorized) and reg.access.mode == "htpasswd":
+            message = (f'Head "https://{reg.name}/v2/{ref.repository}/manifests/{ref.reference}": '
+                       "no basic auth credentials")
+        else:  # Docker Hub answers a missing and a private repository alike
+            message = (f"pull access denied for {ref.familiar_name}, repository does not exist or may "
+                       "require 'docker login': denied: requested access to the resource is denied")
+    elif isinstance(exc, NameUnknown):
+        message = f"repository {ref.familiar_name} not found: {cause}"
+    else:
+        message = f"manifest for {ref.familiar} not found: {cause}"
+    out = type(exc)(message, detail=exc.detail)
+    out.reporter = "daemon"
+    return out
+
+
+def _daemon(method: Callable) -> Callable:
+    """Errors of a docker command that the daemon reports read ``Error response from daemon: ...``."""
+    @functools.wraps(method)
+    def run(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except RegistryError as exc:
+            exc.reporter = "daemon"
+            raise
+    return run
 
 
 # -- results ----------------------------------------------------------------------------------------
@@ -183,6 +219,7 @@ class Host:
 
     # -- login ----------------------------------------------------------------------------------
 
+    @_daemon
     def login(self, registry: str, username: str, password: str, *, quiet: bool | None = None) -> Output:
         """``docker login <registry> -u <username>``: keep a token for later pushes and pulls."""
         reg = self._resolve(registry)
@@ -210,6 +247,7 @@ class Host:
         """Local tags (normalised references) -> image id or index digest."""
         return dict(sorted(self._tags.items()))
 
+    @_daemon
     def image(self, reference: str) -> Image | ImageIndex:
         """The local image a reference, image id or id prefix names."""
         key = self._local_key(reference)
@@ -255,6 +293,7 @@ class Host:
         rows.sort(key=lambda r: (r[0], r[1]))
         return Table(("REPOSITORY", "TAG", "IMAGE ID", "SIZE"), rows)
 
+    @_daemon
     def tag(self, source: str, target: str, *, quiet: bool | None = None) -> None:
         """``docker tag SOURCE TARGET``: another name for a local image."""
         key = self._local_key(source)
@@ -264,6 +303,7 @@ class Host:
         self._tags[str(ref)] = key
         self._emit(ev.ImageTagged, image_id=key, reference=str(ref))
 
+    @_daemon
     def rmi(self, reference: str, *, force: bool = False, quiet: bool | None = None) -> Output:
         """``docker rmi``: untag; delete the image and the layers no other image uses."""
         lines: list[str] = []
@@ -307,6 +347,7 @@ class Host:
 
     # -- pull ------------------------------------------------------------------------------------
 
+    @_daemon
     def pull(self, reference: str, *, platform: str | Platform | None = None,
              quiet: bool | None = None) -> PullResult:
         """``docker pull``: resolve tag -> index -> platform manifest, download missing layers."""
@@ -315,14 +356,20 @@ class Host:
         wanted = Platform.parse(platform) if platform is not None else self.platform
         reg = self._resolve(ref.domain)
         auth = self._auth.get(reg.name)
-        reg.authorize(ref.repository, PULL, auth=auth)  # the token request comes first, as in docker
+        try:
+            reg.authorize(ref.repository, PULL, auth=auth)  # the token request comes first, as in docker
+        except (Unauthorized, Denied) as exc:
+            raise _pull_error(exc, ref, reg) from None
         lines: list[str] = []
         say = self._sayer(lines, quiet)
         if typed.tag is None and typed.digest is None:
             say("Using default tag: latest")
         say(f"{ref.reference}: Pulling from {ref.path}")
         self._emit(ev.PullStarted, registry=reg.name, repository=ref.repository, reference=ref.reference)
-        top = reg.get_manifest(ref.repository, ref.reference, auth=auth)
+        try:
+            top = reg.get_manifest(ref.repository, ref.reference, auth=auth)
+        except (Unauthorized, Denied, NameUnknown, ManifestUnknown) as exc:
+            raise _pull_error(exc, ref, reg) from None
         image, statuses, received = self._fetch_image(reg, ref.repository, top, wanted, auth, say)
         previous = self._tags.get(str(ref)) if ref.tag else None
         up_to_date = previous == image.id and received == 0
@@ -453,6 +500,7 @@ class Host:
 
     # -- build -----------------------------------------------------------------------------------
 
+    @_daemon
     def build(self, dockerfile: str, tag: str | None = None, *, context: Mapping[str, bytes | str] | None = None,
               platforms: Iterable[str] | None = None, docker_media_types: bool = False,
               quiet: bool | None = None) -> BuildResult:

@@ -57,8 +57,15 @@ def _codes() -> dict[str, str]:
     out = {}
     for case, (user, repository, action) in CASES.items():
         (row,) = access_table(hub, {"who": tokens[user]}, [repository], action)
-        out[case] = row["who"] if row["who"] != "allowed" else "OK"
+        out[case] = row["who"]
     return out
+
+
+def _answer_word(answer: Any) -> Any:
+    """Earlier versions of the lesson asked for 'OK': accept it as access_table's 'allowed'."""
+    if isinstance(answer, dict):
+        return {k: "allowed" if isinstance(v, str) and v.strip().upper() == "OK" else v for k, v in answer.items()}
+    return answer
 
 
 def _ci_bot(answer: Any) -> str | None:
@@ -87,8 +94,9 @@ WORKBOOK.add("6.1", "Which repository does `docker pull redis` pull from? Answer
              "like 'docker.io/…/…'.", expected=_redis_repository, hint="regsim.parse_docker_ref(...).name")
 WORKBOOK.add("6.2", "Which of library/redis, alice/notes, alice/secret and bob/tools may an anonymous client "
              "pull? Answer a set.", expected=_anonymous_pulls, hint="access_table(hub, {'anonymous': None}, [...])")
-WORKBOOK.add("6.3", "What does the registry answer in each case: 'OK', 'UNAUTHORIZED' or 'DENIED'? "
-             "Answer a dict with the keys of CASES.", expected=_codes,
+WORKBOOK.add("6.3", "What does the registry answer in each case: 'allowed', 'UNAUTHORIZED' or 'DENIED' (the "
+             "words of access_table)? Answer a dict with the keys of CASES.", expected=_codes,
+             normalize=_answer_word,
              hint="who is asking (nobody, or someone), and may they?")
 WORKBOOK.add("6.4", "Create a user 'ci-bot' that may pull every repository of alice's namespace, also those she "
              "creates later, and push none. Check the registry.", checker=_ci_bot,

@@ -224,7 +224,7 @@ def solve_6_3():
     for case in lesson6.CASES:
         who, verb, repository = case.split()
         row = list(access_table(hub, {who: tokens[who]}, [repository], "pull" if verb == "pulls" else "push"))[0]
-        answer[case] = "OK" if row[who] == "allowed" else row[who]
+        answer[case] = row[who]
     return answer
 
 
@@ -347,6 +347,13 @@ MISTAKES = {
 def test_plausible_mistakes_are_refused_with_a_reason(exercise_id):
     verdict = check(exercise_id, MISTAKES[exercise_id])
     assert not verdict.ok and len(verdict.message) > 10
+
+
+def test_exercise_6_3_uses_the_words_of_access_table():
+    answer = solve_6_3()
+    assert "allowed" in answer.values() and "OK" not in answer.values() and check("6.3", answer).ok
+    assert check("6.3", {k: "OK" if v == "allowed" else v for k, v in answer.items()}).ok  # the old word
+    assert "'allowed'" in WORKBOOK["6.3"].prompt and "'OK'" not in WORKBOOK["6.3"].prompt
 
 
 def test_checkers_name_what_is_missing():

@@ -63,7 +63,8 @@ def test_errors_are_shown_like_docker_and_change_nothing(playground):
     events = len(world.events)
     pg.image.value = "localhost:5000/nothing:here"
     pg.pull_button.click()
-    assert "Error response from daemon: repository name not known to registry: &#x27;nothing&#x27;" in pg.terminal.value
+    assert ("Error response from daemon: repository localhost:5000/nothing not found: name unknown: "
+            "repository name not known to registry") in pg.terminal.value
     assert not world.hosts[pg.host.value].has_image("localhost:5000/nothing:here")
     assert all(e.kind in ("PullStarted",) for e in world.events[events:])
     pg.image.value = "not a reference!"
