@@ -468,6 +468,8 @@ class Host:
                     statuses: list[tuple[Digest, str]]) -> int:
         sent = 0
         seen = {d for d, _ in statuses}
+        # docker names a layer by its diff ID (the uncompressed tar's digest) in push lines
+        diff_ids = {layer.blob.digest: layer.diff_id for layer in image.layers}
         for blob in [*(layer.blob for layer in reversed(image.layers)), image.config_blob]:
             is_config = blob is image.config_blob
             if blob.digest in seen:
@@ -492,7 +494,7 @@ class Host:
             if not is_config:
                 text = {"pushed": "Pushed", "exists": "Layer already exists",
                         "mounted": f"Mounted from {source}"}[status]
-                say(f"{blob.digest.id12}: {text}")
+                say(f"{diff_ids[blob.digest].id12}: {text}")
                 statuses.append((blob.digest, status))
                 self._emit(ev.LayerPushed, registry=reg.name, repository=repository, digest=blob.digest,
                            size=blob.size, status=status, from_repository=source)

@@ -50,3 +50,17 @@ def docker(served, docker_engine):
 
     with DockerClient(served, docker_engine) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def clean_engine(docker_engine):
+    """A second, private engine with no images: the "clean machine" of the model-versus-reality
+    scenario (started once per session, stopped by PID)."""
+    from regsim.server.daemon import start_private_daemon
+
+    try:
+        daemon = start_private_daemon()
+    except ToolMissing as exc:
+        skip_or_fail(str(exc))
+    with daemon:
+        yield daemon

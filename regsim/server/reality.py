@@ -1,0 +1,299 @@
+"""Model versus reality: one scenario, run by the simulated :class:`~regsim.client.host.Host`
+against the model and by real ``docker`` against ``regsim serve``, compared layer by layer.
+
+The scenario (:data:`STEPS`), on a laptop and a clean machine:
+
+1. ``push the base``: build the busybox base, push it as ``library/busybox:1``;
+2. ``build``: ``demo/app:1.0`` ``FROM`` it, with a ``RUN`` layer and a ``COPY`` layer;
+3. ``push``: the base layer is mounted from ``library/busybox``, the others are uploaded;
+4. ``push again``: every layer already exists;
+5. ``push to a sibling``: ``demo/other:1.0``, every layer mounted from ``demo/app``;
+6. ``pull on a clean machine``: every layer downloaded;
+7. ``move a tag``: ``stable`` points at 1.0, then at a rebuilt 2.0 (new ``COPY`` layer);
+8. ``pull the moved tag``: on the clean machine, base and ``RUN`` layers already local.
+
+:func:`run_model` and :func:`run_docker` return one :class:`Run` each: per step and layer
+(``busybox``, ``RUN``, ``COPY``), the outcome -- ``uploaded``, ``exists``, ``mounted``,
+``downloaded`` or ``local`` -- and the lines printed, with addresses, digests, sizes and layer ids
+replaced by stable names (``REGISTRY``, ``<digest>``, ``<RUN>``) so the two runs can be compared.
+:func:`compare` lines them up (:class:`Comparison`, a table in a notebook).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import events as ev
+from ..client.host import Host
+from ..registry import Registry
+from .engines import DockerClient, blob_outcomes, layer_statuses
+
+__all__ = ["STEPS", "LAYERS", "Run", "Row", "Comparison", "run_model", "run_docker", "compare", "outcome_of",
+           "APP_DOCKERFILE"]
+
+STEPS = ("push the base", "build", "push", "push again", "push to a sibling", "pull on a clean machine",
+         "move a tag", "pull the moved tag")
+
+#: the app's layers, in order
+LAYERS = ("busybox", "RUN", "COPY")
+
+BASE_DOCKERFILE = 'FROM scratch\nCOPY bin /bin\nCMD ["/bin/sh"]\n'
+APP_DOCKERFILE = 'FROM {base}\nRUN echo built > /built\nCOPY hello.txt /hello.txt\nCMD ["cat", "/hello.txt"]\n'
+HELLO = {"1.0": b"hello from version 1.0\n", "2.0": b"hello from version 2.0\n"}
+
+_STATUS = {"Pushed": "uploaded", "Layer already exists": "exists", "Pull complete": "downloaded",
+           "Already exists": "local"}
+
+
+def outcome_of(status: str) -> str:
+    """``Pushed`` -> ``uploaded``, ``Mounted from x`` -> ``mounted``, ``Layer already exists`` ->
+    ``exists``, ``Pull complete`` -> ``downloaded``, ``Already exists`` -> ``local``."""
+    if status.startswith("Mounted from "):
+        return "mounted"
+    try:
+        return _STATUS[status]
+    except KeyError:
+        raise ValueError(f"not a final layer status of docker push or pull: {status!r}") from None
+
+
+@dataclass
+class Run:
+    """One run of the scenario: ``outcomes[step][layer]`` and ``lines[step]`` (normalised)."""
+
+    client: str
+    outcomes: dict[str, dict[str, str]] = field(default_factory=dict)
+    lines: dict[str, list[str]] = field(default_factory=dict)
+    #: for the real run: what the server's events say per step and layer (``local``: not fetched)
+    server: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def record(self, step: str, lines, names: dict[str, str], address: str) -> None:
+        """Keep the final per-layer statuses and the normalised lines of one command."""
+        statuses = layer_statuses(lines)
+        self.outcomes[step] = {names[short].split(" by ")[0]: outcome_of(status)
+                               for short, status in statuses.items() if short in names}
+        self.lines[step] = normalise(lines, names, address)
+
+
+_PROGRESS = re.compile(r"^[0-9a-f]{12}: (Preparing|Waiting|Pushing|Pulling fs layer|Downloading|Verifying Checksum"
+                       r"|Download complete|Extracting)")
+
+
+def normalise(lines, names: dict[str, str], address: str) -> list[str]:
+    """Lines without progress, with ``REGISTRY``, ``<digest>``, ``<size>`` and ``<layer>`` names."""
+    out = []
+    for line in lines:
+        if _PROGRESS.match(line):
+            continue
+        line = line.replace(address, "REGISTRY")
+        line = re.sub(r"^([0-9a-f]{12}):", lambda m: f"<{names.get(m.group(1), '?')}>:", line)
+        line = re.sub(r"sha256:[0-9a-f]{64}", "<digest>", line)
+        line = re.sub(r"size: \d+", "size: <size>", line)
+        out.append(line)
+    return out
+
+
+def _short_names(image_layers, command: str) -> dict[str, str]:
+    """``{12-digit id: role}``: docker names a layer by its diff ID (uncompressed) in ``push`` and
+    by its blob digest (compressed) in ``pull``; the other id maps to a role that says which it is,
+    so a client naming layers the other way shows up in the lines."""
+    names = {}
+    for role, layer in zip(LAYERS, image_layers):
+        right, wrong = ((layer.diff_id, layer.digest) if command == "push" else (layer.digest, layer.diff_id))
+        names[wrong.id12] = f"{role} by its {'blob digest' if command == 'push' else 'diff ID'}"
+        names[right.id12] = role
+    return names
+
+
+def _busybox_context() -> dict[str, bytes]:
+    busybox = shutil.which("busybox")
+    return {"bin/busybox": Path(busybox).read_bytes() if busybox else b"busybox stand-in\n"}
+
+
+# -- the simulated run ------------------------------------------------------------------------------
+
+
+def run_model() -> Run:
+    """The scenario with the simulated docker client against the model."""
+    registry = Registry("localhost:5000")
+    laptop = Host("laptop", [registry], quiet=True)
+    clean = Host("clean", [registry], quiet=True)
+    run = Run("model")
+    reg = "localhost:5000"
+
+    def image_names(host: Host, reference: str, command: str = "push") -> dict[str, str]:
+        return _short_names(host.image(reference).layers, command)
+
+    laptop.build(BASE_DOCKERFILE, f"{reg}/library/busybox:1", context=_busybox_context())
+    out = laptop.push(f"{reg}/library/busybox:1")
+    run.record("push the base", out.lines, image_names(laptop, f"{reg}/library/busybox:1"), reg)
+
+    app = f"{reg}/demo/app:1.0"
+    laptop.build(APP_DOCKERFILE.format(base=f"{reg}/library/busybox:1"), app, context={"hello.txt": HELLO["1.0"]})
+    names = image_names(laptop, app)
+    run.outcomes["build"], run.lines["build"] = {}, []
+    run.record("push", laptop.push(app).lines, names, reg)
+    run.record("push again", laptop.push(app).lines, names, reg)
+    laptop.tag(app, f"{reg}/demo/other:1.0")
+    run.record("push to a sibling", laptop.push(f"{reg}/demo/other:1.0").lines, names, reg)
+    run.record("pull on a clean machine", clean.pull(app).lines, image_names(laptop, app, "pull"), reg)
+
+    laptop.tag(app, f"{reg}/demo/app:stable")
+    laptop.push(f"{reg}/demo/app:stable")
+    laptop.build(APP_DOCKERFILE.format(base=f"{reg}/library/busybox:1"), f"{reg}/demo/app:2.0",
+                 context={"hello.txt": HELLO["2.0"]})
+    laptop.tag(f"{reg}/demo/app:2.0", f"{reg}/demo/app:stable")
+    run.record("move a tag", laptop.push(f"{reg}/demo/app:stable").lines,
+               image_names(laptop, f"{reg}/demo/app:2.0"), reg)
+    run.record("pull the moved tag", clean.pull(f"{reg}/demo/app:stable").lines,
+               image_names(laptop, f"{reg}/demo/app:2.0", "pull"), reg)
+    return run
+
+
+# -- the real run -----------------------------------------------------------------------------------
+
+
+def _served_names(registry: Registry, repository: str, tag: str, command: str) -> dict[str, str]:
+    """Roles of the stored image's layers: blob digests (pull lines) and diff IDs (push lines)."""
+    from ..oci.image import Image
+
+    stored = registry.resolve(repository, tag)
+    manifest = stored.parsed
+    config = registry.get_blob(repository, manifest.config.digest)
+    blobs = [registry.get_blob(repository, d.digest) for d in manifest.layers]
+    image = Image.from_parts(stored.data, config, blobs, stored.media_type)
+    return _short_names(image.layers, command)
+
+
+def _server_outcomes(events, names: dict[str, str], registry: Registry, pulled: bool) -> dict[str, str]:
+    seen = blob_outcomes(events)
+    by_digest = {}
+    for digest, outcome in seen.items():
+        role = names.get(digest.id12)
+        if role is not None:
+            by_digest[role.split(" by ")[0]] = outcome
+    if pulled:
+        return {role: by_digest.get(role, "local") for role in LAYERS if role in names.values()}
+    return by_digest
+
+
+def run_docker(server, laptop: DockerClient, clean: DockerClient, base: str) -> Run:
+    """The scenario with real docker: ``laptop`` builds and pushes, ``clean`` (an engine with no
+    images of it) pulls. ``base`` is the busybox base's local tag
+    (:func:`~regsim.server.daemon.base_image`). Images it tags are removed again at the end."""
+    registry = server.registry
+    address = server.address
+    run = Run("docker")
+
+    def step(name: str, out, repository: str, tag: str, pulled: bool = False) -> None:
+        names = _served_names(registry, repository, tag, "pull" if pulled else "push")
+        run.record(name, out.lines, names, address)
+        run.server[name] = _server_outcomes(out.events, names, registry, pulled)
+
+    busybox = laptop.reference("library/busybox", "1")
+    laptop.tag(base, busybox)
+    step("push the base", laptop.push("library/busybox", "1"), "library/busybox", "1")
+    app = laptop.reference("demo/app", "1.0")
+    made = [busybox, app]
+    try:
+        laptop.build(APP_DOCKERFILE.format(base=busybox), app, {"hello.txt": HELLO["1.0"]})
+        run.outcomes["build"], run.lines["build"] = {}, []
+        step("push", laptop.push("demo/app", "1.0"), "demo/app", "1.0")
+        step("push again", laptop.push("demo/app", "1.0"), "demo/app", "1.0")
+        made.append(laptop.reference("demo/other", "1.0"))
+        laptop.tag(app, made[-1])
+        step("push to a sibling", laptop.push("demo/other", "1.0"), "demo/other", "1.0")
+        step("pull on a clean machine", clean.pull("demo/app", "1.0"), "demo/app", "1.0", pulled=True)
+
+        made += [laptop.reference("demo/app", "stable"), laptop.reference("demo/app", "2.0")]
+        laptop.tag(app, made[-2])
+        laptop.push("demo/app", "stable")
+        laptop.build(APP_DOCKERFILE.format(base=busybox), made[-1], {"hello.txt": HELLO["2.0"]})
+        laptop.tag(made[-1], made[-2])
+        step("move a tag", laptop.push("demo/app", "stable"), "demo/app", "stable")
+        step("pull the moved tag", clean.pull("demo/app", "stable"), "demo/app", "stable", pulled=True)
+    finally:
+        laptop.rmi(*made, force=True)
+        pulled = [clean.reference("demo/app", "1.0"), clean.reference("demo/app", "stable")]
+        present = clean.image_ids()
+        if any(p in present for p in pulled):
+            clean.rmi(*(p for p in pulled if p in present), force=True)
+    return run
+
+
+# -- the comparison ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    step: str
+    layer: str
+    model: str
+    real: str
+    #: what the server's events show for the real run
+    server: str
+
+    @property
+    def same(self) -> bool:
+        return self.model == self.real
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Per step and layer, the model's outcome against the real client's; and the lines."""
+
+    rows: tuple[Row, ...]
+    model_lines: dict[str, list[str]] = field(repr=False)
+    real_lines: dict[str, list[str]] = field(repr=False)
+    real: str = "docker"
+
+    @property
+    def differences(self) -> list[Row]:
+        return [r for r in self.rows if not r.same]
+
+    def line_differences(self) -> dict[str, tuple[list[str], list[str]]]:
+        """Per step, the (sorted) lines only the model printed and those only docker printed.
+
+        Sorted, because docker prints a push's per-layer results in the order they finish."""
+        out = {}
+        for step in STEPS:
+            model, real = sorted(self.model_lines.get(step, [])), sorted(self.real_lines.get(step, []))
+            only_model = [line for line in model if line not in real]
+            only_real = [line for line in real if line not in model]
+            if only_model or only_real:
+                out[step] = (only_model, only_real)
+        return out
+
+    def __str__(self) -> str:
+        head = f"{'step':<24} {'layer':<8} {'model':<11} {self.real:<11} server"
+        body = [f"{r.step:<24} {r.layer:<8} {r.model:<11} {r.real:<11} {r.server}"
+                + ("" if r.same else "   <- differs") for r in self.rows]
+        same = len(self.rows) - len(self.differences)
+        return "\n".join([head, *body, f"{same} of {len(self.rows)} layer outcomes agree"])
+
+    def __repr__(self) -> str:
+        return f"Comparison({len(self.rows)} layer outcomes, {len(self.differences)} differ)"
+
+    def _repr_html_(self) -> str:
+        cells = "".join(
+            "<tr>" + "".join(f"<td style='padding:2px 8px'>{html.escape(v)}</td>"
+                             for v in (r.step, r.layer, r.model, r.real, r.server, "yes" if r.same else "NO"))
+            + "</tr>" for r in self.rows)
+        head = "".join(f"<th style='padding:2px 8px;text-align:left'>{h}</th>"
+                       for h in ("step", "layer", "model", html.escape(self.real), "server saw", "same?"))
+        return f"<table><tr>{head}</tr>{cells}</table>"
+
+
+def compare(model: Run, real: Run) -> Comparison:
+    """Line up two runs: one :class:`Row` per step and layer either run reported."""
+    rows = []
+    for step in STEPS:
+        ours, theirs = model.outcomes.get(step, {}), real.outcomes.get(step, {})
+        for layer in LAYERS:
+            if layer in ours or layer in theirs:
+                rows.append(Row(step, layer, ours.get(layer, "-"), theirs.get(layer, "-"),
+                                real.server.get(step, {}).get(layer, "-")))
+    return Comparison(tuple(rows), model.lines, real.lines, real.client)
