@@ -41,7 +41,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 __all__ = ["Verdict", "Exercise", "Workbook", "Revealed", "what_differs"]
 
@@ -416,7 +416,3 @@ class Workbook:
     def __repr__(self) -> str:
         return f"Workbook({self.title!r}, {len(self)} exercises)"
 
-
-def sorted_list(value: Iterable[Any]) -> list[Any]:
-    """A normaliser for answers whose order does not matter."""
-    return sorted(value)

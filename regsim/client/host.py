@@ -41,10 +41,10 @@ from ..errors import (
     Unauthorized,
 )
 from ..oci.image import DOCKER, OCI, Image, ImageIndex, Layer
-from ..oci.manifest import HistoryEntry, ImageConfig, Index, Manifest
+from ..oci.manifest import HistoryEntry, ImageConfig, Manifest
 from ..oci.mediatypes import DOCKER_LAYER, OCI_LAYER_GZIP
 from ..oci.platform import Platform
-from ..oci.reference import Reference, parse, parse_docker_ref
+from ..oci.reference import parse, parse_docker_ref
 from ..registry import Registry
 from .output import Output, Table
 from ..units import human_size

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import random as _random
 from dataclasses import dataclass
-from typing import Iterator
 
 from ..oci.blob import Placeholder
 from ..oci.descriptor import Descriptor
@@ -150,9 +149,3 @@ def placeholder_catalogue(
             pushed = []
     return CatalogueStats(repositories, manifests, tags, counter[0], links)
 
-
-def iter_seeds(seed: "int | _random.Random | None", n: int) -> Iterator[int]:
-    """``n`` derived integer seeds (for fanning one seed out to workers)."""
-    r = rng(seed)
-    for _ in range(n):
-        yield r.getrandbits(63)

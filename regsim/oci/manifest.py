@@ -35,7 +35,6 @@ from .mediatypes import (
     CONFIG_TYPES,
     DOCKER_CONFIG,
     DOCKER_MANIFEST,
-    DOCKER_MANIFEST_LIST,
     DOCKER_SCHEMA1,
     DOCKER_SCHEMA1_SIGNED,
     IMAGE_MANIFEST_TYPES,
@@ -454,5 +453,3 @@ def parse_config(data: bytes, media_type: str = OCI_CONFIG) -> ImageConfig:
     return ImageConfig.from_dict(_load_json(bytes(data), "image config"), media_type)
 
 
-# Docker-flavoured aliases, for readers who know the Docker names.
-DOCKER_TYPES = {"manifest": DOCKER_MANIFEST, "list": DOCKER_MANIFEST_LIST, "config": DOCKER_CONFIG}

@@ -80,7 +80,6 @@ OCI_TO_DOCKER = {
     OCI_CONFIG: DOCKER_CONFIG,
     OCI_LAYER_GZIP: DOCKER_LAYER,
 }
-DOCKER_TO_OCI = {v: k for k, v in OCI_TO_DOCKER.items()}
 
 
 def is_manifest(media_type: str | None) -> bool:

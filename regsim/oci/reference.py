@@ -127,13 +127,6 @@ class Reference:
             return str(self.digest)
         return self.tag or DEFAULT_TAG
 
-    def with_tag(self, tag: str) -> "Reference":
-        validate_tag(tag)
-        return Reference(self.domain, self.path, tag, None)
-
-    def with_digest(self, digest: str) -> "Reference":
-        return Reference(self.domain, self.path, None, Digest(digest))
-
     def _suffix(self) -> str:
         out = ""
         if self.tag is not None:

@@ -112,9 +112,6 @@ class Skopeo:
     def inspect(self, reference: str, *flags: str) -> dict:
         return json.loads(self.run("inspect", "--tls-verify=false", *flags, reference).stdout)
 
-    def raw_manifest(self, reference: str) -> bytes:
-        return self.run("inspect", "--tls-verify=false", "--raw", reference).stdout.encode()
-
     def list_tags(self, repository_reference: str) -> list[str]:
         return json.loads(self.run("list-tags", "--tls-verify=false", repository_reference).stdout)["Tags"]
 

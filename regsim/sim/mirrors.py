@@ -25,8 +25,7 @@ for them (it needs a ``catalogue`` to read manifests).
 from __future__ import annotations
 
 import heapq
-import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any, Callable, Hashable, Mapping
 
 from ._util import check_positive

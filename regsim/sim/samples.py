@@ -12,7 +12,7 @@ from pathlib import Path
 from .network import GBIT, Link, transfer_time
 from .streams import merge, pull_stream, push_stream, registry_trace
 from .traces import Trace, read_ibm, write_ibm
-from .workloads import DAY, generate_catalogue
+from .workloads import generate_catalogue
 
 __all__ = ["SAMPLE_FILE", "generate_sample", "write_sample", "load_sample"]
 

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import itertools
 import random
-from typing import Iterable, Mapping
+from typing import Iterable
 
 from ..events import (BlobFetched, BlobUploaded, Event, HostEvent, ManifestFetched, ManifestPushed)
-from ._util import as_random, check_fraction, check_int, check_positive, derive_seed
+from ._util import as_random, check_fraction, check_int, check_positive
 from .errors import InvalidParameter
 from .traces import Trace
 from .workloads import DAY, Catalogue, zipf_weights

@@ -21,24 +21,21 @@ Production Workload Analysis*, FAST'18) are JSON arrays of request records with 
 are ignored). :func:`read_ibm` reads them (JSON array or one object per line, optionally
 gzip-compressed); :func:`write_ibm` writes that format.
 
->>> t = Trace.from_records([
-...     {"time": 0.0, "client": "h1", "method": "GET", "kind": "manifest",
-...      "repository": "library/alpine", "key": "library/alpine:latest", "size": 528},
-...     {"time": 0.1, "client": "h1", "method": "GET", "kind": "blob",
-...      "repository": "library/alpine", "key": "sha256:aa", "size": 3_370_628}])
+>>> t = Trace.from_columns(time=[0.0, 0.1], client=["h1", "h1"], kind=["manifest", "blob"],
+...                        repository=["library/alpine"] * 2, key=["library/alpine:latest", "sha256:aa"],
+...                        size=[528, 3_370_628])
 >>> len(t), t.total_bytes
 (2, 3371156)
 """
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Sequence
 
 from .errors import InvalidParameter, TraceFormatError
 
@@ -89,12 +86,6 @@ class Trace:
         self._frame = frame
         self._dense: tuple[Any, Any, int] | None = None
         self._kinds: dict[str, Trace] = {}
-
-    @classmethod
-    def from_records(cls, records: Iterable[Mapping[str, Any]]) -> "Trace":
-        pd = _pandas()
-        rows = list(records)
-        return cls(pd.DataFrame(rows, columns=[c for c in COLUMNS if not rows or c in rows[0]] or list(COLUMNS)))
 
     @classmethod
     def from_columns(cls, **columns: Sequence[Any]) -> "Trace":

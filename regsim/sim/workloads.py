@@ -30,9 +30,9 @@ import bisect
 import math
 import random
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Iterable, Iterator, Sequence
 
-from ..oci.image import DOCKER, OCI, Image, Layer
+from ..oci.image import DOCKER, Image, Layer
 from ..oci.manifest import HistoryEntry, ImageConfig
 from ..registry import Registry
 from ..client.remote import write
@@ -132,10 +132,6 @@ class Catalogue:
             for d, s in v.layers:
                 out.setdefault(d, s)
         return out
-
-    def manifest_layers(self) -> dict[str, tuple[tuple[str, int], ...]]:
-        """``manifest digest -> layers`` (what a prefetching mirror learns from a manifest)."""
-        return {v.digest: v.layers for v in self.versions}
 
     def storage(self) -> dict[str, float]:
         """Logical bytes (every version whole) vs physical (each layer once): layer dedup."""
