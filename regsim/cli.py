@@ -18,11 +18,14 @@ import argparse
 import signal
 import sys
 import threading
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from .registry.access import MODES
 from .errors import NameInvalid, RegistryError
 from .oci.reference import validate_repository
+
+if TYPE_CHECKING:
+    from .registry import Registry
 
 __all__ = ["main"]
 
@@ -114,7 +117,7 @@ def _positive_float(value: str) -> float:
     return number
 
 
-def _load_sources(registry, loads: list[tuple[str, str | None]]) -> list[str]:
+def _load_sources(registry: Registry, loads: list[tuple[str, str | None]]) -> list[str]:
     """Import every ``--load`` source; returns one line per source that could not be loaded."""
     from .io import LayoutError, import_images
 

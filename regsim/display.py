@@ -8,9 +8,13 @@ the same in JupyterLab, VS Code, Voilà and nbval's comparisons.
 from __future__ import annotations
 
 from html import escape
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from .units import human_size
+
+if TYPE_CHECKING:
+    from .oci.descriptor import Descriptor
+    from .registry import Repository
 
 __all__ = ["to_html", "table"]
 
@@ -25,22 +29,22 @@ MAX_LIST = 8  # items shown in one cell (tags of a repository, swept digests)
 def table(rows: Iterable[Iterable[Any]], header: Iterable[str] | None = None, caption: str | None = None,
           max_rows: int = MAX_ROWS) -> str:
     """An HTML table of escaped cells; long tables are cut at ``max_rows`` with a count."""
-    rows = [list(r) for r in rows]
+    cells = [list(r) for r in rows]
     out = [f'<table style="{_TABLE}">']
     if caption:
         out.append(f'<caption style="{_CAPTION}">{escape(caption)}</caption>')
     if header:
         out.append("<tr>" + "".join(f'<th style="{_TH}">{escape(str(h))}</th>' for h in header) + "</tr>")
-    for row in rows[:max_rows]:
+    for row in cells[:max_rows]:
         out.append("<tr>" + "".join(f'<td style="{_TD}">{escape(str(c))}</td>' for c in row) + "</tr>")
-    if len(rows) > max_rows:
-        width = len(rows[0]) if rows else 1
-        out.append(f'<tr><td style="{_TD}" colspan="{width}">… {len(rows) - max_rows} more rows</td></tr>')
+    if len(cells) > max_rows:
+        width = len(cells[0]) if cells else 1
+        out.append(f'<tr><td style="{_TD}" colspan="{width}">… {len(cells) - max_rows} more rows</td></tr>')
     out.append("</table>")
     return "".join(out)
 
 
-def _descriptor_rows(descs) -> list[list[str]]:
+def _descriptor_rows(descs: Iterable[Descriptor]) -> list[list[str]]:
     return [[d.media_type.rsplit(".", 1)[-1] if "." in d.media_type else d.media_type, d.digest.short,
              human_size(d.size), str(d.platform) if d.platform else ""] for d in descs]
 
@@ -57,14 +61,16 @@ def _bytes(n: int) -> str:
     return f"{human_size(n)} ({n} B)"
 
 
-def _repository_rows(repo) -> list[list[Any]]:
+def _repository_rows(repo: Repository) -> list[list[Any]]:
     """One row per manifest: what it is, its platforms, its size, the tags on it."""
+    from .oci.manifest import Index
+
     rows = []
-    listed = {d.digest: (s.digest, d.platform) for s in repo.manifests.values() if s.is_index
+    listed = {d.digest: (s.digest, d.platform) for s in repo.manifests.values() if isinstance(s.parsed, Index)
               for d in s.parsed.manifests}
     for digest in sorted(repo.manifests, key=lambda d: (not repo.tags_of(d), d in listed, d)):
         stored = repo.manifests[digest]
-        if stored.is_index:
+        if isinstance(stored.parsed, Index):
             kind = "index"
             platforms = ", ".join(str(d.platform) for d in stored.parsed.manifests if d.platform) or "—"
             size = ""
@@ -105,7 +111,7 @@ def to_html(obj: Any) -> str:
                    f"dedup {report.dedup_ratio:.2f}x")
         return table(rows, ["repository", "visibility", "tags", "manifests", "blobs", "blob bytes"], caption)
     if isinstance(obj, Repository):
-        listed = {d.digest for s in obj.manifests.values() if s.is_index for d in s.parsed.manifests}
+        listed = {d.digest for s in obj.manifests.values() if isinstance(s.parsed, Index) for d in s.parsed.manifests}
         untagged = len([d for d in obj.untagged() if d not in listed])
         return table(_repository_rows(obj), ["manifest", "kind", "platforms", "size", "tags"],
                      f"Repository {obj.name} ({obj.visibility}): {len(obj.tags)} tags, {len(obj.manifests)} "

@@ -84,7 +84,7 @@ class Event:
     @property
     def actor(self) -> str:
         """The registry or host that did this."""
-        return getattr(self, "host", None) or getattr(self, "registry", "")
+        return str(getattr(self, "host", None) or getattr(self, "registry", ""))
 
     def to_dict(self) -> dict[str, Any]:
         """Flat, JSON-friendly fields plus ``kind`` (handy for a pandas DataFrame)."""
@@ -545,7 +545,7 @@ class EventLog(Sequence[Event]):
         return self._events[max(mark - self.dropped, 0):]
 
     def of(self, *types: type[E]) -> list[E]:
-        return [e for e in self._events if isinstance(e, types)]  # type: ignore[misc]
+        return [e for e in self._events if isinstance(e, types)]
 
     def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
         """Call ``callback`` for every new event; returns a function that unsubscribes."""

@@ -41,7 +41,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 __all__ = ["Verdict", "Exercise", "Workbook", "Revealed", "what_differs"]
 
@@ -316,7 +316,7 @@ class Exercise:
             return f"could not read the answer: {exc}"
         if self.checker is not None:
             return self.checker(value)
-        return what_differs(self.right_answer(), value, rel_tol=self.rel_tol, abs_tol=self.abs_tol)  # type: ignore[misc]
+        return what_differs(self.right_answer(), value, rel_tol=self.rel_tol, abs_tol=self.abs_tol)
 
     def check(self, answer: Any, tries: int = 1) -> Verdict:
         """The verdict on ``answer``, as the ``tries``-th wrong try if it is wrong."""
@@ -369,7 +369,7 @@ class Workbook:
         except KeyError:
             raise KeyError(f"no exercise {id!r} in {self.title} (there are: {', '.join(self._exercises)})") from None
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Exercise]:
         return iter(self._exercises.values())
 
     def __len__(self) -> int:

@@ -294,7 +294,7 @@ def _glob(name: str, pattern: str) -> bool:
     return name.count("/") == pattern.count("/") and fnmatch.fnmatchcase(name, pattern)
 
 
-def copy_files(args: str, context: Mapping[str, bytes], workdir: str = "/") -> LayerFiles:
+def copy_files(args: str, context: Mapping[str, bytes | str], workdir: str = "/") -> LayerFiles:
     """Resolve ``COPY src... dest`` against a build context ``{path: bytes}``."""
     words = shlex.split(args)
     if any(w.startswith("--") for w in words):

@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable, Mapping
 from .. import events as ev
 from ..registry.access import PULL, PUSH, Token
 from ..oci.blob import Content
-from .build import copy_files, parse_dockerfile, parse_exec_form, parse_pairs, run_files
+from .build import Instruction, copy_files, parse_dockerfile, parse_exec_form, parse_pairs, run_files
 from ..oci.digest import Digest
 from ..errors import (
     BlobUnknown,
@@ -41,11 +41,12 @@ from ..errors import (
     Unauthorized,
 )
 from ..oci.image import DOCKER, OCI, Image, ImageIndex, Layer
-from ..oci.manifest import HistoryEntry, ImageConfig, Manifest
+from ..oci.descriptor import Annotations
+from ..oci.manifest import HistoryEntry, ImageConfig, Index, Manifest
 from ..oci.mediatypes import DOCKER_LAYER, OCI_LAYER_GZIP
 from ..oci.platform import Platform
 from ..oci.reference import parse, parse_docker_ref
-from ..registry import Registry
+from ..registry import Registry, StoredManifest
 from .output import Output, Table
 from ..units import human_size
 
@@ -209,9 +210,10 @@ class Host:
 
     def _lookup(self, domain: str) -> Registry:
         try:
-            return self._table[domain]
+            registry: Registry = self._table[domain]
         except KeyError:
             raise RegistryUnreachable.no_such_host(domain, self._table) from None
+        return registry
 
     def registry(self, domain: str) -> Registry:
         """The registry this host reaches at ``domain``."""
@@ -281,7 +283,7 @@ class Host:
         tagged: set[Digest] = set()
         for ref_text, key in sorted(self._tags.items()):
             ref = parse(ref_text)
-            obj = self._images.get(key) or self._indexes.get(key)
+            obj: Image | ImageIndex = self._images.get(key) or self._indexes[key]
             ident = obj.id if isinstance(obj, Image) else obj.digest
             rows.append((ref.familiar_name, ref.tag or "<none>", ident.id12, human_size(obj.size)))
             tagged.add(key)
@@ -385,10 +387,10 @@ class Host:
                    digest=top.digest, image_id=image.id, up_to_date=up_to_date, bytes_received=received)
         return PullResult(tuple(lines), str(ref), top.digest, image.id, tuple(statuses), received, up_to_date)
 
-    def _fetch_image(self, reg: Registry, repository: str, top, wanted: Platform, auth, say
-                     ) -> tuple[Image, list[tuple[Digest, str]], int]:
+    def _fetch_image(self, reg: Registry, repository: str, top: StoredManifest, wanted: Platform,
+                     auth: Token | None, say: Callable[[str], None]) -> tuple[Image, list[tuple[Digest, str]], int]:
         stored = top
-        if top.is_index:
+        if isinstance(top.parsed, Index):
             desc = top.parsed.for_platform(wanted)
             if desc is None:
                 offered = ", ".join(str(p) for p in top.parsed.platforms) or "none"
@@ -398,7 +400,8 @@ class Host:
             if stored.is_index:
                 raise ManifestUnknown(f"nested index {stored.digest} is not supported by this client",
                                       detail=str(stored.digest))
-        manifest: Manifest = stored.parsed  # type: ignore[assignment]
+        manifest = stored.parsed
+        assert isinstance(manifest, Manifest)
         statuses: list[tuple[Digest, str]] = []
         received = 0
         blobs: list[Content] = []
@@ -437,6 +440,7 @@ class Host:
         if key is None:
             raise ImageUnknown(f"An image does not exist locally with the tag: {ref.familiar_name}"
                                f"{':' + ref.tag if ref.tag else ''}", detail=reference)
+        assert ref.tag is not None  # only tags name local images
         reg = self._resolve(ref.domain)
         auth = self._auth.get(reg.name)
         reg.authorize(ref.repository, PUSH, auth=auth)
@@ -464,8 +468,8 @@ class Host:
                    size=len(data), bytes_sent=sent)
         return PushResult(tuple(lines), str(ref), digest, len(data), tuple(statuses), sent)
 
-    def _push_blobs(self, reg: Registry, repository: str, image: Image, auth, say,
-                    statuses: list[tuple[Digest, str]]) -> int:
+    def _push_blobs(self, reg: Registry, repository: str, image: Image, auth: Token | None,
+                    say: Callable[[str], None], statuses: list[tuple[Digest, str]]) -> int:
         sent = 0
         seen = {d for d, _ in statuses}
         # docker names a layer by its diff ID (the uncompressed tar's digest) in push lines
@@ -545,8 +549,8 @@ class Host:
         self._emit(ev.ImageBuilt, image_id=key, reference=str(ref) if ref else None, layers=layers)
         return BuildResult(tuple(lines), str(ref) if ref else None, key, result, tuple(new_layers), cached_steps)
 
-    def _build_one(self, instructions, context, target: Platform, docker_types: bool, say
-                   ) -> tuple[Image, list[Digest], int]:
+    def _build_one(self, instructions: list[Instruction], context: Mapping[str, bytes | str], target: Platform,
+                   docker_types: bool, say: Callable[[str], None]) -> tuple[Image, list[Digest], int]:
         family = DOCKER if docker_types else OCI
         layer_type = family[3]
         total = len(instructions)
@@ -615,7 +619,7 @@ class Host:
         return current, made, cached
 
     @staticmethod
-    def _apply(config: ImageConfig, ins) -> ImageConfig:
+    def _apply(config: ImageConfig, ins: Instruction) -> ImageConfig:
         k, a = ins.keyword, ins.args
         if k == "ENV":
             env = dict(e.split("=", 1) for e in config.env if "=" in e)
@@ -624,7 +628,7 @@ class Host:
         if k == "LABEL":
             labels = dict(config.labels)
             labels.update(parse_pairs(a, k))
-            return replace(config, labels=labels)
+            return replace(config, labels=Annotations(labels))
         if k == "WORKDIR":
             return replace(config, working_dir=posixpath.normpath(posixpath.join(config.working_dir or "/", a)))
         if k == "USER":
@@ -638,7 +642,7 @@ class Host:
             return replace(config, entrypoint=parse_exec_form(a))
         return config
 
-    def _base_image(self, name: str, target: Platform, say) -> Image:
+    def _base_image(self, name: str, target: Platform, say: Callable[[str], None]) -> Image:
         try:
             obj = self.image(name)
         except ImageUnknown:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterator, Sequence
 
 __all__ = ["Output", "Table"]
 
@@ -20,9 +21,9 @@ class Output:
 class Table(Output):
     """A table printed like the docker CLI prints one (columns padded, three spaces apart)."""
 
-    def __init__(self, columns: tuple[str, ...], rows: list[tuple[str, ...]]):
+    def __init__(self, columns: tuple[str, ...], rows: Sequence[Sequence[str]]) -> None:
         self.columns = columns
-        self.rows = rows
+        self.rows = [tuple(r) for r in rows]
         widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
         lines = ["   ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in [columns, *rows]]
         super().__init__(tuple(lines))
@@ -33,5 +34,5 @@ class Table(Output):
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[dict[str, str]]:  # rows as dicts
         return iter(dict(zip(self.columns, r)) for r in self.rows)

@@ -23,8 +23,9 @@ from typing import Iterable
 from ..registry.access import Token
 from ..oci.digest import Digest
 from ..oci.image import Image, ImageIndex
+from ..oci.manifest import Index, Manifest
 from ..oci.platform import Platform
-from ..registry import Registry
+from ..registry import Registry, StoredManifest
 
 __all__ = ["write", "read", "copy"]
 
@@ -47,13 +48,14 @@ def read(registry: Registry, repository: str, reference: str, *, platform: Platf
     """Read an image (or, without ``platform``, a whole index) with all its blobs."""
     top = registry.get_manifest(repository, reference, auth=auth)
 
-    def image_at(stored) -> Image:
+    def image_at(stored: StoredManifest) -> Image:
+        assert isinstance(stored.parsed, Manifest)
         manifest = stored.parsed
         config = registry.get_blob(repository, manifest.config.digest, auth=auth)
         layers = [registry.get_blob(repository, d.digest, auth=auth) for d in manifest.layers]
         return Image.from_parts(stored.data, config, layers, stored.media_type)
 
-    if not top.is_index:
+    if not isinstance(top.parsed, Index):
         return image_at(top)
     if platform is not None:
         desc = top.parsed.for_platform(platform)

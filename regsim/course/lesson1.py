@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..data.search import image_size
+from ..oci.manifest import Index, Manifest
 from ._world import fresh_world, reference_world
 from .workbook import WORKBOOK
 
@@ -10,7 +11,11 @@ from .workbook import WORKBOOK
 def _nginx_layers() -> int:
     hub = reference_world().registries["docker.io"]
     index = hub.get_manifest("library/nginx", "latest").parsed
-    manifest = hub.get_manifest("library/nginx", index.for_platform("linux/amd64").digest).parsed
+    assert isinstance(index, Index)
+    entry = index.for_platform("linux/amd64")
+    assert entry is not None
+    manifest = hub.get_manifest("library/nginx", entry.digest).parsed
+    assert isinstance(manifest, Manifest)
     return len(manifest.layers)
 
 
@@ -25,7 +30,7 @@ def _smallest() -> str:
     hub = reference_world().registries["docker.io"]
     sizes = {name.split("/", 1)[1]: image_size(hub, name, "latest")
              for name, repo in hub.repositories.items() if "latest" in repo.tags}
-    return min(sorted(sizes), key=sizes.get)
+    return min(sorted(sizes), key=sizes.__getitem__)
 
 
 WORKBOOK.add("1.1", "How many layers does the linux/amd64 image of nginx:latest have on Docker Hub?",

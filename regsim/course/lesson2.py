@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..client.compare import compare_images
 from ..oci.digest import Digest
+from ..oci.image import Image
 from ..client.outcome import Outcome
 from ._world import fresh_world
 from .workbook import WORKBOOK
@@ -42,10 +43,11 @@ def _changed_parts() -> set[str]:
     laptop = fresh_world().hosts["laptop"]
     one = laptop.build(GREETING, "greeting:1", context=FILES).image
     two = laptop.build(GREETING, "greeting:2", context={**FILES, "bye.txt": b"see you later\n"}).image
+    assert isinstance(one, Image) and isinstance(two, Image)  # one platform: an image, not an index
     return {row["PART"] for row in compare_images(one, two) if row["SAME?"] == "changed"}
 
 
-def _refused(answer) -> str | None:
+def _refused(answer: object) -> str | None:
     if not isinstance(answer, Outcome):
         return (f"expected what attempt(...) returns (an Outcome), got {type(answer).__name__}: "
                 "write check(\"2.4\", attempt(registry.push_blob, ...))")

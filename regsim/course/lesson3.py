@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from ..client.compare import compare_images
+from ..oci.image import Image
+from ..world import World
 from ._world import fresh_world
 from .workbook import WORKBOOK
 
@@ -30,7 +32,7 @@ CMD ["python", "app.py"]
 USER, PASSWORD = "myusername", "secret"
 
 
-def _logged_in_world():
+def _logged_in_world() -> World:
     world = fresh_world()
     world.registries["docker.io"].add_user(USER, PASSWORD)
     world.hosts["laptop"].login("docker.io", USER, PASSWORD)
@@ -48,10 +50,11 @@ def _layers_changed_with_app_first() -> int:
     laptop = fresh_world().hosts["laptop"]
     one = laptop.build(APP_FIRST, "myusername/slowapp:1.0", context=CONTEXT).image
     two = laptop.build(APP_FIRST, "myusername/slowapp:1.1", context=CONTEXT_1_1).image
+    assert isinstance(one, Image) and isinstance(two, Image)  # one platform: an image, not an index
     return sum(1 for row in compare_images(one, two) if row["PART"].startswith("layer") and row["SAME?"] == "changed")
 
 
-def _pushed_versions(world):
+def _pushed_versions(world: World) -> World:
     laptop = world.hosts["laptop"]
     laptop.build(DOCKERFILE, "myusername/myapp:1.0", context=CONTEXT)
     laptop.push("myusername/myapp:1.0")

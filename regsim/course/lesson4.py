@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..world import World
 from ._world import fresh_world, reference_world
 from .workbook import WORKBOOK
 
@@ -20,7 +21,7 @@ RELEASES = {
 V2_FIXED = b"echo 'app version 2, fixed'\n"
 
 
-def lesson_world():
+def lesson_world() -> World:
     """The registry after the lesson's story: v1 and v2 released with latest, v3 without it,
     then v2 rebuilt with a fix and pushed as v2 and latest."""
     world = fresh_world()

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import RegistryError
+from ..oci.manifest import Index, Manifest
 from ..oci.reference import parse_docker_ref
+from ..registry import Registry
 from ._world import fresh_world, reference_world
 from .workbook import WORKBOOK
 
@@ -22,16 +24,18 @@ CONTEXT = {"server.js": b"console.log('web')\n", "app.py": b"print('api')\n",
 PLATFORM = "linux/amd64"
 
 
-def layers_of(registry, reference: str, platform: str = PLATFORM) -> dict[str, int]:
+def layers_of(registry: Registry, reference: str, platform: str = PLATFORM) -> dict[str, int]:
     """``{layer digest: size}`` of the ``platform`` image a reference names on ``registry``."""
     ref = parse_docker_ref(reference)
     stored = registry.resolve(ref.repository, ref.reference)
-    if stored.is_index:
+    if isinstance(stored.parsed, Index):
         entry = stored.parsed.for_platform(platform)
         if entry is None:
             raise KeyError(f"{reference} has no image for {platform}")
         stored = registry.resolve(ref.repository, entry.digest)
-    return {layer.digest: layer.size for layer in stored.parsed.layers}
+    manifest = stored.parsed
+    assert isinstance(manifest, Manifest)
+    return {layer.digest: layer.size for layer in manifest.layers}
 
 
 def _shared_python_node() -> int:

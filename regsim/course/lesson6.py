@@ -6,6 +6,8 @@ from typing import Any
 
 from ..client.outcome import access_table
 from ..oci.reference import parse_docker_ref
+from ..registry.access import Token
+from ..world import World
 from ._world import fresh_world
 from .workbook import WORKBOOK
 
@@ -16,7 +18,7 @@ SECRET = "FROM alpine:3.17\nCOPY secret.txt /\n"
 FILES = {"notes.txt": b"public notes\n", "secret.txt": b"private plans\n"}
 
 
-def lesson_world():
+def lesson_world() -> World:
     """Docker Hub with alice and bob, alice/notes public and alice/secret private (before any grant)."""
     world = fresh_world()
     hub = world.registries["docker.io"]
@@ -53,7 +55,7 @@ CASES = {
 
 def _codes() -> dict[str, str]:
     hub = lesson_world().registries["docker.io"]
-    tokens = {None: None, **{user: hub.login(user, password) for user, password in USERS.items()}}
+    tokens: dict[str | None, Token | None] = {None: None, **{user: hub.login(user, password) for user, password in USERS.items()}}
     out = {}
     for case, (user, repository, action) in CASES.items():
         (row,) = access_table(hub, {"who": tokens[user]}, [repository], action)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 from ..errors import RegistryError
+from ..oci.manifest import Index
 from ..oci.platform import Platform
 from ._world import fresh_world, reference_world
 from .workbook import WORKBOOK
@@ -23,6 +24,7 @@ PLATFORMS = ["linux/amd64", "linux/arm64"]
 
 def _nginx_platforms() -> set[str]:
     index = reference_world().registries["docker.io"].resolve("library/nginx", "latest").parsed
+    assert isinstance(index, Index)
     return {str(p) for p in index.platforms}
 
 
@@ -66,7 +68,7 @@ def _tool_for_both(answer: Any) -> str | None:
     return None
 
 
-def _canonical_platforms(platforms) -> set[str]:
+def _canonical_platforms(platforms: Iterable[Platform | str]) -> set[str]:
     """Platform names as docker matches them: linux/arm64 and linux/arm64/v8 are the same."""
     out = set()
     for p in platforms:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from .digest import Digest
 from ..errors import DigestInvalid, ManifestInvalid
@@ -34,7 +34,7 @@ class Annotations(Mapping[str, str]):
     def __getitem__(self, key: str) -> str:
         return self._items[key]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._items)
 
     def __len__(self) -> int:

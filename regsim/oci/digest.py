@@ -97,7 +97,7 @@ class Digest(str):
         return cls.from_hasher(hasher, algorithm)
 
     @staticmethod
-    def hasher(algorithm: str = "sha256"):
+    def hasher(algorithm: str = "sha256") -> "hashlib._Hash":
         """A fresh ``hashlib`` object for ``algorithm``."""
         try:
             return _CONSTRUCTORS[algorithm]()
@@ -108,7 +108,7 @@ class Digest(str):
             ) from None
 
     @classmethod
-    def from_hasher(cls, hasher, algorithm: str = "sha256") -> "Digest":
+    def from_hasher(cls, hasher: "hashlib._Hash", algorithm: str = "sha256") -> "Digest":
         # hexdigest() of a registered algorithm always matches the grammar: skip re-validation.
         return str.__new__(cls, f"{algorithm}:{hasher.hexdigest()}")
 

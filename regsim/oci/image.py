@@ -19,7 +19,7 @@ from typing import Iterable, Mapping, Sequence
 
 from .blob import Blob, Content, Placeholder
 from ..client.build import LayerFiles, deterministic_gzip, make_tar, read_tar
-from .descriptor import Descriptor
+from .descriptor import Annotations, Descriptor
 from .digest import Digest
 from .manifest import ImageConfig, Index, Manifest, parse_config, parse_manifest
 from .mediatypes import (
@@ -117,7 +117,7 @@ class Image:
         manifest = Manifest(
             config=Descriptor(config_type, config_blob.digest, config_blob.size),
             layers=tuple(layer.descriptor() for layer in layers),
-            media_type=manifest_type, annotations=annotations, subject=subject,
+            media_type=manifest_type, annotations=Annotations(annotations), subject=subject,
             artifact_type=artifact_type,
         )
         return cls(manifest.to_bytes(), manifest, config_blob, tuple(layers), config)
@@ -198,7 +198,7 @@ class ImageIndex:
                annotations: Mapping[str, str] | None = None) -> "ImageIndex":
         images = tuple(images)
         index = Index(manifests=tuple(img.descriptor() for img in images), media_type=media_type,
-                      annotations=annotations)
+                      annotations=Annotations(annotations))
         return cls(index.to_bytes(), index, images)
 
     @classmethod

@@ -176,6 +176,6 @@ class AccessPolicy:
         return (f"AccessPolicy({self.mode!r}, users={len(self._users)}, grants={len(self._grants)}, "
                 f"default_visibility={self.default_visibility!r})")
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, object]:
         return {"mode": self.mode, "users": dict(sorted(self._users.items())), "grants": self.grants(),
                 "default_visibility": self.default_visibility}

@@ -35,7 +35,7 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from .. import events as ev
 from .access import DELETE, PRIVATE, PUBLIC, PULL, PUSH, AccessPolicy, Token
@@ -257,7 +257,8 @@ def _tag_key(tag: str) -> tuple[str, str]:
     return (tag.lower(), tag)
 
 
-def _paginate(items: list[str], n: int | None, last: str | None, key=lambda s: s) -> list[str]:
+def _paginate(items: list[str], n: int | None, last: str | None,
+              key: Callable[[str], Any] = lambda s: s) -> list[str]:
     if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 0):
         raise PaginationNumberInvalid(f"invalid number of results requested: n={n!r} (must be an integer >= 0)",
                                       detail=repr(n))
