@@ -23,7 +23,7 @@ for a registry's answer), not as a traceback through regsim's internals. Set
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 __all__ = [
     "RegistryError",
@@ -96,7 +96,7 @@ class RegistryError(Exception):
         return f"{self.code}: {self.message}"
 
     @property
-    def _render_traceback_(self):
+    def _render_traceback_(self) -> Callable[[], list[str]]:
         """IPython shows what this returns instead of a traceback (see :data:`SHORT_TRACEBACKS`)."""
         if not SHORT_TRACEBACKS:
             raise AttributeError("_render_traceback_")

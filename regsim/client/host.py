@@ -21,7 +21,7 @@ import functools
 import hashlib
 import posixpath
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, ParamSpec, TypeVar
 
 from .. import events as ev
 from ..registry.access import PULL, PUSH, Token
@@ -45,7 +45,7 @@ from ..oci.descriptor import Annotations
 from ..oci.manifest import HistoryEntry, ImageConfig, Index, Manifest
 from ..oci.mediatypes import DOCKER_LAYER, OCI_LAYER_GZIP
 from ..oci.platform import Platform
-from ..oci.reference import parse, parse_docker_ref
+from ..oci.reference import Reference, parse, parse_docker_ref
 from ..registry import Registry, StoredManifest
 from .output import Output, Table
 from ..units import human_size
@@ -75,10 +75,14 @@ def _pull_error(exc: RegistryError, ref: Reference, reg: Registry) -> RegistryEr
     return out
 
 
-def _daemon(method: Callable) -> Callable:
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _daemon(method: Callable[_P, _R]) -> Callable[_P, _R]:
     """Errors of a docker command that the daemon reports read ``Error response from daemon: ...``."""
     @functools.wraps(method)
-    def run(*args, **kwargs):
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
             return method(*args, **kwargs)
         except RegistryError as exc:
