@@ -36,7 +36,7 @@ from typing import Mapping
 from .. import events as ev
 from ..oci.digest import Digest
 from ..events import Event
-from .clients import ToolMissing, _address, find_tool
+from .clients import _address, find_tool
 from .daemon import DockerDaemon
 
 __all__ = ["EngineOutput", "EngineError", "blob_outcomes", "DockerClient", "PodmanClient", "PROGRESS_STATUSES", "layer_statuses"]
