@@ -27,7 +27,6 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import events as ev
 from ..client.host import Host
 from ..registry import Registry
 from .engines import DockerClient, blob_outcomes, layer_statuses
