@@ -43,6 +43,9 @@ examples:
   regsim serve                                  an open registry on 127.0.0.1:5000
   regsim serve --access namespaces --user alice:secret --port 5001
   regsim serve --load ./layout=demo/app         start with the images of an OCI layout
+  regsim serve --data ./store                   keep everything in ./store (docker/registry/v2/...)
+  regsim gc --data ./store --dry-run            what garbage collection would delete
+  regsim check --data ./store                   is the store consistent?
 
 docker talks plain HTTP to 127.0.0.0/8 without any configuration; skopeo needs
 --dest-tls-verify=false to push and --src-tls-verify=false to pull."""
@@ -89,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="push the images of an OCI layout or docker save tarball first, into "
                             "REPOSITORY if given (repeatable; a PATH with '=' in it needs =REPOSITORY)")
     serve.add_argument("--quiet", action="store_true", help="do not print model events")
+    serve.add_argument("--admin", action="append", default=[], metavar="NAME",
+                       help="a user who may run garbage collection over HTTP (POST /admin/gc; on a "
+                            "server without auth, anyone on this machine may)")
+    serve.add_argument("--data", metavar="DIR",
+                       help="keep blobs, manifests, tags and uploads in DIR, in the reference registry's "
+                            "layout (docker-registry can serve it too); without it, memory only")
     limits = serve.add_argument_group("limits (a long-running server's memory stays bounded)")
     limits.add_argument("--event-log", type=_positive, default=10_000, metavar="N",
                         help="keep the newest N model events (default: 10000)")
@@ -98,7 +107,38 @@ def _parser() -> argparse.ArgumentParser:
                         help="purge upload sessions older than this (default: 168, as distribution)")
     limits.add_argument("--max-uploads-per-client", type=_positive, default=100, metavar="N",
                         help="open upload sessions one client may hold (default: 100)")
+    gc = commands.add_parser("gc", help="garbage-collect a registry store, like registry garbage-collect",
+                             description="Mark every blob a manifest references, then delete the rest "
+                                         "(stop the server first, as with distribution's garbage-collect).")
+    gc.add_argument("--data", metavar="DIR", required=True, help="the store (as given to serve --data)")
+    gc.add_argument("--dry-run", action="store_true", help="only print what would be deleted")
+    gc.add_argument("--delete-untagged", "-m", action="store_true",
+                    help="also delete manifests no tag points at")
+    fsck = commands.add_parser("check", help="check a registry store for consistency (like fsck)",
+                               description="Verify every link, blob digest, manifest and tag of a store.")
+    fsck.add_argument("--data", metavar="DIR", required=True, help="the store (as given to serve --data)")
+    fsck.add_argument("--fast", action="store_true", help="do not re-hash every blob")
     return parser
+
+
+def _gc(args: argparse.Namespace) -> int:
+    from .registry.filesystem import garbage_collect
+
+    report = garbage_collect(args.data, dry_run=args.dry_run, delete_untagged=args.delete_untagged)
+    for digest in report.swept:
+        print(f"{'would delete' if args.dry_run else 'deleted'} blob {digest}")
+    for repository, digest in report.deleted_manifests:
+        print(f"{'would delete' if args.dry_run else 'deleted'} manifest {repository}@{digest}")
+    print(f"regsim gc: {report}")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .registry.filesystem import check
+
+    report = check(args.data, verify_digests=not args.fast)
+    print(report)
+    return 0 if report.ok else 1
 
 
 def _positive(value: str) -> int:
@@ -149,7 +189,13 @@ def _serve(args: argparse.Namespace) -> int:
         policy.add_user(user, password)
     # --load seeds the storage before access control starts (as an operator copying files in
     # would), so loaded repositories are public whatever the access mode.
-    registry = Registry(name, access=AccessPolicy("open", secret=name), events=EventLog(maxlen=args.event_log))
+    seed_policy, events = AccessPolicy("open", secret=name), EventLog(maxlen=args.event_log)
+    if args.data:
+        registry = Registry.open(args.data, name, access=seed_policy, events=events)
+        for problem in registry.load_problems:
+            print(f"regsim: {args.data}: {problem}", file=sys.stderr)
+    else:
+        registry = Registry(name, access=seed_policy, events=events)
     problems = _load_sources(registry, args.load)
     if problems:
         sock.close()
@@ -159,9 +205,12 @@ def _serve(args: argparse.Namespace) -> int:
     if not args.quiet:
         registry.events.subscribe(lambda event: print(f"#{event.seq:<5} {event.describe()}", flush=True))
     app = RegistryApp(registry, auth=args.auth, auto_mount=not args.no_auto_mount, max_body_size=args.max_body,
-                      upload_purge_age=args.upload_purge_age * 3600, max_uploads_per_client=args.max_uploads_per_client)
+                      upload_purge_age=args.upload_purge_age * 3600, max_uploads_per_client=args.max_uploads_per_client,
+                      admin_users=set(args.admin))
     server = RegistryServer(app, sock).start()
     print(f"regsim: serving {name} ({args.access}, auth {server.app.auth.scheme}) at {server.url}")
+    print(f"  storage: {args.data} (the reference registry's layout)" if args.data else
+          "  storage: in memory only (lost when the server stops; --data DIR keeps it)")
     print(f"  push: skopeo copy --dest-tls-verify=false oci:<layout>:<tag> docker://{server.address}/demo/app:1.0")
     print(f"        docker push {server.address}/demo/app:1.0")
     print("Press Ctrl-C to stop.", flush=True)
@@ -179,6 +228,12 @@ def _serve(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command in ("gc", "check"):
+        try:
+            return _gc(args) if args.command == "gc" else _check(args)
+        except (OSError, ValueError, RegistryError) as exc:
+            print(f"regsim {args.command}: {exc}", file=sys.stderr)
+            return 1
     try:
         import starlette  # noqa: F401
         import uvicorn  # noqa: F401

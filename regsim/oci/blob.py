@@ -75,13 +75,24 @@ class Blob:
         blob._data, blob.size, blob.digest = data, len(data), digest
         return blob
 
+    @classmethod
+    def _trusted_chunks(cls, chunks: "list[bytes]", digest: Digest) -> "Blob":
+        """Internal: bytes that arrived in chunks (an upload), joined only when first read."""
+        blob = cls.__new__(cls)
+        blob.size, blob.digest = sum(len(c) for c in chunks), digest
+        blob._data = chunks[0] if len(chunks) == 1 else (b"" if not chunks else tuple(chunks))
+        return blob
+
     @property
     def data(self) -> bytes:
-        return self._data
+        data = self._data
+        if type(data) is tuple:  # chunks of an upload: join once, on the first read
+            data = self._data = b"".join(data)
+        return data
 
     def read(self, start: int = 0, end: int | None = None) -> bytes:
         """Bytes ``start`` up to, not including, ``end``."""
-        return self._data[start:end]
+        return self.data[start:end]
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, (Blob, Placeholder)) and other.digest == self.digest

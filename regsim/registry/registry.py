@@ -35,7 +35,7 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping, MutableMapping
 
 from .. import events as ev
 from .access import DELETE, PRIVATE, PUBLIC, PULL, PUSH, AccessPolicy, Token
@@ -53,6 +53,7 @@ from ..errors import (
     ManifestUnknown,
     NameUnknown,
     PaginationNumberInvalid,
+    PlaceholderContent,
     RangeInvalid,
     Unauthorized,
 )
@@ -144,17 +145,50 @@ class Repository:
         return to_html(self)
 
 
+class MemorySpool:
+    """Where an upload's bytes wait until the closing ``PUT``: in memory (the default).
+
+    The interface every spool has (:class:`~regsim.registry.filesystem.FileSpool` keeps them on
+    disk): ``append(data)``, ``chunks()``, ``content(digest, last)`` -> the finished blob,
+    ``discard()``.
+    """
+
+    __slots__ = ("_chunks",)
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+
+    def append(self, data: bytes) -> None:
+        self._chunks.append(data)
+
+    def chunks(self) -> Iterator[bytes]:
+        return iter(self._chunks)
+
+    def content(self, digest: Digest, last: bytes = b"") -> Content:
+        """The whole upload (plus ``last``) as a blob whose digest the caller has verified."""
+        chunks = [*self._chunks, last] if last else self._chunks
+        return Blob._trusted_chunks(chunks, digest)
+
+    def discard(self) -> None:
+        self._chunks = []
+
+
 class UploadSession:
-    """A blob upload in progress (``POST /blobs/uploads/`` until the closing ``PUT``)."""
+    """A blob upload in progress (``POST /blobs/uploads/`` until the closing ``PUT``).
 
-    __slots__ = ("id", "repository", "_chunks", "size", "_sha256")
+    The bytes wait in a spool (memory by default, or a file of a persistent registry); the
+    sha256 is computed as chunks arrive, so closing costs no second pass.
+    """
 
-    def __init__(self, upload_id: str, repository: str) -> None:
+    __slots__ = ("id", "repository", "_spool", "size", "_sha256")
+
+    def __init__(self, upload_id: str, repository: str, spool: Any = None, *, size: int = 0,
+                 sha256: Any = None) -> None:
         self.id = upload_id
         self.repository = repository
-        self._chunks: list[bytes] = []
-        self.size = 0
-        self._sha256 = hashlib.sha256()
+        self._spool = spool if spool is not None else MemorySpool()
+        self.size = size
+        self._sha256 = sha256 if sha256 is not None else hashlib.sha256()
 
     @property
     def offset(self) -> int:
@@ -164,12 +198,7 @@ class UploadSession:
     def _digest(self, algorithm: str) -> Digest:
         if algorithm == "sha256":
             return Digest.from_hasher(self._sha256.copy(), "sha256")
-        return Digest.of_chunks(self._chunks, algorithm)
-
-    def _data(self) -> bytes:
-        if len(self._chunks) == 1:
-            return self._chunks[0]
-        return b"".join(self._chunks)
+        return Digest.of_chunks(self._spool.chunks(), algorithm)
 
     def __repr__(self) -> str:
         return f"UploadSession({self.id!r}, repository={self.repository!r}, size={self.size})"
@@ -241,6 +270,10 @@ class GCReport:
         return to_html(self)
 
 
+def _memory_spool(upload_id: str, repository: str) -> MemorySpool:
+    return MemorySpool()
+
+
 def _plural(n: int, noun: str) -> str:
     if n == 1:
         return f"{n} {noun}"
@@ -284,6 +317,10 @@ class Registry:
         hosts to see a whole scenario in order). A new log by default.
     max_manifest_size:
         Largest manifest accepted, in bytes (default 4 MiB).
+    blobs, spools:
+        The storage seam: the global blob store (a mapping, a dict by default) and a factory
+        ``spools(upload_id, repository)`` for where upload bytes wait (memory by default).
+        :meth:`open` passes the persistent ones.
     """
 
     def __init__(
@@ -294,17 +331,36 @@ class Registry:
         events: ev.EventLog | None = None,
         max_manifest_size: int = MAX_MANIFEST_SIZE,
         title: str | None = None,
+        blobs: "MutableMapping[Digest, Content] | None" = None,
+        spools: "Callable[[str, str], Any] | None" = None,
     ) -> None:
         self.name = name
         self.title = title or name
         self.access = access if isinstance(access, AccessPolicy) else AccessPolicy(access)
         self.events = events if events is not None else ev.EventLog()
         self.max_manifest_size = max_manifest_size
-        self._blobs: dict[Digest, Content] = {}
+        #: The global blob store: a dict, or a persistent mapping (see :meth:`open`).
+        self._blobs: MutableMapping[Digest, Content] = blobs if blobs is not None else {}
+        self._spools: Callable[[str, str], Any] = spools if spools is not None else _memory_spool
+        #: The on-disk store of a registry made by :meth:`open` (None: in memory only).
+        self.storage_root: Any = None
         self._repos: dict[str, Repository] = {}
         self._uploads: dict[str, UploadSession] = {}
 
     # -- constructors for the two registries of the course -------------------------------------
+
+    @classmethod
+    def open(cls, path: Any, name: str = "localhost:5000", **kwargs: Any) -> "Registry":
+        """A registry kept in directory ``path``, in the reference registry's on-disk layout
+        (``docker/registry/v2/...``, as distribution's filesystem driver writes it).
+
+        Blobs, links, manifests, tags and upload sessions are written as they change (atomic
+        writes), and read back by the next ``open``; a store written by ``docker-registry``
+        opens too. See :mod:`regsim.registry.filesystem`.
+        """
+        from .filesystem import open_registry
+
+        return open_registry(cls, path, name, **kwargs)
 
     @classmethod
     def hub(cls, name: str = "docker.io", **kwargs: Any) -> "Registry":
@@ -470,6 +526,7 @@ class Registry:
             if expected is not None and blob.digest != expected:
                 raise DigestInvalid(f"provided digest {expected} does not match content {blob.digest}",
                                     detail=str(expected))
+        self._storable(blob)
         self._store_blob(repository, blob)
         return blob
 
@@ -522,7 +579,7 @@ class Registry:
         # 128 bits from secrets, shaped as a UUID (the spec's Location carries one): unguessable,
         # and never repeated by a restarted server.
         upload_id = str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
-        session = UploadSession(upload_id, repository)
+        session = UploadSession(upload_id, repository, self._spools(upload_id, repository))
         self._uploads[upload_id] = session
         self._emit(ev.UploadStarted, repository=repository, upload_id=upload_id)
         return session
@@ -542,7 +599,7 @@ class Registry:
             )
         data = as_bytes(data, "upload chunk")
         offset = session.size
-        session._chunks.append(data)
+        session._spool.append(data)
         session._sha256.update(data)
         session.size += len(data)
         self._emit(ev.UploadProgressed, repository=session.repository, upload_id=upload_id,
@@ -569,30 +626,39 @@ class Registry:
             hasher.update(data)
             actual = Digest.from_hasher(hasher)
         else:
-            actual = Digest.of_chunks([*session._chunks, data], expected.algorithm)
+            actual = Digest.of_chunks([*session._spool.chunks(), data], expected.algorithm)
         if actual != expected:
             raise DigestInvalid(
                 f"provided digest did not match uploaded content: expected {expected}, "
                 f"received {session.size + len(data)} bytes hashing to {actual}",
                 detail=str(expected),
             )
-        whole = session._data() + data if data else session._data()
-        blob = Blob._trusted(whole, expected)
+        blob = session._spool.content(expected, data)
         del self._uploads[upload_id]
         self._store_blob(session.repository, blob)
         return blob
+
+    def resume_upload(self, upload_id: str, repository: str, spool: Any, size: int, sha256: Any) -> UploadSession:
+        """Take back an upload session whose bytes a spool kept (a persistent registry reopening)."""
+        validate_repository(repository)
+        session = UploadSession(upload_id, repository, spool, size=size, sha256=sha256)
+        self._uploads[upload_id] = session
+        self._emit(ev.UploadStarted, repository=repository, upload_id=upload_id)
+        return session
 
     def expire_upload(self, upload_id: str) -> None:
         """Drop an abandoned upload session and its bytes (a server's upload purging; no access check)."""
         session = self._uploads.pop(upload_id, None)
         if session is None:
             raise BlobUploadUnknown(f"blob upload unknown to registry: {upload_id!r}", detail=str(upload_id))
+        session._spool.discard()
         self._emit(ev.UploadCancelled, repository=session.repository, upload_id=upload_id)
 
     def cancel_upload(self, upload_id: str, *, auth: Token | None = None) -> None:
         """``DELETE`` on an upload: drop the session and its bytes."""
         session = self._session(upload_id, auth)
         del self._uploads[upload_id]
+        session._spool.discard()
         self._emit(ev.UploadCancelled, repository=session.repository, upload_id=upload_id)
 
     # -- manifests and tags -----------------------------------------------------------------------
@@ -639,6 +705,8 @@ class Registry:
             if blob.digest not in linked:
                 new[blob.digest] = blob
         self._verify_references(repository, repo, parsed, extra=new)
+        for blob in new.values():
+            self._storable(blob)
         repo = self._writable(repository)
         for blob in new.values():
             self._link_blob(repo, blob)
@@ -919,6 +987,12 @@ class Registry:
             self._repos[name] = repo
             self._emit(ev.RepositoryCreated, repository=name, visibility=repo.visibility)
         return repo
+
+    def _storable(self, blob: Content) -> None:
+        """Refuse, before any change, a placeholder a persistent blob store cannot keep."""
+        if blob.is_placeholder and not getattr(self._blobs, "keeps_placeholders", True) and blob.digest not in self._blobs:
+            raise PlaceholderContent(f"blob {blob.digest} is a placeholder: a registry on disk stores real bytes only",
+                                     detail=str(blob.digest))
 
     def _store_blob(self, repository: str, blob: Content) -> None:
         self._link_blob(self._writable(repository), blob)

@@ -12,6 +12,7 @@ name is ``NAME_INVALID`` rather than a 404)::
     GET       /v2/<name>/tags/list?n=&last=
     GET       /v2/<name>/referrers/<digest>?artifactType=
     GET       /token?service=&scope=                 bearer tokens (Docker token flow)
+    POST      /admin/gc?dry_run=&delete_untagged=    garbage collection (regsim's admin endpoint)
 
 Every response carries ``Docker-Distribution-API-Version: registry/2.0``. Model errors become
 the spec's JSON error body with the error's status; a 401 carries the ``WWW-Authenticate``
@@ -38,7 +39,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from ..registry.access import DELETE, PULL, PUSH
-from ..errors import RegistryError, TooManyRequests, Unauthorized, Unsupported
+from ..errors import Denied, RegistryError, TooManyRequests, Unauthorized, Unsupported
 from ..oci.reference import validate_repository
 from . import blobs, discovery, manifests, uploads
 from .auth import ANONYMOUS, Authenticator, Scope, TokenIssuer, parse_scopes, scheme_for
@@ -91,6 +92,34 @@ async def token(ctx: Context) -> Response:
                             "issued_at": issued})
 
 
+def _gc_report(ctx: Context, dry_run: bool, delete_untagged: bool) -> dict:
+    report = ctx.registry.garbage_collect(dry_run=dry_run, delete_untagged=delete_untagged)
+    return {"dry_run": report.dry_run, "delete_untagged": report.delete_untagged, "marked": report.marked,
+            "swept": list(report.swept), "bytes_freed": report.bytes_freed,
+            "deleted_manifests": [f"{name}@{digest}" for name, digest in report.deleted_manifests]}
+
+
+async def admin_gc(ctx: Context) -> Response:
+    """``POST /admin/gc?dry_run=1&delete_untagged=1``: garbage-collect (regsim's, not the spec's).
+
+    Runs under the model lock, so no request sees it half done. Allowed for ``admin_users``; on a
+    server without authentication, only from the loopback interface.
+    """
+    app = ctx.app
+    if app.auth.scheme == "none":
+        host = ctx.request.client.host if ctx.request.client else ""
+        if host not in ("127.0.0.1", "::1", "localhost"):
+            raise Denied("garbage collection over HTTP is allowed from this machine only", detail=host)
+    elif ctx.identity.user is None or ctx.identity.user not in app.admin_users:
+        raise Denied("garbage collection needs an admin user (serve with --admin USER)",
+                     detail=ctx.identity.user)
+
+    def flag(key: str) -> bool:
+        return (ctx.query(key) or "").lower() in ("1", "true", "yes")
+
+    return json_reply(200, await ctx.model(_gc_report, ctx, flag("dry_run"), flag("delete_untagged")))
+
+
 _NAME = r"(?P<name>.+)"
 #: (pattern, {method: (handler, action the caller needs on <name>)})
 ROUTES: list[tuple[re.Pattern[str], dict[str, tuple[Handler, str | None]]]] = [
@@ -108,6 +137,7 @@ ROUTES: list[tuple[re.Pattern[str], dict[str, tuple[Handler, str | None]]]] = [
     (re.compile(rf"^/v2/{_NAME}/tags/list$"), {"GET": (discovery.list_tags, PULL)}),
     (re.compile(rf"^/v2/{_NAME}/referrers/(?P<digest>[^/]+)$"), {"GET": (discovery.referrers, PULL)}),
     (re.compile(r"^/token$"), {"GET": (token, None)}),
+    (re.compile(r"^/admin/gc$"), {"POST": (admin_gc, None)}),
 ]
 
 #: The scope a client asks for to do ``action`` (what a 401 challenge names).
@@ -142,13 +172,15 @@ class RegistryApp:
         Seconds after which an unfinished upload session is purged (default 168 hours).
     max_uploads_per_client:
         Upload sessions one client address may hold open at once (then 429).
+    admin_users:
+        Users allowed to run garbage collection over HTTP (``POST /admin/gc``).
     """
 
     def __init__(self, registry, *, auth: str | None = None, auto_mount: bool = True,
                  catalog_max_entries: int = 1000, token_secret: bytes | None = None, token_ttl: int = 300,
                  history: int = 10_000, max_body_size: int = DEFAULT_MAX_BODY, login_attempts: int = 5,
                  login_window: float = 60.0, upload_purge_age: float = DEFAULT_PURGE_AGE,
-                 max_uploads_per_client: int = 100) -> None:
+                 max_uploads_per_client: int = 100, admin_users: frozenset[str] | set[str] = frozenset()) -> None:
         self.registry = registry
         self.gate = ModelGate()
         scheme = auth if auth is not None else scheme_for(registry.access.mode)
@@ -158,6 +190,7 @@ class RegistryApp:
         self.catalog_max_entries = catalog_max_entries
         self.max_body_size = max_body_size
         self.uploads = UploadTracker(upload_purge_age, max_uploads_per_client)
+        self.admin_users = frozenset(admin_users)
         self.requests: deque[RequestRecord] = deque(maxlen=history)
         self.aborted = 0
 

@@ -8,7 +8,7 @@ from ..registry.access import PULL
 from ..oci.blob import Content
 from ..oci.digest import Digest
 from ..errors import BlobUnknown, NameUnknown, PlaceholderContent, RangeNotSatisfiable
-from .context import BytesReply, Context, ErrorReply, reply
+from .context import BytesReply, Context, ErrorReply, StreamReply, reply
 from .protocol import parse_range
 
 __all__ = ["head_blob", "get_blob", "delete_blob", "blob_location"]
@@ -66,10 +66,15 @@ async def get_blob(ctx: Context) -> Response:
             return reply(304, _headers(digest))
     blob, span = await ctx.model(_fetch, ctx.registry, ctx.name, digest, ctx.header("range"), ctx.auth)
     headers = [("Content-Type", OCTET_STREAM), *_headers(digest)]
+    on_disk = hasattr(blob, "pieces")  # a persistent registry's blob: streamed from its file
     if span is None:
+        if on_disk:
+            return StreamReply(200, headers, blob.size, blob.pieces())
         return BytesReply(200, headers, blob.data)
     start, end = span
     headers.append(("Content-Range", f"bytes {start}-{end}/{blob.size}"))
+    if on_disk:
+        return StreamReply(206, headers, end - start + 1, blob.pieces(start, end + 1))
     return BytesReply(206, headers, blob.data[start:end + 1])
 
 

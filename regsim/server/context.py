@@ -16,7 +16,7 @@ from .auth import Identity
 if TYPE_CHECKING:  # pragma: no cover
     from .app import RegistryApp
 
-__all__ = ["Context", "reply", "json_reply", "BytesReply", "ErrorReply", "BodyTooLarge"]
+__all__ = ["Context", "reply", "json_reply", "BytesReply", "StreamReply", "ErrorReply", "BodyTooLarge"]
 
 T = TypeVar("T")
 Headers = Iterable[tuple[str, str]]
@@ -65,6 +65,22 @@ class BodyTooLarge(SizeInvalid):
     """A request body larger than the server accepts (413, the spec's ``SIZE_INVALID``)."""
 
     status = 413
+
+
+class StreamReply(Response):
+    """A body read in pieces from an iterator of bytes (a blob kept on disk)."""
+
+    def __init__(self, status: int, headers: Headers, size: int, pieces) -> None:
+        super().__init__(b"", status_code=status)
+        self.raw_headers = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers]
+        self.raw_headers.append((b"content-length", str(size).encode()))
+        self.pieces = pieces
+
+    async def __call__(self, scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        for piece in self.pieces:
+            await send({"type": "http.response.body", "body": piece, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
 
 
 @dataclass

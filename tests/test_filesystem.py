@@ -1,0 +1,139 @@
+"""Issue 11: a registry kept on disk in the reference registry's layout (``Registry.open``)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from regsim import Image, Layer, Placeholder, Registry
+from regsim.client.remote import read, write
+from regsim.errors import PlaceholderContent
+from regsim.registry.filesystem import Layout, check
+
+
+def image(text: str, base: Image | None = None) -> Image:
+    layers = [*(base.layers if base else ()), Layer.from_files([(f"/{text}", text.encode())])]
+    return Image.create(layers)
+
+
+@pytest.fixture
+def store(tmp_path):
+    return tmp_path / "store"
+
+
+def test_the_layout_is_distributions(store):
+    registry = Registry.open(store)
+    app = image("app")
+    write(registry, "team/app", app, tags=["1.0"])
+    v2 = store / "docker" / "registry" / "v2"
+    layer = app.layers[0].digest
+    assert (v2 / "blobs" / "sha256" / layer.encoded[:2] / layer.encoded / "data").read_bytes() == app.layers[0].blob.data
+    repo = v2 / "repositories" / "team" / "app"
+    assert (repo / "_layers" / "sha256" / layer.encoded / "link").read_text() == str(layer)
+    assert (repo / "_manifests" / "revisions" / "sha256" / app.digest.encoded / "link").read_text() == str(app.digest)
+    assert (repo / "_manifests" / "tags" / "1.0" / "current" / "link").read_text() == str(app.digest)
+    assert (repo / "_manifests" / "tags" / "1.0" / "index" / "sha256" / app.digest.encoded / "link").is_file()
+    assert not any((store / ".regsim-tmp").iterdir())  # every write was renamed into place
+
+
+def test_everything_survives_a_reopen(store):
+    registry = Registry.open(store)
+    base, app = image("base"), None
+    app = image("app", base)
+    write(registry, "library/base", base, tags=["1"])
+    registry.mount_blob("team/app", base.layers[0].digest, "library/base")
+    write(registry, "team/app", app, tags=["1.0", "latest"])
+    write(registry, "team/app", image("old"), tags=["old"])
+    registry.delete_tag("team/app", "old")
+    session = registry.start_upload("team/app")
+    registry.upload_chunk(session.id, b"half an upload")
+    before = registry.snapshot()
+
+    reopened = Registry.open(store)
+    after = reopened.snapshot()
+    assert after["blobs"] == before["blobs"]
+    for name, repo in before["repositories"].items():
+        for key in ("blobs", "manifests", "tags"):
+            assert after["repositories"][name][key] == repo[key], (name, key)
+    assert reopened.load_problems == []
+    assert read(reopened, "team/app", "latest").digest == app.digest
+    resumed = reopened.uploads[session.id]
+    assert resumed.size == len(b"half an upload")
+    reopened.upload_chunk(session.id, b", finished", start=resumed.size)
+    blob = reopened.finish_upload(session.id, "sha256:" + __import__("hashlib").sha256(
+        b"half an upload, finished").hexdigest())
+    assert Registry.open(store).blobs[blob.digest].data == b"half an upload, finished"
+    assert check(store).ok
+
+
+def test_deletes_and_gc_remove_the_files(store):
+    registry = Registry.open(store)
+    keep, drop = image("keep"), image("drop")
+    write(registry, "team/app", keep, tags=["keep"])
+    write(registry, "team/app", drop, tags=["drop"])
+    registry.delete_manifest("team/app", drop.digest)
+    layout = Layout(store)
+    assert not layout.tag_dir("team/app", "drop").exists()
+    assert layout.blob_data(drop.layers[0].digest).exists()  # a delete unlinks; the bytes wait for gc
+    report = registry.garbage_collect()
+    assert drop.layers[0].digest in report.swept
+    assert not layout.blob_data(drop.layers[0].digest).exists()
+    assert not layout.layer_link("team/app", drop.layers[0].digest).exists()
+    assert layout.blob_data(keep.layers[0].digest).exists()
+    assert check(store).ok and read(Registry.open(store), "team/app", "keep").digest == keep.digest
+
+
+def test_cancelled_uploads_and_placeholders(store):
+    registry = Registry.open(store)
+    session = registry.start_upload("team/app")
+    registry.upload_chunk(session.id, b"bytes")
+    upload_dir = Layout(store).upload_dir("team/app", session.id)
+    assert (upload_dir / "data").read_bytes() == b"bytes" and (upload_dir / "startedat").is_file()
+    registry.cancel_upload(session.id)
+    assert not upload_dir.exists()
+    before = registry.snapshot()
+    with pytest.raises(PlaceholderContent, match="real bytes"):
+        registry.push_blob("team/app", Placeholder.for_key("big", 10**9))
+    assert registry.snapshot() == before
+
+
+def test_check_finds_corruption(store):
+    registry = Registry.open(store)
+    app = image("app")
+    write(registry, "team/app", app, tags=["1.0"])
+    assert check(store).ok
+    layout = Layout(store)
+    data = layout.blob_data(app.layers[0].digest)
+    data.write_bytes(b"flipped" + data.read_bytes()[7:])
+    (layout.tag_dir("team/app", "2.0") / "current").mkdir(parents=True)
+    (layout.tag_current("team/app", "2.0")).write_text("sha256:" + "0" * 64)
+    layout.blob_data(app.config_blob.digest).unlink()
+    report = check(store)
+    assert not report.ok
+    text = str(report)
+    assert "does not hash to its name" in text and "tag 2.0 points at" in text and "has no data file" in text
+
+
+def test_regsim_gc_and_check_commands(store):
+    registry = Registry.open(store)
+    write(registry, "team/app", image("one"), tags=["1"])
+    write(registry, "team/app", image("two"), tags=["2"])
+    registry.delete_tag("team/app", "2")
+
+    def regsim(*args):
+        return subprocess.run([sys.executable, "-m", "regsim.cli", *args], capture_output=True, text=True, timeout=60)
+
+    dry = regsim("gc", "--data", str(store), "--dry-run", "--delete-untagged")
+    assert dry.returncode == 0 and "would delete manifest team/app@sha256:" in dry.stdout
+    assert "would sweep 3 blobs" in dry.stdout
+    assert len(Registry.open(store).blobs) == 6
+    done = regsim("gc", "--data", str(store), "--delete-untagged")
+    assert done.returncode == 0 and "swept 3 blobs" in done.stdout
+    assert len(Registry.open(store).blobs) == 3
+    fine = regsim("check", "--data", str(store))
+    assert fine.returncode == 0 and "consistent" in fine.stdout
+    Layout(store).blob_data(next(iter(Registry.open(store).blobs))).write_bytes(b"rot")
+    broken = regsim("check", "--data", str(store))
+    assert broken.returncode == 1 and "problem: blob sha256:" in broken.stdout
