@@ -106,14 +106,34 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _place(layout: Layout, temp: Path, path: Path) -> None:
-    """Rename a synced temporary file into place and sync the directory that now holds it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(temp, path)
-    _fsync_dir(path.parent)
+def _place(layout: Layout, temp: Path, path: Path, unit: Path | None = None) -> None:
+    """Rename a synced temporary file to ``path`` and sync the directory that now holds it.
+
+    ``unit`` is the directory that must appear whole or not at all (a blob's ``<hex>``
+    directory, a link's, a tag's): when it does not exist yet it is built in ``.regsim-tmp``
+    and renamed into place in one step, so a crash never leaves it half made.
+    """
+    unit = unit if unit is not None else path.parent
+    if unit.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(temp, path)
+        _fsync_dir(path.parent)
+        return
+    staging = layout.tmp / f"{secrets.token_hex(8)}.dir"
+    inside = staging / path.relative_to(unit)
+    inside.parent.mkdir(parents=True)
+    os.replace(temp, inside)
+    unit.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.rename(staging, unit)  # atomic; refused if another writer made the unit meanwhile
+    except OSError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(inside, path)
+        shutil.rmtree(staging, ignore_errors=True)
+    _fsync_dir(unit.parent)
 
 
-def write_atomic(layout: Layout, path: Path, data: bytes) -> None:
+def write_atomic(layout: Layout, path: Path, data: bytes, unit: Path | None = None) -> None:
     """``path`` holds exactly ``data`` or what it held before, whatever happens."""
     layout.tmp.mkdir(parents=True, exist_ok=True)
     temp = layout.tmp / f"{secrets.token_hex(8)}.partial"
@@ -121,13 +141,20 @@ def write_atomic(layout: Layout, path: Path, data: bytes) -> None:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
-    _place(layout, temp, path)
+    _place(layout, temp, path, unit)
 
 
-def _remove(path: Path, stop: Path) -> None:
-    """Remove a file (or a directory tree), then its parents up to ``stop`` while empty."""
+def _remove(layout: Layout, path: Path, stop: Path) -> None:
+    """Remove a file or a directory (which vanishes whole: renamed away first), then its parents up
+    to ``stop`` while they are empty."""
     if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
+        layout.tmp.mkdir(parents=True, exist_ok=True)
+        doomed = layout.tmp / f"{secrets.token_hex(8)}.gone"
+        try:
+            os.rename(path, doomed)
+        except FileNotFoundError:
+            return
+        shutil.rmtree(doomed, ignore_errors=True)
     else:
         try:
             path.unlink()
@@ -227,7 +254,7 @@ class FilesystemBlobs(MutableMapping[Digest, Any]):
     def __setitem__(self, digest: Digest, content: Any) -> None:
         if digest in self._sizes:
             if isinstance(content, SpooledBlob):
-                _remove(content.path.parent, self.layout.base)  # the same bytes are already here
+                _remove(self.layout, content.path.parent, self.layout.base)  # the same bytes are already here
             return
         if isinstance(content, Placeholder):
             raise PlaceholderContent(f"blob {digest} is a placeholder: a registry on disk stores real bytes only",
@@ -236,15 +263,15 @@ class FilesystemBlobs(MutableMapping[Digest, Any]):
         if isinstance(content, SpooledBlob):
             with open(content.path, "rb+") as handle:
                 os.fsync(handle.fileno())
-            _place(self.layout, content.path, target)
-            _remove(content.path.parent, self.layout.base)  # the upload's directory
+            _place(self.layout, content.path, target, target.parent)
+            _remove(self.layout, content.path.parent, self.layout.base)  # the upload's directory
         else:
-            write_atomic(self.layout, target, content.data)
+            write_atomic(self.layout, target, content.data, target.parent)
         self._sizes[Digest(digest)] = content.size
 
     def __delitem__(self, digest: Digest) -> None:
         del self._sizes[digest]
-        _remove(self.layout.blob_data(digest).parent, self.layout.base / "blobs")
+        _remove(self.layout, self.layout.blob_data(digest).parent, self.layout.base / "blobs")
 
     def __iter__(self) -> Iterator[Digest]:
         return iter(list(self._sizes))
@@ -284,7 +311,7 @@ class FileSpool:
 
     def discard(self) -> None:
         self._handle.close()
-        _remove(self.dir, self.layout.repositories())
+        _remove(self.layout, self.dir, self.layout.repositories())
 
 
 # -- links, manifests, tags: the registry's events, written as they happen ---------------------------
@@ -305,9 +332,9 @@ class Journal:
         if handler is not None:
             handler(event)
 
-    def _link(self, path: Path, digest: str) -> None:
+    def _link(self, path: Path, digest: str, unit: Path | None = None) -> None:
         if read_link(path) != digest:
-            write_atomic(self.layout, path, _link_text(digest))
+            write_atomic(self.layout, path, _link_text(digest), unit)
 
     def _on_BlobUploaded(self, e: ev.BlobUploaded) -> None:
         self._link(self.layout.layer_link(e.repository, e.digest), e.digest)
@@ -316,36 +343,37 @@ class Journal:
         self._link(self.layout.layer_link(e.repository, e.digest), e.digest)
 
     def _on_BlobDeleted(self, e: ev.BlobDeleted) -> None:
-        _remove(self.layout.layer_link(e.repository, e.digest).parent, self.layout.repository(e.repository))
+        _remove(self.layout, self.layout.layer_link(e.repository, e.digest).parent, self.layout.repository(e.repository))
 
     def _on_ManifestPushed(self, e: ev.ManifestPushed) -> None:
         self._link(self.layout.revision_link(e.repository, e.digest), e.digest)
 
     def _on_TagUpdated(self, e: ev.TagUpdated) -> None:
+        # current first, in a tag directory that appears whole; then the tag's index entry
+        self._link(self.layout.tag_current(e.repository, e.tag), e.digest, self.layout.tag_dir(e.repository, e.tag))
         self._link(self.layout.tag_index(e.repository, e.tag, e.digest), e.digest)
-        self._link(self.layout.tag_current(e.repository, e.tag), e.digest)
 
     def _on_TagDeleted(self, e: ev.TagDeleted) -> None:
-        _remove(self.layout.tag_dir(e.repository, e.tag), self.layout.repository(e.repository))
+        _remove(self.layout, self.layout.tag_dir(e.repository, e.tag), self.layout.repository(e.repository))
 
     def _on_ManifestDeleted(self, e: ev.ManifestDeleted) -> None:
         for tag in e.tags:
-            _remove(self.layout.tag_dir(e.repository, tag), self.layout.repository(e.repository))
-        _remove(self.layout.revision_link(e.repository, e.digest).parent, self.layout.repository(e.repository))
+            _remove(self.layout, self.layout.tag_dir(e.repository, tag), self.layout.repository(e.repository))
+        _remove(self.layout, self.layout.revision_link(e.repository, e.digest).parent, self.layout.repository(e.repository))
 
     def _on_GarbageCollected(self, e: ev.GarbageCollected) -> None:
         if e.dry_run:
             return
         for name, digest in e.deleted_manifests:
             for tag_dir in self._tags_pointing_at(name, digest):
-                _remove(tag_dir, self.layout.repository(name))
-            _remove(self.layout.revision_link(name, digest).parent, self.layout.repository(name))
+                _remove(self.layout, tag_dir, self.layout.repository(name))
+            _remove(self.layout, self.layout.revision_link(name, digest).parent, self.layout.repository(name))
         swept = set(e.swept)
         for name in self.registry.repositories:
             layers = self.layout.repository(name) / "_layers"
             for link in list(layers.glob("*/*/link")) if layers.is_dir() else ():
                 if read_link(link) in swept:
-                    _remove(link.parent, self.layout.repository(name))
+                    _remove(self.layout, link.parent, self.layout.repository(name))
 
     def _tags_pointing_at(self, name: str, digest: Digest) -> list[Path]:
         tags = self.layout.repository(name) / "_manifests" / "tags"
