@@ -48,6 +48,7 @@ class Blob:
 
     __slots__ = ("digest", "size", "_data")
     is_placeholder = False
+    _data: "bytes | tuple[bytes, ...]"
 
     def __init__(self, data: bytes | bytearray | memoryview, *, algorithm: str = "sha256") -> None:
         data = as_bytes(data, "blob content")
@@ -86,7 +87,7 @@ class Blob:
     @property
     def data(self) -> bytes:
         data = self._data
-        if type(data) is tuple:  # chunks of an upload: join once, on the first read
+        if isinstance(data, tuple):  # chunks of an upload: join once, on the first read
             data = self._data = b"".join(data)
         return data
 

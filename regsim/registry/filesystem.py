@@ -36,13 +36,18 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, MutableMapping
+from typing import TYPE_CHECKING, Any, Iterator, MutableMapping, TypeVar
 
 from .. import events as ev
 from ..errors import PlaceholderContent, RegistryError
 from ..oci.blob import Blob, Placeholder
 from ..oci.digest import Digest
 from ..oci.mediatypes import is_index
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .registry import GCReport, Registry
+
+R = TypeVar("R", bound="Registry")
 
 __all__ = ["Layout", "StoredBlob", "FilesystemBlobs", "FileSpool", "Journal", "open_registry", "check",
            "CheckReport", "garbage_collect"]
@@ -53,7 +58,7 @@ READ_PIECE = 1 << 20
 class Layout:
     """Paths of distribution's filesystem layout under ``root``."""
 
-    def __init__(self, root: str | os.PathLike) -> None:
+    def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
         self.base = self.root / "docker" / "registry" / "v2"
         self.tmp = self.root / ".regsim-tmp"
@@ -191,7 +196,7 @@ class StoredBlob(Blob):
 
     def __init__(self, path: Path, digest: Digest, size: int) -> None:  # noqa: D107 - no super(): no bytes
         self.path, self.digest, self.size = path, digest, size
-        self._data = None
+        self._data = b""  # never read: the bytes are in the file
 
     @property
     def data(self) -> bytes:
@@ -320,12 +325,12 @@ class FileSpool:
 class Journal:
     """Writes each state change the registry announces into the layout's link files."""
 
-    def __init__(self, registry, layout: Layout) -> None:
+    def __init__(self, registry: "Registry", layout: Layout) -> None:
         self.registry = registry
         self.layout = layout
         self.enabled = True
 
-    def __call__(self, event) -> None:
+    def __call__(self, event: ev.Event) -> None:
         if not self.enabled or getattr(event, "registry", None) != self.registry.name:
             return
         handler = getattr(self, f"_on_{type(event).__name__}", None)
@@ -405,7 +410,7 @@ class LoadReport:
     problems: list[str] = field(default_factory=list)
 
 
-def open_registry(cls, path: str | os.PathLike, name: str, **kwargs: Any):
+def open_registry(cls: type[R], path: str | os.PathLike[str], name: str, **kwargs: Any) -> R:
     """``Registry.open``: build the registry from the store at ``path`` (created when missing)."""
     layout = Layout(path)
     layout.base.mkdir(parents=True, exist_ok=True)
@@ -427,19 +432,19 @@ def open_registry(cls, path: str | os.PathLike, name: str, **kwargs: Any):
     return registry
 
 
-def _load_repository(registry, layout: Layout, repo: str, report: LoadReport) -> None:
+def _load_repository(registry: "Registry", layout: Layout, repo: str, report: LoadReport) -> None:
     base = layout.repository(repo)
-    for link, digest in _links(base / "_layers"):
-        if digest is None or digest not in registry.blobs:
+    for link, linked in _links(base / "_layers"):
+        if linked is None or linked not in registry.blobs:
             report.problems.append(f"{repo}: layer link {link} names no stored blob")
             continue
-        registry.push_blob(repo, registry.blobs[digest])
+        registry.push_blob(repo, registry.blobs[linked])
     pending: dict[Digest, tuple[bytes, str | None]] = {}
-    for link, digest in _links(base / "_manifests" / "revisions"):
-        if digest is None or digest not in registry.blobs:
+    for link, revision in _links(base / "_manifests" / "revisions"):
+        if revision is None or revision not in registry.blobs:
             report.problems.append(f"{repo}: revision link {link} names no stored manifest")
             continue
-        pending[digest] = (registry.blobs[digest].data, None)
+        pending[revision] = (registry.blobs[revision].data, None)
     # manifests before the indexes that list them
     while pending:
         progressed = False
@@ -460,20 +465,20 @@ def _load_repository(registry, layout: Layout, repo: str, report: LoadReport) ->
             break
     tags = base / "_manifests" / "tags"
     for tag_dir in sorted(tags.iterdir()) if tags.is_dir() else ():
-        digest = read_link(tag_dir / "current" / "link")
+        current = read_link(tag_dir / "current" / "link")
         stored = registry.repositories.get(repo)
-        if digest is None or stored is None or digest not in stored.manifests:
+        if current is None or stored is None or current not in stored.manifests:
             report.problems.append(f"{repo}: tag {tag_dir.name} points at no manifest of the repository")
             continue
-        registry.put_manifest(repo, tag_dir.name, stored.manifests[digest].data,
-                              media_type=stored.manifests[digest].media_type)
+        registry.put_manifest(repo, tag_dir.name, stored.manifests[current].data,
+                              media_type=stored.manifests[current].media_type)
     uploads = base / "_uploads"
     for upload in sorted(uploads.iterdir()) if uploads.is_dir() else ():
-        data = upload / "data"
+        spooled = upload / "data"
         hasher = hashlib.sha256()
         size = 0
-        if data.is_file():
-            with open(data, "rb") as handle:
+        if spooled.is_file():
+            with open(spooled, "rb") as handle:
                 while piece := handle.read(READ_PIECE):
                     hasher.update(piece)
                     size += len(piece)
@@ -517,7 +522,7 @@ class CheckReport:
         return "\n".join([head, *(f"  problem: {p}" for p in self.problems), *(f"  note: {n}" for n in self.notes)])
 
 
-def check(path: str | os.PathLike, *, verify_digests: bool = True) -> CheckReport:
+def check(path: str | os.PathLike[str], *, verify_digests: bool = True) -> CheckReport:
     """An fsck of the store at ``path``: every link names a stored blob; every blob hashes to its
     name (with ``verify_digests``); every manifest parses and its blobs are linked in its
     repository; every tag points at a revision of its repository."""
@@ -548,25 +553,25 @@ def check(path: str | os.PathLike, *, verify_digests: bool = True) -> CheckRepor
     for repo in _repository_names(layout):
         report.repositories += 1
         base = layout.repository(repo)
-        layers = set()
-        for link, digest in _links(base / "_layers"):
-            if digest is None or f"{digest.algorithm}/{digest.encoded}" != link.parent.relative_to(link.parents[2]).as_posix():
+        layers: set[Digest] = set()
+        for link, linked in _links(base / "_layers"):
+            if linked is None or f"{linked.algorithm}/{linked.encoded}" != link.parent.relative_to(link.parents[2]).as_posix():
                 report.problems.append(f"{repo}: layer link {link} does not name its own digest")
-            elif digest not in blobs:
-                report.problems.append(f"{repo}: layer link to {digest.short} but the blob is not stored")
+            elif linked not in blobs:
+                report.problems.append(f"{repo}: layer link to {linked.short} but the blob is not stored")
             else:
-                layers.add(digest)
-        revisions = set()
-        for link, digest in _links(base / "_manifests" / "revisions"):
-            if digest is None or digest not in blobs:
+                layers.add(linked)
+        revisions: set[Digest] = set()
+        for link, revision in _links(base / "_manifests" / "revisions"):
+            if revision is None or revision not in blobs:
                 report.problems.append(f"{repo}: revision link {link} names no stored manifest")
                 continue
-            revisions.add(digest)
+            revisions.add(revision)
             report.manifests += 1
             try:
-                parsed = parse_manifest(blobs[digest].data)
+                parsed = parse_manifest(blobs[revision].data)
             except RegistryError as exc:
-                report.problems.append(f"{repo}: manifest {digest.short} does not parse: {exc.message}")
+                report.problems.append(f"{repo}: manifest {revision.short} does not parse: {exc.message}")
                 continue
             for desc in parsed.references():
                 if parsed.is_index:
@@ -574,7 +579,7 @@ def check(path: str | os.PathLike, *, verify_digests: bool = True) -> CheckRepor
                 if desc.urls:
                     continue  # foreign layers live at their URLs
                 if desc.digest not in layers:
-                    report.problems.append(f"{repo}: manifest {digest.short} references {desc.digest.short}, "
+                    report.problems.append(f"{repo}: manifest {revision.short} references {desc.digest.short}, "
                                            "which is not linked in the repository")
         tags = base / "_manifests" / "tags"
         for tag_dir in sorted(tags.iterdir()) if tags.is_dir() else ():
@@ -590,7 +595,8 @@ def check(path: str | os.PathLike, *, verify_digests: bool = True) -> CheckRepor
     return report
 
 
-def garbage_collect(path: str | os.PathLike, *, dry_run: bool = False, delete_untagged: bool = False):
+def garbage_collect(path: str | os.PathLike[str], *, dry_run: bool = False,
+                    delete_untagged: bool = False) -> "GCReport":
     """``regsim gc``: open the store, mark and sweep as distribution's ``garbage-collect``."""
     from .registry import Registry
 

@@ -342,8 +342,10 @@ class Registry:
         #: The global blob store: a dict, or a persistent mapping (see :meth:`open`).
         self._blobs: MutableMapping[Digest, Content] = blobs if blobs is not None else {}
         self._spools: Callable[[str, str], Any] = spools if spools is not None else _memory_spool
-        #: The on-disk store of a registry made by :meth:`open` (None: in memory only).
+        #: The on-disk store of a registry made by :meth:`open` (None: in memory only), and what
+        #: opening it could not take back (one line each).
         self.storage_root: Any = None
+        self.load_problems: list[str] = []
         self._repos: dict[str, Repository] = {}
         self._uploads: dict[str, UploadSession] = {}
 
