@@ -15,6 +15,8 @@ public API and its event log.
 * :func:`dedup_stats` and :func:`draw_dedup` -- shared vs unique bytes of some images;
 * :func:`record` and :class:`Animation` -- step through an event sequence (``Play`` + slider),
   export to GIF or HTML;
+* :class:`LiveView` -- the graph and the last push or pull of a *served* registry, redrawn from
+  the server's events while real clients (``docker push``, ``skopeo copy``) work;
 * :class:`PushPullPlayground`, :class:`TagExplorer`, :class:`DedupExplorer` -- ipywidgets
   playgrounds whose callbacks call the public API and set widget values.
 
@@ -49,7 +51,7 @@ from .views import (
 
 # The widgets import ipywidgets: loaded on first use, so `import regsim.viz` stays lighter.
 _WIDGETS = {"PushPullPlayground": "playground", "TagExplorer": "playground", "DedupExplorer": "playground",
-            "StepThrough": "widgets"}
+            "StepThrough": "widgets", "LiveView": "live"}
 
 
 def __getattr__(name: str):
@@ -63,7 +65,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "Animation", "DedupExplorer", "DedupStats", "Frame", "ImageBytes", "PushPullPlayground", "Recording",
+    "Animation", "DedupExplorer", "LiveView", "DedupStats", "Frame", "ImageBytes", "PushPullPlayground", "Recording",
     "StepThrough", "TagExplorer", "dedup_stats", "draw_dedup", "image_choices", "is_step", "record",
     "MAX_DETAIL_NODES", "Highlight", "Operation", "Plan", "TransferSummary", "capture", "change_highlight",
     "change_view", "content_nodes", "familiar", "draw", "draw_panels", "gc_highlight", "gc_view", "highlight", "image_names",

@@ -56,6 +56,8 @@ class Operation:
             return "gc"
         if kinds & {"PullFinished", "LayerPulled"}:
             return "pull"
+        if kinds & {"BlobFetched", "ManifestFetched"} and not kinds & {"BlobUploaded", "BlobMounted", "ManifestPushed"}:
+            return "pull"  # a real client's pull, seen by a served registry (no host events)
         if kinds & {"BlobUploaded", "BlobMounted", "PushStarted"}:
             return "push"
         if any(isinstance(e, ev.TagUpdated) and e.previous not in (None, e.digest) for e in self.events) or \
@@ -205,6 +207,8 @@ def pull_highlight(op: Operation) -> Highlight:
     before, after = op.before, _after(op)
     finished = [e for e in op.events if isinstance(e, ev.PullFinished)]
     pulled = [e for e in op.events if isinstance(e, ev.LayerPulled)]
+    if not finished and not pulled and any(isinstance(e, (ev.BlobFetched, ev.ManifestFetched)) for e in op.events):
+        return pull_source_highlight(op)  # a real client: only the registry's side was seen
     if not finished and not pulled:
         raise ValueError(f"no pull in these {len(op.events)} events (no LayerPulled or PullFinished)")
     host = (finished or pulled)[0].host
@@ -245,11 +249,12 @@ def pull_source_highlight(op: Operation) -> Highlight:
     """The registry side of a pull: the index and the one platform manifest the client read, the
     blobs it downloaded, and the layers it did not need because the host had them."""
     after = _after(op)
-    started = [e for e in op.events if isinstance(e, ev.PullStarted)]
+    started = [e for e in op.events if isinstance(e, (ev.PullStarted, ev.ManifestFetched, ev.BlobFetched))]
     if not started:
-        raise ValueError(f"no pull in these {len(op.events)} events (no PullStarted)")
+        raise ValueError(f"no pull in these {len(op.events)} events (no PullStarted, ManifestFetched or BlobFetched)")
     owner, repository = started[0].registry, started[0].repository
-    h = Highlight("pull", owner, (repository,), title=f"{owner}/{repository}: what the pull read")
+    seen = "" if isinstance(started[0], ev.PullStarted) else " (a real client, seen by the registry)"
+    h = Highlight("pull", owner, (repository,), title=f"{owner}/{repository}: what the pull read{seen}")
     for e in op.events:
         if isinstance(e, ev.ManifestFetched) and e.registry == owner:
             for n in content_nodes(after, owner, e.digest):
