@@ -33,7 +33,6 @@ can be replayed (:mod:`regsim.sim.streaming`). A truncated or corrupt file is a
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
@@ -161,16 +160,37 @@ def write_oracle_general(trace: Any, path: "str | os.PathLike[str]", *, compress
     return Path(path)
 
 
-def _open(path: Path) -> BinaryIO:
-    raw = open(path, "rb")
-    head = raw.read(4)
-    raw.seek(0)
-    if head == ZSTD_MAGIC:
+def _blocks(path: Path, block: int = 1 << 22) -> Iterator[bytes]:
+    """The file's bytes, decompressed when it starts with zstd's magic number (all its frames).
+
+    A zstd stream that ends inside a frame, or does not decode, is a :class:`TraceFormatError`.
+    """
+    with open(path, "rb") as raw:
+        head = raw.read(4)
+        raw.seek(0)
+        if head != ZSTD_MAGIC:
+            while data := raw.read(block):
+                yield data
+            return
         import zstandard
 
-        return zstandard.ZstdDecompressor().stream_reader(raw, closefd=True,  # type: ignore[return-value]
-                                                          read_across_frames=True)
-    return raw
+        decoder = zstandard.ZstdDecompressor()
+        obj = decoder.decompressobj()
+        fed = False
+        while data := raw.read(block):
+            while data:
+                try:
+                    out = obj.decompress(data)
+                except zstandard.ZstdError as exc:
+                    raise TraceFormatError(f"{path}: corrupt zstd stream ({exc})") from None
+                fed = True
+                if out:
+                    yield out
+                data = obj.unused_data if obj.eof else b""
+                if obj.eof:  # the next frame, if any, starts in what this one did not use
+                    obj, fed = decoder.decompressobj(), False
+        if fed and not obj.eof:
+            raise TraceFormatError(f"{path}: truncated zstd stream: it ends inside a compressed frame")
 
 
 def iter_oracle_general(path: "str | os.PathLike[str]", chunk_requests: int = 1_000_000) -> Iterator[Any]:
@@ -191,40 +211,33 @@ def iter_oracle_general(path: "str | os.PathLike[str]", chunk_requests: int = 1_
     want = chunk_requests * RECORD_SIZE
     done = 0
     last_time = 0
-    stream = _open(path)
-    try:
-        while True:
-            buf = io.BytesIO()
-            try:
-                while buf.tell() < want:
-                    block = stream.read(want - buf.tell())
-                    if not block:
-                        break
-                    buf.write(block)
-            except Exception as exc:  # zstandard.ZstdError, without importing it for plain files
-                raise TraceFormatError(f"{path}: corrupt zstd stream after {done} records ({exc})") from None
-            data = buf.getvalue()
-            if not data:
-                return
-            whole, extra = divmod(len(data), RECORD_SIZE)
-            if extra:
-                raise TraceFormatError(f"{path}: truncated oracleGeneral file: it ends {extra} bytes into record "
-                                       f"{done + whole} (records are {RECORD_SIZE} bytes)")
-            rec = np.frombuffer(data, dtype=dtype)
-            times = rec["time"].astype(np.int64)
-            if rec.size and (times[0] < last_time or (rec.size > 1 and (np.diff(times) < 0).any())):
-                steps = np.diff(np.concatenate([[last_time], times]))
-                i = int(np.argmax(steps < 0))
-                before = last_time if i == 0 else int(times[i - 1])
-                raise TraceFormatError(f"{path}: record {done + i} has time {int(times[i])} s, before the previous "
-                                       f"record's {before} s: not an oracleGeneral trace, or a corrupt one")
-            last_time = int(times[-1]) if rec.size else last_time
-            done += rec.size
-            yield rec
-            if len(data) < want:
-                return
-    finally:
-        stream.close()
+    pending = bytearray()
+
+    def records(data: bytes) -> Any:
+        nonlocal done, last_time
+        rec = np.frombuffer(data, dtype=dtype)
+        times = rec["time"].astype(np.int64)
+        steps = np.diff(times, prepend=last_time)
+        if (steps < 0).any():
+            i = int(np.argmax(steps < 0))
+            before = last_time if i == 0 else int(times[i - 1])
+            raise TraceFormatError(f"{path}: record {done + i} has time {int(times[i])} s, before the previous "
+                                   f"record's {before} s: not an oracleGeneral trace, or a corrupt one")
+        last_time = int(times[-1])
+        done += rec.size
+        return rec
+
+    for block in _blocks(path):
+        pending += block
+        while len(pending) >= want:
+            yield records(bytes(pending[:want]))
+            del pending[:want]
+    whole, extra = divmod(len(pending), RECORD_SIZE)
+    if extra:
+        raise TraceFormatError(f"{path}: truncated oracleGeneral file: it ends {extra} bytes into record "
+                               f"{done + whole} (records are {RECORD_SIZE} bytes)")
+    if pending:
+        yield records(bytes(pending))
 
 
 def read_oracle_general(path: "str | os.PathLike[str]") -> Any:

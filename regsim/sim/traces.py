@@ -35,11 +35,12 @@ import io
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import IO, Any, Iterable, Iterator, Sequence
 
 from .errors import InvalidParameter, TraceFormatError
 
-__all__ = ["Trace", "COLUMNS", "save_csv", "load_csv", "read_ibm", "write_ibm", "parse_uri"]
+__all__ = ["Trace", "COLUMNS", "save_csv", "load_csv", "save_parquet", "load_parquet", "read_ibm", "iter_ibm",
+           "write_ibm", "parse_uri"]
 
 COLUMNS = ("time", "client", "method", "kind", "repository", "key", "size", "duration")
 KINDS = ("manifest", "blob")
@@ -227,6 +228,28 @@ def load_csv(path: str | Path) -> Trace:
     return Trace(frame)
 
 
+# -- Parquet ------------------------------------------------------------------------------------
+
+
+def save_parquet(trace: Trace, path: str | Path, *, row_group_requests: int = 1_000_000) -> Path:
+    """Write ``trace`` as Parquet (the columns of :data:`COLUMNS`), in row groups of
+    ``row_group_requests`` so that :func:`regsim.sim.streaming.iter_chunks` can stream it back."""
+    path = Path(path)
+    trace.frame.to_parquet(path, index=False, row_group_size=row_group_requests)
+    return path
+
+
+def load_parquet(path: str | Path) -> Trace:
+    """Read a whole Parquet trace (as :func:`save_parquet` writes it) into a Trace."""
+    pd = _pandas()
+    path = Path(path)
+    try:
+        frame = pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        raise TraceFormatError(f"{path}: not a Parquet trace ({exc})") from None
+    return Trace(frame)
+
+
 # -- the IBM registry trace format --------------------------------------------------------------
 
 _TIME_FORMATS = ("%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ")
@@ -262,18 +285,108 @@ def _parse_time(value: Any, where: str) -> datetime:
     raise TraceFormatError(f"{where}: timestamp {value!r} is not like 2017-06-20T00:00:00.123Z")
 
 
-def _ibm_records(text: str, where: str) -> list[dict[str, Any]]:
-    stripped = text.lstrip()
-    try:
-        if stripped.startswith("["):
-            data = json.loads(text)
-        else:
-            data = [json.loads(line) for line in text.splitlines() if line.strip()]
-    except json.JSONDecodeError as exc:
-        raise TraceFormatError(f"{where}: not JSON ({exc.msg} at line {exc.lineno})") from None
-    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-        raise TraceFormatError(f"{where}: expected a JSON array of request objects")
-    return data
+def _skip_space(buf: str, pos: int) -> int:
+    while pos < len(buf) and buf[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def _json_objects(stream: IO[str], where: str, block: int = 1 << 16) -> Iterator[Any]:
+    """The values of a JSON array, or of JSON lines, read ``block`` characters at a time."""
+    decoder = json.JSONDecoder()
+    buf, pos, done = "", 0, False
+
+    def more() -> bool:
+        nonlocal buf, pos, done
+        chunk = "" if done else stream.read(block)
+        done = done or not chunk
+        buf, pos = buf[pos:] + chunk, 0
+        return bool(chunk)
+
+    def bad(exc: json.JSONDecodeError) -> TraceFormatError:
+        return TraceFormatError(f"{where}: not JSON ({exc.msg} at character {exc.pos} of the part being read)")
+
+    more()
+    pos = _skip_space(buf, pos)
+    while pos == len(buf) and more():
+        pos = _skip_space(buf, pos)
+    if pos == len(buf):
+        return
+    array = buf[pos] == "["
+    if array:
+        pos += 1
+    while True:
+        pos = _skip_space(buf, pos)
+        while pos == len(buf) and more():
+            pos = _skip_space(buf, pos)
+        if pos == len(buf):
+            if array:
+                raise TraceFormatError(f"{where}: not JSON (the array is not closed: the file ends early)")
+            return
+        if array and buf[pos] == "]":
+            return
+        try:
+            value, end = decoder.raw_decode(buf, pos)
+        except json.JSONDecodeError as exc:
+            if more():
+                continue
+            raise bad(exc) from None
+        if end == len(buf) and not done:  # the value may go on in the next block: read on, decode again
+            more()
+            continue
+        yield value
+        pos = _skip_space(buf, end)
+        while pos == len(buf) and more():
+            pos = _skip_space(buf, pos)
+        if array and pos < len(buf) and buf[pos] == ",":
+            pos += 1
+
+
+_IBM_REQUIRED = ("timestamp", "http.request.method", "http.request.uri", "http.response.written",
+                 "http.request.duration", "http.request.remoteaddr")
+
+
+def _ibm_rows(paths: "str | Path | Iterable[str | Path]", methods: Sequence[str]) -> Iterator[tuple]:
+    """``(datetime, client, method, kind, repository, key, size, duration)`` per kept request."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    wanted = {m.upper() for m in methods}
+    for p in paths:
+        p = Path(p)
+        with open(p, "rb") as probe:
+            gz = probe.read(2) == b"\x1f\x8b"
+        opener = gzip.open if gz else open
+        with opener(p, "rt", encoding="utf-8") as stream:  # type: ignore[operator]
+            for i, rec in enumerate(_json_objects(stream, str(p))):
+                where = f"{p.name} record {i}"
+                if not isinstance(rec, dict):
+                    raise TraceFormatError(f"{p}: expected a JSON array of request objects")
+                absent = [f for f in _IBM_REQUIRED if f not in rec]
+                if absent:
+                    raise TraceFormatError(f"{where}: missing field {absent[0]!r}")
+                method = str(rec["http.request.method"]).upper()
+                if method not in wanted:
+                    continue
+                parsed = parse_uri(str(rec["http.request.uri"]))
+                if parsed is None:
+                    continue
+                kind, name, ref = parsed
+                try:
+                    size = int(rec["http.response.written"])
+                    duration = float(rec["http.request.duration"])
+                except (TypeError, ValueError):
+                    raise TraceFormatError(f"{where}: http.response.written and http.request.duration must be "
+                                           f"numbers, got {rec['http.response.written']!r}, "
+                                           f"{rec['http.request.duration']!r}") from None
+                key = ref if kind == "blob" else f"{name}:{ref}"
+                yield (_parse_time(rec["timestamp"], where), str(rec["http.request.remoteaddr"]), method, kind,
+                       name, key, size, duration)
+
+
+def _ibm_trace(rows: list[tuple], start: datetime) -> Trace:
+    pd = _pandas()
+    frame = pd.DataFrame([((r[0] - start).total_seconds(), *r[1:]) for r in rows], columns=list(COLUMNS))
+    return Trace(frame)
 
 
 def read_ibm(paths: "str | Path | Iterable[str | Path]", *, methods: Sequence[str] = ("GET",)) -> Trace:
@@ -281,44 +394,35 @@ def read_ibm(paths: "str | Path | Iterable[str | Path]", *, methods: Sequence[st
 
     Only manifest and blob requests with a method in ``methods`` are kept; a manifest's key is
     ``repository:reference``, a blob's is its digest. Times are seconds after the first request.
+    The files are parsed as a stream (see :func:`iter_ibm` for traces larger than memory).
     """
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
-    required = ("timestamp", "http.request.method", "http.request.uri", "http.response.written",
-                "http.request.duration", "http.request.remoteaddr")
-    wanted = {m.upper() for m in methods}
-    rows: list[tuple[datetime, str, str, str, str, str, int, float]] = []
-    for p in paths:
-        p = Path(p)
-        raw = p.read_bytes()
-        text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8")
-        for i, rec in enumerate(_ibm_records(text, str(p))):
-            where = f"{p.name} record {i}"
-            absent = [f for f in required if f not in rec]
-            if absent:
-                raise TraceFormatError(f"{where}: missing field {absent[0]!r}")
-            method = str(rec["http.request.method"]).upper()
-            if method not in wanted:
-                continue
-            parsed = parse_uri(str(rec["http.request.uri"]))
-            if parsed is None:
-                continue
-            kind, name, ref = parsed
-            try:
-                size = int(rec["http.response.written"])
-                duration = float(rec["http.request.duration"])
-            except (TypeError, ValueError):
-                raise TraceFormatError(f"{where}: http.response.written and http.request.duration must be "
-                                       f"numbers, got {rec['http.response.written']!r}, "
-                                       f"{rec['http.request.duration']!r}") from None
-            key = ref if kind == "blob" else f"{name}:{ref}"
-            rows.append((_parse_time(rec["timestamp"], where), str(rec["http.request.remoteaddr"]),
-                         method, kind, name, key, size, duration))
-    rows.sort(key=lambda r: r[0])
+    rows = sorted(_ibm_rows(paths, methods), key=lambda r: r[0])
     start = rows[0][0] if rows else datetime(1970, 1, 1, tzinfo=timezone.utc)
-    pd = _pandas()
-    frame = pd.DataFrame([((r[0] - start).total_seconds(), *r[1:]) for r in rows], columns=list(COLUMNS))
-    return Trace(frame)
+    return _ibm_trace(rows, start)
+
+
+def iter_ibm(paths: "str | Path | Iterable[str | Path]", *, methods: Sequence[str] = ("GET",),
+             chunk_requests: int = 100_000) -> Iterator[Trace]:
+    """Stream IBM registry trace files as Traces of at most ``chunk_requests`` kept requests.
+
+    Memory stays at one chunk, so traces larger than memory can be replayed chunk by chunk
+    (:func:`regsim.sim.streaming.replay` takes the chunks' keys and sizes). Give the files in time
+    order (the IBM traces are one file per hour); times are seconds after the first request, and
+    each chunk is sorted by time.
+    """
+    if isinstance(chunk_requests, bool) or not isinstance(chunk_requests, int) or chunk_requests < 1:
+        raise InvalidParameter(f"chunk_requests must be an int >= 1, got {chunk_requests!r}")
+    start: datetime | None = None
+    rows: list[tuple] = []
+    for row in _ibm_rows(paths, methods):
+        if start is None:
+            start = row[0]
+        rows.append(row)
+        if len(rows) == chunk_requests:
+            yield _ibm_trace(sorted(rows, key=lambda r: r[0]), start)
+            rows = []
+    if rows and start is not None:
+        yield _ibm_trace(sorted(rows, key=lambda r: r[0]), start)
 
 
 def write_ibm(trace: Trace, path: str | Path, *, start: datetime | None = None) -> Path:

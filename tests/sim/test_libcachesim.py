@@ -1,4 +1,5 @@
-"""regsim's policies give the same miss ratio and byte miss ratio as libCacheSim on the same traces."""
+"""regsim's policies agree with libCacheSim on the same traces: miss ratios, byte miss ratios, and
+every single request; and libCacheSim's own C reader reads the oracleGeneral files regsim writes."""
 
 from __future__ import annotations
 
@@ -11,44 +12,78 @@ lcs = pytest.importorskip("libcachesim", reason="libcachesim is not installed (p
                                                 "in the test extra): nothing to compare against")
 
 from regsim.sim.cache import POLICIES, simulate  # noqa: E402
+from regsim.sim.oracle import iter_oracle_general, write_oracle_general  # noqa: E402
+from regsim.sim.traces import Trace  # noqa: E402
 from regsim.sim.workloads import object_trace  # noqa: E402
 
-THEIRS = {"lru": "LRU", "fifo": "FIFO", "lfu": "LFU", "clock": "Clock", "s3fifo": "S3FIFO", "gdsf": "GDSF"}
+THEIRS = {"lru": "LRU", "fifo": "FIFO", "lfu": "LFU", "clock": "Clock", "s3fifo": "S3FIFO", "gdsf": "GDSF",
+          "arc": "ARC", "sieve": "Sieve"}
 
 
-def libcachesim_ratios(name, capacity, keys, sizes, path):
-    import numpy as np
+def test_every_builtin_policy_is_compared():
+    assert set(THEIRS) == set(POLICIES)
 
-    rec = np.zeros(len(keys), dtype=[("t", "<u4"), ("id", "<u8"), ("size", "<u4"), ("next", "<i8")])
-    rec["t"], rec["id"], rec["size"], rec["next"] = 1, keys, sizes, -1
-    rec.tofile(path)
-    reader = lcs.TraceReader(str(path), lcs.TraceType.ORACLE_GENERAL_TRACE,
-                             lcs.ReaderInitParam(ignore_size_zero_req=False))
-    cache = getattr(lcs, THEIRS[name])(capacity, hashpower=int(math.log2(max(2, len(set(keys))))) + 1)
-    return cache.process_trace(reader)
+
+def reader(path):
+    return lcs.TraceReader(str(path), lcs.TraceType.ORACLE_GENERAL_TRACE,
+                           lcs.ReaderInitParam(ignore_size_zero_req=False))
+
+
+def libcachesim_ratios(name, capacity, trace, path):
+    write_oracle_general(trace, path)  # regsim's writer, read by libCacheSim's C reader
+    cache = getattr(lcs, THEIRS[name])(capacity, hashpower=int(math.log2(max(2, trace.working_set()[0]))) + 1)
+    return cache.process_trace(reader(path))
+
+
+@pytest.fixture(scope="module")
+def traces():
+    return {(seed, alpha, sigma): object_trace(20_000, 2_000, alpha=alpha, size_sigma=sigma, seed=seed)
+            for seed, alpha, sigma in [(1, 1.0, 1.5), (2, 0.7, 2.5), (3, 1.2, 0.5)]}
 
 
 @pytest.mark.parametrize("name", sorted(THEIRS))
-@pytest.mark.parametrize("seed, alpha, sigma", [(1, 1.0, 1.5), (2, 0.7, 2.5), (3, 1.2, 0.5)])
-def test_same_miss_ratios_as_libcachesim(name, seed, alpha, sigma, tmp_path):
-    trace = object_trace(20_000, 2_000, alpha=alpha, size_sigma=sigma, seed=seed)
-    keys, sizes = trace.keys, trace.sizes
-    wss = trace.working_set()[1]
-    for fraction in (0.0005, 0.01, 0.05, 0.2):  # the smallest has objects larger than the cache
-        capacity = int(wss * fraction)
-        ours = simulate(POLICIES[name](capacity), keys, sizes)
-        miss, byte_miss = libcachesim_ratios(name, capacity, keys, sizes, tmp_path / "t.bin")
-        assert ours.miss_ratio == pytest.approx(miss, abs=1e-12), (name, fraction)
-        assert ours.byte_miss_ratio == pytest.approx(byte_miss, abs=1e-9), (name, fraction)
+def test_same_miss_ratios_as_libcachesim_with_both_engines(name, traces, tmp_path):
+    for trace in traces.values():
+        keys, sizes = trace.keys, trace.sizes
+        wss = trace.working_set()[1]
+        for fraction in (0.0005, 0.01, 0.05, 0.2):  # the smallest has objects larger than the cache
+            capacity = int(wss * fraction)
+            miss, byte_miss = libcachesim_ratios(name, capacity, trace, tmp_path / "t.bin")
+            for engine in ("python", "compiled"):
+                ours = simulate(name, keys, sizes, capacity=capacity, engine=engine)
+                assert ours.miss_ratio == pytest.approx(miss, abs=1e-12), (name, fraction, engine)
+                assert ours.byte_miss_ratio == pytest.approx(byte_miss, abs=1e-9), (name, fraction, engine)
 
 
-def test_request_by_request_agreement_through_the_python_api():
-    rng = random.Random(5)
-    requests = [(rng.randrange(40), 0) for _ in range(3000)]
-    size_of = {k: rng.randrange(1, 400) for k in range(40)}
-    cache, theirs = POLICIES["lru"](2000), lcs.LRU(2000, hashpower=8)
-    req = lcs.Request()
-    for k, _ in requests:
-        req.obj_id, req.obj_size, req.clock_time = k, size_of[k], 1
-        assert cache.request(k, size_of[k]) == theirs.get(req)
-    assert cache.used == theirs.get_occupied_byte()
+@pytest.mark.parametrize("name", sorted(THEIRS))
+def test_request_by_request_agreement_through_the_python_api(name):
+    """Every request's outcome and the bytes held after it, with zero sizes, objects larger than
+    the cache and tiny caches (S3-FIFO needs a small queue of at least one byte in libCacheSim)."""
+    for seed in range(12):
+        rng = random.Random(seed)
+        objects = rng.choice([5, 20, 60])
+        size_of = {k: rng.choice([0, 1, rng.randrange(1, 400), rng.randrange(1, 3000)]) for k in range(objects)}
+        capacity = rng.choice([50, 500, 2000] if name == "s3fifo" else [0, 1, 50, 500, 2000])
+        ours, theirs = POLICIES[name](capacity), getattr(lcs, THEIRS[name])(capacity, hashpower=8)
+        req = lcs.Request()
+        for i in range(1500):
+            k = rng.randrange(objects) if rng.random() < 0.5 else min(rng.randrange(objects), rng.randrange(objects))
+            req.obj_id, req.obj_size, req.clock_time = k, size_of[k], 1
+            assert ours.request(k, size_of[k]) == theirs.get(req), (name, seed, capacity, i)
+            assert ours.used == theirs.get_occupied_byte(), (name, seed, capacity, i)
+
+
+@pytest.mark.parametrize("suffix", ["", ".zst"])
+def test_libcachesim_reads_our_oracle_general_files_record_for_record(suffix, tmp_path):
+    trace = Trace.from_columns(key=[7, 2**63 + 5, 7, 9, 7], size=[100, 0, 100, 4_000_000_000, 100],
+                               time=[0.0, 1.5, 2.0, 3.9, 70_000.0])
+    path = write_oracle_general(trace, tmp_path / f"t.oracleGeneral{suffix}")
+    r = reader(path)
+    got = [(req.clock_time, req.obj_id, req.obj_size, req.next_access_vtime) for req in r]
+    assert len(r) == 5
+    ours = [tuple(rec) for chunk in iter_oracle_general(path) for rec in chunk.tolist()]
+    # libCacheSim's reader turns "no next access" (-1) into its MAX_REUSE_DISTANCE
+    no_next = got[-1][3]
+    assert [(t, i, s, -1 if n == no_next else n) for t, i, s, n in got] == ours
+    assert ours == [(0, 7, 100, 3), (1, 2**63 + 5, 0, -1), (2, 7, 100, 5), (3, 9, 4_000_000_000, -1),
+                    (70_000, 7, 100, -1)]

@@ -1,0 +1,44 @@
+"""sweep(executor=client) with a real dask.distributed cluster: two worker processes, same DataFrame."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from regsim.sim.experiments import sweep
+from regsim.sim.oracle import write_oracle_general
+from regsim.sim.traces import Trace
+from regsim.sim.workloads import object_trace
+
+distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed (pip install 'regsim[sim]')")
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  silence_logs=40) as cluster, distributed.Client(cluster) as client:
+        yield client
+
+
+def test_a_sweep_on_two_worker_processes_equals_the_serial_one(client, tmp_path, monkeypatch):
+    trace = object_trace(8000, 800, seed=2)
+    path = write_oracle_general(object_trace(4000, 400, seed=3), tmp_path / "t.oracleGeneral.zst")
+    workloads = {"zipf": trace, "generated": functools.partial(object_trace, 3000, 300), "file": str(path)}
+    policies = ["lru", "fifo", "clock", "lfu", "s3fifo", "gdsf", "arc", "sieve"]
+    serial = sweep(workloads, policies, [0.01, 0.1], capacities=["1MB"], seeds=[1, 2])
+
+    scattered, submitted = [], []
+    scatter, submit = client.scatter, client.submit
+    monkeypatch.setattr(client, "scatter", lambda data, **kw: scattered.append((data, kw)) or scatter(data, **kw))
+    monkeypatch.setattr(client, "submit", lambda fn, *args, **kw: submitted.append(args) or submit(fn, *args, **kw))
+    parallel = sweep(workloads, policies, [0.01, 0.1], capacities=["1MB"], seeds=[1, 2], executor=client,
+                     progress=True)
+    assert parallel.equals(serial)
+    assert len(parallel) == (1 + 2 + 1) * 8 * 3
+    # the in-memory trace was scattered once, to every worker; tasks carry a future, a path or a function
+    assert [(type(data), kw) for data, kw in scattered] == [(Trace, {"broadcast": True})]
+    assert len(submitted) == (1 + 2 + 1) * 8
+    assert not any(isinstance(arg, Trace) for args in submitted for arg in args)
+    assert {type(args[0]).__name__ for args in submitted} == {"Future", "partial", "str"}
+    assert len(client.scheduler_info()["workers"]) == 2
