@@ -104,12 +104,13 @@ def placeholder_catalogue(
     gauss, exp = r.gauss, math.exp
     counter = [0]
     blobs: dict[str, Placeholder] = {}
+    derived, trusted = Placeholder._derived, Descriptor._trusted  # digests and sizes made here are valid
 
     def new_layer() -> Descriptor:
         counter[0] += 1
-        blob = Placeholder._derived(f"catalogue-layer-{counter[0]}", max(32, int(exp(gauss(mu, sigma)))))
+        blob = derived(f"catalogue-layer-{counter[0]}", max(32, int(exp(gauss(mu, sigma)))))
         blobs[blob.digest] = blob
-        return Descriptor(OCI_LAYER_GZIP, blob.digest, blob.size)
+        return trusted(OCI_LAYER_GZIP, blob.digest, blob.size)
 
     bases = [[new_layer() for _ in range(r.randint(*base_layers))] for _ in range(n_bases)]
     weights = [1.0 / (k + 1) ** zipf_s for k in range(n_bases)]
@@ -132,8 +133,8 @@ def placeholder_catalogue(
         for b, count in enumerate(per_build):
             v = max(1, b - (builds - n_versions) + 1)  # a stale build is an earlier build of v1
             own = [new_layer() for _ in range(count)]
-            config = Placeholder._derived(f"catalogue-config-{name}-{b}", 1500)
-            manifest = Manifest(config=Descriptor(OCI_CONFIG, config.digest, config.size), layers=(*base, *own))
+            config = derived(f"catalogue-config-{name}-{b}", 1500)
+            manifest = Manifest(config=trusted(OCI_CONFIG, config.digest, config.size), layers=(*base, *own))
             pushed.extend(blobs.pop(d.digest) for d in own)
             pushed.append(config)
             if b < builds - n_versions:

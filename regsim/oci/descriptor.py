@@ -106,6 +106,21 @@ class Descriptor:
         set_(self, "artifact_type", artifact_type)
         set_(self, "data", data)
 
+    @classmethod
+    def _trusted(cls, media_type: str, digest: Digest, size: int) -> "Descriptor":
+        """Internal fast path: a plain descriptor of values the caller has already validated
+        (a non-empty media type, a :class:`Digest`, a size >= 0), for catalogues of millions."""
+        desc = _new(cls)
+        _set_media_type(desc, media_type)
+        _set_digest(desc, digest)
+        _set_size(desc, size)
+        _set_annotations(desc, EMPTY_ANNOTATIONS)
+        _set_platform(desc, None)
+        _set_urls(desc, ())
+        _set_artifact_type(desc, None)
+        _set_data(desc, None)
+        return desc
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "mediaType": self.media_type,
@@ -179,3 +194,10 @@ class Descriptor:
         from ..display import to_html
 
         return to_html(self)
+
+
+# Slot setters of the frozen Descriptor (object.__setattr__ would look the slot up on every call).
+_new = object.__new__
+(_set_media_type, _set_digest, _set_size, _set_annotations, _set_platform, _set_urls, _set_artifact_type,
+ _set_data) = (Descriptor.__dict__[name].__set__ for name in (
+    "media_type", "digest", "size", "annotations", "platform", "urls", "artifact_type", "data"))

@@ -74,11 +74,20 @@ def canonical_json(value: Any) -> bytes:
 _json_str = json.encoder.encode_basestring
 
 
+_MEDIA_TYPE_JSON: dict[str, str] = {}  # JSON strings of the media types seen (a few dozen at most)
+
+
 def _plain_descriptor_json(desc: Descriptor) -> str | None:
     """Canonical JSON of a descriptor with only mediaType, digest and size; None otherwise."""
-    if desc.annotations or desc.platform is not None or desc.urls or desc.data is not None or desc.artifact_type:
+    if ((desc.annotations is not EMPTY_ANNOTATIONS and desc.annotations) or desc.platform is not None
+            or desc.urls or desc.data is not None or desc.artifact_type):
         return None
-    return f'{{"digest":"{desc.digest}","mediaType":{_json_str(desc.media_type)},"size":{desc.size}}}'
+    media_type = _MEDIA_TYPE_JSON.get(desc.media_type)
+    if media_type is None:
+        media_type = _json_str(desc.media_type)
+        if len(_MEDIA_TYPE_JSON) < 256:
+            _MEDIA_TYPE_JSON[desc.media_type] = media_type
+    return f'{{"digest":"{desc.digest}","mediaType":{media_type},"size":{desc.size}}}'
 
 
 class _Content:
