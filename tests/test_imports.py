@@ -17,6 +17,7 @@ the probe from issue 12 (``from .viz import style`` added to ``units.py``), so t
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -33,6 +34,7 @@ LAYERS = ("viz", "sim", "server", "io")
 CLI_LAZY = {"regsim.server", "regsim.io", "starlette", "uvicorn"}
 HEAVY = ("matplotlib", "networkx", "ipywidgets", "pandas", "numpy", "starlette", "uvicorn", "IPython", "tqdm")
 STDLIB = set(sys.stdlib_module_names)
+IPYTHON_PROTOCOL = re.compile(r"^_(repr_[a-z]+|ipython_[a-z_]+)_$")
 
 
 @dataclass(frozen=True)
@@ -221,12 +223,14 @@ def test_import_regsim_loads_no_heavy_package():
 
 def test_layers_above_the_core_use_no_private_attributes():
     """viz, sim, server, io and course read the model through its public API only:
-    no ``obj._something`` on anything but ``self``/``cls``."""
+    no ``obj._something`` on anything but ``self``/``cls`` (IPython's display protocol,
+    ``_repr_html_`` and friends, is public)."""
     offenders = []
     for package in ("viz", "sim", "server", "io", "course"):
         for path in sorted((PACKAGE / package).rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text())):
                 if (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+                        and not IPYTHON_PROTOCOL.match(node.attr)
                         and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))):
                     offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: .{node.attr}")
     assert offenders == []
