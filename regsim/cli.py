@@ -43,6 +43,7 @@ examples:
   regsim serve                                  an open registry on 127.0.0.1:5000
   regsim serve --access namespaces --user alice:secret --port 5001
   regsim serve --load ./layout=demo/app         start with the images of an OCI layout
+  regsim serve --classroom students.csv         a workshop: a user and namespace each, a shared team/
   regsim serve --data ./store                   keep everything in ./store (docker/registry/v2/...)
   regsim gc --data ./store --dry-run            what garbage collection would delete
   regsim check --data ./store                   is the store consistent?
@@ -92,6 +93,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="push the images of an OCI layout or docker save tarball first, into "
                             "REPOSITORY if given (repeatable; a PATH with '=' in it needs =REPOSITORY)")
     serve.add_argument("--quiet", action="store_true", help="do not print model events")
+    serve.add_argument("--classroom", metavar="CSV",
+                       help="a workshop registry: a user and namespace per line of CSV (columns name,password), "
+                            "all may push to the team namespace (implies --access namespaces)")
+    serve.add_argument("--team", default="team", help="the shared namespace of --classroom (default: team)")
     serve.add_argument("--admin", action="append", default=[], metavar="NAME",
                        help="a user who may run garbage collection over HTTP (POST /admin/gc; on a "
                             "server without auth, anyone on this machine may)")
@@ -184,9 +189,20 @@ def _serve(args: argparse.Namespace) -> int:
     sock = bind(args.host, args.port)  # bind first: the name defaults to the real port
     port = sock.getsockname()[1]
     name = args.name or f"localhost:{port}"
-    policy = AccessPolicy(args.access, secret=name)
+    policy = AccessPolicy("namespaces" if args.classroom else args.access, secret=name)
     for user, password in args.user:
         policy.add_user(user, password)
+    if args.classroom:
+        from .server.classroom import read_participants, setup_access
+
+        try:
+            people = read_participants(args.classroom)
+            setup_access(policy, people, args.team)
+        except (OSError, ValueError) as exc:
+            sock.close()
+            print(f"regsim: --classroom: {exc}", file=sys.stderr)
+            return 1
+        print(f"regsim: classroom of {len(people)}: each pushes to <name>/..., everyone to {args.team}/...")
     # --load seeds the storage before access control starts (as an operator copying files in
     # would), so loaded repositories are public whatever the access mode.
     seed_policy, events = AccessPolicy("open", secret=name), EventLog(maxlen=args.event_log)
@@ -208,7 +224,7 @@ def _serve(args: argparse.Namespace) -> int:
                       upload_purge_age=args.upload_purge_age * 3600, max_uploads_per_client=args.max_uploads_per_client,
                       admin_users=set(args.admin))
     server = RegistryServer(app, sock).start()
-    print(f"regsim: serving {name} ({args.access}, auth {server.app.auth.scheme}) at {server.url}")
+    print(f"regsim: serving {name} ({policy.mode}, auth {server.app.auth.scheme}) at {server.url}")
     print(f"  storage: {args.data} (the reference registry's layout)" if args.data else
           "  storage: in memory only (lost when the server stops; --data DIR keeps it)")
     print(f"  push: skopeo copy --dest-tls-verify=false oci:<layout>:<tag> docker://{server.address}/demo/app:1.0")

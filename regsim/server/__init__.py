@@ -17,11 +17,18 @@ tokens), :mod:`~regsim.server.protocol` (ranges, pagination, error bodies),
 :mod:`~regsim.server.clients` (skopeo in a private environment, a small pure-Python client, and
 :func:`~regsim.server.clients.make_client`, which gives whichever is installed behind one interface),
 :mod:`~regsim.server.daemon` (a Docker engine to drive: a running one or a private dockerd, and
-:func:`~regsim.server.daemon.base_image`, the offline busybox base).
+:func:`~regsim.server.daemon.base_image`, the offline busybox base),
+:mod:`~regsim.server.engines` (``docker`` and ``podman`` against a served registry: every command
+returns the client's lines and the server's events), :mod:`~regsim.server.reality` (one scenario
+run by the model and by real docker, compared layer by layer), :mod:`~regsim.server.classroom`
+(a workshop registry: a namespace per participant, a shared team namespace, who pushed what) and
+:mod:`~regsim.server.dashboard` (the instructor's live widget).
 """
 
 from .app import RegistryApp, RequestRecord
+from .classroom import Classroom, Participant
 from .daemon import DockerDaemon, base_image, docker_daemon
+from .engines import DockerClient, PodmanClient
 from .runner import RegistryServer, serve
 
-__all__ = ["DockerDaemon", "RegistryApp", "RegistryServer", "RequestRecord", "base_image", "docker_daemon", "serve"]
+__all__ = ["Classroom", "DockerClient", "DockerDaemon", "Participant", "PodmanClient", "RegistryApp", "RegistryServer", "RequestRecord", "base_image", "docker_daemon", "serve"]

@@ -16,6 +16,7 @@ index, or the path of an OCI image layout holding an image named ``tag``.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -147,7 +148,8 @@ def _address(base_url: str) -> str:
 
 
 class SimpleClient:
-    """Push and pull images over HTTP with ``urllib`` (anonymous access only).
+    """Push and pull images over HTTP with ``urllib``: anonymously, or as ``username`` (basic
+    credentials on every request, which a regsim server accepts whatever its auth scheme).
 
     Push: for each blob ``HEAD`` (skip it if present), else ``POST`` an upload, ``PATCH`` the
     bytes, ``PUT ?digest=``; then ``PUT`` the manifest under the tag. Pull: ``GET`` the manifest,
@@ -157,14 +159,19 @@ class SimpleClient:
     #: which client this is (see :func:`make_client`)
     tool = "simple"
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, *, username: str | None = None, password: str | None = None) -> None:
         _address(base_url)
         self.base_url = base_url.rstrip("/")
+        if (username is None) != (password is None):
+            raise ValueError("give both username and password, or neither")
+        # basic credentials on every request: a regsim server accepts them whatever its scheme
+        self._authorization = ({"Authorization": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()}
+                               if username is not None else {})
 
     def _request(self, method: str, url: str, data: bytes | None = None,
                  headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
         request = urllib.request.Request(urljoin(self.base_url + "/", url), data=data, method=method,
-                                         headers=headers or {})
+                                         headers={**self._authorization, **(headers or {})})
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()

@@ -44,11 +44,14 @@ class LiveView:
     ``lock``: the server's model lock (``server.lock``), held while the graph is read.
     ``quiet``: the pause (seconds) that ends an operation; a push ends with its manifest, waiting up
     to ``patience`` seconds for it. ``repositories``: draw only these (a name, a pattern like ``"team/*"``, or a list).
+    ``on_operation``: a function called with each closed operation (a dashboard refreshes its tables).
     """
 
     def __init__(self, registry, *, lock=None, quiet: float = 0.3, patience: float = 120.0,
-                 repositories=None) -> None:
+                 repositories=None, on_operation=None) -> None:
         self.registry = registry
+        #: called with each closed :class:`~regsim.viz.Operation` after the pictures are set
+        self.on_operation = on_operation
         #: how long to wait for a push's manifest before closing the operation anyway (seconds)
         self.patience = patience
         self._waited = 0.0
@@ -116,6 +119,8 @@ class LiveView:
             op = Operation(before=self._before, events=list(events), after=after)
             self._before = after
             self._show(op)
+            if self.on_operation is not None:
+                self.on_operation(op)
             self.operations.append(op)  # after the pictures: a reader who sees it sees them too
             return op
 

@@ -1,0 +1,61 @@
+"""The instructor's dashboard: who pushed what, bytes uploaded against bytes deduplicated, and the
+shared team graph, refreshed live while participants push (needs the ``viz`` extra).
+
+::
+
+    room = Classroom.from_csv("students.csv")
+    server = room.serve(port=5000, host="0.0.0.0")
+    ClassroomDashboard(room)          # in the instructor's notebook
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..units import human_size
+from ..viz.live import LiveView
+from .classroom import Classroom
+
+__all__ = ["ClassroomDashboard"]
+
+
+class ClassroomDashboard:
+    """A widget over a served :class:`~regsim.server.classroom.Classroom`: the activity table, the
+    dedup totals, and a :class:`~regsim.viz.LiveView` of the team namespace (its graph and the last
+    push or pull). :meth:`refresh` redraws at once; pushes refresh it on their own."""
+
+    def __init__(self, classroom: Classroom, *, quiet: float = 0.5) -> None:
+        if classroom.server is None:
+            raise ValueError("serve the classroom first: classroom.serve()")
+        self.classroom = classroom
+        self.table = widgets.HTML()
+        self.totals = widgets.HTML()
+        self.live = LiveView(classroom.registry, lock=classroom.server.lock, quiet=quiet,
+                             repositories=f"{classroom.team}/*", on_operation=lambda op: self.refresh())
+        self.widget = widgets.VBox([widgets.HTML(f"<h4>Classroom registry {html.escape(classroom.server.address)}"
+                                                 f" &mdash; team namespace {html.escape(classroom.team)}/</h4>"),
+                                    self.totals, self.table, self.live.widget])
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute the activity and set the table and totals."""
+        activity = self.classroom.activity()
+        self.table.value = activity._repr_html_()
+        active = sum(1 for p in activity.participants if p.pushed)
+        sent, dedup = activity.uploaded_bytes, activity.deduplicated_bytes
+        share = f"{dedup / (sent + dedup):.0%}" if sent + dedup else "-"
+        self.totals.value = (f"<b>{active} of {len(activity.participants)}</b> participants have pushed; "
+                             f"<b>{human_size(sent)}</b> uploaded and stored, <b>{human_size(dedup)}</b> "
+                             f"deduplicated (sent again or mounted, not stored twice: {share})")
+
+    def close(self) -> None:
+        self.live.close()
+
+    def _repr_mimebundle_(self, **kwargs: Any):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def __repr__(self) -> str:
+        return f"ClassroomDashboard({self.classroom!r})"

@@ -1,0 +1,161 @@
+"""The classroom registry: a user and namespace per participant, a shared team namespace, who
+pushed what, and 20 participants pushing at once over loopback."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from regsim import Image
+from regsim.data.generate import random_layer
+from regsim.server.classroom import Classroom, Participant, read_participants
+from regsim.server.clients import SimpleClient
+
+
+def class_list(n: int) -> list[Participant]:
+    return [Participant(f"student{i:02d}", f"pw-{i:02d}") for i in range(1, n + 1)]
+
+
+def test_read_participants_and_its_errors(tmp_path):
+    good = tmp_path / "students.csv"
+    good.write_text("name,password\nalice,pw-a\n\nbob , pw-b\n")
+    assert [(p.name, p.password) for p in read_participants(good)] == [("alice", "pw-a"), ("bob", "pw-b")]
+    cases = {
+        "user,secret\nalice,x\n": "the first line must name the columns 'name' and 'password', got ['user', 'secret']",
+        "name,password\nAlice,x\n": "line 2: participant name 'Alice' cannot be a namespace",
+        "name,password\nalice,\n": "line 2: participant 'alice' has no password",
+        "name,password\nalice,x\nalice,y\n": "line 3: participant 'alice' is listed twice",
+        "name,password\na/b,x\n": "participant name 'a/b' must be one path component",
+        "name,password\n": "no participants",
+    }
+    for text, message in cases.items():
+        bad = tmp_path / "bad.csv"
+        bad.write_text(text)
+        with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]").replace("(", r"\(")):
+            read_participants(bad)
+
+
+def test_each_participant_owns_a_namespace_and_shares_the_team_one():
+    room = Classroom(class_list(2), instructor=Participant("teacher", "pw-t"))
+    reg = room.registry
+    s1, s2 = reg.login("student01", "pw-01"), reg.login("student02", "pw-02")
+    assert reg.can(s1, "student01/app", "push") and reg.can(s1, "team/app", "push")
+    assert not reg.can(s1, "student02/app", "push") and not reg.can(None, "team/app", "push")
+    assert reg.can(reg.login("teacher", "pw-t"), "student02/app", "push")
+    assert reg.can(s2, "team/app", "push")
+    with pytest.raises(ValueError, match="the team namespace 'student01' is also a participant's name"):
+        Classroom(class_list(1), team="student01")
+
+
+def test_twenty_participants_push_concurrently_over_loopback():
+    people = class_list(20)
+    base = random_layer(64 * 1024, seed=1)          # everyone builds on the same base layer
+    images = {p.name: Image.create([base, random_layer(4096, seed=i + 2)]) for i, p in enumerate(people)}
+    with Classroom(people) as room:
+        server = room.serve()
+        errors: list[BaseException] = []
+        start = threading.Barrier(len(people))
+
+        def participant(p: Participant) -> None:
+            try:
+                client = SimpleClient(server.url, username=p.name, password=p.password)
+                start.wait()
+                client.push(f"{p.name}/app", "1.0", images[p.name])
+                client.push(f"{room.team}/app", p.name, images[p.name])
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=participant, args=(p,)) for p in people]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert errors == []
+        # someone else's namespace is refused, and nothing changes
+        before = room.registry.snapshot()
+        with pytest.raises(RuntimeError, match="HTTP 403"):
+            SimpleClient(server.url, username="student01", password="pw-01").push("student02/app", "2.0",
+                                                                                   images["student01"])
+        assert room.registry.snapshot() == before
+        activity = room.activity()
+
+    reg = room.registry
+    assert sorted(reg.tags("team/app")) == sorted(p.name for p in people)
+    for p in people:
+        assert reg.tags(f"{p.name}/app") == ["1.0"]
+        assert activity.by_name(p.name).pushed == (f"{p.name}/app:1.0", f"team/app:{p.name}")
+    # every upload the server saw is someone's: stored for the first time, or deduplicated
+    from regsim.events import BlobUploaded
+    sent = sum(e.size for e in reg.events if isinstance(e, BlobUploaded))
+    assert activity.uploaded_bytes + activity.deduplicated_bytes == sent
+    # each distinct blob was stored once, whoever came first
+    distinct = {b.digest: b.size for image in images.values() for b in image.blobs()}
+    assert activity.uploaded_bytes == sum(distinct.values())
+    # the shared base layer went to 20 personal namespaces: stored once, deduplicated 19 times (at least)
+    assert activity.deduplicated_bytes >= 19 * base.size
+    assert "everyone" in str(activity).splitlines()[-1]
+
+
+def test_regsim_serve_classroom(tmp_path, image):
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    def _url(process, lines):
+        for line in process.stdout:
+            lines.append(line)
+            match = re.search(r" at (http://127\.0\.0\.1:\d+)$", line.strip())
+            if match:
+                return match.group(1)
+        raise AssertionError("regsim serve printed no URL:\n" + "".join(lines) + process.stderr.read())
+
+    students = tmp_path / "students.csv"
+    students.write_text("name,password\nalice,pw-a\nbob,pw-b\n")
+    process = subprocess.Popen([sys.executable, "-m", "regsim.cli", "serve", "--port", "0", "--classroom",
+                                str(students), "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    lines: list[str] = []
+    try:
+        url = _url(process, lines)
+        alice = SimpleClient(url, username="alice", password="pw-a")
+        alice.push("alice/app", "1.0", image)
+        alice.push("team/app", "1.0", image)
+        with pytest.raises(RuntimeError, match="HTTP 403"):
+            alice.push("bob/app", "1.0", image)
+        bob = SimpleClient(url, username="bob", password="pw-b")
+        assert bob.pull("team/app", "1.0").digest == image.digest  # public: every participant may pull
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert "regsim: classroom of 2: each pushes to <name>/..., everyone to team/..." in "".join(lines)
+    assert "(namespaces, auth bearer)" in "".join(lines)
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,password\nBob,x\n")
+    failed = subprocess.run([sys.executable, "-m", "regsim.cli", "serve", "--port", "0", "--classroom", str(bad)],
+                            capture_output=True, text=True, timeout=60)
+    assert failed.returncode == 1
+    assert "regsim: --classroom: " in failed.stderr and "participant name 'Bob' cannot be a namespace" in failed.stderr
+
+
+def test_the_dashboard_shows_who_pushed_what_and_the_dedup(image):
+    from regsim.server.dashboard import ClassroomDashboard
+
+    with Classroom(class_list(3)) as room:
+        with pytest.raises(ValueError, match="serve the classroom first"):
+            ClassroomDashboard(room)
+        server = room.serve()
+        board = ClassroomDashboard(room, quiet=0.05)
+        assert "0 of 3</b> participants have pushed" in board.totals.value
+        for name, pw in (("student01", "pw-01"), ("student02", "pw-02")):
+            SimpleClient(server.url, username=name, password=pw).push("team/app", name, image)
+        board.live.flush()
+        board.refresh()
+        assert "2 of 3</b> participants have pushed" in board.totals.value
+        assert "team/app:student01" in board.table.value and "team/app:student02" in board.table.value
+        assert board.live.operations and bytes(board.live.graph.value).startswith(b"\x89PNG")
+        board.close()
