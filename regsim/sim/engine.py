@@ -80,28 +80,30 @@ class CompiledCache:
         self._kernel = kernels.KERNELS[self.name]
         self.requests = self.misses = self.missed_bytes = self.bytes_requested = 0
         self._n = 0
-        queues = {"lru": 1, "fifo": 1, "clock": 1, "sieve": 1, "s3fifo": 3, "arc": 4, "lfu": 2, "gdsf": 0}
+        queues = {"lru": 1, "fifo": 1, "clock": 1, "sieve": 1, "s3fifo": 3, "arc": 4, "lfu": 0, "gdsf": 0}
         self._lists = np.full(2 * queues[self.name], -1, dtype=np.int64)
         self._st = np.zeros(7, dtype=np.int64)
         self._fst = np.zeros(1, dtype=np.float64)
-        # per-object arrays: name -> fill value (int64 unless listed in _bytes)
-        self._fields = {"osize": 0, "where": 0}
+        # per-object arrays: name -> (dtype, fill); int32 links keep the working memory small
+        self._fields: dict[str, tuple[Any, int]] = {"osize": (np.int64, 0), "where": (np.int8, 0)}
         if self.name != "gdsf":
-            self._fields.update(prev=-1, nxt=-1)
+            self._fields.update(prev=(np.int32, -1), nxt=(np.int32, -1))
         if self.name in ("clock", "lfu", "s3fifo", "gdsf"):
-            self._fields["freq"] = 0
+            self._fields["freq"] = (np.int64, 0)
         if self.name == "gdsf":
-            self._fields["vtime"] = -1
+            self._fields["vtime"] = (np.int64, -1)
             self._heap = (np.zeros(0, np.float64), np.zeros(0, np.int64), np.zeros(0, np.int64))
         if self.name == "sieve":
-            self._fields["visited"] = 0
+            self._fields["visited"] = (np.int8, 0)
             self._st[1] = -1  # the hand starts at the tail
         if self.name == "lfu":
             self._st[1] = self._st[2] = 1  # min and max frequency
+            self._bhead = np.full(0, -1, dtype=np.int64)
+            self._btail = np.full(0, -1, dtype=np.int64)
         if self.name == "s3fifo":
             self.small_capacity = int(self.capacity * 0.1)
             self.ghost_capacity = int(self.capacity * 0.9)
-        self._arrays: dict[str, Any] = {f: np.zeros(0, np.int64) for f in self._fields}
+        self._arrays: dict[str, Any] = {f: np.zeros(0, dtype) for f, (dtype, _) in self._fields.items()}
         self._grow(objects)
 
     @property
@@ -111,20 +113,26 @@ class CompiledCache:
 
     def _grow(self, n: int) -> None:
         np = self._np
+        if n > 2**31 - 1:
+            raise InvalidParameter(f"the compiled engine handles up to {2**31 - 1:,} distinct objects, got {n:,}")
         if n > self._n:
-            new = max(n, 2 * self._n, 1024)
-            for f, fill in self._fields.items():
-                a = np.full(new, fill, dtype=np.int64)
+            new = min(max(n, 2 * self._n, 1024), 2**31 - 1)
+            for f, (dtype, fill) in self._fields.items():
+                a = np.full(new, fill, dtype=dtype)
                 a[: self._n] = self._arrays[f][: self._n]
                 self._arrays[f] = a
             self._n = new
 
     def _ensure_lfu(self, chunk: int) -> None:
-        need = 2 * (int(self._st[2]) + chunk + 2)
-        if self._lists.size < need:
-            lists = self._np.full(max(need, 2 * self._lists.size), -1, dtype=self._np.int64)
-            lists[: self._lists.size] = self._lists
-            self._lists = lists
+        np = self._np
+        need = int(self._st[2]) + chunk + 2  # the highest frequency this chunk can reach, + 1
+        if self._bhead.size < need:
+            size = max(need, 2 * self._bhead.size)
+            for attr in ("_bhead", "_btail"):
+                grown = np.full(size, -1, dtype=np.int64)
+                old = getattr(self, attr)
+                grown[: old.size] = old
+                setattr(self, attr, grown)
 
     def _ensure_heap(self) -> None:
         np = self._np
@@ -160,14 +168,14 @@ class CompiledCache:
         name = self.name
         if name in ("lru", "fifo"):
             got = self._kernel(ids, sizes, hits, record, cap, st, self._lists, a["prev"], a["nxt"], a["osize"],
-                               a["where"], name == "lru")
+                               a["where"])
         elif name == "clock":
             got = self._kernel(ids, sizes, hits, record, cap, st, self._lists, a["prev"], a["nxt"], a["osize"],
                                a["where"], a["freq"], 1)
         elif name == "lfu":
             self._ensure_lfu(ids.size)
-            got = self._kernel(ids, sizes, hits, record, cap, st, self._lists, a["prev"], a["nxt"], a["osize"],
-                               a["where"], a["freq"])
+            got = self._kernel(ids, sizes, hits, record, cap, st, self._bhead, self._btail, a["prev"], a["nxt"],
+                               a["osize"], a["where"], a["freq"])
         elif name == "s3fifo":
             got = self._kernel(ids, sizes, hits, record, cap, st, self._lists, a["prev"], a["nxt"], a["osize"],
                                a["where"], a["freq"], self.small_capacity, cap - self.small_capacity,

@@ -10,7 +10,7 @@ numpy arrays owned by :class:`regsim.sim.engine.CompiledCache`, so a trace can b
   ``prev`` towards the head, the newest end, ``nxt`` towards the tail, -1 at the ends) and
   policy-specific counters;
 * ``lists``: ``[head, tail]`` of each queue (libCacheSim's layout: insert at the head, the tail
-  is the oldest);
+  is the oldest), read into local variables while a chunk runs;
 * ``st`` (int64) and ``fst`` (float64): the scalars (bytes used, queue sizes, hands, ...).
 
 Every kernel has the signature ``(ids, sizes, hits, record, cap, <state...>) -> (misses,
@@ -27,50 +27,54 @@ from numba import njit
 __all__ = ["KERNELS", "dense_ids"]
 
 # -- doubly linked queues over dense ids ----------------------------------------------------------
+# A queue is (head, tail), kept in local variables inside a kernel (faster than an array: the
+# compiler keeps them in registers); the helpers take them and return the new pair.
 
 
-@njit(cache=True)
-def _push_head(lists, q, prev, nxt, x):
-    h = lists[2 * q]
+@njit(cache=True, inline="always")
+def _push(prev, nxt, head, tail, x):
+    """Insert ``x`` at the head (the newest end); return the new ``(head, tail)``."""
     prev[x] = -1
-    nxt[x] = h
-    if h >= 0:
-        prev[h] = x
+    nxt[x] = head
+    if head >= 0:
+        prev[head] = x
     else:
-        lists[2 * q + 1] = x
-    lists[2 * q] = x
+        tail = x
+    return x, tail
 
 
-@njit(cache=True)
-def _unlink(lists, q, prev, nxt, x):
+@njit(cache=True, inline="always")
+def _unlink(prev, nxt, head, tail, x):
+    """Remove ``x`` from its queue; return the new ``(head, tail)``."""
     p = prev[x]
     n = nxt[x]
     if p >= 0:
         nxt[p] = n
     else:
-        lists[2 * q] = n
+        head = n
     if n >= 0:
         prev[n] = p
     else:
-        lists[2 * q + 1] = p
+        tail = p
+    return head, tail
 
 
 # -- LRU and FIFO -----------------------------------------------------------------------------------
 
 
 @njit(cache=True)
-def lru(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, promote):
-    """LRU (``promote``: a hit moves the object to the head) or FIFO (hits change nothing)."""
-    used = st[0]
+def lru(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where):
+    """A hit moves the object to the head; evict from the tail."""
+    used, head, tail = st[0], lists[0], lists[1]
     misses = 0
     missed = 0
     for i in range(ids.size):
         x = ids[i]
         s = sizes[i]
         if where[x]:
-            if promote and lists[0] != x:
-                _unlink(lists, 0, prev, nxt, x)
-                _push_head(lists, 0, prev, nxt, x)
+            if head != x:
+                head, tail = _unlink(prev, nxt, head, tail, x)
+                head, tail = _push(prev, nxt, head, tail, x)
             if record:
                 hits[i] = True
             continue
@@ -80,15 +84,46 @@ def lru(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, promo
         missed += s
         if s <= cap:
             while used + s > cap:
-                t = lists[1]
-                _unlink(lists, 0, prev, nxt, t)
+                t = tail
+                head, tail = _unlink(prev, nxt, head, tail, t)
                 where[t] = 0
                 used -= osize[t]
-            _push_head(lists, 0, prev, nxt, x)
+            head, tail = _push(prev, nxt, head, tail, x)
             where[x] = 1
             osize[x] = s
             used += s
-    st[0] = used
+    st[0], lists[0], lists[1] = used, head, tail
+    return misses, missed
+
+
+@njit(cache=True)
+def fifo(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where):
+    """Hits change nothing; evict the oldest insertion."""
+    used, head, tail = st[0], lists[0], lists[1]
+    misses = 0
+    missed = 0
+    for i in range(ids.size):
+        x = ids[i]
+        s = sizes[i]
+        if where[x]:
+            if record:
+                hits[i] = True
+            continue
+        if record:
+            hits[i] = False
+        misses += 1
+        missed += s
+        if s <= cap:
+            while used + s > cap:
+                t = tail
+                head, tail = _unlink(prev, nxt, head, tail, t)
+                where[t] = 0
+                used -= osize[t]
+            head, tail = _push(prev, nxt, head, tail, x)
+            where[x] = 1
+            osize[x] = s
+            used += s
+    st[0], lists[0], lists[1] = used, head, tail
     return misses, missed
 
 
@@ -97,7 +132,7 @@ def lru(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, promo
 
 @njit(cache=True)
 def clock(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, freq, top):
-    used = st[0]
+    used, head, tail = st[0], lists[0], lists[1]
     misses = 0
     missed = 0
     for i in range(ids.size):
@@ -115,20 +150,20 @@ def clock(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, fre
         missed += s
         if s <= cap:
             while used + s > cap:
-                t = lists[1]
-                _unlink(lists, 0, prev, nxt, t)
+                t = tail
+                head, tail = _unlink(prev, nxt, head, tail, t)
                 if freq[t]:
                     freq[t] -= 1
-                    _push_head(lists, 0, prev, nxt, t)
+                    head, tail = _push(prev, nxt, head, tail, t)
                 else:
                     where[t] = 0
                     used -= osize[t]
-            _push_head(lists, 0, prev, nxt, x)
+            head, tail = _push(prev, nxt, head, tail, x)
             where[x] = 1
             freq[x] = 0
             osize[x] = s
             used += s
-    st[0] = used
+    st[0], lists[0], lists[1] = used, head, tail
     return misses, missed
 
 
@@ -136,16 +171,16 @@ def clock(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, fre
 
 
 @njit(cache=True)
-def _lfu_raise_min(lists, mn, mx):
+def _lfu_raise_min(bhead, mn, mx):
     for f in range(mn + 1, mx + 1):
-        if lists[2 * f] >= 0:
+        if bhead[f] >= 0:
             return f
     return mn
 
 
 @njit(cache=True)
-def lfu(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, freq):
-    """One queue per frequency (``lists`` has room for every frequency the chunk can reach)."""
+def lfu(ids, sizes, hits, record, cap, st, bhead, btail, prev, nxt, osize, where, freq):
+    """One queue per frequency (``bhead``/``btail`` have room for every frequency the chunk can reach)."""
     used, mn, mx = st[0], st[1], st[2]
     misses = 0
     missed = 0
@@ -154,14 +189,14 @@ def lfu(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, freq)
         s = sizes[i]
         if where[x]:
             f = freq[x]
-            _unlink(lists, f, prev, nxt, x)
+            bhead[f], btail[f] = _unlink(prev, nxt, bhead[f], btail[f], x)
             f += 1
             freq[x] = f
             if f > mx:
                 mx = f
-            _push_head(lists, f, prev, nxt, x)
-            if mn == f - 1 and lists[2 * (f - 1)] < 0:
-                mn = _lfu_raise_min(lists, mn, mx)
+            bhead[f], btail[f] = _push(prev, nxt, bhead[f], btail[f], x)
+            if mn == f - 1 and bhead[f - 1] < 0:
+                mn = _lfu_raise_min(bhead, mn, mx)
             if record:
                 hits[i] = True
             continue
@@ -171,15 +206,15 @@ def lfu(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, freq)
         missed += s
         if s <= cap:
             while used + s > cap:
-                t = lists[2 * mn + 1]
-                _unlink(lists, mn, prev, nxt, t)
-                if lists[2 * mn] < 0:
-                    mn = _lfu_raise_min(lists, mn, mx)
+                t = btail[mn]
+                bhead[mn], btail[mn] = _unlink(prev, nxt, bhead[mn], btail[mn], t)
+                if bhead[mn] < 0:
+                    mn = _lfu_raise_min(bhead, mn, mx)
                 where[t] = 0
                 used -= osize[t]
             mn = 1
             freq[x] = 1
-            _push_head(lists, 1, prev, nxt, x)
+            bhead[1], btail[1] = _push(prev, nxt, bhead[1], btail[1], x)
             where[x] = 1
             osize[x] = s
             used += s
@@ -193,24 +228,11 @@ def lfu(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, freq)
 
 
 @njit(cache=True)
-def _s3_evict_main(st, lists, prev, nxt, osize, where, freq):
-    while True:
-        t = lists[2 * 1 + 1]
-        _unlink(lists, 1, prev, nxt, t)
-        f = freq[t]
-        if f >= 1:
-            _push_head(lists, 1, prev, nxt, t)
-            freq[t] = min(f, 3) - 1
-            continue
-        where[t] = 0
-        st[2] -= osize[t]
-        return osize[t]
-
-
-@njit(cache=True)
 def s3fifo(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, freq, small_cap, main_cap,
            ghost_cap, move_to_main):
-    """st: used, small bytes, main bytes, ghost bytes, has evicted."""
+    """st: used, small bytes, main bytes, ghost bytes, has evicted; lists: small, main, ghost."""
+    used, small_used, main_used, ghost_used, has_evicted = st[0], st[1], st[2], st[3], st[4]
+    sh, st_, mh, mt, gh, gt = lists[0], lists[1], lists[2], lists[3], lists[4], lists[5]
     misses = 0
     missed = 0
     for i in range(ids.size):
@@ -224,8 +246,8 @@ def s3fifo(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, fr
             continue
         ghost_hit = False
         if w == 3:
-            st[3] -= osize[x]
-            _unlink(lists, 2, prev, nxt, x)
+            ghost_used -= osize[x]
+            gh, gt = _unlink(prev, nxt, gh, gt, x)
             where[x] = 0
             ghost_hit = True
         if record:
@@ -234,66 +256,78 @@ def s3fifo(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, fr
         missed += s
         if s > small_cap or s > cap:
             continue
-        while st[0] + s > cap:
-            st[4] = 1
-            if st[2] > main_cap or st[1] == 0:
-                st[0] -= _s3_evict_main(st, lists, prev, nxt, osize, where, freq)
-                continue
-            while True:  # evict from the small queue
-                t = lists[2 * 0 + 1]
-                _unlink(lists, 0, prev, nxt, t)
+        while used + s > cap:
+            has_evicted = 1
+            from_main = main_used > main_cap or small_used == 0
+            while not from_main:  # evict from the small queue
+                t = st_
+                sh, st_ = _unlink(prev, nxt, sh, st_, t)
                 ts = osize[t]
-                st[1] -= ts
+                small_used -= ts
                 if freq[t] >= move_to_main:
-                    _push_head(lists, 1, prev, nxt, t)
+                    mh, mt = _push(prev, nxt, mh, mt, t)
                     where[t] = 2
-                    st[2] += ts
+                    main_used += ts
                     freq[t] = 0
-                    if lists[0] < 0:
-                        st[0] -= _s3_evict_main(st, lists, prev, nxt, osize, where, freq)
-                        break
+                    if sh < 0:  # nothing left to evict in small: fall back to main
+                        from_main = True
                     continue
                 where[t] = 0
-                st[0] -= ts
+                used -= ts
                 if ts <= ghost_cap:  # remember it in the ghost queue
-                    while st[3] + ts > ghost_cap:
-                        g = lists[2 * 2 + 1]
-                        _unlink(lists, 2, prev, nxt, g)
+                    while ghost_used + ts > ghost_cap:
+                        g = gt
+                        gh, gt = _unlink(prev, nxt, gh, gt, g)
                         where[g] = 0
-                        st[3] -= osize[g]
-                    _push_head(lists, 2, prev, nxt, t)
+                        ghost_used -= osize[g]
+                    gh, gt = _push(prev, nxt, gh, gt, t)
                     where[t] = 3
-                    st[3] += ts
+                    ghost_used += ts
                 break
+            if from_main:
+                while True:
+                    t = mt
+                    mh, mt = _unlink(prev, nxt, mh, mt, t)
+                    f = freq[t]
+                    if f >= 1:
+                        mh, mt = _push(prev, nxt, mh, mt, t)
+                        freq[t] = min(f, 3) - 1
+                        continue
+                    where[t] = 0
+                    main_used -= osize[t]
+                    used -= osize[t]
+                    break
         if ghost_hit:
-            _push_head(lists, 1, prev, nxt, x)
+            mh, mt = _push(prev, nxt, mh, mt, x)
             where[x] = 2
-            st[2] += s
+            main_used += s
         elif s >= small_cap:
             continue  # not stored (the evictions happened all the same, as in libCacheSim)
-        elif st[4] == 0 and st[1] >= small_cap:
-            _push_head(lists, 1, prev, nxt, x)
+        elif has_evicted == 0 and small_used >= small_cap:
+            mh, mt = _push(prev, nxt, mh, mt, x)
             where[x] = 2
-            st[2] += s
+            main_used += s
         else:
-            _push_head(lists, 0, prev, nxt, x)
+            sh, st_ = _push(prev, nxt, sh, st_, x)
             where[x] = 1
-            st[1] += s
+            small_used += s
         freq[x] = 0
         osize[x] = s
-        st[0] += s
+        used += s
+    st[0], st[1], st[2], st[3], st[4] = used, small_used, main_used, ghost_used, has_evicted
+    lists[0], lists[1], lists[2], lists[3], lists[4], lists[5] = sh, st_, mh, mt, gh, gt
     return misses, missed
 
 
 # -- GDSF ---------------------------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _heap_less(hp, hv, a, b):
     return hp[a] < hp[b] or (hp[a] == hp[b] and hv[a] < hv[b])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _heap_swap(hp, hv, hx, a, b):
     hp[a], hp[b] = hp[b], hp[a]
     hv[a], hv[b] = hv[b], hv[a]
@@ -341,7 +375,7 @@ def _heap_compact(hp, hv, hx, n, where, vtime):
     return m
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _gdsf_priority(inflation, f, size):
     if size == 0:
         return np.inf
@@ -402,11 +436,11 @@ def gdsf(ids, sizes, hits, record, cap, st, fst, osize, where, freq, vtime, hp, 
 
 # -- ARC ------------------------------------------------------------------------------------------------------
 
-# queues: 0 T1, 1 T2, 2 B1, 3 B2; where: 1 T1, 2 T2, 3 B1, 4 B2 (ghosts are not cached)
+# where: 1 T1, 2 T2, 3 B1, 4 B2 (ghosts are not cached); lists: T1, T2, B1, B2
 # st: 0 used, 1 T1 bytes, 2 T2 bytes, 3 B1 bytes, 4 B2 bytes, 5 last ghost hit from B1, 6 from B2
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _c_div(a, b):
     if b != 0:
         return a / b
@@ -416,28 +450,10 @@ def _c_div(a, b):
 
 
 @njit(cache=True)
-def _arc_replace(st, p, lists, prev, nxt, osize, where):
-    t1 = st[1]
-    if (t1 > 0 and (t1 > p or (t1 == p and st[6] != 0))) or st[2] == 0:
-        t = lists[2 * 0 + 1]
-        _unlink(lists, 0, prev, nxt, t)
-        _push_head(lists, 2, prev, nxt, t)
-        where[t] = 3
-        st[1] -= osize[t]
-        st[3] += osize[t]
-    else:
-        t = lists[2 * 1 + 1]
-        _unlink(lists, 1, prev, nxt, t)
-        _push_head(lists, 3, prev, nxt, t)
-        where[t] = 4
-        st[2] -= osize[t]
-        st[4] += osize[t]
-    return osize[t]
-
-
-@njit(cache=True)
 def arc(ids, sizes, hits, record, cap, st, fst, lists, prev, nxt, osize, where):
     p = fst[0]
+    used, t1b, t2b, b1b, b2b, from_b1, from_b2 = st[0], st[1], st[2], st[3], st[4], st[5], st[6]
+    h1, e1, h2, e2, g1h, g1t, g2h, g2t = lists[0], lists[1], lists[2], lists[3], lists[4], lists[5], lists[6], lists[7]
     misses = 0
     missed = 0
     for i in range(ids.size):
@@ -446,42 +462,42 @@ def arc(ids, sizes, hits, record, cap, st, fst, lists, prev, nxt, osize, where):
         w = where[x]
         ghost_hit = False
         if w == 1:
-            st[5] = 0
-            st[6] = 0
-            _unlink(lists, 0, prev, nxt, x)
-            _push_head(lists, 1, prev, nxt, x)
+            from_b1 = 0
+            from_b2 = 0
+            h1, e1 = _unlink(prev, nxt, h1, e1, x)
+            h2, e2 = _push(prev, nxt, h2, e2, x)
             where[x] = 2
-            st[1] -= osize[x]
-            st[2] += osize[x]
+            t1b -= osize[x]
+            t2b += osize[x]
         elif w == 2:
-            st[5] = 0
-            st[6] = 0
-            if lists[2] != x:
-                _unlink(lists, 1, prev, nxt, x)
-                _push_head(lists, 1, prev, nxt, x)
+            from_b1 = 0
+            from_b2 = 0
+            if h2 != x:
+                h2, e2 = _unlink(prev, nxt, h2, e2, x)
+                h2, e2 = _push(prev, nxt, h2, e2, x)
         elif w == 3:
-            st[5] = 1
-            st[6] = 0
+            from_b1 = 1
+            from_b2 = 0
             ghost_hit = True
-            delta = _c_div(st[4], st[3])
+            delta = _c_div(b2b, b1b)
             if not delta > 1.0:
                 delta = 1.0
             grown = p + delta
             p = grown if grown < cap else float(cap)
-            st[3] -= osize[x]
-            _unlink(lists, 2, prev, nxt, x)
+            b1b -= osize[x]
+            g1h, g1t = _unlink(prev, nxt, g1h, g1t, x)
             where[x] = 0
         elif w == 4:
-            st[5] = 0
-            st[6] = 1
+            from_b1 = 0
+            from_b2 = 1
             ghost_hit = True
-            delta = _c_div(st[3], st[4])
+            delta = _c_div(b1b, b2b)
             if not delta > 1.0:
                 delta = 1.0
             shrunk = p - delta
             p = shrunk if shrunk > 0.0 else 0.0
-            st[4] -= osize[x]
-            _unlink(lists, 3, prev, nxt, x)
+            b2b -= osize[x]
+            g2h, g2t = _unlink(prev, nxt, g2h, g2t, x)
             where[x] = 0
         if w == 1 or w == 2:
             if record:
@@ -493,42 +509,58 @@ def arc(ids, sizes, hits, record, cap, st, fst, lists, prev, nxt, osize, where):
         missed += s
         if s > cap:
             continue
-        while st[0] + s > cap:
-            if ghost_hit:
-                st[0] -= _arc_replace(st, p, lists, prev, nxt, osize, where)
-            elif st[1] + st[3] + s > cap:
-                if st[3] > 0:  # forget B1's oldest, then replace
-                    g = lists[2 * 2 + 1]
-                    _unlink(lists, 2, prev, nxt, g)
+        while used + s > cap:
+            replace = True
+            if not ghost_hit:
+                if t1b + b1b + s > cap:
+                    if b1b > 0:  # forget B1's oldest, then replace
+                        g = g1t
+                        g1h, g1t = _unlink(prev, nxt, g1h, g1t, g)
+                        where[g] = 0
+                        b1b -= osize[g]
+                    else:  # T1 alone is too big: evict its oldest, no ghost
+                        t = e1
+                        h1, e1 = _unlink(prev, nxt, h1, e1, t)
+                        where[t] = 0
+                        t1b -= osize[t]
+                        used -= osize[t]
+                        replace = False
+                elif t1b + b1b + t2b + b2b >= 2 * cap and b2b > 0:  # forget B2's oldest
+                    g = g2t
+                    g2h, g2t = _unlink(prev, nxt, g2h, g2t, g)
                     where[g] = 0
-                    st[3] -= osize[g]
-                    st[0] -= _arc_replace(st, p, lists, prev, nxt, osize, where)
-                else:  # T1 alone is too big: evict its oldest, no ghost
-                    t = lists[2 * 0 + 1]
-                    _unlink(lists, 0, prev, nxt, t)
-                    where[t] = 0
-                    st[1] -= osize[t]
-                    st[0] -= osize[t]
-            else:
-                if st[1] + st[3] + st[2] + st[4] >= 2 * cap and st[4] > 0:
-                    g = lists[2 * 3 + 1]
-                    _unlink(lists, 3, prev, nxt, g)
-                    where[g] = 0
-                    st[4] -= osize[g]
-                st[0] -= _arc_replace(st, p, lists, prev, nxt, osize, where)
+                    b2b -= osize[g]
+            if replace:  # the paper's REPLACE: T1's or T2's oldest goes to its ghost list
+                if (t1b > 0 and (t1b > p or (t1b == p and from_b2 != 0))) or t2b == 0:
+                    t = e1
+                    h1, e1 = _unlink(prev, nxt, h1, e1, t)
+                    g1h, g1t = _push(prev, nxt, g1h, g1t, t)
+                    where[t] = 3
+                    t1b -= osize[t]
+                    b1b += osize[t]
+                else:
+                    t = e2
+                    h2, e2 = _unlink(prev, nxt, h2, e2, t)
+                    g2h, g2t = _push(prev, nxt, g2h, g2t, t)
+                    where[t] = 4
+                    t2b -= osize[t]
+                    b2b += osize[t]
+                used -= osize[t]
         if ghost_hit:
-            _push_head(lists, 1, prev, nxt, x)
+            h2, e2 = _push(prev, nxt, h2, e2, x)
             where[x] = 2
-            st[2] += s
-            st[5] = 0
-            st[6] = 0
+            t2b += s
+            from_b1 = 0
+            from_b2 = 0
         else:
-            _push_head(lists, 0, prev, nxt, x)
+            h1, e1 = _push(prev, nxt, h1, e1, x)
             where[x] = 1
-            st[1] += s
+            t1b += s
         osize[x] = s
-        st[0] += s
+        used += s
     fst[0] = p
+    st[0], st[1], st[2], st[3], st[4], st[5], st[6] = used, t1b, t2b, b1b, b2b, from_b1, from_b2
+    lists[0], lists[1], lists[2], lists[3], lists[4], lists[5], lists[6], lists[7] = h1, e1, h2, e2, g1h, g1t, g2h, g2t
     return misses, missed
 
 
@@ -538,7 +570,7 @@ def arc(ids, sizes, hits, record, cap, st, fst, lists, prev, nxt, osize, where):
 @njit(cache=True)
 def sieve(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, visited):
     """st: used, hand (-1: start at the tail)."""
-    used, hand = st[0], st[1]
+    used, hand, head, tail = st[0], st[1], lists[0], lists[1]
     misses = 0
     missed = 0
     for i in range(ids.size):
@@ -555,20 +587,20 @@ def sieve(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, vis
         missed += s
         if s <= cap:
             while used + s > cap:
-                t = hand if hand >= 0 else lists[1]
+                t = hand if hand >= 0 else tail
                 while visited[t]:
                     visited[t] = 0
-                    t = prev[t] if prev[t] >= 0 else lists[1]
+                    t = prev[t] if prev[t] >= 0 else tail
                 hand = prev[t]
-                _unlink(lists, 0, prev, nxt, t)
+                head, tail = _unlink(prev, nxt, head, tail, t)
                 where[t] = 0
                 used -= osize[t]
-            _push_head(lists, 0, prev, nxt, x)
+            head, tail = _push(prev, nxt, head, tail, x)
             where[x] = 1
             visited[x] = 0
             osize[x] = s
             used += s
-    st[0], st[1] = used, hand
+    st[0], st[1], lists[0], lists[1] = used, hand, head, tail
     return misses, missed
 
 
@@ -602,5 +634,5 @@ def dense_ids(keys, table_keys, table_ids, count, out):
     return count
 
 
-KERNELS = {"lru": lru, "fifo": lru, "clock": clock, "lfu": lfu, "s3fifo": s3fifo, "gdsf": gdsf, "arc": arc,
+KERNELS = {"lru": lru, "fifo": fifo, "clock": clock, "lfu": lfu, "s3fifo": s3fifo, "gdsf": gdsf, "arc": arc,
            "sieve": sieve}
