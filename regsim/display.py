@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .units import human_size
+from .units import human_size, plural
 
 if TYPE_CHECKING:
     from .oci.descriptor import Descriptor
@@ -106,20 +106,20 @@ def to_html(obj: Any) -> str:
             rows.append([name, repo.visibility, _some(list(repo.tags)), len(repo.manifests), len(repo.blobs),
                          human_size(size)])
         report = obj.storage()
-        caption = (f"Registry {obj.name} ({obj.title}, access: {obj.access.mode}) — {report.repositories} "
-                   f"repositories, {report.blobs} blobs, {human_size(report.physical_bytes)} stored, "
+        caption = (f"Registry {obj.name} ({obj.title}, access: {obj.access.mode}) — {plural(report.repositories, 'repository')}, "
+                   f"{plural(report.blobs, 'blob')}, {human_size(report.physical_bytes)} stored, "
                    f"dedup {report.dedup_ratio:.2f}x")
         return table(rows, ["repository", "visibility", "tags", "manifests", "blobs", "blob bytes"], caption)
     if isinstance(obj, Repository):
         listed = {d.digest for s in obj.manifests.values() if isinstance(s.parsed, Index) for d in s.parsed.manifests}
         untagged = len([d for d in obj.untagged() if d not in listed])
         return table(_repository_rows(obj), ["manifest", "kind", "platforms", "size", "tags"],
-                     f"Repository {obj.name} ({obj.visibility}): {len(obj.tags)} tags, {len(obj.manifests)} "
-                     f"manifests ({untagged} untagged), {len(obj.blobs)} blobs")
+                     f"Repository {obj.name} ({obj.visibility}): {plural(len(obj.tags), 'tag')}, "
+                     f"{plural(len(obj.manifests), 'manifest')} ({untagged} untagged), {plural(len(obj.blobs), 'blob')}")
     if isinstance(obj, Host):
         rows = [[r["REPOSITORY"], r["TAG"], r["IMAGE ID"], r["SIZE"]] for r in obj.images()]
         return table(rows, ["repository", "tag", "image id", "size"],
-                     f"Host {obj.name} ({obj.platform}): {len(obj.layers)} blobs, "
+                     f"Host {obj.name} ({obj.platform}): {plural(len(obj.layers), 'blob')}, "
                      f"{human_size(obj.disk_usage())} on disk")
     if isinstance(obj, Image):
         rows = [["config", obj.config_blob.digest.short, human_size(obj.config_blob.size), ""]]
@@ -143,7 +143,7 @@ def to_html(obj: Any) -> str:
         rows = [[e.seq, e.kind, e.describe()] for e in obj]
         if len(rows) > MAX_ROWS:
             rows = rows[-MAX_ROWS:]
-        return table(rows, ["#", "event", "what happened"], f"Event log: {len(obj)} events (latest shown)")
+        return table(rows, ["#", "event", "what happened"], f"Event log: {plural(len(obj), 'event')} (latest shown)")
     if isinstance(obj, StorageReport):
         rows = [["repositories", obj.repositories], ["manifests", obj.manifests], ["blobs", obj.blobs],
                 ["physical (each blob once)", _bytes(obj.physical_bytes)],

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Iterable, Iterator, Sequence, TypeVar, overload
 
 from .oci.digest import Digest
+from .units import plural
 
 __all__ = [
     "Event",
@@ -309,7 +310,7 @@ class GarbageCollected(RegistryEvent):
 
     def describe(self) -> str:
         verb = "would free" if self.dry_run else "freed"
-        return f"{self.registry}: garbage collection {verb} {len(self.swept)} blobs, {self.bytes_freed} B"
+        return f"{self.registry}: garbage collection {verb} {plural(len(self.swept), 'blob')}, {self.bytes_freed} B"
 
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
@@ -351,7 +352,7 @@ class ImageBuilt(HostEvent):
     layers: tuple[Digest, ...]
 
     def describe(self) -> str:
-        return f"{self.host}: built {self.reference or _short(self.image_id)} ({len(self.layers)} layers)"
+        return f"{self.host}: built {self.reference or _short(self.image_id)} ({plural(len(self.layers), 'layer')})"
 
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)

@@ -48,7 +48,7 @@ from ..oci.platform import Platform
 from ..oci.reference import Reference, parse, parse_docker_ref
 from ..registry import Registry, StoredManifest
 from .output import Output, Table
-from ..units import human_size
+from ..units import human_size, plural
 
 __all__ = ["Host", "Output", "PushResult", "PullResult", "BuildResult", "Table"]
 
@@ -150,7 +150,7 @@ class BuildResult(Output):
 
     def __repr__(self) -> str:
         return (f"BuildResult({self.reference or '<none>'}, id {self.image_id.short}, "
-                f"{len(self.new_layers)} new layers, {self.cached_steps} cached steps)")
+                f"{plural(len(self.new_layers), 'new layer')}, {plural(self.cached_steps, 'cached step')})")
 
 
 # -- the host ---------------------------------------------------------------------------------------

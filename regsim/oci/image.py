@@ -34,6 +34,7 @@ from .mediatypes import (
     OCI_MANIFEST,
 )
 from .platform import Platform
+from ..units import plural
 
 __all__ = ["Layer", "Image", "ImageIndex", "OCI", "DOCKER"]
 
@@ -177,7 +178,7 @@ class Image:
                           platform=platform if platform is not None else self.platform)
 
     def __repr__(self) -> str:
-        return f"Image({self.digest.short}, {self.platform}, {len(self.layers)} layers, {self.size} B)"
+        return f"Image({self.digest.short}, {self.platform}, {plural(len(self.layers), 'layer')}, {self.size} B)"
 
     def _repr_html_(self) -> str:
         from ..display import to_html

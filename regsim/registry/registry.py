@@ -60,6 +60,7 @@ from ..errors import (
 from ..oci.manifest import MAX_MANIFEST_SIZE, Index, Manifest, parse_manifest
 from ..oci.mediatypes import FOREIGN_LAYER_TYPES, OCI_INDEX
 from ..oci.reference import validate_repository, validate_tag
+from ..units import plural
 
 __all__ = ["Registry", "Repository", "StoredManifest", "UploadSession", "StorageReport", "GCReport"]
 
@@ -238,8 +239,8 @@ class StorageReport:
     def __str__(self) -> str:
         ratio = (f"dedup ratio {self.dedup_ratio:.2f}x" if self.logical_bytes
                  else "no manifests, so no dedup ratio")
-        return (f"{_plural(self.repositories, 'repository')}, {_plural(self.manifests, 'manifest')}, "
-                f"{_plural(self.blobs, 'blob')}; logical {_human(self.logical_bytes)}, physical {_human(self.physical_bytes)}, {ratio}")
+        return (f"{plural(self.repositories, 'repository')}, {plural(self.manifests, 'manifest')}, "
+                f"{plural(self.blobs, 'blob')}; logical {_human(self.logical_bytes)}, physical {_human(self.physical_bytes)}, {ratio}")
 
     def _repr_html_(self) -> str:
         from ..display import to_html
@@ -260,9 +261,9 @@ class GCReport:
 
     def __str__(self) -> str:
         sweep, delete = ("would sweep", "would delete") if self.dry_run else ("swept", "deleted")
-        return (f"marked {_plural(self.marked, 'blob')}, {sweep} {_plural(len(self.swept), 'blob')} "
+        return (f"marked {plural(self.marked, 'blob')}, {sweep} {plural(len(self.swept), 'blob')} "
                 f"({_human(self.bytes_freed)}), {delete} "
-                f"{_plural(len(self.deleted_manifests), 'untagged manifest')}")
+                f"{plural(len(self.deleted_manifests), 'untagged manifest')}")
 
     def _repr_html_(self) -> str:
         from ..display import to_html
@@ -272,12 +273,6 @@ class GCReport:
 
 def _memory_spool(upload_id: str, repository: str) -> MemorySpool:
     return MemorySpool()
-
-
-def _plural(n: int, noun: str) -> str:
-    if n == 1:
-        return f"{n} {noun}"
-    return f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"
 
 
 def _human(n: int) -> str:

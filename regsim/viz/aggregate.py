@@ -18,15 +18,15 @@ the Debian base under python, node and golang; the Alpine base under nginx:alpin
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable, Mapping
 
 import networkx as nx
 
 from ..oci.platform import Platform
-from ..units import human_size
+from ..units import human_size, plural
 from .graph import familiar
 
-__all__ = ["layer_tree", "image_names"]
+__all__ = ["layer_tree", "image_names", "fold_layers", "fold_tree", "fold_statuses"]
 
 
 def _tag_key(tag: str) -> tuple[int, int, str]:
@@ -90,7 +90,7 @@ def layer_tree(G: nx.DiGraph, *, platform: str | Platform | None = None) -> nx.D
             if len(by_platform) > 1:
                 parent = f"platform:{owner}/{name}"
                 T.add_node(parent, type="platform", owner=owner, platform=name,
-                           label=f"{name} ({len(sequences)} images)")
+                           label=f"{name} ({plural(len(sequences), 'image')})")
                 T.add_edge(owner_node, parent, kind="contains")
             _fold(T, G, parent, owner, sequences)
             total_images += len(sequences)
@@ -98,7 +98,7 @@ def layer_tree(G: nx.DiGraph, *, platform: str | Platform | None = None) -> nx.D
             physical += sum(G.nodes[c]["size"] for c in blobs)
             logical += sum(G.nodes[c]["size"] for seq, _ in sequences for c in seq)
     T.graph.update(images=total_images, logical_bytes=logical, physical_bytes=physical)
-    T.graph["title"] = (f"{total_images} images: {human_size(logical)} of layers, "
+    T.graph["title"] = (f"{plural(total_images, 'image')}: {human_size(logical)} of layers, "
                         f"{human_size(physical)} stored (each layer once)")
     return T
 
@@ -142,7 +142,116 @@ def _fold(T: nx.DiGraph, G: nx.DiGraph, root: str, owner: str,
 
 def _group_label(names: list[str], run: tuple[Any, ...], size: int, users: int) -> str:
     shown = " | ".join(names[:2]) + (f" | +{len(names) - 2} more" if len(names) > 2 else "")
-    what = f"{len(run)} layer{'s' if len(run) != 1 else ''}, {human_size(size)}"
+    what = f"{plural(len(run), 'layer')}, {human_size(size)}"
     if users > 1:
         what += f", in {users} images"
     return f"{shown or 'shared base'}\n{what}"
+
+
+# -- folding: long columns become "… N layers" nodes so that a picture keeps a readable size ------
+
+
+def fold_layers(G: nx.DiGraph, keep: int, *, statuses: Mapping[str, str] | None = None,
+                notes: Mapping[str, str] | None = None, pinned: Iterable[str] = ()) -> nx.DiGraph:
+    """A copy of registry graph ``G`` in which each manifest shows at most about ``keep`` layers:
+    the first ``keep`` and the last one stay, and every longer run of layers in between that only
+    this manifest uses and that share one status (and note) becomes a single layer node labelled
+    ``… 296 layers, 1.2GB`` whose ``size`` is their sum (so its area stays honest) and whose
+    ``folded`` attribute lists the nodes it stands for. ``pinned`` nodes are never folded.
+    """
+    statuses, notes, pinned_set = dict(statuses or {}), dict(notes or {}), set(pinned)
+    runs: dict[str, list[str]] = {}  # folded node -> the nodes it replaces
+    parent_of: dict[str, tuple[str, int]] = {}
+    for m in [n for n, t in G.nodes(data="type") if t == "manifest"]:
+        layers = sorted((G.edges[m, c].get("position") or 0, c) for c in G.successors(m)
+                        if G.edges[m, c].get("kind") == "manifest-layer")
+        order = [c for _, c in layers]
+        if len(order) <= keep + 1:
+            continue
+        run: list[str] = []
+
+        def close() -> None:
+            if len(run) >= 2:
+                node = f"fold:{m}#{len(runs)}"
+                runs[node] = list(run)
+                parent_of[node] = (m, G.edges[m, run[0]].get("position") or 0)
+            run.clear()
+
+        for c in order[keep:-1]:
+            foldable = (G.in_degree(c) == 1 and c not in pinned_set and G.out_degree(c) == 0)
+            key = (statuses.get(c), notes.get(c))
+            if not foldable or (run and key != (statuses.get(run[0]), notes.get(run[0]))):
+                close()
+            if foldable:
+                run.append(c)
+        close()
+    if not runs:
+        return G
+    replaced = {c: node for node, members in runs.items() for c in members}
+    H = nx.DiGraph(**G.graph)
+    for n, data in G.nodes(data=True):
+        if n in replaced:
+            node = replaced[n]
+            if node in H:
+                continue
+            members = runs[node]
+            size = sum(G.nodes[c].get("size") or 0 for c in members)
+            H.add_node(node, type="layer", owner=data["owner"], owner_kind=data.get("owner_kind"), size=size,
+                       folded=tuple(members), short="…", digest=None, refcount=1,
+                       label=f"… {plural(len(members), 'layer')}, {human_size(size)}")
+        else:
+            H.add_node(n, **data)
+    for u, v, data in G.edges(data=True):
+        H.add_edge(replaced.get(u, u), replaced.get(v, v), **data)
+    return H
+
+
+def fold_statuses(H: nx.DiGraph, mapping: Mapping[str, str]) -> dict[str, str]:
+    """``mapping`` (``{node: status}`` or notes) carried over to a folded graph: a folded node
+    takes its members' common value."""
+    out = {n: s for n, s in mapping.items() if n in H}
+    for n, data in H.nodes(data=True):
+        members = data.get("folded")
+        if members and members[0] in mapping:
+            out[n] = mapping[members[0]]
+    return out
+
+
+def fold_tree(T: nx.DiGraph, keep: int) -> nx.DiGraph:
+    """A copy of layer tree ``T`` in which no node has more than ``keep`` children: the ``keep``
+    biggest subtrees stay (in their order) and the others become one ``… N more`` group holding
+    their images and bytes."""
+    def subtree(n: str) -> list[str]:
+        return [n, *nx.descendants(T, n)]
+
+    drop: set[str] = set()
+    extra: list[tuple[str, str, dict[str, Any]]] = []
+    for parent in list(T):
+        if parent in drop:
+            continue
+        children = list(T.successors(parent))
+        if len(children) <= keep:
+            continue
+        weight = {c: sum(T.nodes[d].get("size") or 0 for d in subtree(c)) for c in children}
+        kept = set(sorted(children, key=lambda c: -weight[c])[:keep - 1] if keep > 1 else [])
+        gone = [c for c in children if c not in kept]
+        nodes = [d for c in gone for d in subtree(c)]
+        drop.update(nodes)
+        images = sum(len(T.nodes[d].get("images") or ()) for d in nodes)
+        size = sum(T.nodes[d].get("size") or 0 for d in nodes)
+        layers = sum(len(T.nodes[d].get("layers") or ()) for d in nodes)
+        data = T.nodes[parent]
+        extra.append((parent, f"fold:{parent}", dict(
+            type="layer-group", owner=data.get("owner"), layers=(), size=size, images=(), users=0, saved=0,
+            folded=tuple(nodes),
+            label=f"… {plural(len(gone), 'more branch', 'more branches')}: {plural(images, 'image')}\n"
+                  f"{plural(layers, 'layer')}, {human_size(size)}")))
+    if not extra:
+        return T
+    H = nx.DiGraph(**T.graph)
+    H.add_nodes_from((n, d) for n, d in T.nodes(data=True) if n not in drop)
+    H.add_edges_from((u, v, d) for u, v, d in T.edges(data=True) if u not in drop and v not in drop)
+    for parent, node, data in extra:
+        H.add_node(node, **data)
+        H.add_edge(parent, node, kind="parent" if parent.startswith("group:") else "contains")
+    return H

@@ -31,10 +31,10 @@ from ..oci.digest import Digest
 from ..events import Event
 from ..client.host import Host
 from ..registry import Registry
-from ..units import human_size
+from ..units import human_size, plural
 from ..world import World
 from .draw import draw_panels, legend_figure, plan, to_png
-from .graph import content_nodes, node_id, to_graph
+from .graph import common_order, content_nodes, node_id, to_graph
 from .layout import layered_layout
 from .style import STATUS_STYLES
 from .views import bytes_moved, event_logs
@@ -203,21 +203,6 @@ def _stored_and_tagged(pushed: ev.ManifestPushed, tagged: ev.TagUpdated) -> str:
     return pushed.describe() + (f" (the tag moved from {Digest(tagged.previous).short})" if moved else "")
 
 
-def _merged_order(graphs: list[nx.DiGraph]) -> list[str]:
-    """All nodes of all graphs, each inserted right after the node before it in its first graph."""
-    order: list[str] = []
-    where: dict[str, int] = {}
-    for G in graphs:
-        prev = None
-        for n in G:
-            if n not in where:
-                at = order.index(prev) + 1 if prev is not None else 0
-                order.insert(at, n)
-                where = {m: i for i, m in enumerate(order)}
-            prev = n
-    return order
-
-
 def _stack(top: bytes, bottom: bytes) -> bytes:
     """Two PNGs of the same width, one above the other, as one PNG."""
     from PIL import Image
@@ -273,7 +258,7 @@ class Animation:
             if _same_check(last, frame.event):  # a run of "already there" checks is one step
                 merged = {**shown[-1][2], **statuses}
                 count = len([s for s in merged.values() if s == "skipped"])
-                caption = (f"{frame.event.registry}: {count} blobs already in {frame.event.repository}: "
+                caption = (f"{frame.event.registry}: {plural(count, 'blob')} already in {frame.event.repository}: "
                            "skipped, nothing sent")
                 shown[-1] = (replace(frame, caption=caption), G, merged, ghosts)
             elif _sets_tag_of(last, frame.event):  # one PUT stored the manifest and set its tag: one step
@@ -283,7 +268,7 @@ class Animation:
                 shown.append((frame, G, statuses, ghosts))
             prev = frame.graph
         union = nx.DiGraph(kind="registry-graph", owners=[])
-        order = _merged_order([g for _, g, _, _ in shown])
+        order = common_order([g for _, g, _, _ in shown])
         longest: dict[str, str] = {}
         for _, G, statuses, _ in shown:
             for n, data in G.nodes(data=True):

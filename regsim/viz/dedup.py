@@ -17,7 +17,7 @@ import networkx as nx
 from matplotlib.axes import Axes
 
 from ..oci.platform import Platform
-from ..units import human_size
+from ..units import human_size, plural
 from .graph import familiar, node_id
 from .style import OKABE_ITO
 
@@ -53,7 +53,7 @@ class DedupStats:
         return self.logical_bytes / self.physical_bytes if self.physical_bytes else 1.0
 
     def __str__(self) -> str:
-        return (f"{len(self.images)} images: {human_size(self.logical_bytes)} of layers, "
+        return (f"{plural(len(self.images), 'image')}: {human_size(self.logical_bytes)} of layers, "
                 f"{human_size(self.physical_bytes)} stored, {human_size(self.saved_bytes)} saved "
                 f"({self.dedup_ratio:.2f}x)")
 

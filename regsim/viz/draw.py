@@ -2,7 +2,7 @@
 
 One look for everything: the layered layout of :mod:`regsim.viz.layout`, the palette of
 :mod:`regsim.viz.style` (a shape, a colour and a label per node type), marker areas that grow with
-the bytes, labels with short digests (``sha256:3f4a5b6c…``) and share counts (``shared ×3``), and a
+the bytes (area proportional to bytes, with size keys in the legend), labels with short digests (``sha256:3f4a5b6c…``) and share counts (``shared ×3``), and a
 legend. An operation's statuses (``{node: "uploaded"}``) recolour the touched nodes, add a hatch
 and write a badge in their label; untouched nodes turn light grey but keep their shape.
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import math
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -24,22 +25,30 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from ..units import human_size
 from .layout import FONT_SIZE, MARKER_PAD, ROW_GAP, layered_layout, text_width, tree_layout
 from .style import (
     CONTEXT_COLOR,
     EDGE_STYLES,
     NODE_STYLES,
     NODE_TYPES,
+    SIZED_TYPES,
     STATUS_STYLES,
     marker_area,
     node_style,
+    size_keys,
     status_style,
 )
 
-__all__ = ["draw", "draw_panels", "legend_figure", "plan", "Plan", "new_figure", "to_png", "MAX_DETAIL_NODES"]
+__all__ = ["draw", "draw_panels", "legend_figure", "plan", "Plan", "new_figure", "to_png", "MAX_DETAIL_NODES",
+           "MAX_FIGURE_HEIGHT", "in_one_row", "share_scale", "stacked_height"]
 
 #: Above this many nodes :func:`draw` shows the aggregated view (``aggregate=None``).
 MAX_DETAIL_NODES = 150
+#: By default no figure is taller than this (inches): long columns are folded to fit.
+MAX_FIGURE_HEIGHT = 15.0
+#: The drawing's share of it (titles, legend and footer take the rest).
+MAX_DRAWING_HEIGHT = MAX_FIGURE_HEIGHT - 2.5
 
 _MARGIN = 0.25  # inches around the drawing
 _TITLE_H = 0.42
@@ -62,6 +71,10 @@ class Plan:
     tree: bool = False
     context: bool = False
     row_gap: float = ROW_GAP
+    #: bytes of the biggest sized node (the largest marker); panels drawn together share one
+    size_scale: int | None = None
+    #: where each node's label ends (inches): edges leave a node from there, never under a label
+    label_ends: dict[str, float] = field(default_factory=dict, repr=False)
 
 
 def _source_graph(source: Any) -> nx.DiGraph:
@@ -75,7 +88,8 @@ def _source_graph(source: Any) -> nx.DiGraph:
 def plan(source: Any, *, highlight: Mapping[str, str] | None = None,
          ghost_edges: Iterable[tuple[str, str, str]] = (), notes: Mapping[str, str] | None = None,
          title: str | None = None, aggregate: bool | None = None,
-         layout: Mapping[str, tuple[float, float]] | None = None) -> Plan:
+         layout: Mapping[str, tuple[float, float]] | None = None,
+         max_height: float | None = MAX_DRAWING_HEIGHT) -> Plan:
     """Lay out ``source`` (a graph, registry, host or world) for drawing.
 
     ``highlight`` maps nodes to statuses of :data:`~regsim.viz.style.STATUS_STYLES`;
@@ -83,6 +97,11 @@ def plan(source: Any, *, highlight: Mapping[str, str] | None = None,
     tag move); ``notes`` adds words to some labels (``from library/python``); ``layout`` gives
     fixed positions (inches) for every node, e.g. shared by the frames of an animation. Unknown
     nodes or statuses raise ``KeyError`` naming them.
+
+    ``max_height`` (inches, None: no limit) keeps the drawing readable: when the laid-out graph is
+    taller, long runs of layers are folded into ``… N layers`` nodes (a layer tree: its smaller
+    branches into ``… N more branches``), fewer and fewer kept, until it fits. Nothing is dropped
+    silently: a folded node counts what it stands for, its area is their bytes.
     """
     notes = dict(notes or {})
     G = _source_graph(source)
@@ -103,7 +122,34 @@ def plan(source: Any, *, highlight: Mapping[str, str] | None = None,
         note = f"layers grouped by the images that share them ({common})" if common else "layers grouped by image"
         if aggregate is None:
             note += f"; {G.number_of_nodes()} nodes are too many to draw one by one"
-        return plan(T, title=f"{heading}: {note}\n{T.graph['title']}")
+        return plan(T, title=f"{heading}: {note}\n{T.graph['title']}", max_height=max_height)
+    ghosts = list(ghost_edges)
+    for u, v, kind in ghosts:
+        if u not in G or v not in G:
+            raise KeyError(f"ghost edge {u!r} -> {v!r} needs both nodes in the graph")
+        if kind not in EDGE_STYLES:
+            raise KeyError(f"unknown edge kind {kind!r}: expected one of {sorted(EDGE_STYLES)}")
+    p = _plan(G, statuses, ghosts, notes, title, layout)
+    if layout is not None or max_height is None or p.height + p.row_gap <= max_height:
+        return p
+    from .aggregate import fold_layers, fold_statuses, fold_tree
+
+    pinned = {n for u, v, _ in ghosts for n in (u, v)}
+    for keep in (24, 16, 12, 8, 6, 4, 3, 2, 1):
+        if p.tree:
+            H = fold_tree(G, keep)
+        else:
+            H = fold_layers(G, keep, statuses=statuses, notes=notes, pinned=pinned)
+        if H is G:
+            continue
+        p = _plan(H, fold_statuses(H, statuses), ghosts, fold_statuses(H, notes), title, None)
+        if p.height + p.row_gap <= max_height:
+            break
+    return p
+
+
+def _plan(G: nx.DiGraph, statuses: dict[str, str], ghosts: list[tuple[str, str, str]], notes: Mapping[str, str],
+          title: str | None, layout: Mapping[str, tuple[float, float]] | None) -> Plan:
     tree = G.graph.get("kind") == "layer-tree"
     labels: dict[str, str] = {}
     for n, data in G.nodes(data=True):
@@ -123,20 +169,14 @@ def plan(source: Any, *, highlight: Mapping[str, str] | None = None,
         pos = {n: layout[n] for n in G}
     else:
         pos = tree_layout(G, labels, row_gap=row_gap) if tree else layered_layout(G, labels, bold=bold)
-    ghosts = list(ghost_edges)
-    for u, v, kind in ghosts:
-        if u not in G or v not in G:
-            raise KeyError(f"ghost edge {u!r} -> {v!r} needs both nodes in the graph")
-        if kind not in EDGE_STYLES:
-            raise KeyError(f"unknown edge kind {kind!r}: expected one of {sorted(EDGE_STYLES)}")
-    if pos:
-        bold_set = set(bold)
-        width = max(x + MARKER_PAD + text_width(labels[n], bold=n in bold_set) for n, (x, _) in pos.items())
-        height = max(y for _, y in pos.values())
-    else:
-        width = height = 0.0
+    bold_set = set(bold)
+    ends = {n: x + MARKER_PAD + text_width(labels[n], bold=n in bold_set) for n, (x, _) in pos.items()}
+    width = max(ends.values(), default=0.0)
+    height = max((y for _, y in pos.values()), default=0.0)
+    sizes = [_bytes_of(d) for _, d in G.nodes(data=True)]
+    scale = max((b for b in sizes if b is not None), default=None)
     return Plan(G, pos, labels, statuses, ghosts, width + 0.2, height, title, tree=tree,
-                context=bool(statuses), row_gap=row_gap)
+                context=bool(statuses), row_gap=row_gap, size_scale=scale, label_ends=ends)
 
 
 # -- figures ------------------------------------------------------------------------------------
@@ -172,7 +212,7 @@ def _legend_items(plans: Sequence[Plan]) -> list[Any]:
         if t in types_present:
             s = NODE_STYLES[t]
             handles.append(Line2D([], [], linestyle="none", marker=s.marker, markersize=8, markerfacecolor=s.color,
-                                  markeredgecolor=s.edge_color, label=s.name))
+                                  markeredgecolor=s.edge_color, markeredgewidth=0.8, label=s.name))
     statuses = []
     for p in plans:
         statuses.extend(s for s in p.statuses.values() if s not in statuses)
@@ -187,8 +227,15 @@ def _legend_items(plans: Sequence[Plan]) -> list[Any]:
             es = EDGE_STYLES[kind]
             handles.append(Line2D([], [], color=es.color, linestyle=es.linestyle, linewidth=es.width,
                                   label=es.meaning))
-    if any(t in types_present for t in ("config", "layer", "manifest", "index", "layer-group")):
-        handles.append(Line2D([], [], linestyle="none", marker="", label="marker area grows with bytes"))
+    scale = max((p.size_scale for p in plans if p.size_scale), default=None)
+    keys = size_keys(scale)
+    if keys and any(t in types_present for t in SIZED_TYPES):
+        handles.append(Line2D([], [], linestyle="none", marker="", label="marker area ∝ bytes:"))
+        for i, (size, area) in enumerate(keys):
+            last = i == len(keys) - 1
+            handles.append(Line2D([], [], linestyle="none", marker="s", markersize=math.sqrt(area),
+                                  markerfacecolor="#FFFFFF", markeredgecolor="#000000", markeredgewidth=0.8,
+                                  label=("≤ " + human_size(size) + " (smallest mark)") if last else human_size(size)))
     return handles
 
 
@@ -213,6 +260,26 @@ def legend_figure(plans: Sequence[Plan], width: float, *, managed: bool = False)
 
 #: Panels wider than this together are stacked (before above after) so text stays legible.
 MAX_ROW_WIDTH = 13.0
+PANEL_GAP = 0.5
+
+
+def _panel_width(p: Plan) -> float:
+    return max(p.width, 1.5, max((text_width(line, 10.0) for line in (p.title or "").split("\n")), default=0) + 0.3)
+
+
+def _title_height(p: Plan) -> float:
+    return 0.22 + 0.17 * (p.title.count("\n") + 1) if p.title else 0.0
+
+
+def in_one_row(plans: Sequence[Plan], arrange: str = "auto") -> bool:
+    """Whether :func:`draw_panels` puts ``plans`` side by side (else it stacks them)."""
+    widths = [_panel_width(p) for p in plans]
+    return arrange == "row" or (arrange == "auto" and sum(widths) + PANEL_GAP * (len(plans) - 1) <= MAX_ROW_WIDTH)
+
+
+def stacked_height(plans: Sequence[Plan]) -> float:
+    """Inches the drawings and panel titles of ``plans`` take when stacked."""
+    return sum(p.height + p.row_gap + _title_height(p) for p in plans) + PANEL_GAP * (len(plans) - 1)
 
 
 def draw_panels(plans: Sequence[Plan], *, title: str | None = None, footer: str | None = None,
@@ -226,12 +293,12 @@ def draw_panels(plans: Sequence[Plan], *, title: str | None = None, footer: str 
     """
     if arrange not in ("auto", "row", "column"):
         raise ValueError(f"arrange must be 'auto', 'row' or 'column', got {arrange!r}")
-    gap = 0.5
-    widths = [max(p.width, 1.5, max((text_width(line, 10.0) for line in (p.title or "").split("\n")), default=0) + 0.3)
-              for p in plans]
-    title_hs = [0.22 + 0.17 * (p.title.count("\n") + 1) if p.title else 0.0 for p in plans]
+    share_scale([*plans, *(legend_from or [])])
+    gap = PANEL_GAP
+    widths = [_panel_width(p) for p in plans]
+    title_hs = [_title_height(p) for p in plans]
     data_hs = [p.height + p.row_gap for p in plans]
-    in_row = arrange == "row" or (arrange == "auto" and sum(widths) + gap * (len(plans) - 1) <= MAX_ROW_WIDTH)
+    in_row = in_one_row(plans, arrange)
     if in_row:
         content_w = sum(widths) + gap * (len(plans) - 1)
         content_h = max(t + d for t, d in zip(title_hs, data_hs))
@@ -265,6 +332,15 @@ def draw_panels(plans: Sequence[Plan], *, title: str | None = None, footer: str 
     return fig
 
 
+def share_scale(plans: Sequence[Plan]) -> int | None:
+    """Give ``plans`` one byte scale (the biggest of theirs): drawn together, equal bytes get equal
+    areas in every panel or frame."""
+    scale = max((p.size_scale for p in plans if p.size_scale), default=None)
+    for p in plans:
+        p.size_scale = scale
+    return scale
+
+
 def draw(source: Any, ax: Axes | None = None, *, highlight: Mapping[str, str] | None = None,
          ghost_edges: Iterable[tuple[str, str, str]] = (), notes: Mapping[str, str] | None = None,
          title: str | None = None, legend: bool = True, aggregate: bool | None = None) -> Axes:
@@ -280,8 +356,9 @@ def draw(source: Any, ax: Axes | None = None, *, highlight: Mapping[str, str] | 
     highlight:
         ``{node: status}``: what an operation did (see :data:`~regsim.viz.style.STATUS_STYLES`).
     aggregate:
-        True: the aggregated layer tree; False: every node; None: aggregated above
-        :data:`MAX_DETAIL_NODES` nodes.
+        True: the aggregated layer tree; False: every node, however tall; None: aggregated above
+        :data:`MAX_DETAIL_NODES` nodes, and long columns folded to keep the figure under
+        :data:`MAX_FIGURE_HEIGHT` inches.
 
     Examples
     --------
@@ -291,7 +368,8 @@ def draw(source: Any, ax: Axes | None = None, *, highlight: Mapping[str, str] | 
     >>> ax.get_title(loc="left")
     'docker.io (Docker Hub)'
     """
-    p = plan(source, highlight=highlight, ghost_edges=ghost_edges, notes=notes, title=title, aggregate=aggregate)
+    p = plan(source, highlight=highlight, ghost_edges=ghost_edges, notes=notes, title=title, aggregate=aggregate,
+             max_height=None if aggregate is False else MAX_DRAWING_HEIGHT)
     if p.title is None and not p.tree and p.G.graph.get("owners"):
         p.title = ", ".join(p.G.nodes[o]["label"] for o in p.G.graph["owners"])
     if ax is None:
@@ -309,13 +387,34 @@ def draw(source: Any, ax: Axes | None = None, *, highlight: Mapping[str, str] | 
 # -- rendering ----------------------------------------------------------------------------------
 
 
-def _area(data: Mapping[str, Any]) -> float:
+def _bytes_of(data: Mapping[str, Any]) -> int | None:
+    """The bytes a node's marker stands for (None: a pointer, drawn at the fixed size)."""
     t = data["type"]
-    if t in ("config", "layer", "layer-group"):
-        return marker_area(data.get("size"))
-    if t in ("manifest", "index"):
-        return marker_area(data.get("total_size") or data.get("size"))
-    return marker_area(None)
+    if t == "manifest":
+        return data.get("total_size") or data.get("size") or 0
+    if t in SIZED_TYPES:
+        return data.get("size") or 0
+    return None
+
+
+@lru_cache(maxsize=None)
+def _ink(marker: str) -> float:
+    """How much of its size² a matplotlib marker fills (a square 1, a circle π/4, a triangle 1/2)."""
+    import numpy as np
+    from matplotlib.markers import MarkerStyle
+
+    style = MarkerStyle(marker)
+    area = 0.0
+    for v in style.get_path().transformed(style.get_transform()).to_polygons():
+        x, y = v[:, 0], v[:, 1]
+        area += 0.5 * abs(float(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))))
+    return area or 1.0
+
+
+def _area(data: Mapping[str, Any], scale: int | None) -> float:
+    """The scatter size of a node: its marker *inks* :func:`~regsim.viz.style.marker_area` points²,
+    whatever its shape (a circle and a square of equal bytes cover equal areas)."""
+    return marker_area(_bytes_of(data), scale) / _ink(node_style(data["type"]).marker)
 
 
 def _render(p: Plan, ax: Axes, *, x_extent: float | None = None, y_extent: float | None = None) -> None:
@@ -335,16 +434,19 @@ def _render(p: Plan, ax: Axes, *, x_extent: float | None = None, y_extent: float
     touched = set(p.statuses)
     # edges, one collection per kind (and faded when they join untouched nodes)
     groups: dict[tuple[str, bool], list[list[tuple[float, float]]]] = {}
+    column_ends: dict[float, float] = {}
+    for n, (x, _) in pos.items():
+        column_ends[x] = max(column_ends.get(x, x), p.label_ends.get(n, x))
     for u, v, kind in [*G.edges(data="kind"), *p.ghost_edges]:
         faded = p.context and not ({u, v} & touched) and kind != "was"
-        groups.setdefault((kind or "contains", faded), []).append([pos[u], pos[v]])
+        groups.setdefault((kind or "contains", faded), []).append(_edge_path(p, u, v, column_ends))
     for (kind, faded), segments in sorted(groups.items()):
         es = EDGE_STYLES.get(kind, EDGE_STYLES["contains"])
         ax.add_collection(LineCollection(segments, colors=es.color, linestyles=es.linestyle,
                                          linewidths=es.width * (2.0 if kind == "was" else 1.0),
                                          alpha=0.35 if faded else 0.9, zorder=1,
                                          gid=f"edges:{kind}"))
-    # nodes, one scatter per (type, status)
+    # nodes, one scatter per (type, status), above the edges
     batches: dict[tuple[str, str | None], list[str]] = {}
     for n, data in G.nodes(data=True):
         batches.setdefault((data["type"], p.statuses.get(n)), []).append(n)
@@ -358,10 +460,10 @@ def _render(p: Plan, ax: Axes, *, x_extent: float | None = None, y_extent: float
             color, edge, hatch, lw = CONTEXT_COLOR, "#8C8C8C", None, 0.8
         else:
             color, edge, hatch, lw = s.color, s.edge_color, None, 0.8
-        ax.scatter([pos[n][0] for n in nodes], [pos[n][1] for n in nodes], s=[_area(G.nodes[n]) for n in nodes],
+        ax.scatter([pos[n][0] for n in nodes], [pos[n][1] for n in nodes], s=[_area(G.nodes[n], p.size_scale) for n in nodes],
                    marker=s.marker, c=color, edgecolors=edge, linewidths=lw, hatch=hatch, hatchcolor=hatch_color,
                    zorder=3, gid=f"nodes:{t}:{status or ('context' if p.context else 'plain')}")
-    # labels to the right of each node, on a white box so edges never run through the text
+    # labels to the right of each node, on a white box; edges start where the label ends
     for n, (x, y) in pos.items():
         t = G.nodes[n]["type"]
         quiet = p.context and n not in touched
@@ -370,3 +472,20 @@ def _render(p: Plan, ax: Axes, *, x_extent: float | None = None, y_extent: float
                     fontweight="bold" if t in ("registry", "host") or n in touched else "normal",
                     color="#8C8C8C" if quiet else "#000000",
                     bbox=dict(boxstyle="square,pad=0.05", facecolor="white", edgecolor="none"))
+
+
+#: inches between the end of a label and the edge that leaves from there
+EDGE_GAP = 0.06
+
+
+def _edge_path(p: Plan, u: str, v: str, column_ends: Mapping[float, float]) -> list[tuple[float, float]]:
+    """The line of edge ``u -> v``: from the end of ``u``'s label along its row to the end of its
+    column, then straight to ``v``'s marker. It never runs under a label, its own or another one of
+    its column (each sits on its own row); an edge whose target is not to the right of that
+    column (should one exist) is a straight line between the markers."""
+    (xu, yu), (xv, yv) = p.pos[u], p.pos[v]
+    start = p.label_ends.get(u, xu) + EDGE_GAP
+    turn = column_ends.get(xu, start) + EDGE_GAP
+    if xv <= turn or u not in p.label_ends:
+        return [(xu, yu), (xv, yv)]
+    return [(start, yu), (turn, yu), (xv, yv)]

@@ -52,10 +52,11 @@ from ..oci.mediatypes import CONFIG_TYPES
 from ..oci.platform import Platform
 from ..oci.reference import parse
 from ..registry import Registry
-from ..units import human_size
+from ..units import human_size, plural
 from ..world import World
 
-__all__ = ["to_graph", "node_id", "subgraph", "nodes_of_type", "content_nodes", "familiar"]
+__all__ = ["to_graph", "node_id", "subgraph", "nodes_of_type", "content_nodes", "familiar", "common_order",
+           "in_order"]
 
 CONTENT_TYPES = ("index", "manifest", "config", "layer")
 
@@ -189,7 +190,7 @@ def _blob_label(node_type: str, digest: Digest, size: int, refcount: int) -> str
 
 def _manifest_label(node_type: str, digest: Digest, platform: str | None, entries: int) -> str:
     if node_type == "index":
-        return f"index {digest.short} ({entries} platforms)"
+        return f"index {digest.short} ({plural(entries, 'platform')})"
     return f"{digest.short} {platform}" if platform else digest.short
 
 
@@ -522,4 +523,37 @@ def subgraph(G: nx.DiGraph, *, owners: Iterable[str] | None = None,
     H.add_nodes_from((n, dict(d)) for n, d in G.nodes(data=True) if n in keep)
     H.add_edges_from((u, v, dict(d)) for u, v, d in G.edges(data=True) if u in keep and v in keep)
     H.graph["owners"] = [o for o in G.graph.get("owners", []) if o in keep]
+    return H
+
+
+def common_order(graphs: Iterable[nx.DiGraph]) -> list[str]:
+    """All nodes of all ``graphs`` in one order: the first graph's order, and each node that is
+    new in a later graph inserted right after the node before it there. Pictures of the same
+    registry at several moments (before and after, the frames of an animation) drawn in this
+    order keep every tag and manifest in its place.
+
+    >>> a, b = nx.DiGraph(), nx.DiGraph()
+    >>> a.add_nodes_from(["r", "t1", "t2"]); b.add_nodes_from(["r", "t2", "t3", "t1"])
+    >>> common_order([a, b])
+    ['r', 't1', 't2', 't3']
+    """
+    order: list[str] = []
+    where: dict[str, int] = {}
+    for G in graphs:
+        prev = None
+        for n in G:
+            if n not in where:
+                at = where[prev] + 1 if prev is not None else 0
+                order.insert(at, n)
+                where = {m: i for i, m in enumerate(order)}
+            prev = n
+    return order
+
+
+def in_order(G: nx.DiGraph, order: Iterable[str]) -> nx.DiGraph:
+    """A copy of ``G`` whose nodes come in ``order`` (nodes ``order`` does not name come last)."""
+    ranked = {n: i for i, n in enumerate(order)}
+    H = nx.DiGraph(**G.graph)
+    H.add_nodes_from(sorted(G.nodes(data=True), key=lambda item: ranked.get(item[0], len(ranked))))
+    H.add_edges_from(G.edges(data=True))
     return H

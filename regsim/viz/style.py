@@ -1,14 +1,22 @@
-"""The one palette of regsim's pictures: a colour, a shape and a word for every node type and status.
+"""The one semantic map of regsim's pictures: shape says what a node is, colour says what happened.
 
-Colours are the Okabe–Ito set, safe for the common colour-vision deficiencies. Nothing is told by
-colour alone: every node type also has its own marker shape and a label, and every operation
-status (uploaded, mounted, downloaded, swept, ...) also has a hatch pattern and a text badge that
-is written into the node's label.
+* **Node types** (registry, repository, tag, manifest, layer, ...) each have their own marker
+  shape and a word in the legend, and a *neutral* fill: white, or dark grey for the owners. No
+  node type has a colour of its own, so no type can be mistaken for a status.
+* **Operation statuses** (uploaded, mounted, already there, downloaded, new, swept, ...) are the
+  only coloured things, in the Okabe–Ito set (safe for the common colour-vision deficiencies,
+  no red/green pair). A colour never stands alone: every status also has a hatch pattern and a
+  badge written into the node's label (``↑ uploaded``), so a grey-scale print says the same.
+* **Marker area is proportional to bytes** for blobs and images (:func:`marker_area`), with a
+  visible minimum; the legend shows size keys (:func:`size_keys`). Repositories, tags and
+  indexes have one fixed size: they are pointers, not bytes.
 
 >>> NODE_STYLES["layer"].marker, NODE_STYLES["manifest"].marker
 ('s', 'o')
 >>> STATUS_STYLES["mounted"].badge
 '⇄ mounted'
+>>> {s.color for s in NODE_STYLES.values()} & {s.color for s in STATUS_STYLES.values()}
+set()
 """
 
 from __future__ import annotations
@@ -27,6 +35,8 @@ __all__ = [
     "EdgeStyle",
     "CONTEXT_COLOR",
     "marker_area",
+    "size_keys",
+    "SIZED_TYPES",
     "node_style",
     "status_style",
 ]
@@ -45,6 +55,8 @@ OKABE_ITO: dict[str, str] = {
 
 #: Nodes that an operation did not touch are drawn in this light grey (their shape stays).
 CONTEXT_COLOR = "#D9D9D9"
+#: The neutral fills of node types (never a status colour).
+PLAIN_FILL, OWNER_FILL = "#FFFFFF", "#595959"
 
 
 @dataclass(frozen=True)
@@ -80,17 +92,17 @@ class EdgeStyle:
 NODE_TYPES: tuple[str, ...] = ("registry", "host", "repository", "tag", "index", "manifest", "config", "layer")
 
 NODE_STYLES: dict[str, NodeStyle] = {
-    "registry": NodeStyle(OKABE_ITO["black"], "H", "registry"),
-    "host": NodeStyle(OKABE_ITO["reddish purple"], "8", "host"),
-    "repository": NodeStyle(OKABE_ITO["orange"], "p", "repository"),
-    "tag": NodeStyle(OKABE_ITO["yellow"], ">", "tag"),
-    "index": NodeStyle(OKABE_ITO["vermillion"], "D", "index (multi-platform)"),
-    "manifest": NodeStyle(OKABE_ITO["blue"], "o", "manifest"),
-    "config": NodeStyle(OKABE_ITO["sky blue"], "^", "config blob"),
-    "layer": NodeStyle(OKABE_ITO["bluish green"], "s", "layer blob"),
+    "registry": NodeStyle(OWNER_FILL, "H", "registry"),
+    "host": NodeStyle(OWNER_FILL, "8", "host"),
+    "repository": NodeStyle(PLAIN_FILL, "p", "repository"),
+    "tag": NodeStyle(PLAIN_FILL, ">", "tag"),
+    "index": NodeStyle(PLAIN_FILL, "D", "index (multi-platform)"),
+    "manifest": NodeStyle(PLAIN_FILL, "o", "manifest (area: its image's bytes)"),
+    "config": NodeStyle(PLAIN_FILL, "^", "config blob"),
+    "layer": NodeStyle(PLAIN_FILL, "s", "layer blob"),
     # the aggregated view: a run of consecutive layers that the same images share
-    "layer-group": NodeStyle(OKABE_ITO["bluish green"], "s", "layers shared by the same images"),
-    "platform": NodeStyle("#FFFFFF", "d", "platform"),
+    "layer-group": NodeStyle(PLAIN_FILL, "s", "layers shared by the same images"),
+    "platform": NodeStyle(PLAIN_FILL, "d", "platform"),
 }
 
 #: What an operation did to a node. Bytes that moved are vermillion, bytes that did not are sky
@@ -140,18 +152,56 @@ def status_style(status: str) -> StatusStyle:
         raise KeyError(f"unknown status {status!r}: expected one of {sorted(STATUS_STYLES)}") from None
 
 
-#: Marker areas (points²) for blobs and manifests: the area grows with the log of the bytes.
-MIN_AREA, MAX_AREA, FIXED_AREA = 45.0, 330.0, 150.0
-_LOG_LOW, _LOG_HIGH = 2.0, 9.0  # 100 B ... 1 GB
+#: Node types whose marker area is proportional to bytes (a manifest: its whole image).
+SIZED_TYPES = ("config", "layer", "layer-group", "manifest")
+#: Marker areas (points²): the biggest thing in a picture, the smallest visible mark, and the
+#: one size of pointers (repositories, tags, indexes, owners).
+MIN_AREA, MAX_AREA, FIXED_AREA = 14.0, 330.0, 120.0
 
 
-def marker_area(size: int | None) -> float:
-    """Marker area for ``size`` bytes (None: the fixed area of tags, repositories, owners).
+def marker_area(size: int | None, scale: int | None = None) -> float:
+    """Marker area (points²) for ``size`` bytes in a picture whose biggest item has ``scale`` bytes.
 
-    >>> marker_area(None) == FIXED_AREA, marker_area(100) == MIN_AREA, marker_area(10**9) == MAX_AREA
+    The area is proportional to the bytes -- a 2 kB layer is a hundred thousand times smaller
+    than a 197 MB one -- but never below :data:`MIN_AREA`, so that every blob stays visible.
+    ``size=None``: the fixed area of pointers (tags, repositories, indexes, owners).
+
+    >>> marker_area(None) == FIXED_AREA, marker_area(100, 100) == MAX_AREA, marker_area(50, 100) == MAX_AREA / 2
     (True, True, True)
+    >>> marker_area(2_000, 197_000_000) == MIN_AREA
+    True
     """
     if size is None:
         return FIXED_AREA
-    level = (math.log10(max(size, 1)) - _LOG_LOW) / (_LOG_HIGH - _LOG_LOW)
-    return MIN_AREA + (MAX_AREA - MIN_AREA) * min(1.0, max(0.0, level))
+    if not scale or scale <= 0:
+        return MIN_AREA
+    return max(MIN_AREA, MAX_AREA * min(size, scale) / scale)
+
+
+def _nice(value: float) -> float:
+    """The largest 1-2-5 number not above ``value``."""
+    if value <= 0:
+        return 0.0
+    exp = math.floor(math.log10(value))
+    for m in (5, 2, 1):
+        if m * 10**exp <= value:
+            return float(m * 10**exp)
+    return float(10**exp)
+
+
+def size_keys(scale: int | None) -> list[tuple[float, float]]:
+    """``[(bytes, area), ...]`` for a legend: two round sizes and the smallest mark's threshold
+    (everything at or below it is drawn at :data:`MIN_AREA`).
+
+    >>> [(int(b), round(a)) for b, a in size_keys(200_000_000)]
+    [(200000000, 330), (50000000, 82), (8484848, 14)]
+    """
+    if not scale or scale <= 0:
+        return []
+    floor = scale * MIN_AREA / MAX_AREA
+    keys = []
+    for value in (_nice(scale), _nice(scale / 4)):
+        if value > floor * 1.5 and all(value != k for k, _ in keys):
+            keys.append((value, marker_area(int(value), scale)))
+    keys.append((floor, MIN_AREA))
+    return keys

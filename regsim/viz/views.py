@@ -25,10 +25,10 @@ from .. import events as ev
 from ..events import Event, EventLog
 from ..client.host import Host
 from ..registry import Registry
-from ..units import human_size
+from ..units import human_size, plural
 from ..world import World
-from .draw import MAX_DETAIL_NODES, draw_panels, plan
-from .graph import content_nodes, node_id, subgraph, to_graph
+from .draw import MAX_DETAIL_NODES, MAX_DRAWING_HEIGHT, Plan, draw_panels, in_one_row, plan, stacked_height
+from .graph import common_order, content_nodes, in_order, node_id, subgraph, to_graph
 
 __all__ = [
     "Operation", "capture", "event_logs", "Highlight", "push_highlight", "pull_highlight", "pull_source_highlight",
@@ -376,7 +376,7 @@ class TransferSummary:
     bytes_freed: int
 
     def __str__(self) -> str:
-        parts = [f"{self.counts[s]} blob{'s' if self.counts[s] != 1 else ''} {_PHRASES[s][0]} "
+        parts = [f"{plural(self.counts[s], 'blob')} {_PHRASES[s][0]} "
                  f"({human_size(self.bytes[s])}{_PHRASES[s][1]})" for s in _PHRASES if self.counts.get(s)]
         moved = []
         if self.operation == "push" or self.bytes_sent:
@@ -387,7 +387,7 @@ class TransferSummary:
             moved.append(f"{human_size(self.bytes_freed)} freed")
         if self.counts.get("untagged"):
             n = self.counts["untagged"]
-            parts.append(f"{n} manifest{'s' if n != 1 else ''} left untagged (gc --delete-untagged would remove it)")
+            parts.append(f"{plural(n, 'manifest')} left untagged (gc --delete-untagged would remove {'it' if n == 1 else 'them'})")
         if self.operation == "tag" and not (self.bytes_sent or self.bytes_received):
             parts.insert(0, "no bytes moved (a tag only points at a manifest)")
         head = f"{self.operation}: " + (", ".join(parts) if parts else "no blobs moved")
@@ -459,17 +459,28 @@ def summary(op: Operation, h: Highlight | None = None) -> TransferSummary:
 def _view(op: Operation, h: Highlight, *, managed: bool, arrange: str = "auto",
           extra: Highlight | None = None) -> Figure:
     before, after = h.scope(op.before), h.scope(_after(op))
+    # one node order for both panels: tags and manifests keep their places from before to after
+    order = common_order([before, after])
+    before, after = in_order(before, order), in_order(after, order)
     dry = any(isinstance(e, ev.GarbageCollected) and e.dry_run for e in op.events)
     owners = before.graph["owners"] or after.graph["owners"]
     where = f": {(before if before.graph['owners'] else after).nodes[owners[0]]['label']}" if owners else ""
-    panels = [plan(before, highlight=h.before, title=f"before{where}", aggregate=False),
-              plan(after, highlight=h.after, ghost_edges=h.ghost_edges, notes=h.notes, aggregate=False,
-                   title=f"after{where}" + (" (dry run: nothing removed)" if dry else ""))]
-    if extra is not None:
-        source = extra.scope(_after(op))
-        panels.append(plan(source, highlight={n: s for n, s in extra.after.items() if n in source},
-                           title=extra.title, aggregate=False))
-    return draw_panels(panels, title=h.title, footer=str(summary(op, h)), managed=managed, arrange=arrange)
+    budget = MAX_DRAWING_HEIGHT - 0.6  # the summary underneath and the panel titles
+
+    def panels(height: float) -> list[Plan]:
+        out = [plan(before, highlight=h.before, title=f"before{where}", aggregate=False, max_height=height),
+               plan(after, highlight=h.after, ghost_edges=h.ghost_edges, notes=h.notes, aggregate=False,
+                    title=f"after{where}" + (" (dry run: nothing removed)" if dry else ""), max_height=height)]
+        if extra is not None:
+            source = extra.scope(_after(op))
+            out.append(plan(source, highlight={n: s for n, s in extra.after.items() if n in source},
+                            title=extra.title, aggregate=False, max_height=height))
+        return out
+
+    shown = panels(budget)
+    if not in_one_row(shown, arrange) and stacked_height(shown) > budget:  # stacked: they share the height
+        shown = panels(budget / len(shown) - 0.4)
+    return draw_panels(shown, title=h.title, footer=str(summary(op, h)), managed=managed, arrange=arrange)
 
 
 _ARRANGE = """``arrange``: ``"auto"`` puts before and after side by side when that fits in
