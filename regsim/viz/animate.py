@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -37,7 +36,7 @@ from .draw import draw_panels, legend_figure, plan, to_png
 from .graph import common_order, content_nodes, node_id, to_graph
 from .layout import layered_layout
 from .style import STATUS_STYLES
-from .views import bytes_moved, event_logs
+from .views import event_logs, transfers
 
 __all__ = ["Frame", "Recording", "RenderedFrame", "record", "is_step", "Animation", "frame_highlight", "STEP_KINDS"]
 
@@ -74,6 +73,9 @@ class Recording:
 
     frames: list[Frame] = field(default_factory=list)
     all_events: list[Event] = field(default_factory=list, repr=False)
+    #: the registries and hosts recorded (None: all of a world's), whose transfers the byte counts count
+    registries: tuple[str, ...] | None = None
+    hosts: tuple[str, ...] | None = None
 
     @property
     def events(self) -> list[Event]:
@@ -105,6 +107,9 @@ class record:
         self._logs = event_logs(sources)
         self._unsubscribe: list[Callable[[], None]] = []
         self.recording = Recording()
+        if not any(isinstance(s, World) for s in sources):
+            self.recording.registries = tuple(s.name for s in sources if isinstance(s, Registry))
+            self.recording.hosts = tuple(s.name for s in sources if isinstance(s, Host))
 
     def _graph(self) -> nx.DiGraph:
         return to_graph(*self.sources, **self.options)
@@ -216,6 +221,17 @@ def _stack(top: bytes, bottom: bytes) -> bytes:
     return buf.getvalue()
 
 
+def _compact(png: bytes) -> bytes:
+    """The same picture in at most 255 colours (a third of the bytes, for pages and notebooks)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    small = image.quantize(colors=255, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    buf = io.BytesIO()
+    small.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
 # -- the animation ----------------------------------------------------------------------------------
 
 
@@ -288,10 +304,11 @@ class Animation:
             union.add_edges_from(G.edges(data=True))
         self.layout = layered_layout(union, longest, bold=list(longest))
         self.graph = union
-        # bytes moved by every event up to each frame, whether or not it made a frame of its own
+        # bytes moved by every event up to each frame, whether or not it made a frame of its own,
+        # to or from the recorded registries (or by the recorded hosts) only
         totals = [(0, 0)]
-        for event in recording.all_events:
-            sent, received = bytes_moved([event])
+        for sent, received in transfers(recording.all_events, registries=recording.registries,
+                                        hosts=recording.hosts):
             totals.append((totals[-1][0] + sent, totals[-1][1] + received))
         self.frames: list[RenderedFrame] = []
         plans = []
@@ -320,6 +337,40 @@ class Animation:
     def __repr__(self) -> str:
         return f"Animation({len(self.frames)} frames)"
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """What a notebook shows: the step-through widget in a live kernel, and for static copies
+        (nbconvert HTML, a repository viewer, the course website) a self-contained HTML player
+        of the same frames, which without JavaScript is a strip of all the frames in order."""
+        bundle: dict[str, Any] = {"text/plain": repr(self), "text/html": self.html()}
+        try:
+            view = self.widget()._repr_mimebundle_()
+        except Exception:  # no ipywidgets: the static player alone
+            view = None
+        if view and "application/vnd.jupyter.widget-view+json" in view:
+            bundle["application/vnd.jupyter.widget-view+json"] = view["application/vnd.jupyter.widget-view+json"]
+        return bundle
+
+    def html(self, *, interval: int = 900) -> str:
+        """The frames as an HTML fragment with its own player (play, previous, next, a slider):
+        no ids, no external files, nothing random -- the same animation, the same text. Without
+        JavaScript every frame is shown, one under the other, with its caption."""
+        figures = "".join(
+            f'<figure class="regsim-frame" data-step="{i}" style="margin:0 0 8px 0">'
+            f'<img alt="{html.escape(f.caption, quote=True)}" style="max-width:100%" '
+            f'src="data:image/png;base64,{base64.b64encode(_compact(f.png)).decode("ascii")}">'
+            f'<figcaption style="font-family:monospace;font-size:12px">{html.escape(f.caption)} '
+            f'({human_size(f.sent)} sent, {human_size(f.received)} received so far)</figcaption></figure>'
+            for i, f in enumerate(self.frames))
+        title = f'<div style="font-weight:bold">{html.escape(self.title)}</div>' if self.title else ""
+        return (f'<div class="regsim-animation" data-frames="{len(self.frames)}" data-interval="{int(interval)}">'
+                f'{title}<div class="regsim-controls" style="display:none;margin:4px 0">'
+                '<button type="button" class="regsim-prev" title="previous step">&#9664;</button> '
+                '<button type="button" class="regsim-play">play</button> '
+                '<button type="button" class="regsim-next" title="next step">&#9654;</button> '
+                f'<input class="regsim-step" type="range" min="0" max="{len(self.frames) - 1}" value="0"> '
+                '<span class="regsim-at" style="font-family:monospace"></span></div>'
+                f'{figures}<script>{_PLAYER_JS}</script></div>')
+
     def widget(self, *, interval: int = 900):
         """A ``Play`` button and a slider over the frames (a :class:`~regsim.viz.widgets.StepThrough`)."""
         from .widgets import StepThrough
@@ -343,40 +394,45 @@ class Animation:
         return data
 
     def to_html(self, path: str | Path | None = None, *, interval: int = 900) -> str:
-        """A standalone HTML page (frames embedded as PNG) with play, previous, next and a slider."""
-        frames = [base64.b64encode(f.png).decode("ascii") for f in self.frames]
-        captions = [f.caption for f in self.frames]
+        """A standalone HTML page for slides: the :meth:`html` player (frames embedded) and nothing else."""
         title = html.escape(self.title or "regsim animation")
-        page = _HTML.format(title=title, frames=json.dumps(frames), captions=json.dumps(captions),
-                            last=len(frames) - 1, interval=int(interval), first=frames[0],
-                            caption=html.escape(captions[0]))
+        page = _HTML.format(title=title, body=self.html(interval=interval))
         if path is not None:
             Path(path).write_text(page, encoding="utf-8")
         return page
 
 
+#: The fragment's player: finds its own container, shows one frame at a time.
+_PLAYER_JS = """(function (root) {
+  if (!root || root.dataset.ready) { return; }
+  root.dataset.ready = "1";
+  var frames = root.querySelectorAll(".regsim-frame"), last = frames.length - 1;
+  var controls = root.querySelector(".regsim-controls"), step = root.querySelector(".regsim-step");
+  var play = root.querySelector(".regsim-play"), at = root.querySelector(".regsim-at"), timer = null;
+  function show(i) {
+    i = Math.max(0, Math.min(last, i));
+    for (var k = 0; k <= last; k++) { frames[k].style.display = k === i ? "" : "none"; }
+    step.value = i; root.dataset.step = i; at.textContent = "step " + i + "/" + last;
+  }
+  function stop() { clearInterval(timer); timer = null; play.textContent = "play"; }
+  play.onclick = function () {
+    if (timer) { stop(); return; }
+    if (+step.value >= last) { show(0); }
+    play.textContent = "pause";
+    timer = setInterval(function () { if (+step.value >= last) { stop(); } else { show(+step.value + 1); } },
+                        +root.dataset.interval);
+  };
+  root.querySelector(".regsim-prev").onclick = function () { stop(); show(+step.value - 1); };
+  root.querySelector(".regsim-next").onclick = function () { stop(); show(+step.value + 1); };
+  step.oninput = function () { stop(); show(+step.value); };
+  controls.style.display = "";
+  show(0);
+})(document.currentScript && document.currentScript.parentElement);"""
+
 _HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<style>body{{font-family:sans-serif;margin:1em}} img{{max-width:100%}} #cap{{margin-left:1em}}</style>
+<style>body{{font-family:sans-serif;margin:1em}}</style>
 </head><body>
-<h3>{title}</h3>
-<div><button id="prev">&#9664;</button> <button id="play">play</button> <button id="next">&#9654;</button>
-<input id="step" type="range" min="0" max="{last}" value="0"><span id="cap">{caption}</span></div>
-<img id="frame" alt="frame" src="data:image/png;base64,{first}">
-<script>
-const frames = {frames};
-const captions = {captions};
-const step = document.getElementById("step"), img = document.getElementById("frame");
-const cap = document.getElementById("cap"), play = document.getElementById("play");
-let timer = null;
-function show(i) {{ i = Math.max(0, Math.min({last}, i)); step.value = i;
-  img.src = "data:image/png;base64," + frames[i]; cap.textContent = captions[i]; }}
-step.oninput = () => show(+step.value);
-document.getElementById("prev").onclick = () => show(+step.value - 1);
-document.getElementById("next").onclick = () => show(+step.value + 1);
-play.onclick = () => {{ if (timer) {{ clearInterval(timer); timer = null; play.textContent = "play"; return; }}
-  play.textContent = "pause";
-  timer = setInterval(() => {{ if (+step.value >= {last}) {{ clearInterval(timer); timer = null;
-    play.textContent = "play"; return; }} show(+step.value + 1); }}, {interval}); }};
-</script></body></html>
+{body}
+</body></html>
 """

@@ -16,7 +16,7 @@ and ``TagDeleted``; ``GarbageCollected``'s swept digests.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import networkx as nx
 from matplotlib.figure import Figure
@@ -33,7 +33,7 @@ from .graph import common_order, content_nodes, in_order, node_id, subgraph, to_
 __all__ = [
     "Operation", "capture", "event_logs", "Highlight", "push_highlight", "pull_highlight", "pull_source_highlight",
     "tag_highlight", "gc_highlight",
-    "change_highlight", "highlight", "TransferSummary", "summary", "bytes_moved", "operation_view", "push_view",
+    "change_highlight", "highlight", "TransferSummary", "summary", "bytes_moved", "transfers", "operation_view", "push_view",
     "pull_view", "tag_view", "gc_view", "change_view",
 ]
 
@@ -412,14 +412,39 @@ class TransferSummary:
 MOVED = {ev.BlobUploaded: "uploaded", ev.BlobMounted: "mounted", ev.BlobFetched: "downloaded"}
 
 
-def bytes_moved(events: Iterable[Event]) -> tuple[int, int]:
-    """Bytes sent to registries (blob uploads) and received from them (blob downloads)."""
-    sent = received = 0
+def transfers(events: Iterable[Event], *, registries: Iterable[str] | None = None,
+              hosts: Iterable[str] | None = None) -> Iterator[tuple[int, int]]:
+    """``(sent, received)`` bytes of each event in turn: a blob upload is sent, a blob download is
+    received, anything else ``(0, 0)``.
+
+    With ``registries`` or ``hosts``, only transfers that involve them count: to or from one of
+    those registries, or made by one of those hosts (the push or pull in progress on that
+    registry says which host). A recording of ``localhost:5000`` does not count the base image
+    that a build on the laptop pulled from Docker Hub meanwhile.
+    """
+    everything = registries is None and hosts is None
+    regs, host_names = set(registries or ()), set(hosts or ())
+    session: dict[str, str] = {}  # registry -> the host whose push or pull is in progress there
     for e in events:
-        if isinstance(e, ev.BlobUploaded):
-            sent += e.size
-        elif isinstance(e, ev.BlobFetched):
-            received += e.size
+        if isinstance(e, (ev.PushStarted, ev.PullStarted)):
+            session[e.registry] = e.host
+        elif isinstance(e, (ev.PushFinished, ev.PullFinished)):
+            session.pop(e.registry, None)
+        if isinstance(e, (ev.BlobUploaded, ev.BlobFetched)) and (
+                everything or e.registry in regs or session.get(e.registry) in host_names):
+            yield (e.size, 0) if isinstance(e, ev.BlobUploaded) else (0, e.size)
+        else:
+            yield 0, 0
+
+
+def bytes_moved(events: Iterable[Event], *, registries: Iterable[str] | None = None,
+                hosts: Iterable[str] | None = None) -> tuple[int, int]:
+    """Bytes sent to registries (blob uploads) and received from them (blob downloads), counting
+    only those that involve ``registries`` or ``hosts`` when given (see :func:`transfers`)."""
+    sent = received = 0
+    for s, r in transfers(events, registries=registries, hosts=hosts):
+        sent += s
+        received += r
     return sent, received
 
 

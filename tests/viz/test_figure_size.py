@@ -10,8 +10,8 @@ import pytest
 
 import regsim
 from regsim import Registry, World
-from regsim.generate import random_image
-from regsim.remote import write
+from regsim.data.generate import random_image
+from regsim.client.remote import write
 from regsim.viz import capture, draw, pull_view, push_view, to_graph
 from regsim.viz.draw import MAX_FIGURE_HEIGHT
 

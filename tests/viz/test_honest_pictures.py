@@ -15,8 +15,8 @@ from matplotlib.text import Annotation
 
 import regsim
 from regsim import Image, Layer, Registry
-from regsim.blob import Placeholder
-from regsim.remote import write
+from regsim.oci.blob import Placeholder
+from regsim.client.remote import write
 from regsim.viz import capture, draw, push_view, tag_view, to_graph
 from regsim.viz.draw import _ink
 from regsim.viz.style import MAX_AREA, MIN_AREA, NODE_STYLES, OKABE_ITO, STATUS_STYLES
