@@ -343,11 +343,11 @@ class Animation:
         of the same frames, which without JavaScript is a strip of all the frames in order."""
         bundle: dict[str, Any] = {"text/plain": repr(self), "text/html": self.html()}
         try:
-            view = self.widget()._repr_mimebundle_()
-        except Exception:  # no ipywidgets: the static player alone
-            view = None
-        if view and "application/vnd.jupyter.widget-view+json" in view:
-            bundle["application/vnd.jupyter.widget-view+json"] = view["application/vnd.jupyter.widget-view+json"]
+            player = self.widget()
+        except ImportError:  # no ipywidgets: the static player alone
+            return bundle
+        bundle["application/vnd.jupyter.widget-view+json"] = {
+            "version_major": 2, "version_minor": 0, "model_id": player.model_id}
         return bundle
 
     def html(self, *, interval: int = 900) -> str:
