@@ -258,8 +258,6 @@ class FilesystemBlobs(MutableMapping[Digest, Any]):
 
     def __setitem__(self, digest: Digest, content: Any) -> None:
         if digest in self._sizes:
-            if isinstance(content, SpooledBlob):
-                _remove(self.layout, content.path.parent, self.layout.base)  # the same bytes are already here
             return
         if isinstance(content, Placeholder):
             raise PlaceholderContent(f"blob {digest} is a placeholder: a registry on disk stores real bytes only",
@@ -269,7 +267,6 @@ class FilesystemBlobs(MutableMapping[Digest, Any]):
             with open(content.path, "rb+") as handle:
                 os.fsync(handle.fileno())
             _place(self.layout, content.path, target, target.parent)
-            _remove(self.layout, content.path.parent, self.layout.base)  # the upload's directory
         else:
             write_atomic(self.layout, target, content.data, target.parent)
         self._sizes[Digest(digest)] = content.size
@@ -306,9 +303,7 @@ class FileSpool:
             while piece := handle.read(READ_PIECE):
                 yield piece
 
-    def content(self, digest: Digest, last: bytes = b"") -> SpooledBlob:
-        if last:
-            self._handle.write(last)
+    def content(self, digest: Digest) -> SpooledBlob:
         os.fsync(self._handle.fileno())
         size = self._handle.tell()
         self._handle.close()

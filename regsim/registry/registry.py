@@ -35,7 +35,7 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Iterator, Mapping, MutableMapping
+from typing import Any, Callable, Iterable, Iterator, Mapping, MutableMapping, Protocol
 
 from .. import events as ev
 from .access import DELETE, PRIVATE, PUBLIC, PULL, PUSH, AccessPolicy, Token
@@ -150,7 +150,7 @@ class MemorySpool:
     """Where an upload's bytes wait until the closing ``PUT``: in memory (the default).
 
     The interface every spool has (:class:`~regsim.registry.filesystem.FileSpool` keeps them on
-    disk): ``append(data)``, ``chunks()``, ``content(digest, last)`` -> the finished blob,
+    disk): ``append(data)``, ``chunks()``, ``content(digest)`` -> the finished blob,
     ``discard()``.
     """
 
@@ -165,10 +165,9 @@ class MemorySpool:
     def chunks(self) -> Iterator[bytes]:
         return iter(self._chunks)
 
-    def content(self, digest: Digest, last: bytes = b"") -> Content:
-        """The whole upload (plus ``last``) as a blob whose digest the caller has verified."""
-        chunks = [*self._chunks, last] if last else self._chunks
-        return Blob._trusted_chunks(chunks, digest)
+    def content(self, digest: Digest) -> Content:
+        """The whole upload as a blob whose digest the caller has verified."""
+        return Blob._trusted_chunks(self._chunks, digest)
 
     def discard(self) -> None:
         self._chunks = []
@@ -269,6 +268,22 @@ class GCReport:
         from ..display import to_html
 
         return to_html(self)
+
+
+class Chunk(Protocol):
+    """Upload bytes that arrive as pieces (a staged request body): ``size`` and ``pieces()``."""
+
+    size: int
+
+    def pieces(self) -> Iterator[bytes]: ...
+
+
+def _chunk(data: "bytes | Chunk", what: str) -> tuple[Callable[[], Iterable[bytes]], int]:
+    """``(pieces, size)`` of upload bytes: bytes, or a :class:`Chunk` read piece by piece."""
+    if hasattr(data, "pieces") and hasattr(data, "size"):
+        return data.pieces, data.size
+    raw = as_bytes(data, what)
+    return (lambda: (raw,) if raw else ()), len(raw)
 
 
 def _memory_spool(upload_id: str, repository: str) -> MemorySpool:
@@ -581,9 +596,12 @@ class Registry:
         self._emit(ev.UploadStarted, repository=repository, upload_id=upload_id)
         return session
 
-    def upload_chunk(self, upload_id: str, data: bytes, *, start: int | None = None,
+    def upload_chunk(self, upload_id: str, data: "bytes | Chunk", *, start: int | None = None,
                      auth: Token | None = None) -> int:
         """``PATCH``: append a chunk; ``start`` must equal the bytes received so far (else 416).
+
+        ``data`` is bytes, or a :class:`Chunk` (``size`` and ``pieces()``: a request body a
+        server staged, read back piece by piece so no whole copy is ever made).
 
         Returns the new offset.
         """
@@ -594,45 +612,51 @@ class Registry:
                 f"the next chunk must start at {session.size}",
                 detail={"start": start, "offset": session.size},
             )
-        data = as_bytes(data, "upload chunk")
+        pieces, size = _chunk(data, "upload chunk")
         offset = session.size
-        session._spool.append(data)
-        session._sha256.update(data)
-        session.size += len(data)
+        spool, hasher = session._spool, session._sha256
+        for piece in pieces():
+            spool.append(piece)
+            hasher.update(piece)
+        session.size += size
         self._emit(ev.UploadProgressed, repository=session.repository, upload_id=upload_id,
-                   offset=offset, size=len(data))
+                   offset=offset, size=size)
         return session.size
 
     def upload_status(self, upload_id: str, *, auth: Token | None = None) -> int:
         """``GET`` on an upload: the number of bytes received (``Range: 0-<offset-1>``)."""
         return self._session(upload_id, auth).size
 
-    def finish_upload(self, upload_id: str, digest: str, data: bytes = b"", *,
+    def finish_upload(self, upload_id: str, digest: str, data: "bytes | Chunk" = b"", *,
                       start: int | None = None, auth: Token | None = None) -> Content:
         """``PUT ?digest=``: optionally append a last chunk, verify the whole blob, store it."""
         expected = Digest(digest)
-        data = as_bytes(data, "last upload chunk")
+        pieces, size = _chunk(data, "last upload chunk")
         session = self._session(upload_id, auth)
-        if start is not None and data and start != session.size:
+        if start is not None and size and start != session.size:
             raise RangeInvalid(
                 f"last chunk starts at byte {start} but upload {upload_id} has {session.size} bytes",
                 detail={"start": start, "offset": session.size},
             )
         if expected.algorithm == "sha256":
             hasher = session._sha256.copy()
-            hasher.update(data)
+            for piece in pieces():
+                hasher.update(piece)
             actual = Digest.from_hasher(hasher)
         else:
-            actual = Digest.of_chunks([*session._spool.chunks(), data], expected.algorithm)
+            actual = Digest.of_chunks([*session._spool.chunks(), *pieces()], expected.algorithm)
         if actual != expected:
             raise DigestInvalid(
                 f"provided digest did not match uploaded content: expected {expected}, "
-                f"received {session.size + len(data)} bytes hashing to {actual}",
+                f"received {session.size + size} bytes hashing to {actual}",
                 detail=str(expected),
             )
-        blob = session._spool.content(expected, data)
+        for piece in pieces():
+            session._spool.append(piece)
+        blob = session._spool.content(expected)
         del self._uploads[upload_id]
         self._store_blob(session.repository, blob)
+        session._spool.discard()  # what the blob store did not take (its bytes were already there)
         return blob
 
     def resume_upload(self, upload_id: str, repository: str, spool: Any, size: int, sha256: Any) -> UploadSession:

@@ -15,6 +15,7 @@ from .auth import Identity
 
 if TYPE_CHECKING:  # pragma: no cover
     from .app import RegistryApp
+    from .staging import Staged
 
 __all__ = ["Context", "reply", "json_reply", "BytesReply", "StreamReply", "ErrorReply", "BodyTooLarge"]
 
@@ -155,6 +156,33 @@ class Context:
         limit = self.app.max_body_size
         return BodyTooLarge(f"request body of {size} bytes is larger than the {limit} bytes this server accepts",
                             detail={"size": size, "limit": limit})
+
+
+    async def stage(self, *, sha256: bool = False) -> "Staged":
+        """The request body, staged piece by piece (never joined; on disk for a persistent
+        registry); at most the server's ``max_body_size``. Discard it when done."""
+        from pathlib import Path
+
+        from .staging import Staged
+
+        limit = self.app.max_body_size
+        declared = self.header("content-length")
+        if declared is not None and (not declared.isdigit() or not declared.isascii() or len(declared) > 18):
+            raise SizeInvalid(f"invalid Content-Length {declared[:40]!r}", detail=declared[:40])
+        if declared is not None and int(declared) > limit:
+            raise self._too_large(int(declared))
+        root = getattr(self.registry, "storage_root", None)
+        staged = Staged(Path(root) / ".regsim-tmp" if root is not None else None, sha256=sha256)
+        try:
+            async for chunk in self.request.stream():
+                if chunk:
+                    staged.append(chunk)
+                    if staged.size > limit:
+                        raise self._too_large(staged.size)
+        except BaseException:
+            staged.discard()
+            raise
+        return staged
 
 
 class ErrorReply(Exception):

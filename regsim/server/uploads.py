@@ -11,7 +11,8 @@
 * ``PUT <location>?digest=`` closes the upload, optionally with a last chunk (201).
 * ``DELETE <location>`` cancels it (204).
 
-A request body is read completely before the model sees it, so a client that disconnects
+A request body is staged completely (:mod:`~regsim.server.staging`: pieces in memory, or a file
+of a persistent registry; never joined) before the model sees it, so a client that disconnects
 half-way leaves the upload exactly as it was.
 
 Access is checked before a session is looked up, so an upload id says nothing about a
@@ -32,6 +33,7 @@ from ..oci.reference import validate_repository
 from .blobs import blob_location
 from .context import Context, ErrorReply, reply
 from .protocol import parse_content_range, upload_range
+from .staging import Staged
 
 __all__ = ["start_upload", "patch_upload", "upload_status", "finish_upload", "cancel_upload",
            "upload_location"]
@@ -124,8 +126,12 @@ async def start_upload(ctx: Context) -> Response:
             return _created(ctx.name, wanted)
     elif digest is not None:
         expected = Digest(digest)
-        data = await ctx.body()
-        blob = await ctx.model(ctx.registry.push_blob, ctx.name, data, expected, auth=ctx.auth)
+        staged = await ctx.stage(sha256=expected.algorithm == "sha256")
+        try:
+            content = staged.content() if expected.algorithm == "sha256" else b"".join(staged.pieces())
+            blob = await ctx.model(ctx.registry.push_blob, ctx.name, content, expected, auth=ctx.auth)
+        finally:
+            staged.discard()
         return _created(ctx.name, blob.digest)
     upload_id, size = await ctx.model(_open, ctx)
     return reply(202, _session_headers(ctx.name, upload_id, size))
@@ -146,10 +152,10 @@ async def _check_start(ctx: Context, upload_id: str, start: int | None) -> int:
     return offset
 
 
-def _check_length(span: tuple[int, int] | None, data: bytes) -> None:
-    if span is not None and len(data) != span[1] - span[0] + 1:
+def _check_length(span: tuple[int, int] | None, data: Staged) -> None:
+    if span is not None and data.size != span[1] - span[0] + 1:
         raise SizeInvalid(f"Content-Range {span[0]}-{span[1]} announces {span[1] - span[0] + 1} bytes "
-                          f"but the body has {len(data)}", detail={"range": list(span), "received": len(data)})
+                          f"but the body has {data.size}", detail={"range": list(span), "received": data.size})
 
 
 async def _model_with_resume(ctx: Context, upload_id: str, fn, *args, **kwargs):
@@ -165,13 +171,16 @@ async def patch_upload(ctx: Context) -> Response:
     upload_id = ctx.params["upload"]
     span = _content_range(ctx)
     await _check_start(ctx, upload_id, span[0] if span else None)
-    data = await ctx.body()
-    _check_length(span, data)
-    size = await _model_with_resume(ctx, upload_id, _chunk, ctx, upload_id, data, span[0] if span else None)
+    data = await ctx.stage()
+    try:
+        _check_length(span, data)
+        size = await _model_with_resume(ctx, upload_id, _chunk, ctx, upload_id, data, span[0] if span else None)
+    finally:
+        data.discard()
     return reply(202, _session_headers(ctx.name, upload_id, size))
 
 
-def _chunk(ctx: Context, upload_id: str, data: bytes, start: int | None) -> int:
+def _chunk(ctx: Context, upload_id: str, data: Staged, start: int | None) -> int:
     _offset(ctx.registry, ctx.name, upload_id, ctx.auth)
     return ctx.registry.upload_chunk(upload_id, data, start=start, auth=ctx.auth)
 
@@ -182,7 +191,7 @@ async def upload_status(ctx: Context) -> Response:
     return reply(204, _session_headers(ctx.name, upload_id, size))
 
 
-def _finish(ctx: Context, upload_id: str, digest: Digest, data: bytes, start: int | None):
+def _finish(ctx: Context, upload_id: str, digest: Digest, data: Staged, start: int | None):
     _offset(ctx.registry, ctx.name, upload_id, ctx.auth)
     blob = ctx.registry.finish_upload(upload_id, digest, data, start=start, auth=ctx.auth)
     ctx.app.uploads.closed(upload_id)
@@ -197,10 +206,13 @@ async def finish_upload(ctx: Context) -> Response:
     expected = Digest(digest)
     span = _content_range(ctx)
     await _check_start(ctx, upload_id, span[0] if span else None)
-    data = await ctx.body()
-    _check_length(span, data)
-    blob = await _model_with_resume(ctx, upload_id, _finish, ctx, upload_id, expected, data,
-                                    span[0] if span else None)
+    data = await ctx.stage()
+    try:
+        _check_length(span, data)
+        blob = await _model_with_resume(ctx, upload_id, _finish, ctx, upload_id, expected, data,
+                                        span[0] if span else None)
+    finally:
+        data.discard()
     return _created(ctx.name, blob.digest)
 
 
