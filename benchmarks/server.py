@@ -1,11 +1,14 @@
 """Push and pull one image with skopeo into regsim's server and into the reference registry.
 
-    .venv/bin/python benchmarks/server.py [--layers 5] [--size-mb 200] [--repeat 3] [--seed 0]
+    .venv/bin/python benchmarks/server.py [--layers 5] [--size-mb 200] [--repeat 3] [--seed 0] [--persistent]
 
 The image (``--layers`` layers of incompressible, seeded data, ``--size-mb`` in all) is written
 as an OCI layout, then for each repetition, alternating the two registries:
 
-* **regsim**: a fresh :class:`regsim.Registry` served by :func:`regsim.server.serve` on 127.0.0.1;
+* **regsim**: a fresh :class:`regsim.Registry` served by :func:`regsim.server.serve` on 127.0.0.1
+  (with ``--persistent``: ``Registry.open`` on a fresh temporary directory on disk, the reference
+  registry's layout, as ``regsim serve --data`` does; a like-for-like with the reference's
+  filesystem driver);
 * **reference**: Debian's ``docker-registry`` (distribution 2.8) with filesystem storage in a
   fresh temporary directory on 127.0.0.1 (its in-memory driver is pathologically slow to write,
   so it would not be a fair comparison);
@@ -94,9 +97,12 @@ class Reference:
 
 class Regsim:
     http = "auto"
+    persistent = False
 
     def __init__(self) -> None:
-        self.registry = Registry("localhost:5000")
+        self.dir = tempfile.TemporaryDirectory(prefix="regsim-bench-store-") if self.persistent else None
+        self.registry = (Registry.open(Path(self.dir.name) / "storage") if self.dir is not None
+                         else Registry("localhost:5000"))
         self.server = serve(self.registry, http=self.http, loop="asyncio" if self.http == "h11" else "auto")
         self.address = self.server.address
 
@@ -107,6 +113,8 @@ class Regsim:
 
     def close(self) -> None:
         self.server.stop()
+        if self.dir is not None:
+            self.dir.cleanup()
 
 
 def run_once(kind: str, binary: str | None, layout: Path, digest: str, work: Path) -> dict[str, float]:
@@ -143,8 +151,11 @@ def main(argv: list[str] | None = None) -> int:
                         default=Path("/dev/shm") if Path("/dev/shm").is_dir() else None,
                         help="where the layout, skopeo's state and pulled copies go (default: /dev/shm)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--persistent", action="store_true",
+                        help="regsim keeps the image on disk (Registry.open), like the reference")
     args = parser.parse_args(argv)
     Regsim.http = args.http
+    Regsim.persistent = args.persistent
     try:
         find_tool("skopeo")
         reference = find_tool("docker-registry")
@@ -169,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
 
     median = {k: {op: statistics.median(v) for op, v in values.items()} for k, values in times.items()}
     print(f"\nmedians of {args.repeat} runs{'':<10}{'push':>16}{'pull':>16}{'server cpu push/pull':>24}")
-    for kind, label in (("regsim", f"regsim ({args.http})"), ("reference", "docker-registry 2.8 (fs)")):
+    mode = "disk" if args.persistent else "memory"
+    for kind, label in (("regsim", f"regsim ({args.http}, {mode})"), ("reference", "docker-registry 2.8 (fs)")):
         cells = [f"{size / 1e6 / median[kind][op]:7.1f} MB/s" for op in ("push", "pull")]
         cpu = f"{median[kind]['push cpu']:.2f} s / {median[kind]['pull cpu']:.2f} s"
         print(f"{label:<28}{cells[0]:>16}{cells[1]:>16}{cpu:>24}")

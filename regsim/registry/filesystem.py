@@ -52,7 +52,7 @@ R = TypeVar("R", bound="Registry")
 __all__ = ["Layout", "StoredBlob", "FilesystemBlobs", "FileSpool", "Journal", "open_registry", "check",
            "CheckReport", "garbage_collect"]
 
-READ_PIECE = 1 << 20
+READ_PIECE = 4 << 20
 
 
 class Layout:
@@ -111,7 +111,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _place(layout: Layout, temp: Path, path: Path, unit: Path | None = None) -> None:
+def _place(layout: Layout, temp: Path, path: Path, unit: Path | None = None, *, sync: bool = True) -> None:
     """Rename a synced temporary file to ``path`` and sync the directory that now holds it.
 
     ``unit`` is the directory that must appear whole or not at all (a blob's ``<hex>``
@@ -122,7 +122,8 @@ def _place(layout: Layout, temp: Path, path: Path, unit: Path | None = None) -> 
     if unit.is_dir():
         path.parent.mkdir(parents=True, exist_ok=True)
         os.replace(temp, path)
-        _fsync_dir(path.parent)
+        if sync:
+            _fsync_dir(path.parent)
         return
     staging = layout.tmp / f"{secrets.token_hex(8)}.dir"
     inside = staging / path.relative_to(unit)
@@ -135,18 +136,21 @@ def _place(layout: Layout, temp: Path, path: Path, unit: Path | None = None) -> 
         path.parent.mkdir(parents=True, exist_ok=True)
         os.replace(inside, path)
         shutil.rmtree(staging, ignore_errors=True)
-    _fsync_dir(unit.parent)
+    if sync:
+        _fsync_dir(unit.parent)
 
 
-def write_atomic(layout: Layout, path: Path, data: bytes, unit: Path | None = None) -> None:
-    """``path`` holds exactly ``data`` or what it held before, whatever happens."""
+def write_atomic(layout: Layout, path: Path, data: bytes, unit: Path | None = None, *, sync: bool = True) -> None:
+    """``path`` holds exactly ``data`` or what it held before, whatever happens (``sync=False``:
+    still atomic, but a crash may lose it -- for what a crash may lose anyway)."""
     layout.tmp.mkdir(parents=True, exist_ok=True)
     temp = layout.tmp / f"{secrets.token_hex(8)}.partial"
     with open(temp, "wb") as handle:
         handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    _place(layout, temp, path, unit)
+        if sync:
+            handle.flush()
+            os.fsync(handle.fileno())
+    _place(layout, temp, path, unit, sync=sync)
 
 
 def _remove(layout: Layout, path: Path, stop: Path) -> None:
@@ -291,8 +295,8 @@ class FileSpool:
         self.path = self.dir / "data"
         if not resume:
             self.dir.mkdir(parents=True, exist_ok=True)
-            write_atomic(layout, self.dir / "startedat",
-                         time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()).encode())
+            write_atomic(layout, self.dir / "startedat",  # an unfinished upload: a crash may lose it
+                         time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()).encode(), sync=False)
         self._handle = open(self.path, "ab", buffering=0)  # every chunk reaches the file at once
 
     def append(self, data: bytes) -> None:
@@ -303,8 +307,13 @@ class FileSpool:
             while piece := handle.read(READ_PIECE):
                 yield piece
 
+    def adopt(self, path: Path) -> None:
+        """Take a whole staged file as the upload's bytes so far (the upload must be empty)."""
+        self._handle.close()
+        os.replace(path, self.path)
+        self._handle = open(self.path, "ab", buffering=0)
+
     def content(self, digest: Digest) -> SpooledBlob:
-        os.fsync(self._handle.fileno())
         size = self._handle.tell()
         self._handle.close()
         return SpooledBlob(self.path, digest, size)

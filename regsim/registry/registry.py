@@ -615,9 +615,15 @@ class Registry:
         pieces, size = _chunk(data, "upload chunk")
         offset = session.size
         spool, hasher = session._spool, session._sha256
-        for piece in pieces():
-            spool.append(piece)
-            hasher.update(piece)
+        adopt, staged = getattr(spool, "adopt", None), getattr(data, "path", None)
+        if offset == 0 and adopt is not None and staged is not None:
+            for piece in pieces():  # a staged file becomes the upload's file: hashed, not copied
+                hasher.update(piece)
+            adopt(staged)
+        else:
+            for piece in pieces():
+                spool.append(piece)
+                hasher.update(piece)
         session.size += size
         self._emit(ev.UploadProgressed, repository=session.repository, upload_id=upload_id,
                    offset=offset, size=size)

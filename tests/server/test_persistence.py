@@ -232,3 +232,54 @@ def test_docker_registry_serves_what_regsim_stored_and_back(tmp_path, distributi
     want = next(d["digest"] for d in json.loads((layout / "index.json").read_text())["manifests"]
                 if d["annotations"]["org.opencontainers.image.ref.name"] == "2.0")
     assert json.loads((tmp_path / "out2" / "index.json").read_text())["manifests"][0]["digest"] == want
+
+
+def test_soak_20_clients_push_pull_delete_with_bounded_memory(tmp_path):
+    """20 concurrent clients for ~12 s; the server's memory after warming up stays flat."""
+    data = tmp_path / "store"
+    server = Serve(data, "--event-log", "2000")
+    errors: list[str] = []
+    counts = [0] * 20
+    stop = threading.Event()
+
+    def client(worker: int) -> None:
+        rnd = random.Random(worker)
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            while not stop.is_set():
+                repo, tag = f"soak/c{worker}", f"t{counts[worker]}"
+                layers = [rnd.randbytes(rnd.randrange(10_000, 200_000)), b"shared base layer" * 1000]
+                try:
+                    digest = push_image(http, repo, tag, layers, chunk=rnd.choice([0, 50_000]))
+                    manifest = http.get(f"/v2/{repo}/manifests/{tag}")
+                    assert manifest.status_code == 200 and sha(manifest.content) == digest
+                    for layer in json.loads(manifest.content)["layers"]:
+                        assert sha(http.get(f"/v2/{repo}/blobs/{layer['digest']}").content) == layer["digest"]
+                    assert http.delete(f"/v2/{repo}/manifests/{digest}").status_code == 202
+                    assert http.get(f"/v2/{repo}/manifests/{tag}").status_code == 404
+                except (AssertionError, httpx.HTTPError) as exc:
+                    errors.append(f"client {worker}: {exc!r}")
+                    return
+                counts[worker] += 1
+
+    threads = [threading.Thread(target=client, args=(w,)) for w in range(20)]
+    try:
+        for t in threads:
+            t.start()
+        time.sleep(4)
+        warm = server.rss()
+        time.sleep(8)
+        stop.set()
+        for t in threads:
+            t.join(30)
+        after = server.rss()
+        assert errors == []
+        assert sum(counts) >= 40, counts
+        assert after - warm < 40 << 20, f"RSS grew from {warm >> 20} MiB to {after >> 20} MiB"
+        gc = httpx.post(f"{server.url}/admin/gc", params={"delete_untagged": "1"}, timeout=60).json()
+        assert gc["bytes_freed"] > 0 and gc["dry_run"] is False
+    finally:
+        stop.set()
+        server.stop()
+    report = check(data)
+    assert report.ok and report.manifests == 0 and report.uploads == 0, str(report)
+    assert report.blobs == 0  # every image was deleted, so gc swept every blob
