@@ -63,10 +63,11 @@ class Staged:
             while piece := handle.read(READ_PIECE):
                 yield piece
 
-    def content(self) -> Blob:
-        """The body as a blob named by the digest computed while it arrived."""
+    def content(self) -> Blob | bytes:
+        """The body for ``push_blob``: a file blob named by the digest computed while it arrived
+        (on disk), or the bytes (in memory: the model hashes them)."""
         if self.path is None:
-            return Blob._trusted_chunks(self._pieces, self.digest)
+            return b"".join(self._pieces)
         return SpooledBlob(self.path, self.digest, self.size)
 
     def discard(self) -> None:
