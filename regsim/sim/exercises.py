@@ -199,7 +199,7 @@ LAB.add("mirrors.1", "A distribution pull-through mirror (defaults: ttl 168 h, d
 def _rollout_seconds() -> float:
     from .rollout import rollout_time
 
-    return rollout_time([("sha256:" + "b" * 64, 500_000_000)], 100, mode="direct").makespan
+    return rollout_time([("sha256:" + "b" * 64, 500_000_000)], 100, mode="direct").makespan_from_start
 
 
 LAB.add("mirrors.2", "100 servers pull a 500 MB image (one layer) at once, directly over a shared 1 Gbit/s "

@@ -10,10 +10,11 @@ from typing import Any, Sequence
 
 from .errors import InvalidParameter
 
-__all__ = ["miss_ratio_curves", "savings_bars", "rollout_cdf", "OKABE_ITO", "MARKERS"]
+__all__ = ["miss_ratio_curves", "savings_bars", "rollout_cdf", "OKABE_ITO", "MARKERS", "LINESTYLES"]
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)), (0, (1, 1)), (0, (5, 2, 1, 2, 1, 2)))
 HATCHES = ("", "//", "..", "xx", "\\\\", "++")
 
 
@@ -39,11 +40,22 @@ def miss_ratio_curves(results, ax=None, *, metric: str = "miss_ratio", x: str = 
     means = results.groupby([by, x], sort=False)[metric].mean().reset_index()
     for i, (label, part) in enumerate(means.groupby(by, sort=False)):
         part = part.sort_values(x)
-        ax.plot(part[x], part[metric], marker=MARKERS[i % len(MARKERS)], color=OKABE_ITO[i % len(OKABE_ITO)],
-                label=str(label), linewidth=1.6, markersize=5)
+        # colour, marker *and* line style differ, and later lines are drawn thinner with hollow
+        # markers, so two policies with equal values (LRU and CLOCK) both stay visible
+        colour, hollow = OKABE_ITO[i % len(OKABE_ITO)], i % 2 == 1
+        ax.plot(part[x], part[metric], marker=MARKERS[i % len(MARKERS)], color=colour,
+                linestyle=LINESTYLES[i % len(LINESTYLES)], label=str(label), linewidth=2.2 - 0.15 * (i % 8),
+                markersize=8 - 0.5 * (i % 8), markerfacecolor="none" if hollow else colour,
+                markeredgecolor=colour if hollow else "#333333", markeredgewidth=1.2 if hollow else 0.6,
+                zorder=2 + i)
     if logx:
         ax.set_xscale("log")
     if x == "size" and results[x].map(lambda v: isinstance(v, float)).all():
+        from matplotlib.ticker import FixedLocator, NullLocator
+
+        ticks = sorted(set(means[x]))
+        ax.xaxis.set_major_locator(FixedLocator(ticks))  # a label at every size swept, none between
+        ax.xaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_major_formatter(_percent())
         ax.set_xlabel("cache size (share of the working set)")
     else:
@@ -60,7 +72,7 @@ def miss_ratio_curves(results, ax=None, *, metric: str = "miss_ratio", x: str = 
 def _percent():
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _: f"{v:.0%}" if v >= 0.01 else f"{v:.1%}")
+    return FuncFormatter(lambda v, _: f"{v:.0%}" if v >= 0.01 and round(v * 100) == v * 100 else f"{v:.1%}")
 
 
 def savings_bars(report, ax=None, *, value: str = "stored_bytes", title: str | None = None):
@@ -106,7 +118,8 @@ def rollout_cdf(results: Sequence[Any], ax=None, *, labels: Sequence[str] | None
     """For each :class:`~regsim.sim.rollout.RolloutResult`: the share of servers done by time t.
 
     The legend names each result by its mode, or by ``labels`` (one per result, in order: to
-    tell apart two runs of one mode), followed by when its last server finished.
+    tell apart two runs of one mode), followed by its makespan: seconds from the rollout's start
+    until its last server finished.
     """
     results = list(results)
     if labels is None:
@@ -121,7 +134,7 @@ def rollout_cdf(results: Sequence[Any], ax=None, *, labels: Sequence[str] | None
         xs = [0.0] + [t for t in done for _ in (0, 1)]
         ys = [0.0] + [v for k in range(n) for v in (k / n, (k + 1) / n)]
         ax.plot(xs, ys, color=OKABE_ITO[i % len(OKABE_ITO)], linestyle=("-", "--", "-.", ":")[i % 4],
-                linewidth=1.8, label=f"{name} (last {r.makespan:.0f} s)")
+                linewidth=1.8, label=f"{name} (makespan {r.makespan_from_start:.0f} s from start)")
     ax.set_xlabel("seconds since the rollout started")
     ax.set_ylabel("share of servers with the image")
     ax.set_ylim(0, 1.02)

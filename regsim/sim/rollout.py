@@ -37,7 +37,11 @@ MODES = ("direct", "mirror", "mirror-coalescing", "mirror-warm")
 
 @dataclass(frozen=True)
 class RolloutResult:
-    """Per-server times (``servers``: server, start, finish, seconds, bytes) and totals."""
+    """Per-server times (``servers``: server, start, finish, seconds, bytes) and totals.
+
+    ``start`` and ``finish`` count from the rollout's start; ``seconds`` is each server's own pull
+    time (``finish - start``).
+    """
 
     mode: str
     servers: Any  # pandas DataFrame
@@ -45,21 +49,28 @@ class RolloutResult:
     wan_bytes: int
 
     @property
-    def makespan(self) -> float:
-        """Seconds until the last server has the image."""
+    def makespan_from_start(self) -> float:
+        """Seconds from the rollout's start (the first server's start) until the last server has
+        the image: what a deployment waits for."""
         return float(self.servers["finish"].max())
 
     @property
-    def median(self) -> float:
+    def median_per_server(self) -> float:
+        """The median of the servers' own pull times, each counted from when that server started
+        (with ``start_spread`` they start at different times, so this is not a point on the
+        makespan's clock)."""
         return float(self.servers["seconds"].median())
 
     def summary(self) -> dict[str, Any]:
-        return {"mode": self.mode, "servers": len(self.servers), "median_s": round(self.median, 3),
-                "makespan_s": round(self.makespan, 3), "upstream_GB": round(self.upstream_bytes / 1e9, 3)}
+        return {"mode": self.mode, "servers": len(self.servers),
+                "median_per_server_s": round(self.median_per_server, 3),
+                "makespan_from_start_s": round(self.makespan_from_start, 3),
+                "upstream_GB": round(self.upstream_bytes / 1e9, 3)}
 
     def __repr__(self) -> str:
-        return (f"RolloutResult({self.mode}: {len(self.servers)} servers, median {self.median:.1f} s, "
-                f"last {self.makespan:.1f} s, {self.upstream_bytes / 1e9:.2f} GB from upstream)")
+        return (f"RolloutResult({self.mode}: {len(self.servers)} servers, median per server "
+                f"{self.median_per_server:.1f} s, makespan from start {self.makespan_from_start:.1f} s, "
+                f"{self.upstream_bytes / 1e9:.2f} GB from upstream)")
 
 
 def site_links(servers: int, *, wan_bandwidth: float = GBIT, wan_latency: float = 0.040,

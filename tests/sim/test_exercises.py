@@ -117,7 +117,7 @@ def test_unknown_exercise():
 
 
 def test_rollout_numbers_of_mirrors_2_are_the_library_ones():
-    assert rollout_time([("sha256:x", 500_000_000)], 100).makespan == pytest.approx(400, rel=0.01)
+    assert rollout_time([("sha256:x", 500_000_000)], 100).makespan_from_start == pytest.approx(400, rel=0.01)
 
 
 @pytest.mark.parametrize("ratio", [0.207, 0.21, 0.2069, 60 / 290])

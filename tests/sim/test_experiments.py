@@ -89,14 +89,17 @@ def test_plots_return_axes_and_never_show(monkeypatch):
     assert miss_ratio_curves(df, ax=axes[0]) is axes[0]
     assert len(axes[0].get_lines()) == 2
     assert {l.get_marker() for l in axes[0].get_lines()} == {"o", "s"}  # not colour alone
+    assert len({str(l.get_linestyle()) for l in axes[0].get_lines()}) == 2  # nor one line hiding another
+    assert [t.get_text() for t in axes[0].get_xticklabels()] == ["5%", "20%"]  # every size swept, labelled
     assert savings_bars(dedup_report(official_catalogue(repos=["alpine", "nginx"])), ax=axes[1]) is axes[1]
     r = rollout_time([("a", 10_000_000)], 5)
     assert rollout_cdf([r], ax=axes[2]) is axes[2]
-    assert [t.get_text() for t in axes[2].get_legend().get_texts()] == [f"direct (last {r.makespan:.0f} s)"]
+    assert [t.get_text() for t in axes[2].get_legend().get_texts()] == [f"direct (makespan {r.makespan_from_start:.0f} s from start)"]
     spread = rollout_time([("a", 10_000_000)], 5, start_spread=30.0)
     ax = rollout_cdf([r, spread], labels=["together", "over 30 s"])
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-        f"together (last {r.makespan:.0f} s)", f"over 30 s (last {spread.makespan:.0f} s)"]
+        f"together (makespan {r.makespan_from_start:.0f} s from start)",
+        f"over 30 s (makespan {spread.makespan_from_start:.0f} s from start)"]
     assert [line.get_label() for line in ax.get_lines()] == [t.get_text() for t in ax.get_legend().get_texts()]
     for labels, count in ((["one"], "1 label"), (["a", "b", "c"], "3 labels"), ("ab", "a string")):
         with pytest.raises(InvalidParameter, match=re.escape(f"one name per result (2), got {count}: {labels!r}")):
