@@ -32,7 +32,7 @@ from ..registry import Registry
 from .engines import DockerClient, blob_outcomes, layer_statuses
 
 __all__ = ["STEPS", "LAYERS", "Run", "Row", "Comparison", "run_model", "run_docker", "compare", "outcome_of",
-           "APP_DOCKERFILE"]
+           "APP_DOCKERFILE", "BASE_DOCKERFILE", "DockerSession", "busybox_context"]
 
 STEPS = ("push the base", "build", "push", "push again", "push to a sibling", "pull on a clean machine",
          "move a tag", "pull the moved tag")
@@ -68,6 +68,27 @@ class Run:
     lines: dict[str, list[str]] = field(default_factory=dict)
     #: for the real run: what the server's events say per step and layer (``local``: not fetched)
     server: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def show(self, step: str) -> str:
+        """The normalised lines of ``step``, per-layer lines in layer order (docker prints them in
+        the order its transfers finish, which varies from run to run)."""
+        lines = self.lines[step]
+        rank = {f"<{role}>": i for i, role in enumerate(LAYERS)}
+        layered = sorted((line for line in lines if line.split(":", 1)[0] in rank),
+                         key=lambda line: rank[line.split(":", 1)[0]])
+        out, pending = [], iter(layered)
+        for line in lines:
+            out.append(next(pending) if line.split(":", 1)[0] in rank else line)
+        return "\n".join(out)
+
+    def table(self) -> str:
+        """One line per step: what happened to each layer."""
+        rows = [(f"{'step':<24} " + " ".join(f"{layer:<11}" for layer in LAYERS)).rstrip()]
+        for step in STEPS:
+            outcomes = self.outcomes.get(step, {})
+            if outcomes:
+                rows.append((f"{step:<24} " + " ".join(f"{outcomes.get(layer, '-'):<11}" for layer in LAYERS)).rstrip())
+        return "\n".join(rows)
 
     def record(self, step: str, lines, names: dict[str, str], address: str) -> None:
         """Keep the final per-layer statuses and the normalised lines of one command."""
@@ -107,7 +128,9 @@ def _short_names(image_layers, command: str) -> dict[str, str]:
     return names
 
 
-def _busybox_context() -> dict[str, bytes]:
+def busybox_context() -> dict[str, bytes]:
+    """The base image's build context for the simulated docker: ``bin/busybox`` (this machine's
+    busybox when installed, else a few stand-in bytes)."""
     busybox = shutil.which("busybox")
     return {"bin/busybox": Path(busybox).read_bytes() if busybox else b"busybox stand-in\n"}
 
@@ -126,7 +149,7 @@ def run_model() -> Run:
     def image_names(host: Host, reference: str, command: str = "push") -> dict[str, str]:
         return _short_names(host.image(reference).layers, command)
 
-    laptop.build(BASE_DOCKERFILE, f"{reg}/library/busybox:1", context=_busybox_context())
+    laptop.build(BASE_DOCKERFILE, f"{reg}/library/busybox:1", context=busybox_context())
     out = laptop.push(f"{reg}/library/busybox:1")
     run.record("push the base", out.lines, image_names(laptop, f"{reg}/library/busybox:1"), reg)
 
@@ -223,6 +246,60 @@ def run_docker(server, laptop: DockerClient, clean: DockerClient, base: str) -> 
     return run
 
 
+class DockerSession:
+    """Real docker for a notebook or a workshop, when there is one: ``available`` says so, ``why``
+    says how to get one when not.
+
+    ``laptop`` is a :class:`~regsim.server.engines.DockerClient` on a running engine or a private
+    dockerd, with the busybox base built (``base``); ``clean=True`` adds ``clean``, a second
+    private engine with no images (the scenario's clean machine). :meth:`close` stops what it
+    started. Use it as a context manager, or close it at the end of the notebook.
+    """
+
+    def __init__(self, server, *, clean: bool = False) -> None:
+        from .clients import ToolMissing
+        from .daemon import base_image, docker_daemon, start_private_daemon
+
+        self.laptop: DockerClient | None = None
+        self.clean: DockerClient | None = None
+        self.base = ""
+        self.why = ""
+        self._daemons = []
+        try:
+            self._daemons.append(docker_daemon())
+            self.base = base_image(self._daemons[0])
+            self.laptop = DockerClient(server, self._daemons[0])
+            if clean:
+                self._daemons.append(start_private_daemon())
+                self.clean = DockerClient(server, self._daemons[1])
+        except ToolMissing as exc:
+            self.why = str(exc)
+            self.close()
+
+    @property
+    def available(self) -> bool:
+        return self.laptop is not None
+
+    def close(self) -> None:
+        for client in (self.laptop, self.clean):
+            if client is not None:
+                client.close()
+        self.laptop = self.clean = None
+        while self._daemons:
+            self._daemons.pop().stop()
+
+    def __enter__(self) -> "DockerSession":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        if not self.available:
+            return "DockerSession(no Docker engine)"
+        return f"DockerSession({self.laptop.daemon!r}, clean engine: {'yes' if self.clean else 'no'})"
+
+
 # -- the comparison ---------------------------------------------------------------------------------
 
 
@@ -265,6 +342,14 @@ class Comparison:
             if only_model or only_real:
                 out[step] = (only_model, only_real)
         return out
+
+    @property
+    def verdict(self) -> str:
+        """One sentence: how many layer outcomes agree, and whether the printed lines do."""
+        same = len(self.rows) - len(self.differences)
+        lines = "the printed lines agree too" if not self.line_differences() else \
+            f"the printed lines differ in {len(self.line_differences())} steps"
+        return f"{same} of {len(self.rows)} layer outcomes agree; {lines}"
 
     def __str__(self) -> str:
         head = f"{'step':<24} {'layer':<8} {'model':<11} {self.real:<11} server"

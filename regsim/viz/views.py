@@ -212,6 +212,9 @@ def pull_highlight(op: Operation) -> Highlight:
     if not finished and not pulled:
         raise ValueError(f"no pull in these {len(op.events)} events (no LayerPulled or PullFinished)")
     host = (finished or pulled)[0].host
+    if host not in {after.nodes[o]["owner"] for o in after.graph.get("owners", [])} and \
+            any(isinstance(e, ev.PullStarted) for e in op.events):
+        return pull_source_highlight(op)  # the host was not recorded (a live view of the registry alone)
     fetched = {e.digest for e in op.events if isinstance(e, ev.BlobFetched)}
     title = "docker pull " + ", ".join(f"{e.registry}/{e.repository}:{e.reference}" for e in finished
                                        if e.host == host) + f" (on {host})"

@@ -51,3 +51,12 @@ def test_model_and_docker_agree_layer_by_layer_and_line_by_line(served, docker_e
     assert comparison.differences == []
     assert comparison.line_differences() == {}
     assert str(comparison).endswith("19 of 19 layer outcomes agree")
+    assert comparison.verdict == "19 of 19 layer outcomes agree; the printed lines agree too"
+
+
+def test_run_show_and_table_are_stable():
+    run = reality.run_model()
+    assert run.show("push").splitlines() == [
+        "The push refers to repository [REGISTRY/demo/app]", "<busybox>: Mounted from library/busybox",
+        "<RUN>: Pushed", "<COPY>: Pushed", "1.0: digest: <digest> size: <size>"]
+    assert run.table().splitlines()[2].split() == ["push", "mounted", "uploaded", "uploaded"]
