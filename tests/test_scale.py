@@ -84,3 +84,11 @@ def test_the_catalogue_is_the_same_as_before_the_fast_paths():
 
 
 GOLDEN = "8ad66edf2affb8a3e96ec8b1e653716cf334ab6da8d741b27fa4e295253b4e03"  # computed with the validated paths (main before issue 12b)
+
+
+def test_derived_placeholder_is_for_key():
+    from regsim.oci.blob import Placeholder
+
+    fast, checked = Placeholder._derived("catalogue-layer-7", 99), Placeholder.for_key("catalogue-layer-7", 99)
+    assert fast == checked and (fast.digest, fast.size) == (checked.digest, checked.size)
+    assert type(fast.digest) is Digest

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import random as _random
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from ..oci.blob import Placeholder
@@ -62,8 +63,6 @@ class CatalogueStats:
 
 
 def _zipf_index(r: _random.Random, cumulative: list[float]) -> int:
-    from bisect import bisect_left
-
     return min(bisect_left(cumulative, r.random() * cumulative[-1]), len(cumulative) - 1)
 
 
@@ -135,7 +134,7 @@ def placeholder_catalogue(
             own = [new_layer() for _ in range(count)]
             config = derived(f"catalogue-config-{name}-{b}", 1500)
             manifest = Manifest(config=trusted(OCI_CONFIG, config.digest, config.size), layers=(*base, *own))
-            pushed.extend(blobs.pop(d.digest) for d in own)
+            pushed.extend([blobs.pop(d.digest) for d in own])
             pushed.append(config)
             if b < builds - n_versions:
                 version_tags: list[str] = []  # the stale build: its tag moved on

@@ -128,9 +128,10 @@ class Placeholder:
 
     @classmethod
     def _derived(cls, key: str, size: int) -> "Placeholder":
-        """Internal fast path of :meth:`for_key` for generators (``size`` already checked)."""
-        ph = cls.__new__(cls)
-        ph.digest = Digest.from_hasher(hashlib.sha256(b"regsim-placeholder\0" + key.encode()))
+        """Internal fast path of :meth:`for_key` for generators (``size`` already checked): the
+        same digest, ``sha256("regsim-placeholder\\0" + key)``, without re-validating it."""
+        ph = _new(cls)
+        ph.digest = _str_new(Digest, "sha256:" + _sha256(b"regsim-placeholder\0" + key.encode()).hexdigest())
         ph.size = size
         return ph
 
@@ -155,6 +156,7 @@ class Placeholder:
 
 
 Content = Union[Blob, Placeholder]
+_new, _str_new, _sha256 = object.__new__, str.__new__, hashlib.sha256
 
 
 def as_content(value: "Content | bytes | bytearray | memoryview") -> Content:
