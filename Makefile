@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: lab test venv clean
+.PHONY: lab test venv site clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11 or newer is needed (python3.11 or python3 on PATH)"; exit 1; }
@@ -29,5 +29,9 @@ lab: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# the course as a static website (every notebook with its stored outputs, playable animations) in _site/
+site: $(STAMP)
+	$(BIN)/python website/build.py --out _site
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info _site

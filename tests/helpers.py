@@ -28,3 +28,26 @@ def skip_or_fail(message: str) -> None:
     if on_ci():
         pytest.fail(message + " -- under CI=true a missing tool is a failure")
     pytest.skip(message)
+
+
+#: How the browser tests start Debian's Chromium (headless, no sandbox in containers, no network chatter).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+CHROMIUM_HINT = ("install Debian's Chromium with `sudo apt-get install chromium` (the suite drives /usr/bin/chromium "
+                 "through the Python playwright package: `pip install -e '.[test]'`)")
+
+
+def chromium_or_skip() -> str:
+    """The path of Chromium for Playwright ($REGSIM_CHROMIUM, `chromium` on PATH, /usr/bin/chromium);
+    skips (fails under CI=true) with the install hint when it or the playwright package is missing."""
+    import shutil
+    from pathlib import Path
+
+    found = os.environ.get("REGSIM_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(found).exists():
+        skip_or_fail(f"browser check cannot run: no Chromium at {found}: {CHROMIUM_HINT}")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        skip_or_fail(f"browser check cannot run: the playwright package is not installed: {CHROMIUM_HINT}")
+    return found
