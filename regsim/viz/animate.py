@@ -12,6 +12,10 @@ it works the same in JupyterLab, Voilà and JupyterLite::
     anim = viz.Animation(rec)
     anim.widget()            # Play + slider over the frames
     anim.to_gif("push.gif")  # for slides
+
+Shown in a notebook, an animation is the widget in a live kernel; its mimebundle also carries
+:meth:`Animation.html`, a self-contained player of the same frames, so a static copy (nbconvert
+HTML, a repository viewer, ``make site``) can still play it.
 """
 
 from __future__ import annotations
