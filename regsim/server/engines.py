@@ -175,12 +175,12 @@ class _Engine:
         """``127.0.0.1:PORT/<repository>:<tag>``: an image in the served registry."""
         return f"{self.address}/{repository}:{tag}"
 
-    def run_command(self, *args: str, check: bool = True) -> EngineOutput:
+    def run_command(self, *args: str, check: bool = True, input: str | None = None) -> EngineOutput:
         """``docker <args>`` (or podman), with the server's events while it ran."""
         log = self.registry.events if self.registry is not None else None
         mark = log.mark() if log is not None else 0
         result = subprocess.run(self._command(*args), env=self._env(), capture_output=True, text=True,
-                                timeout=self.timeout)
+                                timeout=self.timeout, input=input)
         if check and result.returncode != 0:
             raise EngineError(f"{self.tool} {' '.join(args)} failed ({result.returncode}):\n{result.stderr.strip()}")
         events = tuple(log.since(mark)) if log is not None else ()
@@ -202,6 +202,12 @@ class _Engine:
 
     def _build_flags(self) -> tuple[str, ...]:
         return ()
+
+    def login(self, username: str, password: str) -> EngineOutput:
+        """``login -u USERNAME --password-stdin`` to the served registry (the client's private
+        configuration keeps the credentials)."""
+        return self.run_command("login", *self.insecure_flags, "-u", username, "--password-stdin", self.address,
+                                input=password)
 
     def tag(self, source: str, target: str) -> EngineOutput:
         return self.run_command("tag", source, target)

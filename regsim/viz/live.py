@@ -127,8 +127,14 @@ class LiveView:
     def _show(self, op: Operation) -> None:
         self.graph.value = self._render_graph(op.after)
         if op.kind in ("push", "pull"):
-            h = highlight(op)
-            self.view.value = to_png(operation_view(op, managed=False))
+            try:
+                h = highlight(op)
+                self.view.value = to_png(operation_view(op, managed=False))
+            except (KeyError, ValueError) as exc:  # a timer thread must not raise into the notebook
+                self.view.value = b""
+                self.caption.value = (f"<b>{html.escape(op.kind)}</b>: {len(op.events)} events; no picture "
+                                      f"of this mix of operations ({html.escape(str(exc))})")
+                return
             self.caption.value = f"<b>{html.escape(h.title)}</b><br>{html.escape(str(summary(op, h)))}"
         else:
             self.caption.value = (f"<b>{html.escape(op.kind)}</b>: {len(op.events)} events "

@@ -259,6 +259,8 @@ def pull_source_highlight(op: Operation) -> Highlight:
     seen = "" if isinstance(started[0], ev.PullStarted) else " (a real client, seen by the registry)"
     h = Highlight("pull", owner, (repository,), title=f"{owner}/{repository}: what the pull read{seen}")
     for e in op.events:
+        if getattr(e, "repository", None) != repository:
+            continue  # another pull (or push) recorded in the same operation
         if isinstance(e, ev.ManifestFetched) and e.registry == owner:
             for n in content_nodes(after, owner, e.digest):
                 h.after[n] = "fetched"

@@ -99,3 +99,23 @@ def test_podman_builds_pushes_mounts_and_pulls(podman, served):
     assert sorted(set(pulled.blobs.values())) == ["downloaded"]
     assert served.registry.resolve("demo/app", "1.0").digest == served.registry.resolve("demo/other", "1.0").digest
     assert podman.run(podman.reference("demo/app", "1.0")).lines == ("from podman",)
+
+
+def test_docker_logs_in_to_a_classroom_and_pushes_where_it_may(docker_engine, base):
+    from regsim.server.classroom import Classroom, Participant
+    from regsim.server.engines import DockerClient
+
+    with Classroom([Participant("alice", "pw-a"), Participant("bob", "pw-b")]) as room:
+        server = room.serve()
+        with DockerClient(server, docker_engine) as docker:
+            assert "Login Succeeded" in docker.login("alice", "pw-a").lines
+            for repository in ("alice/busybox", "team/busybox", "bob/busybox"):
+                docker.tag(base, docker.reference(repository, "1"))
+            assert list(docker.push("alice/busybox", "1").layers.values()) == ["Pushed"]
+            assert list(docker.push("team/busybox", "1").layers.values()) == ["Mounted from alice/busybox"]
+            with pytest.raises(EngineError, match="denied"):
+                docker.push("bob/busybox", "1")
+            docker.rmi(*(docker.reference(r, "1") for r in ("alice/busybox", "team/busybox", "bob/busybox")))
+        activity = room.activity()
+    assert activity.by_name("alice").pushed == ("alice/busybox:1", "team/busybox:1")
+    assert activity.by_name("alice").mounted == 1 and activity.by_name("bob").pushed == ()
