@@ -119,3 +119,35 @@ def test_docker_logs_in_to_a_classroom_and_pushes_where_it_may(docker_engine, ba
         activity = room.activity()
     assert activity.by_name("alice").pushed == ("alice/busybox:1", "team/busybox:1")
     assert activity.by_name("alice").mounted == 1 and activity.by_name("bob").pushed == ()
+
+
+def test_plain_http_needs_no_setting_on_loopback_but_does_elsewhere(docker_engine, base):
+    """Docker reaches 127.0.0.0/8 registries over plain HTTP by default; any other address needs
+    --insecure-registry (daemon.json's "insecure-registries"), as the workshop set-up says."""
+    import socket
+
+    from regsim import Registry
+    from regsim.server import serve
+    from regsim.server.daemon import start_private_daemon
+    from regsim.server.engines import DockerClient
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # no packet is sent: this only picks the outgoing address
+            address = probe.getsockname()[0]
+        except OSError:
+            address = "127.0.0.1"
+    if address.startswith("127."):
+        pytest.skip("this machine has no address outside 127.0.0.0/8")
+    with serve(Registry("localhost:5000"), host=address) as server:
+        with DockerClient(server, docker_engine) as docker:
+            docker.tag(base, docker.reference("demo/busybox", "1"))
+            with pytest.raises(EngineError, match="server gave HTTP response to HTTPS client"):
+                docker.push("demo/busybox", "1")
+            docker.rmi(docker.reference("demo/busybox", "1"))
+        with start_private_daemon(insecure_registries=(server.address,)) as daemon, \
+                DockerClient(server, daemon) as docker:
+            from regsim.server.daemon import base_image
+
+            docker.tag(base_image(daemon), docker.reference("demo/busybox", "1"))
+            assert list(docker.push("demo/busybox", "1").layers.values()) == ["Pushed"]
