@@ -92,3 +92,20 @@ def test_derived_placeholder_is_for_key():
     fast, checked = Placeholder._derived("catalogue-layer-7", 99), Placeholder.for_key("catalogue-layer-7", 99)
     assert fast == checked and (fast.digest, fast.size) == (checked.digest, checked.size)
     assert type(fast.digest) is Digest
+
+
+def test_the_catalogue_pauses_the_cyclic_collector_and_restores_it():
+    import gc
+
+    seen = []
+    reg = Registry("hub.test")
+    reg.events.subscribe(lambda event: seen.append(gc.isenabled()))
+    assert gc.isenabled()
+    placeholder_catalogue(reg, repositories=3, layers=9, seed=1)
+    assert seen and not any(seen) and gc.isenabled()
+    gc.disable()
+    try:
+        placeholder_catalogue(Registry("hub.test"), repositories=3, layers=9, seed=1)
+        assert not gc.isenabled()  # left as it was
+    finally:
+        gc.enable()
