@@ -5,20 +5,21 @@ import tarfile
 import pytest
 from hypothesis import given, strategies as st
 
-from regsim.client.build import (
-    copy_files, deterministic_gzip, make_tar, packages_of, parse_dockerfile, parse_exec_form, parse_pairs,
-    read_tar, run_files,
-)
+from regsim.client.build import copy_files, deterministic_gzip, make_tar, packages_of, read_tar, run_files
+from regsim.client.dockerfile import parse_dockerfile, parse_exec_form, parse_pairs
 from regsim.errors import BuildError
 
 
 def test_parse_continuations_and_comments():
     text = "# a comment\nFROM python:3.11 AS base\n\nRUN apt-get update && \\\n    apt-get install -y curl\nCMD [\"python\"]\n"
-    ins = parse_dockerfile(text)
-    assert [(i.keyword, i.line) for i in ins] == [("FROM", 2), ("RUN", 4), ("CMD", 6)]
-    assert ins[1].args == "apt-get update && apt-get install -y curl"
-    assert ins[1].makes_layer and not ins[2].makes_layer
-    assert parse_dockerfile("ARG V=1\nfrom alpine")[1].keyword == "FROM"
+    (stage,) = parse_dockerfile(text).stages
+    assert (stage.base, stage.name, stage.line) == ("python:3.11", "base", 2)
+    ins = stage.instructions
+    assert [(i.keyword, i.line) for i in ins] == [("RUN", 4), ("CMD", 6)]
+    assert ins[0].args == "apt-get update && apt-get install -y curl"
+    assert ins[0].makes_layer and not ins[1].makes_layer
+    df = parse_dockerfile("ARG V=1\nfrom alpine")
+    assert [a.keyword for a in df.global_args] == ["ARG"] and df.stages[0].base == "alpine"
 
 
 @pytest.mark.parametrize(
@@ -49,16 +50,16 @@ def test_run_files_depend_on_parent_only_through_the_state_file():
 
 def test_copy_files_targets():
     ctx = {"app.py": b"1", "src/a.py": b"2", "src/b.py": b"3", "README": b"r"}
-    assert copy_files("app.py /app/", ctx) == [("/app/app.py", b"1")]
-    assert copy_files("app.py /app/main.py", ctx) == [("/app/main.py", b"1")]
-    assert sorted(copy_files("src /code", ctx)) == [("/code/a.py", b"2"), ("/code/b.py", b"3")]
-    assert sorted(p for p, _ in copy_files(". /w", ctx)) == ["/w/README", "/w/app.py", "/w/src/a.py", "/w/src/b.py"]
-    assert copy_files("*.py /x/", ctx) == [("/x/app.py", b"1")]
-    assert copy_files("app.py rel/", ctx, workdir="/srv") == [("/srv/rel/app.py", b"1")]
-    with pytest.raises(BuildError):
-        copy_files("--chown=1 app.py /", ctx)
-    with pytest.raises(BuildError):
-        copy_files("only-one-word", ctx)
+    assert copy_files(["app.py"], "/app/", ctx) == [("/app/app.py", b"1")]
+    assert copy_files(["app.py"], "/app/main.py", ctx) == [("/app/main.py", b"1")]
+    assert sorted(copy_files(["src"], "/code", ctx)) == [("/code/a.py", b"2"), ("/code/b.py", b"3")]
+    assert sorted(p for p, _ in copy_files(["."], "/w", ctx)) == ["/w/README", "/w/app.py", "/w/src/a.py", "/w/src/b.py"]
+    assert copy_files(["*.py"], "/x/", ctx) == [("/x/app.py", b"1")]
+    assert copy_files(["app.py"], "rel/", ctx, workdir="/srv") == [("/srv/rel/app.py", b"1")]
+    with pytest.raises(BuildError, match="file not found in build context: 'nope'"):
+        copy_files(["nope"], "/", ctx)
+    with pytest.raises(BuildError, match="takes a list of sources"):
+        copy_files("app.py", "/", ctx)
 
 
 def test_exec_form_and_pairs():

@@ -103,13 +103,19 @@ def test_build_changes_the_config(laptop):
 @pytest.mark.parametrize(
     "dockerfile, context, words",
     [
-        ("RUN echo", {}, "must start with FROM"),
+        ("RUN echo", {}, "RUN comes before the first FROM (only ARG may)"),
         ("FROM alpine\nFOO bar", {}, "unknown instruction 'FOO'"),
         ("FROM alpine\nCOPY missing.txt /", {}, "file not found in build context: 'missing.txt'"),
         ("FROM alpine\nRUN", {}, "RUN needs arguments"),
-        ("FROM alpine\nRUN a \\", {}, "line continuation"),
-        ("FROM alpine AS a\nFROM a", {}, "multi-stage"),
-        ("FROM alpine\nCMD [1, 2]", {}, "JSON array of strings"),
+        ("FROM alpine AS a\nFROM alpine AS A", {}, "duplicate stage name 'a'"),
+        ("FROM alpine\nADD https://example.com/x.tgz /x", {}, "no network here"),
+        ("FROM alpine\nSHELL bash -c", {}, "SHELL requires the arguments to be in JSON form"),
+        ("FROM alpine\nCOPY --own=1 a /", {"a": b""}, "unknown flag: --own for COPY"),
+        ("FROM alpine\nRUN <<EOF\necho hi\n", {}, "here-document 'EOF' is not closed"),
+        ("FROM alpine\nCOPY --from=later /x /\nFROM alpine AS later", {}, "that stage comes later"),
+        ("# escape=x\nFROM alpine", {}, "invalid escape token 'x'"),
+        ("FROM alpine\nENV A=${NOPE:?must be set}", {}, "NOPE: must be set"),
+        ("FROM alpine\nHEALTHCHECK --interval=soon CMD true", {}, "invalid duration 'soon'"),
     ],
 )
 def test_build_errors(laptop, dockerfile, context, words):

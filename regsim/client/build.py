@@ -1,16 +1,6 @@
-"""Dockerfile-like build descriptions, and the deterministic layers they produce.
+"""The deterministic bytes of built layers: tar and gzip, the files a RUN step installs, COPY's files.
 
-Supported instructions::
-
-    FROM <image>|scratch [AS <name>]   start from a base image (pulled if missing)
-    RUN <command>                      a layer of files the command "installs"
-    COPY <src>... <dest>               a layer of files from the build context
-    ADD <src>... <dest>                same as COPY (no URLs, no archive extraction)
-    ENV <key>=<value> ... | ENV <key> <value>
-    WORKDIR <dir>   USER <user>   EXPOSE <port>...   LABEL <key>=<value>...
-    CMD ["exe", "arg"] | CMD exe arg   ENTRYPOINT ...   ARG <name>[=<value>]
-
-Only ``RUN``, ``COPY`` and ``ADD`` make layers; the rest change the config.
+(Dockerfiles are parsed by :mod:`regsim.client.dockerfile` and run by :mod:`regsim.client.builder`.)
 
 Layers are real gzip-compressed tar files, made deterministically:
 
@@ -21,8 +11,9 @@ Layers are real gzip-compressed tar files, made deterministically:
   another parent a different one;
 * a ``COPY`` layer holds the context files it names.
 
-Tar headers carry no times or owners, and gzip uses stored (uncompressed) deflate blocks, so a
-layer's bytes -- and digest -- are identical on every machine and Python version.
+Tar headers carry no times, and files are owned by root with mode 0644 unless ``COPY --chown`` or
+``--chmod`` say otherwise; gzip uses stored (uncompressed) deflate blocks, so a layer's bytes -- and
+digest -- are identical on every machine and Python version.
 """
 
 from __future__ import annotations
@@ -30,24 +21,21 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import io
-import json
 import math
 import posixpath
 import random
 import re
-import shlex
 import struct
 import tarfile
 import zlib
-from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from ..errors import BuildError
 
 __all__ = [
-    "Instruction",
-    "parse_dockerfile",
     "make_tar",
+    "Owner",
+    "ROOT",
     "deterministic_gzip",
     "read_tar",
     "LayerFiles",
@@ -57,101 +45,25 @@ __all__ = [
     "synthetic_files",
 ]
 
-INSTRUCTIONS = ("FROM", "RUN", "COPY", "ADD", "ENV", "WORKDIR", "USER", "EXPOSE", "LABEL", "CMD",
-                "ENTRYPOINT", "ARG")
-LAYER_INSTRUCTIONS = ("RUN", "COPY", "ADD")
-
-
-@dataclass(frozen=True)
-class Instruction:
-    """One parsed line: ``keyword`` (upper case), ``args`` (the rest, as written) and line number."""
-
-    keyword: str
-    args: str
-    line: int
-
-    @property
-    def makes_layer(self) -> bool:
-        return self.keyword in LAYER_INSTRUCTIONS
-
-    def __str__(self) -> str:
-        return f"{self.keyword} {self.args}"
-
-
-def parse_dockerfile(text: str) -> list[Instruction]:
-    """Parse a Dockerfile-like text into instructions (continuations and comments handled)."""
-    if not isinstance(text, str):
-        raise BuildError(f"a Dockerfile must be text, got {type(text).__name__}")
-    out: list[Instruction] = []
-    pending, start = "", 0
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not pending and (not line or line.startswith("#")):
-            continue
-        if not pending:
-            start = number
-        if line.endswith("\\"):
-            pending += line[:-1].strip() + " "
-            continue
-        full = (pending + line).strip()
-        pending = ""
-        keyword, _, args = full.partition(" ")
-        keyword = keyword.upper()
-        if keyword not in INSTRUCTIONS:
-            raise BuildError(f"Dockerfile line {start}: unknown instruction {keyword!r} "
-                             f"(supported: {', '.join(INSTRUCTIONS)})", detail=keyword)
-        if not args.strip():
-            raise BuildError(f"Dockerfile line {start}: {keyword} needs arguments", detail=keyword)
-        out.append(Instruction(keyword, args.strip(), start))
-    if pending:
-        raise BuildError("Dockerfile ends with a line continuation '\\'")
-    firsts = [i for i in out if i.keyword != "ARG"]
-    if not firsts or firsts[0].keyword != "FROM":
-        raise BuildError("a Dockerfile must start with FROM (only ARG may come before it)")
-    if sum(1 for i in out if i.keyword == "FROM") > 1:
-        raise BuildError("multi-stage builds (several FROM) are not supported in regsim")
-    return out
-
-
-def parse_exec_form(args: str) -> tuple[str, ...]:
-    """``["a", "b"]`` -> ``("a", "b")``; shell form ``a b`` -> ``("/bin/sh", "-c", "a b")``."""
-    if args.startswith("["):
-        try:
-            value = json.loads(args)
-        except ValueError:
-            raise BuildError(f"invalid JSON array: {args}", detail=args) from None
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise BuildError(f"expected a JSON array of strings: {args}", detail=args)
-        return tuple(value)
-    return ("/bin/sh", "-c", args)
-
-
-def parse_pairs(args: str, keyword: str) -> list[tuple[str, str]]:
-    """``k=v k2="v 2"`` or the legacy ``k v`` form of ENV and LABEL."""
-    try:
-        words = shlex.split(args)
-    except ValueError as exc:
-        raise BuildError(f"{keyword}: {exc}: {args}", detail=args) from None
-    if words and "=" not in words[0]:
-        if len(words) < 2:
-            raise BuildError(f"{keyword} needs key=value: {args}", detail=args)
-        return [(words[0], " ".join(words[1:]))]
-    pairs = []
-    for w in words:
-        key, eq, value = w.partition("=")
-        if not eq or not key:
-            raise BuildError(f"{keyword}: expected key=value, got {w!r}", detail=w)
-        pairs.append((key, value))
-    return pairs
-
-
 # -- bytes of a layer ------------------------------------------------------------------------------
 
 LayerFiles = list[tuple[str, bytes]]
 
 
-def make_tar(files: Iterable[tuple[str, bytes]]) -> bytes:
-    """A reproducible tar: sorted paths, mode 0644, owner root, mtime 0, ustar format.
+class Owner(NamedTuple):
+    """Who owns the files of a layer (``COPY --chown``): ids, and names when given as names."""
+
+    uid: int = 0
+    gid: int = 0
+    user: str = "root"
+    group: str = "root"
+
+
+ROOT = Owner()
+
+
+def make_tar(files: Iterable[tuple[str, bytes]], *, mode: int = 0o644, owner: Owner = ROOT) -> bytes:
+    """A reproducible tar: sorted paths, mode 0644 and owner root (unless given), mtime 0, ustar.
 
     Like Go's ``archive/tar`` (what docker writes), the archive ends after the two zero blocks,
     without Python's padding to a 10 KiB record.
@@ -160,9 +72,9 @@ def make_tar(files: Iterable[tuple[str, bytes]]) -> bytes:
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
         for path, data in sorted(dict(files).items()):
             info = tarfile.TarInfo(path.lstrip("/"))
-            info.size, info.mtime, info.mode = len(data), 0, 0o644
-            info.uid = info.gid = 0
-            info.uname = info.gname = "root"
+            info.size, info.mtime, info.mode = len(data), 0, mode
+            info.uid, info.gid = owner.uid, owner.gid
+            info.uname, info.gname = owner.user, owner.group
             tar.addfile(info, io.BytesIO(data))
         end = tar.offset + 2 * tarfile.BLOCKSIZE
     return buf.getvalue()[:end]
@@ -294,14 +206,18 @@ def _glob(name: str, pattern: str) -> bool:
     return name.count("/") == pattern.count("/") and fnmatch.fnmatchcase(name, pattern)
 
 
-def copy_files(args: str, context: Mapping[str, bytes | str], workdir: str = "/") -> LayerFiles:
-    """Resolve ``COPY src... dest`` against a build context ``{path: bytes}``."""
-    words = shlex.split(args)
-    if any(w.startswith("--") for w in words):
-        raise BuildError(f"COPY/ADD options are not supported: {args}", detail=args)
-    if len(words) < 2:
-        raise BuildError(f"COPY needs a source and a destination: {args}", detail=args)
-    *sources, dest = words
+def copy_files(sources: Sequence[str], dest: str, context: Mapping[str, bytes | str],
+               workdir: str = "/") -> LayerFiles:
+    """Resolve ``COPY src... dest`` against a build context ``{path: bytes}``.
+
+    A source is a file, a directory (its contents are copied), ``.`` (everything) or a glob whose
+    ``*`` stays within one path component. Several sources, or a ``dest`` ending in ``/``, copy
+    into the directory ``dest``; a relative ``dest`` is relative to ``workdir``.
+    """
+    if isinstance(sources, str):
+        raise BuildError(f"copy_files takes a list of sources, got the text {sources!r}", detail=sources)
+    if not sources:
+        raise BuildError("COPY needs a source and a destination", detail=dest)
     if not dest.startswith("/"):
         dest = posixpath.join(workdir or "/", dest)
     to_dir = dest.endswith("/") or len(sources) > 1

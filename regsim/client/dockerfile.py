@@ -41,7 +41,7 @@ import fnmatch
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any, Mapping
 
 from ..errors import BuildError
 
@@ -208,9 +208,9 @@ def _heredocs(keyword: str, text: str, lines: list[str], i: int, number: int) ->
 
 
 def _split_flags(keyword: str, text: str, number: int) -> tuple[tuple[tuple[str, str], ...], str]:
-    flags = []
+    flags: list[tuple[str, str]] = []
     rest = text
-    while rest.startswith("--"):
+    while keyword in FLAGS and rest.startswith("--"):
         word, _, after = rest.partition(" ")
         name, eq, value = word[2:].partition("=")
         allowed = FLAGS.get(keyword, ())
@@ -252,7 +252,7 @@ def parse_dockerfile(text: str) -> Dockerfile:
     if escape not in ("\\", "`"):
         raise BuildError(f"invalid escape token {escape!r}: it must be \\ or `", detail=escape)
     global_args: list[Instruction] = []
-    stages: list[dict] = []
+    stages: list[dict[str, Any]] = []
     names: set[str] = set()
     i = start
     while (found := _logical_line(lines, i, escape)) is not None:

@@ -18,15 +18,14 @@ shared log.
 from __future__ import annotations
 
 import functools
-import hashlib
-import posixpath
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, ParamSpec, TypeVar
 
 from .. import events as ev
 from ..registry.access import PULL, PUSH, Token
 from ..oci.blob import Content
-from .build import Instruction, copy_files, parse_dockerfile, parse_exec_form, parse_pairs, run_files
+from .builder import Builder, BuildStepRecord
+from .dockerfile import parse_dockerfile
 from ..oci.digest import Digest
 from ..errors import (
     BlobUnknown,
@@ -40,10 +39,8 @@ from ..errors import (
     RegistryUnreachable,
     Unauthorized,
 )
-from ..oci.image import DOCKER, OCI, Image, ImageIndex, Layer
-from ..oci.descriptor import Annotations
-from ..oci.manifest import HistoryEntry, ImageConfig, Index, Manifest
-from ..oci.mediatypes import DOCKER_LAYER, OCI_LAYER_GZIP
+from ..oci.image import DOCKER, OCI, Image, ImageIndex
+from ..oci.manifest import Index, Manifest
 from ..oci.platform import Platform
 from ..oci.reference import Reference, parse, parse_docker_ref
 from ..registry import Registry, StoredManifest
@@ -154,10 +151,6 @@ class BuildResult(Output):
 
 
 # -- the host ---------------------------------------------------------------------------------------
-
-
-def _chain_id(diff_ids: Iterable[str]) -> str:
-    return hashlib.sha256("\n".join(diff_ids).encode()).hexdigest()
 
 
 class Host:
@@ -513,36 +506,59 @@ class Host:
     @_daemon
     def build(self, dockerfile: str, tag: str | None = None, *, context: Mapping[str, bytes | str] | None = None,
               platforms: Iterable[str] | None = None, docker_media_types: bool = False,
+              build_args: Mapping[str, str] | None = None, target: str | None = None,
               quiet: bool | None = None) -> BuildResult:
-        """``docker build -t TAG .`` from a Dockerfile-like text and a context ``{path: bytes}``.
+        """``docker build -t TAG .`` from a Dockerfile and a context ``{path: bytes}``.
 
-        With ``platforms=["linux/amd64", "linux/arm64"]`` it builds one image per platform and an
-        index over them (``docker buildx build --platform ...``). Layers are deterministic: the same
-        instruction on the same parent always gives the same layer.
+        Dockerfiles are read as Docker reads them (:mod:`regsim.client.dockerfile`): multi-stage
+        builds (``FROM … AS name``, ``COPY --from``; ``target=`` picks a stage, like ``--target``),
+        ``build_args`` (``--build-arg``), heredocs, parser directives and every instruction. Only the
+        final stage's layers are in the image. With ``platforms=["linux/amd64", "linux/arm64"]`` it
+        builds one image per platform and an index over them (``docker buildx build --platform``).
+        Layers are deterministic: the same instruction on the same parent always gives the same layer.
         """
-        instructions = parse_dockerfile(dockerfile)
+        parsed = parse_dockerfile(dockerfile)
+        last = parsed.stage(target) if target is not None else parsed.stages[-1]
         ref = parse_docker_ref(tag) if tag is not None else None
         if ref is not None and ref.digest is not None:
             raise BuildError(f"cannot tag a build with a digest: {tag!r}", detail=tag)
-        context = dict(context or {})
+        files: dict[str, bytes] = {}
+        for name, data in (context or {}).items():
+            if not isinstance(data, (bytes, str)):
+                raise BuildError(f"build context file {name!r} must be bytes or str, got {type(data).__name__}",
+                                 detail=name)
+            files[name] = data.encode() if isinstance(data, str) else data
+        args = {str(k): str(v) for k, v in (build_args or {}).items()}
         lines: list[str] = []
         say = self._sayer(lines, quiet)
         targets = [Platform.parse(p) for p in platforms] if platforms else [self.platform]
+        family = DOCKER if docker_media_types else OCI
         images: list[Image] = []
         new_layers: list[Digest] = []
         cached_steps = 0
-        for target in targets:
+
+        def record(step: BuildStepRecord) -> None:
+            self._emit(ev.BuildStep, step=step.step, total=step.total, instruction=step.instruction,
+                       image_id=step.image_id, layer=step.layer.digest if step.layer else None,
+                       size=step.layer.size if step.layer else 0, cached=step.cached)
+
+        builder = Builder(base_image=self._base_image, cache=self._build_cache,
+                          keep=lambda layer: self._blobs.setdefault(layer.digest, layer.blob),
+                          record=record, say=say, media_types=family, known_layers=lambda d: d in self._blobs)
+        for platform in targets:
             if len(targets) > 1:
-                say(f"[{target}]")
-            image, made, cached = self._build_one(instructions, context, target, docker_media_types, say)
+                say(f"[{platform}]")
+            image, made, cached = builder.build(parsed, platform, files, args, last, self.platform)
+            self._images[image.id] = image
+            self._blobs.setdefault(image.config_blob.digest, image.config_blob)
             images.append(image)
-            new_layers.extend(made)
+            new_layers.extend(layer.digest for layer in made)
             cached_steps += cached
         if len(images) == 1 and not platforms:
             result: Image | ImageIndex = images[0]
             key = images[0].id
         else:
-            result = ImageIndex.create(images, media_type=(DOCKER if docker_media_types else OCI)[1])
+            result = ImageIndex.create(images, media_type=family[1])
             self._indexes[result.digest] = result
             key = result.digest
         say(f"Successfully built {key.id12}")
@@ -552,99 +568,6 @@ class Host:
         layers = tuple(l.digest for l in (result.layers if isinstance(result, Image) else images[0].layers))
         self._emit(ev.ImageBuilt, image_id=key, reference=str(ref) if ref else None, layers=layers)
         return BuildResult(tuple(lines), str(ref) if ref else None, key, result, tuple(new_layers), cached_steps)
-
-    def _build_one(self, instructions: list[Instruction], context: Mapping[str, bytes | str], target: Platform,
-                   docker_types: bool, say: Callable[[str], None]) -> tuple[Image, list[Digest], int]:
-        family = DOCKER if docker_types else OCI
-        layer_type = family[3]
-        total = len(instructions)
-        config = ImageConfig(architecture=target.architecture, os=target.os, variant=target.variant)
-        layers: list[Layer] = []
-        current: Image | None = None
-        made: list[Digest] = []
-        cached = 0
-        for step, ins in enumerate(instructions, start=1):
-            say(f"Step {step}/{total} : {ins}")
-            if ins.keyword == "FROM":
-                base_name = ins.args.split()[0]
-                if base_name == "scratch":
-                    current = Image.create([], config, media_types=family)
-                else:
-                    base = self._base_image(base_name, target, say)
-                    base_config = base.config or ImageConfig(architecture=target.architecture, os=target.os,
-                                                             variant=target.variant)
-                    layers = [replace(l, media_type=layer_type) if l.media_type in (DOCKER_LAYER, OCI_LAYER_GZIP)
-                              else l for l in base.layers]
-                    config = replace(base_config, media_type=family[2])
-                    current = base
-                say(f" ---> {current.id.id12}")
-                continue
-            if ins.keyword == "ARG":
-                continue
-            assert current is not None
-            files = None
-            key_extra = ""
-            if ins.keyword in ("COPY", "ADD"):
-                files = copy_files(ins.args, context, config.working_dir or "/")
-                key_extra = hashlib.sha256(repr(sorted(files)).encode()).hexdigest()
-            cache_key = (f"{current.id}|{target}|{family[0]}", f"{ins}|{key_extra}")
-            hit = self._build_cache.get(cache_key)
-            layer: Layer | None = None
-            if hit is not None:
-                say(" ---> Using cache")
-                cached += 1
-                image = hit
-                layers = list(hit.layers)
-                config = hit.config  # type: ignore[assignment]
-                layer = hit.layers[-1] if ins.makes_layer else None
-            else:
-                if ins.keyword == "RUN":
-                    chain = _chain_id(l.diff_id for l in layers)
-                    layer = Layer.from_files(run_files(ins.args, chain, target.architecture), layer_type)
-                elif files is not None:
-                    layer = Layer.from_files(files, layer_type)
-                config = self._apply(config, ins)
-                config = replace(config, history=config.history + (
-                    HistoryEntry(str(ins), empty_layer=layer is None),))
-                if layer is not None:
-                    layers.append(layer)
-                    self._blobs.setdefault(layer.digest, layer.blob)
-                    made.append(layer.digest)
-                image = Image.create(layers, config, media_types=family)
-                self._build_cache[cache_key] = image
-            self._emit(ev.BuildStep, step=step, total=total, instruction=str(ins), image_id=image.id,
-                       layer=layer.digest if layer else None, size=layer.size if layer else 0,
-                       cached=hit is not None)
-            say(f" ---> {image.id.id12}")
-            current = image
-        assert current is not None
-        self._images[current.id] = current
-        self._blobs.setdefault(current.config_blob.digest, current.config_blob)
-        return current, made, cached
-
-    @staticmethod
-    def _apply(config: ImageConfig, ins: Instruction) -> ImageConfig:
-        k, a = ins.keyword, ins.args
-        if k == "ENV":
-            env = dict(e.split("=", 1) for e in config.env if "=" in e)
-            env.update(parse_pairs(a, k))
-            return replace(config, env=tuple(f"{key}={value}" for key, value in env.items()))
-        if k == "LABEL":
-            labels = dict(config.labels)
-            labels.update(parse_pairs(a, k))
-            return replace(config, labels=Annotations(labels))
-        if k == "WORKDIR":
-            return replace(config, working_dir=posixpath.normpath(posixpath.join(config.working_dir or "/", a)))
-        if k == "USER":
-            return replace(config, user=a)
-        if k == "EXPOSE":
-            ports = set(config.exposed_ports) | {p if "/" in p else f"{p}/tcp" for p in a.split()}
-            return replace(config, exposed_ports=tuple(sorted(ports)))
-        if k == "CMD":
-            return replace(config, cmd=parse_exec_form(a))
-        if k == "ENTRYPOINT":
-            return replace(config, entrypoint=parse_exec_form(a))
-        return config
 
     def _base_image(self, name: str, target: Platform, say: Callable[[str], None]) -> Image:
         try:

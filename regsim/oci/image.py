@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import Iterable, Mapping, Sequence
 
 from .blob import Blob, Content, Placeholder
-from ..client.build import LayerFiles, deterministic_gzip, make_tar, read_tar
+from ..client.build import ROOT, LayerFiles, Owner, deterministic_gzip, make_tar, read_tar
 from .descriptor import Annotations, Descriptor
 from .digest import Digest
 from .manifest import ImageConfig, Index, Manifest, parse_config, parse_manifest
@@ -52,9 +52,14 @@ class Layer:
     media_type: str = OCI_LAYER_GZIP
 
     @classmethod
-    def from_files(cls, files: LayerFiles, media_type: str = OCI_LAYER_GZIP) -> "Layer":
-        """A real layer holding ``files`` (``[(path, bytes)]``), as a reproducible tar+gzip."""
-        tar = make_tar(files)
+    def from_files(cls, files: LayerFiles, media_type: str = OCI_LAYER_GZIP, *, mode: int = 0o644,
+                   owner: Owner = ROOT) -> "Layer":
+        """A real layer holding ``files`` (``[(path, bytes)]``), as a reproducible tar+gzip.
+
+        Files are mode 0644 and owned by root unless ``mode``/``owner`` say otherwise (``COPY --chmod``,
+        ``--chown``).
+        """
+        tar = make_tar(files, mode=mode, owner=owner)
         diff_id = Digest.of(tar)
         data = tar if media_type == OCI_LAYER else deterministic_gzip(tar)
         return cls(Blob(data), diff_id, media_type)

@@ -52,6 +52,7 @@ __all__ = [
     "canonical_json",
     "ImageConfig",
     "HistoryEntry",
+    "Healthcheck",
     "Manifest",
     "Index",
     "parse_manifest",
@@ -165,6 +166,38 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True)
+class Healthcheck:
+    """``HEALTHCHECK``: the test (``["CMD", ...]``, ``["CMD-SHELL", cmd]`` or ``["NONE"]``) and its timing.
+
+    Durations are in nanoseconds, as in the config JSON; 0 means docker's default.
+    """
+
+    test: tuple[str, ...]
+    interval: int = 0
+    timeout: int = 0
+    start_period: int = 0
+    start_interval: int = 0
+    retries: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"Test": list(self.test)}
+        for key, value in (("Interval", self.interval), ("Timeout", self.timeout),
+                           ("StartPeriod", self.start_period), ("StartInterval", self.start_interval),
+                           ("Retries", self.retries)):
+            if value:
+                out[key] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "Healthcheck | None":
+        if not isinstance(data, dict) or not data.get("Test"):
+            return None
+        return cls(tuple(str(t) for t in data["Test"]), int(data.get("Interval") or 0), int(data.get("Timeout") or 0),
+                   int(data.get("StartPeriod") or 0), int(data.get("StartInterval") or 0),
+                   int(data.get("Retries") or 0))
+
+
+@dataclass(frozen=True)
 class ImageConfig(_Content):
     """The image configuration: platform, run settings, the layers' diff ids and the history.
 
@@ -184,6 +217,14 @@ class ImageConfig(_Content):
     diff_ids: tuple[Digest, ...] = ()
     history: tuple[HistoryEntry, ...] = ()
     media_type: str = field(default=OCI_CONFIG)
+    volumes: tuple[str, ...] = ()
+    stop_signal: str = ""
+    healthcheck: Healthcheck | None = None
+    #: ``SHELL`` (docker's config extension); None: the default ``/bin/sh -c``
+    shell: tuple[str, ...] | None = None
+    #: ``ONBUILD`` triggers, run by builds that start ``FROM`` this image
+    on_build: tuple[str, ...] = ()
+    author: str = ""
 
     @property
     def platform(self) -> Platform:
@@ -205,6 +246,16 @@ class ImageConfig(_Content):
             run["ExposedPorts"] = {p: {} for p in self.exposed_ports}
         if self.labels:
             run["Labels"] = dict(self.labels)
+        if self.volumes:
+            run["Volumes"] = {v: {} for v in self.volumes}
+        if self.stop_signal:
+            run["StopSignal"] = self.stop_signal
+        if self.healthcheck is not None:
+            run["Healthcheck"] = self.healthcheck.to_dict()
+        if self.shell is not None:
+            run["Shell"] = list(self.shell)
+        if self.on_build:
+            run["OnBuild"] = list(self.on_build)
         out: dict[str, Any] = {
             "architecture": self.architecture,
             "os": self.os,
@@ -215,6 +266,8 @@ class ImageConfig(_Content):
         }
         if self.variant:
             out["variant"] = self.variant
+        if self.author:
+            out["author"] = self.author
         return out
 
     @classmethod
@@ -248,6 +301,12 @@ class ImageConfig(_Content):
             diff_ids=diff_ids,
             history=history,
             media_type=media_type,
+            volumes=tuple(sorted(run.get("Volumes") or {})),
+            stop_signal=str(run.get("StopSignal") or ""),
+            healthcheck=Healthcheck.from_dict(run.get("Healthcheck")),
+            shell=tup(run.get("Shell")),
+            on_build=tuple(str(t) for t in run.get("OnBuild") or ()),
+            author=str(data.get("author") or ""),
         )
 
 
