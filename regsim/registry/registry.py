@@ -271,7 +271,12 @@ class GCReport:
 
 
 class Chunk(Protocol):
-    """Upload bytes that arrive as pieces (a staged request body): ``size`` and ``pieces()``."""
+    """Upload bytes that arrive as pieces (a staged request body): ``size`` and ``pieces()``.
+
+    A chunk may also have ``sha256``: a ``hashlib`` object fed every piece as it arrived (or
+    None). When the chunk starts the upload, the registry takes that state instead of hashing
+    the bytes a second time.
+    """
 
     size: int
 
@@ -614,13 +619,18 @@ class Registry:
             )
         pieces, size = _chunk(data, "upload chunk")
         offset = session.size
-        spool, hasher = session._spool, session._sha256
-        adopt, staged = getattr(spool, "adopt", None), getattr(data, "path", None)
-        if offset == 0 and adopt is not None and staged is not None:
-            for piece in pieces():  # a staged file becomes the upload's file: hashed, not copied
-                hasher.update(piece)
-            adopt(staged)
+        spool = session._spool
+        hashed = getattr(data, "sha256", None) if offset == 0 else None
+        if hashed is not None:  # the chunk was hashed as it arrived, and it is the whole upload so far
+            session._sha256 = hashed.copy()
+            adopt, staged = getattr(spool, "adopt", None), getattr(data, "path", None)
+            if adopt is not None and staged is not None:
+                adopt(staged)  # a staged file becomes the upload's file: renamed, not copied
+            else:
+                for piece in pieces():
+                    spool.append(piece)
         else:
+            hasher = session._sha256
             for piece in pieces():
                 spool.append(piece)
                 hasher.update(piece)
@@ -644,7 +654,10 @@ class Registry:
                 f"last chunk starts at byte {start} but upload {upload_id} has {session.size} bytes",
                 detail={"start": start, "offset": session.size},
             )
-        if expected.algorithm == "sha256":
+        hashed = getattr(data, "sha256", None) if session.size == 0 else None
+        if expected.algorithm == "sha256" and hashed is not None:
+            actual = Digest.from_hasher(hashed.copy())  # the whole blob, hashed as it arrived
+        elif expected.algorithm == "sha256":
             hasher = session._sha256.copy()
             for piece in pieces():
                 hasher.update(piece)

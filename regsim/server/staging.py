@@ -31,7 +31,9 @@ class Staged:
 
     def __init__(self, directory: Path | None = None, *, sha256: bool = False) -> None:
         self.size = 0
-        self._hasher = hashlib.sha256() if sha256 else None
+        #: the sha256 of every piece so far (None unless asked for): the model takes it as the
+        #: upload's hash state when this body starts an upload (see registry.Chunk)
+        self.sha256 = hashlib.sha256() if sha256 else None
         self._pieces: list[bytes] = []
         self.path: Path | None = None
         self._handle = None
@@ -45,15 +47,15 @@ class Staged:
             self._handle.write(piece)
         else:
             self._pieces.append(piece)
-        if self._hasher is not None:
-            self._hasher.update(piece)
+        if self.sha256 is not None:
+            self.sha256.update(piece)
         self.size += len(piece)
 
     @property
     def digest(self) -> Digest:
-        if self._hasher is None:
+        if self.sha256 is None:
             raise ValueError("this body was staged without hashing")
-        return Digest.from_hasher(self._hasher.copy())
+        return Digest.from_hasher(self.sha256.copy())
 
     def pieces(self) -> Iterator[bytes]:
         if self.path is None:

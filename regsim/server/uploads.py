@@ -170,8 +170,8 @@ async def _model_with_resume(ctx: Context, upload_id: str, fn, *args, **kwargs):
 async def patch_upload(ctx: Context) -> Response:
     upload_id = ctx.params["upload"]
     span = _content_range(ctx)
-    await _check_start(ctx, upload_id, span[0] if span else None)
-    data = await ctx.stage()
+    offset = await _check_start(ctx, upload_id, span[0] if span else None)
+    data = await ctx.stage(sha256=offset == 0)  # a first chunk is hashed as it arrives
     try:
         _check_length(span, data)
         size = await _model_with_resume(ctx, upload_id, _chunk, ctx, upload_id, data, span[0] if span else None)
@@ -205,8 +205,8 @@ async def finish_upload(ctx: Context) -> Response:
         raise DigestInvalid("closing an upload needs ?digest=<digest of the whole blob>", detail=upload_id)
     expected = Digest(digest)
     span = _content_range(ctx)
-    await _check_start(ctx, upload_id, span[0] if span else None)
-    data = await ctx.stage()
+    offset = await _check_start(ctx, upload_id, span[0] if span else None)
+    data = await ctx.stage(sha256=offset == 0 and expected.algorithm == "sha256")
     try:
         _check_length(span, data)
         blob = await _model_with_resume(ctx, upload_id, _finish, ctx, upload_id, expected, data,
