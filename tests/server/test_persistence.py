@@ -115,6 +115,7 @@ def test_kill_9_during_pushes_never_corrupts_the_store(tmp_path):
     for round_ in range(5):
         server = Serve(data)
         stop = threading.Event()
+        landed: list[int] = []
 
         def pusher(worker: int) -> None:
             with httpx.Client(base_url=server.url, timeout=10) as http:
@@ -123,6 +124,7 @@ def test_kill_9_during_pushes_never_corrupts_the_store(tmp_path):
                     try:
                         layers = [rnd.randbytes(rnd.randrange(1, 300_000)) for _ in range(2)]
                         push_image(http, f"crash/w{worker}", f"r{round_}-{n}", layers, chunk=64 * 1024)
+                        landed.append(n)
                         n += 1
                     except (httpx.HTTPError, AssertionError, KeyError):
                         return  # the server died under us
@@ -130,7 +132,10 @@ def test_kill_9_during_pushes_never_corrupts_the_store(tmp_path):
         threads = [threading.Thread(target=pusher, args=(w,)) for w in range(4)]
         for t in threads:
             t.start()
-        time.sleep(0.3 + rnd.random() * 0.7)
+        deadline = time.monotonic() + 20  # let some pushes land (a loaded machine is slow), then kill mid-push
+        while not landed and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(rnd.random() * 0.5)
         server.kill()
         stop.set()
         for t in threads:
