@@ -487,7 +487,9 @@ def _load_repository(registry: "Registry", layout: Layout, repo: str, report: Lo
                     hasher.update(piece)
                     size += len(piece)
         spool = FileSpool(layout, repo, upload.name, resume=True)
-        registry.resume_upload(upload.name, repo, spool, size, hasher)
+        marker = upload / "startedat"
+        started = (marker if marker.is_file() else upload).stat().st_mtime
+        registry.resume_upload(upload.name, repo, spool, size, hasher, started_at=started)
 
 
 def _is_index_bytes(data: bytes) -> bool:

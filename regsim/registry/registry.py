@@ -180,12 +180,14 @@ class UploadSession:
     sha256 is computed as chunks arrive, so closing costs no second pass.
     """
 
-    __slots__ = ("id", "repository", "_spool", "size", "_sha256")
+    __slots__ = ("id", "repository", "_spool", "size", "_sha256", "started_at")
 
     def __init__(self, upload_id: str, repository: str, spool: Any = None, *, size: int = 0,
-                 sha256: Any = None) -> None:
+                 sha256: Any = None, started_at: float | None = None) -> None:
         self.id = upload_id
         self.repository = repository
+        #: When the upload began (seconds since the epoch) if a store recorded it, else None.
+        self.started_at = started_at
         self._spool = spool if spool is not None else MemorySpool()
         self.size = size
         self._sha256 = sha256 if sha256 is not None else hashlib.sha256()
@@ -678,10 +680,11 @@ class Registry:
         session._spool.discard()  # what the blob store did not take (its bytes were already there)
         return blob
 
-    def resume_upload(self, upload_id: str, repository: str, spool: Any, size: int, sha256: Any) -> UploadSession:
+    def resume_upload(self, upload_id: str, repository: str, spool: Any, size: int, sha256: Any,
+                      started_at: float | None = None) -> UploadSession:
         """Take back an upload session whose bytes a spool kept (a persistent registry reopening)."""
         validate_repository(repository)
-        session = UploadSession(upload_id, repository, spool, size=size, sha256=sha256)
+        session = UploadSession(upload_id, repository, spool, size=size, sha256=sha256, started_at=started_at)
         self._uploads[upload_id] = session
         self._emit(ev.UploadStarted, repository=repository, upload_id=upload_id)
         return session

@@ -190,6 +190,10 @@ class RegistryApp:
         self.catalog_max_entries = catalog_max_entries
         self.max_body_size = max_body_size
         self.uploads = UploadTracker(upload_purge_age, max_uploads_per_client)
+        now = time.time()  # sessions a persistent store kept across a restart expire by their real age
+        kept = [(s.started_at, upload_id) for upload_id, s in registry.uploads.items() if s.started_at is not None]
+        for started, upload_id in sorted(kept):
+            self.uploads.opened(upload_id, "", age=max(now - started, 0.0))
         self.admin_users = frozenset(admin_users)
         self.requests: deque[RequestRecord] = deque(maxlen=history)
         self.aborted = 0

@@ -93,8 +93,9 @@ class UploadTracker:
     def __len__(self) -> int:
         return len(self._started)
 
-    def opened(self, upload_id: str, client: str) -> None:
-        self._started[upload_id] = (client, self._clock())
+    def opened(self, upload_id: str, client: str, *, age: float = 0.0) -> None:
+        """Track a new session (``age``: seconds it has already been open, for one found in a store)."""
+        self._started[upload_id] = (client, self._clock() - age)
         self._per_client.setdefault(client, set()).add(upload_id)
 
     def closed(self, upload_id: str) -> None:

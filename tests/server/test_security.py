@@ -306,3 +306,37 @@ def test_the_server_event_log_is_a_ring(monkeypatch):
     for _ in range(200):
         registry.stat_blob("demo/app", "sha256:" + "0" * 64)
     assert len(registry.events) == 50 and registry.events.dropped == 150
+
+
+def test_upload_sessions_kept_on_disk_expire_by_their_real_age(tmp_path, api_for):
+    import os
+
+    from regsim.registry.filesystem import Layout
+
+    registry = Registry.open(tmp_path / "store")
+    old = registry.start_upload("demo/app").id
+    registry.upload_chunk(old, b"abandoned")
+    fresh = registry.start_upload("demo/app").id
+    week_ago = time.time() - 8 * 24 * 3600
+    os.utime(Layout(tmp_path / "store").upload_dir("demo/app", old) / "startedat", (week_ago, week_ago))
+    reopened = Registry.open(tmp_path / "store")
+    assert set(reopened.uploads) == {old, fresh}
+    with serve(reopened) as server:  # the default purge age: 168 hours
+        api = api_for(server)
+        assert api.get(f"/v2/demo/app/blobs/uploads/{old}").status_code == 404
+        assert api.get(f"/v2/demo/app/blobs/uploads/{fresh}").status_code == 204
+    assert not Layout(tmp_path / "store").upload_dir("demo/app", old).exists()
+
+
+def test_garbage_collection_over_http_needs_an_admin(api_for):
+    registry = Registry.private("localhost:5000", users={"ci": "ci-pw", "ops": "ops-pw"})
+    registry.push_blob("team/app", b"unreferenced", auth=registry.login("ci", "ci-pw"))
+    with serve(registry, admin_users={"ops"}) as server:
+        api = api_for(server)
+        assert api.post("/admin/gc").status_code == 401
+        refused = api.post("/admin/gc", headers=basic("ci", "ci-pw"))
+        assert refused.status_code == 403 and codes(refused) == ["DENIED"]
+        dry = api.post("/admin/gc", params={"dry_run": "1"}, headers=basic("ops", "ops-pw")).json()
+        assert dry["dry_run"] and dry["swept"] == [sha(b"unreferenced")] and len(registry.blobs) == 1
+        done = api.post("/admin/gc", headers=basic("ops", "ops-pw")).json()
+        assert done["bytes_freed"] == len(b"unreferenced") and len(registry.blobs) == 0
