@@ -55,7 +55,7 @@ __all__ = ["Host", "Output", "PushResult", "PullResult", "BuildResult", "Table"]
 
 def _pull_error(exc: RegistryError, ref: Reference, reg: Registry) -> RegistryError:
     """The registry's refusal of a pull, worded as docker (moby's ``notFoundError``) words it."""
-    cause = f"{exc.code.lower().replace('_', ' ')}: {exc.default_message}"
+    cause = f"{exc.code.lower().replace('_', ' ')}: {exc.message}"  # errcode's "code: message", as docker shows it
     if isinstance(exc, (Unauthorized, Denied)):
         if isinstance(exc, Unauthorized) and reg.access.mode == "htpasswd":
             message = (f'Head "https://{reg.name}/v2/{ref.repository}/manifests/{ref.reference}": '

@@ -34,12 +34,16 @@ def _smallest() -> str:
 
 
 WORKBOOK.add("1.1", "How many layers does the linux/amd64 image of nginx:latest have on Docker Hub?",
-             expected=_nginx_layers, hint="look at the pull lines, or at the manifest's layers")
+             expected=_nginx_layers, hint="look at the pull lines, or at the manifest's layers",
+             hints=["pull nginx on a fresh host: every layer it downloads prints one 'Pull complete' line"])
 WORKBOOK.add("1.2", "prod-server pulls nginx, then redis. How many of redis's layers 'Already exist'?",
-             expected=_redis_after_nginx, hint="PullResult.counts counts each status")
+             expected=_redis_after_nginx, hint="PullResult.counts counts each status",
+             hints=['redis and nginx start from the same Debian base: how many layers does that base have?'])
 WORKBOOK.add("1.3", "Which official repository has the smallest latest image for linux/amd64? "
              "Answer with its short name, like 'alpine'.", expected=_smallest,
-             hint="search(hub, '') lists every repository with its size")
+             hint="search(hub, '') lists every repository with its size",
+             hints=['compare the SIZE column, minding the units (kB, MB)'])
 WORKBOOK.add("1.4", "Which registry does `docker pull localhost:5000/team/app:1.0` talk to? "
              "Answer with its domain.", expected=lambda: "localhost:5000",
-             hint="regsim.parse_docker_ref(...).domain")
+             hint="regsim.parse_docker_ref(...).domain",
+             hints=["the first part of a reference is a domain when it has a '.' or a ':', or is 'localhost'"])

@@ -59,12 +59,16 @@ def _refused(answer: object) -> str | None:
 
 
 WORKBOOK.add("2.1", "What is the digest of the three bytes b'abc'? Answer with the text 'sha256:…'.",
-             expected=_abc, hint="Digest.of(...)")
+             expected=_abc, hint="Digest.of(...)",
+             hints=["the answer is text: 'sha256:' followed by 64 hex digits"])
 WORKBOOK.add("2.2", "Tag demo/hello:1.0 as localhost:5000/demo/copy:1.0 and push it. How many new blobs "
              "does the registry store?", expected=_new_blobs_for_a_copy,
-             hint="compare len(registry.blobs) before and after the push")
+             hint="compare len(registry.blobs) before and after the push",
+             hints=['a tag is a pointer: does the copy have any bytes the registry lacks?'])
 WORKBOOK.add("2.3", "Change only bye.txt and rebuild the greeting image: which parts get a new digest? "
              "Answer a set of PART names of compare_images, like {'layer 0', 'config'}.",
-             expected=_changed_parts, hint="build the changed image under a new tag, then compare_images(old, new)")
+             expected=_changed_parts, hint="build the changed image under a new tag, then compare_images(old, new)",
+             hints=["a changed layer has a new digest; the config lists the layers' diff_ids; "
+                    "the manifest names the config"])
 WORKBOOK.add("2.4", "Make the registry refuse an upload with DIGEST_INVALID, and check the outcome.",
              checker=_refused, hint="attempt(registry.push_blob, repository, some_bytes, a_digest_of_other_bytes)")

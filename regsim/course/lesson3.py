@@ -76,12 +76,17 @@ def _downloaded_after_base() -> int:
 
 
 WORKBOOK.add("3.1", "In the push of myusername/myapp:1.0, how many layers were 'Mounted from library/python'?",
-             expected=_mounted, hint="count the lines, or PushResult.counts")
+             expected=_mounted, hint="count the lines, or PushResult.counts",
+             hints=['the layers library/python already has on Docker Hub are mounted, not uploaded'])
 WORKBOOK.add("3.2", "Build APP_FIRST (app.py copied before pip install) as myusername/slowapp:1.0 with CONTEXT "
              "and as myusername/slowapp:1.1 with CONTEXT_1_1. How many layers differ between the two?",
-             expected=_layers_changed_with_app_first, hint="compare_images(...) and count the layers that changed")
+             expected=_layers_changed_with_app_first, hint="compare_images(...) and count the layers that changed",
+             hints=['after the first changed step no step comes from the cache, but a rebuilt COPY of unchanged '
+                    'files can still make the same layer'])
 WORKBOOK.add("3.3", "Version 1.2 changes only requirements.txt (CONTEXT_1_2). Build it as myusername/myapp:1.2 "
              "and push it: how many layers does the push upload ('Pushed')?",
-             expected=_pushed_for_new_requirements, hint="think first, then PushResult.counts['pushed']")
+             expected=_pushed_for_new_requirements, hint="think first, then PushResult.counts['pushed']",
+             hints=['every step after the changed COPY is rebuilt: which of them make layers that differ?'])
 WORKBOOK.add("3.4", "ci-runner pulls python:3.11, then myusername/myapp:1.1. How many layers does the second "
-             "pull download?", expected=_downloaded_after_base, hint="PullResult.counts['downloaded']")
+             "pull download?", expected=_downloaded_after_base, hint="PullResult.counts['downloaded']",
+             hints=['the python base is there already: which layers does myapp add on top of it?'])

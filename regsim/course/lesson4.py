@@ -63,12 +63,16 @@ def _untagged() -> int:
 
 
 WORKBOOK.add("4.1", "Which tags of library/python on Docker Hub name the same image as python:alpine? "
-             "Answer a set of tag names.", expected=_python_alpine_tags, hint="Repository.tags_of(digest)")
+             "Answer a set of tag names.", expected=_python_alpine_tags, hint="Repository.tags_of(digest)",
+             hints=['look up the digest python:alpine points at, then every tag that points there too'])
 WORKBOOK.add("4.2", "A teammate pushes a new build as :v4 and does not touch :latest. Which version does "
              "`docker pull localhost:5000/team/app` give then? Answer a tag like 'v1'.",
-             expected=_latest_after_v4, hint="which other tag points where latest points?")
+             expected=_latest_after_v4, hint="which other tag points where latest points?",
+             hints=['pushing :v4 moves only the tag v4'])
 WORKBOOK.add("4.3", "Write a reference that always pulls the image released as v1, whatever happens to the "
              "tags: 'localhost:5000/team/app@sha256:…'.", expected=_pinned_v1, normalize=str.strip,
-             hint="registry.resolve('team/app', 'v1').digest")
+             hint="registry.resolve('team/app', 'v1').digest",
+             hints=["a reference with '@' names a manifest by digest; resolve v1 to its digest"])
 WORKBOOK.add("4.4", "How many manifests of team/app does no tag point at, after the lesson?",
-             expected=_untagged, hint="Repository.untagged()")
+             expected=_untagged, hint="Repository.untagged()",
+             hints=['a build pushed under a tag that already exists leaves the old manifest behind, untagged'])

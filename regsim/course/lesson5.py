@@ -81,11 +81,14 @@ def _share_nothing(answer: Any) -> str | None:
 
 
 WORKBOOK.add("5.1", "How many bytes of layers do python:3.11 and node:18 (linux/amd64) share?",
-             expected=_shared_python_node, hint="viz.dedup_stats(...) shows the shared bytes of each image")
+             expected=_shared_python_node, hint="viz.dedup_stats(...) shows the shared bytes of each image",
+             hints=["collect each image's layer digests; sum the sizes of those in both"])
 WORKBOOK.add("5.2", "The laptop has pulled python:3.11, node:18 and golang:1.19. How many bytes does "
              "`docker pull buildpack-deps:bullseye` receive then?", expected=_bytes_for_buildpack_deps,
-             hint="which of its layers does the laptop lack? PullResult.bytes_received counts the config too")
+             hint="which of its layers does the laptop lack? PullResult.bytes_received counts the config too",
+             hints=["compare buildpack-deps's layers with those the laptop holds; the config blob is downloaded too"])
 WORKBOOK.add("5.3", "After the team's four applications are pushed, how many bytes does deduplication save "
-             "in localhost:5000?", expected=_team_saved_bytes, hint="StorageReport.saved_bytes")
+             "in localhost:5000?", expected=_team_saved_bytes, hint="StorageReport.saved_bytes",
+             hints=['what dedup saves is the logical bytes minus the physical bytes'])
 WORKBOOK.add("5.4", "Name two official images (like 'alpine:3.17') that share no layer at all on linux/amd64.",
              checker=_share_nothing, hint="look at the family tree: different roots share nothing")

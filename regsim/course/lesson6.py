@@ -93,13 +93,18 @@ def _ci_bot(answer: Any) -> str | None:
 
 
 WORKBOOK.add("6.1", "Which repository does `docker pull redis` pull from? Answer its full name, "
-             "like 'docker.io/…/…'.", expected=_redis_repository, hint="regsim.parse_docker_ref(...).name")
+             "like 'docker.io/…/…'.", expected=_redis_repository, hint="regsim.parse_docker_ref(...).name",
+             hints=["docker adds 'docker.io/' to a name without a domain, and 'library/' to a one-part "
+                    "name on Docker Hub"])
 WORKBOOK.add("6.2", "Which of library/redis, alice/notes, alice/secret and bob/tools may an anonymous client "
-             "pull? Answer a set.", expected=_anonymous_pulls, hint="access_table(hub, {'anonymous': None}, [...])")
+             "pull? Answer a set.", expected=_anonymous_pulls, hint="access_table(hub, {'anonymous': None}, [...])",
+             hints=['an anonymous client may pull public repositories only; a missing one looks private'])
 WORKBOOK.add("6.3", "What does the registry answer in each case: 'allowed', 'UNAUTHORIZED' or 'DENIED' (the "
              "words of access_table)? Answer a dict with the keys of CASES.", expected=_codes,
              normalize=_answer_word,
-             hint="who is asking (nobody, or someone), and may they?")
+             hint="who is asking (nobody, or someone), and may they?",
+             hints=['the registry first asks who you are (a login), then whether you may; the owner of a namespace '
+                    'may push into it'])
 WORKBOOK.add("6.4", "Create a user 'ci-bot' that may pull every repository of alice's namespace, also those she "
              "creates later, and push none. Check the registry.", checker=_ci_bot,
              hint="hub.add_user(...) and hub.grant(user, 'alice/*', 'pull')")
