@@ -191,6 +191,23 @@ def test_escape_directive_and_json_forms(world):
     assert image.config.cmd == ("a", "b") and image.layers[-1].files() == [("/f", b"f")]
 
 
+def test_entrypoint_resets_an_inherited_cmd_but_not_its_own(world):
+    laptop = world.hosts["laptop"]
+    reset = laptop.build('FROM python:3.11\nENTRYPOINT ["app"]\n', "ep:1").image.config
+    assert laptop.image("python:3.11").config.cmd == ("python3",)
+    assert reset.entrypoint == ("app",) and reset.cmd is None
+    kept = laptop.build('FROM python:3.11\nCMD ["--serve"]\nENTRYPOINT ["app"]\n', "ep:2").image.config
+    assert kept.cmd == ("--serve",)
+
+
+def test_run_in_json_form_installs_what_the_shell_form_installs(world):
+    laptop = world.hosts["laptop"]
+    shell = laptop.build("FROM alpine:3.17\nRUN apk add curl\n", "run:shell").image.layers[-1]
+    exec_form = laptop.build('FROM alpine:3.17\nRUN ["apk", "add", "curl"]\n', "run:exec").image.layers[-1]
+    installed = [path for path, _ in exec_form.files() if "/curl/" in path]
+    assert installed and installed == [path for path, _ in shell.files() if "/curl/" in path]
+
+
 def test_add_extracts_local_archives_and_refuses_urls(world):
     archive = make_tar([("/pkg/a.txt", b"a"), ("/pkg/b.txt", b"b")])
     image = world.hosts["laptop"].build("FROM alpine:3.17\nADD pkg.tar /opt/\n", "add:1",

@@ -74,6 +74,8 @@ class _State:
     layers: list[Layer]
     platform: Platform
     args: dict[str, str] = field(default_factory=dict)
+    #: a CMD ran in this stage (else ENTRYPOINT resets the CMD inherited from the base, as in Docker)
+    cmd_set: bool = False
 
     def env(self) -> dict[str, str]:
         """Variables for replacement: the stage's ARGs, overridden by its ENV (as Docker does)."""
@@ -237,7 +239,9 @@ class Builder:
             key_extra = hashlib.sha256(repr((sorted(files), mode, owner)).encode()).hexdigest()
         command = ""
         if ins.keyword == "RUN":
-            command = ins.args + "".join(f"\n{doc.body}" for doc in ins.heredocs)
+            exec_form = json_array(ins.args)  # RUN ["apt-get", "install", "curl"] runs the same command
+            command = " ".join(exec_form) if exec_form is not None else ins.args
+            command += "".join(f"\n{doc.body}" for doc in ins.heredocs)
             if state.args:  # build arguments are part of a RUN step's environment, hence its result
                 command = f"|{len(state.args)} " + " ".join(f"{k}={v}" for k, v in sorted(state.args.items())) \
                     + f" {command}"
@@ -259,7 +263,7 @@ class Builder:
                 layer = Layer.from_files(run_files(command, chain, state.platform.architecture), layer_type)
             elif files is not None:
                 layer = Layer.from_files(files, layer_type, mode=mode, owner=owner)
-            state.config = self._apply(state.config, ins, env)
+            state.config = self._apply(state.config, ins, env, state.cmd_set)
             state.config = replace(state.config, history=state.config.history + (
                 HistoryEntry(str(ins), empty_layer=layer is None),))
             if layer is not None:
@@ -272,6 +276,7 @@ class Builder:
                 self._made.append(layer)
             image = Image.create(state.layers, state.config, media_types=self._family)
             self._cache[cache_key] = image
+        state.cmd_set = state.cmd_set or ins.keyword == "CMD"
         self._record(BuildStepRecord(self._step, self._total, str(ins), image.id, layer, hit is not None))
         self._say(f" ---> {image.id.id12}")
         state.image = image
@@ -361,7 +366,7 @@ class Builder:
 
     # -- config ---------------------------------------------------------------------------------
 
-    def _apply(self, config: ImageConfig, ins: Instruction, env: Mapping[str, str]) -> ImageConfig:
+    def _apply(self, config: ImageConfig, ins: Instruction, env: Mapping[str, str], cmd_set: bool) -> ImageConfig:
         k, a, escape = ins.keyword, ins.args, self._df.escape
         shell = config.shell or DEFAULT_SHELL
         if k == "ENV":
@@ -382,8 +387,8 @@ class Builder:
             return replace(config, exposed_ports=tuple(sorted(ports)))
         if k == "CMD":
             return replace(config, cmd=parse_exec_form(a, shell))
-        if k == "ENTRYPOINT":
-            return replace(config, entrypoint=parse_exec_form(a, shell))
+        if k == "ENTRYPOINT":  # an ENTRYPOINT resets a CMD inherited from the base image
+            return replace(config, entrypoint=parse_exec_form(a, shell), cmd=config.cmd if cmd_set else None)
         if k == "VOLUME":
             listed = json_array(a)
             paths = [expand(p, env, escape) for p in listed] if listed is not None else words(a, env, escape)
