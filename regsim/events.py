@@ -5,7 +5,10 @@ bytes, what was skipped. Pictures, animations, metrics and tests all read the sa
 reads the model's insides.
 
 Events are frozen dataclasses with keyword-only fields. The log gives each a sequence number
-(``seq``) as it is appended; ties are impossible, so the order is deterministic.
+(``seq``) as it is appended; ties are impossible, so the order is deterministic. A registry's
+events carry what is needed to redo them (:meth:`Registry.replay <regsim.registry.Registry.replay>`):
+the bytes of a blob or manifest travel *by reference* in a payload field, which ``repr`` and
+:meth:`Event.to_dict` leave out.
 
 >>> log = EventLog()
 >>> e = log.append(TagUpdated(registry="docker.io", repository="library/alpine",
@@ -30,6 +33,10 @@ __all__ = [
     "EventLog",
     "RegistryEvent",
     "HostEvent",
+    "RegistryCreated",
+    "UserAdded",
+    "AccessGranted",
+    "AccessRevoked",
     "RepositoryCreated",
     "RepositoryChanged",
     "UploadStarted",
@@ -65,6 +72,13 @@ __all__ = [
 
 E = TypeVar("E", bound="Event")
 
+#: Field metadata of payloads: what replay needs (bytes, parsed manifests), kept out of repr and records.
+PAYLOAD = {"payload": True}
+
+
+def _payload(default: Any = None) -> Any:
+    return field(default=default, repr=False, compare=False, metadata=PAYLOAD)
+
 
 def _short(d: str | None) -> str:
     if d is None:
@@ -91,7 +105,7 @@ class Event:
         """Flat, JSON-friendly fields plus ``kind`` (handy for a pandas DataFrame)."""
         out: dict[str, Any] = {"seq": self.seq, "kind": self.kind}
         for f in dataclasses.fields(self):
-            if f.name == "seq":
+            if f.name == "seq" or f.metadata.get("payload"):
                 continue
             value = getattr(self, f.name)
             out[f.name] = list(value) if isinstance(value, tuple) else value
@@ -103,7 +117,7 @@ class Event:
 
     def __repr__(self) -> str:
         fields = ", ".join(
-            f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self) if f.name != "seq"
+            f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self) if f.name != "seq" and f.repr
         )
         return f"#{self.seq} {self.kind}({fields})"
 
@@ -111,6 +125,47 @@ class Event:
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class RegistryEvent(Event):
     registry: str
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class RegistryCreated(RegistryEvent):
+    """A registry came into being with these settings (the first event replay needs)."""
+
+    title: str
+    access: str
+    default_visibility: str
+    max_manifest_size: int
+
+    def describe(self) -> str:
+        return f"{self.registry}: registry started ({self.access} access)"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class UserAdded(RegistryEvent):
+    user: str
+    password_hash: str = _payload("")
+
+    def describe(self) -> str:
+        return f"{self.registry}: account {self.user} created"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class AccessGranted(RegistryEvent):
+    user: str
+    pattern: str
+    action: str
+
+    def describe(self) -> str:
+        return f"{self.registry}: {self.user} may {self.action} {self.pattern}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class AccessRevoked(RegistryEvent):
+    user: str
+    pattern: str
+
+    def describe(self) -> str:
+        return f"{self.registry}: {self.user} may no longer use {self.pattern}"
 
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
@@ -150,6 +205,7 @@ class UploadProgressed(RegistryEvent):
     upload_id: str
     offset: int
     size: int
+    data: bytes = _payload(b"")
 
     def describe(self) -> str:
         return f"{self.registry}: upload {self.upload_id[:8]} received bytes {self.offset}-{self.offset + self.size - 1}"
@@ -177,6 +233,9 @@ class BlobUploaded(RegistryEvent):
     size: int
     deduplicated: bool = False
     placeholder: bool = False
+    #: the blob (bytes or placeholder), and the upload it finished (None: a monolithic push)
+    content: Any = _payload()
+    upload_id: str | None = _payload()
 
     def describe(self) -> str:
         note = " (already stored: deduplicated)" if self.deduplicated else ""
@@ -230,6 +289,8 @@ class ManifestPushed(RegistryEvent):
     media_type: str
     size: int
     tag: str | None = None
+    #: the :class:`~regsim.registry.repository.StoredManifest` (exact bytes and parse, by reference)
+    manifest: Any = _payload()
 
     def describe(self) -> str:
         at = f":{self.tag}" if self.tag else f"@{_short(self.digest)}"
@@ -485,7 +546,7 @@ class PullFinished(HostEvent):
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
-        RepositoryCreated, RepositoryChanged, UploadStarted, UploadProgressed, UploadCancelled, BlobUploaded,
+        RegistryCreated, UserAdded, AccessGranted, AccessRevoked, RepositoryCreated, RepositoryChanged, UploadStarted, UploadProgressed, UploadCancelled, BlobUploaded,
         BlobMounted, BlobChecked, BlobFetched, BlobDeleted, ManifestPushed, ManifestFetched, ManifestChecked,
         ManifestDeleted, TagUpdated, TagDeleted, GarbageCollected, UserLoggedIn, BuildStep,
         ImageBuilt, ImageTagged, ImageUntagged, ImageDeleted, LayerDeleted, PushStarted,
@@ -522,7 +583,6 @@ def _fast_init(cls: type[Event]) -> None:
 
 for _cls in [v for v in list(globals().values()) if isinstance(v, type) and issubclass(v, Event)]:
     _fast_init(_cls)
-_set_seq = Event.__dict__["seq"].__set__
 
 
 class EventLog(Sequence[Event]):
@@ -543,18 +603,23 @@ class EventLog(Sequence[Event]):
         self.maxlen = maxlen
         self.dropped = 0
         self._subscribers: list[Callable[[Event], None]] = []
-        #: When False, registries and hosts skip building events at all (for catalogues of
-        #: millions of blobs, where the log would cost more than the model). On by default.
+        #: When False, registries and hosts skip building events at all (for benchmarks of
+        #: millions of blobs). On by default. Off, the log is no longer the whole history:
+        #: ``Registry.replay`` and ``World.replay`` cannot rebuild the state from it.
         self.recording = recording
         for event in events:
             self.append(event)
 
     def append(self, event: E) -> E:
+        """Append ``event`` and return it stamped with its ``seq``.
+
+        Events are frozen: one built with ``seq=log.mark()`` is stored as it is (what registries
+        and hosts do); any other gets a stamped copy, and the event passed in never changes.
+        """
         seq = self.dropped + len(self._events)
-        if event.seq == -1:  # fresh from its constructor: stamp it in place (cheap)
-            _set_seq(event, seq)
+        if event.seq == seq:
             stamped = event
-        else:  # already in another log: append a stamped copy
+        else:
             stamped = dataclasses.replace(event, seq=seq)
         self._events.append(stamped)
         if self.maxlen is not None and len(self._events) > self.maxlen:  # a memmove of maxlen pointers

@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
 from .errors import RegistryUnreachable
-from .events import EventLog
+from .events import EventLog, RegistryCreated
 from .client.host import Host
 from .data.library import PLATFORMS, populate
 from .oci.platform import Platform
@@ -60,11 +60,14 @@ class World:
         if registry.name in self._registries:
             raise ValueError(f"a registry named {registry.name!r} is already on this network")
         if registry.events is not self.events:
-            if len(registry.events):
+            own = list(registry.events)
+            done = [e for e in own if not isinstance(e, RegistryCreated)]
+            if done:
                 raise ValueError(
-                    f"registry {registry.name!r} already has {len(registry.events)} events in its own log; "
+                    f"registry {registry.name!r} already has {len(done)} events in its own log; "
                     "a world shares one log: create it with Registry(..., events=world.events)")
-            registry.events = self.events  # a fresh registry joins the world's log
+            registry.events = self.events  # a fresh registry joins the world's log, with its creation
+            self.events.extend(own)
         self._registries[registry.name] = registry
         return registry
 

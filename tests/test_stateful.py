@@ -4,7 +4,8 @@
 * every manifest's blobs are linked in its repository and present in the blob store;
 * physical bytes equal the sum of the distinct stored blobs;
 * gc never removes anything reachable (from tags, or from every manifest without
-  ``delete_untagged``) and removes everything that is not.
+  ``delete_untagged``) and removes everything that is not;
+* after every run, ``Registry.replay(events)`` rebuilds a registry with the same snapshot.
 """
 
 from hypothesis import HealthCheck, settings, strategies as st
@@ -193,6 +194,11 @@ class RegistryMachine(RuleBasedStateMachine):
         for host in self.hosts:
             for image in host.local_images():
                 assert all(layer.digest in host.layers for layer in image.layers)
+
+
+    def teardown(self):
+        """The event log is the source of truth: replaying it rebuilds the same registry."""
+        assert Registry.replay(self.reg.events).snapshot() == self.reg.snapshot()
 
 
 TestRegistryMachine = RegistryMachine.TestCase

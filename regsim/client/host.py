@@ -653,7 +653,7 @@ class Host:
 
     def _emit(self, kind: type[ev.HostEvent], **fields: Any) -> None:
         if self.events.recording:
-            self.events.append(kind(host=self.name, **fields))
+            self.events.append(kind(host=self.name, seq=self.events.mark(), **fields))
 
     def _sayer(self, lines: list[str], quiet: bool | None) -> Callable[[str], None]:
         loud = not (self.quiet if quiet is None else quiet)

@@ -88,6 +88,16 @@ class AccessPolicy:
             raise ValueError(f"password for {user!r} must be a non-empty string")
         self._users[user] = _hash_password(user, password)
 
+    def password_hash(self, user: str) -> str:
+        """The stored hash of ``user``'s password (what a user event carries for replay)."""
+        return self._users[user]
+
+    def restore_user(self, user: str, password_hash: str) -> None:
+        """Re-create an account from its stored hash (replay); the name was checked when added."""
+        if user in self._users:
+            raise ValueError(f"user {user!r} already exists")
+        self._users[user] = password_hash
+
     def check_password(self, user: str, password: str) -> bool:
         stored = self._users.get(user)
         return stored is not None and hmac.compare_digest(stored, _hash_password(user, password))

@@ -1,4 +1,13 @@
-"""The in-memory registry: repositories, blobs, uploads, manifests, tags, deletes and gc.
+"""The registry: one facade over parts with one job each.
+
+:class:`Registry` checks access and input, then changes its parts through their own methods, and
+records every change as an event that carries what is needed to redo it:
+
+* a :class:`~regsim.registry.blobs.BlobStore` (content by digest);
+* :class:`~regsim.registry.uploads.Uploads` (sessions that hash incrementally and spool);
+* a :class:`~regsim.registry.repository.RepositoryStore` (links, manifests, tags, referrers);
+* an :class:`~regsim.registry.access.AccessPolicy` (users, grants, decisions);
+* :mod:`regsim.registry.gc` (accounting, the mark phase).
 
 The model follows the OCI distribution-spec and the reference registry (distribution):
 
@@ -11,7 +20,8 @@ The model follows the OCI distribution-spec and the reference registry (distribu
   collection** (mark and sweep from the manifests, or from tags with ``delete_untagged=True``);
 * **access** is checked before anything else (see :mod:`regsim.registry.access`).
 
-Every successful operation appends events to ``registry.events``. Every failure raises a
+Every successful operation appends events to ``registry.events``, and
+``Registry.replay(registry.events)`` rebuilds an equal registry. Every failure raises a
 :class:`~regsim.errors.RegistryError` named after the OCI error code and leaves the registry
 exactly as it was (no state change, no event).
 
@@ -30,12 +40,9 @@ True
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import Any, Callable, Iterable, Iterator, Mapping, MutableMapping, Protocol
+from typing import Any, Callable, Iterable, Mapping, MutableMapping, Sequence
 
 from .. import events as ev
 from .access import DELETE, PRIVATE, PUBLIC, PULL, PUSH, AccessPolicy, Token
@@ -60,258 +67,20 @@ from ..errors import (
 from ..oci.manifest import MAX_MANIFEST_SIZE, Index, Manifest, parse_manifest
 from ..oci.mediatypes import FOREIGN_LAYER_TYPES, OCI_INDEX
 from ..oci.reference import validate_repository, validate_tag
-from ..units import plural
+from .blobs import BlobStore, as_blob_store
+from .gc import GCReport, StorageReport, mark, storage_report
+from .repository import MemoryRepositoryStore, Repository, RepositoryStore, StoredManifest, tag_key
+from .uploads import Chunk, Spool, UploadSession, Uploads, memory_spool, pieces_of
 
 __all__ = ["Registry", "Repository", "StoredManifest", "UploadSession", "StorageReport", "GCReport"]
 
 
-@dataclass(frozen=True, slots=True)
-class StoredManifest:
-    """A manifest as the registry stores it: the exact bytes pushed, their type and the parse."""
-
-    digest: Digest
-    media_type: str
-    data: bytes = field(repr=False)
-    parsed: Manifest | Index = field(repr=False)
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
-
-    @property
-    def is_index(self) -> bool:
-        return self.parsed.is_index
-
-    @property
-    def subject(self) -> Digest | None:
-        return self.parsed.subject.digest if self.parsed.subject is not None else None
-
-    def references(self) -> Iterator[Descriptor]:
-        return self.parsed.references()
-
-    def descriptor(self) -> Descriptor:
-        return Descriptor(self.media_type, self.digest, self.size)
-
-
-class Repository:
-    """One repository: blob links, manifests and tags. Read it through the properties."""
-
-    __slots__ = ("name", "visibility", "description", "stars", "pulls", "_blobs", "_manifests", "_tags")
-
-    def __init__(self, name: str, visibility: str = PUBLIC) -> None:
-        self.name = name
-        self.visibility = visibility
-        #: What a registry's web page shows (Docker Hub): a one-line description and stars.
-        self.description = ""
-        self.stars = 0
-        #: Successful manifest pulls by tag (what Docker Hub counts as pulls).
-        self.pulls = 0
-        self._blobs: set[Digest] = set()
-        self._manifests: dict[Digest, StoredManifest] = {}
-        self._tags: dict[str, Digest] = {}
-
-    @property
-    def blobs(self) -> frozenset[Digest]:
-        """Digests of the blobs (layers, configs) linked into this repository."""
-        return frozenset(self._blobs)
-
-    @property
-    def manifests(self) -> Mapping[Digest, StoredManifest]:
-        return MappingProxyType(self._manifests)
-
-    @property
-    def tags(self) -> Mapping[str, Digest]:
-        """``tag -> manifest digest``, in the spec's order (case-insensitive lexical)."""
-        return MappingProxyType(dict(sorted(self._tags.items(), key=lambda kv: _tag_key(kv[0]))))
-
-    def tags_of(self, digest: str) -> list[str]:
-        """Tags pointing at ``digest``."""
-        return sorted((t for t, d in self._tags.items() if d == digest), key=_tag_key)
-
-    def untagged(self) -> list[Digest]:
-        """Manifests no tag points at (what ``gc --delete-untagged`` would consider)."""
-        tagged = set(self._tags.values())
-        return sorted(d for d in self._manifests if d not in tagged)
-
-    def has_blob(self, digest: str) -> bool:
-        return digest in self._blobs
-
-    def __repr__(self) -> str:
-        return (f"Repository({self.name!r}, {self.visibility}, tags={len(self._tags)}, "
-                f"manifests={len(self._manifests)}, blobs={len(self._blobs)})")
-
-    def _repr_html_(self) -> str:
-        from ..display import to_html
-
-        return to_html(self)
-
-
-class MemorySpool:
-    """Where an upload's bytes wait until the closing ``PUT``: in memory (the default).
-
-    The interface every spool has (:class:`~regsim.registry.filesystem.FileSpool` keeps them on
-    disk): ``append(data)``, ``chunks()``, ``content(digest)`` -> the finished blob,
-    ``discard()``.
-    """
-
-    __slots__ = ("_chunks",)
-
-    def __init__(self) -> None:
-        self._chunks: list[bytes] = []
-
-    def append(self, data: bytes) -> None:
-        self._chunks.append(data)
-
-    def chunks(self) -> Iterator[bytes]:
-        return iter(self._chunks)
-
-    def content(self, digest: Digest) -> Content:
-        """The whole upload as a blob whose digest the caller has verified."""
-        return Blob._trusted_chunks(self._chunks, digest)
-
-    def discard(self) -> None:
-        self._chunks = []
-
-
-class UploadSession:
-    """A blob upload in progress (``POST /blobs/uploads/`` until the closing ``PUT``).
-
-    The bytes wait in a spool (memory by default, or a file of a persistent registry); the
-    sha256 is computed as chunks arrive, so closing costs no second pass.
-    """
-
-    __slots__ = ("id", "repository", "_spool", "size", "_sha256", "started_at")
-
-    def __init__(self, upload_id: str, repository: str, spool: Any = None, *, size: int = 0,
-                 sha256: Any = None, started_at: float | None = None) -> None:
-        self.id = upload_id
-        self.repository = repository
-        #: When the upload began (seconds since the epoch) if a store recorded it, else None.
-        self.started_at = started_at
-        self._spool = spool if spool is not None else MemorySpool()
-        self.size = size
-        self._sha256 = sha256 if sha256 is not None else hashlib.sha256()
-
-    @property
-    def offset(self) -> int:
-        """Bytes received so far (the next chunk must start here)."""
-        return self.size
-
-    def _digest(self, algorithm: str) -> Digest:
-        if algorithm == "sha256":
-            return Digest.from_hasher(self._sha256.copy(), "sha256")
-        return Digest.of_chunks(self._spool.chunks(), algorithm)
-
-    def __repr__(self) -> str:
-        return f"UploadSession({self.id!r}, repository={self.repository!r}, size={self.size})"
-
-
-@dataclass(frozen=True)
-class StorageReport:
-    """How much the registry stores, and how much it would store without deduplication.
-
-    * ``physical_bytes``: bytes of the distinct blobs in the global store (manifests included) --
-      what the disk holds;
-    * ``logical_bytes``: for every manifest in every repository, its own bytes plus the bytes of
-      everything it references (config and layers) -- what the disk would hold if every image
-      kept its own copy of everything;
-    * ``dedup_ratio`` = logical / physical; ``saved_bytes`` = logical - physical.
-    """
-
-    repositories: int
-    manifests: int
-    blobs: int
-    physical_bytes: int
-    logical_bytes: int
-    placeholder_bytes: int
-    unreferenced_bytes: int
-
-    @property
-    def dedup_ratio(self) -> float:
-        return self.logical_bytes / self.physical_bytes if self.physical_bytes else 1.0
-
-    @property
-    def saved_bytes(self) -> int:
-        return self.logical_bytes - self.physical_bytes
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "dedup_ratio": self.dedup_ratio, "saved_bytes": self.saved_bytes}
-
-    def __str__(self) -> str:
-        ratio = (f"dedup ratio {self.dedup_ratio:.2f}x" if self.logical_bytes
-                 else "no manifests, so no dedup ratio")
-        return (f"{plural(self.repositories, 'repository')}, {plural(self.manifests, 'manifest')}, "
-                f"{plural(self.blobs, 'blob')}; logical {_human(self.logical_bytes)}, physical {_human(self.physical_bytes)}, {ratio}")
-
-    def _repr_html_(self) -> str:
-        from ..display import to_html
-
-        return to_html(self)
-
-
-@dataclass(frozen=True)
-class GCReport:
-    """What a garbage collection marked, swept (or would sweep, for a dry run) and freed."""
-
-    marked: int
-    swept: tuple[Digest, ...]
-    deleted_manifests: tuple[tuple[str, Digest], ...]
-    bytes_freed: int
-    dry_run: bool
-    delete_untagged: bool
-
-    def __str__(self) -> str:
-        sweep, delete = ("would sweep", "would delete") if self.dry_run else ("swept", "deleted")
-        return (f"marked {plural(self.marked, 'blob')}, {sweep} {plural(len(self.swept), 'blob')} "
-                f"({_human(self.bytes_freed)}), {delete} "
-                f"{plural(len(self.deleted_manifests), 'untagged manifest')}")
-
-    def _repr_html_(self) -> str:
-        from ..display import to_html
-
-        return to_html(self)
-
-
-class Chunk(Protocol):
-    """Upload bytes that arrive as pieces (a staged request body): ``size`` and ``pieces()``.
-
-    A chunk may also have ``sha256``: a ``hashlib`` object fed every piece as it arrived (or
-    None). When the chunk starts the upload, the registry takes that state instead of hashing
-    the bytes a second time.
-    """
-
-    size: int
-
-    def pieces(self) -> Iterator[bytes]: ...
-
-
-def _chunk(data: "bytes | Chunk", what: str) -> tuple[Callable[[], Iterable[bytes]], int]:
-    """``(pieces, size)`` of upload bytes: bytes, or a :class:`Chunk` read piece by piece."""
-    if hasattr(data, "pieces") and hasattr(data, "size"):
-        return data.pieces, data.size
-    raw = as_bytes(data, what)
-    return (lambda: (raw,) if raw else ()), len(raw)
-
-
-def _memory_spool(upload_id: str, repository: str) -> MemorySpool:
-    return MemorySpool()
-
-
-def _human(n: int) -> str:
-    from ..units import human_size
-
-    return human_size(n)
-
-
-def _tag_key(tag: str) -> tuple[str, str]:
-    return (tag.lower(), tag)
-
-
-def _paginate(items: list[str], n: int | None, last: str | None,
+def _paginate(items: Sequence[str], n: int | None, last: str | None,
               key: Callable[[str], Any] = lambda s: s) -> list[str]:
     if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 0):
         raise PaginationNumberInvalid(f"invalid number of results requested: n={n!r} (must be an integer >= 0)",
                                       detail=repr(n))
+    items = list(items)
     if last is not None:
         k = key(last)
         items = [i for i in items if key(i) > k]
@@ -319,7 +88,7 @@ def _paginate(items: list[str], n: int | None, last: str | None,
 
 
 class Registry:
-    """An in-memory OCI registry.
+    """An OCI registry (in memory unless given other stores).
 
     Parameters
     ----------
@@ -334,10 +103,12 @@ class Registry:
         hosts to see a whole scenario in order). A new log by default.
     max_manifest_size:
         Largest manifest accepted, in bytes (default 4 MiB).
-    blobs, spools:
-        The storage seam: the global blob store (a mapping, a dict by default) and a factory
-        ``spools(upload_id, repository)`` for where upload bytes wait (memory by default).
-        :meth:`open` passes the persistent ones.
+    blobs, repositories, spools:
+        The storage seam (in memory by default): the global blob store (a
+        :class:`~regsim.registry.blobs.BlobStore`, or any mutable mapping ``digest -> content``),
+        a :class:`~regsim.registry.repository.RepositoryStore`, and a factory
+        ``spools(upload_id, repository)`` giving the :class:`~regsim.registry.uploads.Spool`
+        where an upload's bytes wait. :meth:`open` passes the persistent ones.
     """
 
     def __init__(
@@ -348,23 +119,25 @@ class Registry:
         events: ev.EventLog | None = None,
         max_manifest_size: int = MAX_MANIFEST_SIZE,
         title: str | None = None,
-        blobs: "MutableMapping[Digest, Content] | None" = None,
-        spools: "Callable[[str, str], Any] | None" = None,
+        blobs: "BlobStore | MutableMapping[Digest, Content] | None" = None,
+        repositories: RepositoryStore | None = None,
+        spools: Callable[[str, str], Spool] | None = None,
     ) -> None:
         self.name = name
         self.title = title or name
         self.access = access if isinstance(access, AccessPolicy) else AccessPolicy(access)
         self.events = events if events is not None else ev.EventLog()
         self.max_manifest_size = max_manifest_size
-        #: The global blob store: a dict, or a persistent mapping (see :meth:`open`).
-        self._blobs: MutableMapping[Digest, Content] = blobs if blobs is not None else {}
-        self._spools: Callable[[str, str], Any] = spools if spools is not None else _memory_spool
+        self._blobs = as_blob_store(blobs)
+        self._repos = repositories if repositories is not None else MemoryRepositoryStore()
+        self._uploads = Uploads()
+        self._spools = spools if spools is not None else memory_spool
         #: The on-disk store of a registry made by :meth:`open` (None: in memory only), and what
         #: opening it could not take back (one line each).
         self.storage_root: Any = None
         self.load_problems: list[str] = []
-        self._repos: dict[str, Repository] = {}
-        self._uploads: dict[str, UploadSession] = {}
+        self._emit(ev.RegistryCreated, title=self.title, access=self.access.mode,
+                   default_visibility=self.access.default_visibility, max_manifest_size=max_manifest_size)
 
     # -- constructors for the two registries of the course -------------------------------------
 
@@ -392,16 +165,17 @@ class Registry:
                 **kwargs: Any) -> "Registry":
         """A private ``registry:2``: open, or with ``users`` every request needs a login."""
         kwargs.setdefault("title", f"registry:2 at {name}")
-        policy = AccessPolicy("htpasswd" if users else "open")
+        registry = cls(name, access=AccessPolicy("htpasswd" if users else "open"), **kwargs)
         for user, password in (users or {}).items():
-            policy.add_user(user, password)
-        return cls(name, access=policy, **kwargs)
+            registry.add_user(user, password)
+        return registry
 
     # -- users and access -----------------------------------------------------------------------
 
     def add_user(self, user: str, password: str) -> None:
         """Create an account (on a ``namespaces`` registry the user owns namespace ``user/``)."""
         self.access.add_user(user, password)
+        self._emit(ev.UserAdded, user=user, password_hash=self.access.password_hash(user))
 
     def login(self, user: str, password: str) -> Token:
         """Check a password and return a :class:`~regsim.registry.access.Token` to pass as ``auth=``."""
@@ -415,6 +189,12 @@ class Registry:
     def grant(self, user: str, pattern: str, action: str = PULL) -> None:
         """Let ``user`` ``pull``/``push``/``delete`` a repository (``team/app``) or namespace (``team/*``)."""
         self.access.grant(user, pattern, action)
+        self._emit(ev.AccessGranted, user=user, pattern=pattern, action=action)
+
+    def revoke(self, user: str, pattern: str) -> None:
+        """Take back every right :meth:`grant` gave ``user`` on ``pattern``."""
+        self.access.revoke(user, pattern)
+        self._emit(ev.AccessRevoked, user=user, pattern=pattern)
 
     def create_repository(self, name: str, *, private: bool | None = None,
                           auth: Token | None = None) -> Repository:
@@ -423,21 +203,20 @@ class Registry:
         repo = self._repos.get(name)
         user = self.access.user_of(self.name, auth)
         self.access.check(self.name, user, name, PUSH, repo.visibility if repo else None)
+        wanted = None if private is None else (PRIVATE if private else PUBLIC)
         if repo is not None:
-            wanted = None if private is None else (PRIVATE if private else PUBLIC)
             if wanted is not None and wanted != repo.visibility:
                 raise ValueError(f"repository {name!r} already exists and is {repo.visibility}; "
                                  f"use set_visibility({name!r}, {wanted!r}) to change it")
             return repo
-        visibility = self.access.default_visibility if private is None else (PRIVATE if private else PUBLIC)
-        return self._create(name, visibility)
+        return self._writable(name, wanted)
 
     def set_visibility(self, name: str, visibility: str, *, auth: Token | None = None) -> None:
         """Make a repository ``public`` or ``private``."""
         if visibility not in (PUBLIC, PRIVATE):
             raise ValueError(f"visibility must be 'public' or 'private', got {visibility!r}")
         repo = self._existing(name, auth, DELETE)
-        repo.visibility = visibility
+        repo.configure(visibility=visibility)
         self._emit(ev.RepositoryChanged, repository=name, visibility=repo.visibility,
                    description=repo.description, stars=repo.stars)
 
@@ -456,9 +235,7 @@ class Registry:
         if stars is not None and (isinstance(stars, bool) or not isinstance(stars, int) or stars < 0):
             raise ValueError(f"stars must be a non-negative integer, got {stars!r}")
         repo = self._existing(name, auth, PUSH)
-        repo.description = str(description)
-        if stars is not None:
-            repo.stars = stars
+        repo.configure(description=str(description), stars=stars)
         self._emit(ev.RepositoryChanged, repository=name, visibility=repo.visibility,
                    description=repo.description, stars=repo.stars)
 
@@ -475,34 +252,27 @@ class Registry:
 
     @property
     def repositories(self) -> Mapping[str, Repository]:
-        """All repositories by name (read-only), sorted."""
-        return MappingProxyType(dict(sorted(self._repos.items())))
+        """All repositories by name (read-only), iterated in name order; ``in`` is a dict lookup."""
+        return self._repos.view()
 
     def repository(self, name: str) -> Repository:
-        try:
-            return self._repos[name]
-        except KeyError:
-            raise NameUnknown(f"repository name not known to registry: {name!r}", detail=name) from None
+        repo = self._repos.get(name)
+        if repo is None:
+            raise NameUnknown(f"repository name not known to registry: {name!r}", detail=name)
+        return repo
 
     @property
     def blobs(self) -> Mapping[Digest, Content]:
         """The global blob store (read-only): every stored blob once, manifests included."""
-        return MappingProxyType(self._blobs)
+        return self._blobs.view()
 
     @property
     def uploads(self) -> Mapping[str, UploadSession]:
-        return MappingProxyType(self._uploads)
+        return self._uploads.view()
 
     def resolve(self, repository: str, reference: str) -> StoredManifest:
         """The manifest a tag or digest names (no access check, no event)."""
-        repo = self.repository(repository)
-        tag, digest = self._split_reference(reference)
-        if tag is not None:
-            digest = repo._tags.get(tag)
-        stored = repo._manifests.get(digest) if digest is not None else None
-        if stored is None:
-            raise ManifestUnknown(f"manifest unknown: {repository}:{reference}", detail=reference)
-        return stored
+        return self._find_manifest(self.repository(repository), repository, reference)
 
     # -- blobs ----------------------------------------------------------------------------------
 
@@ -512,7 +282,7 @@ class Registry:
         validate_repository(repository)
         self._check(auth, repository, PULL)
         repo = self._repos.get(repository)
-        found = self._blobs.get(digest) if repo is not None and digest in repo._blobs else None
+        found = self._blobs.get(digest) if repo is not None and repo.has_blob(digest) else None
         self._emit(ev.BlobChecked, repository=repository, digest=digest, exists=found is not None)
         return found
 
@@ -522,9 +292,9 @@ class Registry:
         validate_repository(repository)
         self._check(auth, repository, PULL)
         repo = self._repos.get(repository)
-        if repo is None or digest not in repo._blobs:
+        blob = self._blobs.get(digest) if repo is not None and repo.has_blob(digest) else None
+        if blob is None:
             raise BlobUnknown(f"blob unknown to registry: {digest} in {repository}", detail=str(digest))
-        blob = self._blobs[digest]
         self._emit(ev.BlobFetched, repository=repository, digest=digest, size=blob.size)
         return blob
 
@@ -546,7 +316,7 @@ class Registry:
                 raise DigestInvalid(f"provided digest {expected} does not match content {blob.digest}",
                                     detail=str(expected))
         self._storable(blob)
-        self._store_blob(repository, blob)
+        self._link_blob(self._writable(repository), blob)
         return blob
 
     def mount_blob(self, repository: str, digest: str, from_repository: str, *,
@@ -562,12 +332,11 @@ class Registry:
         self._check(auth, repository, PUSH)
         self._check(auth, from_repository, PULL)
         source = self._repos.get(from_repository)
-        if source is None or digest not in source._blobs:
+        blob = self._blobs.get(digest) if source is not None and source.has_blob(digest) else None
+        if blob is None:
             raise BlobUnknown(f"blob unknown to registry: {digest} is not in {from_repository}",
                               detail=str(digest))
-        blob = self._blobs[digest]
-        repo = self._writable(repository)
-        repo._blobs.add(digest)
+        self._writable(repository).link_blob(digest)
         self._emit(ev.BlobMounted, repository=repository, digest=digest, size=blob.size,
                    from_repository=from_repository)
         return blob
@@ -580,13 +349,13 @@ class Registry:
         """
         digest = Digest(digest)
         repo = self._existing(repository, auth, DELETE)
-        if digest not in repo._blobs:
+        if not repo.has_blob(digest):
             raise BlobUnknown(f"blob unknown to registry: {digest} in {repository}", detail=str(digest))
-        for stored in repo._manifests.values():
-            if any(d.digest == digest for d in stored.references()):
-                raise Denied(f"blob {digest} is still referenced by manifest {stored.digest} in "
-                             f"{repository}: delete the manifest first", detail=str(digest))
-        repo._blobs.discard(digest)
+        user = repo.referencing(digest)
+        if user is not None:
+            raise Denied(f"blob {digest} is still referenced by manifest {user.digest} in "
+                         f"{repository}: delete the manifest first", detail=str(digest))
+        repo.unlink_blobs((digest,))
         self._emit(ev.BlobDeleted, repository=repository, digest=digest)
 
     # -- chunked uploads --------------------------------------------------------------------------
@@ -598,8 +367,7 @@ class Registry:
         # 128 bits from secrets, shaped as a UUID (the spec's Location carries one): unguessable,
         # and never repeated by a restarted server.
         upload_id = str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
-        session = UploadSession(upload_id, repository, self._spools(upload_id, repository))
-        self._uploads[upload_id] = session
+        session = self._uploads.add(UploadSession(upload_id, repository, self._spools(upload_id, repository)))
         self._emit(ev.UploadStarted, repository=repository, upload_id=upload_id)
         return session
 
@@ -607,10 +375,9 @@ class Registry:
                      auth: Token | None = None) -> int:
         """``PATCH``: append a chunk; ``start`` must equal the bytes received so far (else 416).
 
-        ``data`` is bytes, or a :class:`Chunk` (``size`` and ``pieces()``: a request body a
-        server staged, read back piece by piece so no whole copy is ever made).
-
-        Returns the new offset.
+        ``data`` is bytes, or a :class:`~regsim.registry.uploads.Chunk` (``size`` and
+        ``pieces()``: a request body a server staged, read back piece by piece so no whole copy
+        is ever made). Returns the new offset.
         """
         session = self._session(upload_id, auth)
         if start is not None and start != session.size:
@@ -619,26 +386,12 @@ class Registry:
                 f"the next chunk must start at {session.size}",
                 detail={"start": start, "offset": session.size},
             )
-        pieces, size = _chunk(data, "upload chunk")
+        if not (hasattr(data, "pieces") and hasattr(data, "size")):
+            data = as_bytes(data, "upload chunk")
         offset = session.size
-        spool = session._spool
-        hashed = getattr(data, "sha256", None) if offset == 0 else None
-        if hashed is not None:  # the chunk was hashed as it arrived, and it is the whole upload so far
-            session._sha256 = hashed.copy()
-            adopt, staged = getattr(spool, "adopt", None), getattr(data, "path", None)
-            if adopt is not None and staged is not None:
-                adopt(staged)  # a staged file becomes the upload's file: renamed, not copied
-            else:
-                for piece in pieces():
-                    spool.append(piece)
-        else:
-            hasher = session._sha256
-            for piece in pieces():
-                spool.append(piece)
-                hasher.update(piece)
-        session.size += size
+        session.append(data)
         self._emit(ev.UploadProgressed, repository=session.repository, upload_id=upload_id,
-                   offset=offset, size=size)
+                   offset=offset, size=session.size - offset, data=data)
         return session.size
 
     def upload_status(self, upload_id: str, *, auth: Token | None = None) -> int:
@@ -649,59 +402,51 @@ class Registry:
                       start: int | None = None, auth: Token | None = None) -> Content:
         """``PUT ?digest=``: optionally append a last chunk, verify the whole blob, store it."""
         expected = Digest(digest)
-        pieces, size = _chunk(data, "last upload chunk")
+        pieces, size = pieces_of(data, "last upload chunk")
         session = self._session(upload_id, auth)
         if start is not None and size and start != session.size:
             raise RangeInvalid(
                 f"last chunk starts at byte {start} but upload {upload_id} has {session.size} bytes",
                 detail={"start": start, "offset": session.size},
             )
-        hashed = getattr(data, "sha256", None) if session.size == 0 else None
-        if expected.algorithm == "sha256" and hashed is not None:
-            actual = Digest.from_hasher(hashed.copy())  # the whole blob, hashed as it arrived
-        elif expected.algorithm == "sha256":
-            hasher = session._sha256.copy()
-            for piece in pieces():
-                hasher.update(piece)
-            actual = Digest.from_hasher(hasher)
-        else:
-            actual = Digest.of_chunks([*session._spool.chunks(), *pieces()], expected.algorithm)
+        actual = session.digest(expected.algorithm, pieces(), tail_sha256=getattr(data, "sha256", None))
         if actual != expected:
             raise DigestInvalid(
                 f"provided digest did not match uploaded content: expected {expected}, "
                 f"received {session.size + size} bytes hashing to {actual}",
                 detail=str(expected),
             )
-        for piece in pieces():
-            session._spool.append(piece)
-        blob = session._spool.content(expected)
-        del self._uploads[upload_id]
-        self._store_blob(session.repository, blob)
-        session._spool.discard()  # what the blob store did not take (its bytes were already there)
+        if size:
+            session.append(data)  # the last chunk (the blob's event carries the whole content)
+        blob = session.content(expected)
+        self._link_blob(self._writable(session.repository), blob, upload_id)
         return blob
 
-    def resume_upload(self, upload_id: str, repository: str, spool: Any, size: int, sha256: Any,
+    def resume_upload(self, upload_id: str, repository: str, spool: Spool, size: int, sha256: Any,
                       started_at: float | None = None) -> UploadSession:
-        """Take back an upload session whose bytes a spool kept (a persistent registry reopening)."""
+        """Take back an upload session whose bytes a spool kept (a persistent registry reopening).
+
+        Its ``UploadStarted`` event carries no bytes: replaying the log of a reopened registry
+        starts such a session empty.
+        """
         validate_repository(repository)
-        session = UploadSession(upload_id, repository, spool, size=size, sha256=sha256, started_at=started_at)
-        self._uploads[upload_id] = session
+        session = self._uploads.add(UploadSession(upload_id, repository, spool, size=size, sha256=sha256,
+                                                  started_at=started_at))
         self._emit(ev.UploadStarted, repository=repository, upload_id=upload_id)
         return session
 
     def expire_upload(self, upload_id: str) -> None:
         """Drop an abandoned upload session and its bytes (a server's upload purging; no access check)."""
-        session = self._uploads.pop(upload_id, None)
+        session = self._uploads.get(upload_id)
         if session is None:
             raise BlobUploadUnknown(f"blob upload unknown to registry: {upload_id!r}", detail=str(upload_id))
-        session._spool.discard()
+        self._uploads.drop(upload_id)
         self._emit(ev.UploadCancelled, repository=session.repository, upload_id=upload_id)
 
     def cancel_upload(self, upload_id: str, *, auth: Token | None = None) -> None:
         """``DELETE`` on an upload: drop the session and its bytes."""
         session = self._session(upload_id, auth)
-        del self._uploads[upload_id]
-        session._spool.discard()
+        self._uploads.drop(upload_id)
         self._emit(ev.UploadCancelled, repository=session.repository, upload_id=upload_id)
 
     # -- manifests and tags -----------------------------------------------------------------------
@@ -718,11 +463,11 @@ class Registry:
         validate_repository(repository)
         tag, by_digest = self._split_reference(reference)
         self._check(auth, repository, PUSH)
-        data, parsed, digest = self._prepare_manifest(manifest, media_type, by_digest)
-        self._verify_references(repository, self._repos.get(repository), parsed)
+        stored = self._prepare_manifest(manifest, media_type, by_digest)
+        self._verify_references(repository, self._repos.get(repository), stored.parsed)
         repo = self._writable(repository)
-        self._commit_manifest(repo, digest, data, parsed, [tag] if tag is not None else [], tag)
-        return digest
+        self._commit_manifest(repo, stored, [tag] if tag is not None else [], tag)
+        return stored.digest
 
     def push_image(self, repository: str, manifest: "Manifest | Index | bytes", blobs: Iterable[Content] = (), *,
                    tags: Iterable[str] = (), media_type: str | None = None, auth: Token | None = None) -> Digest:
@@ -738,26 +483,237 @@ class Registry:
         validate_repository(repository)
         tag_list = [validate_tag(t) for t in tags]
         self._check(auth, repository, PUSH)
-        data, parsed, digest = self._prepare_manifest(manifest, media_type, None)
+        stored = self._prepare_manifest(manifest, media_type, None)
         repo = self._repos.get(repository)
-        linked = repo._blobs if repo is not None else set()
         new: dict[Digest, Content] = {}
         for blob in blobs:
             if not isinstance(blob, (Blob, Placeholder)):
                 raise TypeError(f"push_image needs Blob or Placeholder objects, got {type(blob).__name__}")
-            if blob.digest not in linked:
+            if repo is None or not repo.has_blob(blob.digest):
                 new[blob.digest] = blob
-        self._verify_references(repository, repo, parsed, extra=new)
+        self._verify_references(repository, repo, stored.parsed, extra=new)
         for blob in new.values():
             self._storable(blob)
         repo = self._writable(repository)
         for blob in new.values():
             self._link_blob(repo, blob)
-        self._commit_manifest(repo, digest, data, parsed, tag_list, None)
+        self._commit_manifest(repo, stored, tag_list, None)
+        return stored.digest
+
+    def get_manifest(self, repository: str, reference: str, *, auth: Token | None = None) -> StoredManifest:
+        """``GET /v2/<name>/manifests/<tag|digest>``: the stored manifest (exact bytes)."""
+        repo, stored = self._lookup_manifest(repository, reference, auth)
+        if ":" not in reference:
+            repo.count_pull()
+        self._emit(ev.ManifestFetched, repository=repository, reference=reference, digest=stored.digest,
+                   media_type=stored.media_type, size=stored.size)
+        return stored
+
+    def stat_manifest(self, repository: str, reference: str, *,
+                      auth: Token | None = None) -> StoredManifest | None:
+        """``HEAD /v2/<name>/manifests/<tag|digest>``: the manifest, or None when unknown."""
+        try:
+            stored: StoredManifest | None = self._lookup_manifest(repository, reference, auth)[1]
+        except (ManifestUnknown, NameUnknown):
+            stored = None
+        self._emit(ev.ManifestChecked, repository=repository, reference=reference,
+                   digest=stored.digest if stored else None)
+        return stored
+
+    def tag(self, repository: str, tag: str, digest: str, *, auth: Token | None = None) -> None:
+        """Point ``tag`` at a manifest already in the repository (like ``PUT`` of the same bytes)."""
+        stored = self._lookup_manifest(repository, str(Digest(digest)), auth, action=PUSH)[1]
+        self.put_manifest(repository, validate_tag(tag), stored.data, media_type=stored.media_type, auth=auth)
+
+    def delete_tag(self, repository: str, tag: str, *, auth: Token | None = None) -> Digest:
+        """``DELETE /v2/<name>/manifests/<tag>``: remove the tag; the manifest stays."""
+        validate_tag(tag)
+        repo = self._existing(repository, auth, DELETE)
+        if repo.target(tag) is None:
+            raise ManifestUnknown(f"manifest unknown: tag {tag!r} not in {repository}", detail=tag)
+        digest = repo.remove_tag(tag)
+        self._emit(ev.TagDeleted, repository=repository, tag=tag, digest=digest)
         return digest
 
+    def delete_manifest(self, repository: str, digest: str, *, auth: Token | None = None) -> tuple[str, ...]:
+        """``DELETE /v2/<name>/manifests/<digest>``: remove the manifest and every tag on it.
+
+        Refused (``DENIED``) while an index in the repository lists it. Returns the removed tags.
+        """
+        digest = Digest(digest)
+        repo = self._existing(repository, auth, DELETE)
+        if digest not in repo.manifests:
+            raise ManifestUnknown(f"manifest unknown: {digest} not in {repository}", detail=str(digest))
+        index = repo.referencing(digest, indexes_only=True)
+        if index is not None:
+            raise Denied(f"manifest {digest} is listed by index {index.digest} in {repository}: "
+                         "delete the index first", detail=str(digest))
+        tags = repo.remove_manifest(digest)
+        self._emit(ev.ManifestDeleted, repository=repository, digest=digest, tags=tags)
+        return tags
+
+    def tags(self, repository: str, *, n: int | None = None, last: str | None = None,
+             auth: Token | None = None) -> list[str]:
+        """``GET /v2/<name>/tags/list?n=&last=``: tags in case-insensitive lexical order.
+
+        ``last`` is exclusive; ``n=0`` gives an empty list.
+        """
+        repo = self._existing(repository, auth, PULL)
+        return _paginate(tuple(repo.tags), n, last, key=tag_key)
+
+    def catalog(self, *, n: int | None = None, last: str | None = None,
+                auth: Token | None = None) -> list[str]:
+        """``GET /v2/_catalog``: repositories this caller may pull, sorted."""
+        user = self.access.user_of(self.name, auth)
+        names = [repo.name for repo in self._repos.values()
+                 if self.access.allowed(user, repo.name, PULL, repo.visibility)]
+        return _paginate(names, n, last)
+
+    def referrers(self, repository: str, digest: str, *, artifact_type: str | None = None,
+                  auth: Token | None = None) -> Index:
+        """``GET /v2/<name>/referrers/<digest>``: an index of the manifests whose subject is ``digest``.
+
+        Never ``MANIFEST_UNKNOWN``: an unknown subject gives an empty index.
+        """
+        digest = Digest(digest)
+        validate_repository(repository)
+        self._check(auth, repository, PULL)
+        repo = self._repos.get(repository)
+        found: list[Descriptor] = []
+        for stored in repo.referrers(digest) if repo else ():
+            kind = stored.parsed.effective_artifact_type
+            if artifact_type is not None and kind != artifact_type:
+                continue
+            found.append(Descriptor(stored.media_type, stored.digest, stored.size,
+                                    annotations=stored.parsed.annotations, artifact_type=kind))
+        return Index(manifests=tuple(found), media_type=OCI_INDEX)
+
+    # -- storage and garbage collection -----------------------------------------------------------
+
+    def storage(self) -> StorageReport:
+        """Logical vs physical bytes: the deduplication the content-addressed store achieves."""
+        return storage_report(self._blobs, self._repos)
+
+    def reachable(self, *, delete_untagged: bool = False) -> tuple[set[Digest], list[tuple[str, Digest]]]:
+        """The mark phase (see :func:`regsim.registry.gc.mark`): digests gc keeps, and the
+        manifests it would delete."""
+        return mark(self._repos, delete_untagged=delete_untagged)
+
+    def garbage_collect(self, *, delete_untagged: bool = False, dry_run: bool = False) -> GCReport:
+        """Mark and sweep, like ``registry garbage-collect [--delete-untagged] [--dry-run]``.
+
+        Deletes unreachable manifests (with ``delete_untagged``), then every blob nothing
+        reachable references, and the repository links to those blobs.
+        """
+        marked, doomed = self.reachable(delete_untagged=delete_untagged)
+        swept = tuple(sorted(d for d in self._blobs if d not in marked))
+        freed = sum(self._blobs.size_of(d) for d in swept)
+        if not dry_run:
+            self._sweep(doomed, swept)
+        report = GCReport(marked=len(marked), swept=swept, deleted_manifests=tuple(doomed),
+                          bytes_freed=freed, dry_run=dry_run, delete_untagged=delete_untagged)
+        self._emit(ev.GarbageCollected, swept=swept, deleted_manifests=tuple(doomed), bytes_freed=freed,
+                   marked=len(marked), dry_run=dry_run, delete_untagged=delete_untagged)
+        return report
+
+    # -- the whole state ----------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """A plain, comparable picture of the whole state (for before/after checks)."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "max_manifest_size": self.max_manifest_size,
+            "blobs": {d: (b.size, b.is_placeholder) for d, b in sorted(self._blobs.view().items())},
+            "repositories": {repo.name: repo.snapshot() for repo in self._repos.values()},
+            "uploads": {u: (s.repository, s.size, str(s.digest())) for u, s in sorted(self._uploads.view().items())},
+            "access": self.access.snapshot(),
+        }
+
+    @classmethod
+    def replay(cls, events: Iterable[ev.Event], *, name: str | None = None, **stores: Any) -> "Registry":
+        """Rebuild a registry from its events: ``Registry.replay(reg.events).snapshot() == reg.snapshot()``.
+
+        ``events`` may hold other registries' and hosts' events (a world's log); only those of
+        ``name`` count (by default the registry of the first :class:`~regsim.events.RegistryCreated`).
+        ``stores`` are passed to the constructor (``blobs=``, ``repositories=``, ``spools=``).
+        The rebuilt registry records the same events again into a new log. A log written with
+        ``recording=False`` lacks the events, so nothing can be rebuilt from it.
+        """
+        registry: Registry | None = None
+        for event in events:
+            if not isinstance(event, ev.RegistryEvent):
+                continue
+            if registry is None:
+                if isinstance(event, ev.RegistryCreated) and (name is None or event.registry == name):
+                    registry = cls(event.registry, access=AccessPolicy(event.access,
+                                                                      default_visibility=event.default_visibility),
+                                   title=event.title, max_manifest_size=event.max_manifest_size, **stores)
+                continue
+            if event.registry == registry.name:
+                registry.redo(event)
+        if registry is None:
+            raise ValueError(f"no RegistryCreated event{f' for {name!r}' if name else ''} in the events: "
+                             "nothing to replay (was the log recording?)")
+        return registry
+
+    def __repr__(self) -> str:
+        return (f"Registry({self.name!r}, repositories={len(self._repos)}, blobs={len(self._blobs)}, "
+                f"access={self.access.mode!r})")
+
+    def _repr_html_(self) -> str:
+        from ..display import to_html
+
+        return to_html(self)
+
+    # -- checks -------------------------------------------------------------------------------------
+
+    def _check(self, auth: Token | None, repository: str, action: str) -> str | None:
+        if auth is None and self.access.mode == "open":
+            return None
+        user = self.access.user_of(self.name, auth)
+        repo = self._repos.get(repository)
+        self.access.check(self.name, user, repository, action, repo.visibility if repo else None)
+        return user
+
+    def _existing(self, repository: str, auth: Token | None, action: str) -> Repository:
+        validate_repository(repository)
+        self._check(auth, repository, action)
+        return self.repository(repository)
+
+    def _session(self, upload_id: str, auth: Token | None) -> UploadSession:
+        session = self._uploads.get(upload_id)
+        if session is None:
+            raise BlobUploadUnknown(f"blob upload unknown to registry: {upload_id!r}", detail=str(upload_id))
+        self._check(auth, session.repository, PUSH)
+        return session
+
+    @staticmethod
+    def _split_reference(reference: str) -> tuple[str | None, Digest | None]:
+        if isinstance(reference, str) and ":" in reference:
+            return None, Digest(reference)
+        return validate_tag(reference), None
+
+    def _find_manifest(self, repo: Repository, repository: str, reference: str) -> StoredManifest:
+        tag, digest = self._split_reference(reference)
+        if tag is not None:
+            digest = repo.target(tag)
+        stored = repo.manifests.get(digest) if digest is not None else None
+        if stored is None:
+            raise ManifestUnknown(f"manifest unknown: {repository}:{reference}" if tag else
+                                  f"manifest unknown: {repository}@{reference}", detail=reference)
+        return stored
+
+    def _lookup_manifest(self, repository: str, reference: str, auth: Token | None,
+                         action: str = PULL) -> tuple[Repository, StoredManifest]:
+        validate_repository(repository)
+        self._split_reference(reference)  # a bad reference is refused before the access check
+        self._check(auth, repository, action)
+        repo = self.repository(repository)
+        return repo, self._find_manifest(repo, repository, reference)
+
     def _prepare_manifest(self, manifest: "Manifest | Index | bytes", media_type: str | None,
-                          by_digest: Digest | None) -> tuple[bytes, Manifest | Index, Digest]:
+                          by_digest: Digest | None) -> StoredManifest:
         if isinstance(manifest, (Manifest, Index)):
             data, parsed = manifest.to_bytes(), manifest
             if media_type is not None and media_type != manifest.media_type:
@@ -782,320 +738,19 @@ class Registry:
         if by_digest is not None and digest != by_digest:
             raise DigestInvalid(f"manifest digest {digest} does not match reference {by_digest}",
                                 detail=str(by_digest))
-        return data, parsed, digest
-
-    def _commit_manifest(self, repo: Repository, digest: Digest, data: bytes, parsed: Manifest | Index,
-                         tags: list[str], pushed_as: str | None) -> None:
-        if digest not in self._blobs:
-            self._blobs[digest] = Blob._trusted(data, digest)
-        repo._manifests[digest] = StoredManifest(digest, parsed.media_type, data, parsed)
-        recording = self.events.recording
-        if recording:
-            self._emit(ev.ManifestPushed, repository=repo.name, digest=digest, media_type=parsed.media_type,
-                       size=len(data), tag=pushed_as)
-        for tag in tags:
-            previous = repo._tags.get(tag)
-            repo._tags[tag] = digest
-            if recording:
-                self._emit(ev.TagUpdated, repository=repo.name, tag=tag, digest=digest, previous=previous)
-
-    def get_manifest(self, repository: str, reference: str, *, auth: Token | None = None) -> StoredManifest:
-        """``GET /v2/<name>/manifests/<tag|digest>``: the stored manifest (exact bytes)."""
-        stored = self._lookup_manifest(repository, reference, auth)
-        if ":" not in reference:
-            self._repos[repository].pulls += 1
-        self._emit(ev.ManifestFetched, repository=repository, reference=reference, digest=stored.digest,
-                   media_type=stored.media_type, size=stored.size)
-        return stored
-
-    def stat_manifest(self, repository: str, reference: str, *,
-                      auth: Token | None = None) -> StoredManifest | None:
-        """``HEAD /v2/<name>/manifests/<tag|digest>``: the manifest, or None when unknown."""
-        try:
-            stored = self._lookup_manifest(repository, reference, auth)
-        except (ManifestUnknown, NameUnknown):
-            stored = None
-        self._emit(ev.ManifestChecked, repository=repository, reference=reference,
-                   digest=stored.digest if stored else None)
-        return stored
-
-    def tag(self, repository: str, tag: str, digest: str, *, auth: Token | None = None) -> None:
-        """Point ``tag`` at a manifest already in the repository (like ``PUT`` of the same bytes)."""
-        stored = self._lookup_manifest(repository, str(Digest(digest)), auth, action=PUSH)
-        self.put_manifest(repository, validate_tag(tag), stored.data, media_type=stored.media_type, auth=auth)
-
-    def delete_tag(self, repository: str, tag: str, *, auth: Token | None = None) -> Digest:
-        """``DELETE /v2/<name>/manifests/<tag>``: remove the tag; the manifest stays."""
-        validate_tag(tag)
-        repo = self._existing(repository, auth, DELETE)
-        digest = repo._tags.get(tag)
-        if digest is None:
-            raise ManifestUnknown(f"manifest unknown: tag {tag!r} not in {repository}", detail=tag)
-        del repo._tags[tag]
-        self._emit(ev.TagDeleted, repository=repository, tag=tag, digest=digest)
-        return digest
-
-    def delete_manifest(self, repository: str, digest: str, *, auth: Token | None = None) -> tuple[str, ...]:
-        """``DELETE /v2/<name>/manifests/<digest>``: remove the manifest and every tag on it.
-
-        Refused (``DENIED``) while an index in the repository lists it. Returns the removed tags.
-        """
-        digest = Digest(digest)
-        repo = self._existing(repository, auth, DELETE)
-        if digest not in repo._manifests:
-            raise ManifestUnknown(f"manifest unknown: {digest} not in {repository}", detail=str(digest))
-        for other in repo._manifests.values():
-            if other.is_index and any(d.digest == digest for d in other.references()):
-                raise Denied(f"manifest {digest} is listed by index {other.digest} in {repository}: "
-                             "delete the index first", detail=str(digest))
-        tags = tuple(repo.tags_of(digest))
-        for t in tags:
-            del repo._tags[t]
-        del repo._manifests[digest]
-        self._emit(ev.ManifestDeleted, repository=repository, digest=digest, tags=tags)
-        return tags
-
-    def tags(self, repository: str, *, n: int | None = None, last: str | None = None,
-             auth: Token | None = None) -> list[str]:
-        """``GET /v2/<name>/tags/list?n=&last=``: tags in case-insensitive lexical order.
-
-        ``last`` is exclusive; ``n=0`` gives an empty list.
-        """
-        repo = self._existing(repository, auth, PULL)
-        ordered = sorted(repo._tags, key=_tag_key)
-        return _paginate(ordered, n, last, key=_tag_key)
-
-    def catalog(self, *, n: int | None = None, last: str | None = None,
-                auth: Token | None = None) -> list[str]:
-        """``GET /v2/_catalog``: repositories this caller may pull, sorted."""
-        user = self.access.user_of(self.name, auth)
-        names = [name for name, repo in sorted(self._repos.items())
-                 if self.access.allowed(user, name, PULL, repo.visibility)]
-        return _paginate(names, n, last)
-
-    def referrers(self, repository: str, digest: str, *, artifact_type: str | None = None,
-                  auth: Token | None = None) -> Index:
-        """``GET /v2/<name>/referrers/<digest>``: an index of the manifests whose subject is ``digest``.
-
-        Never ``MANIFEST_UNKNOWN``: an unknown subject gives an empty index.
-        """
-        digest = Digest(digest)
-        validate_repository(repository)
-        self._check(auth, repository, PULL)
-        repo = self._repos.get(repository)
-        found: list[Descriptor] = []
-        for stored in sorted(repo._manifests.values(), key=lambda s: s.digest) if repo else ():
-            if stored.subject != digest:
-                continue
-            kind = stored.parsed.effective_artifact_type
-            if artifact_type is not None and kind != artifact_type:
-                continue
-            found.append(Descriptor(stored.media_type, stored.digest, stored.size,
-                                    annotations=stored.parsed.annotations, artifact_type=kind))
-        return Index(manifests=tuple(found), media_type=OCI_INDEX)
-
-    # -- storage and garbage collection -----------------------------------------------------------
-
-    def storage(self) -> StorageReport:
-        """Logical vs physical bytes: the deduplication the content-addressed store achieves."""
-        logical = 0
-        referenced: set[Digest] = set()
-        manifests: set[Digest] = set()
-        for repo in self._repos.values():
-            for digest, stored in repo._manifests.items():
-                manifests.add(digest)
-                referenced.add(digest)
-                logical += stored.size
-                for desc in stored.references():
-                    referenced.add(desc.digest)
-                    if not stored.is_index:
-                        logical += desc.size
-        physical = sum(b.size for b in self._blobs.values())
-        placeholder = sum(b.size for b in self._blobs.values() if b.is_placeholder)
-        unreferenced = sum(b.size for d, b in self._blobs.items() if d not in referenced)
-        return StorageReport(
-            repositories=len(self._repos), manifests=len(manifests), blobs=len(self._blobs),
-            physical_bytes=physical, logical_bytes=logical, placeholder_bytes=placeholder,
-            unreferenced_bytes=unreferenced,
-        )
-
-    def reachable(self, *, delete_untagged: bool = False) -> tuple[set[Digest], list[tuple[str, Digest]]]:
-        """The mark phase: digests gc keeps, and the manifests it would delete.
-
-        Roots are every manifest of every repository, or only tagged ones with
-        ``delete_untagged``. From each root, gc follows an index to its manifests and a manifest
-        to its config and layers, and keeps artifacts whose ``subject`` is kept (signatures,
-        SBOMs) -- as registries with the referrers API do.
-        """
-        marked: set[Digest] = set()
-        doomed: list[tuple[str, Digest]] = []
-        for name, repo in sorted(self._repos.items()):
-            roots = set(repo._tags.values()) if delete_untagged else set(repo._manifests)
-            kept = self._closure(repo, roots)
-            while True:  # keep referrers of kept manifests, to a fixpoint
-                extra = {d for d, s in repo._manifests.items() if d not in kept and s.subject in kept}
-                if not extra:
-                    break
-                kept |= self._closure(repo, extra)
-            for digest in kept:
-                marked.add(digest)
-                marked.update(desc.digest for desc in repo._manifests[digest].references())
-            doomed.extend((name, d) for d in sorted(repo._manifests) if d not in kept)
-        return marked, doomed
-
-    def garbage_collect(self, *, delete_untagged: bool = False, dry_run: bool = False) -> GCReport:
-        """Mark and sweep, like ``registry garbage-collect [--delete-untagged] [--dry-run]``.
-
-        Deletes unreachable manifests (with ``delete_untagged``), then every blob nothing
-        reachable references, and the repository links to those blobs.
-        """
-        marked, doomed = self.reachable(delete_untagged=delete_untagged)
-        swept = tuple(sorted(d for d in self._blobs if d not in marked))
-        freed = sum(self._blobs[d].size for d in swept)
-        if not dry_run:
-            for name, digest in doomed:
-                repo = self._repos[name]
-                for t in repo.tags_of(digest):
-                    del repo._tags[t]
-                del repo._manifests[digest]
-            gone = set(swept)
-            for digest in swept:
-                del self._blobs[digest]
-            for repo in self._repos.values():
-                repo._blobs -= gone
-        report = GCReport(marked=len(marked), swept=swept, deleted_manifests=tuple(doomed),
-                          bytes_freed=freed, dry_run=dry_run, delete_untagged=delete_untagged)
-        self._emit(ev.GarbageCollected, swept=swept, deleted_manifests=tuple(doomed), bytes_freed=freed,
-                   marked=len(marked), dry_run=dry_run, delete_untagged=delete_untagged)
-        return report
-
-    def snapshot(self) -> dict[str, Any]:
-        """A plain, comparable picture of the whole state (for before/after checks)."""
-        return {
-            "name": self.name,
-            "blobs": {d: (b.size, b.is_placeholder) for d, b in sorted(self._blobs.items())},
-            "repositories": {
-                name: {
-                    "visibility": r.visibility,
-                    "description": r.description,
-                    "stars": r.stars,
-                    "pulls": r.pulls,
-                    "blobs": sorted(r._blobs),
-                    "manifests": {d: (s.media_type, s.size) for d, s in sorted(r._manifests.items())},
-                    "tags": dict(sorted(r._tags.items())),
-                }
-                for name, r in sorted(self._repos.items())
-            },
-            "uploads": {u: (s.repository, s.size, str(s._digest("sha256"))) for u, s in sorted(self._uploads.items())},
-            "access": self.access.snapshot(),
-        }
-
-    def __repr__(self) -> str:
-        return (f"Registry({self.name!r}, repositories={len(self._repos)}, blobs={len(self._blobs)}, "
-                f"access={self.access.mode!r})")
-
-    # -- internals ----------------------------------------------------------------------------------
-
-    def _emit(self, kind: type[ev.RegistryEvent], **fields: Any) -> None:
-        if self.events.recording:
-            self.events.append(kind(registry=self.name, **fields))
-
-    def _check(self, auth: Token | None, repository: str, action: str) -> str | None:
-        if auth is None and self.access.mode == "open":
-            return None
-        user = self.access.user_of(self.name, auth)
-        repo = self._repos.get(repository)
-        self.access.check(self.name, user, repository, action, repo.visibility if repo else None)
-        return user
-
-    def _existing(self, repository: str, auth: Token | None, action: str) -> Repository:
-        validate_repository(repository)
-        self._check(auth, repository, action)
-        repo = self._repos.get(repository)
-        if repo is None:
-            raise NameUnknown(f"repository name not known to registry: {repository!r}", detail=repository)
-        return repo
-
-    def _create(self, name: str, visibility: str) -> Repository:
-        repo = Repository(name, visibility)
-        self._repos[name] = repo
-        self._emit(ev.RepositoryCreated, repository=name, visibility=visibility)
-        return repo
-
-    def _writable(self, name: str) -> Repository:
-        """The repository, created (with its event) on first write."""
-        repo = self._repos.get(name)
-        if repo is None:
-            repo = Repository(name, self.access.default_visibility)
-            self._repos[name] = repo
-            self._emit(ev.RepositoryCreated, repository=name, visibility=repo.visibility)
-        return repo
-
-    def _storable(self, blob: Content) -> None:
-        """Refuse, before any change, a placeholder a persistent blob store cannot keep."""
-        if blob.is_placeholder and not getattr(self._blobs, "keeps_placeholders", True) and blob.digest not in self._blobs:
-            raise PlaceholderContent(f"blob {blob.digest} is a placeholder: a registry on disk stores real bytes only",
-                                     detail=str(blob.digest))
-
-    def _store_blob(self, repository: str, blob: Content) -> None:
-        self._link_blob(self._writable(repository), blob)
-
-    def _link_blob(self, repo: Repository, blob: Content) -> None:
-        digest = blob.digest
-        existing = self._blobs.get(digest)
-        if existing is None:
-            self._blobs[digest] = blob
-        elif existing.is_placeholder and not blob.is_placeholder:
-            self._blobs[digest] = blob  # real bytes replace a placeholder of the same digest
-        repo._blobs.add(digest)
-        if self.events.recording:
-            self.events.append(ev.BlobUploaded(registry=self.name, repository=repo.name, digest=digest,
-                                               size=blob.size, deduplicated=existing is not None,
-                                               placeholder=blob.is_placeholder))
-
-    def _session(self, upload_id: str, auth: Token | None) -> UploadSession:
-        session = self._uploads.get(upload_id) if isinstance(upload_id, str) else None
-        if session is None:
-            raise BlobUploadUnknown(f"blob upload unknown to registry: {upload_id!r}", detail=str(upload_id))
-        self._check(auth, session.repository, PUSH)
-        return session
-
-    @staticmethod
-    def _split_reference(reference: str) -> tuple[str | None, Digest | None]:
-        if isinstance(reference, str) and ":" in reference:
-            return None, Digest(reference)
-        return validate_tag(reference), None
-
-    def _lookup_manifest(self, repository: str, reference: str, auth: Token | None,
-                         action: str = PULL) -> StoredManifest:
-        validate_repository(repository)
-        tag, digest = self._split_reference(reference)
-        self._check(auth, repository, action)
-        repo = self._repos.get(repository)
-        if repo is None:
-            raise NameUnknown(f"repository name not known to registry: {repository!r}", detail=repository)
-        if tag is not None:
-            digest = repo._tags.get(tag)
-        stored = repo._manifests.get(digest) if digest is not None else None
-        if stored is None:
-            raise ManifestUnknown(f"manifest unknown: {repository}:{reference}" if tag else
-                                  f"manifest unknown: {repository}@{reference}", detail=reference)
-        return stored
+        return StoredManifest(digest, parsed.media_type, data, parsed)
 
     def _verify_references(self, repository: str, repo: Repository | None, parsed: Manifest | Index,
                            extra: Mapping[Digest, Content] | None = None) -> None:
-        linked = repo._blobs if repo is not None else set()
-        manifests = repo._manifests if repo is not None else {}
         extra = extra or {}
         if isinstance(parsed, Manifest):
             for desc in parsed.references():
                 if desc.urls and desc.media_type in FOREIGN_LAYER_TYPES:
                     continue  # foreign layers live at their URLs
-                if desc.digest in extra:
-                    stored = extra[desc.digest]
-                elif desc.digest in linked:
-                    stored = self._blobs[desc.digest]
-                else:
+                stored = extra.get(desc.digest)
+                if stored is None and repo is not None and repo.has_blob(desc.digest):
+                    stored = self._blobs.get(desc.digest)
+                if stored is None:
                     raise ManifestBlobUnknown(
                         f"manifest references blob {desc.digest} ({desc.media_type}) that is not in "
                         f"{repository}: push it first", detail=str(desc.digest))
@@ -1104,32 +759,147 @@ class Registry:
                         f"descriptor of {desc.digest} says {desc.size} bytes but the blob has {stored.size}",
                         detail=str(desc.digest))
         else:
+            manifests = repo.manifests if repo is not None else {}
             for desc in parsed.references():
-                if desc.digest in manifests:
-                    if manifests[desc.digest].size != desc.size:
-                        raise ManifestInvalid(
-                            f"index entry {desc.digest} says {desc.size} bytes but the manifest has "
-                            f"{manifests[desc.digest].size}", detail=str(desc.digest))
-                else:
+                if desc.digest not in manifests:
                     raise ManifestBlobUnknown(
                         f"index references manifest {desc.digest} that is not in {repository}: "
                         "push it first", detail=str(desc.digest))
+                if manifests[desc.digest].size != desc.size:
+                    raise ManifestInvalid(
+                        f"index entry {desc.digest} says {desc.size} bytes but the manifest has "
+                        f"{manifests[desc.digest].size}", detail=str(desc.digest))
 
-    def _closure(self, repo: Repository, roots: Iterable[Digest]) -> set[Digest]:
-        kept: set[Digest] = set()
-        stack = [d for d in roots if d in repo._manifests]
-        while stack:
-            digest = stack.pop()
-            if digest in kept:
-                continue
-            kept.add(digest)
-            stored = repo._manifests[digest]
-            if stored.is_index:
-                stack.extend(d.digest for d in stored.references() if d.digest in repo._manifests)
-        return kept
+    # -- changes: operations and replay both go through these ---------------------------------------
 
-    def _repr_html_(self) -> str:
-        from ..display import to_html
+    def _emit(self, kind: type[ev.RegistryEvent], **fields: Any) -> None:
+        events = self.events
+        if events.recording:
+            events.append(kind(registry=self.name, seq=events.mark(), **fields))
 
-        return to_html(self)
+    def _writable(self, name: str, visibility: str | None = None) -> Repository:
+        """The repository, created (with its event) on first write."""
+        repo = self._repos.get(name)
+        if repo is None:
+            repo = self._repos.create(name, visibility or self.access.default_visibility)
+            self._emit(ev.RepositoryCreated, repository=name, visibility=repo.visibility)
+        return repo
 
+    def _storable(self, blob: Content) -> None:
+        """Refuse, before any change, a placeholder a persistent blob store cannot keep."""
+        if blob.is_placeholder and not self._blobs.keeps_placeholders and blob.digest not in self._blobs:
+            raise PlaceholderContent(f"blob {blob.digest} is a placeholder: a registry on disk stores real bytes only",
+                                     detail=str(blob.digest))
+
+    def _link_blob(self, repo: Repository, blob: Content, upload_id: str | None = None) -> None:
+        session = self._uploads.remove(upload_id) if upload_id is not None else None
+        new = self._blobs.put(blob)
+        if session is not None:
+            session.discard()  # what the blob store did not take (its bytes were already there)
+        repo.link_blob(blob.digest)
+        events = self.events
+        if events.recording:
+            events.append(ev.BlobUploaded(registry=self.name, seq=events.mark(), repository=repo.name,
+                                          digest=blob.digest, size=blob.size, deduplicated=not new,
+                                          placeholder=blob.is_placeholder, content=blob, upload_id=upload_id))
+
+    def _commit_manifest(self, repo: Repository, stored: StoredManifest, tags: list[str],
+                         pushed_as: str | None) -> None:
+        digest = stored.digest
+        if digest not in self._blobs:
+            self._blobs.put(Blob._trusted(stored.data, digest))
+        repo.add_manifest(stored)
+        self._emit(ev.ManifestPushed, repository=repo.name, digest=digest, media_type=stored.media_type,
+                   size=stored.size, tag=pushed_as, manifest=stored)
+        for tag in tags:
+            previous = repo.set_tag(tag, digest)
+            self._emit(ev.TagUpdated, repository=repo.name, tag=tag, digest=digest, previous=previous)
+
+    def _sweep(self, doomed: Iterable[tuple[str, Digest]], swept: Sequence[Digest]) -> None:
+        for name, digest in doomed:
+            self.repository(name).remove_manifest(digest)
+        for digest in swept:
+            self._blobs.delete(digest)
+        gone = set(swept)
+        for repo in self._repos.values():
+            repo.unlink_blobs(gone)
+
+    def redo(self, e: ev.RegistryEvent) -> None:
+        """Apply one recorded event of this registry again, without checks (what :meth:`replay`
+        does per event): the same part methods the operation called, the same event recorded."""
+        kind = type(e)
+        if kind is ev.BlobUploaded:
+            assert isinstance(e, ev.BlobUploaded)
+            if e.content is None:
+                raise ValueError(f"event #{e.seq} carries no blob: it cannot be replayed")
+            self._link_blob(self._writable(e.repository), e.content, e.upload_id)
+        elif kind is ev.ManifestPushed:
+            assert isinstance(e, ev.ManifestPushed)
+            if e.manifest is None:
+                raise ValueError(f"event #{e.seq} carries no manifest: it cannot be replayed")
+            self._commit_manifest(self._writable(e.repository), e.manifest, [], e.tag)
+        elif kind is ev.TagUpdated:
+            assert isinstance(e, ev.TagUpdated)
+            self.repository(e.repository).set_tag(e.tag, e.digest)
+            self._emit(ev.TagUpdated, repository=e.repository, tag=e.tag, digest=e.digest, previous=e.previous)
+        elif kind is ev.RepositoryCreated:
+            assert isinstance(e, ev.RepositoryCreated)
+            self._writable(e.repository, e.visibility)
+        elif kind is ev.BlobMounted:
+            assert isinstance(e, ev.BlobMounted)
+            self._writable(e.repository).link_blob(e.digest)
+            self._emit(kind, repository=e.repository, digest=e.digest, size=e.size, from_repository=e.from_repository)
+        elif kind is ev.UploadStarted:
+            assert isinstance(e, ev.UploadStarted)
+            self._uploads.add(UploadSession(e.upload_id, e.repository, self._spools(e.upload_id, e.repository)))
+            self._emit(kind, repository=e.repository, upload_id=e.upload_id)
+        elif kind is ev.UploadProgressed:
+            assert isinstance(e, ev.UploadProgressed)
+            session = self._uploads.get(e.upload_id)
+            assert session is not None, e
+            session.append(e.data)
+            self._emit(kind, repository=e.repository, upload_id=e.upload_id, offset=e.offset, size=e.size, data=e.data)
+        elif kind is ev.UploadCancelled:
+            assert isinstance(e, ev.UploadCancelled)
+            self._uploads.drop(e.upload_id)
+            self._emit(kind, repository=e.repository, upload_id=e.upload_id)
+        elif kind is ev.BlobDeleted:
+            assert isinstance(e, ev.BlobDeleted)
+            self.repository(e.repository).unlink_blobs((e.digest,))
+            self._emit(kind, repository=e.repository, digest=e.digest)
+        elif kind is ev.ManifestDeleted:
+            assert isinstance(e, ev.ManifestDeleted)
+            tags = self.repository(e.repository).remove_manifest(e.digest)
+            self._emit(kind, repository=e.repository, digest=e.digest, tags=tags)
+        elif kind is ev.TagDeleted:
+            assert isinstance(e, ev.TagDeleted)
+            self.repository(e.repository).remove_tag(e.tag)
+            self._emit(kind, repository=e.repository, tag=e.tag, digest=e.digest)
+        elif kind is ev.ManifestFetched:
+            assert isinstance(e, ev.ManifestFetched)
+            if ":" not in e.reference:
+                self.repository(e.repository).count_pull()
+            self._emit(kind, repository=e.repository, reference=e.reference, digest=e.digest,
+                       media_type=e.media_type, size=e.size)
+        elif kind is ev.RepositoryChanged:
+            assert isinstance(e, ev.RepositoryChanged)
+            self.repository(e.repository).configure(visibility=e.visibility, description=e.description, stars=e.stars)
+            self._emit(kind, repository=e.repository, visibility=e.visibility, description=e.description, stars=e.stars)
+        elif kind is ev.GarbageCollected:
+            assert isinstance(e, ev.GarbageCollected)
+            if not e.dry_run:
+                self._sweep(e.deleted_manifests, e.swept)
+            self._emit(kind, swept=e.swept, deleted_manifests=e.deleted_manifests, bytes_freed=e.bytes_freed,
+                       marked=e.marked, dry_run=e.dry_run, delete_untagged=e.delete_untagged)
+        elif kind is ev.UserAdded:
+            assert isinstance(e, ev.UserAdded)
+            self.access.restore_user(e.user, e.password_hash)
+            self._emit(kind, user=e.user, password_hash=e.password_hash)
+        elif kind is ev.AccessGranted:
+            assert isinstance(e, ev.AccessGranted)
+            self.grant(e.user, e.pattern, e.action)
+        elif kind is ev.AccessRevoked:
+            assert isinstance(e, ev.AccessRevoked)
+            self.revoke(e.user, e.pattern)
+        else:  # reads (BlobChecked, BlobFetched, ManifestChecked, UserLoggedIn) change nothing
+            self.events.append(e)

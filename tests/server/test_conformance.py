@@ -453,5 +453,5 @@ class TestContentManagement:
         data = b"evented"
         api.push_blob("conf/app", data)
         kinds = [type(e).__name__ for e in registry.events]
-        assert kinds == ["UploadStarted", "RepositoryCreated", "BlobUploaded"]
+        assert kinds == ["RegistryCreated", "UploadStarted", "RepositoryCreated", "BlobUploaded"]
         assert registry.events.of(BlobUploaded)[0].digest == sha(data)

@@ -1,0 +1,161 @@
+"""Accounting and garbage collection: what a registry stores, and what mark-and-sweep would free.
+
+Both read the parts (a :class:`~regsim.registry.blobs.BlobStore` and a
+:class:`~regsim.registry.repository.RepositoryStore`) through their public methods; the sweep
+itself is applied by the registry, so that it is one event like every other change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from ..oci.digest import Digest
+from ..units import plural
+from .blobs import BlobStore
+from .repository import Repository, RepositoryStore
+
+__all__ = ["StorageReport", "GCReport", "storage_report", "mark"]
+
+
+@dataclass(frozen=True)
+class StorageReport:
+    """How much the registry stores, and how much it would store without deduplication.
+
+    * ``physical_bytes``: bytes of the distinct blobs in the global store (manifests included) --
+      what the disk holds;
+    * ``logical_bytes``: for every manifest in every repository, its own bytes plus the bytes of
+      everything it references (config and layers) -- what the disk would hold if every image
+      kept its own copy of everything;
+    * ``dedup_ratio`` = logical / physical; ``saved_bytes`` = logical - physical.
+    """
+
+    repositories: int
+    manifests: int
+    blobs: int
+    physical_bytes: int
+    logical_bytes: int
+    placeholder_bytes: int
+    unreferenced_bytes: int
+
+    @property
+    def dedup_ratio(self) -> float:
+        return self.logical_bytes / self.physical_bytes if self.physical_bytes else 1.0
+
+    @property
+    def saved_bytes(self) -> int:
+        return self.logical_bytes - self.physical_bytes
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "dedup_ratio": self.dedup_ratio, "saved_bytes": self.saved_bytes}
+
+    def __str__(self) -> str:
+        ratio = (f"dedup ratio {self.dedup_ratio:.2f}x" if self.logical_bytes
+                 else "no manifests, so no dedup ratio")
+        return (f"{plural(self.repositories, 'repository')}, {plural(self.manifests, 'manifest')}, "
+                f"{plural(self.blobs, 'blob')}; logical {_human(self.logical_bytes)}, physical {_human(self.physical_bytes)}, {ratio}")
+
+    def _repr_html_(self) -> str:
+        from ..display import to_html
+
+        return to_html(self)
+
+
+@dataclass(frozen=True)
+class GCReport:
+    """What a garbage collection marked, swept (or would sweep, for a dry run) and freed."""
+
+    marked: int
+    swept: tuple[Digest, ...]
+    deleted_manifests: tuple[tuple[str, Digest], ...]
+    bytes_freed: int
+    dry_run: bool
+    delete_untagged: bool
+
+    def __str__(self) -> str:
+        sweep, delete = ("would sweep", "would delete") if self.dry_run else ("swept", "deleted")
+        return (f"marked {plural(self.marked, 'blob')}, {sweep} {plural(len(self.swept), 'blob')} "
+                f"({_human(self.bytes_freed)}), {delete} "
+                f"{plural(len(self.deleted_manifests), 'untagged manifest')}")
+
+    def _repr_html_(self) -> str:
+        from ..display import to_html
+
+        return to_html(self)
+
+
+def _human(n: int) -> str:
+    from ..units import human_size
+
+    return human_size(n)
+
+
+def storage_report(blobs: BlobStore, repositories: RepositoryStore) -> StorageReport:
+    """Logical vs physical bytes: the deduplication the content-addressed store achieves."""
+    logical = 0
+    referenced: set[Digest] = set()
+    manifests: set[Digest] = set()
+    for repo in repositories.values():
+        for digest, stored in repo.manifests.items():
+            manifests.add(digest)
+            referenced.add(digest)
+            logical += stored.size
+            for desc in stored.references():
+                referenced.add(desc.digest)
+                if not stored.is_index:
+                    logical += desc.size
+    physical = placeholder = unreferenced = 0
+    for digest in blobs:
+        blob = blobs.get(digest)
+        assert blob is not None
+        physical += blob.size
+        if blob.is_placeholder:
+            placeholder += blob.size
+        if digest not in referenced:
+            unreferenced += blob.size
+    return StorageReport(
+        repositories=len(repositories), manifests=len(manifests), blobs=len(blobs),
+        physical_bytes=physical, logical_bytes=logical, placeholder_bytes=placeholder,
+        unreferenced_bytes=unreferenced,
+    )
+
+
+def mark(repositories: RepositoryStore, *, delete_untagged: bool = False) -> tuple[set[Digest], list[tuple[str, Digest]]]:
+    """The mark phase: digests gc keeps, and the manifests it would delete.
+
+    Roots are every manifest of every repository, or only tagged ones with ``delete_untagged``.
+    From each root, gc follows an index to its manifests and a manifest to its config and layers,
+    and keeps artifacts whose ``subject`` is kept (signatures, SBOMs) -- as registries with the
+    referrers API do.
+    """
+    marked: set[Digest] = set()
+    doomed: list[tuple[str, Digest]] = []
+    for repo in repositories.values():
+        manifests = repo.manifests
+        roots = set(repo.tags.values()) if delete_untagged else set(manifests)
+        kept = _closure(repo, roots)
+        while True:  # keep referrers of kept manifests, to a fixpoint
+            extra = {d for d, s in manifests.items() if d not in kept and s.subject in kept}
+            if not extra:
+                break
+            kept |= _closure(repo, extra)
+        for digest in kept:
+            marked.add(digest)
+            marked.update(desc.digest for desc in manifests[digest].references())
+        doomed.extend((repo.name, d) for d in sorted(manifests) if d not in kept)
+    return marked, doomed
+
+
+def _closure(repo: Repository, roots: Iterable[Digest]) -> set[Digest]:
+    manifests = repo.manifests
+    kept: set[Digest] = set()
+    stack = [d for d in roots if d in manifests]
+    while stack:
+        digest = stack.pop()
+        if digest in kept:
+            continue
+        kept.add(digest)
+        stored = manifests[digest]
+        if stored.is_index:
+            stack.extend(d.digest for d in stored.references() if d.digest in manifests)
+    return kept

@@ -1,0 +1,289 @@
+"""Repositories: blob links, manifests, tags and the referrers they imply.
+
+A :class:`Repository` owns its state and changes it only through its own methods
+(:meth:`~Repository.link_blob`, :meth:`~Repository.add_manifest`, :meth:`~Repository.set_tag`, ...);
+the :class:`~regsim.registry.Registry` checks access and input first, then calls them. Reads are
+views, never sorted copies per access: ``tags`` keeps its spec order (case-insensitive lexical)
+and re-sorts only after a change.
+
+A :class:`RepositoryStore` holds the repositories of one registry by name;
+:class:`MemoryRepositoryStore` is the in-memory implementation (a store on disk maps to
+distribution's ``repositories/<name>/{_layers,_manifests/revisions,_manifests/tags}``).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Iterable, Iterator, Mapping
+
+from ..oci.descriptor import Descriptor
+from ..oci.digest import Digest
+from ..oci.manifest import Index, Manifest
+from .access import PUBLIC
+
+__all__ = ["StoredManifest", "Repository", "RepositoryStore", "MemoryRepositoryStore", "tag_key"]
+
+
+def tag_key(tag: str) -> tuple[str, str]:
+    """The distribution-spec's tag order: case-insensitive lexical, then exact."""
+    return (tag.lower(), tag)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredManifest:
+    """A manifest as the registry stores it: the exact bytes pushed, their type and the parse."""
+
+    digest: Digest
+    media_type: str
+    data: bytes = field(repr=False)
+    parsed: Manifest | Index = field(repr=False)
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    @property
+    def is_index(self) -> bool:
+        return self.parsed.is_index
+
+    @property
+    def subject(self) -> Digest | None:
+        return self.parsed.subject.digest if self.parsed.subject is not None else None
+
+    def references(self) -> Iterator[Descriptor]:
+        return self.parsed.references()
+
+    def descriptor(self) -> Descriptor:
+        return Descriptor(self.media_type, self.digest, self.size)
+
+
+class Repository:
+    """One repository: blob links, manifests and tags. Read it through the properties; change it
+    through its methods (the registry does, after its checks)."""
+
+    __slots__ = ("name", "visibility", "description", "stars", "pulls", "_blobs", "_blob_view",
+                 "_manifests", "_manifest_view", "_tags", "_tag_view")
+
+    def __init__(self, name: str, visibility: str = PUBLIC) -> None:
+        self.name = name
+        self.visibility = visibility
+        #: What a registry's web page shows (Docker Hub): a one-line description and stars.
+        self.description = ""
+        self.stars = 0
+        #: Successful manifest pulls by tag (what Docker Hub counts as pulls).
+        self.pulls = 0
+        self._blobs: set[Digest] = set()
+        self._blob_view: frozenset[Digest] | None = None
+        self._manifests: dict[Digest, StoredManifest] = {}
+        self._manifest_view = MappingProxyType(self._manifests)
+        self._tags: dict[str, Digest] = {}
+        self._tag_view: Mapping[str, Digest] | None = None
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    @property
+    def blobs(self) -> frozenset[Digest]:
+        """Digests of the blobs (layers, configs) linked into this repository."""
+        if self._blob_view is None:
+            self._blob_view = frozenset(self._blobs)
+        return self._blob_view
+
+    @property
+    def manifests(self) -> Mapping[Digest, StoredManifest]:
+        return self._manifest_view
+
+    @property
+    def tags(self) -> Mapping[str, Digest]:
+        """``tag -> manifest digest``, in the spec's order (case-insensitive lexical)."""
+        if self._tag_view is None:
+            self._tag_view = MappingProxyType(dict(sorted(self._tags.items(), key=lambda kv: tag_key(kv[0]))))
+        return self._tag_view
+
+    def has_blob(self, digest: str) -> bool:
+        return digest in self._blobs
+
+    def target(self, tag: str) -> Digest | None:
+        """The manifest digest ``tag`` points at, or None."""
+        return self._tags.get(tag)
+
+    def tags_of(self, digest: str) -> list[str]:
+        """Tags pointing at ``digest``."""
+        return sorted((t for t, d in self._tags.items() if d == digest), key=tag_key)
+
+    def untagged(self) -> list[Digest]:
+        """Manifests no tag points at (what ``gc --delete-untagged`` would consider)."""
+        tagged = set(self._tags.values())
+        return sorted(d for d in self._manifests if d not in tagged)
+
+    def referencing(self, digest: str, *, indexes_only: bool = False) -> StoredManifest | None:
+        """A manifest here that lists ``digest`` (a blob, or a manifest of an index), or None."""
+        for stored in self._manifests.values():
+            if indexes_only and not stored.is_index:
+                continue
+            if any(d.digest == digest for d in stored.references()):
+                return stored
+        return None
+
+    def referrers(self, subject: str) -> list[StoredManifest]:
+        """Manifests whose ``subject`` is ``subject``, by digest."""
+        return sorted((s for s in self._manifests.values() if s.subject == subject), key=lambda s: s.digest)
+
+    # -- changing (called by the registry after its checks) ---------------------------------------
+
+    def link_blob(self, digest: Digest) -> None:
+        if digest not in self._blobs:
+            self._blobs.add(digest)
+            self._blob_view = None
+
+    def unlink_blobs(self, digests: Iterable[Digest]) -> None:
+        before = len(self._blobs)
+        self._blobs.difference_update(digests)
+        if len(self._blobs) != before:
+            self._blob_view = None
+
+    def add_manifest(self, stored: StoredManifest) -> None:
+        self._manifests[stored.digest] = stored
+
+    def remove_manifest(self, digest: Digest) -> tuple[str, ...]:
+        """Remove a manifest and every tag on it; returns those tags."""
+        tags = tuple(self.tags_of(digest))
+        for tag in tags:
+            del self._tags[tag]
+        if tags:
+            self._tag_view = None
+        del self._manifests[digest]
+        return tags
+
+    def set_tag(self, tag: str, digest: Digest) -> Digest | None:
+        """Point ``tag`` at ``digest``; returns the previous target."""
+        previous = self._tags.get(tag)
+        self._tags[tag] = digest
+        if previous is None:
+            self._tag_view = None  # a new key changes the order
+        elif previous != digest and self._tag_view is not None:
+            self._tag_view = None
+        return previous
+
+    def remove_tag(self, tag: str) -> Digest:
+        digest = self._tags.pop(tag)
+        self._tag_view = None
+        return digest
+
+    def configure(self, *, visibility: str | None = None, description: str | None = None,
+                  stars: int | None = None) -> None:
+        if visibility is not None:
+            self.visibility = visibility
+        if description is not None:
+            self.description = description
+        if stars is not None:
+            self.stars = stars
+
+    def count_pull(self) -> None:
+        self.pulls += 1
+
+    def snapshot(self) -> dict[str, object]:
+        return {
+            "visibility": self.visibility,
+            "description": self.description,
+            "stars": self.stars,
+            "pulls": self.pulls,
+            "blobs": sorted(self._blobs),
+            "manifests": {d: (s.media_type, s.size) for d, s in sorted(self._manifests.items())},
+            "tags": dict(sorted(self._tags.items())),
+        }
+
+    def __repr__(self) -> str:
+        return (f"Repository({self.name!r}, {self.visibility}, tags={len(self._tags)}, "
+                f"manifests={len(self._manifests)}, blobs={len(self._blobs)})")
+
+    def _repr_html_(self) -> str:
+        from ..display import to_html
+
+        return to_html(self)
+
+
+class RepositoryStore(ABC):
+    """The repositories of one registry, by name."""
+
+    @abstractmethod
+    def get(self, name: str) -> Repository | None: ...
+
+    @abstractmethod
+    def create(self, name: str, visibility: str) -> Repository:
+        """A new empty repository (the name is not taken: the registry checked)."""
+
+    @abstractmethod
+    def names(self) -> tuple[str, ...]:
+        """Every name, sorted (kept, not re-sorted per call)."""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.get(name) is not None
+
+    def values(self) -> Iterator[Repository]:
+        """Every repository, by name."""
+        for name in self.names():
+            repo = self.get(name)
+            assert repo is not None
+            yield repo
+
+    def view(self) -> Mapping[str, Repository]:
+        """A read-only mapping ``name -> Repository`` iterating in name order."""
+        return _RepositoryView(self)
+
+
+class _RepositoryView(Mapping[str, Repository]):
+    __slots__ = ("_store",)
+
+    def __init__(self, store: RepositoryStore) -> None:
+        self._store = store
+
+    def __getitem__(self, name: str) -> Repository:
+        repo = self._store.get(name)
+        if repo is None:
+            raise KeyError(name)
+        return repo
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._store
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._store.names())
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def __repr__(self) -> str:
+        return f"{{{', '.join(f'{n!r}: {r!r}' for n, r in self.items())}}}"
+
+
+class MemoryRepositoryStore(RepositoryStore):
+    __slots__ = ("_repos", "_names")
+
+    def __init__(self) -> None:
+        self._repos: dict[str, Repository] = {}
+        self._names: tuple[str, ...] | None = ()
+
+    def get(self, name: str) -> Repository | None:
+        return self._repos.get(name)
+
+    def create(self, name: str, visibility: str) -> Repository:
+        repo = Repository(name, visibility)
+        self._repos[name] = repo
+        self._names = None
+        return repo
+
+    def names(self) -> tuple[str, ...]:
+        if self._names is None:
+            self._names = tuple(sorted(self._repos))
+        return self._names
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._repos
+
+    def __len__(self) -> int:
+        return len(self._repos)
