@@ -106,6 +106,14 @@ class _Content:
     def to_dict(self) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def references(self) -> Iterator[Descriptor]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @cached_property
+    def reference_digests(self) -> tuple[Digest, ...]:
+        """Digests of :meth:`references`, computed once (accounting and gc read them often)."""
+        return tuple(desc.digest for desc in self.references())
+
     @cached_property
     def _bytes(self) -> bytes:
         return self._canonical()
@@ -332,7 +340,7 @@ class Manifest(_Content):
         yield self.config
         yield from self.layers
 
-    @property
+    @cached_property
     def total_size(self) -> int:
         """Bytes of config plus layers (what a full pull downloads, manifest excluded)."""
         return self.config.size + sum(layer.size for layer in self.layers)

@@ -606,7 +606,7 @@ class Registry:
         reachable references, and the repository links to those blobs.
         """
         marked, doomed = self.reachable(delete_untagged=delete_untagged)
-        swept = tuple(sorted(d for d in self._blobs if d not in marked))
+        swept = tuple(sorted(self._blobs.view().keys() - marked))
         freed = sum(self._blobs.size_of(d) for d in swept)
         if not dry_run:
             self._sweep(doomed, swept)

@@ -108,6 +108,10 @@ class Repository:
         """The manifest digest ``tag`` points at, or None."""
         return self._tags.get(tag)
 
+    def tagged(self) -> set[Digest]:
+        """Digests some tag points at (unordered: what gc's mark starts from)."""
+        return set(self._tags.values())
+
     def tags_of(self, digest: str) -> list[str]:
         """Tags pointing at ``digest``."""
         return sorted((t for t, d in self._tags.items() if d == digest), key=tag_key)
