@@ -109,3 +109,25 @@ def test_the_catalogue_pauses_the_cyclic_collector_and_restores_it():
         assert not gc.isenabled()  # left as it was
     finally:
         gc.enable()
+
+
+def test_push_image_numbers_events_in_order_even_when_a_subscriber_appends():
+    from regsim import EventLog
+    from regsim.oci.blob import Placeholder
+
+    log = EventLog()
+    reg = Registry("hub.test", events=log)
+    noted = []
+
+    def note(event):
+        if isinstance(event, ev.BlobUploaded) and not noted:
+            noted.append(log.append(ev.UserLoggedIn(registry="elsewhere", user="x")))
+
+    log.subscribe(note)
+    blobs = [Placeholder.for_key(f"layer-{i}", 10 + i) for i in range(3)]
+    config = Placeholder.for_key("config", 5)
+    manifest = Manifest(config=Descriptor("application/vnd.oci.image.config.v1+json", config.digest, 5),
+                        layers=tuple(Descriptor(LAYER, b.digest, b.size) for b in blobs))
+    reg.push_image("team/app", manifest, [*blobs, config], tags=["1.0"])
+    assert [e.seq for e in log] == list(range(len(log)))
+    assert len(log.of(ev.BlobUploaded)) == 4 and noted

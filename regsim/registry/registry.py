@@ -812,13 +812,17 @@ class Registry:
                 put(blob)
                 link(blob.digest)
             return
-        append, mark, uploaded, registry, repository = events.append, events.mark, ev.BlobUploaded, self.name, repo.name
+        append, uploaded, registry, repository = events.append, ev.BlobUploaded, self.name, repo.name
+        seq = events.mark()
         for blob in blobs:
             new = put(blob)
             digest = blob.digest
             link(digest)
-            append(uploaded(registry=registry, seq=mark(), repository=repository, digest=digest, size=blob.size,
-                            deduplicated=not new, placeholder=blob.is_placeholder, content=blob, upload_id=None))
+            # the next seq follows the stamped one (if a subscriber appended meanwhile, append
+            # stamps a copy with the right number: slower, still correct)
+            seq = append(uploaded(registry=registry, seq=seq, repository=repository, digest=digest, size=blob.size,
+                                  deduplicated=not new, placeholder=blob.is_placeholder, content=blob,
+                                  upload_id=None)).seq + 1
 
     def _commit_manifest(self, repo: Repository, stored: StoredManifest, tags: list[str],
                          pushed_as: str | None) -> None:
