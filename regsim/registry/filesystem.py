@@ -30,6 +30,7 @@ registry's event log tells what was loaded. Standard library only.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import secrets
 import shutil
@@ -153,9 +154,9 @@ def write_atomic(layout: Layout, path: Path, data: bytes, unit: Path | None = No
     _place(layout, temp, path, unit, sync=sync)
 
 
-def _remove(layout: Layout, path: Path, stop: Path) -> None:
-    """Remove a file or a directory (which vanishes whole: renamed away first), then its parents up
-    to ``stop`` while they are empty."""
+def _remove(layout: Layout, path: Path) -> None:
+    """Remove a file, or a directory (which vanishes whole: renamed away first). Parents stay,
+    empty or not, as distribution leaves them (its garbage-collect expects ``_manifests/tags``)."""
     if path.is_dir() and not path.is_symlink():
         layout.tmp.mkdir(parents=True, exist_ok=True)
         doomed = layout.tmp / f"{secrets.token_hex(8)}.gone"
@@ -169,13 +170,6 @@ def _remove(layout: Layout, path: Path, stop: Path) -> None:
             path.unlink()
         except FileNotFoundError:
             pass
-    parent = path.parent
-    while parent != stop and stop in parent.parents:
-        try:
-            parent.rmdir()
-        except OSError:
-            break
-        parent = parent.parent
 
 
 def _link_text(digest: str) -> bytes:
@@ -277,7 +271,7 @@ class FilesystemBlobs(MutableMapping[Digest, Any]):
 
     def __delitem__(self, digest: Digest) -> None:
         del self._sizes[digest]
-        _remove(self.layout, self.layout.blob_data(digest).parent, self.layout.base / "blobs")
+        _remove(self.layout, self.layout.blob_data(digest).parent)
 
     def __iter__(self) -> Iterator[Digest]:
         return iter(list(self._sizes))
@@ -320,7 +314,7 @@ class FileSpool:
 
     def discard(self) -> None:
         self._handle.close()
-        _remove(self.layout, self.dir, self.layout.repositories())
+        _remove(self.layout, self.dir)
 
 
 # -- links, manifests, tags: the registry's events, written as they happen ---------------------------
@@ -352,10 +346,13 @@ class Journal:
         self._link(self.layout.layer_link(e.repository, e.digest), e.digest)
 
     def _on_BlobDeleted(self, e: ev.BlobDeleted) -> None:
-        _remove(self.layout, self.layout.layer_link(e.repository, e.digest).parent, self.layout.repository(e.repository))
+        _remove(self.layout, self.layout.layer_link(e.repository, e.digest).parent)
 
     def _on_ManifestPushed(self, e: ev.ManifestPushed) -> None:
         self._link(self.layout.revision_link(e.repository, e.digest), e.digest)
+        # distribution's garbage-collect --delete-untagged lists the tags of every repository with
+        # manifests, and fails when the directory is missing (a repository pushed by digest only)
+        (self.layout.repository(e.repository) / "_manifests" / "tags").mkdir(parents=True, exist_ok=True)
 
     def _on_TagUpdated(self, e: ev.TagUpdated) -> None:
         # current first, in a tag directory that appears whole; then the tag's index entry
@@ -363,26 +360,26 @@ class Journal:
         self._link(self.layout.tag_index(e.repository, e.tag, e.digest), e.digest)
 
     def _on_TagDeleted(self, e: ev.TagDeleted) -> None:
-        _remove(self.layout, self.layout.tag_dir(e.repository, e.tag), self.layout.repository(e.repository))
+        _remove(self.layout, self.layout.tag_dir(e.repository, e.tag))
 
     def _on_ManifestDeleted(self, e: ev.ManifestDeleted) -> None:
         for tag in e.tags:
-            _remove(self.layout, self.layout.tag_dir(e.repository, tag), self.layout.repository(e.repository))
-        _remove(self.layout, self.layout.revision_link(e.repository, e.digest).parent, self.layout.repository(e.repository))
+            _remove(self.layout, self.layout.tag_dir(e.repository, tag))
+        _remove(self.layout, self.layout.revision_link(e.repository, e.digest).parent)
 
     def _on_GarbageCollected(self, e: ev.GarbageCollected) -> None:
         if e.dry_run:
             return
         for name, digest in e.deleted_manifests:
             for tag_dir in self._tags_pointing_at(name, digest):
-                _remove(self.layout, tag_dir, self.layout.repository(name))
-            _remove(self.layout, self.layout.revision_link(name, digest).parent, self.layout.repository(name))
+                _remove(self.layout, tag_dir)
+            _remove(self.layout, self.layout.revision_link(name, digest).parent)
         swept = set(e.swept)
         for name in self.registry.repositories:
             layers = self.layout.repository(name) / "_layers"
             for link in list(layers.glob("*/*/link")) if layers.is_dir() else ():
                 if read_link(link) in swept:
-                    _remove(self.layout, link.parent, self.layout.repository(name))
+                    _remove(self.layout, link.parent)
 
     def _tags_pointing_at(self, name: str, digest: Digest) -> list[Path]:
         tags = self.layout.repository(name) / "_manifests" / "tags"
@@ -422,6 +419,9 @@ def open_registry(cls: type[R], path: str | os.PathLike[str], name: str, **kwarg
         shutil.rmtree(layout.tmp, ignore_errors=True)
     blobs = FilesystemBlobs(layout)
     registry = cls(name, blobs=blobs, spools=lambda upload_id, repo: FileSpool(layout, repo, upload_id), **kwargs)
+    if not registry.events.recording:
+        raise ValueError("a registry on disk writes its links as its events happen: "
+                         "open it with an event log that records (EventLog(maxlen=...) keeps it small)")
     registry.storage_root = layout.root
     journal = Journal(registry, layout)
     report = LoadReport()
@@ -493,8 +493,6 @@ def _load_repository(registry: "Registry", layout: Layout, repo: str, report: Lo
 
 
 def _is_index_bytes(data: bytes) -> bool:
-    import json
-
     try:
         doc = json.loads(data)
     except (ValueError, RecursionError):

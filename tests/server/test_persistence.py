@@ -154,6 +154,7 @@ class Distribution:
         self.binary = require_tool("docker-registry")
         self.tmp_path = tmp_path
         self.process: subprocess.Popen | None = None
+        self.config: Path | None = None
 
     def start(self, data: Path) -> str:
         port = free_port()
@@ -176,6 +177,7 @@ storage:
 http:
   addr: 127.0.0.1:{port}
 """)
+        self.config = config
         self.process = subprocess.Popen([self.binary, "serve", str(config)], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE)
         deadline = time.monotonic() + 20
@@ -226,6 +228,13 @@ def test_docker_registry_serves_what_regsim_stored_and_back(tmp_path, distributi
     umoci.image(layout, "2.0", {"/second": b"from docker-registry\n"}, base="1.0")
     skopeo.copy(f"oci:{layout}:2.0", f"docker://{address}/other/app:2.0", *tls)
     distribution.stop()
+    # distribution's own garbage-collect reads the shared store as regsim's gc does
+    Registry.open(data).delete_tag("demo/app", "1.0")
+    theirs = subprocess.run([distribution.binary, "garbage-collect", "--dry-run", "--delete-untagged",
+                             str(distribution.config)], capture_output=True, text=True, timeout=60)
+    eligible = set(re.findall(r"blob eligible for deletion: (sha256:[0-9a-f]{64})", theirs.stdout))
+    ours = Registry.open(data).garbage_collect(dry_run=True, delete_untagged=True)
+    assert eligible and eligible == set(ours.swept), theirs.stdout + theirs.stderr
     report = check(data)
     assert report.ok, str(report)
     server = Serve(data)
