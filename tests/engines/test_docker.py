@@ -151,3 +151,21 @@ def test_plain_http_needs_no_setting_on_loopback_but_does_elsewhere(docker_engin
 
             docker.tag(base_image(daemon), docker.reference("demo/busybox", "1"))
             assert list(docker.push("demo/busybox", "1").layers.values()) == ["Pushed"]
+
+
+def test_podman_logs_in_to_a_classroom_and_pushes_to_the_team():
+    from regsim.server.classroom import Classroom, Participant
+    from regsim.server.daemon import base_image
+
+    with Classroom([Participant("alice", "pw-a")]) as room:
+        server = room.serve()
+        try:
+            podman = PodmanClient(server)
+        except ToolMissing as exc:
+            skip_or_fail(str(exc))
+        with podman:
+            podman.login("alice", "pw-a")
+            podman.tag(base_image(podman), podman.reference("team/busybox", "alice"))
+            pushed = podman.push("team/busybox", "alice")
+        assert sorted(pushed.blobs.values()) == ["uploaded", "uploaded"]
+        assert room.activity().by_name("alice").pushed == ("team/busybox:alice",)
