@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from abc import ABC, abstractmethod
 import shutil
 import subprocess
 import tempfile
@@ -142,7 +143,7 @@ def _write_context(root: Path, dockerfile: str, context: Mapping[str, bytes | st
     return root
 
 
-class _Engine:
+class _Engine(ABC):
     """What docker and podman share: the served registry, the event window, the commands."""
 
     tool = "engine"
@@ -163,12 +164,14 @@ class _Engine:
         self.scratch = Path(self._scratch.name)
         self._builds = 0
 
-    # -- to be provided -------------------------------------------------------------------------
+    # -- what each engine says for itself ----------------------------------------------------------
+    @abstractmethod
     def _command(self, *args: str) -> list[str]:
-        raise NotImplementedError
+        """The command line that runs ``<tool> <args>``."""
 
+    @abstractmethod
     def _env(self) -> dict[str, str]:
-        raise NotImplementedError
+        """The environment the tool runs in."""
 
     # -- running --------------------------------------------------------------------------------
     def reference(self, repository: str, tag: str) -> str:
