@@ -190,7 +190,7 @@ def _served_names(registry: Registry, repository: str, tag: str, command: str) -
     return _short_names(image.layers, command)
 
 
-def _server_outcomes(events, names: dict[str, str], registry: Registry, pulled: bool) -> dict[str, str]:
+def _server_outcomes(events, names: dict[str, str], pulled: bool) -> dict[str, str]:
     seen = blob_outcomes(events)
     by_digest = {}
     for digest, outcome in seen.items():
@@ -213,7 +213,7 @@ def run_docker(server, laptop: DockerClient, clean: DockerClient, base: str) -> 
     def step(name: str, out, repository: str, tag: str, pulled: bool = False) -> None:
         names = _served_names(registry, repository, tag, "pull" if pulled else "push")
         run.record(name, out.lines, names, address)
-        run.server[name] = _server_outcomes(out.events, names, registry, pulled)
+        run.server[name] = _server_outcomes(out.events, names, pulled)
 
     busybox = laptop.reference("library/busybox", "1")
     laptop.tag(base, busybox)
