@@ -148,7 +148,6 @@ class Builder:
                       "BUILDOS": build_platform.os, "BUILDARCH": build_platform.architecture,
                       "BUILDVARIANT": build_platform.variant or ""}
         self._global = dict(predefined)
-        self._predefined = set(predefined)
         for ins in dockerfile.global_args:
             self._begin(ins)
             name, value = self._arg(ins, self._global, {})

@@ -89,7 +89,8 @@ LAB.add("caching.1", "An LRU cache of 100 bytes sees the requests TINY_LRU_TRACE
         "by hand first: answer {'hits': ..., 'byte_hit_ratio': ...}, the ratio as a fraction of bytes "
         "(bytes hit / bytes requested, e.g. 45/300) or a decimal to two places (within 0.005).",
         expected=_tiny_lru, rel_tol=0.005,
-        hint="c (50 B) does not fit next to a and b: LRU evicts until it does")
+        hint="c (50 B) does not fit next to a and b: LRU evicts until it does",
+        hints=['write down what the cache holds after each request, and the bytes of each hit'])
 
 
 @lru_cache(maxsize=1)
@@ -193,7 +194,8 @@ def _ttl_upstream() -> int:
 
 LAB.add("mirrors.1", "A distribution pull-through mirror (defaults: ttl 168 h, double fetch) gets the blob "
         "requests TTL_TRACE (hour, digest, bytes). How many bytes does it fetch from upstream?",
-        expected=_ttl_upstream, hint="the TTL runs from when the blob was stored, and a miss costs two fetches")
+        expected=_ttl_upstream, hint="the TTL runs from when the blob was stored, and a miss costs two fetches",
+        hints=['the blob stored at hour 0 has expired by hour 200: count the upstream fetches and their bytes'])
 
 
 def _rollout_seconds() -> float:
@@ -205,7 +207,8 @@ def _rollout_seconds() -> float:
 LAB.add("mirrors.2", "100 servers pull a 500 MB image (one layer) at once, directly over a shared 1 Gbit/s "
         "WAN. About how many seconds until the last one has it? (within 5%)",
         expected=_rollout_seconds, rel_tol=0.05, normalize=_number,
-        hint="1 Gbit/s is 125 MB/s, and the servers share it")
+        hint="1 Gbit/s is 125 MB/s, and the servers share it",
+        hints=['every server needs all 500 MB, and all of them come through the one shared link'])
 
 
 def _single_fetch_modes() -> set[str]:
@@ -218,7 +221,8 @@ def _single_fetch_modes() -> set[str]:
 LAB.add("mirrors.3", "With 20 servers starting a rollout together, in which rollout modes does each blob "
         "cross the WAN at most once? Answer a set of mode names.",
         expected=_single_fetch_modes, normalize=set,
-        hint="distribution's proxy does not coalesce requests for a blob that is still being fetched")
+        hint="distribution's proxy does not coalesce requests for a blob that is still being fetched",
+        hints=["run rollout_time for each mode and compare its upstream_bytes with the blobs' total size"])
 
 
 # -- dedup ---------------------------------------------------------------------------------------
@@ -233,7 +237,8 @@ def _layer_ratio() -> float:
 LAB.add("dedup.1", "From the real official-images metadata: bytes of all 26 manifests' layers divided by "
         "the bytes of the distinct layers (the layer-level dedup ratio), to two decimals.",
         expected=_layer_ratio, rel_tol=0, abs_tol=0.005, normalize=_number,
-        hint="official_catalogue().storage()")
+        hint="official_catalogue().storage()",
+        hints=['sum the layer sizes over every manifest, then over the distinct layers, and divide'])
 
 
 @lru_cache(maxsize=1)
@@ -254,7 +259,8 @@ def _shared_files() -> int:
 
 LAB.add("dedup.2", "In the file model (official_content()), how many distinct file contents appear in more "
         "than one distinct layer? Those are what layer dedup cannot share.",
-        expected=_shared_files, hint="hash each file's bytes; collect the set of layer digests per hash")
+        expected=_shared_files, hint="hash each file's bytes; collect the set of layer digests per hash",
+        hints=["a dict from each file's sha256 to the set of layer digests that hold it"])
 
 
 def _ranking() -> list[str]:
@@ -266,4 +272,5 @@ def _ranking() -> list[str]:
 
 LAB.add("dedup.3", "Rank the five strategies of dedup_report(official_content()) from the most stored "
         "bytes to the fewest (uncompressed). Answer a list of names.",
-        expected=_ranking, normalize=list, hint="sort the report by stored_bytes")
+        expected=_ranking, normalize=list, hint="sort the report by stored_bytes",
+        hints=['a higher stored_bytes comes first'])
