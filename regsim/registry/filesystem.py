@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
 import secrets
 import shutil
@@ -206,18 +207,18 @@ class StoredBlob(Blob):
             handle.seek(start)
             return handle.read(max(end - start, 0))
 
-    def pieces(self, start: int = 0, end: int | None = None, piece: int = READ_PIECE) -> Iterator[bytes]:
-        """The bytes ``start`` to ``end`` (exclusive) in pieces, for streaming."""
+    def pieces(self, start: int = 0, end: int | None = None, piece: int = READ_PIECE) -> Iterator[memoryview]:
+        """The bytes ``start`` to ``end`` (exclusive) in pieces, for streaming: views of the file
+        mapped into memory (read-only), so sending them copies nothing in Python. The mapping is
+        released when the last view is (a view a socket still queues stays valid)."""
         end = self.size if end is None else min(end, self.size)
+        if end <= start:
+            return
         with open(self.path, "rb") as handle:
-            handle.seek(start)
-            left = end - start
-            while left > 0:
-                chunk = handle.read(min(piece, left))
-                if not chunk:
-                    break
-                left -= len(chunk)
-                yield chunk
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        view = memoryview(mapped)
+        for first in range(start, end, piece):
+            yield view[first:min(first + piece, end)]
 
     def __repr__(self) -> str:
         return f"StoredBlob({self.digest.short}, size={self.size})"
