@@ -11,6 +11,15 @@
         _uploads/<id>/data, _uploads/<id>/startedat                   an upload in progress
     .regsim-tmp/                                                      files being written (not distribution's)
 
+>>> import tempfile
+>>> from regsim import Registry
+>>> with tempfile.TemporaryDirectory() as store:
+...     registry = Registry.open(store)
+...     blob = registry.push_blob("team/app", b"layer bytes")
+...     again = Registry.open(store)                      # a restart: everything is read back
+...     again.blobs[blob.digest].data, check(store).ok
+(b'layer bytes', True)
+
 A link file holds the digest it names (``sha256:<hex>``), as distribution writes it, so
 ``docker-registry`` 2.8 serves a store regsim wrote, and regsim opens one it wrote.
 

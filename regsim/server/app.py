@@ -102,8 +102,10 @@ def _gc_report(ctx: Context, dry_run: bool, delete_untagged: bool) -> dict:
 async def admin_gc(ctx: Context) -> Response:
     """``POST /admin/gc?dry_run=1&delete_untagged=1``: garbage-collect (regsim's, not the spec's).
 
-    Runs under the model lock, so no request sees it half done. Allowed for ``admin_users``; on a
-    server without authentication, only from the loopback interface.
+    Runs under the model lock, so no request sees it half done. As with distribution's
+    ``garbage-collect``, blobs a client has uploaded but no manifest references yet (a push in
+    progress) are swept: run it when nobody pushes. Allowed for ``admin_users``; on a server
+    without authentication, only from the loopback interface.
     """
     app = ctx.app
     if app.auth.scheme == "none":
