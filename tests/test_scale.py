@@ -131,3 +131,21 @@ def test_push_image_numbers_events_in_order_even_when_a_subscriber_appends():
     reg.push_image("team/app", manifest, [*blobs, config], tags=["1.0"])
     assert [e.seq for e in log] == list(range(len(log)))
     assert len(log.of(ev.BlobUploaded)) == 4 and noted
+
+
+def test_a_big_catalogue_is_frozen_out_of_the_collectors_sight(monkeypatch):
+    import gc
+
+    from regsim.data import generate
+
+    gc.unfreeze()
+    placeholder_catalogue(Registry("hub.test"), repositories=3, layers=9, seed=1)
+    assert gc.get_freeze_count() == 0  # small: nothing frozen
+    monkeypatch.setattr(generate, "FREEZE_FROM_LAYERS", 9)
+    try:
+        reg = Registry("hub.test")
+        placeholder_catalogue(reg, repositories=3, layers=9, seed=1)
+        assert gc.get_freeze_count() > 0 and gc.isenabled()
+        assert len(reg.repositories) == 3
+    finally:
+        gc.unfreeze()
