@@ -13,6 +13,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, strategies as st
 
 from regsim import World
 from regsim.client.build import make_tar
@@ -184,6 +185,11 @@ def test_build_args_change_the_layers_that_use_them(world):
     assert one.layers[-1].digest != two.layers[-1].digest
 
 
+def test_a_here_string_is_not_a_heredoc():
+    (stage,) = parse_dockerfile('FROM alpine\nRUN grep -q x <<< "x"\nCMD ["sh"]\n').stages
+    assert [i.keyword for i in stage.instructions] == ["RUN", "CMD"] and not stage.instructions[0].heredocs
+
+
 def test_escape_directive_and_json_forms(world):
     text = "# escape=`\nFROM alpine:3.17\nRUN echo a `\n    && echo b\nCOPY [\"C:\\\\dir\\\\f.txt\", \"/f\"]\nCMD [\"a\", \"b\"]\n"
     image = world.hosts["laptop"].build(text, "win:1", context={"C:\\dir\\f.txt": b"f"}).image
@@ -226,3 +232,13 @@ def test_a_rebuilt_step_with_an_identical_layer_says_so(world):
     again = laptop.build(text, "same:2", context={"app.py": b"2", "req.txt": b"r"})
     notes = [line for line in again.lines if "same layer as an earlier build" in line]
     assert len(notes) == 1 and again.lines.index(notes[0]) > again.lines.index("Step 3/3 : COPY req.txt /")
+
+
+
+def _quoted(word: str) -> str:
+    return '"' + "".join("\\" + c if c in '"$\\' else c for c in word) + '"'
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from('ab $"\\\'=:/{}-\t'), max_size=8), max_size=5))
+def test_words_round_trip_through_double_quotes(items):
+    assert words(" ".join(_quoted(w) for w in items), {"b": "expanded"}) == items

@@ -62,7 +62,7 @@ FLAGS = {
     "HEALTHCHECK": ("interval", "timeout", "start-period", "start-interval", "retries"),
 }
 _DIRECTIVE = re.compile(r"^\s*#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(.*?)\s*$")
-_HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\2")
+_HEREDOC = re.compile(r"(?<!<)<<(?!<)(-?)\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\2")  # not bash's <<<
 
 
 @dataclass(frozen=True)
