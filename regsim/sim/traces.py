@@ -86,6 +86,7 @@ class Trace:
                                        f"time {before!r} s")
         self._frame = frame
         self._dense: tuple[Any, Any, int] | None = None
+        self._working_set: tuple[int, int] | None = None
         self._kinds: dict[str, Trace] = {}
 
     @classmethod
@@ -126,9 +127,14 @@ class Trace:
         return int(self._frame["size"].sum())
 
     def working_set(self) -> tuple[int, int]:
-        """``(distinct objects, their bytes)`` -- what a cache of unlimited size ends up holding."""
-        first = self._frame.drop_duplicates("key")
-        return len(first), int(first["size"].sum())
+        """``(distinct objects, their bytes)`` -- what a cache of unlimited size ends up holding.
+
+        An object counts with the size of its first request. Computed once and kept.
+        """
+        if self._working_set is None:
+            first = self._frame.drop_duplicates("key")
+            self._working_set = (len(first), int(first["size"].sum()))
+        return self._working_set
 
     def describe(self, top: float = 0.05) -> dict[str, Any]:
         """How the sizes of the distinct objects (the working set) are spread.
