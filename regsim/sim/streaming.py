@@ -1,9 +1,10 @@
 """Replaying traces larger than memory: chunks in, one cache state carried across them.
 
 A *source* is a :class:`~regsim.sim.traces.Trace`, or the path of a trace file: libCacheSim's
-``oracleGeneral`` (plain or ``.zst``, :mod:`regsim.sim.oracle`) or Parquet with the columns
+``oracleGeneral`` (plain or ``.zst``, :mod:`regsim.sim.oracle`), Parquet with the columns
 ``key`` and ``size`` (and ``kind``, if present, to pick blob requests), such as
-:func:`~regsim.sim.traces.save_parquet` writes. :func:`iter_chunks` yields ``(keys, sizes)``
+:func:`~regsim.sim.traces.save_parquet` writes, or an IBM registry trace (JSON, optionally
+gzipped: :func:`~regsim.sim.traces.iter_ibm` reads it in chunks). :func:`iter_chunks` yields ``(keys, sizes)``
 numpy arrays of at most ``chunk_requests`` requests; :class:`DenseIds` turns keys into dense ids
 ``0..n-1`` across chunks (a compiled hash table for integer keys); :func:`replay` feeds the chunks
 to one cache and returns its :class:`~regsim.sim.cache.CacheStats`. Memory is one chunk plus
@@ -35,6 +36,13 @@ PARQUET_MAGIC = b"PAR1"
 def _is_parquet(path: Path) -> bool:
     with open(path, "rb") as f:
         return f.read(4) == PARQUET_MAGIC
+
+
+def _is_ibm(path: Path) -> bool:
+    """An IBM registry trace: gzip, or JSON (an array or lines of objects)."""
+    with open(path, "rb") as f:
+        head = f.read(64).lstrip()
+    return head[:2] == b"\x1f\x8b" or head[:1] in (b"[", b"{")
 
 
 def iter_chunks(source: "Trace | str | os.PathLike[str]", *, chunk_requests: int = 1_000_000,
@@ -79,6 +87,13 @@ def iter_chunks(source: "Trace | str | os.PathLike[str]", *, chunk_requests: int
             if sizes.size and sizes.min() < 0:
                 raise TraceFormatError(f"{path}: object sizes must be >= 0, got {int(sizes.min())}")
             yield keys, sizes
+        return
+    if _is_ibm(path):
+        from .traces import iter_ibm
+
+        for part in iter_ibm(path, chunk_requests=chunk_requests):
+            part = part.only(kind) if kind is not None else part
+            yield np.asarray(part.keys, dtype=object), np.asarray(part.sizes, dtype=np.int64)
         return
     from .oracle import iter_oracle_general
 
