@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -130,9 +131,33 @@ def _rows(specs: Sequence[tuple[str, Any]], wss: int, replay: Callable[[list[int
     return rows
 
 
-def _task(workload: "Trace | str | Callable[..., Trace]", seed: int, policy: Any, specs: Sequence[tuple[str, Any]],
-          kind: str | None, engine: str) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class _Dense:
+    """What the compiled engine needs of a trace (its dense ids and sizes, and totals): a tenth of
+    the bytes of the whole Trace, so that is what a dask sweep scatters when every policy runs
+    compiled."""
+
+    ids: Any
+    sizes: Any
+    objects: int
+    working_set_bytes: int
+    requests: int
+    total_bytes: int
+
+    @classmethod
+    def of(cls, trace: Trace) -> "_Dense":
+        ids, sizes, objects = trace.dense()
+        return cls(ids, sizes, objects, trace.working_set()[1], len(trace), trace.total_bytes)
+
+
+def _task(workload: "Trace | _Dense | str | Callable[..., Trace]", seed: int, policy: Any,
+          specs: Sequence[tuple[str, Any]], kind: str | None, engine: str) -> list[dict[str, Any]]:
     chosen = resolve_engine(engine, policy)
+    if isinstance(workload, _Dense):
+        d = workload
+        return _rows(specs, d.working_set_bytes,
+                     lambda caps: [CompiledCache(policy, c, d.objects).feed(d.ids, d.sizes) for c in caps],
+                     d.requests, d.total_bytes)
     if _is_path(workload):
         from .streaming import replay_many, working_set
 
@@ -213,9 +238,10 @@ def sweep(workloads: "Trace | str | Mapping[str, Trace | str | Callable[..., Tra
         if isinstance(workload, Trace):
             workload = _prepared(workload, kind)
             task_kind = None
-            if dask:
-                workload.dense()  # computed once here, it travels with the trace
-                workload = executor.scatter(workload, broadcast=True)  # once per worker
+            if dask:  # once to every worker: only the dense arrays when every policy runs compiled
+                if all(resolve_engine(engine, p) == "compiled" for p in policies):
+                    workload = _Dense.of(workload)
+                workload = executor.scatter(workload, broadcast=True)
         elif _is_path(workload):
             workload = os.fspath(workload)
         for seed in (seeds if generated else seeds[:1]):

@@ -6,6 +6,7 @@ import functools
 
 import pytest
 
+from regsim.sim.cache import LRU
 from regsim.sim.experiments import sweep
 from regsim.sim.oracle import write_oracle_general
 from regsim.sim.traces import Trace
@@ -36,9 +37,15 @@ def test_a_sweep_on_two_worker_processes_equals_the_serial_one(client, tmp_path,
                      progress=True)
     assert parallel.equals(serial)
     assert len(parallel) == (1 + 2 + 1) * 8 * 3
-    # the in-memory trace was scattered once, to every worker; tasks carry a future, a path or a function
-    assert [(type(data), kw) for data, kw in scattered] == [(Trace, {"broadcast": True})]
+    # the in-memory trace was scattered once, to every worker (as its dense arrays: every policy runs
+    # compiled); tasks carry a future, a path or a function
+    assert [(type(data).__name__, kw) for data, kw in scattered] == [("_Dense", {"broadcast": True})]
     assert len(submitted) == (1 + 2 + 1) * 8
     assert not any(isinstance(arg, Trace) for args in submitted for arg in args)
     assert {type(args[0]).__name__ for args in submitted} == {"Future", "partial", "str"}
     assert len(client.scheduler_info()["workers"]) == 2
+    # a policy that runs in Python needs the keys: then the whole (blob) Trace is scattered
+    scattered.clear()
+    mixed = sweep({"zipf": trace}, ["lru", LRU], [0.1], executor=client)
+    assert mixed.equals(sweep({"zipf": trace}, ["lru", LRU], [0.1]))
+    assert [type(data) for data, _ in scattered] == [Trace]
