@@ -21,7 +21,7 @@ from regsim.registry.uploads import MemorySpool
 
 CORE = Path(__file__).resolve().parents[1] / "regsim"
 #: trusted constructors of already-validated values: private by name, shared on purpose
-TRUSTED = {"_trusted", "_trusted_chunks", "_derived"}
+TRUSTED = {"_trusted", "_trusted_chunks", "_derived", "_parsed_from"}
 
 
 def _own_instances(tree):

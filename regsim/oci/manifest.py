@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, Self
 
 from .descriptor import EMPTY_ANNOTATIONS, Annotations, Descriptor
 from .digest import Digest
@@ -92,7 +92,12 @@ def _plain_descriptor_json(desc: Descriptor) -> str | None:
 
 
 class _Content:
-    """Shared behaviour of the JSON documents: bytes, digest, size, descriptor."""
+    """Shared behaviour of the JSON documents: bytes, digest, size, descriptor.
+
+    A document's bytes are the one truth about it: the exact bytes it was parsed from, or
+    canonical JSON when the model made it. ``digest``, ``size`` and ``descriptor()`` all derive
+    from ``to_bytes()``, here and nowhere else.
+    """
 
     media_type: str
     _LIST_FIELD: str | None = None  # the descriptor list a subclass normalises to a tuple
@@ -118,6 +123,11 @@ class _Content:
     def _bytes(self) -> bytes:
         return self._canonical()
 
+    def _parsed_from(self, data: bytes) -> "Self":
+        """This document, parsed from ``data``: it keeps those exact bytes (not a re-serialisation)."""
+        self.__dict__["_bytes"] = data  # the cached value of _bytes: frozen fields stay untouched
+        return self
+
     def _canonical(self) -> bytes:
         return canonical_json(self.to_dict())
 
@@ -132,7 +142,7 @@ class _Content:
         return out
 
     def to_bytes(self) -> bytes:
-        """Canonical JSON bytes."""
+        """The document's bytes: exactly as parsed, or canonical JSON for one the model made."""
         return self._bytes
 
     @cached_property
@@ -510,7 +520,7 @@ def parse_manifest(data: bytes, media_type: str | None = None) -> "Manifest | In
         return Manifest(
             config=config, layers=layers, media_type=kind, subject=subject_desc,
             artifact_type=artifact_type, annotations=Annotations(annotations),
-        )
+        )._parsed_from(bytes(data))
     manifests_doc = doc.get("manifests")
     if not isinstance(manifests_doc, list):
         raise ManifestInvalid("image index must have a 'manifests' list")
@@ -519,13 +529,13 @@ def parse_manifest(data: bytes, media_type: str | None = None) -> "Manifest | In
     return Index(
         manifests=manifests, media_type=kind, subject=subject_desc,
         artifact_type=artifact_type, annotations=Annotations(annotations),
-    )
+    )._parsed_from(bytes(data))
 
 
 def parse_config(data: bytes, media_type: str = OCI_CONFIG) -> ImageConfig:
     """Parse image config bytes (lenient: unknown fields are ignored)."""
     if media_type not in CONFIG_TYPES:
         raise ManifestInvalid(f"not an image config media type: {media_type!r}", detail=media_type)
-    return ImageConfig.from_dict(_load_json(bytes(data), "image config"), media_type)
+    return ImageConfig.from_dict(_load_json(bytes(data), "image config"), media_type)._parsed_from(bytes(data))
 
 

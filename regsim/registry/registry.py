@@ -731,10 +731,10 @@ class Registry:
         if len(data) > self.max_manifest_size:
             raise ManifestTooLarge(f"manifest of {len(data)} bytes is larger than {self.max_manifest_size}",
                                    detail=len(data))
-        if parsed is manifest and (by_digest is None or by_digest.algorithm == "sha256"):
-            digest = manifest.digest  # computed once per Manifest/Index object
+        if by_digest is None or by_digest.algorithm == "sha256":
+            digest = parsed.digest  # of parsed.to_bytes(), which is ``data``: one digest per manifest
         else:
-            digest = Digest.of(data, by_digest.algorithm if by_digest else "sha256")
+            digest = Digest.of(data, by_digest.algorithm)
         if by_digest is not None and digest != by_digest:
             raise DigestInvalid(f"manifest digest {digest} does not match reference {by_digest}",
                                 detail=str(by_digest))
