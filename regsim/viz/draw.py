@@ -230,13 +230,16 @@ def _legend_items(plans: Sequence[Plan]) -> list[Any]:
     scale = max((p.size_scale for p in plans if p.size_scale), default=None)
     keys = size_keys(scale)
     if keys and any(t in types_present for t in SIZED_TYPES):
-        handles.append(Line2D([], [], linestyle="none", marker="", label="marker area ∝ bytes:"))
         for i, (size, area) in enumerate(keys):
-            last = i == len(keys) - 1
+            text = human_size(size) if i < len(keys) - 1 else f"≤ {human_size(size)} (smallest mark)"
             handles.append(Line2D([], [], linestyle="none", marker="s", markersize=math.sqrt(area),
                                   markerfacecolor="#FFFFFF", markeredgecolor="#000000", markeredgewidth=0.8,
-                                  label=("≤ " + human_size(size) + " (smallest mark)") if last else human_size(size)))
+                                  label=f"{SIZE_KEY_TITLE} {text}" if i == 0 else text))
     return handles
+
+
+#: The first size key's words (its label reads "marker area ∝ bytes: 200MB").
+SIZE_KEY_TITLE = "marker area ∝ bytes:"
 
 
 def _legend_layout(handles: list[Any], width: float) -> tuple[int, int]:
@@ -435,11 +438,14 @@ def _render(p: Plan, ax: Axes, *, x_extent: float | None = None, y_extent: float
     # edges, one collection per kind (and faded when they join untouched nodes)
     groups: dict[tuple[str, bool], list[list[tuple[float, float]]]] = {}
     column_ends: dict[float, float] = {}
-    for n, (x, _) in pos.items():
+    rows: dict[float, list[float]] = {}
+    for n, (x, y) in pos.items():
         column_ends[x] = max(column_ends.get(x, x), p.label_ends.get(n, x))
+        rows.setdefault(x, []).append(y)
+    lanes = {x: _lanes(sorted(ys), p.row_gap) for x, ys in rows.items()}
     for u, v, kind in [*G.edges(data="kind"), *p.ghost_edges]:
         faded = p.context and not ({u, v} & touched) and kind != "was"
-        groups.setdefault((kind or "contains", faded), []).append(_edge_path(p, u, v, column_ends))
+        groups.setdefault((kind or "contains", faded), []).append(_edge_path(p, u, v, column_ends, lanes))
     for (kind, faded), segments in sorted(groups.items()):
         es = EDGE_STYLES.get(kind, EDGE_STYLES["contains"])
         ax.add_collection(LineCollection(segments, colors=es.color, linestyles=es.linestyle,
@@ -478,14 +484,27 @@ def _render(p: Plan, ax: Axes, *, x_extent: float | None = None, y_extent: float
 EDGE_GAP = 0.06
 
 
-def _edge_path(p: Plan, u: str, v: str, column_ends: Mapping[float, float]) -> list[tuple[float, float]]:
+def _lanes(ys: Sequence[float], row_gap: float) -> list[float]:
+    """Heights where a line can cross a column without touching a label: halfway between two
+    rows, above the first and below the last."""
+    return [ys[0] - row_gap / 2, *((a + b) / 2 for a, b in zip(ys, ys[1:])), ys[-1] + row_gap / 2]
+
+
+def _edge_path(p: Plan, u: str, v: str, column_ends: Mapping[float, float],
+               lanes: Mapping[float, Sequence[float]]) -> list[tuple[float, float]]:
     """The line of edge ``u -> v``: from the end of ``u``'s label along its row to the end of its
-    column, then straight to ``v``'s marker. It never runs under a label, its own or another one of
-    its column (each sits on its own row); an edge whose target is not to the right of that
-    column (should one exist) is a straight line between the markers."""
+    column, then to ``v``'s marker. An edge that skips columns (a repository to an untagged
+    manifest) crosses each column in between through the gap between two rows, so it never runs
+    under a label, its own or another one. An edge whose target is not to the right of its
+    source's column (should one exist) is a straight line between the markers."""
     (xu, yu), (xv, yv) = p.pos[u], p.pos[v]
     start = p.label_ends.get(u, xu) + EDGE_GAP
     turn = column_ends.get(xu, start) + EDGE_GAP
     if xv <= turn or u not in p.label_ends:
         return [(xu, yu), (xv, yv)]
-    return [(start, yu), (turn, yu), (xv, yv)]
+    path = [(start, yu), (turn, yu)]
+    for x in sorted(c for c in column_ends if turn < c < xv):  # columns in between
+        want = yu + (yv - yu) * (x - turn) / (xv - turn)
+        lane = min(lanes[x], key=lambda y: (abs(y - want), y))
+        path += [(x - MARKER_PAD, lane), (column_ends[x] + EDGE_GAP, lane)]
+    return [*path, (xv, yv)]

@@ -48,7 +48,7 @@ def test_marker_area_is_proportional_to_bytes_with_a_visible_minimum():
     assert tiny == pytest.approx(MIN_AREA)  # the 2 kB layer: tiny but visible
     assert by_size["197MB"] <= MAX_AREA and by_size["197MB"] > 10 * tiny
     legend = [t.get_text() for t in ax.figure.legends[0].get_texts()]
-    assert "marker area ∝ bytes:" in legend
+    assert any(t.startswith("marker area ∝ bytes: ") for t in legend)  # the first size key says what they mean
     assert any(t.startswith("≤ ") and "smallest mark" in t for t in legend)  # size keys, with the floor
     assert not any("grows with" in t for t in legend)
 
@@ -153,3 +153,25 @@ def test_tags_and_manifests_keep_their_order_from_before_to_after(teaching):
     manifests = r"(sha256:\w+)… linux"
     assert _rows(before, manifests) == _rows(after, manifests)
     assert len(_rows(after, manifests)) == 3
+
+
+def test_an_edge_that_skips_a_column_crosses_it_between_two_labels(small):
+    """A repository's dashed line to an untagged manifest passes the tag column between rows."""
+    from regsim.viz import gc_view
+
+    reg = small.registry
+    other = Image.create([Layer.from_files([("/other", b"2")])])
+    write(reg, "team/app", other, tags=["1.0"])  # 1.0 moves: the first image is left untagged... by 1.0
+    write(reg, "team/app", other, tags=["latest"])  # ...and by latest
+    for tag in ("2.0", "3.0", "4.0"):
+        write(reg, "team/app", Image.create([Layer.from_files([(f"/{tag}", tag.encode())])]), tags=[tag])
+    G = to_graph(reg)
+    assert any(k == "untagged" for *_, k in G.edges(data="kind"))
+    ax = draw(G)
+    ax.figure.canvas.draw()
+    assert _edges_under_labels(ax) == []
+    with capture(reg) as op:
+        reg.garbage_collect(delete_untagged=True)
+    for ax in gc_view(op).axes:
+        ax.figure.canvas.draw()
+        assert _edges_under_labels(ax) == []
