@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 import ipywidgets as widgets
 
+from .. import events as ev
 from ..errors import RegistryError
 from ..client.host import Output
 from ..oci.reference import parse_docker_ref
@@ -41,6 +42,10 @@ CMD ["python", "/app/app.py"]
 """
 DEFAULT_CONTEXT = {"app.py": b"print('hello from myapp')\n"}
 MAX_LOG_LINES = 80
+
+
+#: events that change nothing (an operation of only these is not a step to undo)
+_READS = (ev.BlobChecked, ev.BlobFetched, ev.ManifestChecked, ev.ManifestFetched, ev.UserLoggedIn)
 
 
 def _picture(css: str) -> tuple[widgets.Image, widgets.Box]:
@@ -246,6 +251,9 @@ class TagExplorer(widgets.VBox):
 
     The picture is the last operation's before | after view: the tag's old and new target, the
     manifest left untagged, what gc swept. ``untagged`` lists the manifests no tag points at.
+    ``undo`` steps back one operation: the registry is rebuilt from its event log up to that
+    operation (:meth:`Registry.replay <regsim.registry.Registry.replay>`), so ``registry`` then
+    names the rebuilt one (with a log of its own).
     """
 
     def __init__(self, registry: Registry, repository: str, *, auth=None, dpi: int = 90) -> None:
@@ -263,6 +271,10 @@ class TagExplorer(widgets.VBox):
         self.move_button = _button("point tag here", "regsim-move-tag", "PUT the manifest under this tag")
         self.delete_button = _button("delete tag", "regsim-delete-tag", "DELETE the tag (the manifest stays)")
         self.gc_button = _button("garbage collect", "regsim-gc", "registry garbage-collect")
+        self.undo_button = _button("undo", "regsim-undo", "a step back: the registry rebuilt from its events")
+        #: how many of the registry's events there were before each operation that changed
+        #: something (what undo goes back to)
+        self.marks: list[int] = []
         self.untagged = widgets.HTML()
         self.terminal = widgets.HTML(log_html([]))
         self.graph, picture = _picture("regsim-graph")
@@ -271,9 +283,10 @@ class TagExplorer(widgets.VBox):
         self.move_button.on_click(lambda _: self.move())
         self.delete_button.on_click(lambda _: self.delete())
         self.gc_button.on_click(lambda _: self.collect())
+        self.undo_button.on_click(lambda _: self.undo())
         super().__init__([
             widgets.HBox([self.tag, self.target, self.move_button, self.delete_button]),
-            widgets.HBox([self.gc_button, self.delete_untagged, self.dry_run]),
+            widgets.HBox([self.gc_button, self.delete_untagged, self.dry_run, self.undo_button]),
             self.untagged, picture, self.terminal,
         ])
         self.add_class("regsim-tag-explorer")
@@ -299,9 +312,30 @@ class TagExplorer(widgets.VBox):
                   lambda: self.registry.garbage_collect(delete_untagged=self.delete_untagged.value,
                                                         dry_run=self.dry_run.value))
 
+    def undo(self) -> bool:
+        """Step back one operation: rebuild the registry from its events before it. False when
+        there is nothing to undo (or the log cannot rebuild it: not recording, or a ring)."""
+        events = self.registry.events
+        if not self.marks or not events.recording or events.dropped:
+            return False
+        mine = self._own_events()
+        self.registry = Registry.replay(mine[:self.marks.pop()])
+        self.history.append("$ undo (the registry rebuilt from its events before the last operation)")
+        self.history = self.history[-MAX_LOG_LINES:]
+        self.terminal.value = log_html(self.history)
+        self.last = None
+        self.refresh()
+        return True
+
+    def _own_events(self) -> list[ev.Event]:
+        """The registry's events in its log (a world's log holds other actors' too)."""
+        name = self.registry.name
+        return [e for e in self.registry.events if isinstance(e, ev.RegistryEvent) and e.registry == name]
+
     def _run(self, command: str, action: Callable[[], Any]) -> None:
         self.history.append(f"$ {command}")
         error = None
+        mark = len(self._own_events())
         with capture(self.registry, repositories=[self.repository]) as op:
             try:
                 result = action()
@@ -314,6 +348,8 @@ class TagExplorer(widgets.VBox):
         self.history = self.history[-MAX_LOG_LINES:]
         self.terminal.value = log_html(self.history) + (error_html(error) if error else "")
         self.last = op if op.events else self.last
+        if any(not isinstance(e, _READS) for e in op.events):
+            self.marks.append(mark)
         self.refresh()
 
     def refresh(self) -> None:

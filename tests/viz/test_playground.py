@@ -135,3 +135,20 @@ def test_dedup_explorer_shows_shared_and_unique_bytes():
     assert "choose" in de.table.value
     with pytest.raises(KeyError, match="'no-such:image'"):
         DedupExplorer(hub, ["no-such:image"])
+
+
+def test_tag_explorer_undo_steps_back_by_replaying_the_events(tagged):
+    """Undo rebuilds the registry from its events up to the step before the last one."""
+    te = TagExplorer(tagged, "myapp")
+    start = tagged.snapshot()
+    assert not te.undo()  # nothing to undo yet
+    te.tag.value = "2.0"  # its manifest's only tag: gc then removes the manifest
+    te.delete_button.click()
+    after_delete = te.registry.snapshot()
+    te.gc_button.click()
+    assert te.registry.snapshot() != after_delete
+    te.undo_button.click()
+    assert te.registry.snapshot() == after_delete and "undo" in te.terminal.value
+    assert te.undo() and te.registry.snapshot() == start
+    assert "2.0" in te.registry.tags("myapp") and "2.0" in te.tag.options
+    assert not te.undo()
