@@ -8,25 +8,28 @@ public API and its event log.
   your way in them;
 * :func:`draw` -- a layered matplotlib drawing (``ax=`` in, ``Axes`` out); :func:`layer_tree`
   -- the aggregated view for big registries (layers grouped by the images that share them);
+  long columns fold into ``… N layers`` nodes so that no figure grows beyond
+  :data:`MAX_FIGURE_HEIGHT` inches (``aggregate=False`` draws everything);
 * :func:`capture` and the operation views -- :func:`operation_view`, :func:`push_view`,
   :func:`pull_view` (``source=True``: the platform manifest an index pull picked),
   :func:`tag_view`, :func:`gc_view`, :func:`change_view` -- with :func:`summary` of the bytes
   moved; the ``*_highlight`` functions give the same statuses as plain data;
 * :func:`dedup_stats` and :func:`draw_dedup` -- shared vs unique bytes of some images;
-* :func:`record` and :class:`Animation` -- step through an event sequence (``Play`` + slider),
-  export to GIF or HTML;
+* :func:`record` and :class:`Animation` -- step through an event sequence (``Play`` + slider in
+  a live kernel, a self-contained HTML player in static copies), export to GIF or HTML;
 * :class:`LiveView` -- the graph and the last push or pull of a *served* registry, redrawn from
   the server's events while real clients (``docker push``, ``skopeo copy``) work;
 * :class:`PushPullPlayground`, :class:`TagExplorer`, :class:`DedupExplorer` -- ipywidgets
   playgrounds whose callbacks call the public API and set widget values.
 
-The palette lives in :mod:`regsim.viz.style`.
+The palette lives in :mod:`regsim.viz.style`: shape tells a node's type, colour (with a hatch
+and a badge) what an operation did to it, and a marker's area is proportional to its bytes.
 """
 
 from .aggregate import image_names, layer_tree
 from .animate import Animation, Frame, Recording, is_step, record
 from .dedup import DedupStats, ImageBytes, dedup_stats, draw_dedup, image_choices
-from .draw import MAX_DETAIL_NODES, Plan, draw, draw_panels, plan, to_png
+from .draw import MAX_DETAIL_NODES, MAX_FIGURE_HEIGHT, Plan, draw, draw_panels, plan, to_png
 from .graph import content_nodes, familiar, node_id, nodes_of_type, subgraph, to_graph
 from .views import (
     Highlight,
@@ -67,7 +70,7 @@ def __getattr__(name: str):
 __all__ = [
     "Animation", "DedupExplorer", "LiveView", "DedupStats", "Frame", "ImageBytes", "PushPullPlayground", "Recording",
     "StepThrough", "TagExplorer", "dedup_stats", "draw_dedup", "image_choices", "is_step", "record",
-    "MAX_DETAIL_NODES", "Highlight", "Operation", "Plan", "TransferSummary", "capture", "change_highlight",
+    "MAX_DETAIL_NODES", "MAX_FIGURE_HEIGHT", "Highlight", "Operation", "Plan", "TransferSummary", "capture", "change_highlight",
     "change_view", "content_nodes", "familiar", "draw", "draw_panels", "gc_highlight", "gc_view", "highlight", "image_names",
     "layer_tree", "node_id", "nodes_of_type", "operation_view", "plan", "pull_highlight", "pull_source_highlight", "pull_view",
     "push_highlight", "push_view", "subgraph", "summary", "tag_highlight", "tag_view", "to_graph", "to_png",
