@@ -68,7 +68,7 @@ def _title(nb: nbformat.NotebookNode, fallback: str) -> str:
         if cell.cell_type == "markdown":
             m = re.search(r"^#\s+(.+)$", cell.source, re.M)
             if m:
-                return m.group(1).strip()
+                return re.sub(r"[`*_]", "", m.group(1)).strip()  # the words, not the markdown
     return fallback
 
 
