@@ -180,7 +180,7 @@ def dask_speedup(args) -> None:
           f"(best of {args.repeat}); serial (no executor) {serial_t:.2f} s")
     seconds = {}
     for workers in (1, 2):
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                           silence_logs=40) as cluster, Client(cluster) as client:
             client.run(lambda: CompiledCache("lru", 1).feed([0], [1]))  # workers import regsim and the kernels
             seconds[workers], df = best_of(args.repeat,
