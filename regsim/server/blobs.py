@@ -15,6 +15,10 @@ __all__ = ["head_blob", "get_blob", "delete_blob", "blob_location"]
 
 OCTET_STREAM = "application/octet-stream"
 
+#: A blob on disk goes out in views of its mapped file this large: a view costs no memory, and
+#: fewer, larger writes keep the socket busy (measured with curl: 64 MiB about 5-10% faster than 4 MiB).
+SEND_PIECE = 64 << 20
+
 
 def blob_location(name: str, digest: str) -> str:
     return f"/v2/{name}/blobs/{digest}"
@@ -69,12 +73,12 @@ async def get_blob(ctx: Context) -> Response:
     on_disk = hasattr(blob, "pieces")  # a persistent registry's blob: streamed from its file
     if span is None:
         if on_disk:
-            return StreamReply(200, headers, blob.size, blob.pieces())
+            return StreamReply(200, headers, blob.size, blob.pieces(piece=SEND_PIECE))
         return BytesReply(200, headers, blob.data)
     start, end = span
     headers.append(("Content-Range", f"bytes {start}-{end}/{blob.size}"))
     if on_disk:
-        return StreamReply(206, headers, end - start + 1, blob.pieces(start, end + 1))
+        return StreamReply(206, headers, end - start + 1, blob.pieces(start, end + 1, piece=SEND_PIECE))
     return BytesReply(206, headers, blob.data[start:end + 1])
 
 
