@@ -111,7 +111,7 @@ def test_forged_or_foreign_tokens_are_unauthorized(hub):
 
 def test_can_and_authorize(hub):
     alice = hub.login("alice", "alice-pw")
-    assert hub.can(alice, "alice/app", "push") and not hub.can(None, "alice/app", "push")
+    assert hub.can("alice/app", "push", auth=alice) and not hub.can("alice/app", "push", auth=None)
     assert hub.authorize("alice/app", "push", auth=alice) == "alice"
     with pytest.raises(Unauthorized):
         hub.authorize("alice/app", "push")

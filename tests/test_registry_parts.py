@@ -146,9 +146,9 @@ def test_revoke_matches_grant():
     alice, bob = reg.login("alice", "pw"), reg.login("bob", "pw")
     reg.create_repository("alice/app", private=True, auth=alice)
     reg.grant("bob", "alice/app", "pull")
-    assert reg.can(bob, "alice/app")
+    assert reg.can("alice/app", auth=bob)
     reg.revoke("bob", "alice/app")
-    assert not reg.can(bob, "alice/app")
+    assert not reg.can("alice/app", auth=bob)
     with pytest.raises(Denied):
         reg.tags("alice/app", auth=bob)
     assert [e.kind for e in reg.events if e.kind.startswith("Access")] == ["AccessGranted", "AccessRevoked"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, ParamSpec, TypeVar
 
 from .. import events as ev
@@ -183,6 +184,10 @@ class Host:
         self.name = name
         self.platform = Platform.parse(platform)
         self.quiet = quiet
+        if isinstance(registries, Registry):
+            raise TypeError(
+                f"Host({name!r}, ...) needs a World (or a list or mapping of registries) to find a registry "
+                f"by domain, got the Registry {registries.name!r}: pass World(...) or [registry]")
         if hasattr(registries, "resolve"):
             self._resolve: Callable[[str], Registry] = registries.resolve
             default_log = getattr(registries, "events", None)
@@ -242,9 +247,9 @@ class Host:
         return MappingProxyType(self._blobs)
 
     @property
-    def tags(self) -> dict[str, Digest]:
-        """Local tags (normalised references) -> image id or index digest."""
-        return dict(sorted(self._tags.items()))
+    def tags(self) -> Mapping[str, Digest]:
+        """Local tags (normalised references) -> image id or index digest, read-only, sorted."""
+        return MappingProxyType(dict(sorted(self._tags.items())))
 
     @_daemon
     def image(self, reference: str) -> Image | ImageIndex:
@@ -293,14 +298,15 @@ class Host:
         return Table(("REPOSITORY", "TAG", "IMAGE ID", "SIZE"), rows)
 
     @_daemon
-    def tag(self, source: str, target: str, *, quiet: bool | None = None) -> None:
-        """``docker tag SOURCE TARGET``: another name for a local image."""
+    def tag(self, source: str, target: str, *, quiet: bool | None = None) -> Output:
+        """``docker tag SOURCE TARGET``: another name for a local image (prints nothing, as docker)."""
         key = self._local_key(source)
         ref = parse_docker_ref(target)
         if ref.digest is not None:
             raise BuildError(f"refusing to create a tag with a digest reference: {target!r}", detail=target)
         self._tags[str(ref)] = key
         self._emit(ev.ImageTagged, image_id=key, reference=str(ref))
+        return self._done([], quiet)
 
     @_daemon
     def rmi(self, reference: str, *, force: bool = False, quiet: bool | None = None) -> Output:
@@ -480,7 +486,7 @@ class Host:
             if reg.stat_blob(repository, blob.digest, auth=auth) is None:
                 status, source = "pushed", None
                 for other in self._mount_candidates(blob.digest, reg.name, repository):
-                    if not reg.can(auth, other, PULL):
+                    if not reg.can(other, PULL, auth=auth):
                         continue
                     try:
                         reg.mount_blob(repository, blob.digest, other, auth=auth)

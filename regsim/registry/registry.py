@@ -239,7 +239,7 @@ class Registry:
         self._emit(ev.RepositoryChanged, repository=name, visibility=repo.visibility,
                    description=repo.description, stars=repo.stars)
 
-    def can(self, auth: Token | None, repository: str, action: str = PULL) -> bool:
+    def can(self, repository: str, action: str = PULL, *, auth: Token | None = None) -> bool:
         """True when ``auth`` may ``action`` the repository (no exception, no event)."""
         try:
             user = self.access.user_of(self.name, auth)

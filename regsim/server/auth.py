@@ -219,7 +219,7 @@ class Authenticator:
                 continue  # registry:catalog:* needs no grant: the catalog is filtered per user
             wanted = set(ACTIONS) if "*" in scope.actions else set(scope.actions) & set(ACTIONS)
             access.update((scope.name, action) for action in wanted
-                          if self.registry.can(identity.token, scope.name, action))
+                          if self.registry.can(scope.name, action, auth=identity.token))
         return self.issuer.mint(identity.user, access)
 
     # -- challenges ------------------------------------------------------------------------------

@@ -17,9 +17,9 @@ and how many the registry deduplicated (a blob it already stored, sent again or 
 another repository). :class:`~regsim.server.dashboard.ClassroomDashboard` shows it live.
 
 >>> room = Classroom([Participant("alice", "pw-a"), Participant("bob", "pw-b")])
->>> room.registry.can(room.registry.login("bob", "pw-b"), "team/app", "push")
+>>> room.registry.can("team/app", "push", auth=room.registry.login("bob", "pw-b"))
 True
->>> room.registry.can(room.registry.login("bob", "pw-b"), "alice/app", "push")
+>>> room.registry.can("alice/app", "push", auth=room.registry.login("bob", "pw-b"))
 False
 """
 

@@ -82,7 +82,7 @@ def _mount(ctx: Context, digest: Digest, source: str | None) -> bool:
             return False
         source = next((name for name, repo in registry.repositories.items()
                        if name != ctx.name and repo.has_blob(digest) and ctx.identity.allows(name, PULL)
-                       and registry.can(auth, name, PULL)),
+                       and registry.can(name, PULL, auth=auth)),
                       None)
         if source is None:
             return False
@@ -91,7 +91,7 @@ def _mount(ctx: Context, digest: Digest, source: str | None) -> bool:
             validate_repository(source)
         except NameInvalid:
             return False
-        if not (ctx.identity.allows(source, PULL) and registry.can(auth, source, PULL)):
+        if not (ctx.identity.allows(source, PULL) and registry.can(source, PULL, auth=auth)):
             return False
     try:
         registry.mount_blob(ctx.name, digest, source, auth=auth)

@@ -40,10 +40,10 @@ def test_each_participant_owns_a_namespace_and_shares_the_team_one():
     room = Classroom(class_list(2), instructor=Participant("teacher", "pw-t"))
     reg = room.registry
     s1, s2 = reg.login("student01", "pw-01"), reg.login("student02", "pw-02")
-    assert reg.can(s1, "student01/app", "push") and reg.can(s1, "team/app", "push")
-    assert not reg.can(s1, "student02/app", "push") and not reg.can(None, "team/app", "push")
-    assert reg.can(reg.login("teacher", "pw-t"), "student02/app", "push")
-    assert reg.can(s2, "team/app", "push")
+    assert reg.can("student01/app", "push", auth=s1) and reg.can("team/app", "push", auth=s1)
+    assert not reg.can("student02/app", "push", auth=s1) and not reg.can("team/app", "push", auth=None)
+    assert reg.can("student02/app", "push", auth=reg.login("teacher", "pw-t"))
+    assert reg.can("team/app", "push", auth=s2)
     with pytest.raises(ValueError, match="the team namespace 'student01' is also a participant's name"):
         Classroom(class_list(1), team="student01")
 
