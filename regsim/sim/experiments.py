@@ -22,7 +22,7 @@ numba is installed, the rest in Python; ``"compiled"`` and ``"python"`` force on
 Only blob requests are replayed by default (``kind="blob"``): they carry the bytes. Rows come in
 the order of the arguments (workload, seed, policy, size), whatever order tasks finish in, so
 the same seeds give the same DataFrame. ``executor=`` runs one task per (workload, seed,
-policy) on any :class:`concurrent.futures.Executor` (a thread or process pool) or on a
+policy, size) on any :class:`concurrent.futures.Executor` (a thread or process pool) or on a
 ``dask.distributed.Client`` itself; with dask, each in-memory trace is scattered to every worker
 once (a path travels as a path), not sent with every task. ``progress=True`` shows a
 ``tqdm.auto`` bar.
@@ -246,7 +246,10 @@ def sweep(workloads: "Trace | str | Mapping[str, Trace | str | Callable[..., Tra
             workload = os.fspath(workload)
         for seed in (seeds if generated else seeds[:1]):
             for policy, label in zip(policies, labels):
-                jobs.append(((name, seed, label), (workload, seed, policy, specs, task_kind, engine)))
+                # with an executor, one task per size too: tasks of similar length spread evenly
+                # (a GDSF replay costs several LRU ones); serially, one per policy reads the trace once
+                for part in ([[spec] for spec in specs] if executor is not None else [specs]):
+                    jobs.append(((name, seed, label), (workload, seed, policy, part, task_kind, engine)))
     results: list[list[dict[str, Any]] | None] = [None] * len(jobs)
     bar = None
     if progress:
