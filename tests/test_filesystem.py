@@ -137,3 +137,26 @@ def test_regsim_gc_and_check_commands(store):
     Layout(store).blob_data(next(iter(Registry.open(store).blobs))).write_bytes(b"rot")
     broken = regsim("check", "--data", str(store))
     assert broken.returncode == 1 and "problem: blob sha256:" in broken.stdout
+
+
+def test_regsim_gc_refuses_a_path_that_holds_no_store(tmp_path):
+    def regsim(*args):
+        return subprocess.run([sys.executable, "-m", "regsim.cli", *args], capture_output=True, text=True, timeout=60)
+
+    typo = tmp_path / "typo"
+    a_file = tmp_path / "file"
+    a_file.write_text("not a store")
+    for path in (typo, a_file):
+        for dry in ((), ("--dry-run",)):
+            done = regsim("gc", "--data", str(path), *dry)
+            assert done.returncode == 1 and f"{str(path)!r} is not a registry store" in done.stderr
+            assert done.stdout == ""
+    assert not typo.exists()  # a typo creates nothing
+    assert a_file.read_text() == "not a store"
+
+
+def test_check_report_counts_read_as_english(store):
+    registry = Registry.open(store)
+    write(registry, "team/app", image("one"), tags=["1"])
+    text = str(check(store))
+    assert "1 repository, 1 manifest, 1 tag, 0 uploads in progress: consistent" in text

@@ -54,6 +54,7 @@ from ..errors import PlaceholderContent, RegistryError
 from ..oci.blob import Blob, Placeholder
 from ..oci.digest import Digest
 from ..oci.mediatypes import is_index
+from ..units import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from .registry import GCReport, Registry
@@ -530,9 +531,10 @@ class CheckReport:
         return not self.problems
 
     def __str__(self) -> str:
-        head = (f"{self.blobs} blobs, {self.repositories} repositories, {self.manifests} manifests, "
-                f"{self.tags} tags, {self.uploads} uploads in progress: "
-                + ("consistent" if self.ok else f"{len(self.problems)} problems"))
+        head = (f"{plural(self.blobs, 'blob')}, {plural(self.repositories, 'repository')}, "
+                f"{plural(self.manifests, 'manifest')}, {plural(self.tags, 'tag')}, "
+                f"{plural(self.uploads, 'upload')} in progress: "
+                + ("consistent" if self.ok else plural(len(self.problems), "problem")))
         return "\n".join([head, *(f"  problem: {p}" for p in self.problems), *(f"  note: {n}" for n in self.notes)])
 
 
@@ -611,8 +613,12 @@ def check(path: str | os.PathLike[str], *, verify_digests: bool = True) -> Check
 
 def garbage_collect(path: str | os.PathLike[str], *, dry_run: bool = False,
                     delete_untagged: bool = False) -> "GCReport":
-    """``regsim gc``: open the store, mark and sweep as distribution's ``garbage-collect``."""
+    """``regsim gc``: open the store, mark and sweep as distribution's ``garbage-collect``.
+    Refuses a path that holds no store (a typo must not create one), naming it."""
     from .registry import Registry
 
+    base = Layout(path).base
+    if not base.is_dir():
+        raise FileNotFoundError(f"{os.fspath(path)!r} is not a registry store (no {base.relative_to(path)} folder in it)")
     registry = Registry.open(path)
     return registry.garbage_collect(dry_run=dry_run, delete_untagged=delete_untagged)
