@@ -59,8 +59,14 @@ class Policy(ABC):
     ``used`` (bytes held) from the sizes they are given and return.
     """
 
-    #: short name used in experiment tables (``"lru"``, ``"gdsf"``...)
+    #: short name used in experiment tables (``"lru"``, ``"gdsf"``...); a subclass that sets none is
+    #: named after its class, so its rows are never taken for its parent's
     name: str = "policy"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" not in cls.__dict__:
+            cls.name = cls.__name__
 
     def __init__(self, capacity: int) -> None:
         self.capacity = check_int("capacity", capacity, minimum=0)

@@ -66,9 +66,15 @@ def capacity_for(size: "float | str", working_set_bytes: int) -> int:
         raise InvalidParameter(f"a cache size must be a fraction of the working set (a float in (0, 1]) "
                                f"or bytes with a unit such as '64MB', got {size!r}")
     if isinstance(size, Integral):
-        raise InvalidParameter(f"cache size {size!r} is an int, which is ambiguous: write {float(size)!r} "
-                               f"for {float(size):.0%} of the working set (fractions are floats in (0, 1]), or "
-                               f"give bytes explicitly with capacities=[{size!r}] or sizes=['{size}B']")
+        as_bytes = f"give bytes explicitly with capacities=[{int(size)}] or sizes=['{int(size)}B']"
+        if size == 1:  # the one int that is also a valid fraction
+            raise InvalidParameter(f"cache size 1 is an int, which is ambiguous: write 1.0 for the whole working "
+                                   f"set (fractions are floats in (0, 1]), or {as_bytes}")
+        if size > 0:
+            raise InvalidParameter(f"cache size {int(size)} is an int, which is ambiguous: {as_bytes} "
+                                   f"(a share of the working set is a float in (0, 1], such as 0.1)")
+        raise InvalidParameter(f"cache size {int(size)} is not a size: a share of the working set is a float "
+                               f"in (0, 1], such as 0.1, and bytes are given as capacities=[...] or '64MB'")
     if not 0 < size <= 1:
         raise InvalidParameter(f"a fractional cache size must be in (0, 1], got {size!r} (for bytes, use "
                                f"capacities= or a string such as '64MB')")

@@ -165,3 +165,20 @@ def test_hits_plus_misses_is_requests_and_the_fast_loop_agrees(requests, capacit
     assert stats.hits == sum(outcomes)
     assert stats.bytes_requested - stats.bytes_hit == sum(s for (_, s), hit in zip(requests, outcomes) if not hit)
     assert POLICIES[name](capacity).replay(keys, sizes) == stats.misses
+
+
+def test_a_subclass_without_a_name_is_named_after_its_class():
+    """Its rows in a sweep are never taken for its parent's (a sweep of [Mine, "lru"] had two "lru" rows)."""
+    import regsim.sim as sim
+
+    class Mine(sim.LRU):
+        pass
+
+    class Named(sim.LRU):
+        name = "lru-named"
+
+    assert (Mine.name, Named.name, sim.LRU.name) == ("Mine", "lru-named", "lru")
+    trace = sim.Trace.from_columns(key=["a", "b", "a", "c", "a"], size=[1, 1, 1, 1, 1])
+    table = sim.sweep(trace, [Mine, "lru"], capacities=[2], engine="python")
+    assert table["policy"].tolist() == ["Mine", "lru"]
+    assert table["hits"].tolist()[0] == table["hits"].tolist()[1]

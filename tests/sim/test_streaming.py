@@ -131,9 +131,17 @@ def test_sweep_streams_a_trace_file_and_equals_the_in_memory_sweep(trace, tmp_pa
 
 
 def test_sizes_mean_one_thing(trace):
-    with pytest.raises(InvalidParameter, match=r"cache size 1 is an int, which is ambiguous: write 1.0 for 100% "
-                                               r"of the working set .* capacities=\[1\] or sizes=\['1B'\]"):
+    with pytest.raises(InvalidParameter, match=r"cache size 1 is an int, which is ambiguous: write 1.0 for the "
+                                               r"whole working set .* capacities=\[1\] or sizes=\['1B'\]"):
         sweep(trace, ["lru"], [1])
+    # every suggestion is a value that is accepted: no "5.0 for 500%" or "0.0 for 0%"
+    with pytest.raises(InvalidParameter, match=r"cache size 5 is an int, which is ambiguous: give bytes explicitly "
+                                               r"with capacities=\[5\] or sizes=\['5B'\] \(a share .* such as 0.1\)"):
+        sweep(trace, ["lru"], [5])
+    for nothing in (0, -3):
+        with pytest.raises(InvalidParameter, match=rf"cache size {nothing} is not a size: a share of the working set "
+                                                   r"is a float in \(0, 1\], such as 0.1"):
+            sweep(trace, ["lru"], [nothing])
     with pytest.raises(InvalidParameter, match=r"capacities are bytes: .* got 0.5 \(for a share of the working "
                                                r"set, use sizes=\[0.1\]\)"):
         sweep(trace, ["lru"], capacities=[0.5])
