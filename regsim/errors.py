@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 __all__ = [
+    "InvalidArgument",
     "RegistryError",
     "BlobUnknown",
     "BlobUploadInvalid",
@@ -61,6 +62,12 @@ __all__ = [
 
 #: Show regsim errors in IPython/Jupyter as one docker-like line (False: the usual traceback).
 SHORT_TRACEBACKS = True
+
+
+class InvalidArgument(ValueError, TypeError):
+    """A bad argument to a regsim function: a value out of range or of the wrong kind. The one
+    argument-error type of every module (a ValueError and a TypeError, so either handler catches
+    it); the message names the argument and the value."""
 
 
 class RegistryError(Exception):

@@ -27,6 +27,7 @@ from typing import Any, Callable, ClassVar, Iterable, Iterator, Sequence, TypeVa
 
 from .oci.digest import Digest
 from .units import plural
+from .errors import InvalidArgument
 
 __all__ = [
     "Event",
@@ -596,7 +597,7 @@ class EventLog(Sequence[Event]):
 
     def __init__(self, events: Iterable[Event] = (), *, recording: bool = True, maxlen: int | None = None) -> None:
         if maxlen is not None and (isinstance(maxlen, bool) or not isinstance(maxlen, int) or maxlen < 1):
-            raise ValueError(f"maxlen must be a positive integer or None, got {maxlen!r}")
+            raise InvalidArgument(f"maxlen must be a positive integer or None, got {maxlen!r}")
         self._events: list[Event] = []
         #: With ``maxlen``, a ring: only the newest ``maxlen`` events are kept (a long-running
         #: server's log); ``seq`` keeps counting and ``dropped`` says how many were forgotten.

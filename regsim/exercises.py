@@ -42,6 +42,7 @@ import re
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any, Callable, Iterator, Mapping, Sequence
+from .errors import InvalidArgument
 
 __all__ = ["Verdict", "Exercise", "Workbook", "Revealed", "what_differs"]
 
@@ -285,13 +286,13 @@ class Exercise:
 
     def __post_init__(self) -> None:
         if (self.expected is None) == (self.checker is None):
-            raise ValueError(f"exercise {self.id}: give exactly one of expected= or checker=")
+            raise InvalidArgument(f"exercise {self.id}: give exactly one of expected= or checker=")
         for name in ("rel_tol", "abs_tol"):
             tol = getattr(self, name)
             if tol is None and name == "abs_tol":
                 continue
             if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < 1:
-                raise ValueError(f"exercise {self.id}: {name} must be a number in [0, 1), got {tol!r}")
+                raise InvalidArgument(f"exercise {self.id}: {name} must be a number in [0, 1), got {tol!r}")
         if isinstance(self.hints, str):
             object.__setattr__(self, "hints", (self.hints,))
         object.__setattr__(self, "hints", tuple(h for h in self.hints if h))
@@ -357,7 +358,7 @@ class Workbook:
             normalize: Callable[[Any], Any] | None = None, rel_tol: float = 1e-6,
             abs_tol: float | None = None, answer: Callable[[], Any] | None = None) -> Exercise:
         if id in self._exercises:
-            raise ValueError(f"exercise {id!r} already exists in {self.title}")
+            raise InvalidArgument(f"exercise {id!r} already exists in {self.title}")
         ladder = ((hint,) if hint else ()) + tuple(hints)
         exercise = Exercise(id, prompt, expected, checker, ladder, normalize, rel_tol, abs_tol, answer)
         self._exercises[id] = exercise

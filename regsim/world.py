@@ -15,7 +15,7 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
-from .errors import RegistryUnreachable
+from .errors import InvalidArgument, RegistryUnreachable
 from .events import EventLog, RegistryCreated
 from .client.host import Host
 from .data.library import PLATFORMS, populate
@@ -58,12 +58,12 @@ class World:
         if isinstance(registry, str):
             registry = Registry(registry, events=self.events, **kwargs)
         if registry.name in self._registries:
-            raise ValueError(f"a registry named {registry.name!r} is already on this network")
+            raise InvalidArgument(f"a registry named {registry.name!r} is already on this network")
         if registry.events is not self.events:
             own = list(registry.events)
             done = [e for e in own if not isinstance(e, RegistryCreated)]
             if done:
-                raise ValueError(
+                raise InvalidArgument(
                     f"registry {registry.name!r} already has {len(done)} events in its own log; "
                     "a world shares one log: create it with Registry(..., events=world.events)")
             registry.events = self.events  # a fresh registry joins the world's log, with its creation
@@ -99,7 +99,7 @@ class World:
 
     def add_host(self, name: str, *, platform: str | Platform = "linux/amd64", quiet: bool = False) -> Host:
         if name in self._hosts:
-            raise ValueError(f"a host named {name!r} is already on this network")
+            raise InvalidArgument(f"a host named {name!r} is already on this network")
         host = Host(name, self, platform=platform, events=self.events, quiet=quiet)
         self._hosts[name] = host
         return host

@@ -56,3 +56,30 @@ def test_tags_are_a_read_only_mapping_on_hosts_and_repositories():
     laptop.push("localhost:5000/x/y:1")
     for tags in (laptop.tags, world.registries["localhost:5000"].repository("x/y").tags):
         assert isinstance(tags, Mapping) and not hasattr(tags, "__setitem__")
+
+
+def test_one_argument_error_type():
+    """Bad arguments raise regsim.errors.InvalidArgument in every module (a ValueError and a
+    TypeError, so older handlers still catch it); the lab's InvalidParameter is one too."""
+    import ast
+    from pathlib import Path
+
+    from regsim.errors import InvalidArgument
+    from regsim.sim.errors import InvalidParameter
+
+    assert issubclass(InvalidArgument, ValueError) and issubclass(InvalidArgument, TypeError)
+    assert issubclass(InvalidParameter, InvalidArgument)
+    core = Path(regsim.__file__).parent
+    plain = []
+    for path in sorted(core.rglob("*.py")):
+        if path.relative_to(core).parts[0] in ("viz", "sim", "server", "io"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
+                    and isinstance(node.exc.func, ast.Name) and node.exc.func.id in ("ValueError", "TypeError")):
+                plain.append(f"{path.relative_to(core)}:{node.lineno}")
+    assert plain == []
+    with pytest.raises(InvalidArgument, match="visibility"):
+        Registry().set_visibility("a/b", "secret")
+    with pytest.raises(InvalidArgument, match="World"):
+        Host("laptop", Registry())

@@ -20,6 +20,7 @@ from typing import Sequence
 
 from ..oci.image import Image
 from .output import Table
+from ..errors import InvalidArgument
 
 __all__ = ["compare_images"]
 
@@ -30,10 +31,10 @@ def compare_images(a: Image, b: Image, *, names: Sequence[str] = ("A", "B")) -> 
     Digests are shown short (``sha256:3f4a5b6c…``); a part one image lacks shows ``—``.
     """
     if not isinstance(a, Image) or not isinstance(b, Image):
-        raise TypeError(f"compare_images() compares two Image objects (host.image(...)), got "
+        raise InvalidArgument(f"compare_images() compares two Image objects (host.image(...)), got "
                         f"{type(a).__name__} and {type(b).__name__}")
     if len(names) != 2:
-        raise ValueError(f"names must be two column names, got {names!r}")
+        raise InvalidArgument(f"names must be two column names, got {names!r}")
     parts = [(f"layer {i}",
               a.layers[i].digest if i < len(a.layers) else None,
               b.layers[i].digest if i < len(b.layers) else None)

@@ -29,6 +29,7 @@ from .builder import Builder, BuildStepRecord
 from .dockerfile import parse_dockerfile
 from ..oci.digest import Digest
 from ..errors import (
+    InvalidArgument,
     BlobUnknown,
     BuildError,
     Denied,
@@ -185,7 +186,7 @@ class Host:
         self.platform = Platform.parse(platform)
         self.quiet = quiet
         if isinstance(registries, Registry):
-            raise TypeError(
+            raise InvalidArgument(
                 f"Host({name!r}, ...) needs a World (or a list or mapping of registries) to find a registry "
                 f"by domain, got the Registry {registries.name!r}: pass World(...) or [registry]")
         if hasattr(registries, "resolve"):

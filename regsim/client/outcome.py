@@ -27,7 +27,7 @@ from html import escape
 from typing import Any, Callable, Iterable, Mapping
 
 from ..registry.access import ACTIONS, PULL, Token
-from ..errors import RegistryError
+from ..errors import InvalidArgument, RegistryError
 from .output import Table
 
 __all__ = ["Outcome", "attempt", "access_table"]
@@ -101,7 +101,7 @@ def access_table(registry: Any, users: Mapping[str, Token | None], repositories:
     library/python   UNAUTHORIZED   DENIED
     """
     if action not in ACTIONS:
-        raise ValueError(f"unknown action {action!r}: expected one of {ACTIONS}")
+        raise InvalidArgument(f"unknown action {action!r}: expected one of {ACTIONS}")
     names = list(users)
     rows = []
     for repository in repositories:

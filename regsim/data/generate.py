@@ -25,6 +25,7 @@ from ..oci.manifest import ImageConfig, Manifest
 from ..oci.mediatypes import OCI_CONFIG, OCI_LAYER_GZIP
 from ..oci.platform import DEFAULT_PLATFORM, Platform
 from ..registry import Registry
+from ..errors import InvalidArgument
 
 __all__ = ["rng", "random_image", "random_layer", "CatalogueStats", "placeholder_catalogue"]
 
@@ -36,7 +37,7 @@ def rng(seed: "int | _random.Random | None") -> _random.Random:
     if seed is None:
         seed = 0
     if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, a random.Random or None, got {seed!r}")
+        raise InvalidArgument(f"seed must be an int, a random.Random or None, got {seed!r}")
     return _random.Random(seed)
 
 
@@ -120,9 +121,9 @@ def placeholder_catalogue(
     undoes that), so that later collections do not traverse millions of objects again.
     """
     if repositories < 1 or layers < repositories:
-        raise ValueError(f"need repositories >= 1 and layers >= repositories, got {repositories}, {layers}")
+        raise InvalidArgument(f"need repositories >= 1 and layers >= repositories, got {repositories}, {layers}")
     if not 0.0 <= stale <= 1.0:
-        raise ValueError(f"stale must be a probability in [0, 1], got {stale!r}")
+        raise InvalidArgument(f"stale must be a probability in [0, 1], got {stale!r}")
     # Millions of long-lived objects and no reference cycles: Python's cyclic garbage collector
     # would traverse them again and again for nothing (a third of the time at Docker Hub scale,
     # mostly in the first collections after the build), so it pauses while the catalogue is

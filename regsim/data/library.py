@@ -41,6 +41,7 @@ from ..oci.mediatypes import DOCKER_LAYER
 from ..oci.platform import Platform
 from ..registry import Registry
 from ..client.remote import write
+from ..errors import InvalidArgument
 
 __all__ = ["OfficialRepository", "OFFICIAL_REPOSITORIES", "official_images", "populate", "PLATFORMS"]
 
@@ -125,7 +126,7 @@ def _layer(digest: str, size: int, platform: Platform, content: str, scale: int,
                                 root=f"/layer/{digest[7:19]}", files=count)
         layer = Layer.from_files(files, DOCKER_LAYER)
     else:
-        raise ValueError(f"content must be 'placeholder' or 'bytes', got {content!r}")
+        raise InvalidArgument(f"content must be 'placeholder' or 'bytes', got {content!r}")
     cache[key] = layer
     return layer
 

@@ -18,6 +18,7 @@ from ..client.output import Table
 from ..oci.platform import DEFAULT_PLATFORM, Platform
 from ..registry import Registry
 from ..units import human_size
+from ..errors import InvalidArgument
 
 __all__ = ["search", "image_size"]
 
@@ -42,7 +43,7 @@ def search(registry: Registry, term: str, *, limit: int = 25, auth: Token | None
     OFFICIAL, TAGS (how many), SIZE (of ``latest``, or the first tag, for linux/amd64).
     """
     if not isinstance(term, str):
-        raise TypeError(f"search term must be a string, got {term!r}")
+        raise InvalidArgument(f"search term must be a string, got {term!r}")
     needle = term.lower().strip()
     found = []
     for name in registry.catalog(auth=auth):

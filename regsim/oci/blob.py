@@ -23,7 +23,7 @@ import hashlib
 from typing import Union
 
 from .digest import Digest
-from ..errors import DigestInvalid, PlaceholderContent, SizeInvalid
+from ..errors import DigestInvalid, InvalidArgument, PlaceholderContent, SizeInvalid
 
 __all__ = ["Blob", "Placeholder", "Content", "as_content", "as_bytes"]
 
@@ -40,7 +40,7 @@ def as_bytes(value: object, what: str = "content") -> bytes:
         return bytes(value)
     shown = repr(value)
     shown = shown if len(shown) <= 60 else shown[:59] + "…"
-    raise TypeError(f"{what} must be bytes, bytearray or memoryview, got {type(value).__name__}: {shown}")
+    raise InvalidArgument(f"{what} must be bytes, bytearray or memoryview, got {type(value).__name__}: {shown}")
 
 
 class Blob:
@@ -165,4 +165,4 @@ def as_content(value: "Content | bytes | bytearray | memoryview") -> Content:
         return value
     if isinstance(value, (bytes, bytearray, memoryview)):
         return Blob(value)
-    raise TypeError(f"expected bytes, Blob or Placeholder, got {type(value).__name__}")
+    raise InvalidArgument(f"expected bytes, Blob or Placeholder, got {type(value).__name__}")

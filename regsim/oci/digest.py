@@ -33,7 +33,7 @@ import hashlib
 import re
 from typing import Iterable
 
-from ..errors import DigestInvalid
+from ..errors import DigestInvalid, InvalidArgument
 
 __all__ = ["Digest", "ALGORITHMS", "EMPTY_JSON_DIGEST"]
 
@@ -83,7 +83,7 @@ class Digest(str):
         """Compute the digest of ``data``."""
         hasher = cls.hasher(algorithm)
         if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError(f"Digest.of needs bytes, bytearray or memoryview, got {type(data).__name__}: "
+            raise InvalidArgument(f"Digest.of needs bytes, bytearray or memoryview, got {type(data).__name__}: "
                             f"{repr(data)[:60]}")
         hasher.update(data)
         return cls.from_hasher(hasher, algorithm)

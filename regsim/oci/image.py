@@ -35,6 +35,7 @@ from .mediatypes import (
 )
 from .platform import Platform
 from ..units import plural
+from ..errors import InvalidArgument
 
 __all__ = ["Layer", "Image", "ImageIndex", "OCI", "DOCKER"]
 
@@ -134,7 +135,7 @@ class Image:
         """An image from a registry's bytes (the manifest is parsed, the config when it has bytes)."""
         manifest = parse_manifest(manifest_bytes, media_type)
         if not isinstance(manifest, Manifest):
-            raise TypeError(f"Image.from_parts needs an image manifest, got a {manifest.media_type} "
+            raise InvalidArgument(f"Image.from_parts needs an image manifest, got a {manifest.media_type} "
                             f"({manifest.digest}): use ImageIndex.from_parts")
         config = None
         if not config_blob.is_placeholder:
@@ -211,7 +212,7 @@ class ImageIndex:
     def from_parts(cls, index_bytes: bytes, images: Iterable[Image], media_type: str | None = None) -> "ImageIndex":
         index = parse_manifest(index_bytes, media_type)
         if not isinstance(index, Index):
-            raise TypeError(f"ImageIndex.from_parts needs an index, got a {index.media_type} "
+            raise InvalidArgument(f"ImageIndex.from_parts needs an index, got a {index.media_type} "
                             f"({index.digest}): use Image.from_parts")
         return cls(bytes(index_bytes), index, tuple(images))
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ManifestInvalid
+from ..errors import InvalidArgument, ManifestInvalid
 
 __all__ = ["Platform", "DEFAULT_PLATFORM"]
 
@@ -35,7 +35,7 @@ class Platform:
             return text
         parts = text.split("/") if isinstance(text, str) else []
         if not 2 <= len(parts) <= 3 or not all(_PART.match(p) for p in parts):
-            raise ValueError(
+            raise InvalidArgument(
                 f"invalid platform {text!r}: expected os/architecture[/variant], e.g. linux/amd64"
             )
         return cls(*parts)  # type: ignore[arg-type]

@@ -29,7 +29,7 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 
-from ..errors import Denied, Unauthorized
+from ..errors import Denied, InvalidArgument, Unauthorized
 
 __all__ = ["AccessPolicy", "Token", "ACTIONS", "MODES", "PUBLIC", "PRIVATE"]
 
@@ -62,9 +62,9 @@ class AccessPolicy:
 
     def __init__(self, mode: str = "open", *, default_visibility: str = PUBLIC, secret: str = "") -> None:
         if mode not in MODES:
-            raise ValueError(f"unknown access mode {mode!r}: expected one of {MODES}")
+            raise InvalidArgument(f"unknown access mode {mode!r}: expected one of {MODES}")
         if default_visibility not in (PUBLIC, PRIVATE):
-            raise ValueError(f"visibility must be 'public' or 'private', got {default_visibility!r}")
+            raise InvalidArgument(f"visibility must be 'public' or 'private', got {default_visibility!r}")
         self.mode = mode
         self.default_visibility = default_visibility
         # the key that signs tokens: random unless given, so a token cannot be forged from names
@@ -81,11 +81,11 @@ class AccessPolicy:
 
     def add_user(self, user: str, password: str) -> None:
         if not isinstance(user, str) or not user or not user.replace("-", "").replace("_", "").isalnum() or user.lower() != user:
-            raise ValueError(f"invalid user name {user!r}: use lowercase letters, digits, '-' and '_'")
+            raise InvalidArgument(f"invalid user name {user!r}: use lowercase letters, digits, '-' and '_'")
         if user in self._users:
-            raise ValueError(f"user {user!r} already exists")
+            raise InvalidArgument(f"user {user!r} already exists")
         if not isinstance(password, str) or not password:
-            raise ValueError(f"password for {user!r} must be a non-empty string")
+            raise InvalidArgument(f"password for {user!r} must be a non-empty string")
         self._users[user] = _hash_password(user, password)
 
     def password_hash(self, user: str) -> str:
@@ -95,7 +95,7 @@ class AccessPolicy:
     def restore_user(self, user: str, password_hash: str) -> None:
         """Re-create an account from its stored hash (replay); the name was checked when added."""
         if user in self._users:
-            raise ValueError(f"user {user!r} already exists")
+            raise InvalidArgument(f"user {user!r} already exists")
         self._users[user] = password_hash
 
     def check_password(self, user: str, password: str) -> bool:
@@ -123,9 +123,9 @@ class AccessPolicy:
     def grant(self, user: str, pattern: str, action: str = PULL) -> None:
         """Give ``user`` ``action`` on a repository (``acme/app``) or namespace (``acme/*``)."""
         if action not in ACTIONS:
-            raise ValueError(f"unknown action {action!r}: expected one of {ACTIONS}")
+            raise InvalidArgument(f"unknown action {action!r}: expected one of {ACTIONS}")
         if user not in self._users:
-            raise ValueError(f"unknown user {user!r}: add_user() first")
+            raise InvalidArgument(f"unknown user {user!r}: add_user() first")
         self._grants.setdefault(pattern, {}).setdefault(user, set()).update(_IMPLIED[action])
 
     def revoke(self, user: str, pattern: str) -> None:

@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, MutableMapping, TypeVar
 
 from .. import events as ev
-from ..errors import PlaceholderContent, RegistryError
+from ..errors import InvalidArgument, PlaceholderContent, RegistryError
 from ..oci.blob import Blob, Placeholder
 from ..oci.digest import Digest
 from ..oci.mediatypes import is_index
@@ -431,7 +431,7 @@ def open_registry(cls: type[R], path: str | os.PathLike[str], name: str, **kwarg
     blobs = FilesystemBlobs(layout)
     registry = cls(name, blobs=blobs, spools=lambda upload_id, repo: FileSpool(layout, repo, upload_id), **kwargs)
     if not registry.events.recording:
-        raise ValueError("a registry on disk writes its links as its events happen: "
+        raise InvalidArgument("a registry on disk writes its links as its events happen: "
                          "open it with an event log that records (EventLog(maxlen=...) keeps it small)")
     registry.storage_root = layout.root
     journal = Journal(registry, layout)

@@ -50,6 +50,7 @@ from ..oci.blob import Blob, Content, Placeholder, as_bytes, as_content
 from ..oci.descriptor import Descriptor
 from ..oci.digest import Digest
 from ..errors import (
+    InvalidArgument,
     BlobUnknown,
     BlobUploadUnknown,
     Denied,
@@ -206,7 +207,7 @@ class Registry:
         wanted = None if private is None else (PRIVATE if private else PUBLIC)
         if repo is not None:
             if wanted is not None and wanted != repo.visibility:
-                raise ValueError(f"repository {name!r} already exists and is {repo.visibility}; "
+                raise InvalidArgument(f"repository {name!r} already exists and is {repo.visibility}; "
                                  f"use set_visibility({name!r}, {wanted!r}) to change it")
             return repo
         return self._writable(name, wanted)
@@ -214,7 +215,7 @@ class Registry:
     def set_visibility(self, name: str, visibility: str, *, auth: Token | None = None) -> None:
         """Make a repository ``public`` or ``private``."""
         if visibility not in (PUBLIC, PRIVATE):
-            raise ValueError(f"visibility must be 'public' or 'private', got {visibility!r}")
+            raise InvalidArgument(f"visibility must be 'public' or 'private', got {visibility!r}")
         repo = self._existing(name, auth, DELETE)
         repo.configure(visibility=visibility)
         self._emit(ev.RepositoryChanged, repository=name, visibility=repo.visibility,
@@ -233,7 +234,7 @@ class Registry:
                  auth: Token | None = None) -> None:
         """Set the description (and star count) a registry's web page shows for a repository."""
         if stars is not None and (isinstance(stars, bool) or not isinstance(stars, int) or stars < 0):
-            raise ValueError(f"stars must be a non-negative integer, got {stars!r}")
+            raise InvalidArgument(f"stars must be a non-negative integer, got {stars!r}")
         repo = self._existing(name, auth, PUSH)
         repo.configure(description=str(description), stars=stars)
         self._emit(ev.RepositoryChanged, repository=name, visibility=repo.visibility,
@@ -488,7 +489,7 @@ class Registry:
         new: dict[Digest, Content] = {}
         for blob in blobs:
             if not isinstance(blob, (Blob, Placeholder)):
-                raise TypeError(f"push_image needs Blob or Placeholder objects, got {type(blob).__name__}")
+                raise InvalidArgument(f"push_image needs Blob or Placeholder objects, got {type(blob).__name__}")
             if repo is None or not repo.has_blob(blob.digest):
                 new[blob.digest] = blob
         self._verify_references(repository, repo, stored.parsed, extra=new)
@@ -653,7 +654,7 @@ class Registry:
             if event.registry == registry.name:
                 registry.redo(event)
         if registry is None:
-            raise ValueError(f"no RegistryCreated event{f' for {name!r}' if name else ''} in the events: "
+            raise InvalidArgument(f"no RegistryCreated event{f' for {name!r}' if name else ''} in the events: "
                              "nothing to replay (was the log recording?)")
         return registry
 
@@ -852,12 +853,12 @@ class Registry:
         if kind is ev.BlobUploaded:
             assert isinstance(e, ev.BlobUploaded)
             if e.content is None:
-                raise ValueError(f"event #{e.seq} carries no blob: it cannot be replayed")
+                raise InvalidArgument(f"event #{e.seq} carries no blob: it cannot be replayed")
             self._link_blob(self._writable(e.repository), e.content, e.upload_id)
         elif kind is ev.ManifestPushed:
             assert isinstance(e, ev.ManifestPushed)
             if e.manifest is None:
-                raise ValueError(f"event #{e.seq} carries no manifest: it cannot be replayed")
+                raise InvalidArgument(f"event #{e.seq} carries no manifest: it cannot be replayed")
             self._commit_manifest(self._writable(e.repository), e.manifest, [], e.tag)
         elif kind is ev.TagUpdated:
             assert isinstance(e, ev.TagUpdated)

@@ -1,10 +1,13 @@
 """Typed errors of the simulation lab.
 
 Every error names the offending value. They subclass :class:`ValueError` (or :class:`TypeError`)
-so callers that only know the builtin types still catch them.
+so callers that only know the builtin types still catch them; :class:`InvalidParameter` is the
+core's :class:`~regsim.errors.InvalidArgument`, the one argument-error type of every module.
 """
 
 from __future__ import annotations
+
+from ..errors import InvalidArgument
 
 __all__ = ["SimError", "InvalidParameter", "UnknownPolicy", "TraceFormatError", "UnknownExercise",
            "EngineUnavailable"]
@@ -14,7 +17,7 @@ class SimError(Exception):
     """Base of every error raised by :mod:`regsim.sim`."""
 
 
-class InvalidParameter(SimError, ValueError):
+class InvalidParameter(SimError, InvalidArgument):
     """A parameter is out of range or of the wrong kind (the message names it and its value)."""
 
 
