@@ -129,7 +129,11 @@ def _parser() -> argparse.ArgumentParser:
 def _gc(args: argparse.Namespace) -> int:
     from .registry.filesystem import garbage_collect
 
-    report = garbage_collect(args.data, dry_run=args.dry_run, delete_untagged=args.delete_untagged)
+    report = garbage_collect(args.data, dry_run=args.dry_run, delete_untagged=args.delete_untagged,
+                             problems=lambda found: print(
+                                 f"regsim gc: {args.data} is damaged ({len(found)} found on opening; "
+                                 f"regsim check --data {args.data} lists them): every blob a manifest "
+                                 "revision names is kept", file=sys.stderr))
     for digest in report.swept:
         print(f"{'would delete' if args.dry_run else 'deleted'} blob {digest}")
     for repository, digest in report.deleted_manifests:

@@ -42,12 +42,13 @@ import hashlib
 import json
 import mmap
 import os
+import re
 import secrets
 import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, MutableMapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, MutableMapping, TypeVar
 
 from .. import events as ev
 from ..errors import InvalidArgument, PlaceholderContent, RegistryError
@@ -65,6 +66,7 @@ __all__ = ["Layout", "StoredBlob", "FilesystemBlobs", "FileSpool", "Journal", "o
            "CheckReport", "garbage_collect"]
 
 READ_PIECE = 4 << 20
+_DIGESTS = re.compile(rb"sha256:([0-9a-f]{64})")
 
 
 class Layout:
@@ -460,6 +462,7 @@ def _load_repository(registry: "Registry", layout: Layout, repo: str, report: Lo
             report.problems.append(f"{repo}: revision link {link} names no stored manifest")
             continue
         pending[revision] = (registry.blobs[revision].data, None)
+    revisions = {d: data for d, (data, _) in pending.items()}
     # manifests before the indexes that list them
     while pending:
         progressed = False
@@ -478,6 +481,13 @@ def _load_repository(registry: "Registry", layout: Layout, repo: str, report: Lo
             for digest in pending:
                 report.problems.append(f"{repo}: index {digest} lists manifests that are not in the repository")
             break
+    # a revision that could not be loaded (a blob it references is missing or corrupt) still
+    # pins its bytes and every digest they name: gc must never sweep the rest of the image
+    stored = registry.repositories.get(repo)
+    for digest, data in revisions.items():
+        if stored is None or digest not in stored.manifests:
+            registry.gc_keep.add(digest)
+            registry.gc_keep.update(Digest(f"sha256:{hexa.decode()}") for hexa in _DIGESTS.findall(data))
     tags = base / "_manifests" / "tags"
     for tag_dir in sorted(tags.iterdir()) if tags.is_dir() else ():
         current = read_link(tag_dir / "current" / "link")
@@ -611,14 +621,29 @@ def check(path: str | os.PathLike[str], *, verify_digests: bool = True) -> Check
     return report
 
 
-def garbage_collect(path: str | os.PathLike[str], *, dry_run: bool = False,
-                    delete_untagged: bool = False) -> "GCReport":
+def garbage_collect(path: str | os.PathLike[str], *, dry_run: bool = False, delete_untagged: bool = False,
+                    problems: "Callable[[list[str]], None] | None" = None) -> "GCReport":
     """``regsim gc``: open the store, mark and sweep as distribution's ``garbage-collect``.
-    Refuses a path that holds no store (a typo must not create one), naming it."""
+    Refuses a path that holds no store (a typo must not create one), naming it. A revision
+    that could not be loaded (a layer missing or corrupt) still keeps every blob its bytes name;
+    a revision link to a manifest that is not stored at all makes gc refuse (:class:`StoreDamaged`).
+    ``problems`` is called with what opening the store found, when it found anything."""
     from .registry import Registry
 
     base = Layout(path).base
     if not base.is_dir():
         raise FileNotFoundError(f"{os.fspath(path)!r} is not a registry store (no {base.relative_to(path)} folder in it)")
     registry = Registry.open(path)
+    layout = Layout(path)
+    if any(revision is None or revision not in registry.blobs
+           for repo in _repository_names(layout)
+           for _, revision in _links(layout.repository(repo) / "_manifests" / "revisions")):
+        raise StoreDamaged(f"{os.fspath(path)!r} has a revision link to a manifest that is not stored, so what "
+                           f"it references is unknown: gc refuses to sweep (see regsim check --data {os.fspath(path)})")
+    if registry.load_problems and problems is not None:
+        problems(registry.load_problems)
     return registry.garbage_collect(dry_run=dry_run, delete_untagged=delete_untagged)
+
+
+class StoreDamaged(InvalidArgument):
+    """A store gc cannot sweep safely (``regsim check`` names the damage)."""

@@ -137,6 +137,9 @@ class Registry:
         #: opening it could not take back (one line each).
         self.storage_root: Any = None
         self.load_problems: list[str] = []
+        #: Digests garbage collection never sweeps: what the manifests of a store that could not
+        #: be loaded reference (a damaged layer must not cost the rest of the image).
+        self.gc_keep: set[Digest] = set()
         self._emit(ev.RegistryCreated, title=self.title, access=self.access.mode,
                    default_visibility=self.access.default_visibility, max_manifest_size=max_manifest_size)
 
@@ -600,13 +603,17 @@ class Registry:
         manifests it would delete."""
         return mark(self._repos, delete_untagged=delete_untagged)
 
-    def garbage_collect(self, *, delete_untagged: bool = False, dry_run: bool = False) -> GCReport:
+    def garbage_collect(self, *, delete_untagged: bool = False, dry_run: bool = False,
+                        keep: Iterable[Any] = ()) -> GCReport:
         """Mark and sweep, like ``registry garbage-collect [--delete-untagged] [--dry-run]``.
 
         Deletes unreachable manifests (with ``delete_untagged``), then every blob nothing
-        reachable references, and the repository links to those blobs.
+        reachable references, and the repository links to those blobs. Digests in ``keep``
+        (and in :attr:`gc_keep`) are kept too, reachable or not.
         """
         marked, doomed = self.reachable(delete_untagged=delete_untagged)
+        content = self._blobs.view()
+        marked |= {d for d in (*self.gc_keep, *map(Digest, keep)) if d in content}
         swept = tuple(sorted(self._blobs.view().keys() - marked))
         freed = sum(self._blobs.size_of(d) for d in swept)
         if not dry_run:
