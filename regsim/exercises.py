@@ -5,12 +5,15 @@ An :class:`Exercise` has an id (``"1.2"``), a prompt, a ladder of hints, and eit
 * ``expected``: a function computing the right answer from a fresh model; the learner's answer
   is compared with it by :func:`what_differs`, which says what is wrong *without* the right
   answer: too high or too low (and by how much, roughly), a unit or type mismatch, which part of
-  a reference differs, the first wrong item of a list; sets and mappings name a missing or
-  unexpected item or key; or
+  a reference differs, the first wrong item of a list; sets name an unexpected item and count
+  the missing ones (never naming them, so the answer cannot be collected one item per try);
+  mappings name a missing, extra or differing key; or
 * ``checker``: a function ``answer -> str | None`` that returns what is wrong (None when right),
   for answers that are model objects (a registry, a host) rather than values.
 
-Numbers in an ``expected`` answer must match to ``rel_tol`` (1e-6 by default) or ``abs_tol``; an
+Any number type counts as a number (``numbers.Real``, or an integer type with ``__index__``,
+such as numpy's ``int64`` that ``df['size'].sum()`` gives), but not True or False. Numbers in an
+``expected`` answer must match to ``rel_tol`` (1e-6 by default) or ``abs_tol``; an
 exercise worked out by hand gives a looser one, e.g. ``rel_tol=0.005`` accepts an answer rounded to
 two decimals.
 
@@ -38,11 +41,14 @@ solution passes its check and that no wrong answer's message contains the right 
 from __future__ import annotations
 
 import math
+import numbers
+import operator
 import re
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any, Callable, Iterator, Mapping, Sequence
 from .errors import InvalidArgument
+from .units import plural
 
 __all__ = ["Verdict", "Exercise", "Workbook", "Revealed", "what_differs"]
 
@@ -57,18 +63,44 @@ _UNIT_FACTORS = (
 )
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, limit: int | None = _MAX_SHOWN) -> str:
+    """repr of ``value`` (a set sorted), cut to ``limit`` characters (None: whole)."""
     if isinstance(value, (set, frozenset)):  # sorted, so the text is the same in every run
         text = "{" + ", ".join(sorted(map(repr, value))) + "}" if value else "set()"
     else:
         text = repr(value)
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _is_bool(value: Any) -> bool:
+    """True or False, also numpy's (``numpy.bool_`` is no ``bool`` subclass, but no number either)."""
+    return isinstance(value, bool) or type(value).__name__ in ("bool_", "bool")
+
+
+def _as_number(value: Any) -> int | float | None:
+    """``value`` as an int or float when it is a number of any type (never a bool), else None.
+
+    Integers convert exactly (``operator.index``), other reals to float: numpy's and pandas'
+    scalars are numbers without this module importing them.
+    """
+    if _is_bool(value) or isinstance(value, (str, bytes)):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, numbers.Integral) or hasattr(type(value), "__index__"):
+        try:
+            return operator.index(value)
+        except TypeError:
+            return None
+    if isinstance(value, numbers.Real):
+        return float(value)
+    return None
 
 
 def _kind(value: Any) -> str:
-    if isinstance(value, bool):
+    if _is_bool(value):
         return "True or False"
-    if isinstance(value, (int, float)):
+    if _as_number(value) is not None:
         return "a number"
     if isinstance(value, str):
         return "text (a str)"
@@ -156,19 +188,24 @@ def _texts(expected: str, actual: str, where: str) -> str:
 
 
 def what_differs(expected: Any, actual: Any, where: str = "answer", *, rel_tol: float = 1e-6,
-                 abs_tol: float | None = None) -> str | None:
+                 abs_tol: float | None = None, item: str = "item") -> str | None:
     """None when ``actual`` equals ``expected``; else what is wrong, without the right answer.
 
     Numbers compare with a relative (and absolute) tolerance and are told too high or too low,
     roughly how far, or a unit mismatch; text is told a case, whitespace, digest or reference
-    part difference; sets name a missing or unexpected item, mappings a missing, extra or
-    differing key; sequences the first wrong item. A type mismatch names the kind expected.
+    part difference; sets name an unexpected item and count the missing ones as ``item`` s
+    ("1 platform is missing", never which), mappings name a missing, extra or differing key;
+    sequences the first wrong item. A type mismatch names the kind expected.
     """
     tol = rel_tol if abs_tol is None else abs_tol
-    if isinstance(expected, bool) or isinstance(actual, bool):
+    if _as_number(expected) is not None:
+        expected = _as_number(expected)
+    if _as_number(actual) is not None:
+        actual = _as_number(actual)
+    if _is_bool(expected) or _is_bool(actual):
         if expected is actual or (type(expected) is type(actual) and expected == actual):
             return None
-        if isinstance(expected, bool) and isinstance(actual, bool):
+        if _is_bool(expected) and _is_bool(actual):
             return f"{where}: {actual!r} is not right"
         return f"{where}: expected {_kind(expected)}, {_got(actual)}"
     if isinstance(expected, (int, float)):
@@ -181,22 +218,26 @@ def what_differs(expected: Any, actual: Any, where: str = "answer", *, rel_tol: 
         if not isinstance(actual, (set, frozenset, list, tuple)):
             return f"{where}: expected a set, {_got(actual)}"
         got = set(actual)
-        missing, extra = sorted(map(repr, expected - got)), sorted(map(repr, got - expected))
-        if missing and len(missing) == len(expected):
-            return f"{where}: none of the {len(expected)} right items is there" + (
-                f"; {extra[0]} is not one of them" if extra else "")
-        if missing:
-            return f"{where}: missing {missing[0]}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+        # an unexpected item is the learner's own: name it; a missing one would be the answer,
+        # one item per try: only count it
+        missing, extra = len(expected - got), sorted(map(repr, got - expected))
+        if missing and missing == len(expected):
+            text = (f"the 1 right {item} is not there" if missing == 1 else
+                    f"none of the {plural(missing, 'right ' + item)} is there")
+            return f"{where}: {text}" + (f"; {extra[0]} is not one of them" if extra else "")
+        lacking = f"{plural(missing, item)} {'is' if missing == 1 else 'are'} missing" if missing else ""
         if extra:
-            return f"{where}: unexpected {extra[0]}" + (f" (and {len(extra) - 1} more)" if len(extra) > 1 else "")
-        return None
+            return (f"{where}: unexpected {extra[0]}" + (f" (and {len(extra) - 1} more)" if len(extra) > 1 else "")
+                    + (f"; and {lacking}" if lacking else ""))
+        return f"{where}: {lacking}" if lacking else None
     if isinstance(expected, Mapping):
         if not isinstance(actual, Mapping):
             return f"{where}: expected a dict, {_got(actual)}"
         for key in sorted(expected, key=repr):
             if key not in actual:
                 return f"{where}: missing key {_show(key)}"
-            diff = what_differs(expected[key], actual[key], f"{where}[{key!r}]", rel_tol=rel_tol, abs_tol=abs_tol)
+            diff = what_differs(expected[key], actual[key], f"{where}[{key!r}]", rel_tol=rel_tol, abs_tol=abs_tol,
+                                item=item)
             if diff:
                 return diff
         extra = sorted((k for k in actual if k not in expected), key=repr)
@@ -205,7 +246,7 @@ def what_differs(expected: Any, actual: Any, where: str = "answer", *, rel_tol: 
         if not isinstance(actual, Sequence) or isinstance(actual, (str, bytes)):
             return f"{where}: expected a list, {_got(actual)}"
         for i, (e, a) in enumerate(zip(expected, actual)):
-            diff = what_differs(e, a, f"{where}[{i}]", rel_tol=rel_tol, abs_tol=abs_tol)
+            diff = what_differs(e, a, f"{where}[{i}]", rel_tol=rel_tol, abs_tol=abs_tol, item=item)
             if diff:
                 return diff
         if len(expected) != len(actual):
@@ -261,10 +302,17 @@ class Revealed:
     answer: Any
     note: str = ""
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> str:  # the whole answer: an instructor shows it, nothing is cut
         if self.answer is None:
             return f"{self.exercise}: {self.note}"
-        return f"{self.exercise} answer: {_show(self.answer)}" + (f" ({self.note})" if self.note else "")
+        return f"{self.exercise} answer: {_show(self.answer, None)}" + (f" ({self.note})" if self.note else "")
+
+    def _repr_html_(self) -> str:
+        if self.answer is None:
+            return f'<div style="font-family:sans-serif"><b>{escape(self.exercise)}</b>: {escape(self.note)}</div>'
+        return (f'<div style="font-family:sans-serif"><b>{escape(self.exercise)} answer</b>: '
+                f"<code>{escape(_show(self.answer, None))}</code>"
+                + (f" ({escape(self.note)})" if self.note else "") + "</div>")
 
 
 @dataclass(frozen=True)
@@ -283,6 +331,8 @@ class Exercise:
     abs_tol: float | None = None
     #: for a ``checker`` exercise whose answer is still a value: computes it, for :meth:`reveal`
     answer: Callable[[], Any] | None = field(default=None, repr=False)
+    #: what one item of a set answer is ("platform"): a wrong answer is told how many are missing
+    item: str = "item"
 
     def __post_init__(self) -> None:
         if (self.expected is None) == (self.checker is None):
@@ -317,7 +367,7 @@ class Exercise:
             return f"could not read the answer: {exc}"
         if self.checker is not None:
             return self.checker(value)
-        return what_differs(self.right_answer(), value, rel_tol=self.rel_tol, abs_tol=self.abs_tol)
+        return what_differs(self.right_answer(), value, rel_tol=self.rel_tol, abs_tol=self.abs_tol, item=self.item)
 
     def check(self, answer: Any, tries: int = 1) -> Verdict:
         """The verdict on ``answer``, as the ``tries``-th wrong try if it is wrong."""
@@ -325,7 +375,9 @@ class Exercise:
             return Verdict(self.id, False, "replace the ... with your answer" + (f" (hint: {self.hint})" if self.hint else ""))
         problem = self.difference(answer)
         if problem is None:
-            return Verdict(self.id, True, "well done" if self.checker is not None else _show(answer))
+            number = _as_number(answer)  # np.int64(5) is shown as the 5 it is
+            return Verdict(self.id, True, "well done" if self.checker is not None else
+                           _show(answer if number is None else number))
         return Verdict(self.id, False, problem + self._ladder(tries), tries)
 
     def _ladder(self, tries: int) -> str:
@@ -356,11 +408,11 @@ class Workbook:
     def add(self, id: str, prompt: str, *, expected: Callable[[], Any] | None = None,
             checker: Callable[[Any], str | None] | None = None, hint: str = "", hints: Sequence[str] = (),
             normalize: Callable[[Any], Any] | None = None, rel_tol: float = 1e-6,
-            abs_tol: float | None = None, answer: Callable[[], Any] | None = None) -> Exercise:
+            abs_tol: float | None = None, answer: Callable[[], Any] | None = None, item: str = "item") -> Exercise:
         if id in self._exercises:
             raise InvalidArgument(f"exercise {id!r} already exists in {self.title}")
         ladder = ((hint,) if hint else ()) + tuple(hints)
-        exercise = Exercise(id, prompt, expected, checker, ladder, normalize, rel_tol, abs_tol, answer)
+        exercise = Exercise(id, prompt, expected, checker, ladder, normalize, rel_tol, abs_tol, answer, item)
         self._exercises[id] = exercise
         return exercise
 

@@ -21,9 +21,9 @@ from regsim.exercises import Exercise, Workbook, what_differs
         ({"a": 1, "b": [1, 2]}, {"a": 1, "b": [1, 3]}, "answer['b'][1]: 3 is too high"),
         ({"a": 1}, {}, "answer: missing key 'a'"),
         ({"a": 1}, {"a": 1, "z": 0}, "answer: unexpected key 'z'"),
-        ({1, 2}, {1}, "answer: missing 2"),
+        ({1, 2}, {1}, "answer: 1 item is missing"),
         ({1}, [1, 5], "answer: unexpected 5"),
-        ({1}, {5}, "answer: none of the 1 right items is there; 5 is not one of them"),
+        ({1}, {5}, "answer: the 1 right item is not there; 5 is not one of them"),
         ("python", "Python", "answer: right letters, wrong upper/lower case"),
         ("python", "pyhton", "answer: 'pyhton' is not right"),
         (True, 1, "answer: expected True or False, got int 1"),
@@ -86,3 +86,79 @@ def test_an_exercise_can_accept_a_hand_computed_number():
     for bad in (-0.1, 1, "0.01", True):
         with pytest.raises(ValueError, match=f"rel_tol must be a number in \\[0, 1\\), got {bad!r}"):
             book.add(f"bad-{bad!r}", "?", expected=lambda: 1, rel_tol=bad)
+
+
+class _Count:
+    """A number type that is not an int but converts like one (as numpy's and pandas' integers do)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __index__(self):
+        return self.value
+
+
+def test_numbers_of_other_number_types_are_numbers():
+    from fractions import Fraction
+
+    assert what_differs(322526161, _Count(322526161)) is None
+    assert what_differs(322526161, _Count(323526161)) == "answer: 323526161 is a little too high (within 10%)"
+    assert what_differs(0.25, Fraction(1, 4)) is None
+    assert what_differs(3, Fraction(5, 2)) == "answer: expected a whole number, got 2.5"
+    assert what_differs(_Count(7), 7) is None  # an expected answer computed with pandas, too
+
+
+def test_numpy_numbers_are_numbers_and_numpy_booleans_are_not():
+    np = pytest.importorskip("numpy")
+    assert what_differs(322526161, np.int64(322526161)) is None
+    assert what_differs(322526161, np.uint32(322526161)) is None
+    assert what_differs(121, np.int64(122)) == "answer: 122 is a little too high (within 10%)"
+    assert what_differs(0.5, np.float32(0.5)) is None
+    assert what_differs(np.int64(121), 121) is None
+    assert what_differs(1, np.True_).startswith("answer: expected a number, got bool")
+    assert what_differs(1, True) == "answer: expected a number, got bool True"
+
+
+def test_the_checker_core_stays_standard_library_only():
+    import ast
+    from pathlib import Path
+
+    import regsim.exercises
+
+    tree = ast.parse(Path(regsim.exercises.__file__).read_text())
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module and not node.level}
+    assert not imported & {"numpy", "pandas"}, imported
+
+
+@pytest.mark.parametrize("answer, message", [
+    ({"linux/amd64"}, "answer: 1 platform is missing"),
+    (set(), "answer: none of the 2 right platforms is there"),
+    ({"linux/amd64", "linux/386"}, "answer: unexpected 'linux/386'; and 1 platform is missing"),
+    ({"linux/amd64", "linux/arm64", "linux/386"}, "answer: unexpected 'linux/386'"),
+    ({"windows/amd64"}, "answer: none of the 2 right platforms is there; 'windows/amd64' is not one of them"),
+])
+def test_a_set_answer_counts_what_is_missing_and_never_names_it(answer, message):
+    book = Workbook("t")
+    book.add("p", "which platforms?", expected=lambda: {"linux/amd64", "linux/arm64"}, item="platform")
+    book.add("one", "which one?", expected=lambda: {"x"})
+    assert book["p"].difference(answer) == message
+    assert "arm64" not in book["p"].difference({"linux/amd64"})
+    assert book["one"].difference(set()) == "answer: the 1 right item is not there"
+    assert book["one"].difference({"x", "y"}) == "answer: unexpected 'y'"
+    three = Workbook("t").add("3", "?", expected=lambda: {"config", "layer 1", "manifest"}, item="part")
+    assert three.difference({"manifest"}) == "answer: 2 parts are missing"
+
+
+def test_reveal_shows_the_whole_answer():
+    book = Workbook("t")
+    long = {f"case number {i} of the lesson": "UNAUTHORIZED" for i in range(6)}
+    digest = "localhost:5000/team/app@sha256:" + "5" * 64
+    book.add("d", "?", expected=lambda: long)
+    book.add("r", "?", expected=lambda: digest)
+    shown = book.reveal("d")
+    for text in (repr(shown), str(shown), shown._repr_html_()):
+        assert "…" not in text and "case number 5 of the lesson" in text, text
+    assert repr(book.reveal("r")) == f"r answer: {digest!r}" == str(book.reveal("r"))
+    assert digest in book.reveal("r")._repr_html_()
+    assert "&lt;b&gt;" in Workbook("t").add("h", "?", expected=lambda: "<b>").reveal()._repr_html_()

@@ -67,7 +67,7 @@ WORKBOOK.add("2.2", "Tag demo/hello:1.0 as localhost:5000/demo/copy:1.0 and push
              hints=['a tag is a pointer: does the copy have any bytes the registry lacks?'])
 WORKBOOK.add("2.3", "Change only bye.txt and rebuild the greeting image: which parts get a new digest? "
              "Answer a set of PART names of compare_images, like {'layer 0', 'config'}.",
-             expected=_changed_parts, hint="build the changed image under a new tag, then compare_images(old, new)",
+             expected=_changed_parts, item="part", hint="build the changed image under a new tag, then compare_images(old, new)",
              hints=["a changed layer has a new digest; the config lists the layers' diff_ids; "
                     "the manifest names the config"])
 WORKBOOK.add("2.4", "Make the registry refuse an upload with DIGEST_INVALID, and check the outcome.",

@@ -63,7 +63,7 @@ def _untagged() -> int:
 
 
 WORKBOOK.add("4.1", "Which tags of library/python on Docker Hub name the same image as python:alpine? "
-             "Answer a set of tag names.", expected=_python_alpine_tags, hint="Repository.tags_of(digest)",
+             "Answer a set of tag names.", expected=_python_alpine_tags, item="tag", hint="Repository.tags_of(digest)",
              hints=['look up the digest python:alpine points at, then every tag that points there too'])
 WORKBOOK.add("4.2", "A teammate pushes a new build as :v4 and does not touch :latest. Which version does "
              "`docker pull localhost:5000/team/app` give then? Answer a tag like 'v1'.",

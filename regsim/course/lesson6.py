@@ -97,7 +97,7 @@ WORKBOOK.add("6.1", "Which repository does `docker pull redis` pull from? Answer
              hints=["docker adds 'docker.io/' to a name without a domain, and 'library/' to a one-part "
                     "name on Docker Hub"])
 WORKBOOK.add("6.2", "Which of library/redis, alice/notes, alice/secret and bob/tools may an anonymous client "
-             "pull? Answer a set.", expected=_anonymous_pulls, hint="access_table(hub, {'anonymous': None}, [...])",
+             "pull? Answer a set.", expected=_anonymous_pulls, item="repository", hint="access_table(hub, {'anonymous': None}, [...])",
              hints=['an anonymous client may pull public repositories only; a missing one looks private'])
 WORKBOOK.add("6.3", "What does the registry answer in each case: 'allowed', 'UNAUTHORIZED' or 'DENIED' (the "
              "words of access_table)? Answer a dict with the keys of CASES.", expected=_codes,

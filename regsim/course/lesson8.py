@@ -81,7 +81,7 @@ def _canonical_platforms(platforms: Iterable[Platform | str]) -> set[str]:
 
 WORKBOOK.add("8.1", "Which platforms does the index of nginx:latest on Docker Hub list? Answer a set like "
              "{'linux/amd64', …}.", expected=lambda: _canonical_platforms(_nginx_platforms()),
-             normalize=_canonical_platforms,
+             normalize=_canonical_platforms, item="platform",
              hint="hub.resolve('library/nginx', 'latest').parsed.platforms",
              hints=['one entry per platform in the index; linux/arm64/v8 counts as linux/arm64'])
 WORKBOOK.add("8.2", "The raspberry-pi (linux/arm64) has pulled python:3.11. How many bytes does it receive when it "

@@ -15,7 +15,7 @@ import hashlib
 from functools import lru_cache
 from typing import Any, Mapping
 
-from ..exercises import Revealed, Verdict, Workbook
+from ..exercises import Revealed, Verdict, Workbook, _as_number
 from .cache import LRU, Policy, simulate
 from .errors import UnknownExercise
 
@@ -68,11 +68,12 @@ def caching_trace():
 
 
 def _number(answer: Any) -> float:
-    """A number answer (also written as text, like '400')."""
-    if isinstance(answer, bool) or not isinstance(answer, (int, float, str)):
+    """A number answer of any number type (numpy's too, not a bool), or written as text ('400')."""
+    number = answer if isinstance(answer, str) else _as_number(answer)
+    if number is None:
         raise ValueError(f"answer with a number, not {type(answer).__name__} {answer!r}")
     try:
-        return float(answer)
+        return float(number)
     except ValueError:
         raise ValueError(f"answer with a number, not {answer!r}") from None
 
@@ -121,11 +122,13 @@ def _check_best_policies(answer: Any) -> str | None:
         if metric not in answer:
             return f"answer: missing key {metric!r}"
         got = answer[metric]
+        if isinstance(got, str):  # policy names in any case, as sweep() takes them
+            got = got.lower()
         if got not in best[metric]:
             if isinstance(got, str) and got in table.index:
                 return (f"answer[{metric!r}]: {got!r} has {table.at[got, metric]:.3f}, "
                         f"but another policy has more")
-            return (f"answer[{metric!r}]: {got!r} is not one of the built-in policies "
+            return (f"answer[{metric!r}]: {answer[metric]!r} is not one of the built-in policies "
                     f"({', '.join(sorted(table.index))})")
     extra = sorted(set(answer) - {"hit_ratio", "byte_hit_ratio"}, key=repr)
     return f"answer: unexpected key {extra[0]!r}" if extra else None
@@ -220,7 +223,7 @@ def _single_fetch_modes() -> set[str]:
 
 LAB.add("mirrors.3", "With 20 servers starting a rollout together, in which rollout modes does each blob "
         "cross the WAN at most once? Answer a set of mode names.",
-        expected=_single_fetch_modes, normalize=set,
+        expected=_single_fetch_modes, normalize=set, item="mode",
         hint="distribution's proxy does not coalesce requests for a blob that is still being fetched",
         hints=["run rollout_time for each mode and compare its upstream_bytes with the blobs' total size"])
 

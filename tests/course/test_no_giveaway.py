@@ -2,7 +2,9 @@
 
 For every exercise whose answer is a value (course and lab), several plausible wrong answers are
 checked at every rung of the hint ladder, and the message must not contain the right answer in any
-usual rendering: str, repr, digest prefixes, numbers formatted with separators, decimals or units.
+usual rendering: str, repr, digest prefixes, numbers formatted with separators, decimals or units;
+nor, for a set or dict answer, a missing item or the right value of a missing key (else a learner
+collects the answer one item per try).
 """
 
 from __future__ import annotations
@@ -64,12 +66,15 @@ def wrong_answers(expected: Any) -> list[Any]:
         return out
     if isinstance(expected, (set, frozenset)):
         items = sorted(expected, key=repr)
-        return [set(), set(items[1:]), {*items, "zzz-not-it"}, {"zzz-not-it"}, "a set"]
+        # and what a learner who iterates tries: one item, all but the last, one right and one wrong
+        return [set(), set(items[1:]), {*items, "zzz-not-it"}, {"zzz-not-it"}, "a set",
+                {items[0]}, set(items[:-1]), {items[0], "zzz-not-it"}]
     if isinstance(expected, Mapping):
         out: list[Any] = [dict(), "a dict"]
         for key, value in expected.items():
             for bad in wrong_answers(value)[:4]:
                 out.append({**expected, key: bad})
+            out.append({k: v for k, v in expected.items() if k != key})  # a key left out
         return out
     if isinstance(expected, (list, tuple)):
         out = [list(reversed(expected)), [], "a list"]
@@ -83,9 +88,14 @@ def leaks(expected: Any, answer: Any) -> set[str]:
     """Renderings of the right answer that a message must not contain (at its place in the answer)."""
     out = renderings(expected)
     if isinstance(expected, Mapping) and isinstance(answer, Mapping):
-        for key, value in expected.items():  # the right value of a key the answer got wrong
+        for key, value in expected.items():  # the right value of a key the answer got wrong or left out
             if answer.get(key) != value and not (isinstance(value, str) and len(value) < 3):
                 out |= renderings(value)
+                out |= leaks(value, answer.get(key)) if isinstance(value, (set, frozenset)) else set()
+    if isinstance(expected, (set, frozenset)) and isinstance(answer, (set, frozenset, list, tuple)):
+        # each missing item, as a message would name it: a learner must not collect the answer item
+        # by item, one wrong try each (the words of the hints, like 'config', are not a leak)
+        out |= {repr(item) for item in expected if item not in answer}
     # what the learner typed may appear in the message: never count it as a leak
     mine = renderings(answer) if not isinstance(answer, (Mapping, set, frozenset, list, tuple)) else set()
     return {r for r in out if r not in mine and not any(r in m for m in mine)}

@@ -388,3 +388,31 @@ def test_notebooks_build_what_the_exercises_assume(notebook):
         assert text.strip() in code or repr(text.strip())[1:-1] in code, f"{notebook} no longer has {text!r}"
     for exercise_id in exercises(int(notebook[:2])):
         assert f'check("{exercise_id}", ...)' in code, f"{notebook} has no cell for exercise {exercise_id}"
+
+
+def test_a_right_number_computed_with_numpy_or_pandas_is_right():
+    np = pytest.importorskip("numpy")
+    pd = pytest.importorskip("pandas")
+    right = solve_5_1()
+    assert check("5.1", np.int64(right)).ok
+    assert check("5.1", pd.Series([right - 1, 1]).sum()).ok  # what df['size'].sum() gives
+    assert "too high" in check("5.1", np.int64(right + 10**6)).message
+    assert "got bool" in check("5.1", np.True_).message
+
+
+@pytest.mark.parametrize("exercise_id, answer, message", [
+    ("8.1", {"linux/amd64"}, "answer: 1 platform is missing"),
+    ("2.3", {"manifest"}, "answer: 2 parts are missing"),
+    ("2.3", {"manifest", "config"}, "answer: 1 part is missing"),
+    ("6.2", {"library/redis"}, "answer: 1 repository is missing"),
+])
+def test_a_set_answer_is_never_given_away_one_item_per_try(exercise_id, answer, message):
+    WORKBOOK.reset(exercise_id)
+    assert check(exercise_id, answer).message == message
+    WORKBOOK.reset(exercise_id)
+
+
+def test_4_1_counts_the_missing_tags():
+    right = WORKBOOK["4.1"].right_answer()
+    some = set(sorted(right)[:3])
+    assert WORKBOOK["4.1"].difference(some) == f"answer: {len(right) - 3} tags are missing"

@@ -161,3 +161,27 @@ def test_caching_1_prompt_states_the_precision_without_giving_the_answer():
 def test_ttl_trace_uses_valid_digests():
     for _, digest, _ in TTL_TRACE:
         assert Digest(digest) == digest
+
+
+def test_a_right_number_computed_with_numpy_is_right():
+    np = pytest.importorskip("numpy")
+    for exercise in ("dedup.2", "mirrors.1", "mirrors.2", "dedup.1"):
+        right = SOLUTIONS[exercise]()
+        numpy_right = np.int64(right) if isinstance(right, int) else np.float64(right)
+        assert check(exercise, numpy_right).ok, (exercise, check(exercise, numpy_right).message)
+    assert check("dedup.2", np.int64(0)).message.startswith("answer: 0 is")
+    assert not check("mirrors.2", np.True_).ok
+
+
+def test_caching_2_takes_policy_names_in_any_case_as_sweep_does():
+    best = caching_2()
+    assert check("caching.2", {k: v.upper() for k, v in best.items()}).ok
+    assert check("caching.2", {k: v.title() for k, v in best.items()}).ok
+    message = check("caching.2", {"hit_ratio": "NOPE", "byte_hit_ratio": best["byte_hit_ratio"]}).message
+    assert "'NOPE' is not one of the built-in policies" in message
+
+
+def test_mirrors_3_counts_the_missing_modes():
+    right = LAB["mirrors.3"].right_answer()
+    assert len(right) >= 2
+    assert LAB["mirrors.3"].difference(set(sorted(right)[1:])) == "answer: 1 mode is missing"
