@@ -99,7 +99,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--team", default="team", help="the shared namespace of --classroom (default: team)")
     serve.add_argument("--admin", action="append", default=[], metavar="NAME",
                        help="a user who may run garbage collection over HTTP (POST /admin/gc; on a "
-                            "server without auth, anyone on this machine may)")
+                            "server without auth, anyone on this machine may). It runs while clients push: "
+                            "blobs uploaded or mounted within --gc-grace are not swept")
+    serve.add_argument("--gc-grace", type=_non_negative_float, default=10.0, metavar="MINUTES",
+                       help="POST /admin/gc keeps blobs uploaded or mounted this recently, so a push in "
+                            "flight keeps its blobs until its manifest arrives (default: 10; 0: none)")
     serve.add_argument("--data", metavar="DIR",
                        help="keep blobs, manifests, tags and uploads in DIR, in the reference registry's "
                             "layout (docker-registry can serve it too); without it, memory only")
@@ -166,6 +170,16 @@ def _positive_float(value: str) -> float:
     return number
 
 
+def _non_negative_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number >= 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value!r}")
+    return number
+
+
 def _load_sources(registry: Registry, loads: list[tuple[str, str | None]]) -> list[str]:
     """Import every ``--load`` source; returns one line per source that could not be loaded."""
     from .io import LayoutError, import_images
@@ -226,7 +240,7 @@ def _serve(args: argparse.Namespace) -> int:
         registry.events.subscribe(lambda event: print(f"#{event.seq:<5} {event.describe()}", flush=True))
     app = RegistryApp(registry, auth=args.auth, auto_mount=not args.no_auto_mount, max_body_size=args.max_body,
                       upload_purge_age=args.upload_purge_age * 3600, max_uploads_per_client=args.max_uploads_per_client,
-                      admin_users=set(args.admin))
+                      admin_users=set(args.admin), gc_grace=args.gc_grace * 60)
     server = RegistryServer(app, sock).start()
     print(f"regsim: serving {name} ({policy.mode}, auth {server.app.auth.scheme}) at {server.url}")
     print(f"  storage: {args.data} (the reference registry's layout)" if args.data else

@@ -31,15 +31,17 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
+from .. import events as ev
 from ..registry.access import DELETE, PULL, PUSH
-from ..errors import Denied, RegistryError, TooManyRequests, Unauthorized, Unsupported
+from ..errors import Denied, InvalidArgument, RegistryError, TooManyRequests, Unauthorized, Unsupported
+from ..oci.digest import Digest
 from ..oci.reference import validate_repository
 from . import blobs, discovery, manifests, uploads
 from .auth import ANONYMOUS, Authenticator, Scope, TokenIssuer, parse_scopes, scheme_for
@@ -56,6 +58,8 @@ Handler = Callable[[Context], Awaitable[Response]]
 
 #: Largest request body by default: 4 GiB (a blob or one chunk of it).
 DEFAULT_MAX_BODY = 4 << 30
+#: How long a blob just uploaded or mounted is safe from ``POST /admin/gc``: 10 minutes.
+DEFAULT_GC_GRACE = 600.0
 
 
 class EndpointUnknown(Unsupported):
@@ -93,19 +97,25 @@ async def token(ctx: Context) -> Response:
 
 
 def _gc_report(ctx: Context, dry_run: bool, delete_untagged: bool) -> dict:
-    report = ctx.registry.garbage_collect(dry_run=dry_run, delete_untagged=delete_untagged)
+    recent = ctx.app.recent_blobs()
+    reachable, _ = ctx.registry.reachable(delete_untagged=delete_untagged)
+    spared = {d for d in recent if d in ctx.registry.blobs} - reachable
+    report = ctx.registry.garbage_collect(dry_run=dry_run, delete_untagged=delete_untagged, keep=recent)
     return {"dry_run": report.dry_run, "delete_untagged": report.delete_untagged, "marked": report.marked,
             "swept": list(report.swept), "bytes_freed": report.bytes_freed,
-            "deleted_manifests": [f"{name}@{digest}" for name, digest in report.deleted_manifests]}
+            "deleted_manifests": [f"{name}@{digest}" for name, digest in report.deleted_manifests],
+            "kept_recent": len(spared), "gc_grace": ctx.app.gc_grace}
 
 
 async def admin_gc(ctx: Context) -> Response:
     """``POST /admin/gc?dry_run=1&delete_untagged=1``: garbage-collect (regsim's, not the spec's).
 
-    Runs under the model lock, so no request sees it half done. As with distribution's
-    ``garbage-collect``, blobs a client has uploaded but no manifest references yet (a push in
-    progress) are swept: run it when nobody pushes. Allowed for ``admin_users``; on a server
-    without authentication, only from the loopback interface.
+    Runs under the model lock, so no request sees it half done. Unlike distribution (whose
+    ``garbage-collect`` must run offline), it is safe while clients push: a blob uploaded or
+    mounted within the last ``gc_grace`` seconds (as the server saw it happen; default 10
+    minutes, ``regsim serve --gc-grace``) is never swept, so the blobs of a push in flight wait
+    for their manifest. The reply counts them (``kept_recent``). Allowed for ``admin_users``; on
+    a server without authentication, only from the loopback interface.
     """
     app = ctx.app
     if app.auth.scheme == "none":
@@ -176,14 +186,23 @@ class RegistryApp:
         Upload sessions one client address may hold open at once (then 429).
     admin_users:
         Users allowed to run garbage collection over HTTP (``POST /admin/gc``).
+    gc_grace:
+        Seconds during which a blob uploaded or mounted through the registry is safe from
+        ``POST /admin/gc`` (a push in flight uploads its blobs before its manifest).
     """
 
     def __init__(self, registry, *, auth: str | None = None, auto_mount: bool = True,
                  catalog_max_entries: int = 1000, token_secret: bytes | None = None, token_ttl: int = 300,
                  history: int = 10_000, max_body_size: int = DEFAULT_MAX_BODY, login_attempts: int = 5,
                  login_window: float = 60.0, upload_purge_age: float = DEFAULT_PURGE_AGE,
-                 max_uploads_per_client: int = 100, admin_users: frozenset[str] | set[str] = frozenset()) -> None:
+                 max_uploads_per_client: int = 100, admin_users: frozenset[str] | set[str] = frozenset(),
+                 gc_grace: float = DEFAULT_GC_GRACE) -> None:
         self.registry = registry
+        if not gc_grace >= 0:
+            raise InvalidArgument(f"gc_grace must be a number of seconds >= 0, got {gc_grace!r}")
+        self.gc_grace = float(gc_grace)
+        self._linked: OrderedDict[Digest, float] = OrderedDict()  # digest -> when last uploaded/mounted
+        registry.events.subscribe(self._seen)
         self.gate = ModelGate()
         scheme = auth if auth is not None else scheme_for(registry.access.mode)
         self.auth = Authenticator(registry, scheme, TokenIssuer(registry.name, secret=token_secret, ttl=token_ttl),
@@ -199,6 +218,22 @@ class RegistryApp:
         self.admin_users = frozenset(admin_users)
         self.requests: deque[RequestRecord] = deque(maxlen=history)
         self.aborted = 0
+
+    def _seen(self, event: ev.Event) -> None:
+        if isinstance(event, (ev.BlobUploaded, ev.BlobMounted)) and event.registry == self.registry.name:
+            self._linked[event.digest] = time.monotonic()
+            self._linked.move_to_end(event.digest)
+            self._forget_old()
+
+    def _forget_old(self) -> None:
+        horizon = time.monotonic() - self.gc_grace
+        while self._linked and next(iter(self._linked.values())) < horizon:
+            self._linked.popitem(last=False)
+
+    def recent_blobs(self) -> set[Digest]:
+        """Blobs uploaded or mounted within the last ``gc_grace`` seconds (gc keeps them)."""
+        self._forget_old()
+        return set(self._linked)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":

@@ -252,7 +252,7 @@ def test_soak_20_clients_push_pull_delete_with_bounded_memory(tmp_path):
     """20 concurrent clients, each a fixed number of push/pull/delete rounds; the server's memory after
     the warm-up rounds stays flat. Bounded by count, not by time: a slow machine only takes longer."""
     data = tmp_path / "store"
-    server = Serve(data, "--event-log", "2000")
+    server = Serve(data, "--event-log", "2000", "--gc-grace", "0")  # every blob may go
     clients, warm_rounds, rounds = 20, 1, 3
     errors: list[str] = []
     counts = [0] * clients

@@ -340,3 +340,35 @@ def test_garbage_collection_over_http_needs_an_admin(api_for):
         assert dry["dry_run"] and dry["swept"] == [sha(b"unreferenced")] and len(registry.blobs) == 1
         done = api.post("/admin/gc", headers=basic("ops", "ops-pw")).json()
         assert done["bytes_freed"] == len(b"unreferenced") and len(registry.blobs) == 0
+
+
+def _manifest_of(config: bytes, layer: bytes) -> bytes:
+    return json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                       "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": sha(config),
+                                  "size": len(config)},
+                       "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": sha(layer),
+                                   "size": len(layer)}]}).encode()
+
+
+def test_online_gc_spares_the_blobs_of_a_push_in_flight(api_for):
+    # review: blobs uploaded, POST /admin/gc swept them, then PUT manifest -> MANIFEST_BLOB_UNKNOWN
+    registry = Registry("localhost:5000")
+    registry.push_blob("old/junk", b"unreferenced before the server started")
+    config = b'{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}'
+    layer = b"layer bytes"
+    with serve(registry) as server:  # default grace: minutes
+        api = api_for(server)
+        for blob in (config, layer):
+            assert api.post("/v2/a/b/blobs/uploads/", params={"digest": sha(blob)}, content=blob).status_code == 201
+        gc = api.post("/admin/gc").json()
+        assert gc["swept"] == [sha(b"unreferenced before the server started")]
+        assert gc["kept_recent"] == 2
+        put = api.put("/v2/a/b/manifests/1.0", content=_manifest_of(config, layer),
+                      headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
+        assert put.status_code == 201, put.text
+    with serve(registry, gc_grace=0) as server:  # no grace: distribution's offline behaviour
+        api = api_for(server)
+        other = b"another layer"
+        assert api.post("/v2/a/c/blobs/uploads/", params={"digest": sha(other)}, content=other).status_code == 201
+        gc = api.post("/admin/gc").json()
+        assert gc["swept"] == [sha(other)] and gc["kept_recent"] == 0
