@@ -245,8 +245,10 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"regsim: serving {name} ({policy.mode}, auth {server.app.auth.scheme}) at {server.url}")
     print(f"  storage: {args.data} (the reference registry's layout)" if args.data else
           "  storage: in memory only (lost when the server stops; --data DIR keeps it)")
-    print(f"  push: skopeo copy --dest-tls-verify=false oci:<layout>:<tag> docker://{server.address}/demo/app:1.0")
-    print(f"        docker push {server.address}/demo/app:1.0")
+    # the example pushes to a namespace the users may push to: in a classroom, the shared team one
+    example = f"{server.address}/{args.team if args.classroom else 'demo'}/app:1.0"
+    print(f"  push: skopeo copy --dest-tls-verify=false oci:<layout>:<tag> docker://{example}")
+    print(f"        docker push {example}")
     print("Press Ctrl-C to stop.", flush=True)
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -53,14 +53,17 @@ class Participant:
 
 
 def read_participants(path: str | Path) -> list[Participant]:
-    """The participants of a CSV file with ``name`` and ``password`` columns (a header line first).
+    """The participants of a CSV file with ``name`` and ``password`` columns (a header line first),
+    as written by hand or saved by a spreadsheet as "CSV UTF-8" (a byte-order mark, CRLF).
 
     ``ValueError`` naming the file, the line and the value for a missing column, an empty
     password, a name that cannot be a namespace (lowercase letters, digits, ``.``, ``_``, ``-``)
     or a name given twice.
     """
     path = Path(path)
-    with path.open(newline="", encoding="utf-8") as handle:
+    # utf-8-sig: Excel and Google Sheets save "CSV UTF-8" with a byte-order mark (and CRLF line
+    # ends, which the csv module reads as any line end)
+    with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         columns = [c.strip() for c in reader.fieldnames or []]
         if "name" not in columns or "password" not in columns:

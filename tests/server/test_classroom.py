@@ -36,6 +36,15 @@ def test_read_participants_and_its_errors(tmp_path):
             read_participants(bad)
 
 
+def test_a_roster_saved_by_excel_or_sheets_as_csv_utf8_is_read(tmp_path):
+    """Excel's and Google Sheets' "CSV UTF-8": a byte-order mark and CRLF line ends."""
+    roster = tmp_path / "students.csv"
+    roster.write_bytes("\ufeffname,password\r\nalice,pw1\r\nbob,pässword\r\n".encode("utf-8"))
+    people = [(p.name, p.password) for p in read_participants(roster)]
+    assert people == [("alice", "pw1"), ("bob", "pässword")]
+    assert [p.name for p in Classroom.from_csv(roster).participants] == ["alice", "bob"]
+
+
 def test_each_participant_owns_a_namespace_and_shares_the_team_one():
     room = Classroom(class_list(2), instructor=Participant("teacher", "pw-t"))
     reg = room.registry
@@ -113,7 +122,7 @@ def test_regsim_serve_classroom(tmp_path, image):
         raise AssertionError("regsim serve printed no URL:\n" + "".join(lines) + process.stderr.read())
 
     students = tmp_path / "students.csv"
-    students.write_text("name,password\nalice,pw-a\nbob,pw-b\n")
+    students.write_bytes(b"\xef\xbb\xbfname,password\r\nalice,pw-a\r\nbob,pw-b\r\n")  # Excel's "CSV UTF-8"
     process = subprocess.Popen([sys.executable, "-m", "regsim.cli", "serve", "--port", "0", "--classroom",
                                 str(students), "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -133,6 +142,9 @@ def test_regsim_serve_classroom(tmp_path, image):
     assert process.returncode == 0, err
     assert "regsim: classroom of 2: each pushes to <name>/..., everyone to team/..." in "".join(lines)
     assert "(namespaces, auth bearer)" in "".join(lines)
+    banner = "".join(lines) + out
+    assert re.search(r"docker push 127\.0\.0\.1:\d+/team/app:1\.0\n", banner), banner  # a namespace they may push to
+    assert "demo/app" not in banner
 
     bad = tmp_path / "bad.csv"
     bad.write_text("name,password\nBob,x\n")
