@@ -50,7 +50,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from .errors import InvalidArgument
 from .units import plural
 
-__all__ = ["Verdict", "Exercise", "Workbook", "Revealed", "what_differs"]
+__all__ = ["Verdict", "Exercise", "Workbook", "Revealed", "what_differs", "as_number"]
 
 _MAX_SHOWN = 60
 _DIGEST = re.compile(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$")
@@ -77,7 +77,7 @@ def _is_bool(value: Any) -> bool:
     return isinstance(value, bool) or type(value).__name__ in ("bool_", "bool")
 
 
-def _as_number(value: Any) -> int | float | None:
+def as_number(value: Any) -> int | float | None:
     """``value`` as an int or float when it is a number of any type (never a bool), else None.
 
     Integers convert exactly (``operator.index``), other reals to float: numpy's and pandas'
@@ -100,7 +100,7 @@ def _as_number(value: Any) -> int | float | None:
 def _kind(value: Any) -> str:
     if _is_bool(value):
         return "True or False"
-    if _as_number(value) is not None:
+    if as_number(value) is not None:
         return "a number"
     if isinstance(value, str):
         return "text (a str)"
@@ -198,10 +198,10 @@ def what_differs(expected: Any, actual: Any, where: str = "answer", *, rel_tol: 
     sequences the first wrong item. A type mismatch names the kind expected.
     """
     tol = rel_tol if abs_tol is None else abs_tol
-    if _as_number(expected) is not None:
-        expected = _as_number(expected)
-    if _as_number(actual) is not None:
-        actual = _as_number(actual)
+    if as_number(expected) is not None:
+        expected = as_number(expected)
+    if as_number(actual) is not None:
+        actual = as_number(actual)
     if _is_bool(expected) or _is_bool(actual):
         if expected is actual or (type(expected) is type(actual) and expected == actual):
             return None
@@ -375,7 +375,7 @@ class Exercise:
             return Verdict(self.id, False, "replace the ... with your answer" + (f" (hint: {self.hint})" if self.hint else ""))
         problem = self.difference(answer)
         if problem is None:
-            number = _as_number(answer)  # np.int64(5) is shown as the 5 it is
+            number = as_number(answer)  # np.int64(5) is shown as the 5 it is
             return Verdict(self.id, True, "well done" if self.checker is not None else
                            _show(answer if number is None else number))
         return Verdict(self.id, False, problem + self._ladder(tries), tries)

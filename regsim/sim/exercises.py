@@ -15,7 +15,7 @@ import hashlib
 from functools import lru_cache
 from typing import Any, Mapping
 
-from ..exercises import Revealed, Verdict, Workbook, _as_number
+from ..exercises import Revealed, Verdict, Workbook, as_number
 from .cache import LRU, Policy, simulate
 from .errors import UnknownExercise
 
@@ -69,7 +69,7 @@ def caching_trace():
 
 def _number(answer: Any) -> float:
     """A number answer of any number type (numpy's too, not a bool), or written as text ('400')."""
-    number = answer if isinstance(answer, str) else _as_number(answer)
+    number = answer if isinstance(answer, str) else as_number(answer)
     if number is None:
         raise ValueError(f"answer with a number, not {type(answer).__name__} {answer!r}")
     try:
