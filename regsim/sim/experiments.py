@@ -53,9 +53,11 @@ RESULT_COLUMNS = ("workload", "seed", "policy", "size", "capacity", "requests", 
                   "byte_hit_ratio", "miss_ratio", "byte_miss_ratio", "bytes_requested", "upstream_bytes")
 
 
-def capacity_for(size: "float | str", working_set_bytes: int) -> int:
+def capacity_for(size: "float | str", working_set_bytes: int, *, single: bool = False) -> int:
     """Bytes for one entry of ``sizes=``: a float in (0, 1] is a share of the working set, a
-    string with a unit (``"64MB"``) is bytes. An int is refused, saying what to write instead.
+    string with a unit (``"64MB"``) is bytes. An int is refused, saying what to write instead:
+    ``capacities=``/``sizes=`` (sweep's parameters), or with ``single=True`` ``capacity=``/
+    ``size=`` (those of :func:`run` and :func:`~regsim.sim.streaming.replay`).
 
     >>> capacity_for(0.1, 5_000), capacity_for("2kB", 5_000)
     (500, 2000)
@@ -65,8 +67,10 @@ def capacity_for(size: "float | str", working_set_bytes: int) -> int:
     if isinstance(size, bool) or not isinstance(size, Real):
         raise InvalidParameter(f"a cache size must be a fraction of the working set (a float in (0, 1]) "
                                f"or bytes with a unit such as '64MB', got {size!r}")
+    capacities = "capacity=" if single else "capacities="
     if isinstance(size, Integral):
-        as_bytes = f"give bytes explicitly with capacities=[{int(size)}] or sizes=['{int(size)}B']"
+        as_bytes = (f"give bytes explicitly with capacity={int(size)} or size='{int(size)}B'" if single else
+                    f"give bytes explicitly with capacities=[{int(size)}] or sizes=['{int(size)}B']")
         if size == 1:  # the one int that is also a valid fraction
             raise InvalidParameter(f"cache size 1 is an int, which is ambiguous: write 1.0 for the whole working "
                                    f"set (fractions are floats in (0, 1]), or {as_bytes}")
@@ -74,10 +78,11 @@ def capacity_for(size: "float | str", working_set_bytes: int) -> int:
             raise InvalidParameter(f"cache size {int(size)} is an int, which is ambiguous: {as_bytes} "
                                    f"(a share of the working set is a float in (0, 1], such as 0.1)")
         raise InvalidParameter(f"cache size {int(size)} is not a size: a share of the working set is a float "
-                               f"in (0, 1], such as 0.1, and bytes are given as capacities=[...] or '64MB'")
+                               f"in (0, 1], such as 0.1, and bytes are given as "
+                               f"{'capacity=...' if single else 'capacities=[...]'} or '64MB'")
     if not 0 < size <= 1:
         raise InvalidParameter(f"a fractional cache size must be in (0, 1], got {size!r} (for bytes, use "
-                               f"capacities= or a string such as '64MB')")
+                               f"{capacities} or a string such as '64MB')")
     return int(size * working_set_bytes)
 
 
@@ -189,15 +194,20 @@ def _task(workload: "Trace | _Dense | str | Callable[..., Trace]", seed: int, po
     return _rows(specs, wss, replay, len(trace), trace.total_bytes)
 
 
-def run(trace: "Trace | str", policy: Any = "lru", size: "float | str | None" = 0.1, *,
+def run(trace: "Trace | str", policy: Any = "lru", size: "float | str | None" = None, *,
         capacity: "int | str | None" = None, kind: str | None = "blob", engine: str = "auto"):
     """One policy at one size on one trace: a one-row DataFrame (the columns of :func:`sweep`).
 
-    ``size`` is a share of the working set (a float in (0, 1]) or bytes with a unit (``"64MB"``);
-    or give ``capacity=`` in bytes instead.
+    ``size`` is a share of the working set (a float in (0, 1], 0.1 when neither is given) or
+    bytes with a unit (``"64MB"``); or give ``capacity=`` in bytes instead, not both.
     """
     if capacity is not None:
+        if size is not None:
+            raise InvalidParameter(f"run takes size= (a share of the working set) or capacity= (bytes), not both: "
+                                   f"got size={size!r} and capacity={capacity!r}")
         return sweep({"trace": trace}, [policy], None, capacities=[capacity], kind=kind, engine=engine)
+    size = 0.1 if size is None else size
+    capacity_for(size, 1, single=True)  # run's own words (size=, capacity=) for a bad size
     return sweep({"trace": trace}, [policy], [size], kind=kind, engine=engine)
 
 

@@ -3,7 +3,8 @@
 A *source* is a :class:`~regsim.sim.traces.Trace`, or the path of a trace file: libCacheSim's
 ``oracleGeneral`` (plain or ``.zst``, :mod:`regsim.sim.oracle`), Parquet with the columns
 ``key`` and ``size`` (and ``kind``, if present, to pick blob requests), such as
-:func:`~regsim.sim.traces.save_parquet` writes, or an IBM registry trace (JSON, optionally
+:func:`~regsim.sim.traces.save_parquet` writes, the project's CSV (a ``.csv`` file, as
+:func:`~regsim.sim.traces.save_csv` writes), or an IBM registry trace (JSON, optionally
 gzipped: :func:`~regsim.sim.traces.iter_ibm` reads it in chunks). :func:`iter_chunks` yields ``(keys, sizes)``
 numpy arrays of at most ``chunk_requests`` requests; :class:`DenseIds` turns keys into dense ids
 ``0..n-1`` across chunks (a compiled hash table for integer keys); :func:`replay` feeds the chunks
@@ -68,6 +69,9 @@ def iter_chunks(source: "Trace | str | os.PathLike[str]", *, chunk_requests: int
     path = Path(source)
     if not path.is_file():
         raise TraceFormatError(f"{path}: no such trace file")
+    if path.suffix.lower() == ".csv":  # the project's CSV (save_csv); never read as binary records
+        yield from _csv_chunks(path, chunk_requests, kind)
+        return
     if _is_parquet(path):
         import pyarrow.parquet as pq
 
@@ -99,6 +103,35 @@ def iter_chunks(source: "Trace | str | os.PathLike[str]", *, chunk_requests: int
 
     for rec in iter_oracle_general(path, chunk_requests):
         yield rec["obj_id"], rec["obj_size"].astype(np.int64)
+
+
+def _csv_chunks(path: Path, chunk_requests: int, kind: str | None) -> Iterator[tuple[Any, Any]]:
+    """A CSV trace as :func:`~regsim.sim.traces.save_csv` writes it (a header row naming at least
+    ``key`` and ``size``), ``chunk_requests`` rows at a time. Keys stay text: replaying needs only
+    their equality, which is the same as for the ints :func:`~regsim.sim.traces.load_csv` makes."""
+    import numpy as np
+    import pandas as pd
+
+    with open(path, encoding="utf-8", newline="") as handle:
+        header = [c.strip() for c in handle.readline().strip().split(",")]
+    missing = [c for c in ("key", "size") if c not in header]
+    if missing:
+        raise TraceFormatError(f"{path}: a CSV trace needs the columns key and size (a header row, as save_csv "
+                               f"writes), missing {missing} (first line: {header})")
+    columns = ["key", "size"] + (["kind"] if kind is not None and "kind" in header else [])
+    try:
+        for part in pd.read_csv(path, usecols=columns, dtype={"key": str, "kind": str}, keep_default_na=False,
+                                chunksize=chunk_requests):
+            if "kind" in columns:
+                part = part[part["kind"] == kind]
+            sizes = pd.to_numeric(part["size"], errors="raise").to_numpy(dtype=np.int64)
+            if sizes.size and sizes.min() < 0:
+                raise TraceFormatError(f"{path}: object sizes must be >= 0, got {int(sizes.min())}")
+            yield part["key"].to_numpy(dtype=object), sizes
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        if isinstance(exc, TraceFormatError):
+            raise
+        raise TraceFormatError(f"{path}: not a trace CSV ({exc})") from None
 
 
 class DenseIds:
@@ -241,7 +274,7 @@ def replay(source: "Trace | str | os.PathLike[str]", policy: Any = "lru", *, siz
     if capacity is not None:
         cap = _capacity_bytes(capacity)
     else:
-        capacity_for(size, 1)  # a fraction, or a clear error before reading anything
-        cap = capacity_for(size, working_set(source, kind=kind, chunk_requests=chunk_requests)[1])
+        capacity_for(size, 1, single=True)  # a fraction, or a clear error before reading anything
+        cap = capacity_for(size, working_set(source, kind=kind, chunk_requests=chunk_requests)[1], single=True)
     [(misses, missed)], requests, total = _replay_many(source, policy, [cap], engine, kind, chunk_requests)
     return CacheStats(requests, requests - misses, total, total - missed)

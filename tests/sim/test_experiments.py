@@ -115,3 +115,14 @@ def test_matplotlib_is_imported_only_when_plotting():
             "print('matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_run_refuses_a_size_and_a_capacity_at_once():
+    trace = WORKLOAD(seed=1)
+    with pytest.raises(InvalidParameter, match=r"run takes size= \(a share of the working set\) or capacity= "
+                                               r"\(bytes\), not both: got size=0.1 and capacity='64MB'"):
+        run(trace, "lru", 0.1, capacity="64MB")
+    assert run(trace, "lru", capacity="64MB")["capacity"].tolist() == [64_000_000]
+    assert run(trace, "lru")["size"].tolist() == [0.1]  # the default size, when no capacity is given
+    with pytest.raises(InvalidParameter, match=r"capacity=5 or size='5B'"):
+        run(trace, "lru", 5)

@@ -186,3 +186,33 @@ def test_iter_chunks_refuses_what_it_cannot_read(tmp_path):
         list(iter_chunks(bad))
     with pytest.raises(InvalidParameter, match="exactly one of size="):
         replay(bad, "lru")
+
+
+def test_the_projects_own_csv_streams_like_the_trace_it_holds(trace, registry_requests, tmp_path):
+    """save_csv's file is a source too: replay and sweep read it as CSV, not as oracleGeneral."""
+    from regsim.sim.traces import load_csv, save_csv
+
+    path = save_csv(trace, tmp_path / "t.csv")
+    assert replay(path, "lru", size=0.1) == replay(trace, "lru", size=0.1)
+    assert replay(str(path), "sieve", capacity="100kB", chunk_requests=333) == replay(trace, "sieve", capacity="100kB")
+    from_file = sweep({"t": path}, ["lru", "gdsf"], [0.05, 0.2])
+    assert from_file.equals(sweep({"t": trace}, ["lru", "gdsf"], [0.05, 0.2]))
+    # a registry trace's CSV keeps only the blob requests, as the Trace and Parquet sources do
+    registry = save_csv(registry_requests, tmp_path / "r.CSV")
+    blobs = registry_requests.only("blob")
+    assert working_set(registry, chunk_requests=64) == (*blobs.working_set(), len(blobs), blobs.total_bytes)
+    assert replay(registry, "arc", size=0.1, chunk_requests=50) == replay(load_csv(registry), "arc", size=0.1)
+    headless = tmp_path / "h.csv"
+    headless.write_text("1,2\n3,4\n")
+    with pytest.raises(TraceFormatError, match=r"h.csv: a CSV trace needs the columns key and size"):
+        replay(headless, "lru", capacity=10)
+
+
+def test_replay_names_its_own_parameters(trace):
+    with pytest.raises(InvalidParameter, match=r"capacity=5 or size='5B'") as caught:
+        replay(trace, "lru", size=5)
+    assert "capacities=" not in str(caught.value) and "sizes=" not in str(caught.value)
+    with pytest.raises(InvalidParameter, match=r"write 1.0 for the whole working set .* capacity=1 or size='1B'"):
+        replay(trace, "lru", size=1)
+    with pytest.raises(InvalidParameter, match=r"\(for bytes, use capacity= or a string such as '64MB'\)"):
+        replay(trace, "lru", size=1.5)
