@@ -586,6 +586,20 @@ for _cls in [v for v in list(globals().values()) if isinstance(v, type) and issu
     _fast_init(_cls)
 
 
+_PAYLOAD_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
+
+
+def _light(event: E) -> E:
+    """``event`` without its payload fields (their defaults instead); itself when it has none."""
+    kind = type(event)
+    fields_ = _PAYLOAD_FIELDS.get(kind)
+    if fields_ is None:
+        fields_ = _PAYLOAD_FIELDS[kind] = tuple((f.name, f.default) for f in dataclasses.fields(event)
+                                                if f.metadata.get("payload"))
+    heavy = {name: default for name, default in fields_ if getattr(event, name) is not default}
+    return dataclasses.replace(event, **heavy) if heavy else event
+
+
 class EventLog(Sequence[Event]):
     """An append-only, ordered list of events shared by registries and hosts.
 
@@ -601,6 +615,8 @@ class EventLog(Sequence[Event]):
         self._events: list[Event] = []
         #: With ``maxlen``, a ring: only the newest ``maxlen`` events are kept (a long-running
         #: server's log); ``seq`` keeps counting and ``dropped`` says how many were forgotten.
+        #: A ring stores events without their payloads (blob bytes, manifests, password hashes:
+        #: what only a replay needs), so gc frees memory; subscribers still get them whole.
         self.maxlen = maxlen
         self.dropped = 0
         self._subscribers: list[Callable[[Event], None]] = []
@@ -622,7 +638,10 @@ class EventLog(Sequence[Event]):
             stamped = event
         else:
             stamped = dataclasses.replace(event, seq=seq)
-        self._events.append(stamped)
+        # a ring cannot rebuild a state anyway (its oldest events are gone): it keeps events
+        # without their payloads (blob bytes, manifests), so a swept blob's bytes are freed;
+        # subscribers (a store's journal) still get the whole event
+        self._events.append(_light(stamped) if self.maxlen is not None else stamped)
         if self.maxlen is not None and len(self._events) > self.maxlen:  # a memmove of maxlen pointers
             del self._events[0]
             self.dropped += 1

@@ -65,3 +65,34 @@ def test_a_ring_keeps_the_newest_events_and_counts_on():
     assert len(EventLog()) == 0 and EventLog().maxlen is None  # the model's own log is unbounded, as before
     with pytest.raises(ValueError, match="maxlen"):
         EventLog(maxlen=0)
+
+
+def test_a_ring_keeps_events_without_their_payloads_but_subscribers_get_them_whole():
+    """Review: in memory mode gc freed nothing: the ring's BlobUploaded events held the bytes."""
+    import gc
+    import sys
+
+    from regsim import Registry
+    from regsim.oci.blob import Blob
+
+    seen: list = []
+    log = EventLog(maxlen=100)
+    log.subscribe(lambda e: seen.append(e.content if isinstance(e, ev.BlobUploaded) else None))
+    registry = Registry("r", events=log)
+    blob = Blob(b"x" * 100_000)
+    alone = sys.getrefcount(blob)
+    registry.push_blob("a/b", blob)
+    assert seen[-1] is blob  # the subscriber (a journal on disk) got the whole event
+    stored = log.of(ev.BlobUploaded)[-1]
+    assert stored.content is None and stored.size == 100_000 and stored.digest == blob.digest
+    registry.delete_blob("a/b", blob.digest)
+    registry.garbage_collect()
+    del stored
+    seen.clear()
+    gc.collect()
+    assert sys.getrefcount(blob) == alone  # nothing but this test holds the swept bytes
+    unbounded = EventLog()  # the model's own log keeps payloads: it replays
+    Registry("r", events=unbounded).push_blob("a/b", b"y")
+    assert unbounded.of(ev.BlobUploaded)[-1].content is not None
+    with pytest.raises(ValueError, match="ring"):
+        Registry.replay(log)

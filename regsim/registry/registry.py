@@ -648,6 +648,9 @@ class Registry:
         The rebuilt registry records the same events again into a new log. A log written with
         ``recording=False`` lacks the events, so nothing can be rebuilt from it.
         """
+        if getattr(events, "maxlen", None) is not None:
+            raise InvalidArgument("a ring (EventLog(maxlen=...)) keeps events without their payloads (blob bytes, "
+                                  "manifests) and forgets the oldest: nothing can be rebuilt from it")
         registry: Registry | None = None
         for event in events:
             if not isinstance(event, ev.RegistryEvent):

@@ -372,3 +372,29 @@ def test_online_gc_spares_the_blobs_of_a_push_in_flight(api_for):
         assert api.post("/v2/a/c/blobs/uploads/", params={"digest": sha(other)}, content=other).status_code == 201
         gc = api.post("/admin/gc").json()
         assert gc["swept"] == [sha(other)] and gc["kept_recent"] == 0
+
+
+def test_gc_frees_the_memory_of_a_served_in_memory_registry_with_a_ring(api_for):
+    # review: in memory mode the ring's BlobUploaded events held every pushed byte after gc
+    import gc
+    import tracemalloc
+
+    from regsim.events import EventLog
+
+    registry = Registry("localhost:5000", events=EventLog(maxlen=1000))
+    big = bytes(range(256)) * (128 << 10)  # 32 MiB
+    with serve(registry, gc_grace=0) as server:
+        api = api_for(server)
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            assert api.post("/v2/a/b/blobs/uploads/", params={"digest": sha(big)}, content=big).status_code == 201
+            held = tracemalloc.get_traced_memory()[0]
+            assert held - before > 30 << 20  # the registry holds the blob
+            assert api.delete(f"/v2/a/b/blobs/{sha(big)}").status_code == 202
+            assert api.post("/admin/gc").json()["swept"] == [sha(big)]
+            gc.collect()
+            after = tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+    assert after - before < 4 << 20, f"{(after - before) >> 20} MiB still held after delete + gc"
