@@ -242,3 +242,30 @@ def _quoted(word: str) -> str:
 @given(st.lists(st.text(alphabet=st.sampled_from('ab $"\\\'=:/{}-\t'), max_size=8), max_size=5))
 def test_words_round_trip_through_double_quotes(items):
     assert words(" ".join(_quoted(w) for w in items), {"b": "expanded"}) == items
+
+
+def test_a_quoted_label_key_may_hold_spaces_and_equals_signs(world):
+    """Docker accepts ``LABEL "x y"="1"``: a key in quotes is one word, up to its unquoted '='."""
+    from regsim.client.dockerfile import parse_pairs
+
+    assert parse_pairs('"x y"="1"', "LABEL") == [("x y", "1")]
+    assert parse_pairs('"a=b"=c "d e"="f g" h=\'i j\'', "LABEL") == [("a=b", "c"), ("d e", "f g"), ("h", "i j")]
+    assert parse_pairs('"x y" one two', "LABEL") == [("x y", "one two")]  # the legacy 'key value' form
+    assert parse_pairs("K=$V", "ENV", {"V": "a=b"}) == [("K", "a=b")]
+    assert parse_pairs("A=${X:-a b} B=c", "ENV", {}) == [("A", "a b"), ("B", "c")]  # a substitution is one word
+    text = 'FROM alpine:3.17\nLABEL "x y"="1" "com.example.note"="two words"\n'
+    image = world.hosts["laptop"].build(text, "labels:1").image
+    assert image.config.labels["x y"] == "1" and image.config.labels["com.example.note"] == "two words"
+
+
+@pytest.mark.parametrize("line, message", [
+    ('LABEL "x y=1', "Dockerfile line 3: unexpected end of statement while looking for matching double-quote"),
+    ("ENV A='b", "Dockerfile line 3: unexpected end of statement while looking for matching single-quote"),
+    ("LABEL =x", "Dockerfile line 3: LABEL: expected key=value, got '=x'"),
+    ("WORKDIR ${X", "Dockerfile line 3: missing '}'"),
+])
+def test_an_error_in_an_instructions_arguments_names_its_line(world, line, message):
+    text = f"FROM alpine:3.17\n# a comment\n{line}\nRUN true\n"
+    with pytest.raises(BuildError) as caught:
+        world.hosts["laptop"].build(text, "bad:1")
+    assert str(caught.value).startswith(message), str(caught.value)

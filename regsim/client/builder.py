@@ -19,8 +19,9 @@ import fnmatch
 import hashlib
 import posixpath
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Callable, Mapping
+from typing import Callable, Iterator, Mapping
 
 from ..errors import BuildError
 from ..oci.descriptor import Annotations
@@ -51,6 +52,19 @@ _NS = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": 1_000_000_000, 
        "h": 3_600_000_000_000}
 #: what a stand-in for files a stage built at a path weighs (COPY --from of a path no real file has)
 BUILT_FILES_SIZE = 64 * 1024
+
+
+
+@contextmanager
+def _at(ins: Instruction) -> Iterator[None]:
+    """A BuildError raised while an instruction's arguments are read or run names its line
+    ("Dockerfile line 3: unexpected end of statement ..."), as Docker's errors do."""
+    try:
+        yield
+    except BuildError as exc:
+        if exc.message.startswith("Dockerfile line "):
+            raise
+        raise type(exc)(f"Dockerfile line {ins.line}: {exc.message}", detail=exc.detail) from exc
 
 
 @dataclass(frozen=True)
@@ -150,7 +164,8 @@ class Builder:
         self._global = dict(predefined)
         for ins in dockerfile.global_args:
             self._begin(ins)
-            name, value = self._arg(ins, self._global, {})
+            with _at(ins):
+                name, value = self._arg(ins, self._global, {})
             if value is not None:
                 self._global[name] = value
             else:
@@ -183,6 +198,10 @@ class Builder:
     def _from(self, stage: Stage) -> _State:
         assert stage.source is not None
         self._begin(stage.source)
+        with _at(stage.source):  # its base, its platform and the base's ONBUILD triggers
+            return self._from_base(stage)
+
+    def _from_base(self, stage: Stage) -> _State:
         base = expand(stage.base, self._global, self._df.escape)
         platform = self._platform
         if stage.platform:
@@ -216,12 +235,13 @@ class Builder:
         state = self._from(stage)
         for ins in stage.instructions:
             self._begin(ins)
-            if ins.keyword == "ARG":
-                name, value = self._arg(ins, self._global if _redeclares(ins, self._global) else {}, state.env())
-                if value is not None:
-                    state.args[name] = value
-                continue
-            self._execute(state, ins)
+            with _at(ins):
+                if ins.keyword == "ARG":
+                    name, value = self._arg(ins, self._global if _redeclares(ins, self._global) else {}, state.env())
+                    if value is not None:
+                        state.args[name] = value
+                    continue
+                self._execute(state, ins)
         return state.image
 
     def _execute(self, state: _State, ins: Instruction) -> None:

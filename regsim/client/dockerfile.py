@@ -41,7 +41,7 @@ import fnmatch
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from ..errors import BuildError
 
@@ -450,21 +450,63 @@ def parse_exec_form(args: str, shell: tuple[str, ...] = ("/bin/sh", "-c")) -> tu
     return (*shell, args)
 
 
+def _unquoted(text: str, escape: str) -> Iterator[tuple[int, str]]:
+    """``(index, character)`` of each character of ``text`` outside quotes, escapes and ``${...}``."""
+    quote, i, n = "", 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == escape and i + 1 < n and quote != "'":
+            i += 2
+            continue
+        if quote != "'" and text.startswith("${", i):  # ${X:-a b}: one substitution, whatever it holds
+            i = _closing_brace(text, i + 2) + 1
+            continue
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        else:
+            yield i, ch
+        i += 1
+
+
+def _raw_words(text: str, escape: str) -> list[tuple[int, str]]:
+    """``(start, word)`` of the words of ``text``, split on unquoted whitespace, quotes kept."""
+    out: list[tuple[int, str]] = []
+    start = None
+    spaces = {i for i, ch in _unquoted(text, escape) if ch.isspace()}
+    for i in range(len(text) + 1):
+        if i == len(text) or i in spaces:
+            if start is not None:
+                out.append((start, text[start:i]))
+                start = None
+        elif start is None:
+            start = i
+    return out
+
+
 def parse_pairs(args: str, keyword: str, env: Mapping[str, str] | None = None,
                 escape: str = "\\") -> list[tuple[str, str]]:
-    """``k=v k2="v 2"`` (several pairs, quoted or escaped), or the legacy ``k v`` form of ENV and LABEL."""
-    first = args.split(None, 1)[0] if args.split() else ""
-    if first and "=" not in first:
-        key, _, value = args.partition(" ")
-        if not value.strip():
+    """``k=v k2="v 2"`` (several pairs, quoted or escaped), or the legacy ``k v`` form of ENV and LABEL.
+
+    A key may be quoted, as Docker allows (``LABEL "x y"="1"``): each word is cut at its first
+    ``=`` outside quotes, and then its key and value lose their quotes and escapes.
+    """
+    words(args, None, escape)  # an unclosed quote is told as such, before the words are cut
+    raw = _raw_words(args, escape)
+    cut = [next((i for i, ch in _unquoted(w, escape) if ch == "="), -1) for _, w in raw]
+    if raw and cut[0] < 0:  # the legacy form: the first word is the key, the rest the value
+        start, key = raw[0]
+        value = args[start + len(key):].strip()
+        if not value:
             raise BuildError(f"{keyword} needs key=value (or 'key value'): {args}", detail=args)
-        return [(_one(key, env, escape), _one(value.strip(), env, escape))]
+        return [(_one(key, env, escape), _one(value, env, escape))]
     pairs = []
-    for w in words(args, env, escape):
-        key, eq, value = w.partition("=")
-        if not eq or not key:
-            raise BuildError(f"{keyword}: expected key=value, got {w!r}", detail=w)
-        pairs.append((key, value))
+    for (_, w), eq in zip(raw, cut):
+        key = _one(w[:eq], env, escape) if eq > 0 else ""
+        if eq < 0 or not key:
+            raise BuildError(f"{keyword}: expected key=value, got {_one(w, env, escape)!r}", detail=w)
+        pairs.append((key, _one(w[eq + 1:], env, escape)))
     return pairs
 
 
