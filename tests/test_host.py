@@ -264,7 +264,7 @@ def test_storage_on_a_host(laptop):
     laptop.pull("python:3.11")
     laptop.pull("node:18")
     report = laptop.storage()
-    assert report["dedup_ratio"] > 1.3 and report["physical_bytes"] == laptop.disk_usage()
+    assert report.dedup_ratio > 1.3 and report.physical_bytes == laptop.disk_usage()
 
 
 def test_world_standard_has_the_course_setup():

@@ -45,7 +45,8 @@ from ..oci.image import DOCKER, OCI, Image, ImageIndex
 from ..oci.manifest import Index, Manifest
 from ..oci.platform import Platform
 from ..oci.reference import Reference, parse, parse_docker_ref
-from ..registry import Registry, StoredManifest
+from ..registry import Registry, StorageReport, StoredManifest
+from ..registry.gc import account
 from .output import Output, Table
 from ..units import human_size, plural
 
@@ -273,12 +274,14 @@ class Host:
         """Bytes in the local layer store (each layer counted once)."""
         return sum(b.size for b in self._blobs.values())
 
-    def storage(self) -> dict[str, int | float]:
-        """Logical bytes (each image counted whole) vs physical bytes (each layer once)."""
-        logical = sum(img.size + img.config_blob.size for img in self._images.values())
-        physical = self.disk_usage()
-        return {"images": len(self._images), "layers": len(self._blobs), "logical_bytes": logical,
-                "physical_bytes": physical, "dedup_ratio": logical / physical if physical else 1.0}
+    def storage(self) -> StorageReport:
+        """The local store's :class:`~regsim.StorageReport`, as a registry's: logical bytes (every
+        image counted whole: its config and layers, as a host stores no manifests) vs physical
+        bytes (each stored blob once). ``repositories`` counts the names in tags and repo digests."""
+        names = {parse(r).name for r in self._tags}
+        names.update(parse(rd).name for rds in self._repo_digests.values() for rd in rds)
+        return account((img.blobs() for img in self._images.values()), self._blobs.values(),
+                       repositories=len(names))
 
     def images(self) -> Table:
         """``docker images``: REPOSITORY, TAG, IMAGE ID, SIZE."""

@@ -10,24 +10,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from ..oci.blob import Content
 from ..oci.digest import Digest
 from ..oci.manifest import Index
 from ..units import plural
 from .blobs import BlobStore
 from .repository import Repository, RepositoryStore
 
-__all__ = ["StorageReport", "GCReport", "storage_report", "mark"]
+__all__ = ["StorageReport", "GCReport", "storage_report", "account", "mark"]
 
 
 @dataclass(frozen=True)
 class StorageReport:
-    """How much the registry stores, and how much it would store without deduplication.
+    """How much a store holds, and how much it would hold without deduplication.
 
-    * ``physical_bytes``: bytes of the distinct blobs in the global store (manifests included) --
-      what the disk holds;
-    * ``logical_bytes``: for every manifest in every repository, its own bytes plus the bytes of
-      everything it references (config and layers) -- what the disk would hold if every image
-      kept its own copy of everything;
+    The one report for every store: a registry (:meth:`Registry.storage`), a host's local image
+    store (:meth:`Host.storage`) and a simulated catalogue (``Catalogue.storage``), with one
+    meaning of the two counts:
+
+    * ``physical_bytes``: every distinct blob the store holds, once -- what the disk holds;
+    * ``logical_bytes``: for every image (manifest), the bytes of every blob the store holds for
+      it, counted again for each image -- what the disk would hold if every image kept its own
+      copy. A registry stores manifests, configs and layers (an index counts its own bytes; its
+      images count as images); a host stores configs and layers (no manifests);
+    * ``manifests``: the images counted (per repository in a registry, per image id on a host);
+      ``blobs``: the distinct blobs stored; ``unreferenced_bytes``: stored blobs no image uses;
     * ``dedup_ratio`` = logical / physical; ``saved_bytes`` = logical - physical.
     """
 
@@ -116,6 +123,27 @@ def storage_report(blobs: BlobStore, repositories: RepositoryStore) -> StorageRe
         repositories=len(repositories), manifests=len(manifests), blobs=len(blobs),
         physical_bytes=physical, logical_bytes=logical, placeholder_bytes=placeholder,
         unreferenced_bytes=unreferenced,
+    )
+
+
+def account(images: Iterable[Iterable[Content]], stored: Iterable[Content], *, repositories: int) -> StorageReport:
+    """The report for any store: ``images`` are, per image, the stored blobs it is made of;
+    ``stored`` every blob the store holds. Same counts as :func:`storage_report` (the registry's
+    fast path): logical sums each image's blobs, physical each distinct stored blob once."""
+    logical = manifests = 0
+    referenced: set[Digest] = set()
+    for blobs in images:
+        manifests += 1
+        for blob in blobs:
+            logical += blob.size
+            referenced.add(blob.digest)
+    distinct = {blob.digest: blob for blob in stored}
+    physical = sum(blob.size for blob in distinct.values())
+    placeholder = sum(blob.size for blob in distinct.values() if blob.is_placeholder)
+    unreferenced = sum(distinct[d].size for d in distinct.keys() - referenced)
+    return StorageReport(
+        repositories=repositories, manifests=manifests, blobs=len(distinct), physical_bytes=physical,
+        logical_bytes=logical, placeholder_bytes=placeholder, unreferenced_bytes=unreferenced,
     )
 
 

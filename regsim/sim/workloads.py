@@ -32,9 +32,11 @@ import random
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Sequence
 
+from ..oci.blob import Blob, Content
 from ..oci.image import DOCKER, Image, Layer
 from ..oci.manifest import HistoryEntry, ImageConfig
-from ..registry import Registry
+from ..registry import Registry, StorageReport
+from ..registry.gc import account
 from ..client.remote import write
 from ._util import as_random, check_fraction, check_int, check_positive, derive_seed
 from .errors import InvalidParameter
@@ -133,12 +135,17 @@ class Catalogue:
                 out.setdefault(d, s)
         return out
 
-    def storage(self) -> dict[str, float]:
-        """Logical bytes (every version whole) vs physical (each layer once): layer dedup."""
-        logical = sum(v.size for v in self.versions)
-        physical = sum(self.layers().values())
-        return {"versions": len(self.versions), "layers": len(self.layers()), "logical_bytes": logical,
-                "physical_bytes": physical, "dedup_ratio": logical / physical if physical else 1.0}
+    def storage(self) -> StorageReport:
+        """The :class:`~regsim.StorageReport` of a registry holding every version (the same report
+        ``populate`` then gives): logical bytes (every manifest counted whole -- its bytes, config
+        and layers -- once per repository) vs physical bytes (each manifest, config and layer once)."""
+        images: dict[tuple[str, str], list[Content]] = {}
+        for v in self.versions:
+            key = (v.repository, str(v.image.digest))
+            if key not in images:
+                images[key] = [Blob(v.image.manifest_bytes), *v.image.blobs()]
+        return account(images.values(), (b for blobs in images.values() for b in blobs),
+                       repositories=len(self._by_repo))
 
     def to_frame(self):
         """One row per version: repository, tags, version, released (days), layers, bytes, base."""
@@ -175,8 +182,8 @@ class Catalogue:
 
     def __repr__(self) -> str:
         s = self.storage()
-        return (f"Catalogue({self.name!r}: {len(self.repositories())} repositories, {s['versions']} versions, "
-                f"{s['layers']} layers, dedup {s['dedup_ratio']:.2f}x)")
+        return (f"Catalogue({self.name!r}: {len(self.repositories())} repositories, {len(self.versions)} versions, "
+                f"{len(self.layers())} layers, dedup {s.dedup_ratio:.2f}x)")
 
 
 # -- generated catalogues -------------------------------------------------------------------------

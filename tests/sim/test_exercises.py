@@ -64,7 +64,7 @@ SOLUTIONS = {
     "mirrors.1": lambda: 400_000_000,
     "mirrors.2": lambda: 100 * 500e6 / 125e6,
     "mirrors.3": lambda: {"mirror-coalescing", "mirror-warm"},
-    "dedup.1": lambda: round(official_catalogue().storage()["dedup_ratio"], 2),
+    "dedup.1": lambda: round(official_catalogue().storage().dedup_ratio, 2),
     "dedup.2": dedup_2,
     "dedup.3": lambda: dedup_report(official_content()).sort_values("stored_bytes", ascending=False)["strategy"].tolist(),
 }

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from regsim import Registry
+from regsim import Registry, StorageReport
 from regsim.sim.errors import InvalidParameter
 from regsim.sim.workloads import DAY, generate_catalogue, layer_size, object_trace, official_catalogue
 
@@ -33,7 +33,7 @@ def test_generated_catalogue_shares_base_layers_and_moves_latest(catalogue):
         assert catalogue.resolve(repo, "latest").digest == newest.digest
         assert catalogue.resolve(repo, "latest", at=versions[0].released).digest == versions[0].digest
         assert versions[1].layers[-1] != versions[0].layers[-1]  # the code layer always changes
-    assert catalogue.storage()["dedup_ratio"] > 1.2
+    assert catalogue.storage().dedup_ratio > 1.2
 
 
 def test_resolve_names_what_is_missing(catalogue):
@@ -57,6 +57,9 @@ def test_populate_pushes_through_the_core_and_storage_agrees(catalogue):
     assert catalogue.populate(reg) == len(catalogue)
     report = reg.storage()
     assert report.blobs >= len(catalogue.layers())
+    # one definition of logical and physical: the catalogue reports what a registry holding it stores
+    assert isinstance(catalogue.storage(), StorageReport)
+    assert catalogue.storage() == report
     for repo in catalogue.repositories():
         assert reg.resolve(repo, "latest").digest == catalogue.resolve(repo, "latest").digest
 
@@ -64,9 +67,10 @@ def test_populate_pushes_through_the_core_and_storage_agrees(catalogue):
 def test_official_catalogue_is_the_real_data():
     cat = official_catalogue()
     s = cat.storage()
-    assert (len(cat), s["layers"], len(cat.repositories())) == (26, 102, 16)
-    assert s["physical_bytes"] == pytest.approx(1.65e9, rel=0.01)
-    assert s["logical_bytes"] == pytest.approx(2.94e9, rel=0.01)
+    assert (len(cat), len(cat.layers()), len(cat.repositories())) == (26, 102, 16)
+    assert (s.manifests, s.blobs, s.repositories) == (26, 154, 16)  # + 26 configs, 26 manifests
+    assert s.physical_bytes == pytest.approx(1.65e9, rel=0.01)
+    assert s.logical_bytes == pytest.approx(2.94e9, rel=0.01)
     python = cat.resolve("library/python", "3.11")
     node = cat.resolve("library/node", "18")
     assert set(python.layers[:3]) == set(node.layers[:3])  # they really share Debian layers

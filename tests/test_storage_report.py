@@ -1,0 +1,36 @@
+"""One StorageReport, one meaning of logical and physical bytes, for registries and hosts.
+
+logical = for every image, the bytes of every blob stored for it (counted again per image);
+physical = every distinct stored blob once. (The sim catalogue's side: tests/sim/test_workloads.py.)
+"""
+
+from regsim import StorageReport, World
+
+
+def test_a_host_reports_storage_as_a_storage_report():
+    world = World.standard(quiet=True)
+    laptop = world.hosts["laptop"]
+    laptop.pull("python:3.11")
+    laptop.pull("node:18")
+    laptop.tag("python:3.11", "mine/python:1")
+    report = laptop.storage()
+    assert isinstance(report, StorageReport)
+    images = laptop.local_images()
+    assert report.manifests == len(images) == 2
+    assert report.repositories == 3  # library/python, library/node, mine/python
+    assert report.blobs == len(laptop.layers)
+    assert report.physical_bytes == laptop.disk_usage()
+    # the host stores configs and layers (no manifests): each counted once per image
+    assert report.logical_bytes == sum(b.size for img in images for b in img.blobs())
+    assert report.unreferenced_bytes == 0
+    assert report.dedup_ratio > 1.3 and report.saved_bytes == report.logical_bytes - report.physical_bytes
+    assert "2 manifests" in str(report) and "dedup ratio" in str(report)
+    assert report.to_dict()["dedup_ratio"] == report.dedup_ratio
+    assert "dedup" in report._repr_html_()
+
+
+def test_an_empty_host_reports_nothing_stored():
+    report = World.standard(quiet=True).hosts["laptop"].storage()
+    assert isinstance(report, StorageReport)
+    assert (report.manifests, report.blobs, report.physical_bytes, report.logical_bytes) == (0, 0, 0, 0)
+    assert report.dedup_ratio == 1.0
