@@ -79,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
                                 description=SERVE_DESCRIPTION, epilog=SERVE_EPILOG,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=5000, help="port (default: 5000; 0 picks a free one)")
+    serve.add_argument("--port", type=_port, default=5000, help="port (default: 5000; 0 picks a free one)")
     serve.add_argument("--name", help="the registry's name in the model (default: localhost:<port>)")
     serve.add_argument("--access", choices=MODES, default="open",
                        help="open (registry:2), htpasswd (registry:2 with logins) or namespaces (Docker Hub)")
@@ -154,6 +154,35 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _port(value: str) -> int:
+    if not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 0-65535, got {value!r}")
+    return int(value)
+
+
+def _reachable_urls(host: str, port: int) -> list[str]:
+    """URLs others can use for a server bound to ``host``: for all interfaces (``0.0.0.0``,
+    ``::``, ``""``), this machine's loopback and its addresses; otherwise the host itself."""
+    import socket
+
+    if host not in ("0.0.0.0", "::", ""):
+        shown = f"[{host}]" if ":" in host else host
+        return [f"http://{shown}:{port}"]
+    addresses = ["127.0.0.1"]
+    try:
+        addresses += socket.gethostbyname_ex(socket.gethostname())[2]
+    except OSError:
+        pass
+    try:  # the address of the route out (a UDP connect sends nothing)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))
+            addresses.append(probe.getsockname()[0])
+    except OSError:
+        pass
+    seen = [a for i, a in enumerate(addresses) if a not in addresses[:i] and a != "0.0.0.0"]
+    return [f"http://{a}:{port}" for a in seen]
+
+
 def _positive(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
@@ -183,11 +212,16 @@ def _non_negative_float(value: str) -> float:
 def _load_sources(registry: Registry, loads: list[tuple[str, str | None]]) -> list[str]:
     """Import every ``--load`` source; returns one line per source that could not be loaded."""
     from .io import LayoutError, import_images
+    from .io.transfer import RepositoryNeeded
 
     problems = []
     for path, repository in loads:
         try:
             pushed = import_images(registry, path, repository)
+        except RepositoryNeeded as exc:
+            text = str(exc).removesuffix("pass repository=").rstrip(": ")
+            problems.append(f"regsim: cannot load {path}: {text}: load it as --load {path}=REPOSITORY")
+            continue
         except (LayoutError, RegistryError, OSError, ValueError) as exc:
             text = exc.message if isinstance(exc, RegistryError) else str(exc)
             problems.append(f"regsim: cannot load {path}: {' '.join(text.split())}")
@@ -242,11 +276,17 @@ def _serve(args: argparse.Namespace) -> int:
                       upload_purge_age=args.upload_purge_age * 3600, max_uploads_per_client=args.max_uploads_per_client,
                       admin_users=set(args.admin), gc_grace=args.gc_grace * 60)
     server = RegistryServer(app, sock).start()
-    print(f"regsim: serving {name} ({policy.mode}, auth {server.app.auth.scheme}) at {server.url}")
+    urls = _reachable_urls(args.host, port)
+    if args.host in ("0.0.0.0", "::", ""):
+        print(f"regsim: serving {name} ({policy.mode}, auth {server.app.auth.scheme}) on all interfaces, port "
+              f"{port}: {', '.join(urls)}")
+    else:
+        print(f"regsim: serving {name} ({policy.mode}, auth {server.app.auth.scheme}) at {server.url}")
+    address = urls[-1].removeprefix("http://")  # for all interfaces: the one others reach
     print(f"  storage: {args.data} (the reference registry's layout)" if args.data else
           "  storage: in memory only (lost when the server stops; --data DIR keeps it)")
     # the example pushes to a namespace the users may push to: in a classroom, the shared team one
-    example = f"{server.address}/{args.team if args.classroom else 'demo'}/app:1.0"
+    example = f"{address}/{args.team if args.classroom else 'demo'}/app:1.0"
     print(f"  push: skopeo copy --dest-tls-verify=false oci:<layout>:<tag> docker://{example}")
     print(f"        docker push {example}")
     print("Press Ctrl-C to stop.", flush=True)

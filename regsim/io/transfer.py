@@ -32,14 +32,18 @@ def read_images(path: str | os.PathLike) -> list[LayoutEntry]:
         return read_source(source)
 
 
+class RepositoryNeeded(LayoutError):
+    """The layout does not name the repository its images go to (``repository=`` does)."""
+
+
 def _target(name: str | None, repository: str | None, where: str) -> tuple[str, str | None]:
     if name is None:
         if repository is None:
-            raise LayoutError(f"an image in {where} has no name: pass repository=")
+            raise RepositoryNeeded(f"an image in {where} has no name: pass repository=")
         return repository, None
     if is_tag(name):
         if repository is None:
-            raise LayoutError(f"{where} names an image only by tag {name!r}: pass repository=")
+            raise RepositoryNeeded(f"{where} names an image only by tag {name!r}: pass repository=")
         return repository, name
     ref = parse(name)
     return repository or ref.repository, ref.tag

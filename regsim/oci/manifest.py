@@ -437,8 +437,15 @@ class Index(_Content):
 
 
 def _load_json(data: bytes, what: str) -> Any:
+    def integer(text: str) -> int:  # Python refuses huge ones with advice about its own internals
+        digits = len(text.lstrip("-"))
+        if digits > 4000:
+            raise ManifestInvalid(f"{what} holds a {digits}-digit number: far too large for any manifest field",
+                                  detail=f"{digits} digits")
+        return int(text)
+
     try:
-        return json.loads(data)
+        return json.loads(data, parse_int=integer)
     except RecursionError:
         raise ManifestInvalid(f"{what} is nested too deeply to be a manifest", detail="nesting") from None
     except (UnicodeDecodeError, ValueError) as exc:

@@ -321,3 +321,14 @@ def test_fuzzed_requests_never_crash_the_server(api, registry, method, first, ki
     if response.status_code >= 400 and method != "HEAD":
         assert response.json()["errors"][0]["code"]
     assert registry.snapshot()["uploads"] is not None  # the model still answers
+
+
+def test_a_huge_integer_in_a_manifest_is_manifest_invalid_in_plain_words(api, seeded, unchanged):
+    # review (minor): a 5000-digit integer answered with Python's "sys.set_int_max_str_digits()" text
+    body = (b'{"schemaVersion": 2, "mediaType": "' + OCI_MANIFEST.encode() + b'", "config": {"mediaType": "'
+            + OCI_CONFIG.encode() + b'", "digest": "' + MISSING.encode() + b'", "size": ' + b"9" * 5000 + b'}, "layers": []}')
+    with unchanged():
+        response = api.put("/v2/good/app/manifests/2.0", content=body, headers={"Content-Type": OCI_MANIFEST})
+    assert (response.status_code, codes(response)) == (400, ["MANIFEST_INVALID"])
+    message = response.json()["errors"][0]["message"]
+    assert "sys." not in message and "5000-digit number" in message, message

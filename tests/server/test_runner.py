@@ -149,3 +149,38 @@ def test_regsim_serve_load_splits_at_the_last_equals_sign():
 
     loads = _parser().parse_args(["serve", "--load", "a=b/layout=demo/app", "--load", "plain/layout"]).load
     assert loads == [("a=b/layout", "demo/app"), ("plain/layout", None)]
+
+
+def test_regsim_serve_minor_errors_are_one_plain_line(tmp_path, image):
+    # review (minor): a port out of range was a traceback; a tag-only layout said "pass repository="
+    port = subprocess.run([sys.executable, "-m", "regsim.cli", "serve", "--port", "70000"],
+                          capture_output=True, text=True, timeout=30)
+    assert port.returncode == 2 and "Traceback" not in port.stderr
+    assert "--port: expected a port number 0-65535, got '70000'" in port.stderr
+    write_layout(tmp_path / "layout", [("1.0", image)])
+    tag_only = subprocess.run([sys.executable, "-m", "regsim.cli", "serve", "--port", "0", "--load",
+                               str(tmp_path / "layout")], capture_output=True, text=True, timeout=30)
+    assert tag_only.returncode == 1 and "repository=" not in tag_only.stderr
+    assert f"--load {tmp_path / 'layout'}=REPOSITORY" in tag_only.stderr
+
+
+def test_regsim_serve_on_all_interfaces_prints_addresses_participants_can_use():
+    from regsim.cli import _reachable_urls
+
+    urls = _reachable_urls("0.0.0.0", 5000)
+    assert urls and "http://127.0.0.1:5000" in urls and not any("0.0.0.0" in u for u in urls)
+    assert _reachable_urls("127.0.0.1", 5000) == ["http://127.0.0.1:5000"]
+    process = subprocess.Popen([sys.executable, "-m", "regsim.cli", "serve", "--port", "0", "--host", "0.0.0.0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    lines: list[str] = []
+    try:
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("Press Ctrl-C"):
+                break
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=20)
+    banner = "".join(lines)
+    assert "0.0.0.0" not in banner and "all interfaces" in banner and "http://127.0.0.1:" in banner, banner
