@@ -138,7 +138,9 @@ def test_regsim_serve_classroom(tmp_path, image):
         assert bob.pull("team/app", "1.0").digest == image.digest  # public: every participant may pull
     finally:
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=20)
+        out = "".join(process.stdout)  # the same buffered reader _url() used: no line it read ahead is lost
+        err = process.stderr.read()
+        process.wait(timeout=20)
     assert process.returncode == 0, err
     assert "regsim: classroom of 2: each pushes to <name>/..., everyone to team/..." in "".join(lines)
     assert "(namespaces, auth bearer)" in "".join(lines)
