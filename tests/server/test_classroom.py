@@ -114,11 +114,15 @@ def test_regsim_serve_classroom(tmp_path, image):
     import sys
 
     def _url(process, lines):
+        """The served URL, read from the banner; the whole banner is read (up to 'Press Ctrl-C'),
+        since lines the iterator buffered past the URL are lost to communicate()."""
+        url = None
         for line in process.stdout:
             lines.append(line)
             match = re.search(r" at (http://127\.0\.0\.1:\d+)$", line.strip())
-            if match:
-                return match.group(1)
+            url = match.group(1) if match else url
+            if line.startswith("Press Ctrl-C") and url:
+                return url
         raise AssertionError("regsim serve printed no URL:\n" + "".join(lines) + process.stderr.read())
 
     students = tmp_path / "students.csv"
