@@ -34,6 +34,9 @@ __all__ = [
     "EventLog",
     "RegistryEvent",
     "HostEvent",
+    "HostCreated",
+    "HostLoggedIn",
+    "HostLoggedOut",
     "RegistryCreated",
     "UserAdded",
     "AccessGranted",
@@ -388,7 +391,40 @@ class UserLoggedIn(RegistryEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class HostEvent(Event):
+    """A host's event. The event that ends an operation (built, pulled, pushed, tagged, the last
+    one of an rmi, a login) carries in ``delta`` (a payload, by reference) what the operation changed
+    in the host's state, so that :meth:`regsim.Host.redo` can apply it again."""
+
     host: str
+    delta: Any = _payload()
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class HostCreated(HostEvent):
+    """A host joined a world (the first event of a host that replay needs)."""
+
+    platform: str
+    quiet: bool = False
+
+    def describe(self) -> str:
+        return f"{self.host}: host started ({self.platform})"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class HostLoggedIn(HostEvent):
+    registry: str
+    user: str
+
+    def describe(self) -> str:
+        return f"{self.host}: logged in to {self.registry} as {self.user}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class HostLoggedOut(HostEvent):
+    registry: str
+
+    def describe(self) -> str:
+        return f"{self.host}: logged out of {self.registry}"
 
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
@@ -549,7 +585,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
     for cls in (
         RegistryCreated, UserAdded, AccessGranted, AccessRevoked, RepositoryCreated, RepositoryChanged, UploadStarted, UploadProgressed, UploadCancelled, BlobUploaded,
         BlobMounted, BlobChecked, BlobFetched, BlobDeleted, ManifestPushed, ManifestFetched, ManifestChecked,
-        ManifestDeleted, TagUpdated, TagDeleted, GarbageCollected, UserLoggedIn, BuildStep,
+        ManifestDeleted, TagUpdated, TagDeleted, GarbageCollected, UserLoggedIn, HostCreated, HostLoggedIn,
+        HostLoggedOut, BuildStep,
         ImageBuilt, ImageTagged, ImageUntagged, ImageDeleted, LayerDeleted, PushStarted,
         LayerPushed, PushFinished, PullStarted, LayerPulled, PullFinished,
     )

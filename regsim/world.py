@@ -16,11 +16,12 @@ from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
 from .errors import InvalidArgument, RegistryUnreachable
-from .events import EventLog, RegistryCreated
+from .events import Event, EventLog, HostCreated, HostEvent, RegistryCreated, RegistryEvent
 from .client.host import Host
 from .data.library import PLATFORMS, populate
 from .oci.platform import Platform
 from .registry import Registry
+from .registry.access import AccessPolicy
 
 __all__ = ["World"]
 
@@ -102,11 +103,52 @@ class World:
             raise InvalidArgument(f"a host named {name!r} is already on this network")
         host = Host(name, self, platform=platform, events=self.events, quiet=quiet)
         self._hosts[name] = host
+        if self.events.recording:
+            self.events.append(HostCreated(host=name, platform=str(host.platform), quiet=quiet,
+                                           seq=self.events.mark()))
         return host
 
     @property
     def hosts(self) -> Mapping[str, Host]:
         return MappingProxyType(self._hosts)
+
+    # -- the log is the truth ----------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """A plain, comparable picture of every registry and host (for before/after checks)."""
+        return {"registries": {n: r.snapshot() for n, r in sorted(self._registries.items())},
+                "hosts": {n: h.snapshot() for n, h in sorted(self._hosts.items())}}
+
+    @classmethod
+    def replay(cls, events: Iterable[Event]) -> "World":
+        """Rebuild a world from its log: ``World.replay(world.events).snapshot() == world.snapshot()``.
+
+        One pass in the log's order: a :class:`~regsim.events.RegistryCreated` or
+        :class:`~regsim.events.HostCreated` adds the registry or host, and every later event is
+        redone by its registry (:meth:`Registry.redo`) or host (:meth:`Host.redo`), which record it
+        again in the new world's log. Tokens of logins are kept as recorded: the rebuilt registries
+        sign with new keys, so hosts log in again before they push or pull what needs a login.
+        """
+        if getattr(events, "maxlen", None) is not None:
+            raise InvalidArgument("a ring (EventLog(maxlen=...)) keeps events without their payloads "
+                                  "and forgets the oldest: nothing can be rebuilt from it")
+        world = cls()
+        for event in events:
+            if isinstance(event, RegistryCreated):
+                world.add_registry(Registry(
+                    event.registry, access=AccessPolicy(event.access, default_visibility=event.default_visibility),
+                    title=event.title, max_manifest_size=event.max_manifest_size, events=world.events))
+            elif isinstance(event, RegistryEvent):
+                world.resolve(event.registry).redo(event)
+            elif isinstance(event, HostCreated):
+                world.add_host(event.host, platform=event.platform, quiet=event.quiet)
+            elif isinstance(event, HostEvent):
+                host = world.hosts.get(event.host)
+                if host is None:
+                    raise InvalidArgument(f"event #{event.seq} of host {event.host!r} comes before its "
+                                          "HostCreated: not a world's log")
+                host.redo(event)
+        return world
 
     def __getitem__(self, name: str) -> "Registry | Host":
         if name in self._hosts:

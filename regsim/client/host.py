@@ -18,7 +18,7 @@ shared log.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, ParamSpec, TypeVar
 
@@ -92,6 +92,36 @@ def _daemon(method: Callable[_P, _R]) -> Callable[_P, _R]:
 
 
 # -- results ----------------------------------------------------------------------------------------
+
+
+#: The host's state, attribute by attribute: what a :class:`HostDelta` records the changes of.
+_STATE = ("_blobs", "_images", "_indexes", "_tags", "_repo_digests", "_sources", "_build_cache", "_auth")
+
+
+def _frozen(value: Any) -> Any:
+    """A copy of a state value that later changes cannot reach (sets and dicts of mount hints)."""
+    if isinstance(value, set):
+        return frozenset(value)
+    if isinstance(value, dict):
+        return dict(value)
+    return value
+
+
+def _thawed(value: Any) -> Any:
+    if isinstance(value, frozenset):
+        return set(value)
+    if isinstance(value, dict):
+        return dict(value)
+    return value
+
+
+@dataclass(frozen=True)
+class HostDelta:
+    """What one host operation changed: per state attribute, the keys set (values by reference;
+    images, blobs and tokens are immutable) and the keys removed, and the mount-hint clock after it."""
+
+    changes: tuple[tuple[str, tuple[tuple[Any, Any], ...], tuple[Any, ...]], ...]
+    clock: int
 
 
 def _count(statuses: tuple[tuple[Digest, str], ...], kinds: tuple[str, ...]) -> dict[str, int]:
@@ -230,13 +260,18 @@ class Host:
         """``docker login <registry> -u <username>``: keep a token for later pushes and pulls."""
         reg = self._resolve(registry)
         token = reg.login(username, password)
+        before = self._begin()
         self._auth[reg.name] = token
+        self._emit(ev.HostLoggedIn, registry=reg.name, user=username, delta=self._delta(before))
         return self._done(["Login Succeeded"], quiet)
 
     def logout(self, registry: str, *, quiet: bool | None = None) -> Output:
         """``docker logout <registry>``: forget the token (``index.docker.io`` means ``docker.io``)."""
         domain = "docker.io" if registry == "index.docker.io" else registry
-        self._auth.pop(domain, None)
+        if domain in self._auth:
+            before = self._begin()
+            del self._auth[domain]
+            self._emit(ev.HostLoggedOut, registry=domain, delta=self._delta(before))
         return self._done([f"Removing login credentials for {domain}"], quiet)
 
     # -- local store ------------------------------------------------------------------------------
@@ -308,8 +343,9 @@ class Host:
         ref = parse_docker_ref(target)
         if ref.digest is not None:
             raise BuildError(f"refusing to create a tag with a digest reference: {target!r}", detail=target)
+        before = self._begin()
         self._tags[str(ref)] = key
-        self._emit(ev.ImageTagged, image_id=key, reference=str(ref))
+        self._emit(ev.ImageTagged, image_id=key, reference=str(ref), delta=self._delta(before))
         return self._done([], quiet)
 
     @_daemon
@@ -325,12 +361,24 @@ class Host:
             raise ImageInUse(
                 f"conflict: unable to delete {key.id12} (must be forced) - image is referenced in "
                 f"multiple repositories: {', '.join(parse(n).familiar for n in sorted(names))}", detail=str(key))
+        before = self._begin()
+        done: list[tuple[type[ev.HostEvent], dict[str, Any]]] = []  # emitted at the end, the last with the delta
+        try:
+            self._rmi(key, names, lines, done)
+        finally:
+            delta = self._delta(before)
+            for i, (kind, fields) in enumerate(done):
+                self._emit(kind, **fields, **({"delta": delta} if i == len(done) - 1 else {}))
+        return self._done(lines, quiet)
+
+    def _rmi(self, key: Digest, names: list[str], lines: list[str],
+             done: list[tuple[type[ev.HostEvent], dict[str, Any]]]) -> None:
         for name in sorted(names):
             del self._tags[name]
             lines.append(f"Untagged: {parse(name).familiar}")
-            self._emit(ev.ImageUntagged, image_id=key, reference=name)
+            done.append((ev.ImageUntagged, {"image_id": key, "reference": name}))
         if key in self._tags.values():
-            return self._done(lines, quiet)
+            return
         for rd in sorted(self._repo_digests.pop(key, ())):
             lines.append(f"Untagged: {parse(rd).familiar}")
         doomed_images = [key] if key in self._images else []
@@ -342,17 +390,16 @@ class Host:
                 continue  # still tagged, or part of another multi-platform image
             image = self._images.pop(image_id)
             lines.append(f"Deleted: {image_id}")
-            self._emit(ev.ImageDeleted, image_id=image_id)
+            done.append((ev.ImageDeleted, {"image_id": image_id}))
             still = self._used_blobs()
             for blob in reversed(image.blobs()):
                 if blob.digest not in still and blob.digest in self._blobs:
                     del self._blobs[blob.digest]
                     if blob is not image.config_blob:
                         lines.append(f"Deleted: {blob.digest}")
-                    self._emit(ev.LayerDeleted, digest=blob.digest, size=blob.size)
-        self._build_cache = {k: v for k, v in self._build_cache.items()
-                             if all(layer.digest in self._blobs for layer in v.layers)}
-        return self._done(lines, quiet)
+                    done.append((ev.LayerDeleted, {"digest": blob.digest, "size": blob.size}))
+        for k in [k for k, v in self._build_cache.items() if not all(l.digest in self._blobs for l in v.layers)]:
+            del self._build_cache[k]  # in place: the state dicts are the host's for its whole life
 
     # -- pull ------------------------------------------------------------------------------------
 
@@ -371,6 +418,7 @@ class Host:
             raise _pull_error(exc, ref, reg) from None
         lines: list[str] = []
         say = self._sayer(lines, quiet)
+        before = self._begin()
         if typed.tag is None and typed.digest is None:
             say("Using default tag: latest")
         say(f"{ref.reference}: Pulling from {ref.path}")
@@ -391,7 +439,8 @@ class Host:
         say(f"Status: Image is up to date for {shown}" if up_to_date else f"Status: Downloaded newer image for {shown}")
         say(str(ref))
         self._emit(ev.PullFinished, registry=reg.name, repository=ref.repository, reference=ref.reference,
-                   digest=top.digest, image_id=image.id, up_to_date=up_to_date, bytes_received=received)
+                   digest=top.digest, image_id=image.id, up_to_date=up_to_date, bytes_received=received,
+                   delta=self._delta(before))
         return PullResult(tuple(lines), str(ref), top.digest, image.id, tuple(statuses), received, up_to_date)
 
     def _fetch_image(self, reg: Registry, repository: str, top: StoredManifest, wanted: Platform,
@@ -454,6 +503,7 @@ class Host:
         lines: list[str] = []
         say = self._sayer(lines, quiet)
         say(f"The push refers to repository [{ref.name}]")
+        before = self._begin()
         self._emit(ev.PushStarted, registry=reg.name, repository=ref.repository, tag=ref.tag)
         statuses: list[tuple[Digest, str]] = []
         sent = 0
@@ -472,7 +522,7 @@ class Host:
         self._repo_digests.setdefault(key, set()).add(f"{ref.name}@{digest}")
         say(f"{ref.tag}: digest: {digest} size: {len(data)}")
         self._emit(ev.PushFinished, registry=reg.name, repository=ref.repository, tag=ref.tag, digest=digest,
-                   size=len(data), bytes_sent=sent)
+                   size=len(data), bytes_sent=sent, delta=self._delta(before))
         return PushResult(tuple(lines), str(ref), digest, len(data), tuple(statuses), sent)
 
     def _push_blobs(self, reg: Registry, repository: str, image: Image, auth: Token | None,
@@ -546,6 +596,7 @@ class Host:
         images: list[Image] = []
         new_layers: list[Digest] = []
         cached_steps = 0
+        before = self._begin()
 
         def record(step: BuildStepRecord) -> None:
             self._emit(ev.BuildStep, step=step.step, total=step.total, instruction=step.instruction,
@@ -576,7 +627,8 @@ class Host:
             self._tags[str(ref)] = key
             say(f"Successfully tagged {ref.familiar}")
         layers = tuple(l.digest for l in (result.layers if isinstance(result, Image) else images[0].layers))
-        self._emit(ev.ImageBuilt, image_id=key, reference=str(ref) if ref else None, layers=layers)
+        self._emit(ev.ImageBuilt, image_id=key, reference=str(ref) if ref else None, layers=layers,
+                   delta=self._delta(before))
         return BuildResult(tuple(lines), str(ref) if ref else None, key, result, tuple(new_layers), cached_steps)
 
     def _base_image(self, name: str, target: Platform, say: Callable[[str], None]) -> Image:
@@ -664,6 +716,52 @@ class Host:
     def _emit(self, kind: type[ev.HostEvent], **fields: Any) -> None:
         if self.events.recording:
             self.events.append(kind(host=self.name, seq=self.events.mark(), **fields))
+
+    def _begin(self) -> dict[str, dict[Any, Any]]:
+        """The state before an operation, to record what it changed (:class:`HostDelta`)."""
+        return {name: {k: _frozen(v) for k, v in getattr(self, name).items()} for name in _STATE}
+
+    def _delta(self, before: dict[str, dict[Any, Any]]) -> HostDelta | None:
+        if not self.events.recording:
+            return None
+        changes = []
+        for name in _STATE:
+            old, new = before[name], getattr(self, name)
+            put = tuple((k, _frozen(v)) for k, v in new.items() if k not in old or old[k] != _frozen(v))
+            gone = tuple(k for k in old if k not in new)
+            if put or gone:
+                changes.append((name, put, gone))
+        return HostDelta(tuple(changes), self._clock)
+
+    def redo(self, event: ev.HostEvent) -> None:
+        """Apply one recorded event of this host again (what :meth:`regsim.World.replay` does per
+        event): its recorded changes, if it ends an operation; the same event recorded again."""
+        delta = event.delta
+        if delta is not None:
+            for name, put, gone in delta.changes:
+                state = getattr(self, name)
+                for key in gone:
+                    del state[key]
+                for key, value in put:
+                    state[key] = _thawed(value)
+            self._clock = delta.clock
+        if self.events.recording:
+            self.events.append(replace(event, seq=self.events.mark()))
+
+    def snapshot(self) -> dict[str, Any]:
+        """A plain, comparable picture of the host's whole state (for before/after checks)."""
+        return {
+            "name": self.name, "platform": str(self.platform),
+            "blobs": {d: (b.size, b.is_placeholder) for d, b in sorted(self._blobs.items())},
+            "images": {k: img.digest for k, img in sorted(self._images.items())},
+            "indexes": sorted(self._indexes),
+            "tags": dict(sorted(self._tags.items())),
+            "repo_digests": {k: sorted(v) for k, v in sorted(self._repo_digests.items())},
+            "sources": {d: sorted(m.items()) for d, m in sorted(self._sources.items())},
+            "clock": self._clock,
+            "build_cache": {k: img.id for k, img in sorted(self._build_cache.items())},
+            "logins": {r: t.user for r, t in sorted(self._auth.items())},
+        }
 
     def _sayer(self, lines: list[str], quiet: bool | None) -> Callable[[str], None]:
         loud = not (self.quiet if quiet is None else quiet)
