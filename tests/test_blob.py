@@ -53,3 +53,18 @@ def test_as_content():
     assert as_content(p) is p
     with pytest.raises(TypeError):
         as_content("text")  # type: ignore[arg-type]
+
+
+def test_pieces_are_views_of_the_bytes_without_joining_an_uploads_chunks():
+    chunks = [b"abc", b"", b"defg", b"hij"]
+    whole = b"".join(chunks)
+    blob = Blob._trusted_chunks(chunks, Digest.of(whole))
+    for start in range(len(whole) + 1):
+        for end in range(start, len(whole) + 2):
+            for piece in (1, 2, 5, 64):
+                got = list(blob.pieces(start, end, piece=piece))
+                assert b"".join(got) == whole[start:end]
+                assert all(0 < len(p) <= piece for p in got)
+    views = list(blob.pieces())
+    assert [v.obj for v in views] == [b"abc", b"defg", b"hij"] and views[0].obj is chunks[0]  # views, no copy
+    assert b"".join(Blob(whole).pieces()) == whole and list(Blob(b"").pieces()) == []

@@ -20,7 +20,7 @@ Both are content-addressed by a :class:`~regsim.oci.digest.Digest`.
 from __future__ import annotations
 
 import hashlib
-from typing import Union
+from typing import Iterator, Union
 
 from .digest import Digest
 from ..errors import DigestInvalid, InvalidArgument, PlaceholderContent, SizeInvalid
@@ -94,6 +94,25 @@ class Blob:
     def read(self, start: int = 0, end: int | None = None) -> bytes:
         """Bytes ``start`` up to, not including, ``end``."""
         return self.data[start:end]
+
+    def pieces(self, start: int = 0, end: int | None = None, piece: int = 64 << 20) -> Iterator[memoryview]:
+        """Bytes ``start`` up to ``end`` as views of at most ``piece`` bytes, without copying: an
+        upload's chunks are never joined for it (a server sends a blob this way).
+
+        >>> b"".join(Blob._trusted_chunks([b"abc", b"defg"], Digest.of(b"abcdefg")).pieces(2, 6, piece=3))
+        b'cdef'
+        """
+        end = self.size if end is None else min(end, self.size)
+        data = self._data
+        offset = 0
+        for chunk in data if isinstance(data, tuple) else (data,):
+            low, high = max(start - offset, 0), min(end - offset, len(chunk))
+            view = memoryview(chunk)
+            for at in range(low, high, piece):
+                yield view[at:min(at + piece, high)]
+            offset += len(chunk)
+            if offset >= end:
+                break
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, (Blob, Placeholder)) and other.digest == self.digest

@@ -8,15 +8,15 @@ from ..registry.access import PULL
 from ..oci.blob import Content
 from ..oci.digest import Digest
 from ..errors import BlobUnknown, NameUnknown, PlaceholderContent, RangeNotSatisfiable
-from .context import BytesReply, Context, ErrorReply, StreamReply, reply
+from .context import Context, ErrorReply, StreamReply, reply
 from .protocol import parse_range
 
 __all__ = ["head_blob", "get_blob", "delete_blob", "blob_location"]
 
 OCTET_STREAM = "application/octet-stream"
 
-#: A blob on disk goes out in views of its mapped file this large: a view costs no memory, and
-#: fewer, larger writes keep the socket busy (measured with curl: 64 MiB about 5-10% faster than 4 MiB).
+#: A blob goes out in views this large (of its mapped file on disk, of its upload's chunks in
+#: memory, never joined): a view costs no memory, and fewer, larger writes keep the socket busy (measured with curl: 64 MiB about 5-10% faster than 4 MiB).
 SEND_PIECE = 64 << 20
 
 
@@ -70,16 +70,11 @@ async def get_blob(ctx: Context) -> Response:
             return reply(304, _headers(digest))
     blob, span = await ctx.model(_fetch, ctx.registry, ctx.name, digest, ctx.header("range"), ctx.auth)
     headers = [("Content-Type", OCTET_STREAM), *_headers(digest)]
-    on_disk = hasattr(blob, "pieces")  # a persistent registry's blob: streamed from its file
     if span is None:
-        if on_disk:
-            return StreamReply(200, headers, blob.size, blob.pieces(piece=SEND_PIECE))
-        return BytesReply(200, headers, blob.data)
+        return StreamReply(200, headers, blob.size, blob.pieces(piece=SEND_PIECE))
     start, end = span
     headers.append(("Content-Range", f"bytes {start}-{end}/{blob.size}"))
-    if on_disk:
-        return StreamReply(206, headers, end - start + 1, blob.pieces(start, end + 1, piece=SEND_PIECE))
-    return BytesReply(206, headers, blob.data[start:end + 1])
+    return StreamReply(206, headers, end - start + 1, blob.pieces(start, end + 1, piece=SEND_PIECE))
 
 
 async def delete_blob(ctx: Context) -> Response:
