@@ -114,8 +114,8 @@ def test_regsim_serve_classroom(tmp_path, image):
     import sys
 
     def _url(process, lines):
-        """The served URL, read from the banner; the whole banner is read (up to 'Press Ctrl-C'),
-        since lines the iterator buffered past the URL are lost to communicate()."""
+        """The served URL, read from the banner, which is read whole (up to 'Press Ctrl-C') before
+        the test goes on; the rest of the output is read later from the same iterator."""
         url = None
         for line in process.stdout:
             lines.append(line)
