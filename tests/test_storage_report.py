@@ -34,3 +34,23 @@ def test_an_empty_host_reports_nothing_stored():
     assert isinstance(report, StorageReport)
     assert (report.manifests, report.blobs, report.physical_bytes, report.logical_bytes) == (0, 0, 0, 0)
     assert report.dedup_ratio == 1.0
+
+
+def test_a_registry_counts_only_the_blobs_it_stores_not_foreign_layers():
+    """A foreign layer (a descriptor with ``urls``) is not stored, so it is neither physical nor
+    logical: the registry holds the config and the manifest only (review: logical counted the
+    1 MB foreign layer, a dedup ratio of 1352x for one image)."""
+    from regsim import Blob, Descriptor, Digest, Manifest, Registry
+    from regsim.oci.mediatypes import DOCKER_FOREIGN_LAYER, OCI_CONFIG
+
+    registry = Registry("foreign")
+    config = Blob(b'{"architecture":"amd64","os":"windows","rootfs":{"type":"layers","diff_ids":[]}}')
+    registry.push_blob("win/app", config)
+    foreign = Descriptor(DOCKER_FOREIGN_LAYER, str(Digest.of(b"far away")), 1_000_000,
+                         urls=("https://example.com/layer.tar.gz",))
+    manifest = Manifest(config=Descriptor(OCI_CONFIG, config.digest, config.size), layers=[foreign])
+    registry.put_manifest("win/app", "1", manifest)
+    report = registry.storage()
+    stored = config.size + len(manifest.to_bytes())
+    assert (report.physical_bytes, report.logical_bytes) == (stored, stored)
+    assert report.dedup_ratio == 1.0 and report.blobs == 2

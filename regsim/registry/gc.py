@@ -119,6 +119,13 @@ def storage_report(blobs: BlobStore, repositories: RepositoryStore) -> StorageRe
             placeholder += size
     for digest in content.keys() - referenced:  # a set difference, in C: usually few
         unreferenced += content[digest].size
+    missing = referenced - content.keys()  # foreign layers (``urls``): usually none
+    if missing:  # logical counts stored blobs only: take back what total_size counted of them
+        for repo in repositories.values():
+            for stored in repo.manifests.values():
+                parsed = stored.parsed
+                if not isinstance(parsed, Index) and not missing.isdisjoint(parsed.reference_digests):
+                    logical -= sum(desc.size for desc in parsed.references() if desc.digest in missing)
     return StorageReport(
         repositories=len(repositories), manifests=len(manifests), blobs=len(blobs),
         physical_bytes=physical, logical_bytes=logical, placeholder_bytes=placeholder,
