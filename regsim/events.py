@@ -711,6 +711,13 @@ class EventLog(Sequence[Event]):
 
         return unsubscribe
 
+    def move_subscribers(self, other: "EventLog") -> None:
+        """Subscribe every callback of this log to ``other`` instead (a registry joining a world's
+        log takes its listeners along: a store's journal, a widget)."""
+        for callback in list(self._subscribers):
+            other.subscribe(callback)
+        self._subscribers.clear()
+
     def to_records(self) -> list[dict[str, Any]]:
         """Events as dicts (``pandas.DataFrame(log.to_records())``)."""
         return [e.to_dict() for e in self._events]

@@ -67,8 +67,14 @@ class World:
                 raise InvalidArgument(
                     f"registry {registry.name!r} already has {len(done)} events in its own log; "
                     "a world shares one log: create it with Registry(..., events=world.events)")
+            if getattr(registry, "storage_root", None) is not None and not self.events.recording:
+                raise InvalidArgument(
+                    f"registry {registry.name!r} is kept on disk and writes its links as its events happen: "
+                    "add it to a world whose log records (World(events=EventLog(recording=True)))")
+            old = registry.events
             registry.events = self.events  # a fresh registry joins the world's log, with its creation
             self.events.extend(own)
+            old.move_subscribers(self.events)  # its listeners (a store's journal) come along
         self._registries[registry.name] = registry
         return registry
 

@@ -210,3 +210,24 @@ def test_gc_refuses_a_store_whose_manifest_is_missing(store):
 def read_link_of(path):
     from regsim.registry.filesystem import read_link
     return read_link(path)
+
+
+def test_a_registry_on_disk_added_to_a_world_keeps_writing_its_links(store):
+    """Second review: World.add_registry gave the registry the world's log, but the registry's
+    journal stayed subscribed to its old log, so links, tags and manifests stopped reaching disk."""
+    from regsim import World
+    world = World()
+    registry = world.add_registry(Registry.open(store, "localhost:5000"))
+    write(registry, "team/app", image("app"), tags=["1.0"])
+    again = Registry.open(store)
+    assert list(again.repositories) == ["team/app"]
+    assert again.snapshot() == registry.snapshot()
+
+
+def test_a_world_that_does_not_record_refuses_a_registry_on_disk(store):
+    from regsim import EventLog, World
+    from regsim.errors import InvalidArgument
+    world = World(events=EventLog(recording=False))
+    with pytest.raises(InvalidArgument, match="records"):
+        world.add_registry(Registry.open(store, "localhost:5000"))
+    assert not world.registries
