@@ -148,7 +148,7 @@ def draw_dedup(stats: DedupStats, ax: Axes | None = None, *, title: str | None =
             color=OKABE_ITO["orange"], edgecolor="black", label="only in this image")
     ax.barh([y[-2]], [stats.logical_bytes / mb], color="#D9D9D9", edgecolor="black", label="sum of the images")
     ax.barh([y[-1]], [stats.physical_bytes / mb], color=OKABE_ITO["bluish green"], edgecolor="black",
-            hatch="..", label="what the store holds")
+            hatch="...", label="what the store holds")
     for i, image in enumerate(stats.images):
         ax.text(image.total / mb, i, f"  {human_size(image.total)} ({human_size(image.shared)} shared)",
                 va="center", fontsize=8)
