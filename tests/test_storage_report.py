@@ -54,3 +54,18 @@ def test_a_registry_counts_only_the_blobs_it_stores_not_foreign_layers():
     stored = config.size + len(manifest.to_bytes())
     assert (report.physical_bytes, report.logical_bytes) == (stored, stored)
     assert report.dedup_ratio == 1.0 and report.blobs == 2
+
+
+def test_a_registry_counts_manifests_per_repository_like_the_catalogue():
+    """``manifests`` counts images per repository, the same images ``logical_bytes`` counts
+    (review: one image in x/app and y/app reported 1 manifest and logical 2x physical)."""
+    from helpers import push_image
+    from regsim import Image, Layer, Registry
+
+    image = Image.create([Layer.from_files([("/app", b"a" * 500)])])
+    registry = Registry("two")
+    push_image(registry, "x/app", image, "1")
+    push_image(registry, "y/app", image, "1")
+    report = registry.storage()
+    assert (report.repositories, report.manifests) == (2, 2)
+    assert report.logical_bytes == 2 * report.physical_bytes

@@ -102,14 +102,15 @@ def storage_report(blobs: BlobStore, repositories: RepositoryStore) -> StorageRe
     """Logical vs physical bytes: the deduplication the content-addressed store achieves."""
     logical = 0
     referenced: set[Digest] = set()
-    manifests: set[Digest] = set()
+    manifests = 0  # per repository, like logical: the same image in two repositories counts twice
     for repo in repositories.values():
-        for digest, stored in repo.manifests.items():
-            manifests.add(digest)
+        stored_manifests = repo.manifests
+        manifests += len(stored_manifests)
+        referenced.update(stored_manifests)
+        for stored in stored_manifests.values():
             parsed = stored.parsed
             referenced.update(parsed.reference_digests)  # computed once per manifest
             logical += stored.size if isinstance(parsed, Index) else stored.size + parsed.total_size
-    referenced |= manifests
     content = blobs.view()
     physical = placeholder = unreferenced = 0
     for blob in content.values():
@@ -127,7 +128,7 @@ def storage_report(blobs: BlobStore, repositories: RepositoryStore) -> StorageRe
                 if not isinstance(parsed, Index) and not missing.isdisjoint(parsed.reference_digests):
                     logical -= sum(desc.size for desc in parsed.references() if desc.digest in missing)
     return StorageReport(
-        repositories=len(repositories), manifests=len(manifests), blobs=len(blobs),
+        repositories=len(repositories), manifests=manifests, blobs=len(blobs),
         physical_bytes=physical, logical_bytes=logical, placeholder_bytes=placeholder,
         unreferenced_bytes=unreferenced,
     )
