@@ -233,7 +233,7 @@ def what_differs(expected: Any, actual: Any, where: str = "answer", *, rel_tol: 
     if isinstance(expected, Mapping):
         if not isinstance(actual, Mapping):
             return f"{where}: expected a dict, {_got(actual)}"
-        for key in sorted(expected, key=repr):
+        for key in expected:  # in the order the exercise lists them (the question's order)
             if key not in actual:
                 return f"{where}: missing key {_show(key)}"
             diff = what_differs(expected[key], actual[key], f"{where}[{key!r}]", rel_tol=rel_tol, abs_tol=abs_tol,

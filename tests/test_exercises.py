@@ -162,3 +162,11 @@ def test_reveal_shows_the_whole_answer():
     assert repr(book.reveal("r")) == f"r answer: {digest!r}" == str(book.reveal("r"))
     assert digest in book.reveal("r")._repr_html_()
     assert "&lt;b&gt;" in Workbook("t").add("h", "?", expected=lambda: "<b>").reveal()._repr_html_()
+
+
+def test_a_dict_answer_is_told_its_first_wrong_key_in_the_questions_order():
+    from regsim.sim.exercises import LAB
+
+    LAB.reset()
+    message = LAB.check("caching.1", {"hits": 2, "byte_hit_ratio": 0.5}).message
+    assert "['hits']" in message and "byte_hit_ratio" not in message
