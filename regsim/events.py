@@ -209,7 +209,9 @@ class UploadProgressed(RegistryEvent):
     upload_id: str
     offset: int
     size: int
-    data: bytes = _payload(b"")
+    #: the chunk's bytes: bytes, or a tuple of the staged body's bytes pieces (by reference: bytes
+    #: never change); None when the chunk was a file on disk, which the upload took (not kept here)
+    data: bytes | tuple[bytes, ...] | None = _payload(b"")
 
     def describe(self) -> str:
         return f"{self.registry}: upload {self.upload_id[:8]} received bytes {self.offset}-{self.offset + self.size - 1}"

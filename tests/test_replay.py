@@ -111,3 +111,54 @@ def test_payloads_stay_out_of_records_and_reprs():
     reg.push_blob("team/app", b"secret bytes")
     (event,) = reg.events.of(ev.BlobUploaded)
     assert "content" not in event.to_dict() and "secret" not in repr(event)
+
+
+def test_a_chunk_event_keeps_its_bytes_after_the_server_discards_its_staged_body():
+    """Second review: UploadProgressed held the server's staged body by reference; the server
+    then discarded it, and replay read it again (a wrong digest; on disk, FileNotFoundError)."""
+    from regsim.server.staging import Staged
+    reg = Registry()
+    upload = reg.start_upload("a/b")
+    staged = Staged(sha256=True)
+    staged.append(b"hello ")
+    staged.append(b"big ")
+    reg.upload_chunk(upload.id, staged)
+    staged.discard()
+    second = Staged()
+    second.append(b"world")
+    reg.upload_chunk(upload.id, second)
+    second.discard()
+    again = Registry.replay(reg.events)
+    assert again.snapshot() == reg.snapshot()
+    assert again.finish_upload(upload.id, Digest.of(b"hello big world")).digest == Digest.of(b"hello big world")
+
+
+def test_replay_of_a_chunk_staged_on_disk_is_refused_with_the_way_to_rebuild(tmp_path):
+    from regsim.errors import InvalidArgument
+    from regsim.server.staging import Staged
+    reg = Registry()
+    upload = reg.start_upload("a/b")
+    staged = Staged(tmp_path, sha256=True)
+    staged.append(b"hello ")
+    reg.upload_chunk(upload.id, staged)
+    staged.discard()
+    with pytest.raises(InvalidArgument, match=r"UploadProgressed.*Registry\.open"):
+        Registry.replay(reg.events)
+
+
+@pytest.mark.parametrize("take", [list, lambda ring: ring[:], lambda ring: ring.since(0), EventLog])
+def test_events_taken_out_of_a_ring_are_refused(take):
+    """Second review: events copied out of a ring passed the ring guard (a ``maxlen`` attribute)
+    and replayed wrong: a user without a password hash, an open upload without its bytes."""
+    from regsim.errors import InvalidArgument
+    ring = EventLog(maxlen=100)
+    reg = Registry(events=ring)
+    reg.add_user("alice", "pw")
+    with pytest.raises(InvalidArgument, match="UserAdded"):
+        Registry.replay(take(ring))
+    ring = EventLog(maxlen=100)
+    reg = Registry(events=ring)
+    upload = reg.start_upload("a/b")
+    reg.upload_chunk(upload.id, b"hello")
+    with pytest.raises(InvalidArgument, match="UploadProgressed"):
+        Registry.replay(take(ring))

@@ -390,12 +390,19 @@ class Registry:
                 f"the next chunk must start at {session.size}",
                 detail={"start": start, "offset": session.size},
             )
+        kept: bytes | tuple[bytes, ...] | None
         if not (hasattr(data, "pieces") and hasattr(data, "size")):
-            data = as_bytes(data, "upload chunk")
+            data = kept = as_bytes(data, "upload chunk")
+        elif getattr(data, "path", None) is not None:
+            kept = None  # a file on disk: the upload takes it (renamed) or it is discarded after
+        else:
+            # the staged body's pieces are bytes (immutable): keep the references, not the body,
+            # which the server discards once the request is done
+            kept = tuple(bytes(piece) if not isinstance(piece, bytes) else piece for piece in data.pieces())
         offset = session.size
         session.append(data)
         self._emit(ev.UploadProgressed, repository=session.repository, upload_id=upload_id,
-                   offset=offset, size=session.size - offset, data=data)
+                   offset=offset, size=session.size - offset, data=kept)
         return session.size
 
     def upload_status(self, upload_id: str, *, auth: Token | None = None) -> int:
@@ -863,12 +870,14 @@ class Registry:
         if kind is ev.BlobUploaded:
             assert isinstance(e, ev.BlobUploaded)
             if e.content is None:
-                raise InvalidArgument(f"event #{e.seq} carries no blob: it cannot be replayed")
+                raise InvalidArgument(f"event #{e.seq} {e.kind} carries no blob (taken out of a ring, "
+                                      "EventLog(maxlen=...)?): it cannot be replayed")
             self._link_blob(self._writable(e.repository), e.content, e.upload_id)
         elif kind is ev.ManifestPushed:
             assert isinstance(e, ev.ManifestPushed)
             if e.manifest is None:
-                raise InvalidArgument(f"event #{e.seq} carries no manifest: it cannot be replayed")
+                raise InvalidArgument(f"event #{e.seq} {e.kind} carries no manifest (taken out of a ring, "
+                                      "EventLog(maxlen=...)?): it cannot be replayed")
             self._commit_manifest(self._writable(e.repository), e.manifest, [], e.tag)
         elif kind is ev.TagUpdated:
             assert isinstance(e, ev.TagUpdated)
@@ -889,7 +898,18 @@ class Registry:
             assert isinstance(e, ev.UploadProgressed)
             session = self._uploads.get(e.upload_id)
             assert session is not None, e
-            session.append(e.data)
+            if e.data is None:
+                raise InvalidArgument(
+                    f"event #{e.seq} UploadProgressed of upload {e.upload_id}: its chunk was a file on disk, "
+                    "not kept in the event: a registry on disk is rebuilt from its directory "
+                    "(Registry.open(DIR)), not replayed")
+            if e.size and not e.data:
+                raise InvalidArgument(
+                    f"event #{e.seq} UploadProgressed of upload {e.upload_id} carries none of its {e.size} bytes "
+                    "(taken out of a ring, EventLog(maxlen=...)?): it cannot be replayed")
+            for piece in (e.data,) if isinstance(e.data, bytes) else e.data:
+                if piece:
+                    session.append(piece)
             self._emit(kind, repository=e.repository, upload_id=e.upload_id, offset=e.offset, size=e.size, data=e.data)
         elif kind is ev.UploadCancelled:
             assert isinstance(e, ev.UploadCancelled)
@@ -925,6 +945,10 @@ class Registry:
                        marked=e.marked, dry_run=e.dry_run, delete_untagged=e.delete_untagged)
         elif kind is ev.UserAdded:
             assert isinstance(e, ev.UserAdded)
+            if not e.password_hash:
+                raise InvalidArgument(
+                    f"event #{e.seq} UserAdded of {e.user!r} carries no password hash (taken out of a ring, "
+                    "EventLog(maxlen=...)?): it cannot be replayed")
             self.access.restore_user(e.user, e.password_hash)
             self._emit(kind, user=e.user, password_hash=e.password_hash)
         elif kind is ev.AccessGranted:
