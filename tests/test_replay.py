@@ -162,3 +162,22 @@ def test_events_taken_out_of_a_ring_are_refused(take):
     reg.upload_chunk(upload.id, b"hello")
     with pytest.raises(InvalidArgument, match="UploadProgressed"):
         Registry.replay(take(ring))
+
+
+def test_users_and_grants_set_before_the_registry_is_built_are_replayed():
+    """A policy given to the constructor with users and grants already in it: they enter the log
+    (UserAdded, AccessGranted right after RegistryCreated), so replay rebuilds them (review)."""
+    from regsim import AccessPolicy
+
+    policy = AccessPolicy("htpasswd")
+    policy.add_user("ann", "pw12345")
+    policy.add_user("bob", "pw67890")
+    policy.grant("ann", "team/*", "push")
+    policy.grant("bob", "team/app", "pull")
+    registry = Registry("x", access=policy)
+    assert [type(e).__name__ for e in registry.events][:3] == ["RegistryCreated", "UserAdded", "UserAdded"]
+    replayed = Registry.replay(registry.events)
+    assert replayed.access.users == ["ann", "bob"]
+    assert replayed.access.grants() == registry.access.grants()
+    assert replayed.snapshot() == registry.snapshot()
+    assert replayed.login("ann", "pw12345").user == "ann"

@@ -142,6 +142,13 @@ class Registry:
         self.gc_keep: set[Digest] = set()
         self._emit(ev.RegistryCreated, title=self.title, access=self.access.mode,
                    default_visibility=self.access.default_visibility, max_manifest_size=max_manifest_size)
+        # a policy may come with users and grants already in it: they enter the log too (replay)
+        for user in self.access.users:
+            self._emit(ev.UserAdded, user=user, password_hash=self.access.password_hash(user))
+        for pattern, granted in self.access.grants().items():
+            for user, actions in granted.items():
+                for action in actions:
+                    self._emit(ev.AccessGranted, user=user, pattern=pattern, action=action)
 
     # -- constructors for the two registries of the course -------------------------------------
 

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from regsim import Image
+from regsim import Image, Registry
 from regsim.data.generate import random_layer
 from regsim.server.classroom import Classroom, Participant, read_participants
 from regsim.server.clients import SimpleClient
@@ -177,3 +177,10 @@ def test_the_dashboard_shows_who_pushed_what_and_the_dedup(image):
         assert "team/app:student01" in board.table.value and "team/app:student02" in board.table.value
         assert board.live.operations and bytes(board.live.graph.value).startswith(b"\x89PNG")
         board.close()
+
+
+def test_a_classroom_registry_replays_with_its_participants():
+    classroom = Classroom([Participant("ann", "pw12345")])
+    replayed = Registry.replay(classroom.registry.events)
+    assert "ann" in replayed.access.users
+    assert replayed.snapshot() == classroom.registry.snapshot()
