@@ -138,6 +138,9 @@ class World:
         if getattr(events, "maxlen", None) is not None:
             raise InvalidArgument("a ring (EventLog(maxlen=...)) keeps events without their payloads "
                                   "and forgets the oldest: nothing can be rebuilt from it")
+        if getattr(events, "recording", True) is False:
+            raise InvalidArgument("this log was not recording (EventLog(recording=False)): it lacks the events, "
+                                  "so nothing can be rebuilt from it")
         world = cls()
         for event in events:
             if isinstance(event, RegistryCreated):

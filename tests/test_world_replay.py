@@ -57,3 +57,23 @@ def test_a_host_event_before_its_host_is_refused():
     events = [e for e in world.events if not isinstance(e, ev.HostCreated) or e.host != "ci-runner"]
     with pytest.raises(InvalidArgument, match="'ci-runner'"):
         World.replay(events)
+
+
+def test_a_world_log_that_did_not_record_is_refused():
+    """Second review: World.replay of a log that was not recording returned an empty world."""
+    world = World(events=ev.EventLog(recording=False))
+    world.add_private_registry()
+    world.add_host("laptop", quiet=True)
+    with pytest.raises(InvalidArgument, match="recording"):
+        World.replay(world.events)
+
+
+@pytest.mark.parametrize("take", [list, lambda ring: ring[:], ev.EventLog])
+def test_host_events_taken_out_of_a_ring_are_refused(take):
+    """Second review: events copied out of a ring lost the deltas that redo a host's operations."""
+    world = World(events=ev.EventLog(maxlen=10_000))
+    world.add_private_registry()
+    laptop = world.add_host("laptop", quiet=True)
+    laptop.build("FROM scratch\nCOPY app.py /\n", "localhost:5000/team/app:1.0", context={"app.py": b"x"})
+    with pytest.raises(InvalidArgument, match="ImageBuilt"):
+        World.replay(take(world.events))

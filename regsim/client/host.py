@@ -115,6 +115,12 @@ def _thawed(value: Any) -> Any:
     return value
 
 
+#: Host events that always end an operation, so always carry its delta (the last event of an
+#: rmi does too, but its kind varies).
+_ENDS_WITH_DELTA = (ev.HostLoggedIn, ev.HostLoggedOut, ev.ImageTagged, ev.ImageBuilt, ev.PullFinished,
+                    ev.PushFinished)
+
+
 @dataclass(frozen=True)
 class HostDelta:
     """What one host operation changed: per state attribute, the keys set (values by reference;
@@ -737,6 +743,10 @@ class Host:
         """Apply one recorded event of this host again (what :meth:`regsim.World.replay` does per
         event): its recorded changes, if it ends an operation; the same event recorded again."""
         delta = event.delta
+        if delta is None and isinstance(event, _ENDS_WITH_DELTA):
+            raise InvalidArgument(
+                f"event #{event.seq} {event.kind} of host {self.name!r} carries no delta (taken out of a ring, "
+                "EventLog(maxlen=...)?): it cannot be replayed")
         if delta is not None:
             for name, put, gone in delta.changes:
                 state = getattr(self, name)
