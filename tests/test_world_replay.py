@@ -77,3 +77,25 @@ def test_host_events_taken_out_of_a_ring_are_refused(take):
     laptop.build("FROM scratch\nCOPY app.py /\n", "localhost:5000/team/app:1.0", context={"app.py": b"x"})
     with pytest.raises(InvalidArgument, match="ImageBuilt"):
         World.replay(take(world.events))
+
+
+def test_a_host_command_that_fails_leaves_the_host_as_it_was_and_the_world_replays():
+    """A build that fails at a later step, a push refused for its manifest's size, a pull that fails
+    after storing a layer: the host is as before, and the log still rebuilds the world."""
+    from regsim.errors import RegistryError
+
+    world = World.standard(quiet=True)
+    small = world.add_registry("small:5000", max_manifest_size=100)
+    laptop = world.hosts["laptop"]
+    laptop.build("FROM scratch\nCOPY a /a\n", "base:1", context={"a": b"a"})
+    host_before = laptop.snapshot()
+    with pytest.raises(RegistryError):  # the first steps build layers, the last one fails
+        laptop.build("FROM scratch\nCOPY a /a\nRUN echo hi\nCOPY missing /m\n", "app:1", context={"a": b"a"})
+    assert laptop.snapshot() == host_before
+    laptop.tag("base:1", "small:5000/team/base:1")
+    host_before = laptop.snapshot()
+    with pytest.raises(RegistryError):  # the blobs go up (and are hinted for mounts), the manifest is refused
+        laptop.push("small:5000/team/base:1")
+    assert laptop.snapshot() == host_before
+    assert small.repository("team/base").blobs  # the registry keeps what it received, as a real one does
+    assert World.replay(world.events).snapshot() == world.snapshot()

@@ -91,6 +91,23 @@ def _daemon(method: Callable[_P, _R]) -> Callable[_P, _R]:
     return run
 
 
+def _atomic(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """A host command that fails leaves the host as it was: what it had changed before the error
+    (layers stored, mount hints, build-cache entries) is put back, so the event log, which records
+    a command's changes only when it ends, still rebuilds the host (:meth:`regsim.World.replay`)."""
+    @functools.wraps(method)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        host = args[0]
+        assert isinstance(host, Host)
+        before, clock = host._begin(), host._clock
+        try:
+            return method(*args, **kwargs)
+        except BaseException:
+            host._restore(before, clock)
+            raise
+    return run
+
+
 # -- results ----------------------------------------------------------------------------------------
 
 
@@ -262,6 +279,7 @@ class Host:
     # -- login ----------------------------------------------------------------------------------
 
     @_daemon
+    @_atomic
     def login(self, registry: str, username: str, password: str, *, quiet: bool | None = None) -> Output:
         """``docker login <registry> -u <username>``: keep a token for later pushes and pulls."""
         reg = self._resolve(registry)
@@ -271,6 +289,7 @@ class Host:
         self._emit(ev.HostLoggedIn, registry=reg.name, user=username, delta=self._delta(before))
         return self._done(["Login Succeeded"], quiet)
 
+    @_atomic
     def logout(self, registry: str, *, quiet: bool | None = None) -> Output:
         """``docker logout <registry>``: forget the token (``index.docker.io`` means ``docker.io``)."""
         domain = "docker.io" if registry == "index.docker.io" else registry
@@ -343,6 +362,7 @@ class Host:
         return Table(("REPOSITORY", "TAG", "IMAGE ID", "SIZE"), rows)
 
     @_daemon
+    @_atomic
     def tag(self, source: str, target: str, *, quiet: bool | None = None) -> Output:
         """``docker tag SOURCE TARGET``: another name for a local image (prints nothing, as docker)."""
         key = self._local_key(source)
@@ -355,6 +375,7 @@ class Host:
         return self._done([], quiet)
 
     @_daemon
+    @_atomic
     def rmi(self, reference: str, *, force: bool = False, quiet: bool | None = None) -> Output:
         """``docker rmi``: untag; delete the image and the layers no other image uses."""
         lines: list[str] = []
@@ -410,6 +431,7 @@ class Host:
     # -- pull ------------------------------------------------------------------------------------
 
     @_daemon
+    @_atomic
     def pull(self, reference: str, *, platform: str | Platform | None = None,
              quiet: bool | None = None) -> PullResult:
         """``docker pull``: resolve tag -> index -> platform manifest, download missing layers."""
@@ -495,6 +517,7 @@ class Host:
 
     # -- push ------------------------------------------------------------------------------------
 
+    @_atomic
     def push(self, reference: str, *, quiet: bool | None = None) -> PushResult:
         """``docker push``: HEAD each blob, mount or upload what is missing, put the manifest."""
         ref = parse_docker_ref(reference)
@@ -570,6 +593,7 @@ class Host:
     # -- build -----------------------------------------------------------------------------------
 
     @_daemon
+    @_atomic
     def build(self, dockerfile: str, tag: str | None = None, *, context: Mapping[str, bytes | str] | None = None,
               platforms: Iterable[str] | None = None, docker_media_types: bool = False,
               build_args: Mapping[str, str] | None = None, target: str | None = None,
@@ -726,6 +750,14 @@ class Host:
     def _begin(self) -> dict[str, dict[Any, Any]]:
         """The state before an operation, to record what it changed (:class:`HostDelta`)."""
         return {name: {k: _frozen(v) for k, v in getattr(self, name).items()} for name in _STATE}
+
+    def _restore(self, before: dict[str, dict[Any, Any]], clock: int) -> None:
+        """Put the state recorded by :meth:`_begin` back (a command failed)."""
+        for name in _STATE:
+            state = getattr(self, name)
+            state.clear()
+            state.update({k: _thawed(v) for k, v in before[name].items()})
+        self._clock = clock
 
     def _delta(self, before: dict[str, dict[Any, Any]]) -> HostDelta | None:
         if not self.events.recording:
