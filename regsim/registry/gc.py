@@ -118,10 +118,12 @@ def storage_report(blobs: BlobStore, repositories: RepositoryStore) -> StorageRe
         physical += size
         if blob.is_placeholder:
             placeholder += size
-    for digest in content.keys() - referenced:  # a set difference, in C: usually few
+    loose = content.keys() - referenced  # a set difference, in C: usually few
+    for digest in loose:
         unreferenced += content[digest].size
-    missing = referenced - content.keys()  # foreign layers (``urls``): usually none
-    if missing:  # logical counts stored blobs only: take back what total_size counted of them
+    if len(referenced) > len(content) - len(loose):  # some reference is not stored (foreign layers)
+        missing = {d for d in referenced if d not in content}
+        # logical counts stored blobs only: take back what total_size counted of the missing ones
         for repo in repositories.values():
             for stored in repo.manifests.values():
                 parsed = stored.parsed
