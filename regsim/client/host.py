@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Mapping, ParamSpec, TypeVar
+from typing import Any, Callable, Concatenate, Iterable, Mapping, ParamSpec, TypeVar
 
 from .. import events as ev
 from ..registry.access import PULL, PUSH, Token
@@ -91,19 +91,17 @@ def _daemon(method: Callable[_P, _R]) -> Callable[_P, _R]:
     return run
 
 
-def _atomic(method: Callable[_P, _R]) -> Callable[_P, _R]:
+def _atomic(method: "Callable[Concatenate[Host, _P], _R]") -> "Callable[Concatenate[Host, _P], _R]":
     """A host command that fails leaves the host as it was: what it had changed before the error
     (layers stored, mount hints, build-cache entries) is put back, so the event log, which records
     a command's changes only when it ends, still rebuilds the host (:meth:`regsim.World.replay`)."""
     @functools.wraps(method)
-    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        host = args[0]
-        assert isinstance(host, Host)
-        before, clock = host._begin(), host._clock
+    def run(self: "Host", /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        before, clock = self._begin(), self._clock
         try:
-            return method(*args, **kwargs)
+            return method(self, *args, **kwargs)
         except BaseException:
-            host._restore(before, clock)
+            self._restore(before, clock)
             raise
     return run
 
