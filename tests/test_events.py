@@ -96,3 +96,14 @@ def test_a_ring_keeps_events_without_their_payloads_but_subscribers_get_them_who
     assert unbounded.of(ev.BlobUploaded)[-1].content is not None
     with pytest.raises(ValueError, match="ring"):
         Registry.replay(log)
+
+
+def test_event_types_come_from_the_subclasses_and_are_all_exported():
+    """Issue 16: the set of event types was a list kept by hand. It is derived from the classes."""
+    from regsim.events import base, host, registry
+
+    assert set(ev.EVENT_TYPES) == set(base.event_types()) and len(ev.EVENT_TYPES) >= 37
+    assert "RegistryEvent" not in ev.EVENT_TYPES and "HostEvent" not in ev.EVENT_TYPES
+    assert {n for n, c in ev.EVENT_TYPES.items() if issubclass(c, ev.RegistryEvent)} == set(registry.__all__) - {"RegistryEvent"}
+    assert {n for n, c in ev.EVENT_TYPES.items() if issubclass(c, ev.HostEvent)} == set(host.__all__) - {"HostEvent"}
+    assert all(getattr(ev, n) is c for n, c in ev.EVENT_TYPES.items()) and set(ev.EVENT_TYPES) <= set(ev.__all__)

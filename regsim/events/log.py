@@ -1,0 +1,126 @@
+"""The append-only event log shared by registries and hosts."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar, overload
+
+from ..errors import InvalidArgument
+from .base import Event, light as _light
+
+__all__ = ["EventLog"]
+
+E = TypeVar("E", bound=Event)
+
+
+class EventLog(Sequence[Event]):
+    """An append-only, ordered list of events shared by registries and hosts.
+
+    * ``log.append(event)`` stamps ``seq`` and returns the stamped event;
+    * ``log.since(mark)`` / ``log.mark()`` slice out what one operation did;
+    * ``log.of(BlobUploaded, BlobMounted)`` filters by type;
+    * ``log.subscribe(callback)`` calls ``callback(event)`` on every append (widgets, servers).
+    """
+
+    def __init__(self, events: Iterable[Event] = (), *, recording: bool = True, maxlen: int | None = None) -> None:
+        if maxlen is not None and (isinstance(maxlen, bool) or not isinstance(maxlen, int) or maxlen < 1):
+            raise InvalidArgument(f"maxlen must be a positive integer or None, got {maxlen!r}")
+        self._events: list[Event] = []
+        #: With ``maxlen``, a ring: only the newest ``maxlen`` events are kept (a long-running
+        #: server's log); ``seq`` keeps counting and ``dropped`` says how many were forgotten.
+        #: A ring stores events without their payloads (blob bytes, manifests, password hashes:
+        #: what only a replay needs), so gc frees memory; subscribers still get them whole.
+        self.maxlen = maxlen
+        self.dropped = 0
+        self._subscribers: list[Callable[[Event], None]] = []
+        #: When False, registries and hosts skip building events at all (for benchmarks of
+        #: millions of blobs). On by default. Off, the log is no longer the whole history:
+        #: ``Registry.replay`` and ``World.replay`` cannot rebuild the state from it.
+        self.recording = recording
+        for event in events:
+            self.append(event)
+
+    def append(self, event: E) -> E:
+        """Append ``event`` and return it stamped with its ``seq``.
+
+        Events are frozen: one built with ``seq=log.mark()`` is stored as it is (what registries
+        and hosts do); any other gets a stamped copy, and the event passed in never changes.
+        """
+        seq = self.dropped + len(self._events)
+        if event.seq == seq:
+            stamped = event
+        else:
+            stamped = dataclasses.replace(event, seq=seq)
+        # a ring cannot rebuild a state anyway (its oldest events are gone): it keeps events
+        # without their payloads (blob bytes, manifests), so a swept blob's bytes are freed;
+        # subscribers (a store's journal) still get the whole event
+        self._events.append(_light(stamped) if self.maxlen is not None else stamped)
+        if self.maxlen is not None and len(self._events) > self.maxlen:  # a memmove of maxlen pointers
+            del self._events[0]
+            self.dropped += 1
+        if self._subscribers:
+            for callback in list(self._subscribers):
+                callback(stamped)
+        return stamped
+
+    def extend(self, events: Iterable[Event]) -> list[Event]:
+        return [self.append(e) for e in events]
+
+    def mark(self) -> int:
+        """The sequence number the next event will get."""
+        return self.dropped + len(self._events)
+
+    def since(self, mark: int) -> list[Event]:
+        """Events with ``seq >= mark`` (in a ring, those still kept)."""
+        return self._events[max(mark - self.dropped, 0):]
+
+    def of(self, *types: type[E]) -> list[E]:
+        return [e for e in self._events if isinstance(e, types)]
+
+    def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
+        """Call ``callback`` for every new event; returns a function that unsubscribes."""
+        self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._subscribers:
+                self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def move_subscribers(self, other: "EventLog") -> None:
+        """Subscribe every callback of this log to ``other`` instead (a registry joining a world's
+        log takes its listeners along: a store's journal, a widget)."""
+        for callback in list(self._subscribers):
+            other.subscribe(callback)
+        self._subscribers.clear()
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """Events as dicts (``pandas.DataFrame(log.to_records())``)."""
+        return [e.to_dict() for e in self._events]
+
+    @overload
+    def __getitem__(self, i: int) -> Event: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Event]: ...
+    def __getitem__(self, i):  # type: ignore[no-untyped-def]
+        return self._events[i]
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self._events)
+
+    def __repr__(self) -> str:
+        if self.maxlen is not None:
+            return f"EventLog({len(self._events)} events, ring of {self.maxlen}, {self.dropped} dropped)"
+        return f"EventLog({len(self._events)} events)"
+
+    def __str__(self) -> str:
+        return "\n".join(f"#{e.seq:<4} {e.describe()}" for e in self._events)
+
+    def _repr_html_(self) -> str:
+        from ..display import to_html
+
+        return to_html(self)
+

@@ -1,0 +1,305 @@
+"""Events of a registry: what its API did (uploads, mounts, manifests, tags, gc, accounts).
+
+A registry's events carry what is needed to redo them (:meth:`Registry.replay
+<regsim.registry.Registry.replay>`): the bytes of a blob or manifest travel by reference in a
+payload field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..oci.digest import Digest
+from ..units import plural
+from .base import Event, _payload, _short, fast_init_all
+
+__all__ = [
+    "RegistryEvent",
+    "RegistryCreated",
+    "UserAdded",
+    "AccessGranted",
+    "AccessRevoked",
+    "RepositoryCreated",
+    "RepositoryChanged",
+    "UploadStarted",
+    "UploadProgressed",
+    "UploadCancelled",
+    "BlobUploaded",
+    "BlobMounted",
+    "BlobChecked",
+    "BlobFetched",
+    "BlobDeleted",
+    "ManifestPushed",
+    "ManifestFetched",
+    "ManifestChecked",
+    "ManifestDeleted",
+    "TagUpdated",
+    "TagDeleted",
+    "GarbageCollected",
+    "UserLoggedIn",
+]
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class RegistryEvent(Event):
+    registry: str
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class RegistryCreated(RegistryEvent):
+    """A registry came into being with these settings (the first event replay needs)."""
+
+    title: str
+    access: str
+    default_visibility: str
+    max_manifest_size: int
+
+    def describe(self) -> str:
+        return f"{self.registry}: registry started ({self.access} access)"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class UserAdded(RegistryEvent):
+    user: str
+    password_hash: str = _payload("")
+
+    def describe(self) -> str:
+        return f"{self.registry}: account {self.user} created"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class AccessGranted(RegistryEvent):
+    user: str
+    pattern: str
+    action: str
+
+    def describe(self) -> str:
+        return f"{self.registry}: {self.user} may {self.action} {self.pattern}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class AccessRevoked(RegistryEvent):
+    user: str
+    pattern: str
+
+    def describe(self) -> str:
+        return f"{self.registry}: {self.user} may no longer use {self.pattern}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class RepositoryCreated(RegistryEvent):
+    repository: str
+    visibility: str
+
+    def describe(self) -> str:
+        return f"{self.registry}: created {self.visibility} repository {self.repository}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class RepositoryChanged(RegistryEvent):
+    """A repository's settings changed: its visibility, description or stars."""
+
+    repository: str
+    visibility: str
+    description: str = ""
+    stars: int = 0
+
+    def describe(self) -> str:
+        return f"{self.registry}: repository {self.repository} is now {self.visibility}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class UploadStarted(RegistryEvent):
+    repository: str
+    upload_id: str
+
+    def describe(self) -> str:
+        return f"{self.registry}: upload {self.upload_id[:8]} started in {self.repository}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class UploadProgressed(RegistryEvent):
+    repository: str
+    upload_id: str
+    offset: int
+    size: int
+    #: the chunk's bytes: bytes, or a tuple of the staged body's bytes pieces (by reference: bytes
+    #: never change); None when the chunk was a file on disk, which the upload took (not kept here)
+    data: bytes | tuple[bytes, ...] | None = _payload(b"")
+
+    def describe(self) -> str:
+        return f"{self.registry}: upload {self.upload_id[:8]} received bytes {self.offset}-{self.offset + self.size - 1}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class UploadCancelled(RegistryEvent):
+    repository: str
+    upload_id: str
+
+    def describe(self) -> str:
+        return f"{self.registry}: upload {self.upload_id[:8]} cancelled"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class BlobUploaded(RegistryEvent):
+    """Bytes of a blob arrived and were linked into ``repository``.
+
+    ``deduplicated`` is True when the registry already stored the same content (for another
+    repository): the bytes crossed the network but no new storage was used.
+    """
+
+    repository: str
+    digest: Digest
+    size: int
+    deduplicated: bool = False
+    placeholder: bool = False
+    #: the blob (bytes or placeholder), and the upload it finished (None: a monolithic push)
+    content: Any = _payload()
+    upload_id: str | None = _payload()
+
+    def describe(self) -> str:
+        note = " (already stored: deduplicated)" if self.deduplicated else ""
+        return f"{self.registry}: blob {_short(self.digest)} ({self.size} B) uploaded to {self.repository}{note}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class BlobMounted(RegistryEvent):
+    repository: str
+    digest: Digest
+    size: int
+    from_repository: str
+
+    def describe(self) -> str:
+        return f"{self.registry}: blob {_short(self.digest)} mounted into {self.repository} from {self.from_repository}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class BlobChecked(RegistryEvent):
+    repository: str
+    digest: Digest
+    exists: bool
+
+    def describe(self) -> str:
+        return f"{self.registry}: HEAD blob {_short(self.digest)} in {self.repository}: {'found' if self.exists else 'unknown'}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class BlobFetched(RegistryEvent):
+    repository: str
+    digest: Digest
+    size: int
+
+    def describe(self) -> str:
+        return f"{self.registry}: blob {_short(self.digest)} ({self.size} B) downloaded from {self.repository}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class BlobDeleted(RegistryEvent):
+    repository: str
+    digest: Digest
+
+    def describe(self) -> str:
+        return f"{self.registry}: blob {_short(self.digest)} unlinked from {self.repository} (bytes stay until gc)"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class ManifestPushed(RegistryEvent):
+    repository: str
+    digest: Digest
+    media_type: str
+    size: int
+    tag: str | None = None
+    #: the :class:`~regsim.registry.repository.StoredManifest` (exact bytes and parse, by reference)
+    manifest: Any = _payload()
+
+    def describe(self) -> str:
+        at = f":{self.tag}" if self.tag else f"@{_short(self.digest)}"
+        return f"{self.registry}: manifest {_short(self.digest)} stored as {self.repository}{at}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class ManifestFetched(RegistryEvent):
+    repository: str
+    reference: str
+    digest: Digest
+    media_type: str
+    size: int
+
+    def describe(self) -> str:
+        at = f"@{_short(self.reference)}" if ":" in self.reference else f":{self.reference}"
+        return f"{self.registry}: manifest {self.repository}{at} -> {_short(self.digest)} read"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class ManifestChecked(RegistryEvent):
+    """``HEAD`` on a manifest: ``digest`` is None when the tag or digest is unknown."""
+
+    repository: str
+    reference: str
+    digest: Digest | None = None
+
+    def describe(self) -> str:
+        found = f"found {_short(self.digest)}" if self.digest else "unknown"
+        return f"{self.registry}: HEAD manifest {self.repository} {self.reference}: {found}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class ManifestDeleted(RegistryEvent):
+    repository: str
+    digest: Digest
+    tags: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        gone = f" (and tags {', '.join(self.tags)})" if self.tags else ""
+        return f"{self.registry}: manifest {_short(self.digest)} deleted from {self.repository}{gone}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class TagUpdated(RegistryEvent):
+    """A tag was created (``previous`` is None) or moved to another manifest."""
+
+    repository: str
+    tag: str
+    digest: Digest
+    previous: Digest | None = None
+
+    def describe(self) -> str:
+        move = f" (was {_short(self.previous)})" if self.previous and self.previous != self.digest else ""
+        return f"{self.registry}: tag {self.repository}:{self.tag} -> {_short(self.digest)}{move}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class TagDeleted(RegistryEvent):
+    repository: str
+    tag: str
+    digest: Digest
+
+    def describe(self) -> str:
+        return f"{self.registry}: tag {self.repository}:{self.tag} deleted (manifest {_short(self.digest)} stays)"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class GarbageCollected(RegistryEvent):
+    """Mark-and-sweep ran. ``swept`` lists removed blobs (manifests are blobs too)."""
+
+    swept: tuple[Digest, ...]
+    deleted_manifests: tuple[tuple[str, Digest], ...]
+    bytes_freed: int
+    marked: int
+    dry_run: bool = False
+    delete_untagged: bool = False
+
+    def describe(self) -> str:
+        verb = "would free" if self.dry_run else "freed"
+        return f"{self.registry}: garbage collection {verb} {plural(len(self.swept), 'blob')}, {self.bytes_freed} B"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class UserLoggedIn(RegistryEvent):
+    user: str
+
+    def describe(self) -> str:
+        return f"{self.registry}: {self.user} logged in"
+
+
+fast_init_all(RegistryEvent)
