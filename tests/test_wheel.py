@@ -37,7 +37,8 @@ def wheel(tmp_path_factory) -> Path:
     src = tmp_path_factory.mktemp("src")
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, src / name)
-    shutil.copytree(ROOT / "regsim", src / "regsim", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for folder in ("regsim", "data"):  # data/ is mapped into the package (regsim.data.bundled)
+        shutil.copytree(ROOT / folder, src / folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     out = tmp_path_factory.mktemp("wheels")
     run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", out, src, cwd=src)
     (found,) = out.glob("regsim-*.whl")
@@ -47,11 +48,12 @@ def wheel(tmp_path_factory) -> Path:
 @pytest.mark.slow
 def test_the_wheel_carries_the_bundled_data(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    data = {n for n in names if n.startswith("regsim/data/") and not n.endswith(".py")}
-    assert "regsim/data/official-images/official-images-amd64-2023-01.json" in data, sorted(data)
-    assert "regsim/data/traces/regsim-sample-ibm.json" in data, sorted(data)
-    assert {n for n in data if n.endswith("README.md")} == {"regsim/data/official-images/README.md",
-                                                             "regsim/data/traces/README.md"}
+    shipped = {n.removeprefix("regsim/data/bundled/") for n in names if n.startswith("regsim/data/bundled/")}
+    in_repo = {p.relative_to(ROOT / "data").as_posix() for p in (ROOT / "data").rglob("*") if p.is_file()}
+    assert "official-images/official-images-amd64-2023-01.json" in in_repo
+    assert "traces/regsim-sample-ibm.json" in in_repo
+    assert shipped == in_repo, f"data/ and the wheel differ: {sorted(shipped ^ in_repo)}"
+    assert {"README.md", "official-images/README.md", "traces/README.md"} <= shipped
 
 
 @pytest.mark.slow
@@ -72,6 +74,23 @@ def test_the_wheel_runs_the_readme_first_look_outside_the_repository(wheel, tmp_
     assert Path(where).is_relative_to(venv), f"imported regsim from {where}, not from the fresh venv"
     assert "Mounted from library/python" in out, out
     assert "dedup ratio" in out, out
+
+
+def test_every_package_of_the_source_tree_is_listed_in_pyproject():
+    """pyproject.toml names regsim's packages (so it can map data/ in): a new package must be added there."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "regsim").rglob("__init__.py")}
+    assert listed == found | {"regsim.data.bundled"}, f"add to (or remove from) pyproject.toml: {sorted(listed ^ (found | {'regsim.data.bundled'}))}"
+
+
+def test_the_datasets_live_in_the_top_level_data_folder_each_with_a_readme():
+    folders = [p for p in (ROOT / "data").iterdir() if p.is_dir()]
+    assert {p.name for p in folders} >= {"official-images", "traces"}
+    for folder in folders:
+        assert (folder / "README.md").is_file(), f"{folder.name}/ has no README of provenance"
+    assert not (ROOT / "regsim" / "data" / "official-images").exists()
 
 
 def test_bundled_data_is_package_data():

@@ -1,10 +1,12 @@
 """Bundled datasets: real layer metadata of Docker official images.
 
-``regsim/data/official-images/official-images-amd64-2023-01.json`` holds the linux/amd64 layer
-composition of 26 image manifests from 16 official repositories as Docker Hub served them around
-2023-01-25 (digests and compressed sizes are real; no content). See that folder's README for
-provenance. The files are package data: :func:`data_path` finds them with
-:mod:`importlib.resources`, in a source checkout and in an installed wheel alike.
+``data/official-images/official-images-amd64-2023-01.json`` (at the top of the repository) holds the
+linux/amd64 layer composition of 26 image manifests from 16 official repositories as Docker Hub
+served them around 2023-01-25 (digests and compressed sizes are real; no content). See that folder's
+README for provenance. The top-level ``data/`` folder is mapped into the package as
+``regsim.data.bundled`` (``pyproject.toml``), so the files ship inside the wheel: :func:`data_path`
+finds them with :mod:`importlib.resources` in an installed wheel or an editable install, and in the
+``data/`` folder beside the package in a plain source checkout.
 
 >>> images = load_official_images()
 >>> len(images), images[0].repo, images[0].tags[:2]
@@ -24,6 +26,7 @@ from ..oci.digest import Digest
 __all__ = ["OfficialImage", "OfficialLayer", "load_official_images", "data_path", "OFFICIAL_IMAGES_FILE"]
 
 OFFICIAL_IMAGES_FILE = "official-images/official-images-amd64-2023-01.json"
+BUNDLED = "regsim.data.bundled"  # the top-level data/ folder, as the wheel installs it
 
 
 @dataclass(frozen=True)
@@ -52,17 +55,30 @@ class OfficialImage:
 
 
 def data_path(relative: str = "") -> Traversable:
-    """A bundled data file or folder of ``regsim.data`` (``"traces/README.md"``), as package data.
+    """A bundled data file or folder (``"traces/README.md"``), from the top-level ``data/`` folder.
 
     The result has ``read_text``, ``read_bytes``, ``open`` and ``/``; pass it to
     :func:`importlib.resources.as_file` where a real file system path is needed.
     """
-    root = resources.files(__package__ or "regsim.data")
+    root = _bundled_root()
     parts = [p for p in relative.split("/") if p]
-    found = root.joinpath(*parts) if parts else root
+    found = root
+    for part in parts:  # one step at a time: an installed data folder is a namespace (MultiplexedPath)
+        found = found / part
     if parts and not (found.is_file() or found.is_dir()):
-        raise FileNotFoundError(f"regsim has no bundled data file {relative!r} (in regsim/data/)")
+        raise FileNotFoundError(f"regsim has no bundled data file {relative!r} (in the data/ folder)")
     return found
+
+
+def _bundled_root() -> Traversable:
+    """``regsim.data.bundled`` as installed (wheel, editable), else the checkout's top-level ``data/``."""
+    try:
+        return resources.files(BUNDLED)
+    except ModuleNotFoundError:  # a plain source checkout on sys.path: data/ sits beside regsim/
+        checkout = Path(__file__).resolve().parents[2] / "data"
+        if not checkout.is_dir():
+            raise FileNotFoundError(f"regsim's datasets are missing: no package {BUNDLED} and no {checkout}") from None
+        return checkout
 
 
 def load_official_images(path: str | Path | None = None) -> list[OfficialImage]:

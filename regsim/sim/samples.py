@@ -1,6 +1,6 @@
-"""The bundled sample trace (``regsim/data/traces/``), and how it was generated.
+"""The bundled sample trace (``data/traces/`` at the top of the repository), and how it was generated.
 
-``regsim/data/traces/regsim-sample-ibm.json`` is a **generated** trace in the IBM registry trace format
+``data/traces/regsim-sample-ibm.json`` is a **generated** trace in the IBM registry trace format
 (see :mod:`regsim.sim.traces`): no real requests are in it. :func:`generate_sample` makes it,
 and a test checks that the bundled file is exactly what it makes, so the two cannot drift.
 """
