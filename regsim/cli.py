@@ -72,41 +72,67 @@ def _load(value: str) -> tuple[str, str | None]:
         raise argparse.ArgumentTypeError(f"{value!r}: the repository after '=' is not valid: {exc}") from None
 
 
+# one line each: what ``regsim --help`` shows under "commands" (a test checks every subcommand is here)
+COMMAND_EXAMPLES = {
+    "serve": "regsim serve --port 5001                  a registry docker can push to",
+    "gc": "regsim gc --data ./store --dry-run        what garbage collection would delete",
+    "check": "regsim check --data ./store               is the store consistent?",
+}
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("regsim")
+    except PackageNotFoundError:  # a source checkout on sys.path, not installed
+        return "unknown (not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="regsim", description="Teach and simulate container registries.")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="regsim", description="Teach and simulate container registries.",
+        epilog="examples:\n" + "\n".join(f"  {line}" for line in COMMAND_EXAMPLES.values())
+        + "\n\n'regsim COMMAND --help' tells more about each command.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"regsim {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, title="commands", metavar="COMMAND")
     serve = commands.add_parser("serve", help="serve a registry model over the OCI distribution API",
                                 description=SERVE_DESCRIPTION, epilog=SERVE_EPILOG,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=_port, default=5000, help="port (default: 5000; 0 picks a free one)")
-    serve.add_argument("--name", help="the registry's name in the model (default: localhost:<port>)")
-    serve.add_argument("--access", choices=MODES, default="open",
-                       help="open (registry:2), htpasswd (registry:2 with logins) or namespaces (Docker Hub)")
-    serve.add_argument("--user", type=_user, action="append", default=[], metavar="NAME:PASSWORD",
-                       help="add an account (repeatable)")
-    serve.add_argument("--auth", choices=("none", "basic", "bearer"),
-                       help="HTTP authentication (default: from --access)")
-    serve.add_argument("--no-auto-mount", action="store_true",
-                       help="answer a mount without 'from' with an upload session instead of searching")
-    serve.add_argument("--load", type=_load, action="append", default=[], metavar="PATH[=REPOSITORY]",
-                       help="push the images of an OCI layout or docker save tarball first, into "
-                            "REPOSITORY if given (repeatable; a PATH with '=' in it needs =REPOSITORY)")
-    serve.add_argument("--quiet", action="store_true", help="do not print model events")
-    serve.add_argument("--classroom", metavar="CSV",
-                       help="a workshop registry: a user and namespace per line of CSV (columns name,password), "
-                            "all may push to the team namespace (implies --access namespaces)")
-    serve.add_argument("--team", default="team", help="the shared namespace of --classroom (default: team)")
-    serve.add_argument("--admin", action="append", default=[], metavar="NAME",
-                       help="a user who may run garbage collection over HTTP (POST /admin/gc; on a "
-                            "server without auth, anyone on this machine may). It runs while clients push: "
-                            "blobs uploaded or mounted within --gc-grace are not swept")
-    serve.add_argument("--gc-grace", type=_non_negative_float, default=10.0, metavar="MINUTES",
-                       help="POST /admin/gc keeps blobs uploaded or mounted this recently, so a push in "
-                            "flight keeps its blobs until its manifest arrives (default: 10; 0: none)")
-    serve.add_argument("--data", metavar="DIR",
-                       help="keep blobs, manifests, tags and uploads in DIR, in the reference registry's "
-                            "layout (docker-registry can serve it too); without it, memory only")
+    network = serve.add_argument_group("network and output")
+    network.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    network.add_argument("--port", type=_port, default=5000, help="port (default: 5000; 0 picks a free one)")
+    network.add_argument("--name", help="the registry's name in the model (default: localhost:<port>)")
+    network.add_argument("--quiet", action="store_true", help="do not print model events")
+    storage = serve.add_argument_group("storage")
+    storage.add_argument("--data", metavar="DIR",
+                         help="keep blobs, manifests, tags and uploads in DIR, in the reference registry's "
+                              "layout (docker-registry can serve it too); without it, memory only")
+    storage.add_argument("--load", type=_load, action="append", default=[], metavar="PATH[=REPOSITORY]",
+                         help="push the images of an OCI layout or docker save tarball first, into "
+                              "REPOSITORY if given (repeatable; a PATH with '=' in it needs =REPOSITORY)")
+    storage.add_argument("--no-auto-mount", action="store_true",
+                         help="answer a mount without 'from' with an upload session instead of searching")
+    storage.add_argument("--admin", action="append", default=[], metavar="NAME",
+                         help="a user who may run garbage collection over HTTP (POST /admin/gc; on a "
+                              "server without auth, anyone on this machine may). It runs while clients push: "
+                              "blobs uploaded or mounted within --gc-grace are not swept")
+    storage.add_argument("--gc-grace", type=_non_negative_float, default=10.0, metavar="MINUTES",
+                         help="POST /admin/gc keeps blobs uploaded or mounted this recently, so a push in "
+                              "flight keeps its blobs until its manifest arrives (default: 10; 0: none)")
+    access = serve.add_argument_group("access")
+    access.add_argument("--access", choices=MODES, default="open",
+                        help="open (registry:2), htpasswd (registry:2 with logins) or namespaces (Docker Hub)")
+    access.add_argument("--user", type=_user, action="append", default=[], metavar="NAME:PASSWORD",
+                        help="add an account (repeatable)")
+    access.add_argument("--auth", choices=("none", "basic", "bearer"),
+                        help="HTTP authentication (default: from --access)")
+    classroom = serve.add_argument_group("classroom")
+    classroom.add_argument("--classroom", metavar="CSV",
+                           help="a workshop registry: a user and namespace per line of CSV (columns name,password), "
+                                "all may push to the team namespace (implies --access namespaces)")
+    classroom.add_argument("--team", default="team", help="the shared namespace of --classroom (default: team)")
     limits = serve.add_argument_group("limits (a long-running server's memory stays bounded)")
     limits.add_argument("--event-log", type=_positive, default=10_000, metavar="N",
                         help="keep the newest N model events (default: 10000)")
@@ -118,13 +144,17 @@ def _parser() -> argparse.ArgumentParser:
                         help="open upload sessions one client may hold (default: 100)")
     gc = commands.add_parser("gc", help="garbage-collect a registry store, like registry garbage-collect",
                              description="Mark every blob a manifest references, then delete the rest "
-                                         "(stop the server first, as with distribution's garbage-collect).")
+                                         "(stop the server first, as with distribution's garbage-collect).",
+                             epilog=f"example:\n  {COMMAND_EXAMPLES['gc']}",
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
     gc.add_argument("--data", metavar="DIR", required=True, help="the store (as given to serve --data)")
     gc.add_argument("--dry-run", action="store_true", help="only print what would be deleted")
     gc.add_argument("--delete-untagged", "-m", action="store_true",
                     help="also delete manifests no tag points at")
     fsck = commands.add_parser("check", help="check a registry store for consistency (like fsck)",
-                               description="Verify every link, blob digest, manifest and tag of a store.")
+                               description="Verify every link, blob digest, manifest and tag of a store.",
+                               epilog=f"example:\n  {COMMAND_EXAMPLES['check']}",
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
     fsck.add_argument("--data", metavar="DIR", required=True, help="the store (as given to serve --data)")
     fsck.add_argument("--fast", action="store_true", help="do not re-hash every blob")
     return parser
