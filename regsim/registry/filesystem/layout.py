@@ -1,0 +1,89 @@
+"""Where things are: the paths of distribution's filesystem layout, and its link files.
+
+A link file holds the digest it names (``sha256:<hex>``), as distribution writes it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ...errors import RegistryError
+from ...oci.digest import Digest
+
+__all__ = ["Layout", "read_link", "link_text", "repository_names", "links"]
+
+
+class Layout:
+    """Paths of distribution's filesystem layout under ``root``."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+        self.base = self.root / "docker" / "registry" / "v2"
+        self.tmp = self.root / ".regsim-tmp"
+        #: The lock a server holds while it serves the store (see :mod:`.lock`).
+        self.lock = self.root / ".regsim-lock"
+
+    @staticmethod
+    def _split(digest: str) -> tuple[str, str]:
+        d = Digest(digest)
+        return d.algorithm, d.encoded
+
+    def blob_data(self, digest: str) -> Path:
+        alg, hexa = self._split(digest)
+        return self.base / "blobs" / alg / hexa[:2] / hexa / "data"
+
+    def repositories(self) -> Path:
+        return self.base / "repositories"
+
+    def repository(self, name: str) -> Path:
+        return self.repositories().joinpath(*name.split("/"))
+
+    def layer_link(self, name: str, digest: str) -> Path:
+        alg, hexa = self._split(digest)
+        return self.repository(name) / "_layers" / alg / hexa / "link"
+
+    def revision_link(self, name: str, digest: str) -> Path:
+        alg, hexa = self._split(digest)
+        return self.repository(name) / "_manifests" / "revisions" / alg / hexa / "link"
+
+    def tag_dir(self, name: str, tag: str) -> Path:
+        return self.repository(name) / "_manifests" / "tags" / tag
+
+    def tag_current(self, name: str, tag: str) -> Path:
+        return self.tag_dir(name, tag) / "current" / "link"
+
+    def tag_index(self, name: str, tag: str, digest: str) -> Path:
+        alg, hexa = self._split(digest)
+        return self.tag_dir(name, tag) / "index" / alg / hexa / "link"
+
+    def upload_dir(self, name: str, upload_id: str) -> Path:
+        return self.repository(name) / "_uploads" / upload_id
+
+
+def link_text(digest: str) -> bytes:
+    return str(digest).encode()
+
+
+def read_link(path: Path) -> Digest | None:
+    """The digest a link file names; None when it is missing or not a digest."""
+    try:
+        return Digest(path.read_text().strip())
+    except (OSError, UnicodeDecodeError, RegistryError):
+        return None
+
+
+def repository_names(layout: Layout) -> list[str]:
+    """Repositories: directories holding ``_layers``, ``_manifests`` or ``_uploads``."""
+    root = layout.repositories()
+    names = []
+    for dirpath, dirnames, _ in os.walk(root) if root.is_dir() else ():
+        if any(d in dirnames for d in ("_layers", "_manifests", "_uploads")):
+            names.append(Path(dirpath).relative_to(root).as_posix())
+        dirnames[:] = [d for d in dirnames if not d.startswith("_")]
+    return sorted(names)
+
+
+def links(directory: Path) -> list[tuple[Path, Digest | None]]:
+    """Every ``<alg>/<hex>/link`` under ``directory`` with the digest it names."""
+    return [(link, read_link(link)) for link in sorted(directory.glob("*/*/link"))] if directory.is_dir() else []
