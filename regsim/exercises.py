@@ -54,13 +54,18 @@ __all__ = ["Verdict", "Exercise", "Workbook", "Revealed", "what_differs", "as_nu
 
 _MAX_SHOWN = 60
 _DIGEST = re.compile(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$")
-#: factors that make a number look like the right one in another unit: (factor, explanation)
-_UNIT_FACTORS = (
-    (1e3, "kB and bytes (1 kB = 1,000 bytes)"), (1e6, "MB and bytes"), (1e9, "GB and bytes"),
-    (1024, "KiB and bytes (1 KiB = 1,024 bytes)"), (1024**2, "MiB and bytes"), (1024**3, "GiB and bytes"),
-    (8, "bits and bytes (1 byte = 8 bits)"), (100, "a percentage and a fraction"),
-    (60, "minutes and seconds, or hours and minutes"), (3600, "hours and seconds"),
-)
+#: per unit an exercise asks for, the factors that make a number look like the right one in another
+#: unit of the same quantity: (factor, explanation). A hint names only the question's own unit: an
+#: answer 1,000 times off in seconds is told about milliseconds, never about kB.
+UNITS: dict[str, tuple[tuple[float, str], ...]] = {
+    "bytes": ((1e3, "kB and bytes (1 kB = 1,000 bytes)"), (1e6, "MB and bytes"), (1e9, "GB and bytes"),
+              (1024, "KiB and bytes (1 KiB = 1,024 bytes)"), (1024**2, "MiB and bytes"),
+              (1024**3, "GiB and bytes"), (8, "bits and bytes (1 byte = 8 bits)")),
+    "seconds": ((1e3, "milliseconds and seconds"), (60, "minutes and seconds"), (3600, "hours and seconds")),
+    "ratio": ((100, "a percentage and a fraction"),),
+}
+#: every factor of every unit (what a test tries)
+_UNIT_FACTORS = tuple(f for factors in UNITS.values() for f in factors)
 
 
 def _show(value: Any, limit: int | None = _MAX_SHOWN) -> str:
@@ -117,16 +122,16 @@ def _got(actual: Any) -> str:
     return f"got {type(actual).__name__} {_show(actual)}"
 
 
-def _numbers(expected: float, actual: float, where: str) -> str:
-    if isinstance(expected, int) and isinstance(actual, float) and not actual.is_integer():
-        return f"{where}: expected a whole number, got {actual!r}"
-    if expected and actual and (expected > 0) == (actual > 0):
+def _numbers(expected: float, actual: float, where: str, unit: str | None = None) -> str:
+    if expected and actual and (expected > 0) == (actual > 0):  # a unit slip first: 322526.161 kB
         ratio = actual / expected
-        for factor, units in _UNIT_FACTORS:
+        for factor, units in UNITS.get(unit or "", ()):
             for f, way in ((factor, "high"), (1 / factor, "low")):
                 if math.isclose(ratio, f, rel_tol=0.02):
                     return (f"{where}: {actual!r} is about {factor:,.0f} times too {way}: "
                             f"check the unit ({units})")
+    if isinstance(expected, int) and isinstance(actual, float) and not actual.is_integer():
+        return f"{where}: expected a whole number, got {actual!r}"
     if expected and (expected > 0) != (actual > 0) and actual:
         return f"{where}: {actual!r} has the wrong sign"
     way = "high" if actual > expected else "low"
@@ -188,14 +193,18 @@ def _texts(expected: str, actual: str, where: str) -> str:
 
 
 def what_differs(expected: Any, actual: Any, where: str = "answer", *, rel_tol: float = 1e-6,
-                 abs_tol: float | None = None, item: str = "item") -> str | None:
+                 abs_tol: float | None = None, item: str = "item",
+                 unit: str | Mapping[str, str] | None = None) -> str | None:
     """None when ``actual`` equals ``expected``; else what is wrong, without the right answer.
 
     Numbers compare with a relative (and absolute) tolerance and are told too high or too low,
     roughly how far, or a unit mismatch; text is told a case, whitespace, digest or reference
     part difference; sets name an unexpected item and count the missing ones as ``item`` s
     ("1 platform is missing", never which), mappings name a missing, extra or differing key;
-    sequences the first wrong item. A type mismatch names the kind expected.
+    sequences the first wrong item, or that order matters when the items are right. A type mismatch
+    names the kind expected. ``unit`` ("bytes", "seconds", "ratio"; for a dict answer, per key) is
+    what a number answer counts: a number off by a factor of that unit's family is told to check
+    the unit, and only that unit is named.
     """
     tol = rel_tol if abs_tol is None else abs_tol
     if as_number(expected) is not None:
@@ -213,7 +222,7 @@ def what_differs(expected: Any, actual: Any, where: str = "answer", *, rel_tol: 
             return f"{where}: expected {_kind(expected)}, {_got(actual)}"
         if math.isclose(expected, actual, rel_tol=rel_tol, abs_tol=tol):
             return None
-        return _numbers(expected, actual, where)
+        return _numbers(expected, actual, where, unit if isinstance(unit, str) else None)
     if isinstance(expected, (set, frozenset)):
         if not isinstance(actual, (set, frozenset, list, tuple)):
             return f"{where}: expected a set, {_got(actual)}"
@@ -237,15 +246,20 @@ def what_differs(expected: Any, actual: Any, where: str = "answer", *, rel_tol: 
             if key not in actual:
                 return f"{where}: missing key {_show(key)}"
             diff = what_differs(expected[key], actual[key], f"{where}[{key!r}]", rel_tol=rel_tol, abs_tol=abs_tol,
-                                item=item)
+                                item=item, unit=unit.get(key) if isinstance(unit, Mapping) else unit)
             if diff:
                 return diff
         extra = sorted((k for k in actual if k not in expected), key=repr)
         return f"{where}: unexpected key {_show(extra[0])}" if extra else None
     if isinstance(expected, Sequence) and not isinstance(expected, (str, bytes)):
         if not isinstance(actual, Sequence) or isinstance(actual, (str, bytes)):
+            if isinstance(actual, (set, frozenset)):
+                return f"{where}: a set has no order, and order matters here: answer a list"
             return f"{where}: expected a list, {_got(actual)}"
+        same_items = len(expected) == len(actual) and sorted(map(repr, expected)) == sorted(map(repr, actual))
         for i, (e, a) in enumerate(zip(expected, actual)):
+            if same_items and e != a:
+                return f"{where}[{i}]: {_show(a)} is out of place: the items are right, but order matters"
             diff = what_differs(e, a, f"{where}[{i}]", rel_tol=rel_tol, abs_tol=abs_tol, item=item)
             if diff:
                 return diff
@@ -333,6 +347,15 @@ class Exercise:
     answer: Callable[[], Any] | None = field(default=None, repr=False)
     #: what one item of a set answer is ("platform"): a wrong answer is told how many are missing
     item: str = "item"
+    #: what a number answer counts ("bytes", "seconds", "ratio"; a dict of them for a dict answer):
+    #: only that unit is named in a hint
+    unit: str | Mapping[str, str] | None = None
+    #: where a ``checker`` exercise's worked solution is: "tests/<file>.py::<name>"
+    solution: str = ""
+    #: the test that runs that solution through the check
+    solution_test: str = ""
+    #: the module to import ``reveal`` from, named by the last rung of the hint ladder
+    module: str = ""
 
     def __post_init__(self) -> None:
         if (self.expected is None) == (self.checker is None):
@@ -361,13 +384,17 @@ class Exercise:
 
     def difference(self, answer: Any) -> str | None:
         """None when ``answer`` is right, else what is wrong (never the right answer)."""
+        if self.expected is not None and isinstance(answer, (set, frozenset)) and \
+                isinstance(self.right_answer(), (list, tuple)):  # before normalize=list forgets it was a set
+            return "answer: a set has no order, and order matters here: answer a list"
         try:
             value = self.normalize(answer) if self.normalize else answer
         except Exception as exc:  # a malformed answer is a wrong answer, explained
             return f"could not read the answer: {exc}"
         if self.checker is not None:
             return self.checker(value)
-        return what_differs(self.right_answer(), value, rel_tol=self.rel_tol, abs_tol=self.abs_tol, item=self.item)
+        return what_differs(self.right_answer(), value, rel_tol=self.rel_tol, abs_tol=self.abs_tol, item=self.item,
+                            unit=self.unit)
 
     def check(self, answer: Any, tries: int = 1) -> Verdict:
         """The verdict on ``answer``, as the ``tries``-th wrong try if it is wrong."""
@@ -386,33 +413,42 @@ class Exercise:
         if given:
             text = f" (hint{'s' if len(given) > 1 else ''}: {'; '.join(given)})"
         if tries > len(self.hints) + 1 and tries >= 3:
-            text += f"; still stuck? an instructor can show the answer with reveal({self.id!r})"
+            how = f"from {self.module} import reveal; reveal({self.id!r})" if self.module else f"reveal({self.id!r})"
+            text += f"; still stuck? an instructor can show the answer with {how}"
         return text
 
     def reveal(self) -> Revealed:
         """The right answer (for instructors; learners get :meth:`check`)."""
         if self.expected is not None or self.answer is not None:
             return Revealed(self.id, self.right_answer())
-        return Revealed(self.id, None, "checked on the learner's own objects; a worked solution is in the "
-                                       "project's tests")
+        where = (f"a worked solution is {self.solution}" + (f" (run by {self.solution_test})" if self.solution_test else "")
+                 if self.solution else "a worked solution is in the project's tests")
+        return Revealed(self.id, None, f"checked on the learner's own objects; {where}")
 
 
 class Workbook:
     """The exercises of a course or lab, by id; counts each exercise's wrong tries."""
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, module: str = "") -> None:
         self.title = title
+        #: the module a learner imports ``check`` and ``reveal`` from (the hint ladder names it)
+        self.module = module
         self._exercises: dict[str, Exercise] = {}
         self._tries: dict[str, int] = {}
 
     def add(self, id: str, prompt: str, *, expected: Callable[[], Any] | None = None,
             checker: Callable[[Any], str | None] | None = None, hint: str = "", hints: Sequence[str] = (),
             normalize: Callable[[Any], Any] | None = None, rel_tol: float = 1e-6,
-            abs_tol: float | None = None, answer: Callable[[], Any] | None = None, item: str = "item") -> Exercise:
+            abs_tol: float | None = None, answer: Callable[[], Any] | None = None, item: str = "item",
+            unit: str | Mapping[str, str] | None = None, solution: str = "", solution_test: str = "") -> Exercise:
         if id in self._exercises:
             raise InvalidArgument(f"exercise {id!r} already exists in {self.title}")
         ladder = ((hint,) if hint else ()) + tuple(hints)
-        exercise = Exercise(id, prompt, expected, checker, ladder, normalize, rel_tol, abs_tol, answer, item)
+        units = unit.values() if isinstance(unit, Mapping) else [unit]
+        if any(u is not None and u not in UNITS for u in units):
+            raise InvalidArgument(f"exercise {id}: unit must be one of {', '.join(UNITS)}, got {unit!r}")
+        exercise = Exercise(id, prompt, expected, checker, ladder, normalize, rel_tol, abs_tol, answer, item,
+                            unit, solution, solution_test, self.module)
         self._exercises[id] = exercise
         return exercise
 

@@ -1,6 +1,7 @@
 import pytest
 
 from regsim import Digest
+from regsim.errors import InvalidArgument
 from regsim.exercises import Exercise, Workbook, what_differs
 
 
@@ -35,7 +36,15 @@ from regsim.exercises import Exercise, Workbook, what_differs
     ],
 )
 def test_what_differs(expected, actual, message):
-    assert what_differs(expected, actual) == message
+    unit = "bytes" if "bytes)" in (message or "") else "ratio" if "percentage" in (message or "") else None
+    assert what_differs(expected, actual, unit=unit) == message
+
+
+def test_a_unit_hint_needs_the_questions_unit():
+    assert "check the unit" not in what_differs(5_000_000, 5)  # a count: no unit to check
+    assert what_differs(400, 0.4, unit="seconds").endswith("check the unit (milliseconds and seconds)")
+    with pytest.raises(InvalidArgument, match="'furlongs'"):
+        Workbook("w").add("x", "?", expected=lambda: 1, unit="furlongs")
 
 
 def test_workbook_checks_and_hints():

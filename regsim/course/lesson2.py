@@ -71,4 +71,4 @@ WORKBOOK.add("2.3", "Change only bye.txt and rebuild the greeting image: which p
              hints=["a changed layer has a new digest; the config lists the layers' diff_ids; "
                     "the manifest names the config"])
 WORKBOOK.add("2.4", "Make the registry refuse an upload with DIGEST_INVALID, and check the outcome.",
-             checker=_refused, hint="attempt(registry.push_blob, repository, some_bytes, a_digest_of_other_bytes)")
+             checker=_refused, hint="attempt(registry.push_blob, repository, some_bytes, a_digest_of_other_bytes)", solution="tests/course/test_solutions.py::solve_2_4", solution_test="test_solution_passes_its_check")

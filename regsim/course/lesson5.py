@@ -8,6 +8,7 @@ from ..errors import RegistryError
 from ..oci.manifest import Index, Manifest
 from ..oci.reference import parse_docker_ref
 from ..registry import Registry
+from ..units import plural
 from ._world import fresh_world, reference_world
 from .workbook import WORKBOOK
 
@@ -75,20 +76,21 @@ def _share_nothing(answer: Any) -> str | None:
         return "those are the same image: choose two different ones"
     shared = [d for d in found[0] if d in found[1]]
     if shared:
-        size = sum(found[0][d] for d in shared)
-        return f"{first} and {second} share {len(shared)} layer(s), {size} bytes"
+        # the count only: the bytes they share would be another exercise's answer (5.1)
+        return (f"{first} and {second} share {plural(len(shared), 'layer')}: look for two images "
+                "whose family trees have different roots")
     return None
 
 
 WORKBOOK.add("5.1", "How many bytes of layers do python:3.11 and node:18 (linux/amd64) share?",
              expected=_shared_python_node, hint="viz.dedup_stats(...) shows the shared bytes of each image",
-             hints=["collect each image's layer digests; sum the sizes of those in both"])
+             hints=["collect each image's layer digests; sum the sizes of those in both"], unit="bytes")
 WORKBOOK.add("5.2", "The laptop has pulled python:3.11, node:18 and golang:1.19. How many bytes does "
              "`docker pull buildpack-deps:bullseye` receive then?", expected=_bytes_for_buildpack_deps,
              hint="which of its layers does the laptop lack? PullResult.bytes_received counts the config too",
-             hints=["compare buildpack-deps's layers with those the laptop holds; the config blob is downloaded too"])
+             hints=["compare buildpack-deps's layers with those the laptop holds; the config blob is downloaded too"], unit="bytes")
 WORKBOOK.add("5.3", "After the team's four applications are pushed, how many bytes does deduplication save "
              "in localhost:5000?", expected=_team_saved_bytes, hint="StorageReport.saved_bytes",
-             hints=['what dedup saves is the logical bytes minus the physical bytes'])
+             hints=['what dedup saves is the logical bytes minus the physical bytes'], unit="bytes")
 WORKBOOK.add("5.4", "Name two official images (like 'alpine:3.17') that share no layer at all on linux/amd64.",
-             checker=_share_nothing, hint="look at the family tree: different roots share nothing")
+             checker=_share_nothing, hint="look at the family tree: different roots share nothing", solution="tests/course/test_solutions.py::solve_5_4", solution_test="test_solution_passes_its_check")

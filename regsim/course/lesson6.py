@@ -107,4 +107,4 @@ WORKBOOK.add("6.3", "What does the registry answer in each case: 'allowed', 'UNA
                     'may push into it'])
 WORKBOOK.add("6.4", "Create a user 'ci-bot' that may pull every repository of alice's namespace, also those she "
              "creates later, and push none. Check the registry.", checker=_ci_bot,
-             hint="hub.add_user(...) and hub.grant(user, 'alice/*', 'pull')")
+             hint="hub.add_user(...) and hub.grant(user, 'alice/*', 'pull')", solution="tests/course/test_solutions.py::solve_6_4", solution_test="test_solution_passes_its_check")

@@ -74,14 +74,14 @@ WORKBOOK.add("7.1", "In a fresh three_releases() world, delete the tags v3 and l
              "garbage_collect() free?", expected=lambda: _freed(False),
              hint="without --delete-untagged, every manifest is a root",
              hints=['without delete_untagged every manifest is a root: which blobs does no manifest reference any '
-                    'more?'])
+                    'more?'], unit="bytes")
 WORKBOOK.add("7.2", "Same start, same two deletes: how many bytes does garbage_collect(delete_untagged=True) free?",
              expected=lambda: _freed(True), hint="GCReport.bytes_freed; which layers does only v3 use?",
-             hints=['count the blobs only v3 uses: its manifest, its config and its own layer'])
+             hints=['count the blobs only v3 uses: its manifest, its config and its own layer'], unit="bytes")
 WORKBOOK.add("7.3", "In a fresh three_releases() world, delete the manifest of v2 (by digest). How many blobs does "
              "garbage_collect() then sweep?", expected=_swept_after_manifest_delete,
              hint="len(GCReport.swept); the manifest's own bytes are a blob too",
              hints=["the v2 manifest's own bytes, and the blobs no other manifest references"])
 WORKBOOK.add("7.4", "In a fresh three_releases() world, get rid of v1 for good: no manifest and no byte of v1 "
              "left, while v2, v3 and latest still pull. Check the registry.", checker=_v1_gone,
-             hint="delete the tag (or the manifest), then garbage-collect")
+             hint="delete the tag (or the manifest), then garbage-collect", solution="tests/course/test_solutions.py::solve_7_4", solution_test="test_solution_passes_its_check")

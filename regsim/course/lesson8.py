@@ -86,10 +86,10 @@ WORKBOOK.add("8.1", "Which platforms does the index of nginx:latest on Docker Hu
              hints=['one entry per platform in the index; linux/arm64/v8 counts as linux/arm64'])
 WORKBOOK.add("8.2", "The raspberry-pi (linux/arm64) has pulled python:3.11. How many bytes does it receive when it "
              "pulls node:18?", expected=_pi_bytes_for_node, hint="PullResult.bytes_received",
-             hints=["which of node's arm64 layers does the pi already have from python, and is the config new?"])
+             hints=["which of node's arm64 layers does the pi already have from python, and is the config new?"], unit="bytes")
 WORKBOOK.add("8.3", "How many manifests does localhost:5000/team/app hold after the two-platform push, the "
              "index included?", expected=_manifests_in_repository, hint="Repository.manifests",
              hints=['one manifest per platform, and the index itself'])
 WORKBOOK.add("8.4", "Build and push localhost:5000/team/tool:1.0 so that both the laptop (amd64) and the "
              "raspberry-pi (arm64) can pull it. Check the world.", checker=_tool_for_both,
-             hint="laptop.build(..., platforms=[...]), then push")
+             hint="laptop.build(..., platforms=[...]), then push", solution="tests/course/test_solutions.py::solve_8_4", solution_test="test_solution_passes_its_check")

@@ -2,4 +2,4 @@
 
 from ..exercises import Workbook
 
-WORKBOOK = Workbook("regsim course")
+WORKBOOK = Workbook("regsim course", module="regsim.course")

@@ -21,7 +21,7 @@ from .errors import UnknownExercise
 
 __all__ = ["LAB", "check", "reveal", "caching_trace", "LARGEST_FIRST_TRACE", "TINY_LRU_TRACE", "TTL_TRACE", "TIE"]
 
-LAB = Workbook("regsim simulation lab")
+LAB = Workbook("regsim simulation lab", module="regsim.sim.exercises")
 
 #: (key, size) requests for exercise caching.1 (an LRU cache of 100 bytes)
 TINY_LRU_TRACE = (("a", 60), ("b", 30), ("a", 60), ("c", 50), ("b", 30), ("a", 60))
@@ -91,7 +91,7 @@ LAB.add("caching.1", "An LRU cache of 100 bytes sees the requests TINY_LRU_TRACE
         "(bytes hit / bytes requested, e.g. 45/300) or a decimal to two places (within 0.005).",
         expected=_tiny_lru, rel_tol=0.005,
         hint="c (50 B) does not fit next to a and b: LRU evicts until it does",
-        hints=['write down what the cache holds after each request, and the bytes of each hit'])
+        hints=['write down what the cache holds after each request, and the bytes of each hit'], unit={"byte_hit_ratio": "ratio"})
 
 
 @lru_cache(maxsize=1)
@@ -180,7 +180,7 @@ def _check_largest_first(policy_class: Any) -> str | None:
 
 LAB.add("caching.3", "Write LargestFirst, a Policy that evicts the largest object (among equals, the one "
         "cached first). Answer with the class.",
-        checker=_check_largest_first, hint="keep a dict key -> size in insertion order; evict() picks max by size")
+        checker=_check_largest_first, hint="keep a dict key -> size in insertion order; evict() picks max by size", solution="tests/sim/test_exercises.py::LargestFirst", solution_test="test_solution_passes")
 
 
 # -- mirrors -------------------------------------------------------------------------------------
@@ -198,7 +198,7 @@ def _ttl_upstream() -> int:
 LAB.add("mirrors.1", "A distribution pull-through mirror (defaults: ttl 168 h, double fetch) gets the blob "
         "requests TTL_TRACE (hour, digest, bytes). How many bytes does it fetch from upstream?",
         expected=_ttl_upstream, hint="the TTL runs from when the blob was stored, and a miss costs two fetches",
-        hints=['the blob stored at hour 0 has expired by hour 200: count the upstream fetches and their bytes'])
+        hints=['the blob stored at hour 0 has expired by hour 200: count the upstream fetches and their bytes'], unit="bytes")
 
 
 def _rollout_seconds() -> float:
@@ -211,7 +211,7 @@ LAB.add("mirrors.2", "100 servers pull a 500 MB image (one layer) at once, direc
         "WAN. About how many seconds until the last one has it? (within 5%)",
         expected=_rollout_seconds, rel_tol=0.05, normalize=_number,
         hint="1 Gbit/s is 125 MB/s, and the servers share it",
-        hints=['every server needs all 500 MB, and all of them come through the one shared link'])
+        hints=['every server needs all 500 MB, and all of them come through the one shared link'], unit="seconds")
 
 
 def _single_fetch_modes() -> set[str]:
@@ -242,7 +242,7 @@ LAB.add("dedup.1", "From the real official-images metadata: bytes of all 26 mani
         "the bytes of the distinct layers (the layer-level dedup ratio), to two decimals.",
         expected=_layer_ratio, rel_tol=0, abs_tol=0.005, normalize=_number,
         hint="official_catalogue().storage()",
-        hints=['sum the layer sizes over every manifest, then over the distinct layers, and divide'])
+        hints=['sum the layer sizes over every manifest, then over the distinct layers, and divide'], unit="ratio")
 
 
 @lru_cache(maxsize=1)

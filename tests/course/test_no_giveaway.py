@@ -130,7 +130,7 @@ def test_every_value_exercise_is_covered():
 
 def test_the_hint_ladder_climbs_and_ends_with_reveal():
     book = Workbook("ladder")
-    book.add("x", "how many?", expected=lambda: 40, hints=["first hint", "second hint"])
+    book.add("x", "how many percent?", expected=lambda: 40, hints=["first hint", "second hint"], unit="ratio")
     messages = [book.check("x", n).message for n in (41, 39, 4, 4000, 0)]
     assert messages[0] == "answer: 41 is a little too high (within 10%)"
     assert messages[1] == "answer: 39 is a little too low (within 10%) (hint: first hint)"

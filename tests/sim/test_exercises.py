@@ -97,7 +97,8 @@ def test_solution_passes(exercise):
 def test_wrong_answer_names_the_difference(exercise):
     verdict = check(exercise, WRONG[exercise])
     assert not verdict.ok and any(word in verdict.message for word in (
-        "too high", "too low", "missing", "unexpected", "is not right", "another policy", "none of the"))
+        "too high", "too low", "missing", "unexpected", "is not right", "another policy", "none of the",
+        "order matters"))
 
 
 def test_a_wrong_policy_is_told_which_request_differs():
