@@ -8,15 +8,19 @@ root, a private one is started, with everything of its own under one short tempo
             --data-root D/data --exec-root D/x --pidfile D/pid --host unix://D/s
 
 (no iptables rules, no bridge: containers run with ``--network none``; ``vfs`` works on any
-filesystem). :meth:`DockerDaemon.stop` stops it by its PID (SIGTERM, then SIGKILL) and removes the
-directory. It is a context manager::
+filesystem). :meth:`DockerDaemon.stop` stops it by its PID (SIGTERM, then SIGKILL), then the
+``containerd`` it spawned, and removes the directory. It is a context manager::
 
     with docker_daemon() as daemon:
         daemon.docker("images")
 
 :meth:`DockerDaemon.docker` runs the ``docker`` command line against it, with a private client
 configuration (``DOCKER_CONFIG``: logins never touch ``~/.docker``) and the classic builder
-(``DOCKER_BUILDKIT=0``, which needs no buildx plugin). Docker reaches registries on
+(``DOCKER_BUILDKIT=0``, which needs no buildx plugin).
+
+A private daemon never outlives the process that started it: Python's exit stops it
+(``atexit``), and a :mod:`~regsim.server.watchdog` process beside it stops it when that process
+dies any other way (a notebook kernel killed, a test run interrupted). Docker reaches registries on
 ``127.0.0.0/8`` over plain HTTP by default; other plain-HTTP registries are named in
 ``insecure_registries`` (a private daemon only).
 
@@ -27,15 +31,17 @@ network.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
-import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+from . import watchdog
 from .clients import ToolMissing, find_tool
 
 __all__ = ["DockerDaemon", "DaemonUnavailable", "docker_daemon", "base_image", "base_context",
@@ -82,7 +88,8 @@ class DockerDaemon:
     """
 
     def __init__(self, host: str, *, pid: int | None = None, root: Path | None = None,
-                 process: subprocess.Popen | None = None, timeout: float = 300) -> None:
+                 process: subprocess.Popen | None = None, timeout: float = 300,
+                 watcher: subprocess.Popen | None = None) -> None:
         self.host = host
         #: the PID of the private dockerd (None: an engine someone else runs)
         self.pid = pid
@@ -90,6 +97,9 @@ class DockerDaemon:
         self.root = root
         self.timeout = timeout
         self._process = process
+        self._watcher = watcher
+        if pid is not None:
+            _STARTED.add(self)
         self._config = tempfile.TemporaryDirectory(prefix="regsim-docker-config-")
         #: the environment every ``docker`` command gets
         self.env = {
@@ -133,20 +143,13 @@ class DockerDaemon:
 
         An engine someone else runs is left alone. Safe to call twice.
         """
+        if self._watcher is not None:  # first, so it does not race us
+            watchdog.terminate(self._watcher.pid, self._watcher, 5.0)
+            self._watcher = None
         if self.pid is not None:
-            _terminate(self.pid, self._process, timeout)
-            if self.root is not None:
-                # dockerd stops the containerd it started; after a SIGKILL it could not
-                pidfile = self.root / "x" / "containerd" / "containerd.pid"
-                if pidfile.exists():
-                    try:
-                        _terminate(int(pidfile.read_text().strip()), None, timeout)
-                    except ValueError:
-                        pass
+            watchdog.stop_tree(self.pid, self.root, self._process, timeout)
             self.pid = None
-            if self.root is not None:
-                subprocess.run(["umount", "-R", "-l", str(self.root)], capture_output=True)
-                shutil.rmtree(self.root, ignore_errors=True)
+        _STARTED.discard(self)
         self._config.cleanup()
 
     def __enter__(self) -> "DockerDaemon":
@@ -160,33 +163,14 @@ class DockerDaemon:
         return f"DockerDaemon({self.host!r}, {kind})"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+#: the private daemons this process started and has not stopped yet (stopped at exit)
+_STARTED: "set[DockerDaemon]" = set()
 
 
-def _terminate(pid: int, process: subprocess.Popen | None, timeout: float) -> None:
-    """SIGTERM ``pid``, wait up to ``timeout`` s, then SIGKILL; reaps it when it is our child."""
-    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            break
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if process is not None:
-                if process.poll() is not None:
-                    return
-            elif not _alive(pid):
-                return
-            time.sleep(0.05)
-    if process is not None:
-        process.poll()
+@atexit.register
+def _stop_started() -> None:
+    for daemon in list(_STARTED):
+        daemon.stop()
 
 
 def _reachable_host() -> str | None:
@@ -229,7 +213,10 @@ def start_private_daemon(*, insecure_registries: tuple[str, ...] = (), timeout: 
     with open(root / "dockerd.log", "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    start_new_session=True)
-    daemon = DockerDaemon(f"unix://{sock}", pid=process.pid, root=root, process=process)
+    watcher = subprocess.Popen([sys.executable, watchdog.__file__, str(os.getpid()), str(process.pid), str(root)],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    daemon = DockerDaemon(f"unix://{sock}", pid=process.pid, root=root, process=process, watcher=watcher)
     deadline = time.monotonic() + timeout
     while not _ping_unix(str(sock)):
         if process.poll() is not None or time.monotonic() > deadline:

@@ -254,7 +254,15 @@ class DockerSession:
     dockerd, with the busybox base built (``base``); ``clean=True`` adds ``clean``, a second
     private engine with no images (the scenario's clean machine). :meth:`close` stops what it
     started. Use it as a context manager, or close it at the end of the notebook.
+
+    One session at a time: a new one (a lesson's set-up cell run again) takes over the engines of
+    the one before, which is closed and says so, so re-running never starts a second dockerd.
+    Whatever happens, a private engine stops when Python does, or when the kernel is killed
+    (:mod:`~regsim.server.watchdog`).
     """
+
+    #: the open session whose engines a new session takes over
+    _current: "DockerSession | None" = None
 
     def __init__(self, server, *, clean: bool = False) -> None:
         from .clients import ToolMissing
@@ -264,29 +272,61 @@ class DockerSession:
         self.clean: DockerClient | None = None
         self.base = ""
         self.why = ""
-        self._daemons = []
+        self._daemons = DockerSession._take_over()
         try:
-            self._daemons.append(docker_daemon())
+            if not self._daemons or not self._daemons[0].running:
+                self._stop_daemons()
+                self._daemons.append(docker_daemon())
             self.base = base_image(self._daemons[0])
             self.laptop = DockerClient(server, self._daemons[0])
             if clean:
-                self._daemons.append(start_private_daemon())
+                if len(self._daemons) < 2 or not self._daemons[1].running:
+                    del self._daemons[1:]
+                    self._daemons.append(start_private_daemon())
                 self.clean = DockerClient(server, self._daemons[1])
+            else:
+                while len(self._daemons) > 1:
+                    self._daemons.pop().stop()
         except ToolMissing as exc:
             self.why = str(exc)
             self.close()
+        except BaseException:
+            self.close()
+            raise
+        else:
+            DockerSession._current = self
+
+    @classmethod
+    def _take_over(cls) -> list:
+        """The engines of the open session (which is closed without stopping them), or []."""
+        previous, cls._current = cls._current, None
+        if previous is None:
+            return []
+        daemons, previous._daemons = previous._daemons, []
+        previous._close_clients()
+        previous.why = "closed: a newer DockerSession took over its Docker engine"
+        return daemons
 
     @property
     def available(self) -> bool:
         return self.laptop is not None
 
-    def close(self) -> None:
+    def _close_clients(self) -> None:
         for client in (self.laptop, self.clean):
             if client is not None:
                 client.close()
         self.laptop = self.clean = None
+
+    def _stop_daemons(self) -> None:
         while self._daemons:
             self._daemons.pop().stop()
+
+    def close(self) -> None:
+        """Close the clients and stop the engines this session started (safe to call twice)."""
+        self._close_clients()
+        self._stop_daemons()
+        if DockerSession._current is self:
+            DockerSession._current = None
 
     def __enter__(self) -> "DockerSession":
         return self
@@ -296,7 +336,8 @@ class DockerSession:
 
     def __repr__(self) -> str:
         if not self.available:
-            return "DockerSession(no Docker engine)"
+            return "DockerSession(closed: a newer session took over)" if self.why.startswith("closed:") \
+                else "DockerSession(no Docker engine)"
         return f"DockerSession({self.laptop.daemon!r}, clean engine: {'yes' if self.clean else 'no'})"
 
 

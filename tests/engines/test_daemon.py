@@ -51,3 +51,113 @@ def test_an_engine_someone_else_runs_is_left_alone(docker_engine):
     other = DockerDaemon(docker_engine.host)
     other.stop()
     assert not other.private and docker_engine.running
+
+
+# -- engines that never leak ---------------------------------------------------------------------------
+
+def _gone(pid: int) -> bool:
+    """True when ``pid`` has exited (a zombie no one has reaped yet counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def _wait_gone(*pids: int, timeout: float = 60.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(_gone(pid) for pid in pids):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+_KERNEL = """
+import json, sys, time
+from pathlib import Path
+from regsim.server.daemon import start_private_daemon
+daemon = start_private_daemon()
+pidfile = daemon.root / "x" / "containerd" / "containerd.pid"
+while not pidfile.exists():
+    time.sleep(0.1)
+print(json.dumps({"dockerd": daemon.pid, "containerd": int(pidfile.read_text()), "root": str(daemon.root)}), flush=True)
+%s
+"""
+
+
+def _kernel(tail: str):
+    """A kernel-like process that starts a private dockerd, says what it started, then runs ``tail``."""
+    import json
+    import subprocess
+    import sys
+
+    from regsim.server.clients import ToolMissing
+
+    if os.geteuid() != 0:
+        from helpers import skip_or_fail
+        skip_or_fail("a private dockerd needs root")
+    try:
+        from regsim.server.clients import find_tool
+        find_tool("dockerd", "docker.io")
+    except ToolMissing as exc:
+        from helpers import skip_or_fail
+        skip_or_fail(str(exc))
+    process = subprocess.Popen([sys.executable, "-c", _KERNEL % tail], stdout=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                                   [os.getcwd(), os.environ.get("PYTHONPATH", "")])})
+    started = json.loads(process.stdout.readline())
+    return process, started
+
+
+def test_a_private_daemon_and_its_containerd_die_with_a_killed_kernel():
+    import signal
+    from pathlib import Path
+
+    process, started = _kernel("time.sleep(600)")
+    assert not _gone(started["dockerd"]) and not _gone(started["containerd"])
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert _wait_gone(started["dockerd"], started["containerd"]), started
+    assert _wait_gone_path(Path(started["root"])), started
+
+
+def test_a_private_daemon_dies_with_a_kernel_that_exits_without_stopping_it():
+    from pathlib import Path
+
+    process, started = _kernel("sys.exit(0)")
+    process.wait(timeout=60)
+    assert _wait_gone(started["dockerd"], started["containerd"]), started
+    assert _wait_gone_path(Path(started["root"])), started
+
+
+def _wait_gone_path(path, timeout: float = 30.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not path.exists():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_a_second_docker_session_takes_over_the_first_and_close_stops_everything(served):
+    from regsim.server.reality import DockerSession
+
+    first = DockerSession(served)
+    if not first.available:
+        from helpers import skip_or_fail
+        skip_or_fail(first.why)
+    daemon = first.laptop.daemon
+    pid = daemon.pid
+    with DockerSession(served) as second:   # re-running a lesson's set-up cell
+        assert second.available and second.laptop.daemon is daemon   # the same engine: nothing new started
+        assert not first.available and "a newer DockerSession" in first.why
+        first.close()                        # harmless: the engine is the second session's now
+        assert second.laptop.daemon.running
+    if pid is not None:                      # a private engine: closing the second session stopped it
+        assert _wait_gone(pid, timeout=30)
+    assert not daemon.running or pid is None
