@@ -133,6 +133,9 @@ def _parser() -> argparse.ArgumentParser:
                            help="a workshop registry: a user and namespace per line of CSV (columns name,password), "
                                 "all may push to the team namespace (implies --access namespaces)")
     classroom.add_argument("--team", default="team", help="the shared namespace of --classroom (default: team)")
+    classroom.add_argument("--instructor", type=_user, metavar="NAME:PASSWORD",
+                           help="with --classroom: the instructor's login, for the web dashboard at /-/dashboard "
+                                "(and pushing anywhere); default: 'instructor' with a password printed at start")
     limits = serve.add_argument_group("limits (a long-running server's memory stays bounded)")
     limits.add_argument("--event-log", type=_positive, default=10_000, metavar="N",
                         help="keep the newest N model events (default: 10000)")
@@ -274,12 +277,23 @@ def _serve(args: argparse.Namespace) -> int:
     policy = AccessPolicy("namespaces" if args.classroom else args.access, secret=name)
     for user, password in args.user:
         policy.add_user(user, password)
+    if args.instructor and not args.classroom:
+        sock.close()
+        print("regsim: --instructor goes with --classroom", file=sys.stderr)
+        return 1
     if args.classroom:
-        from .server.classroom import read_participants, setup_access
+        import secrets
 
+        from .server.classroom import Participant, read_participants, setup_access
+
+        instructor = Participant(*args.instructor) if args.instructor else \
+            Participant("instructor", secrets.token_urlsafe(9))
         try:
             people = read_participants(args.classroom)
-            setup_access(policy, people, args.team)
+            if instructor.name in [p.name for p in people]:
+                raise ValueError(f"the instructor {instructor.name!r} is also a participant: "
+                                 "pass --instructor NAME:PASSWORD with another name")
+            setup_access(policy, people, args.team, instructor)
         except (OSError, ValueError) as exc:
             sock.close()
             print(f"regsim: --classroom: {exc}", file=sys.stderr)
@@ -300,11 +314,18 @@ def _serve(args: argparse.Namespace) -> int:
         print("\n".join(problems), file=sys.stderr)
         return 1
     registry.access = policy
-    if not args.quiet:
-        registry.events.subscribe(lambda event: print(f"#{event.seq:<5} {event.describe()}", flush=True))
     app = RegistryApp(registry, auth=args.auth, auto_mount=not args.no_auto_mount, max_body_size=args.max_body,
                       upload_purge_age=args.upload_purge_age * 3600, max_uploads_per_client=args.max_uploads_per_client,
                       admin_users=set(args.admin), gc_grace=args.gc_grace * 60)
+    room = None
+    if args.classroom:  # every line names the participant; refusals are printed too
+        from .server.classroom import ClassroomApp
+
+        app = room = ClassroomApp(app, people, team=args.team, instructor=instructor)
+        if not args.quiet:
+            room.journal.listeners.append(lambda line: print(line, flush=True))
+    elif not args.quiet:
+        registry.events.subscribe(lambda event: print(f"#{event.seq:<5} {event.describe()}", flush=True))
     server = RegistryServer(app, sock).start()
     urls = _reachable_urls(args.host, port)
     if args.host in ("0.0.0.0", "::", ""):
@@ -319,6 +340,9 @@ def _serve(args: argparse.Namespace) -> int:
     example = f"{address}/{args.team if args.classroom else 'demo'}/app:1.0"
     print(f"  push: skopeo copy --dest-tls-verify=false oci:<layout>:<tag> docker://{example}")
     print(f"        docker push {example}")
+    if room is not None:
+        print(f"  dashboard: {urls[-1]}/-/dashboard (log in as {instructor.name}"
+              + ("" if args.instructor else f", password {instructor.password}") + ")")
     print("Press Ctrl-C to stop.", flush=True)
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -329,6 +353,8 @@ def _serve(args: argparse.Namespace) -> int:
             return 1
     server.stop()
     print(f"regsim: stopped. {registry.storage()}", flush=True)
+    if room is not None:
+        print(f"per participant:\n{room.activity().summary()}", flush=True)
     return 0
 
 

@@ -26,9 +26,14 @@ False
 from __future__ import annotations
 
 import base64
+import contextvars
 import csv
 import html
+import json
 import threading
+import time
+from collections import deque
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -41,7 +46,8 @@ from ..registry.access import PUSH, AccessPolicy
 from ..units import human_size
 
 __all__ = ["Participant", "Classroom", "Activity", "ParticipantActivity", "read_participants", "setup_access",
-           "RequestLedger"]
+           "RequestLedger", "LedgerEntry", "Journal", "JournalLine", "ClassroomApp", "activity_of", "request_user",
+           "DASHBOARD_PATH"]
 
 
 @dataclass(frozen=True)
@@ -114,27 +120,77 @@ def setup_access(policy: AccessPolicy, participants, team: str = "team",
 
 # -- who made each request ---------------------------------------------------------------------------
 
+#: the user of the request being handled (set by :class:`RequestLedger`); :data:`NO_REQUEST`
+#: outside any request (a model call from a notebook, ``--load``)
+NO_REQUEST = "-"
+_current_user: contextvars.ContextVar[str | None] = contextvars.ContextVar("regsim_request_user", default=NO_REQUEST)
+
+#: statuses that refuse a request whose caller presented credentials
+REFUSALS = {401: "unauthorized", 403: "denied", 429: "too many requests"}
+
 
 @dataclass(frozen=True)
 class LedgerEntry:
-    """One request: who (None: anonymous), what, and the answer's status."""
+    """One request: who (None: anonymous), what, and the answer's status; for an error, its
+    message (``reason``); ``presented``: the request carried credentials."""
 
     user: str | None
     method: str
     path: str
     query: str
     status: int
+    reason: str = ""
+    presented: bool = False
+
+    @property
+    def refused(self) -> bool:
+        """A caller with credentials was turned away: a wrong password, a push into another's
+        namespace, too many failed logins. (The challenge every client gets before it logs in
+        is not a refusal.)"""
+        return self.presented and self.status in REFUSALS
+
+    @property
+    def action(self) -> str:
+        """What the request tried, in a participant's words: ``push to bob/app``, ``pull team/app``,
+        ``delete bob/app``, ``log in``."""
+        if self.path.startswith("/v2/") and ("/blobs/" in self.path or "/manifests/" in self.path):
+            name = self.path[4:].rpartition("/manifests/")[0] if "/manifests/" in self.path else \
+                self.path[4:].partition("/blobs/")[0]
+            if self.method == "DELETE" and "/uploads/" not in self.path:
+                return f"delete {name}"
+            if self.method in ("POST", "PUT", "PATCH") or "/uploads/" in self.path:
+                return f"push to {name}"
+            return f"pull {name}"
+        return "log in"
+
+    def describe(self) -> str:
+        """``refused: push to bob/app (denied: ...)`` for a refusal, else ``METHOD PATH STATUS``."""
+        if self.refused:
+            return f"refused: {self.action} ({self.reason or REFUSALS[self.status]})"
+        return f"{self.method} {self.path} {self.status}"
+
+
+def _error_reason(status: int, body: bytes) -> str:
+    """The first error message of a spec error body (``{"errors": [...]}``), else the status's name."""
+    try:
+        first = json.loads(body)["errors"][0]
+        return f"{str(first['code']).lower()}: {first['message']}"
+    except (ValueError, KeyError, IndexError, TypeError):
+        return REFUSALS.get(status, f"HTTP {status}")
 
 
 class RequestLedger:
     """An ASGI wrapper around a :class:`~regsim.server.app.RegistryApp` that records who made each
-    request (the user of its basic credentials or of its verified bearer token). Everything else
-    (``registry``, ``gate``, ``requests``, ``auth``) is the wrapped app's."""
+    request (the user of its basic credentials or of its verified bearer token), and for an error
+    why. While a request runs, the model's events know its user (:func:`request_user`).
+    ``listeners`` are called with each :class:`LedgerEntry`. Everything else (``registry``,
+    ``gate``, ``requests``, ``auth``) is the wrapped app's."""
 
     def __init__(self, app) -> None:
         self.app = app
         self._entries: list[LedgerEntry] = []
         self._lock = threading.Lock()
+        self.listeners: list = []
 
     def __getattr__(self, name):
         return getattr(self.app, name)
@@ -144,40 +200,146 @@ class RequestLedger:
         with self._lock:
             return list(self._entries)
 
-    def _user(self, scope) -> str | None:
+    def _user(self, scope) -> tuple[str | None, bool]:
+        """The request's user (None: anonymous or unreadable) and whether it presented credentials."""
         header = dict(scope.get("headers") or ()).get(b"authorization", b"").decode("latin-1")
         kind, _, value = header.partition(" ")
         if kind.lower() == "basic":
             try:
-                return base64.b64decode(value).decode().split(":", 1)[0] or None
+                return base64.b64decode(value).decode().split(":", 1)[0] or None, True
             except (ValueError, UnicodeDecodeError):
-                return None
+                return None, True
         if kind.lower() == "bearer":
             try:
-                return self.app.auth.issuer.verify(value).user
+                return self.app.auth.issuer.verify(value).user, True
             except Exception:  # an invalid token: the app itself answers 401
-                return None
-        return None
+                return None, True
+        return None, bool(header)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        status = 0
+        status, body = 0, b""
+        user, presented = self._user(scope)
 
         async def watch(message) -> None:
-            nonlocal status
+            nonlocal status, body
             if message["type"] == "http.response.start":
                 status = message["status"]
+            elif message["type"] == "http.response.body" and status >= 400 and len(body) < 4096:
+                body += bytes(message.get("body", b""))
             await send(message)
 
+        token = _current_user.set(user)
         try:
             await self.app(scope, receive, watch)
         finally:
-            entry = LedgerEntry(self._user(scope), scope["method"], scope["path"],
-                                scope.get("query_string", b"").decode("latin-1"), status)
+            _current_user.reset(token)
+            entry = LedgerEntry(user, scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"),
+                                status, _error_reason(status, body) if status >= 400 else "", presented)
             with self._lock:
                 self._entries.append(entry)
+            for listener in list(self.listeners):
+                listener(entry)
+
+
+def request_user() -> str | None:
+    """The user of the request being handled (None: anonymous); :data:`NO_REQUEST` outside one."""
+    return _current_user.get()
+
+
+# -- the journal: one line per thing that happened, naming who -------------------------------------
+
+
+@dataclass(frozen=True)
+class JournalLine:
+    """One line of the classroom's journal: ``seq`` (its place), ``time`` (epoch seconds),
+    ``who`` (a participant, ``anonymous``, or ``-`` for the server itself), ``kind`` (an event's
+    kind, or ``refused``) and ``text``."""
+
+    seq: int
+    time: float
+    who: str
+    kind: str
+    text: str
+    #: the model event's number (None for a refusal)
+    event: int | None = None
+
+    @property
+    def refused(self) -> bool:
+        return self.kind == "refused"
+
+    def __str__(self) -> str:
+        number = f"#{self.event:<5}" if self.event is not None else "      "
+        return f"{number} {self.who:<12} {self.text}"
+
+    def to_dict(self) -> dict:
+        return {"seq": self.seq, "time": self.time, "who": self.who, "kind": self.kind, "text": self.text,
+                "event": self.event, "refused": self.refused}
+
+
+def _who(user: str | None) -> str:
+    return "anonymous" if user is None else user
+
+
+class Journal:
+    """What happened in a served classroom, one :class:`JournalLine` each, naming who did it:
+    every model event (uploads and mounts too) with the user of the request that caused it, and
+    every refused request with its reason. ``listeners`` are called with each new line (the
+    terminal prints them); :meth:`since` serves the web dashboard.
+
+    A client that is refused retries: the same refusal from the same user within ``repeat``
+    seconds makes one line."""
+
+    def __init__(self, registry, ledger: RequestLedger, *, keep: int = 10_000, repeat: float = 5.0) -> None:
+        self.registry = registry
+        self.repeat = repeat
+        self.listeners: list = []
+        self._lines: deque[JournalLine] = deque(maxlen=keep)
+        self._seq = 0
+        self._lock = threading.Lock()
+        self._recent: dict[tuple[str, str], float] = {}
+        self._unsubscribe = registry.events.subscribe(self._on_event)
+        ledger.listeners.append(self._on_entry)
+
+    def _on_event(self, event: ev.Event) -> None:
+        user = request_user()
+        who = user if user == NO_REQUEST else _who(user)
+        self._add(who, event.kind, event.describe(), getattr(event, "seq", None))
+
+    def _on_entry(self, entry: LedgerEntry) -> None:
+        if not entry.refused:
+            return
+        who, text = _who(entry.user), entry.describe()
+        now = time.monotonic()
+        with self._lock:
+            last = self._recent.get((who, text))
+            self._recent[(who, text)] = now
+            if last is not None and now - last < self.repeat:
+                return
+        self._add(who, "refused", text, None)
+
+    def _add(self, who: str, kind: str, text: str, event: int | None) -> None:
+        with self._lock:
+            line = JournalLine(self._seq, time.time(), who, kind, text, event)
+            self._seq += 1
+            self._lines.append(line)
+        for listener in list(self.listeners):
+            listener(line)
+
+    @property
+    def lines(self) -> list[JournalLine]:
+        with self._lock:
+            return list(self._lines)
+
+    def since(self, seq: int) -> list[JournalLine]:
+        """The lines numbered ``seq`` and later."""
+        with self._lock:
+            return [line for line in self._lines if line.seq >= seq]
+
+    def close(self) -> None:
+        self._unsubscribe()
 
 
 # -- the classroom -----------------------------------------------------------------------------------
@@ -194,6 +356,17 @@ class ParticipantActivity:
     #: bytes the registry did not store twice: sent although already stored, or mounted (not sent)
     deduplicated_bytes: int
     mounted: int
+    #: images pulled (``repository:tag`` or ``repository@digest``), first pull first
+    pulled: tuple[str, ...] = field(default=(), repr=False)
+    #: requests refused, with their reason (``push to bob/app (denied: ...)``), each once
+    refused: tuple[str, ...] = field(default=(), repr=False)
+
+    def summary(self) -> str:
+        """Everything in one line: pushes, pulls, refusals and bytes."""
+        refused = "; ".join(self.refused) if self.refused else "none"
+        return (f"{self.name}: pushed {', '.join(self.pushed) or 'nothing'}; pulled {', '.join(self.pulled) or 'nothing'}; "
+                f"uploaded {human_size(self.uploaded_bytes)}, deduplicated {human_size(self.deduplicated_bytes)}"
+                f" ({self.mounted} mounted); refused {len(self.refused)}: {refused}")
 
     def row(self) -> str:
         pushed = ", ".join(self.pushed) or "-"
@@ -227,6 +400,17 @@ class Activity:
         total = (f"{'everyone':<12} {'':<40} {human_size(self.uploaded_bytes):>10} "
                  f"{human_size(self.deduplicated_bytes):>10}")
         return "\n".join([head, *(p.row() for p in self.participants), total])
+
+    def summary(self) -> str:
+        """Per participant, one line of everything they did (the instructor's terminal prints it
+        when the server stops), then the class's totals."""
+        stored_share = (f" ({self.deduplicated_bytes / (self.uploaded_bytes + self.deduplicated_bytes):.0%} of "
+                        "what was sent or mounted)" if self.uploaded_bytes + self.deduplicated_bytes else "")
+        return "\n".join([*(f"  {p.summary()}" for p in self.participants),
+                          f"  everyone: {sum(1 for p in self.participants if p.pushed)} of {len(self.participants)} "
+                          f"pushed; uploaded {human_size(self.uploaded_bytes)}, deduplicated "
+                          f"{human_size(self.deduplicated_bytes)}{stored_share}; "
+                          f"{sum(len(p.refused) for p in self.participants)} refused"])
 
     def _repr_html_(self) -> str:
         cell = "<td style='padding:2px 8px;text-align:{}'>{}</td>"
@@ -266,9 +450,11 @@ class Classroom:
         self.instructor = instructor
         self.registry = Registry(name, access=setup_access(AccessPolicy("namespaces", secret=name),
                                                            self.participants, team, instructor))
-        #: the running server (after :meth:`serve`)
+        #: the running server (after :meth:`serve`), its app, who made each request, what happened
         self.server = None
+        self.app: ClassroomApp | None = None
         self.ledger: RequestLedger | None = None
+        self.journal: Journal | None = None
 
     @classmethod
     def from_csv(cls, path: str | Path, **options) -> "Classroom":
@@ -284,59 +470,24 @@ class Classroom:
 
         if self.server is not None and self.server.running:
             raise RuntimeError(f"this classroom is already served at {self.server.url}")
-        self.ledger = RequestLedger(RegistryApp(self.registry, **options))
-        self.server = RegistryServer(self.ledger, bind(host, port)).start()
+        self.app = ClassroomApp(RegistryApp(self.registry, **options), self.participants, team=self.team,
+                                instructor=self.instructor)
+        self.ledger, self.journal = self.app.ledger, self.app.journal
+        self.server = RegistryServer(self.app, bind(host, port)).start()
         return self.server
 
     def activity(self) -> Activity:
-        """Who pushed what, and bytes uploaded against bytes deduplicated, per participant."""
-        entries = self.ledger.entries if self.ledger is not None else []
-        with self._model_lock():
-            uploads: dict[tuple[str, str], ev.BlobUploaded] = {}
-            mounts: dict[tuple[str, str], ev.BlobMounted] = {}
-            for e in self.registry.events:
-                if isinstance(e, ev.BlobUploaded):
-                    uploads.setdefault((e.repository, str(e.digest)), e)
-                elif isinstance(e, ev.BlobMounted):
-                    mounts.setdefault((e.repository, str(e.digest)), e)
-        pushed: dict[str, list[str]] = {p.name: [] for p in self.participants}
-        sent: dict[str, int] = dict.fromkeys(pushed, 0)
-        dedup: dict[str, int] = dict.fromkeys(pushed, 0)
-        mounted: dict[str, int] = dict.fromkeys(pushed, 0)
-        for entry in entries:
-            if entry.user not in pushed or not entry.path.startswith("/v2/") or entry.status != 201:
-                continue
-            query = parse_qs(entry.query)
-            if "/manifests/" in entry.path and entry.method == "PUT":
-                repository, _, reference = entry.path[4:].rpartition("/manifests/")
-                if ":" not in reference:
-                    pushed[entry.user].append(f"{repository}:{reference}")
-            elif "/blobs/uploads/" in entry.path and "digest" in query:
-                repository = entry.path[4:].partition("/blobs/uploads/")[0]
-                upload = uploads.get((repository, query["digest"][0]))
-                if upload is not None:
-                    if upload.deduplicated:
-                        dedup[entry.user] += upload.size
-                    else:
-                        sent[entry.user] += upload.size
-            elif "/blobs/uploads/" in entry.path and "mount" in query:
-                repository = entry.path[4:].partition("/blobs/uploads/")[0]
-                mount = mounts.get((repository, query["mount"][0]))
-                if mount is not None:
-                    dedup[entry.user] += mount.size
-                    mounted[entry.user] += 1
-        rows = tuple(ParticipantActivity(p.name, tuple(dict.fromkeys(pushed[p.name])), sent[p.name], dedup[p.name],
-                                         mounted[p.name]) for p in self.participants)
-        return Activity(rows, self.team)
-
-    def _model_lock(self):
-        from contextlib import nullcontext
-
-        return self.server.lock if self.server is not None else nullcontext()
+        """Who pushed and pulled what, what was refused, and bytes uploaded against bytes
+        deduplicated, per participant."""
+        if self.app is not None:
+            return self.app.activity()
+        return activity_of(self.registry, [], self.participants, self.team)
 
     def stop(self) -> None:
         if self.server is not None:
             self.server.stop()
+        if self.journal is not None:
+            self.journal.close()
 
     def __enter__(self) -> "Classroom":
         return self
@@ -347,3 +498,95 @@ class Classroom:
     def __repr__(self) -> str:
         state = f"served at {self.server.url}" if self.server is not None and self.server.running else "not served"
         return f"Classroom({len(self.participants)} participants, team {self.team!r}, {state})"
+
+
+def activity_of(registry, entries, participants, team: str, lock=None) -> Activity:
+    """The :class:`Activity` of ``participants`` from a ledger's ``entries`` and the registry's
+    events (read under ``lock``, the server's model lock)."""
+    with lock if lock is not None else nullcontext():
+        uploads: dict[tuple[str, str], ev.BlobUploaded] = {}
+        mounts: dict[tuple[str, str], ev.BlobMounted] = {}
+        for e in registry.events:
+            if isinstance(e, ev.BlobUploaded):
+                uploads.setdefault((e.repository, str(e.digest)), e)
+            elif isinstance(e, ev.BlobMounted):
+                mounts.setdefault((e.repository, str(e.digest)), e)
+    names = [p.name for p in participants]
+    pushed: dict[str, list[str]] = {name: [] for name in names}
+    pulled: dict[str, list[str]] = {name: [] for name in names}
+    refused: dict[str, list[str]] = {name: [] for name in names}
+    sent: dict[str, int] = dict.fromkeys(names, 0)
+    dedup: dict[str, int] = dict.fromkeys(names, 0)
+    mounted: dict[str, int] = dict.fromkeys(names, 0)
+    for entry in entries:
+        if entry.user not in pushed:
+            continue
+        if entry.refused:
+            refused[entry.user].append(entry.describe().removeprefix("refused: "))
+            continue
+        if not entry.path.startswith("/v2/"):
+            continue
+        if "/manifests/" in entry.path and entry.method == "GET" and entry.status == 200:
+            repository, _, reference = entry.path[4:].rpartition("/manifests/")
+            pulled[entry.user].append(f"{repository}{'@' if ':' in reference else ':'}{reference}")
+        if entry.status != 201:
+            continue
+        query = parse_qs(entry.query)
+        if "/manifests/" in entry.path and entry.method == "PUT":
+            repository, _, reference = entry.path[4:].rpartition("/manifests/")
+            if ":" not in reference:
+                pushed[entry.user].append(f"{repository}:{reference}")
+        elif "/blobs/uploads/" in entry.path and "digest" in query:
+            repository = entry.path[4:].partition("/blobs/uploads/")[0]
+            upload = uploads.get((repository, query["digest"][0]))
+            if upload is not None:
+                if upload.deduplicated:
+                    dedup[entry.user] += upload.size
+                else:
+                    sent[entry.user] += upload.size
+        elif "/blobs/uploads/" in entry.path and "mount" in query:
+            repository = entry.path[4:].partition("/blobs/uploads/")[0]
+            mount = mounts.get((repository, query["mount"][0]))
+            if mount is not None:
+                dedup[entry.user] += mount.size
+                mounted[entry.user] += 1
+    rows = tuple(ParticipantActivity(n, tuple(dict.fromkeys(pushed[n])), sent[n], dedup[n], mounted[n],
+                                     tuple(dict.fromkeys(pulled[n])), tuple(dict.fromkeys(refused[n])))
+                 for n in names)
+    return Activity(rows, team)
+
+
+#: where the classroom server serves the instructor's web dashboard
+DASHBOARD_PATH = "/-/dashboard"
+
+
+class ClassroomApp:
+    """The classroom's ASGI app: the registry API through a :class:`RequestLedger`, a
+    :class:`Journal` of who did what, and -- with an ``instructor`` -- the web dashboard at
+    :data:`DASHBOARD_PATH` (:class:`~regsim.server.dashboard_web.WebDashboard`, behind the
+    instructor's login). Everything else (``registry``, ``gate``, ``auth``...) is the wrapped app's."""
+
+    def __init__(self, app, participants, *, team: str = "team", instructor: Participant | None = None) -> None:
+        from .dashboard_web import WebDashboard
+
+        self.ledger = RequestLedger(app)
+        self.journal = Journal(app.registry, self.ledger)
+        self.participants = tuple(participants)
+        self.team = team
+        self.instructor = instructor
+        #: the web dashboard (None without an instructor: nobody could log in to it)
+        self.dashboard = WebDashboard(self, instructor) if instructor is not None else None
+
+    def __getattr__(self, name):
+        return getattr(self.ledger, name)
+
+    def activity(self) -> Activity:
+        return activity_of(self.ledger.registry, self.ledger.entries, self.participants, self.team,
+                           lock=self.ledger.gate.lock)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and (scope["path"] == DASHBOARD_PATH or scope["path"].startswith(DASHBOARD_PATH + "/")):
+            if self.dashboard is not None:
+                await self.dashboard(scope, receive, send)
+                return
+        await self.ledger(scope, receive, send)

@@ -184,3 +184,82 @@ def test_a_classroom_registry_replays_with_its_participants():
     replayed = Registry.replay(classroom.registry.events)
     assert "ann" in replayed.access.users
     assert replayed.snapshot() == classroom.registry.snapshot()
+
+
+def _serve_classroom(tmp_path, *extra):
+    """``regsim serve --classroom`` of alice and bob in a subprocess; returns (process, url, banner lines)."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    students = tmp_path / "students.csv"
+    students.write_text("name,password\nalice,pw-a\nbob,pw-b\n")
+    process = subprocess.Popen([sys.executable, "-m", "regsim.cli", "serve", "--port", "0", "--classroom",
+                                str(students), *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    lines, url = [], None
+    for line in process.stdout:
+        lines.append(line)
+        match = re.search(r" at (http://127\.0\.0\.1:\d+)$", line.strip())
+        url = match.group(1) if match else url
+        if line.startswith("Press Ctrl-C") and url:
+            return process, url, lines
+    raise AssertionError("regsim serve printed no URL:\n" + "".join(lines) + process.stderr.read())
+
+
+def _mount(url, user, password, digest, source, target) -> None:
+    """``POST /v2/<target>/blobs/uploads/?mount=<digest>&from=<source>`` with basic credentials."""
+    import base64
+    import urllib.request
+
+    request = urllib.request.Request(f"{url}/v2/{target}/blobs/uploads/?mount={digest}&from={source}", method="POST",
+                                     headers={"Authorization": "Basic " + base64.b64encode(
+                                         f"{user}:{password}".encode()).decode()})
+    with urllib.request.urlopen(request) as reply:
+        assert reply.status == 201
+
+
+def _stop(process) -> tuple[str, str]:
+    import signal
+
+    process.send_signal(signal.SIGINT)
+    out, err = process.stdout.read(), process.stderr.read()
+    process.wait(timeout=30)
+    assert process.returncode == 0, err
+    return out, err
+
+
+def test_the_instructors_terminal_names_everyone_prints_refusals_and_sums_up_per_participant(tmp_path, image):
+    import re
+
+    process, url, banner = _serve_classroom(tmp_path, "--instructor", "teacher:pw-t")
+    try:
+        alice = SimpleClient(url, username="alice", password="pw-a")
+        alice.push("alice/app", "1.0", image)
+        alice.push("team/app", "1.0", image)            # every blob sent again: deduplicated
+        _mount(url, "alice", "pw-a", image.blobs()[-1].digest, "alice/app", "team/base")
+        with pytest.raises(RuntimeError, match="HTTP 403"):
+            alice.push("bob/app", "1.0", image)          # another's namespace
+        with pytest.raises(RuntimeError, match="HTTP 401"):
+            SimpleClient(url, username="bob", password="wrong").pull("team/app", "1.0")
+        SimpleClient(url, username="bob", password="pw-b").pull("team/app", "1.0")
+    finally:
+        out, err = _stop(process)
+    assert any("dashboard" in line and "/-/dashboard" in line for line in banner), banner
+    events = [line for line in out.splitlines() if line.startswith("#")]
+    # every event line names who caused it: uploads and mounts too
+    assert events and all(re.match(r"#\d+\s+(alice|bob)\s", line) for line in events), "\n".join(events)
+    assert any(re.match(r"#\d+\s+alice\s.*uploaded", line) for line in events), "\n".join(events)
+    assert any(re.match(r"#\d+\s+alice\s.*mounted", line) for line in events), "\n".join(events)
+    # refused attempts, with their reason
+    refusals = [line.strip() for line in out.splitlines() if line.lstrip().startswith(("alice", "bob"))]
+    assert any(re.match(r"alice +refused: push to bob/app \(denied: alice may not push", r) for r in refusals), out
+    assert any(re.match(r"bob +refused: pull team/app \(unauthorized: .*incorrect username or password\)", r)
+               for r in refusals), out
+    # Ctrl-C: a line per participant, then the class
+    tail = out[out.index("regsim: stopped."):]
+    assert re.search(r"alice: pushed alice/app:1\.0, team/app:1\.0; pulled nothing; uploaded .*\(1 mounted\); "
+                     r"refused 2: .*push to bob/app \(denied", tail), tail
+    assert re.search(r"bob: pushed nothing; pulled team/app:1\.0; .*refused 1: pull team/app \(unauthorized", tail), tail
+    assert "everyone: 1 of 2 pushed" in tail, tail
