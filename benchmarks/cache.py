@@ -10,7 +10,7 @@ separately (and the cold compile time, in a fresh numba cache), requests per sec
 their ratio (regsim / libCacheSim), checks that the miss ratios and byte miss ratios are
 identical, and ends with::
 
-    summary: LRU min ratio X, all policies min ratio Y, miss ratios identical: yes
+    summary: LRU min ratio X, all policies min ratio Y, miss ratios identical: yes, policies N
 
 Other figures (not part of the default run):
 
@@ -42,11 +42,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from regsim.sim.engine import COMPILED_POLICIES, CompiledCache  # noqa: E402
+from regsim.sim.policies import POLICIES  # noqa: E402
 from regsim.sim.oracle import OracleWriter, write_oracle_general  # noqa: E402
 from regsim.sim.workloads import object_trace  # noqa: E402
 
-LCS_NAMES = {"lru": "LRU", "fifo": "FIFO", "lfu": "LFU", "clock": "Clock", "s3fifo": "S3FIFO", "gdsf": "GDSF",
-             "arc": "ARC", "sieve": "Sieve"}
+LCS_NAMES = {name: cls.libcachesim for name, cls in POLICIES.items()}
 OUT = ROOT / "benchmarks" / "out"
 
 
@@ -217,7 +217,8 @@ def main() -> int:
         return 1
     lru, every, ok = compare(args, lcs)
     print(f"\nsummary: LRU min ratio {min(lru) if lru else float('nan'):.2f}, all policies min ratio "
-          f"{min(every):.2f}, miss ratios identical: {'yes' if ok else 'no'}")
+          f"{min(every):.2f}, miss ratios identical: {'yes' if ok else 'no'}, "
+          f"policies {len([p for p in args.policies.split(',') if p.strip()])}")
     return 0 if ok else 2
 
 

@@ -6,9 +6,10 @@
 :mod:`~regsim.sim.traces`               :class:`Trace`, CSV, Parquet, the IBM registry trace format
 :mod:`~regsim.sim.oracle`               libCacheSim's ``oracleGeneral`` binary traces (plain, zstd)
 :mod:`~regsim.sim.streaming`            replaying traces larger than memory, chunk by chunk
-:mod:`~regsim.sim.cache`                policies (LRU, FIFO, LFU, CLOCK, S3-FIFO, GDSF, ARC, SIEVE, yours)
+:mod:`~regsim.sim.policies`             one module per policy: its class, its numba kernel, its description
+:mod:`~regsim.sim.cache`                replaying traces through policies (built-in or yours)
 :mod:`~regsim.sim.engine`               ``engine="auto" | "compiled" | "python"``; compiled caches
-:mod:`~regsim.sim.kernels`              the numba kernels (a second implementation of each policy)
+:mod:`~regsim.sim.kernels`              the compiled kernels by name; dense ids for streamed traces
 :mod:`~regsim.sim.mirrors`              pull-through mirrors, prefetching, regional mirrors
 :mod:`~regsim.sim.network`              links, fair sharing, transfers as time
 :mod:`~regsim.sim.rollout`              one image onto many servers, directly or via a mirror

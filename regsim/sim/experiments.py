@@ -42,9 +42,10 @@ from numbers import Integral, Real
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ._util import parse_bytes
-from .cache import POLICIES, CacheStats, Policy, make_policy
+from .cache import CacheStats, make_policy
 from .engine import CompiledCache, resolve_engine
 from .errors import InvalidParameter
+from .policies import label
 from .traces import Trace
 
 __all__ = ["run", "sweep", "capacity_for", "RESULT_COLUMNS", "DEFAULT_POLICIES", "DEFAULT_SIZES"]
@@ -111,13 +112,7 @@ def _specs(sizes: "Iterable[float | str] | None", capacities: "Iterable[int | st
 
 
 def _policy_label(policy: Any) -> str:
-    if isinstance(policy, str):
-        if policy.lower() not in POLICIES:
-            make_policy(policy, 0)  # raises UnknownPolicy naming it
-        return policy.lower()
-    if isinstance(policy, type) and issubclass(policy, Policy):
-        return policy.name
-    return getattr(policy, "name", None) or getattr(policy, "__name__", None) or repr(policy)
+    return label(policy)
 
 
 def _is_path(workload: Any) -> bool:

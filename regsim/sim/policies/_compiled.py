@@ -1,0 +1,292 @@
+"""What the compiled policies share: lazy numba kernels, the state arrays, and inlined helpers.
+
+A policy's kernel is a numba loop over dense object ids ``0..n-1`` (a second implementation of
+its Python class, proven to give the same hit or miss on every request by
+``tests/sim/test_engines.py``). Its state lives in numpy arrays owned by a :class:`KernelState`,
+so a trace can be fed in chunks:
+
+* per object (``fields``): ``where`` (0 = not cached; otherwise which queue holds it),
+  ``osize`` (the size it was admitted with; a hit never changes it), ``prev``/``nxt`` (its
+  neighbours in that queue: ``prev`` towards the head, the newest end, ``nxt`` towards the tail,
+  -1 at the ends) and policy-specific counters;
+* ``lists``: ``[head, tail]`` of each queue (libCacheSim's layout: insert at the head, the tail
+  is the oldest), read into local variables while a chunk runs;
+* ``st`` (int64) and ``fst`` (float64): the scalars (bytes used, queue sizes, hands, ...).
+
+Every kernel has the signature ``(ids, sizes, hits, record, cap, <state...>) -> (misses,
+missed_bytes)``; with ``record`` it writes each request's outcome into ``hits``.
+
+:func:`kernel` marks a function as a kernel without importing numba: importing a policy stays
+cheap, and numba is needed only when a kernel first runs. Then it is compiled with
+``cache=True`` (the machine code is kept next to its source file, so a second process starts
+fast), and every marked function its module refers to is compiled with it. numba's cache does not
+notice a change in *another* file: after editing a helper here, delete the ``__pycache__``
+``*.nbi``/``*.nbc`` files of the policies that inline it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, ClassVar
+
+__all__ = ["Kernel", "kernel", "KernelState", "LINKED", "push", "unlink", "evict_tail", "queue_replay",
+           "heap_push", "heap_pop", "heap_compact"]
+
+
+class Kernel:
+    """A function to compile with numba on first use (see the module docstring)."""
+
+    def __init__(self, fn: Callable[..., Any], inline: bool) -> None:
+        self.py_func = fn
+        self.inline = inline
+        self._dispatcher: Any = None
+        self.__doc__ = fn.__doc__
+        self.__name__ = fn.__name__
+
+    def compiled(self) -> Any:
+        """The numba dispatcher (created once; numba compiles or loads it on its first call)."""
+        if self._dispatcher is None:
+            from numba import njit
+
+            self._dispatcher = njit(cache=True, inline="always" if self.inline else "never")(self.py_func)
+            namespace = self.py_func.__globals__  # what the kernel calls must be numba functions too
+            for key, value in list(namespace.items()):
+                if isinstance(value, Kernel):
+                    namespace[key] = value.compiled()
+        return self._dispatcher
+
+    def __call__(self, *args: Any) -> Any:
+        return self.compiled()(*args)
+
+    def __repr__(self) -> str:
+        return f"<kernel {self.py_func.__module__}.{self.__name__}>"
+
+
+def kernel(fn: Callable[..., Any] | None = None, *, inline: bool = False) -> Any:
+    """Mark ``fn`` as a numba kernel (``inline=True``: a helper inlined into its callers)."""
+    if fn is None:
+        return lambda f: Kernel(f, inline)
+    return Kernel(fn, inline)
+
+
+#: the per-object arrays of a policy kept in doubly linked queues: name -> (dtype, fill)
+LINKED: dict[str, tuple[str, int]] = {"osize": ("int64", 0), "where": ("int8", 0), "prev": ("int32", -1),
+                                      "nxt": ("int32", -1)}
+
+
+class KernelState:
+    """A compiled policy's state between chunks; a policy module subclasses it.
+
+    Built from a fresh Python policy object (its parameters and everything derived from them,
+    such as S3-FIFO's small queue bytes, come from there: one source of truth). A subclass sets
+    ``kernel``, ``queues`` (how many ``[head, tail]`` pairs), ``fields`` and :meth:`run`; and
+    may use :meth:`setup` (its own scalars) and :meth:`prepare` (grow its own arrays before a chunk).
+    """
+
+    kernel: ClassVar[Kernel]
+    queues: ClassVar[int] = 1
+    fields: ClassVar[dict[str, tuple[str, int]]] = LINKED
+
+    def __init__(self, policy: Any, objects: int = 0) -> None:
+        import numpy as np
+
+        self.np = np
+        self.capacity = policy.capacity
+        self.lists = np.full(2 * self.queues, -1, dtype=np.int64)
+        self.st = np.zeros(8, dtype=np.int64)
+        self.fst = np.zeros(2, dtype=np.float64)
+        self.a: dict[str, Any] = {f: np.zeros(0, dtype) for f, (dtype, _) in self.fields.items()}
+        self.n = 0
+        self.fn = type(self).kernel.compiled()
+        self.setup(policy)
+        self.grow(objects)
+
+    def setup(self, policy: Any) -> None:
+        """Read the policy's parameters; set initial scalars."""
+
+    def prepare(self, ids: Any) -> None:
+        """Before a chunk of ``ids``: grow arrays that do not grow with the number of objects."""
+
+    def run(self, ids: Any, sizes: Any, hits: Any, record: bool) -> tuple[int, int]:
+        raise NotImplementedError
+
+    @property
+    def used(self) -> int:
+        return int(self.st[0])
+
+    def grow(self, n: int) -> None:
+        """Room for object ids ``0..n-1`` in every per-object array."""
+        np = self.np
+        if n > self.n:
+            new = min(max(n, 2 * self.n, 1024), 2**31 - 1)
+            for f, (dtype, fill) in self.fields.items():
+                a = np.full(new, fill, dtype=dtype)
+                a[: self.n] = self.a[f][: self.n]
+                self.a[f] = a
+            self.n = new
+
+
+# -- doubly linked queues over dense ids ----------------------------------------------------------
+# A queue is (head, tail), kept in local variables inside a kernel (faster than an array: the
+# compiler keeps them in registers); the helpers take them and return the new pair.
+
+
+@kernel(inline=True)
+def push(prev, nxt, head, tail, x):
+    """Insert ``x`` at the head (the newest end); return the new ``(head, tail)``."""
+    prev[x] = -1
+    nxt[x] = head
+    if head >= 0:
+        prev[head] = x
+    else:
+        tail = x
+    return x, tail
+
+
+@kernel(inline=True)
+def unlink(prev, nxt, head, tail, x):
+    """Remove ``x`` from its queue; return the new ``(head, tail)``."""
+    p = prev[x]
+    n = nxt[x]
+    if p >= 0:
+        nxt[p] = n
+    else:
+        head = n
+    if n >= 0:
+        prev[n] = p
+    else:
+        tail = p
+    return head, tail
+
+
+@kernel(inline=True)
+def evict_tail(prev, nxt, head, tail, where, osize):
+    """Drop the queue's oldest object (it leaves the cache, or a ghost list): ``(head, tail, x, its size)``."""
+    x = tail
+    head, tail = unlink(prev, nxt, head, tail, x)
+    where[x] = 0
+    return head, tail, x, osize[x]
+
+
+@kernel(inline=True)
+def queue_replay(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, recency):
+    """LRU (``recency``: a hit moves the object to the head) and FIFO: one queue, evict the tail."""
+    used, head, tail = st[0], lists[0], lists[1]
+    misses = 0
+    missed = 0
+    for i in range(ids.size):
+        x = ids[i]
+        s = sizes[i]
+        if where[x]:
+            if recency and head != x:
+                head, tail = unlink(prev, nxt, head, tail, x)
+                head, tail = push(prev, nxt, head, tail, x)
+            if record:
+                hits[i] = True
+            continue
+        if record:
+            hits[i] = False
+        misses += 1
+        missed += s
+        if s <= cap:
+            while used + s > cap:
+                head, tail, t, ts = evict_tail(prev, nxt, head, tail, where, osize)
+                used -= ts
+            head, tail = push(prev, nxt, head, tail, x)
+            where[x] = 1
+            osize[x] = s
+            used += s
+    st[0], lists[0], lists[1] = used, head, tail
+    return misses, missed
+
+
+# -- a binary min-heap of (priority, tie, id), with lazy deletion -----------------------------------
+# Ties go to the smaller ``tie`` (a virtual time: the entry set earliest). An entry is live while
+# its object is cached and ``vtime[x]`` still equals its tie; others are skipped when popped.
+
+
+@kernel(inline=True)
+def _heap_less(hp, hv, a, b):
+    return hp[a] < hp[b] or (hp[a] == hp[b] and hv[a] < hv[b])
+
+
+@kernel(inline=True)
+def _heap_swap(hp, hv, hx, a, b):
+    hp[a], hp[b] = hp[b], hp[a]
+    hv[a], hv[b] = hv[b], hv[a]
+    hx[a], hx[b] = hx[b], hx[a]
+
+
+@kernel
+def _sift_down(hp, hv, hx, n, i):
+    while True:
+        c = 2 * i + 1
+        if c >= n:
+            return
+        if c + 1 < n and _heap_less(hp, hv, c + 1, c):
+            c += 1
+        if not _heap_less(hp, hv, c, i):
+            return
+        _heap_swap(hp, hv, hx, c, i)
+        i = c
+
+
+@kernel
+def heap_push(hp, hv, hx, n, prio, vtime, x):
+    """Add an entry to the heap of ``n``; return the new length."""
+    i = n
+    hp[i], hv[i], hx[i] = prio, vtime, x
+    while i > 0:
+        parent = (i - 1) // 2
+        if not _heap_less(hp, hv, i, parent):
+            break
+        _heap_swap(hp, hv, hx, i, parent)
+        i = parent
+    return n + 1
+
+
+@kernel(inline=True)
+def heap_pop(hp, hv, hx, n, where, vtime):
+    """Pop live entries' minimum (skipping retired ones): ``(id, priority, new length)``."""
+    while True:
+        t = hx[0]
+        tv = hv[0]
+        tp = hp[0]
+        n -= 1
+        if n > 0:
+            hp[0], hv[0], hx[0] = hp[n], hv[n], hx[n]
+            _sift_down(hp, hv, hx, n, 0)
+        if where[t] and vtime[t] == tv:
+            return t, tp, n
+
+
+@kernel
+def heap_compact(hp, hv, hx, n, where, vtime):
+    """Keep the live entries (an object's newest, while cached) and heapify them."""
+    m = 0
+    for i in range(n):
+        x = hx[i]
+        if where[x] and vtime[x] == hv[i]:
+            hp[m], hv[m], hx[m] = hp[i], hv[i], x
+            m += 1
+    for i in range(m // 2 - 1, -1, -1):
+        _sift_down(hp, hv, hx, m, i)
+    return m
+
+
+class HeapState(KernelState):
+    """A state with a lazy-deletion heap (``self.heap``: priorities, ties, ids; its length in ``st[2]``)."""
+
+    def setup(self, policy: Any) -> None:
+        np = self.np
+        self.heap = (np.zeros(0, np.float64), np.zeros(0, np.int64), np.zeros(0, np.int64))
+
+    def prepare(self, ids: Any) -> None:
+        np = self.np
+        need = 2 * self.n + 64
+        hp, hv, hx = self.heap
+        if hp.size < need:
+            m = int(self.st[2])
+            grown = (np.zeros(need, np.float64), np.zeros(need, np.int64), np.zeros(need, np.int64))
+            for old, new in zip(self.heap, grown):
+                new[:m] = old[:m]
+            self.heap = grown

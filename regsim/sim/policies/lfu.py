@@ -1,0 +1,171 @@
+"""LFU, least frequently used; among equals, the one that reached that frequency first goes."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Hashable, Iterator
+
+from ._compiled import LINKED, KernelState, kernel, push, unlink
+from .base import Policy
+
+__all__ = ["LFU"]
+
+
+@kernel
+def _raise_min(bhead, mn, mx):
+    for f in range(mn + 1, mx + 1):
+        if bhead[f] >= 0:
+            return f
+    return mn
+
+
+@kernel
+def lfu_kernel(ids, sizes, hits, record, cap, st, bhead, btail, prev, nxt, osize, where, freq):
+    """One queue per frequency (``bhead``/``btail`` have room for every frequency the chunk can reach)."""
+    used, mn, mx = st[0], st[1], st[2]
+    misses = 0
+    missed = 0
+    for i in range(ids.size):
+        x = ids[i]
+        s = sizes[i]
+        if where[x]:
+            f = freq[x]
+            bhead[f], btail[f] = unlink(prev, nxt, bhead[f], btail[f], x)
+            f += 1
+            freq[x] = f
+            if f > mx:
+                mx = f
+            bhead[f], btail[f] = push(prev, nxt, bhead[f], btail[f], x)
+            if mn == f - 1 and bhead[f - 1] < 0:
+                mn = _raise_min(bhead, mn, mx)
+            if record:
+                hits[i] = True
+            continue
+        if record:
+            hits[i] = False
+        misses += 1
+        missed += s
+        if s <= cap:
+            while used + s > cap:
+                t = btail[mn]
+                bhead[mn], btail[mn] = unlink(prev, nxt, bhead[mn], btail[mn], t)
+                if bhead[mn] < 0:
+                    mn = _raise_min(bhead, mn, mx)
+                where[t] = 0
+                used -= osize[t]
+            mn = 1
+            freq[x] = 1
+            bhead[1], btail[1] = push(prev, nxt, bhead[1], btail[1], x)
+            where[x] = 1
+            osize[x] = s
+            used += s
+    st[0], st[1], st[2] = used, mn, mx
+    return misses, missed
+
+
+class LFUState(KernelState):
+    kernel = lfu_kernel
+    queues = 0
+    fields = {**LINKED, "freq": ("int64", 0)}
+
+    def setup(self, policy):
+        np = self.np
+        self.st[1] = self.st[2] = 1  # min and max frequency
+        self.bhead = np.full(0, -1, dtype=np.int64)
+        self.btail = np.full(0, -1, dtype=np.int64)
+
+    def prepare(self, ids):
+        np = self.np
+        need = int(self.st[2]) + ids.size + 2  # the highest frequency this chunk can reach, + 1
+        if self.bhead.size < need:
+            size = max(need, 2 * self.bhead.size)
+            for attr in ("bhead", "btail"):
+                grown = np.full(size, -1, dtype=np.int64)
+                old = getattr(self, attr)
+                grown[: old.size] = old
+                setattr(self, attr, grown)
+
+    def run(self, ids, sizes, hits, record):
+        a = self.a
+        return self.fn(ids, sizes, hits, record, self.capacity, self.st, self.bhead, self.btail, a["prev"],
+                       a["nxt"], a["osize"], a["where"], a["freq"])
+
+
+class LFU(Policy):
+    """Least frequently used; among equals, the one that reached that frequency first goes.
+
+    Frequencies are forgotten on eviction (a returning object starts at 1), as in libCacheSim.
+    """
+
+    name = "lfu"
+    libcachesim = "LFU"
+    State = LFUState
+
+    def __init__(self, capacity: int) -> None:
+        super().__init__(capacity)
+        self._freq: dict[Hashable, int] = {}
+        self._sizes: dict[Hashable, int] = {}
+        self._buckets: dict[int, OrderedDict[Hashable, None]] = {1: OrderedDict()}
+        self._min = 1
+        self._max = 1
+
+    def lookup(self, key: Hashable) -> bool:
+        f = self._freq.get(key)
+        if f is None:
+            return False
+        buckets = self._buckets
+        old = buckets[f]
+        del old[key]
+        f += 1
+        self._freq[key] = f
+        if f > self._max:
+            self._max = f
+        new = buckets.get(f)
+        if new is None:
+            new = buckets[f] = OrderedDict()
+        new[key] = None
+        if self._min == f - 1 and not old:
+            self._raise_min()
+        return True
+
+    def admit(self, key: Hashable, size: int) -> bool:
+        self._min = 1
+        self._freq[key] = 1
+        self._sizes[key] = size
+        self._buckets[1][key] = None
+        return True
+
+    def evict(self) -> tuple[Hashable, int]:
+        bucket = self._buckets[self._min]
+        key, _ = bucket.popitem(last=False)
+        if not bucket:
+            self._raise_min()
+        del self._freq[key]
+        return key, self._sizes.pop(key)
+
+    def _drop(self, key: Hashable) -> int | None:
+        f = self._freq.pop(key, None)
+        if f is None:
+            return None
+        bucket = self._buckets[f]
+        del bucket[key]
+        if f == self._min and not bucket:
+            self._raise_min()
+        return self._sizes.pop(key)
+
+    def _raise_min(self) -> None:
+        buckets = self._buckets
+        for f in range(self._min + 1, self._max + 1):
+            b = buckets.get(f)
+            if b:
+                self._min = f
+                return
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._freq
+
+    def __len__(self) -> int:
+        return len(self._freq)
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self._freq)

@@ -1,0 +1,39 @@
+"""LRU, least recently used: a hit moves the object to the front; evict the least recent."""
+
+from __future__ import annotations
+
+from ._compiled import KernelState, kernel, queue_replay
+from .base import QueuePolicy
+
+__all__ = ["LRU"]
+
+
+@kernel
+def lru_kernel(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where):
+    """A hit moves the object to the head; evict from the tail."""
+    return queue_replay(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, True)
+
+
+class LRUState(KernelState):
+    kernel = lru_kernel
+
+    def run(self, ids, sizes, hits, record):
+        a = self.a
+        return self.fn(ids, sizes, hits, record, self.capacity, self.st, self.lists, a["prev"], a["nxt"],
+                       a["osize"], a["where"])
+
+
+class LRU(QueuePolicy):
+    """Least recently used: a hit moves the object to the front; evict the least recent.
+
+    >>> cache = LRU(100)
+    >>> [cache.request(k, s) for k, s in [("a", 60), ("b", 30), ("a", 60), ("c", 50), ("b", 30)]]
+    [False, False, True, False, False]
+    >>> sorted(cache), cache.used
+    (['b', 'c'], 80)
+    """
+
+    name = "lru"
+    libcachesim = "LRU"
+    recency = True
+    State = LRUState
