@@ -45,6 +45,9 @@ examples:
   regsim serve --load ./layout=demo/app         start with the images of an OCI layout
   regsim serve --classroom students.csv         a workshop: a user and namespace each, a shared team/
   regsim serve --data ./store                   keep everything in ./store (docker/registry/v2/...)
+  regsim serve --rate-limit 100/6h              count pulls as Docker Hub does (429 past the limit)
+  regsim serve --mirror-of http://127.0.0.1:5001 --port 5002
+                                                a pull-through cache of another registry
   regsim gc --data ./store --dry-run            what garbage collection would delete
   regsim check --data ./store                   is the store consistent?
 
@@ -136,6 +139,23 @@ def _parser() -> argparse.ArgumentParser:
     classroom.add_argument("--instructor", type=_user, metavar="NAME:PASSWORD",
                            help="with --classroom: the instructor's login, for the web dashboard at /-/dashboard "
                                 "(and pushing anywhere); default: 'instructor' with a password printed at start")
+    access.add_argument("--rate-limit", type=_rate_limit, metavar="N/PERIOD",
+                         help="Docker Hub's pull accounting: N manifest GETs per PERIOD (100/6h, 10/m, 5/30s) per "
+                              "user or anonymous address; a HEAD is free; then 429 TOOMANYREQUESTS")
+    storage.add_argument("--sparse", action="store_true",
+                         help="accept manifests that name blobs never pushed (the conformance suite's sparse images)")
+    mirror = serve.add_argument_group("pull-through cache (--mirror-of)")
+    mirror.add_argument("--mirror-of", metavar="URL",
+                        help="serve as a pull-through cache of the registry at URL (docker.io: Docker Hub): "
+                             "pulls fetch what is not stored yet, pushes are refused; GET /mirror/stats counts")
+    mirror.add_argument("--mirror-ttl", type=_non_negative_float, default=60.0, metavar="SECONDS",
+                        help="trust a tag this long before asking the upstream again (default: 60; 0: every pull)")
+    mirror.add_argument("--mirror-revalidate", choices=("head", "get"), default="head",
+                        help="ask about a stale tag with a HEAD (free on Docker Hub; default) or a GET (one pull)")
+    mirror.add_argument("--mirror-user", type=_user, metavar="NAME:PASSWORD",
+                        help="log in to the upstream (its pulls then count for that user)")
+    mirror.add_argument("--no-library", action="store_true",
+                        help="do not map one-component names to library/<name> (Docker Hub's official images)")
     limits = serve.add_argument_group("limits (a long-running server's memory stays bounded)")
     limits.add_argument("--event-log", type=_positive, default=10_000, metavar="N",
                         help="keep the newest N model events (default: 10000)")
@@ -216,6 +236,16 @@ def _reachable_urls(host: str, port: int) -> list[str]:
     return [f"http://{a}:{port}" for a in seen]
 
 
+def _rate_limit(value: str):
+    from .errors import InvalidArgument
+    from .server.ratelimit import PullLimit
+
+    try:
+        return PullLimit.parse(value)
+    except InvalidArgument as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _positive(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
@@ -271,6 +301,17 @@ def _serve(args: argparse.Namespace) -> int:
     from .server import RegistryApp, RegistryServer
     from .server.runner import bind
 
+    mirror = None
+    if args.mirror_of:
+        from .server.mirror import Mirror
+
+        if args.access != "open" or args.classroom or args.load:
+            print("regsim: --mirror-of serves an open cache: it takes no --access, --classroom or --load",
+                  file=sys.stderr)
+            return 1
+        user, password = args.mirror_user or (None, None)
+        mirror = Mirror(args.mirror_of, ttl=args.mirror_ttl, revalidate=args.mirror_revalidate,
+                        library=not args.no_library, username=user, password=password)
     sock = bind(args.host, args.port)  # bind first: the name defaults to the real port
     port = sock.getsockname()[1]
     name = args.name or f"localhost:{port}"
@@ -314,9 +355,11 @@ def _serve(args: argparse.Namespace) -> int:
         print("\n".join(problems), file=sys.stderr)
         return 1
     registry.access = policy
+    registry.sparse = args.sparse
     app = RegistryApp(registry, auth=args.auth, auto_mount=not args.no_auto_mount, max_body_size=args.max_body,
                       upload_purge_age=args.upload_purge_age * 3600, max_uploads_per_client=args.max_uploads_per_client,
-                      admin_users=set(args.admin), gc_grace=args.gc_grace * 60)
+                      admin_users=set(args.admin), gc_grace=args.gc_grace * 60, rate_limit=args.rate_limit,
+                      mirror=mirror)
     room = None
     if args.classroom:  # every line names the participant; refusals are printed too
         from .server.classroom import ClassroomApp
@@ -326,6 +369,8 @@ def _serve(args: argparse.Namespace) -> int:
             room.journal.listeners.append(lambda line: print(line, flush=True))
     elif not args.quiet:
         registry.events.subscribe(lambda event: print(f"#{event.seq:<5} {event.describe()}", flush=True))
+        if mirror is not None:
+            mirror.subscribe(lambda event: print(f"       {event.describe()}", flush=True))
     server = RegistryServer(app, sock).start()
     urls = _reachable_urls(args.host, port)
     if args.host in ("0.0.0.0", "::", ""):
@@ -333,9 +378,19 @@ def _serve(args: argparse.Namespace) -> int:
               f"{port}: {', '.join(urls)}")
     else:
         print(f"regsim: serving {name} ({policy.mode}, auth {server.app.auth.scheme}) at {server.url}")
+    if args.rate_limit is not None:
+        print(f"  rate limit: {args.rate_limit.pulls} pulls (manifest GETs) per {args.rate_limit.text.split('/')[1]} "
+              "per user or address, as Docker Hub counts them")
     address = urls[-1].removeprefix("http://")  # for all interfaces: the one others reach
+    if mirror is not None:
+        print(f"  mirror of {mirror.url} (tags trusted {mirror.ttl:g} s, revalidated with {mirror.revalidate.upper()}); "
+              f"counters: {server.url}/mirror/stats")
     print(f"  storage: {args.data} (the reference registry's layout)" if args.data else
           "  storage: in memory only (lost when the server stops; --data DIR keeps it)")
+    if mirror is not None:
+        print(f"  dockerd: --registry-mirror {server.url}    pull: docker pull {address}/library/busybox:latest")
+        print("Press Ctrl-C to stop.", flush=True)
+        return _wait(server, registry, room)
     # the example pushes to a namespace the users may push to: in a classroom, the shared team one
     example = f"{address}/{args.team if args.classroom else 'demo'}/app:1.0"
     print(f"  push: skopeo copy --dest-tls-verify=false oci:<layout>:<tag> docker://{example}")
@@ -344,6 +399,10 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"  dashboard: {urls[-1]}/-/dashboard (log in as {instructor.name}"
               + ("" if args.instructor else f", password {instructor.password}") + ")")
     print("Press Ctrl-C to stop.", flush=True)
+    return _wait(server, registry, room)
+
+
+def _wait(server, registry, room) -> int:
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())

@@ -49,6 +49,7 @@ from .context import Context, ErrorReply, json_reply, reply
 from .gate import ModelGate
 from .limits import DEFAULT_PURGE_AGE, LoginThrottle, UploadTracker
 from .protocol import API_VERSION, error_body
+from .ratelimit import PullLimit, RateLimiter
 
 __all__ = ["RegistryApp", "RequestRecord"]
 
@@ -189,6 +190,12 @@ class RegistryApp:
     gc_grace:
         Seconds during which a blob uploaded or mounted through the registry is safe from
         ``POST /admin/gc`` (a push in flight uploads its blobs before its manifest).
+    rate_limit:
+        Docker Hub's pull accounting (:mod:`regsim.server.ratelimit`): a
+        :class:`~regsim.server.ratelimit.PullLimit` or its text (``"100/6h"``); None: unlimited.
+    mirror:
+        A :class:`~regsim.server.mirror.Mirror`: serve as a pull-through cache of its upstream
+        (pulls fetch what the registry lacks; pushes and deletes are refused).
     """
 
     def __init__(self, registry, *, auth: str | None = None, auto_mount: bool = True,
@@ -196,8 +203,18 @@ class RegistryApp:
                  history: int = 10_000, max_body_size: int = DEFAULT_MAX_BODY, login_attempts: int = 5,
                  login_window: float = 60.0, upload_purge_age: float = DEFAULT_PURGE_AGE,
                  max_uploads_per_client: int = 100, admin_users: frozenset[str] | set[str] = frozenset(),
-                 gc_grace: float = DEFAULT_GC_GRACE) -> None:
+                 gc_grace: float = DEFAULT_GC_GRACE, rate_limit: "PullLimit | str | None" = None,
+                 mirror=None) -> None:
         self.registry = registry
+        if isinstance(rate_limit, str):
+            rate_limit = PullLimit.parse(rate_limit)
+        #: Docker Hub's pull accounting (None: no limit)
+        self.rate_limiter = RateLimiter(rate_limit) if rate_limit is not None else None
+        #: the pull-through cache this app serves as (None: a registry of its own)
+        self.mirror = mirror
+        if mirror is not None:
+            registry.sparse = True  # a manifest arrives before its layers
+        self._routes = mirror.routes(ROUTES) if mirror is not None else ROUTES
         if not gc_grace >= 0:
             raise InvalidArgument(f"gc_grace must be a number of seconds >= 0, got {gc_grace!r}")
         self.gc_grace = float(gc_grace)
@@ -279,6 +296,8 @@ class RegistryApp:
             if name is not None and action is not None and not ctx.identity.allows(name, action):
                 raise Unauthorized(f"token does not grant {action} on {name}: request a token with that scope",
                                    detail={"repository": name, "action": action})
+            if self.rate_limiter is not None and "reference" in params and request.method in ("GET", "HEAD"):
+                return await self._counted(ctx, handler)
             return await handler(ctx)
         except ErrorReply as exc:
             return self._error(request, ctx, exc.error, exc.headers)
@@ -290,9 +309,27 @@ class RegistryApp:
             log.exception("internal error on %s %s", request.method, request.url.path)
             return self._error(request, ctx, RegistryError("internal error: the server's log has the details"))
 
+    async def _counted(self, ctx: Context, handler: Handler) -> Response:
+        """A manifest GET or HEAD under Docker Hub's accounting: a GET answered 200 spends a
+        pull (429 past the limit), a HEAD spends none; both say where the caller stands."""
+        limiter = self.rate_limiter
+        assert limiter is not None
+        client = ctx.request.client.host if ctx.request.client else ""
+        key = ctx.identity.user or client
+        if not ctx.head:
+            try:
+                limiter.check(key)
+            except TooManyRequests as exc:
+                raise ErrorReply(exc, limiter.headers(key, 0)) from None
+        response = await handler(ctx)
+        remaining = limiter.spend(key) if not ctx.head and response.status_code == 200 else None
+        response.raw_headers.extend((k.encode("latin-1"), v.encode("latin-1"))
+                                    for k, v in limiter.headers(key, remaining))
+        return response
+
     def _route(self, request: Request) -> tuple[Handler, dict[str, str], str | None]:
         path, method = request.url.path, request.method
-        for pattern, methods in ROUTES:
+        for pattern, methods in self._routes:
             match = pattern.match(path)
             if match is None:
                 continue
