@@ -17,6 +17,11 @@ are checked by :meth:`Registry.login`, once per distinct credential (so a ``User
 marks a login, not every request). Failed logins are throttled per user and client
 (:class:`~regsim.server.limits.LoginThrottle`): past the limit, ``429 TOOMANYREQUESTS``.
 
+Credentials are bounded before any work: a user name or password longer than
+:data:`~regsim.server.limits.MAX_CREDENTIAL` bytes, or a bearer token longer than
+:data:`MAX_TOKEN` characters, is ``401 UNAUTHORIZED`` without being hashed, looked up, stored
+or echoed; an error echoes at most 64 characters of what a client sent.
+
 >>> scopes = parse_scopes(["repository:demo/app:pull,push repository:base:pull"])
 >>> [(s.name, sorted(s.actions)) for s in scopes]
 [('demo/app', ['pull', 'push']), ('base', ['pull'])]
@@ -36,12 +41,16 @@ from typing import Callable, Iterable
 
 from ..registry.access import ACTIONS, Token
 from ..errors import TooManyRequests, Unauthorized
-from .limits import LoginThrottle
+from .limits import MAX_CREDENTIAL, LoginThrottle, shown
 
 __all__ = ["SCHEMES", "ANONYMOUS", "Scope", "Grant", "Identity", "TokenIssuer", "Authenticator", "parse_scopes",
            "scheme_for"]
 
 SCHEMES = ("none", "basic", "bearer")
+#: Longest bearer token accepted, in characters (ours are a few hundred).
+MAX_TOKEN = 16 << 10
+#: Longest ``base64(user:password)``: both at their cap, plus the colon.
+_MAX_BASIC = 4 * -(-(2 * MAX_CREDENTIAL + 1) // 3)
 
 
 @dataclass(frozen=True)
@@ -180,19 +189,34 @@ class Authenticator:
             user, token = self.login(credentials.strip(), client)
             return Identity(user, token, presented=True)
         if kind == "bearer":
+            if len(credentials) > MAX_TOKEN:
+                raise Unauthorized(f"invalid bearer token: longer than {MAX_TOKEN} characters",
+                                   detail="invalid_token")
             grant = self.issuer.verify(credentials.strip())
             token = self.registry.access.issue(self.registry.name, grant.user) if grant.user else None
             return Identity(grant.user, token, grant, presented=True)
-        raise Unauthorized(f"unsupported Authorization scheme {kind!r}: use Basic or Bearer", detail=kind)
+        raise Unauthorized(f"unsupported Authorization scheme {shown(kind)!r}: use Basic or Bearer",
+                           detail=shown(kind))
 
     def login(self, credentials: str, client: str = "") -> tuple[str, Token]:
-        """Check ``base64(user:password)`` with the model (one ``UserLoggedIn`` per credential)."""
+        """Check ``base64(user:password)`` with the model (one ``UserLoggedIn`` per credential).
+
+        A user name or password over :data:`~regsim.server.limits.MAX_CREDENTIAL` bytes is
+        refused first: it is not decoded further, hashed, throttled or passed to the model.
+        """
+        too_long = Unauthorized(f"invalid basic credentials: user names and passwords are at most "
+                                f"{MAX_CREDENTIAL} bytes each")
+        if len(credentials) > _MAX_BASIC:
+            raise too_long
         try:  # ValueError: a header with non-ASCII bytes ("Basic \\xff")
-            user, sep, password = base64.b64decode(credentials, validate=True).decode().partition(":")
+            raw_user, sep, raw_password = base64.b64decode(credentials, validate=True).partition(b":")
+            user, password = raw_user.decode(), raw_password.decode()
         except (binascii.Error, UnicodeDecodeError, ValueError):
             raise Unauthorized("invalid basic credentials: not base64 of user:password") from None
         if not sep:
-            raise Unauthorized("invalid basic credentials: expected user:password", detail=user[:64])
+            raise Unauthorized("invalid basic credentials: expected user:password", detail=shown(user))
+        if len(raw_user) > MAX_CREDENTIAL or len(raw_password) > MAX_CREDENTIAL:
+            raise too_long
         wait = self.throttle.retry_after(user, client)
         if wait is not None:
             raise TooManyRequests(f"too many failed logins for {user!r}: try again in {wait} s",

@@ -1,8 +1,14 @@
-"""Bounds on what one client can make the server hold: failed logins, open upload sessions.
+"""Bounds on what one client can make the server hold: credentials, request heads, failed
+logins, open upload sessions.
 
+* :data:`MAX_CREDENTIAL` -- a user name or password longer than this many bytes (UTF-8) is
+  refused before it is decoded further, hashed, looked up or stored.
+* :data:`MAX_HEAD` -- a request line plus headers longer than this many bytes is refused with
+  ``431`` while it arrives (:mod:`~regsim.server.runner` bounds uvicorn's parsers).
 * :class:`LoginThrottle` -- after ``attempts`` failed logins for one user from one client within
   ``window`` seconds, that pair is refused with ``429 TOOMANYREQUESTS`` (and ``Retry-After``)
-  until the window has passed; other users and other clients are unaffected.
+  until the window has passed; other users and other clients are unaffected. The table is
+  bounded in bytes (``max_bytes``): past it, the oldest pairs are forgotten.
 * :class:`UploadTracker` -- which client opened which upload session and when. Sessions older
   than ``purge_age`` are purged (distribution's ``uploadpurging``, default age 168 h), and a
   client may hold at most ``per_client`` open sessions (429 past that).
@@ -25,24 +31,67 @@ import time
 from collections import OrderedDict, deque
 from typing import Callable, Iterable
 
-__all__ = ["LoginThrottle", "UploadTracker", "DEFAULT_PURGE_AGE"]
+__all__ = ["LoginThrottle", "UploadTracker", "DEFAULT_PURGE_AGE", "MAX_CREDENTIAL", "MAX_HEAD", "shown"]
+
+#: Longest user name, and longest password, in bytes (UTF-8).
+MAX_CREDENTIAL = 256
+#: Longest request head (request line and headers), in bytes: 64 KiB.
+MAX_HEAD = 64 << 10
 
 #: distribution's ``storage.maintenance.uploadpurging.age`` default: 168 hours.
 DEFAULT_PURGE_AGE = 168 * 3600.0
 
 
-class LoginThrottle:
-    """Failed logins per ``(user, client)`` in a sliding window."""
+def shown(text: str, limit: int = 64) -> str:
+    """``text`` cut to ``limit`` characters (an ellipsis says so): what an error may echo of input.
 
-    def __init__(self, attempts: int = 5, window: float = 60.0, *, max_keys: int = 100_000,
+    >>> shown("x" * 100, 5)
+    'xxxx…'
+    """
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+class LoginThrottle:
+    """Failed logins per ``(user, client)`` in a sliding window, in at most ``max_bytes``.
+
+    Each pair is counted as its user and client strings plus :attr:`ENTRY_BYTES` (the dict
+    entry, the key tuple and the deque of times); when a new pair would pass ``max_bytes`` the
+    oldest pairs are forgotten.
+    """
+
+    #: Bytes one pair costs besides its strings' characters (measured with tracemalloc: 1,066
+    #: bytes for a pair of short strings with 5 failures: key tuple, two str objects, a deque
+    #: of floats, the ordered dict's entry).
+    ENTRY_BYTES = 1100
+
+    def __init__(self, attempts: int = 5, window: float = 60.0, *, max_bytes: int = 8 << 20,
                  clock: Callable[[], float] = time.monotonic) -> None:
         if attempts < 1 or window <= 0:
             raise ValueError(f"login throttle needs attempts >= 1 and window > 0, got {attempts}, {window}")
+        if max_bytes < self.ENTRY_BYTES:
+            raise ValueError(f"login throttle needs max_bytes >= {self.ENTRY_BYTES}, got {max_bytes}")
         self.attempts = attempts
         self.window = window
-        self.max_keys = max_keys
+        self.max_bytes = max_bytes
         self._clock = clock
         self._failures: OrderedDict[tuple[str, str], deque[float]] = OrderedDict()
+        self._bytes = 0
+
+    @staticmethod
+    def _cost(key: tuple[str, str]) -> int:
+        return len(key[0]) + len(key[1]) + LoginThrottle.ENTRY_BYTES
+
+    @property
+    def bytes(self) -> int:
+        """What the table holds, as counted against ``max_bytes``."""
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._failures)
+
+    def _forget(self, key: tuple[str, str]) -> None:
+        if self._failures.pop(key, None) is not None:
+            self._bytes -= self._cost(key)
 
     def _recent(self, key: tuple[str, str], now: float) -> deque[float] | None:
         times = self._failures.get(key)
@@ -51,7 +100,7 @@ class LoginThrottle:
         while times and times[0] <= now - self.window:
             times.popleft()
         if not times:
-            del self._failures[key]
+            self._forget(key)
             return None
         return times
 
@@ -68,13 +117,15 @@ class LoginThrottle:
         now = self._clock()
         times = self._recent(key, now)
         if times is None:
+            cost = self._cost(key)
+            while self._failures and self._bytes + cost > self.max_bytes:  # bounded: forget the oldest
+                self._forget(next(iter(self._failures)))
             times = self._failures[key] = deque(maxlen=self.attempts)
-            while len(self._failures) > self.max_keys:  # bounded: forget the oldest pair
-                self._failures.popitem(last=False)
+            self._bytes += cost
         times.append(now)
 
     def succeeded(self, user: str, client: str) -> None:
-        self._failures.pop((user, client), None)
+        self._forget((user, client))
 
 
 class UploadTracker:

@@ -17,6 +17,7 @@ import threading
 import uvicorn
 
 from .app import RegistryApp
+from .heads import protocol_options
 
 __all__ = ["RegistryServer", "serve", "bind"]
 
@@ -60,9 +61,10 @@ class RegistryServer:
         # only sets its own loggers' level. "error" hides the warning each TLS probe causes
         # (clients such as skopeo try https first).
         # http/loop "auto": httptools and uvloop when installed (the server extra has them), else
-        # h11 and asyncio.
+        # h11 and asyncio; either way a request head is bounded (regsim.server.heads).
         config = uvicorn.Config(app, log_config=None, log_level=log_level, access_log=False, lifespan="off",
-                                http=http, loop=loop, timeout_keep_alive=5, timeout_graceful_shutdown=5)
+                                loop=loop, timeout_keep_alive=5, timeout_graceful_shutdown=5,
+                                **protocol_options(http))
         self._server = _ThreadedServer(config)
         self._thread = threading.Thread(target=self._run, name=f"regsim-server-{self.port}", daemon=True)
         self._error: BaseException | None = None

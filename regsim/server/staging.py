@@ -65,12 +65,17 @@ class Staged:
             while piece := handle.read(READ_PIECE):
                 yield piece
 
-    def content(self) -> Blob | bytes:
-        """The body for ``push_blob``: a file blob named by the digest computed while it arrived
-        (on disk), or the bytes (in memory: the model hashes them)."""
+    def content(self, algorithm: str = "sha256") -> Blob:
+        """The body for ``push_blob``, named by its ``algorithm`` digest (the model compares it
+        with the one the client announced): a file blob (on disk), or the pieces as they
+        arrived (in memory: never joined here, so a single-request push holds the blob once)."""
+        if algorithm == "sha256" and self.sha256 is not None:
+            digest = self.digest
+        else:
+            digest = Digest.of_chunks(self.pieces(), algorithm)
         if self.path is None:
-            return b"".join(self._pieces)
-        return SpooledBlob(self.path, self.digest, self.size)
+            return Blob._trusted_chunks(self._pieces, digest)
+        return SpooledBlob(self.path, digest, self.size)
 
     def discard(self) -> None:
         """Drop what is left (a file the blob store took is already gone)."""

@@ -128,7 +128,7 @@ async def start_upload(ctx: Context) -> Response:
         expected = Digest(digest)
         staged = await ctx.stage(sha256=expected.algorithm == "sha256")
         try:
-            content = staged.content() if expected.algorithm == "sha256" else b"".join(staged.pieces())  # the model hashes bytes
+            content = staged.content(expected.algorithm)  # the pieces, not a joined copy
             blob = await ctx.model(ctx.registry.push_blob, ctx.name, content, expected, auth=ctx.auth)
         finally:
             staged.discard()
