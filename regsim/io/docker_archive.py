@@ -25,7 +25,7 @@ from ..oci.image import Image
 from ..oci.manifest import Manifest
 from ..oci.mediatypes import OCI_CONFIG, OCI_LAYER, OCI_LAYER_GZIP
 from .layout import LayoutEntry
-from .sources import LayoutError, Source, TarSource, load_json
+from .sources import LayoutError, LoadLimits, Source, TarSource, load_json
 
 __all__ = ["read_docker_archive", "read_docker_source", "is_docker_archive"]
 
@@ -34,8 +34,8 @@ def is_docker_archive(source: Source) -> bool:
     return source.exists("manifest.json")
 
 
-def _layer_type(data: bytes) -> str:
-    return OCI_LAYER_GZIP if data[:2] == b"\x1f\x8b" else OCI_LAYER
+def _layer_type(layer: Blob) -> str:
+    return OCI_LAYER_GZIP if layer.read(0, 2) == b"\x1f\x8b" else OCI_LAYER
 
 
 def _image(source: Source, entry: dict, position: int) -> Image:
@@ -46,15 +46,15 @@ def _image(source: Source, entry: dict, position: int) -> Image:
     if bad:
         raise LayoutError(f"{source.description}/manifest.json entry {position}: 'Layers' must list paths "
                           f"(strings), found {bad[0]!r}")
-    config = Blob(source.read(config_name))
+    config = source.blob(config_name)
     stem = os.path.basename(config_name).removesuffix(".json")
     if len(stem) == 64 and Digest.is_valid(f"sha256:{stem}") and config.digest != f"sha256:{stem}":
         raise DigestInvalid(f"{source.description}/{config_name} does not hash to its name "
                             f"(sha256:{stem}): it hashes to {config.digest}", detail=config_name)
-    layers = [Blob(source.read(name)) for name in layer_names]
+    layers = [source.blob(name, spool=True) for name in layer_names]
     manifest = Manifest(
         config=Descriptor(OCI_CONFIG, config.digest, config.size),
-        layers=tuple(Descriptor(_layer_type(layer.data), layer.digest, layer.size) for layer in layers),
+        layers=tuple(Descriptor(_layer_type(layer), layer.digest, layer.size) for layer in layers),
     )
     return Image.from_parts(manifest.to_bytes(), config, layers)
 
@@ -77,9 +77,9 @@ def read_docker_source(source: Source) -> list[LayoutEntry]:
     return entries
 
 
-def read_docker_archive(path: str | os.PathLike) -> list[LayoutEntry]:
-    """The images of a ``docker save`` tarball, named by their ``RepoTags``."""
-    with TarSource(path) as source:
+def read_docker_archive(path: str | os.PathLike, limits: LoadLimits | None = None) -> list[LayoutEntry]:
+    """The images of a ``docker save`` tarball, named by their ``RepoTags``, read within ``limits``."""
+    with TarSource(path, limits) as source:
         if not is_docker_archive(source):
             raise LayoutError(f"{path} is not a docker save archive: no manifest.json")
         return read_docker_source(source)

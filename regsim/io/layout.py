@@ -31,11 +31,11 @@ from typing import Iterable, Mapping
 from ..oci.blob import Blob, Content
 from ..oci.descriptor import Descriptor
 from ..oci.digest import Digest
-from ..errors import BlobUnknown, DigestInvalid, ManifestInvalid, SizeInvalid
+from ..errors import BlobUnknown, ManifestInvalid
 from ..oci.image import Image, ImageIndex
 from ..oci.manifest import Index, Manifest, canonical_json, parse_manifest
 from ..oci.mediatypes import OCI_INDEX, is_index
-from .sources import LayoutError, Source, load_json, open_source
+from .sources import LayoutError, LoadLimits, Source, load_json, open_source
 
 __all__ = ["LayoutEntry", "LayoutError", "read_layout", "read_source", "write_layout", "REF_NAME",
            "LAYOUT_VERSION", "blob_path"]
@@ -63,20 +63,14 @@ def blob_path(digest: str) -> str:
     return f"blobs/{d.algorithm}/{d.encoded}"
 
 
-def _read_blob(source: Source, desc: Descriptor) -> Blob:
+def _read_blob(source: Source, desc: Descriptor, *, spool: bool = False) -> Blob:
+    """The blob ``desc`` names, checked against its size (before reading) and digest; a layer
+    (``spool``) is streamed to disk when the source's limits name a spool directory."""
     name = blob_path(desc.digest)
     if not source.exists(name):
         raise BlobUnknown(f"{source.description} has no blob {desc.digest} ({desc.media_type}) at {name}",
                           detail=str(desc.digest))
-    data = source.read(name)
-    if len(data) != desc.size:
-        raise SizeInvalid(f"{source.description}/{name} has {len(data)} bytes, its descriptor says {desc.size}",
-                          detail=str(desc.digest))
-    try:
-        return Blob.verified(data, desc.digest)
-    except DigestInvalid as exc:
-        raise DigestInvalid(f"{source.description}/{name} does not match its name: {exc.message}",
-                            detail=str(desc.digest)) from None
+    return source.blob(name, size=desc.size, digest=desc.digest, spool=spool)
 
 
 def _read_image(source: Source, desc: Descriptor, manifest_bytes: bytes | None = None) -> Image:
@@ -85,7 +79,7 @@ def _read_image(source: Source, desc: Descriptor, manifest_bytes: bytes | None =
     if not isinstance(manifest, Manifest):
         raise LayoutError(f"{source.description}: {desc.digest} is an index, expected an image manifest")
     config = _read_blob(source, manifest.config)
-    layers = [_read_blob(source, layer) for layer in manifest.layers]
+    layers = [_read_blob(source, layer, spool=True) for layer in manifest.layers]
     return Image.from_parts(data, config, layers, desc.media_type)
 
 
@@ -123,9 +117,9 @@ def read_source(source: Source) -> list[LayoutEntry]:
             for desc in index.manifests]
 
 
-def read_layout(path: str | os.PathLike) -> list[LayoutEntry]:
-    """Read an OCI image layout directory or archive (``oci-archive``)."""
-    with open_source(path) as source:
+def read_layout(path: str | os.PathLike, limits: LoadLimits | None = None) -> list[LayoutEntry]:
+    """Read an OCI image layout directory or archive (``oci-archive``), within ``limits``."""
+    with open_source(path, limits) as source:
         return read_source(source)
 
 

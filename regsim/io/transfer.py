@@ -8,7 +8,10 @@ blob and manifest becomes model events.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import secrets
+import shutil
 from pathlib import Path
 from typing import Iterable
 
@@ -19,14 +22,15 @@ from ..registry import Registry
 from ..client.remote import read, write
 from .docker_archive import is_docker_archive, read_docker_source
 from .layout import LayoutEntry, LayoutError, read_source, write_layout
-from .sources import open_source
+from .sources import LoadLimits, open_source
 
 __all__ = ["read_images", "import_images", "export_images"]
 
 
-def read_images(path: str | os.PathLike) -> list[LayoutEntry]:
-    """The images in an OCI layout (directory or tar) or a ``docker save`` tarball."""
-    with open_source(path) as source:
+def read_images(path: str | os.PathLike, limits: LoadLimits | None = None) -> list[LayoutEntry]:
+    """The images in an OCI layout (directory or tar) or a ``docker save`` tarball, read within
+    ``limits`` (:class:`~regsim.io.sources.LoadLimits`: expansion, declared sizes, memory)."""
+    with open_source(path, limits) as source:
         if is_docker_archive(source):
             return read_docker_source(source)
         return read_source(source)
@@ -50,17 +54,30 @@ def _target(name: str | None, repository: str | None, where: str) -> tuple[str, 
 
 
 def import_images(registry: Registry, path: str | os.PathLike, repository: str | None = None, *,
-                  auth: Token | None = None) -> dict[str, Digest]:
+                  auth: Token | None = None, limits: LoadLimits | None = None) -> dict[str, Digest]:
     """Push the images at ``path`` into ``registry``; returns ``{"repo:tag" or "repo@digest": digest}``.
 
     Each entry's name gives its tag (``1.0``) or its whole reference (``nginx:1.25`` ->
     ``library/nginx:1.25``); ``repository`` overrides the repository part.
+
+    Reading is bounded by ``limits`` (default :class:`~regsim.io.sources.LoadLimits`). For a
+    registry on disk (``Registry.open``) layers are streamed into its ``.regsim-tmp`` and moved
+    into place, never held in memory; in memory, a load over ``max_memory`` is a ``LayoutError``.
     """
+    limits = limits if limits is not None else LoadLimits()
+    root = getattr(registry, "storage_root", None)
+    spool = Path(root) / ".regsim-tmp" / f"load-{secrets.token_hex(8)}" if root is not None else None
+    if spool is not None:
+        limits = dataclasses.replace(limits, spool=spool)
     pushed: dict[str, Digest] = {}
-    for entry in read_images(path):
-        repo, tag = _target(entry.name, repository, os.fspath(path))
-        digest = write(registry, repo, entry.image, tags=[tag] if tag else [], auth=auth)
-        pushed[f"{repo}:{tag}" if tag else f"{repo}@{digest}"] = digest
+    try:
+        for entry in read_images(path, limits):
+            repo, tag = _target(entry.name, repository, os.fspath(path))
+            digest = write(registry, repo, entry.image, tags=[tag] if tag else [], auth=auth)
+            pushed[f"{repo}:{tag}" if tag else f"{repo}@{digest}"] = digest
+    finally:
+        if spool is not None:  # what the blob store did not take (a layer it already had)
+            shutil.rmtree(spool, ignore_errors=True)
     return pushed
 
 

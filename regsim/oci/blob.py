@@ -20,7 +20,7 @@ Both are content-addressed by a :class:`~regsim.oci.digest.Digest`.
 from __future__ import annotations
 
 import hashlib
-from typing import Iterator, Union
+from typing import Iterable, Iterator, Union
 
 from .digest import Digest
 from ..errors import DigestInvalid, InvalidArgument, PlaceholderContent, SizeInvalid
@@ -68,6 +68,18 @@ class Blob:
                 detail=str(expected),
             )
         return blob
+
+    @classmethod
+    def from_pieces(cls, pieces: "Iterable[bytes]", *, algorithm: str = "sha256") -> "Blob":
+        """Bytes that arrived in pieces (a request body), kept as they are: hashed piece by piece
+        and joined only if ``data`` is read, so the blob is never held twice.
+
+        >>> blob = Blob.from_pieces([b"abc", b"defg"])
+        >>> blob.digest == Blob(b"abcdefg").digest, blob.size, blob.data
+        (True, 7, b'abcdefg')
+        """
+        chunks = [as_bytes(piece, "a piece of blob content") for piece in pieces]
+        return cls._trusted_chunks(chunks, Digest.of_chunks(chunks, algorithm))
 
     @classmethod
     def _trusted(cls, data: bytes, digest: Digest) -> "Blob":

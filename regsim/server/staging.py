@@ -66,15 +66,13 @@ class Staged:
                 yield piece
 
     def content(self, algorithm: str = "sha256") -> Blob:
-        """The body for ``push_blob``, named by its ``algorithm`` digest (the model compares it
-        with the one the client announced): a file blob (on disk), or the pieces as they
-        arrived (in memory: never joined here, so a single-request push holds the blob once)."""
-        if algorithm == "sha256" and self.sha256 is not None:
-            digest = self.digest
-        else:
-            digest = Digest.of_chunks(self.pieces(), algorithm)
+        """The body for ``push_blob`` (the model compares its digest with the one announced): a
+        file blob (on disk), or the pieces as they arrived (in memory: never joined here, so a
+        single-request push holds the blob once)."""
         if self.path is None:
-            return Blob._trusted_chunks(self._pieces, digest)
+            return Blob.from_pieces(self._pieces, algorithm=algorithm)
+        digest = self.digest if algorithm == "sha256" and self.sha256 is not None else \
+            Digest.of_chunks(self.pieces(), algorithm)
         return SpooledBlob(self.path, digest, self.size)
 
     def discard(self) -> None:
