@@ -21,9 +21,11 @@ authentication, a request without credentials is challenged whatever it asks for
 clients then fetch an anonymous token). A bug is a 500 ``UNKNOWN`` whose message says nothing
 of the exception (that goes to the log).
 
-Resources are bounded (:mod:`regsim.server.limits`): request bodies (``max_body_size``, 413),
-failed logins per user and client, open upload sessions per client, and the age of an upload
-session (``upload_purge_age``, distribution's 168 hours by default).
+Resources are bounded (:mod:`regsim.server.limits`): request heads (64 KiB, 431, while they
+arrive), user names and passwords (256 bytes each, refused before any work), request bodies
+(``max_body_size``, 413), failed logins per user and client (in a table of at most 8 MiB), open
+upload sessions per client, and the age of an upload session (``upload_purge_age``,
+distribution's 168 hours by default). An error echoes at most 64 characters of what was sent.
 """
 
 from __future__ import annotations
