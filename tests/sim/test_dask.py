@@ -46,6 +46,7 @@ def test_a_sweep_on_two_worker_processes_equals_the_serial_one(client, tmp_path,
     assert len(client.scheduler_info()["workers"]) == 2
     # a policy that runs in Python needs the keys: then the whole (blob) Trace is scattered
     scattered.clear()
-    mixed = sweep({"zipf": trace}, ["lru", LRU], [0.1], executor=client)
-    assert mixed.equals(sweep({"zipf": trace}, ["lru", LRU], [0.1]))
+    in_python = lambda capacity: LRU(capacity)  # noqa: E731 - a user's factory (the LRU class itself runs compiled)
+    mixed = sweep({"zipf": trace}, ["lru", in_python], [0.1], executor=client)
+    assert mixed.equals(sweep({"zipf": trace}, ["lru", in_python], [0.1]))
     assert [type(data) for data, _ in scattered] == [Trace]
