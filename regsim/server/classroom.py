@@ -145,9 +145,10 @@ class LedgerEntry:
     @property
     def refused(self) -> bool:
         """A caller with credentials was turned away: a wrong password, a push into another's
-        namespace, too many failed logins. (The challenge every client gets before it logs in
-        is not a refusal.)"""
-        return self.presented and self.status in REFUSALS
+        namespace, too many failed logins. Not refusals: the challenge every client gets before it
+        logs in, and a ``HEAD`` on a blob (a push's probe, whose own refusal follows)."""
+        probe = self.method == "HEAD" and "/blobs/" in self.path and self.status != 429
+        return self.presented and self.status in REFUSALS and not probe
 
     @property
     def action(self) -> str:
@@ -164,9 +165,9 @@ class LedgerEntry:
         return "log in"
 
     def describe(self) -> str:
-        """``refused: push to bob/app (denied: ...)`` for a refusal, else ``METHOD PATH STATUS``."""
+        """``push to bob/app (denied: ...)`` for a refusal, else ``METHOD PATH STATUS``."""
         if self.refused:
-            return f"refused: {self.action} ({self.reason or REFUSALS[self.status]})"
+            return f"{self.action} ({self.reason or REFUSALS[self.status]})"
         return f"{self.method} {self.path} {self.status}"
 
 
@@ -272,7 +273,7 @@ class JournalLine:
 
     def __str__(self) -> str:
         number = f"#{self.event:<5}" if self.event is not None else "      "
-        return f"{number} {self.who:<12} {self.text}"
+        return f"{number} {self.who:<12} {'refused: ' if self.refused else ''}{self.text}"
 
     def to_dict(self) -> dict:
         return {"seq": self.seq, "time": self.time, "who": self.who, "kind": self.kind, "text": self.text,
@@ -522,7 +523,7 @@ def activity_of(registry, entries, participants, team: str, lock=None) -> Activi
         if entry.user not in pushed:
             continue
         if entry.refused:
-            refused[entry.user].append(entry.describe().removeprefix("refused: "))
+            refused[entry.user].append(entry.describe())
             continue
         if not entry.path.startswith("/v2/"):
             continue

@@ -56,7 +56,8 @@ class WebDashboard:
         """What the page shows, as JSON-ready data: journal lines from ``after`` on, activity, totals."""
         registry = self.room.registry
         new = self.room.journal.since(after)
-        lines = [line.to_dict() for line in new if line.kind in SHOWN]
+        prefix = f"{registry.name}: "  # the page names the registry once, in its heading
+        lines = [{**line.to_dict(), "text": line.text.removeprefix(prefix)} for line in new if line.kind in SHOWN]
         with self.room.gate.lock:
             version = registry.events.mark()
         activity = self.room.activity()
@@ -235,7 +236,9 @@ function render(state) {
     cell(row, p.pulled.join(", ") || "-");
     cell(row, p.uploaded);
     cell(row, p.deduplicated);
-    cell(row, p.refused.join("; ") || "-");
+    const refused = cell(row, p.refused.length ? p.refused.length + ": " +
+      p.refused.map(r => r.split(" (")[0]).join(", ") : "-");
+    refused.title = p.refused.join("\\n");
   }
   const now = Date.now();
   if (state.graph !== graph && now - lastGraphLoad > 2000) {
