@@ -11,7 +11,8 @@ import pytest
 lcs = pytest.importorskip("libcachesim", reason="libcachesim is not installed (pip install libcachesim, "
                                                 "in the test extra): nothing to compare against")
 
-from regsim.sim.cache import POLICIES, simulate  # noqa: E402
+from regsim.sim.cache import POLICIES, Clock, S3FIFO, hit_sequence, simulate  # noqa: E402
+from regsim.sim.policies import label, resolve  # noqa: E402
 from regsim.sim.oracle import iter_oracle_general, write_oracle_general  # noqa: E402
 from regsim.sim.traces import Trace  # noqa: E402
 from regsim.sim.workloads import object_trace  # noqa: E402
@@ -71,6 +72,40 @@ def test_request_by_request_agreement_through_the_python_api(name):
             req.obj_id, req.obj_size, req.clock_time = k, size_of[k], 1
             assert ours.request(k, size_of[k]) == theirs.get(req), (name, seed, capacity, i)
             assert ours.used == theirs.get_occupied_byte(), (name, seed, capacity, i)
+
+
+def theirs_for(policy, capacity):
+    """libcachesim's cache for one of ours (a name or a Configured), with the same parameters."""
+    configured = resolve(policy)
+    kwargs = {configured.cls.libcachesim_params[k]: v for k, v in configured.params.items()}
+    return getattr(lcs, configured.cls.libcachesim)(capacity, hashpower=8, **kwargs)
+
+
+PARAMETERISED = [S3FIFO.with_params(small_ratio=0.05), S3FIFO.with_params(small_ratio=0.3, ghost_ratio=0.5),
+                 S3FIFO.with_params(move_to_main=1), S3FIFO.with_params(move_to_main=3),
+                 Clock.with_params(bits=2), Clock.with_params(bits=4)]
+
+
+@pytest.mark.parametrize("policy", PARAMETERISED, ids=label)
+def test_parameterised_policies_agree_with_libcachesim_request_by_request(policy):
+    for seed in range(6):
+        rng = random.Random(seed)
+        objects = rng.choice([5, 20, 60])
+        size_of = {k: rng.choice([0, 1, rng.randrange(1, 400), rng.randrange(1, 3000)]) for k in range(objects)}
+        capacity = rng.choice([50, 500, 2000])
+        ours, theirs = policy(capacity), theirs_for(policy, capacity)
+        keys = [rng.randrange(objects) if rng.random() < 0.5 else min(rng.randrange(objects), rng.randrange(objects))
+                for _ in range(1500)]
+        req = lcs.Request()
+        expected = []
+        for i, k in enumerate(keys):
+            req.obj_id, req.obj_size, req.clock_time = k, size_of[k], 1
+            got = theirs.get(req)
+            expected.append(got)
+            assert ours.request(k, size_of[k]) == got, (label(policy), seed, capacity, i)
+            assert ours.used == theirs.get_occupied_byte(), (label(policy), seed, capacity, i)
+        compiled = hit_sequence(policy, keys, [size_of[k] for k in keys], capacity=capacity, engine="compiled")
+        assert compiled == expected
 
 
 @pytest.mark.parametrize("suffix", ["", ".zst"])

@@ -47,3 +47,63 @@ def test_the_python_lru_is_written_once():
     for cls in (sim.LRU, sim.FIFO):
         assert not {"lookup", "admit", "evict", "replay_bytes"} & set(vars(cls)), cls
     assert sim.LRU(100).replay_bytes(["a", "b", "a", "c"], [60, 30, 60, 50]) == (3, 140)
+
+
+# -- parameters at compiled speed ------------------------------------------------------------------
+
+PARAMETERISED = [
+    sim.S3FIFO.with_params(small_ratio=0.05),
+    sim.S3FIFO.with_params(small_ratio=0.3, ghost_ratio=0.5, move_to_main=1),
+    functools.partial(sim.S3FIFO, move_to_main=3),
+    sim.Clock.with_params(bits=2),
+    functools.partial(sim.Clock, bits=3),
+]
+
+
+def test_parameterised_policies_are_labelled_readably():
+    trace = sim.object_trace(3000, 300, seed=2)
+    table = sim.sweep(trace, ["S3-FIFO", *PARAMETERISED, lambda c: sim.Clock(c, bits=2), sim.Clock.with_params(bits=1)],
+                      [0.1])
+    assert table["policy"].tolist() == [
+        "s3fifo", "s3fifo(small_ratio=0.05)", "s3fifo(small_ratio=0.3, ghost_ratio=0.5, move_to_main=1)",
+        "s3fifo(move_to_main=3)", "clock(bits=2)", "clock(bits=3)", "clock(bits=2)", "clock"]
+    assert repr(sim.S3FIFO.with_params(small_ratio=0.05)) == "s3fifo(small_ratio=0.05)"
+    assert sim.S3FIFO.with_params(small_ratio=0.05) == policies.resolve(functools.partial(sim.S3FIFO, small_ratio=0.05))
+
+
+@pytest.mark.parametrize("policy", PARAMETERISED, ids=policies.label)
+def test_parameterised_policies_run_compiled_and_agree_with_python(policy):
+    trace = sim.object_trace(4000, 400, size_sigma=2.0, seed=3)
+    assert resolve_engine("auto", policy) == "compiled"
+    compiled = sim.sweep(trace, [policy], [0.01, 0.1, 0.3], engine="compiled")
+    python = sim.sweep(trace, [policy], [0.01, 0.1, 0.3], engine="python")
+    assert compiled.equals(python)
+    keys, sizes = trace.keys, trace.sizes
+    cap = int(trace.working_set()[1] * 0.05)
+    assert (sim.hit_sequence(policy, keys, sizes, capacity=cap, engine="compiled")
+            == sim.hit_sequence(policy, keys, sizes, capacity=cap, engine="python"))
+    # the parameters matter: they change the outcome against the defaults
+    default = sim.hit_sequence(policy.func if isinstance(policy, functools.partial) else policy.cls, keys, sizes,
+                               capacity=cap)
+    assert default != sim.hit_sequence(policy, keys, sizes, capacity=cap)
+
+
+def test_libcachesim_spellings_are_accepted():
+    for spelling, name in [("S3-FIFO", "s3fifo"), ("S3FIFO", "s3fifo"), ("LRU", "lru"), ("Sieve", "sieve"),
+                           ("CLOCK", "clock")]:
+        assert policies.canonical(spelling) == name
+        assert sim.sweep(sim.object_trace(200, 20, seed=1), [spelling], [0.5])["policy"].tolist() == [name]
+    assert CompiledCache("S3-FIFO", 100).name == "s3fifo"
+
+
+def test_bad_parameters_are_refused_naming_them():
+    with pytest.raises(InvalidParameter, match="s3fifo has no parameter 'small' .*small_ratio, ghost_ratio"):
+        sim.S3FIFO.with_params(small=0.1)
+    with pytest.raises(InvalidParameter, match="small_ratio must be in \\[0, 1\\], got 2"):
+        sim.S3FIFO.with_params(small_ratio=2)
+    with pytest.raises(InvalidParameter, match="small_ratio must be in \\[0, 1\\], got 'x'"):
+        sim.sweep(sim.object_trace(100, 10, seed=1), [functools.partial(sim.S3FIFO, small_ratio="x")], [0.5])
+    with pytest.raises(InvalidParameter, match="bits must be an integer, got 1.5"):
+        sim.Clock.with_params(bits=1.5)
+    with pytest.raises(UnknownPolicy, match="unknown cache policy 'S4-FIFO'"):
+        sim.sweep(sim.object_trace(100, 10, seed=1), ["S4-FIFO"], [0.5])

@@ -47,6 +47,8 @@ class Policy(ABC):
     aliases: ClassVar[tuple[str, ...]] = ()
     #: the same policy's class in the ``libcachesim`` package, which the tests compare it with
     libcachesim: ClassVar[str | None] = None
+    #: our parameter names -> that class's keyword arguments
+    libcachesim_params: ClassVar[dict[str, str]] = {}
     #: the compiled implementation of a built-in policy (None: runs in Python only)
     State: ClassVar[Any] = None
 

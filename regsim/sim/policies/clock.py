@@ -71,6 +71,7 @@ class Clock(QueuePolicy):
 
     name = "clock"
     libcachesim = "Clock"
+    libcachesim_params = {"bits": "n_bit_counter"}
     State = ClockState
 
     def __init__(self, capacity: int, bits: int = 1) -> None:

@@ -134,6 +134,7 @@ class S3FIFO(Policy):
 
     name = "s3fifo"
     libcachesim = "S3FIFO"
+    libcachesim_params = {"small_ratio": "small_size_ratio", "ghost_ratio": "ghost_size_ratio", "move_to_main": "move_to_main_threshold"}
     aliases = ("S3-FIFO",)
     State = S3FIFOState
 
