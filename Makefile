@@ -29,7 +29,8 @@ lab: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# the course as a static website (every notebook with its stored outputs, playable animations) in _site/
+# the course as a static website (every notebook with its stored outputs, playable animations) and the
+# API reference from the docstrings (Sphinx, docs/api; a broken cross-reference fails) in _site/
 site: $(STAMP)
 	$(BIN)/python website/build.py --out _site
 

@@ -15,12 +15,17 @@ nothing fetched from the internet) -- converted by nbconvert with the template i
 
 The order is the order in which ``00-index.ipynb`` links the notebooks; notebooks it does not link
 come last, by name. ``00-index`` itself is ``index.html``.
+
+The API reference is built first, by Sphinx from the docstrings (``docs/api``), into ``api/``; a
+broken cross-reference fails the build. Each lesson page then gets a box that links the regsim
+names its code uses to their API pages, and each API entry links back to the lessons that use it.
 """
 
 from __future__ import annotations
 
 import argparse
 import html
+import importlib.util
 import re
 import sys
 import time
@@ -31,6 +36,7 @@ from nbconvert import HTMLExporter
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+API_SOURCE = ROOT / "docs" / "api"
 TEMPLATE = "regsim"
 WIDGET = "application/vnd.jupyter.widget-view+json"
 KERNEL = "make lab"
@@ -101,9 +107,55 @@ def prepare(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def build(notebooks: Path, out: Path) -> list[Path]:
-    """Write the site into ``out``; returns the pages written (index first)."""
+class ApiBuildFailed(RuntimeError):
+    """Sphinx reported a warning or an error (a broken cross-reference, a docstring it cannot read)."""
+
+
+def build_api(out: Path, source: Path = API_SOURCE) -> dict[str, str]:
+    """Build the API reference into ``out`` (warnings are errors); returns full name -> page#anchor."""
+    import io
+    from contextlib import redirect_stderr
+
+    from sphinx.cmd.build import build_main
+    from sphinx.util.inventory import InventoryFile
+
+    warnings = io.StringIO()
+    with redirect_stderr(warnings):
+        code = build_main(["-E", "-q", "-n", "-W", "--keep-going", "-b", "html", "-c", str(API_SOURCE),
+                           str(source), str(out)])
+    if code:
+        raise ApiBuildFailed(f"the API reference did not build (sphinx exit {code}):\n{warnings.getvalue()}")
+    with open(out / "objects.inv", "rb") as f:
+        inventory = InventoryFile.load(f, "", lambda base, uri: base + uri)
+    return {name: item.uri for kind, items in inventory.items() if kind.startswith("py:")
+            for name, item in items.items()}
+
+
+def _lesson_uses() -> dict[str, list[str]]:
+    spec = importlib.util.spec_from_file_location("regsim_api", API_SOURCE / "regsim_api.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.lesson_uses()
+
+
+def api_box(names: list[str], targets: dict[str, str]) -> str:
+    """The "regsim API in this lesson" box of a lesson page: each name linked to its API entry."""
+    links = [f'<a href="api/{html.escape(targets[n])}"><code>{html.escape(n.rsplit(".", 1)[1])}</code></a>'
+             for n in names if n in targets]
+    return ('<div class="regsim-api-note">📖 <b>regsim API in this lesson</b>: ' + ", ".join(links) +
+            ' (<a href="api/index.html">the whole API reference</a>)</div>') if links else ""
+
+
+def build(notebooks: Path, out: Path, *, api: bool = True) -> list[Path]:
+    """Write the site into ``out`` (the API reference into ``out/api`` first, unless ``api=False``);
+    returns the notebook pages written (index first)."""
     out.mkdir(parents=True, exist_ok=True)
+    targets = build_api(out / "api") if api else {}
+    used_by: dict[str, list[str]] = {}
+    for name, stems in (_lesson_uses().items() if api else []):
+        for stem in stems:
+            used_by.setdefault(stem, []).append(name)
     order = course_order(notebooks)
     loaded = [nbformat.read(p, as_version=4) for p in order]
     titles = [_title(nb, p.stem) for nb, p in zip(loaded, order)]
@@ -116,7 +168,11 @@ def build(notebooks: Path, out: Path) -> list[Path]:
             nav["prev"] = (page_name(order[i - 1].stem), titles[i - 1])
         if i + 1 < len(order):
             nav["next"] = (page_name(order[i + 1].stem), titles[i + 1])
-        body, _ = exporter.from_notebook_node(prepare(nb), resources={
+        prepared = prepare(nb)
+        box = api_box(used_by.get(path.stem, []), targets)
+        if box:  # after the title cell
+            prepared.cells.insert(1 if prepared.cells else 0, nbformat.v4.new_markdown_cell(box))
+        body, _ = exporter.from_notebook_node(prepared, resources={
             "metadata": {"name": titles[i]}, "regsim_nav": nav, "regsim_banner": BANNER})
         target = out / page_name(path.stem)
         target.write_text(body, encoding="utf-8")
@@ -140,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     start = time.perf_counter()
     pages = build(args.notebooks, args.out)
-    print(f"{len(pages)} pages in {args.out} ({time.perf_counter() - start:.1f} s); open {args.out / 'index.html'}")
+    print(f"{len(pages)} course pages and the API reference in {args.out} ({time.perf_counter() - start:.1f} s); "
+          f"open {args.out / 'index.html'} or {args.out / 'api' / 'index.html'}")
     return 0
 
 

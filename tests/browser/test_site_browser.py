@@ -3,7 +3,8 @@
 Builds the site from the stored notebooks (``website/build.py``, what ``make site`` runs) into a
 temporary folder, opens every page from disk, and checks that each page loads with no broken
 image and no request leaving the machine, that the index links every lesson in 00-index's order,
-that exercises say checking needs a kernel, and that an animation advances when played.
+that exercises say checking needs a kernel, and that an animation advances when played. The API
+reference (``api/``) is opened too, and its links to and from the lessons are followed.
 
 Set ``REGSIM_SITE_SHOTS=/some/folder`` to keep a screenshot of every page (that is how the pages
 were looked at). Without Chromium the test is skipped with the command that installs it; with
@@ -53,9 +54,25 @@ def test_every_notebook_has_a_page_and_the_index_follows_00_index(site):
     assert not re.search(r'href="[^"]*\.ipynb', index)  # every notebook link points at its page
 
 
+def test_the_api_reference_has_its_pages_and_links_both_ways_with_the_lessons(site):
+    _, out, _ = site
+    api = out / "api"
+    for part in ("core", "viz", "sim", "server", "io", "cli"):
+        assert (api / f"{part}.html").is_file(), f"no API page {part}.html"
+    core = (api / "core.html").read_text(encoding="utf-8")
+    assert 'id="regsim.registry.Registry"' in core
+    assert "Used in lessons" in core and 'href="../01-what-is-a-registry.html"' in core
+    assert "regsim serve" in (api / "cli.html").read_text(encoding="utf-8")
+    lesson = (out / "03-build-push-pull.html").read_text(encoding="utf-8")
+    links = re.findall(r'href="api/(\w+\.html)#([\w.]+)"', lesson)
+    assert links, "lesson 3 links to no API entry"
+    for page, anchor in links:  # every link lands on an entry that exists
+        assert f'id="{anchor}"' in (api / page).read_text(encoding="utf-8"), f"{page}#{anchor}"
+
+
 def test_pages_fetch_nothing_from_the_internet(site):
     _, out, pages = site
-    for page in pages:
+    for page in pages + sorted((out / "api").glob("*.html")):
         text = page.read_text(encoding="utf-8")
         assert not re.search(r'<(script|img|link)[^>]+(src|href)="(https?:)?//', text), page.name
 
@@ -82,7 +99,7 @@ def test_every_page_loads_with_no_broken_image_and_an_animation_plays(site):
             page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
-            for target in pages:
+            for target in pages + [out / "api" / f"{n}.html" for n in ("index", "core", "sim", "cli")]:
                 page.goto(target.as_uri(), wait_until="load")
                 images = page.evaluate("""() => Array.from(document.images).map(
                     img => [img.complete && img.naturalWidth > 0, img.alt || img.src.slice(0, 60)])""")

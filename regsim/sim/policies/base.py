@@ -116,7 +116,7 @@ class Policy(ABC):
     def discard(self, key: Hashable) -> bool:
         """Drop ``key`` if cached (a TTL expiry); True if it was there.
 
-        Optional: the built-in policies implement :meth:`_drop`; a user policy that does not
+        Optional: the built-in policies implement ``_drop``; a user policy that does not
         simply never loses objects before eviction.
         """
         size = self._drop(key)
