@@ -354,7 +354,7 @@ def _serve(args: argparse.Namespace) -> int:
         sock.close()
         print("\n".join(problems), file=sys.stderr)
         return 1
-    registry.access = policy
+    registry.reset_access(policy)
     registry.sparse = args.sparse
     app = RegistryApp(registry, auth=args.auth, auto_mount=not args.no_auto_mount, max_body_size=args.max_body,
                       upload_purge_age=args.upload_purge_age * 3600, max_uploads_per_client=args.max_uploads_per_client,

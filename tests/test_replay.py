@@ -181,3 +181,88 @@ def test_users_and_grants_set_before_the_registry_is_built_are_replayed():
     assert replayed.access.grants() == registry.access.grants()
     assert replayed.snapshot() == registry.snapshot()
     assert replayed.login("ann", "pw12345").user == "ann"
+
+
+@pytest.mark.parametrize("bypass", ["configure", "link_blob", "add_user", "grant", "set_attribute"])
+def test_nothing_changes_a_registry_without_an_event(bypass):
+    """Issue 16: four calls on a registry's parts changed state with no event, so that afterwards
+    ``Registry.replay(r.events).snapshot() != r.snapshot()``. Parts are read-only from outside:
+    each call is refused (a clear error) and the state is left exactly as it was."""
+    from regsim.errors import InvalidArgument
+
+    reg = Registry.hub("docker.io")
+    reg.add_user("alice", "pw")
+    alice = reg.login("alice", "pw")
+    reg.push_blob("alice/app", b"layer", auth=alice)
+    before = reg.snapshot()
+    calls = {
+        "configure": lambda: reg.repository("alice/app").configure(visibility="private", stars=5),
+        "link_blob": lambda: reg.repository("alice/app").link_blob(Digest.of(b"never pushed")),
+        "add_user": lambda: reg.access.add_user("mallory", "pw"),
+        "grant": lambda: reg.access.grant("alice", "*", "delete"),
+        "set_attribute": lambda: setattr(reg.repository("alice/app"), "visibility", "private"),
+    }
+    with pytest.raises((AttributeError, InvalidArgument)):
+        calls[bypass]()
+    assert reg.snapshot() == before
+    assert Registry.replay(reg.events).snapshot() == reg.snapshot()
+
+
+def test_every_registry_event_type_has_one_apply_function():
+    """Issue 16: one write path. Commands and replay apply events through one table; every
+    registry event type has an entry, and the separate if/elif of replay is gone."""
+    import inspect
+
+    from regsim.registry import apply, registry
+
+    kinds = {c for c in ev.EVENT_TYPES.values() if issubclass(c, ev.RegistryEvent)}
+    assert set(apply.APPLY) == kinds
+    source = inspect.getsource(registry.Registry)
+    assert "elif kind is" not in source and "APPLY[type(event)]" in source
+
+
+def test_a_durable_sink_that_fails_leaves_memory_and_log_as_they_were():
+    """The hook a store on disk plugs into: sinks see each event before it is applied; one that
+    raises (OSError: disk full) stops the change, which is neither applied nor logged."""
+    import errno
+
+    reg = Registry("x")
+    reg.push_blob("a/b", b"first")
+    seen = []
+    reg.add_sink(seen.append)
+    failing = {"on": False}
+
+    def disk(event):
+        if failing["on"]:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    remove = reg.add_sink(disk)
+    failing["on"] = True
+    before, logged = reg.snapshot(), len(reg.events)
+    for change in (lambda: reg.push_blob("a/b", b"second"), lambda: reg.push_blob("c/d", b"third"),
+                   lambda: reg.add_user("ann", "pw"), lambda: reg.garbage_collect()):
+        with pytest.raises(OSError, match="No space"):
+            change()
+        assert reg.snapshot() == before and len(reg.events) == logged
+    remove()
+    blob = reg.push_blob("a/b", b"second")
+    assert isinstance(seen[-1], ev.BlobUploaded) and seen[-1].digest == blob.digest == reg.events[-1].digest
+    assert Registry.replay(reg.events).snapshot() == reg.snapshot()
+
+
+def test_reset_access_is_an_event_and_replays():
+    """``regsim serve`` seeds its store openly, then serves with its policy: that switch was an
+    assignment (``registry.access = policy``) no log recorded. It is an event now."""
+    from regsim import AccessPolicy
+
+    reg = Registry("x")
+    reg.push_blob("team/app", b"seed")
+    policy = AccessPolicy("htpasswd")
+    policy.add_user("ann", "pw12345")
+    policy.grant("ann", "team/*", "push")
+    reg.reset_access(policy)
+    assert reg.access.mode == "htpasswd" and reg.access.users == ["ann"]
+    replayed = Registry.replay(reg.events)
+    assert replayed.snapshot() == reg.snapshot() and replayed.login("ann", "pw12345").user == "ann"
+    with pytest.raises(AttributeError):
+        reg.access = policy  # type: ignore[misc]

@@ -20,6 +20,7 @@ __all__ = [
     "UserAdded",
     "AccessGranted",
     "AccessRevoked",
+    "AccessReset",
     "RepositoryCreated",
     "RepositoryChanged",
     "UploadStarted",
@@ -87,6 +88,19 @@ class AccessRevoked(RegistryEvent):
 
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
+class AccessReset(RegistryEvent):
+    """The registry's access policy was replaced by an empty one of this mode (its users and
+    grants follow as ``UserAdded`` and ``AccessGranted``): a server seeds its store openly, then
+    serves with the policy it was given."""
+
+    access: str
+    default_visibility: str
+
+    def describe(self) -> str:
+        return f"{self.registry}: access is now {self.access}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class RepositoryCreated(RegistryEvent):
     repository: str
     visibility: str
@@ -112,6 +126,9 @@ class RepositoryChanged(RegistryEvent):
 class UploadStarted(RegistryEvent):
     repository: str
     upload_id: str
+    #: a session a store kept, taken back on reopening: ``(spool, size, sha256, started_at)``
+    #: (None: a new, empty session). Replay starts such a session empty, with its own spool.
+    resumed: Any = _payload()
 
     def describe(self) -> str:
         return f"{self.registry}: upload {self.upload_id[:8]} started in {self.repository}"

@@ -58,7 +58,13 @@ def _hash_password(user: str, password: str) -> str:
 
 
 class AccessPolicy:
-    """Users and permissions of one registry (see module docs for the three modes)."""
+    """Users and permissions of one registry (see module docs for the three modes).
+
+    A policy on its own is changed with :meth:`add_user`, :meth:`grant` and :meth:`revoke`. Given to
+    a :class:`~regsim.registry.Registry`, it is copied into one the registry owns, which is
+    read-only from outside: those methods then raise, and ``registry.add_user`` / ``grant`` /
+    ``revoke`` change it by recording an event (so a replay of the log rebuilds it).
+    """
 
     def __init__(self, mode: str = "open", *, default_visibility: str = PUBLIC, secret: str = "") -> None:
         if mode not in MODES:
@@ -72,6 +78,29 @@ class AccessPolicy:
         self._users: dict[str, str] = {}
         # pattern ("acme/app" or "acme/*") -> user -> set of actions
         self._grants: dict[str, dict[str, set[str]]] = {}
+        #: The registry that owns this policy (None: a free-standing policy, changed directly).
+        self._owner: str | None = None
+
+    def copy_for(self, registry: str) -> "AccessPolicy":
+        """An empty policy with this one's mode, default visibility and token key, owned by
+        ``registry`` (read-only from outside; its users and grants enter it as events)."""
+        return self._keyed(self.mode, self.default_visibility, self._secret, registry)
+
+    @classmethod
+    def _keyed(cls, mode: str, default_visibility: str, key: bytes, owner: str | None) -> "AccessPolicy":
+        policy = cls.__new__(cls)
+        policy.__init__(mode, default_visibility=default_visibility)  # type: ignore[misc]
+        policy._secret, policy._owner = key, owner
+        return policy
+
+    def _reset(self, mode: str, default_visibility: str) -> "AccessPolicy":
+        """An empty policy of ``mode`` with this one's token key and owner (``AccessReset``)."""
+        return self._keyed(mode, default_visibility, self._secret, self._owner)
+
+    def _free(self, what: str) -> None:
+        if self._owner is not None:
+            raise InvalidArgument(f"the access policy of registry {self._owner!r} is read-only: call "
+                                  f"registry.{what}(...) instead, which records an event")
 
     # -- users and logins ----------------------------------------------------------------------
 
@@ -80,20 +109,29 @@ class AccessPolicy:
         return sorted(self._users)
 
     def add_user(self, user: str, password: str) -> None:
+        self._free("add_user")
+        self._add_user(user, self.new_user_hash(user, password))
+
+    def new_user_hash(self, user: str, password: str) -> str:
+        """Check a new account (name, not taken, password) and return its password hash; no change."""
         if not isinstance(user, str) or not user or not user.replace("-", "").replace("_", "").isalnum() or user.lower() != user:
             raise InvalidArgument(f"invalid user name {user!r}: use lowercase letters, digits, '-' and '_'")
         if user in self._users:
             raise InvalidArgument(f"user {user!r} already exists")
         if not isinstance(password, str) or not password:
             raise InvalidArgument(f"password for {user!r} must be a non-empty string")
-        self._users[user] = _hash_password(user, password)
+        return _hash_password(user, password)
 
     def password_hash(self, user: str) -> str:
         """The stored hash of ``user``'s password (what a user event carries for replay)."""
         return self._users[user]
 
     def restore_user(self, user: str, password_hash: str) -> None:
-        """Re-create an account from its stored hash (replay); the name was checked when added."""
+        """Re-create an account from its stored hash; the name was checked when added."""
+        self._free("add_user")
+        self._add_user(user, password_hash)
+
+    def _add_user(self, user: str, password_hash: str) -> None:
         if user in self._users:
             raise InvalidArgument(f"user {user!r} already exists")
         self._users[user] = password_hash
@@ -122,13 +160,27 @@ class AccessPolicy:
 
     def grant(self, user: str, pattern: str, action: str = PULL) -> None:
         """Give ``user`` ``action`` on a repository (``acme/app``) or namespace (``acme/*``)."""
+        self._free("grant")
+        self.check_grant(user, pattern, action)
+        self._grant(user, pattern, action)
+
+    def check_grant(self, user: str, pattern: str, action: str) -> None:
+        """Raise unless :meth:`grant` could give ``user`` ``action`` on ``pattern``; no change."""
+        if not isinstance(pattern, str) or not pattern:
+            raise InvalidArgument(f"a grant needs a repository or namespace pattern, got {pattern!r}")
         if action not in ACTIONS:
             raise InvalidArgument(f"unknown action {action!r}: expected one of {ACTIONS}")
         if user not in self._users:
             raise InvalidArgument(f"unknown user {user!r}: add_user() first")
+
+    def _grant(self, user: str, pattern: str, action: str) -> None:
         self._grants.setdefault(pattern, {}).setdefault(user, set()).update(_IMPLIED[action])
 
     def revoke(self, user: str, pattern: str) -> None:
+        self._free("revoke")
+        self._revoke(user, pattern)
+
+    def _revoke(self, user: str, pattern: str) -> None:
         self._grants.get(pattern, {}).pop(user, None)
 
     def grants(self) -> dict[str, dict[str, tuple[str, ...]]]:

@@ -1,7 +1,9 @@
 """The registry: one facade over parts with one job each.
 
-:class:`Registry` checks access and input, then changes its parts through their own methods, and
-records every change as an event that carries what is needed to redo it:
+:class:`Registry` checks access and input, builds the event(s) that say what changes, and commits
+them (:meth:`Registry._commit`): durable sinks first, then the one function per event type of
+:mod:`regsim.registry.apply` changes the parts, then the log. :meth:`Registry.replay` commits a
+log's events through the same table. The parts are read-only from outside:
 
 * a :class:`~regsim.registry.blobs.BlobStore` (content by digest);
 * :class:`~regsim.registry.uploads.Uploads` (sessions that hash incrementally and spool);
@@ -40,12 +42,14 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import uuid
-from typing import Any, Callable, Iterable, Mapping, MutableMapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, MutableMapping, Sequence, TypeVar
 
 from .. import events as ev
 from .access import DELETE, PRIVATE, PUBLIC, PULL, PUSH, AccessPolicy, Token
+from .apply import APPLY, Parts
 from ..oci.blob import Blob, Content, Placeholder, as_bytes, as_content
 from ..oci.descriptor import Descriptor
 from ..oci.digest import Digest
@@ -72,6 +76,10 @@ from .blobs import BlobStore, as_blob_store
 from .gc import GCReport, StorageReport, mark, storage_report
 from .repository import MemoryRepositoryStore, Repository, RepositoryStore, StoredManifest, tag_key
 from .uploads import Chunk, Spool, UploadSession, Uploads, memory_spool, pieces_of
+
+#: A durable sink: called with each event before it is applied (see :meth:`Registry.add_sink`).
+Sink = Callable[[ev.RegistryEvent], None]
+_E = TypeVar("_E", bound=ev.RegistryEvent)
 
 __all__ = ["Registry", "Repository", "StoredManifest", "UploadSession", "StorageReport", "GCReport"]
 
@@ -126,13 +134,17 @@ class Registry:
     ) -> None:
         self.name = name
         self.title = title or name
-        self.access = access if isinstance(access, AccessPolicy) else AccessPolicy(access)
+        given = access if isinstance(access, AccessPolicy) else AccessPolicy(access)
         self.events = events if events is not None else ev.EventLog()
         self.max_manifest_size = max_manifest_size
         self._blobs = as_blob_store(blobs)
         self._repos = repositories if repositories is not None else MemoryRepositoryStore()
         self._uploads = Uploads()
         self._spools = spools if spools is not None else memory_spool
+        #: What events change (the apply table's argument); the policy is the registry's own
+        #: copy, read-only from outside: its users and grants enter it as events
+        self._parts = Parts(self._blobs, self._repos, self._uploads, given.copy_for(name), self._spools)
+        self._sinks: list[Sink] = []
         #: The on-disk store of a registry made by :meth:`open` (None: in memory only), and what
         #: opening it could not take back (one line each).
         self.storage_root: Any = None
@@ -147,13 +159,31 @@ class Registry:
         self.sparse = False
         self._emit(ev.RegistryCreated, title=self.title, access=self.access.mode,
                    default_visibility=self.access.default_visibility, max_manifest_size=max_manifest_size)
-        # a policy may come with users and grants already in it: they enter the log too (replay)
-        for user in self.access.users:
-            self._emit(ev.UserAdded, user=user, password_hash=self.access.password_hash(user))
-        for pattern, granted in self.access.grants().items():
+        self._take_users(given)
+
+    def _take_users(self, policy: AccessPolicy) -> None:
+        """A policy may come with users and grants already in it: they enter as events (replay)."""
+        for user in policy.users:
+            self._emit(ev.UserAdded, user=user, password_hash=policy.password_hash(user))
+        for pattern, granted in policy.grants().items():
             for user, actions in granted.items():
                 for action in actions:
                     self._emit(ev.AccessGranted, user=user, pattern=pattern, action=action)
+
+    @property
+    def access(self) -> AccessPolicy:
+        """The registry's :class:`~regsim.registry.access.AccessPolicy`: read it (``mode``,
+        ``users``, ``grants()``, ``allowed``); change it with :meth:`add_user`, :meth:`grant`,
+        :meth:`revoke` or :meth:`reset_access`, which record events."""
+        return self._parts.access
+
+    def reset_access(self, policy: "str | AccessPolicy") -> None:
+        """Serve with another access policy from now on: its mode, users and grants replace the
+        current ones (``AccessReset``, then ``UserAdded``/``AccessGranted``); tokens stay valid
+        (the signing key is the registry's)."""
+        given = policy if isinstance(policy, AccessPolicy) else AccessPolicy(policy)
+        self._emit(ev.AccessReset, access=given.mode, default_visibility=given.default_visibility)
+        self._take_users(given)
 
     # -- constructors for the two registries of the course -------------------------------------
 
@@ -190,8 +220,7 @@ class Registry:
 
     def add_user(self, user: str, password: str) -> None:
         """Create an account (on a ``namespaces`` registry the user owns namespace ``user/``)."""
-        self.access.add_user(user, password)
-        self._emit(ev.UserAdded, user=user, password_hash=self.access.password_hash(user))
+        self._emit(ev.UserAdded, user=user, password_hash=self.access.new_user_hash(user, password))
 
     def login(self, user: str, password: str) -> Token:
         """Check a password and return a :class:`~regsim.registry.access.Token` to pass as ``auth=``."""
@@ -204,12 +233,11 @@ class Registry:
 
     def grant(self, user: str, pattern: str, action: str = PULL) -> None:
         """Let ``user`` ``pull``/``push``/``delete`` a repository (``team/app``) or namespace (``team/*``)."""
-        self.access.grant(user, pattern, action)
+        self.access.check_grant(user, pattern, action)
         self._emit(ev.AccessGranted, user=user, pattern=pattern, action=action)
 
     def revoke(self, user: str, pattern: str) -> None:
         """Take back every right :meth:`grant` gave ``user`` on ``pattern``."""
-        self.access.revoke(user, pattern)
         self._emit(ev.AccessRevoked, user=user, pattern=pattern)
 
     def create_repository(self, name: str, *, private: bool | None = None,
@@ -232,8 +260,7 @@ class Registry:
         if visibility not in (PUBLIC, PRIVATE):
             raise InvalidArgument(f"visibility must be 'public' or 'private', got {visibility!r}")
         repo = self._existing(name, auth, DELETE)
-        repo.configure(visibility=visibility)
-        self._emit(ev.RepositoryChanged, repository=name, visibility=repo.visibility,
+        self._emit(ev.RepositoryChanged, repository=name, visibility=visibility,
                    description=repo.description, stars=repo.stars)
 
     def authorize(self, repository: str, action: str = PULL, *, auth: Token | None = None) -> str | None:
@@ -251,9 +278,8 @@ class Registry:
         if stars is not None and (isinstance(stars, bool) or not isinstance(stars, int) or stars < 0):
             raise InvalidArgument(f"stars must be a non-negative integer, got {stars!r}")
         repo = self._existing(name, auth, PUSH)
-        repo.configure(description=str(description), stars=stars)
         self._emit(ev.RepositoryChanged, repository=name, visibility=repo.visibility,
-                   description=repo.description, stars=repo.stars)
+                   description=str(description), stars=repo.stars if stars is None else stars)
 
     def can(self, repository: str, action: str = PULL, *, auth: Token | None = None) -> bool:
         """True when ``auth`` may ``action`` the repository (no exception, no event)."""
@@ -352,7 +378,7 @@ class Registry:
         if blob is None:
             raise BlobUnknown(f"blob unknown to registry: {digest} is not in {from_repository}",
                               detail=str(digest))
-        self._writable(repository).link_blob(digest)
+        self._writable(repository)
         self._emit(ev.BlobMounted, repository=repository, digest=digest, size=blob.size,
                    from_repository=from_repository)
         return blob
@@ -371,7 +397,6 @@ class Registry:
         if user is not None:
             raise Denied(f"blob {digest} is still referenced by manifest {user.digest} in "
                          f"{repository}: delete the manifest first", detail=str(digest))
-        repo.unlink_blobs((digest,))
         self._emit(ev.BlobDeleted, repository=repository, digest=digest)
 
     # -- chunked uploads --------------------------------------------------------------------------
@@ -383,9 +408,8 @@ class Registry:
         # 128 bits from secrets, shaped as a UUID (the spec's Location carries one): unguessable,
         # and never repeated by a restarted server.
         upload_id = str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
-        session = self._uploads.add(UploadSession(upload_id, repository, self._spools(upload_id, repository)))
         self._emit(ev.UploadStarted, repository=repository, upload_id=upload_id)
-        return session
+        return self._open_session(upload_id)
 
     def upload_chunk(self, upload_id: str, data: "bytes | Chunk", *, start: int | None = None,
                      auth: Token | None = None) -> int:
@@ -405,16 +429,17 @@ class Registry:
         kept: bytes | tuple[bytes, ...] | None
         if not (hasattr(data, "pieces") and hasattr(data, "size")):
             data = kept = as_bytes(data, "upload chunk")
+            size = len(data)
         elif getattr(data, "path", None) is not None:
             kept = None  # a file on disk: the upload takes it (renamed) or it is discarded after
+            size = data.size
         else:
             # the staged body's pieces are bytes (immutable): keep the references, not the body,
             # which the server discards once the request is done
             kept = tuple(bytes(piece) if not isinstance(piece, bytes) else piece for piece in data.pieces())
-        offset = session.size
-        session.append(data)
-        self._emit(ev.UploadProgressed, repository=session.repository, upload_id=upload_id,
-                   offset=offset, size=session.size - offset, data=kept)
+            size = sum(map(len, kept))
+        self._commit(self._event(ev.UploadProgressed, repository=session.repository, upload_id=upload_id,
+                                 offset=session.size, size=size, data=kept), source=data)
         return session.size
 
     def upload_status(self, upload_id: str, *, auth: Token | None = None) -> int:
@@ -440,7 +465,9 @@ class Registry:
                 detail=str(expected),
             )
         if size:
-            session.append(data)  # the last chunk (the blob's event carries the whole content)
+            # the last chunk, into the session the blob's event then takes (it carries the whole
+            # content): not an event of its own
+            session.append(data)
         blob = session.content(expected)
         self._link_blob(self._writable(session.repository), blob, upload_id)
         return blob
@@ -453,23 +480,20 @@ class Registry:
         starts such a session empty.
         """
         validate_repository(repository)
-        session = self._uploads.add(UploadSession(upload_id, repository, spool, size=size, sha256=sha256,
-                                                  started_at=started_at))
-        self._emit(ev.UploadStarted, repository=repository, upload_id=upload_id)
-        return session
+        self._emit(ev.UploadStarted, repository=repository, upload_id=upload_id,
+                   resumed=(spool, size, sha256, started_at))
+        return self._open_session(upload_id)
 
     def expire_upload(self, upload_id: str) -> None:
         """Drop an abandoned upload session and its bytes (a server's upload purging; no access check)."""
         session = self._uploads.get(upload_id)
         if session is None:
             raise BlobUploadUnknown(f"blob upload unknown to registry: {upload_id!r}", detail=str(upload_id))
-        self._uploads.drop(upload_id)
         self._emit(ev.UploadCancelled, repository=session.repository, upload_id=upload_id)
 
     def cancel_upload(self, upload_id: str, *, auth: Token | None = None) -> None:
         """``DELETE`` on an upload: drop the session and its bytes."""
         session = self._session(upload_id, auth)
-        self._uploads.drop(upload_id)
         self._emit(ev.UploadCancelled, repository=session.repository, upload_id=upload_id)
 
     # -- manifests and tags -----------------------------------------------------------------------
@@ -526,8 +550,6 @@ class Registry:
     def get_manifest(self, repository: str, reference: str, *, auth: Token | None = None) -> StoredManifest:
         """``GET /v2/<name>/manifests/<tag|digest>``: the stored manifest (exact bytes)."""
         repo, stored = self._lookup_manifest(repository, reference, auth)
-        if ":" not in reference:
-            repo.count_pull()
         self._emit(ev.ManifestFetched, repository=repository, reference=reference, digest=stored.digest,
                    media_type=stored.media_type, size=stored.size)
         return stored
@@ -552,9 +574,9 @@ class Registry:
         """``DELETE /v2/<name>/manifests/<tag>``: remove the tag; the manifest stays."""
         validate_tag(tag)
         repo = self._existing(repository, auth, DELETE)
-        if repo.target(tag) is None:
+        digest = repo.target(tag)
+        if digest is None:
             raise ManifestUnknown(f"manifest unknown: tag {tag!r} not in {repository}", detail=tag)
-        digest = repo.remove_tag(tag)
         self._emit(ev.TagDeleted, repository=repository, tag=tag, digest=digest)
         return digest
 
@@ -571,7 +593,7 @@ class Registry:
         if index is not None:
             raise Denied(f"manifest {digest} is listed by index {index.digest} in {repository}: "
                          "delete the index first", detail=str(digest))
-        tags = repo.remove_manifest(digest)
+        tags = tuple(repo.tags_of(digest))
         self._emit(ev.ManifestDeleted, repository=repository, digest=digest, tags=tags)
         return tags
 
@@ -635,8 +657,6 @@ class Registry:
         marked |= {d for d in (*self.gc_keep, *map(Digest, keep)) if d in content}
         swept = tuple(sorted(self._blobs.view().keys() - marked))
         freed = sum(self._blobs.size_of(d) for d in swept)
-        if not dry_run:
-            self._sweep(doomed, swept)
         report = GCReport(marked=len(marked), swept=swept, deleted_manifests=tuple(doomed),
                           bytes_freed=freed, dry_run=dry_run, delete_untagged=delete_untagged)
         self._emit(ev.GarbageCollected, swept=swept, deleted_manifests=tuple(doomed), bytes_freed=freed,
@@ -804,19 +824,58 @@ class Registry:
                         f"index entry {desc.digest} says {desc.size} bytes but the manifest has "
                         f"{manifests[desc.digest].size}", detail=str(desc.digest))
 
-    # -- changes: operations and replay both go through these ---------------------------------------
+    # -- the one write path: commands and replay both commit events through the apply table ------------
 
-    def _emit(self, kind: type[ev.RegistryEvent], **fields: Any) -> None:
+    def add_sink(self, sink: Sink) -> Callable[[], None]:
+        """Add a **durable sink**: ``sink(event)`` is called with every event of this registry
+        *before* it is applied to memory (a store's on-disk journal plugs in here).
+
+        If a sink raises (``OSError``: disk full, read-only, I/O error), the change is not applied,
+        not logged, and the error propagates to the command: memory stays as the disk is. Sinks run
+        in the order they were added. Returns a function that removes the sink.
+        """
+        self._sinks.append(sink)
+
+        def remove() -> None:
+            if sink in self._sinks:
+                self._sinks.remove(sink)
+
+        return remove
+
+    def _commit(self, event: ev.RegistryEvent, source: Any = None) -> None:
+        """Make ``event`` true: (a) hand it to the durable sinks (:meth:`add_sink`; one that raises
+        stops everything), (b) apply it to memory through :data:`regsim.registry.apply.APPLY`,
+        (c) append it to the log (when recording), whose subscribers see it.
+
+        ``source`` is what a live command hands over that the event does not keep (a chunk staged
+        in a file); replay passes None.
+        """
+        for sink in self._sinks:
+            sink(event)
+        APPLY[type(event)](self._parts, event, source)
         events = self.events
         if events.recording:
-            events.append(kind(registry=self.name, seq=events.mark(), **fields))
+            events.append(event)
+
+    def _event(self, kind: type[_E], **fields: Any) -> _E:
+        return kind(registry=self.name, seq=self.events.mark(), **fields)
+
+    def _emit(self, kind: type[ev.RegistryEvent], **fields: Any) -> None:
+        self._commit(kind(registry=self.name, seq=self.events.mark(), **fields))
+
+    def _open_session(self, upload_id: str) -> UploadSession:
+        session = self._uploads.get(upload_id)
+        assert session is not None  # the UploadStarted just applied added it
+        return session
 
     def _writable(self, name: str, visibility: str | None = None) -> Repository:
         """The repository, created (with its event) on first write."""
         repo = self._repos.get(name)
         if repo is None:
-            repo = self._repos.create(name, visibility or self.access.default_visibility)
-            self._emit(ev.RepositoryCreated, repository=name, visibility=repo.visibility)
+            self._emit(ev.RepositoryCreated, repository=name,
+                       visibility=visibility or self.access.default_visibility)
+            repo = self._repos.get(name)
+            assert repo is not None
         return repo
 
     def _storable(self, blob: Content) -> None:
@@ -826,152 +885,38 @@ class Registry:
                                      detail=str(blob.digest))
 
     def _link_blob(self, repo: Repository, blob: Content, upload_id: str | None = None) -> None:
-        session = self._uploads.remove(upload_id) if upload_id is not None else None
-        new = self._blobs.put(blob)
-        if session is not None:
-            session.discard()  # what the blob store did not take (its bytes were already there)
-        repo.link_blob(blob.digest)
-        events = self.events
-        if events.recording:
-            events.append(ev.BlobUploaded(registry=self.name, seq=events.mark(), repository=repo.name,
-                                          digest=blob.digest, size=blob.size, deduplicated=not new,
-                                          placeholder=blob.is_placeholder, content=blob, upload_id=upload_id))
+        self._emit(ev.BlobUploaded, repository=repo.name, digest=blob.digest, size=blob.size,
+                   deduplicated=blob.digest in self._blobs, placeholder=blob.is_placeholder, content=blob,
+                   upload_id=upload_id)
 
     def _link_blobs(self, repo: Repository, blobs: Iterable[Content]) -> None:
         """:meth:`_link_blob` for the blobs of a whole image, lookups hoisted out of the loop
         (a Docker-Hub-scale catalogue links millions)."""
-        put, link, events = self._blobs.put, repo.link_blob, self.events
-        if not events.recording:
-            for blob in blobs:
-                put(blob)
-                link(blob.digest)
-            return
-        append, uploaded, registry, repository = events.append, ev.BlobUploaded, self.name, repo.name
-        seq = events.mark()
+        commit, mark, stored = self._commit, self.events.mark, self._blobs.__contains__
+        uploaded, registry, repository = ev.BlobUploaded, self.name, repo.name
         for blob in blobs:
-            new = put(blob)
             digest = blob.digest
-            link(digest)
-            # the next seq follows the stamped one (if a subscriber appended meanwhile, append
-            # stamps a copy with the right number: slower, still correct)
-            seq = append(uploaded(registry=registry, seq=seq, repository=repository, digest=digest, size=blob.size,
-                                  deduplicated=not new, placeholder=blob.is_placeholder, content=blob,
-                                  upload_id=None)).seq + 1
+            commit(uploaded(registry=registry, seq=mark(), repository=repository, digest=digest, size=blob.size,
+                            deduplicated=stored(digest), placeholder=blob.is_placeholder, content=blob,
+                            upload_id=None))
 
     def _commit_manifest(self, repo: Repository, stored: StoredManifest, tags: list[str],
                          pushed_as: str | None) -> None:
         digest = stored.digest
-        if digest not in self._blobs:
-            self._blobs.put(Blob._trusted(stored.data, digest))
-        repo.add_manifest(stored)
         self._emit(ev.ManifestPushed, repository=repo.name, digest=digest, media_type=stored.media_type,
                    size=stored.size, tag=pushed_as, manifest=stored)
         for tag in tags:
-            previous = repo.set_tag(tag, digest)
+            previous = repo.target(tag)
             self._emit(ev.TagUpdated, repository=repo.name, tag=tag, digest=digest, previous=previous)
 
-    def _sweep(self, doomed: Iterable[tuple[str, Digest]], swept: Sequence[Digest]) -> None:
-        for name, digest in doomed:
-            self.repository(name).remove_manifest(digest)
-        for digest in swept:
-            self._blobs.delete(digest)
-        gone = set(swept)
-        for repo in self._repos.values():
-            repo.unlink_blobs(gone)
-
     def redo(self, e: ev.RegistryEvent) -> None:
-        """Apply one recorded event of this registry again, without checks (what :meth:`replay`
-        does per event): the same part methods the operation called, the same event recorded."""
-        kind = type(e)
-        if kind is ev.BlobUploaded:
-            assert isinstance(e, ev.BlobUploaded)
-            if e.content is None:
-                raise InvalidArgument(f"event #{e.seq} {e.kind} carries no blob (taken out of a ring, "
-                                      "EventLog(maxlen=...)?): it cannot be replayed")
-            self._link_blob(self._writable(e.repository), e.content, e.upload_id)
-        elif kind is ev.ManifestPushed:
-            assert isinstance(e, ev.ManifestPushed)
-            if e.manifest is None:
-                raise InvalidArgument(f"event #{e.seq} {e.kind} carries no manifest (taken out of a ring, "
-                                      "EventLog(maxlen=...)?): it cannot be replayed")
-            self._commit_manifest(self._writable(e.repository), e.manifest, [], e.tag)
-        elif kind is ev.TagUpdated:
-            assert isinstance(e, ev.TagUpdated)
-            self.repository(e.repository).set_tag(e.tag, e.digest)
-            self._emit(ev.TagUpdated, repository=e.repository, tag=e.tag, digest=e.digest, previous=e.previous)
-        elif kind is ev.RepositoryCreated:
-            assert isinstance(e, ev.RepositoryCreated)
-            self._writable(e.repository, e.visibility)
-        elif kind is ev.BlobMounted:
-            assert isinstance(e, ev.BlobMounted)
-            self._writable(e.repository).link_blob(e.digest)
-            self._emit(kind, repository=e.repository, digest=e.digest, size=e.size, from_repository=e.from_repository)
-        elif kind is ev.UploadStarted:
-            assert isinstance(e, ev.UploadStarted)
-            self._uploads.add(UploadSession(e.upload_id, e.repository, self._spools(e.upload_id, e.repository)))
-            self._emit(kind, repository=e.repository, upload_id=e.upload_id)
-        elif kind is ev.UploadProgressed:
-            assert isinstance(e, ev.UploadProgressed)
-            session = self._uploads.get(e.upload_id)
-            assert session is not None, e
-            if e.data is None:
-                raise InvalidArgument(
-                    f"event #{e.seq} UploadProgressed of upload {e.upload_id}: its chunk was a file on disk, "
-                    "not kept in the event: a registry on disk is rebuilt from its directory "
-                    "(Registry.open(DIR)), not replayed")
-            if e.size and not e.data:
-                raise InvalidArgument(
-                    f"event #{e.seq} UploadProgressed of upload {e.upload_id} carries none of its {e.size} bytes "
-                    "(taken out of a ring, EventLog(maxlen=...)?): it cannot be replayed")
-            for piece in (e.data,) if isinstance(e.data, bytes) else e.data:
-                if piece:
-                    session.append(piece)
-            self._emit(kind, repository=e.repository, upload_id=e.upload_id, offset=e.offset, size=e.size, data=e.data)
-        elif kind is ev.UploadCancelled:
-            assert isinstance(e, ev.UploadCancelled)
-            self._uploads.drop(e.upload_id)
-            self._emit(kind, repository=e.repository, upload_id=e.upload_id)
-        elif kind is ev.BlobDeleted:
-            assert isinstance(e, ev.BlobDeleted)
-            self.repository(e.repository).unlink_blobs((e.digest,))
-            self._emit(kind, repository=e.repository, digest=e.digest)
-        elif kind is ev.ManifestDeleted:
-            assert isinstance(e, ev.ManifestDeleted)
-            tags = self.repository(e.repository).remove_manifest(e.digest)
-            self._emit(kind, repository=e.repository, digest=e.digest, tags=tags)
-        elif kind is ev.TagDeleted:
-            assert isinstance(e, ev.TagDeleted)
-            self.repository(e.repository).remove_tag(e.tag)
-            self._emit(kind, repository=e.repository, tag=e.tag, digest=e.digest)
-        elif kind is ev.ManifestFetched:
-            assert isinstance(e, ev.ManifestFetched)
-            if ":" not in e.reference:
-                self.repository(e.repository).count_pull()
-            self._emit(kind, repository=e.repository, reference=e.reference, digest=e.digest,
-                       media_type=e.media_type, size=e.size)
-        elif kind is ev.RepositoryChanged:
-            assert isinstance(e, ev.RepositoryChanged)
-            self.repository(e.repository).configure(visibility=e.visibility, description=e.description, stars=e.stars)
-            self._emit(kind, repository=e.repository, visibility=e.visibility, description=e.description, stars=e.stars)
-        elif kind is ev.GarbageCollected:
-            assert isinstance(e, ev.GarbageCollected)
-            if not e.dry_run:
-                self._sweep(e.deleted_manifests, e.swept)
-            self._emit(kind, swept=e.swept, deleted_manifests=e.deleted_manifests, bytes_freed=e.bytes_freed,
-                       marked=e.marked, dry_run=e.dry_run, delete_untagged=e.delete_untagged)
-        elif kind is ev.UserAdded:
-            assert isinstance(e, ev.UserAdded)
-            if not e.password_hash:
-                raise InvalidArgument(
-                    f"event #{e.seq} UserAdded of {e.user!r} carries no password hash (taken out of a ring, "
-                    "EventLog(maxlen=...)?): it cannot be replayed")
-            self.access.restore_user(e.user, e.password_hash)
-            self._emit(kind, user=e.user, password_hash=e.password_hash)
-        elif kind is ev.AccessGranted:
-            assert isinstance(e, ev.AccessGranted)
-            self.grant(e.user, e.pattern, e.action)
-        elif kind is ev.AccessRevoked:
-            assert isinstance(e, ev.AccessRevoked)
-            self.revoke(e.user, e.pattern)
-        else:  # reads (BlobChecked, BlobFetched, ManifestChecked, UserLoggedIn) change nothing
-            self.events.append(e)
+        """Commit one recorded event of this registry again, without checks (what :meth:`replay`
+        does per event): the same apply function the command used, the same event recorded.
+
+        A session a store resumed (``UploadStarted`` with ``resumed``) starts empty, with this
+        registry's own spool: its bytes belong to the store it was resumed from.
+        """
+        if isinstance(e, ev.UploadStarted) and e.resumed is not None:
+            e = dataclasses.replace(e, resumed=None)
+        mark = self.events.mark()
+        self._commit(e if e.seq == mark else dataclasses.replace(e, seq=mark))

@@ -60,26 +60,49 @@ class StoredManifest:
 
 
 class Repository:
-    """One repository: blob links, manifests and tags. Read it through the properties; change it
-    through its methods (the registry does, after its checks)."""
+    """One repository: blob links, manifests and tags. Read-only from outside: read it through the
+    properties; only the registry changes it, by applying an event (the ``_``-methods below are
+    called from :mod:`regsim.registry.apply` and nowhere else)."""
 
-    __slots__ = ("name", "visibility", "description", "stars", "pulls", "_blobs", "_blob_view",
+    __slots__ = ("_name", "_visibility", "_description", "_stars", "_pulls", "_blobs", "_blob_view",
                  "_manifests", "_manifest_view", "_tags", "_tag_view")
 
     def __init__(self, name: str, visibility: str = PUBLIC) -> None:
-        self.name = name
-        self.visibility = visibility
-        #: What a registry's web page shows (Docker Hub): a one-line description and stars.
-        self.description = ""
-        self.stars = 0
-        #: Successful manifest pulls by tag (what Docker Hub counts as pulls).
-        self.pulls = 0
+        self._name = name
+        self._visibility = visibility
+        self._description = ""
+        self._stars = 0
+        self._pulls = 0
         self._blobs: set[Digest] = set()
         self._blob_view: frozenset[Digest] | None = None
         self._manifests: dict[Digest, StoredManifest] = {}
         self._manifest_view = MappingProxyType(self._manifests)
         self._tags: dict[str, Digest] = {}
         self._tag_view: Mapping[str, Digest] | None = None
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def visibility(self) -> str:
+        """``public`` or ``private`` (change it with :meth:`Registry.set_visibility`)."""
+        return self._visibility
+
+    @property
+    def description(self) -> str:
+        """What a registry's web page shows (Docker Hub): a one-line description."""
+        return self._description
+
+    @property
+    def stars(self) -> int:
+        return self._stars
+
+    @property
+    def pulls(self) -> int:
+        """Successful manifest pulls by tag (what Docker Hub counts): the ``ManifestFetched``
+        events by tag, counted as they are applied."""
+        return self._pulls
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -134,23 +157,23 @@ class Repository:
         """Manifests whose ``subject`` is ``subject``, by digest."""
         return sorted((s for s in self._manifests.values() if s.subject == subject), key=lambda s: s.digest)
 
-    # -- changing (called by the registry after its checks) ---------------------------------------
+    # -- changing: only applying an event does (regsim.registry.apply) -----------------------------
 
-    def link_blob(self, digest: Digest) -> None:
+    def _link_blob(self, digest: Digest) -> None:
         if digest not in self._blobs:
             self._blobs.add(digest)
             self._blob_view = None
 
-    def unlink_blobs(self, digests: Iterable[Digest]) -> None:
+    def _unlink_blobs(self, digests: Iterable[Digest]) -> None:
         before = len(self._blobs)
         self._blobs.difference_update(digests)
         if len(self._blobs) != before:
             self._blob_view = None
 
-    def add_manifest(self, stored: StoredManifest) -> None:
+    def _add_manifest(self, stored: StoredManifest) -> None:
         self._manifests[stored.digest] = stored
 
-    def remove_manifest(self, digest: Digest) -> tuple[str, ...]:
+    def _remove_manifest(self, digest: Digest) -> tuple[str, ...]:
         """Remove a manifest and every tag on it; returns those tags."""
         tags = tuple(self.tags_of(digest))
         for tag in tags:
@@ -160,7 +183,7 @@ class Repository:
         del self._manifests[digest]
         return tags
 
-    def set_tag(self, tag: str, digest: Digest) -> Digest | None:
+    def _set_tag(self, tag: str, digest: Digest) -> Digest | None:
         """Point ``tag`` at ``digest``; returns the previous target."""
         previous = self._tags.get(tag)
         self._tags[tag] = digest
@@ -170,22 +193,22 @@ class Repository:
             self._tag_view = None
         return previous
 
-    def remove_tag(self, tag: str) -> Digest:
+    def _remove_tag(self, tag: str) -> Digest:
         digest = self._tags.pop(tag)
         self._tag_view = None
         return digest
 
-    def configure(self, *, visibility: str | None = None, description: str | None = None,
+    def _configure(self, *, visibility: str | None = None, description: str | None = None,
                   stars: int | None = None) -> None:
         if visibility is not None:
-            self.visibility = visibility
+            self._visibility = visibility
         if description is not None:
-            self.description = description
+            self._description = description
         if stars is not None:
-            self.stars = stars
+            self._stars = stars
 
-    def count_pull(self) -> None:
-        self.pulls += 1
+    def _count_pull(self) -> None:
+        self._pulls += 1
 
     def snapshot(self) -> dict[str, object]:
         return {

@@ -305,7 +305,7 @@ def test_the_server_event_log_is_a_ring(monkeypatch):
     assert registry.events.maxlen == 50 and made["options"]["upload_purge_age"] == 7200
     for _ in range(200):
         registry.stat_blob("demo/app", "sha256:" + "0" * 64)
-    assert len(registry.events) == 50 and registry.events.dropped == 151  # RegistryCreated + 200 HEADs - 50 kept
+    assert len(registry.events) == 50 and registry.events.dropped == 152  # RegistryCreated, AccessReset + 200 HEADs - 50 kept
 
 
 def test_upload_sessions_kept_on_disk_expire_by_their_real_age(tmp_path, api_for):
