@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar, overload
 
 from ..errors import InvalidArgument
 from .base import Event, light as _light
+from .jsonl import read_events, write_events
 
 __all__ = ["EventLog"]
 
@@ -19,7 +22,10 @@ class EventLog(Sequence[Event]):
     * ``log.append(event)`` stamps ``seq`` and returns the stamped event;
     * ``log.since(mark)`` / ``log.mark()`` slice out what one operation did;
     * ``log.of(BlobUploaded, BlobMounted)`` filters by type;
-    * ``log.subscribe(callback)`` calls ``callback(event)`` on every append (widgets, servers).
+    * ``log.subscribe(callback)`` calls ``callback(event)`` on every append (widgets, servers);
+    * ``log.save("session.jsonl")`` and ``EventLog.load("session.jsonl")``: JSON Lines, with the
+      bytes the events carry stored by digest in ``session.blobs/`` (:mod:`regsim.events.jsonl`);
+      ``World.replay(EventLog.load(path))`` rebuilds the world, in this process or another.
     """
 
     def __init__(self, events: Iterable[Event] = (), *, recording: bool = True, maxlen: int | None = None) -> None:
@@ -93,6 +99,25 @@ class EventLog(Sequence[Event]):
         for callback in list(self._subscribers):
             other.subscribe(callback)
         self._subscribers.clear()
+
+    def save(self, path: str | os.PathLike, *, blobs: str | os.PathLike | None = None) -> Path:
+        """Write the log to ``path`` as JSON Lines, and the bytes its events carry (blobs,
+        manifests, chunks) by digest into ``blobs`` (default: ``<path stem>.blobs`` beside it).
+        A ring is saved as it is (without payloads, so it still cannot be replayed)."""
+        header = {"maxlen": self.maxlen, "dropped": self.dropped, "recording": self.recording}
+        return write_events(path, self._events, blobs=blobs, header=header)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, *, blobs: str | os.PathLike | None = None) -> "EventLog":
+        """A log saved by :meth:`save` (bytes from ``blobs``: the directory it wrote, a registry
+        directory such as ``regsim serve --data DIR``, or an OCI image layout). Each event keeps
+        its ``seq``; every byte string is checked against its digest."""
+        header, events = read_events(path, blobs=blobs)
+        log = cls(recording=bool(header.get("recording", True)), maxlen=header.get("maxlen"))
+        log.dropped = int(header.get("dropped") or 0)
+        for event in events:
+            log.append(event)
+        return log
 
     def to_records(self) -> list[dict[str, Any]]:
         """Events as dicts (``pandas.DataFrame(log.to_records())``)."""
