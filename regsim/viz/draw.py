@@ -26,7 +26,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..units import human_size
-from .layout import FONT_SIZE, MARKER_PAD, ROW_GAP, layered_layout, text_width, tree_layout
+from .layout import FONT_SIZE, MARKER_PAD, ROW_GAP, crossing_height, layered_layout, text_width, tree_layout
 from .style import (
     CONTEXT_COLOR,
     EDGE_STYLES,
@@ -40,7 +40,7 @@ from .style import (
     status_style,
 )
 
-__all__ = ["draw", "draw_panels", "legend_figure", "plan", "Plan", "new_figure", "to_png", "MAX_DETAIL_NODES",
+__all__ = ["draw", "draw_panels", "legend_figure", "plan", "Plan", "edge_path", "new_figure", "to_png", "MAX_DETAIL_NODES",
            "MAX_FIGURE_HEIGHT", "in_one_row", "share_scale", "stacked_height"]
 
 #: Above this many nodes :func:`draw` shows the aggregated view (``aggregate=None``).
@@ -437,15 +437,10 @@ def _render(p: Plan, ax: Axes, *, x_extent: float | None = None, y_extent: float
     touched = set(p.statuses)
     # edges, one collection per kind (and faded when they join untouched nodes)
     groups: dict[tuple[str, bool], list[list[tuple[float, float]]]] = {}
-    column_ends: dict[float, float] = {}
-    rows: dict[float, list[float]] = {}
-    for n, (x, y) in pos.items():
-        column_ends[x] = max(column_ends.get(x, x), p.label_ends.get(n, x))
-        rows.setdefault(x, []).append(y)
-    lanes = {x: _lanes(sorted(ys), p.row_gap) for x, ys in rows.items()}
+    column_ends, rows = _columns_of(p)
     for u, v, kind in [*G.edges(data="kind"), *p.ghost_edges]:
         faded = p.context and not ({u, v} & touched) and kind != "was"
-        groups.setdefault((kind or "contains", faded), []).append(_edge_path(p, u, v, column_ends, lanes))
+        groups.setdefault((kind or "contains", faded), []).append(_edge_path(p, u, v, column_ends, rows))
     for (kind, faded), segments in sorted(groups.items()):
         es = EDGE_STYLES.get(kind, EDGE_STYLES["contains"])
         ax.add_collection(LineCollection(segments, colors=es.color, linestyles=es.linestyle,
@@ -484,19 +479,30 @@ def _render(p: Plan, ax: Axes, *, x_extent: float | None = None, y_extent: float
 EDGE_GAP = 0.06
 
 
-def _lanes(ys: Sequence[float], row_gap: float) -> list[float]:
-    """Heights where a line can cross a column without touching a label: halfway between two
-    rows, above the first and below the last."""
-    return [ys[0] - row_gap / 2, *((a + b) / 2 for a, b in zip(ys, ys[1:])), ys[-1] + row_gap / 2]
+def edge_path(p: Plan, u: str, v: str) -> list[tuple[float, float]]:
+    """The line :func:`draw` draws for edge ``u -> v`` of plan ``p``: the points it passes."""
+    column_ends, rows = _columns_of(p)
+    return _edge_path(p, u, v, column_ends, rows)
+
+
+def _columns_of(p: Plan) -> tuple[dict[float, float], dict[float, list[float]]]:
+    """Where each column's longest label ends, and the heights of its rows."""
+    column_ends: dict[float, float] = {}
+    rows: dict[float, list[float]] = {}
+    for n, (x, y) in p.pos.items():
+        column_ends[x] = max(column_ends.get(x, x), p.label_ends.get(n, x))
+        rows.setdefault(x, []).append(y)
+    return column_ends, rows
 
 
 def _edge_path(p: Plan, u: str, v: str, column_ends: Mapping[float, float],
-               lanes: Mapping[float, Sequence[float]]) -> list[tuple[float, float]]:
+               rows: Mapping[float, Sequence[float]]) -> list[tuple[float, float]]:
     """The line of edge ``u -> v``: from the end of ``u``'s label along its row to the end of its
     column, then to ``v``'s marker. An edge that skips columns (a repository to an untagged
-    manifest) crosses each column in between through the gap between two rows, so it never runs
-    under a label, its own or another one. An edge whose target is not to the right of its
-    source's column (should one exist) is a straight line between the markers."""
+    manifest, a tag past an index column) crosses each column in between clear of its rows
+    (:func:`~regsim.viz.layout.crossing_height`), so it never runs under a label nor beside an
+    unrelated node. An edge whose target is not to the right of its source's column (should one
+    exist) is a straight line between the markers."""
     (xu, yu), (xv, yv) = p.pos[u], p.pos[v]
     start = p.label_ends.get(u, xu) + EDGE_GAP
     turn = column_ends.get(xu, start) + EDGE_GAP
@@ -505,6 +511,6 @@ def _edge_path(p: Plan, u: str, v: str, column_ends: Mapping[float, float],
     path = [(start, yu), (turn, yu)]
     for x in sorted(c for c in column_ends if turn < c < xv):  # columns in between
         want = yu + (yv - yu) * (x - turn) / (xv - turn)
-        lane = min(lanes[x], key=lambda y: (abs(y - want), y))
+        lane = crossing_height(rows[x], want, p.row_gap)
         path += [(x - MARKER_PAD, lane), (column_ends[x] + EDGE_GAP, lane)]
     return [*path, (xv, yv)]

@@ -9,12 +9,13 @@ least-squares fit). The same graph always gives the same positions.
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import Mapping, Sequence
 
 import networkx as nx
 
-__all__ = ["COLUMNS", "ROW_GAP", "text_width", "layered_layout", "tree_layout", "spread"]
+__all__ = ["COLUMNS", "ROW_GAP", "text_width", "layered_layout", "tree_layout", "spread", "crossing_height"]
 
 #: Column of each node type (empty columns are dropped).
 COLUMNS: dict[str, int] = {
@@ -67,6 +68,29 @@ def spread(desired: Sequence[float], gaps: Sequence[float]) -> list[float]:
     for mean, count in blocks:
         fitted.extend([mean] * int(count))
     return [f + o for f, o in zip(fitted, offsets)]
+
+
+def crossing_height(ys: Sequence[float], want: float, row_gap: float = ROW_GAP) -> float:
+    """Where an edge that skips a column crosses it: as near to ``want`` as it can while clear of
+    the column's rows -- the midpoint between two adjacent rows, or anywhere a whole ``row_gap``
+    from every row. Never beside a node (a row gap away at most half of it), where that node's
+    own edges converge and the crossing edge would seem to point at it.
+
+    >>> crossing_height([1.0], 0.2, 0.3)
+    0.2
+    >>> crossing_height([1.0], 0.9, 0.3)
+    0.7
+    >>> crossing_height([0.0, 0.3, 0.6], 0.2, 0.3)
+    0.15
+    """
+    rows = sorted(ys)
+    if not rows:
+        return want
+    candidates = [(a + b) / 2 for a, b in zip(rows, rows[1:])]
+    free = [(-math.inf, rows[0] - row_gap), *((a + row_gap, b - row_gap) for a, b in zip(rows, rows[1:])
+                                               if b - a >= 2 * row_gap), (rows[-1] + row_gap, math.inf)]
+    candidates += [min(max(want, low), high) for low, high in free]
+    return min(candidates, key=lambda h: (abs(h - want), h))
 
 
 def _columns(G: nx.DiGraph, column_of: Mapping[str, int]) -> list[list[str]]:
