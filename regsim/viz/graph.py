@@ -13,7 +13,9 @@ Every node has ``type`` (one of :data:`~regsim.viz.style.NODE_TYPES`), ``owner``
 or host name), ``owner_kind`` and ``label``. Content nodes (index, manifest, config, layer) also
 have ``digest``, ``short`` (``sha256:3f4a5b6c…``), ``size``, ``media_type``, ``refcount`` (how many
 tags and indexes point at a manifest; how many manifests reference a blob) and ``repositories``
-(which repositories hold it). On a registry with namespaces (Docker Hub), where public or private
+(which repositories hold it). A registry's layer also has ``diff_id`` when its image config names one
+other than the blob digest: the digest of the uncompressed tar, the id ``docker push`` prints.
+On a registry with namespaces (Docker Hub), where public or private
 decides who may pull, a repository's label says which (``alice/secret · private``).
 
 Edges have a ``kind``: ``contains`` (owner -> repository -> tag), ``tag`` (tag -> manifest or
@@ -271,6 +273,7 @@ def _add_registry(G: nx.DiGraph, reg: Registry, wanted, plat: Platform | None) -
             G.nodes[node]["total_size"] = stored.size + sizes
         else:
             parsed: Manifest = stored.parsed  # type: ignore[assignment]
+            diff_ids = _diff_ids(reg, parsed)
             for position, desc in enumerate([parsed.config, *parsed.layers]):
                 blob_type = "config" if position == 0 else "layer"
                 content = reg.blobs.get(desc.digest)
@@ -280,6 +283,9 @@ def _add_registry(G: nx.DiGraph, reg: Registry, wanted, plat: Platform | None) -
                                  stored=content is not None, refcount=users,
                                  repositories=tuple(blob_repos.get(desc.digest, ())),
                                  label=_blob_label(blob_type, desc.digest, desc.size, users))
+                diff_id = diff_ids.get(position - 1) if position else None
+                if diff_id is not None and diff_id != desc.digest:  # the id docker's push lines print
+                    G.nodes[child]["diff_id"] = diff_id
                 G.add_edge(node, child, kind=f"manifest-{blob_type}", position=position - 1 if position else None)
         return node
 
@@ -342,6 +348,17 @@ def _orphan_kind(blob) -> tuple[str, str]:
             return "config", "unreferenced"
         return ("index" if parsed.is_index else "manifest"), "deleted manifest, bytes stay until gc"
     return "layer", "unreferenced"
+
+
+def _diff_ids(reg: Registry, manifest: Manifest) -> dict[int, Digest]:
+    """Each layer's diff ID (the digest of its uncompressed tar), by position, from the config."""
+    blob = reg.blobs.get(manifest.config.digest)
+    if blob is None or blob.is_placeholder or manifest.config.media_type not in CONFIG_TYPES:
+        return {}
+    try:
+        return dict(enumerate(parse_config(blob.data, manifest.config.media_type).diff_ids))
+    except RegistryError:
+        return {}
 
 
 def _config_platform(reg: Registry, manifest: Manifest) -> str | None:

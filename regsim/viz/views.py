@@ -195,6 +195,10 @@ def push_highlight(op: Operation) -> Highlight:
                     h.after[n] = "new" if n not in before else "skipped"
         elif isinstance(e, ev.TagUpdated):
             _tag_change(h, before, after, owner, e)
+    for n, status in h.after.items():  # name a layer as the push lines do: by its diff ID
+        diff_id = after.nodes[n].get("diff_id") if n in after else None
+        if diff_id is not None and status in ("uploaded", "mounted", "skipped"):
+            h.notes[n] = "; ".join(filter(None, [h.notes.get(n), f"push line {diff_id.id12}"]))
     for repo in repos:
         node = node_id("repository", owner, repo)
         if node in after and node not in before:
