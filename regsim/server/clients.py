@@ -34,7 +34,7 @@ from ..io import read_layout, write_layout
 from ..oci.manifest import Manifest, parse_manifest
 from ..oci.mediatypes import INDEX_TYPES
 
-__all__ = ["Skopeo", "SkopeoClient", "SimpleClient", "ToolMissing", "find_tool", "make_client", "CLIENT_TOOLS"]
+__all__ = ["RegistryRefused", "Skopeo", "SkopeoClient", "SimpleClient", "ToolMissing", "find_tool", "make_client", "CLIENT_TOOLS"]
 
 #: what :func:`make_client` accepts as ``tool``
 CLIENT_TOOLS = ("auto", "skopeo", "simple", "docker", "podman")
@@ -147,6 +147,23 @@ def _address(base_url: str) -> str:
     return parts.netloc
 
 
+class RegistryRefused(RuntimeError):
+    """A registry answered a request of :class:`SimpleClient` with an error: ``status`` (403),
+    ``code`` and ``message`` (of the first error in the spec's error body: ``DENIED``, "..."),
+    ``step`` (which request: "start upload", "put manifest", ...). The text reads
+    ``start upload: HTTP 403: <body>`` as before; use the attributes, not the text."""
+
+    def __init__(self, step: str, status: int, body: bytes) -> None:
+        text = body.decode(errors="replace")
+        self.step, self.status, self.code, self.message = step, status, "", ""
+        try:
+            first = json.loads(text)["errors"][0]
+            self.code, self.message = str(first.get("code", "")), str(first.get("message", ""))
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            self.message = text[:300]
+        super().__init__(f"{step}: HTTP {status}: {text[:300]}")
+
+
 class SimpleClient:
     """Push and pull images over HTTP with ``urllib``: anonymously, or as ``username`` (basic
     credentials on every request, which a regsim server accepts whatever its auth scheme).
@@ -180,7 +197,7 @@ class SimpleClient:
 
     def _expect(self, status: int, wanted: int, what: str, body: bytes) -> None:
         if status != wanted:
-            raise RuntimeError(f"{what}: HTTP {status}: {body.decode(errors='replace')[:300]}")
+            raise RegistryRefused(what, status, body)
 
     def push_blob(self, repository: str, blob: Blob) -> bool:
         """Upload ``blob`` unless the repository has it; True when bytes were sent."""
