@@ -20,7 +20,9 @@ decides who may pull, a repository's label says which (``alice/secret · private
 
 Edges have a ``kind``: ``contains`` (owner -> repository -> tag), ``tag`` (tag -> manifest or
 index), ``index-manifest``, ``manifest-config``, ``manifest-layer`` (with ``position``),
-``untagged`` (repository -> a manifest no tag or index reaches) and ``link`` (repository or owner
+``untagged`` (repository -> a manifest no tag or index reaches), ``subject`` (an artifact such as
+an SBOM or a signature -> the manifest its ``subject`` names; the artifact's node has ``subject``
+and ``artifact_type``) and ``link`` (repository or owner
 -> a blob no manifest references: what garbage collection sweeps).
 
 Nodes are inserted in a deliberate order -- owners as given, repositories by name, tags in the
@@ -248,8 +250,9 @@ def _add_registry(G: nx.DiGraph, reg: Registry, wanted, plat: Platform | None) -
         stored = stored_by_digest[digest]
         node_type = "index" if stored.is_index else "manifest"
         found = platforms.get(digest)
-        if node_type == "manifest" and not _platform_ok(plat, Platform.parse(found) if found else None):
-            return None
+        if node_type == "manifest" and stored.subject is None and \
+                not _platform_ok(plat, Platform.parse(found) if found else None):
+            return None  # (an artifact has no platform: it is drawn beside its subject)
         node = node_id(node_type, owner, digest)
         if node in G:
             return node
@@ -261,6 +264,10 @@ def _add_registry(G: nx.DiGraph, reg: Registry, wanted, plat: Platform | None) -
                  repositories=tuple(manifest_repos[digest]), tags=tags,
                  refcount=tag_refs.get(digest, 0) + index_refs.get(digest, 0),
                  label=_manifest_label(node_type, digest, found, entries))
+        if stored.subject is not None:  # an artifact (SBOM, signature): drawn in front of its subject
+            kind = getattr(stored.parsed, "effective_artifact_type", None) or stored.parsed.artifact_type
+            G.nodes[node].update(subject=stored.subject, artifact_type=kind,
+                                 label=f"{digest.short} {kind}" if kind else digest.short)
         if stored.is_index:
             sizes = 0
             for desc in stored.parsed.manifests:
@@ -312,6 +319,16 @@ def _add_registry(G: nx.DiGraph, reg: Registry, wanted, plat: Platform | None) -
                 target = add_manifest(digest)
                 if target is not None:
                     G.add_edge(rnode, target, kind="untagged")
+        for digest in sorted(repo.manifests):  # artifacts -> the manifest they are about
+            subject = repo.manifests[digest].subject
+            source = node_id("manifest", owner, digest)
+            if subject is None or source not in G:
+                continue
+            target = add_manifest(subject) if subject in repo.manifests else None
+            if target is not None:
+                G.add_edge(source, target, kind="subject")
+            else:
+                G.nodes[source]["label"] += " · subject gone"
         # blobs linked here that no manifest of this repository references (yet, or any more)
         used_here = {d.digest for s in repo.manifests.values() if not s.is_index for d in s.references()}
         for digest in sorted(repo.blobs):

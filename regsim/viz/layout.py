@@ -18,8 +18,10 @@ import networkx as nx
 __all__ = ["COLUMNS", "ROW_GAP", "text_width", "layered_layout", "tree_layout", "spread", "crossing_height"]
 
 #: Column of each node type (empty columns are dropped).
-COLUMNS: dict[str, int] = {
+COLUMNS: dict[str, float] = {
     "registry": 0, "host": 0, "repository": 1, "tag": 2, "index": 3, "manifest": 4, "config": 5, "layer": 5,
+    # an artifact (a manifest with a ``subject``: SBOM, signature) stands just before the manifests
+    "artifact": 3.5,
 }
 ROW_GAP = 0.30  # inches between rows
 OWNER_GAP = 0.45  # extra inches between two owners' blocks
@@ -93,12 +95,19 @@ def crossing_height(ys: Sequence[float], want: float, row_gap: float = ROW_GAP) 
     return min(candidates, key=lambda h: (abs(h - want), h))
 
 
-def _columns(G: nx.DiGraph, column_of: Mapping[str, int]) -> list[list[str]]:
-    used = sorted({column_of[G.nodes[n]["type"]] for n in G})
+def _column(G: nx.DiGraph, n: str, column_of: Mapping[str, float]) -> float:
+    data = G.nodes[n]
+    if data.get("subject") is not None and "artifact" in column_of:
+        return column_of["artifact"]
+    return column_of[data["type"]]
+
+
+def _columns(G: nx.DiGraph, column_of: Mapping[str, float]) -> list[list[str]]:
+    used = sorted({_column(G, n, column_of) for n in G})
     index = {c: i for i, c in enumerate(used)}
     cols: list[list[str]] = [[] for _ in used]
     for n in G:  # graph order is the deliberate order (owners, first use)
-        cols[index[column_of[G.nodes[n]["type"]]]].append(n)
+        cols[index[_column(G, n, column_of)]].append(n)
     return cols
 
 
@@ -113,7 +122,7 @@ def _gaps(G: nx.DiGraph, col: list[str], row_gap: float) -> list[float]:
 
 
 def layered_layout(G: nx.DiGraph, labels: Mapping[str, str] | None = None, *,
-                   column_of: Mapping[str, int] = COLUMNS, row_gap: float = ROW_GAP,
+                   column_of: Mapping[str, float] = COLUMNS, row_gap: float = ROW_GAP,
                    bold: Sequence[str] = ()) -> dict[str, tuple[float, float]]:
     """Positions ``{node: (x, y)}`` in inches, y growing downwards from 0.
 

@@ -130,6 +130,7 @@ EDGE_STYLES: dict[str, EdgeStyle] = {
     "manifest-config": EdgeStyle("#A6A6A6", "solid", 0.7, "manifest references"),
     "manifest-layer": EdgeStyle("#A6A6A6", "solid", 0.7, "manifest references"),
     "untagged": EdgeStyle("#7F7F7F", "dashed", 0.9, "untagged manifest (no tag points here)"),
+    "subject": EdgeStyle(OKABE_ITO["bluish green"], "dashdot", 1.2, "artifact is about (its subject)"),
     "link": EdgeStyle("#7F7F7F", "dotted", 0.9, "linked but unreferenced"),
     "was": EdgeStyle(OKABE_ITO["orange"], "dashed", 1.6, "tag pointed here before"),
     "parent": EdgeStyle("#7F7F7F", "solid", 1.0, "built on"),
