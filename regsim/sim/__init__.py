@@ -5,6 +5,7 @@
 :mod:`~regsim.sim.streams`              pulls, pushes that move tags, rollouts -> registry traces
 :mod:`~regsim.sim.traces`               :class:`Trace`, CSV, Parquet, the IBM registry trace format
 :mod:`~regsim.sim.oracle`               libCacheSim's ``oracleGeneral`` binary traces (plain, zstd)
+:mod:`~regsim.sim.reading`              reading traces in chunks, dense ids while streaming
 :mod:`~regsim.sim.streaming`            replaying traces larger than memory, chunk by chunk
 :mod:`~regsim.sim.policies`             one module per policy: its class, its numba kernel, its description
 :mod:`~regsim.sim.cache`                replaying traces through policies (built-in or yours)
@@ -16,6 +17,9 @@
 :mod:`~regsim.sim.dedup`                layer / file / chunk dedup, with and without compression
 :mod:`~regsim.sim.content`              the file-content model of the official images
 :mod:`~regsim.sim.experiments`          :func:`run` and :func:`sweep` -> pandas DataFrames
+:mod:`~regsim.sim.curves`               :func:`mrc` (LRU's exact curve in one pass), :func:`shards`
+:mod:`~regsim.sim.stackdist`            stack (reuse) distances in one pass (numba)
+:mod:`~regsim.sim.analysis`             :func:`analyze`: popularity, reuse, sizes, rate
 :mod:`~regsim.sim.plots`                miss-ratio curves, savings bars, rollout CDFs
 :mod:`~regsim.sim.exercises`            the lab's exercises (``LAB.check(id, answer)``)
 =====================================  =========================================================
@@ -27,7 +31,10 @@ which means 0). The lab reads the core through its public API and event log only
 
 from .cache import (ARC, FIFO, GDSF, LFU, LRU, POLICIES, S3FIFO, CacheStats, Clock, Policy, Sieve, hit_sequence,
                     make_policy, simulate)
+from . import oracle, plots, streaming
+from .analysis import TraceAnalysis, analyze
 from .content import official_content
+from .curves import mrc, shards
 from .dedup import STRATEGIES, dedup_report
 from .engine import ENGINES, CompiledCache
 from .errors import EngineUnavailable, InvalidParameter, SimError, TraceFormatError, UnknownExercise, UnknownPolicy
@@ -47,5 +54,5 @@ __all__ = [
     "load_csv", "make_policy", "merge", "object_trace", "official_catalogue", "official_content",
     "pull_stream", "push_stream", "read_ibm", "registry_trace", "rollout", "rollout_time", "run",
     "save_csv", "simulate", "simulate_mirror", "simulate_regions", "sweep", "trace_from_events",
-    "transfer_time", "write_ibm",
+    "transfer_time", "write_ibm", "mrc", "shards", "analyze", "TraceAnalysis", "oracle", "plots", "streaming",
 ]

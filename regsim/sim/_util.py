@@ -9,7 +9,7 @@ from numbers import Integral, Real
 from ..data.generate import rng
 from .errors import InvalidParameter
 
-__all__ = ["as_random", "check_int", "check_positive", "check_fraction", "parse_bytes", "Seed"]
+__all__ = ["as_random", "check_int", "check_positive", "check_fraction", "parse_bytes", "capacity_for", "Seed"]
 
 Seed = "int | random.Random | None"
 
@@ -77,3 +77,36 @@ def parse_bytes(name: str, text: object) -> int:
         raise InvalidParameter(f"{name} must be a size with a unit such as '64MB', '1.5GiB' or '100B', "
                                f"got {text!r}")
     return int(float(match.group(1)) * unit)
+
+
+def capacity_for(size: "float | str", working_set_bytes: int, *, single: bool = False) -> int:
+    """Bytes for one entry of ``sizes=``: a float in (0, 1] is a share of the working set, a
+    string with a unit (``"64MB"``) is bytes. An int is refused, saying what to write instead:
+    ``capacities=``/``sizes=`` (sweep's parameters), or with ``single=True`` ``capacity=``/
+    ``size=`` (those of :func:`run` and :func:`~regsim.sim.streaming.replay`).
+
+    >>> capacity_for(0.1, 5_000), capacity_for("2kB", 5_000)
+    (500, 2000)
+    """
+    if isinstance(size, str):
+        return parse_bytes("cache size", size)
+    if isinstance(size, bool) or not isinstance(size, Real):
+        raise InvalidParameter(f"a cache size must be a fraction of the working set (a float in (0, 1]) "
+                               f"or bytes with a unit such as '64MB', got {size!r}")
+    capacities = "capacity=" if single else "capacities="
+    if isinstance(size, Integral):
+        as_bytes = (f"give bytes explicitly with capacity={int(size)} or size='{int(size)}B'" if single else
+                    f"give bytes explicitly with capacities=[{int(size)}] or sizes=['{int(size)}B']")
+        if size == 1:  # the one int that is also a valid fraction
+            raise InvalidParameter(f"cache size 1 is an int, which is ambiguous: write 1.0 for the whole working "
+                                   f"set (fractions are floats in (0, 1]), or {as_bytes}")
+        if size > 0:
+            raise InvalidParameter(f"cache size {int(size)} is an int, which is ambiguous: {as_bytes} "
+                                   f"(a share of the working set is a float in (0, 1], such as 0.1)")
+        raise InvalidParameter(f"cache size {int(size)} is not a size: a share of the working set is a float "
+                               f"in (0, 1], such as 0.1, and bytes are given as "
+                               f"{'capacity=...' if single else 'capacities=[...]'} or '64MB'")
+    if not 0 < size <= 1:
+        raise InvalidParameter(f"a fractional cache size must be in (0, 1], got {size!r} (for bytes, use "
+                               f"{capacities} or a string such as '64MB')")
+    return int(size * working_set_bytes)

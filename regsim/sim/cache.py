@@ -108,20 +108,46 @@ def _capacity_bytes(capacity: object) -> int:
     return check_int("capacity", capacity, minimum=0)
 
 
-def _prepare(policy: Any, keys: Iterable[Hashable], sizes: Iterable[int], capacity: object,
-             engine: str) -> tuple[str, Any, list, list]:
+def _requests(keys: Any, sizes: Any, kind: str | None) -> tuple[Any, Any, bool]:
+    """``keys`` and ``sizes`` as given, or the requests of a Trace or trace file (``sizes`` None):
+    a Trace's keys and sizes (its ``kind`` requests only), a file's dense ids and sizes (one read)."""
+    import os
+
+    from .traces import Trace
+
+    if isinstance(keys, Trace) or isinstance(keys, (str, os.PathLike)):
+        if sizes is not None:
+            raise InvalidParameter("give a Trace or a trace file's path alone (its sizes come with it), "
+                                   "or keys and sizes")
+        if isinstance(keys, Trace):
+            trace = keys.only(kind) if kind is not None else keys
+            return trace.keys, trace.sizes, False
+        from .reading import load_dense
+
+        d = load_dense(keys, kind=kind)
+        return d.ids, d.sizes, True
+    if sizes is None:
+        raise InvalidParameter("simulate and hit_sequence take keys and sizes, or a Trace or a trace file's path")
+    return keys, sizes, False
+
+
+def _prepare(policy: Any, keys: Any, sizes: Any, capacity: object, engine: str,
+             kind: str | None = "blob") -> tuple[str, Any, Any, Any]:
     """Check the arguments of :func:`simulate` and :func:`hit_sequence`; pick the engine.
 
     Returns ``(engine, policy, keys, sizes)``: for ``"python"`` a fresh or given Policy object,
-    for ``"compiled"`` a :class:`~regsim.sim.engine.CompiledCache`.
+    for ``"compiled"`` a :class:`~regsim.sim.engine.CompiledCache`. Keys and sizes are lists, or
+    int64 arrays of dense ids and sizes when read from a file.
     """
     from .engine import CompiledCache, resolve_engine
 
-    keys = keys if isinstance(keys, list) else list(keys)
-    sizes = sizes if isinstance(sizes, list) else list(sizes)
+    keys, sizes, dense = _requests(keys, sizes, kind)
+    if not dense:
+        keys = keys if isinstance(keys, list) else list(keys)
+        sizes = sizes if isinstance(sizes, list) else list(sizes)
     if len(keys) != len(sizes):
         raise InvalidParameter(f"keys and sizes differ in length: {len(keys)} vs {len(sizes)}")
-    if sizes and min(sizes) < 0:
+    if len(sizes) and min(sizes) < 0:
         raise InvalidParameter(f"object sizes must be non-negative, got {min(sizes)!r}")
     if isinstance(policy, Policy):
         if capacity is not None:
@@ -131,7 +157,7 @@ def _prepare(policy: Any, keys: Iterable[Hashable], sizes: Iterable[int], capaci
             raise InvalidParameter(f"engine='compiled' replays a policy given by name (simulate('lru', keys, "
                                    f"sizes, capacity=...)); the object {policy!r} runs with engine='python'")
         resolve_engine(engine, policy)  # checks the engine name
-        return "python", policy, keys, sizes
+        return "python", policy, _as_list(keys), _as_list(sizes)
     if capacity is None:
         raise InvalidParameter(f"simulate({policy!r}, ...) needs capacity= (bytes, or a size such as '64MB')")
     capacity = _capacity_bytes(capacity)
@@ -140,12 +166,21 @@ def _prepare(policy: Any, keys: Iterable[Hashable], sizes: Iterable[int], capaci
     chosen = resolve_engine(engine, policy)
     if chosen == "compiled":
         return chosen, CompiledCache(policy, capacity), keys, sizes
-    return chosen, make_policy(policy, capacity), keys, sizes
+    return chosen, make_policy(policy, capacity), _as_list(keys), _as_list(sizes)
 
 
-def simulate(policy: "Policy | str | type[Policy] | Callable[[int], Policy]", keys: Iterable[Hashable],
-             sizes: Iterable[int], *, capacity: "int | str | None" = None, engine: str = "auto") -> CacheStats:
+def _as_list(values: Any) -> list:
+    return values if isinstance(values, list) else values.tolist()
+
+
+def simulate(policy: "Policy | str | type[Policy] | Callable[[int], Policy]", keys: Any,
+             sizes: "Iterable[int] | None" = None, *, capacity: "int | str | None" = None, engine: str = "auto",
+             kind: str | None = "blob") -> CacheStats:
     """Replay ``keys``/``sizes`` (equal lengths) through a cache; count hits and bytes.
+
+    Instead of keys and sizes, give a :class:`~regsim.sim.traces.Trace` or a trace file's path
+    (anything :func:`regsim.sim.streaming.iter_chunks` reads; read once) alone: its ``kind``
+    requests (blobs by default, as :func:`~regsim.sim.experiments.run`) are replayed.
 
     ``policy`` is a :class:`Policy` object (it keeps its state: look inside it afterwards), or a
     name (``"lru"``), class or factory with ``capacity=`` in bytes (an int or ``"64MB"``).
@@ -155,30 +190,32 @@ def simulate(policy: "Policy | str | type[Policy] | Callable[[int], Policy]", ke
     >>> simulate("lru", ["a", "b", "a", "c", "b"], [60, 30, 60, 50, 30], capacity=100).hits
     1
     """
-    chosen, cache, keys, sizes = _prepare(policy, keys, sizes, capacity, engine)
+    chosen, cache, keys, sizes = _prepare(policy, keys, sizes, capacity, engine, kind)
     if chosen == "python":
         misses, missed = cache.replay_bytes(keys, sizes)
     else:
-        ids, _ = _dense(keys)
+        ids = keys if not isinstance(keys, list) else _dense(keys)[0]
         misses, missed = cache.feed(ids, sizes)
-    total = sum(sizes)
+    total = int(sum(sizes)) if isinstance(sizes, list) else int(sizes.sum())
     return CacheStats(len(keys), len(keys) - misses, total, total - missed)
 
 
-def hit_sequence(policy: "Policy | str | type[Policy] | Callable[[int], Policy]", keys: Iterable[Hashable],
-                 sizes: Iterable[int], *, capacity: "int | str | None" = None, engine: str = "auto") -> list[bool]:
-    """Each request's outcome (True = hit), in order; arguments as :func:`simulate`.
+def hit_sequence(policy: "Policy | str | type[Policy] | Callable[[int], Policy]", keys: Any,
+                 sizes: "Iterable[int] | None" = None, *, capacity: "int | str | None" = None,
+                 engine: str = "auto", kind: str | None = "blob") -> list[bool]:
+    """Each request's outcome (True = hit), in order; arguments as :func:`simulate` (keys and
+    sizes, or a Trace or a trace file's path).
 
     The two engines give the same sequence (``tests/sim/test_engines.py`` proves it).
 
     >>> hit_sequence("lru", ["a", "b", "a", "c", "b"], [60, 30, 60, 50, 30], capacity=100)
     [False, False, True, False, False]
     """
-    chosen, cache, keys, sizes = _prepare(policy, keys, sizes, capacity, engine)
+    chosen, cache, keys, sizes = _prepare(policy, keys, sizes, capacity, engine, kind)
     if chosen == "python":
         request = cache.request
         return [request(k, s) for k, s in zip(keys, sizes)]
-    ids, _ = _dense(keys)
+    ids = keys if not isinstance(keys, list) else _dense(keys)[0]
     return cache.feed(ids, sizes, record=True)[2].tolist()
 
 

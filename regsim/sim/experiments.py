@@ -37,54 +37,21 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import Executor
-from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from ._util import parse_bytes
+from ._util import capacity_for, parse_bytes
 from .cache import CacheStats, make_policy
 from .engine import CompiledCache, resolve_engine
 from .errors import InvalidParameter
 from .policies import label
+from .streaming import DenseTrace
 from .traces import Trace
 
 __all__ = ["run", "sweep", "capacity_for", "RESULT_COLUMNS", "DEFAULT_POLICIES", "DEFAULT_SIZES"]
 
 RESULT_COLUMNS = ("workload", "seed", "policy", "size", "capacity", "requests", "hits", "hit_ratio",
                   "byte_hit_ratio", "miss_ratio", "byte_miss_ratio", "bytes_requested", "upstream_bytes")
-
-
-def capacity_for(size: "float | str", working_set_bytes: int, *, single: bool = False) -> int:
-    """Bytes for one entry of ``sizes=``: a float in (0, 1] is a share of the working set, a
-    string with a unit (``"64MB"``) is bytes. An int is refused, saying what to write instead:
-    ``capacities=``/``sizes=`` (sweep's parameters), or with ``single=True`` ``capacity=``/
-    ``size=`` (those of :func:`run` and :func:`~regsim.sim.streaming.replay`).
-
-    >>> capacity_for(0.1, 5_000), capacity_for("2kB", 5_000)
-    (500, 2000)
-    """
-    if isinstance(size, str):
-        return parse_bytes("cache size", size)
-    if isinstance(size, bool) or not isinstance(size, Real):
-        raise InvalidParameter(f"a cache size must be a fraction of the working set (a float in (0, 1]) "
-                               f"or bytes with a unit such as '64MB', got {size!r}")
-    capacities = "capacity=" if single else "capacities="
-    if isinstance(size, Integral):
-        as_bytes = (f"give bytes explicitly with capacity={int(size)} or size='{int(size)}B'" if single else
-                    f"give bytes explicitly with capacities=[{int(size)}] or sizes=['{int(size)}B']")
-        if size == 1:  # the one int that is also a valid fraction
-            raise InvalidParameter(f"cache size 1 is an int, which is ambiguous: write 1.0 for the whole working "
-                                   f"set (fractions are floats in (0, 1]), or {as_bytes}")
-        if size > 0:
-            raise InvalidParameter(f"cache size {int(size)} is an int, which is ambiguous: {as_bytes} "
-                                   f"(a share of the working set is a float in (0, 1], such as 0.1)")
-        raise InvalidParameter(f"cache size {int(size)} is not a size: a share of the working set is a float "
-                               f"in (0, 1], such as 0.1, and bytes are given as "
-                               f"{'capacity=...' if single else 'capacities=[...]'} or '64MB'")
-    if not 0 < size <= 1:
-        raise InvalidParameter(f"a fractional cache size must be in (0, 1], got {size!r} (for bytes, use "
-                               f"{capacities} or a string such as '64MB')")
-    return int(size * working_set_bytes)
 
 
 def _specs(sizes: "Iterable[float | str] | None", capacities: "Iterable[int | str] | None") -> list[tuple[str, Any]]:
@@ -119,8 +86,14 @@ def _is_path(workload: Any) -> bool:
     return isinstance(workload, (str, os.PathLike))
 
 
-def _prepared(trace: Trace, kind: str | None) -> Trace:
-    return trace.only(kind) if kind is not None else trace
+def _prepared(trace: Trace, kind: str | None, zero: bool = False) -> Trace:
+    trace = trace.only(kind) if kind is not None else trace
+    if zero:
+        frame = trace.frame
+        keep = frame["size"].to_numpy() != 0
+        if not keep.all():
+            trace = Trace(frame[keep].reset_index(drop=True))
+    return trace
 
 
 def _rows(specs: Sequence[tuple[str, Any]], wss: int, replay: Callable[[list[int]], list[tuple[int, int]]],
@@ -137,46 +110,40 @@ def _rows(specs: Sequence[tuple[str, Any]], wss: int, replay: Callable[[list[int
     return rows
 
 
-@dataclass(frozen=True)
-class _Dense:
-    """What the compiled engine needs of a trace (its dense ids and sizes, and totals): a tenth of
-    the bytes of the whole Trace, so that is what a dask sweep scatters when every policy runs
-    compiled."""
-
-    ids: Any
-    sizes: Any
-    objects: int
-    working_set_bytes: int
-    requests: int
-    total_bytes: int
-
-    @classmethod
-    def of(cls, trace: Trace) -> "_Dense":
-        ids, sizes, objects = trace.dense()
-        return cls(ids, sizes, objects, trace.working_set()[1], len(trace), trace.total_bytes)
+_LOADED: dict[tuple[Any, ...], Any] = {}
 
 
-def _task(workload: "Trace | _Dense | str | Callable[..., Trace]", seed: int, policy: Any,
-          specs: Sequence[tuple[str, Any]], kind: str | None, engine: str) -> list[dict[str, Any]]:
-    chosen = resolve_engine(engine, policy)
-    if isinstance(workload, _Dense):
+def _loaded(path: str, kind: str | None, zero: bool) -> Any:
+    """This process's :class:`~regsim.sim.streaming.DenseTrace` of ``path``, read once and kept
+    (only the latest file): the tasks of a sweep on a process pool or dask worker share one read.
+    Keyed by the file's identity, size and modification time, so a rewritten file is read again."""
+    from .streaming import load_dense
+
+    st = os.stat(path)
+    key = (os.path.realpath(path), st.st_size, st.st_mtime_ns, kind, zero)
+    if key not in _LOADED:
+        _LOADED.clear()
+        _LOADED[key] = load_dense(path, kind=kind, ignore_size_zero_req=zero)
+    return _LOADED[key]
+
+
+def _task(workload: "Trace | DenseTrace | str | Callable[..., Trace]", seed: int, policy: Any,
+          specs: Sequence[tuple[str, Any]], kind: str | None, engine: str, zero: bool = False) -> list[dict[str, Any]]:
+    from .streaming import replay_dense
+
+    if _is_path(workload):  # a task of a pool: the file once per process
+        workload = _loaded(workload, kind, zero)
+    if isinstance(workload, DenseTrace):
         d = workload
-        return _rows(specs, d.working_set_bytes,
-                     lambda caps: [CompiledCache(policy, c, d.objects).feed(d.ids, d.sizes) for c in caps],
+        return _rows(specs, d.working_set_bytes, lambda caps: replay_dense(d, policy, caps, engine=engine),
                      d.requests, d.total_bytes)
-    if _is_path(workload):
-        from .streaming import replay_many, working_set
-
-        objects, wss, requests, total = working_set(workload, kind=kind)
-        return _rows(specs, wss, lambda caps: replay_many(workload, policy, caps, engine=chosen, kind=kind),
-                     requests, total)
     trace = workload(seed=seed) if callable(workload) and not isinstance(workload, Trace) else workload
     if not isinstance(trace, Trace):
         raise InvalidParameter(f"a workload must be a Trace, a function seed -> Trace or a trace file's path, "
                                f"got {type(trace).__name__}")
-    trace = _prepared(trace, kind)
+    trace = _prepared(trace, kind, zero)
     wss = trace.working_set()[1]
-    if chosen == "compiled":
+    if resolve_engine(engine, policy) == "compiled":
         ids, sizes, objects = trace.dense()
 
         def replay(capacities: list[int]) -> list[tuple[int, int]]:
@@ -189,21 +156,35 @@ def _task(workload: "Trace | _Dense | str | Callable[..., Trace]", seed: int, po
     return _rows(specs, wss, replay, len(trace), trace.total_bytes)
 
 
+def _streamed(path: str, policies: Sequence[Any], specs: Sequence[tuple[str, Any]], kind: str | None,
+              engine: str, zero: bool) -> list[list[dict[str, Any]]]:
+    """Every policy at explicit byte capacities in one streaming pass over ``path``: rows per policy."""
+    from .streaming import stream_policies
+
+    capacities = [v for _, v in specs]
+    counts, tally = stream_policies(path, policies, capacities, engine=engine, kind=kind, ignore_size_zero_req=zero)
+    return [_rows(specs, tally.wss, lambda caps, got=got: got, tally.requests, tally.total) for got in counts]
+
+
 def run(trace: "Trace | str", policy: Any = "lru", size: "float | str | None" = None, *,
-        capacity: "int | str | None" = None, kind: str | None = "blob", engine: str = "auto"):
+        capacity: "int | str | None" = None, kind: str | None = "blob", engine: str = "auto",
+        ignore_size_zero_req: bool = False):
     """One policy at one size on one trace: a one-row DataFrame (the columns of :func:`sweep`).
 
     ``size`` is a share of the working set (a float in (0, 1], 0.1 when neither is given) or
-    bytes with a unit (``"64MB"``); or give ``capacity=`` in bytes instead, not both.
+    bytes with a unit (``"64MB"``); or give ``capacity=`` in bytes instead, not both. A path is
+    read once (:mod:`regsim.sim.streaming`).
     """
     if capacity is not None:
         if size is not None:
             raise InvalidParameter(f"run takes size= (a share of the working set) or capacity= (bytes), not both: "
                                    f"got size={size!r} and capacity={capacity!r}")
-        return sweep({"trace": trace}, [policy], None, capacities=[capacity], kind=kind, engine=engine)
+        return sweep({"trace": trace}, [policy], None, capacities=[capacity], kind=kind, engine=engine,
+                     ignore_size_zero_req=ignore_size_zero_req)
     size = 0.1 if size is None else size
     capacity_for(size, 1, single=True)  # run's own words (size=, capacity=) for a bad size
-    return sweep({"trace": trace}, [policy], [size], kind=kind, engine=engine)
+    return sweep({"trace": trace}, [policy], [size], kind=kind, engine=engine,
+                 ignore_size_zero_req=ignore_size_zero_req)
 
 
 DEFAULT_POLICIES = ("lru", "fifo", "clock", "lfu", "s3fifo", "gdsf", "arc", "sieve")
@@ -217,12 +198,18 @@ def _is_dask_client(executor: Any) -> bool:
 def sweep(workloads: "Trace | str | Mapping[str, Trace | str | Callable[..., Trace]]",
           policies: Iterable[Any] = DEFAULT_POLICIES, sizes: "Iterable[float | str] | None" = None, *,
           capacities: "Iterable[int | str] | None" = None, seeds: Iterable[int] = (0,),
-          kind: str | None = "blob", progress: bool = False, executor: Any = None, engine: str = "auto"):
+          kind: str | None = "blob", progress: bool = False, executor: Any = None, engine: str = "auto",
+          ignore_size_zero_req: bool = False):
     """Every workload x seed x policy x size; a DataFrame with :data:`RESULT_COLUMNS`.
 
     ``sizes`` (default: 1%, 2%, 5%, 10%, 20%, 50% of the working set, unless ``capacities`` are
     given) and ``capacities`` as in the module docstring; ``executor`` a
     :class:`concurrent.futures.Executor` or a ``dask.distributed.Client``.
+    ``ignore_size_zero_req=True`` drops requests of size 0, as libCacheSim's reader does.
+
+    A trace file is read once: serially, every policy and size in one streaming pass when all
+    sizes are bytes (``capacities=``), or from one read into dense ids when some are shares of
+    the working set; with an executor, once per worker process (the tasks there share it).
     """
     import pandas as pd
 
@@ -234,6 +221,9 @@ def sweep(workloads: "Trace | str | Mapping[str, Trace | str | Callable[..., Tra
     policies, seeds = list(policies), list(seeds)
     if not policies or not seeds:
         raise InvalidParameter("sweep needs at least one policy, one size and one seed")
+    if not isinstance(ignore_size_zero_req, bool):
+        raise InvalidParameter(f"ignore_size_zero_req must be True or False, got {ignore_size_zero_req!r}")
+    zero = ignore_size_zero_req
     specs = _specs(sizes, capacities)
     labels = [_policy_label(p) for p in policies]
     for policy in policies:
@@ -243,24 +233,33 @@ def sweep(workloads: "Trace | str | Mapping[str, Trace | str | Callable[..., Tra
         raise InvalidParameter(f"executor must be a concurrent.futures.Executor or a dask.distributed.Client, "
                                f"got {type(executor).__name__}")
     jobs: list[tuple[tuple[str, int, str], tuple[Any, ...]]] = []
+    streamed: dict[int, list[dict[str, Any]]] = {}  # job -> rows made by one streaming pass
     for name, workload in workloads.items():
         generated = callable(workload) and not isinstance(workload, Trace)
-        task_kind = kind
+        task_kind, task_zero = kind, zero
         if isinstance(workload, Trace):
-            workload = _prepared(workload, kind)
-            task_kind = None
+            workload = _prepared(workload, kind, zero)
+            task_kind, task_zero = None, False
             if dask:  # once to every worker: only the dense arrays when every policy runs compiled
                 if all(resolve_engine(engine, p) == "compiled" for p in policies):
-                    workload = _Dense.of(workload)
+                    workload = DenseTrace.of(workload)
                 workload = executor.scatter(workload, broadcast=True)
         elif _is_path(workload):
             workload = os.fspath(workload)
+            if executor is None:  # serially: the file once for the whole sweep
+                if all(how == "bytes" for how, _ in specs):
+                    for i, rows in enumerate(_streamed(workload, policies, specs, kind, engine, zero)):
+                        streamed[len(jobs) + i] = rows
+                else:
+                    from .streaming import load_dense
+
+                    workload = load_dense(workload, kind=kind, ignore_size_zero_req=zero)
         for seed in (seeds if generated else seeds[:1]):
             for policy, label in zip(policies, labels):
                 # with an executor, one task per size too: tasks of similar length spread evenly
-                # (a GDSF replay costs several LRU ones); serially, one per policy reads the trace once
+                # (a GDSF replay costs several LRU ones); serially, one per policy
                 for part in ([[spec] for spec in specs] if executor is not None else [specs]):
-                    jobs.append(((name, seed, label), (workload, seed, policy, part, task_kind, engine)))
+                    jobs.append(((name, seed, label), (workload, seed, policy, part, task_kind, engine, task_zero)))
     results: list[list[dict[str, Any]] | None] = [None] * len(jobs)
     bar = None
     if progress:
@@ -269,7 +268,7 @@ def sweep(workloads: "Trace | str | Mapping[str, Trace | str | Callable[..., Tra
         bar = tqdm(total=len(jobs), desc="sweep", unit="run")
     if executor is None:
         for i, (_, args) in enumerate(jobs):
-            results[i] = _task(*args)
+            results[i] = streamed[i] if i in streamed else _task(*args)
             if bar is not None:
                 bar.update(1)
     else:

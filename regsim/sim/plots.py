@@ -10,7 +10,8 @@ from typing import Any, Sequence
 
 from .errors import InvalidParameter
 
-__all__ = ["miss_ratio_curves", "savings_bars", "rollout_cdf", "OKABE_ITO", "MARKERS", "LINESTYLES"]
+__all__ = ["miss_ratio_curves", "savings_bars", "rollout_cdf", "popularity", "reuse", "size_distribution",
+           "request_rate", "trace_analysis", "OKABE_ITO", "MARKERS", "LINESTYLES"]
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
@@ -143,3 +144,109 @@ def rollout_cdf(results: Sequence[Any], ax=None, *, labels: Sequence[str] | None
     if title:
         ax.set_title(title)
     return ax
+
+
+# -- a trace's analysis (regsim.sim.analysis.TraceAnalysis) ------------------------------------------
+
+
+def _analysis(analysis: Any) -> Any:
+    if not hasattr(analysis, "counts") or not hasattr(analysis, "reuse_distance"):
+        raise InvalidParameter(f"expected a TraceAnalysis (from sim.analyze(trace)), got {type(analysis).__name__}")
+    return analysis
+
+
+def popularity(analysis, ax=None, *, title: str | None = "popularity"):
+    """Requests per object against its rank, log-log, with the fitted Zipf line."""
+    import numpy as np
+
+    a, ax = _analysis(analysis), _axes(ax)
+    ranks = np.arange(1, a.counts.size + 1)
+    ax.loglog(ranks, a.counts, marker=MARKERS[0], linestyle="none", markersize=3, color=OKABE_ITO[0],
+              label="objects")
+    head = a.counts[a.counts >= 2]
+    if head.size >= 2 and a.zipf_alpha == a.zipf_alpha:
+        x = np.arange(1, head.size + 1)
+        c = np.exp(np.mean(np.log(head) + a.zipf_alpha * np.log(x)))  # the fit's intercept
+        ax.loglog(x, c * x ** -a.zipf_alpha, color=OKABE_ITO[5], linestyle="--", linewidth=2,
+                  label=f"Zipf fit, alpha {a.zipf_alpha:.2f}")
+    ax.set_xlabel("object rank")
+    ax.set_ylabel("requests")
+    ax.grid(True, alpha=0.3)
+    ax.legend(frameon=False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def _cdf(ax, values, label: str, i: int) -> None:
+    import numpy as np
+
+    v = np.sort(np.asarray(values, dtype=float))
+    if v.size:
+        ax.plot(v, np.arange(1, v.size + 1) / v.size, color=OKABE_ITO[i], linestyle=LINESTYLES[i], linewidth=2,
+                label=label)
+
+
+def reuse(analysis, ax=None, *, of: str = "distance", title: str | None = None):
+    """The CDF of the reuse distance (``of="distance"``: distinct objects in between) or reuse time
+    (``"time"``: requests in between, ``"seconds"``), log x."""
+    a, ax = _analysis(analysis), _axes(ax)
+    values = {"distance": a.reuse_distance, "time": a.reuse_time, "seconds": a.reuse_seconds}
+    if of not in values:
+        raise InvalidParameter(f"of must be 'distance', 'time' or 'seconds', got {of!r}")
+    label = {"distance": "reuse distance (distinct objects)", "time": "reuse time (requests)",
+             "seconds": "reuse time (seconds)"}[of]
+    _cdf(ax, values[of] + (1 if of != "seconds" else 0), label, 0)
+    ax.set_xscale("log")
+    ax.set_xlabel(label + (" + 1" if of != "seconds" else ""))
+    ax.set_ylabel("share of re-requests")
+    ax.set_ylim(0, 1.02)
+    ax.grid(True, alpha=0.3)
+    ax.set_title(title if title is not None else f"reuse {of}")
+    return ax
+
+
+def size_distribution(analysis, ax=None, *, title: str | None = "object sizes"):
+    """The CDF of the objects' sizes (bytes, log x)."""
+    a, ax = _analysis(analysis), _axes(ax)
+    _cdf(ax, a.sizes[a.sizes > 0], "objects", 2)
+    ax.set_xscale("log")
+    ax.set_xlabel("object size (bytes)")
+    ax.set_ylabel("share of objects")
+    ax.set_ylim(0, 1.02)
+    ax.grid(True, alpha=0.3)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def request_rate(analysis, ax=None, *, title: str | None = "request rate"):
+    """Requests per second in each window of the trace."""
+    a, ax = _analysis(analysis), _axes(ax)
+    ax.step(a.rate.index, a.rate.to_numpy(), where="post", color=OKABE_ITO[3], linewidth=1.8)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel(f"requests/s (windows of {a.window:g} s)")
+    ax.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.3)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def trace_analysis(analysis, axes=None):
+    """The four plots of an analysis on a 2 x 2 grid (``axes``: four Axes, or None for a new
+    figure); returns the axes."""
+    _analysis(analysis)
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        _, grid = plt.subplots(2, 2, figsize=(10, 7), constrained_layout=True)
+        axes = grid.ravel()
+    axes = list(axes)
+    if len(axes) != 4:
+        raise InvalidParameter(f"trace_analysis draws on 4 axes, got {len(axes)}")
+    popularity(analysis, axes[0])
+    reuse(analysis, axes[1])
+    size_distribution(analysis, axes[2])
+    request_rate(analysis, axes[3])
+    return axes

@@ -12,6 +12,13 @@ to one cache and returns its :class:`~regsim.sim.cache.CacheStats`. Memory is on
 the cache's state (a few arrays over the distinct objects), whatever the trace's length:
 ``benchmarks/cache.py --streamed`` replays 100 million requests in well under 2 GiB.
 
+A file is read once per replay. With ``capacity=`` (bytes) the replay streams: the working set is
+measured during the same pass. A share of the working set (``size=0.1``) cannot be turned into
+bytes before the whole file has been seen, so :func:`load_dense` reads it once into dense ids
+and sizes (16 bytes a request, less than the 24 of an oracleGeneral record) and the replay runs
+from memory. ``ignore_size_zero_req=True`` drops requests of size 0, as libCacheSim's reader does
+by default (``ReaderInitParam(ignore_size_zero_req=True)``); regsim keeps them by default.
+
 >>> from regsim.sim.workloads import object_trace
 >>> trace = object_trace(5000, 500, seed=1)
 >>> replay(trace, "lru", size=0.1, chunk_requests=700) == replay(trace, "lru", size=0.1, engine="python")
@@ -21,260 +28,83 @@ True
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
+from ._util import capacity_for
 from .cache import CacheStats, _capacity_bytes, make_policy
-from .engine import CompiledCache, numba_available, resolve_engine
-from .errors import InvalidParameter, TraceFormatError
+from .engine import CompiledCache, resolve_engine
+from .errors import InvalidParameter
+from .reading import PARQUET_MAGIC, DenseIds, DenseTrace, _Tally, iter_chunks, load_dense, working_set
 from .traces import Trace
 
-__all__ = ["iter_chunks", "DenseIds", "working_set", "replay", "replay_many", "PARQUET_MAGIC"]
-
-PARQUET_MAGIC = b"PAR1"
-
-
-def _is_parquet(path: Path) -> bool:
-    with open(path, "rb") as f:
-        return f.read(4) == PARQUET_MAGIC
-
-
-def _is_ibm(path: Path) -> bool:
-    """An IBM registry trace: gzip, or JSON (an array or lines of objects)."""
-    with open(path, "rb") as f:
-        head = f.read(64).lstrip()
-    return head[:2] == b"\x1f\x8b" or head[:1] in (b"[", b"{")
-
-
-def iter_chunks(source: "Trace | str | os.PathLike[str]", *, chunk_requests: int = 1_000_000,
-                kind: str | None = "blob") -> Iterator[tuple[Any, Any]]:
-    """``(keys, sizes)`` numpy arrays of at most ``chunk_requests`` requests, in trace order.
-
-    ``kind`` keeps one kind of request when the source has a ``kind`` column (a Trace, Parquet);
-    oracleGeneral traces have none (every request is an object GET).
-    """
-    import numpy as np
-
-    if isinstance(chunk_requests, bool) or not isinstance(chunk_requests, int) or chunk_requests < 1:
-        raise InvalidParameter(f"chunk_requests must be an int >= 1, got {chunk_requests!r}")
-    if isinstance(source, Trace):
-        trace = source.only(kind) if kind is not None else source
-        frame = trace.frame
-        for start in range(0, len(frame), chunk_requests):
-            part = frame.iloc[start:start + chunk_requests]
-            yield part["key"].to_numpy(), part["size"].to_numpy(dtype=np.int64)
-        return
-    if not isinstance(source, (str, os.PathLike)):
-        raise InvalidParameter(f"a source is a Trace or a trace file's path, got {type(source).__name__}")
-    path = Path(source)
-    if not path.is_file():
-        raise TraceFormatError(f"{path}: no such trace file")
-    if path.suffix.lower() == ".csv":  # the project's CSV (save_csv); never read as binary records
-        yield from _csv_chunks(path, chunk_requests, kind)
-        return
-    if _is_parquet(path):
-        import pyarrow.parquet as pq
-
-        pf = pq.ParquetFile(path)
-        names = pf.schema_arrow.names
-        missing = [c for c in ("key", "size") if c not in names]
-        if missing:
-            raise TraceFormatError(f"{path}: a Parquet trace needs the columns key and size, missing {missing} "
-                                   f"(has {names})")
-        columns = ["key", "size"] + (["kind"] if kind is not None and "kind" in names else [])
-        for batch in pf.iter_batches(batch_size=chunk_requests, columns=columns):
-            keys = batch.column("key").to_numpy(zero_copy_only=False)
-            sizes = batch.column("size").to_numpy(zero_copy_only=False).astype(np.int64)
-            if "kind" in columns:
-                keep = np.asarray(batch.column("kind").to_numpy(zero_copy_only=False) == kind)
-                keys, sizes = keys[keep], sizes[keep]
-            if sizes.size and sizes.min() < 0:
-                raise TraceFormatError(f"{path}: object sizes must be >= 0, got {int(sizes.min())}")
-            yield keys, sizes
-        return
-    if _is_ibm(path):
-        from .traces import iter_ibm
-
-        for part in iter_ibm(path, chunk_requests=chunk_requests):
-            part = part.only(kind) if kind is not None else part
-            yield np.asarray(part.keys, dtype=object), np.asarray(part.sizes, dtype=np.int64)
-        return
-    from .oracle import iter_oracle_general
-
-    for rec in iter_oracle_general(path, chunk_requests):
-        yield rec["obj_id"], rec["obj_size"].astype(np.int64)
-
-
-def _csv_chunks(path: Path, chunk_requests: int, kind: str | None) -> Iterator[tuple[Any, Any]]:
-    """A CSV trace as :func:`~regsim.sim.traces.save_csv` writes it (a header row naming at least
-    ``key`` and ``size``), ``chunk_requests`` rows at a time. Keys stay text: replaying needs only
-    their equality, which is the same as for the ints :func:`~regsim.sim.traces.load_csv` makes."""
-    import numpy as np
-    import pandas as pd
-
-    with open(path, encoding="utf-8", newline="") as handle:
-        header = [c.strip() for c in handle.readline().strip().split(",")]
-    missing = [c for c in ("key", "size") if c not in header]
-    if missing:
-        raise TraceFormatError(f"{path}: a CSV trace needs the columns key and size (a header row, as save_csv "
-                               f"writes), missing {missing} (first line: {header})")
-    columns = ["key", "size"] + (["kind"] if kind is not None and "kind" in header else [])
-    try:
-        for part in pd.read_csv(path, usecols=columns, dtype={"key": str, "kind": str}, keep_default_na=False,
-                                chunksize=chunk_requests):
-            if "kind" in columns:
-                part = part[part["kind"] == kind]
-            sizes = pd.to_numeric(part["size"], errors="raise").to_numpy(dtype=np.int64)
-            if sizes.size and sizes.min() < 0:
-                raise TraceFormatError(f"{path}: object sizes must be >= 0, got {int(sizes.min())}")
-            yield part["key"].to_numpy(dtype=object), sizes
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        if isinstance(exc, TraceFormatError):
-            raise
-        raise TraceFormatError(f"{path}: not a trace CSV ({exc})") from None
-
-
-class DenseIds:
-    """Dense ids ``0..n-1``, in order of first appearance, for keys arriving in chunks.
-
-    Integer keys go through a compiled open-addressing hash table (:func:`regsim.sim.kernels.dense_ids`)
-    when numba is installed; other keys (digests) through a dict.
-
-    >>> d = DenseIds()
-    >>> d.map([10, 20, 10]).tolist(), d.map([30, 20]).tolist(), len(d)
-    ([0, 1, 0], [2, 1], 3)
-    """
-
-    def __init__(self) -> None:
-        import numpy as np
-
-        self._np = np
-        self.count = 0
-        self._table_keys = np.zeros(0, np.uint64)
-        self._table_ids = np.zeros(0, np.int64)
-        self._by_id = np.zeros(0, np.uint64)
-        self._dict: dict[Any, int] | None = None
-
-    def __len__(self) -> int:
-        return self.count
-
-    def map(self, keys: Any) -> Any:
-        """Dense ids (int64 array) for one chunk of keys."""
-        np = self._np
-        keys = np.asarray(keys)
-        if keys.dtype.kind in "iu" and self._dict is None and numba_available():
-            return self._map_ints(keys.astype(np.int64, copy=False).view(np.uint64)
-                                  if keys.dtype.kind == "i" else keys.astype(np.uint64, copy=False))
-        return self._map_any(keys)
-
-    def _map_ints(self, keys: Any) -> Any:
-        np = self._np
-        from .kernels import dense_ids
-
-        need = 2 * (self.count + keys.size)
-        if self._table_keys.size < need:
-            size = 1 << max(10, (need - 1).bit_length())
-            self._table_keys = np.zeros(size, np.uint64)
-            self._table_ids = np.full(size, -1, np.int64)
-            scratch = np.empty(self.count, np.int64)
-            dense_ids(np.ascontiguousarray(self._by_id[: self.count]), self._table_keys, self._table_ids, 0, scratch)
-            by_id = np.zeros(max(size // 2, 1), np.uint64)
-            by_id[: self.count] = self._by_id[: self.count]
-            self._by_id = by_id
-        out = np.empty(keys.size, np.int64)
-        old = self.count
-        self.count = int(dense_ids(np.ascontiguousarray(keys), self._table_keys, self._table_ids, old, out))
-        new = out >= old
-        self._by_id[out[new]] = keys[new]
-        return out
-
-    def _map_any(self, keys: Any) -> Any:
-        np = self._np
-        import pandas as pd
-
-        if self._dict is None:  # switching from the table (mixed chunks): carry its keys over
-            self._dict = {int(k): i for i, k in enumerate(self._by_id[: self.count].tolist())}
-        codes, uniques = pd.factorize(pd.Series(keys, dtype=object if keys.dtype.kind not in "iu" else None))
-        table = self._dict
-        mapped = np.fromiter((table.setdefault(k, len(table)) for k in uniques.tolist()), np.int64,
-                             count=len(uniques))
-        self.count = len(table)
-        return mapped[codes]
-
-
-def working_set(source: "Trace | str | os.PathLike[str]", *, kind: str | None = "blob",
-                chunk_requests: int = 1_000_000) -> tuple[int, int, int, int]:
-    """``(objects, working-set bytes, requests, bytes requested)`` in one streaming pass.
-
-    An object counts with the size of its first request, as :meth:`Trace.working_set`.
-    """
-    np_ = None
-    dense = DenseIds()
-    objects = wss = requests = total = 0
-    for keys, sizes in iter_chunks(source, chunk_requests=chunk_requests, kind=kind):
-        if np_ is None:
-            import numpy as np_
-        old = dense.count
-        ids = dense.map(keys)
-        new = ids >= old
-        _, first = np_.unique(ids[new], return_index=True)
-        wss += int(sizes[new][first].sum())
-        requests += int(sizes.size)
-        total += int(sizes.sum())
-    objects = dense.count
-    return objects, wss, requests, total
+__all__ = ["iter_chunks", "DenseIds", "DenseTrace", "load_dense", "working_set", "replay", "replay_many",
+           "replay_dense", "stream_policies", "PARQUET_MAGIC"]
 
 
 def replay_many(source: "Trace | str | os.PathLike[str]", policy: Any, capacities: Sequence[int], *,
-                engine: str = "auto", kind: str | None = "blob",
-                chunk_requests: int = 1_000_000) -> list[tuple[int, int]]:
+                engine: str = "auto", kind: str | None = "blob", chunk_requests: int = 1_000_000,
+                ignore_size_zero_req: bool = False) -> list[tuple[int, int]]:
     """One pass over ``source`` feeding a cache per capacity; ``[(misses, missed_bytes), ...]``."""
-    return _replay_many(source, policy, capacities, engine, kind, chunk_requests)[0]
+    return stream_policies(source, [policy], capacities, engine=engine, kind=kind, chunk_requests=chunk_requests,
+                           ignore_size_zero_req=ignore_size_zero_req)[0][0]
 
 
-def _replay_many(source: Any, policy: Any, capacities: Sequence[int], engine: str, kind: str | None,
-                 chunk_requests: int) -> tuple[list[tuple[int, int]], int, int]:
-    chosen = resolve_engine(engine, policy)
-    requests = total = 0
-    if chosen == "compiled":
-        caches = [CompiledCache(policy, c) for c in capacities]
-        dense = DenseIds()
-        for keys, sizes in iter_chunks(source, chunk_requests=chunk_requests, kind=kind):
-            ids = dense.map(keys)
-            requests += int(sizes.size)
-            total += int(sizes.sum())
-            for cache in caches:
-                cache.feed(ids, sizes)
-        return [(c.misses, c.missed_bytes) for c in caches], requests, total
-    policies = [make_policy(policy, c) for c in capacities]
-    counts = [[0, 0] for _ in capacities]
-    for keys, sizes in iter_chunks(source, chunk_requests=chunk_requests, kind=kind):
-        requests += int(sizes.size)
-        total += int(sizes.sum())
-        keys, sizes = keys.tolist(), sizes.tolist()
-        for p, count in zip(policies, counts):
-            misses, missed = p.replay_bytes(keys, sizes)
-            count[0] += misses
-            count[1] += missed
-    return [(m, b) for m, b in counts], requests, total
+def stream_policies(source: Any, policies: Sequence[Any], capacities: Sequence[int], *, engine: str = "auto",
+                    kind: str | None = "blob", chunk_requests: int = 1_000_000,
+                    ignore_size_zero_req: bool = False) -> tuple[list[list[tuple[int, int]]], "_Tally"]:
+    """One pass over ``source`` feeding a cache per policy and capacity: for each policy its
+    ``[(misses, missed_bytes), ...]``, and the pass's totals (working set, requests, bytes)."""
+    chosen = [resolve_engine(engine, p) for p in policies]
+    caches: list[list[Any]] = [[CompiledCache(p, c) if how == "compiled" else make_policy(p, c) for c in capacities]
+                               for p, how in zip(policies, chosen)]
+    counts = [[[0, 0] for _ in capacities] for _ in policies]
+    tally = _Tally()
+    for keys, sizes in iter_chunks(source, chunk_requests=chunk_requests, kind=kind,
+                                   ignore_size_zero_req=ignore_size_zero_req):
+        ids = tally.add(keys, sizes)
+        as_lists = None
+        for how, row, count in zip(chosen, caches, counts):
+            for cache, c in zip(row, count):
+                if how == "compiled":
+                    misses, missed = cache.feed(ids, sizes)
+                else:
+                    if as_lists is None:
+                        as_lists = (ids.tolist(), sizes.tolist())
+                    misses, missed = cache.replay_bytes(*as_lists)
+                c[0] += misses
+                c[1] += missed
+    return [[(m, b) for m, b in count] for count in counts], tally
 
 
 def replay(source: "Trace | str | os.PathLike[str]", policy: Any = "lru", *, size: float | None = None,
            capacity: "int | str | None" = None, engine: str = "auto", kind: str | None = "blob",
-           chunk_requests: int = 1_000_000) -> CacheStats:
-    """Replay ``source`` chunk by chunk through one cache; its :class:`CacheStats`.
+           chunk_requests: int = 1_000_000, ignore_size_zero_req: bool = False) -> CacheStats:
+    """Replay ``source`` through one cache; its :class:`CacheStats`. The file is read once.
 
-    Give ``capacity=`` (bytes, or ``"64MB"``) or ``size=`` (a share of the working set, a float
-    in (0, 1], which costs one more pass to measure the working set).
+    Give ``capacity=`` (bytes, or ``"64MB"``: the replay streams, one chunk in memory) or
+    ``size=`` (a share of the working set, a float in (0, 1]: the file is read once into dense
+    ids, 16 bytes a request, and replayed from memory).
     """
-    from .experiments import capacity_for
-
     if (size is None) == (capacity is None):
         raise InvalidParameter("replay needs exactly one of size= (a share of the working set) or capacity= (bytes)")
     if capacity is not None:
         cap = _capacity_bytes(capacity)
+        [[(misses, missed)]], tally = stream_policies(source, [policy], [cap], engine=engine, kind=kind,
+                                                      chunk_requests=chunk_requests,
+                                                      ignore_size_zero_req=ignore_size_zero_req)
+        requests, total = tally.requests, tally.total
     else:
         capacity_for(size, 1, single=True)  # a fraction, or a clear error before reading anything
-        cap = capacity_for(size, working_set(source, kind=kind, chunk_requests=chunk_requests)[1], single=True)
-    [(misses, missed)], requests, total = _replay_many(source, policy, [cap], engine, kind, chunk_requests)
+        d = load_dense(source, kind=kind, chunk_requests=chunk_requests, ignore_size_zero_req=ignore_size_zero_req)
+        cap = capacity_for(size, d.working_set_bytes, single=True)
+        [(misses, missed)] = replay_dense(d, policy, [cap], engine=engine)
+        requests, total = d.requests, d.total_bytes
     return CacheStats(requests, requests - misses, total, total - missed)
+
+
+def replay_dense(d: DenseTrace, policy: Any, capacities: Sequence[int], *, engine: str = "auto") -> list[tuple[int, int]]:
+    """``[(misses, missed_bytes), ...]`` of ``policy`` at each capacity over a :class:`DenseTrace`."""
+    if resolve_engine(engine, policy) == "compiled":
+        return [CompiledCache(policy, c, d.objects).feed(d.ids, d.sizes) for c in capacities]
+    keys, sizes = d.ids.tolist(), d.sizes.tolist()
+    return [make_policy(policy, c).replay_bytes(keys, sizes) for c in capacities]

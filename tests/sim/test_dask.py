@@ -39,7 +39,7 @@ def test_a_sweep_on_two_worker_processes_equals_the_serial_one(client, tmp_path,
     assert len(parallel) == (1 + 2 + 1) * 8 * 3
     # the in-memory trace was scattered once, to every worker (as its dense arrays: every policy runs
     # compiled); tasks carry a future, a path or a function
-    assert [(type(data).__name__, kw) for data, kw in scattered] == [("_Dense", {"broadcast": True})]
+    assert [(type(data).__name__, kw) for data, kw in scattered] == [("DenseTrace", {"broadcast": True})]
     assert len(submitted) == (1 + 2 + 1) * 8 * 3  # one task per size: tasks of similar length
     assert not any(isinstance(arg, Trace) for args in submitted for arg in args)
     assert {type(args[0]).__name__ for args in submitted} == {"Future", "partial", "str"}
