@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from numbers import Integral
-from typing import Any, Callable, Hashable, Iterable
+from typing import Any, Callable, Iterable
 
 from ._util import check_int, parse_bytes
 from .errors import InvalidParameter

@@ -36,6 +36,7 @@ once (a path travels as a path), not sent with every task. ``progress=True`` sho
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import Executor
 from numbers import Integral
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -111,6 +112,7 @@ def _rows(specs: Sequence[tuple[str, Any]], wss: int, replay: Callable[[list[int
 
 
 _LOADED: dict[tuple[Any, ...], Any] = {}
+_LOADING = threading.Lock()
 
 
 def _loaded(path: str, kind: str | None, zero: bool) -> Any:
@@ -121,10 +123,11 @@ def _loaded(path: str, kind: str | None, zero: bool) -> Any:
 
     st = os.stat(path)
     key = (os.path.realpath(path), st.st_size, st.st_mtime_ns, kind, zero)
-    if key not in _LOADED:
-        _LOADED.clear()
-        _LOADED[key] = load_dense(path, kind=kind, ignore_size_zero_req=zero)
-    return _LOADED[key]
+    with _LOADING:  # the threads of a pool wait for one read
+        if key not in _LOADED:
+            _LOADED.clear()
+            _LOADED[key] = load_dense(path, kind=kind, ignore_size_zero_req=zero)
+        return _LOADED[key]
 
 
 def _task(workload: "Trace | DenseTrace | str | Callable[..., Trace]", seed: int, policy: Any,
