@@ -1,5 +1,7 @@
 """The instructor's dashboard: who pushed what, bytes uploaded against bytes deduplicated, and the
-shared team graph, refreshed live while participants push (needs the ``viz`` extra).
+shared team graph, refreshed live while participants push (needs the ``viz`` extra). Pictures name
+the registry by the address participants push to. To project the dashboard beside the terminal,
+open the web dashboard instead (``/-/dashboard``, :mod:`regsim.server.dashboard_web`).
 
 ::
 
@@ -33,8 +35,8 @@ class ClassroomDashboard:
         self.classroom = classroom
         self.table = widgets.HTML()
         self.totals = widgets.HTML()
-        self.live = LiveView(classroom.registry, lock=classroom.server.lock, quiet=quiet,
-                             repositories=f"{classroom.team}/*", on_operation=lambda op: self.refresh())
+        self.live = LiveView(classroom.server, quiet=quiet, repositories=f"{classroom.team}/*",
+                             on_operation=lambda op: self.refresh())
         self.widget = widgets.VBox([widgets.HTML(f"<h4>Classroom registry {html.escape(classroom.server.address)}"
                                                  f" &mdash; team namespace {html.escape(classroom.team)}/</h4>"),
                                     self.totals, self.table, self.live.widget])

@@ -9,9 +9,15 @@ host's push -- and shows the same views: :func:`~regsim.viz.push_view` for a pus
 bytes-moved summary, and the whole registry graph beside it::
 
     server = serve(registry)
-    live = LiveView(registry, lock=server.lock)
+    live = LiveView(server)                # or LiveView(registry, lock=server.lock, label=server.address)
     live                                   # shows the widget; now run `!docker push ...`
     live.operations[-1]                    # the last operation (an Operation), for views and tests
+
+Pictures name the registry by ``label``: for a server, the address clients push to
+(``127.0.0.1:PORT``), whatever name the model was given. An operation's picture shows the
+repositories it touched, even those ``repositories`` leaves out of the graph beside it. A push
+that sends nothing (a re-tag: ``docker tag`` then ``docker push``, every blob already there) is
+shown as the push it is.
 
 No threads of its own beyond a one-shot timer per pause; callbacks only set widget values.
 :meth:`flush` closes the pending operation at once (a notebook or a test that just ran a
@@ -30,8 +36,8 @@ import ipywidgets as widgets
 from .. import events as ev
 from ..events import Event
 from .draw import draw_panels, plan, to_png
-from .graph import to_graph
-from .views import Operation, highlight, operation_view, summary
+from .graph import subgraph, to_graph
+from .views import Operation, highlight, operation_view, pull_highlight, pull_view, push_highlight, push_view, summary
 
 __all__ = ["LiveView"]
 
@@ -41,15 +47,26 @@ _PUSH_STEPS = (ev.BlobChecked, ev.UploadStarted, ev.UploadProgressed, ev.BlobUpl
 class LiveView:
     """The graph and the last push or pull of ``registry``, redrawn as events arrive.
 
+    ``registry``: a :class:`~regsim.Registry`, or a running server (``serve(...)``), whose
+    registry, lock and address are then used.
     ``lock``: the server's model lock (``server.lock``), held while the graph is read.
+    ``label``: the registry's name in pictures and captions (default: the server's address, else
+    the registry's name).
     ``quiet``: the pause (seconds) that ends an operation; a push ends with its manifest, waiting up
     to ``patience`` seconds for it. ``repositories``: draw only these (a name, a pattern like ``"team/*"``, or a list).
     ``on_operation``: a function called with each closed operation (a dashboard refreshes its tables).
     """
 
     def __init__(self, registry, *, lock=None, quiet: float = 0.3, patience: float = 120.0,
-                 repositories=None, on_operation=None) -> None:
+                 repositories=None, on_operation=None, label: str | None = None) -> None:
+        server = registry if hasattr(registry, "registry") and hasattr(registry, "address") else None
+        if server is not None:
+            registry = server.registry
+            lock = lock if lock is not None else server.lock
+            label = label if label is not None else server.address
         self.registry = registry
+        #: what pictures and captions call the registry
+        self.label = label if label is not None else registry.name
         #: called with each closed :class:`~regsim.viz.Operation` after the pictures are set
         self.on_operation = on_operation
         #: how long to wait for a push's manifest before closing the operation anyway (seconds)
@@ -76,12 +93,53 @@ class LiveView:
         self._unsubscribe = registry.events.subscribe(self._on_event)
 
     def _graph(self):
-        return to_graph(self.registry, repositories=self.repositories)
+        """The whole registry (an operation's picture keeps the repositories it touched)."""
+        return to_graph(self.registry)
+
+    def _shown(self, G):
+        """``G`` cut to the ``repositories`` the graph beside the operation shows."""
+        return G if self.repositories is None else subgraph(G, repositories=self.repositories)
+
+    def graph_picture(self, G=None):
+        """The figure of the graph now (``G``: a graph of the whole registry; default: the last
+        one), labelled with :attr:`label`; None when it is empty."""
+        G = self._shown(self._before if G is None else G)
+        if G.number_of_nodes() <= 1:
+            return None
+        return self._relabel(draw_panels([plan(G, title=f"{self.registry.name} now")], managed=False))
 
     def _render_graph(self, G) -> bytes:
-        if G.number_of_nodes() <= 1:
-            return b""
-        return to_png(draw_panels([plan(G, title=f"{self.registry.name} now")], managed=False))
+        fig = self.graph_picture(G)
+        return b"" if fig is None else to_png(fig)
+
+    def _relabel(self, fig):
+        """Name the registry by :attr:`label` in every text of ``fig``."""
+        if self.label != self.registry.name:
+            from matplotlib.text import Text
+
+            for text in fig.findobj(Text):
+                if self.registry.name in text.get_text():
+                    text.set_text(text.get_text().replace(self.registry.name, self.label))
+        return fig
+
+    def _named(self, text: str) -> str:
+        return text.replace(self.registry.name, self.label)
+
+    @staticmethod
+    def what(op: Operation) -> str:
+        """``push``, ``pull`` or the operation's :attr:`~regsim.viz.Operation.kind`: a served
+        registry's push that sent no blob (a re-tag) is a push too, since a manifest was put."""
+        kinds = {e.kind for e in op.events}
+        if "ManifestPushed" in kinds and not kinds & {"BlobFetched", "ManifestFetched", "GarbageCollected"}:
+            return "push"
+        return op.kind
+
+    def picture(self, op: Operation):
+        """The figure of one operation: its before and after, labelled with :attr:`label`."""
+        what = self.what(op)
+        fig = (push_view(op, managed=False) if what == "push" else pull_view(op, managed=False) if what == "pull"
+               else operation_view(op, managed=False))
+        return self._relabel(fig)
 
     def _on_event(self, event: Event) -> None:
         with self._timer_lock:
@@ -126,19 +184,23 @@ class LiveView:
 
     def _show(self, op: Operation) -> None:
         self.graph.value = self._render_graph(op.after)
-        if op.kind in ("push", "pull"):
-            try:
-                h = highlight(op)
-                self.view.value = to_png(operation_view(op, managed=False))
-            except (KeyError, ValueError) as exc:  # a timer thread must not raise into the notebook
-                self.view.value = b""
-                self.caption.value = (f"<b>{html.escape(op.kind)}</b>: {len(op.events)} events; no picture "
-                                      f"of this mix of operations ({html.escape(str(exc))})")
-                return
-            self.caption.value = f"<b>{html.escape(h.title)}</b><br>{html.escape(str(summary(op, h)))}"
-        else:
-            self.caption.value = (f"<b>{html.escape(op.kind)}</b>: {len(op.events)} events "
-                                  f"({html.escape(op.events[-1].describe())})")
+        what = self.what(op)
+        try:
+            h = push_highlight(op) if what == "push" else pull_highlight(op) if what == "pull" else highlight(op)
+            self.view.value = to_png(self.picture(op))
+        except (KeyError, ValueError) as exc:  # a timer thread must not raise into the notebook
+            self.view.value = b""
+            self.caption.value = (f"<b>{html.escape(what)}</b>: no picture of this mix of operations "
+                                  f"({html.escape(self._named(str(exc)))})")
+            return
+        lines = [f"<b>{html.escape(self._named(h.title))}</b>"]
+        tags = [self._named(e.describe()).removeprefix(f"{self.label}: ") for e in op.events
+                if isinstance(e, (ev.TagUpdated, ev.TagDeleted))]
+        if tags:
+            lines.append(html.escape("; ".join(tags)))
+        if what in ("push", "pull"):
+            lines.append(html.escape(self._named(str(summary(op, h)))))
+        self.caption.value = "<br>".join(lines)
 
     def close(self) -> None:
         """Stop listening (the widget keeps its last pictures)."""
