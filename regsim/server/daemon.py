@@ -189,8 +189,12 @@ def _reachable_host() -> str | None:
     return host if probe.returncode == 0 else None
 
 
-def start_private_daemon(*, insecure_registries: tuple[str, ...] = (), timeout: float = 60.0) -> DockerDaemon:
+def start_private_daemon(*, insecure_registries: tuple[str, ...] = (), registry_mirrors: tuple[str, ...] = (),
+                         timeout: float = 60.0) -> DockerDaemon:
     """Start a private ``dockerd`` (see the module docstring) and return once it answers.
+
+    ``registry_mirrors`` are its ``--registry-mirror`` URLs: pulls of Docker Hub images
+    (``busybox``, ``library/python``) ask them first (``regsim serve --mirror-of``).
 
     Needs root and Debian's ``docker.io``; :class:`DaemonUnavailable` says so otherwise.
     ``RuntimeError`` with the end of its log when it does not come up within ``timeout`` seconds.
@@ -210,6 +214,8 @@ def start_private_daemon(*, insecure_registries: tuple[str, ...] = (), timeout: 
                "--pidfile", str(root / "pid"), "--host", f"unix://{sock}"]
     for registry in insecure_registries:
         command += ["--insecure-registry", registry]
+    for mirror in registry_mirrors:
+        command += ["--registry-mirror", mirror]
     with open(root / "dockerd.log", "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    start_new_session=True)

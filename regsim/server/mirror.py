@@ -268,6 +268,7 @@ class Mirror:
         self._upstream = _Upstream(self.url, username, password, timeout)
         self._subscribers: list[Callable[[MirrorEvent], None]] = []
         self._checked: dict[tuple[str, str], float] = {}  # (repository, tag) -> when last confirmed
+        self._expected: dict[tuple[str, str], set[str]] = {}  # (repository, digest) -> tags said to be it
         #: blobs being fetched now: a second request for one waits for the first
         self.inflight: dict[Digest, asyncio.Event] = {}
         self._lock = threading.Lock()
@@ -290,6 +291,19 @@ class Mirror:
     def confirm(self, repository: str, tag: str) -> None:
         """``repository:tag`` is as the upstream has it now: trust it for ``ttl`` seconds."""
         self._checked[(repository, tag)] = self.clock()
+
+    def expect(self, repository: str, digest: str, tag: str) -> None:
+        """The upstream said ``repository:tag`` is ``digest`` (a HEAD): when that digest is
+        fetched, tag it here too, so the next pull of the tag asks the upstream nothing."""
+        with self._lock:
+            self._expected.setdefault((repository, digest), set()).add(tag)
+            while len(self._expected) > 1000:
+                del self._expected[next(iter(self._expected))]
+
+    def expected(self, repository: str, digest: str) -> set[str]:
+        """The tags :meth:`expect` noted for ``repository@digest`` (forgotten once asked)."""
+        with self._lock:
+            return self._expected.pop((repository, digest), set())
 
     def count_bytes(self, size: int) -> None:
         """``size`` bytes came from the upstream."""
@@ -471,6 +485,8 @@ async def _manifest(ctx: Context, head: bool) -> Response:
                     mirror.confirm(name, reference)
                     mirror.record("revalidated", "manifest", name, reference, size=known.size, upstream=cost)
                     return _manifest_reply(known, True)
+                if digest:  # docker asks for the digest next: that GET will tag it here too
+                    mirror.expect(name, digest, reference)
                 mirror.record("passed", "manifest", name, reference, upstream=cost)
                 headers = [(k, answer.headers[k]) for k in ("content-type", "docker-content-digest", "etag")
                            if k in answer.headers]
@@ -503,6 +519,9 @@ async def _manifest(ctx: Context, head: bool) -> Response:
     stored = await ctx.model(_store_manifest, registry, name, reference, data, media_type)
     if not by_digest:
         mirror.confirm(name, reference)
+    for tag in mirror.expected(name, stored.digest):
+        await ctx.model(registry.tag, name, tag, stored.digest)
+        mirror.confirm(name, tag)
     mirror.record("fetched", "manifest", name, reference, size=stored.size, upstream=cost)
     return _manifest_reply(stored, head)
 

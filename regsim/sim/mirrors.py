@@ -13,6 +13,13 @@ pull-through cache (``proxy:`` in its configuration):
   body bytes); its body comes from local storage when the digest is known there;
 * a **manifest by digest** is served locally when present.
 
+``regsim serve --mirror-of`` differs in three ways, each a parameter: it fetches a blob once
+(``double_fetch=False``), trusts a tag for ``tag_ttl`` seconds without asking the upstream, and
+may revalidate a stale tag with a ``GET`` (``revalidate="get"``, which Docker Hub counts as a pull)
+instead of a ``HEAD``. The upstream requests are counted by kind (``upstream_manifest_heads``,
+``upstream_manifest_gets``, ``upstream_blob_gets``), which is what Docker Hub's pull limit counts
+and what :mod:`regsim.server.mirror_reality` compares with real mirrors.
+
 The size-bounded variant (``capacity=`` bytes) keeps blobs in a :mod:`cache <regsim.sim.cache>`
 policy (LRU by default), still with the TTL. ``prefetch=True`` is the FAST'18 idea: when a
 manifest is requested, fetch the layers it lists that are not stored yet, before the client asks
@@ -53,6 +60,9 @@ class MirrorStats:
     blob_bytes_hit: int = 0
     upstream_requests: int = 0
     upstream_bytes: int = 0
+    upstream_manifest_heads: int = 0
+    upstream_manifest_gets: int = 0
+    upstream_blob_gets: int = 0
     revalidations: int = 0
     expired: int = 0
     prefetched_bytes: int = 0
@@ -107,11 +117,26 @@ class PullThroughMirror:
     catalogue:
         A :class:`~regsim.sim.workloads.Catalogue` to resolve tags at request time (so a moved
         tag is seen as a new manifest) and to read manifests for prefetching.
+    tag_ttl:
+        Seconds a tag, once checked upstream, is trusted without asking again (0: every request
+        asks, as distribution does).
+    revalidate:
+        How a stale tag whose manifest is stored is checked: ``"head"`` (free on Docker Hub) or
+        ``"get"`` (one pull). A tag never seen costs a HEAD and a GET either way (docker asks
+        ``HEAD <tag>``, then ``GET <digest>``).
     """
 
     def __init__(self, *, ttl: float | None = DEFAULT_TTL, capacity: int | None = None,
                  policy: "str | Callable[[int], Policy]" = "lru", double_fetch: bool = True,
-                 prefetch: bool = False, catalogue=None, name: str = "mirror") -> None:
+                 prefetch: bool = False, catalogue=None, name: str = "mirror", tag_ttl: float = 0.0,
+                 revalidate: str = "head") -> None:
+        if revalidate not in ("head", "get"):
+            raise InvalidParameter(f"revalidate must be 'head' or 'get', got {revalidate!r}")
+        if not (isinstance(tag_ttl, (int, float)) and tag_ttl >= 0):
+            raise InvalidParameter(f"tag_ttl must be a number of seconds >= 0, got {tag_ttl!r}")
+        self.tag_ttl = float(tag_ttl)
+        self.revalidate = revalidate
+        self._tag_checked: dict[str, float] = {}
         if ttl is not None:
             check_positive("ttl", ttl)
         if prefetch and catalogue is None:
@@ -177,9 +202,11 @@ class PullThroughMirror:
             self._blobs[digest] = size
         self._schedule(digest, now)
 
-    def _fetch(self, size: int, copies: int = 1) -> None:
+    def _fetch(self, size: int, copies: int = 1, kind: str = "") -> None:
         self.stats.upstream_requests += copies
         self.stats.upstream_bytes += size * copies
+        if kind:
+            setattr(self.stats, kind, getattr(self.stats, kind) + copies)
 
     # -- requests ------------------------------------------------------------------------------
 
@@ -200,7 +227,7 @@ class PullThroughMirror:
                 self._prefetched.discard(digest)
                 s.prefetch_used_bytes += size
             return True
-        self._fetch(size, 2 if self.double_fetch else 1)
+        self._fetch(size, 2 if self.double_fetch else 1, "upstream_blob_gets")
         self._store_blob(digest, size, now)
         self._track()
         return False
@@ -217,18 +244,27 @@ class PullThroughMirror:
         by_digest = ":" in ref                     # tags never contain ':', digests always do
         stored_key: Hashable = key
         version = None
+        fresh = False
         if not by_digest:
-            s.revalidations += 1                       # HEAD upstream: which digest is the tag now?
-            self._fetch(0)
             if self.catalogue is not None:
                 version = self.catalogue.resolve(repo or repository, ref, now)
                 stored_key = version.digest
+            checked = self._tag_checked.get(key)
+            fresh = checked is not None and now - checked < self.tag_ttl and stored_key in self._manifests
+            if not fresh:
+                self._tag_checked[key] = now
+                if self.revalidate == "get" and stored_key in self._manifests:
+                    s.revalidations += 1                # GET upstream: the tag's manifest again (a pull)
+                    self._fetch(size, kind="upstream_manifest_gets")
+                else:
+                    s.revalidations += 1                # HEAD upstream: which digest is the tag now?
+                    self._fetch(0, kind="upstream_manifest_heads")
         hit = stored_key in self._manifests
         if hit:
             s.hits += 1
             s.bytes_hit += size
         else:
-            self._fetch(size)
+            self._fetch(size, kind="upstream_manifest_gets")
             self._manifests[stored_key] = size
             self._manifest_bytes += size
             self._schedule(stored_key, now)
@@ -236,7 +272,7 @@ class PullThroughMirror:
             config = version.image.config_blob
             for digest, lsize in [(str(config.digest), config.size), *version.layers]:
                 if not self._contains_blob(digest):
-                    self._fetch(lsize)
+                    self._fetch(lsize, kind="upstream_blob_gets")
                     self._store_blob(digest, lsize, now)
                     self._prefetched.add(digest)
                     s.prefetched_bytes += lsize

@@ -251,3 +251,17 @@ def test_bad_settings_are_refused_naming_them(kwargs, message):
 
 def test_docker_io_means_docker_hubs_registry():
     assert Mirror("docker.io").url == "https://registry-1.docker.io"
+
+
+def test_docker_s_head_then_get_by_digest_tags_the_manifest_here(hub):
+    """docker asks HEAD <tag>, then GET <digest>: the next pull of the tag is then all hits."""
+    digest, manifest = hub.pushed
+    with make_mirror(hub) as mirror, httpx.Client(base_url=mirror.url) as client:
+        before = upstream_counts(hub)
+        assert client.head("/v2/library/busybox/manifests/1").headers["docker-content-digest"] == digest
+        assert client.get(f"/v2/library/busybox/manifests/{digest}").status_code == 200
+        assert delta(hub, before) == {"manifest_head": 1, "manifest_get": 1}
+        before = upstream_counts(hub)
+        assert client.head("/v2/library/busybox/manifests/1").headers["docker-content-digest"] == digest
+        assert client.get(f"/v2/library/busybox/manifests/{digest}").status_code == 200
+        assert delta(hub, before) == {}
