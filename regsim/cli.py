@@ -180,6 +180,9 @@ def _parser() -> argparse.ArgumentParser:
                                formatter_class=argparse.RawDescriptionHelpFormatter)
     fsck.add_argument("--data", metavar="DIR", required=True, help="the store (as given to serve --data)")
     fsck.add_argument("--fast", action="store_true", help="do not re-hash every blob")
+    fsck.add_argument("--repair", action="store_true",
+                      help="first remove the links that name nothing (layer and revision links to what is not "
+                           "stored, tags that point at no manifest); stop the server first")
     return parser
 
 
@@ -201,7 +204,11 @@ def _gc(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from .registry.filesystem import check
+    from .registry.filesystem.check import repair
 
+    if args.repair:
+        for line in repair(args.data):
+            print(line)
     report = check(args.data, verify_digests=not args.fast)
     print(report)
     return 0 if report.ok else 1

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from ...errors import RegistryError
 from ...oci.digest import Digest
 from ...units import plural
+from .atomic import remove
 from .layout import Layout, links, read_link, repository_names
 from .store import FilesystemBlobs
 
-__all__ = ["CheckReport", "check"]
+__all__ = ["CheckReport", "check", "repair"]
 
 
 @dataclass
@@ -67,6 +68,7 @@ def check(path: str | os.PathLike[str], *, verify_digests: bool = True) -> Check
     if layout.tmp.is_dir() and any(layout.tmp.iterdir()):
         report.notes.append(f"{sum(1 for _ in layout.tmp.iterdir())} unfinished writes in {layout.tmp} "
                             "(never renamed into place; removed on the next open)")
+    dangling = 0
     for repo in repository_names(layout):
         report.repositories += 1
         base = layout.repository(repo)
@@ -75,7 +77,7 @@ def check(path: str | os.PathLike[str], *, verify_digests: bool = True) -> Check
             if linked is None or f"{linked.algorithm}/{linked.encoded}" != link.parent.relative_to(link.parents[2]).as_posix():
                 report.problems.append(f"{repo}: layer link {link} does not name its own digest")
             elif linked not in blobs:
-                report.problems.append(f"{repo}: layer link to {linked.short} but the blob is not stored")
+                dangling += 1  # harmless alone; a manifest that needs the blob is reported below
             else:
                 layers.add(linked)
         revisions: set[Digest] = set()
@@ -109,4 +111,45 @@ def check(path: str | os.PathLike[str], *, verify_digests: bool = True) -> Check
                                        "of the repository")
         uploads = base / "_uploads"
         report.uploads += sum(1 for _ in uploads.iterdir()) if uploads.is_dir() else 0
+    if dangling:
+        report.notes.append(f"{plural(dangling, 'layer link')} name{'s' if dangling == 1 else ''} a blob that is not "
+                            "stored (distribution's garbage-collect leaves these by design; regsim gc or "
+                            "regsim check --repair removes them)")
     return report
+
+
+def repair(path: str | os.PathLike[str]) -> list[str]:
+    """``regsim check --repair``: remove the links that name nothing -- layer links to a blob that
+    is not stored, revision links to a manifest that is not stored, tags that point at no
+    revision of their repository. Returns what was removed, one line each. Each removal is
+    atomic (see :func:`~regsim.registry.filesystem.atomic.remove`), so an interrupted repair
+    is finished by the next one. Run it on a store no server is serving."""
+    layout = Layout(path)
+    removed: list[str] = []
+    if not layout.base.is_dir():
+        raise FileNotFoundError(f"{os.fspath(path)!r} is not a registry store (no {layout.base.relative_to(path)} "
+                                "folder in it)")
+
+    def stored(digest: Digest | None) -> bool:
+        return digest is not None and layout.blob_data(digest).is_file()
+
+    for repo in repository_names(layout):
+        base = layout.repository(repo)
+        for link, linked in links(base / "_layers"):
+            if linked is not None and not stored(linked):
+                remove(layout, link.parent)
+                removed.append(f"removed layer link {repo}@{linked} (the blob is not stored)")
+        revisions = set()
+        for link, revision in links(base / "_manifests" / "revisions"):
+            if revision is not None and not stored(revision):
+                remove(layout, link.parent)
+                removed.append(f"removed revision link {repo}@{revision} (the manifest is not stored)")
+            elif revision is not None:
+                revisions.add(revision)
+        tags = base / "_manifests" / "tags"
+        for tag_dir in sorted(tags.iterdir()) if tags.is_dir() else ():
+            current = read_link(tag_dir / "current" / "link")
+            if current not in revisions:
+                remove(layout, tag_dir)
+                removed.append(f"removed tag {repo}:{tag_dir.name} (it points at no manifest of the repository)")
+    return removed

@@ -36,7 +36,8 @@ def garbage_collect(path: str | os.PathLike[str], *, dry_run: bool = False, dele
            for repo in repository_names(layout)
            for _, revision in links(layout.repository(repo) / "_manifests" / "revisions")):
         raise StoreDamaged(f"{os.fspath(path)!r} has a revision link to a manifest that is not stored, so what "
-                           f"it references is unknown: gc refuses to sweep (see regsim check --data {os.fspath(path)})")
+                           f"it references is unknown: gc refuses to sweep (see regsim check --data {os.fspath(path)}; "
+                           "regsim check --repair removes the links that name nothing)")
     if registry.load_problems and problems is not None:
         problems(registry.load_problems)
     return registry.garbage_collect(dry_run=dry_run, delete_untagged=delete_untagged)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ... import events as ev
 from ...oci.digest import Digest
 from .atomic import remove, write_atomic
-from .layout import Layout, link_text, read_link
+from .layout import Layout, is_index_bytes, link_text, links, read_link, repository_names
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..registry import Registry
@@ -64,18 +64,33 @@ class Journal:
         remove(self.layout, self.layout.revision_link(e.repository, e.digest).parent)
 
     def _on_GarbageCollected(self, e: ev.GarbageCollected) -> None:
+        """Delete in an order that never leaves a link to something missing, so a ``kill -9`` at
+        any moment leaves a consistent store and the next gc finishes the job: first the doomed
+        manifests (an index before the manifests it lists; a manifest's tags before its revision
+        link), then every layer link to a swept blob (and links whose blob is already gone: an
+        interrupted gc's, or distribution's), and only then the blobs' data."""
         if e.dry_run:
             return
-        for name, digest in e.deleted_manifests:
+        layout = self.layout
+        for name, digest in sorted(e.deleted_manifests, key=lambda nd: not self._is_index(nd[1])):
             for tag_dir in self._tags_pointing_at(name, digest):
-                remove(self.layout, tag_dir)
-            remove(self.layout, self.layout.revision_link(name, digest).parent)
+                remove(layout, tag_dir)
+            remove(layout, layout.revision_link(name, digest).parent)
         swept = set(e.swept)
-        for name in self.registry.repositories:
-            layers = self.layout.repository(name) / "_layers"
-            for link in list(layers.glob("*/*/link")) if layers.is_dir() else ():
-                if read_link(link) in swept:
-                    remove(self.layout, link.parent)
+        keep = self.registry.gc_keep
+        for name in repository_names(layout):
+            for link, linked in links(layout.repository(name) / "_layers"):
+                if linked is not None and (linked in swept or (linked not in keep and not
+                                                               layout.blob_data(linked).is_file())):
+                    remove(layout, link.parent)
+        for digest in e.swept:
+            remove(layout, layout.blob_data(digest).parent)
+
+    def _is_index(self, digest: Digest) -> bool:
+        try:
+            return is_index_bytes(self.layout.blob_data(digest).read_bytes())
+        except OSError:
+            return False
 
     def _tags_pointing_at(self, name: str, digest: Digest) -> list[Path]:
         tags = self.layout.repository(name) / "_manifests" / "tags"

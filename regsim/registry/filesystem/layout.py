@@ -5,13 +5,15 @@ A link file holds the digest it names (``sha256:<hex>``), as distribution writes
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 from ...errors import RegistryError
 from ...oci.digest import Digest
+from ...oci.mediatypes import is_index
 
-__all__ = ["Layout", "read_link", "link_text", "repository_names", "links"]
+__all__ = ["Layout", "read_link", "link_text", "repository_names", "links", "is_index_bytes"]
 
 
 class Layout:
@@ -87,3 +89,12 @@ def repository_names(layout: Layout) -> list[str]:
 def links(directory: Path) -> list[tuple[Path, Digest | None]]:
     """Every ``<alg>/<hex>/link`` under ``directory`` with the digest it names."""
     return [(link, read_link(link)) for link in sorted(directory.glob("*/*/link"))] if directory.is_dir() else []
+
+
+def is_index_bytes(data: bytes) -> bool:
+    """True when manifest bytes are an index (they list manifests)."""
+    try:
+        doc = json.loads(data)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(doc, dict) and ("manifests" in doc or is_index(str(doc.get("mediaType", ""))))

@@ -4,7 +4,6 @@ reopened registry's event log tells what was loaded."""
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -13,9 +12,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ...errors import InvalidArgument, RegistryError
 from ...oci.digest import Digest
-from ...oci.mediatypes import is_index
 from .journal import Journal
-from .layout import Layout, links, read_link, repository_names
+from .layout import Layout, is_index_bytes, links, read_link, repository_names
 from .store import READ_PIECE, FilesystemBlobs, FileSpool
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -63,9 +61,11 @@ def open_registry(cls: type[R], path: str | os.PathLike[str], name: str, **kwarg
 def _load_repository(registry: "Registry", layout: Layout, repo: str, report: LoadReport) -> None:
     base = layout.repository(repo)
     for link, linked in links(base / "_layers"):
-        if linked is None or linked not in registry.blobs:
-            report.problems.append(f"{repo}: layer link {link} names no stored blob")
+        if linked is None:
+            report.problems.append(f"{repo}: layer link {link} names no blob")
             continue
+        if linked not in registry.blobs:
+            continue  # left by a gc (distribution's leaves them): the next gc removes it
         registry.push_blob(repo, registry.blobs[linked])
     pending: dict[Digest, tuple[bytes, str | None]] = {}
     for link, revision in links(base / "_manifests" / "revisions"):
@@ -122,11 +122,3 @@ def _load_repository(registry: "Registry", layout: Layout, repo: str, report: Lo
         marker = upload / "startedat"
         started = (marker if marker.is_file() else upload).stat().st_mtime
         registry.resume_upload(upload.name, repo, spool, size, hasher, started_at=started)
-
-
-def is_index_bytes(data: bytes) -> bool:
-    try:
-        doc = json.loads(data)
-    except (ValueError, RecursionError):
-        return False
-    return isinstance(doc, dict) and ("manifests" in doc or is_index(str(doc.get("mediaType", ""))))

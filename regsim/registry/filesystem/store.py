@@ -102,8 +102,9 @@ class FilesystemBlobs(MutableMapping[Digest, Any]):
         self._sizes[Digest(digest)] = content.size
 
     def __delitem__(self, digest: Digest) -> None:
+        """Forget a swept blob; its data goes when the journal writes the sweep, after the links
+        that name it (gc's order: see :meth:`Journal._on_GarbageCollected`)."""
         del self._sizes[digest]
-        remove(self.layout, self.layout.blob_data(digest).parent)
 
     def __iter__(self) -> Iterator[Digest]:
         return iter(list(self._sizes))
