@@ -9,6 +9,7 @@
 :mod:`~regsim.sim.streaming`            replaying traces larger than memory, chunk by chunk
 :mod:`~regsim.sim.policies`             one module per policy: its class, its numba kernel, its description
 :mod:`~regsim.sim.cache`                replaying traces through policies (built-in or yours)
+:mod:`~regsim.sim.admission`            admission policies in front of any policy (size, Bloom, prob, AdaptSize)
 :mod:`~regsim.sim.engine`               ``engine="auto" | "compiled" | "python"``; compiled caches
 :mod:`~regsim.sim.kernels`              the compiled kernels by name; dense ids for streamed traces
 :mod:`~regsim.sim.mirrors`              pull-through mirrors, prefetching, regional mirrors
@@ -32,6 +33,7 @@ which means 0). The lab reads the core through its public API and event log only
 from .cache import (ARC, FIFO, GDSF, LFU, LRU, POLICIES, S3FIFO, CacheStats, Clock, Policy, Sieve, hit_sequence,
                     make_policy, simulate)
 from . import oracle, plots, streaming
+from .admission import AdaptSize, BloomAdmission, ProbAdmission, SizeAdmission, admitted
 from .analysis import TraceAnalysis, analyze
 from .content import official_content
 from .curves import mrc, shards
@@ -55,4 +57,5 @@ __all__ = [
     "pull_stream", "push_stream", "read_ibm", "registry_trace", "rollout", "rollout_time", "run",
     "save_csv", "simulate", "simulate_mirror", "simulate_regions", "sweep", "trace_from_events",
     "transfer_time", "write_ibm", "mrc", "shards", "analyze", "TraceAnalysis", "oracle", "plots", "streaming",
+    "AdaptSize", "BloomAdmission", "ProbAdmission", "SizeAdmission", "admitted",
 ]

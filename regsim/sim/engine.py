@@ -37,6 +37,8 @@ def numba_available() -> bool:
 
 
 def _compilable(policy: Any) -> bool:
+    if hasattr(policy, "compiled_cache"):  # a policy behind an admission (regsim.sim.admission)
+        return _compilable(policy.wraps)
     configured = resolve(policy)
     return configured is not None and configured.cls.State is not None
 
@@ -75,6 +77,11 @@ class CompiledCache:
     ``requests`` and ``bytes_requested`` add up over all chunks. Parameters are those of the
     Python class (libCacheSim's defaults unless set).
     """
+
+    def __new__(cls, policy: Any, capacity: int, objects: int = 0) -> Any:
+        if hasattr(policy, "compiled_cache"):  # a policy behind an admission: it wraps one of these
+            return policy.compiled_cache(cls, capacity, objects)
+        return super().__new__(cls)
 
     def __init__(self, policy: Any, capacity: int, objects: int = 0) -> None:
         import numpy as np

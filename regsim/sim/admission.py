@@ -1,0 +1,338 @@
+"""Admission policies that compose with any cache policy, in both engines.
+
+libCacheSim consults an *admissioner* on a miss, before inserting: a refused object is not cached
+(the request stays a miss). Its four, here:
+
+=========================  =====================================================================
+:class:`SizeAdmission`     admit objects smaller than ``max_size`` bytes (libCacheSim ``Size``)
+:class:`BloomAdmission`    admit an object on its second request: the first one only records it
+                           (libCacheSim ``BloomFilter``; here an exact set, a filter without
+                           false positives)
+:class:`ProbAdmission`     admit with probability ``p``, seeded (libCacheSim ``Prob``)
+:class:`AdaptSize`         admit with probability ``exp(-size / c)``, ``c`` re-tuned every
+                           ``interval`` requests to the value that maximises the object hit
+                           ratio predicted by AdaptSize's model (Berger et al., NSDI '17)
+=========================  =====================================================================
+
+``admitted(policy, admission)`` is a policy (for :func:`~regsim.sim.experiments.run`,
+:func:`~regsim.sim.experiments.sweep`, :func:`~regsim.sim.cache.simulate`, ...) labelled
+``lru+size(max_size=1000000)``. It runs compiled when ``policy`` does, with no change to any
+kernel: a refused miss is handed to the kernel as an object too large for the cache, which every
+policy already treats as libCacheSim does (looked up, never inserted); its real size is counted
+in the missed bytes. The Python engine runs the same rule through the policy class, so the two
+engines agree request by request (``tests/sim/test_admission.py``).
+
+Every decision depends on the requests only (their order, object and size), never on the cache's
+state: so it is made per request, the same in both engines, chunk after chunk. ``ProbAdmission``
+and ``AdaptSize`` draw one number per request from ``numpy.random.default_rng(seed)``.
+
+>>> from regsim.sim.cache import simulate
+>>> simulate(admitted("lru", SizeAdmission(100)), ["a", "b", "a", "b"], [50, 500, 50, 500], capacity=1000).hits
+1
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Hashable
+
+from ._util import check_int
+from .errors import InvalidParameter
+from .policies import Policy, label, make_policy
+
+__all__ = ["Admission", "SizeAdmission", "BloomAdmission", "ProbAdmission", "AdaptSize", "Admitted", "AdmittedPolicy", "AdmittedCache", "admitted"]
+
+
+class Admission:
+    """An admission policy: :meth:`start` makes a fresh decider, whose ``decide(ids, sizes,
+    capacity)`` returns a boolean array (True = admit on a miss) for one chunk of dense ids."""
+
+    label = "admission"
+
+    def start(self) -> "Any":
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return self.label
+
+
+class _Stateless:
+    def __init__(self, fn: Any) -> None:
+        self.decide = fn
+
+
+class SizeAdmission(Admission):
+    """Admit objects smaller than ``max_size`` bytes (libCacheSim's ``SizeAdmissioner``)."""
+
+    def __init__(self, max_size: int) -> None:
+        self.max_size = check_int("max_size", max_size, minimum=0)
+        self.label = f"size(max_size={self.max_size})"
+
+    def start(self) -> Any:
+        return _Stateless(lambda ids, sizes, capacity: sizes < self.max_size)
+
+
+class _Seen:
+    def __init__(self) -> None:
+        import numpy as np
+
+        self.np = np
+        self.seen = np.zeros(0, dtype=bool)
+
+    def decide(self, ids: Any, sizes: Any, capacity: int) -> Any:
+        np = self.np
+        if ids.size and int(ids.max()) >= self.seen.size:
+            grown = np.zeros(max(int(ids.max()) + 1, 2 * self.seen.size), dtype=bool)
+            grown[: self.seen.size] = self.seen
+            self.seen = grown
+        # a request is admitted when its object was requested before: in an earlier chunk, or
+        # earlier in this one
+        before = self.seen[ids].copy()
+        _, first = np.unique(ids, return_index=True)
+        earlier = np.ones(ids.size, dtype=bool)
+        earlier[first] = False
+        self.seen[ids] = True
+        return before | earlier
+
+
+class BloomAdmission(Admission):
+    """Admit an object on its second request (libCacheSim's ``BloomFilterAdmissioner``: the
+    first request of an object enters the filter and is refused); one-hit wonders never enter."""
+
+    label = "bloom"
+
+    def start(self) -> Any:
+        return _Seen()
+
+
+def _check_seed(seed: Any) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise InvalidParameter(f"seed must be an int, got {seed!r}")
+    return seed
+
+
+class ProbAdmission(Admission):
+    """Admit with probability ``p`` (libCacheSim's ``ProbAdmissioner``), one seeded draw a request."""
+
+    def __init__(self, p: float, *, seed: int = 0) -> None:
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+            raise InvalidParameter(f"p must be a probability in [0, 1], got {p!r}")
+        self.p, self.seed = float(p), _check_seed(seed)
+        self.label = f"prob(p={self.p:g}, seed={self.seed})"
+
+    def start(self) -> Any:
+        import numpy as np
+
+        rng = np.random.default_rng(self.seed)
+        return _Stateless(lambda ids, sizes, capacity: rng.random(ids.size) < self.p)
+
+
+class _AdaptSizeDecider:
+    def __init__(self, owner: "AdaptSize") -> None:
+        import numpy as np
+
+        self.np = np
+        self.owner = owner
+        self.rng = np.random.default_rng(owner.seed)
+        self.c = math.inf  # admit everything until the first re-tuning
+        self.window_ids: list[Any] = []
+        self.window_sizes: list[Any] = []
+        self.in_window = 0
+        self.history: list[float] = []
+
+    def decide(self, ids: Any, sizes: Any, capacity: int) -> Any:
+        np = self.np
+        out = np.empty(ids.size, dtype=bool)
+        draws = self.rng.random(ids.size)
+        start = 0
+        while start < ids.size:
+            stop = min(ids.size, start + self.owner.interval - self.in_window)
+            s = sizes[start:stop]
+            admit = np.ones(stop - start, dtype=bool) if self.c == math.inf else draws[start:stop] < np.exp(-s / self.c)
+            out[start:stop] = admit
+            self.window_ids.append(ids[start:stop])
+            self.window_sizes.append(s)
+            self.in_window += stop - start
+            if self.in_window >= self.owner.interval:
+                self._retune(capacity)
+            start = stop
+        return out
+
+    def _retune(self, capacity: int) -> None:
+        np = self.np
+        ids = np.concatenate(self.window_ids)
+        sizes = np.concatenate(self.window_sizes)
+        self.window_ids, self.window_sizes, self.in_window = [], [], 0
+        objects, first, counts = np.unique(ids, return_index=True, return_counts=True)
+        rate = counts / ids.size  # requests per request of the window
+        size = np.maximum(sizes[first].astype(float), 1.0)
+        best, best_c = -1.0, self.c
+        for c in self.owner.candidates:
+            ohr = _model_ohr(np, rate, size, c, capacity)
+            if ohr > best:
+                best, best_c = ohr, c
+        self.c = best_c
+        self.history.append(best_c)
+
+
+def _model_ohr(np: Any, rate: Any, size: Any, c: float, capacity: int) -> float:
+    """AdaptSize's model: the object hit ratio of a cache of ``capacity`` admitting with
+    ``exp(-size / c)``, at the characteristic time ``T`` where the expected bytes held fill it."""
+    admit = np.exp(-size / c)
+
+    def held(t: float) -> Any:
+        x = admit * np.expm1(np.minimum(rate * t, 50.0))
+        return x / (1.0 + x)
+
+    lo, hi = 0.0, 1.0
+    while (held(hi) * size).sum() < capacity and hi < 1e15:
+        hi *= 4
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        if (held(mid) * size).sum() < capacity:
+            lo = mid
+        else:
+            hi = mid
+    return float((rate * held(lo)).sum() / rate.sum())
+
+
+class AdaptSize(Admission):
+    """Admit with probability ``exp(-size / c)``; every ``interval`` requests, ``c`` becomes the
+    candidate (powers of two from 2**4 to 2**36 bytes) whose predicted object hit ratio is the
+    highest under AdaptSize's model, fitted on that window's request rates and sizes."""
+
+    def __init__(self, *, interval: int = 30_000, seed: int = 0) -> None:
+        self.interval = check_int("interval", interval, minimum=1)
+        self.seed = _check_seed(seed)
+        self.candidates = [float(2 ** k) for k in range(4, 37)]
+        self.label = f"adaptsize(interval={self.interval}, seed={self.seed})"
+
+    def start(self) -> Any:
+        return _AdaptSizeDecider(self)
+
+
+class Admitted:
+    """``policy`` behind ``admission``: a policy factory (``capacity -> Policy``) that both
+    engines run; see the module docstring."""
+
+    def __init__(self, policy: Any, admission: Admission) -> None:
+        if not isinstance(admission, Admission):
+            raise InvalidParameter(f"admission must be an Admission (SizeAdmission, BloomAdmission, ProbAdmission, "
+                                   f"AdaptSize), got {admission!r}")
+        self.policy = self.wraps = policy
+        self.admission = admission
+        self.name = f"{label(policy)}+{admission.label}"
+
+    def compiled_cache(self, make: Any, capacity: int, objects: int = 0) -> "AdmittedCache":
+        """The compiled engine's cache: ``make`` is :class:`~regsim.sim.engine.CompiledCache`."""
+        return AdmittedCache(self, make(self.policy, capacity, objects))
+
+    def __call__(self, capacity: int) -> "Any":
+        return AdmittedPolicy(make_policy(self.policy, capacity), self.admission.start(), self.name)
+
+    def __repr__(self) -> str:
+        return f"admitted({self.policy!r}, {self.admission!r})"
+
+
+def admitted(policy: Any, admission: Admission) -> Admitted:
+    """``policy`` (a name, class or factory) with ``admission`` in front of it."""
+    return Admitted(policy, admission)
+
+
+class AdmittedPolicy(Policy):
+    """The Python engine's side: the inner policy object, told that a refused miss is larger
+    than the cache (so it looks the object up and never inserts it)."""
+
+    def __init__(self, inner: Policy, decider: Any, name: str) -> None:
+        super().__init__(inner.capacity)
+        self.inner = inner
+        self.decider = decider
+        self.name = name
+        self._ids: dict[Hashable, int] = {}
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+    @property  # type: ignore[override]
+    def used(self) -> int:
+        return self.inner.used
+
+    @used.setter
+    def used(self, value: int) -> None:  # Policy.__init__ sets 0; the inner policy keeps the count
+        pass
+
+    def _admit_mask(self, keys: Any, sizes: Any) -> Any:
+        import numpy as np
+
+        ids = np.fromiter((self._ids.setdefault(k, len(self._ids)) for k in keys), np.int64, count=len(keys))
+        return self.decider.decide(ids, np.asarray(sizes, dtype=np.int64), self.capacity)
+
+    def request(self, key: Hashable, size: int) -> bool:
+        ok = bool(self._admit_mask([key], [size])[0])
+        return self.inner.request(key, size if ok else self.capacity + 1)
+
+    def replay_bytes(self, keys: Any, sizes: Any) -> tuple[int, int]:
+        keys, sizes = list(keys), list(sizes)
+        mask = self._admit_mask(keys, sizes).tolist()
+        request, over = self.inner.request, self.capacity + 1
+        misses = missed = 0
+        for k, s, ok in zip(keys, sizes, mask):
+            if not request(k, s if ok else over):
+                misses += 1
+                missed += s
+        return misses, missed
+
+    def lookup(self, key: Hashable) -> bool:
+        return self.inner.lookup(key)
+
+    def admit(self, key: Hashable, size: int) -> Any:
+        return self.inner.admit(key, size)
+
+    def evict(self) -> Any:
+        return self.inner.evict()
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.inner  # type: ignore[operator]
+
+    def __iter__(self) -> Any:
+        return iter(self.inner)  # type: ignore[call-overload]
+
+    def __len__(self) -> int:
+        return len(self.inner)  # type: ignore[arg-type]
+
+
+class AdmittedCache:
+    """The compiled engine's side: a :class:`~regsim.sim.engine.CompiledCache` of the inner policy,
+    fed each refused miss as an object larger than the cache (same interface as CompiledCache)."""
+
+    def __init__(self, spec: Admitted, inner: Any) -> None:
+        self.inner = inner
+        self.name = spec.name
+        self.capacity = self.inner.capacity
+        self.decider = spec.admission.start()
+        self.requests = self.misses = self.missed_bytes = self.bytes_requested = 0
+
+    @property
+    def used(self) -> int:
+        return self.inner.used
+
+    def feed(self, ids: Any, sizes: Any, *, record: bool = False) -> Any:
+        import numpy as np
+
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        sizes = np.ascontiguousarray(sizes, dtype=np.int64)
+        if ids.shape != sizes.shape or ids.ndim != 1:
+            raise InvalidParameter(f"ids and sizes differ in length: {ids.size} vs {sizes.size}")
+        admit = self.decider.decide(ids, sizes, self.capacity)
+        shown = np.where(admit, sizes, self.capacity + 1)
+        misses, _, hits = self.inner.feed(ids, shown, record=True)
+        missed = int(sizes[~hits].sum())
+        self.requests += ids.size
+        self.bytes_requested += int(sizes.sum())
+        self.misses += misses
+        self.missed_bytes += missed
+        return (misses, missed, hits) if record else (misses, missed)
+
+    def __repr__(self) -> str:
+        return f"AdmittedCache({self.name}, capacity={self.capacity}, used={self.used})"

@@ -1,0 +1,120 @@
+"""Issue 17 item 3: admission policies (size threshold, Bloom-filter second hit, probabilistic with
+a seed, AdaptSize) compose with any policy, compiled; both engines agree request by request, and
+with libCacheSim's admissioners."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from regsim.sim.admission import AdaptSize, AdmittedCache, BloomAdmission, ProbAdmission, SizeAdmission, admitted
+from regsim.sim.cache import hit_sequence, simulate
+from regsim.sim.engine import COMPILED_POLICIES, CompiledCache, resolve_engine
+from regsim.sim.errors import InvalidParameter
+from regsim.sim.experiments import run, sweep
+from regsim.sim.oracle import write_oracle_general
+from regsim.sim.streaming import replay
+from regsim.sim.workloads import object_trace
+
+ADMISSIONS = [SizeAdmission(40), BloomAdmission(), ProbAdmission(0.4, seed=3), AdaptSize(interval=16, seed=2)]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 15), st.integers(0, 80)), max_size=120), st.integers(0, 400),
+       st.sampled_from(range(len(ADMISSIONS))))
+def test_both_engines_agree_request_by_request_for_every_policy(requests, capacity, which):
+    keys = [k for k, _ in requests]
+    sizes = [s for _, s in requests]
+    for name in COMPILED_POLICIES:
+        policy = admitted(name, ADMISSIONS[which])
+        compiled = hit_sequence(policy, keys, sizes, capacity=capacity, engine="compiled")
+        assert compiled == hit_sequence(policy, keys, sizes, capacity=capacity, engine="python"), name
+
+
+def test_admitted_policies_run_compiled_and_are_labelled():
+    policy = admitted("S3-FIFO", SizeAdmission(1_000_000))
+    assert resolve_engine("compiled", policy) == "compiled" and resolve_engine("auto", policy) == "compiled"
+    cache = CompiledCache(policy, 1000)
+    assert isinstance(cache, AdmittedCache) and isinstance(cache.inner, CompiledCache)
+    t = object_trace(2000, 200, seed=1)
+    df = sweep(t, [policy, admitted("lru", BloomAdmission()), admitted("lru", ProbAdmission(0.5, seed=1))], [0.1])
+    assert df["policy"].tolist() == ["s3fifo+size(max_size=1000000)", "lru+bloom", "lru+prob(p=0.5, seed=1)"]
+
+
+def test_size_admission_keeps_large_objects_out():
+    got = hit_sequence(admitted("lru", SizeAdmission(100)), ["a", "b", "a", "b", "c"], [50, 500, 50, 500, 99],
+                       capacity=1000)
+    assert got == [False, False, True, False, False]
+
+
+def test_bloom_admission_caches_an_object_on_its_second_request():
+    seq = hit_sequence(admitted("lru", BloomAdmission()), ["a", "a", "a", "b", "c", "b", "b"], [1] * 7, capacity=10)
+    assert seq == [False, False, True, False, False, False, True]
+
+
+def test_probabilistic_admission_is_seeded():
+    t = object_trace(5000, 500, seed=2)
+    runs = [run(t, admitted("lru", ProbAdmission(0.2, seed=s)), 0.1)["hits"].iloc[0] for s in (1, 1, 2)]
+    assert runs[0] == runs[1] != runs[2]
+    assert run(t, admitted("lru", ProbAdmission(1.0)), 0.1)["hits"].iloc[0] == run(t, "lru", 0.1)["hits"].iloc[0]
+    assert run(t, admitted("lru", ProbAdmission(0.0)), 0.1)["hits"].iloc[0] == 0
+
+
+def test_adaptsize_retunes_and_beats_plain_lru_on_object_hits():
+    t = object_trace(60_000, 6000, seed=1)
+    plain = run(t, "lru", 0.05)["miss_ratio"].iloc[0]
+    adapt = run(t, admitted("lru", AdaptSize(interval=5000)), 0.05)["miss_ratio"].iloc[0]
+    assert adapt < plain - 0.03
+    decider = AdaptSize(interval=5000).start()
+    ids, sizes, _ = t.only("blob").dense()
+    decider.decide(ids, sizes, 10_000_000)
+    assert len(decider.history) == len(ids) // 5000 and all(math.isfinite(c) for c in decider.history)
+
+
+@pytest.mark.parametrize("admission", ADMISSIONS[1:], ids=lambda a: a.label)
+def test_decisions_do_not_depend_on_chunking(admission, tmp_path):
+    t = object_trace(6000, 600, seed=4)
+    path = write_oracle_general(t, tmp_path / "t.oracleGeneral")
+    policy = admitted("arc", admission)
+    whole = replay(path, policy, capacity=2_000_000)
+    assert replay(path, policy, capacity=2_000_000, chunk_requests=777) == whole
+    blobs = t.only("blob")
+    assert simulate(policy, blobs.keys, blobs.sizes, capacity=2_000_000, engine="python") == whole
+
+
+def test_bad_admissions_are_refused():
+    with pytest.raises(InvalidParameter, match="admission must be an Admission"):
+        admitted("lru", "bloom")
+    with pytest.raises(InvalidParameter, match="p must be a probability"):
+        ProbAdmission(1.5)
+    with pytest.raises(InvalidParameter, match="seed must be an int"):
+        ProbAdmission(0.5, seed="x")
+    with pytest.raises(InvalidParameter, match="max_size"):
+        SizeAdmission(-1)
+
+
+THEIRS = {"lru": "LRU", "fifo": "FIFO", "clock": "Clock", "lfu": "LFU", "s3fifo": "S3FIFO", "gdsf": "GDSF",
+          "arc": "ARC", "sieve": "Sieve"}
+
+
+@pytest.mark.parametrize("which", ["size", "bloom"])
+def test_same_miss_ratios_as_libcachesims_admissioners(which, tmp_path):
+    lcs = pytest.importorskip("libcachesim", reason="libcachesim is not installed (pip install libcachesim)")
+    t = object_trace(30_000, 3000, seed=5).only("blob")
+    path = write_oracle_general(t, tmp_path / "t.oracleGeneral")
+    threshold = int(np.median(t.sizes))
+    for fraction in (0.01, 0.1):
+        capacity = int(t.working_set()[1] * fraction)
+        for name, theirs in THEIRS.items():
+            ours = admitted(name, SizeAdmission(threshold) if which == "size" else BloomAdmission())
+            admissioner = lcs.SizeAdmissioner(threshold) if which == "size" else lcs.BloomFilterAdmissioner()
+            reader = lcs.TraceReader(str(path), lcs.TraceType.ORACLE_GENERAL_TRACE,
+                                     lcs.ReaderInitParam(ignore_size_zero_req=False))
+            miss, byte_miss = getattr(lcs, theirs)(capacity, hashpower=13, admissioner=admissioner).process_trace(reader)
+            got = simulate(ours, t.keys, t.sizes, capacity=capacity)
+            assert got.miss_ratio == pytest.approx(miss, abs=1e-12), (name, fraction)
+            assert got.byte_miss_ratio == pytest.approx(byte_miss, abs=1e-9), (name, fraction)
