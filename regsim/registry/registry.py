@@ -566,9 +566,11 @@ class Registry:
         return stored
 
     def tag(self, repository: str, tag: str, digest: str, *, auth: Token | None = None) -> None:
-        """Point ``tag`` at a manifest already in the repository (like ``PUT`` of the same bytes)."""
+        """Point ``tag`` at a manifest already in the repository (like ``PUT`` of the same bytes,
+        but keeping the manifest's digest: one pushed as ``sha512:…`` stays ``sha512:…``)."""
         stored = self._lookup_manifest(repository, str(Digest(digest)), auth, action=PUSH)[1]
-        self.put_manifest(repository, validate_tag(tag), stored.data, media_type=stored.media_type, auth=auth)
+        name = validate_tag(tag)
+        self._commit_manifest(self._writable(repository), stored, [name], name)
 
     def delete_tag(self, repository: str, tag: str, *, auth: Token | None = None) -> Digest:
         """``DELETE /v2/<name>/manifests/<tag>``: remove the tag; the manifest stays."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from ..oci.digest import Digest
-from ..errors import ManifestTooLarge, ManifestUnknown
+from ..errors import ManifestTooLarge, ManifestUnknown, TagInvalid
 from ..oci.reference import validate_tag
 from .context import BytesReply, Context, reply
 from .protocol import media_type_of
@@ -29,8 +29,21 @@ def _headers(stored) -> list[tuple[str, str]]:
             ("Etag", f'"{stored.digest}"')]
 
 
+def readable_reference(ctx: Context, reference: str) -> str:
+    """A GET or HEAD of a reference that is neither a digest nor a valid tag names nothing: 404
+    ``MANIFEST_UNKNOWN``, as distribution answers (its routes never match such a tag) and the
+    conformance suite expects; a PUT of one stays 400 ``TAG_INVALID``."""
+    if ":" not in reference:
+        try:
+            validate_tag(reference)
+        except TagInvalid:
+            raise ManifestUnknown(f"manifest unknown: {ctx.name}:{reference[:200]!r} is not a valid tag",
+                                  detail=reference[:200]) from None
+    return reference
+
+
 async def head_manifest(ctx: Context) -> Response:
-    reference = ctx.params["reference"]
+    reference = readable_reference(ctx, ctx.params["reference"])
     stored = await ctx.model(ctx.registry.stat_manifest, ctx.name, reference, auth=ctx.auth)
     if stored is None:
         raise ManifestUnknown(f"manifest unknown: {ctx.name}:{reference}", detail=reference)
@@ -38,7 +51,7 @@ async def head_manifest(ctx: Context) -> Response:
 
 
 async def get_manifest(ctx: Context) -> Response:
-    reference = ctx.params["reference"]
+    reference = readable_reference(ctx, ctx.params["reference"])
     match = ctx.header("if-none-match")
     if match is not None:
         stored = await ctx.model(ctx.registry.stat_manifest, ctx.name, reference, auth=ctx.auth)
@@ -53,8 +66,8 @@ def _put(ctx: Context, reference: str, data: bytes, media_type: str | None, tags
     for tag in tags:
         validate_tag(tag)
     digest = registry.put_manifest(ctx.name, reference, data, media_type=media_type, auth=ctx.auth)
-    for tag in tags:
-        registry.put_manifest(ctx.name, tag, data, media_type=media_type, auth=ctx.auth)
+    for tag in tags:  # the manifest as pushed: a sha512 digest stays the tag's digest
+        registry.tag(ctx.name, tag, digest, auth=ctx.auth)
     return digest, registry.repository(ctx.name).manifests[digest].subject
 
 

@@ -48,7 +48,6 @@ from starlette.responses import Response
 
 from ..errors import InvalidArgument, RegistryError, Unsupported
 from ..oci.digest import Digest
-from ..oci.reference import validate_tag
 from . import blobs as blob_handlers
 from . import manifests as manifest_handlers
 from .context import Context, json_reply, reply
@@ -460,7 +459,7 @@ async def _manifest(ctx: Context, head: bool) -> Response:
     if by_digest:
         Digest(reference)
     else:
-        validate_tag(reference)
+        manifest_handlers.readable_reference(ctx, reference)
     registry = ctx.registry
     local = await ctx.model(_local_manifest, registry, name, reference)
     if local is not None and (by_digest or mirror.fresh(name, reference)):
