@@ -44,16 +44,21 @@ from ._util import check_int, parse_bytes
 from .errors import InvalidParameter
 from .policies import POLICIES, Configured, Policy, make_policy, resolve
 from .policies.arc import ARC
+from .policies.belady import Belady, next_access_times
 from .policies.clock import Clock
 from .policies.fifo import FIFO
 from .policies.gdsf import GDSF
 from .policies.lfu import LFU
 from .policies.lru import LRU
+from .policies.lruk import LRUK
 from .policies.s3fifo import S3FIFO
 from .policies.sieve import Sieve
+from .policies.slru import SLRU
+from .policies.twoq import TwoQ
 
 __all__ = [
-    "Policy", "Configured", "LRU", "FIFO", "LFU", "Clock", "S3FIFO", "GDSF", "ARC", "Sieve", "POLICIES",
+    "Policy", "Configured", "Belady", "LRU", "FIFO", "LFU", "Clock", "S3FIFO", "GDSF", "ARC", "Sieve", "TwoQ", "SLRU", "LRUK",
+    "POLICIES",
     "make_policy", "CacheStats", "simulate", "hit_sequence",
 ]
 
@@ -214,6 +219,8 @@ def hit_sequence(policy: "Policy | str | type[Policy] | Callable[[int], Policy]"
     chosen, cache, keys, sizes = _prepare(policy, keys, sizes, capacity, engine, kind)
     if chosen == "python":
         request = cache.request
+        if cache.needs_future:  # Belady: each request with its next access
+            return [request(k, s, n) for k, s, n in zip(keys, sizes, next_access_times(keys))]
         return [request(k, s) for k, s in zip(keys, sizes)]
     ids = keys if not isinstance(keys, list) else _dense(keys)[0]
     return cache.feed(ids, sizes, record=True)[2].tolist()

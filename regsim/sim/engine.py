@@ -108,10 +108,13 @@ class CompiledCache:
             raise InvalidParameter(f"the compiled engine handles up to {2**31 - 1:,} distinct objects, got {n:,}")
         self._state.grow(n)
 
-    def feed(self, ids, sizes, *, record: bool = False):
+    def feed(self, ids, sizes, *, record: bool = False, next_access=None):
         """Replay one chunk: dense ``ids`` and their ``sizes`` (equal lengths, sizes >= 0).
 
-        Returns ``(misses, missed_bytes)`` of this chunk, and with ``record=True`` a third item,
+        ``next_access`` (Belady only): each request's next access, a position in the whole trace
+        (oracleGeneral's ``next_access_vtime``; -1 = never); without it, Belady computes it from
+        the chunk, which is right only when the chunk is the whole trace (a second chunk without it
+        is refused). Returns ``(misses, missed_bytes)`` of this chunk, and with ``record=True`` a third item,
         a boolean array with each request's outcome (True = hit).
         """
         np = self._np
@@ -128,6 +131,10 @@ class CompiledCache:
         self._grow(int(ids.max()) + 1)
         hits = np.empty(ids.size if record else 0, dtype=np.bool_)
         state = self._state
+        if next_access is not None:
+            if not self.policy.cls.needs_future:
+                raise InvalidParameter(f"next_access= is for policies that see the future (belady), not {self.name}")
+            state.future = next_access
         state.prepare(ids)
         got = state.run(ids, sizes, hits, record)
         misses, missed = int(got[0]), int(got[1])

@@ -13,6 +13,7 @@ lcs = pytest.importorskip("libcachesim", reason="libcachesim is not installed (p
 
 from regsim.sim.cache import POLICIES, Clock, S3FIFO, hit_sequence, simulate  # noqa: E402
 from regsim.sim.policies import label, resolve  # noqa: E402
+from regsim.sim.policies.belady import next_access_times  # noqa: E402
 from regsim.sim.oracle import iter_oracle_general, write_oracle_general  # noqa: E402
 from regsim.sim.traces import Trace  # noqa: E402
 from regsim.sim.workloads import object_trace  # noqa: E402
@@ -66,11 +67,13 @@ def test_request_by_request_agreement_through_the_python_api(name):
         size_of = {k: rng.choice([0, 1, rng.randrange(1, 400), rng.randrange(1, 3000)]) for k in range(objects)}
         capacity = rng.choice([50, 500, 2000] if name == "s3fifo" else [0, 1, 50, 500, 2000])
         ours, theirs = POLICIES[name](capacity), getattr(lcs, THEIRS[name])(capacity, hashpower=8)
+        keys = [rng.randrange(objects) if rng.random() < 0.5 else min(rng.randrange(objects), rng.randrange(objects))
+                for _ in range(1500)]
         req = lcs.Request()
-        for i in range(1500):
-            k = rng.randrange(objects) if rng.random() < 0.5 else min(rng.randrange(objects), rng.randrange(objects))
-            req.obj_id, req.obj_size, req.clock_time = k, size_of[k], 1
-            assert ours.request(k, size_of[k]) == theirs.get(req), (name, seed, capacity, i)
+        for i, (k, future) in enumerate(zip(keys, next_access_times(keys))):
+            req.obj_id, req.obj_size, req.clock_time, req.next_access_vtime = k, size_of[k], 1, future
+            got = ours.request(k, size_of[k], future) if ours.needs_future else ours.request(k, size_of[k])
+            assert got == theirs.get(req), (name, seed, capacity, i)
             assert ours.used == theirs.get_occupied_byte(), (name, seed, capacity, i)
 
 

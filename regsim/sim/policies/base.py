@@ -49,6 +49,8 @@ class Policy(ABC):
     libcachesim: ClassVar[str | None] = None
     #: our parameter names -> that class's keyword arguments
     libcachesim_params: ClassVar[dict[str, str]] = {}
+    #: True for a policy that needs each request's next access (Belady): see ``regsim.sim.policies.belady``
+    needs_future: ClassVar[bool] = False
     #: the compiled implementation of a built-in policy (None: runs in Python only)
     State: ClassVar[Any] = None
 

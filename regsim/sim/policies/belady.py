@@ -1,0 +1,318 @@
+"""Belady's MIN (OPT): evict the object whose next request is farthest in the future.
+
+The optimal policy for unit sizes, and the bound researchers report. It needs the future: each
+request's *next access*, the position in the trace of the next request for the same object
+(libCacheSim's ``next_access_vtime``; oracleGeneral files store it). :meth:`Belady.replay_bytes`
+computes it from the keys it is given; a trace fed in pieces passes it (``next_access=``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Hashable, Iterator, Sequence
+
+from ..errors import InvalidParameter
+from ._compiled import KernelState, kernel
+from .base import Policy
+
+__all__ = ["Belady", "NEVER", "next_access_times"]
+
+#: the next access of an object never requested again (libCacheSim's ``INT64_MAX``)
+NEVER = 2**63 - 1
+
+
+def next_access_times(keys: Sequence[Hashable]) -> list[int]:
+    """For each request, the position of the next request for the same key (:data:`NEVER` if none).
+
+    >>> next_access_times(["a", "b", "a", "c"])
+    [2, 9223372036854775807, 9223372036854775807, 9223372036854775807]
+    """
+    out = [NEVER] * len(keys)
+    seen: dict[Hashable, int] = {}
+    for i in range(len(keys) - 1, -1, -1):
+        k = keys[i]
+        out[i] = seen.get(k, NEVER)
+        seen[k] = i
+    return out
+
+
+# -- the priority queue, exactly as libCacheSim's pqueue.c (a max-heap from index 1) -------------------
+# Objects never requested again all have the same priority; which of them goes first depends on
+# the heap's shape, so the heap moves its entries exactly as libCacheSim's does.
+
+
+class _PQueue:
+    def __init__(self) -> None:
+        self.d: list[Hashable] = [None]
+        self.pri: dict[Hashable, float] = {}
+        self.pos: dict[Hashable, int] = {}
+
+    def _bubble_up(self, i: int) -> None:
+        d, pri, pos = self.d, self.pri, self.pos
+        moving = d[i]
+        mp = pri[moving]
+        parent = i >> 1
+        while i > 1 and pri[d[parent]] < mp:
+            d[i] = d[parent]
+            pos[d[i]] = i
+            i, parent = parent, parent >> 1
+        d[i] = moving
+        pos[moving] = i
+
+    def _percolate_down(self, i: int) -> None:
+        d, pri, pos = self.d, self.pri, self.pos
+        size = len(d)
+        moving = d[i]
+        mp = pri[moving]
+        while True:
+            c = i << 1
+            if c >= size:
+                break
+            if c + 1 < size and pri[d[c]] < pri[d[c + 1]]:
+                c += 1
+            if not mp < pri[d[c]]:
+                break
+            d[i] = d[c]
+            pos[d[i]] = i
+            i = c
+        d[i] = moving
+        pos[moving] = i
+
+    def insert(self, key: Hashable, priority: float) -> None:
+        self.pri[key] = priority
+        self.d.append(key)
+        self._bubble_up(len(self.d) - 1)
+
+    def change(self, key: Hashable, priority: float) -> None:
+        old = self.pri[key]
+        self.pri[key] = priority
+        if old < priority:
+            self._bubble_up(self.pos[key])
+        else:
+            self._percolate_down(self.pos[key])
+
+    def pop(self) -> Hashable:
+        d = self.d
+        head = d[1]
+        last = d.pop()
+        if len(d) > 1:
+            d[1] = last
+            self._percolate_down(1)
+        del self.pri[head], self.pos[head]
+        return head
+
+    def remove(self, key: Hashable) -> None:
+        d, pri = self.d, self.pri
+        p = self.pos.pop(key)
+        last = d.pop()
+        if p < len(d):
+            d[p] = last
+            if pri[key] < pri[last]:
+                self._bubble_up(p)
+            else:
+                self._percolate_down(p)
+        del pri[key]
+
+
+# -- the compiled kernel --------------------------------------------------------------------------------
+
+
+@kernel(inline=True)
+def _bubble_up(hd, pri, pos, i):
+    moving = hd[i]
+    mp = pri[moving]
+    parent = i >> 1
+    while i > 1 and pri[hd[parent]] < mp:
+        hd[i] = hd[parent]
+        pos[hd[i]] = i
+        i = parent
+        parent = i >> 1
+    hd[i] = moving
+    pos[moving] = i
+
+
+@kernel(inline=True)
+def _percolate_down(hd, pri, pos, size, i):
+    moving = hd[i]
+    mp = pri[moving]
+    while True:
+        c = i << 1
+        if c >= size:
+            break
+        if c + 1 < size and pri[hd[c]] < pri[hd[c + 1]]:
+            c += 1
+        if not mp < pri[hd[c]]:
+            break
+        hd[i] = hd[c]
+        pos[hd[i]] = i
+        i = c
+    hd[i] = moving
+    pos[moving] = i
+
+
+@kernel
+def belady_kernel(ids, sizes, hits, record, cap, st, future, osize, where, pri, pos, hd):
+    """st: used, heap size (libCacheSim's: one more than the entries); ``future``: each request's next access."""
+    used, size = st[0], st[1]
+    misses = 0
+    missed = 0
+    for i in range(ids.size):
+        x = ids[i]
+        s = sizes[i]
+        f = future[i]
+        if where[x]:
+            old = pri[x]
+            pri[x] = f
+            if old < f:
+                _bubble_up(hd, pri, pos, pos[x])
+            else:
+                _percolate_down(hd, pri, pos, size, pos[x])
+            if record:
+                hits[i] = True
+            continue
+        if record:
+            hits[i] = False
+        misses += 1
+        missed += s
+        if s <= cap:
+            while used + s > cap:
+                t = hd[1]
+                size -= 1
+                hd[1] = hd[size]
+                _percolate_down(hd, pri, pos, size, 1)
+                where[t] = 0
+                used -= osize[t]
+            pri[x] = f
+            hd[size] = x
+            size += 1
+            _bubble_up(hd, pri, pos, size - 1)
+            where[x] = 1
+            osize[x] = s
+            used += s
+    st[0], st[1] = used, size
+    return misses, missed
+
+
+def _future_of_ids(np: Any, ids: Any) -> Any:
+    """Next access of each request of a chunk of dense ids (float64, NEVER as a double)."""
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    out = np.full(ids.size, float(NEVER), dtype=np.float64)
+    same = sorted_ids[1:] == sorted_ids[:-1]
+    out[order[:-1][same]] = order[1:][same]
+    return out
+
+
+class BeladyState(KernelState):
+    kernel = belady_kernel
+    queues = 0
+    fields = {"osize": ("int64", 0), "where": ("int8", 0), "pri": ("float64", 0), "pos": ("int64", 0)}
+
+    def setup(self, policy):
+        self.st[1] = 1  # libCacheSim's heap starts at index 1
+        self.hd = self.np.zeros(0, dtype=self.np.int64)
+        self.fed = 0
+        self.future = None
+
+    def prepare(self, ids):
+        np = self.np
+        if self.hd.size < self.n + 2:
+            grown = np.zeros(self.n + 2, dtype=np.int64)
+            grown[: self.hd.size] = self.hd
+            self.hd = grown
+
+    def run(self, ids, sizes, hits, record):
+        np = self.np
+        future = self.future
+        self.future = None
+        if future is None:
+            if self.fed:
+                raise InvalidParameter("belady fed a trace in pieces needs each request's next access "
+                                       "(next_access=, as in oracleGeneral files): the future is not in this piece")
+            future = _future_of_ids(np, ids)
+        else:
+            future = np.where(np.asarray(future) < 0, float(NEVER), np.asarray(future, dtype=np.float64))
+            future = np.ascontiguousarray(future, dtype=np.float64)
+            if future.shape != ids.shape:
+                raise InvalidParameter(f"next_access has {future.size} entries for {ids.size} requests")
+        self.fed += ids.size
+        a = self.a
+        return self.fn(ids, sizes, hits, record, self.capacity, self.st, future, a["osize"], a["where"], a["pri"],
+                       a["pos"], self.hd)
+
+
+class Belady(Policy):
+    """Belady's MIN (OPT): evict the object whose next request is farthest away (as libCacheSim's
+    ``Belady``, whose priority queue this one copies: objects never requested again go in its order).
+
+    Each request needs its next access: :meth:`request` takes it (``next_access``, a position in
+    the trace; None = never again), :meth:`replay_bytes` computes it from the keys. A hit updates
+    the object's next access; an object larger than the cache is never admitted.
+    """
+
+    name = "belady"
+    libcachesim = "Belady"
+    aliases = ("OPT", "MIN")
+    State = BeladyState
+    needs_future = True
+
+    def __init__(self, capacity: int) -> None:
+        super().__init__(capacity)
+        self._pq = _PQueue()
+        self._sizes: dict[Hashable, int] = {}
+        self._next = float(NEVER)
+        self._replayed = 0
+
+    def request(self, key: Hashable, size: int, next_access: int | None = -2) -> bool:  # type: ignore[override]
+        """One request; ``next_access`` is the position of this key's next request (None: never)."""
+        if next_access == -2:
+            raise InvalidParameter("belady needs each request's next access: request(key, size, next_access) "
+                                   "(None when the key is never requested again), or replay_bytes(keys, sizes)")
+        self._next = float(NEVER if next_access is None or next_access < 0 else next_access)
+        return super().request(key, size)
+
+    def lookup(self, key: Hashable) -> bool:
+        if key in self._sizes:
+            self._pq.change(key, self._next)
+            return True
+        return False
+
+    def admit(self, key: Hashable, size: int) -> bool:
+        self._sizes[key] = size
+        self._pq.insert(key, self._next)
+        return True
+
+    def evict(self) -> tuple[Hashable, int]:
+        key = self._pq.pop()
+        return key, self._sizes.pop(key)
+
+    def _drop(self, key: Hashable) -> int | None:
+        if key not in self._sizes:
+            return None
+        self._pq.remove(key)
+        return self._sizes.pop(key)
+
+    def replay_bytes(self, keys: Sequence[Hashable], sizes: Sequence[int],
+                     next_access: Sequence[int] | None = None) -> tuple[int, int]:
+        """Every request, with the next accesses computed from ``keys`` unless given."""
+        if next_access is None:
+            if self._replayed:
+                raise InvalidParameter("belady replaying a trace in pieces needs next_access= for each piece "
+                                       "(the future is not in this piece)")
+            next_access = next_access_times(keys)
+        self._replayed += len(keys)
+        request = self.request
+        misses = missed = 0
+        for k, s, n in zip(keys, sizes, next_access):
+            if not request(k, s, n):
+                misses += 1
+                missed += s
+        return misses, missed
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._sizes
+
+    def __len__(self) -> int:
+        return len(self._sizes)
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self._sizes)
