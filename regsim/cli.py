@@ -15,6 +15,7 @@ and watch what the registry does::
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -350,7 +351,12 @@ def _serve(args: argparse.Namespace) -> int:
     # --load seeds the storage before access control starts (as an operator copying files in
     # would), so loaded repositories are public whatever the access mode.
     seed_policy, events = AccessPolicy("open", secret=name), EventLog(maxlen=args.event_log)
+    lock = None
     if args.data:
+        from .registry.filesystem import hold
+
+        os.makedirs(args.data, exist_ok=True)
+        lock = hold(args.data, "serve")  # held while serving: offline gc refuses, naming this PID
         registry = Registry.open(args.data, name, access=seed_policy, events=events)
         for problem in registry.load_problems:
             print(f"regsim: {args.data}: {problem}", file=sys.stderr)
@@ -418,6 +424,8 @@ def _wait(server, registry, room) -> int:
             print("regsim: the server stopped unexpectedly", file=sys.stderr)
             return 1
     server.stop()
+    if lock is not None:
+        lock.release()
     print(f"regsim: stopped. {registry.storage()}", flush=True)
     if room is not None:
         print(f"per participant:\n{room.activity().summary()}", flush=True)

@@ -157,19 +157,23 @@ def account(images: Iterable[Iterable[Content]], stored: Iterable[Content], *, r
     )
 
 
-def mark(repositories: RepositoryStore, *, delete_untagged: bool = False) -> tuple[set[Digest], list[tuple[str, Digest]]]:
+def mark(repositories: RepositoryStore, *, delete_untagged: bool = False,
+         keep: Iterable[Digest] = ()) -> tuple[set[Digest], list[tuple[str, Digest]]]:
     """The mark phase: digests gc keeps, and the manifests it would delete.
 
-    Roots are every manifest of every repository, or only tagged ones with ``delete_untagged``.
+    Roots are every manifest of every repository, or only tagged ones with ``delete_untagged``
+    -- and the manifests in ``keep`` (online gc's grace: manifests pushed by digest a moment ago,
+    the children of an index whose push is in flight).
     From each root, gc follows an index to its manifests and a manifest to its config and layers,
     and keeps artifacts whose ``subject`` is kept (signatures, SBOMs) -- as registries with the
     referrers API do.
     """
     marked: set[Digest] = set()
     doomed: list[tuple[str, Digest]] = []
+    keep = set(keep)
     for repo in repositories.values():
         manifests = repo.manifests
-        roots = repo.tagged() if delete_untagged else set(manifests)
+        roots = (repo.tagged() | (keep & manifests.keys())) if delete_untagged else set(manifests)
         kept = _closure(repo, roots)
         while True:  # keep referrers of kept manifests, to a fixpoint
             extra = {d for d, s in manifests.items() if d not in kept and s.subject in kept}

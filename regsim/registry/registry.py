@@ -641,10 +641,11 @@ class Registry:
         """Logical vs physical bytes: the deduplication the content-addressed store achieves."""
         return storage_report(self._blobs, self._repos)
 
-    def reachable(self, *, delete_untagged: bool = False) -> tuple[set[Digest], list[tuple[str, Digest]]]:
+    def reachable(self, *, delete_untagged: bool = False,
+                  keep: Iterable[Any] = ()) -> tuple[set[Digest], list[tuple[str, Digest]]]:
         """The mark phase (see :func:`regsim.registry.gc.mark`): digests gc keeps, and the
-        manifests it would delete."""
-        return mark(self._repos, delete_untagged=delete_untagged)
+        manifests it would delete (manifests in ``keep`` are roots too)."""
+        return mark(self._repos, delete_untagged=delete_untagged, keep=map(Digest, keep))
 
     def garbage_collect(self, *, delete_untagged: bool = False, dry_run: bool = False,
                         keep: Iterable[Any] = ()) -> GCReport:
@@ -652,11 +653,13 @@ class Registry:
 
         Deletes unreachable manifests (with ``delete_untagged``), then every blob nothing
         reachable references, and the repository links to those blobs. Digests in ``keep``
-        (and in :attr:`gc_keep`) are kept too, reachable or not.
+        (and in :attr:`gc_keep`) are kept too, reachable or not (a manifest in ``keep`` with
+        what it references).
         """
-        marked, doomed = self.reachable(delete_untagged=delete_untagged)
+        keep = {*self.gc_keep, *map(Digest, keep)}
+        marked, doomed = self.reachable(delete_untagged=delete_untagged, keep=keep)
         content = self._blobs.view()
-        marked |= {d for d in (*self.gc_keep, *map(Digest, keep)) if d in content}
+        marked |= {d for d in keep if d in content}
         swept = tuple(sorted(self._blobs.view().keys() - marked))
         freed = sum(self._blobs.size_of(d) for d in swept)
         report = GCReport(marked=len(marked), swept=swept, deleted_manifests=tuple(doomed),

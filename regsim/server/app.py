@@ -101,7 +101,7 @@ async def token(ctx: Context) -> Response:
 
 def _gc_report(ctx: Context, dry_run: bool, delete_untagged: bool) -> dict:
     recent = ctx.app.recent_blobs()
-    reachable, _ = ctx.registry.reachable(delete_untagged=delete_untagged)
+    reachable, _ = ctx.registry.reachable(delete_untagged=delete_untagged)  # without the grace
     spared = {d for d in recent if d in ctx.registry.blobs} - reachable
     report = ctx.registry.garbage_collect(dry_run=dry_run, delete_untagged=delete_untagged, keep=recent)
     return {"dry_run": report.dry_run, "delete_untagged": report.delete_untagged, "marked": report.marked,
@@ -116,8 +116,9 @@ async def admin_gc(ctx: Context) -> Response:
     Runs under the model lock, so no request sees it half done. Unlike distribution (whose
     ``garbage-collect`` must run offline), it is safe while clients push: a blob uploaded or
     mounted within the last ``gc_grace`` seconds (as the server saw it happen; default 10
-    minutes, ``regsim serve --gc-grace``) is never swept, so the blobs of a push in flight wait
-    for their manifest. The reply counts them (``kept_recent``). Allowed for ``admin_users``; on
+    minutes, ``regsim serve --gc-grace``) is never swept, and a manifest pushed by digest within
+    it is never deleted, so the blobs of a push in flight wait for their manifest and the child
+    manifests of an index wait for the index. The reply counts them (``kept_recent``). Allowed for ``admin_users``; on
     a server without authentication, only from the loopback interface.
     """
     app = ctx.app
@@ -239,7 +240,12 @@ class RegistryApp:
         self.aborted = 0
 
     def _seen(self, event: ev.Event) -> None:
-        if isinstance(event, (ev.BlobUploaded, ev.BlobMounted)) and event.registry == self.registry.name:
+        # what a push in flight has sent so far: its blobs, and its manifests pushed by digest
+        # (an index's children, untagged until the index arrives)
+        if getattr(event, "registry", None) != self.registry.name:
+            return
+        if isinstance(event, (ev.BlobUploaded, ev.BlobMounted)) or (
+                isinstance(event, ev.ManifestPushed) and event.tag is None):
             self._linked[event.digest] = time.monotonic()
             self._linked.move_to_end(event.digest)
             self._forget_old()
@@ -250,7 +256,8 @@ class RegistryApp:
             self._linked.popitem(last=False)
 
     def recent_blobs(self) -> set[Digest]:
-        """Blobs uploaded or mounted within the last ``gc_grace`` seconds (gc keeps them)."""
+        """Blobs uploaded or mounted, and manifests pushed by digest, within the last ``gc_grace``
+        seconds (gc keeps them, and what those manifests reference)."""
         self._forget_old()
         return set(self._linked)
 

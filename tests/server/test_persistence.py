@@ -302,3 +302,39 @@ def test_soak_20_clients_push_pull_delete_with_bounded_memory(tmp_path):
     report = check(data)
     assert report.ok and report.manifests == 0 and report.uploads == 0, str(report)
     assert report.blobs == 0  # every image was deleted, so gc swept every blob
+
+
+def _regsim(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "regsim.cli", *args], capture_output=True, text=True, timeout=60)
+
+
+def test_offline_gc_refuses_a_store_a_server_holds(tmp_path):
+    # issue 16: `regsim gc --data D` while a server served D had no guard (2 of 6 acknowledged
+    # pushes lost their blobs); now the server holds a lock naming its PID, and gc says what to do
+    data = tmp_path / "store"
+    server = Serve(data)
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            config = b'{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}'
+            location = http.post("/v2/a/b/blobs/uploads/").headers["location"]
+            assert http.put(location, params={"digest": sha(config)}, content=config).status_code == 201
+        before = sorted(p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file())
+        for args in ((), ("--dry-run",), ("-m",)):
+            refused = _regsim("gc", "--data", str(data), *args)
+            assert refused.returncode == 1, refused.stdout
+            assert f"PID {server.process.pid}" in refused.stderr and "POST /admin/gc" in refused.stderr, refused.stderr
+            assert refused.stdout == ""
+        repair = _regsim("check", "--data", str(data), "--repair")
+        assert repair.returncode == 1 and f"PID {server.process.pid}" in repair.stderr
+        second = subprocess.run([sys.executable, "-m", "regsim.cli", "serve", "--port", "0", "--data", str(data)],
+                                capture_output=True, text=True, timeout=60)
+        assert second.returncode == 1 and f"PID {server.process.pid}" in second.stderr, second.stderr
+        assert sorted(p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file()) == before
+        assert check(data).ok
+        # online gc is the way while it serves
+        assert httpx.post(f"{server.url}/admin/gc", timeout=30).status_code == 200
+    finally:
+        server.kill()  # kill -9: the lock goes with the process, though its file stays
+    done = _regsim("gc", "--data", str(data))
+    assert done.returncode == 0, done.stderr
+    assert check(data).ok

@@ -43,7 +43,8 @@ One module per job:
 * :mod:`.journal`: links, manifests and tags, written from the registry's events;
 * :mod:`.load`: opening a store;
 * :mod:`.check`: ``regsim check``;
-* :mod:`.collect`: ``regsim gc`` on a store no server serves.
+* :mod:`.collect`: ``regsim gc`` on a store no server serves;
+* :mod:`.lock`: who holds a store (``regsim serve`` does, with its PID; gc refuses then).
 """
 
 from .atomic import write_atomic
@@ -52,8 +53,9 @@ from .collect import StoreDamaged, garbage_collect
 from .journal import Journal
 from .layout import Layout, read_link
 from .load import LoadReport, open_registry
+from .lock import StoreLocked, hold
 from .store import READ_PIECE, FilesystemBlobs, FileSpool, SpooledBlob, StoredBlob
 
 __all__ = ["Layout", "StoredBlob", "SpooledBlob", "FilesystemBlobs", "FileSpool", "Journal", "open_registry",
            "check", "CheckReport", "LoadReport", "garbage_collect", "StoreDamaged", "read_link", "write_atomic",
-           "READ_PIECE"]
+           "READ_PIECE", "hold", "StoreLocked"]

@@ -11,6 +11,7 @@ from ...oci.digest import Digest
 from ...units import plural
 from .atomic import remove
 from .layout import Layout, links, read_link, repository_names
+from .lock import hold
 from .store import FilesystemBlobs
 
 __all__ = ["CheckReport", "check", "repair"]
@@ -123,12 +124,17 @@ def repair(path: str | os.PathLike[str]) -> list[str]:
     is not stored, revision links to a manifest that is not stored, tags that point at no
     revision of their repository. Returns what was removed, one line each. Each removal is
     atomic (see :func:`~regsim.registry.filesystem.atomic.remove`), so an interrupted repair
-    is finished by the next one. Run it on a store no server is serving."""
+    is finished by the next one. Refused (:class:`~.lock.StoreLocked`) while a server serves the store."""
     layout = Layout(path)
-    removed: list[str] = []
     if not layout.base.is_dir():
         raise FileNotFoundError(f"{os.fspath(path)!r} is not a registry store (no {layout.base.relative_to(path)} "
                                 "folder in it)")
+    with hold(path, "repair"):  # refused while a server serves the store
+        return _repair(layout)
+
+
+def _repair(layout: Layout) -> list[str]:
+    removed: list[str] = []
 
     def stored(digest: Digest | None) -> bool:
         return digest is not None and layout.blob_data(digest).is_file()

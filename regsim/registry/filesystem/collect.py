@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ...errors import InvalidArgument
 from .layout import Layout, links, repository_names
+from .lock import hold
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..gc import GCReport
@@ -24,12 +25,20 @@ def garbage_collect(path: str | os.PathLike[str], *, dry_run: bool = False, dele
     Refuses a path that holds no store (a typo must not create one), naming it. A revision
     that could not be loaded (a layer missing or corrupt) still keeps every blob its bytes name;
     a revision link to a manifest that is not stored at all makes gc refuse (:class:`StoreDamaged`).
-    ``problems`` is called with what opening the store found, when it found anything."""
-    from ..registry import Registry
+    ``problems`` is called with what opening the store found, when it found anything.
+    Refused (:class:`~.lock.StoreLocked`) while a server holds the store: use ``POST /admin/gc``."""
 
     base = Layout(path).base
     if not base.is_dir():
         raise FileNotFoundError(f"{os.fspath(path)!r} is not a registry store (no {base.relative_to(path)} folder in it)")
+    with hold(path, "gc"):  # refused while a server serves the store (it names its PID)
+        return _collect(path, dry_run=dry_run, delete_untagged=delete_untagged, problems=problems)
+
+
+def _collect(path: str | os.PathLike[str], *, dry_run: bool, delete_untagged: bool,
+             problems: "Callable[[list[str]], None] | None") -> "GCReport":
+    from ..registry import Registry
+
     registry = Registry.open(path)
     layout = Layout(path)
     if any(revision is None or revision not in registry.blobs
