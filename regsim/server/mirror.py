@@ -313,6 +313,11 @@ class Mirror:
         """Call ``callback(event)`` for every new :class:`MirrorEvent`."""
         self._subscribers.append(callback)
 
+    def unsubscribe(self, callback: Callable[[MirrorEvent], None]) -> None:
+        """Stop calling ``callback`` (no error when it was not subscribed)."""
+        if callback in self._subscribers:
+            self._subscribers.remove(callback)
+
     def stats(self) -> dict[str, Any]:
         """The counters and settings, as ``GET /mirror/stats`` answers."""
         with self._lock:

@@ -30,6 +30,7 @@ from .aggregate import image_names, layer_tree
 from .animate import Animation, Frame, Recording, is_step, record
 from .dedup import DedupStats, ImageBytes, dedup_stats, draw_dedup, image_choices
 from .draw import MAX_DETAIL_NODES, MAX_FIGURE_HEIGHT, Plan, draw, draw_panels, plan, to_png
+from .mirror import draw_mirror, mirror_series
 from .graph import content_nodes, familiar, node_id, nodes_of_type, subgraph, to_graph
 from .views import (
     Highlight,
@@ -54,7 +55,7 @@ from .views import (
 
 # The widgets import ipywidgets: loaded on first use, so `import regsim.viz` stays lighter.
 _WIDGETS = {"PushPullPlayground": "playground", "TagExplorer": "playground", "DedupExplorer": "playground",
-            "StepThrough": "widgets", "LiveView": "live"}
+            "StepThrough": "widgets", "LiveView": "live", "MirrorLiveView": "mirror"}
 
 
 def __getattr__(name: str):
@@ -69,7 +70,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "Animation", "DedupExplorer", "LiveView", "DedupStats", "Frame", "ImageBytes", "PushPullPlayground", "Recording",
-    "StepThrough", "TagExplorer", "dedup_stats", "draw_dedup", "image_choices", "is_step", "record",
+    "StepThrough", "TagExplorer", "dedup_stats", "draw_dedup", "draw_mirror", "mirror_series", "MirrorLiveView", "image_choices", "is_step", "record",
     "MAX_DETAIL_NODES", "MAX_FIGURE_HEIGHT", "Highlight", "Operation", "Plan", "TransferSummary", "capture", "change_highlight",
     "change_view", "content_nodes", "familiar", "draw", "draw_panels", "gc_highlight", "gc_view", "highlight", "image_names",
     "layer_tree", "node_id", "nodes_of_type", "operation_view", "plan", "pull_highlight", "pull_source_highlight", "pull_view",
