@@ -46,7 +46,9 @@ def test_a_host_event_carries_what_redoes_it():
     laptop = world.hosts["laptop"]
     laptop.pull("alpine", quiet=True)
     finished = [e for e in world.events if isinstance(e, ev.PullFinished)][-1]
-    assert finished.delta is not None and "delta" not in finished.to_dict() and "delta" not in repr(finished)
+    # what the host keeps travels by reference, out of records and reprs
+    assert finished.image is not None and finished.blobs and finished.seen
+    assert not {"image", "blobs", "seen"} & set(finished.to_dict()) and "blobs=" not in repr(finished)
     bare = World.standard(quiet=True)
     bare.hosts["laptop"].redo(finished)
     assert bare.hosts["laptop"].snapshot() == laptop.snapshot()
@@ -99,3 +101,49 @@ def test_a_host_command_that_fails_leaves_the_host_as_it_was_and_the_world_repla
     assert laptop.snapshot() == host_before
     assert small.repository("team/base").blobs  # the registry keeps what it received, as a real one does
     assert World.replay(world.events).snapshot() == world.snapshot()
+
+
+def test_host_events_say_what_happened_not_diffs_of_private_fields():
+    """Issue 16: host events carried a ``HostDelta`` keyed by the host's private attribute names,
+    and each command copied all eight state dicts twice. Each host event type now has one method
+    that applies it (the same for commands and redo), and no event has a ``delta``."""
+    import dataclasses
+
+    from regsim.client import host as host_module
+
+    kinds = {c for c in ev.EVENT_TYPES.values() if issubclass(c, ev.HostEvent)}
+    assert set(host_module._HOST_APPLY) == kinds
+    for kind in kinds:
+        assert "delta" not in {f.name for f in dataclasses.fields(kind)}, kind
+    assert not hasattr(host_module, "HostDelta") and not hasattr(host_module.Host, "_begin")
+
+
+def test_every_host_command_replays_step_by_step():
+    """After each command (login, build, tag, push, pull, rmi, logout, a failed one), the world's
+    log rebuilds the same world."""
+    from regsim.errors import RegistryError
+
+    world = World.standard(quiet=True)
+    laptop, ci = world.hosts["laptop"], world.hosts["ci-runner"]
+    steps = [
+        lambda: laptop.pull("alpine"),
+        lambda: laptop.build("FROM alpine\nRUN echo hi", "localhost:5000/team/app:1"),
+        lambda: laptop.build("FROM scratch\nCOPY a /", "localhost:5000/team/multi:1", context={"a": b"a"},
+                             platforms=["linux/amd64", "linux/arm64"]),
+        lambda: laptop.tag("localhost:5000/team/app:1", "localhost:5000/team/app:latest"),
+        lambda: laptop.push("localhost:5000/team/app:1"),
+        lambda: laptop.push("localhost:5000/team/multi:1"),
+        lambda: ci.pull("localhost:5000/team/app:latest"),
+        lambda: laptop.pull("localhost:5000/nobody/nothing:1"),
+        lambda: laptop.rmi("localhost:5000/team/app:latest"),
+        lambda: laptop.rmi("localhost:5000/team/multi:1"),
+        lambda: laptop.rmi("localhost:5000/team/app:1"),
+        lambda: ci.push("localhost:5000/team/app:latest"),
+    ]
+    for step in steps:
+        before = world.snapshot()
+        try:
+            step()
+        except RegistryError:
+            assert world.snapshot() == before  # a failed command leaves everything as it was
+        assert World.replay(world.events).snapshot() == world.snapshot()

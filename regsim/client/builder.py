@@ -21,7 +21,7 @@ import posixpath
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Iterator, Mapping, MutableMapping
 
 from ..errors import BuildError
 from ..oci.descriptor import Annotations
@@ -131,7 +131,7 @@ class Builder:
     """
 
     def __init__(self, *, base_image: Callable[[str, Platform, Callable[[str], None]], Image],
-                 cache: dict[tuple[str, str], Image], keep: Callable[[Layer], object],
+                 cache: MutableMapping[tuple[str, str], Image], keep: Callable[[Layer], object],
                  record: Callable[[BuildStepRecord], None], say: Callable[[str], None],
                  media_types: tuple[str, str, str, str], known_layers: Callable[[str], bool]) -> None:
         self._base_image = base_image

@@ -13,14 +13,20 @@ prints the lines docker prints::
 
 and appends typed events (:class:`~regsim.events.LayerPushed`, ``LayerPulled``, ...) to the
 shared log.
+
+A command works out what happened, then commits it as events (:meth:`Host._commit`): each event
+type has one method that applies it to the host's store (``_on_ImageTagged``, ...), the same one
+:meth:`Host.redo` (and so :meth:`regsim.World.replay`) uses. Nothing is stored before a command's
+last event, so a command that fails leaves the host as it was.
 """
 
 from __future__ import annotations
 
 import functools
+from collections import ChainMap
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any, Callable, Concatenate, Iterable, Mapping, ParamSpec, TypeVar
+from typing import Any, Callable, Iterable, Mapping, ParamSpec, TypeVar
 
 from .. import events as ev
 from ..registry.access import PULL, PUSH, Token
@@ -80,6 +86,7 @@ def _pull_error(exc: RegistryError, ref: Reference, reg: Registry) -> RegistryEr
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
+_E = TypeVar("_E", bound=ev.HostEvent)
 
 
 def _daemon(method: Callable[_P, _R]) -> Callable[_P, _R]:
@@ -94,58 +101,8 @@ def _daemon(method: Callable[_P, _R]) -> Callable[_P, _R]:
     return run
 
 
-def _atomic(method: "Callable[Concatenate[Host, _P], _R]") -> "Callable[Concatenate[Host, _P], _R]":
-    """A host command that fails leaves the host as it was: what it had changed before the error
-    (layers stored, mount hints, build-cache entries) is put back, so the event log, which records
-    a command's changes only when it ends, still rebuilds the host (:meth:`regsim.World.replay`)."""
-    @functools.wraps(method)
-    def run(self: "Host", /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        before, clock = self._begin(), self._clock
-        try:
-            return method(self, *args, **kwargs)
-        except BaseException:
-            self._restore(before, clock)
-            raise
-    return run
-
-
-# -- results ----------------------------------------------------------------------------------------
-
-
-#: The host's state, attribute by attribute: what a :class:`HostDelta` records the changes of.
-_STATE = ("_blobs", "_images", "_indexes", "_tags", "_repo_digests", "_sources", "_build_cache", "_auth")
-
-
-def _frozen(value: Any) -> Any:
-    """A copy of a state value that later changes cannot reach (sets and dicts of mount hints)."""
-    if isinstance(value, set):
-        return frozenset(value)
-    if isinstance(value, dict):
-        return dict(value)
-    return value
-
-
-def _thawed(value: Any) -> Any:
-    if isinstance(value, frozenset):
-        return set(value)
-    if isinstance(value, dict):
-        return dict(value)
-    return value
-
-
-#: Host events that always end an operation, so always carry its delta (the last event of an
-#: rmi does too, but its kind varies).
-_ENDS_WITH_DELTA = (ev.HostLoggedIn, ev.HostLoggedOut, ev.ImageTagged, ev.ImageBuilt, ev.PullFinished,
-                    ev.PushFinished)
-
-
-@dataclass(frozen=True)
-class HostDelta:
-    """What one host operation changed: per state attribute, the keys set (values by reference;
-    images, blobs and tokens are immutable) and the keys removed, and the mount-hint clock after it."""
-
-    changes: tuple[tuple[str, tuple[tuple[Any, Any], ...], tuple[Any, ...]], ...]
-    clock: int
+#: Where an operation saw blobs: ``(digest, registry, repository)``, in order (mount hints).
+Seen = list[tuple[Digest, str, str]]
 
 
 def _count(statuses: tuple[tuple[Digest, str], ...], kinds: tuple[str, ...]) -> dict[str, int]:
@@ -280,24 +237,18 @@ class Host:
     # -- login ----------------------------------------------------------------------------------
 
     @_daemon
-    @_atomic
     def login(self, registry: str, username: str, password: str, *, quiet: bool | None = None) -> Output:
         """``docker login <registry> -u <username>``: keep a token for later pushes and pulls."""
         reg = self._resolve(registry)
         token = reg.login(username, password)
-        before = self._begin()
-        self._auth[reg.name] = token
-        self._emit(ev.HostLoggedIn, registry=reg.name, user=username, delta=self._delta(before))
+        self._emit(ev.HostLoggedIn, registry=reg.name, user=username, token=token)
         return self._done(["Login Succeeded"], quiet)
 
-    @_atomic
     def logout(self, registry: str, *, quiet: bool | None = None) -> Output:
         """``docker logout <registry>``: forget the token (``index.docker.io`` means ``docker.io``)."""
         domain = "docker.io" if registry == "index.docker.io" else registry
         if domain in self._auth:
-            before = self._begin()
-            del self._auth[domain]
-            self._emit(ev.HostLoggedOut, registry=domain, delta=self._delta(before))
+            self._emit(ev.HostLoggedOut, registry=domain)
         return self._done([f"Removing login credentials for {domain}"], quiet)
 
     # -- local store ------------------------------------------------------------------------------
@@ -363,20 +314,16 @@ class Host:
         return Table(("REPOSITORY", "TAG", "IMAGE ID", "SIZE"), rows)
 
     @_daemon
-    @_atomic
     def tag(self, source: str, target: str, *, quiet: bool | None = None) -> Output:
         """``docker tag SOURCE TARGET``: another name for a local image (prints nothing, as docker)."""
         key = self._local_key(source)
         ref = parse_docker_ref(target)
         if ref.digest is not None:
             raise BuildError(f"refusing to create a tag with a digest reference: {target!r}", detail=target)
-        before = self._begin()
-        self._tags[str(ref)] = key
-        self._emit(ev.ImageTagged, image_id=key, reference=str(ref), delta=self._delta(before))
+        self._emit(ev.ImageTagged, image_id=key, reference=str(ref))
         return self._done([], quiet)
 
     @_daemon
-    @_atomic
     def rmi(self, reference: str, *, force: bool = False, quiet: bool | None = None) -> Output:
         """``docker rmi``: untag; delete the image and the layers no other image uses."""
         lines: list[str] = []
@@ -389,50 +336,47 @@ class Host:
             raise ImageInUse(
                 f"conflict: unable to delete {key.id12} (must be forced) - image is referenced in "
                 f"multiple repositories: {', '.join(parse(n).familiar for n in sorted(names))}", detail=str(key))
-        before = self._begin()
-        done: list[tuple[type[ev.HostEvent], dict[str, Any]]] = []  # emitted at the end, the last with the delta
-        try:
-            self._rmi(key, names, lines, done)
-        finally:
-            delta = self._delta(before)
-            for i, (kind, fields) in enumerate(done):
-                self._emit(kind, **fields, **({"delta": delta} if i == len(done) - 1 else {}))
+        for event in self._plan_rmi(key, names, lines):
+            self._commit(event)
         return self._done(lines, quiet)
 
-    def _rmi(self, key: Digest, names: list[str], lines: list[str],
-             done: list[tuple[type[ev.HostEvent], dict[str, Any]]]) -> None:
+    def _plan_rmi(self, key: Digest, names: list[str], lines: list[str]) -> list[ev.HostEvent]:
+        """The events of an rmi, worked out on the store as it is (nothing changes here)."""
+        out: list[ev.HostEvent] = []
         for name in sorted(names):
-            del self._tags[name]
             lines.append(f"Untagged: {parse(name).familiar}")
-            done.append((ev.ImageUntagged, {"image_id": key, "reference": name}))
-        if key in self._tags.values():
-            return
-        for rd in sorted(self._repo_digests.pop(key, ())):
+            out.append(self._event(ev.ImageUntagged, image_id=key, reference=name))
+        tags_left = {r: k for r, k in self._tags.items() if r not in names}
+        if key in tags_left.values():
+            return out
+        for rd in sorted(self._repo_digests.get(key, ())):
             lines.append(f"Untagged: {parse(rd).familiar}")
+            out.append(self._event(ev.ImageUntagged, image_id=key, reference=rd))
         doomed_images = [key] if key in self._images else []
         if key in self._indexes:
-            doomed_images = [img.id for img in self._indexes.pop(key).images]
-        needed = set(self._tags.values()) | {img.id for idx in self._indexes.values() for img in idx.images}
+            doomed_images = [img.id for img in self._indexes[key].images]
+            out.append(self._event(ev.ImageDeleted, image_id=key))  # the index (docker prints no line for it)
+        needed = set(tags_left.values()) | {img.id for k, idx in self._indexes.items() if k != key
+                                            for img in idx.images}
+        images_left, blobs_left = dict(self._images), set(self._blobs)
         for image_id in doomed_images:
-            if image_id in needed or image_id not in self._images:
+            if image_id in needed or image_id not in images_left:
                 continue  # still tagged, or part of another multi-platform image
-            image = self._images.pop(image_id)
+            image = images_left.pop(image_id)
             lines.append(f"Deleted: {image_id}")
-            done.append((ev.ImageDeleted, {"image_id": image_id}))
-            still = self._used_blobs()
+            out.append(self._event(ev.ImageDeleted, image_id=image_id))
+            still = {b.digest for img in images_left.values() for b in img.blobs()}
             for blob in reversed(image.blobs()):
-                if blob.digest not in still and blob.digest in self._blobs:
-                    del self._blobs[blob.digest]
+                if blob.digest not in still and blob.digest in blobs_left:
+                    blobs_left.discard(blob.digest)
                     if blob is not image.config_blob:
                         lines.append(f"Deleted: {blob.digest}")
-                    done.append((ev.LayerDeleted, {"digest": blob.digest, "size": blob.size}))
-        for k in [k for k, v in self._build_cache.items() if not all(l.digest in self._blobs for l in v.layers)]:
-            del self._build_cache[k]  # in place: the state dicts are the host's for its whole life
+                    out.append(self._event(ev.LayerDeleted, digest=blob.digest, size=blob.size))
+        return out
 
     # -- pull ------------------------------------------------------------------------------------
 
     @_daemon
-    @_atomic
     def pull(self, reference: str, *, platform: str | Platform | None = None,
              quiet: bool | None = None) -> PullResult:
         """``docker pull``: resolve tag -> index -> platform manifest, download missing layers."""
@@ -447,7 +391,6 @@ class Host:
             raise _pull_error(exc, ref, reg) from None
         lines: list[str] = []
         say = self._sayer(lines, quiet)
-        before = self._begin()
         if typed.tag is None and typed.digest is None:
             say("Using default tag: latest")
         say(f"{ref.reference}: Pulling from {ref.path}")
@@ -456,24 +399,26 @@ class Host:
             top = reg.get_manifest(ref.repository, ref.reference, auth=auth)
         except (Unauthorized, Denied, NameUnknown, ManifestUnknown) as exc:
             raise _pull_error(exc, ref, reg) from None
-        image, statuses, received = self._fetch_image(reg, ref.repository, top, wanted, auth, say)
+        fetched: dict[Digest, Content] = {}
+        seen: Seen = []
+        image, statuses, received = self._fetch_image(reg, ref.repository, top, wanted, auth, say, fetched, seen)
         previous = self._tags.get(str(ref)) if ref.tag else None
         up_to_date = previous == image.id and received == 0
-        self._images[image.id] = image
-        if ref.tag:
-            self._tags[str(ref)] = image.id
-        self._repo_digests.setdefault(image.id, set()).add(f"{ref.name}@{top.digest}")
         say(f"Digest: {top.digest}")
         shown = ref.familiar
         say(f"Status: Image is up to date for {shown}" if up_to_date else f"Status: Downloaded newer image for {shown}")
         say(str(ref))
         self._emit(ev.PullFinished, registry=reg.name, repository=ref.repository, reference=ref.reference,
                    digest=top.digest, image_id=image.id, up_to_date=up_to_date, bytes_received=received,
-                   delta=self._delta(before))
+                   tagged=str(ref) if ref.tag else None, repo_digest=f"{ref.name}@{top.digest}", image=image,
+                   blobs=tuple(fetched.values()), seen=tuple(seen))
         return PullResult(tuple(lines), str(ref), top.digest, image.id, tuple(statuses), received, up_to_date)
 
     def _fetch_image(self, reg: Registry, repository: str, top: StoredManifest, wanted: Platform,
-                     auth: Token | None, say: Callable[[str], None]) -> tuple[Image, list[tuple[Digest, str]], int]:
+                     auth: Token | None, say: Callable[[str], None], fetched: dict[Digest, Content],
+                     seen: Seen) -> tuple[Image, list[tuple[Digest, str]], int]:
+        """Download what the host lacks of an image into ``fetched``, noting in ``seen`` where
+        each blob was (the caller's event stores both)."""
         stored = top
         if isinstance(top.parsed, Index):
             desc = top.parsed.for_platform(wanted)
@@ -491,34 +436,33 @@ class Host:
         received = 0
         blobs: list[Content] = []
         for desc in manifest.layers:
-            local = self._blobs.get(desc.digest)
+            local = self._blobs.get(desc.digest) or fetched.get(desc.digest)
             if local is not None:
                 say(f"{desc.digest.id12}: Already exists")
                 status = "exists"
                 blob = local
             else:
                 blob = reg.get_blob(repository, desc.digest, auth=auth)
-                self._blobs[desc.digest] = blob
+                fetched[desc.digest] = blob
                 received += blob.size
                 say(f"{desc.digest.id12}: Pull complete")
                 status = "downloaded"
             blobs.append(blob)
             statuses.append((desc.digest, status))
-            self._seen(desc.digest, reg.name, repository)
+            seen.append((desc.digest, reg.name, repository))
             self._emit(ev.LayerPulled, registry=reg.name, repository=repository, digest=desc.digest,
                        size=desc.size, status=status)
-        config = self._blobs.get(manifest.config.digest)
+        config = self._blobs.get(manifest.config.digest) or fetched.get(manifest.config.digest)
         if config is None:
             config = reg.get_blob(repository, manifest.config.digest, auth=auth)
-            self._blobs[config.digest] = config
+            fetched[config.digest] = config
             received += config.size
-        self._seen(config.digest, reg.name, repository)
+        seen.append((config.digest, reg.name, repository))
         image = Image.from_parts(stored.data, config, blobs, stored.media_type)
         return image, statuses, received
 
     # -- push ------------------------------------------------------------------------------------
 
-    @_atomic
     def push(self, reference: str, *, quiet: bool | None = None) -> PushResult:
         """``docker push``: HEAD each blob, mount or upload what is missing, put the manifest."""
         ref = parse_docker_ref(reference)
@@ -533,30 +477,30 @@ class Host:
         lines: list[str] = []
         say = self._sayer(lines, quiet)
         say(f"The push refers to repository [{ref.name}]")
-        before = self._begin()
         self._emit(ev.PushStarted, registry=reg.name, repository=ref.repository, tag=ref.tag)
         statuses: list[tuple[Digest, str]] = []
+        seen: Seen = []
         sent = 0
         if key in self._indexes:
             index = self._indexes[key]
             for image in index.images:
-                sent += self._push_blobs(reg, ref.repository, image, auth, say, statuses)
+                sent += self._push_blobs(reg, ref.repository, image, auth, say, statuses, seen)
                 reg.put_manifest(ref.repository, image.digest, image.manifest_bytes,
                                  media_type=image.media_type, auth=auth)
             data, media_type = index.index_bytes, index.media_type
         else:
             image = self._images[key]
-            sent += self._push_blobs(reg, ref.repository, image, auth, say, statuses)
+            sent += self._push_blobs(reg, ref.repository, image, auth, say, statuses, seen)
             data, media_type = image.manifest_bytes, image.media_type
         digest = reg.put_manifest(ref.repository, ref.tag, data, media_type=media_type, auth=auth)
-        self._repo_digests.setdefault(key, set()).add(f"{ref.name}@{digest}")
         say(f"{ref.tag}: digest: {digest} size: {len(data)}")
         self._emit(ev.PushFinished, registry=reg.name, repository=ref.repository, tag=ref.tag, digest=digest,
-                   size=len(data), bytes_sent=sent, delta=self._delta(before))
+                   size=len(data), bytes_sent=sent, image_id=key, repo_digest=f"{ref.name}@{digest}",
+                   seen=tuple(seen))
         return PushResult(tuple(lines), str(ref), digest, len(data), tuple(statuses), sent)
 
     def _push_blobs(self, reg: Registry, repository: str, image: Image, auth: Token | None,
-                    say: Callable[[str], None], statuses: list[tuple[Digest, str]]) -> int:
+                    say: Callable[[str], None], statuses: list[tuple[Digest, str]], seen_at: Seen) -> int:
         sent = 0
         seen = {d for d, _ in statuses}
         # docker names a layer by its diff ID (the uncompressed tar's digest) in push lines
@@ -581,7 +525,7 @@ class Host:
                 if status == "pushed":
                     reg.push_blob(repository, blob, blob.digest, auth=auth)
                     sent += blob.size
-            self._seen(blob.digest, reg.name, repository)
+            seen_at.append((blob.digest, reg.name, repository))
             if not is_config:
                 text = {"pushed": "Pushed", "exists": "Layer already exists",
                         "mounted": f"Mounted from {source}"}[status]
@@ -594,7 +538,6 @@ class Host:
     # -- build -----------------------------------------------------------------------------------
 
     @_daemon
-    @_atomic
     def build(self, dockerfile: str, tag: str | None = None, *, context: Mapping[str, bytes | str] | None = None,
               platforms: Iterable[str] | None = None, docker_media_types: bool = False,
               build_args: Mapping[str, str] | None = None, target: str | None = None,
@@ -627,42 +570,53 @@ class Host:
         images: list[Image] = []
         new_layers: list[Digest] = []
         cached_steps = 0
-        before = self._begin()
+        # what the build keeps, stored by its ImageBuilt event only (a failed build keeps nothing)
+        made_blobs: dict[Digest, Content] = {}
+        made_images: dict[Digest, Image] = {}
+        new_cache: dict[tuple[str, str], Image] = {}
+        seen: Seen = []
 
         def record(step: BuildStepRecord) -> None:
             self._emit(ev.BuildStep, step=step.step, total=step.total, instruction=step.instruction,
                        image_id=step.image_id, layer=step.layer.digest if step.layer else None,
                        size=step.layer.size if step.layer else 0, cached=step.cached)
 
-        builder = Builder(base_image=self._base_image, cache=self._build_cache,
-                          keep=lambda layer: self._blobs.setdefault(layer.digest, layer.blob),
-                          record=record, say=say, media_types=family, known_layers=lambda d: d in self._blobs)
+        def base_image(name: str, target: Platform, say: Callable[[str], None]) -> Image:
+            return self._base_image(name, target, say, made_blobs, made_images, seen)
+
+        builder = Builder(base_image=base_image, cache=ChainMap(new_cache, self._build_cache),
+                          keep=lambda layer: made_blobs.setdefault(layer.digest, layer.blob),
+                          record=record, say=say, media_types=family,
+                          known_layers=lambda d: d in self._blobs or d in made_blobs)
         for platform in targets:
             if len(targets) > 1:
                 say(f"[{platform}]")
             image, made, cached = builder.build(parsed, platform, files, args, last, self.platform)
-            self._images[image.id] = image
-            self._blobs.setdefault(image.config_blob.digest, image.config_blob)
+            made_images[image.id] = image
+            if image.config_blob.digest not in self._blobs:
+                made_blobs.setdefault(image.config_blob.digest, image.config_blob)
             images.append(image)
             new_layers.extend(layer.digest for layer in made)
             cached_steps += cached
+        index: ImageIndex | None = None
         if len(images) == 1 and not platforms:
             result: Image | ImageIndex = images[0]
             key = images[0].id
         else:
-            result = ImageIndex.create(images, media_type=family[1])
-            self._indexes[result.digest] = result
+            result = index = ImageIndex.create(images, media_type=family[1])
             key = result.digest
         say(f"Successfully built {key.id12}")
         if ref is not None:
-            self._tags[str(ref)] = key
             say(f"Successfully tagged {ref.familiar}")
         layers = tuple(l.digest for l in (result.layers if isinstance(result, Image) else images[0].layers))
         self._emit(ev.ImageBuilt, image_id=key, reference=str(ref) if ref else None, layers=layers,
-                   delta=self._delta(before))
+                   images=tuple(made_images.values()), index=index,
+                   blobs=tuple(b for d, b in made_blobs.items() if d not in self._blobs),
+                   cache=tuple(new_cache.items()), seen=tuple(seen))
         return BuildResult(tuple(lines), str(ref) if ref else None, key, result, tuple(new_layers), cached_steps)
 
-    def _base_image(self, name: str, target: Platform, say: Callable[[str], None]) -> Image:
+    def _base_image(self, name: str, target: Platform, say: Callable[[str], None], fetched: dict[Digest, Content],
+                    images: dict[Digest, Image], seen: Seen) -> Image:
         try:
             obj = self.image(name)
         except ImageUnknown:
@@ -682,8 +636,8 @@ class Host:
         reg = self._resolve(ref.domain)
         auth = self._auth.get(reg.name)
         top = reg.get_manifest(ref.repository, ref.reference, auth=auth)
-        image, _, _ = self._fetch_image(reg, ref.repository, top, target, auth, lambda line: None)
-        self._images[image.id] = image
+        image, _, _ = self._fetch_image(reg, ref.repository, top, target, auth, lambda line: None, fetched, seen)
+        images[image.id] = image  # kept by the build's ImageBuilt
         return image
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -716,10 +670,6 @@ class Host:
                     return key
         raise ImageUnknown(f"No such image: {reference}", detail=reference)
 
-    def _seen(self, digest: Digest, registry: str, repository: str) -> None:
-        self._clock += 1
-        self._sources.setdefault(digest, {})[(registry, repository)] = self._clock
-
     def _mount_candidates(self, digest: Digest, registry: str, repository: str) -> list[str]:
         """Repositories of ``registry`` known to hold ``digest``, best first, as docker orders them:
         most path components in common with the target, then most recently seen."""
@@ -738,58 +688,102 @@ class Host:
         known.sort(key=lambda rw: (-likeness(rw[0]), -rw[1], rw[0]))
         return [repo for repo, _ in known]
 
-    def _used_blobs(self) -> set[Digest]:
-        used: set[Digest] = set()
-        for image in self._images.values():
-            used.update(b.digest for b in image.blobs())
-        return used
+    # -- the one write path: commands and redo commit events, one method applies each type -----------
+
+    def _event(self, kind: type[_E], **fields: Any) -> _E:
+        return kind(host=self.name, seq=self.events.mark(), **fields)
 
     def _emit(self, kind: type[ev.HostEvent], **fields: Any) -> None:
+        self._commit(kind(host=self.name, seq=self.events.mark(), **fields))
+
+    def _commit(self, event: ev.HostEvent) -> None:
+        """Apply ``event`` to the host's store (its ``_on_<kind>`` method), then log it."""
+        _HOST_APPLY[type(event)](self, event)
         if self.events.recording:
-            self.events.append(kind(host=self.name, seq=self.events.mark(), **fields))
-
-    def _begin(self) -> dict[str, dict[Any, Any]]:
-        """The state before an operation, to record what it changed (:class:`HostDelta`)."""
-        return {name: {k: _frozen(v) for k, v in getattr(self, name).items()} for name in _STATE}
-
-    def _restore(self, before: dict[str, dict[Any, Any]], clock: int) -> None:
-        """Put the state recorded by :meth:`_begin` back (a command failed)."""
-        for name in _STATE:
-            state = getattr(self, name)
-            state.clear()
-            state.update({k: _thawed(v) for k, v in before[name].items()})
-        self._clock = clock
-
-    def _delta(self, before: dict[str, dict[Any, Any]]) -> HostDelta | None:
-        if not self.events.recording:
-            return None
-        changes = []
-        for name in _STATE:
-            old, new = before[name], getattr(self, name)
-            put = tuple((k, _frozen(v)) for k, v in new.items() if k not in old or old[k] != _frozen(v))
-            gone = tuple(k for k in old if k not in new)
-            if put or gone:
-                changes.append((name, put, gone))
-        return HostDelta(tuple(changes), self._clock)
+            self.events.append(event)
 
     def redo(self, event: ev.HostEvent) -> None:
         """Apply one recorded event of this host again (what :meth:`regsim.World.replay` does per
-        event): its recorded changes, if it ends an operation; the same event recorded again."""
-        delta = event.delta
-        if delta is None and isinstance(event, _ENDS_WITH_DELTA):
-            raise InvalidArgument(
-                f"event #{event.seq} {event.kind} of host {self.name!r} carries no delta (taken out of a ring, "
-                "EventLog(maxlen=...)?): it cannot be replayed")
-        if delta is not None:
-            for name, put, gone in delta.changes:
-                state = getattr(self, name)
-                for key in gone:
-                    del state[key]
-                for key, value in put:
-                    state[key] = _thawed(value)
-            self._clock = delta.clock
-        if self.events.recording:
-            self.events.append(replace(event, seq=self.events.mark()))
+        event), through the method the command used; the same event is recorded again."""
+        mark = self.events.mark()
+        self._commit(event if event.seq == mark else replace(event, seq=mark))
+
+    @staticmethod
+    def _needs(event: ev.HostEvent, value: Any, what: str) -> None:
+        if value is None or value == ():
+            raise InvalidArgument(f"event #{event.seq} {event.kind} of host {event.host!r} carries no {what} "
+                                  "(taken out of a ring, EventLog(maxlen=...)?): it cannot be replayed")
+
+    def _note(self, seen: Iterable[tuple[Digest, str, str]]) -> None:
+        """Mount hints: where each blob was seen last (a clock orders them)."""
+        for digest, registry, repository in seen:
+            self._clock += 1
+            self._sources.setdefault(digest, {})[(registry, repository)] = self._clock
+
+    def _on_nothing(self, e: ev.HostEvent) -> None:
+        """Progress events (steps, layers pushed or pulled, starts) change nothing by themselves:
+        the event that ends the operation carries what the host keeps."""
+
+    _on_HostCreated = _on_BuildStep = _on_PushStarted = _on_LayerPushed = _on_PullStarted = _on_LayerPulled = _on_nothing
+
+    def _on_HostLoggedIn(self, e: ev.HostLoggedIn) -> None:
+        self._needs(e, e.token, "token")
+        self._auth[e.registry] = e.token
+
+    def _on_HostLoggedOut(self, e: ev.HostLoggedOut) -> None:
+        self._auth.pop(e.registry, None)
+
+    def _on_ImageTagged(self, e: ev.ImageTagged) -> None:
+        self._tags[e.reference] = e.image_id
+
+    def _on_ImageUntagged(self, e: ev.ImageUntagged) -> None:
+        if "@" not in e.reference:  # a tag
+            self._tags.pop(e.reference, None)
+            return
+        digests = self._repo_digests.get(e.image_id)  # a repo digest (name@digest)
+        if digests is not None:
+            digests.discard(e.reference)
+            if not digests:
+                del self._repo_digests[e.image_id]
+
+    def _on_ImageDeleted(self, e: ev.ImageDeleted) -> None:
+        self._images.pop(e.image_id, None)
+        self._indexes.pop(e.image_id, None)
+
+    def _on_LayerDeleted(self, e: ev.LayerDeleted) -> None:
+        self._blobs.pop(e.digest, None)
+        cache = self._build_cache
+        for k in [k for k, v in cache.items() if any(layer.digest == e.digest for layer in v.layers)]:
+            del cache[k]  # a cached step whose layer is gone
+
+    def _on_ImageBuilt(self, e: ev.ImageBuilt) -> None:
+        self._needs(e, e.images, "images")
+        for blob in e.blobs:
+            self._blobs.setdefault(blob.digest, blob)
+        for image in e.images:
+            self._images[image.id] = image
+        if e.index is not None:
+            self._indexes[e.index.digest] = e.index
+        if e.reference is not None:
+            self._tags[e.reference] = e.image_id
+        self._build_cache.update(e.cache)
+        self._note(e.seen)
+
+    def _on_PushFinished(self, e: ev.PushFinished) -> None:
+        self._note(e.seen)
+        if e.image_id is not None and e.repo_digest:
+            self._repo_digests.setdefault(e.image_id, set()).add(e.repo_digest)
+
+    def _on_PullFinished(self, e: ev.PullFinished) -> None:
+        self._needs(e, e.image, "image")
+        for blob in e.blobs:
+            self._blobs[blob.digest] = blob
+        self._images[e.image_id] = e.image
+        if e.tagged is not None:
+            self._tags[e.tagged] = e.image_id
+        if e.repo_digest:
+            self._repo_digests.setdefault(e.image_id, set()).add(e.repo_digest)
+        self._note(e.seen)
 
     def snapshot(self) -> dict[str, Any]:
         """A plain, comparable picture of the host's whole state (for before/after checks)."""
@@ -830,3 +824,11 @@ class Host:
         from ..display import to_html
 
         return to_html(self)
+
+
+#: Host event type -> the method that applies it to a host's store (derived from the event types:
+#: a host event type without its ``_on_<kind>`` method fails here, at import).
+_HOST_APPLY: dict[type[ev.HostEvent], Callable[[Host, Any], None]] = {
+    kind: getattr(Host, f"_on_{name}") for name, kind in ev.event_types(ev.HostEvent).items()
+    if issubclass(kind, ev.HostEvent)
+}

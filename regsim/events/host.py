@@ -1,4 +1,10 @@
-"""Events of a host (the docker-like client engine): pulls, builds, tags, pushes, logins."""
+"""Events of a host (the docker-like client engine): pulls, builds, tags, pushes, logins.
+
+Each says what happened (pulled, built, tagged, removed), and :meth:`regsim.Host.redo` applies it
+to the host's store through one method per event type, the same ones the commands use. The event
+that ends a pull, build, push or login carries what the host keeps by reference in payload
+fields (the image, the blobs downloaded or built, the token), left out of ``repr`` and records.
+"""
 
 from __future__ import annotations
 
@@ -30,12 +36,15 @@ __all__ = [
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class HostEvent(Event):
-    """A host's event. The event that ends an operation (built, pulled, pushed, tagged, the last
-    one of an rmi, a login) carries in ``delta`` (a payload, by reference) what the operation changed
-    in the host's state, so that :meth:`regsim.Host.redo` can apply it again."""
+    """A host's event."""
 
     host: str
-    delta: Any = _payload()
+
+    @property
+    def seen_at(self) -> tuple[tuple[Digest, str, str], ...]:
+        """Blobs this operation saw in a registry's repository, in order: ``(digest, registry,
+        repository)`` (the host's mount hints, docker's "v2 metadata")."""
+        return ()
 
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
@@ -53,6 +62,8 @@ class HostCreated(HostEvent):
 class HostLoggedIn(HostEvent):
     registry: str
     user: str
+    #: the :class:`~regsim.registry.access.Token` the registry issued
+    token: Any = _payload()
 
     def describe(self) -> str:
         return f"{self.host}: logged in to {self.registry} as {self.user}"
@@ -84,9 +95,21 @@ class BuildStep(HostEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class ImageBuilt(HostEvent):
+    """A build ended: the host keeps its images (one per platform, and an index over them), the
+    blobs it made or fetched, and the build-cache entries, and tags ``reference``."""
+
     image_id: Digest
     reference: str | None
     layers: tuple[Digest, ...]
+    images: tuple[Any, ...] = _payload(())
+    index: Any = _payload()
+    blobs: tuple[Any, ...] = _payload(())
+    cache: tuple[tuple[tuple[str, str], Any], ...] = _payload(())
+    seen: tuple[tuple[Digest, str, str], ...] = _payload(())
+
+    @property
+    def seen_at(self) -> tuple[tuple[Digest, str, str], ...]:
+        return self.seen
 
     def describe(self) -> str:
         return f"{self.host}: built {self.reference or _short(self.image_id)} ({plural(len(self.layers), 'layer')})"
@@ -162,12 +185,22 @@ class LayerPushed(HostEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class PushFinished(HostEvent):
+    """A push ended: the registry holds ``digest``; the host notes the repo digest of the image
+    it pushed and where it saw each blob (``seen``: its mount hints)."""
+
     registry: str
     repository: str
     tag: str | None
     digest: Digest
     size: int
     bytes_sent: int
+    image_id: Digest | None = None
+    repo_digest: str = ""
+    seen: tuple[tuple[Digest, str, str], ...] = _payload(())
+
+    @property
+    def seen_at(self) -> tuple[tuple[Digest, str, str], ...]:
+        return self.seen
 
     def describe(self) -> str:
         return f"{self.host}: pushed {self.registry}/{self.repository}:{self.tag} ({self.bytes_sent} B sent)"
@@ -206,6 +239,9 @@ class LayerPulled(HostEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class PullFinished(HostEvent):
+    """A pull ended: the host keeps the image (``image``) and the blobs it downloaded, tags it
+    ``tagged`` (None for a pull by digest) and notes its repo digest."""
+
     registry: str
     repository: str
     reference: str
@@ -213,6 +249,15 @@ class PullFinished(HostEvent):
     image_id: Digest
     up_to_date: bool
     bytes_received: int
+    tagged: str | None = None
+    repo_digest: str = ""
+    image: Any = _payload()
+    blobs: tuple[Any, ...] = _payload(())
+    seen: tuple[tuple[Digest, str, str], ...] = _payload(())
+
+    @property
+    def seen_at(self) -> tuple[tuple[Digest, str, str], ...]:
+        return self.seen
 
     def describe(self) -> str:
         state = "up to date" if self.up_to_date else f"{self.bytes_received} B received"
