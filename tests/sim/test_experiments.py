@@ -59,8 +59,8 @@ def test_errors_name_the_value():
     t = object_trace(100, 10, seed=1)
     with pytest.raises(InvalidParameter, match=r"\(0, 1\], got 1.5"):
         sweep(t, ["lru"], [1.5])
-    with pytest.raises(UnknownPolicy, match="'belady'"):
-        sweep(t, ["belady"], [0.1])
+    with pytest.raises(UnknownPolicy, match="'nope'"):
+        sweep(t, ["nope"], [0.1])
     with pytest.raises(InvalidParameter, match="at least one policy"):
         sweep(t, [], [0.1])
     with pytest.raises(InvalidParameter, match="got True"):

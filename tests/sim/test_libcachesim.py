@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+from pathlib import Path
 
 import pytest
 
@@ -125,3 +126,37 @@ def test_libcachesim_reads_our_oracle_general_files_record_for_record(suffix, tm
     assert [(t, i, s, -1 if n == no_next else n) for t, i, s, n in got] == ours
     assert ours == [(0, 7, 100, 3), (1, 2**63 + 5, 0, -1), (2, 7, 100, 5), (3, 9, 4_000_000_000, -1),
                     (70_000, 7, 100, -1)]
+
+
+def _sample_trace(name: str) -> Path:
+    """``shared/data/traces/<name>`` next to the checkout (``../shared``), or next to a folder above it
+    (a worktree's); the first candidate when none has it."""
+    repo = Path(__file__).resolve().parents[2]
+    candidates = [folder / "shared" / "data" / "traces" / name for folder in repo.parents]
+    return next((c for c in candidates if c.exists()), candidates[0])
+
+
+CLOUDPHYSICS = _sample_trace("cloudPhysicsIO.oracleGeneral.bin")
+
+
+@pytest.fixture(scope="module")
+def cloudphysics():
+    if not CLOUDPHYSICS.exists():
+        pytest.skip(f"libCacheSim's cloudPhysicsIO sample trace is not at {CLOUDPHYSICS} (see "
+                    f"../shared/data/traces/README.md): no real trace to compare on")
+    from regsim.sim.oracle import read_oracle_general
+
+    return read_oracle_general(CLOUDPHYSICS)
+
+
+@pytest.mark.parametrize("name", sorted(THEIRS))
+def test_same_miss_ratios_as_libcachesim_on_a_real_trace(name, cloudphysics):
+    """libCacheSim's own sample trace (113,872 block I/O requests), read by its C reader."""
+    keys, sizes = cloudphysics.keys, cloudphysics.sizes
+    wss = cloudphysics.working_set()[1]
+    for fraction in (0.01, 0.1):
+        capacity = int(wss * fraction)
+        theirs = getattr(lcs, THEIRS[name])(capacity, hashpower=16).process_trace(reader(CLOUDPHYSICS))
+        for engine in ("compiled", "python") if fraction == 0.1 else ("compiled",):
+            ours = simulate(name, keys, sizes, capacity=capacity, engine=engine)
+            assert (ours.miss_ratio, ours.byte_miss_ratio) == pytest.approx(theirs, abs=1e-12), (name, fraction, engine)

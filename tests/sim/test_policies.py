@@ -107,3 +107,45 @@ def test_bad_parameters_are_refused_naming_them():
         sim.Clock.with_params(bits=1.5)
     with pytest.raises(UnknownPolicy, match="unknown cache policy 'S4-FIFO'"):
         sim.sweep(sim.object_trace(100, 10, seed=1), ["S4-FIFO"], [0.5])
+
+
+# -- Belady (OPT) ------------------------------------------------------------------------------------
+
+
+def test_belady_is_the_bound_on_a_unit_size_trace():
+    """Issue 17 finding 1: sweep(t, ["belady"]) raised UnknownPolicy. With equal sizes OPT misses least."""
+    trace = sim.object_trace(5000, 500, median_size=1, size_sigma=0.0, seed=5)
+    table = sim.sweep(trace, list(policies.POLICIES), [0.01, 0.05, 0.2])
+    by = table.pivot(index="size", columns="policy", values="miss_ratio")
+    for size, row in by.iterrows():
+        assert row["belady"] == row.min(), (size, row.sort_values().head(3).to_dict())
+    assert (by["belady"] < by["lru"]).all()
+    assert sim.run(trace, "OPT", 0.05)["miss_ratio"].item() == by.loc[0.05, "belady"]
+
+
+def test_belady_needs_the_future_and_says_so():
+    cache = sim.Belady(100)
+    with pytest.raises(InvalidParameter, match="belady needs each request's next access"):
+        cache.request("a", 10)
+    assert cache.request("a", 10, 1) is False and cache.request("a", 10, None) is True
+    compiled = CompiledCache("belady", 100)
+    compiled.feed([0, 1, 0], [60, 50, 60])
+    with pytest.raises(InvalidParameter, match="next_access="):
+        compiled.feed([1], [50])
+    with pytest.raises(InvalidParameter, match="not lru"):
+        CompiledCache("lru", 100).feed([0], [1], next_access=[-1])
+
+
+def test_belady_fed_in_pieces_with_next_access_equals_one_piece():
+    from regsim.sim.policies.belady import next_access_times
+
+    trace = sim.object_trace(3000, 300, seed=6)
+    ids, sizes, _ = trace.dense()
+    future = next_access_times(ids.tolist())
+    cap = int(trace.working_set()[1] * 0.05)
+    whole = CompiledCache("belady", cap).feed(ids, sizes, record=True)[2].tolist()
+    pieces = CompiledCache("belady", cap)
+    got = []
+    for a, b in [(0, 1000), (1000, 1001), (1001, 3000)]:
+        got += pieces.feed(ids[a:b], sizes[a:b], record=True, next_access=future[a:b])[2].tolist()
+    assert got == whole == sim.hit_sequence("belady", trace.keys, trace.sizes, capacity=cap, engine="python")
