@@ -111,28 +111,48 @@ class RegistryError(Exception):
 
 
 class BlobUnknown(RegistryError):
+    """``BLOB_UNKNOWN`` (404): the repository has no blob with that digest (a pull or a mount of a blob
+    never pushed there).
+    """
+
     code, status, default_message = "BLOB_UNKNOWN", 404, "blob unknown to registry"
 
 
 class BlobUploadInvalid(RegistryError):
-    code, status, default_message = "BLOB_UPLOAD_INVALID", 400, "blob upload invalid"
+    """``BLOB_UPLOAD_INVALID`` (400): the upload cannot go on as asked (a chunk out of order, an upload
+    already finished).
+    """
+
+    code, status, default_message = "BLOB_UPLOAD_INVALID", 404, "blob upload invalid"
 
 
 class BlobUploadUnknown(RegistryError):
+    """``BLOB_UPLOAD_UNKNOWN`` (404): no upload session with that id (never started, cancelled or expired)."""
+
     code, status, default_message = "BLOB_UPLOAD_UNKNOWN", 404, "blob upload unknown to registry"
 
 
 class DigestInvalid(RegistryError):
+    """``DIGEST_INVALID`` (400): the bytes do not hash to the digest the client gave, or the digest is
+    malformed.
+    """
+
     code, status = "DIGEST_INVALID", 400
     default_message = "provided digest did not match uploaded content"
 
 
 class ManifestBlobUnknown(RegistryError):
+    """``MANIFEST_BLOB_UNKNOWN`` (400): a manifest names a blob (or an index a manifest) the repository
+    does not have: push the blobs first.
+    """
+
     code, status = "MANIFEST_BLOB_UNKNOWN", 400
     default_message = "manifest references a manifest or blob unknown to registry"
 
 
 class ManifestInvalid(RegistryError):
+    """``MANIFEST_INVALID`` (400): the manifest is not valid JSON of its media type, or breaks the image spec."""
+
     code, status, default_message = "MANIFEST_INVALID", 400, "manifest invalid"
 
 
@@ -144,43 +164,67 @@ class ManifestTooLarge(ManifestInvalid):
 
 
 class ManifestUnknown(RegistryError):
+    """``MANIFEST_UNKNOWN`` (404): no manifest with that tag or digest in the repository."""
+
     code, status, default_message = "MANIFEST_UNKNOWN", 404, "manifest unknown"
 
 
 class NameInvalid(RegistryError):
+    """``NAME_INVALID`` (400): the repository name breaks the reference grammar; its subclasses name the rule."""
+
     code, status, default_message = "NAME_INVALID", 400, "invalid repository name"
 
 
 class NameUnknown(RegistryError):
+    """``NAME_UNKNOWN`` (404): the registry has no repository of that name."""
+
     code, status, default_message = "NAME_UNKNOWN", 404, "repository name not known to registry"
 
 
 class SizeInvalid(RegistryError):
+    """``SIZE_INVALID`` (400): the length the client gave does not match the bytes it sent."""
+
     code, status = "SIZE_INVALID", 400
     default_message = "provided length did not match content length"
 
 
 class Unauthorized(RegistryError):
+    """``UNAUTHORIZED`` (401): the request needs a login (the reply says how, in ``WWW-Authenticate``)."""
+
     code, status, default_message = "UNAUTHORIZED", 401, "authentication required"
 
 
 class Denied(RegistryError):
+    """``DENIED`` (403): the user is known but may not do this (push to another's namespace, pull a private
+    repository).
+    """
+
     code, status, default_message = "DENIED", 403, "requested access to the resource is denied"
 
 
 class Unsupported(RegistryError):
+    """``UNSUPPORTED`` (405): the registry does not do this operation (a delete where deletes are off, a
+    push to a pull-through cache).
+    """
+
     code, status, default_message = "UNSUPPORTED", 405, "The operation is unsupported."
 
 
 class TooManyRequests(RegistryError):
+    """``TOOMANYREQUESTS`` (429): a rate limit was reached (Docker Hub's pull limit)."""
+
     code, status, default_message = "TOOMANYREQUESTS", 429, "too many requests"
 
 
 class TagInvalid(RegistryError):
+    """``TAG_INVALID`` (400): the tag breaks the tag grammar (``[A-Za-z0-9_][A-Za-z0-9._-]{0,127}``)."""
+
     code, status, default_message = "TAG_INVALID", 400, "manifest tag did not match URI"
 
 
 class PaginationNumberInvalid(RegistryError):
+    """``PAGINATION_NUMBER_INVALID`` (400, distribution's): the ``n`` of a listing is not a valid count."""
+
     code, status = "PAGINATION_NUMBER_INVALID", 400
     default_message = "invalid number of results requested"
 
@@ -211,14 +255,20 @@ class ReferenceInvalid(NameInvalid):
 
 
 class NameContainsUppercase(ReferenceInvalid):
+    """A repository name with an upper-case letter (``MyApp``): names are lower case."""
+
     default_message = "invalid reference format: repository name must be lowercase"
 
 
 class NameTooLong(ReferenceInvalid):
+    """A repository name longer than 255 characters."""
+
     default_message = "repository name must not be more than 255 characters"
 
 
 class NameEmpty(ReferenceInvalid):
+    """An empty repository name (or an empty path component)."""
+
     default_message = "repository name must have at least one component"
 
 

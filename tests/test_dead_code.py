@@ -12,7 +12,10 @@ PACKAGE = Path(__file__).resolve().parents[1] / "regsim"
 
 #: Defined but never used anywhere (package, tests, notebooks, benchmarks) when issue 12 was filed.
 REMOVED = ["sorted_list", "iter_seeds", "DOCKER_TYPES", "DOCKER_TO_OCI", "with_tag", "with_digest",
-           "raw_manifest", "manifest_layers", "from_records"]
+           "raw_manifest", "manifest_layers", "from_records",
+           # issue 20: used nowhere but in an __all__, or nowhere at all
+           "OCI_TO_DOCKER", "OCI_LAYOUT_HEADER", "LAYER_TYPES", "is_manifest", "is_image_manifest", "bytes_moved",
+           "Seed", "MBIT"]
 
 
 def unused_imports(source: str) -> list[tuple[int, str]]:
@@ -59,3 +62,55 @@ def test_dead_definition_stays_removed(name):
                if (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name)
                or (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets))]
     assert defined == []
+
+
+def _exports() -> list[tuple[str, str]]:
+    """``(module path, name)`` of every name a module defines and lists in its own ``__all__``."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        listed: list[str] = []
+        defined: set[str] = set()
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+                listed = [e.value for e in getattr(node.value, "elts", []) if isinstance(e, ast.Constant)]
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                defined.add(node.name)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                defined.update(t.id for t in targets if isinstance(t, ast.Name))
+        found += [(str(path.relative_to(PACKAGE.parent)), name) for name in listed if name in defined]
+    return found
+
+
+def _uses_outside_all_and_imports() -> str:
+    """The text in which a use counts: the package without its ``__all__`` lists and import lines,
+    and the tests, notebooks, benchmarks, website and docs as they are."""
+    root = PACKAGE.parent
+    parts = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        lines = source.splitlines()
+        for node in ast.parse(source).body:
+            if (isinstance(node, (ast.Import, ast.ImportFrom)) or
+                    (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__"
+                                                          for t in node.targets))):
+                for i in range(node.lineno - 1, node.end_lineno or node.lineno):
+                    lines[i] = ""
+        parts.append("\n".join(lines))
+    for folder, pattern in [("tests", "*.py"), ("notebooks", "*.ipynb"), ("benchmarks", "*.py"),
+                            ("website", "*.py"), ("docs", "*.py")]:
+        parts += [p.read_text(encoding="utf-8") for p in sorted((root / folder).rglob(pattern))]
+    return "\n".join(parts)
+
+
+def test_no_exported_name_is_used_only_in_all():
+    """A name that a module exports is used somewhere: in regsim's own code (beyond its definition),
+    a test, a notebook or a benchmark. Otherwise it is a leftover: remove it."""
+    text = _uses_outside_all_and_imports()
+    counts: dict[str, int] = {}
+    for word in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text):
+        counts[word] = counts.get(word, 0) + 1
+    # the definition itself is one mention; a use is one more
+    leftovers = [f"{path}: {name}" for path, name in _exports() if counts.get(name, 0) < 2]
+    assert leftovers == []

@@ -73,3 +73,17 @@ def test_in_a_notebook_an_error_is_one_line_not_a_traceback():
     (error,) = nb.cells[1].outputs
     assert error.output_type == "error" and error.ename == "Unauthorized"
     assert error.traceback == ["\x1b[0;31mUnauthorized\x1b[0m: " + PULL_DENIED.format("pythn")]
+
+
+def test_one_error_class_per_code_of_the_spec_table_with_its_status():
+    """ERRORS_BY_CODE is the spec's table of error codes (PROTOCOL.md: code-1 .. code-14, plus the
+    legacy TAG_INVALID and distribution's PAGINATION_NUMBER_INVALID), each with the HTTP status
+    distribution answers it with."""
+    from regsim.errors import ERRORS_BY_CODE
+
+    spec = {"BLOB_UNKNOWN": 404, "BLOB_UPLOAD_INVALID": 404, "BLOB_UPLOAD_UNKNOWN": 404, "DIGEST_INVALID": 400,
+            "MANIFEST_BLOB_UNKNOWN": 400, "MANIFEST_INVALID": 400, "MANIFEST_UNKNOWN": 404, "NAME_INVALID": 400,
+            "NAME_UNKNOWN": 404, "SIZE_INVALID": 400, "UNAUTHORIZED": 401, "DENIED": 403, "UNSUPPORTED": 405,
+            "TOOMANYREQUESTS": 429, "TAG_INVALID": 400, "PAGINATION_NUMBER_INVALID": 400}
+    assert {code: cls.status for code, cls in ERRORS_BY_CODE.items()} == spec
+    assert all(cls.code == code and cls.__doc__ for code, cls in ERRORS_BY_CODE.items())

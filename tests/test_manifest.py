@@ -8,7 +8,7 @@ from regsim.errors import ManifestInvalid
 from regsim.oci.manifest import parse_config
 from regsim.oci.mediatypes import (
     DOCKER_CONFIG, DOCKER_LAYER, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_CONFIG, OCI_EMPTY, OCI_INDEX,
-    OCI_LAYER_GZIP, OCI_MANIFEST,
+    OCI_LAYER_GZIP, OCI_LAYER_ZSTD, OCI_MANIFEST,
 )
 from regsim.oci.platform import Platform
 
@@ -56,6 +56,17 @@ def test_docker_media_types_accepted():
     assert parse_manifest(m.to_bytes()).media_type == DOCKER_MANIFEST
     idx = Index(manifests=(m.descriptor(platform="linux/amd64"),), media_type=DOCKER_MANIFEST_LIST)
     assert parse_manifest(idx.to_bytes()).media_type == DOCKER_MANIFEST_LIST
+
+
+def test_a_zstd_layer_is_pushed_and_pulled_like_any_layer():
+    """OCI 1.1's zstd layers (``...tar+zstd``): the registry stores them as it stores gzip ones."""
+    from regsim import Registry
+
+    m = Manifest(config=CONFIG.descriptor(), layers=(Descriptor(OCI_LAYER_ZSTD, LAYER.digest, LAYER.size),))
+    assert parse_manifest(m.to_bytes()).layers[0].media_type == OCI_LAYER_ZSTD
+    registry = Registry()
+    registry.push_image("demo/zstd", m, [LAYER, Blob(CONFIG.to_bytes())], tags=["1.0"])
+    assert registry.get_manifest("demo/zstd", "1.0").parsed.layers[0].media_type == OCI_LAYER_ZSTD
 
 
 def test_media_type_comes_from_content_type_when_absent():

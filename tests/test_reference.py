@@ -151,3 +151,18 @@ def test_non_strings_are_refused_with_the_right_error(bad):
         validate_tag(bad)
     with pytest.raises(errors.NameInvalid):
         validate_repository(bad)
+
+
+def test_docker_hubs_legacy_name_is_one_rule_for_references_and_logout():
+    """``index.docker.io`` means ``docker.io`` in a reference and in ``docker logout`` alike."""
+    from regsim import Host, Registry, World
+    from regsim.oci.reference import normalize_domain
+
+    assert parse_docker_ref("index.docker.io/alpine").domain == normalize_domain("index.docker.io") == "docker.io"
+    world = World()
+    world.add_registry(Registry.hub())
+    laptop = world.add_host(Host("laptop"))
+    world.registries["docker.io"].add_user("me", "pw")
+    laptop.login("docker.io", "me", "pw", quiet=True)
+    out = laptop.logout("index.docker.io", quiet=True)
+    assert "Removing login credentials for docker.io" in str(out)

@@ -50,7 +50,7 @@ from ..errors import (
 from ..oci.image import DOCKER, OCI, Image, ImageIndex
 from ..oci.manifest import Index, Manifest
 from ..oci.platform import Platform
-from ..oci.reference import Reference, parse, parse_docker_ref
+from ..oci.reference import Reference, normalize_domain, parse, parse_docker_ref
 from ..registry import Registry, StorageReport, StoredManifest
 from ..registry.gc import account
 from .output import Output, Table
@@ -246,7 +246,7 @@ class Host:
 
     def logout(self, registry: str, *, quiet: bool | None = None) -> Output:
         """``docker logout <registry>``: forget the token (``index.docker.io`` means ``docker.io``)."""
-        domain = "docker.io" if registry == "index.docker.io" else registry
+        domain = normalize_domain(registry)
         if domain in self._auth:
             self._emit(ev.HostLoggedOut, registry=domain)
         return self._done([f"Removing login credentials for {domain}"], quiet)

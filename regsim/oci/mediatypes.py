@@ -13,7 +13,6 @@ __all__ = [
     "OCI_LAYER_GZIP",
     "OCI_LAYER_ZSTD",
     "OCI_EMPTY",
-    "OCI_LAYOUT_HEADER",
     "DOCKER_MANIFEST",
     "DOCKER_MANIFEST_LIST",
     "DOCKER_CONFIG",
@@ -25,10 +24,7 @@ __all__ = [
     "INDEX_TYPES",
     "IMAGE_MANIFEST_TYPES",
     "CONFIG_TYPES",
-    "LAYER_TYPES",
-    "is_manifest",
     "is_index",
-    "is_image_manifest",
 ]
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -40,7 +36,6 @@ OCI_LAYER_ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd"
 OCI_LAYER_NONDISTRIBUTABLE = "application/vnd.oci.image.layer.nondistributable.v1.tar"
 OCI_LAYER_NONDISTRIBUTABLE_GZIP = "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
 OCI_EMPTY = "application/vnd.oci.empty.v1+json"
-OCI_LAYOUT_HEADER = "application/vnd.oci.layout.header.v1+json"
 
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -57,39 +52,16 @@ INDEX_TYPES = frozenset({OCI_INDEX, DOCKER_MANIFEST_LIST})
 #: Every manifest media type a ``PUT /manifests`` accepts.
 MANIFEST_TYPES = IMAGE_MANIFEST_TYPES | INDEX_TYPES
 CONFIG_TYPES = frozenset({OCI_CONFIG, DOCKER_CONFIG})
-LAYER_TYPES = frozenset(
-    {
-        OCI_LAYER,
-        OCI_LAYER_GZIP,
-        OCI_LAYER_ZSTD,
-        OCI_LAYER_NONDISTRIBUTABLE,
-        OCI_LAYER_NONDISTRIBUTABLE_GZIP,
-        DOCKER_LAYER,
-        DOCKER_FOREIGN_LAYER,
-    }
-)
 #: Layers that may live outside the registry (``urls``); their blobs are not required.
 FOREIGN_LAYER_TYPES = frozenset(
     {OCI_LAYER_NONDISTRIBUTABLE, OCI_LAYER_NONDISTRIBUTABLE_GZIP, DOCKER_FOREIGN_LAYER}
 )
 
-#: Matching types in the two families, for converting between OCI and Docker manifests.
-OCI_TO_DOCKER = {
-    OCI_MANIFEST: DOCKER_MANIFEST,
-    OCI_INDEX: DOCKER_MANIFEST_LIST,
-    OCI_CONFIG: DOCKER_CONFIG,
-    OCI_LAYER_GZIP: DOCKER_LAYER,
-}
-
-
-def is_manifest(media_type: str | None) -> bool:
-    """True for any manifest or index media type."""
-    return media_type in MANIFEST_TYPES
-
 
 def is_index(media_type: str | None) -> bool:
+    """True for a multi-platform index: an OCI image index or a Docker manifest list.
+
+    >>> is_index(OCI_INDEX), is_index(DOCKER_MANIFEST_LIST), is_index(OCI_MANIFEST)
+    (True, True, False)
+    """
     return media_type in INDEX_TYPES
-
-
-def is_image_manifest(media_type: str | None) -> bool:
-    return media_type in IMAGE_MANIFEST_TYPES

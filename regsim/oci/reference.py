@@ -57,6 +57,7 @@ __all__ = [
     "Reference",
     "parse",
     "parse_docker_ref",
+    "normalize_domain",
     "validate_repository",
     "validate_tag",
     "is_tag",
@@ -142,6 +143,15 @@ class Reference:
         return f"Reference({str(self)!r})"
 
 
+def normalize_domain(domain: str) -> str:
+    """Docker Hub's one name: ``index.docker.io`` (the legacy name) is ``docker.io``; others are kept.
+
+    >>> normalize_domain("index.docker.io"), normalize_domain("localhost:5000")
+    ('docker.io', 'localhost:5000')
+    """
+    return DEFAULT_DOMAIN if domain == LEGACY_DEFAULT_DOMAIN else domain
+
+
 def _split_domain(s: str) -> tuple[str, str]:
     i = s.find("/")
     first = s[:i] if i >= 0 else ""
@@ -151,8 +161,7 @@ def _split_domain(s: str) -> tuple[str, str]:
         domain, rest = DEFAULT_DOMAIN, s
     else:
         domain, rest = first, s[i + 1 :]
-    if domain == LEGACY_DEFAULT_DOMAIN:
-        domain = DEFAULT_DOMAIN
+    domain = normalize_domain(domain)
     if domain == DEFAULT_DOMAIN and "/" not in rest:
         rest = OFFICIAL_PREFIX + rest
     return domain, rest

@@ -42,7 +42,7 @@ from .engine import ENGINES, CompiledCache
 from .errors import EngineUnavailable, InvalidParameter, SimError, TraceFormatError, UnknownExercise, UnknownPolicy
 from .experiments import run, sweep
 from .mirrors import DEFAULT_TTL, HOUR, MirrorStats, PullThroughMirror, simulate_mirror, simulate_regions
-from .network import GBIT, MBIT, FlowSim, Link, transfer_time
+from .network import GBIT, FlowSim, Link, transfer_time
 from .rollout import MODES, RolloutResult, rollout_time
 from .streams import merge, pull_stream, push_stream, registry_trace, rollout, trace_from_events
 from .traces import Trace, load_csv, read_ibm, save_csv, write_ibm
@@ -50,7 +50,7 @@ from .workloads import DAY, Catalogue, ImageVersion, generate_catalogue, object_
 
 __all__ = [
     "ARC", "Belady", "LRUK", "SLRU", "TwoQ", "CompiledCache", "ENGINES", "EngineUnavailable", "Sieve", "hit_sequence", "Catalogue", "CacheStats", "Clock", "DAY", "DEFAULT_TTL", "FIFO", "FlowSim", "GBIT", "GDSF", "HOUR",
-    "ImageVersion", "InvalidParameter", "LFU", "LRU", "Link", "MBIT", "MODES", "MirrorStats", "POLICIES",
+    "ImageVersion", "InvalidParameter", "LFU", "LRU", "Link", "MODES", "MirrorStats", "POLICIES",
     "Policy", "PullThroughMirror", "RolloutResult", "S3FIFO", "STRATEGIES", "SimError", "Trace",
     "TraceFormatError", "UnknownExercise", "UnknownPolicy", "dedup_report", "generate_catalogue",
     "load_csv", "make_policy", "merge", "object_trace", "official_catalogue", "official_content",

@@ -9,9 +9,7 @@ from numbers import Integral, Real
 from ..data.generate import rng
 from .errors import InvalidParameter
 
-__all__ = ["as_random", "check_int", "check_positive", "check_fraction", "parse_bytes", "capacity_for", "Seed"]
-
-Seed = "int | random.Random | None"
+__all__ = ["as_random", "check_int", "check_positive", "check_fraction", "parse_bytes", "capacity_for"]
 
 
 def as_random(seed: "int | random.Random | None") -> random.Random:

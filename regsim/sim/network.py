@@ -28,10 +28,9 @@ from typing import Hashable, Iterable, Mapping, Sequence
 from ._util import check_positive
 from .errors import InvalidParameter
 
-__all__ = ["Link", "FlowSim", "transfer_time", "round_trip", "GBIT", "MBIT"]
+__all__ = ["Link", "FlowSim", "transfer_time", "round_trip", "GBIT"]
 
 GBIT = 1e9 / 8   # bytes per second
-MBIT = 1e6 / 8
 
 
 @dataclass(frozen=True)

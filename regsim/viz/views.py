@@ -33,7 +33,7 @@ from .graph import common_order, content_nodes, in_order, node_id, subgraph, to_
 __all__ = [
     "Operation", "capture", "event_logs", "Highlight", "push_highlight", "pull_highlight", "pull_source_highlight",
     "tag_highlight", "gc_highlight",
-    "change_highlight", "highlight", "TransferSummary", "summary", "bytes_moved", "transfers", "operation_view", "push_view",
+    "change_highlight", "highlight", "TransferSummary", "summary", "transfers", "operation_view", "push_view",
     "pull_view", "tag_view", "gc_view", "change_view",
 ]
 
@@ -444,17 +444,6 @@ def transfers(events: Iterable[Event], *, registries: Iterable[str] | None = Non
             yield (e.size, 0) if isinstance(e, ev.BlobUploaded) else (0, e.size)
         else:
             yield 0, 0
-
-
-def bytes_moved(events: Iterable[Event], *, registries: Iterable[str] | None = None,
-                hosts: Iterable[str] | None = None) -> tuple[int, int]:
-    """Bytes sent to registries (blob uploads) and received from them (blob downloads), counting
-    only those that involve ``registries`` or ``hosts`` when given (see :func:`transfers`)."""
-    sent = received = 0
-    for s, r in transfers(events, registries=registries, hosts=hosts):
-        sent += s
-        received += r
-    return sent, received
 
 
 def summary(op: Operation, h: Highlight | None = None) -> TransferSummary:
