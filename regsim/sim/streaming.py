@@ -37,16 +37,8 @@ from .errors import InvalidParameter
 from .reading import PARQUET_MAGIC, DenseIds, DenseTrace, _Tally, iter_chunks, load_dense, working_set
 from .traces import Trace
 
-__all__ = ["iter_chunks", "DenseIds", "DenseTrace", "load_dense", "working_set", "replay", "replay_many",
+__all__ = ["iter_chunks", "DenseIds", "DenseTrace", "load_dense", "working_set", "replay",
            "replay_dense", "stream_policies", "PARQUET_MAGIC"]
-
-
-def replay_many(source: "Trace | str | os.PathLike[str]", policy: Any, capacities: Sequence[int], *,
-                engine: str = "auto", kind: str | None = "blob", chunk_requests: int = 1_000_000,
-                ignore_size_zero_req: bool = False) -> list[tuple[int, int]]:
-    """One pass over ``source`` feeding a cache per capacity; ``[(misses, missed_bytes), ...]``."""
-    return stream_policies(source, [policy], capacities, engine=engine, kind=kind, chunk_requests=chunk_requests,
-                           ignore_size_zero_req=ignore_size_zero_req)[0][0]
 
 
 def stream_policies(source: Any, policies: Sequence[Any], capacities: Sequence[int], *, engine: str = "auto",
