@@ -12,16 +12,31 @@ identical, and ends with::
 
     summary: LRU min ratio X, all policies min ratio Y, miss ratios identical: yes, policies N
 
+Each figure is the median of ``--repeat`` rounds, and the rounds are interleaved (regsim, then
+libCacheSim, then regsim again ...), so that a change in the machine's load hits both sides
+alike; the load average is printed before and after.
+
 Other figures (not part of the default run):
+
+``--mrc``       LRU's exact miss-ratio curve at 100 sizes of a 10,000,000-request trace read from
+                an oracleGeneral file: ``sim.mrc`` in one pass against libCacheSim's LRU run once
+                per size (every size, or every ``--mrc-every``-th and scaled up, said so), with the
+                miss ratios compared; ends ``mrc: 100 sizes in one pass X s, libCacheSim per size
+                Y s, ratio Z``.
+``--path``      ``sim.run(path, "lru", capacity=...)`` on a 10,000,000-request oracleGeneral file
+                (one read, dense ids built while streaming) against libCacheSim reading the same
+                file, at 1% and 10%; and ``size=0.1`` (a share: one read into memory).
 
 ``--streamed``  100,000,000 requests over 1,000,000 objects written to a zstd oracleGeneral file
                 in benchmarks/out/, then replayed through LRU at 10% of the working set by
                 ``regsim.sim.streaming.replay`` in a fresh process: seconds and peak RSS.
 ``--dask``      ``sweep`` of 8 policies x 6 sizes on a 2,000,000-request trace, on a dask
-                ``LocalCluster`` with 1 worker process, then 2: seconds and the speed-up.
+                ``LocalCluster`` with 1 worker process, then 2: seconds and the speed-up; then the
+                same sweep of the trace's oracleGeneral file: serial against 2 workers (each
+                worker reads the file once).
 
 Run:  .venv/bin/python benchmarks/cache.py [--requests 1000000,10000000] [--repeat 3] [--policies lru,arc]
-      .venv/bin/python benchmarks/cache.py --streamed | --dask
+      .venv/bin/python benchmarks/cache.py --streamed | --dask | --mrc | --path
 Targets (issue 9): LRU ratio >= 2.0 (stretch 4.0), every policy >= 1.0; streamed peak RSS <= 2 GiB.
 """
 
@@ -48,6 +63,30 @@ from regsim.sim.workloads import object_trace  # noqa: E402
 
 LCS_NAMES = {name: cls.libcachesim for name, cls in POLICIES.items()}
 OUT = ROOT / "benchmarks" / "out"
+
+
+def load() -> str:
+    """The load averages (1, 5, 15 minutes), as uptime prints them."""
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def median(values):
+    values = sorted(values)
+    n = len(values)
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
+def interleaved(repeat: int, ours, theirs):
+    """``repeat`` rounds of ours() then theirs(); their median seconds and last results."""
+    ours_t, theirs_t, a, b = [], [], None, None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        a = ours()
+        ours_t.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        b = theirs()
+        theirs_t.append(time.perf_counter() - start)
+    return median(ours_t), median(theirs_t), a, b
 
 
 def best_of(repeat: int, fn):
@@ -101,15 +140,13 @@ def compare(args, lcs) -> tuple[list[float], list[float], bool]:
         for name in policies:
             for frac in (0.01, 0.10):
                 capacity = int(wss * frac)
-                ours_t, (misses, missed) = best_of(args.repeat,
-                                                   lambda: CompiledCache(name, capacity, objects).feed(ids, sizes))
-                miss_ratio, byte_miss = misses / requests, missed / int(sizes.sum())
-
                 def theirs():
                     reader = lcs.TraceReader(str(path), lcs.TraceType.ORACLE_GENERAL_TRACE, init)
                     return getattr(lcs, LCS_NAMES[name])(capacity, hashpower=hashpower).process_trace(reader)
 
-                lcs_t, (their_miss, their_byte_miss) = best_of(args.repeat, theirs)
+                ours_t, lcs_t, (misses, missed), (their_miss, their_byte_miss) = interleaved(
+                    args.repeat, lambda: CompiledCache(name, capacity, objects).feed(ids, sizes), theirs)
+                miss_ratio, byte_miss = misses / requests, missed / int(sizes.sum())
                 same = abs(their_miss - miss_ratio) < 1e-12 and abs(their_byte_miss - byte_miss) < 1e-9
                 ok &= same
                 ratio = lcs_t / ours_t
@@ -189,6 +226,105 @@ def dask_speedup(args) -> None:
             print(f"dask: {workers} worker process{'es' if workers > 1 else ''}: {seconds[workers]:.2f} s "
                   f"(scattering the trace included; same DataFrame as serial)")
     print(f"dask: speed-up 2 workers vs 1: {seconds[1] / seconds[2]:.2f}x on {os.cpu_count()} cpus")
+    from regsim.sim import experiments
+
+    path = write_oracle_general(trace.only("blob"), OUT / "dask-trace.oracleGeneral") if OUT.mkdir(
+        parents=True, exist_ok=True) is None else None
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      silence_logs=40) as cluster, Client(cluster) as client:
+        client.run(lambda: CompiledCache("lru", 1).feed([0], [1]))
+
+        def distributed():
+            client.run(experiments._LOADED.clear)  # each round, each worker reads the file again
+            return sweep(str(path), COMPILED_POLICIES, DEFAULT_SIZES, executor=client)
+
+        serial_t, dask_t, a, b = interleaved(args.repeat, lambda: sweep(str(path), COMPILED_POLICIES, DEFAULT_SIZES),
+                                             distributed)
+        assert a.equals(b), "the distributed sweep of the path differs from the serial one"
+    os.remove(path)
+    print(f"dask: sweep of the same trace's oracleGeneral file ({len(trace.only('blob')):,} requests), medians of "
+          f"{args.repeat} interleaved rounds: serial {serial_t:.2f} s (one read), 2 workers {dask_t:.2f} s (one read "
+          f"per worker); {load()}")
+    print(f"dask path: 2 workers vs serial {serial_t / dask_t:.2f}x")
+
+
+def _file(requests: int, args) -> tuple[Path, "object"]:
+    """An oracleGeneral file of ``requests`` Zipf(1.0) requests in a temporary folder, and its trace."""
+    trace = object_trace(requests, args.objects, alpha=1.0, seed=args.seed)
+    tmp = tempfile.mkdtemp(prefix="regsim-bench-")
+    return write_oracle_general(trace, os.path.join(tmp, "trace.oracleGeneral")), trace
+
+
+def _lcs_lru(lcs, path, capacity: int, hashpower: int):
+    reader = lcs.TraceReader(str(path), lcs.TraceType.ORACLE_GENERAL_TRACE,
+                             lcs.ReaderInitParam(ignore_size_zero_req=False))
+    return lcs.LRU(capacity, hashpower=hashpower).process_trace(reader)
+
+
+def mrc_figure(args, lcs) -> int:
+    from regsim.sim.curves import mrc
+    from regsim.sim.stackdist import stack_distances
+
+    print(f"before: {load()} (a shared machine: other work runs too)")
+    path, trace = _file(args.mrc_requests, args)
+    wss = trace.working_set()[1]
+    del trace
+    fractions = [0.001 + (1.0 - 0.001) * i / (args.mrc_sizes - 1) for i in range(args.mrc_sizes)]
+    stack_distances([0, 0], [1, 1])  # the kernel loaded (compiled once per machine)
+    hashpower = int(math.log2(args.objects)) + 1
+    rounds_ours, rounds_theirs, ok = [], [], True
+    timed = list(range(0, len(fractions), args.mrc_every))
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        curve = mrc(str(path), "lru", fractions)
+        rounds_ours.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        for i in timed:
+            miss, byte_miss = _lcs_lru(lcs, path, int(curve["capacity"].iloc[i]), hashpower)
+            ok &= abs(miss - curve["miss_ratio"].iloc[i]) < 1e-12 and abs(byte_miss - curve["byte_miss_ratio"].iloc[i]) < 1e-9
+        rounds_theirs.append((time.perf_counter() - start) * len(fractions) / len(timed))
+    ours, theirs = median(rounds_ours), median(rounds_theirs)
+    os.remove(path)
+    print(f"trace: {args.mrc_requests:,} requests, Zipf(1.0) over {args.objects:,} objects, working set "
+          f"{wss / 1e9:.2f} GB, oracleGeneral file read by both; sizes {fractions[0]:.1%} .. {fractions[-1]:.0%} "
+          f"of the working set; one-pass sizes {len(curve.attrs['one_pass'])}, replayed {len(curve.attrs['replayed'])}")
+    print(f"libCacheSim timed at {len(timed)} of {len(fractions)} sizes"
+          f"{'' if len(timed) == len(fractions) else ', scaled up to all of them'}; miss ratios identical at those: "
+          f"{'yes' if ok else 'NO'}")
+    print(f"after: {load()}; medians of {args.repeat} interleaved rounds")
+    print(f"mrc: {len(fractions)} sizes in one pass {ours:.1f} s, libCacheSim per size {theirs:.1f} s, "
+          f"ratio {theirs / ours:.1f}")
+    return 0 if ok else 2
+
+
+def path_figure(args, lcs) -> int:
+    from regsim.sim.experiments import run
+
+    print(f"before: {load()} (a shared machine: other work runs too)")
+    path, trace = _file(args.path_requests, args)
+    wss = trace.working_set()[1]
+    del trace
+    hashpower = int(math.log2(args.objects)) + 1
+    run(str(path), "lru", capacity=1000)  # kernels loaded
+    print(f"trace: {args.path_requests:,} requests in an oracleGeneral file ({path.stat().st_size / 2**20:.0f} MiB); "
+          f"sim.run(path) reads it once, libCacheSim's reader reads it once")
+    ratios = []
+    for frac in (0.01, 0.10):
+        capacity = int(wss * frac)
+        ours_t, theirs_t, df, (miss, _) = interleaved(
+            args.repeat, lambda: run(str(path), "lru", capacity=capacity), lambda: _lcs_lru(lcs, path, capacity, hashpower))
+        same = abs(df["miss_ratio"].iloc[0] - miss) < 1e-12
+        ratios.append(theirs_t / ours_t)
+        print(f"run(path, 'lru', capacity={frac:.0%} of the working set): regsim {ours_t:.2f} s, libCacheSim "
+              f"{theirs_t:.2f} s, ratio {theirs_t / ours_t:.2f}, same miss ratio: {'yes' if same else 'NO'}")
+    ours_t, theirs_t, df, _ = interleaved(args.repeat, lambda: run(str(path), "lru", 0.1),
+                                          lambda: _lcs_lru(lcs, path, int(wss * 0.1), hashpower))
+    print(f"run(path, 'lru', size=0.1) (the working set measured in the same read): regsim {ours_t:.2f} s, "
+          f"libCacheSim (capacity given) {theirs_t:.2f} s, ratio {theirs_t / ours_t:.2f}")
+    os.remove(path)
+    print(f"after: {load()}; medians of {args.repeat} interleaved rounds")
+    print(f"path: run(path) min ratio {min(ratios + [theirs_t / ours_t]):.2f} (regsim / libCacheSim speed)")
+    return 0
 
 
 def main() -> int:
@@ -203,7 +339,20 @@ def main() -> int:
     ap.add_argument("--streamed-objects", type=int, default=1_000_000)
     ap.add_argument("--dask", action="store_true", help="the dask speed-up instead")
     ap.add_argument("--dask-requests", type=int, default=2_000_000)
+    ap.add_argument("--mrc", action="store_true", help="the one-pass LRU curve against libCacheSim per size")
+    ap.add_argument("--mrc-requests", type=int, default=10_000_000)
+    ap.add_argument("--mrc-sizes", type=int, default=100)
+    ap.add_argument("--mrc-every", type=int, default=1, help="time libCacheSim at every k-th size only, scaled up")
+    ap.add_argument("--path", action="store_true", help="run(path) against libCacheSim reading the same file")
+    ap.add_argument("--path-requests", type=int, default=10_000_000)
     args = ap.parse_args()
+    if args.mrc or args.path:
+        try:
+            import libcachesim as lcs
+        except ImportError:
+            print("libcachesim is not installed (pip install libcachesim): nothing to compare against")
+            return 1
+        return mrc_figure(args, lcs) if args.mrc else path_figure(args, lcs)
     if args.streamed:
         streamed(args)
         return 0
@@ -215,7 +364,9 @@ def main() -> int:
     except ImportError:
         print("libcachesim is not installed (pip install libcachesim): nothing to compare against")
         return 1
+    print(f"before: {load()} (a shared machine: other work runs too)")
     lru, every, ok = compare(args, lcs)
+    print(f"after: {load()}; figures are medians of {args.repeat} interleaved rounds")
     print(f"\nsummary: LRU min ratio {min(lru) if lru else float('nan'):.2f}, all policies min ratio "
           f"{min(every):.2f}, miss ratios identical: {'yes' if ok else 'no'}, "
           f"policies {len([p for p in args.policies.split(',') if p.strip()])}")

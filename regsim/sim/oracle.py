@@ -213,9 +213,9 @@ def iter_oracle_general(path: "str | os.PathLike[str]", chunk_requests: int = 1_
     last_time = 0
     pending = bytearray()
 
-    def records(data: bytes) -> Any:
+    def records(data: Any) -> Any:
         nonlocal done, last_time
-        rec = np.frombuffer(data, dtype=dtype)
+        rec = data if isinstance(data, np.ndarray) else np.frombuffer(data, dtype=dtype)
         times = rec["time"].astype(np.int64)
         steps = np.diff(times, prepend=last_time)
         if (steps < 0).any():
@@ -227,6 +227,22 @@ def iter_oracle_general(path: "str | os.PathLike[str]", chunk_requests: int = 1_
         done += rec.size
         return rec
 
+    with open(path, "rb") as raw:
+        plain = raw.read(4) != ZSTD_MAGIC
+    if plain:  # read straight into the records' array: no copy of the bytes
+        size = path.stat().st_size
+        with open(path, "rb") as raw:
+            while done * RECORD_SIZE + RECORD_SIZE <= size:
+                rec = np.empty(min(chunk_requests, (size - done * RECORD_SIZE) // RECORD_SIZE), dtype=dtype)
+                got = raw.readinto(memoryview(rec).cast("B"))
+                if got != rec.nbytes:
+                    raise TraceFormatError(f"{path}: the file changed while it was read")
+                yield records(rec)
+        extra = size - done * RECORD_SIZE
+        if extra:
+            raise TraceFormatError(f"{path}: truncated oracleGeneral file: it ends {extra} bytes into record "
+                                   f"{done} (records are {RECORD_SIZE} bytes)")
+        return
     for block in _blocks(path):
         pending += block
         while len(pending) >= want:

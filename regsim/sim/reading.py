@@ -236,10 +236,11 @@ class _Tally:
 
         old = self.dense.count
         ids = self.dense.map(keys)
-        new = ids >= old
-        if new.any():
-            _, first = np.unique(ids[new], return_index=True)
-            self.wss += int(sizes[new][first].sum())
+        if self.dense.count > old:  # new objects: each one's size at its first request (no sort)
+            new = ids >= old
+            first = np.zeros(self.dense.count - old, np.int64)
+            first[ids[new][::-1] - old] = sizes[new][::-1]  # the earliest request is written last
+            self.wss += int(first.sum())
         self.requests += int(sizes.size)
         self.total += int(sizes.sum())
         return ids

@@ -25,15 +25,15 @@ from regsim.sim.workloads import object_trace
 
 @pytest.fixture
 def reads(monkeypatch):
-    """How many times an oracleGeneral file was opened for reading."""
+    """How many times an oracleGeneral file was read."""
     count = [0]
-    blocks = oracle._blocks
+    reader = oracle.iter_oracle_general
 
     def counted(*args, **kwargs):
         count[0] += 1
-        return blocks(*args, **kwargs)
+        return reader(*args, **kwargs)
 
-    monkeypatch.setattr(oracle, "_blocks", counted)
+    monkeypatch.setattr(oracle, "iter_oracle_general", counted)
     return count
 
 
@@ -42,9 +42,9 @@ def trace():
     return object_trace(5000, 400, seed=4)
 
 
-@pytest.fixture
-def path(trace, tmp_path):
-    return write_oracle_general(trace, tmp_path / "t.oracleGeneral.zst")
+@pytest.fixture(params=["t.oracleGeneral.zst", "t.oracleGeneral"])
+def path(trace, tmp_path, request):
+    return write_oracle_general(trace, tmp_path / request.param)
 
 
 @pytest.mark.parametrize("how", [{"size": 0.1}, {"capacity": 2_000_000}, {"size": "2MB"}])
