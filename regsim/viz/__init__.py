@@ -17,10 +17,14 @@ public API and its event log.
 * :func:`dedup_stats` and :func:`draw_dedup` -- shared vs unique bytes of some images;
 * :func:`record` and :class:`Animation` -- step through an event sequence (``Play`` + slider in
   a live kernel, a self-contained HTML player in static copies), export to GIF or HTML;
+  :meth:`Recording.from_log` draws the frames of any log, one loaded from a file too
+  (:mod:`regsim.viz.replayed`: every picture is ``to_graph`` of ``World.replay(events[:k])``);
 * :class:`LiveView` -- the graph and the last push or pull of a *served* registry, redrawn from
   the server's events while real clients (``docker push``, ``skopeo copy``) work;
 * :class:`PushPullPlayground`, :class:`TagExplorer`, :class:`DedupExplorer` -- ipywidgets
-  playgrounds whose callbacks call the public API and set widget values.
+  playgrounds whose callbacks call the public API and set widget values; :class:`Timeline` --
+  a slider back and forth over any recorded session (``PushPullPlayground.timeline()``, or
+  ``Timeline.load("session.jsonl", ...)``).
 
 The palette lives in :mod:`regsim.viz.style`: shape tells a node's type, colour (with a hatch
 and a badge) what an operation did to it, and a marker's area is proportional to its bytes.
@@ -55,6 +59,7 @@ from .views import (
 
 # The widgets import ipywidgets: loaded on first use, so `import regsim.viz` stays lighter.
 _WIDGETS = {"PushPullPlayground": "playground", "TagExplorer": "playground", "DedupExplorer": "playground",
+            "Timeline": "playground",
             "StepThrough": "widgets", "LiveView": "live", "MirrorLiveView": "mirror"}
 
 
@@ -69,7 +74,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "Animation", "DedupExplorer", "LiveView", "DedupStats", "Frame", "ImageBytes", "PushPullPlayground", "Recording",
+    "Animation", "DedupExplorer", "LiveView", "DedupStats", "Frame", "ImageBytes", "PushPullPlayground", "Recording", "Timeline",
     "StepThrough", "TagExplorer", "dedup_stats", "draw_dedup", "draw_mirror", "mirror_series", "MirrorLiveView", "image_choices", "is_step", "record",
     "MAX_DETAIL_NODES", "MAX_FIGURE_HEIGHT", "Highlight", "Operation", "Plan", "TransferSummary", "capture", "change_highlight",
     "change_view", "content_nodes", "familiar", "draw", "draw_panels", "gc_highlight", "gc_view", "highlight", "image_names",

@@ -9,7 +9,7 @@ it works the same in JupyterLab, Voilà and JupyterLite::
 
     with viz.record(world.registries["localhost:5000"], laptop) as rec:
         laptop.push("localhost:5000/myapp:1.0")
-    anim = viz.Animation(rec)
+    anim = viz.Animation(rec)   # or, from a saved log: Animation(Recording.from_log(events, ...))
     anim.widget()            # Play + slider over the frames
     anim.to_gif("push.gif")  # for slides
 
@@ -25,12 +25,13 @@ import html
 import io
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 import networkx as nx
 
 from .. import events as ev
 from ..oci.digest import Digest
+from ..errors import InvalidArgument
 from ..events import Event
 from ..client.host import Host
 from ..registry import Registry
@@ -39,6 +40,7 @@ from ..world import World
 from .draw import draw_panels, legend_figure, plan, to_png
 from .graph import common_order, content_nodes, node_id, to_graph
 from .layout import layered_layout
+from .replayed import can_rebuild, graph_at, source_names
 from .style import STATUS_STYLES
 from .views import event_logs, transfers
 
@@ -85,6 +87,39 @@ class Recording:
     def events(self) -> list[Event]:
         return [f.event for f in self.frames if f.event is not None]
 
+    @classmethod
+    def from_log(cls, events: Sequence[Event], *, registries: Iterable[str] = (), hosts: Iterable[str] = (),
+                 start: int = 0, stop: int | None = None, steps: Callable[[Event], bool] = is_step,
+                 **graph_options: Any) -> "Recording":
+        """The frames of events ``start`` to ``stop`` of a log, drawn from the log alone: each is
+        ``to_graph`` of the world that ``World.replay(events[:k])`` rebuilds (of the registries
+        and hosts named; everything when none is), so a log loaded from a file animates as it
+        did live::
+
+            rec = Recording.from_log(EventLog.load("push.jsonl"), registries=["localhost:5000"],
+                                     hosts=["laptop"], start=600)
+            Animation(rec).to_gif("push.gif")
+        """
+        if not can_rebuild(events):
+            raise InvalidArgument("this log cannot rebuild a world (a ring, or it was not recording): "
+                                  "no picture can be drawn from it")
+        sources = tuple(("registry", n) for n in registries) + tuple(("host", n) for n in hosts)
+        stop = len(events) if stop is None else stop
+        if not 0 <= start <= stop <= len(events):
+            raise InvalidArgument(f"start and stop must satisfy 0 <= start <= stop <= {len(events)}, "
+                                  f"got {start} and {stop}")
+        recording = cls(registries=tuple(registries) if sources else None, hosts=tuple(hosts) if sources else None)
+        recording.frames.append(Frame(None, graph_at(events, start, sources=sources, **graph_options), "start"))
+        for k in range(start, stop):
+            event = events[k]
+            recording.all_events.append(event)
+            if steps(event):
+                recording.frames.append(Frame(event, graph_at(events, k + 1, sources=sources, **graph_options),
+                                              event.describe(), len(recording.all_events)))
+        recording.frames.append(Frame(None, graph_at(events, stop, sources=sources, **graph_options), "end",
+                                      len(recording.all_events)))
+        return recording
+
     def __len__(self) -> int:
         return len(self.frames)
 
@@ -93,7 +128,13 @@ class Recording:
 
 
 class record:
-    """Record the graph after every step event while the ``with`` block runs.
+    """Record the frames of every step event while the ``with`` block runs.
+
+    The frames are drawn from the log, when the block ends (:meth:`Recording.from_log`: each is
+    the graph of the world the log rebuilds up to that event), so what the animation shows is
+    what the log says, and the same log saved to a file animates the same way. Sources whose
+    log cannot rebuild (a ring, a log not recording, or sources on different logs) are drawn
+    live instead, after every step.
 
     ``steps`` chooses the events that make frames (:func:`is_step` by default); every event is
     kept in ``all_events`` all the same, so the "so far" byte counts miss none. Other keyword
@@ -109,11 +150,14 @@ class record:
         self.steps = steps
         self.options = graph_options
         self._logs = event_logs(sources)
+        self._names = source_names(sources)
+        self._from_log = len(self._logs) == 1 and can_rebuild(self._logs[0])
+        self._start = 0
         self._unsubscribe: list[Callable[[], None]] = []
         self.recording = Recording()
-        if not any(isinstance(s, World) for s in sources):
-            self.recording.registries = tuple(s.name for s in sources if isinstance(s, Registry))
-            self.recording.hosts = tuple(s.name for s in sources if isinstance(s, Host))
+        if self._names:
+            self.recording.registries = tuple(n for kind, n in self._names if kind == "registry")
+            self.recording.hosts = tuple(n for kind, n in self._names if kind == "host")
 
     def _graph(self) -> nx.DiGraph:
         return to_graph(*self.sources, **self.options)
@@ -125,11 +169,23 @@ class record:
             self.recording.frames.append(Frame(event, self._graph(), event.describe(), len(seen)))
 
     def __enter__(self) -> Recording:
+        if self._from_log:
+            self._start = self._logs[0].mark()
+            return self.recording
         self.recording.frames.append(Frame(None, self._graph(), "start"))
         self._unsubscribe = [log.subscribe(self._on_event) for log in self._logs]
         return self.recording
 
     def __exit__(self, *exc: Any) -> None:
+        if self._from_log:
+            log = self._logs[0]
+            registries = [n for kind, n in self._names if kind == "registry"]
+            hosts = [n for kind, n in self._names if kind == "host"]
+            drawn = Recording.from_log(log, registries=registries, hosts=hosts, start=self._start,
+                                       stop=log.mark(), steps=self.steps, **self.options)
+            self.recording.frames[:] = drawn.frames
+            self.recording.all_events[:] = drawn.all_events
+            return
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self.recording.frames.append(Frame(None, self._graph(), "end", len(self.recording.all_events)))

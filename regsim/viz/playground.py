@@ -1,4 +1,5 @@
-"""Widget playgrounds an instructor drives live: push/pull, tags, dedup.
+"""Widget playgrounds an instructor drives live: push/pull, tags, dedup; and a timeline to go
+back and forth over any recorded session (:class:`Timeline`, drawn from the log alone).
 
 Each playground is an ``ipywidgets.VBox``. Its buttons call the public API of the model
 (``Host.pull``, ``Registry.tag``, ``Registry.garbage_collect``...) and then set widget values:
@@ -21,19 +22,24 @@ from typing import Any, Callable
 
 import ipywidgets as widgets
 
+import os
+from typing import Iterable, Sequence
+
 from .. import events as ev
 from ..errors import RegistryError
+from ..events import Event, EventLog
 from ..client.host import Output
 from ..oci.reference import parse_docker_ref
 from ..registry import Registry
 from ..world import World
+from .animate import Animation, Recording, is_step
 from .dedup import dedup_stats, draw_dedup, image_choices
 from .draw import draw_panels, plan, to_png
-from .graph import subgraph, to_graph
+from .graph import familiar, subgraph, to_graph
 from .views import Operation, capture, highlight, operation_view, pull_source_highlight, summary
-from .widgets import error_html, log_html
+from .widgets import StepThrough, error_html, log_html
 
-__all__ = ["PushPullPlayground", "TagExplorer", "DedupExplorer", "DEFAULT_DOCKERFILE"]
+__all__ = ["PushPullPlayground", "TagExplorer", "DedupExplorer", "Timeline", "DEFAULT_DOCKERFILE"]
 
 DEFAULT_DOCKERFILE = """FROM python:3.11
 RUN pip install flask
@@ -106,6 +112,8 @@ class PushPullPlayground(widgets.VBox):
         self.status.add_class("regsim-status")
         self.graph, picture = _picture("regsim-graph")
         self.history: list[str] = []
+        #: where this playground's session starts in the world's log (:meth:`timeline` shows it)
+        self.session_start = world.events.mark()
         self.last: Operation | None = None
         self.touched: dict[str, list[str]] = {}
         self.touched_tags: dict[str, set[str]] = {}
@@ -158,6 +166,16 @@ class PushPullPlayground(widgets.VBox):
         """``docker push <image>`` from the chosen host."""
         ref = self.image.value.strip()
         return self._run(f"docker push {ref}", lambda host: host.push(ref, quiet=True))
+
+    def timeline(self, *, dpi: int = 80, interval: int = 900) -> "Timeline":
+        """A :class:`Timeline` over this playground's session so far (every step since it was
+        made), drawing the chosen host and the repositories the session used."""
+        registry = self.registry.value
+        repos = self.touched.get(registry, [])
+        names = [n for repo in repos for n in (repo, f"{registry}/{repo}", familiar(f"{registry}/{repo}"))]
+        return Timeline(self.world.events, registries=[registry], hosts=[self.host.value], start=self.session_start,
+                        title=f"{self.host.value} and {registry}: this session", dpi=dpi, interval=interval,
+                        repositories=names or None, platform=self.world.hosts[self.host.value].platform)
 
     # -- plumbing ------------------------------------------------------------------------------------
 
@@ -412,3 +430,78 @@ class DedupExplorer(widgets.VBox):
         self.table.value = stats.to_html()
         ax = draw_dedup(stats, managed=False)
         self.chart.value = to_png(ax.figure, dpi=self.dpi, close=False)
+
+
+class Timeline(widgets.VBox):
+    """A timeline over a recorded session: ``Play``, a slider, and back/forward buttons over one
+    frame per step event, going back and forth.
+
+    Every frame is drawn from the log alone (:meth:`Recording.from_log
+    <regsim.viz.animate.Recording.from_log>`), so a session saved with ``world.events.save(path)``
+    plays here in any later kernel: ``Timeline.load(path, registries=[...], hosts=[...])``. The
+    frames are precomputed (an :class:`~regsim.viz.Animation`), so moving the slider only swaps
+    images: no threads, no sleeps.
+
+    Parameters
+    ----------
+    events:
+        A log (:class:`~regsim.events.EventLog`) or a list of its events, from the first.
+    registries, hosts:
+        What to draw, by name (everything when neither is given).
+    start, stop:
+        The events the timeline steps through (the state before ``start`` is the first frame).
+    graph_options:
+        For :func:`~regsim.viz.to_graph` (``repositories=``, ``platform=``).
+    """
+
+    def __init__(self, events: Sequence[Event], *, registries: Iterable[str] = (), hosts: Iterable[str] = (),
+                 start: int = 0, stop: int | None = None, steps: Callable[[Event], bool] = is_step,
+                 title: str | None = None, dpi: int = 80, interval: int = 900, **graph_options: Any) -> None:
+        self.events = events
+        self.recording = Recording.from_log(events, registries=registries, hosts=hosts, start=start, stop=stop,
+                                            steps=steps, **graph_options)
+        self.animation = Animation(self.recording, title=title, dpi=dpi)
+        self.player = StepThrough(self.animation, interval=interval)
+        self.back_button = _button("◀ back", "regsim-back", "one step back")
+        self.forward_button = _button("forward ▶", "regsim-forward", "one step forward")
+        self.back_button.on_click(lambda _: self.step(-1))
+        self.forward_button.on_click(lambda _: self.step(1))
+        super().__init__([self.player, widgets.HBox([self.back_button, self.forward_button])])
+        self.add_class("regsim-timeline")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, *, blobs: str | os.PathLike | None = None, **options: Any) -> "Timeline":
+        """A timeline over a log saved with :meth:`EventLog.save <regsim.events.EventLog.save>`."""
+        return cls(EventLog.load(path, blobs=blobs), **options)
+
+    @property
+    def slider(self) -> widgets.IntSlider:
+        return self.player.slider
+
+    @property
+    def play(self) -> widgets.Play:
+        return self.player.play
+
+    @property
+    def image(self) -> widgets.Image:
+        return self.player.image
+
+    @property
+    def caption(self) -> widgets.HTML:
+        return self.player.caption
+
+    def __len__(self) -> int:
+        return len(self.animation.frames)
+
+    def show(self, index: int) -> None:
+        """Show frame ``index`` (0: before the first step; ``len(timeline) - 1``: the end)."""
+        self.player.show(index)
+
+    def step(self, delta: int) -> int:
+        """Move ``delta`` frames (back when negative), stopping at either end; returns the frame shown."""
+        index = min(max(self.slider.value + delta, 0), len(self) - 1)
+        self.show(index)
+        return index
+
+    def __repr__(self) -> str:
+        return f"Timeline({len(self)} frames, at {self.slider.value})"

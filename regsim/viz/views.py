@@ -29,6 +29,7 @@ from ..units import human_size, plural
 from ..world import World
 from .draw import MAX_DETAIL_NODES, MAX_DRAWING_HEIGHT, Plan, draw_panels, in_one_row, plan, stacked_height
 from .graph import common_order, content_nodes, in_order, node_id, subgraph, to_graph
+from .replayed import can_rebuild, graph_at, source_names
 
 __all__ = [
     "Operation", "capture", "event_logs", "Highlight", "push_highlight", "pull_highlight", "pull_source_highlight",
@@ -83,7 +84,13 @@ def event_logs(sources: Iterable[Any]) -> list[EventLog]:
 
 class capture:
     """Record an operation on some registries and hosts (a context manager yielding an
-    :class:`Operation` that is complete when the block ends, even if it raised)."""
+    :class:`Operation` that is complete when the block ends, even if it raised).
+
+    The graphs before and after are drawn from the log (:func:`~regsim.viz.replayed.graph_at`:
+    the world the log rebuilds up to the start and the end of the block), so the pictures say
+    what the log says. Sources whose log cannot rebuild (a ring, a log not recording, sources on
+    different logs) are drawn live instead.
+    """
 
     def __init__(self, *sources: Registry | Host | World, **graph_options: Any) -> None:
         if not sources:
@@ -91,19 +98,27 @@ class capture:
         self.sources = sources
         self.options = graph_options
         self._logs = event_logs(sources)
+        self._names = source_names(sources)
+        self._from_log = len(self._logs) == 1 and can_rebuild(self._logs[0])
         self._marks: list[int] = []
         self.operation: Operation | None = None
 
+    def _graph(self) -> nx.DiGraph:
+        if self._from_log:
+            log = self._logs[0]
+            return graph_at(log, log.mark(), sources=self._names, **self.options)
+        return to_graph(*self.sources, **self.options)
+
     def __enter__(self) -> Operation:
         self._marks = [log.mark() for log in self._logs]
-        self.operation = Operation(before=to_graph(*self.sources, **self.options))
+        self.operation = Operation(before=self._graph())
         return self.operation
 
     def __exit__(self, *exc: Any) -> None:
         assert self.operation is not None
         for log, mark in zip(self._logs, self._marks):
             self.operation.events.extend(log.since(mark))
-        self.operation.after = to_graph(*self.sources, **self.options)
+        self.operation.after = self._graph()
 
 
 # -- highlights: statuses per node, from the events ---------------------------------------------
