@@ -246,6 +246,10 @@ def run_docker(server, laptop: DockerClient, clean: DockerClient, base: str) -> 
     return run
 
 
+#: the open DockerSession, whose engines the next one takes over
+_current: "DockerSession | None" = None
+
+
 class DockerSession:
     """Real docker for a notebook or a workshop, when there is one: ``available`` says so, ``why``
     says how to get one when not.
@@ -261,10 +265,8 @@ class DockerSession:
     (:mod:`~regsim.server.watchdog`).
     """
 
-    #: the open session whose engines a new session takes over
-    _current: "DockerSession | None" = None
-
     def __init__(self, server, *, clean: bool = False) -> None:
+        global _current
         from .clients import ToolMissing
         from .daemon import base_image, docker_daemon, start_private_daemon
 
@@ -272,7 +274,8 @@ class DockerSession:
         self.clean: DockerClient | None = None
         self.base = ""
         self.why = ""
-        self._daemons = DockerSession._take_over()
+        previous, _current = _current, None
+        self._daemons = previous.hand_over() if previous is not None else []
         try:
             if not self._daemons or not self._daemons[0].running:
                 self._stop_daemons()
@@ -294,17 +297,13 @@ class DockerSession:
             self.close()
             raise
         else:
-            DockerSession._current = self
+            _current = self
 
-    @classmethod
-    def _take_over(cls) -> list:
-        """The engines of the open session (which is closed without stopping them), or []."""
-        previous, cls._current = cls._current, None
-        if previous is None:
-            return []
-        daemons, previous._daemons = previous._daemons, []
-        previous._close_clients()
-        previous.why = "closed: a newer DockerSession took over its Docker engine"
+    def hand_over(self) -> list:
+        """Close the clients and give the engines, still running, to the caller (a newer session)."""
+        daemons, self._daemons = self._daemons, []
+        self._close_clients()
+        self.why = "closed: a newer DockerSession took over its Docker engine"
         return daemons
 
     @property
@@ -323,10 +322,11 @@ class DockerSession:
 
     def close(self) -> None:
         """Close the clients and stop the engines this session started (safe to call twice)."""
+        global _current
         self._close_clients()
         self._stop_daemons()
-        if DockerSession._current is self:
-            DockerSession._current = None
+        if _current is self:
+            _current = None
 
     def __enter__(self) -> "DockerSession":
         return self

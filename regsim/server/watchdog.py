@@ -10,7 +10,8 @@ It polls every 0.2 s: while its parent (the kernel) lives and the daemon runs, i
 daemon stops first (``DockerDaemon.stop``), it exits. When the parent dies first (the watchdog is
 then re-parented, so ``os.getppid()`` changes), it calls :func:`stop_tree`: SIGTERM to dockerd
 (which stops its containerd), SIGKILL after a grace period, then containerd by its pidfile if it
-is still there, then the daemon's mounts and directory. ``DockerDaemon.stop`` uses the same
+is still there, then any process still naming the daemon's directory (a container's shim), then
+the daemon's mounts and directory. ``DockerDaemon.stop`` uses the same
 :func:`stop_tree`, so there is one way to stop a daemon.
 
 Standard library only, and run by path (``python .../watchdog.py``), so it starts fast and needs
@@ -27,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["alive", "terminate", "stop_tree", "watch"]
+__all__ = ["alive", "terminate", "stop_tree", "watch", "processes_using"]
 
 #: how often the watchdog looks at its parent and the daemon (seconds)
 POLL = 0.2
@@ -81,8 +82,50 @@ def stop_tree(pid: int, root: Path | None, process: subprocess.Popen | None = No
         containerd = None
     if containerd is not None and alive(containerd):
         terminate(containerd, None, timeout)
-    subprocess.run(["umount", "-R", "-l", str(root)], capture_output=True)
+    for straggler in processes_using(Path(root)):  # a container's shim, when dockerd had to be killed
+        terminate(straggler, None, 5.0)
+    for mount in _mounts_under(Path(root)):  # deepest first; dockerd unmounts them itself, unless killed
+        subprocess.run(["umount", "-l", mount], capture_output=True)
     shutil.rmtree(root, ignore_errors=True)
+
+
+def processes_using(root: Path) -> list[int]:
+    """Processes whose command line names the private directory ``root`` (only this daemon's own
+    processes can: the directory is new and private), each after its descendants (a shim's
+    container), so stopping them in this order leaves no orphan."""
+    marker = str(root).encode() + b"/"
+    named, parents = [], {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if marker in (entry / "cmdline").read_bytes():
+                named.append(int(entry.name))
+            parents[int(entry.name)] = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    ordered: list[int] = []
+
+    def visit(pid: int) -> None:
+        for child in sorted(c for c, parent in parents.items() if parent == pid):
+            visit(child)
+        if pid not in ordered:
+            ordered.append(pid)
+
+    for pid in named:
+        visit(pid)
+    return [pid for pid in ordered if alive(pid)]
+
+
+def _mounts_under(root: Path) -> list[str]:
+    """Mount points at or under ``root`` (``/proc/self/mounts``), deepest first."""
+    prefix = str(root).rstrip("/")
+    try:
+        with open("/proc/self/mounts") as mounts:
+            points = [line.split()[1].replace("\\040", " ") for line in mounts if len(line.split()) > 1]
+    except OSError:
+        return []
+    return sorted({p for p in points if p == prefix or p.startswith(prefix + "/")}, key=len, reverse=True)
 
 
 def watch(parent: int, pid: int, root: Path) -> int:

@@ -161,3 +161,51 @@ def test_a_second_docker_session_takes_over_the_first_and_close_stops_everything
     if pid is not None:                      # a private engine: closing the second session stopped it
         assert _wait_gone(pid, timeout=30)
     assert not daemon.running or pid is None
+
+
+def test_a_killed_kernel_takes_its_running_containers_with_it():
+    """A container still running when the kernel dies: its shim (and the container) go too."""
+    import signal
+    from pathlib import Path
+
+    from regsim.server.watchdog import processes_using
+
+    process, started = _kernel("""
+from regsim.server.daemon import base_image
+tag = base_image(daemon)
+daemon.docker("run", "-d", "--network", "none", tag, "sleep", "600")
+print("running", flush=True)
+time.sleep(600)
+""")
+    assert process.stdout.readline().strip() == "running"
+    tree = processes_using(Path(started["root"]))
+    assert len(tree) >= 3, tree  # dockerd, containerd, a shim (and the container's sleep)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert _wait_gone(started["dockerd"], started["containerd"], *tree), [p for p in tree if not _gone(p)]
+    assert _wait_gone_path(Path(started["root"])), started
+
+
+def test_a_daemon_that_will_not_stop_is_killed_with_its_containers_shims():
+    """dockerd frozen (SIGSTOP): SIGTERM does nothing, so it is killed, and its containerd; the
+    container's shim, which outlives both by design, is found by the private directory it names."""
+    import signal
+
+    from regsim.server.clients import ToolMissing
+    from regsim.server.daemon import base_image, start_private_daemon
+    from regsim.server.watchdog import processes_using
+
+    try:
+        daemon = start_private_daemon()
+    except ToolMissing as exc:
+        from helpers import skip_or_fail
+        skip_or_fail(str(exc))
+    root = daemon.root
+    try:
+        daemon.docker("run", "-d", "--network", "none", base_image(daemon), "sleep", "600")
+        tree = processes_using(root)
+        os.kill(daemon.pid, signal.SIGSTOP)
+    finally:
+        daemon.stop(timeout=1.0)
+    assert len(tree) >= 3 and _wait_gone(*tree, timeout=10), [p for p in tree if not _gone(p)]
+    assert not root.exists()
