@@ -27,6 +27,9 @@ from .oci.reference import validate_repository
 
 if TYPE_CHECKING:
     from .registry import Registry
+    from .registry.filesystem.lock import StoreLock
+    from .server import RegistryServer
+    from .server.classroom import ClassroomApp
 
 __all__ = ["main"]
 
@@ -403,7 +406,7 @@ def _serve(args: argparse.Namespace) -> int:
     if mirror is not None:
         print(f"  dockerd: --registry-mirror {server.url}    pull: docker pull {address}/library/busybox:latest")
         print("Press Ctrl-C to stop.", flush=True)
-        return _wait(server, registry, room)
+        return _wait(server, registry, room, lock)
     # the example pushes to a namespace the users may push to: in a classroom, the shared team one
     example = f"{address}/{args.team if args.classroom else 'demo'}/app:1.0"
     print(f"  push: skopeo copy --dest-tls-verify=false oci:<layout>:<tag> docker://{example}")
@@ -412,10 +415,11 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"  dashboard: {urls[-1]}/-/dashboard (log in as {instructor.name}"
               + ("" if args.instructor else f", password {instructor.password}") + ")")
     print("Press Ctrl-C to stop.", flush=True)
-    return _wait(server, registry, room)
+    return _wait(server, registry, room, lock)
 
 
-def _wait(server, registry, room) -> int:
+def _wait(server: "RegistryServer", registry: "Registry", room: "ClassroomApp | None", lock: "StoreLock | None") -> int:
+    """Serve until Ctrl-C or SIGTERM, then stop, release the store's lock and print the totals."""
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())
