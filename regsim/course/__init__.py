@@ -18,7 +18,7 @@ from ..exercises import Revealed, Verdict, Workbook
 from ._world import fresh_world
 from .workbook import WORKBOOK
 
-from . import lesson1, lesson2, lesson3, lesson4, lesson5, lesson6, lesson7, lesson8  # noqa: F401,E402  (each registers its exercises)
+from . import lesson1, lesson2, lesson3, lesson4, lesson5, lesson6, lesson7, lesson8, lesson11  # noqa: F401,E402  (each registers its exercises)
 
 __all__ = ["WORKBOOK", "check", "exercise", "exercises", "fresh_world", "reveal"]
 

@@ -222,7 +222,7 @@ def _legend_items(plans: Sequence[Plan]) -> list[Any]:
             handles.append(Patch(facecolor=st.color, edgecolor="black", hatch=st.hatch, hatchcolor=st.hatch_color,
                                  label=f"{st.badge}: {st.meaning}"))
     kinds = {k for p in plans for *_, k in p.G.edges(data="kind")} | {k for p in plans for *_, k in p.ghost_edges}
-    for kind in ("untagged", "link", "was"):
+    for kind in ("untagged", "subject", "link", "was"):
         if kind in kinds:
             es = EDGE_STYLES[kind]
             handles.append(Line2D([], [], color=es.color, linestyle=es.linestyle, linewidth=es.width,

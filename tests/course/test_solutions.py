@@ -7,7 +7,7 @@ import pytest
 
 from regsim import Digest, parse_docker_ref
 from regsim.client.compare import compare_images
-from regsim.course import WORKBOOK, check, exercises, fresh_world, lesson2, lesson3, lesson4, lesson5, lesson6, lesson7, lesson8
+from regsim.course import WORKBOOK, check, exercises, fresh_world, lesson2, lesson3, lesson4, lesson5, lesson6, lesson7, lesson8, lesson11
 from regsim.client.outcome import access_table, attempt
 from regsim.data.search import search
 
@@ -300,6 +300,31 @@ def solve_8_4():
     return world
 
 
+# -- lesson 11: artifacts and referrers ------------------------------------------------------------
+
+
+def solve_11_1():
+    registry = lesson11.lesson_registry()
+    digest = registry.resolve("team/app", "1.0").digest
+    return {d.artifact_type for d in registry.referrers("team/app", digest).manifests}
+
+
+def solve_11_2():
+    return len(lesson11.lesson_registry().repository("team/app").manifests)
+
+
+def solve_11_3():
+    registry = lesson11.lesson_registry()
+    registry.delete_manifest("team/app", registry.resolve("team/app", "1.0").digest)
+    return len(registry.garbage_collect(delete_untagged=True).deleted_manifests)
+
+
+def solve_11_4():
+    registry = lesson11.lesson_registry()
+    lesson11.attach(registry, "team/app", "2.0", lesson11.SIGNATURE_TYPE, b'{"signed-by": "me"}')
+    return registry
+
+
 SOLUTIONS = {name[len("solve_"):].replace("_", "."): fn for name, fn in globals().items() if name.startswith("solve_")}
 
 
@@ -340,6 +365,8 @@ MISTAKES = {
     "7.3": 2,                                    # forgot the manifest's own bytes
     "8.1": {"linux/amd64"},                      # only the platform of the laptop
     "8.3": 2,                                    # forgot the index
+    "11.2": 2,                                   # forgot that artifacts are manifests
+    "11.3": 0,                                   # thought untagged artifacts always stay
 }
 
 
@@ -373,6 +400,7 @@ SCENARIOS = {
     "06-public-and-private.ipynb": [lesson6.NOTES, lesson6.SECRET],
     "07-deleting-and-gc.ipynb": [lesson7.DOCKERFILE],
     "08-multi-platform.ipynb": [lesson8.DOCKERFILE],
+    "11-artifacts-and-referrers.ipynb": ["from regsim.course.lesson11 import SBOM, SBOM_TYPE, SIGNATURE, SIGNATURE_TYPE, release"],
 }
 
 

@@ -45,7 +45,11 @@ def test_an_artifact_points_at_its_subject_from_its_own_column():
     pos = layered_layout(G)
     assert pos[a][0] < pos[s][0], "the artifact stands in front of its subject"
     assert len({pos[n][0] for n in G if G.nodes[n]["type"] == "manifest"}) == 2
-    viz.draw(G)  # draws, with the edge kind in the legend
+    fig = viz.draw(G)
+    figure = fig if hasattr(fig, "legends") else fig.figure
+    labels = [t.get_text() for legend in [*figure.legends, *(ax.get_legend() for ax in figure.axes)] if legend
+              for t in legend.get_texts()]
+    assert "artifact is about (its subject)" in labels, labels
 
 
 def test_an_artifact_whose_subject_is_gone_says_so():
