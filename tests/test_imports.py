@@ -10,6 +10,11 @@ relative, at module level and inside functions, plus ``importlib.import_module("
   extra's packages, and only lazily, inside a function;
 * the layers may import the core (and their third-party dependencies).
 
+On top of that (issue 16), the core is a stack of layers (:data:`RANKS`: units, errors, display <
+oci < events < registry < client < data, world < course): a module imports only its own layer and
+those below, and there is no import cycle at all, counting imports inside functions and under
+``if TYPE_CHECKING:``.
+
 Each offence is named as ``file:line``. The checker is tested on synthetic sources too, including
 the probe from issue 12 (``from .viz import style`` added to ``units.py``), so that it can fail.
 """
@@ -152,6 +157,139 @@ def test_the_issue_probe_fails_the_check(tmp_path):
     line = text.count("\n") + 1
     units.write_text(text + f"from {dots}viz import style\n", encoding="utf-8")
     assert check_tree(copy) == [f"{rel}:{line}: imports regsim.viz: the core never imports regsim.viz"]
+
+
+# -- ranks and cycles (issue 16): the core is a stack of layers, and no module imports its way back ----
+
+#: The core's layers, lowest first: a module may import its own layer and those below, never above.
+#: ``display`` is a leaf (it renders nothing itself: each type does, with its helpers).
+RANKS: tuple[tuple[str, ...], ...] = (
+    ("regsim.units", "regsim.errors", "regsim.display", "regsim.deprecation"),
+    ("regsim.oci",),
+    ("regsim.events",),
+    ("regsim.registry",),
+    ("regsim.client",),
+    ("regsim.data", "regsim.world"),
+    ("regsim.course", "regsim.exercises"),
+)
+#: Above every layer: the package's front door and the command line.
+TOP = ("regsim", "regsim.cli")
+
+
+def rank_of(module: str) -> int:
+    if module in TOP:
+        return len(RANKS)
+    for rank, prefixes in enumerate(RANKS):
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return rank
+    raise AssertionError(f"{module} has no rank: add it to RANKS in tests/test_imports.py")
+
+
+def module_graph(package: Path) -> dict[str, dict[str, int]]:
+    """Core module -> {core module it imports: line}, counting every import: module level, inside
+    a function, under ``if TYPE_CHECKING:``, and ``importlib.import_module`` with a constant name.
+    ``from pkg import name`` counts as importing ``pkg.name`` when that is a module, else ``pkg``."""
+    sources = {}
+    for path in sorted(package.rglob("*.py")):
+        rel = PurePosixPath("regsim", *path.relative_to(package).parts)
+        if len(rel.parts) > 2 and rel.parts[1] in LAYERS:
+            continue
+        sources[module_name(rel)] = (rel, path.read_text(encoding="utf-8"))
+    graph: dict[str, dict[str, int]] = {}
+    for module, (rel, source) in sources.items():
+        edges: dict[str, int] = {}
+        for imp in imports(source, rel):
+            target = imp.target
+            while target and target not in sources:
+                target = target.rpartition(".")[0]
+            if target and target != module:
+                edges.setdefault(target, imp.line)
+        graph[module] = edges
+    return graph
+
+
+def rank_offences(graph: dict[str, dict[str, int]]) -> list[str]:
+    return [f"{m}:{line}: imports {t}, a higher layer ({rank_of(t)} > {rank_of(m)})"
+            for m, edges in graph.items() for t, line in edges.items() if rank_of(t) > rank_of(m)]
+
+
+def cycles(graph: dict[str, dict[str, int]]) -> list[list[str]]:
+    """The import cycles: strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph.get(v, {}):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_every_core_module_imports_only_its_layer_and_below():
+    """units, errors, display < oci < events < registry < client < data, world < course."""
+    assert rank_offences(module_graph(PACKAGE)) == []
+
+
+def test_the_core_has_no_import_cycle_not_even_a_lazy_one():
+    """Issue 16: five cycles were each closed by a lazy or TYPE_CHECKING import; none is left."""
+    graph = module_graph(PACKAGE)
+    assert cycles(graph) == [], "\n".join(
+        " -> ".join(f"{m} (line {graph[m].get(n, '?')})" for m, n in zip(group, group[1:] + group[:1]))
+        for group in cycles(graph))
+
+
+def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
+    root = tmp_path / "regsim"
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("how", ["module level", "in a function", "under TYPE_CHECKING"])
+def test_the_cycle_check_catches_every_kind_of_import(tmp_path, how):
+    back = {"module level": "from ..display import table\n",
+            "in a function": "def f():\n    from ..display import table\n",
+            "under TYPE_CHECKING": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ..display import table\n"}
+    root = _tree(tmp_path, {"__init__.py": "", "display.py": "from .oci.image import Image\n",
+                            "oci/__init__.py": "", "oci/image.py": back[how]})
+    graph = module_graph(root)
+    assert cycles(graph) == [["regsim.display", "regsim.oci.image"]]
+    assert rank_offences(graph) == ["regsim.display:1: imports regsim.oci.image, a higher layer (1 > 0)"]
+
+
+def test_the_rank_check_names_an_import_of_a_higher_layer(tmp_path):
+    """The probe of issue 16: oci/image.py imported the client's tar helpers."""
+    root = _tree(tmp_path, {"__init__.py": "", "oci/__init__.py": "", "client/__init__.py": "",
+                            "oci/image.py": "\n\nfrom ..client.build import make_tar\n",
+                            "client/build.py": "import tarfile\n"})
+    assert rank_offences(module_graph(root)) == [
+        "regsim.oci.image:3: imports regsim.client.build, a higher layer (4 > 1)"]
+    assert cycles(module_graph(root)) == []
 
 
 # -- the checker itself, on synthetic sources ------------------------------------------------------

@@ -29,6 +29,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, ParamSpec, TypeVar
 
 from .. import events as ev
+from ..display import table
 from ..registry.access import PULL, PUSH, Token
 from ..oci.blob import Content
 from .builder import Builder, BuildStepRecord
@@ -821,9 +822,10 @@ class Host:
                 f"layers={len(self._blobs)}, {human_size(self.disk_usage())})")
 
     def _repr_html_(self) -> str:
-        from ..display import to_html
-
-        return to_html(self)
+        rows = [[r["REPOSITORY"], r["TAG"], r["IMAGE ID"], r["SIZE"]] for r in self.images()]
+        return table(rows, ["repository", "tag", "image id", "size"],
+                     f"Host {self.name} ({self.platform}): {plural(len(self._blobs), 'blob')}, "
+                     f"{human_size(self.disk_usage())} on disk")
 
 
 #: Host event type -> the method that applies it to a host's store (derived from the event types:

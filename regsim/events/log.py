@@ -7,7 +7,9 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar, overload
 
+from ..display import MAX_ROWS, table
 from ..errors import InvalidArgument
+from ..units import plural
 from .base import Event, light as _light
 from .jsonl import read_events, write_events
 
@@ -145,7 +147,8 @@ class EventLog(Sequence[Event]):
         return "\n".join(f"#{e.seq:<4} {e.describe()}" for e in self._events)
 
     def _repr_html_(self) -> str:
-        from ..display import to_html
-
-        return to_html(self)
+        rows = [[e.seq, e.kind, e.describe()] for e in self._events]
+        if len(rows) > MAX_ROWS:
+            rows = rows[-MAX_ROWS:]
+        return table(rows, ["#", "event", "what happened"], f"Event log: {plural(len(self), 'event')} (latest shown)")
 

@@ -7,6 +7,7 @@ import binascii
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
+from ..display import table
 from .digest import Digest
 from ..errors import DigestInvalid, ManifestInvalid
 from .platform import Platform
@@ -191,9 +192,8 @@ class Descriptor:
         return hash((self.media_type, self.digest, self.size))
 
     def _repr_html_(self) -> str:
-        from ..display import to_html
-
-        return to_html(self)
+        return table([[self.media_type, str(self.digest), self.size, str(self.platform or "")]],
+                     ["mediaType", "digest", "size", "platform"], "Descriptor")
 
 
 # Slot setters of the frozen Descriptor (object.__setattr__ would look the slot up on every call).

@@ -18,7 +18,6 @@ from functools import cached_property
 from typing import Iterable, Mapping, Sequence
 
 from .blob import Blob, Content, Placeholder
-from ..client.build import ROOT, LayerFiles, Owner, deterministic_gzip, make_tar, read_tar
 from .descriptor import Annotations, Descriptor
 from .digest import Digest
 from .manifest import ImageConfig, Index, Manifest, parse_config, parse_manifest
@@ -34,7 +33,9 @@ from .mediatypes import (
     OCI_MANIFEST,
 )
 from .platform import Platform
-from ..units import plural
+from .tar import ROOT, LayerFiles, Owner, deterministic_gzip, make_tar, read_tar
+from ..display import table
+from ..units import human_size, plural
 from ..errors import InvalidArgument
 
 __all__ = ["Layer", "Image", "ImageIndex", "OCI", "DOCKER"]
@@ -187,9 +188,11 @@ class Image:
         return f"Image({self.digest.short}, {self.platform}, {plural(len(self.layers), 'layer')}, {self.size} B)"
 
     def _repr_html_(self) -> str:
-        from ..display import to_html
-
-        return to_html(self)
+        rows = [["config", self.config_blob.digest.short, human_size(self.config_blob.size), ""]]
+        rows += [[f"layer {i}", l.digest.short, human_size(l.size), "placeholder" if l.is_placeholder else ""]
+                 for i, l in enumerate(self.layers)]
+        return table(rows, ["part", "digest", "size", ""],
+                     f"Image {self.digest.short} ({self.platform}), {human_size(self.size)}")
 
 
 @dataclass(frozen=True)
@@ -243,6 +246,5 @@ class ImageIndex:
         return f"ImageIndex({self.digest.short}, [{plats}])"
 
     def _repr_html_(self) -> str:
-        from ..display import to_html
-
-        return to_html(self)
+        rows = [[str(d.platform or ""), d.digest.short, human_size(d.size)] for d in self.index.manifests]
+        return table(rows, ["platform", "manifest", "manifest size"], f"Image index {self.digest.short}")

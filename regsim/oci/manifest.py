@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Iterator, Mapping, Self
 
+from ..display import descriptor_rows, table
 from .descriptor import EMPTY_ANNOTATIONS, Annotations, Descriptor
 from .digest import Digest
 from ..errors import DigestInvalid, ManifestInvalid
@@ -382,9 +383,8 @@ class Manifest(_Content):
         return self._with_optional_fields(out)
 
     def _repr_html_(self) -> str:
-        from ..display import to_html
-
-        return to_html(self)
+        return table(descriptor_rows(self.references()), ["type", "digest", "size", ""],
+                     f"Manifest {self.digest.short} ({self.media_type})")
 
 
 @dataclass(frozen=True)
@@ -431,9 +431,8 @@ class Index(_Content):
         return self._with_optional_fields(out)
 
     def _repr_html_(self) -> str:
-        from ..display import to_html
-
-        return to_html(self)
+        return table(descriptor_rows(self.manifests), ["type", "digest", "size", "platform"],
+                     f"Index {self.digest.short} ({self.media_type})")
 
 
 def _load_json(data: bytes, what: str) -> Any:

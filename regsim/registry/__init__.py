@@ -8,16 +8,21 @@
   :class:`Repository`, :class:`StoredManifest`, :class:`RepositoryStore`, :class:`MemoryRepositoryStore`;
 * :mod:`~regsim.registry.access`: users, grants and decisions -- :class:`AccessPolicy`;
 * :mod:`~regsim.registry.gc`: accounting and the mark phase -- :class:`StorageReport`, :class:`GCReport`;
-* :mod:`~regsim.registry.registry`: :class:`Registry`, which checks, changes the parts through their
-  methods, and records every change as an event (``Registry.replay(events)`` rebuilds it).
+* :mod:`~regsim.registry.apply`: one function per event type, the one write path;
+* :mod:`~regsim.registry.registry`: :class:`Registry`, which checks, builds events and commits them
+  through the apply table (``Registry.replay(events)`` commits a log's events the same way);
+* :mod:`~regsim.registry.filesystem`: the store on disk (:meth:`Registry.open`).
 """
 
 from .access import AccessPolicy, Token
 from .blobs import BlobStore, MemoryBlobStore
 from .gc import GCReport, StorageReport
-from .registry import Registry
+from .registry import Registry, register_disk_store
 from .repository import MemoryRepositoryStore, Repository, RepositoryStore, StoredManifest
 from .uploads import MemorySpool, Spool, UploadSession
+from .filesystem import open_registry
+
+register_disk_store(open_registry)  # Registry.open: the store on disk (which imports Registry, not the reverse)
 
 __all__ = ["Registry", "Repository", "StoredManifest", "UploadSession", "StorageReport", "GCReport",
            "AccessPolicy", "Token", "BlobStore", "MemoryBlobStore", "RepositoryStore", "MemoryRepositoryStore",

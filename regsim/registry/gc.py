@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from ..display import bytes_cell, some, table
 from ..oci.blob import Content
 from ..oci.digest import Digest
 from ..oci.manifest import Index
@@ -64,9 +65,13 @@ class StorageReport:
                 f"{plural(self.blobs, 'blob')}; logical {_human(self.logical_bytes)}, physical {_human(self.physical_bytes)}, {ratio}")
 
     def _repr_html_(self) -> str:
-        from ..display import to_html
-
-        return to_html(self)
+        rows: list[list[Any]] = [["repositories", self.repositories], ["manifests", self.manifests], ["blobs", self.blobs],
+                ["physical (each blob once)", bytes_cell(self.physical_bytes)],
+                ["logical (every image whole)", bytes_cell(self.logical_bytes)],
+                ["saved by deduplication", bytes_cell(self.saved_bytes)], ["dedup ratio", f"{self.dedup_ratio:.2f}x"],
+                ["placeholder bytes", bytes_cell(self.placeholder_bytes)],
+                ["unreferenced (gc would free)", bytes_cell(self.unreferenced_bytes)]]
+        return table(rows, ["", "value"], "Storage")
 
 
 @dataclass(frozen=True)
@@ -87,9 +92,11 @@ class GCReport:
                 f"{plural(len(self.deleted_manifests), 'untagged manifest')}")
 
     def _repr_html_(self) -> str:
-        from ..display import to_html
-
-        return to_html(self)
+        rows: list[list[Any]] = [["marked (kept)", self.marked], ["swept blobs", some([d.short for d in self.swept])],
+                ["bytes freed", bytes_cell(self.bytes_freed)],
+                ["untagged manifests deleted", some([f"{r}@{d.short}" for r, d in self.deleted_manifests])],
+                ["dry run", self.dry_run]]
+        return table(rows, ["", ""], "Garbage collection" + (" (dry run: nothing removed)" if self.dry_run else ""))
 
 
 def _human(n: int) -> str:

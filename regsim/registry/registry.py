@@ -48,6 +48,8 @@ import uuid
 from typing import Any, Callable, Iterable, Mapping, MutableMapping, Sequence, TypeVar
 
 from .. import events as ev
+from ..display import some, table
+from ..units import human_size, plural
 from .access import DELETE, PRIVATE, PUBLIC, PULL, PUSH, AccessPolicy, Token
 from .apply import APPLY, Parts
 from ..oci.blob import Blob, Content, Placeholder, as_bytes, as_content
@@ -80,6 +82,16 @@ from .uploads import Chunk, Spool, UploadSession, Uploads, memory_spool, pieces_
 #: A durable sink: called with each event before it is applied (see :meth:`Registry.add_sink`).
 Sink = Callable[[ev.RegistryEvent], None]
 _E = TypeVar("_E", bound=ev.RegistryEvent)
+
+#: How :meth:`Registry.open` reaches a store on disk. :mod:`regsim.registry.filesystem` imports this
+#: module (it builds registries), so this module does not import it: the package registers it
+#: (:func:`register_disk_store`, in ``regsim/registry/__init__.py``), and there is no import cycle.
+_DISK_STORES: list[Callable[..., Any]] = []
+
+
+def register_disk_store(opener: Callable[..., Any]) -> None:
+    """Make ``opener(cls, path, name, **kwargs)`` what :meth:`Registry.open` calls."""
+    _DISK_STORES.append(opener)
 
 __all__ = ["Registry", "Repository", "StoredManifest", "UploadSession", "StorageReport", "GCReport"]
 
@@ -196,9 +208,11 @@ class Registry:
         writes), and read back by the next ``open``; a store written by ``docker-registry``
         opens too. See :mod:`regsim.registry.filesystem`.
         """
-        from .filesystem import open_registry
-
-        return open_registry(cls, path, name, **kwargs)
+        if not _DISK_STORES:
+            raise InvalidArgument("no store on disk is registered: import regsim.registry (which registers "
+                                  "regsim.registry.filesystem) rather than regsim.registry.registry alone")
+        opened: Registry = _DISK_STORES[-1](cls, path, name, **kwargs)
+        return opened
 
     @classmethod
     def hub(cls, name: str = "docker.io", **kwargs: Any) -> "Registry":
@@ -717,9 +731,17 @@ class Registry:
                 f"access={self.access.mode!r})")
 
     def _repr_html_(self) -> str:
-        from ..display import to_html
-
-        return to_html(self)
+        blobs = self._blobs.view()
+        rows = []
+        for name, repo in self.repositories.items():
+            size = sum(blobs[d].size for d in repo.blobs if d in blobs)
+            rows.append([name, repo.visibility, some(list(repo.tags)), len(repo.manifests), len(repo.blobs),
+                         human_size(size)])
+        report = self.storage()
+        caption = (f"Registry {self.name} ({self.title}, access: {self.access.mode}) — "
+                   f"{plural(report.repositories, 'repository')}, {plural(report.blobs, 'blob')}, "
+                   f"{human_size(report.physical_bytes)} stored, dedup {report.dedup_ratio:.2f}x")
+        return table(rows, ["repository", "visibility", "tags", "manifests", "blobs", "blob bytes"], caption)
 
     # -- checks -------------------------------------------------------------------------------------
 

@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Iterable, Iterator, Mapping
 
+from ..display import some, table
 from ..oci.descriptor import Descriptor
 from ..oci.digest import Digest
 from ..oci.manifest import Index, Manifest
 from .access import PUBLIC
+from ..units import human_size, plural
 
 __all__ = ["StoredManifest", "Repository", "RepositoryStore", "MemoryRepositoryStore", "tag_key"]
 
@@ -226,9 +228,26 @@ class Repository:
                 f"manifests={len(self._manifests)}, blobs={len(self._blobs)})")
 
     def _repr_html_(self) -> str:
-        from ..display import to_html
-
-        return to_html(self)
+        listed = {d.digest: (s.digest, d.platform) for s in self._manifests.values() if isinstance(s.parsed, Index)
+                  for d in s.parsed.manifests}
+        rows = []  # one per manifest: what it is, its platforms, its size, the tags on it
+        for digest in sorted(self._manifests, key=lambda d: (not self.tags_of(d), d in listed, d)):
+            stored = self._manifests[digest]
+            if isinstance(stored.parsed, Index):
+                kind, size = "index", ""
+                platforms = ", ".join(str(d.platform) for d in stored.parsed.manifests if d.platform) or "—"
+            else:
+                kind = "manifest"
+                platforms = str(listed[digest][1] or "") if digest in listed else ""
+                size = human_size(sum(d.size for d in stored.references()))
+            tags = self.tags_of(digest)
+            named = (some(tags) if tags else f"(listed by index {listed[digest][0].short})" if digest in listed
+                     else "(untagged)")
+            rows.append([digest.short, kind, platforms, size, named])
+        untagged = len([d for d in self.untagged() if d not in listed])
+        return table(rows, ["manifest", "kind", "platforms", "size", "tags"],
+                     f"Repository {self.name} ({self.visibility}): {plural(len(self._tags), 'tag')}, "
+                     f"{plural(len(self._manifests), 'manifest')} ({untagged} untagged), {plural(len(self._blobs), 'blob')}")
 
 
 class RepositoryStore(ABC):
