@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .registry.filesystem.lock import StoreLock
     from .server import RegistryServer
     from .server.classroom import ClassroomApp
+    from .server.ratelimit import PullLimit
 
 __all__ = ["main"]
 
@@ -247,7 +248,7 @@ def _reachable_urls(host: str, port: int) -> list[str]:
     return [f"http://{a}:{port}" for a in seen]
 
 
-def _rate_limit(value: str):
+def _rate_limit(value: str) -> "PullLimit":
     from .errors import InvalidArgument
     from .server.ratelimit import PullLimit
 
@@ -372,7 +373,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
     registry.reset_access(policy)
     registry.sparse = args.sparse
-    app = RegistryApp(registry, auth=args.auth, auto_mount=not args.no_auto_mount, max_body_size=args.max_body,
+    app: "RegistryApp | ClassroomApp" = RegistryApp(registry, auth=args.auth, auto_mount=not args.no_auto_mount, max_body_size=args.max_body,
                       upload_purge_age=args.upload_purge_age * 3600, max_uploads_per_client=args.max_uploads_per_client,
                       admin_users=set(args.admin), gc_grace=args.gc_grace * 60, rate_limit=args.rate_limit,
                       mirror=mirror)

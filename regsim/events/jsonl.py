@@ -49,7 +49,7 @@ class LogFileError(InvalidArgument):
     """A saved log that cannot be read back (the message names the file, the line and why)."""
 
 
-def blobs_beside(path: str | os.PathLike) -> Path:
+def blobs_beside(path: str | os.PathLike[str]) -> Path:
     """Where the bytes of the log at ``path`` go by default: ``session.jsonl`` -> ``session.blobs``."""
     path = Path(path)
     return path.with_name(path.stem + ".blobs") if path.suffix else path.with_name(path.name + ".blobs")
@@ -127,7 +127,8 @@ def _encode(value: Any, blobs: _BlobWriter) -> Any:
     if isinstance(value, str):
         return value
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return {"$bytes": blobs.put([value], len(value)), "size": len(value)}
+        return {"$bytes": blobs.put([bytes(value) if isinstance(value, bytearray) else value], len(value)),
+                "size": len(value)}
     if isinstance(value, Placeholder):
         return {"$placeholder": str(value.digest), "size": value.size}
     if isinstance(value, Blob):
@@ -264,7 +265,7 @@ def _event_record(event: Event, blobs: _BlobWriter) -> dict[str, Any]:
     return out
 
 
-def write_events(path: str | os.PathLike, events: Iterable[Event], *, blobs: str | os.PathLike | None = None,
+def write_events(path: str | os.PathLike[str], events: Iterable[Event], *, blobs: str | os.PathLike[str] | None = None,
                  header: dict[str, Any] | None = None) -> Path:
     """Write ``events`` as JSON Lines to ``path`` and their bytes under ``blobs`` (see the module)."""
     path = Path(path)
@@ -280,7 +281,7 @@ def write_events(path: str | os.PathLike, events: Iterable[Event], *, blobs: str
     return path
 
 
-def read_events(path: str | os.PathLike, *, blobs: str | os.PathLike | None = None
+def read_events(path: str | os.PathLike[str], *, blobs: str | os.PathLike[str] | None = None
                 ) -> tuple[dict[str, Any], Iterator[Event]]:
     """The header of the log at ``path`` and its events (bytes from ``blobs``, default beside it)."""
     path = Path(path)

@@ -102,7 +102,7 @@ class EventLog(Sequence[Event]):
             other.subscribe(callback)
         self._subscribers.clear()
 
-    def save(self, path: str | os.PathLike, *, blobs: str | os.PathLike | None = None) -> Path:
+    def save(self, path: str | os.PathLike[str], *, blobs: str | os.PathLike[str] | None = None) -> Path:
         """Write the log to ``path`` as JSON Lines, and the bytes its events carry (blobs,
         manifests, chunks) by digest into ``blobs`` (default: ``<path stem>.blobs`` beside it).
         A ring is saved as it is (without payloads, so it still cannot be replayed)."""
@@ -110,7 +110,7 @@ class EventLog(Sequence[Event]):
         return write_events(path, self._events, blobs=blobs, header=header)
 
     @classmethod
-    def load(cls, path: str | os.PathLike, *, blobs: str | os.PathLike | None = None) -> "EventLog":
+    def load(cls, path: str | os.PathLike[str], *, blobs: str | os.PathLike[str] | None = None) -> "EventLog":
         """A log saved by :meth:`save` (bytes from ``blobs``: the directory it wrote, a registry
         directory such as ``regsim serve --data DIR``, or an OCI image layout). Each event keeps
         its ``seq``; every byte string is checked against its digest."""

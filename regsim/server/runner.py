@@ -13,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+from typing import Any, Protocol
 
 import uvicorn
 
+from ..registry import Registry
 from .app import RegistryApp
 from .heads import protocol_options
 
@@ -48,10 +50,29 @@ class _ThreadedServer(uvicorn.Server):
                 pass
 
 
+class ServedApp(Protocol):
+    """What a :class:`RegistryServer` serves: a :class:`~regsim.server.app.RegistryApp`, or an app
+    that wraps one and answers the same attributes (:class:`~regsim.server.classroom.ClassroomApp`)."""
+
+    @property
+    def registry(self) -> Registry: ...
+
+    @property
+    def gate(self) -> Any: ...
+
+    @property
+    def auth(self) -> Any: ...
+
+    @property
+    def requests(self) -> Any: ...
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None: ...
+
+
 class RegistryServer:
     """A running server: ``url``, ``port``, ``lock`` (hold it to read the model), ``stop()``."""
 
-    def __init__(self, app: RegistryApp, sock: socket.socket, *, log_level: str = "error", http: str = "auto",
+    def __init__(self, app: ServedApp, sock: socket.socket, *, log_level: str = "error", http: str = "auto",
                  loop: str = "auto") -> None:
         self.app = app
         self.registry = app.registry
