@@ -3,9 +3,11 @@
     .venv/bin/python benchmarks/upload_memory.py [--size-mb 1024] [--chunk-mb 64]
 
 For each storage (in memory; ``--data`` on disk) and each way of uploading (one monolithic
-``PUT``; ``PATCH`` chunks then ``PUT``), a fresh ``regsim serve`` subprocess receives the blob
-over loopback; the server's peak resident memory (``VmHWM``) is printed next to the blob's size.
-Before issue 11 a 1 GiB upload peaked at 2.4 GiB (3.4 GiB chunked). Prints figures, asserts nothing.
+``PUT``; ``PATCH`` chunks then ``PUT``; a single request, ``POST ?digest=``), a fresh ``regsim
+serve`` subprocess receives the blob over loopback; the server's peak resident memory
+(``VmHWM``) is printed next to the blob's size. Before issue 11 a 1 GiB upload peaked at 2.4 GiB
+(3.4 GiB chunked); before issue 16 a single-request 1 GiB push in memory peaked at 2,073 MiB
+(the pieces, then their join). Prints figures, asserts nothing.
 """
 
 from __future__ import annotations
@@ -58,15 +60,21 @@ def _digest(size: int, piece: int, seed: int) -> str:
     return "sha256:" + h.hexdigest()
 
 
-def run(data: Path | None, size: int, chunk: int, chunked: bool) -> tuple[int, int, float]:
+def run(data: Path | None, size: int, chunk: int, how: str) -> tuple[int, int, float]:
     process, url = _server(data)
     try:
         baseline = _peak(process.pid)
         digest = _digest(size, MiB, 0)
         start = time.perf_counter()
         with httpx.Client(base_url=url, timeout=600) as http:
+            if how == "single":
+                done = http.post("/v2/bench/big/blobs/uploads/", params={"digest": digest},
+                                 content=_pieces(size, MiB, 0))
+                if done.status_code != 201:
+                    raise RuntimeError(done.text)
+                return baseline, _peak(process.pid), time.perf_counter() - start
             location = http.post("/v2/bench/big/blobs/uploads/").headers["location"]
-            if chunked:
+            if how == "chunked":
                 offset = 0
                 while offset < size:
                     n = min(chunk, size - offset)
@@ -90,15 +98,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size-mb", type=int, default=1024)
     parser.add_argument("--chunk-mb", type=int, default=64)
+    parser.add_argument("--how", nargs="+", choices=("monolithic", "chunked", "single"),
+                        default=["monolithic", "chunked", "single"], help="which ways of uploading to measure")
     args = parser.parse_args(argv)
     size, chunk = args.size_mb * MiB, args.chunk_mb * MiB
     print(f"one blob of {size / MiB:.0f} MiB; peak RSS of the server (VmHWM), its idle RSS, and the time")
+    parser_hows = {"monolithic": "monolithic PUT", "chunked": f"{args.chunk_mb} MiB chunks",
+                   "single": "POST ?digest="}
     for storage in ("memory", "disk"):
-        for chunked in (False, True):
+        for key in args.how:
             with tempfile.TemporaryDirectory(prefix="regsim-bench-upload-", dir=".") as tmp:
                 data = Path(tmp) / "store" if storage == "disk" else None
-                idle, peak, seconds = run(data, size, chunk, chunked)
-            how = f"{args.chunk_mb} MiB chunks" if chunked else "monolithic PUT"
+                idle, peak, seconds = run(data, size, chunk, key)
+            how = parser_hows[key]
             print(f"  {storage:<6} {how:<15} peak {peak / MiB:7.0f} MiB (idle {idle / MiB:4.0f} MiB, "
                   f"{(peak - idle) / size:4.2f}x the blob)  {size / MiB / seconds:6.0f} MiB/s", flush=True)
     return 0

@@ -28,15 +28,19 @@ def run_like_a_notebook_cell(source: str, namespace: dict) -> object:
     return eval(compile(ast.Expression(last.value), "README.md", "eval"), namespace)
 
 
-def test_the_first_look_runs_and_the_drawing_cell_echoes_no_axes(capsys):
+def test_the_first_look_runs_and_the_drawing_cell_echoes_no_axes(capsys, tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")
     import matplotlib.pyplot as plt
 
     blocks = first_look_blocks()
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     namespace: dict = {}
     run_like_a_notebook_cell(blocks[0], namespace)
     assert "Mounted from library/python" in capsys.readouterr().out
     echoed = run_like_a_notebook_cell(blocks[1], namespace)
     plt.close("all")
     assert echoed is None, f"the README's second snippet echoes {echoed!r}"
+    monkeypatch.chdir(tmp_path)  # the third saves the session, loads it and steps through the push again
+    timeline = run_like_a_notebook_cell(blocks[2], namespace)
+    assert type(timeline).__name__ == "Timeline" and 3 < len(timeline) < 40
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["session.blobs", "session.jsonl"]

@@ -169,13 +169,13 @@ class PushPullPlayground(widgets.VBox):
 
     def timeline(self, *, dpi: int = 80, interval: int = 900) -> "Timeline":
         """A :class:`Timeline` over this playground's session so far (every step since it was
-        made), drawing the chosen host and the repositories the session used."""
+        made), drawing the chosen host and registry, only the repositories the session used."""
         registry = self.registry.value
         repos = self.touched.get(registry, [])
         names = [n for repo in repos for n in (repo, f"{registry}/{repo}", familiar(f"{registry}/{repo}"))]
         return Timeline(self.world.events, registries=[registry], hosts=[self.host.value], start=self.session_start,
                         title=f"{self.host.value} and {registry}: this session", dpi=dpi, interval=interval,
-                        repositories=names or None, platform=self.world.hosts[self.host.value].platform)
+                        repositories=names, platform=self.world.hosts[self.host.value].platform)
 
     # -- plumbing ------------------------------------------------------------------------------------
 
