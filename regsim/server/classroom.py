@@ -315,6 +315,8 @@ class Journal:
         who, text = _who(entry.user), entry.describe()
         now = time.monotonic()
         with self._lock:
+            if len(self._recent) > 1000:  # forget refusals too old to be repeated
+                self._recent = {k: t for k, t in self._recent.items() if now - t < self.repeat}
             last = self._recent.get((who, text))
             self._recent[(who, text)] = now
             if last is not None and now - last < self.repeat:

@@ -4,6 +4,8 @@ pushed what, and 20 participants pushing at once over loopback."""
 from __future__ import annotations
 
 import threading
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -220,6 +222,31 @@ def _mount(url, user, password, digest, source, target) -> None:
         assert reply.status == 201
 
 
+def _dashboard_state(url, user, password) -> dict:
+    import base64
+    import json
+
+    request = urllib.request.Request(f"{url}/-/dashboard/state?after=0", headers={
+        "Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()})
+    with urllib.request.urlopen(request) as reply:
+        return json.loads(reply.read())
+
+
+def test_serve_classroom_instructor_errors(tmp_path):
+    import subprocess
+    import sys
+
+    students = tmp_path / "students.csv"
+    students.write_text("name,password\nalice,pw-a\n")
+    for args, message in (
+            (["--instructor", "teacher:pw"], "regsim: --instructor goes with --classroom"),
+            (["--classroom", str(students), "--instructor", "alice:pw"],
+             "the instructor 'alice' is also a participant: pass --instructor NAME:PASSWORD with another name")):
+        failed = subprocess.run([sys.executable, "-m", "regsim.cli", "serve", "--port", "0", *args],
+                                capture_output=True, text=True, timeout=60)
+        assert failed.returncode == 1 and message in failed.stderr, failed.stderr
+
+
 def _stop(process) -> tuple[str, str]:
     import signal
 
@@ -244,8 +271,14 @@ def test_the_instructors_terminal_names_everyone_prints_refusals_and_sums_up_per
         with pytest.raises(RuntimeError, match="HTTP 401"):
             SimpleClient(url, username="bob", password="wrong").pull("team/app", "1.0")
         SimpleClient(url, username="bob", password="pw-b").pull("team/app", "1.0")
+        state = _dashboard_state(url, "teacher", "pw-t")   # the web dashboard reads the same journal
+        with pytest.raises(urllib.error.HTTPError, match="401"):
+            _dashboard_state(url, "alice", "pw-a")          # the instructor's only
     finally:
         out, err = _stop(process)
+    assert [p["name"] for p in state["participants"]] == ["alice", "bob"]
+    assert any(line["who"] == "alice" and line["refused"] and line["text"].startswith("push to bob/app (denied")
+               for line in state["lines"]), state["lines"]
     assert any("dashboard" in line and "/-/dashboard" in line for line in banner), banner
     events = [line for line in out.splitlines() if line.startswith("#")]
     # every event line names who caused it: uploads and mounts too
