@@ -39,7 +39,7 @@ from typing import Any
 from .clients import find_tool
 from .daemon import DockerDaemon, base_image, start_private_daemon
 
-__all__ = ["KINDS", "STEPS", "MIRRORS", "IMAGE", "DistributionProxy", "upstream_counts", "measure", "predict", "compare",
+__all__ = ["KINDS", "STEPS", "MIRRORS", "IMAGE", "MEASURED", "DistributionProxy", "upstream_counts", "measure", "predict", "compare",
            "Comparison"]
 
 #: the upstream request kinds counted (a 401 challenge is not counted: no one pays for it)
@@ -50,6 +50,16 @@ STEPS = ("first pull", "repeat pull")
 MIRRORS = ("distribution", "regsim")
 #: the image pulled (docker.io/library/busybox:1 through the mirror)
 IMAGE = "busybox:1"
+
+#: What real docker (dockerd 20.10) made the upstream do, per mirror and step, measured with
+#: Debian's docker-registry 2.8.2 and regsim's mirror (tag TTL 60 s); the test
+#: ``tests/engines/test_mirror_docker.py`` measures it again on every run with an engine.
+MEASURED = {
+    ("distribution", "first pull"): {"manifest_get": 1, "manifest_head": 1, "blob_get": 4},
+    ("distribution", "repeat pull"): {"manifest_get": 0, "manifest_head": 1, "blob_get": 0},
+    ("regsim", "first pull"): {"manifest_get": 1, "manifest_head": 1, "blob_get": 2},
+    ("regsim", "repeat pull"): {"manifest_get": 0, "manifest_head": 0, "blob_get": 0},
+}
 
 _PATH = re.compile(r"^/v2/.+/(manifests|blobs)/[^/]+$")
 

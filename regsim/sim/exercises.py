@@ -6,7 +6,8 @@ drift from the library. The solutions live in ``tests/sim/test_exercises.py``, w
 proves every one of them passes its check.
 
 Exercises: ``caching.1``-``caching.3`` (``notebooks/lab-caching.ipynb``), ``mirrors.1``-
-``mirrors.3`` (``lab-mirrors-rollout.ipynb``), ``dedup.1``-``dedup.3`` (``lab-dedup.ipynb``).
+``mirrors.3`` (``lab-mirrors-rollout.ipynb``), ``dedup.1``-``dedup.3`` (``lab-dedup.ipynb``),
+``limits.1``-``limits.3`` (``10-rate-limits-and-mirrors.ipynb``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from ..exercises import Revealed, Verdict, Workbook, as_number
 from .cache import LRU, Policy, simulate
 from .errors import UnknownExercise
 
-__all__ = ["LAB", "check", "reveal", "caching_trace", "LARGEST_FIRST_TRACE", "TINY_LRU_TRACE", "TTL_TRACE", "TIE"]
+__all__ = ["LAB", "check", "reveal", "caching_trace", "LARGEST_FIRST_TRACE", "TINY_LRU_TRACE", "TTL_TRACE", "TIE",
+           "CI_JOBS", "TAG_MOVED_AT"]
 
 LAB = Workbook("regsim simulation lab", module="regsim.sim.exercises")
 
@@ -32,6 +34,13 @@ LARGEST_FIRST_TRACE = (("a", 10), ("b", 50), ("c", 30), ("a", 10), ("d", 40), ("
 
 #: (hours, digest, bytes) blob requests for exercise mirrors.1: one 100 MB blob, four times
 TTL_TRACE = tuple((hours, "sha256:" + "a" * 64, 100_000_000) for hours in (0, 100, 200, 250))
+
+#: seconds at which a CI job pulls library/python:3.11 through a mirror, for limits.2 and limits.3:
+#: one every 45 s for two hours (160 jobs)
+CI_JOBS = tuple(range(0, 7200, 45))
+
+#: second at which a new library/python:3.11 is pushed upstream (the tag moves), for limits.3
+TAG_MOVED_AT = 4000
 
 #: policies whose ratios differ by less than this tie in exercise caching.2 (the lab's tables
 #: show three decimals)
@@ -226,6 +235,57 @@ LAB.add("mirrors.3", "With 20 servers starting a rollout together, in which roll
         expected=_single_fetch_modes, normalize=set, item="mode",
         hint="distribution's proxy does not coalesce requests for a blob that is still being fetched",
         hints=["run rollout_time for each mode and compare its upstream_bytes with the blobs' total size"])
+
+
+# -- rate limits and mirrors (lesson 10) ---------------------------------------------------------
+
+
+LAB.add("limits.1", "docker pull of a single-platform image asks HEAD <tag>, GET <digest> (the manifest) and "
+        "GET of its config and 5 layer blobs. How many of these requests does Docker Hub count against the "
+        "pull limit?", expected=lambda: 1, normalize=_number,
+        hint="only one kind of request is counted: which one?",
+        hints=["a HEAD is free and blobs are free: count the manifest GETs"])
+
+
+def _fleet_upstream() -> dict[str, int]:
+    from .mirrors import PullThroughMirror
+
+    mirror = PullThroughMirror(double_fetch=False, tag_ttl=300, revalidate="get")
+    for now in CI_JOBS:
+        mirror.get_manifest(now, "library/python:3.11", 2000)
+    return {"manifest_gets": mirror.stats.upstream_manifest_gets,
+            "manifest_heads": mirror.stats.upstream_manifest_heads}
+
+
+LAB.add("limits.2", "The CI fleet pulls library/python:3.11 at the seconds CI_JOBS through a mirror that trusts "
+        "a tag for 300 s and then revalidates it with a GET (PullThroughMirror(double_fetch=False, tag_ttl=300, "
+        "revalidate='get')). How many manifest GETs and HEADs reach the upstream? Answer "
+        "{'manifest_gets': ..., 'manifest_heads': ...}.",
+        expected=_fleet_upstream,
+        hint="the first job asks HEAD and GET; a job within 300 s of the last check asks nothing",
+        hints=["replay CI_JOBS with mirror.get_manifest(now, 'library/python:3.11', 2000) and read "
+               "mirror.stats.upstream_manifest_gets and upstream_manifest_heads"])
+
+
+def _stale_jobs(ttl: float = 600) -> int:
+    checked = None
+    seen_new = 0
+    stale = 0
+    for now in CI_JOBS:
+        if checked is None or now - checked >= ttl:
+            checked = now
+            seen_new = now >= TAG_MOVED_AT
+        if now >= TAG_MOVED_AT and not seen_new:
+            stale += 1
+    return stale
+
+
+LAB.add("limits.3", "A new python:3.11 is pushed upstream at second TAG_MOVED_AT. With a mirror that trusts a tag "
+        "for 600 s (tag_ttl=600), how many of the CI_JOBS that start at or after TAG_MOVED_AT still get the old "
+        "image?", expected=_stale_jobs, normalize=_number,
+        hint="a job gets the new image only once the mirror has asked the upstream after the move",
+        hints=["find the last check before TAG_MOVED_AT (checks happen every 600 s or more, at a job), "
+               "then count the jobs between TAG_MOVED_AT and the next check"])
 
 
 # -- dedup ---------------------------------------------------------------------------------------

@@ -21,16 +21,9 @@ from regsim import Registry
 from regsim.server import serve
 from regsim.server.clients import ToolMissing
 from regsim.server.mirror import Mirror
-from regsim.server.mirror_reality import (KINDS, STEPS, compare, predict, upstream_counts)
+from regsim.server.mirror_reality import MEASURED, KINDS, STEPS, compare, predict, upstream_counts
 from regsim.server.ratelimit import HUB_MESSAGE
 
-# measured with dockerd 20.10 and docker-registry 2.8.2 (Debian): the issue's anchor for distribution
-MEASURED = {
-    ("distribution", "first pull"): {"manifest_get": 1, "manifest_head": 1, "blob_get": 4},
-    ("distribution", "repeat pull"): {"manifest_get": 0, "manifest_head": 1, "blob_get": 0},
-    ("regsim", "first pull"): {"manifest_get": 1, "manifest_head": 1, "blob_get": 2},
-    ("regsim", "repeat pull"): {"manifest_get": 0, "manifest_head": 0, "blob_get": 0},
-}
 
 
 def _free_port() -> int:
@@ -156,3 +149,22 @@ def test_the_model_alone():
     assert predict("distribution") == {step: MEASURED[("distribution", step)] for step in STEPS}
     assert predict("regsim") == {step: MEASURED[("regsim", step)] for step in STEPS}
     assert predict("regsim", ttl=0.5)["repeat pull"] == {"manifest_get": 0, "manifest_head": 1, "blob_get": 0}
+
+
+def test_lesson_10s_real_cell_runs_without_an_engine(monkeypatch, capsys):
+    """Lesson 10's "Do it for real" cell, on a machine with no Docker engine: the model's side."""
+    import nbformat
+
+    from regsim.server import daemon
+    from regsim.server.daemon import DaemonUnavailable
+
+    def no_engine(**_):
+        raise DaemonUnavailable("no Docker engine answers here")
+
+    monkeypatch.setattr(daemon, "docker_daemon", no_engine)
+    notebook = nbformat.read(Path(__file__).parents[2] / "notebooks" / "10-rate-limits-and-mirrors.ipynb", 4)
+    cell = next(c for c in notebook.cells if "mirror_reality.compare" in c.source)
+    exec(cell.source, {})
+    out = capsys.readouterr().out
+    assert "Not run for real here: no Docker engine answers here" in out
+    assert str(predict("regsim")) in out

@@ -55,6 +55,17 @@ def dedup_2():
     return sum(1 for s in layers_of.values() if len(s) > 1)
 
 
+def limits_2():
+    from regsim.sim.exercises import CI_JOBS
+    from regsim.sim.mirrors import PullThroughMirror
+
+    mirror = PullThroughMirror(double_fetch=False, tag_ttl=300, revalidate="get")
+    for now in CI_JOBS:
+        mirror.get_manifest(now, "library/python:3.11", 2000)
+    return {"manifest_gets": mirror.stats.upstream_manifest_gets,
+            "manifest_heads": mirror.stats.upstream_manifest_heads}
+
+
 SOLUTIONS = {
     # a(60) miss, b(30) miss, a hit, c(50) evicts b then a, b miss, a miss: 1 hit, 60 of 290 bytes
     "caching.1": lambda: {"hits": 1, "byte_hit_ratio": 60 / 290},
@@ -67,6 +78,11 @@ SOLUTIONS = {
     "dedup.1": lambda: round(official_catalogue().storage().dedup_ratio, 2),
     "dedup.2": dedup_2,
     "dedup.3": lambda: dedup_report(official_content()).sort_values("stored_bytes", ascending=False)["strategy"].tolist(),
+    "limits.1": lambda: 1,  # the GET of the manifest; HEAD and blobs are free
+    "limits.2": limits_2,
+    # checks at 0, 630, 1260, 1890, 2520, 3150, 3780 (before the move at 4000), then 4410: the jobs
+    # at 4005, 4050, ..., 4365 (9 of them) still got the old image
+    "limits.3": lambda: 9,
 }
 
 WRONG = {
@@ -78,12 +94,15 @@ WRONG = {
     "dedup.1": 2.5,
     "dedup.2": 0,
     "dedup.3": ["cdc", "fixed", "file", "layer", "none"],
+    "limits.1": 2,
+    "limits.2": {"manifest_gets": 160, "manifest_heads": 1},
+    "limits.3": 5,
 }
 
 
 def test_every_exercise_has_a_solution():
     assert sorted(SOLUTIONS) == sorted(LAB.ids())
-    for prefix in ("caching.", "mirrors.", "dedup."):
+    for prefix in ("caching.", "mirrors.", "dedup.", "limits."):
         assert 2 <= len(LAB.ids(prefix)) <= 4
 
 
