@@ -49,6 +49,7 @@ from .policies.clock import Clock
 from .policies.fifo import FIFO
 from .policies.gdsf import GDSF
 from .policies.lfu import LFU
+from .policies.lfuda import LFUDA
 from .policies.lru import LRU
 from .policies.lruk import LRUK
 from .policies.s3fifo import S3FIFO
@@ -57,7 +58,7 @@ from .policies.slru import SLRU
 from .policies.twoq import TwoQ
 
 __all__ = [
-    "Policy", "Configured", "Belady", "LRU", "FIFO", "LFU", "Clock", "S3FIFO", "GDSF", "ARC", "Sieve", "TwoQ", "SLRU", "LRUK",
+    "Policy", "Configured", "Belady", "LRU", "FIFO", "LFU", "Clock", "S3FIFO", "GDSF", "ARC", "Sieve", "TwoQ", "SLRU", "LRUK", "LFUDA",
     "POLICIES",
     "make_policy", "CacheStats", "simulate", "hit_sequence",
 ]

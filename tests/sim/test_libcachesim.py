@@ -38,6 +38,16 @@ def libcachesim_ratios(name, capacity, trace, path):
     return cache.process_trace(reader(path))
 
 
+def crashes_libcachesim(name, keys, sizes, capacity):
+    """True where libCacheSim's LFUDA would read an empty bucket (a segfault) on this trace: ours says so."""
+    cls = POLICIES[name]
+    if not hasattr(cls(0), "libcachesim_would_crash"):
+        return False
+    policy = cls(capacity)
+    policy.replay_bytes(keys, sizes)
+    return policy.libcachesim_would_crash
+
+
 @pytest.fixture(scope="module")
 def traces():
     return {(seed, alpha, sigma): object_trace(20_000, 2_000, alpha=alpha, size_sigma=sigma, seed=seed)
@@ -46,16 +56,21 @@ def traces():
 
 @pytest.mark.parametrize("name", sorted(THEIRS))
 def test_same_miss_ratios_as_libcachesim_with_both_engines(name, traces, tmp_path):
+    compared = 0
     for trace in traces.values():
         keys, sizes = trace.keys, trace.sizes
         wss = trace.working_set()[1]
         for fraction in (0.0005, 0.01, 0.05, 0.2):  # the smallest has objects larger than the cache
             capacity = int(wss * fraction)
+            if crashes_libcachesim(name, keys, sizes, capacity):
+                continue
+            compared += 1
             miss, byte_miss = libcachesim_ratios(name, capacity, trace, tmp_path / "t.bin")
             for engine in ("python", "compiled"):
                 ours = simulate(name, keys, sizes, capacity=capacity, engine=engine)
                 assert ours.miss_ratio == pytest.approx(miss, abs=1e-12), (name, fraction, engine)
                 assert ours.byte_miss_ratio == pytest.approx(byte_miss, abs=1e-9), (name, fraction, engine)
+    assert compared >= 3, f"{name}: libCacheSim would crash on too many of these runs to compare"
 
 
 @pytest.mark.parametrize("name", sorted(THEIRS))
@@ -74,6 +89,8 @@ def test_request_by_request_agreement_through_the_python_api(name):
         for i, (k, future) in enumerate(zip(keys, next_access_times(keys))):
             req.obj_id, req.obj_size, req.clock_time, req.next_access_vtime = k, size_of[k], 1, future
             got = ours.request(k, size_of[k], future) if ours.needs_future else ours.request(k, size_of[k])
+            if getattr(ours, "libcachesim_would_crash", False):
+                break  # libCacheSim's LFUDA reads an empty bucket on this request (a segfault): stop here
             assert got == theirs.get(req), (name, seed, capacity, i)
             assert ours.used == theirs.get_occupied_byte(), (name, seed, capacity, i)
 
@@ -156,6 +173,8 @@ def test_same_miss_ratios_as_libcachesim_on_a_real_trace(name, cloudphysics):
     wss = cloudphysics.working_set()[1]
     for fraction in (0.01, 0.1):
         capacity = int(wss * fraction)
+        if crashes_libcachesim(name, keys, sizes, capacity):
+            pytest.skip(f"libCacheSim's {THEIRS[name]} crashes on this trace at {fraction:.0%} (it reads an empty bucket)")
         theirs = getattr(lcs, THEIRS[name])(capacity, hashpower=16).process_trace(reader(CLOUDPHYSICS))
         for engine in ("compiled", "python") if fraction == 0.1 else ("compiled",):
             ours = simulate(name, keys, sizes, capacity=capacity, engine=engine)

@@ -1,0 +1,333 @@
+"""LFU with dynamic aging as libCacheSim's ``LFUDA``: frequencies age by the frequency last evicted."""
+
+from __future__ import annotations
+
+import heapq
+from collections import OrderedDict
+from typing import Hashable, Iterator
+
+from ._compiled import LINKED, KernelState, kernel, push, unlink
+from .base import Policy
+
+__all__ = ["LFUDA"]
+
+
+# -- the compiled kernel ------------------------------------------------------------------------------------
+# Buckets (one per frequency with objects) live in slots: bslot maps a frequency to its slot; bhead,
+# btail, bcount, bfreq describe the slot; free slots are chained through bnext. ``fh`` is a min-heap of
+# frequencies whose bucket became non-empty (stale entries are skipped). Lists run from head (oldest,
+# libCacheSim's first_obj) to tail, so ``push`` here appends at the tail by swapping roles.
+
+
+@kernel(inline=True)
+def _bucket_append(prev, nxt, bslot, bhead, btail, bcount, bfreq, bnext, free, fh, fn, f, x):
+    """Append ``x`` at the newest end of bucket ``f`` (created if needed); return (free, fh length, created)."""
+    created = False
+    if f in bslot:
+        j = bslot[f]
+    else:
+        j = free
+        free = bnext[j]
+        bslot[f] = j
+        bhead[j] = -1
+        btail[j] = -1
+        bcount[j] = 0
+        bfreq[j] = f
+        created = True
+    if bcount[j] == 0:
+        fn = _fpush(fh, fn, f)
+    # the newest end is "head" for push(): the bucket's oldest object is its tail
+    bhead[j], btail[j] = push(prev, nxt, bhead[j], btail[j], x)
+    bcount[j] += 1
+    return free, fn, created
+
+
+@kernel(inline=True)
+def _fpush(fh, n, f):
+    i = n
+    fh[i] = f
+    while i > 0:
+        p = (i - 1) // 2
+        if fh[p] <= fh[i]:
+            break
+        fh[p], fh[i] = fh[i], fh[p]
+        i = p
+    return n + 1
+
+
+@kernel(inline=True)
+def _fpop(fh, n):
+    n -= 1
+    fh[0] = fh[n]
+    i = 0
+    while True:
+        c = 2 * i + 1
+        if c >= n:
+            break
+        if c + 1 < n and fh[c + 1] < fh[c]:
+            c += 1
+        if fh[i] <= fh[c]:
+            break
+        fh[i], fh[c] = fh[c], fh[i]
+        i = c
+    return n
+
+
+@kernel(inline=True)
+def _update_min(bslot, bcount, fh, fn, mn, mx):
+    """libCacheSim's update_min_freq: the smallest frequency above min with objects, if it is <= max."""
+    while fn > 0:
+        f = fh[0]
+        if f in bslot and bcount[bslot[f]] > 0 and f > mn:
+            if f <= mx:
+                return f, fn
+            return mn, fn
+        fn = _fpop(fh, fn)
+    return mn, fn
+
+
+@kernel
+def lfuda_kernel(ids, sizes, hits, record, cap, st, prev, nxt, osize, where, freq, bslot, bhead, btail, bcount,
+                 bfreq, bnext, fh):
+    """st: used, min freq, max freq, free slot, heap length, libCacheSim would crash (1)."""
+    used, mn, mx, free, fn, crash = st[0], st[1], st[2], st[3], st[4], st[5]
+    misses = 0
+    missed = 0
+    for i in range(ids.size):
+        x = ids[i]
+        s = sizes[i]
+        if where[x]:
+            old = freq[x]
+            f = old + mn
+            freq[x] = f
+            if f > mx:
+                mx = f
+            j = bslot[old]
+            bhead[j], btail[j] = unlink(prev, nxt, bhead[j], btail[j], x)
+            bcount[j] -= 1
+            if mn == old and bcount[j] == 0:
+                mn, fn = _update_min(bslot, bcount, fh, fn, mn, mx)
+            if bcount[j] == 0 and old != 1:
+                del bslot[old]
+                bnext[j] = free
+                free = j
+            free, fn, created = _bucket_append(prev, nxt, bslot, bhead, btail, bcount, bfreq, bnext, free, fh, fn, f, x)
+            if record:
+                hits[i] = True
+            continue
+        if record:
+            hits[i] = False
+        misses += 1
+        missed += s
+        if s <= cap:
+            while used + s > cap:
+                want = 1 if mn <= 1 else mn
+                if not (want in bslot and bcount[bslot[want]] > 0):
+                    crash = 1  # libCacheSim dereferences an empty bucket here; take the lowest non-empty one
+                    found = False
+                    for f in bslot:
+                        if bcount[bslot[f]] > 0 and (not found or f < want):
+                            want = f
+                            found = True
+                j = bslot[want]
+                t = btail[j]
+                mn = want
+                bhead[j], btail[j] = unlink(prev, nxt, bhead[j], btail[j], t)
+                bcount[j] -= 1
+                where[t] = 0
+                used -= osize[t]
+                if bcount[j] == 0:
+                    mn, fn = _update_min(bslot, bcount, fh, fn, mn, mx)
+                    if want != 1:
+                        del bslot[want]
+                        bnext[j] = free
+                        free = j
+            f = mn + 1
+            freq[x] = f
+            free, fn, created = _bucket_append(prev, nxt, bslot, bhead, btail, bcount, bfreq, bnext, free, fh, fn, f, x)
+            if created and f > mx:
+                mx = f
+            where[x] = 1
+            osize[x] = s
+            used += s
+    st[0], st[1], st[2], st[3], st[4], st[5] = used, mn, mx, free, fn, crash
+    return misses, missed
+
+
+class LFUDAState(KernelState):
+    kernel = lfuda_kernel
+    queues = 0
+    fields = {**LINKED, "freq": ("int64", 0)}
+
+    def setup(self, policy):
+        from numba import types
+        from numba.typed import Dict
+
+        np = self.np
+        self.bslot = Dict.empty(types.int64, types.int64)
+        self.slots = 0
+        self.b = {k: np.zeros(0, np.int64) for k in ("bhead", "btail", "bcount", "bfreq", "bnext")}
+        self.fh = np.zeros(0, np.int64)
+        self.st[3] = 0
+        self._more_slots(64)
+        self.bslot[1] = 0  # libCacheSim's bucket 1 always exists
+        self.st[3] = 1
+        self.b["bhead"][0] = self.b["btail"][0] = -1
+        self.b["bfreq"][0] = 1
+
+    def _more_slots(self, n):
+        np = self.np
+        old = self.slots
+        for k, arr in self.b.items():
+            grown = np.zeros(n, np.int64)
+            grown[:old] = arr
+            self.b[k] = grown
+        # a chain of free slots: the old chain ended at slot ``old`` (one past the old arrays), so it continues here
+        self.b["bnext"][old:n] = np.arange(old + 1, n + 1)
+        self.slots = n
+
+    def prepare(self, ids):
+        np = self.np
+        need = self.n + 2 + ids.size  # at most one bucket per cached object, + bucket 1, + each new one
+        if self.slots < need:
+            self._more_slots(max(need, 2 * self.slots))
+        if self.fh.size < int(self.st[4]) + 2 * ids.size + 2:
+            grown = np.zeros(max(2 * self.fh.size, int(self.st[4]) + 2 * ids.size + 2), np.int64)
+            grown[: self.fh.size] = self.fh
+            self.fh = grown
+            # compact the frequency heap now and then: keep frequencies that still have a bucket
+        n = int(self.st[4])
+        if n > 4 * (len(self.bslot) + 16):
+            live = np.unique(np.array([f for f in self.fh[:n] if f in self.bslot], dtype=np.int64))
+            self.fh[: live.size] = live  # sorted: a valid heap
+            self.st[4] = live.size
+
+    @property
+    def libcachesim_would_crash(self) -> bool:
+        return bool(self.st[5])
+
+    def run(self, ids, sizes, hits, record):
+        a, b = self.a, self.b
+        return self.fn(ids, sizes, hits, record, self.capacity, self.st, a["prev"], a["nxt"], a["osize"], a["where"],
+                       a["freq"], self.bslot, b["bhead"], b["btail"], b["bcount"], b["bfreq"], b["bnext"], self.fh)
+
+
+def _int64(x: int) -> int:
+    """``x`` wrapped as C's int64 (and numba's) wraps it."""
+    return ((x + 2**63) % 2**64) - 2**63
+
+
+class LFUDA(Policy):
+    """LFU with dynamic aging as libCacheSim's ``LFUDA`` (which differs from the textbook's).
+
+    Objects sit in buckets by frequency, oldest first. The *minimum frequency* starts at 0; an
+    eviction takes the oldest object of the minimum frequency's bucket (bucket 1 while the minimum
+    is 0 or 1) and sets the minimum to that bucket's frequency. A newcomer enters at minimum + 1; a
+    hit adds the minimum to the object's frequency (so nothing changes before the first eviction
+    but its place, the newest of its bucket). When the minimum's bucket empties, the minimum moves
+    to the smallest frequency above it that has objects, if that is at most the largest frequency
+    reached by a hit or a new bucket.
+
+    libCacheSim crashes (it reads an empty bucket) when an eviction finds the minimum's bucket
+    empty, which happens, for example, on a 1-byte cache requested 1, 2, 3; here the oldest object
+    of the smallest non-empty bucket goes instead, and ``libcachesim_would_crash`` becomes True.
+    Frequencies are C's int64 and wrap as they do there (they can double on every hit).
+    """
+
+    name = "lfuda"
+    libcachesim = "LFUDA"
+    State = LFUDAState
+
+    def __init__(self, capacity: int) -> None:
+        super().__init__(capacity)
+        self._freq: dict[Hashable, int] = {}
+        self._size: dict[Hashable, int] = {}
+        self._buckets: dict[int, OrderedDict[Hashable, None]] = {1: OrderedDict()}
+        self._nonempty: list[int] = []   # a min-heap of frequencies whose bucket had objects (stale kept)
+        self._min = 0
+        self._max = 0
+        self.libcachesim_would_crash = False
+
+    def _append(self, f: int, key: Hashable) -> bool:
+        bucket = self._buckets.get(f)
+        created = bucket is None
+        if created:
+            bucket = self._buckets[f] = OrderedDict()
+        if not bucket:
+            heapq.heappush(self._nonempty, f)
+        bucket[key] = None
+        return created
+
+    def _lowest_above(self, floor: int) -> int | None:
+        heap, buckets = self._nonempty, self._buckets
+        while heap:
+            f = heap[0]
+            if buckets.get(f) and f > floor:
+                return f
+            heapq.heappop(heap)
+        return None
+
+    def _update_min(self) -> None:
+        f = self._lowest_above(self._min)
+        if f is not None and f <= self._max:
+            self._min = f
+
+    def lookup(self, key: Hashable) -> bool:
+        old = self._freq.get(key)
+        if old is None:
+            return False
+        f = _int64(old + self._min)  # C's int64 (frequencies grow fast: they add the minimum on every hit)
+        self._freq[key] = f
+        self._max = max(self._max, f)
+        bucket = self._buckets[old]
+        del bucket[key]
+        if self._min == old and not bucket:
+            self._update_min()
+        if not bucket and old != 1:
+            del self._buckets[old]
+        self._append(f, key)
+        return True
+
+    def admit(self, key: Hashable, size: int) -> bool:
+        f = self._min + 1
+        self._freq[key] = f
+        self._size[key] = size
+        if self._append(f, key):
+            self._max = max(self._max, f)
+        return True
+
+    def evict(self) -> tuple[Hashable, int]:
+        want = 1 if self._min <= 1 else self._min
+        if not self._buckets.get(want):
+            self.libcachesim_would_crash = True
+            want = min(f for f, b in self._buckets.items() if b)
+        bucket = self._buckets[want]
+        self._min = want
+        key, _ = bucket.popitem(last=False)
+        if not bucket:
+            self._update_min()
+            if want != 1:
+                del self._buckets[want]
+        del self._freq[key]
+        return key, self._size.pop(key)
+
+    def _drop(self, key: Hashable) -> int | None:
+        f = self._freq.pop(key, None)
+        if f is None:
+            return None
+        bucket = self._buckets[f]
+        del bucket[key]
+        if f == self._min and not bucket:
+            self._update_min()
+        if not bucket and f != 1:
+            del self._buckets[f]
+        return self._size.pop(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._freq
+
+    def __len__(self) -> int:
+        return len(self._freq)
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self._freq)
