@@ -22,7 +22,10 @@ tokens), :mod:`~regsim.server.protocol` (ranges, pagination, error bodies),
 returns the client's lines and the server's events), :mod:`~regsim.server.reality` (one scenario
 run by the model and by real docker, compared layer by layer), :mod:`~regsim.server.classroom`
 (a workshop registry: a namespace per participant, a shared team namespace, who pushed what) and
-:mod:`~regsim.server.dashboard` (the instructor's live widget).
+:mod:`~regsim.server.dashboard` (the instructor's live widget), :mod:`~regsim.server.ratelimit`
+(Docker Hub's pull accounting, ``serve --rate-limit``), :mod:`~regsim.server.mirror` (a pull-through
+cache, ``serve --mirror-of``) and :mod:`~regsim.server.mirror_reality` (real docker through
+distribution's proxy and regsim's mirror, counted upstream and predicted by the lab's model).
 """
 
 from .app import RegistryApp, RequestRecord
