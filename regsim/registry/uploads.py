@@ -121,19 +121,29 @@ class UploadSession:
         pieces, size = pieces_of(data, "upload chunk")
         spool = self._spool
         hashed = getattr(data, "sha256", None) if self.size == 0 else None
-        if hashed is not None:  # the chunk was hashed as it arrived, and it is the whole upload so far
-            self._sha256 = hashed.copy()
-            adopt, staged = getattr(spool, "adopt", None), getattr(data, "path", None)
-            if adopt is not None and staged is not None:
-                adopt(staged)  # a staged file becomes the upload's file: renamed, not copied
+        try:  # all or nothing: a spool that fails (a full disk) takes the chunk back
+            if hashed is not None:  # the chunk was hashed as it arrived, and it is the whole upload so far
+                hasher = hashed.copy()
+                adopt, staged = getattr(spool, "adopt", None), getattr(data, "path", None)
+                if adopt is not None and staged is not None:
+                    adopt(staged)  # a staged file becomes the upload's file: renamed, not copied
+                else:
+                    for piece in pieces():
+                        spool.append(piece)
             else:
+                hasher = self._sha256.copy()
                 for piece in pieces():
                     spool.append(piece)
-        else:
-            hasher = self._sha256
-            for piece in pieces():
-                spool.append(piece)
-                hasher.update(piece)
+                    hasher.update(piece)
+            sync = getattr(spool, "sync", None)
+            if sync is not None:
+                sync()
+        except OSError:
+            truncate = getattr(spool, "truncate", None)
+            if truncate is not None:
+                truncate(self.size)
+            raise
+        self._sha256 = hasher
         self.size += size
         return self.size
 

@@ -23,24 +23,31 @@
 A link file holds the digest it names (``sha256:<hex>``), as distribution writes it, so
 ``docker-registry`` 2.8 serves a store regsim wrote, and regsim opens one it wrote.
 
-**Crash safety.** Every file is written to ``.regsim-tmp/``, flushed with ``fsync``, then renamed
-into place (``os.replace`` is atomic), and the directory is synced. Order makes every prefix of
-an operation consistent: a blob's data before its link, a manifest's blobs before its revision
-link, the revision before its tag. A ``kill -9`` at any moment loses at most unfinished uploads
-and leaves, at worst, data nothing links to yet (which :func:`garbage_collect` removes);
-:func:`check` proves it.
+**Durable before visible.** The store's :class:`Journal` is the registry's durable sink
+(:meth:`Registry.add_sink <regsim.registry.Registry.add_sink>`): every event is written to disk
+*before* the registry applies it to memory. Each event is a small transaction of atomic steps
+(a file written to ``.regsim-tmp/``, flushed with ``fsync``, renamed into place, the directory
+synced; a deletion is a rename into ``.regsim-tmp/``), each with its undo: when a write fails
+(disk full, read-only, I/O error) the steps done are undone, the registry applies nothing, and
+the error reaches the client (a 500 from ``regsim serve``). So memory is always what the disk
+holds, and a client is told of success only for what survives a restart. An upload's chunk is
+appended to its file and synced; a chunk that fails is cut off again.
 
-The model stays the one truth: the blob store is a mapping (:class:`FilesystemBlobs`) the
-registry writes into, and links, manifests and tags follow the registry's events
-(:class:`Journal`). Opening a store replays it through the public API, so the reopened
-registry's event log tells what was loaded. Standard library only.
+**Crash safety.** Order makes every prefix of an operation consistent: a blob's data before its
+link, a manifest's bytes before its revision link, the revision before its tag; gc removes tags
+and revisions, then links, then data. A ``kill -9`` at any moment loses at most what was not yet
+acknowledged and leaves, at worst, data nothing links to yet (which :func:`garbage_collect`
+removes); :func:`check` proves it.
+
+Opening a store replays it through the public API, so the reopened registry's event log tells
+what was loaded. Standard library only.
 
 One module per job:
 
 * :mod:`.layout`: where things are (paths, link files);
 * :mod:`.atomic`: writes that are whole or absent;
 * :mod:`.store`: blob bytes and upload spools;
-* :mod:`.journal`: links, manifests and tags, written from the registry's events;
+* :mod:`.journal`: the durable sink: each event written to disk, all or nothing, before memory;
 * :mod:`.load`: opening a store;
 * :mod:`.check`: ``regsim check``;
 * :mod:`.collect`: ``regsim gc`` on a store no server serves;

@@ -45,21 +45,18 @@ def open_registry(cls: type[R], path: str | os.PathLike[str], name: str, **kwarg
         raise InvalidArgument("a registry on disk writes its links as its events happen: "
                          "open it with an event log that records (EventLog(maxlen=...) keeps it small)")
     registry.storage_root = layout.root
-    journal = Journal(registry, layout)
     report = LoadReport()
-    journal.enabled = False  # the files are already there: loading replays, it does not rewrite
-    try:
-        for repo in repository_names(layout):
-            _load_repository(registry, layout, repo, report)
-    finally:
-        journal.enabled = True
-    registry.events.subscribe(journal)
+    for repo in repository_names(layout):  # the files are already there: loading does not rewrite
+        _load_repository(registry, layout, repo, report)
+    registry.add_sink(Journal(registry, layout, blobs))  # from now on: on disk first, then memory
     registry.load_problems = report.problems
     return registry
 
 
 def _load_repository(registry: "Registry", layout: Layout, repo: str, report: LoadReport) -> None:
     base = layout.repository(repo)
+    if (base / "_layers").is_dir() or (base / "_manifests").is_dir():
+        registry.create_repository(repo)  # an empty one too (not one that only has uploads)
     for link, linked in links(base / "_layers"):
         if linked is None:
             report.problems.append(f"{repo}: layer link {link} names no blob")
@@ -118,7 +115,7 @@ def _load_repository(registry: "Registry", layout: Layout, repo: str, report: Lo
                 while piece := handle.read(READ_PIECE):
                     hasher.update(piece)
                     size += len(piece)
-        spool = FileSpool(layout, repo, upload.name, resume=True)
+        spool = FileSpool(layout, repo, upload.name)
         marker = upload / "startedat"
         started = (marker if marker.is_file() else upload).stat().st_mtime
         registry.resume_upload(upload.name, repo, spool, size, hasher, started_at=started)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import mmap
 import os
-import time
 from pathlib import Path
 from typing import Any, Iterator, MutableMapping
 
 from ...errors import PlaceholderContent, RegistryError
 from ...oci.blob import Blob, Placeholder
 from ...oci.digest import Digest
-from .atomic import place, remove, write_atomic
+from .atomic import place, write_atomic
 from .layout import Layout
 
 __all__ = ["READ_PIECE", "StoredBlob", "SpooledBlob", "FilesystemBlobs", "FileSpool"]
@@ -102,9 +101,12 @@ class FilesystemBlobs(MutableMapping[Digest, Any]):
         self._sizes[Digest(digest)] = content.size
 
     def __delitem__(self, digest: Digest) -> None:
-        """Forget a swept blob; its data goes when the journal writes the sweep, after the links
-        that name it (gc's order: see :meth:`Journal._on_GarbageCollected`)."""
+        """Forget a swept blob (the journal removed its data before: gc's order)."""
         del self._sizes[digest]
+
+    def remember(self, digest: Digest, size: int) -> None:
+        """A blob the journal has just stored (before the registry applies its event)."""
+        self._sizes[Digest(digest)] = size
 
     def __iter__(self) -> Iterator[Digest]:
         return iter(list(self._sizes))
@@ -114,20 +116,31 @@ class FilesystemBlobs(MutableMapping[Digest, Any]):
 
 
 class FileSpool:
-    """An upload's bytes in ``_uploads/<id>/data`` (with ``startedat``, as distribution)."""
+    """An upload's bytes in ``_uploads/<id>/data`` (with ``startedat``, as distribution). The
+    journal creates and removes the directory (:class:`~.journal.Journal`); the spool only appends
+    to its data file, and takes a failed append back (the file keeps what memory counts)."""
 
-    def __init__(self, layout: Layout, repository: str, upload_id: str, *, resume: bool = False) -> None:
+    def __init__(self, layout: Layout, repository: str, upload_id: str) -> None:
         self.layout = layout
         self.dir = layout.upload_dir(repository, upload_id)
         self.path = self.dir / "data"
-        if not resume:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            write_atomic(layout, self.dir / "startedat",  # an unfinished upload: a crash may lose it
-                         time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()).encode(), sync=False)
-        self._handle = open(self.path, "ab", buffering=0)  # every chunk reaches the file at once
+        self._handle: Any = None
+
+    def _file(self) -> Any:
+        if self._handle is None:
+            self._handle = open(self.path, "ab", buffering=0)  # every chunk reaches the file at once
+        return self._handle
 
     def append(self, data: bytes) -> None:
-        self._handle.write(data)
+        self._file().write(data)
+
+    def truncate(self, size: int) -> None:
+        """Take back what was appended after the first ``size`` bytes (a chunk that failed)."""
+        os.truncate(self.path, size)
+
+    def sync(self) -> None:
+        """Make what was appended durable (a chunk is acknowledged only after this)."""
+        os.fsync(self._file().fileno())
 
     def chunks(self) -> Iterator[bytes]:
         with open(self.path, "rb") as handle:
@@ -136,15 +149,18 @@ class FileSpool:
 
     def adopt(self, path: Path) -> None:
         """Take a whole staged file as the upload's bytes so far (the upload must be empty)."""
-        self._handle.close()
+        self._close()
         os.replace(path, self.path)
-        self._handle = open(self.path, "ab", buffering=0)
 
     def content(self, digest: Digest) -> SpooledBlob:
-        size = self._handle.tell()
-        self._handle.close()
-        return SpooledBlob(self.path, digest, size)
+        self._close()
+        return SpooledBlob(self.path, digest, self.path.stat().st_size)
 
     def discard(self) -> None:
-        self._handle.close()
-        remove(self.layout, self.dir)
+        """Let go of the file (the journal removes the upload's directory)."""
+        self._close()
+
+    def _close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
