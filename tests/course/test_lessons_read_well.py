@@ -16,7 +16,8 @@ from regsim import attempt
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-MACHINE = re.compile(r"/tmp/[\w.-]+|/root/[\w.-]*|/home/\w+|/work/[\w.-]+|\bpid \d+")
+#: a path or process of the machine that ran a notebook (a pattern such as ``/tmp/rsd-*`` in prose is none)
+MACHINE = re.compile(r"/tmp/[\w.-]+(?![\w.*-])|/root/[\w.-]*(?![\w.*-])|/home/\w+|/work/[\w.-]+|\bpid \d+")
 
 
 def cells(name: str) -> list[tuple[str, str, str]]:
