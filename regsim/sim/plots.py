@@ -17,6 +17,8 @@ OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)), (0, (1, 1)), (0, (5, 2, 1, 2, 1, 2)))
 HATCHES = ("", "//", "..", "xx", "\\\\", "++")
+#: policies drawn as the offline bound (grey, hexagons, dotted): they read the future
+BOUNDS = ("belady", "opt")
 
 
 def _axes(ax):
@@ -32,15 +34,21 @@ def miss_ratio_curves(results, ax=None, *, metric: str = "miss_ratio", x: str = 
     """One line per ``by`` value (policy): ``metric`` against cache ``x`` (from :func:`sweep`).
 
     ``metric`` is ``miss_ratio``, ``byte_miss_ratio``, ``hit_ratio`` or ``byte_hit_ratio``. With
-    several seeds, the mean per point is drawn.
+    several seeds, the mean per point is drawn. Belady (OPT), the offline bound, is drawn in its
+    own style (grey, dotted, hexagons, labelled ``belady (OPT)``), whatever the number of policies.
     """
     for column in (metric, x, by):
         if column not in results.columns:
             raise InvalidParameter(f"results have no column {column!r} (columns: {list(results.columns)})")
     ax = _axes(ax)
     means = results.groupby([by, x], sort=False)[metric].mean().reset_index()
-    for i, (label, part) in enumerate(means.groupby(by, sort=False)):
+    i = 0
+    for label, part in means.groupby(by, sort=False):
         part = part.sort_values(x)
+        if by == "policy" and str(label) in BOUNDS:  # the offline bound: its own look, never a palette's
+            ax.plot(part[x], part[metric], color="#7f7f7f", marker="h", markersize=9, linestyle=(0, (1, 1)),
+                    linewidth=3, label=f"{label} (OPT)", zorder=1)
+            continue
         # colour, marker *and* line style differ, and later lines are drawn thinner with hollow
         # markers, so two policies with equal values (LRU and CLOCK) both stay visible
         colour, hollow = OKABE_ITO[i % len(OKABE_ITO)], i % 2 == 1
@@ -49,12 +57,16 @@ def miss_ratio_curves(results, ax=None, *, metric: str = "miss_ratio", x: str = 
                 markersize=8 - 0.5 * (i % 8), markerfacecolor="none" if hollow else colour,
                 markeredgecolor=colour if hollow else "#333333", markeredgewidth=1.2 if hollow else 0.6,
                 zorder=2 + i)
+        i += 1
     if logx:
         ax.set_xscale("log")
     if x == "size" and results[x].map(lambda v: isinstance(v, float)).all():
         from matplotlib.ticker import FixedLocator, NullLocator
 
         ticks = sorted(set(means[x]))
+        if len(ticks) > 12:  # a curve of many sizes (sim.mrc): round shares within its range
+            ticks = [t for t in (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
+                     if ticks[0] <= t <= ticks[-1]]
         ax.xaxis.set_major_locator(FixedLocator(ticks))  # a label at every size swept, none between
         ax.xaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_major_formatter(_percent())

@@ -109,3 +109,36 @@ def test_shards_is_seeded_and_checks_its_arguments(big):
                             ({"rate": 1.5}, "rate must be a fraction in"), ({"objects": 0}, "objects must be an int")]:
         with pytest.raises(InvalidParameter, match=message):
             shards(big, "lru", [0.1], **kwargs)
+
+
+def test_opt_is_drawn_as_the_bound_in_its_own_style():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    from regsim.sim.plots import miss_ratio_curves
+
+    t = object_trace(2000, 200, seed=1)
+    policies = ["lru", "fifo", "clock", "lfu", "s3fifo", "gdsf", "arc", "sieve", "belady"]
+    ax = miss_ratio_curves(sweep(t, policies, [0.05, 0.2]))
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    opt, lru = lines["belady (OPT)"], lines["lru"]
+    assert (opt.get_color(), opt.get_marker()) != (lru.get_color(), lru.get_marker())
+    styles = [(line.get_color(), line.get_marker(), str(line.get_linestyle())) for line in lines.values()]
+    assert len(set(styles)) == len(policies)  # nine lines, nine looks
+    plt.close("all")
+
+
+def test_a_curve_of_100_sizes_gets_round_ticks():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    from regsim.sim.plots import miss_ratio_curves
+
+    t = object_trace(2000, 200, seed=1)
+    ax = miss_ratio_curves(mrc(t, "lru", [float(s) for s in np.geomspace(0.015, 1.0, 100)]))
+    assert list(ax.get_xticks()) == [0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
+    plt.close("all")
