@@ -12,6 +12,9 @@ polls the server once a second; it loads nothing from elsewhere (it works offlin
                                      activity, totals, and the graph's version
     GET /-/dashboard/graph.svg       the registry's graph (redrawn only when it changed)
 
+The page calls the registry by the address the browser used (its ``Host``), which is the one the
+room pushes to, whatever the model's name for it.
+
 Every route asks for the instructor's login (HTTP basic, the password given to ``regsim serve
 --instructor`` or to :class:`~regsim.server.classroom.Classroom`); the browser asks once. The
 graph needs the ``viz`` extra; without it the page says so instead of drawing.
@@ -48,22 +51,27 @@ class WebDashboard:
         self.instructor = instructor
         self._expected = f"{instructor.name}:{instructor.password}".encode()
         self._draw_lock = threading.Lock()
-        self._svg: tuple[int, bytes] | None = None  # (graph version, picture)
+        self._svg: tuple[tuple[int, str], bytes] | None = None  # ((graph version, label), picture)
 
     # -- answers ----------------------------------------------------------------------------------
 
-    def state(self, after: int) -> dict:
-        """What the page shows, as JSON-ready data: journal lines from ``after`` on, activity, totals."""
+    def state(self, after: int, label: str | None = None) -> dict:
+        """What the page shows, as JSON-ready data: journal lines from ``after`` on, activity, totals.
+
+        ``label``: what to call the registry (the address the browser used, which is the one the
+        room pushes to), whatever its name in the model."""
         registry = self.room.registry
+        label = label or registry.name
         new = self.room.journal.since(after)
         prefix = f"{registry.name}: "  # the page names the registry once, in its heading
-        lines = [{**line.to_dict(), "text": line.text.removeprefix(prefix)} for line in new if line.kind in SHOWN]
+        lines = [{**line.to_dict(), "text": line.text.removeprefix(prefix).replace(registry.name, label)}
+                 for line in new if line.kind in SHOWN]
         with self.room.gate.lock:
             version = registry.events.mark()
         activity = self.room.activity()
         sent, dedup = activity.uploaded_bytes, activity.deduplicated_bytes
         return {
-            "registry": registry.name,
+            "registry": label,
             "team": self.room.team,
             "lines": lines[-MAX_LINES:],
             "next": new[-1].seq + 1 if new else after,
@@ -79,13 +87,15 @@ class WebDashboard:
                        "refused": sum(len(p.refused) for p in activity.participants)},
         }
 
-    def graph_svg(self) -> bytes:
-        """The registry's graph as SVG, drawn by regsim's views (cached until the registry changes)."""
+    def graph_svg(self, label: str | None = None) -> bytes:
+        """The registry's graph as SVG, drawn by regsim's views (cached until the registry changes),
+        the registry called ``label`` (default: its name)."""
         registry = self.room.registry
+        label = label or registry.name
         with self._draw_lock:
             with self.room.gate.lock:
                 version = registry.events.mark()
-                if self._svg is not None and self._svg[0] == version:
+                if self._svg is not None and self._svg[0] == (version, label):
                     return self._svg[1]
                 try:
                     from ..viz.graph import to_graph
@@ -97,8 +107,9 @@ class WebDashboard:
             else:
                 from ..viz.draw import draw_panels, plan
 
-                picture = _figure_svg(draw_panels([plan(G, title=f"{registry.name} now")], managed=False))
-            self._svg = (version, picture)
+                fig = draw_panels([plan(G, title=f"{registry.name} now")], managed=False)
+                picture = _figure_svg(_relabel(fig, registry.name, label))
+            self._svg = ((version, label), picture)
             return picture
 
     # -- ASGI ----------------------------------------------------------------------------------
@@ -123,21 +134,39 @@ class WebDashboard:
                         [(b"www-authenticate", b'Basic realm="regsim classroom dashboard", charset="UTF-8"')])
             return
         route = scope["path"][len(DASHBOARD_PATH):].strip("/")
+        label = _host(scope)
         if scope["method"] not in ("GET", "HEAD"):
             await _send(send, 405, "text/plain; charset=utf-8", b"the dashboard only answers GET\n")
         elif route == "":
             await _send(send, 200, "text/html; charset=utf-8", PAGE.encode())
         elif route == "state":
             after = _after(scope.get("query_string", b"").decode("latin-1"))
-            body = json.dumps(await anyio.to_thread.run_sync(self.state, after)).encode()
+            body = json.dumps(await anyio.to_thread.run_sync(self.state, after, label)).encode()
             await _send(send, 200, "application/json", body)
         elif route == "graph.svg":
-            await _send(send, 200, "image/svg+xml", await anyio.to_thread.run_sync(self.graph_svg))
+            await _send(send, 200, "image/svg+xml", await anyio.to_thread.run_sync(self.graph_svg, label))
         else:
             await _send(send, 404, "text/plain; charset=utf-8", f"no dashboard page {route!r}\n".encode())
 
     def __repr__(self) -> str:
         return f"WebDashboard({self.room.registry.name!r}, instructor {self.instructor.name!r})"
+
+
+def _host(scope) -> str | None:
+    """The ``Host`` the browser asked for (``192.168.1.20:5000``): the address the room uses."""
+    host = dict(scope.get("headers") or ()).get(b"host", b"").decode("latin-1").strip()
+    return host if host and all(c.isalnum() or c in ".:-[]" for c in host) else None
+
+
+def _relabel(fig, name: str, label: str):
+    """Call the registry ``label`` in every text of ``fig``."""
+    if label != name:
+        from matplotlib.text import Text
+
+        for text in fig.findobj(Text):
+            if name in text.get_text():
+                text.set_text(text.get_text().replace(name, label))
+    return fig
 
 
 def _after(query: str) -> int:

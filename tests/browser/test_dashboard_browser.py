@@ -54,6 +54,8 @@ def test_a_push_and_a_refusal_appear_live_on_the_instructors_dashboard(tmp_path)
                 page.on("pageerror", lambda error: errors.append(str(error)))
                 page.goto(page_url)
                 expect(page.locator("#totals")).to_contain_text("0 of 2 participants have pushed", timeout=SECONDS)
+                # the registry is called by the address the room uses, not by the model's default name
+                expect(page.locator("#registry")).to_have_text(server.address)
 
                 SimpleClient(server.url, username="alice", password="pw-a").push("team/app", "1.0", image)
                 pushed = page.locator("#lines tr", has=page.locator("td.who", has_text="alice")).filter(
@@ -66,7 +68,8 @@ def test_a_push_and_a_refusal_appear_live_on_the_instructors_dashboard(tmp_path)
                     SimpleClient(server.url, username="alice", password="pw-a").push("bob/app", "1.0", image)
                 refusal = page.locator("#lines tr.refused")
                 expect(refusal).to_have_count(1, timeout=SECONDS)   # the push's blob probe is not a second one
-                expect(refusal.locator("td.what")).to_have_text(re.compile(r"^push to bob/app \(denied: "))
+                expect(refusal.locator("td.what")).to_have_text(re.compile(
+                    r"^push to bob/app \(denied: alice may not push " + re.escape(server.address) + "/bob/app"))
                 expect(refusal.locator("td.who")).to_have_text("alice")
                 expect(refusal).to_contain_text("denied: alice may not push")
                 # shown as refused in words, not by colour alone
@@ -91,3 +94,4 @@ def test_a_push_and_a_refusal_appear_live_on_the_instructors_dashboard(tmp_path)
             svg = reply.read()
         assert reply.headers["Content-Type"] == "image/svg+xml" and svg.lstrip().startswith(b"<?xml")
         assert b"team/app" in svg  # matplotlib writes each label's text beside its glyphs
+        assert server.address.encode() in svg and b"localhost:5000" not in svg
