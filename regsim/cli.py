@@ -354,23 +354,23 @@ def _serve(args: argparse.Namespace) -> int:
     # would), so loaded repositories are public whatever the access mode.
     seed_policy, events = AccessPolicy("open", secret=name), EventLog(maxlen=args.event_log)
     lock = None
+    sparse = args.sparse or mirror is not None  # a mirror stores a manifest before its layers
     if args.data:
         from .registry.filesystem import hold
 
         os.makedirs(args.data, exist_ok=True)
         lock = hold(args.data, "serve")  # held while serving: offline gc refuses, naming this PID
-        registry = Registry.open(args.data, name, access=seed_policy, events=events)
+        registry = Registry.open(args.data, name, access=seed_policy, events=events, sparse=sparse)
         for problem in registry.load_problems:
             print(f"regsim: {args.data}: {problem}", file=sys.stderr)
     else:
-        registry = Registry(name, access=seed_policy, events=events)
+        registry = Registry(name, access=seed_policy, events=events, sparse=sparse)
     problems = _load_sources(registry, args.load)
     if problems:
         sock.close()
         print("\n".join(problems), file=sys.stderr)
         return 1
     registry.reset_access(policy)
-    registry.sparse = args.sparse
     app: Any = RegistryApp(  # a RegistryApp, or the ClassroomApp that wraps it below
                       registry, auth=args.auth, auto_mount=not args.no_auto_mount, max_body_size=args.max_body,
                       upload_purge_age=args.upload_purge_age * 3600, max_uploads_per_client=args.max_uploads_per_client,

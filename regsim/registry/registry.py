@@ -130,6 +130,9 @@ class Registry:
         a :class:`~regsim.registry.repository.RepositoryStore`, and a factory
         ``spools(upload_id, repository)`` giving the :class:`~regsim.registry.uploads.Spool`
         where an upload's bytes wait. :meth:`open` passes the persistent ones.
+    sparse:
+        Accept manifests that name blobs the repository does not have (see ``sparse`` below);
+        ``Registry.open(path, sparse=True)`` loads such manifests back.
     """
 
     def __init__(
@@ -143,6 +146,7 @@ class Registry:
         blobs: "BlobStore | MutableMapping[Digest, Content] | None" = None,
         repositories: RepositoryStore | None = None,
         spools: Callable[[str, str], Spool] | None = None,
+        sparse: bool = False,
     ) -> None:
         self.name = name
         self.title = title or name
@@ -168,7 +172,7 @@ class Registry:
         #: have (off by default): a pull-through cache stores a manifest before its layers, and the
         #: distribution-spec conformance suite pushes "sparse" manifests. A blob that is present
         #: must still have the size its descriptor says.
-        self.sparse = False
+        self.sparse = bool(sparse)
         self._emit(ev.RegistryCreated, title=self.title, access=self.access.mode,
                    default_visibility=self.access.default_visibility, max_manifest_size=max_manifest_size)
         self._take_users(given)

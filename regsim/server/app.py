@@ -216,6 +216,9 @@ class RegistryApp:
         #: the pull-through cache this app serves as (None: a registry of its own)
         self.mirror = mirror
         if mirror is not None:
+            if registry.access.mode != "open":
+                raise InvalidArgument(f"a mirror stores what it fetches as an open registry does: serve it with "
+                                      f"access 'open', not {registry.access.mode!r}")
             registry.sparse = True  # a manifest arrives before its layers
         self._routes = mirror.routes(ROUTES) if mirror is not None else ROUTES
         if not gc_grace >= 0:

@@ -265,3 +265,54 @@ def test_docker_s_head_then_get_by_digest_tags_the_manifest_here(hub):
         assert client.head("/v2/library/busybox/manifests/1").headers["docker-content-digest"] == digest
         assert client.get(f"/v2/library/busybox/manifests/{digest}").status_code == 200
         assert delta(hub, before) == {}
+
+
+def test_a_manifest_stored_before_its_layers_survives_a_restart(hub, tmp_path):
+    """A client that fetched only the manifest (a HEAD-only tool, or a pull cut short): the store
+    opens again with it (Registry.open(..., sparse=True), as serve --mirror-of --data does)."""
+    store = tmp_path / "store"
+    with make_mirror(hub, Registry.open(store, "mirror", sparse=True)) as mirror, \
+            httpx.Client(base_url=mirror.url) as client:
+        assert client.get("/v2/library/busybox/manifests/1").status_code == 200
+    reopened = Registry.open(store, "mirror", sparse=True)
+    assert reopened.load_problems == []
+    assert reopened.resolve("library/busybox", "1").digest == hub.pushed[0]
+
+
+def test_cli_serves_a_mirror(hub, tmp_path):
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "regsim.cli", "serve", "--port", "0", "--mirror-of", hub.url,
+                                "--data", str(tmp_path / "store")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        banner = [process.stdout.readline() for _ in range(4)]
+        url = re.search(r"at (http://127\.0\.0\.1:\d+)", banner[0]).group(1)
+        assert f"mirror of {hub.url}" in "".join(banner)
+        with httpx.Client(base_url=url) as client:
+            pull(client)
+            assert client.get("/mirror/stats").json()["blob_misses"] == 3
+            assert client.put("/v2/library/busybox/manifests/2", content=b"{}").status_code == 405
+        line = process.stdout.readline()
+        while "mirror fetched: manifest" not in line:
+            line = process.stdout.readline()
+        assert "library/busybox:1" in line and "upstream: manifest GET" in line
+    finally:
+        process.terminate()
+        process.wait(10)
+    assert process.returncode == 0
+
+
+def test_cli_refuses_a_mirror_with_access_rules(capsys):
+    from regsim.cli import main
+
+    assert main(["serve", "--port", "0", "--mirror-of", "http://127.0.0.1:1", "--access", "htpasswd"]) == 1
+    assert "--mirror-of serves an open cache" in capsys.readouterr().err
+
+
+def test_a_mirror_needs_an_open_registry():
+    from regsim.server.app import RegistryApp
+
+    with pytest.raises(InvalidArgument, match="not 'htpasswd'"):
+        RegistryApp(Registry("m", access="htpasswd"), mirror=Mirror("http://127.0.0.1:1"))
