@@ -10,6 +10,7 @@
 :mod:`~regsim.sim.policies`             one module per policy: its class, its numba kernel, its description
 :mod:`~regsim.sim.cache`                replaying traces through policies (built-in or yours)
 :mod:`~regsim.sim.admission`            admission policies in front of any policy (size, Bloom, prob, AdaptSize)
+:mod:`~regsim.sim.ttl`                  object TTLs in caches (``ttl=`` of run and sweep, :func:`simulate_ttl`)
 :mod:`~regsim.sim.engine`               ``engine="auto" | "compiled" | "python"``; compiled caches
 :mod:`~regsim.sim.kernels`              the compiled kernels by name; dense ids for streamed traces
 :mod:`~regsim.sim.mirrors`              pull-through mirrors, prefetching, regional mirrors
@@ -34,6 +35,7 @@ from .cache import (ARC, FIFO, GDSF, LFU, LFUDA, LRU, LRUK, POLICIES, S3FIFO, SL
                     TwoQ, hit_sequence, make_policy, simulate)
 from . import oracle, plots, streaming
 from .admission import AdaptSize, BloomAdmission, ProbAdmission, SizeAdmission, admitted
+from .ttl import simulate_ttl
 from .analysis import TraceAnalysis, analyze
 from .content import official_content
 from .curves import mrc, shards
@@ -57,5 +59,5 @@ __all__ = [
     "pull_stream", "push_stream", "read_ibm", "registry_trace", "rollout", "rollout_time", "run",
     "save_csv", "simulate", "simulate_mirror", "simulate_regions", "sweep", "trace_from_events",
     "transfer_time", "write_ibm", "mrc", "shards", "analyze", "TraceAnalysis", "oracle", "plots", "streaming",
-    "AdaptSize", "BloomAdmission", "ProbAdmission", "SizeAdmission", "admitted",
+    "AdaptSize", "BloomAdmission", "ProbAdmission", "SizeAdmission", "admitted", "simulate_ttl",
 ]

@@ -131,7 +131,8 @@ def _loaded(path: str, kind: str | None, zero: bool) -> Any:
 
 
 def _task(workload: "Trace | DenseTrace | str | Callable[..., Trace]", seed: int, policy: Any,
-          specs: Sequence[tuple[str, Any]], kind: str | None, engine: str, zero: bool = False) -> list[dict[str, Any]]:
+          specs: Sequence[tuple[str, Any]], kind: str | None, engine: str, zero: bool = False,
+          ttl: float | None = None) -> list[dict[str, Any]]:
     from .streaming import replay_dense
 
     if _is_path(workload):  # a task of a pool: the file once per process
@@ -146,6 +147,12 @@ def _task(workload: "Trace | DenseTrace | str | Callable[..., Trace]", seed: int
                                f"got {type(trace).__name__}")
     trace = _prepared(trace, kind, zero)
     wss = trace.working_set()[1]
+    if ttl is not None:
+        from .ttl import replay_ttl
+
+        keys, sizes_, times = trace.keys, trace.sizes, trace.frame["time"].tolist()
+        return _rows(specs, wss, lambda caps: [replay_ttl(make_policy(policy, c), keys, sizes_, times, ttl)[:2]
+                                               for c in caps], len(trace), trace.total_bytes)
     if resolve_engine(engine, policy) == "compiled":
         ids, sizes, objects = trace.dense()
 
@@ -171,7 +178,7 @@ def _streamed(path: str, policies: Sequence[Any], specs: Sequence[tuple[str, Any
 
 def run(trace: "Trace | str", policy: Any = "lru", size: "float | str | None" = None, *,
         capacity: "int | str | None" = None, kind: str | None = "blob", engine: str = "auto",
-        ignore_size_zero_req: bool = False):
+        ignore_size_zero_req: bool = False, ttl: float | None = None):
     """One policy at one size on one trace: a one-row DataFrame (the columns of :func:`sweep`).
 
     ``size`` is a share of the working set (a float in (0, 1], 0.1 when neither is given) or
@@ -183,11 +190,11 @@ def run(trace: "Trace | str", policy: Any = "lru", size: "float | str | None" = 
             raise InvalidParameter(f"run takes size= (a share of the working set) or capacity= (bytes), not both: "
                                    f"got size={size!r} and capacity={capacity!r}")
         return sweep({"trace": trace}, [policy], None, capacities=[capacity], kind=kind, engine=engine,
-                     ignore_size_zero_req=ignore_size_zero_req)
+                     ignore_size_zero_req=ignore_size_zero_req, ttl=ttl)
     size = 0.1 if size is None else size
     capacity_for(size, 1, single=True)  # run's own words (size=, capacity=) for a bad size
     return sweep({"trace": trace}, [policy], [size], kind=kind, engine=engine,
-                 ignore_size_zero_req=ignore_size_zero_req)
+                 ignore_size_zero_req=ignore_size_zero_req, ttl=ttl)
 
 
 DEFAULT_POLICIES = ("lru", "fifo", "clock", "lfu", "s3fifo", "gdsf", "arc", "sieve")
@@ -202,13 +209,15 @@ def sweep(workloads: "Trace | str | Mapping[str, Trace | str | Callable[..., Tra
           policies: Iterable[Any] = DEFAULT_POLICIES, sizes: "Iterable[float | str] | None" = None, *,
           capacities: "Iterable[int | str] | None" = None, seeds: Iterable[int] = (0,),
           kind: str | None = "blob", progress: bool = False, executor: Any = None, engine: str = "auto",
-          ignore_size_zero_req: bool = False):
+          ignore_size_zero_req: bool = False, ttl: float | None = None):
     """Every workload x seed x policy x size; a DataFrame with :data:`RESULT_COLUMNS`.
 
     ``sizes`` (default: 1%, 2%, 5%, 10%, 20%, 50% of the working set, unless ``capacities`` are
     given) and ``capacities`` as in the module docstring; ``executor`` a
     :class:`concurrent.futures.Executor` or a ``dask.distributed.Client``.
     ``ignore_size_zero_req=True`` drops requests of size 0, as libCacheSim's reader does.
+    ``ttl=`` (seconds) gives every object that TTL (:mod:`regsim.sim.ttl`): it needs request
+    times, so in-memory Traces only, replayed in the Python engine.
 
     A trace file is read once: serially, every policy and size in one streaming pass when all
     sizes are bytes (``capacities=``), or from one read into dense ids when some are shares of
@@ -227,6 +236,17 @@ def sweep(workloads: "Trace | str | Mapping[str, Trace | str | Callable[..., Tra
     if not isinstance(ignore_size_zero_req, bool):
         raise InvalidParameter(f"ignore_size_zero_req must be True or False, got {ignore_size_zero_req!r}")
     zero = ignore_size_zero_req
+    if ttl is not None:
+        from .ttl import _check_ttl
+
+        ttl = _check_ttl(ttl)
+        if engine == "compiled":
+            raise InvalidParameter("ttl= runs in the Python engine (expiry drops objects through the policy "
+                                   "classes): pass engine='auto' or 'python'")
+        if any(_is_path(w) for w in workloads.values()):
+            raise InvalidParameter("ttl= needs request times: pass the trace in memory "
+                                   "(sim.oracle.read_oracle_general(path)), not its path")
+        engine = "python"
     specs = _specs(sizes, capacities)
     labels = [_policy_label(p) for p in policies]
     for policy in policies:
@@ -262,7 +282,8 @@ def sweep(workloads: "Trace | str | Mapping[str, Trace | str | Callable[..., Tra
                 # with an executor, one task per size too: tasks of similar length spread evenly
                 # (a GDSF replay costs several LRU ones); serially, one per policy
                 for part in ([[spec] for spec in specs] if executor is not None else [specs]):
-                    jobs.append(((name, seed, label), (workload, seed, policy, part, task_kind, engine, task_zero)))
+                    jobs.append(((name, seed, label),
+                                 (workload, seed, policy, part, task_kind, engine, task_zero, ttl)))
     results: list[list[dict[str, Any]] | None] = [None] * len(jobs)
     bar = None
     if progress:
