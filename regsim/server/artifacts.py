@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 
 from ..errors import InvalidArgument
 from ..oci.mediatypes import OCI_MANIFEST
+from .clients import RegistryRefused
 
 __all__ = ["EMPTY_MEDIA_TYPE", "subject_of", "attach", "referrers"]
 
@@ -42,8 +43,9 @@ def _url(client: Any, container: Any, path: str) -> str:
 
 
 def _checked(response: Any, what: str) -> Any:
+    """``response``, or the registry's refusal as :class:`~regsim.server.clients.RegistryRefused`."""
     if response.status_code >= 300:
-        raise InvalidArgument(f"{what}: HTTP {response.status_code}: {response.text[:300]}")
+        raise RegistryRefused(what, response.status_code, response.content)
     return response
 
 

@@ -14,7 +14,7 @@ oras_client = pytest.importorskip("oras.client")
 import regsim
 from regsim.server import serve
 from regsim.server.artifacts import attach, referrers, subject_of
-from regsim.server.clients import SimpleClient
+from regsim.server.clients import RegistryRefused, SimpleClient
 
 SBOM, SIGNATURE = "application/spdx+json", "application/vnd.dev.cosign.simplesigning.v1+json"
 
@@ -71,6 +71,13 @@ def test_oras_pys_own_push_takes_a_subject_under_a_tag(served):
 def test_a_missing_subject_has_no_referrers_and_is_no_error(served):
     server, _, client, _ = served
     assert referrers(client, f"{server.address}/team/app@sha256:" + "0" * 64) == ([], False)
+
+
+def test_attaching_to_a_missing_image_is_refused_by_name(served):
+    server, _, client, _ = served
+    with pytest.raises(RegistryRefused) as refused:
+        attach(client, f"{server.address}/team/app:9.9", "sbom.spdx.json", artifact_type=SBOM, media_type=SBOM)
+    assert refused.value.status == 404 and "team/app:9.9" in str(refused.value)
 
 
 def test_gc_keeps_artifacts_with_their_image_and_sweeps_them_after_it(served):
