@@ -219,8 +219,9 @@ def start_private_daemon(*, insecure_registries: tuple[str, ...] = (), registry_
     with open(root / "dockerd.log", "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    start_new_session=True)
-    watcher = subprocess.Popen([sys.executable, watchdog.__file__, str(os.getpid()), str(process.pid), str(root)],
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    # -I: isolated, so the script's folder (regsim/server) cannot shadow a standard module
+    watcher = subprocess.Popen([sys.executable, "-I", watchdog.__file__, str(os.getpid()), str(process.pid),
+                                str(root)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     daemon = DockerDaemon(f"unix://{sock}", pid=process.pid, root=root, process=process, watcher=watcher)
     deadline = time.monotonic() + timeout

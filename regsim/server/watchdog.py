@@ -4,7 +4,7 @@ it dies, however it dies (a notebook kernel killed with SIGKILL, a test run inte
 :func:`~regsim.server.daemon.start_private_daemon` starts this file as a script beside the
 daemon::
 
-    python watchdog.py PARENT_PID DOCKERD_PID ROOT
+    python -I watchdog.py PARENT_PID DOCKERD_PID ROOT
 
 It polls every 0.2 s: while its parent (the kernel) lives and the daemon runs, it waits. When the
 daemon stops first (``DockerDaemon.stop``), it exits. When the parent dies first (the watchdog is
