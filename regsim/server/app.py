@@ -31,6 +31,7 @@ distribution's 168 hours by default). An error echoes at most 64 characters of w
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from collections import OrderedDict, deque
@@ -317,6 +318,11 @@ class RegistryApp:
             return self._error(request, ctx, exc)
         except ClientDisconnect:
             raise
+        except OSError as exc:  # the store's disk refused a write (full, read-only, failing)
+            log.error("storage error on %s %s: %s", request.method, request.url.path, exc)
+            reason = os.strerror(exc.errno) if exc.errno else type(exc).__name__
+            return self._error(request, ctx, RegistryError(
+                f"the registry's storage refused the write ({reason}): nothing was changed"))
         except Exception:  # a bug: the spec's UNKNOWN, no details for the client; keep serving
             log.exception("internal error on %s %s", request.method, request.url.path)
             return self._error(request, ctx, RegistryError("internal error: the server's log has the details"))

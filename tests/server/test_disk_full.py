@@ -128,6 +128,7 @@ def test_a_read_only_store_changes_nothing_it_answers_500_for(mounts, tmp_path, 
         api = api_for(server)
         mounted = api.post("/v2/other/app/blobs/uploads/", params={"mount": sha(layer), "from": "team/app"})
         assert mounted.status_code == 500, mounted.text
+        assert "storage refused the write (Read-only file system): nothing was changed" in mounted.text
         assert api.head(f"/v2/other/app/blobs/{sha(layer)}").status_code == 404
         assert api.get("/v2/_catalog").json()["repositories"] == ["team/app"]
         assert api.delete("/v2/team/app/manifests/1.0").status_code == 500
