@@ -98,6 +98,7 @@ class Blob:
 
     @property
     def data(self) -> bytes:
+        """The blob's bytes (for a blob made from pieces, joined once and kept)."""
         data = self._data
         if isinstance(data, tuple):  # chunks of an upload: join once, on the first read
             data = self._data = b"".join(data)
@@ -168,12 +169,14 @@ class Placeholder:
 
     @property
     def data(self) -> bytes:
+        """Never: a placeholder has a digest and a size but no bytes (raises PlaceholderContent)."""
         raise PlaceholderContent(
             f"blob {self.digest} is a placeholder of {self.size} bytes: it has no content to read",
             detail=str(self.digest),
         )
 
     def read(self, start: int = 0, end: int | None = None) -> bytes:
+        """Never: a placeholder has no bytes to read (raises PlaceholderContent)."""
         return self.data
 
     def __eq__(self, other: object) -> bool:

@@ -123,6 +123,7 @@ class Descriptor:
         return desc
 
     def to_dict(self) -> dict[str, Any]:
+        """The descriptor as the image spec's JSON object (only the fields that are set)."""
         out: dict[str, Any] = {
             "mediaType": self.media_type,
             "digest": str(self.digest),

@@ -109,6 +109,12 @@ class Digest(str):
 
     @classmethod
     def from_hasher(cls, hasher: "hashlib._Hash", algorithm: str = "sha256") -> "Digest":
+        """The digest of what a finished :mod:`hashlib` hasher has read.
+
+        >>> import hashlib
+        >>> Digest.from_hasher(hashlib.sha256(b"hello")) == Digest.of(b"hello")
+        True
+        """
         # hexdigest() of a registered algorithm always matches the grammar: skip re-validation.
         return str.__new__(cls, f"{algorithm}:{hasher.hexdigest()}")
 
@@ -125,6 +131,7 @@ class Digest(str):
 
     @property
     def algorithm(self) -> str:
+        """The algorithm part, before the colon: ``"sha256"``."""
         return self.partition(":")[0]
 
     @property

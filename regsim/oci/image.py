@@ -74,17 +74,21 @@ class Layer:
 
     @property
     def digest(self) -> Digest:
+        """The digest of the layer's compressed bytes (its blob), as a manifest lists it."""
         return self.blob.digest
 
     @property
     def size(self) -> int:
+        """The size of the layer's blob in bytes."""
         return self.blob.size
 
     @property
     def is_placeholder(self) -> bool:
+        """True for a layer known only by digest and size (the official-images metadata), with no bytes."""
         return self.blob.is_placeholder
 
     def descriptor(self) -> Descriptor:
+        """The descriptor a manifest lists for this layer (media type, digest, size)."""
         return Descriptor(self.media_type, self.digest, self.size)
 
     def files(self) -> LayerFiles:
@@ -163,10 +167,12 @@ class Image:
 
     @property
     def media_type(self) -> str:
+        """The media type of the image's manifest (OCI or Docker)."""
         return self.manifest.media_type
 
     @property
     def platform(self) -> Platform:
+        """The platform the image is for, from its config (os, architecture, variant)."""
         if self.config is not None:
             return self.config.platform
         return Platform("linux", "amd64")
@@ -181,6 +187,7 @@ class Image:
         return [self.config_blob, *(layer.blob for layer in self.layers)]
 
     def descriptor(self, platform: Platform | str | None = None) -> Descriptor:
+        """The descriptor an index lists for this image, with its platform (the config's unless given)."""
         return Descriptor(self.media_type, self.digest, len(self.manifest_bytes),
                           platform=platform if platform is not None else self.platform)
 
@@ -206,6 +213,7 @@ class ImageIndex:
     @classmethod
     def create(cls, images: Iterable[Image], *, media_type: str = OCI_INDEX,
                annotations: Mapping[str, str] | None = None) -> "ImageIndex":
+        """A multi-platform index of ``images`` (each with its platform), as ``docker buildx --platform`` makes."""
         images = tuple(images)
         index = Index(manifests=tuple(img.descriptor() for img in images), media_type=media_type,
                       annotations=Annotations(annotations))
@@ -213,6 +221,7 @@ class ImageIndex:
 
     @classmethod
     def from_parts(cls, index_bytes: bytes, images: Iterable[Image], media_type: str | None = None) -> "ImageIndex":
+        """An index from its stored bytes and the images it lists (what a pull of every platform gives)."""
         index = parse_manifest(index_bytes, media_type)
         if not isinstance(index, Index):
             raise InvalidArgument(f"ImageIndex.from_parts needs an index, got a {index.media_type} "
@@ -225,13 +234,16 @@ class ImageIndex:
 
     @property
     def media_type(self) -> str:
+        """The media type of the index (OCI image index or Docker manifest list)."""
         return self.index.media_type
 
     @property
     def platforms(self) -> list[Platform]:
+        """The platforms the index lists, in its order."""
         return self.index.platforms
 
     def for_platform(self, platform: Platform | str) -> Image | None:
+        """The image for ``platform`` (``"linux/arm64"`` or a Platform), or None if the index has none."""
         desc = self.index.for_platform(platform)
         if desc is None:
             return None
@@ -239,6 +251,7 @@ class ImageIndex:
 
     @property
     def size(self) -> int:
+        """The bytes of every image's blobs, summed (what pulling every platform would move at most)."""
         return sum(img.size for img in self.images)
 
     def __repr__(self) -> str:

@@ -176,6 +176,7 @@ class HistoryEntry:
     comment: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The entry as the config's ``history`` JSON object (with a fixed creation time, so digests are stable)."""
         out: dict[str, Any] = {"created": "1970-01-01T00:00:00Z", "created_by": self.created_by}
         if self.empty_layer:
             out["empty_layer"] = True
@@ -199,6 +200,7 @@ class Healthcheck:
     retries: int = 0
 
     def to_dict(self) -> dict[str, Any]:
+        """The health check as the config's ``Healthcheck`` JSON object."""
         out: dict[str, Any] = {"Test": list(self.test)}
         for key, value in (("Interval", self.interval), ("Timeout", self.timeout),
                            ("StartPeriod", self.start_period), ("StartInterval", self.start_interval),
@@ -209,6 +211,7 @@ class Healthcheck:
 
     @classmethod
     def from_dict(cls, data: Any) -> "Healthcheck | None":
+        """A health check from the config's JSON, or None where there is none."""
         if not isinstance(data, dict) or not data.get("Test"):
             return None
         return cls(tuple(str(t) for t in data["Test"]), int(data.get("Interval") or 0), int(data.get("Timeout") or 0),
@@ -247,9 +250,11 @@ class ImageConfig(_Content):
 
     @property
     def platform(self) -> Platform:
+        """The platform the config names (os, architecture, variant)."""
         return Platform(self.os, self.architecture, self.variant)
 
     def to_dict(self) -> dict[str, Any]:
+        """The config as the image spec's JSON object (what :meth:`to_bytes` writes canonically)."""
         run: dict[str, Any] = {}
         if self.env:
             run["Env"] = list(self.env)
@@ -291,6 +296,7 @@ class ImageConfig(_Content):
 
     @classmethod
     def from_dict(cls, data: Any, media_type: str = OCI_CONFIG) -> "ImageConfig":
+        """A config from its JSON object; a field of the wrong kind raises ManifestInvalid naming it."""
         if not isinstance(data, dict):
             raise ManifestInvalid(f"image config must be a JSON object, got {type(data).__name__}")
         run = data.get("config") or {}
@@ -344,6 +350,7 @@ class Manifest(_Content):
 
     @property
     def is_index(self) -> bool:
+        """False: a manifest describes one image (see :attr:`Index.is_index`)."""
         return False
 
     def references(self) -> Iterator[Descriptor]:
@@ -374,6 +381,7 @@ class Manifest(_Content):
                 f'"mediaType":{_json_str(self.media_type)},"schemaVersion":2}}').encode("utf-8")
 
     def to_dict(self) -> dict[str, Any]:
+        """The manifest as its JSON object (what :meth:`to_bytes` writes canonically)."""
         out: dict[str, Any] = {
             "schemaVersion": 2,
             "mediaType": self.media_type,
@@ -401,13 +409,16 @@ class Index(_Content):
 
     @property
     def is_index(self) -> bool:
+        """True: an index lists manifests, one per platform (see :attr:`Manifest.is_index`)."""
         return True
 
     def references(self) -> Iterator[Descriptor]:
+        """The descriptors the index points at: its manifests, in order."""
         yield from self.manifests
 
     @property
     def effective_artifact_type(self) -> str | None:
+        """The index's ``artifactType``, as the referrers API reports it (None when unset)."""
         return self.artifact_type
 
     def for_platform(self, platform: Platform | str) -> Descriptor | None:
@@ -420,9 +431,11 @@ class Index(_Content):
 
     @property
     def platforms(self) -> list[Platform]:
+        """The platforms of the manifests the index lists, in its order."""
         return [d.platform for d in self.manifests if d.platform is not None]
 
     def to_dict(self) -> dict[str, Any]:
+        """The index as its JSON object (what :meth:`to_bytes` writes canonically)."""
         out: dict[str, Any] = {
             "schemaVersion": 2,
             "mediaType": self.media_type,

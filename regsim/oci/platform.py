@@ -31,6 +31,11 @@ class Platform:
 
     @classmethod
     def parse(cls, text: "str | Platform") -> "Platform":
+        """A platform from ``os/arch[/variant]`` (``"linux/arm64/v8"``); a Platform is returned as it is.
+
+        >>> Platform.parse("linux/arm64/v8").architecture
+        'arm64'
+        """
         if isinstance(text, Platform):
             return text
         parts = text.split("/") if isinstance(text, str) else []
@@ -47,6 +52,7 @@ class Platform:
         return self.variant is None or other.variant is None or self.variant == other.variant
 
     def to_dict(self) -> dict[str, Any]:
+        """The platform as the image spec's JSON object (``variant`` only when set)."""
         out: dict[str, Any] = {"architecture": self.architecture, "os": self.os}
         if self.variant:
             out["variant"] = self.variant
@@ -58,6 +64,7 @@ class Platform:
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "platform") -> "Platform":
+        """A platform from its JSON object; a bad one raises ManifestInvalid naming ``where`` it was."""
         if not isinstance(data, dict):
             raise ManifestInvalid(f"{where} must be an object, got {data!r}", detail=where)
         os_, arch = data.get("os"), data.get("architecture")
