@@ -27,7 +27,21 @@ from typing import Any
 
 from regsim import Registry
 
-__all__ = ["FailingDisk", "DiskFault", "state"]
+__all__ = ["FailingDisk", "DiskFault", "state", "scratch"]
+
+
+def scratch(fallback: Any) -> Any:
+    """A directory for stores a test writes hundreds of times: in ``/dev/shm`` (memory: ``fsync``
+    costs nothing there, and these tests are about the order of writes, not the disk's speed)
+    when the machine has it, else ``fallback``. Remove it after (``shutil.rmtree``)."""
+    import tempfile
+    from pathlib import Path
+
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        return Path(tempfile.mkdtemp(prefix="regsim-test-", dir=shm))
+    fallback.mkdir(parents=True, exist_ok=True)
+    return fallback
 
 
 class DiskFault(OSError):

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import pytest
 
-from disk_faults import FailingDisk, state
+from disk_faults import FailingDisk, scratch, state
 from regsim import Image, Layer, Registry
 from regsim.client.remote import write
 from regsim.registry.filesystem import check
@@ -36,6 +36,13 @@ REST = b"and the rest of it"
 
 def sha(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture
+def work(tmp_path):
+    directory = scratch(tmp_path / "work")
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -93,10 +100,12 @@ def copy(source: Path, target: Path) -> None:
 
 
 @pytest.mark.parametrize("operation", OPERATIONS)
-def test_a_failed_disk_write_leaves_memory_as_the_disk_is(original, tmp_path, operation):
+def test_a_failed_disk_write_leaves_memory_as_the_disk_is(original, work, operation):
     source, ids = original
     run = OPERATIONS[operation]
-    counted = tmp_path / "counted"
+    shutil.copytree(source, work / "original")  # on the scratch file system: hard links to it work
+    source = work / "original"
+    counted = work / "counted"
     shutil.copytree(source, counted)
     registry = Registry.open(counted)
     with FailingDisk(None) as disk:
@@ -104,7 +113,7 @@ def test_a_failed_disk_write_leaves_memory_as_the_disk_is(original, tmp_path, op
     assert disk.writes > 0, f"{operation} wrote nothing"
     assert state(registry) == state(Registry.open(counted))
     for n in range(1, disk.writes + 1):
-        store = tmp_path / f"fail{n}"
+        store = work / f"fail{n}"
         copy(source, store)
         registry = Registry.open(store)
         code = ERRNOS[n % len(ERRNOS)]

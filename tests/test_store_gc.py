@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from disk_faults import FailingDisk
+from disk_faults import FailingDisk, scratch
 from helpers import skip_or_fail
 from regsim import Image, ImageIndex, Layer, Registry
 from regsim.client.remote import write
@@ -66,19 +66,28 @@ def original(tmp_path_factory):
     return store
 
 
+@pytest.fixture
+def work(tmp_path):
+    directory = scratch(tmp_path / "work")
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
+
+
 @pytest.mark.parametrize("untagged", [False, True], ids=["gc", "gc-m"])
-def test_gc_crashed_at_every_disk_write_is_finished_by_one_more_gc(original, tmp_path, untagged):
+def test_gc_crashed_at_every_disk_write_is_finished_by_one_more_gc(original, work, untagged):
     # issue 16: kill -9 during `regsim gc -m` left thousands of check problems and gc refusing for
     # good; killed during plain gc, dangling layer links a rerun did not remove
-    clean = tmp_path / "clean"
-    shutil.copytree(original, clean)
+    shutil.copytree(original, work / "original")  # on the scratch file system: hard links to it work
+    original = work / "original"
+    clean = work / "clean"
+    copy(original, clean)
     with FailingDisk(None, outside=".regsim-tmp") as disk:
         garbage_collect(clean, delete_untagged=untagged)
     assert check(clean).ok
     want = files(clean)
     assert disk.writes > 5
     for n in range(1, disk.writes + 1):
-        store = tmp_path / f"crash{n}"
+        store = work / f"crash{n}"
         copy(original, store)
         with FailingDisk(n, crash=True, outside=".regsim-tmp") as crash:
             try:
