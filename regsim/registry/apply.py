@@ -138,7 +138,7 @@ def _upload_progressed(parts: Parts, e: ev.UploadProgressed, source: Any) -> Non
         raise InvalidArgument(f"event #{e.seq} UploadProgressed of upload {e.upload_id}, which no "
                               "UploadStarted event opened")
     if source is not None:  # the live chunk (a staged file is taken, not copied)
-        session.append(source)
+        session._append(source)
         return
     if e.data is None:
         raise InvalidArgument(
@@ -149,13 +149,13 @@ def _upload_progressed(parts: Parts, e: ev.UploadProgressed, source: Any) -> Non
         raise _missing(e, f"of its {e.size} bytes")
     for piece in (e.data,) if isinstance(e.data, bytes) else e.data:
         if piece:
-            session.append(piece)
+            session._append(piece)
 
 
 @applies(ev.UploadCancelled)
 def _upload_cancelled(parts: Parts, e: ev.UploadCancelled, source: Any) -> None:
     if parts.uploads.get(e.upload_id) is not None:
-        parts.uploads.drop(e.upload_id)
+        parts.uploads.remove(e.upload_id)._discard()  # the session and its bytes
 
 
 @applies(ev.BlobUploaded)
@@ -165,7 +165,7 @@ def _blob_uploaded(parts: Parts, e: ev.BlobUploaded, source: Any) -> None:
     session = parts.uploads.remove(e.upload_id) if e.upload_id is not None and e.upload_id in parts.uploads.view() else None
     parts.blobs.put(e.content)
     if session is not None:
-        session.discard()  # what the blob store did not take (its bytes were already there)
+        session._discard()  # what the blob store did not take (its bytes were already there)
     parts.repository(e.repository)._link_blob(e.digest)
 
 

@@ -444,9 +444,15 @@ class Registry:
                 f"the next chunk must start at {session.size}",
                 detail={"start": start, "offset": session.size},
             )
+        self._append_chunk(session, data, "upload chunk")
+        return session.size
+
+    def _append_chunk(self, session: UploadSession, data: "bytes | Chunk", what: str) -> None:
+        """Commit an ``UploadProgressed`` event for one chunk of ``session`` (the chunk is handed
+        to the apply function as its source: a staged file is taken, not copied)."""
         kept: bytes | tuple[bytes, ...] | None
         if not (hasattr(data, "pieces") and hasattr(data, "size")):
-            data = kept = as_bytes(data, "upload chunk")
+            data = kept = as_bytes(data, what)
             size = len(data)
         elif getattr(data, "path", None) is not None:
             kept = None  # a file on disk: the upload takes it (renamed) or it is discarded after
@@ -456,9 +462,8 @@ class Registry:
             # which the server discards once the request is done
             kept = tuple(bytes(piece) if not isinstance(piece, bytes) else piece for piece in data.pieces())
             size = sum(map(len, kept))
-        self._commit(self._event(ev.UploadProgressed, repository=session.repository, upload_id=upload_id,
+        self._commit(self._event(ev.UploadProgressed, repository=session.repository, upload_id=session.id,
                                  offset=session.size, size=size, data=kept), source=data)
-        return session.size
 
     def upload_status(self, upload_id: str, *, auth: Token | None = None) -> int:
         """``GET`` on an upload: the number of bytes received (``Range: 0-<offset-1>``)."""
@@ -482,10 +487,8 @@ class Registry:
                 f"received {session.size + size} bytes hashing to {actual}",
                 detail=str(expected),
             )
-        if size:
-            # the last chunk, into the session the blob's event then takes (it carries the whole
-            # content): not an event of its own
-            session.append(data)
+        if size:  # the last chunk arrived with the PUT: an event like any chunk
+            self._append_chunk(session, data, "last upload chunk")
         blob = session.content(expected)
         self._link_blob(self._writable(session.repository), blob, upload_id)
         return blob

@@ -6,11 +6,16 @@ re-reads the bytes) and goes to a :class:`Spool`: :class:`MemorySpool` keeps the
 list; :class:`~regsim.registry.filesystem.FileSpool` keeps them in distribution's
 ``_uploads/<id>/data``. :class:`Uploads` owns the open sessions of one registry.
 
->>> session = UploadSession("u1", "team/app")
->>> session.append(b"hello "), session.append(b"world")
+>>> from regsim import Registry
+>>> registry = Registry()
+>>> session = registry.start_upload("team/app")
+>>> registry.upload_chunk(session.id, b"hello "), registry.upload_chunk(session.id, b"world")
 (6, 11)
 >>> session.digest() == Digest.of(b"hello world"), session.content(Digest.of(b"hello world")).data
 (True, b'hello world')
+
+A session is read-only from outside: only the registry's events change it (its ``_append`` and
+``_discard`` are called by :mod:`regsim.registry.apply`).
 
 Upload bytes are ``bytes`` or a :class:`Chunk` (a request body a server staged, read piece by piece,
 so no request ever makes a whole copy; a spool that can ``adopt`` the staged file takes it as is).
@@ -99,24 +104,41 @@ class UploadSession:
     persistent registry reopening).
     """
 
-    __slots__ = ("id", "repository", "size", "started_at", "_spool", "_sha256")
+    __slots__ = ("_id", "_repository", "_size", "_started_at", "_spool", "_sha256")
 
     def __init__(self, upload_id: str, repository: str, spool: Spool | None = None, *, size: int = 0,
                  sha256: Any = None, started_at: float | None = None) -> None:
-        self.id = upload_id
-        self.repository = repository
-        self.size = size
-        #: When the upload began (seconds since the epoch) if a store recorded it, else None.
-        self.started_at = started_at
+        self._id = upload_id
+        self._repository = repository
+        self._size = size
+        self._started_at = started_at
         self._spool: Spool = spool if spool is not None else MemorySpool()
         self._sha256 = sha256 if sha256 is not None else hashlib.sha256()
+
+    @property
+    def id(self) -> str:
+        return self._id
+
+    @property
+    def repository(self) -> str:
+        return self._repository
+
+    @property
+    def size(self) -> int:
+        """Bytes received so far."""
+        return self._size
+
+    @property
+    def started_at(self) -> float | None:
+        """When the upload began (seconds since the epoch) if a store recorded it, else None."""
+        return self._started_at
 
     @property
     def offset(self) -> int:
         """Bytes received so far (the next chunk must start here)."""
         return self.size
 
-    def append(self, data: "bytes | Chunk") -> int:
+    def _append(self, data: "bytes | Chunk") -> int:
         """Hash and spool one chunk (bytes, or a staged :class:`Chunk`); returns the new offset."""
         pieces, size = pieces_of(data, "upload chunk")
         spool = self._spool
@@ -144,8 +166,8 @@ class UploadSession:
                 truncate(self.size)
             raise
         self._sha256 = hasher
-        self.size += size
-        return self.size
+        self._size += size
+        return self._size
 
     def digest(self, algorithm: str = "sha256", tail: Iterable[bytes] = (), *, tail_sha256: Any = None) -> Digest:
         """The digest of the bytes received so far plus the pieces ``tail`` (nothing changes).
@@ -165,7 +187,7 @@ class UploadSession:
         """The finished blob, whose digest the caller verified."""
         return self._spool.content(digest)
 
-    def discard(self) -> None:
+    def _discard(self) -> None:
         self._spool.discard()
 
     def __repr__(self) -> str:
@@ -191,12 +213,6 @@ class Uploads:
     def remove(self, upload_id: str) -> UploadSession:
         """Forget a session (finished: its bytes became a blob)."""
         return self._sessions.pop(upload_id)
-
-    def drop(self, upload_id: str) -> UploadSession:
-        """Forget a session and its bytes (cancelled or expired)."""
-        session = self._sessions.pop(upload_id)
-        session.discard()
-        return session
 
     def view(self) -> Mapping[str, UploadSession]:
         return self._view
