@@ -16,7 +16,8 @@ The page calls the registry by the address the browser used (its ``Host``), whic
 room pushes to, whatever the model's name for it.
 
 Every route asks for the instructor's login (HTTP basic, the password given to ``regsim serve
---instructor`` or to :class:`~regsim.server.classroom.Classroom`); the browser asks once. The
+--instructor`` or to :class:`~regsim.server.classroom.Classroom`); the browser asks once. Failed
+logins are throttled as the registry's are (5 a minute per user and client, then 429). The
 graph needs the ``viz`` extra; without it the page says so instead of drawing.
 """
 
@@ -31,6 +32,7 @@ import threading
 import anyio.to_thread
 
 from ..units import human_size
+from .limits import LoginThrottle
 
 __all__ = ["WebDashboard", "PAGE"]
 
@@ -50,6 +52,8 @@ class WebDashboard:
         self.room = classroom_app
         self.instructor = instructor
         self._expected = f"{instructor.name}:{instructor.password}".encode()
+        #: failed logins per user and client (5 a minute, then 429), as the registry's own
+        self.throttle = LoginThrottle()
         self._draw_lock = threading.Lock()
         self._svg: tuple[tuple[int, str], bytes] | None = None  # ((graph version, label), picture)
 
@@ -114,28 +118,40 @@ class WebDashboard:
 
     # -- ASGI ----------------------------------------------------------------------------------
 
-    def _authorized(self, scope) -> bool:
+    def _credentials(self, scope) -> bytes | None:
+        """The ``user:password`` of the request's basic credentials (None: none or unreadable)."""
         header = dict(scope.get("headers") or ()).get(b"authorization", b"")
         kind, _, value = header.partition(b" ")
         if kind.lower() != b"basic":
-            return False
+            return None
         try:
-            given = base64.b64decode(value.strip(), validate=True)
+            return base64.b64decode(value.strip(), validate=True)
         except (binascii.Error, ValueError):
-            return False
-        return hmac.compare_digest(given, self._expected)
+            return None
 
     async def __call__(self, scope, receive, send) -> None:
         from .classroom import DASHBOARD_PATH
 
-        if not self._authorized(scope):
+        given = self._credentials(scope)
+        user = (given or b"").partition(b":")[0].decode(errors="replace")
+        client = (scope.get("client") or ("",))[0]
+        wait = self.throttle.retry_after(user, client) if given is not None else None
+        if wait is not None:  # guessing the instructor's password: as the registry's logins
+            await _send(send, 429, "text/plain; charset=utf-8",
+                        f"too many failed logins for {user!r}: try again in {wait} s\n".encode(),
+                        [(b"retry-after", str(wait).encode())])
+            return
+        if given is None or not hmac.compare_digest(given, self._expected):
+            if given is not None:
+                self.throttle.failed(user, client)
             await _send(send, 401, "text/plain; charset=utf-8",
                         b"the dashboard is the instructor's: log in with the instructor's name and password\n",
                         [(b"www-authenticate", b'Basic realm="regsim classroom dashboard", charset="UTF-8"')])
             return
+        self.throttle.succeeded(user, client)
         route = scope["path"][len(DASHBOARD_PATH):].strip("/")
         label = _host(scope)
-        if scope["method"] not in ("GET", "HEAD"):
+        if scope["method"] != "GET":
             await _send(send, 405, "text/plain; charset=utf-8", b"the dashboard only answers GET\n")
         elif route == "":
             await _send(send, 200, "text/html; charset=utf-8", PAGE.encode())

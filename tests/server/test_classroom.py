@@ -296,3 +296,23 @@ def test_the_instructors_terminal_names_everyone_prints_refusals_and_sums_up_per
                      r"refused 1: push to bob/app \(denied", tail), tail
     assert re.search(r"bob: pushed nothing; pulled team/app:1\.0; .*refused 1: pull team/app \(unauthorized", tail), tail
     assert "everyone: 1 of 2 pushed" in tail, tail
+
+
+def test_the_web_dashboard_is_the_instructors_and_guessing_its_password_is_throttled():
+    with Classroom(class_list(1), instructor=Participant("teacher", "pw-t")) as room:
+        server = room.serve()
+        assert _dashboard_state(server.url, "teacher", "pw-t")["registry"] == server.address
+        for _ in range(5):
+            with pytest.raises(urllib.error.HTTPError, match="401"):
+                _dashboard_state(server.url, "teacher", "guess")
+        with pytest.raises(urllib.error.HTTPError, match="429") as throttled:
+            _dashboard_state(server.url, "teacher", "pw-t")
+        assert int(throttled.value.headers["Retry-After"]) > 0
+        request = urllib.request.Request(f"{server.url}/-/dashboard/state", method="POST", data=b"",
+                                         headers={"Authorization": "Basic c3R1ZGVudDAxOnB3LTAx"})  # student01
+        with pytest.raises(urllib.error.HTTPError, match="401"):
+            urllib.request.urlopen(request)
+    with Classroom(class_list(1)) as room:  # no instructor: no dashboard, the registry answers
+        server = room.serve()
+        with pytest.raises(urllib.error.HTTPError, match="404"):
+            _dashboard_state(server.url, "student01", "pw-01")
