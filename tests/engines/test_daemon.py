@@ -88,23 +88,27 @@ print(json.dumps({"dockerd": daemon.pid, "containerd": int(pidfile.read_text()),
 """
 
 
+def _kernel_checks() -> None:
+    """Skip (fail under CI=true) unless a private dockerd can start here."""
+    from helpers import skip_or_fail
+
+    from regsim.server.clients import ToolMissing, find_tool
+
+    if os.geteuid() != 0:
+        skip_or_fail("a private dockerd needs root")
+    try:
+        find_tool("dockerd", "docker.io")
+    except ToolMissing as exc:
+        skip_or_fail(str(exc))
+
+
 def _kernel(tail: str):
     """A kernel-like process that starts a private dockerd, says what it started, then runs ``tail``."""
     import json
     import subprocess
     import sys
 
-    from regsim.server.clients import ToolMissing
-
-    if os.geteuid() != 0:
-        from helpers import skip_or_fail
-        skip_or_fail("a private dockerd needs root")
-    try:
-        from regsim.server.clients import find_tool
-        find_tool("dockerd", "docker.io")
-    except ToolMissing as exc:
-        from helpers import skip_or_fail
-        skip_or_fail(str(exc))
+    _kernel_checks()
     process = subprocess.Popen([sys.executable, "-c", _KERNEL % tail], stdout=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONPATH": os.pathsep.join(
                                    [os.getcwd(), os.environ.get("PYTHONPATH", "")])})
@@ -209,3 +213,35 @@ def test_a_daemon_that_will_not_stop_is_killed_with_its_containers_shims():
         daemon.stop(timeout=1.0)
     assert len(tree) >= 3 and _wait_gone(*tree, timeout=10), [p for p in tree if not _gone(p)]
     assert not root.exists()
+
+
+def test_a_jupyter_kernel_killed_mid_lesson_takes_its_daemon_with_it():
+    """A real ipykernel starts a private dockerd in a cell, as lesson 1's set-up cell does, and is
+    killed (SIGKILL, as Jupyter does to a kernel that will not shut down): the daemon goes too."""
+    import json
+    import signal
+    from pathlib import Path
+
+    jupyter_client = pytest.importorskip("jupyter_client")
+    _kernel_checks()
+    manager, client = jupyter_client.manager.start_new_kernel(
+        kernel_name="python3", env={**os.environ, "PYTHONPATH": os.pathsep.join(
+            [os.getcwd(), os.environ.get("PYTHONPATH", "")])})
+    try:
+        printed: list[str] = []
+        client.execute_interactive(
+            "import json, time\n"
+            "from regsim.server.daemon import start_private_daemon\n"
+            "daemon = start_private_daemon()\n"
+            "pidfile = daemon.root / 'x' / 'containerd' / 'containerd.pid'\n"
+            "while not pidfile.exists(): time.sleep(0.1)\n"
+            "print(json.dumps({'dockerd': daemon.pid, 'containerd': int(pidfile.read_text()), 'root': str(daemon.root)}))\n",
+            timeout=120, output_hook=lambda msg: printed.append(msg["content"].get("text", "")))
+        started = json.loads("".join(printed))
+        assert not _gone(started["dockerd"])
+        os.kill(manager.provisioner.process.pid, signal.SIGKILL)
+        assert _wait_gone(started["dockerd"], started["containerd"]), started
+        assert _wait_gone_path(Path(started["root"])), started
+    finally:
+        client.stop_channels()
+        manager.cleanup_resources()
