@@ -184,7 +184,7 @@ def test_users_and_grants_set_before_the_registry_is_built_are_replayed():
 
 
 @pytest.mark.parametrize("bypass", ["configure", "link_blob", "add_user", "grant", "set_attribute",
-                                    "upload_append", "upload_discard"])
+                                    "upload_append", "upload_discard", "settings"])
 def test_nothing_changes_a_registry_without_an_event(bypass):
     """Issue 16: four calls on a registry's parts changed state with no event, so that afterwards
     ``Registry.replay(r.events).snapshot() != r.snapshot()``. Parts are read-only from outside:
@@ -206,6 +206,7 @@ def test_nothing_changes_a_registry_without_an_event(bypass):
         "set_attribute": lambda: setattr(reg.repository("alice/app"), "visibility", "private"),
         "upload_append": lambda: reg.uploads[session.id].append(b"sneaked in"),
         "upload_discard": lambda: reg.uploads[session.id].discard(),
+        "settings": lambda: setattr(reg, "max_manifest_size", 10),
     }
     with pytest.raises((AttributeError, InvalidArgument)):
         calls[bypass]()

@@ -148,11 +148,11 @@ class Registry:
         spools: Callable[[str, str], Spool] | None = None,
         sparse: bool = False,
     ) -> None:
-        self.name = name
-        self.title = title or name
+        self._name = name
+        self._title = title or name
         given = access if isinstance(access, AccessPolicy) else AccessPolicy(access)
         self.events = events if events is not None else ev.EventLog()
-        self.max_manifest_size = max_manifest_size
+        self._max_manifest_size = max_manifest_size
         self._blobs = as_blob_store(blobs)
         self._repos = repositories if repositories is not None else MemoryRepositoryStore()
         self._uploads = Uploads()
@@ -185,6 +185,20 @@ class Registry:
             for user, actions in granted.items():
                 for action in actions:
                     self._emit(ev.AccessGranted, user=user, pattern=pattern, action=action)
+
+    @property
+    def name(self) -> str:
+        """The registry's domain as it appears in image references (``docker.io``, ``localhost:5000``)."""
+        return self._name
+
+    @property
+    def title(self) -> str:
+        return self._title
+
+    @property
+    def max_manifest_size(self) -> int:
+        """Largest manifest accepted, in bytes."""
+        return self._max_manifest_size
 
     @property
     def access(self) -> AccessPolicy:
