@@ -26,8 +26,8 @@ __all__ = ["ClassroomDashboard"]
 
 class ClassroomDashboard:
     """A widget over a served :class:`~regsim.server.classroom.Classroom`: the activity table, the
-    dedup totals, and a :class:`~regsim.viz.LiveView` of the team namespace (its graph and the last
-    push or pull). :meth:`refresh` redraws at once; pushes refresh it on their own."""
+    dedup totals, the latest refused attempts with their reason, and a :class:`~regsim.viz.LiveView`
+    of the team namespace (its graph and the last push or pull). :meth:`refresh` redraws at once; pushes refresh it on their own."""
 
     def __init__(self, classroom: Classroom, *, quiet: float = 0.5) -> None:
         if classroom.server is None:
@@ -35,12 +35,32 @@ class ClassroomDashboard:
         self.classroom = classroom
         self.table = widgets.HTML()
         self.totals = widgets.HTML()
+        #: the latest refused attempts (a push into another's namespace, a wrong password), newest first
+        self.refusals = widgets.HTML()
+        self._refused: list = []
         self.live = LiveView(classroom.server, quiet=quiet, repositories=f"{classroom.team}/*",
                              on_operation=lambda op: self.refresh())
         self.widget = widgets.VBox([widgets.HTML(f"<h4>Classroom registry {html.escape(classroom.server.address)}"
                                                  f" &mdash; team namespace {html.escape(classroom.team)}/</h4>"),
-                                    self.totals, self.table, self.live.widget])
+                                    self.totals, self.table, self.refusals, self.live.widget])
+        self._show_refusals()
+        classroom.journal.listeners.append(self._on_line)
         self.refresh()
+
+    def _on_line(self, line) -> None:
+        """A journal line (from the server's thread): keep and show it if it is a refusal."""
+        if line.refused:
+            self._refused = [line, *self._refused][:10]
+            self._show_refusals()
+
+    def _show_refusals(self) -> None:
+        if not self._refused:
+            self.refusals.value = "<i>no refused attempts</i>"
+            return
+        name, address = self.classroom.registry.name, self.classroom.server.address
+        items = "".join(f"<li><b>{html.escape(line.who)}</b> refused: {html.escape(line.text.replace(name, address))}</li>"
+                        for line in self._refused)
+        self.refusals.value = f"<b>Refused, newest first</b><ul style='margin:2px 0'>{items}</ul>"
 
     def refresh(self) -> None:
         """Recompute the activity and set the table and totals."""
@@ -54,7 +74,10 @@ class ClassroomDashboard:
                              f"deduplicated (sent again or mounted, not stored twice: {share})")
 
     def close(self) -> None:
+        """Stop listening (the widget keeps what it shows)."""
         self.live.close()
+        if self._on_line in self.classroom.journal.listeners:
+            self.classroom.journal.listeners.remove(self._on_line)
 
     def _repr_mimebundle_(self, **kwargs: Any):
         return self.widget._repr_mimebundle_(**kwargs)

@@ -79,3 +79,16 @@ def test_a_retag_is_shown_as_a_push_of_a_new_tag_not_as_n_events(room, image):
     assert bytes(board.live.view.value) != first_view            # its own picture, not the last push's
     assert any(":latest" in t for t in _texts(board.live.picture(op)))
     board.close()
+
+
+def test_the_notebook_dashboard_lists_refused_attempts_with_their_reason(room, image):
+    board = _board(room)
+    assert "no refused attempts" in board.refusals.value
+    with pytest.raises(RuntimeError, match="HTTP 403"):
+        SimpleClient(room.server.url, username="alice", password="pw-a").push("bob/app", "1.0", image)
+    assert "<b>alice</b>" in board.refusals.value and "push to bob/app (denied: alice may not push" in board.refusals.value
+    assert "localhost:5000" not in board.refusals.value          # named by the served address
+    board.close()
+    with pytest.raises(RuntimeError, match="HTTP 401"):
+        SimpleClient(room.server.url, username="bob", password="wrong").pull("team/app", "1.0")
+    assert "<b>bob</b>" not in board.refusals.value                # closed: it no longer listens
