@@ -22,7 +22,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Sequence
 
 from .registry.access import MODES
-from .errors import NameInvalid, RegistryError
+from .errors import InvalidArgument, NameInvalid, RegistryError
 from .oci.reference import validate_repository
 
 if TYPE_CHECKING:
@@ -342,8 +342,8 @@ def _serve(args: argparse.Namespace) -> int:
         try:
             people = read_participants(args.classroom)
             if instructor.name in [p.name for p in people]:
-                raise ValueError(f"the instructor {instructor.name!r} is also a participant: "
-                                 "pass --instructor NAME:PASSWORD with another name")
+                raise InvalidArgument(f"the instructor {instructor.name!r} is also a participant: "
+                                      "pass --instructor NAME:PASSWORD with another name")
             setup_access(policy, people, args.team, instructor)
         except (OSError, ValueError) as exc:
             sock.close()

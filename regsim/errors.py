@@ -27,6 +27,8 @@ from typing import Any, Callable, Iterable
 
 __all__ = [
     "InvalidArgument",
+    "UnknownKey",
+    "UnknownExercise",
     "RegistryError",
     "BlobUnknown",
     "BlobUploadInvalid",
@@ -68,6 +70,23 @@ class InvalidArgument(ValueError, TypeError):
     """A bad argument to a regsim function: a value out of range or of the wrong kind. The one
     argument-error type of every module (a ValueError and a TypeError, so either handler catches
     it); the message names the argument and the value."""
+
+
+class UnknownKey(InvalidArgument, KeyError):
+    """A name or key that is not there (a blob, a repository, a graph node, a participant): a bad
+    argument, and a :class:`KeyError` too, so mappings (``in``, ``.get``) and callers catching
+    KeyError still work. The message names the key and, where there are few, the known ones.
+
+    >>> str(UnknownKey("no tag 'x' (there are: latest)"))
+    "no tag 'x' (there are: latest)"
+    """
+
+    def __str__(self) -> str:  # the message as written (KeyError would show its repr)
+        return Exception.__str__(self)
+
+
+class UnknownExercise(UnknownKey):
+    """An exercise id a workbook does not have (the message lists the ones it has)."""
 
 
 class RegistryError(Exception):

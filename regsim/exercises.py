@@ -47,7 +47,7 @@ import re
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any, Callable, Iterator, Mapping, Sequence
-from .errors import InvalidArgument
+from .errors import InvalidArgument, UnknownExercise
 from .units import plural
 
 __all__ = ["Verdict", "Exercise", "Workbook", "Revealed", "what_differs", "as_number"]
@@ -456,7 +456,7 @@ class Workbook:
         try:
             return self._exercises[id]
         except KeyError:
-            raise KeyError(f"no exercise {id!r} in {self.title} (there are: {', '.join(self._exercises)})") from None
+            raise UnknownExercise(f"no exercise {id!r} in {self.title} (there are: {', '.join(self._exercises)})") from None
 
     def __iter__(self) -> Iterator[Exercise]:
         return iter(self._exercises.values())

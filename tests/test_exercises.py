@@ -1,7 +1,7 @@
 import pytest
 
 from regsim import Digest
-from regsim.errors import InvalidArgument
+from regsim.errors import InvalidArgument, UnknownExercise
 from regsim.exercises import Exercise, Workbook, what_differs
 
 
@@ -56,8 +56,9 @@ def test_workbook_checks_and_hints():
     assert "replace the ..." in book.check("1", ...).message
     assert book.check("2", [1]).ok and book.check("2", []).message == "the list is empty"
     assert "right" in repr(book.check("1", 42)) and "✔" in book.check("1", 42)._repr_html_()
-    with pytest.raises(KeyError):
+    with pytest.raises(UnknownExercise, match=r"no exercise '3' in t \(there are: 1, 2\)") as raised:
         book["3"]
+    assert isinstance(raised.value, InvalidArgument) and isinstance(raised.value, KeyError)  # old handlers still work
     with pytest.raises(ValueError):
         book.add("1", "again", expected=lambda: 1)
     with pytest.raises(ValueError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import RegistryError
+from ..errors import RegistryError, UnknownKey
 from ..oci.manifest import Index, Manifest
 from ..oci.reference import parse_docker_ref
 from ..registry import Registry
@@ -32,7 +32,7 @@ def layers_of(registry: Registry, reference: str, platform: str = PLATFORM) -> d
     if isinstance(stored.parsed, Index):
         entry = stored.parsed.for_platform(platform)
         if entry is None:
-            raise KeyError(f"{reference} has no image for {platform}")
+            raise UnknownKey(f"{reference} has no image for platform {platform}")
         stored = registry.resolve(ref.repository, entry.digest)
     manifest = stored.parsed
     assert isinstance(manifest, Manifest)

@@ -154,7 +154,7 @@ def _encode(value: Any, blobs: _BlobWriter) -> Any:
         fields = {f.name: _encode(getattr(value, f.name), blobs) for f in dataclasses.fields(value)
                   if f.init and f.name not in _DERIVED.get(_name(kind), {})}
         return {"$type": _name(kind), "fields": fields}
-    raise TypeError(f"cannot save a {kind.__module__}.{kind.__qualname__} in an event log: {value!r:.80}")
+    raise InvalidArgument(f"cannot save a {kind.__module__}.{kind.__qualname__} in an event log: {value!r:.80}")
 
 
 def _name(kind: type) -> str:

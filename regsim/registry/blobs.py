@@ -24,6 +24,7 @@ from abc import ABC, abstractmethod
 from types import MappingProxyType
 from typing import Iterator, Mapping, MutableMapping
 
+from ..errors import UnknownKey
 from ..oci.blob import Content
 from ..oci.digest import Digest
 
@@ -64,7 +65,7 @@ class BlobStore(ABC):
     def size_of(self, digest: str) -> int:
         blob = self.get(digest)
         if blob is None:
-            raise KeyError(digest)
+            raise UnknownKey(f"no blob {digest}")
         return blob.size
 
     def view(self) -> Mapping[Digest, Content]:
@@ -81,7 +82,7 @@ class _BlobView(Mapping[Digest, Content]):
     def __getitem__(self, digest: Digest) -> Content:
         blob = self._store.get(digest)
         if blob is None:
-            raise KeyError(digest)
+            raise UnknownKey(f"no blob {digest}")
         return blob
 
     def __contains__(self, digest: object) -> bool:

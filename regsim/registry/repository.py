@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Iterable, Iterator, Mapping
 
 from ..display import some, table
+from ..errors import UnknownKey
 from ..oci.descriptor import Descriptor
 from ..oci.digest import Digest
 from ..oci.manifest import Index, Manifest
@@ -291,7 +292,7 @@ class _RepositoryView(Mapping[str, Repository]):
     def __getitem__(self, name: str) -> Repository:
         repo = self._store.get(name)
         if repo is None:
-            raise KeyError(name)
+            raise UnknownKey(f"no repository {name!r}")
         return repo
 
     def __contains__(self, name: object) -> bool:
