@@ -104,7 +104,7 @@ class FailingDisk:
 
     def __enter__(self) -> "FailingDisk":
         real_open, real = builtins.open, {n: getattr(os, n) for n in
-                                          ("fsync", "mkdir", "rename", "replace", "unlink", "rmdir", "open")}
+                                          ("fsync", "mkdir", "rename", "replace", "unlink", "rmdir", "open", "link")}
 
         def open_(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
             if _WRITE_MODES & set(mode):
@@ -136,7 +136,7 @@ class FailingDisk:
         self._patch(os, "fsync", fsync)
         self._patch(os, "mkdir", mkdir)
         self._patch(os, "open", os_open)
-        for name in ("rename", "replace", "unlink", "rmdir"):
+        for name in ("rename", "replace", "unlink", "rmdir", "link"):
             self._patch(os, name, simple(name))
         return self
 

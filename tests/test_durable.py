@@ -131,3 +131,31 @@ def test_a_failed_disk_write_leaves_memory_as_the_disk_is(original, work, operat
             assert state(registry) == state(Registry.open(store)), where + ", then again"
         report = check(store, verify_digests=False)
         assert report.ok, f"{where}: {report}"
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_a_crash_at_any_disk_write_leaves_a_store_check_accepts(original, work, operation):
+    """A ``kill -9`` at every write in turn (the n-th write fails and nothing after it reaches the
+    disk): the store opens without problems and ``check`` accepts it."""
+    source, ids = original
+    run = OPERATIONS[operation]
+    shutil.copytree(source, work / "original")
+    source = work / "original"
+    counted = work / "counted"
+    copy(source, counted)
+    registry = Registry.open(counted)
+    with FailingDisk(None) as disk:
+        run(registry, ids)
+    for n in range(1, disk.writes + 1):
+        store = work / f"crash{n}"
+        copy(source, store)
+        registry = Registry.open(store)
+        with FailingDisk(n, crash=True) as crash:
+            try:
+                run(registry, ids)
+            except OSError:
+                pass
+        where = f"{operation}, crashed at write {n} ({crash.failed[0] if crash.failed else 'nothing'})"
+        assert Registry.open(store).load_problems == [], where
+        report = check(store, verify_digests=False)
+        assert report.ok, f"{where}: {report}"
