@@ -180,7 +180,12 @@ def mark(repositories: RepositoryStore, *, delete_untagged: bool = False,
     keep = set(keep)
     for repo in repositories.values():
         manifests = repo.manifests
-        roots = (repo.tagged() | (keep & manifests.keys())) if delete_untagged else set(manifests)
+        if not delete_untagged:
+            roots = set(manifests)
+        elif keep:
+            roots = repo.tagged() | {d for d in keep if d in manifests}
+        else:
+            roots = repo.tagged()
         kept = _closure(repo, roots)
         while True:  # keep referrers of kept manifests, to a fixpoint
             extra = {d for d, s in manifests.items() if d not in kept and s.subject in kept}

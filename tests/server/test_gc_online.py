@@ -56,3 +56,43 @@ def test_online_gc_keeps_manifests_pushed_by_digest_within_the_grace(api_for):
         assert gc["deleted_manifests"] == [f"team/app@{other.digest}"]
         put = api.put("/v2/team/app/manifests/2.0", content=_index(other), headers={"Content-Type": OCI_INDEX})
         assert put.status_code == 400 and "MANIFEST_BLOB_UNKNOWN" in put.text
+
+
+def test_index_pushes_beside_a_gc_loop_all_succeed(api_for):
+    """The issue's measurement, bounded by count: index pushes (children by digest, then the
+    index by tag) from 3 clients while another keeps POSTing /admin/gc?delete_untagged=1."""
+    import threading
+
+    import httpx
+
+    registry = Registry("localhost:5000")
+    failures: list[str] = []
+    done = threading.Event()
+    with serve(registry) as server:
+        def pusher(worker: int) -> None:
+            with httpx.Client(base_url=server.url, timeout=30) as http:
+                for n in range(3):
+                    children = [_child(f"w{worker}-{n}-{arch}") for arch in ("amd", "arm")]
+                    for child in children:
+                        _push_by_digest(http, f"team/w{worker}", child)
+                    put = http.put(f"/v2/team/w{worker}/manifests/{n}", content=_index(*children),
+                                   headers={"Content-Type": OCI_INDEX})
+                    if put.status_code != 201:
+                        failures.append(f"worker {worker} index {n}: {put.status_code} {put.text}")
+
+        def collector() -> None:
+            with httpx.Client(base_url=server.url, timeout=30) as http:
+                while not done.is_set():
+                    assert http.post("/admin/gc", params={"delete_untagged": "1"}).status_code == 200
+
+        gc = threading.Thread(target=collector)
+        gc.start()
+        workers = [threading.Thread(target=pusher, args=(w,)) for w in range(3)]
+        for t in workers:
+            t.start()
+        for t in workers:
+            t.join(120)
+        done.set()
+        gc.join(60)
+    assert failures == []
+    assert sum(len(repo.tags) for repo in registry.repositories.values()) == 9
