@@ -1,13 +1,16 @@
 """Typed errors of the simulation lab.
 
-Every error names the offending value. They subclass :class:`ValueError` (or :class:`TypeError`)
-so callers that only know the builtin types still catch them; :class:`InvalidParameter` is the
-core's :class:`~regsim.errors.InvalidArgument`, the one argument-error type of every module.
+Every error names the offending value and derives from :class:`SimError`. A bad argument (a
+parameter out of range, a policy name or exercise id that does not exist, a trace file that breaks
+its format) is also the core's :class:`~regsim.errors.InvalidArgument`, the one argument-error
+type of every module (a :class:`ValueError` and a :class:`TypeError`, so callers that only know
+the builtin types still catch it).
 """
 
 from __future__ import annotations
 
 from ..errors import InvalidArgument
+from ..errors import UnknownExercise as _UnknownExercise
 
 __all__ = ["SimError", "InvalidParameter", "UnknownPolicy", "TraceFormatError", "UnknownExercise",
            "EngineUnavailable"]
@@ -21,16 +24,17 @@ class InvalidParameter(SimError, InvalidArgument):
     """A parameter is out of range or of the wrong kind (the message names it and its value)."""
 
 
-class UnknownPolicy(SimError, ValueError):
+class UnknownPolicy(SimError, InvalidArgument):
     """A cache policy name that :func:`regsim.sim.cache.make_policy` does not know."""
 
 
-class TraceFormatError(SimError, ValueError):
+class TraceFormatError(SimError, InvalidArgument):
     """A trace file that does not follow its format (the message names the line and field)."""
 
 
-class UnknownExercise(SimError, ValueError):
-    """An exercise id that :mod:`regsim.sim.exercises` does not know."""
+class UnknownExercise(SimError, _UnknownExercise):
+    """An exercise id that :mod:`regsim.sim.exercises` does not know (the core's
+    :class:`~regsim.errors.UnknownExercise`, so also a KeyError)."""
 
 
 class EngineUnavailable(SimError, RuntimeError):

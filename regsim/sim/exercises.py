@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 from ..exercises import Revealed, Verdict, Workbook, as_number
 from .cache import LRU, Policy, simulate
-from .errors import UnknownExercise
+from .errors import InvalidParameter, UnknownExercise
 
 __all__ = ["LAB", "check", "reveal", "caching_trace", "LARGEST_FIRST_TRACE", "TINY_LRU_TRACE", "TTL_TRACE", "TIE",
            "CI_JOBS", "TAG_MOVED_AT"]
@@ -80,11 +80,11 @@ def _number(answer: Any) -> float:
     """A number answer of any number type (numpy's too, not a bool), or written as text ('400')."""
     number = answer if isinstance(answer, str) else as_number(answer)
     if number is None:
-        raise ValueError(f"answer with a number, not {type(answer).__name__} {answer!r}")
+        raise InvalidParameter(f"answer with a number, not {type(answer).__name__} {answer!r}")
     try:
         return float(number)
     except ValueError:
-        raise ValueError(f"answer with a number, not {answer!r}") from None
+        raise InvalidParameter(f"answer with a number, not {answer!r}") from None
 
 
 # -- caching -------------------------------------------------------------------------------------

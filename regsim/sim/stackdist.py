@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from .errors import InvalidParameter
+
 __all__ = ["stack_distances", "previous_request"]
 
 
@@ -73,7 +75,7 @@ def stack_distances(ids: Any, weights: Any, objects: int | None = None) -> Any:
     ids = np.ascontiguousarray(ids, dtype=np.int64)
     weights = np.ascontiguousarray(weights, dtype=np.int64)
     if ids.shape != weights.shape or ids.ndim != 1:
-        raise ValueError(f"ids and weights differ in length: {ids.size} vs {weights.size}")
+        raise InvalidParameter(f"ids and weights must be 1-d arrays of one length, got shapes {ids.shape} and {weights.shape}")
     if objects is None:
         objects = int(ids.max()) + 1 if ids.size else 0
     out = np.empty(ids.size, np.int64)
