@@ -51,6 +51,7 @@ def test_record_draws_the_same_frames_from_the_log_as_the_live_objects_gave():
     assert len(drawn) == len(live) > 10
     for k, (a, b) in enumerate(zip(drawn, live)):
         assert nx.utils.graphs_equal(a, b), f"frame {k + 1} ({rec.frames[k + 1].caption}) differs"
+        assert list(a.nodes) == list(b.nodes)  # in the same order: the same layout
     assert nx.utils.graphs_equal(rec.frames[-1].graph, to_graph(registry, laptop))
 
 
