@@ -13,7 +13,9 @@ Modules: :mod:`~regsim.server.app` (routing, errors), :mod:`~regsim.server.blobs
 :mod:`~regsim.server.uploads`, :mod:`~regsim.server.manifests`,
 :mod:`~regsim.server.discovery` (handlers), :mod:`~regsim.server.auth` (basic and bearer
 tokens), :mod:`~regsim.server.protocol` (ranges, pagination, error bodies),
-:mod:`~regsim.server.gate` (the model lock), :mod:`~regsim.server.runner` (the thread),
+:mod:`~regsim.server.gate` (the model lock), :mod:`~regsim.server.state` (the server state handlers
+see: a protocol, so no handler imports the app), :mod:`~regsim.server.tools` (``find_tool`` and
+``ToolMissing``, the leaf every driver of an outside program uses), :mod:`~regsim.server.runner` (the thread),
 :mod:`~regsim.server.clients` (skopeo in a private environment, a small pure-Python client, and
 :func:`~regsim.server.clients.make_client`, which gives whichever is installed behind one interface),
 :mod:`~regsim.server.daemon` (a Docker engine to drive: a running one or a private dockerd, and

@@ -44,6 +44,7 @@ from ..oci.reference import validate_repository
 from ..registry import Registry
 from ..registry.access import PUSH, AccessPolicy
 from ..units import human_size
+from .dashboard_web import DASHBOARD_PATH, WebDashboard
 
 __all__ = ["Participant", "Classroom", "Activity", "ParticipantActivity", "read_participants", "setup_access",
            "RequestLedger", "LedgerEntry", "Journal", "JournalLine", "ClassroomApp", "activity_of", "request_user",
@@ -560,7 +561,6 @@ def activity_of(registry, entries, participants, team: str, lock=None) -> Activi
 
 
 #: where the classroom server serves the instructor's web dashboard
-DASHBOARD_PATH = "/-/dashboard"
 
 
 class ClassroomApp:
@@ -570,8 +570,6 @@ class ClassroomApp:
     instructor's login). Everything else (``registry``, ``gate``, ``auth``...) is the wrapped app's."""
 
     def __init__(self, app, participants, *, team: str = "team", instructor: Participant | None = None) -> None:
-        from .dashboard_web import WebDashboard
-
         self.ledger = RequestLedger(app)
         self.journal = Journal(app.registry, self.ledger)
         self.participants = tuple(participants)

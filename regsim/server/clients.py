@@ -19,13 +19,12 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode, urljoin
 
 from ..oci.blob import Blob
 from ..oci.digest import Digest
@@ -33,26 +32,12 @@ from ..oci.image import Image, ImageIndex
 from ..io import read_layout, write_layout
 from ..oci.manifest import Manifest, parse_manifest
 from ..oci.mediatypes import INDEX_TYPES
+from .tools import ToolMissing, find_tool, registry_address
 
 __all__ = ["RegistryRefused", "Skopeo", "SkopeoClient", "SimpleClient", "ToolMissing", "find_tool", "make_client", "CLIENT_TOOLS"]
 
 #: what :func:`make_client` accepts as ``tool``
 CLIENT_TOOLS = ("auto", "skopeo", "simple", "docker", "podman")
-
-INSTALL_HINT = "install it with `sudo apt-get install {package}` (Debian/Ubuntu)"
-
-
-class ToolMissing(RuntimeError):
-    """An external program is not installed (the message says how to install it)."""
-
-
-def find_tool(name: str, package: str | None = None) -> str:
-    """The path of ``name``, or :class:`ToolMissing` with an install hint."""
-    path = shutil.which(name)
-    if path is None:
-        raise ToolMissing(f"{name} is not installed: " + INSTALL_HINT.format(package=package or name))
-    return path
-
 
 def _user_namespace_prefix() -> list[str]:
     if os.geteuid() != 0:
@@ -140,13 +125,6 @@ def _layout_image(path: str | os.PathLike, tag: str) -> Image | ImageIndex:
     raise ValueError(f"the OCI layout {str(path)!r} has no image named {tag!r} (it has: {names})")
 
 
-def _address(base_url: str) -> str:
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"base_url must be like http://127.0.0.1:5000, got {base_url!r}")
-    return parts.netloc
-
-
 class RegistryRefused(RuntimeError):
     """A registry answered a request of :class:`SimpleClient` with an error: ``status`` (403),
     ``code`` and ``message`` (of the first error in the spec's error body: ``DENIED``, "..."),
@@ -177,7 +155,7 @@ class SimpleClient:
     tool = "simple"
 
     def __init__(self, base_url: str, *, username: str | None = None, password: str | None = None) -> None:
-        _address(base_url)
+        registry_address(base_url)
         self.base_url = base_url.rstrip("/")
         if (username is None) != (password is None):
             raise ValueError("give both username and password, or neither")
@@ -279,7 +257,7 @@ class SkopeoClient:
     tool = "skopeo"
 
     def __init__(self, base_url: str, *, skopeo: Skopeo | None = None) -> None:
-        self.address = _address(base_url)
+        self.address = registry_address(base_url)
         self.base_url = base_url.rstrip("/")
         self.skopeo = skopeo if skopeo is not None else Skopeo()
         self._owns_skopeo = skopeo is None
@@ -364,7 +342,7 @@ def make_client(base_url, *, tool: str = "auto", daemon=None):
 
         return DockerClient(base_url, daemon) if tool == "docker" else PodmanClient(base_url)
     base_url = getattr(base_url, "url", base_url)
-    _address(base_url)
+    registry_address(base_url)
     if tool != "simple":
         try:
             return SkopeoClient(base_url)

@@ -12,9 +12,9 @@ from starlette.responses import Response
 
 from ..errors import RegistryError, SizeInvalid
 from .auth import Identity
+from .state import ServerState
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .app import RegistryApp
     from .staging import Staged
 
 __all__ = ["Context", "reply", "json_reply", "BytesReply", "StreamReply", "ErrorReply", "BodyTooLarge"]
@@ -86,9 +86,10 @@ class StreamReply(Response):
 
 @dataclass
 class Context:
-    """One request being handled."""
+    """One request being handled: ``app`` is the server's state as handlers see it
+    (:class:`~regsim.server.state.ServerState`)."""
 
-    app: "RegistryApp"
+    app: ServerState
     request: Request
     params: dict[str, str]
     identity: Identity

@@ -42,7 +42,7 @@ import time
 from pathlib import Path
 
 from . import watchdog
-from .clients import ToolMissing, find_tool
+from .tools import ToolMissing, find_tool
 
 __all__ = ["DockerDaemon", "DaemonUnavailable", "docker_daemon", "base_image", "base_context",
            "BASE_TAG", "BUSYBOX_LINKS", "START_HINT"]

@@ -34,6 +34,9 @@ import anyio.to_thread
 from ..units import human_size
 from .limits import LoginThrottle
 
+#: Where a classroom serves the instructor's web dashboard.
+DASHBOARD_PATH = "/-/dashboard"
+
 __all__ = ["WebDashboard", "PAGE"]
 
 #: journal lines the state route returns at most per request (the page keeps the newest 300)
@@ -130,8 +133,6 @@ class WebDashboard:
             return None
 
     async def __call__(self, scope, receive, send) -> None:
-        from .classroom import DASHBOARD_PATH
-
         given = self._credentials(scope)
         user = (given or b"").partition(b":")[0].decode(errors="replace")
         client = (scope.get("client") or ("",))[0]

@@ -37,7 +37,7 @@ from typing import Mapping
 from .. import events as ev
 from ..oci.digest import Digest
 from ..events import Event
-from .clients import _address, find_tool
+from .tools import find_tool, registry_address
 from .daemon import DockerDaemon
 
 __all__ = ["EngineOutput", "EngineError", "blob_outcomes", "DockerClient", "PodmanClient", "PROGRESS_STATUSES", "layer_statuses"]
@@ -155,7 +155,7 @@ class _Engine(ABC):
     def __init__(self, server_or_url, *, registry=None, timeout: float = 300) -> None:
         url = getattr(server_or_url, "url", server_or_url)
         #: ``127.0.0.1:PORT``, the registry part of references
-        self.address = _address(url)
+        self.address = registry_address(url)
         self.base_url = url.rstrip("/")
         #: the served model (its events are attached to each output), or None
         self.registry = registry if registry is not None else getattr(server_or_url, "registry", None)

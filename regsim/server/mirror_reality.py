@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .clients import find_tool
+from .tools import find_tool
 from .daemon import DockerDaemon, base_image, start_private_daemon
 
 __all__ = ["KINDS", "STEPS", "MIRRORS", "IMAGE", "MEASURED", "DistributionProxy", "upstream_counts", "measure", "predict", "compare",

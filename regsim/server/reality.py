@@ -267,7 +267,7 @@ class DockerSession:
 
     def __init__(self, server, *, clean: bool = False) -> None:
         global _current
-        from .clients import ToolMissing
+        from .tools import ToolMissing
         from .daemon import base_image, docker_daemon, start_private_daemon
 
         self.laptop: DockerClient | None = None

@@ -7,7 +7,7 @@ import pytest
 from regsim import Image, ImageIndex, Layer
 from regsim.events import BlobChecked, BlobUploaded, ManifestPushed
 from regsim.io import write_layout
-from regsim.server import clients
+from regsim.server import tools
 from regsim.server.clients import SimpleClient, SkopeoClient, ToolMissing, find_tool, make_client
 
 
@@ -72,7 +72,7 @@ def test_simple_client_pushes_the_image_a_layout_names(server, registry, image, 
 
 
 def test_make_client_falls_back_to_the_standard_library_without_skopeo(server, monkeypatch):
-    monkeypatch.setattr(clients.shutil, "which", lambda name: None)
+    monkeypatch.setattr(tools.shutil, "which", lambda name: None)  # tools finds every outside program
     client = make_client(server.url)
     assert isinstance(client, SimpleClient) and client.tool == "simple"
     with pytest.raises(ToolMissing, match="skopeo is not installed: install it with `sudo apt-get install skopeo`"):

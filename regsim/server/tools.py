@@ -1,0 +1,35 @@
+"""Finding outside programs (``docker``, ``skopeo``, ``docker-registry``...): a leaf module that
+every driver of an outside tool imports, and that imports nothing of regsim.
+
+>>> registry_address("http://127.0.0.1:5000")
+'127.0.0.1:5000'
+"""
+
+from __future__ import annotations
+
+import shutil
+from urllib.parse import urlsplit
+
+__all__ = ["ToolMissing", "find_tool", "registry_address", "INSTALL_HINT"]
+
+INSTALL_HINT = "install it with `sudo apt-get install {package}` (Debian/Ubuntu)"
+
+
+class ToolMissing(RuntimeError):
+    """An external program is not installed (the message says how to install it)."""
+
+
+def find_tool(name: str, package: str | None = None) -> str:
+    """The path of ``name``, or :class:`ToolMissing` with an install hint."""
+    path = shutil.which(name)
+    if path is None:
+        raise ToolMissing(f"{name} is not installed: " + INSTALL_HINT.format(package=package or name))
+    return path
+
+
+def registry_address(base_url: str) -> str:
+    """``host:port`` of a registry's base URL (``ValueError`` naming it when it is not one)."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"base_url must be like http://127.0.0.1:5000, got {base_url!r}")
+    return parts.netloc
