@@ -119,6 +119,11 @@ class WebDashboard:
             self._svg = ((version, label), picture)
             return picture
 
+    def forget_picture(self) -> None:
+        """Drop the cached graph picture: the next request draws it again."""
+        with self._draw_lock:
+            self._svg = None
+
     # -- ASGI ----------------------------------------------------------------------------------
 
     def _credentials(self, scope) -> bytes | None:
