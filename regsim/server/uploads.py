@@ -23,6 +23,8 @@ session older than the purge age is dropped.
 
 from __future__ import annotations
 
+import logging
+
 from starlette.responses import Response
 
 from ..registry.access import PULL, PUSH
@@ -57,7 +59,10 @@ def _purge(ctx: Context) -> None:
     registry = ctx.registry
     for upload_id in ctx.app.uploads.expired():
         if upload_id in registry.uploads:
-            registry.expire_upload(upload_id)
+            try:
+                registry.expire_upload(upload_id)
+            except OSError as exc:  # the store refused (read-only): the session stays, as on disk
+                logging.getLogger("regsim.server").warning("could not purge upload %s: %s", upload_id, exc)
 
 
 def _offset(registry, name: str, upload_id: str, auth, ctx: Context | None = None) -> int:

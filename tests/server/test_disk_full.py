@@ -121,10 +121,11 @@ def test_a_read_only_store_changes_nothing_it_answers_500_for(mounts, tmp_path, 
     writable.push_blob("team/app", layer)
     manifest = _manifest(CONFIG, [layer])
     writable.put_manifest("team/app", "1.0", manifest, media_type=OCI_MANIFEST)
+    old = writable.start_upload("team/app").id  # older than the purge age below
     data = mounts.read_only(disk, tmp_path / "ro") / "store"
     registry = Registry.open(data)
     before = state(registry)
-    with serve(registry) as server:
+    with serve(registry, upload_purge_age=0.001) as server:
         api = api_for(server)
         mounted = api.post("/v2/other/app/blobs/uploads/", params={"mount": sha(layer), "from": "team/app"})
         assert mounted.status_code == 500, mounted.text
@@ -136,6 +137,9 @@ def test_a_read_only_store_changes_nothing_it_answers_500_for(mounts, tmp_path, 
         put = api.put("/v2/team/app/manifests/2.0", content=manifest, headers={"Content-Type": OCI_MANIFEST})
         assert put.status_code == 500
         assert api.get("/v2/team/app/manifests/2.0").status_code == 404
+        # purging the old upload fails (read-only): the session stays, as it is on disk, and the
+        # request that triggered the purge is answered
+        assert api.get(f"/v2/team/app/blobs/uploads/{old}").status_code == 204
         assert api.post("/v2/team/app/blobs/uploads/").status_code == 500  # an upload needs a file
         assert api.post("/admin/gc", params={"delete_untagged": "1"}).status_code in (200, 500)
     assert state(registry) == before == state(Registry.open(data))
