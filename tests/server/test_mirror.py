@@ -316,3 +316,50 @@ def test_a_mirror_needs_an_open_registry():
 
     with pytest.raises(InvalidArgument, match="not 'htpasswd'"):
         RegistryApp(Registry("m", access="htpasswd"), mirror=Mirror("http://127.0.0.1:1"))
+
+
+def test_a_client_that_hangs_up_does_not_stop_the_fetch(hub):
+    """The blob is stored all the same, so the client's retry is a hit."""
+    import socket
+    import time
+    from urllib.parse import urlsplit
+
+    import hashlib
+
+    big = bytes(range(256)) * (64 << 10)  # 16 MiB: more than the sockets buffer
+    layer = "sha256:" + hashlib.sha256(big).hexdigest()
+    with httpx.Client(base_url=hub.url) as client:
+        started = client.post("/v2/library/busybox/blobs/uploads/")
+        client.put(started.headers["location"], params={"digest": layer}, content=big)
+    with make_mirror(hub) as mirror:
+        host, port = urlsplit(mirror.url).hostname, urlsplit(mirror.url).port
+        with socket.create_connection((host, port)) as sock:
+            sock.sendall(f"GET /v2/library/busybox/blobs/{layer} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            assert sock.recv(64).startswith(b"HTTP/1.1 200")
+        deadline = time.monotonic() + 10
+        while mirror.app.mirror.counters.blob_misses == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        before = upstream_counts(hub)
+        with httpx.Client(base_url=mirror.url) as client:
+            assert client.get(f"/v2/library/busybox/blobs/{layer}").content == big
+        assert delta(hub, before) == {}
+
+
+def test_bytes_that_do_not_match_their_digest_are_neither_stored_nor_finished(tmp_path):
+    """An upstream whose stored blob was damaged: the client's download fails, nothing is stored."""
+    upstream_registry = Registry.open(tmp_path / "hub", "hub")
+    with serve(upstream_registry) as upstream:
+        with httpx.Client(base_url=upstream.url) as client:
+            import hashlib
+
+            data = b"the real layer " * 100
+            digest = "sha256:" + hashlib.sha256(data).hexdigest()
+            started = client.post("/v2/library/busybox/blobs/uploads/")
+            client.put(started.headers["location"], params={"digest": digest}, content=data)
+        path = next((tmp_path / "hub").rglob(f"{digest.removeprefix('sha256:')}/data"))
+        path.write_bytes(b"X" * len(data))  # same size, other bytes
+        with make_mirror(upstream) as mirror, httpx.Client(base_url=mirror.url) as client:
+            with pytest.raises(httpx.HTTPError):
+                client.get(f"/v2/library/busybox/blobs/{digest}").read()
+            assert mirror.registry.blobs.get(digest) is None
+            assert [e.outcome for e in mirror.app.mirror.events] == ["passed"]
