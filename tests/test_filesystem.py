@@ -231,3 +231,23 @@ def test_a_world_that_does_not_record_refuses_a_registry_on_disk(store):
     with pytest.raises(InvalidArgument, match="records"):
         world.add_registry(Registry.open(store, "localhost:5000"))
     assert not world.registries
+
+
+def test_a_staged_file_pushed_as_a_blob_is_taken_not_copied(store):
+    """A mirror or --load stages a blob in .regsim-tmp and pushes it: the store takes the file
+    (durably, before the blob is visible) and nothing is left behind."""
+    import hashlib
+
+    from regsim.oci.digest import Digest
+    from regsim.registry.filesystem import SpooledBlob
+
+    registry = Registry.open(store)
+    staged = Layout(store).tmp / "staged-layer"
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    staged.write_bytes(b"staged layer bytes")
+    digest = Digest("sha256:" + hashlib.sha256(b"staged layer bytes").hexdigest())
+    registry.push_blob("team/app", SpooledBlob(staged, digest, staged.stat().st_size))
+    assert not staged.exists()
+    assert Registry.open(store).blobs[digest].data == b"staged layer bytes"
+    report = check(store)
+    assert report.ok and report.notes == [], str(report)

@@ -178,6 +178,8 @@ class Journal:
         target = self.layout.blob_data(digest)
         if isinstance(content, SpooledBlob):
             tx.adopt(content.path, target, target.parent)
+            source = Path(content.path)
+            tx.on_commit(lambda: _quietly(source.unlink))  # the store took the file, as a move would
         else:
             tx.write(target, content.data, target.parent)
         tx.on_commit(lambda: self.blobs.remember(digest, content.size))
