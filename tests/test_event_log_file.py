@@ -138,3 +138,22 @@ def test_a_lessons_log_saved_in_one_process_draws_the_same_picture_in_a_fresh_on
     G = to_graph(world.registries["localhost:5000"], world.hosts["ci-runner"])  # the live world, here
     here = {"graph": nx.node_link_data(G, edges="links"), "png": hashlib.sha256(to_png(draw(G).figure)).hexdigest()}
     assert json.loads(done.stdout) == json.loads(json.dumps(here, default=str))
+
+
+def test_host_logins_indexes_and_removals_survive_a_save(tmp_path):
+    world = World.standard(quiet=True)
+    laptop, prod = world.hosts["laptop"], world.hosts["prod-server"]
+    world.registries["docker.io"].add_user("alice", "secret")
+    laptop.login("docker.io", "alice", "secret")  # a token in the host's state
+    laptop.build("FROM scratch\nCOPY app.py /\n", "multi:1", context={"app.py": b"x"},
+                 platforms=["linux/amd64", "linux/arm64"])  # an index
+    laptop.tag("multi:1", "alice/multi:1")
+    laptop.push("alice/multi:1")
+    prod.pull("node:18")
+    prod.rmi("node:18")
+    laptop.rmi("multi:1")
+    laptop.logout("docker.io")
+    loaded = EventLog.load(world.events.save(tmp_path / "s.jsonl"))
+    again = World.replay(loaded)
+    assert again.snapshot() == world.snapshot()
+    assert again.hosts["prod-server"].pull("alpine", quiet=True).digest == prod.pull("alpine", quiet=True).digest
