@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Callable, Iterator
 
-from ..errors import DigestInvalid, SizeInvalid
+from ..errors import DigestInvalid, InvalidArgument, SizeInvalid
 from ..oci.blob import Blob
 from ..oci.digest import Digest
 from ..registry.filesystem import READ_PIECE, SpooledBlob
@@ -41,8 +41,9 @@ MAX_SYMLINKS = 40
 MiB = 1 << 20
 
 
-class LayoutError(ValueError):
-    """The files do not form an OCI image layout (the message says which file and why)."""
+class LayoutError(InvalidArgument):
+    """The files do not form an OCI image layout (the message says which file and why): a bad
+    argument, so an :class:`~regsim.errors.InvalidArgument` (a ValueError, as before)."""
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from ..registry.access import ACTIONS, Token
-from ..errors import TooManyRequests, Unauthorized
+from ..errors import InvalidArgument, TooManyRequests, Unauthorized
 from .limits import MAX_CREDENTIAL, LoginThrottle, shown
 
 __all__ = ["SCHEMES", "ANONYMOUS", "Scope", "Grant", "Identity", "TokenIssuer", "Authenticator", "parse_scopes",
@@ -166,7 +166,7 @@ class Authenticator:
     def __init__(self, registry, scheme: str, issuer: TokenIssuer, realm: str = "regsim",
                  throttle: LoginThrottle | None = None) -> None:
         if scheme not in SCHEMES:
-            raise ValueError(f"unknown auth scheme {scheme!r}: expected one of {SCHEMES}")
+            raise InvalidArgument(f"unknown auth scheme {scheme!r}: expected one of {SCHEMES}")
         self.registry = registry
         self.scheme = scheme
         self.issuer = issuer

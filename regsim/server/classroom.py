@@ -39,7 +39,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 from .. import events as ev
-from ..errors import NameInvalid
+from ..errors import InvalidArgument, NameInvalid, UnknownKey
 from ..oci.reference import validate_repository
 from ..registry import Registry
 from ..registry.access import PUSH, AccessPolicy
@@ -74,7 +74,7 @@ def read_participants(path: str | Path) -> list[Participant]:
         reader = csv.DictReader(handle)
         columns = [c.strip() for c in reader.fieldnames or []]
         if "name" not in columns or "password" not in columns:
-            raise ValueError(f"{path}: the first line must name the columns 'name' and 'password', got {columns}")
+            raise InvalidArgument(f"{path}: the first line must name the columns 'name' and 'password', got {columns}")
         people: list[Participant] = []
         seen: set[str] = set()
         for number, row in enumerate(reader, start=2):
@@ -84,23 +84,23 @@ def read_participants(path: str | Path) -> list[Participant]:
                 continue
             _check_name(name, f"{path}, line {number}")
             if not password:
-                raise ValueError(f"{path}, line {number}: participant {name!r} has no password")
+                raise InvalidArgument(f"{path}, line {number}: participant {name!r} has no password")
             if name in seen:
-                raise ValueError(f"{path}, line {number}: participant {name!r} is listed twice")
+                raise InvalidArgument(f"{path}, line {number}: participant {name!r} is listed twice")
             seen.add(name)
             people.append(Participant(name, password))
     if not people:
-        raise ValueError(f"{path}: no participants (expected a header 'name,password' and one line each)")
+        raise InvalidArgument(f"{path}: no participants (expected a header 'name,password' and one line each)")
     return people
 
 
 def _check_name(name: str, where: str) -> None:
     if "/" in name:
-        raise ValueError(f"{where}: participant name {name!r} must be one path component (it becomes a namespace)")
+        raise InvalidArgument(f"{where}: participant name {name!r} must be one path component (it becomes a namespace)")
     try:
         validate_repository(name)
     except NameInvalid as exc:
-        raise ValueError(f"{where}: participant name {name!r} cannot be a namespace: {exc.message}") from None
+        raise InvalidArgument(f"{where}: participant name {name!r} cannot be a namespace: {exc.message}") from None
 
 
 def setup_access(policy: AccessPolicy, participants, team: str = "team",
@@ -110,7 +110,7 @@ def setup_access(policy: AccessPolicy, participants, team: str = "team",
     _check_name(team, "team")
     for p in participants:
         if p.name == team:
-            raise ValueError(f"the team namespace {team!r} is also a participant's name")
+            raise InvalidArgument(f"the team namespace {team!r} is also a participant's name")
         policy.add_user(p.name, p.password)
         policy.grant(p.name, f"{team}/*", PUSH)
     if instructor is not None:
@@ -397,7 +397,7 @@ class Activity:
         for p in self.participants:
             if p.name == name:
                 return p
-        raise KeyError(f"no participant {name!r}")
+        raise UnknownKey(f"no participant {name!r} (there are: {', '.join(p.name for p in self.participants)})")
 
     def __str__(self) -> str:
         head = f"{'who':<12} {'pushed':<40} {'uploaded':>10} {'dedup':>10}"
@@ -441,15 +441,15 @@ class Classroom:
                  instructor: Participant | None = None) -> None:
         self.participants = tuple(participants)
         if not self.participants:
-            raise ValueError("a classroom needs at least one participant")
+            raise InvalidArgument("participants: a classroom needs at least one participant, got none")
         _check_name(team, "team")
         names = [p.name for p in self.participants]
         for p in self.participants:
             _check_name(p.name, "participants")
         if team in names:
-            raise ValueError(f"the team namespace {team!r} is also a participant's name")
+            raise InvalidArgument(f"the team namespace {team!r} is also a participant's name")
         if len(set(names)) != len(names):
-            raise ValueError(f"participants listed twice: {sorted({n for n in names if names.count(n) > 1})}")
+            raise InvalidArgument(f"participants listed twice: {sorted({n for n in names if names.count(n) > 1})}")
         self.team = team
         self.instructor = instructor
         self.registry = Registry(name, access=setup_access(AccessPolicy("namespaces", secret=name),

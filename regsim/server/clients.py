@@ -26,6 +26,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode, urljoin
 
+from ..errors import InvalidArgument, RegistryError
 from ..oci.blob import Blob
 from ..oci.digest import Digest
 from ..oci.image import Image, ImageIndex
@@ -122,24 +123,28 @@ def _layout_image(path: str | os.PathLike, tag: str) -> Image | ImageIndex:
         if entry.name == tag:
             return entry.image
     names = ", ".join(repr(e.name) for e in entries if e.name is not None) or "none"
-    raise ValueError(f"the OCI layout {str(path)!r} has no image named {tag!r} (it has: {names})")
+    raise InvalidArgument(f"the OCI layout {str(path)!r} has no image named {tag!r} (it has: {names})")
 
 
-class RegistryRefused(RuntimeError):
+class RegistryRefused(RegistryError, RuntimeError):
     """A registry answered a request of :class:`SimpleClient` with an error: ``status`` (403),
     ``code`` and ``message`` (of the first error in the spec's error body: ``DENIED``, "..."),
     ``step`` (which request: "start upload", "put manifest", ...). The text reads
-    ``start upload: HTTP 403: <body>`` as before; use the attributes, not the text."""
+    ``start upload: HTTP 403: <body>`` as before; use the attributes, not the text. A
+    :class:`~regsim.errors.RegistryError` carrying the registry's code and status (and a
+    RuntimeError, as before)."""
 
     def __init__(self, step: str, status: int, body: bytes) -> None:
         text = body.decode(errors="replace")
-        self.step, self.status, self.code, self.message = step, status, "", ""
+        code, message = "", ""
         try:
             first = json.loads(text)["errors"][0]
-            self.code, self.message = str(first.get("code", "")), str(first.get("message", ""))
+            code, message = str(first.get("code", "")), str(first.get("message", ""))
         except (ValueError, KeyError, IndexError, TypeError, AttributeError):
-            self.message = text[:300]
-        super().__init__(f"{step}: HTTP {status}: {text[:300]}")
+            message = text[:300]
+        super().__init__(message)
+        self.step, self.status, self.code, self.message = step, status, code, message
+        self.args = (f"{step}: HTTP {status}: {text[:300]}",)
 
 
 class SimpleClient:
@@ -158,7 +163,8 @@ class SimpleClient:
         registry_address(base_url)
         self.base_url = base_url.rstrip("/")
         if (username is None) != (password is None):
-            raise ValueError("give both username and password, or neither")
+            raise InvalidArgument(f"give both username and password, or neither (got username={username!r} "
+                                  f"and {'no' if password is None else 'a'} password)")
         # basic credentials on every request: a regsim server accepts them whatever its scheme
         self._authorization = ({"Authorization": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()}
                                if username is not None else {})
@@ -336,7 +342,7 @@ def make_client(base_url, *, tool: str = "auto", daemon=None):
     ``base_url`` may also be a running server: engines then attach its events to each output.
     """
     if tool not in CLIENT_TOOLS:
-        raise ValueError(f"tool must be one of {', '.join(map(repr, CLIENT_TOOLS))}, got {tool!r}")
+        raise InvalidArgument(f"tool must be one of {', '.join(map(repr, CLIENT_TOOLS))}, got {tool!r}")
     if tool in ("docker", "podman"):
         from .engines import DockerClient, PodmanClient
 

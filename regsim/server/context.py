@@ -186,10 +186,12 @@ class Context:
         return staged
 
 
-class ErrorReply(Exception):
-    """A model error to send with extra headers (``Location``/``Range`` after a 416, ...)."""
+class ErrorReply(RegistryError):
+    """A model error to send with extra headers (``Location``/``Range`` after a 416, ...): the
+    :class:`~regsim.errors.RegistryError` ``error``, whose code, status and message it carries."""
 
     def __init__(self, error: RegistryError, headers: Headers = ()) -> None:
-        super().__init__(error.message)
+        super().__init__(error.message, detail=error.detail)
+        self.code, self.status = error.code, error.status
         self.error = error
         self.headers = list(headers)

@@ -17,6 +17,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from ..errors import InvalidArgument
 from ..units import human_size
 from ..viz.live import LiveView
 from .classroom import Classroom
@@ -31,7 +32,7 @@ class ClassroomDashboard:
 
     def __init__(self, classroom: Classroom, *, quiet: float = 0.5) -> None:
         if classroom.server is None:
-            raise ValueError("serve the classroom first: classroom.serve()")
+            raise InvalidArgument("classroom is not served yet: serve the classroom first (classroom.serve())")
         self.classroom = classroom
         self.table = widgets.HTML()
         self.totals = widgets.HTML()

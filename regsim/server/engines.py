@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Mapping
 
 from .. import events as ev
+from ..errors import InvalidArgument, RegistryError
 from ..oci.digest import Digest
 from ..events import Event
 from .tools import find_tool, registry_address
@@ -50,8 +51,17 @@ _LAYER_LINE = re.compile(r"^([0-9a-f]{12}): (.+)$")
 _DIGEST_LINE = re.compile(r"(?:digest: |Digest: )(sha256:[0-9a-f]{64})")
 
 
-class EngineError(RuntimeError):
-    """A docker or podman command failed; the message has its arguments and its error output."""
+class EngineError(RegistryError, RuntimeError):
+    """A docker or podman command failed; the message has its arguments and its error output. A
+    :class:`~regsim.errors.RegistryError` reported by a docker-like client (and a RuntimeError, as
+    before)."""
+
+    reporter = "daemon"
+    default_message = "the engine's command failed"
+
+    def one_line(self) -> str:
+        """The message alone: it already holds the engine's own error output."""
+        return self.message
 
 
 def layer_statuses(lines: tuple[str, ...] | list[str]) -> dict[str, str]:
@@ -130,13 +140,13 @@ def _write_context(root: Path, dockerfile: str, context: Mapping[str, bytes | st
     if isinstance(context, (str, os.PathLike)):
         source = Path(context)
         if not source.is_dir():
-            raise ValueError(f"context must be a directory or a mapping of paths to bytes, got {str(source)!r}")
+            raise InvalidArgument(f"context must be a directory or a mapping of paths to bytes, got {str(source)!r}")
         shutil.copytree(source, root, symlinks=True, dirs_exist_ok=True)
     else:
         for name, data in (context or {}).items():
             path = (root / name.lstrip("/")).resolve()
             if root.resolve() not in path.parents:
-                raise ValueError(f"context path {name!r} leaves the build context")
+                raise InvalidArgument(f"context path {name!r} leaves the build context")
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data.encode() if isinstance(data, str) else data)
     (root / "Dockerfile").write_text(dockerfile)
@@ -218,9 +228,9 @@ class _Engine(ABC):
     def push(self, repository: str, tag: str, image=None) -> EngineOutput:
         """Push the local image ``reference(repository, tag)`` to the served registry."""
         if image is not None:
-            raise TypeError(f"{type(self).__name__}.push pushes the engine's own image "
-                            f"{self.reference(repository, tag)!r}; build or tag it first "
-                            "(regsim images are pushed by SimpleClient or SkopeoClient)")
+            raise InvalidArgument(f"{type(self).__name__}.push takes no image (got {type(image).__name__}): it pushes the engine's own image "
+                                  f"{self.reference(repository, tag)!r}; build or tag it first "
+                                  "(regsim images are pushed by SimpleClient or SkopeoClient)")
         return self.run_command("push", *self.insecure_flags, self.reference(repository, tag))
 
     def pull(self, repository: str, reference: str) -> EngineOutput:

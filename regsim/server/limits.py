@@ -31,6 +31,8 @@ import time
 from collections import OrderedDict, deque
 from typing import Callable, Iterable
 
+from ..errors import InvalidArgument
+
 __all__ = ["LoginThrottle", "UploadTracker", "DEFAULT_PURGE_AGE", "MAX_CREDENTIAL", "MAX_HEAD", "shown"]
 
 #: Longest user name, and longest password, in bytes (UTF-8).
@@ -67,9 +69,9 @@ class LoginThrottle:
     def __init__(self, attempts: int = 5, window: float = 60.0, *, max_bytes: int = 8 << 20,
                  clock: Callable[[], float] = time.monotonic) -> None:
         if attempts < 1 or window <= 0:
-            raise ValueError(f"login throttle needs attempts >= 1 and window > 0, got {attempts}, {window}")
+            raise InvalidArgument(f"login throttle needs attempts >= 1 and window > 0, got {attempts}, {window}")
         if max_bytes < self.ENTRY_BYTES:
-            raise ValueError(f"login throttle needs max_bytes >= {self.ENTRY_BYTES}, got {max_bytes}")
+            raise InvalidArgument(f"login throttle needs max_bytes >= {self.ENTRY_BYTES}, got {max_bytes}")
         self.attempts = attempts
         self.window = window
         self.max_bytes = max_bytes
@@ -134,7 +136,7 @@ class UploadTracker:
     def __init__(self, purge_age: float = DEFAULT_PURGE_AGE, per_client: int = 100, *,
                  clock: Callable[[], float] = time.monotonic) -> None:
         if purge_age <= 0 or per_client < 1:
-            raise ValueError(f"upload limits need purge_age > 0 and per_client >= 1, got {purge_age}, {per_client}")
+            raise InvalidArgument(f"upload limits need purge_age > 0 and per_client >= 1, got {purge_age}, {per_client}")
         self.purge_age = purge_age
         self.per_client = per_client
         self._clock = clock

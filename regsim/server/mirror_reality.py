@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import InvalidArgument
 from .tools import find_tool
 from .daemon import DockerDaemon, base_image, start_private_daemon
 
@@ -159,7 +160,7 @@ def measure(pusher: DockerDaemon, kind: str, *, ttl: float = 60.0, base: str | N
     ``ttl`` is regsim's tag TTL (distribution has none: it asks about a tag on every pull).
     """
     if kind not in MIRRORS:
-        raise ValueError(f"mirror kind must be one of {MIRRORS}, got {kind!r}")
+        raise InvalidArgument(f"mirror kind must be one of {MIRRORS}, got {kind!r}")
     from ..registry import Registry
     from .runner import serve
 
@@ -202,7 +203,7 @@ def predict(kind: str, *, blobs: int = 2, ttl: float = 60.0, gap: float = 1.0) -
     elif kind == "regsim":
         model = PullThroughMirror(double_fetch=False, tag_ttl=ttl, revalidate="head")
     else:
-        raise ValueError(f"mirror kind must be one of {MIRRORS}, got {kind!r}")
+        raise InvalidArgument(f"mirror kind must be one of {MIRRORS}, got {kind!r}")
     counts: dict[str, dict[str, int]] = {}
     names = {"manifest_get": "upstream_manifest_gets", "manifest_head": "upstream_manifest_heads",
              "blob_get": "upstream_blob_gets"}

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..client.host import Host
+from ..errors import InvalidArgument
 from ..registry import Registry
 from .engines import DockerClient, blob_outcomes, layer_statuses
 
@@ -56,7 +57,7 @@ def outcome_of(status: str) -> str:
     try:
         return _STATUS[status]
     except KeyError:
-        raise ValueError(f"not a final layer status of docker push or pull: {status!r}") from None
+        raise InvalidArgument(f"not a final layer status of docker push or pull: {status!r}") from None
 
 
 @dataclass

@@ -15,6 +15,7 @@ import secrets
 from pathlib import Path
 from typing import Iterator
 
+from ..errors import InvalidArgument
 from ..oci.blob import Blob
 from ..oci.digest import Digest
 from ..registry.filesystem import READ_PIECE, SpooledBlob
@@ -54,7 +55,7 @@ class Staged:
     @property
     def digest(self) -> Digest:
         if self.sha256 is None:
-            raise ValueError("this body was staged without hashing")
+            raise InvalidArgument("digest: this body was staged without hashing (Staged(sha256=True) hashes it)")
         return Digest.from_hasher(self.sha256.copy())
 
     def pieces(self) -> Iterator[bytes]:

@@ -1,5 +1,5 @@
 """Finding outside programs (``docker``, ``skopeo``, ``docker-registry``...): a leaf module that
-every driver of an outside tool imports, and that imports nothing of regsim.
+every driver of an outside tool imports, and that imports nothing of regsim but its errors.
 
 >>> registry_address("http://127.0.0.1:5000")
 '127.0.0.1:5000'
@@ -10,13 +10,23 @@ from __future__ import annotations
 import shutil
 from urllib.parse import urlsplit
 
+from ..errors import InvalidArgument, RegistryError
+
 __all__ = ["ToolMissing", "find_tool", "registry_address", "INSTALL_HINT"]
 
 INSTALL_HINT = "install it with `sudo apt-get install {package}` (Debian/Ubuntu)"
 
 
-class ToolMissing(RuntimeError):
-    """An external program is not installed (the message says how to install it)."""
+class ToolMissing(RegistryError, RuntimeError):
+    """An external program is not installed (the message says how to install it). A
+    :class:`~regsim.errors.RegistryError` with the code of a service that is not there
+    (``UNAVAILABLE``, 503), and a RuntimeError as before."""
+
+    code, status, default_message = "UNAVAILABLE", 503, "a program regsim needs is not installed"
+
+    def one_line(self) -> str:
+        """The message alone: it is regsim's, not a registry's or a daemon's."""
+        return self.message
 
 
 def find_tool(name: str, package: str | None = None) -> str:
@@ -28,8 +38,8 @@ def find_tool(name: str, package: str | None = None) -> str:
 
 
 def registry_address(base_url: str) -> str:
-    """``host:port`` of a registry's base URL (``ValueError`` naming it when it is not one)."""
+    """``host:port`` of a registry's base URL (:class:`~regsim.errors.InvalidArgument` naming it when it is not one)."""
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"base_url must be like http://127.0.0.1:5000, got {base_url!r}")
+        raise InvalidArgument(f"base_url must be like http://127.0.0.1:5000, got {base_url!r}")
     return parts.netloc
