@@ -22,6 +22,7 @@ from typing import Any, Iterable, Mapping
 
 import networkx as nx
 
+from ..errors import InvalidArgument
 from ..oci.platform import Platform
 from ..units import human_size, plural
 from .graph import familiar
@@ -64,7 +65,7 @@ def layer_tree(G: nx.DiGraph, *, platform: str | Platform | None = None) -> nx.D
     platform.
     """
     if G.graph.get("kind") != "registry-graph":
-        raise ValueError(f"layer_tree() needs a graph from to_graph(), got kind={G.graph.get('kind')!r}")
+        raise InvalidArgument(f"G: layer_tree() needs a graph from to_graph(), got kind={G.graph.get('kind')!r}")
     plat = Platform.parse(platform) if platform is not None else None
     T = nx.DiGraph(kind="layer-tree", platform=str(plat) if plat else None)
     total_images = 0

@@ -145,7 +145,7 @@ class record:
     def __init__(self, *sources: Registry | Host | World, steps: Callable[[Event], bool] = is_step,
                  **graph_options: Any) -> None:
         if not sources:
-            raise TypeError("record() needs at least one Registry, Host or World to watch")
+            raise InvalidArgument("sources: record() needs at least one Registry, Host or World to watch")
         self.sources = sources
         self.steps = steps
         self.options = graph_options
@@ -324,7 +324,7 @@ class Animation:
 
     def __init__(self, recording: Recording, *, title: str | None = None, dpi: int = 80) -> None:
         if not recording.frames:
-            raise ValueError("the recording has no frames: use it as `with record(...) as rec:` first")
+            raise InvalidArgument("recording: the recording has no frames: use it as `with record(...) as rec:` first")
         self.title = title
         shown: list[tuple[Frame, nx.DiGraph, dict[str, str], list[tuple[str, str, str]]]] = []
         prev = None

@@ -16,6 +16,7 @@ from typing import Iterable
 import networkx as nx
 from matplotlib.axes import Axes
 
+from ..errors import UnknownKey
 from ..oci.platform import Platform
 from ..units import human_size, plural
 from .graph import familiar, node_id
@@ -106,10 +107,10 @@ def dedup_stats(G: nx.DiGraph, images: Iterable[str], *, platform: str | Platfor
     for name in images:
         tag = name if name in G else (node_id("tag", G.nodes[owners[0]]["owner"], name) if owners else name)
         if tag not in G or G.nodes[tag]["type"] != "tag":
-            raise KeyError(f"no tag {name!r} in the graph (expected 'repository:tag' or a tag node id)")
+            raise UnknownKey(f"no tag {name!r} in the graph (expected 'repository:tag' or a tag node id)")
         manifest = _manifest_for(G, tag, plat)
         if manifest is None:
-            raise KeyError(f"{name!r} has no manifest for {plat}")
+            raise UnknownKey(f"{name!r} has no manifest for {plat}")
         layers = [v for v in G.successors(manifest) if G.edges[manifest, v]["kind"] == "manifest-layer"]
         label = f"{familiar(G.nodes[tag]['repository'])}:{G.nodes[tag]['tag']}"
         chosen.append((label, manifest, layers))

@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from ..errors import InvalidArgument, UnknownKey
 from ..units import human_size
 from .layout import FONT_SIZE, MARKER_PAD, ROW_GAP, crossing_height, layered_layout, text_width, tree_layout
 from .style import (
@@ -109,7 +110,7 @@ def plan(source: Any, *, highlight: Mapping[str, str] | None = None,
     for node, status in statuses.items():
         status_style(status)
         if node not in G:
-            raise KeyError(f"highlighted node {node!r} is not in the graph")
+            raise UnknownKey(f"highlighted node {node!r} is not in the graph")
     big = G.number_of_nodes() > MAX_DETAIL_NODES and not statuses  # a highlight asks for the detail
     if G.graph.get("kind") == "registry-graph" and (aggregate or (aggregate is None and big)):
         from .aggregate import layer_tree
@@ -126,9 +127,9 @@ def plan(source: Any, *, highlight: Mapping[str, str] | None = None,
     ghosts = list(ghost_edges)
     for u, v, kind in ghosts:
         if u not in G or v not in G:
-            raise KeyError(f"ghost edge {u!r} -> {v!r} needs both nodes in the graph")
+            raise UnknownKey(f"ghost edge {u!r} -> {v!r} needs both nodes in the graph")
         if kind not in EDGE_STYLES:
-            raise KeyError(f"unknown edge kind {kind!r}: expected one of {sorted(EDGE_STYLES)}")
+            raise UnknownKey(f"unknown edge kind {kind!r}: expected one of {sorted(EDGE_STYLES)}")
     p = _plan(G, statuses, ghosts, notes, title, layout)
     if layout is not None or max_height is None or p.height + p.row_gap <= max_height:
         return p
@@ -165,7 +166,7 @@ def _plan(G: nx.DiGraph, statuses: dict[str, str], ghosts: list[tuple[str, str, 
     if layout is not None:
         missing = [n for n in G if n not in layout]
         if missing:
-            raise KeyError(f"layout has no position for {len(missing)} nodes, e.g. {missing[0]!r}")
+            raise UnknownKey(f"layout has no position for {len(missing)} nodes, e.g. {missing[0]!r}")
         pos = {n: layout[n] for n in G}
     else:
         pos = tree_layout(G, labels, row_gap=row_gap) if tree else layered_layout(G, labels, bold=bold)
@@ -295,7 +296,7 @@ def draw_panels(plans: Sequence[Plan], *, title: str | None = None, footer: str 
     node types and statuses the legend lists (all frames of an animation share one legend).
     """
     if arrange not in ("auto", "row", "column"):
-        raise ValueError(f"arrange must be 'auto', 'row' or 'column', got {arrange!r}")
+        raise InvalidArgument(f"arrange must be 'auto', 'row' or 'column', got {arrange!r}")
     share_scale([*plans, *(legend_from or [])])
     gap = PANEL_GAP
     widths = [_panel_width(p) for p in plans]

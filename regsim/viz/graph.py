@@ -48,7 +48,7 @@ from typing import Any, Iterable, Iterator
 import networkx as nx
 
 from ..oci.digest import Digest
-from ..errors import RegistryError
+from ..errors import InvalidArgument, RegistryError, UnknownKey
 from ..client.host import Host
 from ..oci.image import Image, ImageIndex
 from ..oci.manifest import Index, Manifest, parse_config, parse_manifest
@@ -96,8 +96,8 @@ def node_id(node_type: str, owner: str, key: str = "") -> str:
         return f"{node_type}:{owner}/{key}"
     if node_type in CONTENT_TYPES:
         return f"{node_type}:{owner}@{key}"
-    raise ValueError(f"unknown node type {node_type!r}: expected registry, host, repository, tag, "
-                     f"{', '.join(CONTENT_TYPES)}")
+    raise InvalidArgument(f"unknown node type {node_type!r}: expected registry, host, repository, tag, "
+                          f"{', '.join(CONTENT_TYPES)}")
 
 
 def _expand(sources: Iterable[Any]) -> Iterator[Registry | Host]:
@@ -110,8 +110,8 @@ def _expand(sources: Iterable[Any]) -> Iterator[Registry | Host]:
         elif isinstance(source, (list, tuple)):
             yield from _expand(source)
         else:
-            raise TypeError(f"to_graph() takes Registry, Host or World objects, got {type(source).__name__}: "
-                            f"{source!r}")
+            raise InvalidArgument(f"to_graph() takes Registry, Host or World objects, got {type(source).__name__}: "
+                                  f"{source!r}")
 
 
 def _matcher(patterns: Iterable[str] | str | None):
@@ -153,8 +153,8 @@ def to_graph(*sources: Registry | Host | World, repositories: Iterable[str] | st
         if source.name in names:
             if names[source.name] == kind:
                 continue  # the same registry or host given twice
-            raise ValueError(f"a registry and a host are both named {source.name!r}: "
-                             "their nodes would collide in one graph; draw them separately")
+            raise InvalidArgument(f"a registry and a host are both named {source.name!r}: "
+                                  "their nodes would collide in one graph; draw them separately")
         names[source.name] = kind
         if isinstance(source, Registry):
             _add_registry(G, source, wanted, plat)
@@ -520,7 +520,7 @@ def subgraph(G: nx.DiGraph, *, owners: Iterable[str] | None = None,
         known = {G.nodes[o]["owner"] for o in G.graph.get("owners", [])}
         unknown = sorted(owner_set - known)
         if unknown:
-            raise KeyError(f"no registry or host named {unknown[0]!r} in the graph (it has: {', '.join(sorted(known))})")
+            raise UnknownKey(f"no registry or host named {unknown[0]!r} in the graph (it has: {', '.join(sorted(known))})")
     match = _matcher(repositories)
     tag_match = _matcher(tags)
 

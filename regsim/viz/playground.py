@@ -26,7 +26,7 @@ import os
 from typing import Iterable, Sequence
 
 from .. import events as ev
-from ..errors import RegistryError
+from ..errors import InvalidArgument, RegistryError, UnknownKey
 from ..events import Event, EventLog
 from ..client.host import Output
 from ..oci.reference import parse_docker_ref
@@ -89,7 +89,7 @@ class PushPullPlayground(widgets.VBox):
                  dockerfile: str = DEFAULT_DOCKERFILE, context: dict[str, bytes] | None = None,
                  dpi: int = 90) -> None:
         if not world.hosts or not world.registries:
-            raise ValueError(f"the playground needs a world with hosts and registries, got {world!r}")
+            raise InvalidArgument(f"world: the playground needs a world with hosts and registries, got {world!r}")
         self.world = world
         self.context = dict(DEFAULT_CONTEXT if context is None else context)
         self.dpi = dpi
@@ -404,12 +404,12 @@ class DedupExplorer(widgets.VBox):
         self.dpi = dpi
         choices = image_choices(self.G)
         if not choices:
-            raise ValueError(f"registry {registry.name!r} has no tagged images to compare")
+            raise InvalidArgument(f"registry {registry.name!r} has no tagged images to compare")
         labels = dict(choices)
         picked = [labels.get(i.removeprefix("library/"), i) for i in (images or [choices[0][0]])]
         for p in picked:
             if p not in labels.values():
-                raise KeyError(f"no image {p!r} in {registry.name} (try names like {choices[0][0]!r})")
+                raise UnknownKey(f"no image {p!r} in {registry.name} (try names like {choices[0][0]!r})")
         self.images = widgets.SelectMultiple(options=choices, value=tuple(picked), description="images",
                                              rows=min(12, len(choices)))
         self.table = widgets.HTML()

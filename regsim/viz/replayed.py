@@ -19,6 +19,7 @@ from typing import Any, Iterable, Sequence
 import networkx as nx
 
 from ..client.host import Host
+from ..errors import InvalidArgument
 from ..events import Event
 from ..registry import Registry
 from ..world import World
@@ -46,7 +47,7 @@ def source_names(sources: Iterable[Registry | Host | World]) -> tuple[Source, ..
         elif isinstance(source, Host):
             out.append(("host", source.name))
         else:
-            raise TypeError(f"expected Registry, Host or World objects, got {type(source).__name__}: {source!r}")
+            raise InvalidArgument(f"expected Registry, Host or World objects, got {type(source).__name__}: {source!r}")
     return tuple(out)
 
 

@@ -24,6 +24,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..errors import UnknownKey
+
 __all__ = [
     "OKABE_ITO",
     "NodeStyle",
@@ -142,7 +144,7 @@ def node_style(node_type: str) -> NodeStyle:
     try:
         return NODE_STYLES[node_type]
     except KeyError:
-        raise KeyError(f"unknown node type {node_type!r}: expected one of {sorted(NODE_STYLES)}") from None
+        raise UnknownKey(f"unknown node type {node_type!r}: expected one of {sorted(NODE_STYLES)}") from None
 
 
 def status_style(status: str) -> StatusStyle:
@@ -150,7 +152,7 @@ def status_style(status: str) -> StatusStyle:
     try:
         return STATUS_STYLES[status]
     except KeyError:
-        raise KeyError(f"unknown status {status!r}: expected one of {sorted(STATUS_STYLES)}") from None
+        raise UnknownKey(f"unknown status {status!r}: expected one of {sorted(STATUS_STYLES)}") from None
 
 
 #: Node types whose marker area is proportional to bytes (a manifest: its whole image).

@@ -22,6 +22,7 @@ import networkx as nx
 from matplotlib.figure import Figure
 
 from .. import events as ev
+from ..errors import InvalidArgument
 from ..events import Event, EventLog
 from ..client.host import Host
 from ..registry import Registry
@@ -76,7 +77,7 @@ def event_logs(sources: Iterable[Any]) -> list[EventLog]:
     logs: list[EventLog] = []
     for source in sources:
         if not isinstance(source, (Registry, Host, World)):
-            raise TypeError(f"capture() takes Registry, Host or World objects, got {type(source).__name__}: {source!r}")
+            raise InvalidArgument(f"capture() takes Registry, Host or World objects, got {type(source).__name__}: {source!r}")
         if not any(source.events is log for log in logs):
             logs.append(source.events)
     return logs
@@ -94,7 +95,7 @@ class capture:
 
     def __init__(self, *sources: Registry | Host | World, **graph_options: Any) -> None:
         if not sources:
-            raise TypeError("capture() needs at least one Registry, Host or World to watch")
+            raise InvalidArgument("sources: capture() needs at least one Registry, Host or World to watch")
         self.sources = sources
         self.options = graph_options
         self._logs = event_logs(sources)
@@ -153,7 +154,7 @@ def _untagged_now(G: nx.DiGraph, node: str) -> bool:
 
 def _after(op: Operation) -> nx.DiGraph:
     if op.after is None:
-        raise ValueError("the operation is still being recorded: use its views after the `with` block")
+        raise InvalidArgument("op: the operation is still being recorded: use its views after the `with` block")
     return op.after
 
 
@@ -181,7 +182,7 @@ def push_highlight(op: Operation) -> Highlight:
     before, after = op.before, _after(op)
     targets = [e for e in op.events if isinstance(e, (ev.BlobUploaded, ev.BlobMounted, ev.ManifestPushed))]
     if not targets:
-        raise ValueError(f"no push in these {len(op.events)} events (no BlobUploaded, BlobMounted or ManifestPushed)")
+        raise InvalidArgument(f"op: no push in these {len(op.events)} events (no BlobUploaded, BlobMounted or ManifestPushed)")
     owner = targets[0].registry
     sources = [e.from_repository for e in op.events if isinstance(e, ev.BlobMounted) and e.registry == owner]
     repos = tuple(dict.fromkeys([*(e.repository for e in targets if e.registry == owner), *sources]))
@@ -229,7 +230,7 @@ def pull_highlight(op: Operation) -> Highlight:
     if not finished and not pulled and any(isinstance(e, (ev.BlobFetched, ev.ManifestFetched)) for e in op.events):
         return pull_source_highlight(op)  # a real client: only the registry's side was seen
     if not finished and not pulled:
-        raise ValueError(f"no pull in these {len(op.events)} events (no LayerPulled or PullFinished)")
+        raise InvalidArgument(f"op: no pull in these {len(op.events)} events (no LayerPulled or PullFinished)")
     host = (finished or pulled)[0].host
     if host not in {after.nodes[o]["owner"] for o in after.graph.get("owners", [])} and \
             any(isinstance(e, ev.PullStarted) for e in op.events):
@@ -273,7 +274,7 @@ def pull_source_highlight(op: Operation) -> Highlight:
     after = _after(op)
     started = [e for e in op.events if isinstance(e, (ev.PullStarted, ev.ManifestFetched, ev.BlobFetched))]
     if not started:
-        raise ValueError(f"no pull in these {len(op.events)} events (no PullStarted, ManifestFetched or BlobFetched)")
+        raise InvalidArgument(f"op: no pull in these {len(op.events)} events (no PullStarted, ManifestFetched or BlobFetched)")
     owner, repository = started[0].registry, started[0].repository
     seen = "" if isinstance(started[0], ev.PullStarted) else " (a real client, seen by the registry)"
     h = Highlight("pull", owner, (repository,), title=f"{owner}/{repository}: what the pull read{seen}")
@@ -297,7 +298,7 @@ def tag_highlight(op: Operation) -> Highlight:
     before, after = op.before, _after(op)
     changes = [e for e in op.events if isinstance(e, (ev.TagUpdated, ev.TagDeleted, ev.ManifestDeleted))]
     if not changes:
-        raise ValueError(f"no tag change in these {len(op.events)} events (no TagUpdated, TagDeleted or ManifestDeleted)")
+        raise InvalidArgument(f"op: no tag change in these {len(op.events)} events (no TagUpdated, TagDeleted or ManifestDeleted)")
     owner = changes[0].registry
     repos = tuple(dict.fromkeys(e.repository for e in changes if e.registry == owner))
     h = Highlight("tag", owner, repos, title="; ".join(e.describe() for e in changes if e.registry == owner))
@@ -328,7 +329,7 @@ def gc_highlight(op: Operation) -> Highlight:
     before, after = op.before, _after(op)
     runs = [e for e in op.events if isinstance(e, ev.GarbageCollected)]
     if not runs:
-        raise ValueError(f"no garbage collection in these {len(op.events)} events (no GarbageCollected)")
+        raise InvalidArgument(f"op: no garbage collection in these {len(op.events)} events (no GarbageCollected)")
     owner = runs[0].registry
     h = Highlight("gc", owner, None)
     flags = []
@@ -353,7 +354,7 @@ def change_highlight(op: Operation) -> Highlight:
     before, after = op.before, _after(op)
     actors = [e.actor for e in op.events if e.actor]
     if not actors:
-        raise ValueError("no events: nothing changed")
+        raise InvalidArgument("op: no events: nothing changed")
     owner = actors[-1]
     repos = {e.repository for e in op.events if e.actor == owner and hasattr(e, "repository")}
     h = Highlight("change", owner, None, title="; ".join(dict.fromkeys(
