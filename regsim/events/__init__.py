@@ -8,6 +8,8 @@ reads the model's insides.
 * :mod:`regsim.events.registry`: what a registry did (:class:`RegistryEvent` and its kinds);
 * :mod:`regsim.events.host`: what a host did (:class:`HostEvent` and its kinds);
 * :mod:`regsim.events.log`: :class:`EventLog`, which stamps each event with its ``seq``.
+* :mod:`regsim.events.jsonl`: a log on disk (``log.save(path)``, ``EventLog.load(path)``): JSON
+  Lines, with the bytes the events carry stored by digest beside it.
 
 The log gives each event a sequence number (``seq``) as it is appended; ties are impossible, so
 the order is deterministic. A registry's events carry what is needed to redo them
