@@ -170,7 +170,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="open upload sessions one client may hold (default: 100)")
     gc = commands.add_parser("gc", help="garbage-collect a registry store, like registry garbage-collect",
                              description="Mark every blob a manifest references, then delete the rest "
-                                         "(stop the server first, as with distribution's garbage-collect).",
+                                         "(refused while regsim serve serves the store: use its POST /admin/gc then). "
+                                         "Safe to interrupt: run it again to finish.",
                              epilog=f"example:\n  {COMMAND_EXAMPLES['gc']}",
                              formatter_class=argparse.RawDescriptionHelpFormatter)
     gc.add_argument("--data", metavar="DIR", required=True, help="the store (as given to serve --data)")
@@ -185,7 +186,7 @@ def _parser() -> argparse.ArgumentParser:
     fsck.add_argument("--fast", action="store_true", help="do not re-hash every blob")
     fsck.add_argument("--repair", action="store_true",
                       help="first remove the links that name nothing (layer and revision links to what is not "
-                           "stored, tags that point at no manifest); stop the server first")
+                           "stored, tags that point at no manifest); refused while a server serves the store")
     return parser
 
 
