@@ -58,6 +58,11 @@ def some(items: list[str], limit: int = MAX_LIST) -> str:
 
 
 def bytes_cell(n: int) -> str:
+    """A byte count both readable and exact, for a table cell.
+
+    >>> bytes_cell(1536)
+    '1.54kB (1536 B)'
+    """
     return f"{human_size(n)} ({n} B)"
 
 

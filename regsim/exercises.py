@@ -441,6 +441,17 @@ class Workbook:
             normalize: Callable[[Any], Any] | None = None, rel_tol: float = 1e-6,
             abs_tol: float | None = None, answer: Callable[[], Any] | None = None, item: str = "item",
             unit: str | Mapping[str, str] | None = None, solution: str = "", solution_test: str = "") -> Exercise:
+        """Add an :class:`Exercise` with id ``id`` and return it; the keywords are its fields.
+
+        Give exactly one of ``expected`` (computes the right answer) or ``checker`` (answer -> what
+        is wrong, or None). ``hint`` and ``hints`` make the hint ladder; ``unit`` is one of
+        :data:`UNITS` (``"bytes"``, ``"seconds"``, ``"ratio"``), or a dict of them for a dict answer.
+        A duplicate id or an unknown unit raises :class:`~regsim.errors.InvalidArgument`.
+
+        >>> book = Workbook("demo")
+        >>> book.add("1.1", "How many layers?", expected=lambda: 3).id
+        '1.1'
+        """
         if id in self._exercises:
             raise InvalidArgument(f"exercise {id!r} already exists in {self.title}")
         ladder = ((hint,) if hint else ()) + tuple(hints)
@@ -465,6 +476,14 @@ class Workbook:
         return len(self._exercises)
 
     def ids(self, prefix: str = "") -> list[str]:
+        """The exercise ids that start with ``prefix`` (all of them by default), in the order added.
+
+        >>> book = Workbook("demo")
+        >>> for i in ("1.1", "1.2", "2.1"):
+        ...     _ = book.add(i, "?", expected=lambda: 0)
+        >>> book.ids(), book.ids("1.")
+        (['1.1', '1.2', '2.1'], ['1.1', '1.2'])
+        """
         return [i for i in self._exercises if i.startswith(prefix)]
 
     def check(self, id: str, answer: Any) -> Verdict:
@@ -499,6 +518,10 @@ class Workbook:
         return self[id].reveal()
 
     def prompt(self, id: str) -> str:
+        """``"Exercise <id>: <prompt>"``, the line a notebook shows above an exercise.
+
+        Raises :class:`~regsim.errors.UnknownExercise` for an id the workbook does not have.
+        """
         ex = self[id]
         return f"Exercise {ex.id}: {ex.prompt}"
 

@@ -88,6 +88,9 @@ class Instruction:
 
     @property
     def makes_layer(self) -> bool:
+        """Whether the instruction adds a filesystem layer (``RUN``, ``COPY`` and ``ADD`` do; the others
+        only change the image config).
+        """
         return self.keyword in LAYER_INSTRUCTIONS
 
     def flag(self, name: str, default: str | None = None) -> str | None:
@@ -96,6 +99,13 @@ class Instruction:
         return found[-1] if found else default
 
     def flag_values(self, name: str) -> list[str]:
+        """Every value of ``--name``, in the order given (``RUN --mount`` may be repeated).
+
+        >>> df = parse_dockerfile("FROM alpine\\nRUN --mount=type=cache,target=/a --mount=type=tmpfs,target=/b make\\n")
+        >>> run = df.stages[0].instructions[0]
+        >>> run.flag_values("mount"), run.makes_layer
+        (['type=cache,target=/a', 'type=tmpfs,target=/b'], True)
+        """
         return [v for k, v in self.flags if k == name]
 
     def __str__(self) -> str:
@@ -125,6 +135,15 @@ class Dockerfile:
     directives: Mapping[str, str] = field(default_factory=dict)
 
     def stage(self, name_or_index: str | int) -> Stage:
+        """The stage named ``name_or_index`` (its ``AS`` name, or its number from 0), as ``--target`` and
+        ``COPY --from`` find it.
+
+        Raises :class:`~regsim.errors.BuildError` if there is no such stage.
+
+        >>> df = parse_dockerfile("FROM alpine AS base\\nFROM base\\n")
+        >>> df.stage("base").base, df.stage(1).base
+        ('alpine', 'base')
+        """
         for stage in self.stages:
             if stage.name == name_or_index or str(stage.index) == str(name_or_index):
                 return stage

@@ -277,6 +277,9 @@ class Host:
         return [self._images[k] for k in sorted(self._images)]
 
     def has_image(self, reference: str) -> bool:
+        """Whether a reference, image id or id prefix names a local image (where :meth:`image` would
+        raise :class:`~regsim.errors.ImageUnknown`).
+        """
         try:
             self._local_key(reference)
         except ImageUnknown:

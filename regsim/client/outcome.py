@@ -42,6 +42,7 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
+        """Whether the operation worked (no error); an :class:`Outcome` is also true or false by it."""
         return self.error is None
 
     @property
@@ -56,6 +57,7 @@ class Outcome:
 
     @property
     def message(self) -> str:
+        """The registry error's message, or ``""`` when the operation worked."""
         return "" if self.error is None else self.error.message
 
     def __bool__(self) -> bool:

@@ -39,6 +39,9 @@ class Event:
 
     @property
     def kind(self) -> str:
+        """The event's type name (``"BlobUploaded"``), as :meth:`to_dict` and the JSON Lines records
+        write it.
+        """
         return type(self).__name__
 
     @property

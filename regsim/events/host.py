@@ -175,6 +175,9 @@ class LayerPushed(HostEvent):
 
     @property
     def bytes_sent(self) -> int:
+        """The bytes this blob put on the wire: its size if it was pushed, 0 if the registry had it
+        (``exists``) or mounted it from another repository.
+        """
         return self.size if self.status == "pushed" else 0
 
     def describe(self) -> str:
@@ -230,6 +233,7 @@ class LayerPulled(HostEvent):
 
     @property
     def bytes_received(self) -> int:
+        """The bytes this layer took to fetch: its size if it was downloaded, 0 if it was already local."""
         return self.size if self.status == "downloaded" else 0
 
     def describe(self) -> str:

@@ -72,6 +72,7 @@ class EventLog(Sequence[Event]):
         return stamped
 
     def extend(self, events: Iterable[Event]) -> list[Event]:
+        """Append each event (see :meth:`append`) and return them stamped, in order."""
         return [self.append(e) for e in events]
 
     def mark(self) -> int:
@@ -83,6 +84,17 @@ class EventLog(Sequence[Event]):
         return self._events[max(mark - self.dropped, 0):]
 
     def of(self, *types: type[E]) -> list[E]:
+        """The events that are instances of any of ``types``, oldest first.
+
+        >>> from regsim import Registry
+        >>> from regsim.events import BlobUploaded, RepositoryCreated
+        >>> reg = Registry("localhost:5000")
+        >>> _ = reg.push_blob("team/app", b"hello")
+        >>> [e.kind for e in reg.events]
+        ['RegistryCreated', 'RepositoryCreated', 'BlobUploaded']
+        >>> [e.repository for e in reg.events.of(RepositoryCreated, BlobUploaded)]
+        ['team/app', 'team/app']
+        """
         return [e for e in self._events if isinstance(e, types)]
 
     def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:

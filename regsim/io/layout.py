@@ -54,6 +54,7 @@ class LayoutEntry:
 
     @property
     def digest(self) -> Digest:
+        """The digest of the entry's image manifest or index (what ``index.json`` points at)."""
         return self.image.digest
 
 

@@ -62,6 +62,12 @@ class LoadLimits:
     spool: Path | None = None
 
     def expansion_cap(self, archive_size: int) -> int:
+        """The most bytes an archive of ``archive_size`` bytes may yield: ``max_ratio`` times its size,
+        but never less than ``ratio_floor``.
+
+        >>> LoadLimits(max_ratio=10, ratio_floor=1000).expansion_cap(50), LoadLimits(max_ratio=10, ratio_floor=1000).expansion_cap(500)
+        (1000, 5000)
+        """
         return max(int(self.max_ratio * archive_size), self.ratio_floor)
 
 

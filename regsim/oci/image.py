@@ -230,6 +230,7 @@ class ImageIndex:
 
     @cached_property
     def digest(self) -> Digest:
+        """The digest of the index's stored bytes: what ``docker pull name@digest`` names for every platform."""
         return Digest.of(self.index_bytes)
 
     @property

@@ -113,6 +113,10 @@ class _Content:
         raise NotImplementedError
 
     def references(self) -> Iterator[Descriptor]:  # pragma: no cover - abstract
+        """The descriptors the document points at (:meth:`Manifest.references`,
+        :meth:`Index.references`); a config points at nothing by descriptor, so it raises
+        ``NotImplementedError``.
+        """
         raise NotImplementedError
 
     @cached_property
@@ -148,10 +152,16 @@ class _Content:
 
     @cached_property
     def digest(self) -> Digest:
+        """The document's digest: ``sha256`` of :meth:`to_bytes`, the name a registry stores it by.
+
+        >>> ImageConfig().digest.short, ImageConfig().size
+        ('sha256:d5c7debd…', 136)
+        """
         return Digest.of(self._bytes)
 
     @property
     def size(self) -> int:
+        """The length of :meth:`to_bytes` in bytes (the ``size`` of a descriptor of this document)."""
         return len(self._bytes)
 
     def descriptor(
