@@ -106,9 +106,21 @@ class AccessPolicy:
 
     @property
     def users(self) -> list[str]:
+        """The account names, sorted."""
         return sorted(self._users)
 
     def add_user(self, user: str, password: str) -> None:
+        """Create the account ``user`` with ``password`` (stored as a hash).
+
+        The name must be lowercase letters, digits, ``-`` and ``_``, and not taken, and the password
+        not empty; otherwise :class:`~regsim.errors.InvalidArgument`. A policy that a registry owns is
+        read-only: call :meth:`Registry.add_user <regsim.registry.Registry.add_user>` instead.
+
+        >>> policy = AccessPolicy("htpasswd")
+        >>> policy.add_user("alice", "s3cret")
+        >>> policy.users, policy.check_password("alice", "s3cret"), policy.check_password("alice", "guess")
+        (['alice'], True, False)
+        """
         self._free("add_user")
         self._add_user(user, self.new_user_hash(user, password))
 
@@ -137,10 +149,15 @@ class AccessPolicy:
         self._users[user] = password_hash
 
     def check_password(self, user: str, password: str) -> bool:
+        """Whether ``password`` is ``user``'s (False for an unknown user), compared in constant time."""
         stored = self._users.get(user)
         return stored is not None and hmac.compare_digest(stored, _hash_password(user, password))
 
     def issue(self, registry: str, user: str) -> Token:
+        """A login :class:`Token` for ``user`` on ``registry``, signed with this policy's key (the same
+        user and registry always get the same token; :meth:`user_of` checks it). It does not check a
+        password: a registry's ``login`` does that first.
+        """
         value = hmac.new(self._secret, f"{registry}\0{user}".encode(), hashlib.sha256).hexdigest()
         return Token(registry, user, value)
 
@@ -177,6 +194,10 @@ class AccessPolicy:
         self._grants.setdefault(pattern, {}).setdefault(user, set()).update(_IMPLIED[action])
 
     def revoke(self, user: str, pattern: str) -> None:
+        """Take back every action ``user`` was granted on ``pattern`` (a repository or ``namespace/*``).
+
+        A policy that a registry owns is read-only: call :meth:`Registry.revoke <regsim.registry.Registry.revoke>` instead.
+        """
         self._free("revoke")
         self._revoke(user, pattern)
 
@@ -184,6 +205,14 @@ class AccessPolicy:
         self._grants.get(pattern, {}).pop(user, None)
 
     def grants(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        """Every grant: pattern -> user -> the actions given (implied ones included), sorted.
+
+        >>> policy = AccessPolicy("namespaces")
+        >>> policy.add_user("bob", "pw")
+        >>> policy.grant("bob", "acme/*", "push")
+        >>> policy.grants()
+        {'acme/*': {'bob': ('pull', 'push')}}
+        """
         return {
             p: {u: tuple(a for a in ACTIONS if a in acts) for u, acts in sorted(users.items())}
             for p, users in sorted(self._grants.items())
@@ -239,5 +268,8 @@ class AccessPolicy:
                 f"default_visibility={self.default_visibility!r})")
 
     def snapshot(self) -> dict[str, object]:
+        """The policy as plain data (mode, users with their password hashes, grants, default
+        visibility): what a saved or compared registry state holds.
+        """
         return {"mode": self.mode, "users": dict(sorted(self._users.items())), "grants": self.grants(),
                 "default_visibility": self.default_visibility}

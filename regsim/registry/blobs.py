@@ -63,6 +63,7 @@ class BlobStore(ABC):
         return isinstance(digest, str) and self.get(digest) is not None
 
     def size_of(self, digest: str) -> int:
+        """The size in bytes of the blob ``digest``; :class:`~regsim.errors.UnknownKey` if it is not stored."""
         blob = self.get(digest)
         if blob is None:
             raise UnknownKey(f"no blob {digest}")

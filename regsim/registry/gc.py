@@ -49,13 +49,18 @@ class StorageReport:
 
     @property
     def dedup_ratio(self) -> float:
+        """``logical_bytes / physical_bytes``: how many times over the images would fill the disk
+        without deduplication (1.0 for an empty store).
+        """
         return self.logical_bytes / self.physical_bytes if self.physical_bytes else 1.0
 
     @property
     def saved_bytes(self) -> int:
+        """``logical_bytes - physical_bytes``: what deduplication saves."""
         return self.logical_bytes - self.physical_bytes
 
     def to_dict(self) -> dict[str, Any]:
+        """The counts as a dict, with ``dedup_ratio`` and ``saved_bytes`` (one row of a DataFrame)."""
         return {**self.__dict__, "dedup_ratio": self.dedup_ratio, "saved_bytes": self.saved_bytes}
 
     def __str__(self) -> str:

@@ -193,6 +193,7 @@ class Registry:
 
     @property
     def title(self) -> str:
+        """A human name for the registry (``"Docker Hub"``); its :attr:`name` unless one was given."""
         return self._title
 
     @property
@@ -330,6 +331,14 @@ class Registry:
         return self._repos.view()
 
     def repository(self, name: str) -> Repository:
+        """The repository ``name`` (no access check, no event); :class:`~regsim.errors.NameUnknown` if
+        the registry has none of that name.
+
+        >>> reg = Registry("localhost:5000")
+        >>> _ = reg.push_blob("team/app", b"hello")
+        >>> reg.repository("team/app")
+        Repository('team/app', public, tags=0, manifests=0, blobs=1)
+        """
         repo = self._repos.get(name)
         if repo is None:
             raise NameUnknown(f"repository name not known to registry: {name!r}", detail=name)
@@ -342,6 +351,9 @@ class Registry:
 
     @property
     def uploads(self) -> Mapping[str, UploadSession]:
+        """The unfinished blob uploads by session id (read-only): what a ``POST /v2/<name>/blobs/uploads/``
+        started and no ``PUT`` has finished or ``DELETE`` cancelled yet.
+        """
         return self._uploads.view()
 
     def resolve(self, repository: str, reference: str) -> StoredManifest:

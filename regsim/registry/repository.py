@@ -45,20 +45,27 @@ class StoredManifest:
 
     @property
     def size(self) -> int:
+        """The length of the stored bytes (the ``size`` of a descriptor of this manifest)."""
         return len(self.data)
 
     @property
     def is_index(self) -> bool:
+        """Whether it is an index (or Docker manifest list) rather than one image's manifest."""
         return self.parsed.is_index
 
     @property
     def subject(self) -> Digest | None:
+        """The digest of the manifest this one refers to (a signature's or SBOM's ``subject``), or None;
+        what the referrers API lists it under.
+        """
         return self.parsed.subject.digest if self.parsed.subject is not None else None
 
     def references(self) -> Iterator[Descriptor]:
+        """The descriptors the manifest points at: config and layers, or an index's manifests."""
         return self.parsed.references()
 
     def descriptor(self) -> Descriptor:
+        """A descriptor of this manifest (media type, digest, size), as an index or a referrers list shows it."""
         return Descriptor(self.media_type, self.digest, self.size)
 
 
@@ -85,6 +92,7 @@ class Repository:
 
     @property
     def name(self) -> str:
+        """The repository's name within its registry (``library/alpine``, ``team/app``)."""
         return self._name
 
     @property
@@ -99,6 +107,7 @@ class Repository:
 
     @property
     def stars(self) -> int:
+        """Stars, as a registry's web page shows them (set with :meth:`Registry.describe`)."""
         return self._stars
 
     @property
@@ -118,6 +127,7 @@ class Repository:
 
     @property
     def manifests(self) -> Mapping[Digest, StoredManifest]:
+        """Every stored manifest and index by digest (read-only), tagged or not."""
         return self._manifest_view
 
     @property
@@ -128,6 +138,9 @@ class Repository:
         return self._tag_view
 
     def has_blob(self, digest: str) -> bool:
+        """Whether the blob ``digest`` is linked into this repository (a blob stored only for another
+        repository is not, until it is mounted or pushed here).
+        """
         return digest in self._blobs
 
     def target(self, tag: str) -> Digest | None:
@@ -214,6 +227,9 @@ class Repository:
         self._pulls += 1
 
     def snapshot(self) -> dict[str, object]:
+        """The repository as plain data (visibility, description, counts, blobs, manifests, tags), sorted:
+        two repositories in the same state give equal snapshots (what a replay test compares).
+        """
         return {
             "visibility": self.visibility,
             "description": self.description,
@@ -255,7 +271,8 @@ class RepositoryStore(ABC):
     """The repositories of one registry, by name."""
 
     @abstractmethod
-    def get(self, name: str) -> Repository | None: ...
+    def get(self, name: str) -> Repository | None:
+        """The repository ``name``, or None if there is none."""
 
     @abstractmethod
     def create(self, name: str, visibility: str) -> Repository:
@@ -309,6 +326,10 @@ class _RepositoryView(Mapping[str, Repository]):
 
 
 class MemoryRepositoryStore(RepositoryStore):
+    """The repositories of one registry in a dict: the default store of a
+    :class:`~regsim.registry.Registry` (a registry on disk keeps them in files).
+    """
+
     __slots__ = ("_repos", "_names")
 
     def __init__(self) -> None:

@@ -80,15 +80,19 @@ class MemorySpool:
         self._chunks: list[bytes] = []
 
     def append(self, data: bytes) -> None:
+        """Keep ``data`` after the bytes before it."""
         self._chunks.append(data)
 
     def chunks(self) -> Iterator[bytes]:
+        """The chunks kept so far, in the order appended."""
         return iter(self._chunks)
 
     def content(self, digest: Digest) -> Content:
+        """The whole upload as one blob (the caller has verified ``digest``; it is not hashed again)."""
         return Blob._trusted_chunks(self._chunks, digest)
 
     def discard(self) -> None:
+        """Drop the chunks."""
         self._chunks = []
 
 
@@ -117,10 +121,12 @@ class UploadSession:
 
     @property
     def id(self) -> str:
+        """The session id: the ``<uuid>`` of ``/v2/<name>/blobs/uploads/<uuid>``."""
         return self._id
 
     @property
     def repository(self) -> str:
+        """The repository the blob is uploaded to."""
         return self._repository
 
     @property
