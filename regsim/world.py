@@ -41,6 +41,17 @@ class World:
 
     @classmethod
     def standard(cls, *, content: str = "placeholder", quiet: bool = False) -> "World":
+        """The course's world: Docker Hub with the official images, a private ``registry:2`` at
+        ``localhost:5000`` and the hosts ``laptop``, ``ci-runner`` and ``prod-server``.
+
+        ``content`` is how Docker Hub's layers are made (``"placeholder"``: sizes only, or ``"bytes"``:
+        real tar+gzip; see :func:`~regsim.data.library.populate`); ``quiet`` hosts print no docker-like
+        lines.
+
+        >>> world = World.standard(quiet=True)
+        >>> list(world.registries), list(world.hosts)
+        (['docker.io', 'localhost:5000'], ['laptop', 'ci-runner', 'prod-server'])
+        """
         world = cls()
         world.add_docker_hub(content=content)
         world.add_private_registry()
@@ -100,11 +111,19 @@ class World:
 
     @property
     def registries(self) -> Mapping[str, Registry]:
+        """The registries on the network by domain (read-only), in the order added."""
         return MappingProxyType(self._registries)
 
     # -- hosts ------------------------------------------------------------------------------------
 
     def add_host(self, name: str, *, platform: str | Platform = "linux/amd64", quiet: bool = False) -> Host:
+        """Add a new :class:`~regsim.client.host.Host` called ``name`` and return it (a ``HostCreated``
+        event). A name already on the network raises :class:`~regsim.errors.InvalidArgument`.
+
+        >>> world = World()
+        >>> world.add_host("edge", platform="linux/arm64", quiet=True)
+        Host('edge', linux/arm64, images=0, layers=0, 0B)
+        """
         if name in self._hosts:
             raise InvalidArgument(f"a host named {name!r} is already on this network")
         host = Host(name, self, platform=platform, events=self.events, quiet=quiet)
@@ -116,6 +135,7 @@ class World:
 
     @property
     def hosts(self) -> Mapping[str, Host]:
+        """The hosts on the network by name (read-only), in the order added."""
         return MappingProxyType(self._hosts)
 
     # -- the log is the truth ----------------------------------------------------------------------
