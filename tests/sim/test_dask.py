@@ -50,3 +50,34 @@ def test_a_sweep_on_two_worker_processes_equals_the_serial_one(client, tmp_path,
     mixed = sweep({"zipf": trace}, ["lru", in_python], [0.1], executor=client)
     assert mixed.equals(sweep({"zipf": trace}, ["lru", in_python], [0.1]))
     assert [type(data) for data, _ in scattered] == [Trace]
+
+
+def test_a_path_is_read_once_per_worker(client, tmp_path):
+    """Issue 17: every task of a path re-read the file (twice); now each worker process reads it once."""
+    path = write_oracle_general(object_trace(5000, 500, seed=4), tmp_path / "t.oracleGeneral")
+
+    def count_reads():
+        import regsim.sim.experiments as experiments
+        import regsim.sim.oracle as oracle
+
+        experiments._LOADED.clear()
+        original = getattr(oracle, "_uncounted", oracle.iter_oracle_general)
+        oracle._uncounted, oracle._reads = original, 0
+
+        def counted(*args, **kwargs):
+            oracle._reads += 1
+            return original(*args, **kwargs)
+
+        oracle.iter_oracle_general = counted
+
+    def reads():
+        import regsim.sim.oracle as oracle
+
+        oracle.iter_oracle_general = oracle._uncounted
+        return oracle._reads
+
+    client.run(count_reads)
+    parallel = sweep(str(path), ["lru", "fifo", "arc", "sieve"], [0.01, 0.1, 0.5], executor=client)
+    per_worker = client.run(reads)
+    assert parallel.equals(sweep(str(path), ["lru", "fifo", "arc", "sieve"], [0.01, 0.1, 0.5]))
+    assert len(per_worker) == 2 and set(per_worker.values()) <= {0, 1} and sum(per_worker.values()) >= 1, per_worker
