@@ -44,9 +44,9 @@ class World:
         """The course's world: Docker Hub with the official images, a private ``registry:2`` at
         ``localhost:5000`` and the hosts ``laptop``, ``ci-runner`` and ``prod-server``.
 
-        ``content`` is how Docker Hub's layers are made (``"placeholder"``: sizes only, or ``"bytes"``:
-        real tar+gzip; see :func:`~regsim.data.library.populate`); ``quiet`` hosts print no docker-like
-        lines.
+        ``content`` is how Docker Hub's layers are made (``"placeholder"``: the real digests and sizes,
+        no bytes; ``"bytes"``: real tar+gzip, scaled down; see :func:`~regsim.data.library.populate`);
+        ``quiet`` hosts print no docker-like lines.
 
         >>> world = World.standard(quiet=True)
         >>> list(world.registries), list(world.hosts)

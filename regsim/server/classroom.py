@@ -488,6 +488,9 @@ class Classroom:
         return activity_of(self.registry, [], self.participants, self.team)
 
     def stop(self) -> None:
+        """Stop the server (if :meth:`serve` started one) and close the journal. Also what leaving a
+        ``with Classroom(...)`` block does; safe to call twice.
+        """
         if self.server is not None:
             self.server.stop()
         if self.journal is not None:

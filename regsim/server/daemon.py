@@ -119,6 +119,7 @@ class DockerDaemon:
 
     @property
     def running(self) -> bool:
+        """Whether the daemon answers a ping on its unix socket now."""
         return self.host.startswith("unix://") and _ping_unix(self.host.removeprefix("unix://"))
 
     def docker(self, *args: str, check: bool = True, input: str | bytes | None = None,

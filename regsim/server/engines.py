@@ -223,6 +223,7 @@ class _Engine(ABC):
                                 input=password)
 
     def tag(self, source: str, target: str) -> EngineOutput:
+        """``tag SOURCE TARGET``: a second name for a local image."""
         return self.run_command("tag", source, target)
 
     def push(self, repository: str, tag: str, image=None) -> EngineOutput:
@@ -234,6 +235,9 @@ class _Engine(ABC):
         return self.run_command("push", *self.insecure_flags, self.reference(repository, tag))
 
     def pull(self, repository: str, reference: str) -> EngineOutput:
+        """``pull`` ``repository:reference`` (a tag, or ``@digest`` when ``reference`` is a digest) from
+        the served registry.
+        """
         separator = "@" if ":" in reference else ":"
         return self.run_command("pull", *self.insecure_flags, f"{self.address}/{repository}{separator}{reference}")
 
@@ -242,9 +246,15 @@ class _Engine(ABC):
         return self.run_command("run", "--rm", "--network", "none", reference, *command)
 
     def rmi(self, *references: str, force: bool = False) -> EngineOutput:
+        """``rmi [--force] REFERENCE...``: remove local images (untag them; the layers go when no image
+        uses them).
+        """
         return self.run_command("rmi", *(["--force"] if force else []), *references)
 
     def images(self) -> EngineOutput:
+        """``images``: the local images as the tool lists them (for the machine-readable form,
+        :meth:`image_ids`).
+        """
         return self.run_command("images")
 
     def image_ids(self) -> dict[str, str]:
@@ -253,6 +263,7 @@ class _Engine(ABC):
         return dict(line.split(" ", 1) for line in out.lines if not line.startswith("<none>"))
 
     def close(self) -> None:
+        """Remove the client's scratch directory (build contexts). Also what leaving a ``with`` block does."""
         self._scratch.cleanup()
 
     def __enter__(self):
@@ -280,6 +291,9 @@ class DockerClient(_Engine):
         self.daemon = daemon if daemon is not None else docker_daemon()
 
     def close(self) -> None:
+        """Remove the scratch directory and stop the daemon if this client started it (one passed in is
+        left running).
+        """
         super().close()
         if self._owns_daemon:
             self.daemon.stop()
@@ -341,6 +355,9 @@ class PodmanClient(_Engine):
                                 self.reference(repository, tag))
 
     def pull(self, repository: str, reference: str) -> EngineOutput:
+        """``pull`` ``repository:reference`` (or ``@digest``) from the served registry, with the client's
+        own signature policy.
+        """
         separator = "@" if ":" in reference else ":"
         return self.run_command("pull", *self.insecure_flags, "--signature-policy", str(self._state / "policy.json"),
                                 f"{self.address}/{repository}{separator}{reference}")
@@ -352,6 +369,7 @@ class PodmanClient(_Engine):
                                 "--ulimit", "nproc=1024:1024", reference, *command)
 
     def close(self) -> None:
+        """Remove the scratch directory and podman's private storage (unmounting what it left mounted)."""
         super().close()
         subprocess.run(["umount", "-R", "-l", str(self._state)], capture_output=True)
         shutil.rmtree(self._state, ignore_errors=True)

@@ -113,9 +113,15 @@ class RegistryServer:
 
     @property
     def running(self) -> bool:
+        """Whether the server thread is up and accepting requests (not yet told to stop)."""
         return self._thread.is_alive() and self._server.started and not self._server.should_exit
 
     def start(self, timeout: float = 10.0) -> "RegistryServer":
+        """Start serving in a background thread and return the server once it accepts connections.
+
+        If it has not started within ``timeout`` seconds (a port taken, a bad option), it is stopped
+        and ``RuntimeError`` names why. Use :meth:`stop`, or a ``with`` block, to stop it.
+        """
         self._thread.start()
         ready = threading.Event()
         while not ready.wait(0.005):
