@@ -50,6 +50,17 @@ class Admission:
     label = "admission"
 
     def start(self) -> "Any":
+        """A fresh decider for one run: its ``decide(ids, sizes, capacity)`` takes a chunk's dense
+        object ids and sizes (numpy arrays, in request order) and returns which misses to admit.
+
+        Each run starts its own, so state (the objects seen, a random stream, AdaptSize's ``c``)
+        never leaks from one run into another.
+
+        >>> import numpy as np
+        >>> decider = BloomAdmission().start()
+        >>> decider.decide(np.array([0, 1, 0]), np.array([10, 10, 10]), 100).tolist()
+        [False, False, True]
+        """
         raise NotImplementedError
 
     def __repr__(self) -> str:

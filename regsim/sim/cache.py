@@ -75,22 +75,32 @@ class CacheStats:
 
     @property
     def misses(self) -> int:
+        """``requests - hits``."""
         return self.requests - self.hits
 
     @property
     def hit_ratio(self) -> float:
+        """``hits / requests``: the share of requests the cache served (0.0 for no requests).
+
+        >>> stats = CacheStats(requests=4, hits=1, bytes_requested=1000, bytes_hit=100)
+        >>> stats.misses, stats.hit_ratio, stats.miss_ratio, stats.byte_hit_ratio, stats.upstream_bytes
+        (3, 0.25, 0.75, 0.1, 900)
+        """
         return self.hits / self.requests if self.requests else 0.0
 
     @property
     def miss_ratio(self) -> float:
+        """``1 - hit_ratio`` (0.0 for no requests, like the hit ratio)."""
         return 1.0 - self.hit_ratio if self.requests else 0.0
 
     @property
     def byte_hit_ratio(self) -> float:
+        """``bytes_hit / bytes_requested``: the share of requested bytes the cache served (0.0 for none)."""
         return self.bytes_hit / self.bytes_requested if self.bytes_requested else 0.0
 
     @property
     def byte_miss_ratio(self) -> float:
+        """``1 - byte_hit_ratio``: the share of requested bytes fetched from behind the cache (0.0 for none)."""
         return 1.0 - self.byte_hit_ratio if self.bytes_requested else 0.0
 
     @property
@@ -99,6 +109,9 @@ class CacheStats:
         return self.bytes_requested - self.bytes_hit
 
     def to_dict(self) -> dict[str, float | int]:
+        """The counts and ratios as a dict (one row of a DataFrame), ``misses`` and ``upstream_bytes``
+        included.
+        """
         return {"requests": self.requests, "hits": self.hits, "misses": self.misses,
                 "hit_ratio": self.hit_ratio, "byte_hit_ratio": self.byte_hit_ratio,
                 "miss_ratio": self.miss_ratio, "byte_miss_ratio": self.byte_miss_ratio,

@@ -72,14 +72,19 @@ class MirrorStats:
 
     @property
     def hit_ratio(self) -> float:
+        """Requests (blobs and manifests) served locally, as a share of all client requests (0.0 for none)."""
         return self.hits / self.requests if self.requests else 0.0
 
     @property
     def byte_hit_ratio(self) -> float:
+        """Bytes served locally, as a share of the bytes clients requested (0.0 for none)."""
         return self.bytes_hit / self.bytes_requested if self.bytes_requested else 0.0
 
     @property
     def blob_hit_ratio(self) -> float:
+        """Blob requests served locally, as a share of blob requests (0.0 for none): the hit ratio of
+        the layer cache alone.
+        """
         return self.blob_hits / self.blob_requests if self.blob_requests else 0.0
 
     def summary(self) -> dict[str, Any]:
@@ -93,6 +98,9 @@ class MirrorStats:
                 "peak_stored_GB": round(self.peak_bytes / 1e9, 1)}
 
     def to_dict(self) -> dict[str, Any]:
+        """Every counter, unrounded, with the three ratios (one row of a DataFrame); :meth:`summary`
+        has the headline numbers.
+        """
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out.update(hit_ratio=self.hit_ratio, byte_hit_ratio=self.byte_hit_ratio,
                    blob_hit_ratio=self.blob_hit_ratio)
@@ -162,6 +170,9 @@ class PullThroughMirror:
 
     @property
     def stored_bytes(self) -> int:
+        """Bytes the mirror holds now: its blobs (those its ``policy`` keeps, with a ``capacity``) and
+        its manifests.
+        """
         blobs = self._policy.used if self._policy is not None else self._blob_bytes
         return blobs + self._manifest_bytes
 
@@ -291,6 +302,18 @@ class PullThroughMirror:
             self.stats.peak_bytes = stored
 
     def handle(self, time: float, kind: str, key: Hashable, size: int, repository: str = "") -> bool:
+        """One client request at ``time``: ``kind`` ``"blob"`` (:meth:`get_blob`, ``key`` a digest) or
+        ``"manifest"`` (:meth:`get_manifest`, ``key`` ``repo:reference``). True when served locally.
+
+        >>> mirror = PullThroughMirror()
+        >>> mirror.handle(0, "blob", "sha256:aa", 100), mirror.handle(1, "blob", "sha256:aa", 100)
+        (False, True)
+        >>> mirror.stored_bytes, mirror.stats.blob_hit_ratio, mirror.stats.upstream_bytes
+        (100, 0.5, 200)
+
+        The miss cost 200 upstream bytes: distribution's proxy fetches a missed blob twice
+        (``double_fetch``).
+        """
         if kind == "blob":
             return self.get_blob(time, key, size)
         if kind == "manifest":

@@ -91,6 +91,19 @@ class FlowSim:
         self.bytes_on: dict[str, float] = {name: 0.0 for name in self.links}
 
     def add(self, key: Hashable, size: float, path: Sequence[str], start: float | None = None) -> None:
+        """Schedule transfer ``key`` of ``size`` bytes over the links named in ``path``, its bytes
+        flowing from ``start`` (default: now). Each link's bandwidth is shared max-min fairly
+        by the transfers on it.
+
+        An unknown link, an empty path, a negative size or a start before now raises
+        :class:`~regsim.sim.errors.InvalidParameter`.
+
+        >>> sim = FlowSim([Link("uplink", bandwidth=100.0)])
+        >>> sim.add("a", 100, ["uplink"])
+        >>> sim.add("b", 100, ["uplink"], start=0.5)
+        >>> sim.run()
+        [('a', 1.5), ('b', 2.0)]
+        """
         path = tuple(path)
         if not path:
             raise InvalidParameter(f"transfer {key!r} needs a path of at least one link")
@@ -108,6 +121,7 @@ class FlowSim:
 
     @property
     def idle(self) -> bool:
+        """Whether no transfer is scheduled or in flight (:meth:`step` has nothing to do)."""
         return not self._scheduled and not self._active
 
     def _rates(self) -> None:

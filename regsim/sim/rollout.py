@@ -62,6 +62,10 @@ class RolloutResult:
         return float(self.servers["seconds"].median())
 
     def summary(self) -> dict[str, Any]:
+        """The headline numbers, rounded for a table (as :meth:`MirrorStats.summary
+        <regsim.sim.mirrors.MirrorStats.summary>`): mode, servers, the median pull time per server
+        and the makespan in seconds (3 decimals), and GB fetched from upstream.
+        """
         return {"mode": self.mode, "servers": len(self.servers),
                 "median_per_server_s": round(self.median_per_server, 3),
                 "makespan_from_start_s": round(self.makespan_from_start, 3),

@@ -120,10 +120,17 @@ class Trace:
 
     @property
     def sizes(self) -> list[int]:
+        """Object sizes in bytes, in request order (a plain list, beside :attr:`keys`).
+
+        >>> t = Trace.from_columns(key=["a", "b", "a"], size=[10, 30, 10])
+        >>> t.keys, t.sizes, t.total_bytes
+        (['a', 'b', 'a'], [10, 30, 10], 50)
+        """
         return self._frame["size"].tolist()
 
     @property
     def total_bytes(self) -> int:
+        """The bytes of every request together (a repeated object counted each time)."""
         return int(self._frame["size"].sum())
 
     def working_set(self) -> tuple[int, int]:
@@ -188,6 +195,7 @@ class Trace:
         return self._dense
 
     def head(self, n: int = 5):
+        """The first ``n`` requests as a DataFrame (as ``DataFrame.head``), for a look in a notebook."""
         return self._frame.head(n)
 
     def __len__(self) -> int:

@@ -69,6 +69,7 @@ class ImageVersion:
 
     @property
     def name(self) -> str:
+        """``repository:first tag`` (``"base/alpine:1"``), how a client would name this version."""
         return f"{self.repository}:{self.tags[0]}"
 
     @property
@@ -78,10 +79,12 @@ class ImageVersion:
 
     @property
     def size(self) -> int:
+        """The bytes of the image's layers (:attr:`Image.size <regsim.oci.image.Image.size>`)."""
         return self.image.size
 
     @property
     def manifest_size(self) -> int:
+        """The bytes of the image's manifest (what a manifest request transfers)."""
         return len(self.image.manifest_bytes)
 
 
@@ -106,9 +109,18 @@ class Catalogue:
     # -- reading ---------------------------------------------------------------------------------
 
     def repositories(self) -> list[str]:
+        """Every repository name, sorted.
+
+        >>> cat = generate_catalogue(bases=2, families=3, versions=2, seed=7)
+        >>> cat.repositories()[:2], [v.name for v in cat.versions_of("base/alpine")]
+        (['base/alpine', 'base/debian'], ['base/alpine:1', 'base/alpine:2'])
+        """
         return sorted(self._by_repo)
 
     def versions_of(self, repository: str) -> list[ImageVersion]:
+        """The versions of ``repository`` in release order; :class:`~regsim.sim.errors.InvalidParameter`
+        for a repository the catalogue does not have.
+        """
         found = self._by_repo.get(repository)
         if not found:
             raise InvalidParameter(f"repository {repository!r} is not in the catalogue "
@@ -125,6 +137,7 @@ class Catalogue:
         return found[i - 1]
 
     def by_digest(self, digest: str) -> ImageVersion:
+        """The version whose manifest digest is ``digest`` (as a trace's manifest requests name it)."""
         return self._by_digest[digest]
 
     def layers(self) -> dict[str, int]:
