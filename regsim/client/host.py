@@ -713,10 +713,13 @@ class Host:
         self._commit(event if event.seq == mark else replace(event, seq=mark))
 
     @staticmethod
-    def _needs(event: ev.HostEvent, value: Any, what: str) -> None:
+    def _missing(event: ev.HostEvent, what: str) -> InvalidArgument:
+        return InvalidArgument(f"event #{event.seq} {event.kind} of host {event.host!r} carries no {what} "
+                               "(taken out of a ring, EventLog(maxlen=...)?): it cannot be replayed")
+
+    def _needs(self, event: ev.HostEvent, value: Any, what: str) -> None:
         if value is None or value == ():
-            raise InvalidArgument(f"event #{event.seq} {event.kind} of host {event.host!r} carries no {what} "
-                                  "(taken out of a ring, EventLog(maxlen=...)?): it cannot be replayed")
+            raise self._missing(event, what)
 
     def _note(self, seen: Iterable[tuple[Digest, str, str]]) -> None:
         """Mount hints: where each blob was seen last (a clock orders them)."""
@@ -779,10 +782,12 @@ class Host:
             self._repo_digests.setdefault(e.image_id, set()).add(e.repo_digest)
 
     def _on_PullFinished(self, e: ev.PullFinished) -> None:
-        self._needs(e, e.image, "image")
+        image = e.image
+        if image is None:
+            raise self._missing(e, "image")
         for blob in e.blobs:
             self._blobs[blob.digest] = blob
-        self._images[e.image_id] = e.image
+        self._images[e.image_id] = image
         if e.tagged is not None:
             self._tags[e.tagged] = e.image_id
         if e.repo_digest:

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from ..oci.blob import Content
 from ..oci.digest import Digest
+from ..oci.image import Image, ImageIndex
 from ..units import plural
 from .base import Event, _payload, _short, fast_init_all
 
@@ -101,10 +103,10 @@ class ImageBuilt(HostEvent):
     image_id: Digest
     reference: str | None
     layers: tuple[Digest, ...]
-    images: tuple[Any, ...] = _payload(())
-    index: Any = _payload()
-    blobs: tuple[Any, ...] = _payload(())
-    cache: tuple[tuple[tuple[str, str], Any], ...] = _payload(())
+    images: tuple[Image, ...] = _payload(())
+    index: ImageIndex | None = _payload()
+    blobs: tuple[Content, ...] = _payload(())
+    cache: tuple[tuple[tuple[str, str], Image], ...] = _payload(())
     seen: tuple[tuple[Digest, str, str], ...] = _payload(())
 
     @property
@@ -255,8 +257,8 @@ class PullFinished(HostEvent):
     bytes_received: int
     tagged: str | None = None
     repo_digest: str = ""
-    image: Any = _payload()
-    blobs: tuple[Any, ...] = _payload(())
+    image: Image | None = _payload()
+    blobs: tuple[Content, ...] = _payload(())
     seen: tuple[tuple[Digest, str, str], ...] = _payload(())
 
     @property

@@ -163,9 +163,11 @@ def _name(kind: type) -> str:
 
 #: Fields of payload dataclasses that are derived from others, so not saved: re-derived on load.
 _DERIVED: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
-    "regsim.registry.repository:StoredManifest": {
+    "regsim.oci.manifest:StoredManifest": {
         "parsed": lambda f: parse_manifest(f["data"], f["media_type"])},
 }
+#: Payload types that moved, by the name a log saved before the move uses.
+_MOVED = {"regsim.registry.repository:StoredManifest": "regsim.oci.manifest:StoredManifest"}
 
 
 def _loaded_dataclass(name: str) -> type:
@@ -210,9 +212,11 @@ def _decode(value: Any, blobs: _BlobReader) -> Any:
     if "$dict" in value:
         return {_decode(k, blobs): _decode(v, blobs) for k, v in value["$dict"]}
     if "$type" in value:
-        kind = _loaded_dataclass(value["$type"])
+        type_name: str = str(value["$type"])
+        type_name = _MOVED.get(type_name, type_name)
+        kind = _loaded_dataclass(type_name)
         fields = {k: _decode(v, blobs) for k, v in value["fields"].items()}
-        for name, derive in _DERIVED.get(value["$type"], {}).items():
+        for name, derive in _DERIVED.get(type_name, {}).items():
             fields[name] = derive(fields)
         return kind(**fields)
     raise LogFileError(f"unknown tagged value {sorted(value)[:3]}")

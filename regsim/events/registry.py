@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..oci.blob import Content
 from ..oci.digest import Digest
+from ..oci.manifest import StoredManifest
 from ..units import plural
 from .base import Event, _payload, _short, fast_init_all
 
@@ -171,7 +173,7 @@ class BlobUploaded(RegistryEvent):
     deduplicated: bool = False
     placeholder: bool = False
     #: the blob (bytes or placeholder), and the upload it finished (None: a monolithic push)
-    content: Any = _payload()
+    content: Content | None = _payload()
     upload_id: str | None = _payload()
 
     def describe(self) -> str:
@@ -226,8 +228,8 @@ class ManifestPushed(RegistryEvent):
     media_type: str
     size: int
     tag: str | None = None
-    #: the :class:`~regsim.registry.repository.StoredManifest` (exact bytes and parse, by reference)
-    manifest: Any = _payload()
+    #: the manifest as stored (exact bytes and parse, by reference)
+    manifest: StoredManifest | None = _payload()
 
     def describe(self) -> str:
         at = f":{self.tag}" if self.tag else f"@{_short(self.digest)}"

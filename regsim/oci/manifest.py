@@ -51,6 +51,7 @@ from .platform import Platform
 
 __all__ = [
     "canonical_json",
+    "StoredManifest",
     "ImageConfig",
     "HistoryEntry",
     "Healthcheck",
@@ -568,3 +569,37 @@ def parse_config(data: bytes, media_type: str = OCI_CONFIG) -> ImageConfig:
     return ImageConfig.from_dict(_load_json(bytes(data), "image config"), media_type)._parsed_from(bytes(data))
 
 
+@dataclass(frozen=True, slots=True)
+class StoredManifest:
+    """A manifest as a registry stores it: the exact bytes pushed, their type and the parse (also
+    what a ``ManifestPushed`` event carries). Re-exported by :mod:`regsim.registry`."""
+
+    digest: Digest
+    media_type: str
+    data: bytes = field(repr=False)
+    parsed: Manifest | Index = field(repr=False)
+
+    @property
+    def size(self) -> int:
+        """The length of the stored bytes (the ``size`` of a descriptor of this manifest)."""
+        return len(self.data)
+
+    @property
+    def is_index(self) -> bool:
+        """Whether it is an index (or Docker manifest list) rather than one image's manifest."""
+        return self.parsed.is_index
+
+    @property
+    def subject(self) -> Digest | None:
+        """The digest of the manifest this one refers to (a signature's or SBOM's ``subject``), or None;
+        what the referrers API lists it under.
+        """
+        return self.parsed.subject.digest if self.parsed.subject is not None else None
+
+    def references(self) -> Iterator[Descriptor]:
+        """The descriptors the manifest points at: config and layers, or an index's manifests."""
+        return self.parsed.references()
+
+    def descriptor(self) -> Descriptor:
+        """A descriptor of this manifest (media type, digest, size), as an index or a referrers list shows it."""
+        return Descriptor(self.media_type, self.digest, self.size)

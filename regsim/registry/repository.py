@@ -14,15 +14,13 @@ distribution's ``repositories/<name>/{_layers,_manifests/revisions,_manifests/ta
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Iterable, Iterator, Mapping
 
 from ..display import some, table
 from ..errors import UnknownKey
-from ..oci.descriptor import Descriptor
 from ..oci.digest import Digest
-from ..oci.manifest import Index, Manifest
+from ..oci.manifest import Index, StoredManifest
 from .access import PUBLIC
 from ..units import human_size, plural
 
@@ -32,41 +30,6 @@ __all__ = ["StoredManifest", "Repository", "RepositoryStore", "MemoryRepositoryS
 def tag_key(tag: str) -> tuple[str, str]:
     """The distribution-spec's tag order: case-insensitive lexical, then exact."""
     return (tag.lower(), tag)
-
-
-@dataclass(frozen=True, slots=True)
-class StoredManifest:
-    """A manifest as the registry stores it: the exact bytes pushed, their type and the parse."""
-
-    digest: Digest
-    media_type: str
-    data: bytes = field(repr=False)
-    parsed: Manifest | Index = field(repr=False)
-
-    @property
-    def size(self) -> int:
-        """The length of the stored bytes (the ``size`` of a descriptor of this manifest)."""
-        return len(self.data)
-
-    @property
-    def is_index(self) -> bool:
-        """Whether it is an index (or Docker manifest list) rather than one image's manifest."""
-        return self.parsed.is_index
-
-    @property
-    def subject(self) -> Digest | None:
-        """The digest of the manifest this one refers to (a signature's or SBOM's ``subject``), or None;
-        what the referrers API lists it under.
-        """
-        return self.parsed.subject.digest if self.parsed.subject is not None else None
-
-    def references(self) -> Iterator[Descriptor]:
-        """The descriptors the manifest points at: config and layers, or an index's manifests."""
-        return self.parsed.references()
-
-    def descriptor(self) -> Descriptor:
-        """A descriptor of this manifest (media type, digest, size), as an index or a referrers list shows it."""
-        return Descriptor(self.media_type, self.digest, self.size)
 
 
 class Repository:
