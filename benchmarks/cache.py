@@ -140,6 +140,12 @@ def compare(args, lcs) -> tuple[list[float], list[float], bool]:
         for name in policies:
             for frac in (0.01, 0.10):
                 capacity = int(wss * frac)
+                probe = CompiledCache(name, capacity, objects)
+                probe.feed(ids, sizes)
+                if getattr(probe._state, "libcachesim_would_crash", False):  # LFUDA: libCacheSim reads an empty bucket
+                    print(f"{name:<8} {frac:>6.0%}  skipped: libCacheSim's {LCS_NAMES[name]} segfaults on this run")
+                    continue
+
                 def theirs():
                     reader = lcs.TraceReader(str(path), lcs.TraceType.ORACLE_GENERAL_TRACE, init)
                     return getattr(lcs, LCS_NAMES[name])(capacity, hashpower=hashpower).process_trace(reader)

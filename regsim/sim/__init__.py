@@ -31,8 +31,8 @@ inside the plotting functions. Every generator takes ``seed=`` (int, ``random.Ra
 which means 0). The lab reads the core through its public API and event log only.
 """
 
-from .cache import (ARC, FIFO, GDSF, LFU, LFUDA, LRU, LRUK, POLICIES, S3FIFO, SLRU, Belady, CacheStats, Clock, Policy, Sieve,
-                    TwoQ, hit_sequence, make_policy, simulate)
+from .cache import (ARC, FIFO, GDSF, LFU, LFUDA, LRU, LRUK, POLICIES, S3FIFO, SLRU, Belady, CacheStats, Clock, Policy,
+                    Sieve, TwoQ, hit_sequence, make_policy, simulate)
 from . import oracle, plots, streaming
 from .admission import AdaptSize, BloomAdmission, ProbAdmission, SizeAdmission, admitted
 from .ttl import simulate_ttl
