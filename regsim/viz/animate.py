@@ -85,6 +85,7 @@ class Recording:
 
     @property
     def events(self) -> list[Event]:
+        """The events that made a frame (the steps shown), in order; :attr:`all_events` has every event seen."""
         return [f.event for f in self.frames if f.event is not None]
 
     @classmethod

@@ -47,10 +47,14 @@ class DedupStats:
 
     @property
     def saved_bytes(self) -> int:
+        """``logical_bytes - physical_bytes``: what storing each layer once saves."""
         return self.logical_bytes - self.physical_bytes
 
     @property
     def dedup_ratio(self) -> float:
+        """``logical_bytes / physical_bytes`` (1.0 when nothing is stored): how many times over the
+        images would fill the disk if each kept its own layers.
+        """
         return self.logical_bytes / self.physical_bytes if self.physical_bytes else 1.0
 
     def __str__(self) -> str:

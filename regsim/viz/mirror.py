@@ -147,6 +147,9 @@ class MirrorLiveView:
         return fig
 
     def close(self) -> None:
+        """Stop following the mirror: cancel a pending redraw and unsubscribe from its requests (the
+        picture stays as it is).
+        """
         self._closed = True
         if self._timer is not None:
             self._timer.cancel()

@@ -476,18 +476,22 @@ class Timeline(widgets.VBox):
 
     @property
     def slider(self) -> widgets.IntSlider:
+        """The frame slider (an ``ipywidgets.IntSlider``: its ``value`` is the frame shown)."""
         return self.player.slider
 
     @property
     def play(self) -> widgets.Play:
+        """The play button (an ``ipywidgets.Play`` linked to the slider), which steps through the frames."""
         return self.player.play
 
     @property
     def image(self) -> widgets.Image:
+        """The picture of the frame shown (an ``ipywidgets.Image`` holding a PNG)."""
         return self.player.image
 
     @property
     def caption(self) -> widgets.HTML:
+        """The caption above the picture (an ``ipywidgets.HTML``): what the frame's event did."""
         return self.player.caption
 
     def __len__(self) -> int:

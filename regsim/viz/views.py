@@ -419,6 +419,9 @@ class TransferSummary:
         return head + (" → " + ", ".join(moved) if moved else "")
 
     def to_dict(self) -> dict[str, Any]:
+        """The summary as plain data (operation, counts and bytes per status, bytes sent, received and
+        freed), for JSON or a DataFrame row.
+        """
         return {"operation": self.operation, "counts": dict(self.counts), "bytes": dict(self.bytes),
                 "bytes_sent": self.bytes_sent, "bytes_received": self.bytes_received,
                 "bytes_freed": self.bytes_freed}
