@@ -115,6 +115,11 @@ def _count(statuses: tuple[tuple[Digest, str], ...], kinds: tuple[str, ...]) -> 
 
 @dataclass(frozen=True)
 class PushResult(Output):
+    """What ``docker push`` did: the pushed ``reference`` and its manifest ``digest`` and ``size``,
+    each blob's status (``pushed``, ``exists``, ``mounted``; :attr:`counts` tallies them) and the
+    bytes sent; ``lines`` are what docker printed.
+    """
+
     reference: str
     digest: Digest
     size: int
@@ -134,6 +139,11 @@ class PushResult(Output):
 
 @dataclass(frozen=True)
 class PullResult(Output):
+    """What ``docker pull`` did: the ``reference`` and the manifest ``digest`` it resolved to, the
+    local ``image_id``, each layer's status (``downloaded``, ``exists``; :attr:`counts` tallies
+    them), the bytes received, and whether the image was already ``up_to_date``.
+    """
+
     reference: str
     digest: Digest
     image_id: Digest
@@ -154,6 +164,11 @@ class PullResult(Output):
 
 @dataclass(frozen=True)
 class BuildResult(Output):
+    """What ``docker build`` did: the ``image`` (or multi-platform index) and its ``image_id``, the
+    ``reference`` it was tagged with (None: untagged), the layers it made that the host did not
+    have, and how many steps came from the build cache.
+    """
+
     reference: str | None
     image_id: Digest
     image: Image | ImageIndex = field(repr=False)

@@ -31,6 +31,10 @@ BUNDLED = "regsim.data.bundled"  # the top-level data/ folder, as the wheel inst
 
 @dataclass(frozen=True)
 class OfficialLayer:
+    """One layer of an official image, as docker-library's repo-info recorded it: digest, size in
+    bytes and when it was last modified (ISO 8601 text; may be empty).
+    """
+
     digest: Digest
     size: int
     modified: str

@@ -59,6 +59,11 @@ def random_image(*, seed: "int | _random.Random | None" = None, layers: int = 3,
 
 @dataclass(frozen=True)
 class CatalogueStats:
+    """What :func:`placeholder_catalogue` pushed: repositories, manifests and tags, the distinct
+    layers, and the layer links (each manifest's layers, summed: a shared layer counts once per
+    manifest that uses it).
+    """
+
     repositories: int
     manifests: int
     tags: int

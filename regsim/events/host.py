@@ -62,6 +62,8 @@ class HostCreated(HostEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class HostLoggedIn(HostEvent):
+    """``docker login``: the host keeps the token ``registry`` issued to ``user``."""
+
     registry: str
     user: str
     #: the :class:`~regsim.registry.access.Token` the registry issued
@@ -73,6 +75,8 @@ class HostLoggedIn(HostEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class HostLoggedOut(HostEvent):
+    """``docker logout``: the host forgot its token for ``registry``."""
+
     registry: str
 
     def describe(self) -> str:
@@ -81,6 +85,11 @@ class HostLoggedOut(HostEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class BuildStep(HostEvent):
+    """One instruction of a build (step ``step`` of ``total``): the image it gave, and the ``layer``
+    it made (None for an instruction that only changes the config), or that it came from the
+    build cache (``cached``).
+    """
+
     step: int
     total: int
     instruction: str
@@ -119,6 +128,8 @@ class ImageBuilt(HostEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class ImageTagged(HostEvent):
+    """``docker tag``: ``reference`` now names the local image ``image_id``."""
+
     image_id: Digest
     reference: str
 
@@ -128,6 +139,9 @@ class ImageTagged(HostEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class ImageUntagged(HostEvent):
+    """``docker rmi``: the tag or repo digest ``reference`` no longer names ``image_id`` (the image
+    stays while another tag names it)."""
+
     image_id: Digest
     reference: str
 
@@ -137,6 +151,8 @@ class ImageUntagged(HostEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class ImageDeleted(HostEvent):
+    """The local image (or multi-platform index) ``image_id`` was removed by ``docker rmi``."""
+
     image_id: Digest
 
     def describe(self) -> str:
@@ -145,6 +161,8 @@ class ImageDeleted(HostEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class LayerDeleted(HostEvent):
+    """A blob (a layer or a config) left the host's store: no local image uses it any more."""
+
     digest: Digest
     size: int
 
@@ -154,6 +172,10 @@ class LayerDeleted(HostEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class PushStarted(HostEvent):
+    """``docker push`` of ``repository:tag`` to ``registry`` began (:class:`LayerPushed` and
+    :class:`PushFinished` follow).
+    """
+
     registry: str
     repository: str
     tag: str | None
@@ -213,6 +235,10 @@ class PushFinished(HostEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class PullStarted(HostEvent):
+    """``docker pull`` of ``repository`` by tag or digest (``reference``) from ``registry`` began
+    (:class:`LayerPulled` and :class:`PullFinished` follow).
+    """
+
     registry: str
     repository: str
     reference: str

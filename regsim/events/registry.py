@@ -45,6 +45,8 @@ __all__ = [
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class RegistryEvent(Event):
+    """Base of a registry's events: ``registry`` is the registry's name (its domain)."""
+
     registry: str
 
 
@@ -63,6 +65,10 @@ class RegistryCreated(RegistryEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class UserAdded(RegistryEvent):
+    """An account was created (:meth:`Registry.add_user <regsim.registry.Registry.add_user>`); the
+    password's hash travels as a payload, for replay.
+    """
+
     user: str
     password_hash: str = _payload("")
 
@@ -72,6 +78,10 @@ class UserAdded(RegistryEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class AccessGranted(RegistryEvent):
+    """``user`` may now do ``action`` (``pull``, ``push``, ``delete``) on ``pattern`` (a repository
+    or ``namespace/*``).
+    """
+
     user: str
     pattern: str
     action: str
@@ -82,6 +92,8 @@ class AccessGranted(RegistryEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class AccessRevoked(RegistryEvent):
+    """``user``'s grants on ``pattern`` were taken back."""
+
     user: str
     pattern: str
 
@@ -104,6 +116,8 @@ class AccessReset(RegistryEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class RepositoryCreated(RegistryEvent):
+    """A repository came into being, ``public`` or ``private``: the first write to a name creates it."""
+
     repository: str
     visibility: str
 
@@ -126,6 +140,8 @@ class RepositoryChanged(RegistryEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class UploadStarted(RegistryEvent):
+    """A blob upload session began (``POST /v2/<name>/blobs/uploads/``)."""
+
     repository: str
     upload_id: str
     #: a session a store kept, taken back on reopening: ``(spool, size, sha256, started_at)``
@@ -138,6 +154,10 @@ class UploadStarted(RegistryEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class UploadProgressed(RegistryEvent):
+    """A chunk of an upload arrived: ``size`` bytes at ``offset`` (``PATCH``, or the body of the
+    closing ``PUT``).
+    """
+
     repository: str
     upload_id: str
     offset: int
@@ -152,6 +172,9 @@ class UploadProgressed(RegistryEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class UploadCancelled(RegistryEvent):
+    """An unfinished upload was dropped with its bytes (``DELETE`` of the session, or a server purging
+    an abandoned one)."""
+
     repository: str
     upload_id: str
 
@@ -183,6 +206,10 @@ class BlobUploaded(RegistryEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class BlobMounted(RegistryEvent):
+    """A blob the registry stores for ``from_repository`` was linked into ``repository`` with no bytes
+    sent (a cross-repository mount).
+    """
+
     repository: str
     digest: Digest
     size: int
@@ -194,6 +221,8 @@ class BlobMounted(RegistryEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class BlobChecked(RegistryEvent):
+    """``HEAD`` on a blob: whether ``repository`` has it (``exists``), which a push asks before sending it."""
+
     repository: str
     digest: Digest
     exists: bool
@@ -204,6 +233,8 @@ class BlobChecked(RegistryEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class BlobFetched(RegistryEvent):
+    """A blob's bytes were read from ``repository`` (``GET`` of a layer or config)."""
+
     repository: str
     digest: Digest
     size: int
@@ -214,6 +245,8 @@ class BlobFetched(RegistryEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class BlobDeleted(RegistryEvent):
+    """A blob was unlinked from ``repository``; its bytes stay in the store until garbage collection."""
+
     repository: str
     digest: Digest
 
@@ -223,6 +256,8 @@ class BlobDeleted(RegistryEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class ManifestPushed(RegistryEvent):
+    """A manifest or index was stored in ``repository``, by ``tag`` or (``tag`` None) by digest."""
+
     repository: str
     digest: Digest
     media_type: str
@@ -238,6 +273,10 @@ class ManifestPushed(RegistryEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class ManifestFetched(RegistryEvent):
+    """A manifest was read by tag or digest (``reference``): what a pull starts with, and what
+    :attr:`Repository.pulls <regsim.registry.Repository.pulls>` counts when by tag.
+    """
+
     repository: str
     reference: str
     digest: Digest
@@ -264,6 +303,8 @@ class ManifestChecked(RegistryEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class ManifestDeleted(RegistryEvent):
+    """A manifest was deleted from ``repository`` by digest, with the ``tags`` that pointed at it."""
+
     repository: str
     digest: Digest
     tags: tuple[str, ...] = ()
@@ -289,6 +330,8 @@ class TagUpdated(RegistryEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class TagDeleted(RegistryEvent):
+    """A tag was removed; the manifest it pointed at (``digest``) stays."""
+
     repository: str
     tag: str
     digest: Digest
@@ -315,6 +358,8 @@ class GarbageCollected(RegistryEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, slots=True)
 class UserLoggedIn(RegistryEvent):
+    """``user`` logged in and got a token."""
+
     user: str
 
     def describe(self) -> str:
