@@ -29,6 +29,7 @@ __all__ = [
     "InvalidArgument",
     "UnknownKey",
     "UnknownExercise",
+    "expect",
     "RegistryError",
     "BlobUnknown",
     "BlobUploadInvalid",
@@ -87,6 +88,26 @@ class UnknownKey(InvalidArgument, KeyError):
 
 class UnknownExercise(UnknownKey):
     """An exercise id a workbook does not have (the message lists the ones it has)."""
+
+
+def expect(name: str, value: Any, kinds: type | tuple[type, ...], what: str | None = None) -> None:
+    """Check one argument's kind: :class:`InvalidArgument` naming the argument and the value
+    unless ``value`` is an instance of ``kinds`` (``what`` says what it should be, in words).
+
+    >>> expect("port", 5000, int)
+    >>> expect("port", "5000", int, "a port number")
+    Traceback (most recent call last):
+    ...
+    regsim.errors.InvalidArgument: port must be a port number, got str '5000'
+    """
+    if not isinstance(value, kinds):
+        if what is None:
+            names = [k.__name__ for k in (kinds if isinstance(kinds, tuple) else (kinds,))]
+            what = "a " + " or ".join(names)
+        shown = repr(value)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        raise InvalidArgument(f"{name} must be {what}, got {type(value).__name__} {shown}")
 
 
 class RegistryError(Exception):

@@ -80,7 +80,10 @@ def parse_scopes(values: Iterable[str]) -> list[Scope]:
 
 def scheme_for(mode: str) -> str:
     """The scheme a registry with access ``mode`` uses, like the registries it models."""
-    return {"open": "none", "htpasswd": "basic", "namespaces": "bearer"}[mode]
+    schemes = {"open": "none", "htpasswd": "basic", "namespaces": "bearer"}
+    if not isinstance(mode, str) or mode not in schemes:
+        raise InvalidArgument(f"mode must be one of {', '.join(schemes)}, got {mode!r}")
+    return schemes[mode]
 
 
 @dataclass(frozen=True)

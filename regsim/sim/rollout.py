@@ -81,6 +81,7 @@ def site_links(servers: int, *, wan_bandwidth: float = GBIT, wan_latency: float 
                lan_bandwidth: float = 10 * GBIT, lan_latency: float = 0.0005,
                mirror_bandwidth: float = 10 * GBIT) -> dict[str, Link]:
     """The links of the site (see the module docstring)."""
+    servers = check_int("servers", servers, 0)
     links = {"wan": Link("wan", wan_bandwidth, wan_latency),
              "mirror-in": Link("mirror-in", mirror_bandwidth, lan_latency),
              "mirror-out": Link("mirror-out", mirror_bandwidth, lan_latency)}

@@ -223,6 +223,7 @@ def layer_size(rng: random.Random) -> int:
 
 def zipf_weights(n: int, alpha: float) -> list[float]:
     """Popularity weights ``1 / rank**alpha`` for ranks 1..n."""
+    n, alpha = check_int("n", n, 0), check_positive("alpha", alpha, allow_zero=True)
     return [1.0 / (i + 1) ** alpha for i in range(n)]
 
 

@@ -1,0 +1,271 @@
+"""Issue 20, item 4 (one error family): a bad argument to any public function or class of
+``regsim.viz``, ``regsim.sim``, ``regsim.server`` and ``regsim.io`` raises
+:class:`regsim.errors.InvalidArgument` (or a subclass), and the message names the argument and
+the value. Never an AttributeError, a bare TypeError or KeyError from deep inside.
+
+Two tables, walked from the packages' ``__all__``:
+
+- a value of the wrong kind (``BAD``, an object of no use to anyone) for every required
+  parameter (or, when none is required, for the first option), for every public function and
+  class: the first check must reject it, naming one of those parameters and the value;
+- ``OUT_OF_RANGE``: values of the right kind but outside what the function accepts.
+
+``UNCHECKED`` lists what does not check its arguments yet (strict xfails: a fix must remove its
+entry). ``EXEMPT`` says why a name takes no bad argument (a route handler, a record...).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+import pkgutil
+
+import pytest
+
+import regsim
+from regsim.errors import InvalidArgument
+
+PACKAGES = ("viz", "sim", "server", "io")
+
+
+class _Bad:
+    """An argument of the wrong kind for every parameter of regsim."""
+
+    def __repr__(self) -> str:
+        return "<bad argument>"
+
+
+BAD = _Bad()
+
+#: names that take no bad argument, and why
+EXEMPT = {
+    # route handlers: the app calls them with its own Context
+    **{f"regsim.server.{m}.{f}": "a route handler: the app calls it with its own Context"
+       for m, fs in {"blobs": ("head_blob", "get_blob", "delete_blob"),
+                     "manifests": ("head_manifest", "get_manifest", "put_manifest", "delete_manifest"),
+                     "uploads": ("start_upload", "patch_upload", "upload_status", "finish_upload",
+                                 "cancel_upload"),
+                     "discovery": ("list_tags", "catalog", "referrers")}.items() for f in fs},
+    "regsim.server.state.ServerState": "a typing Protocol: not instantiated",
+    "regsim.sim.policies.base.Policy": "an abstract base class",
+    "regsim.io.sources.Source": "an abstract base class",
+    "regsim.sim.admission.Admission": "an abstract base class",
+    "regsim.server.heads.BoundedHttpToolsProtocol": "uvicorn's protocol class: uvicorn makes it",
+    "regsim.server.daemon.docker_daemon": "starts a Docker daemon (tests/engines test its options)",
+    "regsim.server.watchdog.watch": "the watchdog process's main loop (tests/engines test it)",
+}
+
+#: functions and classes that do not check their arguments yet (strict xfail: fixing one fails
+#: the test until its entry goes)
+UNCHECKED: set[str] = {
+    # io
+    'regsim.io.docker_archive.is_docker_archive', 'regsim.io.docker_archive.read_docker_archive',
+    'regsim.io.docker_archive.read_docker_source', 'regsim.io.layout.blob_path',
+    'regsim.io.layout.read_layout', 'regsim.io.layout.read_source', 'regsim.io.layout.write_layout',
+    'regsim.io.sources.DirectorySource', 'regsim.io.sources.TarSource', 'regsim.io.sources.load_json',
+    'regsim.io.sources.open_source', 'regsim.io.transfer.export_images', 'regsim.io.transfer.import_images',
+    'regsim.io.transfer.read_images',
+    # server
+    'regsim.server.app.RegistryApp', 'regsim.server.artifacts.attach', 'regsim.server.artifacts.referrers',
+    'regsim.server.artifacts.subject_of', 'regsim.server.auth.TokenIssuer', 'regsim.server.auth.parse_scopes',
+    'regsim.server.blobs.blob_location', 'regsim.server.classroom.Classroom',
+    'regsim.server.classroom.ClassroomApp', 'regsim.server.classroom.Journal',
+    'regsim.server.classroom.RequestLedger', 'regsim.server.classroom.activity_of',
+    'regsim.server.classroom.read_participants', 'regsim.server.classroom.setup_access',
+    'regsim.server.clients.SimpleClient', 'regsim.server.clients.Skopeo',
+    'regsim.server.clients.SkopeoClient', 'regsim.server.clients.make_client',
+    'regsim.server.context.BytesReply', 'regsim.server.context.StreamReply',
+    'regsim.server.context.json_reply', 'regsim.server.context.reply', 'regsim.server.daemon.DockerDaemon',
+    'regsim.server.daemon.base_image', 'regsim.server.dashboard.ClassroomDashboard',
+    'regsim.server.dashboard_web.WebDashboard', 'regsim.server.engines.DockerClient',
+    'regsim.server.engines.PodmanClient', 'regsim.server.engines.blob_outcomes',
+    'regsim.server.engines.layer_statuses', 'regsim.server.heads.head_too_large',
+    'regsim.server.heads.protocol_options', 'regsim.server.limits.LoginThrottle',
+    'regsim.server.limits.UploadTracker', 'regsim.server.limits.shown',
+    'regsim.server.manifests.manifest_location', 'regsim.server.mirror.Mirror',
+    'regsim.server.mirror_reality.DistributionProxy', 'regsim.server.mirror_reality.compare',
+    'regsim.server.mirror_reality.upstream_counts', 'regsim.server.protocol.error_body',
+    'regsim.server.protocol.media_type_of', 'regsim.server.protocol.next_link',
+    'regsim.server.protocol.parse_content_range', 'regsim.server.protocol.parse_page_size',
+    'regsim.server.protocol.parse_range', 'regsim.server.protocol.upload_range',
+    'regsim.server.ratelimit.RateLimiter', 'regsim.server.reality.DockerSession',
+    'regsim.server.reality.compare', 'regsim.server.reality.outcome_of', 'regsim.server.reality.run_docker',
+    'regsim.server.runner.RegistryServer', 'regsim.server.runner.bind', 'regsim.server.runner.serve',
+    'regsim.server.staging.Staged', 'regsim.server.tools.find_tool', 'regsim.server.tools.registry_address',
+    'regsim.server.uploads.upload_location', 'regsim.server.watchdog.alive',
+    'regsim.server.watchdog.processes_using', 'regsim.server.watchdog.stop_tree',
+    'regsim.server.watchdog.terminate',
+    # sim
+    'regsim.sim._util.check_fraction', 'regsim.sim._util.check_int', 'regsim.sim._util.check_positive',
+    'regsim.sim._util.parse_bytes', 'regsim.sim.admission.AdmittedCache',
+    'regsim.sim.admission.AdmittedPolicy', 'regsim.sim.cache.hit_sequence', 'regsim.sim.cache.simulate',
+    'regsim.sim.chunking.cdc_boundaries', 'regsim.sim.chunking.cdc_boundaries_reference',
+    'regsim.sim.chunking.cdc_chunks', 'regsim.sim.chunking.fixed_chunks', 'regsim.sim.curves.shards',
+    'regsim.sim.dedup.dedup_report', 'regsim.sim.experiments.sweep', 'regsim.sim.mirrors.simulate_mirror',
+    'regsim.sim.mirrors.simulate_regions', 'regsim.sim.network.FlowSim', 'regsim.sim.network.round_trip',
+    'regsim.sim.network.transfer_time', 'regsim.sim.oracle.OracleWriter',
+    'regsim.sim.oracle.iter_oracle_general', 'regsim.sim.oracle.next_access_vtime',
+    'regsim.sim.oracle.read_oracle_general', 'regsim.sim.oracle.write_oracle_general',
+    'regsim.sim.plots.miss_ratio_curves', 'regsim.sim.plots.popularity', 'regsim.sim.plots.request_rate',
+    'regsim.sim.plots.reuse', 'regsim.sim.plots.rollout_cdf', 'regsim.sim.plots.savings_bars',
+    'regsim.sim.plots.size_distribution', 'regsim.sim.plots.trace_analysis',
+    'regsim.sim.policies._compiled.Kernel', 'regsim.sim.policies._compiled.KernelState',
+    'regsim.sim.policies._compiled.kernel', 'regsim.sim.policies.base.Configured',
+    'regsim.sim.policies.belady.next_access_times', 'regsim.sim.policies.canonical',
+    'regsim.sim.policies.label', 'regsim.sim.policies.resolve', 'regsim.sim.reading.iter_chunks',
+    'regsim.sim.rollout.rollout_time', 'regsim.sim.samples.write_sample',
+    'regsim.sim.stackdist.previous_request', 'regsim.sim.stackdist.stack_distances',
+    'regsim.sim.streaming.replay', 'regsim.sim.streaming.replay_dense',
+    'regsim.sim.streaming.stream_policies', 'regsim.sim.streams.merge', 'regsim.sim.streams.pull_stream',
+    'regsim.sim.streams.push_stream', 'regsim.sim.streams.registry_trace', 'regsim.sim.streams.rollout',
+    'regsim.sim.streams.trace_from_events', 'regsim.sim.traces.Trace', 'regsim.sim.traces.iter_ibm',
+    'regsim.sim.traces.load_csv', 'regsim.sim.traces.load_parquet', 'regsim.sim.traces.parse_uri',
+    'regsim.sim.traces.read_ibm', 'regsim.sim.traces.save_csv', 'regsim.sim.traces.save_parquet',
+    'regsim.sim.traces.write_ibm', 'regsim.sim.ttl.simulate_ttl', 'regsim.sim.ttl.ttl_requests',
+    'regsim.sim.workloads.Catalogue', 'regsim.sim.workloads.layer_size',
+    'regsim.sim.workloads.official_catalogue',
+    # viz
+    'regsim.viz.aggregate.fold_layers', 'regsim.viz.aggregate.fold_statuses',
+    'regsim.viz.aggregate.fold_tree', 'regsim.viz.aggregate.image_names', 'regsim.viz.aggregate.layer_tree',
+    'regsim.viz.animate.Animation', 'regsim.viz.animate.frame_highlight', 'regsim.viz.animate.is_step',
+    'regsim.viz.animate.record', 'regsim.viz.dedup.dedup_stats', 'regsim.viz.dedup.draw_dedup',
+    'regsim.viz.dedup.image_choices', 'regsim.viz.draw.draw', 'regsim.viz.draw.draw_panels',
+    'regsim.viz.draw.edge_path', 'regsim.viz.draw.in_one_row', 'regsim.viz.draw.legend_figure',
+    'regsim.viz.draw.new_figure', 'regsim.viz.draw.plan', 'regsim.viz.draw.share_scale',
+    'regsim.viz.draw.stacked_height', 'regsim.viz.draw.to_png', 'regsim.viz.graph.common_order',
+    'regsim.viz.graph.content_nodes', 'regsim.viz.graph.familiar', 'regsim.viz.graph.in_order',
+    'regsim.viz.graph.node_id', 'regsim.viz.graph.nodes_of_type', 'regsim.viz.graph.subgraph',
+    'regsim.viz.graph.to_graph', 'regsim.viz.layout.crossing_height', 'regsim.viz.layout.layered_layout',
+    'regsim.viz.layout.spread', 'regsim.viz.layout.tree_layout', 'regsim.viz.live.LiveView',
+    'regsim.viz.mirror.MirrorLiveView', 'regsim.viz.mirror.draw_mirror', 'regsim.viz.mirror.mirror_series',
+    'regsim.viz.playground.DedupExplorer', 'regsim.viz.playground.PushPullPlayground',
+    'regsim.viz.playground.TagExplorer', 'regsim.viz.playground.Timeline', 'regsim.viz.replayed.can_rebuild',
+    'regsim.viz.replayed.graph_at', 'regsim.viz.replayed.source_names', 'regsim.viz.style.marker_area',
+    'regsim.viz.style.node_style', 'regsim.viz.style.size_keys', 'regsim.viz.views.capture',
+    'regsim.viz.views.change_highlight', 'regsim.viz.views.change_view', 'regsim.viz.views.event_logs',
+    'regsim.viz.views.gc_highlight', 'regsim.viz.views.gc_view', 'regsim.viz.views.highlight',
+    'regsim.viz.views.operation_view', 'regsim.viz.views.pull_highlight',
+    'regsim.viz.views.pull_source_highlight', 'regsim.viz.views.pull_view', 'regsim.viz.views.push_highlight',
+    'regsim.viz.views.push_view', 'regsim.viz.views.summary', 'regsim.viz.views.tag_highlight',
+    'regsim.viz.views.tag_view', 'regsim.viz.views.transfers', 'regsim.viz.widgets.StepThrough',
+    'regsim.viz.widgets.error_html', 'regsim.viz.widgets.log_html',
+}
+
+#: (qualified name, args, kwargs, the argument the message must name)
+OUT_OF_RANGE: list[tuple[str, tuple, dict, str]] = [
+    ("regsim.server.limits.LoginThrottle", (), {"attempts": 0}, "attempts"),
+    ("regsim.server.limits.LoginThrottle", (), {"window": -1.0}, "window"),
+    ("regsim.server.limits.LoginThrottle", (), {"max_bytes": 1}, "max_bytes"),
+    ("regsim.server.limits.UploadTracker", (), {"per_client": 0}, "per_client"),
+    ("regsim.server.limits.UploadTracker", (), {"purge_age": 0}, "purge_age"),
+    ("regsim.server.clients.make_client", ("http://127.0.0.1:5000",), {"tool": "curl"}, "tool"),
+    ("regsim.server.mirror_reality.predict", ("nginx",), {}, "kind"),
+    ("regsim.server.reality.outcome_of", ("Flying",), {}, "status"),
+    ("regsim.server.tools.registry_address", ("localhost:5000",), {}, "base_url"),
+    ("regsim.server.classroom.Classroom", ([],), {}, "participants"),
+    ("regsim.server.auth.scheme_for", ("kerberos",), {}, "mode"),
+    ("regsim.sim.workloads.object_trace", (), {"requests": -1}, "requests"),
+    ("regsim.sim.workloads.object_trace", (), {"alpha": -1.0}, "alpha"),
+    ("regsim.sim.workloads.generate_catalogue", (), {"bases": 0}, "bases"),
+    ("regsim.sim.workloads.zipf_weights", (-1, 1.0), {}, "n"),
+    ("regsim.sim.rollout.rollout_time", ([("sha256:x", 10)],), {"servers": 0}, "servers"),
+    ("regsim.sim.rollout.rollout_time", ([("sha256:x", 10)],), {"mode": "teleport"}, "mode"),
+    ("regsim.sim.rollout.site_links", (-1,), {}, "servers"),
+    ("regsim.sim.chunking.fixed_chunks", (b"abc",), {"size": 0}, "size"),
+    ("regsim.sim.chunking.cdc_chunks", (b"abc",), {"average": 0}, "average"),
+    ("regsim.sim.samples.generate_sample", (), {"pulls": -1}, "pulls"),
+    ("regsim.sim.streams.rollout", ("app",), {"servers": -1}, "servers"),
+    ("regsim.sim.mirrors.PullThroughMirror", (), {"ttl": -1.0}, "ttl"),
+    ("regsim.sim.mirrors.PullThroughMirror", (), {"revalidate": "maybe"}, "revalidate"),
+    ("regsim.sim.admission.ProbAdmission", (1.5,), {}, "p"),
+    ("regsim.sim.admission.SizeAdmission", (-1,), {}, "max_size"),
+    ("regsim.sim.content.official_content", (), {"scale": 0}, "scale"),
+    ("regsim.sim.exercises.check", ("caching.99", 1), {}, "caching.99"),
+    ("regsim.viz.draw.draw_panels", ([],), {"arrange": "diagonal"}, "arrange"),
+    ("regsim.viz.style.node_style", ("spaceship",), {}, "spaceship"),
+    ("regsim.viz.style.status_style", ("exploded",), {}, "exploded"),
+    ("regsim.viz.graph.node_id", ("spaceship", "hub"), {}, "spaceship"),
+]
+
+
+def _public() -> list[tuple[str, object]]:
+    found = []
+    for info in pkgutil.walk_packages(regsim.__path__, "regsim."):
+        if info.name.split(".")[1] not in PACKAGES or ".data.bundled" in info.name:
+            continue
+        module = importlib.import_module(info.name)
+        for name in getattr(module, "__all__", []):
+            obj = getattr(module, name, None)
+            if getattr(obj, "__module__", None) != info.name:
+                continue  # a re-export (or a constant): checked where it is defined
+            if inspect.isclass(obj) and issubclass(obj, BaseException):
+                continue
+            if inspect.isfunction(obj) or inspect.isclass(obj):
+                found.append((f"{info.name}.{name}", obj))
+    return found
+
+
+PUBLIC = _public()
+
+
+def _record(obj: object) -> bool:
+    """A dataclass whose ``__init__`` is the generated one and checks nothing."""
+    return (inspect.isclass(obj) and dataclasses.is_dataclass(obj) and not hasattr(obj, "__post_init__")
+            and obj.__init__.__code__.co_filename == "<string>")  # dataclasses compiles __init__ from a string
+
+
+def _bad_call(obj) -> tuple[tuple, dict, list[str]]:
+    """Arguments that give ``BAD`` to every required parameter (or the first option), and their names."""
+    params = [p for p in inspect.signature(obj).parameters.values() if p.name not in ("self", "cls")]
+    required = [p for p in params if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if not required:
+        varargs = [p for p in params if p.kind == p.VAR_POSITIONAL]
+        options = [p for p in params if p.default is not p.empty]
+        required = varargs[:1] or options[:1]
+    args, kwargs = [], {}
+    for p in required:
+        if p.kind in (p.KEYWORD_ONLY,) or (p.default is not p.empty and p.kind != p.VAR_POSITIONAL):
+            kwargs[p.name] = BAD
+        else:
+            args.append(BAD)
+    return tuple(args), kwargs, [p.name for p in required]
+
+
+CASES = [(qual, obj) for qual, obj in PUBLIC if not _record(obj)]
+
+
+def test_the_walk_finds_every_package():
+    found = {qual.split(".")[1] for qual, _ in CASES}
+    assert found == set(PACKAGES) and len(CASES) > 150
+
+
+def test_the_tables_name_only_public_names():
+    names = {qual for qual, _ in PUBLIC}
+    assert sorted((set(EXEMPT) | UNCHECKED) - names) == []
+    assert sorted(set(EXEMPT) & UNCHECKED) == []
+
+
+@pytest.mark.parametrize("qual, obj", [
+    pytest.param(qual, obj, id=qual,
+                 marks=[pytest.mark.xfail(strict=True, reason="issue 20: does not check its arguments yet")]
+                 if qual in UNCHECKED else [])
+    for qual, obj in CASES if qual not in EXEMPT])
+def test_an_argument_of_the_wrong_kind_is_an_invalid_argument(qual, obj):
+    args, kwargs, names = _bad_call(obj)
+    if not names:
+        pytest.skip(f"{qual} takes no argument")
+    with pytest.raises(InvalidArgument) as raised:
+        obj(*args, **kwargs)
+    message = str(raised.value)
+    assert any(name in message for name in names), f"{qual}: the message names none of {names}: {message}"
+    assert "<bad argument>" in message or "_Bad" in message, f"{qual}: the message does not show the value: {message}"
+
+
+@pytest.mark.parametrize("qual, args, kwargs, name", OUT_OF_RANGE, ids=[c[0] + ":" + c[3] for c in OUT_OF_RANGE])
+def test_a_value_out_of_range_is_an_invalid_argument(qual, args, kwargs, name):
+    module, attr = qual.rsplit(".", 1)
+    obj = getattr(importlib.import_module(module), attr)
+    with pytest.raises(InvalidArgument) as raised:
+        obj(*args, **kwargs)
+    assert name in str(raised.value)
