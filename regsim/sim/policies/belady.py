@@ -192,13 +192,23 @@ def belady_kernel(ids, sizes, hits, record, cap, st, future, osize, where, pri, 
     return misses, missed
 
 
-def _future_of_ids(np: Any, ids: Any) -> Any:
+@kernel
+def _future_kernel(ids, last, out):
+    """Each request's next access (as a double), scanning backwards; ``last`` holds -1 per object."""
+    for i in range(ids.size - 1, -1, -1):
+        x = ids[i]
+        nxt_i = last[x]
+        out[i] = 9.223372036854775807e18 if nxt_i < 0 else nxt_i
+        last[x] = i
+
+
+_FUTURE = (_future_kernel,)  # kept out of the module's namespace, which compiling rebinds to numba's dispatchers
+
+
+def _future_of_ids(np: Any, ids: Any, objects: int) -> Any:
     """Next access of each request of a chunk of dense ids (float64, NEVER as a double)."""
-    order = np.argsort(ids, kind="stable")
-    sorted_ids = ids[order]
-    out = np.full(ids.size, float(NEVER), dtype=np.float64)
-    same = sorted_ids[1:] == sorted_ids[:-1]
-    out[order[:-1][same]] = order[1:][same]
+    out = np.empty(ids.size, dtype=np.float64)
+    _FUTURE[0].compiled()(ids, np.full(objects, -1, dtype=np.int64), out)
     return out
 
 
@@ -228,7 +238,7 @@ class BeladyState(KernelState):
             if self.fed:
                 raise InvalidParameter("belady fed a trace in pieces needs each request's next access "
                                        "(next_access=, as in oracleGeneral files): the future is not in this piece")
-            future = _future_of_ids(np, ids)
+            future = _future_of_ids(np, ids, self.n)
         else:
             future = np.where(np.asarray(future) < 0, float(NEVER), np.asarray(future, dtype=np.float64))
             future = np.ascontiguousarray(future, dtype=np.float64)
