@@ -35,7 +35,7 @@ from .blobs import BlobStore
 from .repository import Repository, RepositoryStore
 from .uploads import Spool, UploadSession, Uploads
 
-__all__ = ["Parts", "APPLY", "apply"]
+__all__ = ["Parts", "APPLY"]
 
 
 @dataclass(slots=True)
@@ -71,11 +71,6 @@ def applies(*kinds: type[E]) -> Callable[[Callable[[Parts, E, Any], None]], Call
             APPLY[kind] = fn
         return fn
     return register
-
-
-def apply(parts: Parts, event: ev.RegistryEvent, source: Any = None) -> None:
-    """Apply one event to ``parts`` (what :meth:`Registry._commit` does between sinks and log)."""
-    APPLY[type(event)](parts, event, source)
 
 
 def _missing(e: ev.Event, what: str) -> InvalidArgument:

@@ -910,8 +910,9 @@ class Registry:
         ``source`` is what a live command hands over that the event does not keep (a chunk staged
         in a file); replay passes None.
         """
-        for sink in self._sinks:
-            sink(event)
+        if self._sinks:
+            for sink in self._sinks:
+                sink(event)
         APPLY[type(event)](self._parts, event, source)
         events = self.events
         if events.recording:
