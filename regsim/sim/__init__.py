@@ -31,8 +31,8 @@ inside the plotting functions. Every generator takes ``seed=`` (int, ``random.Ra
 which means 0). The lab reads the core through its public API and event log only.
 """
 
-from .cache import (ARC, FIFO, GDSF, LFU, LFUDA, LRU, LRUK, POLICIES, S3FIFO, SLRU, Belady, CacheStats, Clock, Policy,
-                    Sieve, TwoQ, hit_sequence, make_policy, simulate)
+from .cache import (ARC, FIFO, GDSF, LFU, LFUDA, LRU, LRUK, MQ, POLICIES, S3FIFO, SLRU, Belady, CacheStats, Clock,
+                    Policy, Sieve, TwoQ, hit_sequence, make_policy, simulate)
 from . import oracle, plots, streaming
 from .admission import AdaptSize, BloomAdmission, ProbAdmission, SizeAdmission, admitted
 from .ttl import simulate_ttl
@@ -51,7 +51,7 @@ from .traces import Trace, load_csv, read_ibm, save_csv, write_ibm
 from .workloads import DAY, Catalogue, ImageVersion, generate_catalogue, object_trace, official_catalogue
 
 __all__ = [
-    "ARC", "Belady", "LFUDA", "LRUK", "SLRU", "TwoQ", "CompiledCache", "ENGINES", "EngineUnavailable", "Sieve", "hit_sequence", "Catalogue", "CacheStats", "Clock", "DAY", "DEFAULT_TTL", "FIFO", "FlowSim", "GBIT", "GDSF", "HOUR",
+    "ARC", "Belady", "LFUDA", "LRUK", "MQ", "SLRU", "TwoQ", "CompiledCache", "ENGINES", "EngineUnavailable", "Sieve", "hit_sequence", "Catalogue", "CacheStats", "Clock", "DAY", "DEFAULT_TTL", "FIFO", "FlowSim", "GBIT", "GDSF", "HOUR",
     "ImageVersion", "InvalidParameter", "LFU", "LRU", "Link", "MODES", "MirrorStats", "POLICIES",
     "Policy", "PullThroughMirror", "RolloutResult", "S3FIFO", "STRATEGIES", "SimError", "Trace",
     "TraceFormatError", "UnknownExercise", "UnknownPolicy", "dedup_report", "generate_catalogue",

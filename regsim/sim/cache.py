@@ -52,13 +52,14 @@ from .policies.lfu import LFU
 from .policies.lfuda import LFUDA
 from .policies.lru import LRU
 from .policies.lruk import LRUK
+from .policies.mq import MQ
 from .policies.s3fifo import S3FIFO
 from .policies.sieve import Sieve
 from .policies.slru import SLRU
 from .policies.twoq import TwoQ
 
 __all__ = [
-    "Policy", "Configured", "Belady", "LRU", "FIFO", "LFU", "Clock", "S3FIFO", "GDSF", "ARC", "Sieve", "TwoQ", "SLRU", "LRUK", "LFUDA",
+    "Policy", "Configured", "Belady", "LRU", "FIFO", "LFU", "Clock", "S3FIFO", "GDSF", "ARC", "Sieve", "TwoQ", "SLRU", "LRUK", "LFUDA", "MQ",
     "POLICIES",
     "make_policy", "CacheStats", "simulate", "hit_sequence",
 ]

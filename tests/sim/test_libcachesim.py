@@ -12,7 +12,7 @@ import pytest
 lcs = pytest.importorskip("libcachesim", reason="libcachesim is not installed (pip install libcachesim, "
                                                 "in the test extra): nothing to compare against")
 
-from regsim.sim.cache import POLICIES, Clock, S3FIFO, hit_sequence, simulate  # noqa: E402
+from regsim.sim.cache import MQ, POLICIES, LRUK, Clock, S3FIFO, TwoQ, hit_sequence, simulate  # noqa: E402
 from regsim.sim.policies import label, resolve  # noqa: E402
 from regsim.sim.policies.belady import next_access_times  # noqa: E402
 from regsim.sim.oracle import iter_oracle_general, write_oracle_general  # noqa: E402
@@ -104,7 +104,9 @@ def theirs_for(policy, capacity):
 
 PARAMETERISED = [S3FIFO.with_params(small_ratio=0.05), S3FIFO.with_params(small_ratio=0.3, ghost_ratio=0.5),
                  S3FIFO.with_params(move_to_main=1), S3FIFO.with_params(move_to_main=3),
-                 Clock.with_params(bits=2), Clock.with_params(bits=4)]
+                 Clock.with_params(bits=2), Clock.with_params(bits=4),
+                 TwoQ.with_params(in_ratio=0.4, out_ratio=0.2), LRUK.with_params(k=1), LRUK.with_params(k=3),
+                 MQ.with_params(lifetime=5), MQ.with_params(queues=3, lifetime=20, qout_ratio=0.5)]
 
 
 @pytest.mark.parametrize("policy", PARAMETERISED, ids=label)
