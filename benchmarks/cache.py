@@ -145,6 +145,10 @@ def compare(args, lcs) -> tuple[list[float], list[float], bool]:
                 if getattr(probe._state, "libcachesim_would_crash", False):  # LFUDA: libCacheSim reads an empty bucket
                     print(f"{name:<8} {frac:>6.0%}  skipped: libCacheSim's {LCS_NAMES[name]} segfaults on this run")
                     continue
+                if getattr(probe._state, "libcachesim_scan", 0) > 10**6:  # LFUDA: a scan of every frequency
+                    print(f"{name:<8} {frac:>6.0%}  skipped: libCacheSim's {LCS_NAMES[name]} would scan "
+                          f"{probe._state.libcachesim_scan:.1e} frequencies one by one to find the minimum")
+                    continue
 
                 def theirs():
                     reader = lcs.TraceReader(str(path), lcs.TraceType.ORACLE_GENERAL_TRACE, init)

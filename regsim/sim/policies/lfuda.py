@@ -206,6 +206,12 @@ class LFUDAState(KernelState):
     def libcachesim_would_crash(self) -> bool:
         return bool(self.st[5])
 
+    @property
+    def libcachesim_scan(self) -> int:
+        """How many frequencies libCacheSim's update_min_freq now scans one by one (max - min): its
+        frequencies add the minimum on every hit, so this can pass 10**17 and libCacheSim all but stops."""
+        return int(self.st[2]) - int(self.st[1])
+
     def run(self, ids, sizes, hits, record):
         a, b = self.a, self.b
         return self.fn(ids, sizes, hits, record, self.capacity, self.st, a["prev"], a["nxt"], a["osize"], a["where"],
