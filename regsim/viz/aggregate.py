@@ -20,9 +20,12 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
+import collections.abc
+import numbers
+
 import networkx as nx
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, expect
 from ..oci.platform import Platform
 from ..units import human_size, plural
 from .graph import familiar
@@ -37,6 +40,8 @@ def _tag_key(tag: str) -> tuple[int, int, str]:
 def image_names(G: nx.DiGraph, manifest: str, *, max_tags: int = 2) -> str:
     """How people name a manifest node: its repositories' tags (through indexes too), e.g.
     ``python:latest, 3.11 +3``; the short digest when nothing names it."""
+    expect("G", G, nx.DiGraph, "a graph from to_graph()")
+    expect("manifest", manifest, str)
     by_repo: dict[str, list[str]] = {}
     parents = [manifest] + [u for u in G.predecessors(manifest) if G.nodes[u]["type"] == "index"]
     for target in parents:
@@ -64,6 +69,7 @@ def layer_tree(G: nx.DiGraph, *, platform: str | Platform | None = None) -> nx.D
     deduplication saves: ``size * (users - 1)``). ``platform`` keeps only manifests of that
     platform.
     """
+    expect("G", G, nx.DiGraph, "a graph from to_graph()")
     if G.graph.get("kind") != "registry-graph":
         raise InvalidArgument(f"G: layer_tree() needs a graph from to_graph(), got kind={G.graph.get('kind')!r}")
     plat = Platform.parse(platform) if platform is not None else None
@@ -160,6 +166,8 @@ def fold_layers(G: nx.DiGraph, keep: int, *, statuses: Mapping[str, str] | None 
     ``… 296 layers, 1.2GB`` whose ``size`` is their sum (so its area stays honest) and whose
     ``folded`` attribute lists the nodes it stands for. ``pinned`` nodes are never folded.
     """
+    expect("G", G, nx.DiGraph, "a graph from to_graph()")
+    expect("keep", keep, numbers.Integral, "an int")
     statuses, notes, pinned_set = dict(statuses or {}), dict(notes or {}), set(pinned)
     runs: dict[str, list[str]] = {}  # folded node -> the nodes it replaces
     parent_of: dict[str, tuple[str, int]] = {}
@@ -210,6 +218,8 @@ def fold_layers(G: nx.DiGraph, keep: int, *, statuses: Mapping[str, str] | None 
 def fold_statuses(H: nx.DiGraph, mapping: Mapping[str, str]) -> dict[str, str]:
     """``mapping`` (``{node: status}`` or notes) carried over to a folded graph: a folded node
     takes its members' common value."""
+    expect("H", H, nx.DiGraph, "a graph from to_graph()")
+    expect("mapping", mapping, collections.abc.Mapping, "a mapping of node to status")
     out = {n: s for n, s in mapping.items() if n in H}
     for n, data in H.nodes(data=True):
         members = data.get("folded")
@@ -222,6 +232,8 @@ def fold_tree(T: nx.DiGraph, keep: int) -> nx.DiGraph:
     """A copy of layer tree ``T`` in which no node has more than ``keep`` children: the ``keep``
     biggest subtrees stay (in their order) and the others become one ``… N more`` group holding
     their images and bytes."""
+    expect("T", T, nx.DiGraph, "a graph from to_graph()")
+    expect("keep", keep, numbers.Integral, "an int")
     def subtree(n: str) -> list[str]:
         return [n, *nx.descendants(T, n)]
 

@@ -31,7 +31,7 @@ import networkx as nx
 
 from .. import events as ev
 from ..oci.digest import Digest
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, expect
 from ..events import Event
 from ..client.host import Host
 from ..registry import Registry
@@ -56,6 +56,7 @@ STEP_KINDS = frozenset({
 
 def is_step(event: Event) -> bool:
     """True for events worth a frame: state changes, and blobs a push found already there."""
+    expect("event", event, Event, "an event")
     if isinstance(event, ev.BlobChecked):
         return event.exists
     return event.kind in STEP_KINDS
@@ -202,6 +203,9 @@ def frame_highlight(event: Event | None, graph: nx.DiGraph, previous: nx.DiGraph
     Removals (a tag deleted, a gc sweep) are shown on the graph *before* the event, with the
     removed nodes marked; the next frame shows them gone.
     """
+    expect("event", event, (Event, type(None)), "an event or None")
+    expect("graph", graph, nx.DiGraph, "a graph from to_graph()")
+    expect("previous", previous, (nx.DiGraph, type(None)), "a graph from to_graph() or None")
     if event is None:
         return graph, {}, []
     owner = event.actor
@@ -324,6 +328,7 @@ class Animation:
     """
 
     def __init__(self, recording: Recording, *, title: str | None = None, dpi: int = 80) -> None:
+        expect("recording", recording, Recording, "a Recording (from `with record(...) as rec:`)")
         if not recording.frames:
             raise InvalidArgument("recording: the recording has no frames: use it as `with record(...) as rec:` first")
         self.title = title

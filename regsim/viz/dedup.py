@@ -13,10 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+import collections.abc
+
 import networkx as nx
 from matplotlib.axes import Axes
 
-from ..errors import UnknownKey
+from ..errors import UnknownKey, expect
 from ..oci.platform import Platform
 from ..units import human_size, plural
 from .graph import familiar, node_id
@@ -76,6 +78,7 @@ class DedupStats:
 
 def image_choices(G: nx.DiGraph) -> list[tuple[str, str]]:
     """``(label, tag node)`` for every tag of every registry and host in ``G``: what a user picks."""
+    expect("G", G, nx.DiGraph, "a graph from to_graph()")
     out = []
     for n, data in G.nodes(data=True):
         if data["type"] == "tag":
@@ -105,6 +108,8 @@ def dedup_stats(G: nx.DiGraph, images: Iterable[str], *, platform: str | Platfor
     (``"library/python:3.11"``); an index resolves to its ``platform`` manifest. Unknown names
     raise ``KeyError`` naming them.
     """
+    expect("G", G, nx.DiGraph, "a graph from to_graph()")
+    expect("images", images, collections.abc.Iterable, "an iterable of image names ('repository:tag')")
     plat = Platform.parse(platform) if platform is not None else None
     owners = G.graph.get("owners", [])
     chosen: list[tuple[str, str, list[str]]] = []
@@ -138,6 +143,7 @@ def draw_dedup(stats: DedupStats, ax: Axes | None = None, *, title: str | None =
 
     Without ``ax`` a new figure is made: a pyplot one (shown inline) when ``managed``.
     """
+    expect("stats", stats, DedupStats, "the DedupStats of dedup_stats()")
     if ax is None:
         from .draw import new_figure
 

@@ -12,8 +12,10 @@ Graphs of more than :data:`MAX_DETAIL_NODES` nodes are drawn aggregated (see
 
 from __future__ import annotations
 
+import collections.abc
 import io
 import math
+import numbers
 from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
@@ -25,7 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..errors import InvalidArgument, UnknownKey
+from ..errors import InvalidArgument, UnknownKey, expect
 from ..units import human_size
 from .layout import FONT_SIZE, MARKER_PAD, ROW_GAP, crossing_height, layered_layout, text_width, tree_layout
 from .style import (
@@ -186,6 +188,8 @@ def _plan(G: nx.DiGraph, statuses: dict[str, str], ghosts: list[tuple[str, str, 
 def new_figure(width: float, height: float, *, managed: bool = True) -> Figure:
     """A figure of ``width`` x ``height`` inches: a pyplot figure (shown inline in notebooks) when
     ``managed``, else a plain :class:`~matplotlib.figure.Figure` (for PNG frames and widgets)."""
+    expect("width", width, numbers.Real, "a number")
+    expect("height", height, numbers.Real, "a number")
     # whole tenths of an inch: the size (which notebooks print) does not hang on font-metric decimals
     size = (math.ceil(max(width, 2.0) * 10) / 10, math.ceil(max(height, 1.0) * 10) / 10)
     if managed:
@@ -197,6 +201,7 @@ def new_figure(width: float, height: float, *, managed: bool = True) -> Figure:
 
 def to_png(fig: Figure, *, dpi: int = 100, close: bool = True) -> bytes:
     """PNG bytes of ``fig`` (no timestamp or version metadata: the same picture, the same bytes)."""
+    expect("fig", fig, Figure, "a matplotlib Figure")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None}, facecolor="white")
     if close:
@@ -253,6 +258,8 @@ def _legend_layout(handles: list[Any], width: float) -> tuple[int, int]:
 def legend_figure(plans: Sequence[Plan], width: float, *, managed: bool = False) -> Figure:
     """A figure holding only the legend of ``plans``, ``width`` inches wide (drawn once and pasted
     under every frame of an animation)."""
+    expect("plans", plans, collections.abc.Sequence, "a sequence of Plans (from plan())")
+    expect("width", width, numbers.Real, "a number")
     handles = _legend_items(plans)
     ncol, rows = _legend_layout(handles, max(width - 2 * _MARGIN, 6.0))
     fig = new_figure(width, rows * _LEGEND_ROW_H + 0.15, managed=managed)
@@ -277,12 +284,14 @@ def _title_height(p: Plan) -> float:
 
 def in_one_row(plans: Sequence[Plan], arrange: str = "auto") -> bool:
     """Whether :func:`draw_panels` puts ``plans`` side by side (else it stacks them)."""
+    expect("plans", plans, collections.abc.Sequence, "a sequence of Plans (from plan())")
     widths = [_panel_width(p) for p in plans]
     return arrange == "row" or (arrange == "auto" and sum(widths) + PANEL_GAP * (len(plans) - 1) <= MAX_ROW_WIDTH)
 
 
 def stacked_height(plans: Sequence[Plan]) -> float:
     """Inches the drawings and panel titles of ``plans`` take when stacked."""
+    expect("plans", plans, collections.abc.Sequence, "a sequence of Plans (from plan())")
     return sum(p.height + p.row_gap + _title_height(p) for p in plans) + PANEL_GAP * (len(plans) - 1)
 
 
@@ -295,6 +304,7 @@ def draw_panels(plans: Sequence[Plan], *, title: str | None = None, footer: str 
     unless that is wider than :data:`MAX_ROW_WIDTH` inches). ``legend_from``: the plans whose
     node types and statuses the legend lists (all frames of an animation share one legend).
     """
+    expect("plans", plans, collections.abc.Sequence, "a sequence of Plans (from plan())")
     if arrange not in ("auto", "row", "column"):
         raise InvalidArgument(f"arrange must be 'auto', 'row' or 'column', got {arrange!r}")
     share_scale([*plans, *(legend_from or [])])
@@ -339,6 +349,7 @@ def draw_panels(plans: Sequence[Plan], *, title: str | None = None, footer: str 
 def share_scale(plans: Sequence[Plan]) -> int | None:
     """Give ``plans`` one byte scale (the biggest of theirs): drawn together, equal bytes get equal
     areas in every panel or frame."""
+    expect("plans", plans, collections.abc.Sequence, "a sequence of Plans (from plan())")
     scale = max((p.size_scale for p in plans if p.size_scale), default=None)
     for p in plans:
         p.size_scale = scale
@@ -482,6 +493,7 @@ EDGE_GAP = 0.06
 
 def edge_path(p: Plan, u: str, v: str) -> list[tuple[float, float]]:
     """The line :func:`draw` draws for edge ``u -> v`` of plan ``p``: the points it passes."""
+    expect("p", p, Plan, "a Plan (from plan())")
     column_ends, rows = _columns_of(p)
     return _edge_path(p, u, v, column_ends, rows)
 

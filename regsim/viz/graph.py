@@ -45,10 +45,12 @@ from __future__ import annotations
 import fnmatch
 from typing import Any, Iterable, Iterator
 
+import collections.abc
+
 import networkx as nx
 
 from ..oci.digest import Digest
-from ..errors import InvalidArgument, RegistryError, UnknownKey
+from ..errors import InvalidArgument, RegistryError, UnknownKey, expect
 from ..client.host import Host
 from ..oci.image import Image, ImageIndex
 from ..oci.manifest import Index, Manifest, parse_config, parse_manifest
@@ -71,6 +73,7 @@ def familiar(repository: str) -> str:
     >>> familiar("docker.io/library/python"), familiar("localhost:5000/team/app")
     ('python', 'localhost:5000/team/app')
     """
+    expect("repository", repository, str)
     parts = repository.split("/")
     if parts[0] == "docker.io" and len(parts) > 1:
         parts = parts[1:]
@@ -90,6 +93,9 @@ def node_id(node_type: str, owner: str, key: str = "") -> str:
     >>> node_id("layer", "laptop", "sha256:" + "0" * 64)[:19]
     'layer:laptop@sha256'
     """
+    expect("node_type", node_type, str)
+    expect("owner", owner, str)
+    expect("key", key, str)
     if node_type in ("registry", "host"):
         return f"{node_type}:{owner}"
     if node_type in ("repository", "tag"):
@@ -110,7 +116,7 @@ def _expand(sources: Iterable[Any]) -> Iterator[Registry | Host]:
         elif isinstance(source, (list, tuple)):
             yield from _expand(source)
         else:
-            raise InvalidArgument(f"to_graph() takes Registry, Host or World objects, got {type(source).__name__}: "
+            raise InvalidArgument(f"sources: to_graph() takes Registry, Host or World objects, got {type(source).__name__}: "
                                   f"{source!r}")
 
 
@@ -496,11 +502,15 @@ def _add_host(G: nx.DiGraph, host: Host, wanted, plat: Platform | None) -> None:
 
 def nodes_of_type(G: nx.DiGraph, *types: str) -> list[str]:
     """Nodes whose ``type`` is one of ``types``, in graph order."""
+    expect("G", G, nx.DiGraph, "a graph from to_graph()")
     return [n for n, t in G.nodes(data="type") if t in types]
 
 
 def content_nodes(G: nx.DiGraph, owner: str, digest: str) -> list[str]:
     """The nodes of ``owner`` (registry or host name) holding content ``digest`` (any type)."""
+    expect("G", G, nx.DiGraph, "a graph from to_graph()")
+    expect("owner", owner, str)
+    expect("digest", digest, str)
     return [n for n in (node_id(t, owner, digest) for t in CONTENT_TYPES) if n in G]
 
 
@@ -515,6 +525,7 @@ def subgraph(G: nx.DiGraph, *, owners: Iterable[str] | None = None,
     ``"myapp:*"``) keeps only those tags and what they reach (untagged manifests and unreferenced
     blobs of kept repositories stay). The result is a copy with the same attributes and node order.
     """
+    expect("G", G, nx.DiGraph, "a graph from to_graph()")
     owner_set = set(owners) if owners is not None else None
     if owner_set is not None:
         known = {G.nodes[o]["owner"] for o in G.graph.get("owners", [])}
@@ -571,6 +582,7 @@ def common_order(graphs: Iterable[nx.DiGraph]) -> list[str]:
     >>> common_order([a, b])
     ['r', 't1', 't2', 't3']
     """
+    expect("graphs", graphs, collections.abc.Iterable, "an iterable of graphs from to_graph()")
     order: list[str] = []
     where: dict[str, int] = {}
     for G in graphs:
@@ -586,6 +598,8 @@ def common_order(graphs: Iterable[nx.DiGraph]) -> list[str]:
 
 def in_order(G: nx.DiGraph, order: Iterable[str]) -> nx.DiGraph:
     """A copy of ``G`` whose nodes come in ``order`` (nodes ``order`` does not name come last)."""
+    expect("G", G, nx.DiGraph, "a graph from to_graph()")
+    expect("order", order, collections.abc.Iterable, "an iterable of node ids")
     ranked = {n: i for i, n in enumerate(order)}
     H = nx.DiGraph(**G.graph)
     H.add_nodes_from(sorted(G.nodes(data=True), key=lambda item: ranked.get(item[0], len(ranked))))

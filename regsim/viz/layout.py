@@ -9,11 +9,15 @@ least-squares fit). The same graph always gives the same positions.
 
 from __future__ import annotations
 
+import collections.abc
 import math
+import numbers
 from functools import lru_cache
 from typing import Mapping, Sequence
 
 import networkx as nx
+
+from ..errors import expect
 
 __all__ = ["COLUMNS", "ROW_GAP", "text_width", "layered_layout", "tree_layout", "spread", "crossing_height"]
 
@@ -53,6 +57,8 @@ def spread(desired: Sequence[float], gaps: Sequence[float]) -> list[float]:
     >>> spread([0.0, 5.0], [0.0, 1.0])
     [0.0, 5.0]
     """
+    expect("desired", desired, collections.abc.Sequence, "a sequence of numbers")
+    expect("gaps", gaps, collections.abc.Sequence, "a sequence of numbers")
     offsets: list[float] = []
     total = 0.0
     for g in gaps:
@@ -85,6 +91,8 @@ def crossing_height(ys: Sequence[float], want: float, row_gap: float = ROW_GAP) 
     >>> crossing_height([0.0, 0.3, 0.6], 0.2, 0.3)
     0.15
     """
+    expect("ys", ys, collections.abc.Sequence, "a sequence of numbers")
+    expect("want", want, numbers.Real, "a number")
     rows = sorted(ys)
     if not rows:
         return want
@@ -129,6 +137,7 @@ def layered_layout(G: nx.DiGraph, labels: Mapping[str, str] | None = None, *,
     Columns are as wide as their longest label (``labels``, or each node's ``label``) so that
     labels written to the right of their node never reach the next column.
     """
+    expect("G", G, nx.DiGraph, "a graph from to_graph()")
     if G.number_of_nodes() == 0:
         return {}
     labels = labels if labels is not None else {n: G.nodes[n].get("label", str(n)) for n in G}
@@ -166,6 +175,7 @@ def tree_layout(T: nx.DiGraph, labels: Mapping[str, str] | None = None, *,
                 row_gap: float = ROW_GAP) -> dict[str, tuple[float, float]]:
     """A left-to-right layout of a forest (inches): depth gives the column, leaves are stacked in
     graph order (depth-first), parents sit at the mean height of their children."""
+    expect("T", T, nx.DiGraph, "a graph from to_graph()")
     labels = labels if labels is not None else {n: T.nodes[n].get("label", str(n)) for n in T}
     depth: dict[str, int] = {}
     order: list[str] = []

@@ -34,6 +34,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from .. import events as ev
+from ..errors import InvalidArgument
 from ..events import Event
 from .draw import draw_panels, plan, to_png
 from .graph import subgraph, to_graph
@@ -59,6 +60,8 @@ class LiveView:
 
     def __init__(self, registry, *, lock=None, quiet: float = 0.3, patience: float = 120.0,
                  repositories=None, on_operation=None, label: str | None = None) -> None:
+        if not (hasattr(registry, "events") or hasattr(registry, "registry") and hasattr(registry, "address")):
+            raise InvalidArgument(f"registry must be a Registry or a RegistryServer, got {type(registry).__name__} {registry!r:.80}")
         server = registry if hasattr(registry, "registry") and hasattr(registry, "address") else None
         if server is not None:
             registry = server.registry

@@ -20,10 +20,13 @@ fields (``outcome``, ``kind``, ``upstream``, ``quota_remaining``), or their ``to
 
 from __future__ import annotations
 
+import collections.abc
 import threading
 from typing import Any, Iterable
 
 from matplotlib.figure import Figure
+
+from ..errors import InvalidArgument, expect
 
 from .style import OKABE_ITO
 
@@ -48,6 +51,7 @@ def mirror_series(events: Iterable[Any]) -> dict[str, list]:
     """Per event: cumulative ``hits`` (store) and ``fetched``, the ``quota`` left upstream (the
     last value the upstream sent; None before it sent one) and cumulative upstream ``pulls``
     (manifest GETs), plus each event's ``outcome`` and ``kind``."""
+    expect("events", events, collections.abc.Iterable, "an iterable of mirror events")
     out: dict[str, list] = {"outcome": [], "kind": [], "hits": [], "fetched": [], "quota": [], "pulls": []}
     hits = fetched = pulls = 0
     quota = None
@@ -70,6 +74,7 @@ def draw_mirror(events: Iterable[Any], *, quota_limit: int | None = None, figsiz
     """Two panels over the requests the mirror answered, in order: above, one mark per request
     (blob or manifest row, coloured by outcome) with the running counts of requests served from
     the store and fetched; below, the upstream quota left (``quota_limit`` draws the limit)."""
+    expect("events", events, collections.abc.Iterable, "an iterable of mirror events")
     series = mirror_series(list(events))
     n = len(series["outcome"])
     fig = Figure(figsize=figsize, layout="constrained")
@@ -116,6 +121,8 @@ class MirrorLiveView:
     """
 
     def __init__(self, mirror, *, quiet: float = 0.3, quota_limit: int | None = None) -> None:
+        if not hasattr(getattr(getattr(mirror, "app", None), "mirror", None) or mirror, "subscribe"):
+            raise InvalidArgument(f"mirror must be a Mirror or a server of one (serve(..., mirror_of=...)), got {type(mirror).__name__} {mirror!r:.80}")
         import ipywidgets as widgets
 
         self.mirror = getattr(getattr(mirror, "app", None), "mirror", None) or mirror

@@ -17,6 +17,7 @@ them, never raised into the notebook.
 
 from __future__ import annotations
 
+import collections.abc
 import html
 from typing import Any, Callable
 
@@ -26,7 +27,7 @@ import os
 from typing import Iterable, Sequence
 
 from .. import events as ev
-from ..errors import InvalidArgument, RegistryError, UnknownKey
+from ..errors import InvalidArgument, RegistryError, UnknownKey, expect
 from ..events import Event, EventLog
 from ..client.host import Output
 from ..oci.reference import parse_docker_ref
@@ -88,6 +89,7 @@ class PushPullPlayground(widgets.VBox):
                  image: str = "python:3.11", target: str = "localhost:5000/myapp:1.0",
                  dockerfile: str = DEFAULT_DOCKERFILE, context: dict[str, bytes] | None = None,
                  dpi: int = 90) -> None:
+        expect("world", world, World)
         if not world.hosts or not world.registries:
             raise InvalidArgument(f"world: the playground needs a world with hosts and registries, got {world!r}")
         self.world = world
@@ -275,6 +277,8 @@ class TagExplorer(widgets.VBox):
     """
 
     def __init__(self, registry: Registry, repository: str, *, auth=None, dpi: int = 90) -> None:
+        expect("registry", registry, Registry)
+        expect("repository", repository, str)
         self.registry = registry
         self.repository = repository
         self.auth = auth
@@ -399,6 +403,7 @@ class DedupExplorer(widgets.VBox):
 
     def __init__(self, registry: Registry, images: list[str] | None = None, *,
                  platform: str = "linux/amd64", dpi: int = 90) -> None:
+        expect("registry", registry, Registry)
         self.G = to_graph(registry, platform=platform)
         self.platform = platform
         self.dpi = dpi
@@ -457,6 +462,7 @@ class Timeline(widgets.VBox):
     def __init__(self, events: Sequence[Event], *, registries: Iterable[str] = (), hosts: Iterable[str] = (),
                  start: int = 0, stop: int | None = None, steps: Callable[[Event], bool] = is_step,
                  title: str | None = None, dpi: int = 80, interval: int = 900, **graph_options: Any) -> None:
+        expect("events", events, collections.abc.Sequence, "a sequence of events (an EventLog, a list)")
         self.events = events
         self.recording = Recording.from_log(events, registries=registries, hosts=hosts, start=start, stop=stop,
                                             steps=steps, **graph_options)

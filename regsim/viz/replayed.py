@@ -16,10 +16,13 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
+import collections.abc
+import numbers
+
 import networkx as nx
 
 from ..client.host import Host
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, expect
 from ..events import Event
 from ..registry import Registry
 from ..world import World
@@ -33,11 +36,13 @@ Source = tuple[str, str]
 
 def can_rebuild(events: Any) -> bool:
     """True when ``events`` holds the whole history (not a ring, and it was recording)."""
+    expect("events", events, collections.abc.Iterable, "an event log or a sequence of events")
     return getattr(events, "maxlen", None) is None and getattr(events, "recording", True) is not False
 
 
 def source_names(sources: Iterable[Registry | Host | World]) -> tuple[Source, ...]:
     """The names of ``sources``, in order; a :class:`World` among them stands for everything (``()``)."""
+    expect("sources", sources, collections.abc.Iterable, "an iterable of Registry, Host or World objects")
     out: list[Source] = []
     for source in sources:
         if isinstance(source, World):
@@ -47,13 +52,15 @@ def source_names(sources: Iterable[Registry | Host | World]) -> tuple[Source, ..
         elif isinstance(source, Host):
             out.append(("host", source.name))
         else:
-            raise InvalidArgument(f"expected Registry, Host or World objects, got {type(source).__name__}: {source!r}")
+            raise InvalidArgument(f"sources must be Registry, Host or World objects, got {type(source).__name__}: {source!r}")
     return tuple(out)
 
 
 def graph_at(events: Sequence[Event], k: int, *, sources: Sequence[Source] = (), **graph_options: Any) -> nx.DiGraph:
     """``to_graph`` of the world the first ``k`` events build (of ``sources`` in it; all when
     empty). A source not created yet by then is left out."""
+    expect("events", events, collections.abc.Sequence, "a sequence of events (an EventLog, a list)")
+    expect("k", k, numbers.Integral, "an int")
     world = World.replay(events[:k])
     if not sources:
         return to_graph(world, **graph_options)

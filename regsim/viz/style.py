@@ -22,9 +22,10 @@ set()
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
-from ..errors import UnknownKey
+from ..errors import UnknownKey, expect
 
 __all__ = [
     "OKABE_ITO",
@@ -144,7 +145,7 @@ def node_style(node_type: str) -> NodeStyle:
     try:
         return NODE_STYLES[node_type]
     except KeyError:
-        raise UnknownKey(f"unknown node type {node_type!r}: expected one of {sorted(NODE_STYLES)}") from None
+        raise UnknownKey(f"unknown node_type {node_type!r}: expected one of {sorted(NODE_STYLES)}") from None
 
 
 def status_style(status: str) -> StatusStyle:
@@ -174,6 +175,8 @@ def marker_area(size: int | None, scale: int | None = None) -> float:
     >>> marker_area(2_000, 197_000_000) == MIN_AREA
     True
     """
+    expect("size", size, (numbers.Real, type(None)), "a number of bytes or None")
+    expect("scale", scale, (numbers.Real, type(None)), "a number of bytes or None")
     if size is None:
         return FIXED_AREA
     if not scale or scale <= 0:
@@ -199,6 +202,7 @@ def size_keys(scale: int | None) -> list[tuple[float, float]]:
     >>> [(int(b), round(a)) for b, a in size_keys(200_000_000)]
     [(200000000, 330), (50000000, 82), (8484848, 14)]
     """
+    expect("scale", scale, (numbers.Real, type(None)), "a number of bytes or None")
     if not scale or scale <= 0:
         return []
     floor = scale * MIN_AREA / MAX_AREA

@@ -16,13 +16,14 @@ and ``TagDeleted``; ``GarbageCollected``'s swept digests.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import collections.abc
 from typing import Any, Iterable, Iterator
 
 import networkx as nx
 from matplotlib.figure import Figure
 
 from .. import events as ev
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, expect
 from ..events import Event, EventLog
 from ..client.host import Host
 from ..registry import Registry
@@ -74,10 +75,11 @@ class Operation:
 
 def event_logs(sources: Iterable[Any]) -> list[EventLog]:
     """The distinct event logs of some registries, hosts and worlds (usually the world's one)."""
+    expect("sources", sources, collections.abc.Iterable, "an iterable of Registry, Host or World objects")
     logs: list[EventLog] = []
     for source in sources:
         if not isinstance(source, (Registry, Host, World)):
-            raise InvalidArgument(f"capture() takes Registry, Host or World objects, got {type(source).__name__}: {source!r}")
+            raise InvalidArgument(f"sources: capture() takes Registry, Host or World objects, got {type(source).__name__}: {source!r}")
         if not any(source.events is log for log in logs):
             logs.append(source.events)
     return logs
@@ -179,6 +181,7 @@ def _tag_change(h: Highlight, before: nx.DiGraph, after: nx.DiGraph, owner: str,
 
 def push_highlight(op: Operation) -> Highlight:
     """Blobs uploaded, mounted (from which repository) or skipped; manifests and tags created."""
+    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
     before, after = op.before, _after(op)
     targets = [e for e in op.events if isinstance(e, (ev.BlobUploaded, ev.BlobMounted, ev.ManifestPushed))]
     if not targets:
@@ -224,6 +227,7 @@ def push_highlight(op: Operation) -> Highlight:
 
 def pull_highlight(op: Operation) -> Highlight:
     """Layers downloaded or already local on the host; the image, index and tag it created."""
+    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
     before, after = op.before, _after(op)
     finished = [e for e in op.events if isinstance(e, ev.PullFinished)]
     pulled = [e for e in op.events if isinstance(e, ev.LayerPulled)]
@@ -271,6 +275,7 @@ def pull_highlight(op: Operation) -> Highlight:
 def pull_source_highlight(op: Operation) -> Highlight:
     """The registry side of a pull: the index and the one platform manifest the client read, the
     blobs it downloaded, and the layers it did not need because the host had them."""
+    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
     after = _after(op)
     started = [e for e in op.events if isinstance(e, (ev.PullStarted, ev.ManifestFetched, ev.BlobFetched))]
     if not started:
@@ -295,6 +300,7 @@ def pull_source_highlight(op: Operation) -> Highlight:
 
 def tag_highlight(op: Operation) -> Highlight:
     """Tags moved, created or deleted; the old and new targets; manifests left untagged."""
+    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
     before, after = op.before, _after(op)
     changes = [e for e in op.events if isinstance(e, (ev.TagUpdated, ev.TagDeleted, ev.ManifestDeleted))]
     if not changes:
@@ -326,6 +332,7 @@ def tag_highlight(op: Operation) -> Highlight:
 
 def gc_highlight(op: Operation) -> Highlight:
     """What garbage collection swept (or would sweep, for a dry run), marked on the graph before."""
+    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
     before, after = op.before, _after(op)
     runs = [e for e in op.events if isinstance(e, ev.GarbageCollected)]
     if not runs:
@@ -351,6 +358,7 @@ def gc_highlight(op: Operation) -> Highlight:
 
 def change_highlight(op: Operation) -> Highlight:
     """Any other operation (a build, a tag on a host, an rmi): what appeared and what went."""
+    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
     before, after = op.before, _after(op)
     actors = [e.actor for e in op.events if e.actor]
     if not actors:
@@ -376,6 +384,7 @@ def change_highlight(op: Operation) -> Highlight:
 
 def highlight(op: Operation) -> Highlight:
     """The highlight for the operation's :attr:`~Operation.kind`."""
+    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
     return {"push": push_highlight, "pull": pull_highlight, "tag": tag_highlight, "gc": gc_highlight,
             "change": change_highlight}[op.kind](op)
 
@@ -450,6 +459,12 @@ def transfers(events: Iterable[Event], *, registries: Iterable[str] | None = Non
     registry says which host). A recording of ``localhost:5000`` does not count the base image
     that a build on the laptop pulled from Docker Hub meanwhile.
     """
+    expect("events", events, collections.abc.Iterable, "an iterable of events")
+    return _transfers(events, registries, hosts)
+
+
+def _transfers(events: Iterable[Event], registries: Iterable[str] | None,
+               hosts: Iterable[str] | None) -> Iterator[tuple[int, int]]:
     everything = registries is None and hosts is None
     regs, host_names = set(registries or ()), set(hosts or ())
     session: dict[str, str] = {}  # registry -> the host whose push or pull is in progress there
@@ -472,6 +487,7 @@ def summary(op: Operation, h: Highlight | None = None) -> TransferSummary:
     view of a build + push still says what the push sent); what did not move (already there,
     already local, swept) is read from the highlight.
     """
+    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
     h = h or highlight(op)
     counts: dict[str, int] = {}
     sizes: dict[str, int] = {}
@@ -533,11 +549,13 @@ _ARRANGE = """``arrange``: ``"auto"`` puts before and after side by side when th
 
 def operation_view(op: Operation, *, managed: bool = True, arrange: str = "auto") -> Figure:
     """Before | after for any recorded operation, with a bytes-transferred summary underneath."""
+    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
     return _view(op, highlight(op), managed=managed, arrange=arrange)
 
 
 def push_view(op: Operation, *, managed: bool = True, arrange: str = "auto") -> Figure:
     """A push: which blobs were uploaded, mounted or skipped as already present."""
+    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
     return _view(op, push_highlight(op), managed=managed, arrange=arrange)
 
 
@@ -547,22 +565,26 @@ def pull_view(op: Operation, *, managed: bool = True, arrange: str = "auto", sou
     With ``source=True`` a third panel shows the registry side: which manifest of an index the
     pull picked for the host's platform, and which blobs it read.
     """
+    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
     extra = pull_source_highlight(op) if source else None
     return _view(op, pull_highlight(op), managed=managed, arrange=arrange, extra=extra)
 
 
 def tag_view(op: Operation, *, managed: bool = True, arrange: str = "auto") -> Figure:
     """A tag move or delete: old and new target, and the manifest left untagged."""
+    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
     return _view(op, tag_highlight(op), managed=managed, arrange=arrange)
 
 
 def gc_view(op: Operation, *, managed: bool = True, arrange: str = "auto") -> Figure:
     """Garbage collection: what was swept, marked on the graph before; the graph after."""
+    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
     return _view(op, gc_highlight(op), managed=managed, arrange=arrange)
 
 
 def change_view(op: Operation, *, managed: bool = True, arrange: str = "auto") -> Figure:
     """Anything else (build, host tag, rmi, manifest delete): what appeared and what went."""
+    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
     return _view(op, change_highlight(op), managed=managed, arrange=arrange)
 
 

@@ -7,11 +7,13 @@ call ``button.click()``, and look at the values.
 
 from __future__ import annotations
 
+import collections.abc
 import html
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from ..errors import InvalidArgument, expect
 from ..units import human_size
 
 if TYPE_CHECKING:
@@ -24,11 +26,13 @@ _PRE = "font-family:monospace;font-size:12px;white-space:pre-wrap;margin:0"
 
 def log_html(lines: list[str]) -> str:
     """Docker-like output lines as escaped HTML (newest last)."""
+    expect("lines", lines, collections.abc.Iterable, "an iterable of lines")
     return f'<pre style="{_PRE}">{html.escape(chr(10).join(lines))}</pre>'
 
 
 def error_html(message: str) -> str:
     """An error as docker prints it, in bold (never by colour alone)."""
+    expect("message", message, str)
     return f'<pre style="{_PRE};font-weight:bold">Error response from daemon: {html.escape(message)}</pre>'
 
 
@@ -40,6 +44,8 @@ class StepThrough(widgets.VBox):
     """
 
     def __init__(self, animation: "Animation", *, interval: int = 900) -> None:
+        if not hasattr(animation, "frames"):
+            raise InvalidArgument(f"animation must be an Animation, got {type(animation).__name__} {animation!r:.80}")
         self.animation = animation
         last = len(animation.frames) - 1
         self.play = widgets.Play(value=0, min=0, max=last, step=1, interval=interval, description="play")
