@@ -149,3 +149,17 @@ def test_belady_fed_in_pieces_with_next_access_equals_one_piece():
     for a, b in [(0, 1000), (1000, 1001), (1001, 3000)]:
         got += pieces.feed(ids[a:b], sizes[a:b], record=True, next_access=future[a:b])[2].tolist()
     assert got == whole == sim.hit_sequence("belady", trace.keys, trace.sizes, capacity=cap, engine="python")
+
+
+def test_lfuda_says_where_libcachesim_would_crash():
+    """libCacheSim's LFUDA segfaults on a 1-byte cache requested 1, 2, 3 (its minimum's bucket is empty);
+    ours evicts from the lowest non-empty bucket and says so, in both engines, the same way."""
+    python = sim.LFUDA(1)
+    assert [python.request(k, 1) for k in (1, 2, 3)] == [False, False, False]
+    assert python.libcachesim_would_crash and list(python) == [3]
+    compiled = CompiledCache("lfuda", 1)
+    assert compiled.feed([0, 1, 2], [1, 1, 1], record=True)[2].tolist() == [False, False, False]
+    assert compiled._state.libcachesim_would_crash
+    quiet = sim.LFUDA(2)
+    assert [quiet.request(k, 1) for k in (1, 2, 1, 3)] == [False, False, True, False]
+    assert not quiet.libcachesim_would_crash
