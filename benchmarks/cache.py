@@ -218,6 +218,8 @@ def dask_speedup(args) -> None:
     from regsim.sim.experiments import DEFAULT_SIZES, sweep
 
     trace = object_trace(args.dask_requests, args.objects, seed=args.seed)
+    if args.dask_path_only:
+        return dask_path(args, trace)
     blobs = trace.only("blob")  # what sweep replays (kept by the trace): prepare it outside the timings
     blobs.dense()
     blobs.working_set()
@@ -236,10 +238,18 @@ def dask_speedup(args) -> None:
             print(f"dask: {workers} worker process{'es' if workers > 1 else ''}: {seconds[workers]:.2f} s "
                   f"(scattering the trace included; same DataFrame as serial)")
     print(f"dask: speed-up 2 workers vs 1: {seconds[1] / seconds[2]:.2f}x on {os.cpu_count()} cpus")
-    from regsim.sim import experiments
+    dask_path(args, trace)
 
-    path = write_oracle_general(trace.only("blob"), OUT / "dask-trace.oracleGeneral") if OUT.mkdir(
-        parents=True, exist_ok=True) is None else None
+
+def dask_path(args, trace) -> None:
+    """A sweep of the trace's oracleGeneral file: serial (one read) against 2 workers (one read each)."""
+    from distributed import Client, LocalCluster
+
+    from regsim.sim import experiments
+    from regsim.sim.experiments import DEFAULT_SIZES, sweep
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = write_oracle_general(trace.only("blob"), OUT / "dask-trace.oracleGeneral")
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                       silence_logs=40) as cluster, Client(cluster) as client:
         client.run(lambda: CompiledCache("lru", 1).feed([0], [1]))
@@ -349,6 +359,7 @@ def main() -> int:
     ap.add_argument("--streamed-objects", type=int, default=1_000_000)
     ap.add_argument("--dask", action="store_true", help="the dask speed-up instead")
     ap.add_argument("--dask-requests", type=int, default=2_000_000)
+    ap.add_argument("--dask-path-only", action="store_true", help="with --dask: only the sweep of a path")
     ap.add_argument("--mrc", action="store_true", help="the one-pass LRU curve against libCacheSim per size")
     ap.add_argument("--mrc-requests", type=int, default=10_000_000)
     ap.add_argument("--mrc-sizes", type=int, default=100)
