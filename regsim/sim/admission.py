@@ -259,6 +259,7 @@ class AdmittedPolicy(Policy):
         self.inner = inner
         self.decider = decider
         self.name = name
+        self.needs_future = inner.needs_future  # Belady: each request with its next access
         self._ids: dict[Hashable, int] = {}
 
     @property
@@ -279,17 +280,26 @@ class AdmittedPolicy(Policy):
         ids = np.fromiter((self._ids.setdefault(k, len(self._ids)) for k in keys), np.int64, count=len(keys))
         return self.decider.decide(ids, np.asarray(sizes, dtype=np.int64), self.capacity)
 
-    def request(self, key: Hashable, size: int) -> bool:
+    def request(self, key: Hashable, size: int, *future: Any) -> bool:
+        """One request (``future``: Belady's next access, passed on)."""
         ok = bool(self._admit_mask([key], [size])[0])
-        return self.inner.request(key, size if ok else self.capacity + 1)
+        return self.inner.request(key, size if ok else self.capacity + 1, *future)
 
-    def replay_bytes(self, keys: Any, sizes: Any) -> tuple[int, int]:
+    def replay_bytes(self, keys: Any, sizes: Any, next_access: Any = None) -> tuple[int, int]:
         keys, sizes = list(keys), list(sizes)
         mask = self._admit_mask(keys, sizes).tolist()
         request, over = self.inner.request, self.capacity + 1
+        shown = [s if ok else over for s, ok in zip(sizes, mask)]
+        if self.needs_future:
+            from .policies.belady import next_access_times
+
+            future = next_access if next_access is not None else next_access_times(keys)
+            outcomes = [request(k, s, n) for k, s, n in zip(keys, shown, future)]
+        else:
+            outcomes = [request(k, s) for k, s in zip(keys, shown)]
         misses = missed = 0
-        for k, s, ok in zip(keys, sizes, mask):
-            if not request(k, s if ok else over):
+        for s, hit in zip(sizes, outcomes):
+            if not hit:
                 misses += 1
                 missed += s
         return misses, missed
@@ -328,7 +338,7 @@ class AdmittedCache:
     def used(self) -> int:
         return self.inner.used
 
-    def feed(self, ids: Any, sizes: Any, *, record: bool = False) -> Any:
+    def feed(self, ids: Any, sizes: Any, *, record: bool = False, next_access: Any = None) -> Any:
         import numpy as np
 
         ids = np.ascontiguousarray(ids, dtype=np.int64)
@@ -337,7 +347,8 @@ class AdmittedCache:
             raise InvalidParameter(f"ids and sizes differ in length: {ids.size} vs {sizes.size}")
         admit = self.decider.decide(ids, sizes, self.capacity)
         shown = np.where(admit, sizes, self.capacity + 1)
-        misses, _, hits = self.inner.feed(ids, shown, record=True)
+        extra = {} if next_access is None else {"next_access": next_access}
+        misses, _, hits = self.inner.feed(ids, shown, record=True, **extra)
         missed = int(sizes[~hits].sum())
         self.requests += ids.size
         self.bytes_requested += int(sizes.sum())
