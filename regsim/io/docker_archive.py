@@ -20,7 +20,7 @@ import os
 from ..oci.blob import Blob
 from ..oci.descriptor import Descriptor
 from ..oci.digest import Digest
-from ..errors import DigestInvalid
+from ..errors import DigestInvalid, expect
 from ..oci.image import Image
 from ..oci.manifest import Manifest
 from ..oci.mediatypes import OCI_CONFIG, OCI_LAYER, OCI_LAYER_GZIP
@@ -31,6 +31,7 @@ __all__ = ["read_docker_archive", "read_docker_source", "is_docker_archive"]
 
 
 def is_docker_archive(source: Source) -> bool:
+    expect("source", source, Source, "a Source (from open_source())")
     return source.exists("manifest.json")
 
 
@@ -61,6 +62,7 @@ def _image(source: Source, entry: dict, position: int) -> Image:
 
 def read_docker_source(source: Source) -> list[LayoutEntry]:
     """One entry per ``RepoTags`` item (``name`` None for an image saved by ID)."""
+    expect("source", source, Source, "a Source (from open_source())")
     doc = load_json(source, "manifest.json")
     if not isinstance(doc, list):
         raise LayoutError(f"{source.description}/manifest.json must be a list of images")
@@ -79,6 +81,8 @@ def read_docker_source(source: Source) -> list[LayoutEntry]:
 
 def read_docker_archive(path: str | os.PathLike, limits: LoadLimits | None = None) -> list[LayoutEntry]:
     """The images of a ``docker save`` tarball, named by their ``RepoTags``, read within ``limits``."""
+    expect("path", path, (str, os.PathLike), "a path")
+    expect("limits", limits, (LoadLimits, type(None)), "a LoadLimits or None")
     with TarSource(path, limits) as source:
         if not is_docker_archive(source):
             raise LayoutError(f"{path} is not a docker save archive: no manifest.json")

@@ -22,6 +22,7 @@ exact manifest bytes, so digests survive a round trip.
 
 from __future__ import annotations
 
+import collections.abc
 import json
 import os
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from typing import Iterable, Mapping
 from ..oci.blob import Blob, Content
 from ..oci.descriptor import Descriptor
 from ..oci.digest import Digest
-from ..errors import BlobUnknown, ManifestInvalid
+from ..errors import BlobUnknown, ManifestInvalid, expect
 from ..oci.image import Image, ImageIndex
 from ..oci.manifest import Index, Manifest, canonical_json, parse_manifest
 from ..oci.mediatypes import OCI_INDEX, is_index
@@ -60,6 +61,7 @@ class LayoutEntry:
 
 def blob_path(digest: str) -> str:
     """``blobs/<algorithm>/<encoded>``."""
+    expect("digest", digest, str, "a digest (sha256:...)")
     d = Digest(digest)
     return f"blobs/{d.algorithm}/{d.encoded}"
 
@@ -100,6 +102,7 @@ def _read_entry(source: Source, desc: Descriptor) -> Image | ImageIndex:
 
 def read_source(source: Source) -> list[LayoutEntry]:
     """The entries of the layout in ``source``, in ``index.json`` order."""
+    expect("source", source, Source, "a Source (from open_source())")
     if not source.exists("oci-layout"):
         raise LayoutError(f"{source.description} is not an OCI image layout: no oci-layout file")
     if not source.exists("index.json"):
@@ -120,6 +123,8 @@ def read_source(source: Source) -> list[LayoutEntry]:
 
 def read_layout(path: str | os.PathLike, limits: LoadLimits | None = None) -> list[LayoutEntry]:
     """Read an OCI image layout directory or archive (``oci-archive``), within ``limits``."""
+    expect("path", path, (str, os.PathLike), "a path")
+    expect("limits", limits, (LoadLimits, type(None)), "a LoadLimits or None")
     with open_source(path, limits) as source:
         return read_source(source)
 
@@ -160,6 +165,8 @@ def write_layout(path: str | os.PathLike,
     An existing entry with the same name is replaced, as ``skopeo copy`` and ``umoci`` do.
     Placeholder blobs cannot be written (they have no bytes).
     """
+    expect("path", path, (str, os.PathLike), "a path")
+    expect("images", images, (collections.abc.Iterable, collections.abc.Mapping), "a mapping of name to image, or (name, image) pairs")
     root = Path(path)
     pairs = list(images.items() if isinstance(images, Mapping) else images)
     entries: list[dict] = []

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Callable, Iterator
 
-from ..errors import DigestInvalid, InvalidArgument, SizeInvalid
+from ..errors import DigestInvalid, InvalidArgument, SizeInvalid, expect
 from ..oci.blob import Blob
 from ..oci.digest import Digest
 from ..registry.filesystem import READ_PIECE, SpooledBlob
@@ -165,6 +165,8 @@ def _clean(name: str) -> str:
 def load_json(source: "Source", name: str) -> Any:
     """Parse the JSON file ``name`` of ``source`` (``LayoutError`` when it is not JSON, or nested
     deeper than Python's recursion limit)."""
+    expect("source", source, Source, "a Source (from open_source())")
+    expect("name", name, str, "a path in the source")
     try:
         return json.loads(source.read(name))
     except RecursionError:
@@ -177,6 +179,8 @@ class DirectorySource(Source):
     """Files under a directory; symlinks are followed only when they resolve inside it."""
 
     def __init__(self, root: str | os.PathLike, limits: LoadLimits | None = None) -> None:
+        expect("root", root, (str, os.PathLike), "a path")
+        expect("limits", limits, (LoadLimits, type(None)), "a LoadLimits or None")
         self.limits = limits if limits is not None else LoadLimits()
         self.root = Path(root)
         self._real_root = os.path.realpath(self.root)
@@ -239,6 +243,8 @@ class TarSource(Source):
     """
 
     def __init__(self, path: str | os.PathLike, limits: LoadLimits | None = None) -> None:
+        expect("path", path, (str, os.PathLike), "a path")
+        expect("limits", limits, (LoadLimits, type(None)), "a LoadLimits or None")
         self.limits = limits if limits is not None else LoadLimits()
         self.description = str(path)
         self._cap = self.limits.expansion_cap(os.path.getsize(path))
@@ -310,6 +316,8 @@ class TarSource(Source):
 
 def open_source(path: str | os.PathLike, limits: LoadLimits | None = None) -> Source:
     """A directory, or a tar archive (``docker save``, ``oci-archive``)."""
+    expect("path", path, (str, os.PathLike), "a path")
+    expect("limits", limits, (LoadLimits, type(None)), "a LoadLimits or None")
     if Path(path).is_dir():
         return DirectorySource(path, limits)
     if Path(path).is_file():

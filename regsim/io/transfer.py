@@ -8,6 +8,7 @@ blob and manifest becomes model events.
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import os
 import secrets
@@ -15,6 +16,7 @@ import shutil
 from pathlib import Path
 from typing import Iterable
 
+from ..errors import expect
 from ..registry.access import Token
 from ..oci.digest import Digest
 from ..oci.reference import is_tag, parse
@@ -30,6 +32,8 @@ __all__ = ["read_images", "import_images", "export_images"]
 def read_images(path: str | os.PathLike, limits: LoadLimits | None = None) -> list[LayoutEntry]:
     """The images in an OCI layout (directory or tar) or a ``docker save`` tarball, read within
     ``limits`` (:class:`~regsim.io.sources.LoadLimits`: expansion, declared sizes, memory)."""
+    expect("path", path, (str, os.PathLike), "a path")
+    expect("limits", limits, (LoadLimits, type(None)), "a LoadLimits or None")
     with open_source(path, limits) as source:
         if is_docker_archive(source):
             return read_docker_source(source)
@@ -64,6 +68,10 @@ def import_images(registry: Registry, path: str | os.PathLike, repository: str |
     registry on disk (``Registry.open``) layers are streamed into its ``.regsim-tmp`` and moved
     into place, never held in memory; in memory, a load over ``max_memory`` is a ``LayoutError``.
     """
+    expect("registry", registry, Registry)
+    expect("path", path, (str, os.PathLike), "a path")
+    expect("repository", repository, (str, type(None)), "a repository name or None")
+    expect("limits", limits, (LoadLimits, type(None)), "a LoadLimits or None")
     limits = limits if limits is not None else LoadLimits()
     root = getattr(registry, "storage_root", None)
     spool = Path(root) / ".regsim-tmp" / f"load-{secrets.token_hex(8)}" if root is not None else None
@@ -87,5 +95,9 @@ def export_images(registry: Registry, repository: str, references: Iterable[str]
 
     Entries are named by their tag (a digest reference gets no name).
     """
+    expect("registry", registry, Registry)
+    expect("repository", repository, str, "a repository name")
+    expect("references", references, collections.abc.Iterable, "an iterable of tags or digests")
+    expect("path", path, (str, os.PathLike), "a path")
     images = [(ref if is_tag(ref) else None, read(registry, repository, ref, auth=auth)) for ref in references]
     return write_layout(path, images)
