@@ -28,17 +28,37 @@ True
 from __future__ import annotations
 
 import os
-from typing import Any, Sequence
+from pathlib import Path
+from typing import Any, Iterator, Sequence
 
 from ._util import capacity_for
 from .cache import CacheStats, _capacity_bytes, make_policy
 from .engine import CompiledCache, resolve_engine
 from .errors import InvalidParameter
-from .reading import PARQUET_MAGIC, DenseIds, DenseTrace, _Tally, iter_chunks, load_dense, working_set
+from .policies import resolve
+from .reading import (PARQUET_MAGIC, DenseIds, DenseTrace, _is_ibm, _is_parquet, _Tally, iter_chunks, load_dense,
+                      working_set)
 from .traces import Trace
 
 __all__ = ["iter_chunks", "DenseIds", "DenseTrace", "load_dense", "working_set", "replay",
            "replay_dense", "stream_policies", "PARQUET_MAGIC"]
+
+
+def _next_accesses(source: Any, chunk_requests: int, ignore_size_zero_req: bool) -> Iterator[Any]:
+    """Each chunk's next accesses, from an oracleGeneral file's ``next_access_vtime`` (positions in the
+    file: their order is what Belady needs, so dropping zero-size requests keeps them right); None
+    for other sources, where Belady computes the future itself and takes the trace in one piece."""
+    if isinstance(source, (str, os.PathLike)) and Path(source).is_file():
+        path = Path(source)
+        if path.suffix.lower() != ".csv" and not _is_parquet(path) and not _is_ibm(path):
+            from .oracle import iter_oracle_general
+
+            for rec in iter_oracle_general(path, chunk_requests):
+                future = rec["next_access_vtime"]
+                yield future[rec["obj_size"] != 0] if ignore_size_zero_req else future
+            return
+    while True:
+        yield None
 
 
 def stream_policies(source: Any, policies: Sequence[Any], capacities: Sequence[int], *, engine: str = "auto",
@@ -51,18 +71,25 @@ def stream_policies(source: Any, policies: Sequence[Any], capacities: Sequence[i
                                for p, how in zip(policies, chosen)]
     counts = [[[0, 0] for _ in capacities] for _ in policies]
     tally = _Tally()
+    seers = [resolve(p) is not None and resolve(p).cls.needs_future for p in policies]
+    futures = _next_accesses(source, chunk_requests, ignore_size_zero_req) if any(seers) else None
     for keys, sizes in iter_chunks(source, chunk_requests=chunk_requests, kind=kind,
                                    ignore_size_zero_req=ignore_size_zero_req):
         ids = tally.add(keys, sizes)
+        future = next(futures) if futures is not None else None  # Belady: the file's next accesses
         as_lists = None
-        for how, row, count in zip(chosen, caches, counts):
+        for how, row, count, seer in zip(chosen, caches, counts, seers):
             for cache, c in zip(row, count):
                 if how == "compiled":
-                    misses, missed = cache.feed(ids, sizes)
+                    misses, missed = cache.feed(ids, sizes, next_access=future if seer else None)
                 else:
                     if as_lists is None:
                         as_lists = (ids.tolist(), sizes.tolist())
-                    misses, missed = cache.replay_bytes(*as_lists)
+                    if seer:
+                        misses, missed = cache.replay_bytes(*as_lists, next_access=None if future is None
+                                                            else future.tolist())
+                    else:
+                        misses, missed = cache.replay_bytes(*as_lists)
                 c[0] += misses
                 c[1] += missed
     return [[(m, b) for m, b in count] for count in counts], tally

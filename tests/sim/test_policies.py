@@ -163,3 +163,17 @@ def test_lfuda_says_where_libcachesim_would_crash():
     quiet = sim.LFUDA(2)
     assert [quiet.request(k, 1) for k in (1, 2, 1, 3)] == [False, False, True, False]
     assert not quiet.libcachesim_would_crash
+
+
+@pytest.mark.parametrize("engine", ["compiled", "python"])
+def test_belady_streams_an_oracle_general_file_with_its_next_accesses(engine, tmp_path):
+    """A file replayed in chunks: Belady reads each request's next access from next_access_vtime."""
+    from regsim.sim import streaming
+    from regsim.sim.oracle import write_oracle_general
+
+    trace = sim.object_trace(4000, 400, seed=8)
+    path = write_oracle_general(trace, tmp_path / "t.oracleGeneral")
+    cap = int(trace.working_set()[1] * 0.05)
+    whole = sim.simulate("belady", trace.keys, trace.sizes, capacity=cap)
+    assert streaming.replay(path, "belady", capacity=cap, chunk_requests=700, engine=engine) == whole
+    assert whole.miss_ratio < sim.simulate("lru", trace.keys, trace.sizes, capacity=cap).miss_ratio
