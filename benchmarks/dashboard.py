@@ -27,7 +27,7 @@ import urllib.request
 from regsim import Image
 from regsim.data.generate import random_layer
 from regsim.server.classroom import Classroom, Participant
-from regsim.server.clients import SimpleClient
+from regsim.engines.clients import SimpleClient
 
 
 def _get(url: str, auth: str) -> bytes:

@@ -40,7 +40,7 @@ from pathlib import Path
 from regsim import Image, ImageConfig, Layer, Registry
 from regsim.io import read_layout, write_layout
 from regsim.server import serve
-from regsim.server.clients import Skopeo, ToolMissing, find_tool
+from regsim.engines.clients import Skopeo, ToolMissing, find_tool
 
 
 def build_layout(root: Path, layers: int, total_mb: float, seed: int) -> tuple[Path, int, str]:

@@ -3,7 +3,10 @@
 regsim renames a public name only with a shim from this module (``CONTRIBUTING.md``, "Renaming"):
 
 * :func:`moved_names` gives a package a module ``__getattr__`` that answers an old name with the
-  new object, after a :class:`DeprecationWarning`;
+  new object, after a :class:`DeprecationWarning`; the new name may be in another module
+  (``"regsim.engines.DockerClient"``), imported only when the old name is asked for;
+* :func:`moved_module` is the whole ``__getattr__`` of a module that moved: every public name of
+  the new module, through the old module's path, with a warning naming the new path;
 * :func:`renamed_keywords` lets a function take an old keyword for its new one, with a warning.
 
 >>> import warnings
@@ -21,27 +24,79 @@ regsim renames a public name only with a shim from this module (``CONTRIBUTING.m
 from __future__ import annotations
 
 import functools
+import importlib
 import warnings
 from typing import Any, Callable, Mapping, TypeVar
 
 from .errors import InvalidArgument
 
-__all__ = ["moved_names", "renamed_keywords"]
+__all__ = ["moved_module", "moved_names", "renamed_keywords"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def moved_names(module: str, renamed: Mapping[str, str], namespace: Mapping[str, Any]) -> Callable[[str], Any]:
-    """A module ``__getattr__`` for ``module``: each old name in ``renamed`` gives the object the new
-    name has in ``namespace`` (the module's globals), with a DeprecationWarning naming both."""
+def moved_names(module: str, renamed: Mapping[str, str],
+                namespace: Mapping[str, Any] | None = None) -> Callable[[str], Any]:
+    """A module ``__getattr__`` for ``module``: each old name in ``renamed`` gives the object its new
+    name stands for, with a DeprecationWarning naming both. A new name without a dot is looked up in
+    ``namespace`` (the module's globals); one with dots (``"regsim.engines.DockerClient"``) is the
+    full path of a name in another module, imported when the old name is first asked for (so a
+    package can point at a package that imports it, without importing it itself).
+
+    >>> import warnings
+    >>> __getattr__ = moved_names("mytools", {"dumps": "json.dumps"})
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     __getattr__("dumps")([1])
+    '[1]'
+    >>> str(caught[0].message)
+    'mytools.dumps moved to json.dumps; the old path goes in the next release'
+    """
 
     def __getattr__(name: str) -> Any:
         if name in renamed:
             new = renamed[name]
+            if "." in new:
+                home, _, attribute = new.rpartition(".")
+                warnings.warn(f"{module}.{name} moved to {new}; the old path goes in the next release",
+                              DeprecationWarning, stacklevel=2)
+                return getattr(importlib.import_module(home), attribute)
+            if namespace is None:
+                raise InvalidArgument(f"moved_names({module!r}): {name!r} is renamed {new!r}, a name without "
+                                      "a module, and no namespace was given to look it up in")
             warnings.warn(f"{module}.{name} is renamed {module}.{new}; the old name goes in the next release",
                           DeprecationWarning, stacklevel=2)
             return namespace[new]
         raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+    return __getattr__
+
+
+def moved_module(module: str, new: str) -> Callable[[str], Any]:
+    """The ``__getattr__`` of a module left behind when ``module`` moved to ``new``: each public name
+    of ``new``, asked for by the old path (``from regsim.server.daemon import base_image``), is
+    ``new``'s object, after a DeprecationWarning that names the new module. ``new`` is imported only
+    then.
+
+    >>> import warnings
+    >>> __getattr__ = moved_module("mytools.text", "textwrap")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     __getattr__("dedent")("  a")
+    'a'
+    >>> str(caught[0].message)
+    'mytools.text moved to textwrap (mytools.text.dedent is textwrap.dedent); the old path goes in the next release'
+    """
+
+    def __getattr__(name: str) -> Any:
+        if name.startswith("__"):  # the import machinery's and tools' probes (__path__, __wrapped__...)
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        target = importlib.import_module(new)
+        if name.startswith("_") or not hasattr(target, name):
+            raise AttributeError(f"module {module!r} has no attribute {name!r} (it moved to {new})")
+        warnings.warn(f"{module} moved to {new} ({module}.{name} is {new}.{name}); the old path goes in the "
+                      "next release", DeprecationWarning, stacklevel=2)
+        return getattr(target, name)
 
     return __getattr__
 

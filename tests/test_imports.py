@@ -1,14 +1,17 @@
 """The layering rule, enforced: the core imports only the standard library and itself.
 
 The core is every module of ``regsim/`` outside the layers built on it (``viz``, ``sim``,
-``server``, ``io``). The rule, checked on every import statement of every module -- absolute and
+``server``, ``engines``, ``io``). The rule, checked on every import statement of every module -- absolute and
 relative, at module level and inside functions, plus ``importlib.import_module("...")`` and
 ``__import__("...")`` with a constant name:
 
 * a core module imports only the standard library and other core modules, never a layer;
 * only ``regsim/cli.py`` may import a layer (``server``, and ``io`` for ``--load``) and the server
   extra's packages, and only lazily, inside a function;
-* the layers may import the core (and their third-party dependencies).
+* the layers may import the core (and their third-party dependencies), and are a stack too
+  (:data:`LAYER_RANKS`: io, sim, viz < server < engines): a layer imports only its own rank and those
+  below, so ``regsim.server`` (HTTP) never imports ``regsim.engines`` (the drivers of docker,
+  podman, skopeo... which may start a server).
 
 On top of that (issue 16), the core is a stack of layers (:data:`RANKS`: units, errors, display <
 oci < events < registry < client < data, world < course): a module imports only its own layer and
@@ -33,7 +36,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "regsim"
-LAYERS = ("viz", "sim", "server", "io")
+LAYERS = ("viz", "sim", "server", "engines", "io")
 #: What regsim/cli.py may import inside a function: the server (and io, for ``serve --load``)
 #: and the server extra's packages (to say which extra is missing).
 CLI_LAZY = {"regsim.server", "regsim.io", "starlette", "uvicorn"}
@@ -359,12 +362,63 @@ def test_import_regsim_loads_no_heavy_package():
     assert out == ""
 
 
+#: The layers above the core, lowest first: a layer imports the core, its own rank and those below.
+#: The server draws with viz (the classroom dashboard); the engines start servers, write layouts
+#: (io) and replay the lab's mirror model (sim).
+LAYER_RANKS: tuple[tuple[str, ...], ...] = (("io", "sim", "viz"), ("server",), ("engines",))
+
+
+def layer_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if parts[0] == "regsim" and len(parts) > 1 and parts[1] in LAYERS else None
+
+
+def layer_rank(layer: str) -> int:
+    for rank, layers in enumerate(LAYER_RANKS):
+        if layer in layers:
+            return rank
+    raise AssertionError(f"regsim.{layer} has no rank: add it to LAYER_RANKS in tests/test_imports.py")
+
+
+def layer_offences(package: Path) -> list[str]:
+    """``file:line`` of every import, at module level or inside a function, of a higher layer."""
+    out = []
+    for path in sorted(package.rglob("*.py")):
+        rel = PurePosixPath("regsim", *path.relative_to(package).parts)
+        source_layer = layer_of(module_name(rel))
+        if source_layer is None:
+            continue
+        for imp in imports(path.read_text(encoding="utf-8"), rel):
+            target_layer = layer_of(imp.target)
+            if target_layer is not None and layer_rank(target_layer) > layer_rank(source_layer):
+                out.append(f"{rel}:{imp.line}: imports {imp.target}: regsim.{source_layer} never imports "
+                           f"regsim.{target_layer}, a higher layer")
+    return out
+
+
+def test_every_layer_imports_only_its_rank_and_below():
+    """io, sim, viz < server < engines: the server is HTTP only and never imports the engines."""
+    assert {layer for layers in LAYER_RANKS for layer in layers} == set(LAYERS)
+    assert layer_offences(PACKAGE) == []
+
+
+@pytest.mark.parametrize("how, line, target", [
+    ("from ..engines.docker import DockerClient\n", 1, "regsim.engines.docker"),
+    ("def f():\n    from ..engines import tools\n", 2, "regsim.engines"),
+    ("import importlib\nimportlib.import_module('regsim.engines')\n", 2, "regsim.engines")])
+def test_the_layer_check_names_a_server_module_importing_the_engines(tmp_path, how, line, target):
+    root = _tree(tmp_path, {"__init__.py": "", "server/__init__.py": "", "engines/__init__.py": "",
+                            "engines/docker.py": "from ..server import serve\n", "server/app.py": how})
+    assert layer_offences(root) == [f"regsim/server/app.py:{line}: imports {target}: regsim.server never "
+                                    "imports regsim.engines, a higher layer"]
+
+
 def test_layers_above_the_core_use_no_private_attributes():
     """viz, sim, server, io and course read the model through its public API only:
     no ``obj._something`` on anything but ``self``/``cls`` (IPython's display protocol,
     ``_repr_html_`` and friends, is public)."""
     offenders = []
-    for package in ("viz", "sim", "server", "io", "course"):
+    for package in ("viz", "sim", "server", "engines", "io", "course"):
         for path in sorted((PACKAGE / package).rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text())):
                 if (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")

@@ -41,6 +41,7 @@ PAGES: dict[str, list[str]] = {
     "viz": ["regsim.viz"],
     "sim": ["regsim.sim"],
     "server": ["regsim.server"],
+    "engines": ["regsim.engines"],
     "io": ["regsim.io"],
 }
 DOCUMENTED = [m for modules in PAGES.values() for m in modules]

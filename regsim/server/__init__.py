@@ -14,26 +14,27 @@ Modules: :mod:`~regsim.server.app` (routing, errors), :mod:`~regsim.server.blobs
 :mod:`~regsim.server.discovery` (handlers), :mod:`~regsim.server.auth` (basic and bearer
 tokens), :mod:`~regsim.server.protocol` (ranges, pagination, error bodies),
 :mod:`~regsim.server.gate` (the model lock), :mod:`~regsim.server.state` (the server state handlers
-see: a protocol, so no handler imports the app), :mod:`~regsim.server.tools` (``find_tool`` and
-``ToolMissing``, the leaf every driver of an outside program uses), :mod:`~regsim.server.runner` (the thread),
-:mod:`~regsim.server.clients` (skopeo in a private environment, a small pure-Python client, and
-:func:`~regsim.server.clients.make_client`, which gives whichever is installed behind one interface),
-:mod:`~regsim.server.daemon` (a Docker engine to drive: a running one or a private dockerd, and
-:func:`~regsim.server.daemon.base_image`, the offline busybox base),
-:mod:`~regsim.server.engines` (``docker`` and ``podman`` against a served registry: every command
-returns the client's lines and the server's events), :mod:`~regsim.server.reality` (one scenario
-run by the model and by real docker, compared layer by layer), :mod:`~regsim.server.classroom`
-(a workshop registry: a namespace per participant, a shared team namespace, who pushed what) and
-:mod:`~regsim.server.dashboard` (the instructor's live widget), :mod:`~regsim.server.ratelimit`
-(Docker Hub's pull accounting, ``serve --rate-limit``), :mod:`~regsim.server.mirror` (a pull-through
-cache, ``serve --mirror-of``) and :mod:`~regsim.server.mirror_reality` (real docker through
-distribution's proxy and regsim's mirror, counted upstream and predicted by the lab's model).
+see: a protocol, so no handler imports the app), :mod:`~regsim.server.runner` (the thread),
+:mod:`~regsim.server.classroom` (a workshop registry: a namespace per participant, a shared team
+namespace, who pushed what), :mod:`~regsim.server.dashboard` (the instructor's live widget),
+:mod:`~regsim.server.ratelimit` (Docker Hub's pull accounting, ``serve --rate-limit``) and
+:mod:`~regsim.server.mirror` (a pull-through cache, ``serve --mirror-of``).
+
+This package is HTTP only. The programs that talk to it -- ``docker``, ``podman``, ``skopeo``, private
+daemons -- and the model-versus-reality comparisons are in :mod:`regsim.engines`, which imports this
+package and is never imported by it. Their old paths here (``regsim.server.DockerClient``,
+``regsim.server.daemon``, ``regsim.server.engines``...) work for one release, with a
+DeprecationWarning naming the new one.
 """
 
 from .app import RegistryApp, RequestRecord
 from .classroom import Classroom, Participant
-from .daemon import DockerDaemon, base_image, docker_daemon
-from .engines import DockerClient, PodmanClient
 from .runner import RegistryServer, serve
+from ..deprecation import moved_names
 
-__all__ = ["Classroom", "DockerClient", "DockerDaemon", "Participant", "PodmanClient", "RegistryApp", "RegistryServer", "RequestRecord", "base_image", "docker_daemon", "serve"]
+__all__ = ["Classroom", "Participant", "RegistryApp", "RegistryServer", "RequestRecord", "serve"]
+
+#: names that moved to :mod:`regsim.engines` (issue 18), answered here for one release with a warning
+MOVED = {name: f"regsim.engines.{name}" for name in
+         ("DockerClient", "DockerDaemon", "PodmanClient", "base_image", "docker_daemon")}
+__getattr__ = moved_names("regsim.server", MOVED)

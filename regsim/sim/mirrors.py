@@ -18,7 +18,7 @@ pull-through cache (``proxy:`` in its configuration):
 may revalidate a stale tag with a ``GET`` (``revalidate="get"``, which Docker Hub counts as a pull)
 instead of a ``HEAD``. The upstream requests are counted by kind (``upstream_manifest_heads``,
 ``upstream_manifest_gets``, ``upstream_blob_gets``), which is what Docker Hub's pull limit counts
-and what :mod:`regsim.server.mirror_reality` compares with real mirrors.
+and what :mod:`regsim.engines.mirror_reality` compares with real mirrors.
 
 The size-bounded variant (``capacity=`` bytes) keeps blobs in a :mod:`cache <regsim.sim.cache>`
 policy (LRU by default), still with the TTL. ``prefetch=True`` is the FAST'18 idea: when a

@@ -21,7 +21,7 @@ from helpers import CHROMIUM_ARGS, chromium_or_skip
 
 from regsim import Image, Layer
 from regsim.server.classroom import Classroom, Participant
-from regsim.server.clients import SimpleClient
+from regsim.engines.clients import SimpleClient
 
 pytestmark = pytest.mark.browser
 

@@ -62,7 +62,7 @@ def test_lesson_9_prints_no_raw_repr():
 
 def test_a_refused_push_carries_its_status_and_code():
     from regsim.server.classroom import Classroom, Participant
-    from regsim.server.clients import RegistryRefused, SimpleClient
+    from regsim.engines.clients import RegistryRefused, SimpleClient
 
     room = Classroom([Participant("alice", "alice-pw"), Participant("bob", "bob-pw")])
     server = room.serve()
@@ -91,7 +91,7 @@ def test_lesson_9_shows_the_401_a_token_client_gets():
 
 
 def test_lesson_9s_workshop_commands_use_the_course_base_image():
-    from regsim.server.daemon import BASE_TAG
+    from regsim.engines.daemon import BASE_TAG
 
     base = BASE_TAG.removesuffix(":latest")
     blocks = re.findall(r"```sh\n(.*?)```", markdown("09-a-team-and-its-registry.ipynb"), re.S)

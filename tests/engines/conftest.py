@@ -1,6 +1,6 @@
 """One private Docker engine per test session, shared by every test that drives docker.
 
-The engine is ``regsim.server.daemon.docker_daemon()``: a running one when it answers, else a
+The engine is ``regsim.engines.daemon.docker_daemon()``: a running one when it answers, else a
 private dockerd (root) that is stopped by PID when the session ends. Without either, the tests
 skip and say how to get one (fail under CI=true).
 """
@@ -10,12 +10,12 @@ from __future__ import annotations
 import pytest
 from helpers import skip_or_fail
 
-from regsim.server.clients import ToolMissing
+from regsim.engines.clients import ToolMissing
 
 
 @pytest.fixture(scope="session")
 def docker_engine():
-    from regsim.server.daemon import docker_daemon
+    from regsim.engines.daemon import docker_daemon
 
     try:
         daemon = docker_daemon()
@@ -28,7 +28,7 @@ def docker_engine():
 @pytest.fixture(scope="session")
 def base(docker_engine) -> str:
     """The offline busybox base, built once per session; its tag."""
-    from regsim.server.daemon import base_image
+    from regsim.engines.daemon import base_image
 
     return base_image(docker_engine)
 
@@ -46,7 +46,7 @@ def served():
 @pytest.fixture
 def docker(served, docker_engine):
     """A DockerClient on the session's engine, pushing to ``served``."""
-    from regsim.server.engines import DockerClient
+    from regsim.engines.docker import DockerClient
 
     with DockerClient(served, docker_engine) as client:
         yield client
@@ -56,7 +56,7 @@ def docker(served, docker_engine):
 def clean_engine(docker_engine):
     """A second, private engine with no images: the "clean machine" of the model-versus-reality
     scenario (started once per session, stopped by PID)."""
-    from regsim.server.daemon import start_private_daemon
+    from regsim.engines.daemon import start_private_daemon
 
     try:
         daemon = start_private_daemon()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from regsim.server.classroom import Classroom, Participant
-from regsim.server.engines import DockerClient, EngineError
+from regsim.engines.docker import DockerClient, EngineError
 
 pytestmark = pytest.mark.tools
 

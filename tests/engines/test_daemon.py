@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from regsim.server.daemon import BASE_TAG, BUSYBOX_LINKS, DockerDaemon, base_context
+from regsim.engines.daemon import BASE_TAG, BUSYBOX_LINKS, DockerDaemon, base_context
 
 pytestmark = pytest.mark.tools
 
@@ -31,8 +31,8 @@ def test_engine_answers_and_base_runs_offline(docker_engine, base):
 
 
 def test_a_second_private_daemon_starts_and_stops_by_pid():
-    from regsim.server.clients import ToolMissing
-    from regsim.server.daemon import start_private_daemon
+    from regsim.engines.clients import ToolMissing
+    from regsim.engines.daemon import start_private_daemon
 
     try:
         daemon = start_private_daemon()
@@ -78,7 +78,7 @@ def _wait_gone(*pids: int, timeout: float = 60.0) -> bool:
 _KERNEL = """
 import json, sys, time
 from pathlib import Path
-from regsim.server.daemon import start_private_daemon
+from regsim.engines.daemon import start_private_daemon
 daemon = start_private_daemon()
 pidfile = daemon.root / "x" / "containerd" / "containerd.pid"
 while not pidfile.exists():
@@ -92,7 +92,7 @@ def _kernel_checks() -> None:
     """Skip (fail under CI=true) unless a private dockerd can start here."""
     from helpers import skip_or_fail
 
-    from regsim.server.clients import ToolMissing, find_tool
+    from regsim.engines.clients import ToolMissing, find_tool
 
     if os.geteuid() != 0:
         skip_or_fail("a private dockerd needs root")
@@ -149,7 +149,7 @@ def _wait_gone_path(path, timeout: float = 30.0) -> bool:
 
 
 def test_a_second_docker_session_takes_over_the_first_and_close_stops_everything(served):
-    from regsim.server.reality import DockerSession
+    from regsim.engines.reality import DockerSession
 
     first = DockerSession(served)
     if not first.available:
@@ -172,10 +172,10 @@ def test_a_killed_kernel_takes_its_running_containers_with_it():
     import signal
     from pathlib import Path
 
-    from regsim.server.watchdog import processes_using
+    from regsim.engines.watchdog import processes_using
 
     process, started = _kernel("""
-from regsim.server.daemon import base_image
+from regsim.engines.daemon import base_image
 tag = base_image(daemon)
 daemon.docker("run", "-d", "--network", "none", tag, "sleep", "600")
 print("running", flush=True)
@@ -195,9 +195,9 @@ def test_a_daemon_that_will_not_stop_is_killed_with_its_containers_shims():
     container's shim, which outlives both by design, is found by the private directory it names."""
     import signal
 
-    from regsim.server.clients import ToolMissing
-    from regsim.server.daemon import base_image, start_private_daemon
-    from regsim.server.watchdog import processes_using
+    from regsim.engines.clients import ToolMissing
+    from regsim.engines.daemon import base_image, start_private_daemon
+    from regsim.engines.watchdog import processes_using
 
     try:
         daemon = start_private_daemon()
@@ -231,7 +231,7 @@ def test_a_jupyter_kernel_killed_mid_lesson_takes_its_daemon_with_it():
         printed: list[str] = []
         client.execute_interactive(
             "import json, time\n"
-            "from regsim.server.daemon import start_private_daemon\n"
+            "from regsim.engines.daemon import start_private_daemon\n"
             "daemon = start_private_daemon()\n"
             "pidfile = daemon.root / 'x' / 'containerd' / 'containerd.pid'\n"
             "while not pidfile.exists(): time.sleep(0.1)\n"

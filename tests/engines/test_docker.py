@@ -6,8 +6,8 @@ import pytest
 from helpers import skip_or_fail
 
 from regsim.events import BlobMounted, BlobUploaded, ManifestPushed
-from regsim.server.clients import ToolMissing, make_client
-from regsim.server.engines import EngineError, PodmanClient
+from regsim.engines.clients import ToolMissing, make_client
+from regsim.engines.docker import EngineError, PodmanClient
 
 pytestmark = pytest.mark.tools
 
@@ -81,7 +81,7 @@ def podman(served):
 
 
 def test_podman_builds_pushes_mounts_and_pulls(podman, served):
-    from regsim.server.daemon import base_image
+    from regsim.engines.daemon import base_image
 
     busybox = podman.reference("library/busybox", "1")
     podman.tag(base_image(podman), busybox)
@@ -103,7 +103,7 @@ def test_podman_builds_pushes_mounts_and_pulls(podman, served):
 
 def test_docker_logs_in_to_a_classroom_and_pushes_where_it_may(docker_engine, base):
     from regsim.server.classroom import Classroom, Participant
-    from regsim.server.engines import DockerClient
+    from regsim.engines.docker import DockerClient
 
     with Classroom([Participant("alice", "pw-a"), Participant("bob", "pw-b")]) as room:
         server = room.serve()
@@ -128,8 +128,8 @@ def test_plain_http_needs_no_setting_on_loopback_but_does_elsewhere(docker_engin
 
     from regsim import Registry
     from regsim.server import serve
-    from regsim.server.daemon import start_private_daemon
-    from regsim.server.engines import DockerClient
+    from regsim.engines.daemon import start_private_daemon
+    from regsim.engines.docker import DockerClient
 
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         try:
@@ -147,7 +147,7 @@ def test_plain_http_needs_no_setting_on_loopback_but_does_elsewhere(docker_engin
             docker.rmi(docker.reference("demo/busybox", "1"))
         with start_private_daemon(insecure_registries=(server.address,)) as daemon, \
                 DockerClient(server, daemon) as docker:
-            from regsim.server.daemon import base_image
+            from regsim.engines.daemon import base_image
 
             docker.tag(base_image(daemon), docker.reference("demo/busybox", "1"))
             assert list(docker.push("demo/busybox", "1").layers.values()) == ["Pushed"]
@@ -155,7 +155,7 @@ def test_plain_http_needs_no_setting_on_loopback_but_does_elsewhere(docker_engin
 
 def test_podman_logs_in_to_a_classroom_and_pushes_to_the_team():
     from regsim.server.classroom import Classroom, Participant
-    from regsim.server.daemon import base_image
+    from regsim.engines.daemon import base_image
 
     with Classroom([Participant("alice", "pw-a")]) as room:
         server = room.serve()

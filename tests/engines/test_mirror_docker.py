@@ -19,9 +19,9 @@ from helpers import skip_or_fail
 
 from regsim import Registry
 from regsim.server import serve
-from regsim.server.clients import ToolMissing
+from regsim.engines.clients import ToolMissing
 from regsim.server.mirror import Mirror
-from regsim.server.mirror_reality import MEASURED, KINDS, STEPS, compare, predict, upstream_counts
+from regsim.engines.mirror_reality import MEASURED, KINDS, STEPS, compare, predict, upstream_counts
 from regsim.server.ratelimit import HUB_MESSAGE
 
 
@@ -49,7 +49,7 @@ def hub(engine, base: str, limit: str = "100/6h", tags: dict[str, str] | None = 
 @pytest.fixture
 def puller():
     """A second private engine whose --registry-mirror is 127.0.0.1:<port> (start the mirror there)."""
-    from regsim.server.daemon import start_private_daemon
+    from regsim.engines.daemon import start_private_daemon
 
     port = _free_port()
     try:
@@ -155,8 +155,8 @@ def test_lesson_10s_real_cell_runs_without_an_engine(monkeypatch, capsys):
     """Lesson 10's "Do it for real" cell, on a machine with no Docker engine: the model's side."""
     import nbformat
 
-    from regsim.server import daemon
-    from regsim.server.daemon import DaemonUnavailable
+    from regsim.engines import daemon
+    from regsim.engines.daemon import DaemonUnavailable
 
     def no_engine(**_):
         raise DaemonUnavailable("no Docker engine answers here")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from regsim.server import reality
-from regsim.server.engines import DockerClient
+from regsim.engines import reality
+from regsim.engines.docker import DockerClient
 
 # what docker does at each step (from a run of dockerd 20.10 against regsim serve): the model must agree
 EXPECTED = {

@@ -18,7 +18,7 @@ from helpers import skip_or_fail
 
 from regsim.oci.mediatypes import OCI_CONFIG, OCI_LAYER, OCI_MANIFEST
 from regsim.server import serve
-from regsim.server.clients import Skopeo, ToolMissing
+from regsim.engines.clients import Skopeo, ToolMissing
 
 API_VERSION = "registry/2.0"
 
@@ -193,7 +193,7 @@ class Umoci:
 
 @pytest.fixture
 def skopeo(tmp_path) -> Skopeo:
-    """skopeo with its own HOME, XDG dirs, policy and blob-info cache (see regsim.server.clients)."""
+    """skopeo with its own HOME, XDG dirs, policy and blob-info cache (see regsim.engines.clients)."""
     require_tool("skopeo")
     try:
         return Skopeo(tmp_path / "skopeo")

@@ -12,7 +12,7 @@ import pytest
 from regsim import Image, Registry
 from regsim.data.generate import random_layer
 from regsim.server.classroom import Classroom, Participant, read_participants
-from regsim.server.clients import SimpleClient
+from regsim.engines.clients import SimpleClient
 
 
 def class_list(n: int) -> list[Participant]:

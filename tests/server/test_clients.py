@@ -7,8 +7,8 @@ import pytest
 from regsim import Image, ImageIndex, Layer
 from regsim.events import BlobChecked, BlobUploaded, ManifestPushed
 from regsim.io import write_layout
-from regsim.server import tools
-from regsim.server.clients import SimpleClient, SkopeoClient, ToolMissing, find_tool, make_client
+from regsim.engines import tools
+from regsim.engines.clients import SimpleClient, SkopeoClient, ToolMissing, find_tool, make_client
 
 
 def test_simple_client_push_skips_present_blobs_and_pulls_back(server, registry, image):

@@ -8,7 +8,7 @@ import pytest
 
 from regsim import Image, Layer
 from regsim.server.classroom import Classroom, Participant
-from regsim.server.clients import SimpleClient
+from regsim.engines.clients import SimpleClient
 from regsim.viz.graph import node_id
 
 pytest.importorskip("ipywidgets")

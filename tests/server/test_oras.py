@@ -13,8 +13,8 @@ oras_client = pytest.importorskip("oras.client")
 
 import regsim
 from regsim.server import serve
-from regsim.server.artifacts import attach, referrers, subject_of
-from regsim.server.clients import RegistryRefused, SimpleClient
+from regsim.engines.artifacts import attach, referrers, subject_of
+from regsim.engines.clients import RegistryRefused, SimpleClient
 
 SBOM, SIGNATURE = "application/spdx+json", "application/vnd.dev.cosign.simplesigning.v1+json"
 

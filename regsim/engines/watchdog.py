@@ -1,7 +1,7 @@
 """Stop a private ``dockerd`` -- and the ``containerd`` it spawned -- when the process that started
 it dies, however it dies (a notebook kernel killed with SIGKILL, a test run interrupted).
 
-:func:`~regsim.server.daemon.start_private_daemon` starts this file as a script beside the
+:func:`~regsim.engines.daemon.start_private_daemon` starts this file as a script beside the
 daemon::
 
     python -I watchdog.py PARENT_PID DOCKERD_PID ROOT

@@ -334,17 +334,17 @@ def make_client(base_url, *, tool: str = "auto", daemon=None):
     a :class:`SimpleClient` (standard library only); ``client.tool`` says which. ``"skopeo"``
     insists on skopeo (:class:`ToolMissing` saying how to install it); ``"simple"`` never uses it.
 
-    ``"docker"`` and ``"podman"``: a real engine (:class:`~regsim.server.engines.DockerClient`
-    on ``daemon``, or on :func:`~regsim.server.daemon.docker_daemon`'s engine, which ``close()``
-    then stops; :class:`~regsim.server.engines.PodmanClient`). Engines push the images they
+    ``"docker"`` and ``"podman"``: a real engine (:class:`~regsim.engines.docker.DockerClient`
+    on ``daemon``, or on :func:`~regsim.engines.daemon.docker_daemon`'s engine, which ``close()``
+    then stops; :class:`~regsim.engines.docker.PodmanClient`). Engines push the images they
     built or tagged (``push(repository, tag)``) and every command returns an
-    :class:`~regsim.server.engines.EngineOutput` (lines printed, server events, ``.digest``).
+    :class:`~regsim.engines.docker.EngineOutput` (lines printed, server events, ``.digest``).
     ``base_url`` may also be a running server: engines then attach its events to each output.
     """
     if tool not in CLIENT_TOOLS:
         raise InvalidArgument(f"tool must be one of {', '.join(map(repr, CLIENT_TOOLS))}, got {tool!r}")
     if tool in ("docker", "podman"):
-        from .engines import DockerClient, PodmanClient
+        from .docker import DockerClient, PodmanClient
 
         return DockerClient(base_url, daemon) if tool == "docker" else PodmanClient(base_url)
     base_url = getattr(base_url, "url", base_url)

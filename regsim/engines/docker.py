@@ -1,6 +1,6 @@
 """Real container engines against a served registry: ``docker`` and ``podman``.
 
-:class:`DockerClient` drives a Docker engine (a :class:`~regsim.server.daemon.DockerDaemon`),
+:class:`DockerClient` drives a Docker engine (a :class:`~regsim.engines.daemon.DockerDaemon`),
 :class:`PodmanClient` a private ``podman`` (its own storage root, ``vfs``, ``chroot`` isolation
 for ``RUN``). Both speak the commands a workshop teaches::
 
@@ -16,7 +16,7 @@ for ``RUN``). Both speak the commands a workshop teaches::
 Every command returns an :class:`EngineOutput`: the client's own output lines and the server's
 events (:mod:`regsim.events`) appended while it ran -- on a busy server, other clients' events
 of that time too. ``push(repository, tag)`` and ``pull(repository, reference)`` name the image in
-the served registry, like :class:`~regsim.server.clients.SimpleClient`; ``tag``, ``run`` and
+the served registry, like :class:`~regsim.engines.clients.SimpleClient`; ``tag``, ``run`` and
 ``rmi`` take full references (:meth:`reference` builds one). A command that fails raises
 :class:`EngineError` with the client's message, after recording nothing.
 """
@@ -287,7 +287,7 @@ class DockerClient(_Engine):
         from .daemon import docker_daemon
 
         self._owns_daemon = daemon is None
-        #: the engine (None: :func:`~regsim.server.daemon.docker_daemon`'s, stopped by :meth:`close`)
+        #: the engine (None: :func:`~regsim.engines.daemon.docker_daemon`'s, stopped by :meth:`close`)
         self.daemon = daemon if daemon is not None else docker_daemon()
 
     def close(self) -> None:

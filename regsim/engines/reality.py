@@ -30,7 +30,7 @@ from pathlib import Path
 from ..client.host import Host
 from ..errors import InvalidArgument
 from ..registry import Registry
-from .engines import DockerClient, blob_outcomes, layer_statuses
+from .docker import DockerClient, blob_outcomes, layer_statuses
 
 __all__ = ["STEPS", "LAYERS", "Run", "Row", "Comparison", "run_model", "run_docker", "compare", "outcome_of",
            "APP_DOCKERFILE", "BASE_DOCKERFILE", "DockerSession", "busybox_context"]
@@ -206,7 +206,7 @@ def _server_outcomes(events, names: dict[str, str], pulled: bool) -> dict[str, s
 def run_docker(server, laptop: DockerClient, clean: DockerClient, base: str) -> Run:
     """The scenario with real docker: ``laptop`` builds and pushes, ``clean`` (an engine with no
     images of it) pulls. ``base`` is the busybox base's local tag
-    (:func:`~regsim.server.daemon.base_image`). Images it tags are removed again at the end."""
+    (:func:`~regsim.engines.daemon.base_image`). Images it tags are removed again at the end."""
     registry = server.registry
     address = server.address
     run = Run("docker")
@@ -255,7 +255,7 @@ class DockerSession:
     """Real docker for a notebook or a workshop, when there is one: ``available`` says so, ``why``
     says how to get one when not.
 
-    ``laptop`` is a :class:`~regsim.server.engines.DockerClient` on a running engine or a private
+    ``laptop`` is a :class:`~regsim.engines.docker.DockerClient` on a running engine or a private
     dockerd, with the busybox base built (``base``); ``clean=True`` adds ``clean``, a second
     private engine with no images (the scenario's clean machine). :meth:`close` stops what it
     started. Use it as a context manager, or close it at the end of the notebook.
@@ -263,7 +263,7 @@ class DockerSession:
     One session at a time: a new one (a lesson's set-up cell run again) takes over the engines of
     the one before, which is closed and says so, so re-running never starts a second dockerd.
     Whatever happens, a private engine stops when Python does, or when the kernel is killed
-    (:mod:`~regsim.server.watchdog`).
+    (:mod:`~regsim.engines.watchdog`).
     """
 
     def __init__(self, server, *, clean: bool = False) -> None:

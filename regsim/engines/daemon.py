@@ -19,7 +19,7 @@ configuration (``DOCKER_CONFIG``: logins never touch ``~/.docker``) and the clas
 (``DOCKER_BUILDKIT=0``, which needs no buildx plugin).
 
 A private daemon never outlives the process that started it: Python's exit stops it
-(``atexit``), and a :mod:`~regsim.server.watchdog` process beside it stops it when that process
+(``atexit``), and a :mod:`~regsim.engines.watchdog` process beside it stops it when that process
 dies any other way (a notebook kernel killed, a test run interrupted). Docker reaches registries on
 ``127.0.0.0/8`` over plain HTTP by default; other plain-HTTP registries are named in
 ``insecure_registries`` (a private daemon only).
@@ -281,7 +281,7 @@ def base_image(engine=None, tag: str = BASE_TAG) -> str:
     """Build the offline busybox base as ``tag`` in ``engine`` and return ``tag``.
 
     ``engine`` is a :class:`DockerDaemon`, or a client with ``build(dockerfile, tag, context)``
-    (:class:`~regsim.server.engines.DockerClient`, :class:`~regsim.server.engines.PodmanClient`);
+    (:class:`~regsim.engines.docker.DockerClient`, :class:`~regsim.engines.docker.PodmanClient`);
     None: :func:`docker_daemon`'s engine (which must then be stopped by the caller, so prefer
     passing one). One layer: ``/bin`` with busybox and its links.
     """

@@ -43,7 +43,7 @@ def _url(client: Any, container: Any, path: str) -> str:
 
 
 def _checked(response: Any, what: str) -> Any:
-    """``response``, or the registry's refusal as :class:`~regsim.server.clients.RegistryRefused`."""
+    """``response``, or the registry's refusal as :class:`~regsim.engines.clients.RegistryRefused`."""
     if response.status_code >= 300:
         raise RegistryRefused(what, response.status_code, response.content)
     return response

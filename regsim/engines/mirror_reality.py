@@ -102,7 +102,7 @@ class DistributionProxy:
     """Debian's ``docker-registry`` (distribution 2.8) as a pull-through cache of ``upstream``.
 
     Its own configuration, storage directory and port on 127.0.0.1; stopped by PID.
-    :class:`~regsim.server.clients.ToolMissing` when ``docker-registry`` is not installed.
+    :class:`~regsim.engines.clients.ToolMissing` when ``docker-registry`` is not installed.
     """
 
     def __init__(self, upstream: str, port: int) -> None:
@@ -146,8 +146,8 @@ def _start_mirror(kind: str, upstream_url: str, port: int, ttl: float):
     if kind == "distribution":
         return DistributionProxy(upstream_url, port)
     from ..registry import Registry
-    from .mirror import Mirror
-    from .runner import serve
+    from ..server.mirror import Mirror
+    from ..server.runner import serve
 
     return serve(Registry("mirror"), port=port, mirror=Mirror(upstream_url, ttl=ttl))
 
@@ -162,7 +162,7 @@ def measure(pusher: DockerDaemon, kind: str, *, ttl: float = 60.0, base: str | N
     if kind not in MIRRORS:
         raise InvalidArgument(f"mirror kind must be one of {MIRRORS}, got {kind!r}")
     from ..registry import Registry
-    from .runner import serve
+    from ..server.runner import serve
 
     base = base or base_image(pusher)
     port = _free_port()
