@@ -1,0 +1,7 @@
+"""Moved to :mod:`regsim.engines.clients` (issue 18: HTTP stays in :mod:`regsim.server`, the drivers of
+outside tools have their own package). ``regsim.server.clients`` works for one release: each name
+asked for here is ``regsim.engines.clients``'s, after a DeprecationWarning."""
+
+from ..deprecation import moved_module
+
+__getattr__ = moved_module("regsim.server.clients", "regsim.engines.clients")
