@@ -1,5 +1,5 @@
 """Issue 20, item 4 (one error family): a bad argument to any public function or class of
-``regsim.viz``, ``regsim.sim``, ``regsim.server`` and ``regsim.io`` raises
+``regsim.viz``, ``regsim.sim``, ``regsim.server``, ``regsim.engines`` and ``regsim.io`` raises
 :class:`regsim.errors.InvalidArgument` (or a subclass), and the message names the argument and
 the value. Never an AttributeError, a bare TypeError or KeyError from deep inside.
 
@@ -26,7 +26,7 @@ import pytest
 import regsim
 from regsim.errors import InvalidArgument
 
-PACKAGES = ("viz", "sim", "server", "io")
+PACKAGES = ("viz", "sim", "server", "engines", "io")
 
 
 class _Bad:
@@ -52,44 +52,44 @@ EXEMPT = {
     "regsim.io.sources.Source": "an abstract base class",
     "regsim.sim.admission.Admission": "an abstract base class",
     "regsim.server.heads.BoundedHttpToolsProtocol": "uvicorn's protocol class: uvicorn makes it",
-    "regsim.server.daemon.docker_daemon": "starts a Docker daemon (tests/engines test its options)",
-    "regsim.server.watchdog.watch": "the watchdog process's main loop (tests/engines test it)",
+    "regsim.engines.daemon.docker_daemon": "starts a Docker daemon (tests/engines test its options)",
+    "regsim.engines.watchdog.watch": "the watchdog process's main loop (tests/engines test it)",
 }
 
 #: functions and classes that do not check their arguments yet (strict xfail: fixing one fails
 #: the test until its entry goes)
 UNCHECKED: set[str] = {
     # io
-    # server
-    'regsim.server.app.RegistryApp', 'regsim.server.artifacts.attach', 'regsim.server.artifacts.referrers',
-    'regsim.server.artifacts.subject_of', 'regsim.server.auth.TokenIssuer', 'regsim.server.auth.parse_scopes',
+    # server and engines
+    'regsim.server.app.RegistryApp', 'regsim.engines.artifacts.attach', 'regsim.engines.artifacts.referrers',
+    'regsim.engines.artifacts.subject_of', 'regsim.server.auth.TokenIssuer', 'regsim.server.auth.parse_scopes',
     'regsim.server.blobs.blob_location', 'regsim.server.classroom.Classroom',
     'regsim.server.classroom.ClassroomApp', 'regsim.server.classroom.Journal',
     'regsim.server.classroom.RequestLedger', 'regsim.server.classroom.activity_of',
     'regsim.server.classroom.read_participants', 'regsim.server.classroom.setup_access',
-    'regsim.server.clients.SimpleClient', 'regsim.server.clients.Skopeo',
-    'regsim.server.clients.SkopeoClient', 'regsim.server.clients.make_client',
+    'regsim.engines.clients.SimpleClient', 'regsim.engines.clients.Skopeo',
+    'regsim.engines.clients.SkopeoClient', 'regsim.engines.clients.make_client',
     'regsim.server.context.BytesReply', 'regsim.server.context.StreamReply',
-    'regsim.server.context.json_reply', 'regsim.server.context.reply', 'regsim.server.daemon.DockerDaemon',
-    'regsim.server.daemon.base_image', 'regsim.server.dashboard.ClassroomDashboard',
-    'regsim.server.dashboard_web.WebDashboard', 'regsim.server.engines.DockerClient',
-    'regsim.server.engines.PodmanClient', 'regsim.server.engines.blob_outcomes',
-    'regsim.server.engines.layer_statuses', 'regsim.server.heads.head_too_large',
+    'regsim.server.context.json_reply', 'regsim.server.context.reply', 'regsim.engines.daemon.DockerDaemon',
+    'regsim.engines.daemon.base_image', 'regsim.server.dashboard.ClassroomDashboard',
+    'regsim.server.dashboard_web.WebDashboard', 'regsim.engines.docker.DockerClient',
+    'regsim.engines.docker.PodmanClient', 'regsim.engines.docker.blob_outcomes',
+    'regsim.engines.docker.layer_statuses', 'regsim.server.heads.head_too_large',
     'regsim.server.heads.protocol_options', 'regsim.server.limits.LoginThrottle',
     'regsim.server.limits.UploadTracker', 'regsim.server.limits.shown',
     'regsim.server.manifests.manifest_location', 'regsim.server.mirror.Mirror',
-    'regsim.server.mirror_reality.DistributionProxy', 'regsim.server.mirror_reality.compare',
-    'regsim.server.mirror_reality.upstream_counts', 'regsim.server.protocol.error_body',
+    'regsim.engines.mirror_reality.DistributionProxy', 'regsim.engines.mirror_reality.compare',
+    'regsim.engines.mirror_reality.upstream_counts', 'regsim.server.protocol.error_body',
     'regsim.server.protocol.media_type_of', 'regsim.server.protocol.next_link',
     'regsim.server.protocol.parse_content_range', 'regsim.server.protocol.parse_page_size',
     'regsim.server.protocol.parse_range', 'regsim.server.protocol.upload_range',
-    'regsim.server.ratelimit.RateLimiter', 'regsim.server.reality.DockerSession',
-    'regsim.server.reality.compare', 'regsim.server.reality.outcome_of', 'regsim.server.reality.run_docker',
+    'regsim.server.ratelimit.RateLimiter', 'regsim.engines.reality.DockerSession',
+    'regsim.engines.reality.compare', 'regsim.engines.reality.outcome_of', 'regsim.engines.reality.run_docker',
     'regsim.server.runner.RegistryServer', 'regsim.server.runner.bind', 'regsim.server.runner.serve',
-    'regsim.server.staging.Staged', 'regsim.server.tools.find_tool', 'regsim.server.tools.registry_address',
-    'regsim.server.uploads.upload_location', 'regsim.server.watchdog.alive',
-    'regsim.server.watchdog.processes_using', 'regsim.server.watchdog.stop_tree',
-    'regsim.server.watchdog.terminate',
+    'regsim.server.staging.Staged', 'regsim.engines.tools.find_tool', 'regsim.engines.tools.registry_address',
+    'regsim.server.uploads.upload_location', 'regsim.engines.watchdog.alive',
+    'regsim.engines.watchdog.processes_using', 'regsim.engines.watchdog.stop_tree',
+    'regsim.engines.watchdog.terminate',
     # sim
     'regsim.sim._util.check_fraction', 'regsim.sim._util.check_int', 'regsim.sim._util.check_positive',
     'regsim.sim._util.parse_bytes', 'regsim.sim.admission.AdmittedCache',
@@ -129,10 +129,10 @@ OUT_OF_RANGE: list[tuple[str, tuple, dict, str]] = [
     ("regsim.server.limits.LoginThrottle", (), {"max_bytes": 1}, "max_bytes"),
     ("regsim.server.limits.UploadTracker", (), {"per_client": 0}, "per_client"),
     ("regsim.server.limits.UploadTracker", (), {"purge_age": 0}, "purge_age"),
-    ("regsim.server.clients.make_client", ("http://127.0.0.1:5000",), {"tool": "curl"}, "tool"),
-    ("regsim.server.mirror_reality.predict", ("nginx",), {}, "kind"),
-    ("regsim.server.reality.outcome_of", ("Flying",), {}, "status"),
-    ("regsim.server.tools.registry_address", ("localhost:5000",), {}, "base_url"),
+    ("regsim.engines.clients.make_client", ("http://127.0.0.1:5000",), {"tool": "curl"}, "tool"),
+    ("regsim.engines.mirror_reality.predict", ("nginx",), {}, "kind"),
+    ("regsim.engines.reality.outcome_of", ("Flying",), {}, "status"),
+    ("regsim.engines.tools.registry_address", ("localhost:5000",), {}, "base_url"),
     ("regsim.server.classroom.Classroom", ([],), {}, "participants"),
     ("regsim.server.auth.scheme_for", ("kerberos",), {}, "mode"),
     ("regsim.sim.workloads.object_trace", (), {"requests": -1}, "requests"),

@@ -93,19 +93,24 @@ class Skopeo:
         return result
 
     def copy(self, source: str, destination: str, *flags: str, check: bool = True) -> subprocess.CompletedProcess:
+        """``skopeo copy`` (TLS verification off on both sides) from ``source`` to ``destination``."""
         return self.run("copy", "--src-tls-verify=false", "--dest-tls-verify=false", *flags, source, destination,
                         check=check)
 
     def inspect(self, reference: str, *flags: str) -> dict:
+        """``skopeo inspect``: what the registry says about ``reference``, as parsed JSON."""
         return json.loads(self.run("inspect", "--tls-verify=false", *flags, reference).stdout)
 
     def list_tags(self, repository_reference: str) -> list[str]:
+        """``skopeo list-tags``: the tags of a repository (``docker://host:port/name``)."""
         return json.loads(self.run("list-tags", "--tls-verify=false", repository_reference).stdout)["Tags"]
 
     def delete(self, reference: str) -> None:
+        """``skopeo delete``: delete the manifest ``reference`` names (by tag or digest)."""
         self.run("delete", "--tls-verify=false", reference)
 
     def close(self) -> None:
+        """Remove skopeo's private HOME, XDG directories and cache (safe to call twice)."""
         if self._tmp is not None:
             self._tmp.cleanup()
 
@@ -313,6 +318,7 @@ class SkopeoClient:
         return entry.image
 
     def close(self) -> None:
+        """Remove the scratch layouts, and the private skopeo when this client made it."""
         self._scratch.cleanup()
         if self._owns_skopeo:
             self.skopeo.close()

@@ -126,6 +126,7 @@ class EngineOutput:
 
     @property
     def text(self) -> str:
+        """The client's output lines as one string, as the terminal showed them."""
         return "\n".join(self.lines)
 
     def __str__(self) -> str:

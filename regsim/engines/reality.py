@@ -309,6 +309,7 @@ class DockerSession:
 
     @property
     def available(self) -> bool:
+        """Whether real docker is here: False when a tool was missing (``why`` says which)."""
         return self.laptop is not None
 
     def _close_clients(self) -> None:
