@@ -10,7 +10,7 @@ __all__ = ["FIFO"]
 
 @kernel
 def fifo_kernel(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where):
-    """Hits change nothing; evict the oldest insertion."""
+    """Hits change nothing; evict the oldest insertion (the loop is _compiled.queue_replay)."""
     return queue_replay(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, False)
 
 

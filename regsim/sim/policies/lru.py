@@ -10,7 +10,7 @@ __all__ = ["LRU"]
 
 @kernel
 def lru_kernel(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where):
-    """A hit moves the object to the head; evict from the tail."""
+    """A hit moves the object to the head; evict from the tail (the loop is _compiled.queue_replay)."""
     return queue_replay(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, True)
 
 
