@@ -16,6 +16,7 @@ layer files (``...layer.v1.tar``, or ``...tar+gzip`` for gzip files), so the con
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from ..oci.blob import Blob
 from ..oci.descriptor import Descriptor
@@ -39,7 +40,7 @@ def _layer_type(layer: Blob) -> str:
     return OCI_LAYER_GZIP if layer.read(0, 2) == b"\x1f\x8b" else OCI_LAYER
 
 
-def _image(source: Source, entry: dict, position: int) -> Image:
+def _image(source: Source, entry: dict[str, Any], position: int) -> Image:
     config_name, layer_names = entry.get("Config"), entry.get("Layers")
     if not isinstance(config_name, str) or not isinstance(layer_names, list):
         raise LayoutError(f"{source.description}/manifest.json entry {position} needs 'Config' and 'Layers'")
@@ -79,7 +80,7 @@ def read_docker_source(source: Source) -> list[LayoutEntry]:
     return entries
 
 
-def read_docker_archive(path: str | os.PathLike, limits: LoadLimits | None = None) -> list[LayoutEntry]:
+def read_docker_archive(path: str | os.PathLike[str], limits: LoadLimits | None = None) -> list[LayoutEntry]:
     """The images of a ``docker save`` tarball, named by their ``RepoTags``, read within ``limits``."""
     expect("path", path, (str, os.PathLike), "a path")
     expect("limits", limits, (LoadLimits, type(None)), "a LoadLimits or None")

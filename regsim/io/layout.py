@@ -27,7 +27,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from ..oci.blob import Blob, Content
 from ..oci.descriptor import Descriptor
@@ -117,11 +117,12 @@ def read_source(source: Source) -> list[LayoutEntry]:
         index = parse_manifest(json.dumps(index_doc).encode(), OCI_INDEX)
     except ManifestInvalid as exc:
         raise LayoutError(f"{source.description}/index.json: {exc.message}") from None
+    assert isinstance(index, Index)  # parsed as OCI_INDEX: parse_manifest refuses any other kind
     return [LayoutEntry(desc.annotations.get(REF_NAME), _read_entry(source, desc), dict(desc.annotations))
             for desc in index.manifests]
 
 
-def read_layout(path: str | os.PathLike, limits: LoadLimits | None = None) -> list[LayoutEntry]:
+def read_layout(path: str | os.PathLike[str], limits: LoadLimits | None = None) -> list[LayoutEntry]:
     """Read an OCI image layout directory or archive (``oci-archive``), within ``limits``."""
     expect("path", path, (str, os.PathLike), "a path")
     expect("limits", limits, (LoadLimits, type(None)), "a LoadLimits or None")
@@ -146,7 +147,7 @@ def _write_image(root: Path, image: Image) -> None:
     _write_blob(root, image.digest, image.manifest_bytes)
 
 
-def _descriptor(image: Image | ImageIndex, name: str | None) -> dict:
+def _descriptor(image: Image | ImageIndex, name: str | None) -> dict[str, Any]:
     if isinstance(image, ImageIndex):
         desc = Descriptor(image.media_type, image.digest, len(image.index_bytes))
     else:
@@ -157,7 +158,7 @@ def _descriptor(image: Image | ImageIndex, name: str | None) -> dict:
     return out
 
 
-def write_layout(path: str | os.PathLike,
+def write_layout(path: str | os.PathLike[str],
                  images: Iterable[tuple[str | None, Image | ImageIndex]] | Mapping[str, Image | ImageIndex]
                  ) -> Path:
     """Write ``(name, image)`` pairs into the layout at ``path`` (created, or added to).
@@ -169,7 +170,7 @@ def write_layout(path: str | os.PathLike,
     expect("images", images, (collections.abc.Iterable, collections.abc.Mapping), "a mapping of name to image, or (name, image) pairs")
     root = Path(path)
     pairs = list(images.items() if isinstance(images, Mapping) else images)
-    entries: list[dict] = []
+    entries: list[dict[str, Any]] = []
     index_file = root / "index.json"
     if index_file.is_file():
         entries = [e for e in read_index_entries(index_file)
@@ -189,7 +190,7 @@ def write_layout(path: str | os.PathLike,
     return root
 
 
-def read_index_entries(index_file: Path) -> list[dict]:
+def read_index_entries(index_file: Path) -> list[dict[str, Any]]:
     try:
         doc = json.loads(index_file.read_bytes())
     except RecursionError:

@@ -27,7 +27,7 @@ import tarfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO, Any, Callable, Iterator
+from typing import IO, Any, Callable, Iterator, TypeVar
 
 from ..errors import DigestInvalid, InvalidArgument, SizeInvalid, expect
 from ..oci.blob import Blob
@@ -38,6 +38,9 @@ __all__ = ["Source", "DirectorySource", "TarSource", "open_source", "LayoutError
 
 #: Symlinks followed in a row before a chain counts as a loop (Linux's MAXSYMLINKS).
 MAX_SYMLINKS = 40
+
+_T = TypeVar("_T")
+
 MiB = 1 << 20
 
 
@@ -149,7 +152,7 @@ class Source:
     def __enter__(self) -> "Source":
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 
@@ -178,7 +181,7 @@ def load_json(source: "Source", name: str) -> Any:
 class DirectorySource(Source):
     """Files under a directory; symlinks are followed only when they resolve inside it."""
 
-    def __init__(self, root: str | os.PathLike, limits: LoadLimits | None = None) -> None:
+    def __init__(self, root: str | os.PathLike[str], limits: LoadLimits | None = None) -> None:
         expect("root", root, (str, os.PathLike), "a path")
         expect("limits", limits, (LoadLimits, type(None)), "a LoadLimits or None")
         self.limits = limits if limits is not None else LoadLimits()
@@ -203,7 +206,7 @@ class DirectorySource(Source):
     def open(self, name: str) -> IO[bytes]:
         return self._call(name, lambda real: open(real, "rb"))
 
-    def _call(self, name: str, action):
+    def _call(self, name: str, action: Callable[[str], _T]) -> _T:
         real = self._resolve(name)
         try:
             if os.path.isdir(real):
@@ -231,7 +234,7 @@ class _Counted:
     def __enter__(self) -> "_Counted":
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self._handle.close()
 
 
@@ -242,7 +245,7 @@ class TarSource(Source):
     from a member counts against the cap too (links let a member be read many times).
     """
 
-    def __init__(self, path: str | os.PathLike, limits: LoadLimits | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], limits: LoadLimits | None = None) -> None:
         expect("path", path, (str, os.PathLike), "a path")
         expect("limits", limits, (LoadLimits, type(None)), "a LoadLimits or None")
         self.limits = limits if limits is not None else LoadLimits()
@@ -308,13 +311,13 @@ class TarSource(Source):
     def open(self, name: str) -> IO[bytes]:
         handle = self._tar.extractfile(self._file(name))
         assert handle is not None  # regular files always have content
-        return _Counted(handle, self._count)  # type: ignore[return-value]
+        return _Counted(handle, self._count)  # type: ignore[return-value]  # read/close/with only: all a Source's readers use
 
     def close(self) -> None:
         self._tar.close()
 
 
-def open_source(path: str | os.PathLike, limits: LoadLimits | None = None) -> Source:
+def open_source(path: str | os.PathLike[str], limits: LoadLimits | None = None) -> Source:
     """A directory, or a tar archive (``docker save``, ``oci-archive``)."""
     expect("path", path, (str, os.PathLike), "a path")
     expect("limits", limits, (LoadLimits, type(None)), "a LoadLimits or None")

@@ -29,7 +29,7 @@ from .sources import LoadLimits, open_source
 __all__ = ["read_images", "import_images", "export_images"]
 
 
-def read_images(path: str | os.PathLike, limits: LoadLimits | None = None) -> list[LayoutEntry]:
+def read_images(path: str | os.PathLike[str], limits: LoadLimits | None = None) -> list[LayoutEntry]:
     """The images in an OCI layout (directory or tar) or a ``docker save`` tarball, read within
     ``limits`` (:class:`~regsim.io.sources.LoadLimits`: expansion, declared sizes, memory)."""
     expect("path", path, (str, os.PathLike), "a path")
@@ -57,7 +57,7 @@ def _target(name: str | None, repository: str | None, where: str) -> tuple[str, 
     return repository or ref.repository, ref.tag
 
 
-def import_images(registry: Registry, path: str | os.PathLike, repository: str | None = None, *,
+def import_images(registry: Registry, path: str | os.PathLike[str], repository: str | None = None, *,
                   auth: Token | None = None, limits: LoadLimits | None = None) -> dict[str, Digest]:
     """Push the images at ``path`` into ``registry``; returns ``{"repo:tag" or "repo@digest": digest}``.
 
@@ -89,7 +89,7 @@ def import_images(registry: Registry, path: str | os.PathLike, repository: str |
     return pushed
 
 
-def export_images(registry: Registry, repository: str, references: Iterable[str], path: str | os.PathLike, *,
+def export_images(registry: Registry, repository: str, references: Iterable[str], path: str | os.PathLike[str], *,
                   auth: Token | None = None) -> Path:
     """Write ``repository``'s images at ``references`` (tags or digests) into an OCI layout.
 
