@@ -30,6 +30,8 @@ The palette lives in :mod:`regsim.viz.style`: shape tells a node's type, colour 
 and a badge) what an operation did to it, and a marker's area is proportional to its bytes.
 """
 
+from typing import TYPE_CHECKING
+
 from .aggregate import image_names, layer_tree
 from .animate import Animation, Frame, Recording, is_step, record
 from .dedup import DedupStats, ImageBytes, dedup_stats, draw_dedup, image_choices
@@ -58,16 +60,22 @@ from .views import (
 )
 
 # The widgets import ipywidgets: loaded on first use, so `import regsim.viz` stays lighter.
+if TYPE_CHECKING:  # for type checkers only: at run time __getattr__ loads them
+    from .live import LiveView
+    from .mirror import MirrorLiveView
+    from .playground import DedupExplorer, PushPullPlayground, TagExplorer, Timeline
+    from .widgets import StepThrough
+
 _WIDGETS = {"PushPullPlayground": "playground", "TagExplorer": "playground", "DedupExplorer": "playground",
             "Timeline": "playground",
             "StepThrough": "widgets", "LiveView": "live", "MirrorLiveView": "mirror"}
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> type:
     if name in _WIDGETS:
         from importlib import import_module
 
-        value = getattr(import_module(f"{__name__}.{_WIDGETS[name]}"), name)
+        value: type = getattr(import_module(f"{__name__}.{_WIDGETS[name]}"), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -28,7 +28,7 @@ import networkx as nx
 from ..errors import InvalidArgument, expect
 from ..oci.platform import Platform
 from ..units import human_size, plural
-from .graph import familiar
+from .graph import familiar, nodes_of_type
 
 __all__ = ["layer_tree", "image_names", "fold_layers", "fold_tree", "fold_statuses"]
 
@@ -37,7 +37,7 @@ def _tag_key(tag: str) -> tuple[int, int, str]:
     return (tag != "latest", len(tag), tag)
 
 
-def image_names(G: nx.DiGraph, manifest: str, *, max_tags: int = 2) -> str:
+def image_names(G: nx.DiGraph[str], manifest: str, *, max_tags: int = 2) -> str:
     """How people name a manifest node: its repositories' tags (through indexes too), e.g.
     ``python:latest, 3.11 +3``; the short digest when nothing names it."""
     expect("G", G, nx.DiGraph, "a graph from to_graph()")
@@ -50,7 +50,8 @@ def image_names(G: nx.DiGraph, manifest: str, *, max_tags: int = 2) -> str:
             if data["type"] == "tag":
                 by_repo.setdefault(data["repository"], []).append(data["tag"])
     if not by_repo:
-        return G.nodes[manifest]["short"]
+        short: str = G.nodes[manifest]["short"]
+        return short
     parts = []
     for repo in sorted(by_repo):
         tags = sorted(set(by_repo[repo]), key=_tag_key)
@@ -59,7 +60,7 @@ def image_names(G: nx.DiGraph, manifest: str, *, max_tags: int = 2) -> str:
     return "; ".join(parts)
 
 
-def layer_tree(G: nx.DiGraph, *, platform: str | Platform | None = None) -> nx.DiGraph:
+def layer_tree(G: nx.DiGraph[str], *, platform: str | Platform | None = None) -> nx.DiGraph[str]:
     """Fold a graph from :func:`~regsim.viz.to_graph` into a forest of layer groups.
 
     Each owner (registry or host) is a root; under it (and under one ``platform`` node per
@@ -73,7 +74,7 @@ def layer_tree(G: nx.DiGraph, *, platform: str | Platform | None = None) -> nx.D
     if G.graph.get("kind") != "registry-graph":
         raise InvalidArgument(f"G: layer_tree() needs a graph from to_graph(), got kind={G.graph.get('kind')!r}")
     plat = Platform.parse(platform) if platform is not None else None
-    T = nx.DiGraph(kind="layer-tree", platform=str(plat) if plat else None)
+    T: nx.DiGraph[str] = nx.DiGraph(kind="layer-tree", platform=str(plat) if plat else None)
     total_images = 0
     logical = physical = 0
     for owner_node in G.graph.get("owners", []):
@@ -110,7 +111,7 @@ def layer_tree(G: nx.DiGraph, *, platform: str | Platform | None = None) -> nx.D
     return T
 
 
-def _fold(T: nx.DiGraph, G: nx.DiGraph, root: str, owner: str,
+def _fold(T: nx.DiGraph[str], G: nx.DiGraph[str], root: str, owner: str,
           sequences: list[tuple[tuple[str, ...], str]]) -> None:
     # a trie keyed by layer prefixes; then runs of single-child, image-less nodes are merged
     children: dict[tuple[str, ...], list[tuple[str, ...]]] = {(): []}
@@ -158,8 +159,8 @@ def _group_label(names: list[str], run: tuple[Any, ...], size: int, users: int) 
 # -- folding: long columns become "… N layers" nodes so that a picture keeps a readable size ------
 
 
-def fold_layers(G: nx.DiGraph, keep: int, *, statuses: Mapping[str, str] | None = None,
-                notes: Mapping[str, str] | None = None, pinned: Iterable[str] = ()) -> nx.DiGraph:
+def fold_layers(G: nx.DiGraph[str], keep: int, *, statuses: Mapping[str, str] | None = None,
+                notes: Mapping[str, str] | None = None, pinned: Iterable[str] = ()) -> nx.DiGraph[str]:
     """A copy of registry graph ``G`` in which each manifest shows at most about ``keep`` layers:
     the first ``keep`` and the last one stay, and every longer run of layers in between that only
     this manifest uses and that share one status (and note) becomes a single layer node labelled
@@ -171,7 +172,7 @@ def fold_layers(G: nx.DiGraph, keep: int, *, statuses: Mapping[str, str] | None 
     statuses, notes, pinned_set = dict(statuses or {}), dict(notes or {}), set(pinned)
     runs: dict[str, list[str]] = {}  # folded node -> the nodes it replaces
     parent_of: dict[str, tuple[str, int]] = {}
-    for m in [n for n, t in G.nodes(data="type") if t == "manifest"]:
+    for m in nodes_of_type(G, "manifest"):
         layers = sorted((G.edges[m, c].get("position") or 0, c) for c in G.successors(m)
                         if G.edges[m, c].get("kind") == "manifest-layer")
         order = [c for _, c in layers]
@@ -197,7 +198,7 @@ def fold_layers(G: nx.DiGraph, keep: int, *, statuses: Mapping[str, str] | None 
     if not runs:
         return G
     replaced = {c: node for node, members in runs.items() for c in members}
-    H = nx.DiGraph(**G.graph)
+    H: nx.DiGraph[str] = nx.DiGraph(**G.graph)
     for n, data in G.nodes(data=True):
         if n in replaced:
             node = replaced[n]
@@ -215,7 +216,7 @@ def fold_layers(G: nx.DiGraph, keep: int, *, statuses: Mapping[str, str] | None 
     return H
 
 
-def fold_statuses(H: nx.DiGraph, mapping: Mapping[str, str]) -> dict[str, str]:
+def fold_statuses(H: nx.DiGraph[str], mapping: Mapping[str, str]) -> dict[str, str]:
     """``mapping`` (``{node: status}`` or notes) carried over to a folded graph: a folded node
     takes its members' common value."""
     expect("H", H, nx.DiGraph, "a graph from to_graph()")
@@ -228,7 +229,7 @@ def fold_statuses(H: nx.DiGraph, mapping: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-def fold_tree(T: nx.DiGraph, keep: int) -> nx.DiGraph:
+def fold_tree(T: nx.DiGraph[str], keep: int) -> nx.DiGraph[str]:
     """A copy of layer tree ``T`` in which no node has more than ``keep`` children: the ``keep``
     biggest subtrees stay (in their order) and the others become one ``… N more`` group holding
     their images and bytes."""
@@ -261,7 +262,7 @@ def fold_tree(T: nx.DiGraph, keep: int) -> nx.DiGraph:
                   f"{plural(layers, 'layer')}, {human_size(size)}")))
     if not extra:
         return T
-    H = nx.DiGraph(**T.graph)
+    H: nx.DiGraph[str] = nx.DiGraph(**T.graph)
     H.add_nodes_from((n, d) for n, d in T.nodes(data=True) if n not in drop)
     H.add_edges_from((u, v, d) for u, v, d in T.edges(data=True) if u not in drop and v not in drop)
     for parent, node, data in extra:

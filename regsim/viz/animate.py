@@ -25,7 +25,7 @@ import html
 import io
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import networkx as nx
 
@@ -43,6 +43,9 @@ from .layout import layered_layout
 from .replayed import can_rebuild, graph_at, source_names
 from .style import STATUS_STYLES
 from .views import event_logs, transfers
+
+if TYPE_CHECKING:  # widgets imports ipywidgets, which animate loads only when asked for a widget
+    from .widgets import StepThrough
 
 __all__ = ["Frame", "Recording", "RenderedFrame", "record", "is_step", "Animation", "frame_highlight", "STEP_KINDS"]
 
@@ -68,7 +71,7 @@ class Frame:
     how many of the recording's events (steps or not) had happened by then."""
 
     event: Event | None
-    graph: nx.DiGraph = field(repr=False)
+    graph: nx.DiGraph[str] = field(repr=False)
     caption: str = ""
     seen: int = 0
 
@@ -161,7 +164,7 @@ class record:
             self.recording.registries = tuple(n for kind, n in self._names if kind == "registry")
             self.recording.hosts = tuple(n for kind, n in self._names if kind == "host")
 
-    def _graph(self) -> nx.DiGraph:
+    def _graph(self) -> nx.DiGraph[str]:
         return to_graph(*self.sources, **self.options)
 
     def _on_event(self, event: Event) -> None:
@@ -196,8 +199,8 @@ class record:
 # -- what each step highlights ----------------------------------------------------------------------
 
 
-def frame_highlight(event: Event | None, graph: nx.DiGraph, previous: nx.DiGraph | None
-                    ) -> tuple[nx.DiGraph, dict[str, str], list[tuple[str, str, str]]]:
+def frame_highlight(event: Event | None, graph: nx.DiGraph[str], previous: nx.DiGraph[str] | None
+                    ) -> tuple[nx.DiGraph[str], dict[str, str], list[tuple[str, str, str]]]:
     """The graph a frame shows, its statuses and ghost edges, for one step event.
 
     Removals (a tag deleted, a gc sweep) are shown on the graph *before* the event, with the
@@ -212,7 +215,7 @@ def frame_highlight(event: Event | None, graph: nx.DiGraph, previous: nx.DiGraph
     statuses: dict[str, str] = {}
     ghosts: list[tuple[str, str, str]] = []
 
-    def mark(G: nx.DiGraph, digest: str, status: str, types: Iterable[str] = ("config", "layer")) -> None:
+    def mark(G: nx.DiGraph[str], digest: str, status: str, types: Iterable[str] = ("config", "layer")) -> None:
         for n in content_nodes(G, owner, digest):
             if G.nodes[n]["type"] in types:
                 statuses[n] = status
@@ -234,7 +237,7 @@ def frame_highlight(event: Event | None, graph: nx.DiGraph, previous: nx.DiGraph
         tag = node_id("tag", owner, f"{event.repository}:{event.tag}")
         moved = event.previous is not None and event.previous != event.digest
         statuses[tag] = "moved" if moved else ("new" if event.previous is None else "skipped")
-        if moved:
+        if moved and event.previous is not None:
             ghosts += [(tag, n, "was") for n in content_nodes(graph, owner, event.previous)]
     elif isinstance(event, (ev.ImageBuilt, ev.PullFinished)):
         image_id = event.image_id
@@ -257,20 +260,22 @@ def frame_highlight(event: Event | None, graph: nx.DiGraph, previous: nx.DiGraph
     return graph, statuses, ghosts
 
 
-def _same_check(a: Event | None, b: Event | None) -> bool:
-    return (isinstance(a, ev.BlobChecked) and isinstance(b, ev.BlobChecked) and a.exists and b.exists
+def _same_check(a: Event | None, b: ev.BlobChecked) -> bool:
+    return (isinstance(a, ev.BlobChecked) and a.exists and b.exists
             and (a.registry, a.repository) == (b.registry, b.repository))
 
 
-def _sets_tag_of(a: Event | None, b: Event | None) -> bool:
+def _sets_tag_of(a: ev.ManifestPushed, b: ev.TagUpdated) -> bool:
     """True when ``b`` sets the tag that manifest push ``a`` was made with (``PUT .../manifests/<tag>``)."""
-    return (isinstance(a, ev.ManifestPushed) and isinstance(b, ev.TagUpdated) and a.tag is not None
+    return (a.tag is not None
             and (a.registry, a.repository, a.tag, a.digest) == (b.registry, b.repository, b.tag, b.digest))
 
 
 def _stored_and_tagged(pushed: ev.ManifestPushed, tagged: ev.TagUpdated) -> str:
-    moved = tagged.previous is not None and tagged.previous != tagged.digest
-    return pushed.describe() + (f" (the tag moved from {Digest(tagged.previous).short})" if moved else "")
+    previous = tagged.previous
+    if previous is None or previous == tagged.digest:
+        return pushed.describe()
+    return pushed.describe() + f" (the tag moved from {Digest(previous).short})"
 
 
 def _stack(top: bytes, bottom: bytes) -> bytes:
@@ -332,24 +337,26 @@ class Animation:
         if not recording.frames:
             raise InvalidArgument("recording: the recording has no frames: use it as `with record(...) as rec:` first")
         self.title = title
-        shown: list[tuple[Frame, nx.DiGraph, dict[str, str], list[tuple[str, str, str]]]] = []
+        shown: list[tuple[Frame, nx.DiGraph[str], dict[str, str], list[tuple[str, str, str]]]] = []
         prev = None
         for frame in recording.frames:
             G, statuses, ghosts = frame_highlight(frame.event, frame.graph, prev)
-            last = shown[-1][0].event if shown else None
-            if _same_check(last, frame.event):  # a run of "already there" checks is one step
+            last, event = (shown[-1][0].event if shown else None), frame.event
+            # a run of "already there" checks is one step
+            if isinstance(event, ev.BlobChecked) and _same_check(last, event):
                 merged = {**shown[-1][2], **statuses}
                 count = len([s for s in merged.values() if s == "skipped"])
-                caption = (f"{frame.event.registry}: {plural(count, 'blob')} already in {frame.event.repository}: "
+                caption = (f"{event.registry}: {plural(count, 'blob')} already in {event.repository}: "
                            "skipped, nothing sent")
                 shown[-1] = (replace(frame, caption=caption), G, merged, ghosts)
-            elif _sets_tag_of(last, frame.event):  # one PUT stored the manifest and set its tag: one step
-                shown[-1] = (replace(frame, caption=_stored_and_tagged(last, frame.event)), G,
+            elif isinstance(last, ev.ManifestPushed) and isinstance(event, ev.TagUpdated) and _sets_tag_of(last, event):
+                # one PUT stored the manifest and set its tag: one step
+                shown[-1] = (replace(frame, caption=_stored_and_tagged(last, event)), G,
                              {**shown[-1][2], **statuses}, ghosts)
             else:
                 shown.append((frame, G, statuses, ghosts))
             prev = frame.graph
-        union = nx.DiGraph(kind="registry-graph", owners=[])
+        union: nx.DiGraph[str] = nx.DiGraph(kind="registry-graph", owners=[])
         order = common_order([g for _, g, _, _ in shown])
         longest: dict[str, str] = {}
         for _, G, statuses, _ in shown:
@@ -437,7 +444,7 @@ class Animation:
                 '<span class="regsim-at" style="font-family:monospace"></span></div>'
                 f'{figures}<script>{_PLAYER_JS}</script></div>')
 
-    def widget(self, *, interval: int = 900):
+    def widget(self, *, interval: int = 900) -> StepThrough:
         """A ``Play`` button and a slider over the frames (a :class:`~regsim.viz.widgets.StepThrough`)."""
         from .widgets import StepThrough
 

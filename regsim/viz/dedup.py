@@ -76,7 +76,7 @@ class DedupStats:
     _repr_html_ = to_html
 
 
-def image_choices(G: nx.DiGraph) -> list[tuple[str, str]]:
+def image_choices(G: nx.DiGraph[str]) -> list[tuple[str, str]]:
     """``(label, tag node)`` for every tag of every registry and host in ``G``: what a user picks."""
     expect("G", G, nx.DiGraph, "a graph from to_graph()")
     out = []
@@ -86,7 +86,7 @@ def image_choices(G: nx.DiGraph) -> list[tuple[str, str]]:
     return out
 
 
-def _manifest_for(G: nx.DiGraph, tag: str, platform: Platform | None) -> str | None:
+def _manifest_for(G: nx.DiGraph[str], tag: str, platform: Platform | None) -> str | None:
     targets = [v for v in G.successors(tag) if G.edges[tag, v]["kind"] == "tag"]
     if not targets:
         return None
@@ -100,7 +100,7 @@ def _manifest_for(G: nx.DiGraph, tag: str, platform: Platform | None) -> str | N
     return None
 
 
-def dedup_stats(G: nx.DiGraph, images: Iterable[str], *, platform: str | Platform | None = "linux/amd64"
+def dedup_stats(G: nx.DiGraph[str], images: Iterable[str], *, platform: str | Platform | None = "linux/amd64"
                 ) -> DedupStats:
     """Shared and unique layer bytes of ``images``.
 

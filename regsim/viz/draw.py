@@ -63,7 +63,7 @@ TREE_ROW_GAP = 0.42  # tree labels have two lines
 class Plan:
     """Everything needed to draw one graph: positions and labels (inches), statuses, extents."""
 
-    G: nx.DiGraph = field(repr=False)
+    G: nx.DiGraph[str] = field(repr=False)
     pos: dict[str, tuple[float, float]] = field(repr=False)
     labels: dict[str, str] = field(repr=False)
     statuses: dict[str, str]
@@ -80,7 +80,7 @@ class Plan:
     label_ends: dict[str, float] = field(default_factory=dict, repr=False)
 
 
-def _source_graph(source: Any) -> nx.DiGraph:
+def _source_graph(source: Any) -> nx.DiGraph[str]:
     if isinstance(source, nx.DiGraph):
         return source
     from .graph import to_graph
@@ -151,7 +151,7 @@ def plan(source: Any, *, highlight: Mapping[str, str] | None = None,
     return p
 
 
-def _plan(G: nx.DiGraph, statuses: dict[str, str], ghosts: list[tuple[str, str, str]], notes: Mapping[str, str],
+def _plan(G: nx.DiGraph[str], statuses: dict[str, str], ghosts: list[tuple[str, str, str]], notes: Mapping[str, str],
           title: str | None, layout: Mapping[str, tuple[float, float]] | None) -> Plan:
     tree = G.graph.get("kind") == "layer-tree"
     labels: dict[str, str] = {}
@@ -219,7 +219,7 @@ def _legend_items(plans: Sequence[Plan]) -> list[Any]:
             s = NODE_STYLES[t]
             handles.append(Line2D([], [], linestyle="none", marker=s.marker, markersize=8, markerfacecolor=s.color,
                                   markeredgecolor=s.edge_color, markeredgewidth=0.8, label=s.name))
-    statuses = []
+    statuses: list[str] = []
     for p in plans:
         statuses.extend(s for s in p.statuses.values() if s not in statuses)
     for status in STATUS_STYLES:
@@ -227,7 +227,8 @@ def _legend_items(plans: Sequence[Plan]) -> list[Any]:
             st = STATUS_STYLES[status]
             handles.append(Patch(facecolor=st.color, edgecolor="black", hatch=st.hatch, hatchcolor=st.hatch_color,
                                  label=f"{st.badge}: {st.meaning}"))
-    kinds = {k for p in plans for *_, k in p.G.edges(data="kind")} | {k for p in plans for *_, k in p.ghost_edges}
+    kinds = {d.get("kind") for p in plans for *_, d in p.G.edges(data=True)} | \
+        {k for p in plans for *_, k in p.ghost_edges}
     for kind in ("untagged", "subject", "link", "was"):
         if kind in kinds:
             es = EDGE_STYLES[kind]
@@ -421,7 +422,8 @@ def _ink(marker: str) -> float:
     style = MarkerStyle(marker)
     area = 0.0
     for v in style.get_path().transformed(style.get_transform()).to_polygons():
-        x, y = v[:, 0], v[:, 1]
+        xy = np.asarray(v)
+        x, y = xy[:, 0], xy[:, 1]
         area += 0.5 * abs(float(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))))
     return area or 1.0
 

@@ -43,12 +43,13 @@ graph, and the drawing is stable.
 from __future__ import annotations
 
 import fnmatch
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import collections.abc
 
 import networkx as nx
 
+from ..oci.blob import Content
 from ..oci.digest import Digest
 from ..errors import InvalidArgument, RegistryError, UnknownKey, expect
 from ..client.host import Host
@@ -120,7 +121,11 @@ def _expand(sources: Iterable[Any]) -> Iterator[Registry | Host]:
                                   f"{source!r}")
 
 
-def _matcher(patterns: Iterable[str] | str | None):
+#: Whether any of the names given matches the repositories wanted.
+_Matcher = Callable[..., bool]
+
+
+def _matcher(patterns: Iterable[str] | str | None) -> _Matcher:
     if patterns is None:
         return lambda *names: True
     if isinstance(patterns, str):
@@ -130,7 +135,7 @@ def _matcher(patterns: Iterable[str] | str | None):
 
 
 def to_graph(*sources: Registry | Host | World, repositories: Iterable[str] | str | None = None,
-             platform: str | Platform | None = None) -> nx.DiGraph:
+             platform: str | Platform | None = None) -> nx.DiGraph[str]:
     """A typed graph of registries and hosts' local stores.
 
     Parameters
@@ -149,7 +154,7 @@ def to_graph(*sources: Registry | Host | World, repositories: Iterable[str] | st
     networkx.DiGraph
         ``G.graph`` holds ``owners`` (the owner node ids) and the filters.
     """
-    G = nx.DiGraph(kind="registry-graph", owners=[], repositories=repositories,
+    G: nx.DiGraph[str] = nx.DiGraph(kind="registry-graph", owners=[], repositories=repositories,
                    platform=str(platform) if platform is not None else None)
     wanted = _matcher(repositories)
     plat = Platform.parse(platform) if platform is not None else None
@@ -169,7 +174,7 @@ def to_graph(*sources: Registry | Host | World, repositories: Iterable[str] | st
     return G
 
 
-def _grouped(tags) -> list[tuple[str, Digest]]:
+def _grouped(tags: Mapping[str, Digest]) -> list[tuple[str, Digest]]:
     """Tags in the registry's order, but those naming the same manifest kept together (in the
     order their manifests are first named): fewer crossing edges, the same picture every time."""
     first: dict[Digest, int] = {}
@@ -182,7 +187,7 @@ def _platform_ok(plat: Platform | None, found: Platform | None) -> bool:
     return plat is None or found is None or plat.matches(found)
 
 
-def _content(G: nx.DiGraph, node_type: str, owner: str, digest: Digest, **attrs: Any) -> str:
+def _content(G: nx.DiGraph[str], node_type: str, owner: str, digest: Digest, **attrs: Any) -> str:
     node = node_id(node_type, owner, digest)
     if node not in G:
         G.add_node(node, type=node_type, owner=owner, digest=digest, short=digest.short, **attrs)
@@ -204,7 +209,7 @@ def _manifest_label(node_type: str, digest: Digest, platform: str | None, entrie
     return f"{digest.short} {platform}" if platform else digest.short
 
 
-def _add_registry(G: nx.DiGraph, reg: Registry, wanted, plat: Platform | None) -> None:
+def _add_registry(G: nx.DiGraph[str], reg: Registry, wanted: _Matcher, plat: Platform | None) -> None:
     owner = reg.name
     root = node_id("registry", owner)
     G.add_node(root, type="registry", owner=owner, owner_kind="registry",
@@ -262,7 +267,7 @@ def _add_registry(G: nx.DiGraph, reg: Registry, wanted, plat: Platform | None) -
         node = node_id(node_type, owner, digest)
         if node in G:
             return node
-        entries = len(stored.parsed.manifests) if stored.is_index else 0
+        entries = len(stored.parsed.manifests) if isinstance(stored.parsed, Index) else 0
         total = stored.size + sum(d.size for d in stored.references()) if not stored.is_index else None
         tags = tuple(f"{r}:{t}" for r in manifest_repos[digest] for t in repos[r].tags_of(digest))
         _content(G, node_type, owner, digest, owner_kind="registry", media_type=stored.media_type,
@@ -274,7 +279,7 @@ def _add_registry(G: nx.DiGraph, reg: Registry, wanted, plat: Platform | None) -
             kind = getattr(stored.parsed, "effective_artifact_type", None) or stored.parsed.artifact_type
             G.nodes[node].update(subject=stored.subject, artifact_type=kind,
                                  label=f"{digest.short} {kind}" if kind else digest.short)
-        if stored.is_index:
+        if isinstance(stored.parsed, Index):
             sizes = 0
             for desc in stored.parsed.manifests:
                 if desc.digest in stored_by_digest:
@@ -285,7 +290,7 @@ def _add_registry(G: nx.DiGraph, reg: Registry, wanted, plat: Platform | None) -
                         sizes += G.nodes[child]["total_size"] or 0
             G.nodes[node]["total_size"] = stored.size + sizes
         else:
-            parsed: Manifest = stored.parsed  # type: ignore[assignment]
+            parsed = stored.parsed
             diff_ids = _diff_ids(reg, parsed)
             for position, desc in enumerate([parsed.config, *parsed.layers]):
                 blob_type = "config" if position == 0 else "layer"
@@ -319,7 +324,8 @@ def _add_registry(G: nx.DiGraph, reg: Registry, wanted, plat: Platform | None) -
             G.add_edge(rnode, tnode, kind="contains")
             if target is not None:
                 G.add_edge(tnode, target, kind="tag")
-        listed = {d.digest for s in repo.manifests.values() if s.is_index for d in s.parsed.manifests}
+        listed = {d.digest for s in repo.manifests.values() if isinstance(s.parsed, Index)
+                  for d in s.parsed.manifests}
         for digest in sorted(repo.manifests):
             if not repo.tags_of(digest) and digest not in listed:
                 target = add_manifest(digest)
@@ -362,7 +368,7 @@ def _add_registry(G: nx.DiGraph, reg: Registry, wanted, plat: Platform | None) -
             G.add_edge(root, child, kind="link")
 
 
-def _orphan_kind(blob) -> tuple[str, str]:
+def _orphan_kind(blob: Content) -> tuple[str, str]:
     """An unreferenced blob in the store: a deleted manifest's bytes, or a layer or config."""
     if not blob.is_placeholder and blob.size < 4 * 1024 * 1024 and blob.data[:1] == b"{":
         try:
@@ -394,7 +400,7 @@ def _config_platform(reg: Registry, manifest: Manifest) -> str | None:
         return None
 
 
-def _add_host(G: nx.DiGraph, host: Host, wanted, plat: Platform | None) -> None:
+def _add_host(G: nx.DiGraph[str], host: Host, wanted: _Matcher, plat: Platform | None) -> None:
     owner = host.name
     root = node_id("host", owner)
     G.add_node(root, type="host", owner=owner, owner_kind="host", platform=str(host.platform),
@@ -409,14 +415,14 @@ def _add_host(G: nx.DiGraph, host: Host, wanted, plat: Platform | None) -> None:
     repos_of: dict[Digest, set[str]] = {}
     tagged = host.tags
     objects: dict[str, Image | ImageIndex] = {ref: host.image(ref) for ref in tagged}
-    for ref, obj in objects.items():
+    for name, obj in objects.items():
         refs[obj.digest] = refs.get(obj.digest, 0) + 1
         children = obj.images if isinstance(obj, ImageIndex) else (obj,)
         for image in children:
             if isinstance(obj, ImageIndex):
                 refs[image.digest] = refs.get(image.digest, 0) + 1
             for blob in image.blobs():
-                repos_of.setdefault(blob.digest, set()).add(parse(ref).familiar_name)
+                repos_of.setdefault(blob.digest, set()).add(parse(name).familiar_name)
 
     def add_image(image: Image, platform: str | None = None) -> str | None:
         found = platform or str(image.platform)
@@ -500,13 +506,13 @@ def _add_host(G: nx.DiGraph, host: Host, wanted, plat: Platform | None) -> None:
 # -- working with the graph ------------------------------------------------------------------------
 
 
-def nodes_of_type(G: nx.DiGraph, *types: str) -> list[str]:
+def nodes_of_type(G: nx.DiGraph[str], *types: str) -> list[str]:
     """Nodes whose ``type`` is one of ``types``, in graph order."""
     expect("G", G, nx.DiGraph, "a graph from to_graph()")
-    return [n for n, t in G.nodes(data="type") if t in types]
+    return [n for n, attrs in G.nodes(data=True) if attrs.get("type") in types]
 
 
-def content_nodes(G: nx.DiGraph, owner: str, digest: str) -> list[str]:
+def content_nodes(G: nx.DiGraph[str], owner: str, digest: str) -> list[str]:
     """The nodes of ``owner`` (registry or host name) holding content ``digest`` (any type)."""
     expect("G", G, nx.DiGraph, "a graph from to_graph()")
     expect("owner", owner, str)
@@ -514,9 +520,9 @@ def content_nodes(G: nx.DiGraph, owner: str, digest: str) -> list[str]:
     return [n for n in (node_id(t, owner, digest) for t in CONTENT_TYPES) if n in G]
 
 
-def subgraph(G: nx.DiGraph, *, owners: Iterable[str] | None = None,
+def subgraph(G: nx.DiGraph[str], *, owners: Iterable[str] | None = None,
              repositories: Iterable[str] | str | None = None, tags: Iterable[str] | str | None = None,
-             orphans: bool = False) -> nx.DiGraph:
+             orphans: bool = False) -> nx.DiGraph[str]:
     """The part of ``G`` under some owners (names), repositories and tags (names or patterns).
 
     Keeps each kept owner, its kept repositories and everything reachable from them, and with
@@ -564,14 +570,14 @@ def subgraph(G: nx.DiGraph, *, owners: Iterable[str] | None = None,
                 continue
             keep |= reach(child)
     # built by hand: G.subgraph() iterates a set, which would lose the deliberate node order
-    H = nx.DiGraph(**G.graph)
+    H: nx.DiGraph[str] = nx.DiGraph(**G.graph)
     H.add_nodes_from((n, dict(d)) for n, d in G.nodes(data=True) if n in keep)
     H.add_edges_from((u, v, dict(d)) for u, v, d in G.edges(data=True) if u in keep and v in keep)
     H.graph["owners"] = [o for o in G.graph.get("owners", []) if o in keep]
     return H
 
 
-def common_order(graphs: Iterable[nx.DiGraph]) -> list[str]:
+def common_order(graphs: Iterable[nx.DiGraph[str]]) -> list[str]:
     """All nodes of all ``graphs`` in one order: the first graph's order, and each node that is
     new in a later graph inserted right after the node before it there. Pictures of the same
     registry at several moments (before and after, the frames of an animation) drawn in this
@@ -596,12 +602,12 @@ def common_order(graphs: Iterable[nx.DiGraph]) -> list[str]:
     return order
 
 
-def in_order(G: nx.DiGraph, order: Iterable[str]) -> nx.DiGraph:
+def in_order(G: nx.DiGraph[str], order: Iterable[str]) -> nx.DiGraph[str]:
     """A copy of ``G`` whose nodes come in ``order`` (nodes ``order`` does not name come last)."""
     expect("G", G, nx.DiGraph, "a graph from to_graph()")
     expect("order", order, collections.abc.Iterable, "an iterable of node ids")
     ranked = {n: i for i, n in enumerate(order)}
-    H = nx.DiGraph(**G.graph)
+    H: nx.DiGraph[str] = nx.DiGraph(**G.graph)
     H.add_nodes_from(sorted(G.nodes(data=True), key=lambda item: ranked.get(item[0], len(ranked))))
     H.add_edges_from(G.edges(data=True))
     return H

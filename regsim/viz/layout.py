@@ -103,14 +103,14 @@ def crossing_height(ys: Sequence[float], want: float, row_gap: float = ROW_GAP) 
     return min(candidates, key=lambda h: (abs(h - want), h))
 
 
-def _column(G: nx.DiGraph, n: str, column_of: Mapping[str, float]) -> float:
+def _column(G: nx.DiGraph[str], n: str, column_of: Mapping[str, float]) -> float:
     data = G.nodes[n]
     if data.get("subject") is not None and "artifact" in column_of:
         return column_of["artifact"]
     return column_of[data["type"]]
 
 
-def _columns(G: nx.DiGraph, column_of: Mapping[str, float]) -> list[list[str]]:
+def _columns(G: nx.DiGraph[str], column_of: Mapping[str, float]) -> list[list[str]]:
     used = sorted({_column(G, n, column_of) for n in G})
     index = {c: i for i, c in enumerate(used)}
     cols: list[list[str]] = [[] for _ in used]
@@ -119,7 +119,7 @@ def _columns(G: nx.DiGraph, column_of: Mapping[str, float]) -> list[list[str]]:
     return cols
 
 
-def _gaps(G: nx.DiGraph, col: list[str], row_gap: float) -> list[float]:
+def _gaps(G: nx.DiGraph[str], col: list[str], row_gap: float) -> list[float]:
     """The minimum distance of each node of a column from the one above it (more between owners)."""
     gaps, prev = [], None
     for i, n in enumerate(col):
@@ -129,7 +129,7 @@ def _gaps(G: nx.DiGraph, col: list[str], row_gap: float) -> list[float]:
     return gaps
 
 
-def layered_layout(G: nx.DiGraph, labels: Mapping[str, str] | None = None, *,
+def layered_layout(G: nx.DiGraph[str], labels: Mapping[str, str] | None = None, *,
                    column_of: Mapping[str, float] = COLUMNS, row_gap: float = ROW_GAP,
                    bold: Sequence[str] = ()) -> dict[str, tuple[float, float]]:
     """Positions ``{node: (x, y)}`` in inches, y growing downwards from 0.
@@ -171,7 +171,7 @@ def layered_layout(G: nx.DiGraph, labels: Mapping[str, str] | None = None, *,
     return pos
 
 
-def tree_layout(T: nx.DiGraph, labels: Mapping[str, str] | None = None, *,
+def tree_layout(T: nx.DiGraph[str], labels: Mapping[str, str] | None = None, *,
                 row_gap: float = ROW_GAP) -> dict[str, tuple[float, float]]:
     """A left-to-right layout of a forest (inches): depth gives the column, leaves are stacked in
     graph order (depth-first), parents sit at the mean height of their children."""

@@ -28,14 +28,17 @@ from __future__ import annotations
 
 import html
 import threading
-from contextlib import nullcontext
-from typing import Any
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any, Callable, Iterable, Protocol
 
 import ipywidgets as widgets
+import networkx as nx
+from matplotlib.figure import Figure
 
 from .. import events as ev
 from ..errors import InvalidArgument
 from ..events import Event
+from ..registry import Registry
 from .draw import draw_panels, plan, to_png
 from .graph import subgraph, to_graph
 from .views import Operation, highlight, operation_view, pull_highlight, pull_view, push_highlight, push_view, summary
@@ -43,6 +46,19 @@ from .views import Operation, highlight, operation_view, pull_highlight, pull_vi
 __all__ = ["LiveView"]
 
 _PUSH_STEPS = (ev.BlobChecked, ev.UploadStarted, ev.UploadProgressed, ev.BlobUploaded, ev.BlobMounted)
+
+
+class _Served(Protocol):
+    """A running server (:class:`~regsim.server.runner.RegistryServer`; viz does not import the server)."""
+
+    @property
+    def registry(self) -> Registry: ...
+
+    @property
+    def lock(self) -> AbstractContextManager[Any]: ...
+
+    @property
+    def address(self) -> str: ...
 
 
 class LiveView:
@@ -58,15 +74,15 @@ class LiveView:
     ``on_operation``: a function called with each closed operation (a dashboard refreshes its tables).
     """
 
-    def __init__(self, registry, *, lock=None, quiet: float = 0.3, patience: float = 120.0,
-                 repositories=None, on_operation=None, label: str | None = None) -> None:
+    def __init__(self, registry: Registry | _Served, *, lock: AbstractContextManager[Any] | None = None,
+                 quiet: float = 0.3, patience: float = 120.0, repositories: Iterable[str] | str | None = None,
+                 on_operation: Callable[[Operation], object] | None = None, label: str | None = None) -> None:
         if not (hasattr(registry, "events") or hasattr(registry, "registry") and hasattr(registry, "address")):
             raise InvalidArgument(f"registry must be a Registry or a RegistryServer, got {type(registry).__name__} {registry!r:.80}")
-        server = registry if hasattr(registry, "registry") and hasattr(registry, "address") else None
-        if server is not None:
-            registry = server.registry
-            lock = lock if lock is not None else server.lock
-            label = label if label is not None else server.address
+        if not isinstance(registry, Registry):  # a running server: its registry, lock and address
+            lock = lock if lock is not None else registry.lock
+            label = label if label is not None else registry.address
+            registry = registry.registry
         self.registry = registry
         #: what pictures and captions call the registry
         self.label = label if label is not None else registry.name
@@ -95,15 +111,15 @@ class LiveView:
         self.graph.value = self._render_graph(self._before)
         self._unsubscribe = registry.events.subscribe(self._on_event)
 
-    def _graph(self):
+    def _graph(self) -> nx.DiGraph[str]:
         """The whole registry (an operation's picture keeps the repositories it touched)."""
         return to_graph(self.registry)
 
-    def _shown(self, G):
+    def _shown(self, G: nx.DiGraph[str]) -> nx.DiGraph[str]:
         """``G`` cut to the ``repositories`` the graph beside the operation shows."""
         return G if self.repositories is None else subgraph(G, repositories=self.repositories)
 
-    def graph_picture(self, G=None):
+    def graph_picture(self, G: nx.DiGraph[str] | None = None) -> Figure | None:
         """The figure of the graph now (``G``: a graph of the whole registry; default: the last
         one), labelled with :attr:`label`; None when it is empty."""
         G = self._shown(self._before if G is None else G)
@@ -111,11 +127,11 @@ class LiveView:
             return None
         return self._relabel(draw_panels([plan(G, title=f"{self.registry.name} now")], managed=False))
 
-    def _render_graph(self, G) -> bytes:
+    def _render_graph(self, G: nx.DiGraph[str] | None) -> bytes:
         fig = self.graph_picture(G)
         return b"" if fig is None else to_png(fig)
 
-    def _relabel(self, fig):
+    def _relabel(self, fig: Figure) -> Figure:
         """Name the registry by :attr:`label` in every text of ``fig``."""
         if self.label != self.registry.name:
             from matplotlib.text import Text
@@ -137,7 +153,7 @@ class LiveView:
             return "push"
         return op.kind
 
-    def picture(self, op: Operation):
+    def picture(self, op: Operation) -> Figure:
         """The figure of one operation: its before and after, labelled with :attr:`label`."""
         what = self.what(op)
         fig = (push_view(op, managed=False) if what == "push" else pull_view(op, managed=False) if what == "pull"
@@ -175,7 +191,7 @@ class LiveView:
                 events = self.registry.events.since(self._mark)
                 self._mark = self.registry.events.mark()
                 after = self._graph() if events else None
-            if not events:
+            if after is None:  # (no events)
                 return None
             op = Operation(before=self._before, events=list(events), after=after)
             self._before = after
@@ -216,8 +232,9 @@ class LiveView:
                 self._timer.cancel()
                 self._timer = None
 
-    def _repr_mimebundle_(self, **kwargs: Any):
-        return self.widget._repr_mimebundle_(**kwargs)
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        bundle: dict[str, Any] | None = self.widget._repr_mimebundle_(**kwargs)
+        return bundle
 
     def __repr__(self) -> str:
         return f"LiveView({self.registry.name!r}, {len(self.operations)} operations)"

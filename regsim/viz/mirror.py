@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import collections.abc
 import threading
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Protocol, cast
 
 from matplotlib.figure import Figure
 
@@ -47,12 +47,12 @@ def _field(event: Any, name: str) -> Any:
     return event.get(name) if isinstance(event, dict) else getattr(event, name)
 
 
-def mirror_series(events: Iterable[Any]) -> dict[str, list]:
+def mirror_series(events: Iterable[Any]) -> dict[str, list[Any]]:
     """Per event: cumulative ``hits`` (store) and ``fetched``, the ``quota`` left upstream (the
     last value the upstream sent; None before it sent one) and cumulative upstream ``pulls``
     (manifest GETs), plus each event's ``outcome`` and ``kind``."""
     expect("events", events, collections.abc.Iterable, "an iterable of mirror events")
-    out: dict[str, list] = {"outcome": [], "kind": [], "hits": [], "fetched": [], "quota": [], "pulls": []}
+    out: dict[str, list[Any]] = {"outcome": [], "kind": [], "hits": [], "fetched": [], "quota": [], "pulls": []}
     hits = fetched = pulls = 0
     quota = None
     for event in events:
@@ -70,7 +70,8 @@ def mirror_series(events: Iterable[Any]) -> dict[str, list]:
     return out
 
 
-def draw_mirror(events: Iterable[Any], *, quota_limit: int | None = None, figsize=(8.0, 4.6)) -> Figure:
+def draw_mirror(events: Iterable[Any], *, quota_limit: int | None = None,
+                figsize: tuple[float, float] = (8.0, 4.6)) -> Figure:
     """Two panels over the requests the mirror answered, in order: above, one mark per request
     (blob or manifest row, coloured by outcome) with the running counts of requests served from
     the store and fetched; below, the upstream quota left (``quota_limit`` draws the limit)."""
@@ -112,6 +113,26 @@ def draw_mirror(events: Iterable[Any], *, quota_limit: int | None = None, figsiz
     return fig
 
 
+class _QuotaCounters(Protocol):
+    @property
+    def quota_limit(self) -> int | None: ...
+
+
+class _FollowedMirror(Protocol):
+    """What the live view uses of a :class:`~regsim.server.mirror.Mirror` (viz does not import
+    the server)."""
+
+    @property
+    def counters(self) -> _QuotaCounters: ...
+
+    @property
+    def events(self) -> Iterable[Any]: ...
+
+    def subscribe(self, callback: Callable[[Any], None]) -> None: ...
+
+    def unsubscribe(self, callback: Callable[[Any], None]) -> None: ...
+
+
 class MirrorLiveView:
     """:func:`draw_mirror` of a running mirror, redrawn when its requests pause.
 
@@ -120,12 +141,12 @@ class MirrorLiveView:
     :meth:`refresh` redraws at once; :meth:`close` stops following the mirror.
     """
 
-    def __init__(self, mirror, *, quiet: float = 0.3, quota_limit: int | None = None) -> None:
+    def __init__(self, mirror: object, *, quiet: float = 0.3, quota_limit: int | None = None) -> None:
         if not hasattr(getattr(getattr(mirror, "app", None), "mirror", None) or mirror, "subscribe"):
             raise InvalidArgument(f"mirror must be a Mirror or a server of one (serve(..., mirror_of=...)), got {type(mirror).__name__} {mirror!r:.80}")
         import ipywidgets as widgets
 
-        self.mirror = getattr(getattr(mirror, "app", None), "mirror", None) or mirror
+        self.mirror = cast(_FollowedMirror, getattr(getattr(mirror, "app", None), "mirror", None) or mirror)
         self.quiet = quiet
         self.quota_limit = quota_limit
         self.image = widgets.Image(format="png")
@@ -135,7 +156,7 @@ class MirrorLiveView:
         self.mirror.subscribe(self._on_event)
         self.refresh()
 
-    def _on_event(self, event) -> None:
+    def _on_event(self, event: object) -> None:
         if self._closed:
             return
         if self._timer is not None:
@@ -162,5 +183,6 @@ class MirrorLiveView:
             self._timer.cancel()
         self.mirror.unsubscribe(self._on_event)
 
-    def _repr_mimebundle_(self, **kwargs: Any):
-        return self.widget._repr_mimebundle_(**kwargs)
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        bundle: dict[str, Any] | None = self.widget._repr_mimebundle_(**kwargs)
+        return bundle

@@ -29,9 +29,9 @@ from typing import Iterable, Sequence
 from .. import events as ev
 from ..errors import InvalidArgument, RegistryError, UnknownKey, expect
 from ..events import Event, EventLog
-from ..client.host import Output
+from ..client.host import Host, Output
 from ..oci.reference import parse_docker_ref
-from ..registry import Registry
+from ..registry import Registry, Token
 from ..world import World
 from .animate import Animation, Recording, is_step
 from .dedup import dedup_stats, draw_dedup, image_choices
@@ -68,7 +68,7 @@ def _button(description: str, css: str, tooltip: str) -> widgets.Button:
     return button
 
 
-class PushPullPlayground(widgets.VBox):
+class PushPullPlayground(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types: VBox is Any
     """Choose a host, an image and a registry; build, tag, push and pull; watch the graphs.
 
     The picture shows the chosen host's local store next to the registry's repositories this
@@ -155,7 +155,7 @@ class PushPullPlayground(widgets.VBox):
         """``docker tag <image> <tag as>``; the new name becomes the chosen image."""
         source, target = self.image.value.strip(), self.target.value.strip()
 
-        def run(host):
+        def run(host: Host) -> Output:
             host.tag(source, target, quiet=True)
             return Output(())
 
@@ -181,7 +181,7 @@ class PushPullPlayground(widgets.VBox):
 
     # -- plumbing ------------------------------------------------------------------------------------
 
-    def _run(self, command: str, action: Callable[[Any], Output]) -> Output | None:
+    def _run(self, command: str, action: Callable[[Host], Output]) -> Output | None:
         host = self.world.hosts[self.host.value]
         self.history.append(f"{host.name}$ {command}")
         out: Output | None = None
@@ -212,7 +212,7 @@ class PushPullPlayground(widgets.VBox):
         for e in op.events:
             registry = getattr(e, "registry", None)
             repo = getattr(e, "repository", None)
-            if registry not in self.world.registries or not repo:
+            if not isinstance(registry, str) or registry not in self.world.registries or not repo:
                 continue
             names = self.touched.setdefault(registry, [])
             if repo not in names:
@@ -266,7 +266,7 @@ class PushPullPlayground(widgets.VBox):
                              f' <span style="color:#555">({html.escape(counts)})</span>')
 
 
-class TagExplorer(widgets.VBox):
+class TagExplorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types: VBox is Any
     """Move a tag between the manifests of one repository, delete tags, run garbage collection.
 
     The picture is the last operation's before | after view: the tag's old and new target, the
@@ -276,7 +276,7 @@ class TagExplorer(widgets.VBox):
     names the rebuilt one (with a log of its own).
     """
 
-    def __init__(self, registry: Registry, repository: str, *, auth=None, dpi: int = 90) -> None:
+    def __init__(self, registry: Registry, repository: str, *, auth: Token | None = None, dpi: int = 90) -> None:
         expect("registry", registry, Registry)
         expect("repository", repository, str)
         self.registry = registry
@@ -398,7 +398,7 @@ class TagExplorer(widgets.VBox):
         self.graph.value = to_png(fig, dpi=self.dpi, close=False)
 
 
-class DedupExplorer(widgets.VBox):
+class DedupExplorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types: VBox is Any
     """Pick images; see how many of their layer bytes they share and what the store really holds."""
 
     def __init__(self, registry: Registry, images: list[str] | None = None, *,
@@ -434,10 +434,11 @@ class DedupExplorer(widgets.VBox):
         self.stats = stats
         self.table.value = stats.to_html()
         ax = draw_dedup(stats, managed=False)
-        self.chart.value = to_png(ax.figure, dpi=self.dpi, close=False)
+        fig = ax.figure  # draw_dedup(managed=False) draws on a Figure of its own, never a SubFigure
+        self.chart.value = to_png(fig, dpi=self.dpi, close=False)  # type: ignore[arg-type]  # (see above)
 
 
-class Timeline(widgets.VBox):
+class Timeline(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types: VBox is Any
     """A timeline over a recorded session: ``Play``, a slider, and back/forward buttons over one
     frame per step event, going back and forth.
 
@@ -476,7 +477,8 @@ class Timeline(widgets.VBox):
         self.add_class("regsim-timeline")
 
     @classmethod
-    def load(cls, path: str | os.PathLike, *, blobs: str | os.PathLike | None = None, **options: Any) -> "Timeline":
+    def load(cls, path: str | os.PathLike[str], *, blobs: str | os.PathLike[str] | None = None,
+             **options: Any) -> "Timeline":
         """A timeline over a log saved with :meth:`EventLog.save <regsim.events.EventLog.save>`."""
         return cls(EventLog.load(path, blobs=blobs), **options)
 
@@ -509,7 +511,7 @@ class Timeline(widgets.VBox):
 
     def step(self, delta: int) -> int:
         """Move ``delta`` frames (back when negative), stopping at either end; returns the frame shown."""
-        index = min(max(self.slider.value + delta, 0), len(self) - 1)
+        index: int = min(max(self.slider.value + delta, 0), len(self) - 1)
         self.show(index)
         return index
 

@@ -56,7 +56,8 @@ def source_names(sources: Iterable[Registry | Host | World]) -> tuple[Source, ..
     return tuple(out)
 
 
-def graph_at(events: Sequence[Event], k: int, *, sources: Sequence[Source] = (), **graph_options: Any) -> nx.DiGraph:
+def graph_at(events: Sequence[Event], k: int, *, sources: Sequence[Source] = (),
+             **graph_options: Any) -> nx.DiGraph[str]:
     """``to_graph`` of the world the first ``k`` events build (of ``sources`` in it; all when
     empty). A source not created yet by then is left out."""
     expect("events", events, collections.abc.Sequence, "a sequence of events (an EventLog, a list)")

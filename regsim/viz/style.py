@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
+from typing import Literal
 
 from ..errors import UnknownKey, expect
 
@@ -86,7 +87,7 @@ class StatusStyle:
 @dataclass(frozen=True)
 class EdgeStyle:
     color: str
-    linestyle: str
+    linestyle: Literal["solid", "dashed", "dashdot", "dotted"]  # matplotlib's names
     width: float
     meaning: str
 
@@ -206,7 +207,7 @@ def size_keys(scale: int | None) -> list[tuple[float, float]]:
     if not scale or scale <= 0:
         return []
     floor = scale * MIN_AREA / MAX_AREA
-    keys = []
+    keys: list[tuple[float, float]] = []
     for value in (_nice(scale), _nice(scale / 4)):
         if value > floor * 1.5 and all(value != k for k, _ in keys):
             keys.append((value, marker_area(int(value), scale)))

@@ -47,9 +47,9 @@ BLOB_TYPES = ("config", "layer")
 class Operation:
     """One recorded operation: the graph before, the events, the graph after."""
 
-    before: nx.DiGraph
+    before: nx.DiGraph[str]
     events: list[Event] = field(default_factory=list)
-    after: nx.DiGraph | None = None
+    after: nx.DiGraph[str] | None = None
 
     @property
     def kind(self) -> str:
@@ -106,7 +106,7 @@ class capture:
         self._marks: list[int] = []
         self.operation: Operation | None = None
 
-    def _graph(self) -> nx.DiGraph:
+    def _graph(self) -> nx.DiGraph[str]:
         if self._from_log:
             log = self._logs[0]
             return graph_at(log, log.mark(), sources=self._names, **self.options)
@@ -140,27 +140,27 @@ class Highlight:
     notes: dict[str, str] = field(default_factory=dict)
     title: str = ""
 
-    def scope(self, G: nx.DiGraph) -> nx.DiGraph:
+    def scope(self, G: nx.DiGraph[str]) -> nx.DiGraph[str]:
         """The part of ``G`` this highlight is about."""
         return subgraph(G, owners=[self.owner], repositories=self.repositories,
                         orphans=self.repositories is not None)
 
 
-def _blob_nodes(G: nx.DiGraph, owner: str, digest: str) -> list[str]:
+def _blob_nodes(G: nx.DiGraph[str], owner: str, digest: str) -> list[str]:
     return [n for n in content_nodes(G, owner, digest) if G.nodes[n]["type"] in BLOB_TYPES]
 
 
-def _untagged_now(G: nx.DiGraph, node: str) -> bool:
+def _untagged_now(G: nx.DiGraph[str], node: str) -> bool:
     return node in G and not any(G.edges[u, node]["kind"] in ("tag", "index-manifest") for u in G.predecessors(node))
 
 
-def _after(op: Operation) -> nx.DiGraph:
+def _after(op: Operation) -> nx.DiGraph[str]:
     if op.after is None:
         raise InvalidArgument("op: the operation is still being recorded: use its views after the `with` block")
     return op.after
 
 
-def _tag_change(h: Highlight, before: nx.DiGraph, after: nx.DiGraph, owner: str, e: ev.TagUpdated) -> None:
+def _tag_change(h: Highlight, before: nx.DiGraph[str], after: nx.DiGraph[str], owner: str, e: ev.TagUpdated) -> None:
     tnode = node_id("tag", owner, f"{e.repository}:{e.tag}")
     if tnode not in after:
         return
@@ -243,10 +243,10 @@ def pull_highlight(op: Operation) -> Highlight:
     title = "docker pull " + ", ".join(f"{e.registry}/{e.repository}:{e.reference}" for e in finished
                                        if e.host == host) + f" (on {host})"
     h = Highlight("pull", host, None, title=title)
-    for e in pulled:
-        if e.host == host:
-            for n in _blob_nodes(after, host, e.digest):
-                h.after[n] = "downloaded" if e.status == "downloaded" else "local"
+    for layer in pulled:
+        if layer.host == host:
+            for n in _blob_nodes(after, host, layer.digest):
+                h.after[n] = "downloaded" if layer.status == "downloaded" else "local"
     for e in finished:
         if e.host != host:
             continue
@@ -497,7 +497,7 @@ def summary(op: Operation, h: Highlight | None = None) -> TransferSummary:
         sizes[status] = sizes.get(status, 0) + size
 
     for e in op.events:
-        if type(e) in MOVED:
+        if isinstance(e, (ev.BlobUploaded, ev.BlobMounted, ev.BlobFetched)):  # MOVED's types (none is subclassed)
             add(MOVED[type(e)], e.size)
     for statuses, G in ((h.after, _after(op)), (h.before, op.before)):
         for n, status in statuses.items():

@@ -36,7 +36,7 @@ def error_html(message: str) -> str:
     return f'<pre style="{_PRE};font-weight:bold">Error response from daemon: {html.escape(message)}</pre>'
 
 
-class StepThrough(widgets.VBox):
+class StepThrough(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types: VBox is Any
     """``Play`` + ``IntSlider`` over the precomputed frames of an :class:`~regsim.viz.Animation`.
 
     ``Play`` drives the slider in the browser (``jslink``); the slider's callback sets the
