@@ -1,4 +1,5 @@
-"""mypy, strict on the core (configured in pyproject.toml's [tool.mypy]), runs with the tests."""
+"""mypy, strict on the core, viz and io (configured in pyproject.toml's [tool.mypy]; sim, server and
+engines are still excluded there), runs with the tests."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
-def test_the_core_type_checks_strictly(tmp_path):
+def test_the_package_type_checks_strictly(tmp_path):
     try:
         import mypy  # noqa: F401
     except ImportError:
