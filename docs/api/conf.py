@@ -34,6 +34,8 @@ html_show_sourcelink = False
 html_baseurl = ""
 
 autodoc_default_options = {"members": True, "undoc-members": False, "show-inheritance": True,
+                           # inherited members: regsim_api shows those of private bases only (_skip_inherited)
+                           "inherited-members": True,
                            "member-order": "bysource"}
 autodoc_typehints = "description"
 autodoc_typehints_format = "short"

@@ -82,6 +82,8 @@ def homes() -> dict[int, str]:
 
 
 def _skip_member(app: Sphinx, what: str, name: str, obj: Any, skip: bool, options: Any) -> bool | None:
+    if what in ("class", "exception"):
+        return _skip_inherited(app, name)
     if what != "module":
         return None
     key = _key(obj)
@@ -91,6 +93,38 @@ def _skip_member(app: Sphinx, what: str, name: str, obj: Any, skip: bool, option
     if module and homes()[key] != f"{module}.{name}":
         return True  # documented at its home
     return None
+
+
+def _skip_inherited(app: Sphinx, name: str) -> bool | None:
+    """A class shows its own members and those it inherits from a private base (``_Content``'s
+    ``digest`` on :class:`~regsim.oci.manifest.Manifest`), which have no page of their own. A member
+    of a documented base is read on the base's page (the "Bases:" line links it); one of a library
+    class (``Exception.args``, an ipywidget's traits) is not regsim's to document."""
+    current = app.env.current_document
+    module, class_name = getattr(current, "autodoc_module", None), getattr(current, "autodoc_class", None)
+    cls = _resolve(f"{module}.{class_name}") if module and class_name else None
+    if not inspect.isclass(cls):
+        return None
+    owner = next((c for c in cls.__mro__ if name in vars(c) or name in vars(c).get("__annotations__", {})
+                  or name in _instance_attributes(c)), None)
+    if owner is cls:
+        return None  # its own: autodoc's rules decide
+    if owner is None or not owner.__module__.startswith("regsim"):
+        return True
+    return True if _key(owner) in homes() else None
+
+
+def _instance_attributes(cls: type) -> set[str]:
+    """The attributes a class documents with ``#:`` comments on ``self.name = ...`` lines."""
+    from sphinx.pycode import ModuleAnalyzer
+    from sphinx.errors import PycodeError
+
+    try:
+        analyzer = ModuleAnalyzer.for_module(cls.__module__)
+        analyzer.analyze()
+    except PycodeError:
+        return set()
+    return {name for (namespace, name) in analyzer.attr_docs if namespace == cls.__qualname__}
 
 
 def _resolve(dotted: str) -> Any:

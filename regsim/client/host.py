@@ -14,7 +14,7 @@ prints the lines docker prints::
 and appends typed events (:class:`~regsim.events.LayerPushed`, ``LayerPulled``, ...) to the
 shared log.
 
-A command works out what happened, then commits it as events (:meth:`Host._commit`): each event
+A command works out what happened, then commits it as events (``Host._commit``): each event
 type has one method that applies it to the host's store (``_on_ImageTagged``, ...), the same one
 :meth:`Host.redo` (and so :meth:`regsim.World.replay`) uses. Nothing is stored before a command's
 last event, so a command that fails leaves the host as it was.
