@@ -50,6 +50,17 @@ def test_references_to_re_exported_names_resolve(tmp_path):
     assert html.count('href="#regsim.registry.Registry"') >= 2
 
 
+
+def test_a_short_name_in_a_docstring_resolves_to_its_home(tmp_path):
+    """``:class:`UnknownPolicy``` in a docstring of regsim.sim.policies names the error that module
+    imports, documented at its home regsim.sim (the first place the lookup finds it)."""
+    builder = _builder()
+    source = _page(tmp_path, ".. py:module:: regsim.sim\n\n.. py:exception:: UnknownPolicy\n\n   Unknown.\n\n"
+                             ".. py:currentmodule:: regsim.sim.policies\n\n.. autofunction:: regsim.sim.policies.label")
+    builder.build_api(tmp_path / "out", source=source)
+    html = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert 'href="#regsim.sim.UnknownPolicy"' in html
+
 # -- every public name has a docstring ---------------------------------------------------------------------
 
 
@@ -134,3 +145,14 @@ def test_the_docstring_check_finds_what_is_missing(monkeypatch):
     monkeypatch.setattr(outcome.Outcome, "__doc__", "Outcome(value: Any = None, error: RegistryError | None = None)")
     assert undocumented() == ["regsim.client.outcome.Outcome", "regsim.client.outcome.attempt",
                               "regsim.sim.CacheStats.hit_ratio", "regsim.world.World.add_host"]
+
+
+def test_each_page_documents_the_modules_pages_lists():
+    """docs/api/<page>.rst has an ``automodule`` for each module PAGES puts on it, and no other: the
+    homes (where each object is documented) are computed from PAGES, so the two must agree."""
+    import re
+
+    api = _reference()
+    for page, modules in api.PAGES.items():
+        text = (ROOT / "docs" / "api" / f"{page}.rst").read_text(encoding="utf-8")
+        assert re.findall(r"^\.\. automodule:: (\S+)", text, re.M) == modules, page

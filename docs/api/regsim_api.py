@@ -33,14 +33,14 @@ NOTEBOOKS = ROOT / "notebooks"
 PAGES: dict[str, list[str]] = {
     "core": ["regsim", "regsim.oci.digest", "regsim.oci.blob", "regsim.oci.descriptor", "regsim.oci.mediatypes",
              "regsim.oci.manifest", "regsim.oci.image", "regsim.oci.platform", "regsim.oci.reference",
-             "regsim.registry", "regsim.events", "regsim.client.host", "regsim.client.build",
+             "regsim.registry", "regsim.events", "regsim.events.jsonl", "regsim.client.host", "regsim.client.build",
              "regsim.client.builder", "regsim.client.dockerfile", "regsim.client.outcome", "regsim.client.remote",
              "regsim.client.compare", "regsim.world", "regsim.errors", "regsim.units", "regsim.display",
              "regsim.data.datasets", "regsim.data.library", "regsim.data.generate", "regsim.data.search",
              "regsim.exercises", "regsim.course"],
     "viz": ["regsim.viz"],
-    "sim": ["regsim.sim"],
-    "server": ["regsim.server"],
+    "sim": ["regsim.sim", "regsim.sim.policies"],
+    "server": ["regsim.server", "regsim.server.mirror"],
     "engines": ["regsim.engines"],
     "io": ["regsim.io"],
 }
@@ -144,7 +144,7 @@ def _resolve(dotted: str) -> Any:
 
 
 def _missing_reference(app: Sphinx, env: Any, node: pending_xref, contnode: nodes.Node) -> nodes.Node | None:
-    target = node.get("reftarget", "")
+    target = written = node.get("reftarget", "")
     if node.get("refdomain") != "py":
         return None
     if not target.startswith("regsim"):  # a short name: look in the module (and class) it was written in
@@ -173,7 +173,7 @@ def _missing_reference(app: Sphinx, env: Any, node: pending_xref, contnode: node
             new = node.deepcopy()
             new["reftarget"] = home
             return domain.resolve_xref(env, node.get("refdoc"), app.builder, "mod", home, new, contnode)
-    if home is None or home == target:
+    if home is None or home == written:  # (a short name found at its home still needs resolving)
         return None
     domain = env.get_domain("py")
     new = node.deepcopy()

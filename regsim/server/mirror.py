@@ -101,6 +101,7 @@ class MirrorEvent:
     quota_remaining: int | None = None
 
     def describe(self) -> str:
+        """One line for a person: the outcome, what was asked, its size, and what it cost upstream."""
         cost = f" (upstream: {', '.join(self.upstream)})" if self.upstream else " (no upstream request)"
         size = f", {self.size} bytes" if self.size is not None else ""
         quota = f"; upstream quota left {self.quota_remaining}" if self.quota_remaining is not None else ""
@@ -109,6 +110,7 @@ class MirrorEvent:
         return f"mirror {self.outcome}: {self.kind} {self.repository}{sep}{ref}{size}{cost}{quota}"
 
     def to_dict(self) -> dict[str, Any]:
+        """The event's fields as a dict (one row of a DataFrame, one line of a JSON log)."""
         return asdict(self)
 
 
@@ -132,6 +134,7 @@ class MirrorCounters:
     quota_remaining: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The counters as a dict, with ``upstream_requests``: the upstream requests of every kind, summed."""
         out = asdict(self)
         out["upstream"] = dict(self.upstream)
         out["upstream_requests"] = sum(self.upstream.values())
@@ -262,7 +265,9 @@ class Mirror:
         self.revalidate = revalidate
         self.library = library
         self.clock = clock
+        #: what the mirror did so far (served at ``GET /mirror/stats``)
         self.counters = MirrorCounters()
+        #: its last ``history`` decisions, oldest first
         self.events: deque[MirrorEvent] = deque(maxlen=history)
         self._upstream = _Upstream(self.url, username, password, timeout)
         self._subscribers: list[Callable[[MirrorEvent], None]] = []
@@ -326,6 +331,17 @@ class Mirror:
 
     def record(self, outcome: str, kind: str, repository: str, reference: str, *, size: int | None = None,
                 upstream: tuple[str, ...] = (), status: int = 200) -> MirrorEvent:
+        """Count one decision (``outcome`` as :class:`MirrorEvent` lists them, ``kind`` ``"manifest"``
+        or ``"blob"``), append it to :attr:`events` and tell the subscribers; returns the event.
+        The mirror's request handlers call it; it is public so a test or a lesson can feed a
+        picture (:func:`regsim.viz.draw_mirror`) without a network.
+
+        >>> mirror = Mirror("http://127.0.0.1:5001")
+        >>> mirror.record("fetched", "blob", "library/busybox", "sha256:" + "ab" * 32, size=100, upstream=("blob",)).describe()
+        'mirror fetched: blob library/busybox@sha256:abababababab, 100 bytes (upstream: blob)'
+        >>> mirror.counters.misses, mirror.counters.blob_misses
+        (1, 1)
+        """
         c = self.counters
         with self._lock:
             if outcome in ("hit", "revalidated"):

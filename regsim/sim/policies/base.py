@@ -252,6 +252,13 @@ class Configured:
 
     @property
     def name(self) -> str:
+        """The label of the configuration: the class's name and the parameters that differ from the
+        defaults, as :func:`~regsim.sim.experiments.sweep` tables show it.
+
+        >>> from regsim.sim.policies import S3FIFO
+        >>> S3FIFO.with_params(small_ratio=0.05).name
+        's3fifo(small_ratio=0.05)'
+        """
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
         return f"{self.cls.name}({args})" if args else self.cls.name
 
