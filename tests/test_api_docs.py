@@ -83,8 +83,8 @@ def _own_docstring(cls) -> bool:
 
 
 def _public_members(cls):
-    """``(name, owner, object)`` of every public method and property of ``cls`` that regsim defines
-    (its own or inherited from a regsim base, private bases included; not object's or a library's)."""
+    """``(name, owner)`` of every public method and property of ``cls`` that regsim defines (its
+    own or inherited from a regsim base, private bases included; not object's or a library's)."""
     for name in dir(cls):
         if name.startswith("_"):
             continue
@@ -95,7 +95,22 @@ def _public_members(cls):
         if isinstance(raw, (staticmethod, classmethod)):
             raw = raw.__func__
         if isinstance(raw, (property, functools.cached_property)) or inspect.isfunction(raw):
-            yield name, owner, getattr(cls, name)
+            yield name, owner
+
+
+def _member_doc(cls, name: str) -> str | None:
+    """The docstring of ``cls.name``, or else the nearest one up the class's MRO: what
+    :func:`inspect.getdoc` finds for a method or property. (getdoc finds the class again by its
+    module's name in ``sys.modules``, which a session that imports a module twice, as doctest
+    collection with ``--import-mode=importlib`` does, points at another copy.)"""
+    for c in cls.__mro__:
+        raw = vars(c).get(name)
+        if isinstance(raw, (staticmethod, classmethod)):
+            raw = raw.__func__
+        doc = getattr(raw, "__doc__", None) if raw is not None else None
+        if doc and doc.strip():
+            return doc
+    return None
 
 
 def undocumented() -> list[str]:
@@ -103,8 +118,8 @@ def undocumented() -> list[str]:
 
     Modules, classes and functions, and the public methods and properties of public classes, in
     every module of ``DOCUMENTED`` (what each ``__all__`` exports). A method or property counts as
-    documented when :func:`inspect.getdoc` finds a docstring, which follows inheritance (a
-    policy's ``lookup`` has the base ``Policy``'s); a class needs its own."""
+    documented when it or the one it overrides has a docstring, as :func:`inspect.getdoc` sees it
+    (a policy's ``lookup`` has the base ``Policy``'s); a class needs its own."""
     api = _reference()
     missing: set[str] = set()
     for module_name in api.DOCUMENTED:
@@ -119,8 +134,8 @@ def undocumented() -> list[str]:
             if inspect.isclass(obj):
                 if not _own_docstring(obj):
                     missing.add(home)
-                for member, owner, value in _public_members(obj):
-                    if not inspect.getdoc(value):
+                for member, owner in _public_members(obj):
+                    if not _member_doc(obj, member):
                         owner_home = api.homes().get(id(owner), f"{owner.__module__}.{owner.__qualname__}")
                         missing.add(f"{owner_home}.{member}")
             elif not inspect.getdoc(obj):
