@@ -90,9 +90,11 @@ class UnknownExercise(UnknownKey):
     """An exercise id a workbook does not have (the message lists the ones it has)."""
 
 
-def expect(name: str, value: Any, kinds: type | tuple[type, ...], what: str | None = None) -> None:
-    """Check one argument's kind: :class:`InvalidArgument` naming the argument and the value
-    unless ``value`` is an instance of ``kinds`` (``what`` says what it should be, in words).
+def expect(name: str, value: Any, kinds: type | tuple[type, ...], what: str | None = None, *,
+           error: type[InvalidArgument] = InvalidArgument) -> None:
+    """Check one argument's kind: :class:`InvalidArgument` (or the subclass ``error``) naming the
+    argument and the value unless ``value`` is an instance of ``kinds`` (``what`` says what it
+    should be, in words).
 
     >>> expect("port", 5000, int)
     >>> expect("port", "5000", int, "a port number")
@@ -107,7 +109,7 @@ def expect(name: str, value: Any, kinds: type | tuple[type, ...], what: str | No
         shown = repr(value)
         if len(shown) > 80:
             shown = shown[:77] + "..."
-        raise InvalidArgument(f"{name} must be {what}, got {type(value).__name__} {shown}")
+        raise error(f"{name} must be {what}, got {type(value).__name__} {shown}")
 
 
 class RegistryError(Exception):

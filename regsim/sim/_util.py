@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import collections.abc
+import os
 import random
 import re
 from numbers import Integral, Real
+from typing import Any
 
+from .. import errors
 from ..data.generate import rng
 from .errors import InvalidParameter
+
+#: kinds for :func:`expect`
+PATH = (str, os.PathLike)
+ITERABLE = collections.abc.Iterable
+SEQUENCE = collections.abc.Sequence
+MAPPING = collections.abc.Mapping
+NUMBER = Real
+
+
+def expect(name: str, value: Any, kinds: type | tuple[type, ...], what: str | None = None) -> None:
+    """:func:`regsim.errors.expect`, raising :class:`~regsim.sim.errors.InvalidParameter`."""
+    errors.expect(name, value, kinds, what, error=InvalidParameter)
 
 __all__ = ["as_random", "check_int", "check_positive", "check_fraction", "parse_bytes", "capacity_for"]
 

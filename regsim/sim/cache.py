@@ -147,7 +147,8 @@ def _requests(keys: Any, sizes: Any, kind: str | None) -> tuple[Any, Any, bool]:
         d = load_dense(keys, kind=kind)
         return d.ids, d.sizes, True
     if sizes is None:
-        raise InvalidParameter("simulate and hit_sequence take keys and sizes, or a Trace or a trace file's path")
+        raise InvalidParameter("keys: simulate and hit_sequence take keys and sizes, or a Trace or a trace file's path "
+                           f"(got {type(keys).__name__} {keys!r:.80} and no sizes)")
     return keys, sizes, False
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import random
 
-from ._util import check_int
+from ._util import check_int, expect
 from .errors import InvalidParameter
 
 __all__ = ["GEAR", "fixed_chunks", "cdc_chunks", "cdc_boundaries", "cdc_boundaries_reference"]
@@ -34,6 +34,7 @@ _WINDOW = 32
 
 def fixed_chunks(data: bytes, size: int = 4096) -> list[bytes]:
     """``data`` cut every ``size`` bytes (the last chunk may be shorter)."""
+    expect("data", data, (bytes, bytearray, memoryview), "bytes")
     size = check_int("chunk size", size, minimum=1)
     return [data[i:i + size] for i in range(0, len(data), size)] if data else []
 
@@ -80,6 +81,7 @@ def _walk(candidates, n: int, lo: int, hi: int) -> list[int]:
 def cdc_boundaries(data: bytes, average: int = 8192, minimum: int | None = None,
                    maximum: int | None = None) -> list[int]:
     """End offsets of the content-defined chunks of ``data`` (the last one is ``len(data)``)."""
+    expect("data", data, (bytes, bytearray, memoryview), "bytes")
     import numpy as np
 
     average, lo, hi = _limits(average, minimum, maximum)
@@ -101,6 +103,7 @@ def cdc_boundaries(data: bytes, average: int = 8192, minimum: int | None = None,
 def cdc_boundaries_reference(data: bytes, average: int = 8192, minimum: int | None = None,
                              maximum: int | None = None) -> list[int]:
     """The same cut points, computed byte by byte (slow; the specification of the fast one)."""
+    expect("data", data, (bytes, bytearray, memoryview), "bytes")
     average, lo, hi = _limits(average, minimum, maximum)
     mask = _mask(average)
     h = 0
@@ -115,6 +118,7 @@ def cdc_boundaries_reference(data: bytes, average: int = 8192, minimum: int | No
 def cdc_chunks(data: bytes, average: int = 8192, minimum: int | None = None,
                maximum: int | None = None) -> list[bytes]:
     """``data`` cut at its content-defined boundaries (defaults: min average/4, max average*8)."""
+    expect("data", data, (bytes, bytearray, memoryview), "bytes")
     out, start = [], 0
     for end in cdc_boundaries(data, average, minimum, maximum):
         out.append(data[start:end])

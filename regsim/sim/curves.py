@@ -34,6 +34,7 @@ import os
 from numbers import Integral, Real
 from typing import Any, Iterable
 
+from ._util import PATH, expect
 from .errors import InvalidParameter
 from .experiments import RESULT_COLUMNS, _rows, _specs
 from .reading import DenseTrace, load_dense
@@ -138,6 +139,7 @@ def shards(trace: "Trace | str | os.PathLike[str]", policy: Any = "lru", sizes: 
     ``compare=True`` ``exact_miss_ratio``, ``exact_byte_miss_ratio``, ``error`` and ``byte_error``
     (sample minus full run) from a full replay.
     """
+    expect("trace", trace, (Trace, *PATH), "a Trace or a trace file's path")
     import numpy as np
     import pandas as pd
 

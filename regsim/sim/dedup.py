@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from ..oci.image import Image, ImageIndex, Layer
-from ._util import check_int
+from ._util import ITERABLE, check_int, expect
 from .chunking import cdc_chunks, fixed_chunks
 from .errors import InvalidParameter
 
@@ -130,6 +130,7 @@ def dedup_report(images: Any, *, strategies: Iterable[str] = STRATEGIES, compres
     :class:`~regsim.Image` / :class:`~regsim.ImageIndex`. ``compression`` lists the settings
     to report (``(False, True)`` for both). Rows come in the order of ``strategies``.
     """
+    expect("images", images, ITERABLE, "an iterable of images")
     import pandas as pd
 
     strategies = tuple(strategies)

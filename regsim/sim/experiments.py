@@ -229,7 +229,7 @@ def sweep(workloads: "Trace | str | Mapping[str, Trace | str | Callable[..., Tra
         workloads = {"trace": workloads}
     if not isinstance(workloads, Mapping) or not workloads:
         raise InvalidParameter("workloads must be a Trace, a trace file's path or a non-empty mapping "
-                               "name -> Trace, path or seed -> Trace")
+                               f"name -> Trace, path or seed -> Trace, got {type(workloads).__name__} {workloads!r:.80}")
     policies, seeds = list(policies), list(seeds)
     if not policies or not seeds:
         raise InvalidParameter("sweep needs at least one policy, one size and one seed")

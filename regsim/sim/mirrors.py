@@ -35,7 +35,7 @@ import heapq
 from dataclasses import dataclass, fields
 from typing import Any, Callable, Hashable, Mapping
 
-from ._util import check_positive
+from ._util import check_positive, expect
 from .cache import Policy, make_policy
 from .errors import InvalidParameter
 from .traces import Trace
@@ -328,6 +328,7 @@ class PullThroughMirror:
 
 def simulate_mirror(trace: Trace, mirror: PullThroughMirror | None = None, **options: Any) -> MirrorStats:
     """Replay the GET requests of ``trace`` through ``mirror`` (or ``PullThroughMirror(**options)``)."""
+    expect("trace", trace, Trace, "a Trace")
     if mirror is None:
         mirror = PullThroughMirror(**options)
     elif options:
@@ -347,6 +348,7 @@ def simulate_regions(trace: Trace, regions: "Mapping[str, str] | Callable[[str],
     ``regions`` maps each client to its region (a dict or a function). The last row,
     ``region == "all"``, adds the regions up; ``upstream_bytes`` there is what the registry serves.
     """
+    expect("trace", trace, Trace, "a Trace")
     import pandas as pd
 
     where = regions.get if isinstance(regions, Mapping) else regions

@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass
 from typing import Hashable, Iterable, Mapping, Sequence
 
-from ._util import check_positive
+from ._util import ITERABLE, MAPPING, NUMBER, SEQUENCE, check_positive, expect
 from .errors import InvalidParameter
 
 __all__ = ["Link", "FlowSim", "transfer_time", "round_trip", "GBIT"]
@@ -48,11 +48,16 @@ class Link:
 
 def round_trip(path: Sequence[str], links: Mapping[str, Link]) -> float:
     """Twice the one-way latency along ``path`` (a request goes out, the data comes back)."""
+    expect("path", path, SEQUENCE, "a sequence of link names")
+    expect("links", links, MAPPING, "a mapping of link name to Link (from site_links())")
     return 2.0 * sum(_link(links, name).latency for name in path)
 
 
 def transfer_time(size: float, path: Sequence[str], links: Mapping[str, Link]) -> float:
     """Seconds for one transfer alone: a round trip, then ``size`` at the slowest link's rate."""
+    expect("size", size, NUMBER, "a number of bytes")
+    expect("path", path, SEQUENCE, "a sequence of link names")
+    expect("links", links, MAPPING, "a mapping of link name to Link (from site_links())")
     if not path:
         raise InvalidParameter("a transfer needs a path of at least one link")
     rate = min(_link(links, name).bandwidth for name in path)
@@ -83,6 +88,7 @@ class FlowSim:
     """
 
     def __init__(self, links: Mapping[str, Link] | Iterable[Link]) -> None:
+        expect("links", links, ITERABLE, "a mapping of name to Link or an iterable of Links")
         self.links: dict[str, Link] = dict(links) if isinstance(links, Mapping) else {l.name: l for l in links}
         self.now = 0.0
         self._scheduled: list[tuple[float, int, _Flow]] = []

@@ -37,6 +37,7 @@ import os
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
+from ._util import ITERABLE, PATH, expect
 from .errors import InvalidParameter, TraceFormatError
 
 __all__ = ["RECORD", "RECORD_SIZE", "ZSTD_MAGIC", "next_access_vtime", "write_oracle_general",
@@ -65,6 +66,7 @@ def next_access_vtime(ids) -> Any:
     >>> next_access_vtime([5, 6, 5, 5]).tolist()
     [3, -1, 4, -1]
     """
+    expect("ids", ids, ITERABLE, "a sequence or array of object ids")
     import numpy as np
     import pandas as pd
 
@@ -93,6 +95,7 @@ class OracleWriter:
     """
 
     def __init__(self, path: "str | os.PathLike[str]", *, compress: bool | None = None, level: int = 3) -> None:
+        expect("path", path, PATH, "a path")
         self.path = Path(path)
         self.requests = 0
         self._raw: BinaryIO = open(self.path, "wb")
@@ -147,6 +150,9 @@ def write_oracle_general(trace: Any, path: "str | os.PathLike[str]", *, compress
     ``time`` is the request's time in whole seconds; ``next_access_vtime`` is computed.
     Compressed with zstd when the path ends in ``.zst`` (or ``compress=True``).
     """
+    if not hasattr(trace, "frame") and not hasattr(trace, "columns"):
+        raise InvalidParameter(f"trace must be a Trace or a DataFrame, got {type(trace).__name__} {trace!r:.80}")
+    expect("path", path, PATH, "a path")
     import numpy as np
 
     frame = trace.frame if hasattr(trace, "frame") else trace
@@ -259,6 +265,7 @@ def iter_oracle_general(path: "str | os.PathLike[str]", chunk_requests: int = 1_
 def read_oracle_general(path: "str | os.PathLike[str]") -> Any:
     """A whole oracleGeneral file (plain or zstd) as a :class:`~regsim.sim.traces.Trace`:
     keys are the object ids, ``time`` the seconds, every request a ``GET`` of a ``blob``."""
+    expect("path", path, PATH, "a path")
     import numpy as np
     import pandas as pd
 

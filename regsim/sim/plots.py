@@ -163,7 +163,8 @@ def rollout_cdf(results: Sequence[Any], ax=None, *, labels: Sequence[str] | None
 
 def _analysis(analysis: Any) -> Any:
     if not hasattr(analysis, "counts") or not hasattr(analysis, "reuse_distance"):
-        raise InvalidParameter(f"expected a TraceAnalysis (from sim.analyze(trace)), got {type(analysis).__name__}")
+        raise InvalidParameter(f"analysis: expected a TraceAnalysis (from sim.analyze(trace)), got {type(analysis).__name__} "
+                               f"{analysis!r:.80}")
     return analysis
 
 

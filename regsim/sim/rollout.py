@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from ._util import check_int, check_positive
+from ._util import SEQUENCE, check_int, check_positive, expect
 from .errors import InvalidParameter
 from .network import GBIT, FlowSim, Link, round_trip
 
@@ -99,6 +99,7 @@ def rollout_time(blobs: Sequence[tuple[str, int]], servers: int = 100, *, mode: 
     options (``wan_bandwidth``, ``wan_latency``, ``lan_bandwidth``, ``lan_latency``,
     ``mirror_bandwidth``, in bytes/s and s) go to :func:`site_links`.
     """
+    expect("blobs", blobs, SEQUENCE, "a sequence of (digest, size) pairs")
     import pandas as pd
 
     servers = check_int("servers", servers, minimum=1)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .network import GBIT, Link, transfer_time
 from .streams import merge, pull_stream, push_stream, registry_trace
+from ._util import PATH, expect
 from .traces import Trace, read_ibm, write_ibm
 from .workloads import generate_catalogue
 
@@ -38,6 +39,7 @@ def generate_sample(seed: int = 2018, pulls: int = 150) -> Trace:
 
 def write_sample(directory: str | Path) -> Path:
     """Write the sample into ``directory`` (what produced the bundled file)."""
+    expect("directory", directory, PATH, "a path")
     path = Path(directory) / Path(SAMPLE_FILE).name
     return write_ibm(generate_sample(), path)
 

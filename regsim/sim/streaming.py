@@ -31,7 +31,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from ._util import capacity_for
+from ._util import PATH, SEQUENCE, capacity_for, expect
 from .cache import CacheStats, _capacity_bytes, make_policy
 from .engine import CompiledCache, resolve_engine
 from .errors import InvalidParameter
@@ -66,6 +66,9 @@ def stream_policies(source: Any, policies: Sequence[Any], capacities: Sequence[i
                     ignore_size_zero_req: bool = False) -> tuple[list[list[tuple[int, int]]], "_Tally"]:
     """One pass over ``source`` feeding a cache per policy and capacity: for each policy its
     ``[(misses, missed_bytes), ...]``, and the pass's totals (working set, requests, bytes)."""
+    expect("source", source, (Trace, *PATH), "a Trace or a trace file's path")
+    expect("policies", policies, SEQUENCE, "a sequence of policies")
+    expect("capacities", capacities, SEQUENCE, "a sequence of capacities in bytes")
     chosen = [resolve_engine(engine, p) for p in policies]
     caches: list[list[Any]] = [[CompiledCache(p, c) if how == "compiled" else make_policy(p, c) for c in capacities]
                                for p, how in zip(policies, chosen)]
@@ -104,6 +107,7 @@ def replay(source: "Trace | str | os.PathLike[str]", policy: Any = "lru", *, siz
     ``size=`` (a share of the working set, a float in (0, 1]: the file is read once into dense
     ids, 16 bytes a request, and replayed from memory).
     """
+    expect("source", source, (Trace, *PATH), "a Trace or a trace file's path")
     if (size is None) == (capacity is None):
         raise InvalidParameter("replay needs exactly one of size= (a share of the working set) or capacity= (bytes)")
     if capacity is not None:
@@ -123,6 +127,8 @@ def replay(source: "Trace | str | os.PathLike[str]", policy: Any = "lru", *, siz
 
 def replay_dense(d: DenseTrace, policy: Any, capacities: Sequence[int], *, engine: str = "auto") -> list[tuple[int, int]]:
     """``[(misses, missed_bytes), ...]`` of ``policy`` at each capacity over a :class:`DenseTrace`."""
+    expect("d", d, DenseTrace, "a DenseTrace (from load_dense())")
+    expect("capacities", capacities, SEQUENCE, "a sequence of capacities in bytes")
     if resolve_engine(engine, policy) == "compiled":
         return [CompiledCache(policy, c, d.objects).feed(d.ids, d.sizes) for c in capacities]
     keys, sizes = d.ids.tolist(), d.sizes.tolist()

@@ -26,7 +26,7 @@ import random
 from typing import Iterable
 
 from ..events import (BlobFetched, BlobUploaded, Event, HostEvent, ManifestFetched, ManifestPushed)
-from ._util import as_random, check_fraction, check_int, check_positive
+from ._util import ITERABLE, as_random, check_fraction, check_int, check_positive, expect
 from .errors import InvalidParameter
 from .traces import Trace
 from .workloads import DAY, Catalogue, zipf_weights
@@ -55,6 +55,7 @@ def pull_stream(catalogue: Catalogue, pulls: int = 1000, *, clients: int = 20, a
     for ``latest`` with probability ``latest_share``, else a random older version tag.
     By default the stream spans from the first release to the last one plus 10%.
     """
+    expect("catalogue", catalogue, Catalogue, "a Catalogue (from generate_catalogue())")
     pulls = check_int("pulls", pulls, minimum=0)
     clients = check_int("clients", clients, minimum=1)
     check_fraction("latest_share", latest_share, inclusive_zero=True)
@@ -89,6 +90,7 @@ def pull_stream(catalogue: Catalogue, pulls: int = 1000, *, clients: int = 20, a
 
 def push_stream(catalogue: Catalogue, *, client: str = "ci"):
     """One push per version at its release time, with its first tag (``latest`` moves with it)."""
+    expect("catalogue", catalogue, Catalogue, "a Catalogue (from generate_catalogue())")
     rows = [(v.released, client, "push", v.repository, v.tags[0]) for v in catalogue]
     return _frame(rows)
 
@@ -96,6 +98,7 @@ def push_stream(catalogue: Catalogue, *, client: str = "ci"):
 def rollout(repository: str, tag: str = "latest", servers: int = 100, *, at: float = 0.0,
             spread: float = 0.0, prefix: str = "server-", seed: "int | random.Random | None" = 0):
     """A deployment: ``servers`` servers pull ``repository:tag`` at ``at`` (within ``spread`` s)."""
+    expect("repository", repository, str, "a repository name")
     servers = check_int("servers", servers, minimum=1)
     check_positive("spread", spread, allow_zero=True)
     rng = as_random(seed)
@@ -122,6 +125,7 @@ def registry_trace(stream, catalogue: Catalogue, *, host_cache: bool = True,
     ``False`` models ephemeral clients (CI runners, fresh VMs) that download everything each
     time. Requests of one operation get times ``t, t + seconds_per_request, ...``.
     """
+    expect("catalogue", catalogue, Catalogue, "a Catalogue (from generate_catalogue())")
     held: dict[str, set[str]] = {}
     pushed: set[str] = set()
     rows = []
@@ -167,6 +171,7 @@ def trace_from_events(events: Iterable[Event], *, registry: str | None = None) -
     the latest host event before it. Time is the event's sequence number. With ``registry``,
     only that registry's requests are kept.
     """
+    expect("events", events, ITERABLE, "an iterable of events")
     rows = []
     client = ""
     for e in events:

@@ -37,6 +37,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Sequence
 
+from ._util import ITERABLE, PATH, expect
 from .errors import InvalidParameter, TraceFormatError
 
 __all__ = ["Trace", "COLUMNS", "save_csv", "load_csv", "save_parquet", "load_parquet", "read_ibm", "iter_ibm",
@@ -58,7 +59,7 @@ class Trace:
     def __init__(self, frame: Any) -> None:
         pd = _pandas()
         if not isinstance(frame, pd.DataFrame):
-            raise InvalidParameter(f"Trace needs a pandas DataFrame, got {type(frame).__name__}")
+            raise InvalidParameter(f"frame: Trace needs a pandas DataFrame, got {type(frame).__name__} {frame!r:.80}")
         missing = [c for c in COLUMNS if c not in frame.columns and c != "duration"]
         if missing:
             raise TraceFormatError(f"trace is missing columns {missing} (has {list(frame.columns)})")
@@ -217,6 +218,8 @@ class Trace:
 
 def save_csv(trace: Trace, path: str | Path) -> Path:
     """Write ``trace`` as CSV with the columns of :data:`COLUMNS` (a header row first)."""
+    expect("trace", trace, Trace, "a Trace")
+    expect("path", path, PATH, "a path")
     path = Path(path)
     frame = trace.frame
     frame["key"] = frame["key"].astype(str)
@@ -229,6 +232,7 @@ def load_csv(path: str | Path) -> Trace:
 
     Keys that are all integers come back as ints (object ids), others as strings.
     """
+    expect("path", path, PATH, "a path")
     pd = _pandas()
     path = Path(path)
     try:
@@ -248,6 +252,8 @@ def load_csv(path: str | Path) -> Trace:
 def save_parquet(trace: Trace, path: str | Path, *, row_group_requests: int = 1_000_000) -> Path:
     """Write ``trace`` as Parquet (the columns of :data:`COLUMNS`), in row groups of
     ``row_group_requests`` so that :func:`regsim.sim.streaming.iter_chunks` can stream it back."""
+    expect("trace", trace, Trace, "a Trace")
+    expect("path", path, PATH, "a path")
     path = Path(path)
     trace.frame.to_parquet(path, index=False, row_group_size=row_group_requests)
     return path
@@ -255,6 +261,7 @@ def save_parquet(trace: Trace, path: str | Path, *, row_group_requests: int = 1_
 
 def load_parquet(path: str | Path) -> Trace:
     """Read a whole Parquet trace (as :func:`save_parquet` writes it) into a Trace."""
+    expect("path", path, PATH, "a path")
     pd = _pandas()
     path = Path(path)
     try:
@@ -275,6 +282,7 @@ def parse_uri(uri: str) -> tuple[str, str, str] | None:
     The leading slash is optional (the IBM traces omit it). Other URIs (``/v2/``, uploads, tag
     lists) give None.
     """
+    expect("uri", uri, str)
     path = uri.split("?", 1)[0].lstrip("/")
     if not path.startswith("v2/"):
         return None
@@ -410,6 +418,7 @@ def read_ibm(paths: "str | Path | Iterable[str | Path]", *, methods: Sequence[st
     ``repository:reference``, a blob's is its digest. Times are seconds after the first request.
     The files are parsed as a stream (see :func:`iter_ibm` for traces larger than memory).
     """
+    expect("paths", paths, (*PATH, ITERABLE), "a path or an iterable of paths")
     rows = sorted(_ibm_rows(paths, methods), key=lambda r: r[0])
     start = rows[0][0] if rows else datetime(1970, 1, 1, tzinfo=timezone.utc)
     return _ibm_trace(rows, start)
@@ -441,6 +450,8 @@ def iter_ibm(paths: "str | Path | Iterable[str | Path]", *, methods: Sequence[st
 
 def write_ibm(trace: Trace, path: str | Path, *, start: datetime | None = None) -> Path:
     """Write ``trace`` in the IBM trace format: a JSON array, one request object per line."""
+    expect("trace", trace, Trace, "a Trace")
+    expect("path", path, PATH, "a path")
     start = start or datetime(2017, 6, 20, tzinfo=timezone.utc)
     path = Path(path)
     out = io.StringIO()

@@ -40,8 +40,8 @@ def ttl_requests(source: Any, kind: str | None = "blob") -> tuple[list, list, li
 
         source = read_oracle_general(source)
     if not isinstance(source, Trace):
-        raise InvalidParameter(f"TTLs need request times: a Trace or an oracleGeneral file, got "
-                               f"{type(source).__name__}")
+        raise InvalidParameter(f"source: TTLs need request times: a Trace or an oracleGeneral file, got "
+                               f"{type(source).__name__} {source!r:.80}")
     trace = source.only(kind) if kind is not None else source
     frame = trace.frame
     return frame["key"].tolist(), frame["size"].tolist(), frame["time"].tolist()

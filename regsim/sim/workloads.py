@@ -38,7 +38,7 @@ from ..oci.manifest import HistoryEntry, ImageConfig
 from ..registry import Registry, StorageReport
 from ..registry.gc import account
 from ..client.remote import write
-from ._util import as_random, check_fraction, check_int, check_positive, derive_seed
+from ._util import ITERABLE, as_random, check_fraction, check_int, check_positive, derive_seed, expect
 from .errors import InvalidParameter
 from .traces import Trace
 
@@ -92,6 +92,7 @@ class Catalogue:
     """Image versions in release order, and what they add up to."""
 
     def __init__(self, versions: Iterable[ImageVersion], name: str = "catalogue") -> None:
+        expect("versions", versions, ITERABLE, "an iterable of ImageVersions")
         self.name = name
         self.versions: tuple[ImageVersion, ...] = tuple(sorted(versions, key=lambda v: (v.released, v.repository, v.version)))
         if not self.versions:
@@ -211,6 +212,7 @@ def layer_size(rng: random.Random) -> int:
     A lognormal mixture: many config and code layers of a few kB, some dependency layers, and
     rare huge ones (toolchains, models) that dominate the bytes.
     """
+    expect("rng", rng, random.Random, "a random.Random")
     u = rng.random()
     if u < 0.70:
         median, sigma = 8 * KB, 1.2
@@ -340,6 +342,7 @@ def official_catalogue(*, repos: Iterable[str] | None = None) -> Catalogue:
     Every manifest is one version; its tags are Docker Hub's alias tags; ``released`` is the
     newest layer's modification time, in seconds after the oldest one in the dataset.
     """
+    expect("repos", repos, (ITERABLE, type(None)), "an iterable of repository names or None")
     from datetime import datetime
 
     from ..data.datasets import load_official_images
