@@ -86,6 +86,29 @@ def _update_min(bslot, bcount, fh, fn, mn, mx):
     return mn, fn
 
 
+@kernel(inline=True)
+def _fcompact(fh, bslot, bcount):
+    """Rebuild the frequency heap from the buckets that have objects (drops stale entries)."""
+    m = 0
+    for f in bslot:
+        if bcount[bslot[f]] > 0:
+            fh[m] = f
+            m += 1
+    for start in range(m // 2 - 1, -1, -1):
+        i = start
+        while True:
+            c = 2 * i + 1
+            if c >= m:
+                break
+            if c + 1 < m and fh[c + 1] < fh[c]:
+                c += 1
+            if fh[i] <= fh[c]:
+                break
+            fh[i], fh[c] = fh[c], fh[i]
+            i = c
+    return m
+
+
 @kernel
 def lfuda_kernel(ids, sizes, hits, record, cap, st, prev, nxt, osize, where, freq, bslot, bhead, btail, bcount,
                  bfreq, bnext, fh):
@@ -96,6 +119,8 @@ def lfuda_kernel(ids, sizes, hits, record, cap, st, prev, nxt, osize, where, fre
     for i in range(ids.size):
         x = ids[i]
         s = sizes[i]
+        if fn > 4 * len(bslot) + 64:  # stale entries pile up: keep the heap near the number of buckets
+            fn = _fcompact(fh, bslot, bcount)
         if where[x]:
             old = freq[x]
             f = old + mn
