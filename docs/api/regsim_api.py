@@ -33,7 +33,7 @@ NOTEBOOKS = ROOT / "notebooks"
 PAGES: dict[str, list[str]] = {
     "core": ["regsim", "regsim.oci.digest", "regsim.oci.blob", "regsim.oci.descriptor", "regsim.oci.mediatypes",
              "regsim.oci.manifest", "regsim.oci.image", "regsim.oci.platform", "regsim.oci.reference",
-             "regsim.registry", "regsim.events", "regsim.events.jsonl", "regsim.client.host", "regsim.client.build",
+             "regsim.registry", "regsim.registry.filesystem", "regsim.events", "regsim.events.jsonl", "regsim.client.host", "regsim.client.build",
              "regsim.client.builder", "regsim.client.dockerfile", "regsim.client.outcome", "regsim.client.remote",
              "regsim.client.compare", "regsim.world", "regsim.errors", "regsim.units", "regsim.display",
              "regsim.data.datasets", "regsim.data.library", "regsim.data.generate", "regsim.data.search",

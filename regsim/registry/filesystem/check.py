@@ -31,6 +31,7 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
+        """True when ``check`` found no problem (notes, harmless leftovers, may remain)."""
         return not self.problems
 
     def __str__(self) -> str:

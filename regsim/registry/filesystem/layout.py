@@ -32,34 +32,53 @@ class Layout:
         return d.algorithm, d.encoded
 
     def blob_data(self, digest: str) -> Path:
+        """``blobs/<alg>/<first two hex>/<hex>/data``: where the blob's bytes are, whichever repositories
+        link it.
+
+        >>> layout = Layout("/srv/registry")
+        >>> str(layout.blob_data("sha256:" + "ab" * 32)).replace("ab" * 32, "<hex>")
+        '/srv/registry/docker/registry/v2/blobs/sha256/ab/<hex>/data'
+        >>> str(layout.tag_current("team/app", "v1"))
+        '/srv/registry/docker/registry/v2/repositories/team/app/_manifests/tags/v1/current/link'
+        """
         alg, hexa = self._split(digest)
         return self.base / "blobs" / alg / hexa[:2] / hexa / "data"
 
     def repositories(self) -> Path:
+        """``repositories/``: the directory under which every repository is (a name may have slashes)."""
         return self.base / "repositories"
 
     def repository(self, name: str) -> Path:
+        """``repositories/<name>``: the directory of one repository."""
         return self.repositories().joinpath(*name.split("/"))
 
     def layer_link(self, name: str, digest: str) -> Path:
+        """``<repository>/_layers/<alg>/<hex>/link``: the blob ``digest`` is linked into repository ``name``."""
         alg, hexa = self._split(digest)
         return self.repository(name) / "_layers" / alg / hexa / "link"
 
     def revision_link(self, name: str, digest: str) -> Path:
+        """``<repository>/_manifests/revisions/<alg>/<hex>/link``: the manifest ``digest`` is in repository ``name``."""
         alg, hexa = self._split(digest)
         return self.repository(name) / "_manifests" / "revisions" / alg / hexa / "link"
 
     def tag_dir(self, name: str, tag: str) -> Path:
+        """``<repository>/_manifests/tags/<tag>``: everything about one tag."""
         return self.repository(name) / "_manifests" / "tags" / tag
 
     def tag_current(self, name: str, tag: str) -> Path:
+        """``<tag dir>/current/link``: the manifest the tag points at now."""
         return self.tag_dir(name, tag) / "current" / "link"
 
     def tag_index(self, name: str, tag: str, digest: str) -> Path:
+        """``<tag dir>/index/<alg>/<hex>/link``: the tag pointed at ``digest`` once (distribution keeps
+        every manifest a tag pointed at).
+        """
         alg, hexa = self._split(digest)
         return self.tag_dir(name, tag) / "index" / alg / hexa / "link"
 
     def upload_dir(self, name: str, upload_id: str) -> Path:
+        """``<repository>/_uploads/<id>``: an upload in progress (its ``data`` and ``startedat``)."""
         return self.repository(name) / "_uploads" / upload_id
 
 

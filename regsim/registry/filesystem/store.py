@@ -132,6 +132,7 @@ class FileSpool:
         return self._handle
 
     def append(self, data: bytes) -> None:
+        """Append ``data`` to the upload's data file (not yet synced: :meth:`sync` makes it durable)."""
         self._file().write(data)
 
     def truncate(self, size: int) -> None:
@@ -143,6 +144,7 @@ class FileSpool:
         os.fsync(self._file().fileno())
 
     def chunks(self) -> Iterator[bytes]:
+        """The upload's bytes so far, read from its data file in pieces."""
         with open(self.path, "rb") as handle:
             while piece := handle.read(READ_PIECE):
                 yield piece
@@ -153,6 +155,7 @@ class FileSpool:
         os.replace(path, self.path)
 
     def content(self, digest: Digest) -> SpooledBlob:
+        """The finished upload as a blob read from its data file (the caller has verified ``digest``)."""
         self._close()
         return SpooledBlob(self.path, digest, self.path.stat().st_size)
 
