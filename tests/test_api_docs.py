@@ -171,3 +171,22 @@ def test_each_page_documents_the_modules_pages_lists():
     for page, modules in api.PAGES.items():
         text = (ROOT / "docs" / "api" / f"{page}.rst").read_text(encoding="utf-8")
         assert re.findall(r"^\.\. automodule:: (\S+)", text, re.M) == modules, page
+
+
+def test_every_name_a_package_exports_is_documented_on_a_page():
+    """What ``__all__`` of every regsim package exports (its classes and functions) has a home in
+    the reference: a new package, or a name a package starts exporting, gets onto a page of PAGES."""
+    import pkgutil
+
+    import regsim
+
+    api = _reference()
+    packages = ["regsim"] + [m.name for m in pkgutil.walk_packages(regsim.__path__, "regsim.") if m.ispkg]
+    unplaced = []
+    for package in packages:
+        module = importlib.import_module(package)
+        for name in getattr(module, "__all__", ()):
+            key = api._key(getattr(module, name))
+            if key is not None and key not in api.homes():
+                unplaced.append(f"{package}.{name}")
+    assert not unplaced, "exported but on no page of the API reference: " + ", ".join(unplaced)
