@@ -155,11 +155,11 @@ def test_the_docstring_check_finds_what_is_missing(monkeypatch):
     from regsim.client import outcome
 
     monkeypatch.setattr(world.World.add_host, "__doc__", None)
-    monkeypatch.setattr(sim.CacheStats.hit_ratio, "__doc__", None)
+    monkeypatch.setattr(sim.CacheReport.hit_ratio, "__doc__", None)
     monkeypatch.setattr(outcome.attempt, "__doc__", None)
     monkeypatch.setattr(outcome.Outcome, "__doc__", "Outcome(value: Any = None, error: RegistryError | None = None)")
     assert undocumented() == ["regsim.client.outcome.Outcome", "regsim.client.outcome.attempt",
-                              "regsim.sim.CacheStats.hit_ratio", "regsim.world.World.add_host"]
+                              "regsim.sim.CacheReport.hit_ratio", "regsim.world.World.add_host"]
 
 
 def test_each_page_documents_the_modules_pages_lists():

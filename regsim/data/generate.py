@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
 
+from ..deprecation import moved_names
 from ..oci.blob import Placeholder
 from ..oci.descriptor import Descriptor
 from ..oci.image import Image, Layer
@@ -27,7 +28,7 @@ from ..oci.platform import DEFAULT_PLATFORM, Platform
 from ..registry import Registry
 from ..errors import InvalidArgument
 
-__all__ = ["rng", "random_image", "random_layer", "CatalogueStats", "placeholder_catalogue"]
+__all__ = ["rng", "random_image", "random_layer", "CatalogReport", "placeholder_catalogue"]
 
 
 def rng(seed: "int | _random.Random | None") -> _random.Random:
@@ -58,7 +59,7 @@ def random_image(*, seed: "int | _random.Random | None" = None, layers: int = 3,
 
 
 @dataclass(frozen=True)
-class CatalogueStats:
+class CatalogReport:
     """What :func:`placeholder_catalogue` pushed: repositories, manifests and tags, the distinct
     layers, and the layer links (each manifest's layers, summed: a shared layer counts once per
     manifest that uses it).
@@ -107,7 +108,7 @@ def placeholder_catalogue(
     zipf_s: float = 1.1,
     mean_layer_size: int = 20_000_000,
     seed: "int | _random.Random | None" = None,
-) -> CatalogueStats:
+) -> CatalogReport:
     """Fill ``registry`` with a Docker-Hub-like catalogue of placeholder blobs.
 
     ``base_images`` base images (1 per 200 repositories by default) each have 1–5 layers. Every
@@ -185,5 +186,8 @@ def placeholder_catalogue(
                 tags += len(version_tags)
                 manifests += 1
                 pushed = []
-        return CatalogueStats(repositories, manifests, tags, counter[0], links)
+        return CatalogReport(repositories, manifests, tags, counter[0], links)
 
+
+# Old names, for one release (CONTRIBUTING.md, "Renaming").
+__getattr__ = moved_names("regsim.data.generate", {"CatalogueStats": "CatalogReport"}, globals())

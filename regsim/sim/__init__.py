@@ -31,7 +31,8 @@ inside the plotting functions. Every generator takes ``seed=`` (int, ``random.Ra
 which means 0). The lab reads the core through its public API and event log only.
 """
 
-from .cache import (ARC, FIFO, GDSF, LFU, LFUDA, LRU, LRUK, MQ, POLICIES, S3FIFO, SLRU, Belady, CacheStats, Clock,
+from ..deprecation import moved_names
+from .cache import (ARC, FIFO, GDSF, LFU, LFUDA, LRU, LRUK, MQ, POLICIES, S3FIFO, SLRU, Belady, CacheReport, Clock,
                     Policy, Sieve, TwoQ, hit_sequence, make_policy, simulate)
 from . import oracle, plots, streaming
 from .admission import AdaptSize, BloomAdmission, ProbAdmission, SizeAdmission, admitted
@@ -43,17 +44,17 @@ from .dedup import STRATEGIES, dedup_report
 from .engine import ENGINES, CompiledCache
 from .errors import EngineUnavailable, InvalidParameter, SimError, TraceFormatError, UnknownExercise, UnknownPolicy
 from .experiments import run, sweep
-from .mirrors import DEFAULT_TTL, HOUR, MirrorStats, PullThroughMirror, simulate_mirror, simulate_regions
+from .mirrors import DEFAULT_TTL, HOUR, MirrorReport, PullThroughMirror, simulate_mirror, simulate_regions
 from .network import GBIT, FlowSim, Link, transfer_time
-from .rollout import MODES, RolloutResult, rollout_time
+from .rollout import MODES, RolloutReport, rollout_time
 from .streams import merge, pull_stream, push_stream, registry_trace, rollout, trace_from_events
 from .traces import Trace, load_csv, read_ibm, save_csv, write_ibm
 from .workloads import DAY, Catalogue, ImageVersion, generate_catalogue, object_trace, official_catalogue
 
 __all__ = [
-    "ARC", "Belady", "LFUDA", "LRUK", "MQ", "SLRU", "TwoQ", "CompiledCache", "ENGINES", "EngineUnavailable", "Sieve", "hit_sequence", "Catalogue", "CacheStats", "Clock", "DAY", "DEFAULT_TTL", "FIFO", "FlowSim", "GBIT", "GDSF", "HOUR",
-    "ImageVersion", "InvalidParameter", "LFU", "LRU", "Link", "MODES", "MirrorStats", "POLICIES",
-    "Policy", "PullThroughMirror", "RolloutResult", "S3FIFO", "STRATEGIES", "SimError", "Trace",
+    "ARC", "Belady", "LFUDA", "LRUK", "MQ", "SLRU", "TwoQ", "CompiledCache", "ENGINES", "EngineUnavailable", "Sieve", "hit_sequence", "Catalogue", "CacheReport", "Clock", "DAY", "DEFAULT_TTL", "FIFO", "FlowSim", "GBIT", "GDSF", "HOUR",
+    "ImageVersion", "InvalidParameter", "LFU", "LRU", "Link", "MODES", "MirrorReport", "POLICIES",
+    "Policy", "PullThroughMirror", "RolloutReport", "S3FIFO", "STRATEGIES", "SimError", "Trace",
     "TraceFormatError", "UnknownExercise", "UnknownPolicy", "dedup_report", "generate_catalogue",
     "load_csv", "make_policy", "merge", "object_trace", "official_catalogue", "official_content",
     "pull_stream", "push_stream", "read_ibm", "registry_trace", "rollout", "rollout_time", "run",
@@ -61,3 +62,9 @@ __all__ = [
     "transfer_time", "write_ibm", "mrc", "shards", "analyze", "TraceAnalysis", "oracle", "plots", "streaming",
     "AdaptSize", "BloomAdmission", "ProbAdmission", "SizeAdmission", "admitted", "simulate_ttl",
 ]
+
+# Old names, for one release (CONTRIBUTING.md, "Renaming"): each warns and names the new one.
+RENAMED = {
+    "CacheStats": "CacheReport", "MirrorStats": "MirrorReport", "RolloutResult": "RolloutReport",
+}
+__getattr__ = moved_names("regsim.sim", RENAMED, globals())

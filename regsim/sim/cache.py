@@ -2,7 +2,7 @@
 
 The policies themselves live in :mod:`regsim.sim.policies`, one module each (class, compiled
 kernel, description); this module gathers them and replays traces: :func:`simulate` and
-:func:`hit_sequence` on either engine, and :class:`CacheStats`.
+:func:`hit_sequence` on either engine, and :class:`CacheReport`.
 
 A policy is three methods on top of :class:`Policy` (which keeps the byte count)::
 
@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from numbers import Integral
 from typing import Any, Callable, Iterable
 
+from ..deprecation import moved_names
 from ._util import check_int, parse_bytes
 from .errors import InvalidParameter
 from .policies import POLICIES, Configured, Policy, make_policy, resolve
@@ -61,12 +62,12 @@ from .policies.twoq import TwoQ
 __all__ = [
     "Policy", "Configured", "Belady", "LRU", "FIFO", "LFU", "Clock", "S3FIFO", "GDSF", "ARC", "Sieve", "TwoQ", "SLRU", "LRUK", "LFUDA", "MQ",
     "POLICIES",
-    "make_policy", "CacheStats", "simulate", "hit_sequence",
+    "make_policy", "CacheReport", "simulate", "hit_sequence",
 ]
 
 
 @dataclass(frozen=True)
-class CacheStats:
+class CacheReport:
     """What a cache did with a trace: counts and bytes, and the ratios derived from them."""
 
     requests: int
@@ -83,7 +84,7 @@ class CacheStats:
     def hit_ratio(self) -> float:
         """``hits / requests``: the share of requests the cache served (0.0 for no requests).
 
-        >>> stats = CacheStats(requests=4, hits=1, bytes_requested=1000, bytes_hit=100)
+        >>> stats = CacheReport(requests=4, hits=1, bytes_requested=1000, bytes_hit=100)
         >>> stats.misses, stats.hit_ratio, stats.miss_ratio, stats.byte_hit_ratio, stats.upstream_bytes
         (3, 0.25, 0.75, 0.1, 900)
         """
@@ -196,7 +197,7 @@ def _as_list(values: Any) -> list:
 
 def simulate(policy: "Policy | str | type[Policy] | Callable[[int], Policy]", keys: Any,
              sizes: "Iterable[int] | None" = None, *, capacity: "int | str | None" = None, engine: str = "auto",
-             kind: str | None = "blob") -> CacheStats:
+             kind: str | None = "blob") -> CacheReport:
     """Replay ``keys``/``sizes`` (equal lengths) through a cache; count hits and bytes.
 
     Instead of keys and sizes, give a :class:`~regsim.sim.traces.Trace` or a trace file's path
@@ -218,7 +219,7 @@ def simulate(policy: "Policy | str | type[Policy] | Callable[[int], Policy]", ke
         ids = keys if not isinstance(keys, list) else _dense(keys)[0]
         misses, missed = cache.feed(ids, sizes)
     total = int(sum(sizes)) if isinstance(sizes, list) else int(sizes.sum())
-    return CacheStats(len(keys), len(keys) - misses, total, total - missed)
+    return CacheReport(len(keys), len(keys) - misses, total, total - missed)
 
 
 def hit_sequence(policy: "Policy | str | type[Policy] | Callable[[int], Policy]", keys: Any,
@@ -248,3 +249,7 @@ def _dense(keys: list) -> tuple[Any, int]:
 
     codes, uniques = pd.factorize(pd.Series(keys))
     return codes.astype("int64"), len(uniques)
+
+
+# Old names, for one release (CONTRIBUTING.md, "Renaming").
+__getattr__ = moved_names("regsim.sim.cache", {"CacheStats": "CacheReport"}, globals())

@@ -44,12 +44,13 @@ import zlib
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from ..deprecation import moved_names
 from ..oci.image import Image, ImageIndex, Layer
 from ._util import ITERABLE, check_int, expect
 from .chunking import cdc_chunks, fixed_chunks
 from .errors import InvalidParameter
 
-__all__ = ["STRATEGIES", "dedup_report", "DedupResult", "INDEX_ENTRY_BYTES", "RECIPE_ENTRY_BYTES"]
+__all__ = ["STRATEGIES", "dedup_report", "DedupReport", "INDEX_ENTRY_BYTES", "RECIPE_ENTRY_BYTES"]
 
 STRATEGIES = ("none", "layer", "file", "fixed", "cdc")
 INDEX_ENTRY_BYTES = 40   # sha256 digest (32 B) + size (8 B)
@@ -57,7 +58,7 @@ RECIPE_ENTRY_BYTES = 40
 
 
 @dataclass(frozen=True)
-class DedupResult:
+class DedupReport:
     """One strategy's figures (see the module docstring)."""
 
     strategy: str
@@ -209,7 +210,7 @@ class _Content:
         return found
 
 
-def _measure(strategy: str, compressed: bool, content: _Content) -> DedupResult:
+def _measure(strategy: str, compressed: bool, content: _Content) -> DedupReport:
     units = _Units()
     opaque = 0
     for d, n in content.uses.items():
@@ -234,5 +235,9 @@ def _measure(strategy: str, compressed: bool, content: _Content) -> DedupResult:
     stored = sum(units.sizes.values())
     metadata = 0 if strategy == "none" else (
         len(units.sizes) * INDEX_ENTRY_BYTES + units.references * RECIPE_ENTRY_BYTES + units.path_bytes)
-    return DedupResult(strategy, compressed, len(units.sizes), units.references, units.logical, stored,
+    return DedupReport(strategy, compressed, len(units.sizes), units.references, units.logical, stored,
                        metadata, opaque)
+
+
+# Old names, for one release (CONTRIBUTING.md, "Renaming").
+__getattr__ = moved_names("regsim.sim.dedup", {"DedupResult": "DedupReport"}, globals())

@@ -42,7 +42,7 @@ from numbers import Integral
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ._util import capacity_for, parse_bytes
-from .cache import CacheStats, make_policy
+from .cache import CacheReport, make_policy
 from .engine import CompiledCache, resolve_engine
 from .errors import InvalidParameter
 from .policies import label
@@ -102,7 +102,7 @@ def _rows(specs: Sequence[tuple[str, Any]], wss: int, replay: Callable[[list[int
     capacities = [int(v * wss) if how == "share" else v for how, v in specs]
     rows = []
     for (how, value), capacity, (misses, missed) in zip(specs, capacities, replay(capacities)):
-        stats = CacheStats(requests, requests - misses, total, total - missed)
+        stats = CacheReport(requests, requests - misses, total, total - missed)
         size = value if how == "share" else (capacity / wss if wss else float("nan"))
         rows.append({"size": size, "capacity": capacity, "requests": stats.requests, "hits": stats.hits,
                      "hit_ratio": stats.hit_ratio, "byte_hit_ratio": stats.byte_hit_ratio,

@@ -35,19 +35,20 @@ import heapq
 from dataclasses import dataclass, fields
 from typing import Any, Callable, Hashable, Mapping
 
+from ..deprecation import moved_names
 from ._util import check_positive, expect
 from .cache import Policy, make_policy
 from .errors import InvalidParameter
 from .traces import Trace
 
-__all__ = ["PullThroughMirror", "MirrorStats", "simulate_mirror", "simulate_regions", "HOUR", "DEFAULT_TTL"]
+__all__ = ["PullThroughMirror", "MirrorReport", "simulate_mirror", "simulate_regions", "HOUR", "DEFAULT_TTL"]
 
 HOUR = 3600.0
 DEFAULT_TTL = 168 * HOUR
 
 
 @dataclass
-class MirrorStats:
+class MirrorReport:
     """Counters of one mirror (blob and manifest requests from clients, and upstream traffic)."""
 
     requests: int = 0
@@ -88,7 +89,7 @@ class MirrorStats:
         return self.blob_hits / self.blob_requests if self.blob_requests else 0.0
 
     def summary(self) -> dict[str, Any]:
-        """The headline numbers, rounded for a table (as :meth:`RolloutResult.summary`).
+        """The headline numbers, rounded for a table (as :meth:`RolloutReport.summary`).
 
         Blob and byte hit ratios (3 decimals), GB and requests sent upstream, and the peak
         bytes stored in GB (1 decimal). :meth:`to_dict` has every counter, unrounded.
@@ -155,7 +156,7 @@ class PullThroughMirror:
         self.double_fetch = double_fetch
         self.prefetch = prefetch
         self.catalogue = catalogue
-        self.stats = MirrorStats()
+        self.stats = MirrorReport()
         self._policy: Policy | None = make_policy(policy, capacity) if capacity is not None else None
         self._blobs: dict[Hashable, int] = {}          # unbounded store: digest -> size
         self._expiry: dict[Hashable, float] = {}       # digest or manifest key -> expiry time
@@ -326,7 +327,7 @@ class PullThroughMirror:
         return f"PullThroughMirror({self.name!r}, {bound}, {ttl}, hits {self.stats.hits}/{self.stats.requests})"
 
 
-def simulate_mirror(trace: Trace, mirror: PullThroughMirror | None = None, **options: Any) -> MirrorStats:
+def simulate_mirror(trace: Trace, mirror: PullThroughMirror | None = None, **options: Any) -> MirrorReport:
     """Replay the GET requests of ``trace`` through ``mirror`` (or ``PullThroughMirror(**options)``)."""
     expect("trace", trace, Trace, "a Trace")
     if mirror is None:
@@ -373,3 +374,7 @@ def simulate_regions(trace: Trace, regions: "Mapping[str, str] | Callable[[str],
         total["blob_hit_ratio"] = total["blob_hits"] / total["blob_requests"] if total["blob_requests"] else 0.0
         rows.append({"region": "all", **total})
     return pd.DataFrame(rows)
+
+
+# Old names, for one release (CONTRIBUTING.md, "Renaming").
+__getattr__ = moved_names("regsim.sim.mirrors", {"MirrorStats": "MirrorReport"}, globals())

@@ -128,7 +128,7 @@ def savings_bars(report, ax=None, *, value: str = "stored_bytes", title: str | N
 
 def rollout_cdf(results: Sequence[Any], ax=None, *, labels: Sequence[str] | None = None,
                 title: str | None = None):
-    """For each :class:`~regsim.sim.rollout.RolloutResult`: the share of servers done by time t.
+    """For each :class:`~regsim.sim.rollout.RolloutReport`: the share of servers done by time t.
 
     The legend names each result by its mode, or by ``labels`` (one per result, in order: to
     tell apart two runs of one mode), followed by its makespan: seconds from the rollout's start

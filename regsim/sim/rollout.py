@@ -18,7 +18,7 @@ Layer extraction is not modelled.
   for it and are served from the mirror;
 * ``"mirror-warm"`` -- the mirror already holds the image (pre-pulled): only the LAN is used.
 
-:func:`rollout_time` returns a :class:`RolloutResult` with one row per server.
+:func:`rollout_time` returns a :class:`RolloutReport` with one row per server.
 """
 
 from __future__ import annotations
@@ -26,17 +26,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from ..deprecation import moved_names
 from ._util import SEQUENCE, check_int, check_positive, expect
 from .errors import InvalidParameter
 from .network import GBIT, FlowSim, Link, round_trip
 
-__all__ = ["rollout_time", "RolloutResult", "MODES", "site_links"]
+__all__ = ["rollout_time", "RolloutReport", "MODES", "site_links"]
 
 MODES = ("direct", "mirror", "mirror-coalescing", "mirror-warm")
 
 
 @dataclass(frozen=True)
-class RolloutResult:
+class RolloutReport:
     """Per-server times (``servers``: server, start, finish, seconds, bytes) and totals.
 
     ``start`` and ``finish`` count from the rollout's start; ``seconds`` is each server's own pull
@@ -62,8 +63,8 @@ class RolloutResult:
         return float(self.servers["seconds"].median())
 
     def summary(self) -> dict[str, Any]:
-        """The headline numbers, rounded for a table (as :meth:`MirrorStats.summary
-        <regsim.sim.mirrors.MirrorStats.summary>`): mode, servers, the median pull time per server
+        """The headline numbers, rounded for a table (as :meth:`MirrorReport.summary
+        <regsim.sim.mirrors.MirrorReport.summary>`): mode, servers, the median pull time per server
         and the makespan in seconds (3 decimals), and GB fetched from upstream.
         """
         return {"mode": self.mode, "servers": len(self.servers),
@@ -72,7 +73,7 @@ class RolloutResult:
                 "upstream_GB": round(self.upstream_bytes / 1e9, 3)}
 
     def __repr__(self) -> str:
-        return (f"RolloutResult({self.mode}: {len(self.servers)} servers, median per server "
+        return (f"RolloutReport({self.mode}: {len(self.servers)} servers, median per server "
                 f"{self.median_per_server:.1f} s, makespan from start {self.makespan_from_start:.1f} s, "
                 f"{self.upstream_bytes / 1e9:.2f} GB from upstream)")
 
@@ -92,7 +93,7 @@ def site_links(servers: int, *, wan_bandwidth: float = GBIT, wan_latency: float 
 
 def rollout_time(blobs: Sequence[tuple[str, int]], servers: int = 100, *, mode: str = "direct",
                  manifest_size: int = 1_500, concurrency: int = 3, start_spread: float = 0.0,
-                 **link_options: float) -> RolloutResult:
+                 **link_options: float) -> RolloutReport:
     """Seconds for ``servers`` servers to pull an image made of ``blobs`` (``(digest, size)``).
 
     ``start_spread`` staggers the servers' start times evenly over that many seconds. Link
@@ -181,4 +182,8 @@ def rollout_time(blobs: Sequence[tuple[str, int]], servers: int = 100, *, mode: 
     total = sum(sizes.values())
     rows = [{"server": f"server-{i:0{width}d}", "start": started[i], "finish": finished[i],
              "seconds": finished[i] - started[i], "bytes": total} for i in range(servers)]
-    return RolloutResult(mode, pd.DataFrame(rows), upstream, int(round(sim.bytes_on["wan"])))
+    return RolloutReport(mode, pd.DataFrame(rows), upstream, int(round(sim.bytes_on["wan"])))
+
+
+# Old names, for one release (CONTRIBUTING.md, "Renaming").
+__getattr__ = moved_names("regsim.sim.rollout", {"RolloutResult": "RolloutReport"}, globals())

@@ -8,7 +8,7 @@ A *source* is a :class:`~regsim.sim.traces.Trace`, or the path of a trace file: 
 gzipped: :func:`~regsim.sim.traces.iter_ibm` reads it in chunks). :func:`iter_chunks` yields ``(keys, sizes)``
 numpy arrays of at most ``chunk_requests`` requests; :class:`DenseIds` turns keys into dense ids
 ``0..n-1`` across chunks (a compiled hash table for integer keys); :func:`replay` feeds the chunks
-to one cache and returns its :class:`~regsim.sim.cache.CacheStats`. Memory is one chunk plus
+to one cache and returns its :class:`~regsim.sim.cache.CacheReport`. Memory is one chunk plus
 the cache's state (a few arrays over the distinct objects), whatever the trace's length:
 ``benchmarks/cache.py --streamed`` replays 100 million requests in well under 2 GiB.
 
@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from ._util import PATH, SEQUENCE, capacity_for, expect
-from .cache import CacheStats, _capacity_bytes, make_policy
+from .cache import CacheReport, _capacity_bytes, make_policy
 from .engine import CompiledCache, resolve_engine
 from .errors import InvalidParameter
 from .policies import resolve
@@ -100,8 +100,8 @@ def stream_policies(source: Any, policies: Sequence[Any], capacities: Sequence[i
 
 def replay(source: "Trace | str | os.PathLike[str]", policy: Any = "lru", *, size: float | None = None,
            capacity: "int | str | None" = None, engine: str = "auto", kind: str | None = "blob",
-           chunk_requests: int = 1_000_000, ignore_size_zero_req: bool = False) -> CacheStats:
-    """Replay ``source`` through one cache; its :class:`CacheStats`. The file is read once.
+           chunk_requests: int = 1_000_000, ignore_size_zero_req: bool = False) -> CacheReport:
+    """Replay ``source`` through one cache; its :class:`CacheReport`. The file is read once.
 
     Give ``capacity=`` (bytes, or ``"64MB"``: the replay streams, one chunk in memory) or
     ``size=`` (a share of the working set, a float in (0, 1]: the file is read once into dense
@@ -122,7 +122,7 @@ def replay(source: "Trace | str | os.PathLike[str]", policy: Any = "lru", *, siz
         cap = capacity_for(size, d.working_set_bytes, single=True)
         [(misses, missed)] = replay_dense(d, policy, [cap], engine=engine)
         requests, total = d.requests, d.total_bytes
-    return CacheStats(requests, requests - misses, total, total - missed)
+    return CacheReport(requests, requests - misses, total, total - missed)
 
 
 def replay_dense(d: DenseTrace, policy: Any, capacities: Sequence[int], *, engine: str = "auto") -> list[tuple[int, int]]:

@@ -76,12 +76,12 @@ def replay_ttl(policy: Any, keys: list, sizes: list, times: list, ttl: float, *,
 
 def simulate_ttl(policy: Any, source: Any, *, capacity: "int | str", ttl: float, kind: str | None = "blob"):
     """:func:`~regsim.sim.cache.simulate` with object TTLs: ``policy`` a name, class or factory,
-    ``source`` a Trace or an oracleGeneral file; its :class:`~regsim.sim.cache.CacheStats`."""
-    from .cache import CacheStats, _capacity_bytes
+    ``source`` a Trace or an oracleGeneral file; its :class:`~regsim.sim.cache.CacheReport`."""
+    from .cache import CacheReport, _capacity_bytes
     from .policies import make_policy
 
     keys, sizes, times = ttl_requests(source, kind)
     cache = make_policy(policy, _capacity_bytes(capacity))
     misses, missed, _ = replay_ttl(cache, keys, sizes, times, ttl)
     total = sum(sizes)
-    return CacheStats(len(keys), len(keys) - misses, total, total - missed)
+    return CacheReport(len(keys), len(keys) - misses, total, total - missed)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regsim.sim.cache import (FIFO, GDSF, LFU, LRU, POLICIES, S3FIFO, CacheStats, Clock, Policy, hit_sequence,
+from regsim.sim.cache import (FIFO, GDSF, LFU, LRU, POLICIES, S3FIFO, CacheReport, Clock, Policy, hit_sequence,
                               make_policy, simulate)
 from regsim.sim.errors import InvalidParameter, UnknownPolicy
 
@@ -132,9 +132,9 @@ def test_replay_is_written_once_in_the_base_class():
 
 
 def test_stats_ratios():
-    s = CacheStats(requests=4, hits=1, bytes_requested=100, bytes_hit=10)
+    s = CacheReport(requests=4, hits=1, bytes_requested=100, bytes_hit=10)
     assert (s.misses, s.hit_ratio, s.miss_ratio, s.byte_hit_ratio, s.upstream_bytes) == (3, 0.25, 0.75, 0.1, 90)
-    assert CacheStats(0, 0, 0, 0).miss_ratio == 0.0
+    assert CacheReport(0, 0, 0, 0).miss_ratio == 0.0
 
 
 traces = st.lists(st.tuples(st.integers(0, 15), st.integers(0, 60)), min_size=1, max_size=120)
