@@ -51,6 +51,8 @@ def _checked(response: Any, what: str) -> Any:
 
 def subject_of(client: Any, reference: str) -> dict[str, Any]:
     """The descriptor of the manifest ``reference`` names (``HEAD``): what a ``subject`` holds."""
+    if not hasattr(client, "get_container"):
+        raise InvalidArgument(f"client must be an oras-like client (SimpleClient), got {type(client).__name__} {client!r:.80}")
     container = client.get_container(reference)
     accept = ", ".join([OCI_MANIFEST, "application/vnd.oci.image.index.v1+json",
                         "application/vnd.docker.distribution.manifest.v2+json",
@@ -66,6 +68,8 @@ def attach(client: Any, subject: str, path: str | os.PathLike, *, artifact_type:
            annotations: Mapping[str, str] | None = None) -> tuple[str, str | None]:
     """Push the file ``path`` as an artifact about ``subject`` (a reference), untagged, as
     ``oras attach`` does. Returns the artifact manifest's digest and the ``OCI-Subject`` header."""
+    if not hasattr(client, "get_container"):
+        raise InvalidArgument(f"client must be an oras-like client (SimpleClient), got {type(client).__name__} {client!r:.80}")
     import oras.oci
     import oras.provider
 
@@ -94,6 +98,8 @@ def attach(client: Any, subject: str, path: str | os.PathLike, *, artifact_type:
 def referrers(client: Any, subject: str, artifact_type: str | None = None) -> tuple[list[dict[str, Any]], bool]:
     """The artifacts about the manifest ``subject`` names (descriptors, with ``artifactType`` and
     annotations), of one ``artifact_type`` or all; and True when the registry did the filtering."""
+    if not hasattr(client, "get_container"):
+        raise InvalidArgument(f"client must be an oras-like client (SimpleClient), got {type(client).__name__} {client!r:.80}")
     container = client.get_container(subject)
     digest = container.digest or subject_of(client, subject)["digest"]
     url = _url(client, container, f"referrers/{digest}")

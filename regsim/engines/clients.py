@@ -26,7 +26,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode, urljoin
 
-from ..errors import InvalidArgument, RegistryError
+from ..errors import InvalidArgument, RegistryError, expect
 from ..oci.blob import Blob
 from ..oci.digest import Digest
 from ..oci.image import Image, ImageIndex
@@ -62,6 +62,7 @@ class Skopeo:
     """
 
     def __init__(self, root: str | os.PathLike | None = None, *, timeout: float = 300) -> None:
+        expect("root", root, (str, os.PathLike, type(None)), "a directory or None")
         self.binary = find_tool("skopeo")
         self.prefix = _user_namespace_prefix()
         self._tmp = None if root is not None else tempfile.TemporaryDirectory(prefix="regsim-skopeo-")

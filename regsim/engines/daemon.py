@@ -41,6 +41,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..errors import InvalidArgument, expect
 from . import watchdog
 from .tools import ToolMissing, find_tool
 
@@ -90,6 +91,7 @@ class DockerDaemon:
     def __init__(self, host: str, *, pid: int | None = None, root: Path | None = None,
                  process: subprocess.Popen | None = None, timeout: float = 300,
                  watcher: subprocess.Popen | None = None) -> None:
+        expect("host", host, str)
         self.host = host
         #: the PID of the private dockerd (None: an engine someone else runs)
         self.pid = pid
@@ -285,6 +287,9 @@ def base_image(engine=None, tag: str = BASE_TAG) -> str:
     None: :func:`docker_daemon`'s engine (which must then be stopped by the caller, so prefer
     passing one). One layer: ``/bin`` with busybox and its links.
     """
+    if engine is not None and not hasattr(engine, "build"):
+        raise InvalidArgument(f"engine must be a DockerDaemon or an engine client (with build()), got "
+                              f"{type(engine).__name__} {engine!r:.80}")
     if engine is None:
         engine = docker_daemon()
     dockerfile, context = base_context()

@@ -23,6 +23,7 @@ the served registry, like :class:`~regsim.engines.clients.SimpleClient`; ``tag``
 
 from __future__ import annotations
 
+import collections.abc
 import json
 import os
 import re
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import Mapping
 
 from .. import events as ev
-from ..errors import InvalidArgument, RegistryError
+from ..errors import InvalidArgument, RegistryError, expect
 from ..oci.digest import Digest
 from ..events import Event
 from .tools import find_tool, registry_address
@@ -66,6 +67,7 @@ class EngineError(RegistryError, RuntimeError):
 
 def layer_statuses(lines: tuple[str, ...] | list[str]) -> dict[str, str]:
     """``{short id: final status}`` from docker's push or pull lines (progress lines dropped)."""
+    expect("lines", lines, collections.abc.Iterable, "an iterable of docker's output lines")
     out: dict[str, str] = {}
     for line in lines:
         match = _LAYER_LINE.match(line)
@@ -78,6 +80,7 @@ def blob_outcomes(events) -> dict[Digest, str]:
     """``{digest: outcome}`` of the blobs in some server events: ``uploaded`` (bytes sent; also
     when the registry had them in another repository), ``mounted``, ``exists`` (a ``HEAD`` found it
     and nothing was sent) or ``downloaded``."""
+    expect("events", events, collections.abc.Iterable, "an iterable of events")
     out: dict[Digest, str] = {}
     for e in events:
         if isinstance(e, ev.BlobUploaded):
@@ -164,6 +167,9 @@ class _Engine(ABC):
     report_on_stderr = False
 
     def __init__(self, server_or_url, *, registry=None, timeout: float = 300) -> None:
+        if not isinstance(server_or_url, str) and not hasattr(server_or_url, "url"):
+            raise InvalidArgument(f"server_or_url must be a RegistryServer or a URL like http://127.0.0.1:5000, "
+                                  f"got {type(server_or_url).__name__} {server_or_url!r:.80}")
         url = getattr(server_or_url, "url", server_or_url)
         #: ``127.0.0.1:PORT``, the registry part of references
         self.address = registry_address(url)

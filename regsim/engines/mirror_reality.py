@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, expect
 from .tools import find_tool
 from .daemon import DockerDaemon, base_image, start_private_daemon
 
@@ -67,6 +67,8 @@ _PATH = re.compile(r"^/v2/.+/(manifests|blobs)/[^/]+$")
 
 def upstream_counts(server) -> dict[str, int]:
     """What ``server`` (a :class:`~regsim.server.runner.RegistryServer`) was asked so far, by kind."""
+    if not hasattr(server, "requests"):
+        raise InvalidArgument(f"server must be a RegistryServer, got {type(server).__name__} {server!r:.80}")
     counts = dict.fromkeys(KINDS, 0)
     for record in server.requests:
         match = _PATH.match(record.path)
@@ -106,6 +108,8 @@ class DistributionProxy:
     """
 
     def __init__(self, upstream: str, port: int) -> None:
+        expect("upstream", upstream, str)
+        expect("port", port, int, "a port number")
         self.binary = find_tool("docker-registry", "docker-registry")
         self.dir = tempfile.TemporaryDirectory(prefix="regsim-proxy-")
         self.url = f"http://127.0.0.1:{port}"
@@ -242,6 +246,7 @@ class Comparison:
 
 def compare(pusher: DockerDaemon, *, ttl: float = 60.0, mirrors: tuple[str, ...] = MIRRORS) -> Comparison:
     """:func:`measure` and :func:`predict` for each mirror, side by side."""
+    expect("pusher", pusher, DockerDaemon)
     base = base_image(pusher)
     result = Comparison()
     for kind in mirrors:

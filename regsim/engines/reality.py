@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..client.host import Host
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, expect
 from ..registry import Registry
 from .docker import DockerClient, blob_outcomes, layer_statuses
 
@@ -52,6 +52,7 @@ _STATUS = {"Pushed": "uploaded", "Layer already exists": "exists", "Pull complet
 def outcome_of(status: str) -> str:
     """``Pushed`` -> ``uploaded``, ``Mounted from x`` -> ``mounted``, ``Layer already exists`` ->
     ``exists``, ``Pull complete`` -> ``downloaded``, ``Already exists`` -> ``local``."""
+    expect("status", status, str)
     if status.startswith("Mounted from "):
         return "mounted"
     try:
@@ -207,6 +208,8 @@ def run_docker(server, laptop: DockerClient, clean: DockerClient, base: str) -> 
     """The scenario with real docker: ``laptop`` builds and pushes, ``clean`` (an engine with no
     images of it) pulls. ``base`` is the busybox base's local tag
     (:func:`~regsim.engines.daemon.base_image`). Images it tags are removed again at the end."""
+    if not hasattr(server, "registry"):
+        raise InvalidArgument(f"server must be a RegistryServer, got {type(server).__name__} {server!r:.80}")
     registry = server.registry
     address = server.address
     run = Run("docker")
@@ -267,6 +270,8 @@ class DockerSession:
     """
 
     def __init__(self, server, *, clean: bool = False) -> None:
+        if not hasattr(server, "url"):
+            raise InvalidArgument(f"server must be a RegistryServer, got {type(server).__name__} {server!r:.80}")
         global _current
         from .tools import ToolMissing
         from .daemon import base_image, docker_daemon, start_private_daemon
@@ -416,6 +421,8 @@ class Comparison:
 
 def compare(model: Run, real: Run) -> Comparison:
     """Line up two runs: one :class:`Row` per step and layer either run reported."""
+    expect("model", model, Run)
+    expect("real", real, Run)
     rows = []
     for step in STEPS:
         ours, theirs = model.outcomes.get(step, {}), real.outcomes.get(step, {})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from urllib.parse import urlsplit
 
-from ..errors import InvalidArgument, RegistryError
+from ..errors import InvalidArgument, RegistryError, expect
 
 __all__ = ["ToolMissing", "find_tool", "registry_address", "INSTALL_HINT"]
 
@@ -31,6 +31,7 @@ class ToolMissing(RegistryError, RuntimeError):
 
 def find_tool(name: str, package: str | None = None) -> str:
     """The path of ``name``, or :class:`ToolMissing` with an install hint."""
+    expect("name", name, str)
     path = shutil.which(name)
     if path is None:
         raise ToolMissing(f"{name} is not installed: " + INSTALL_HINT.format(package=package or name))
@@ -39,6 +40,7 @@ def find_tool(name: str, package: str | None = None) -> str:
 
 def registry_address(base_url: str) -> str:
     """``host:port`` of a registry's base URL (:class:`~regsim.errors.InvalidArgument` naming it when it is not one)."""
+    expect("base_url", base_url, str, "a URL like http://127.0.0.1:5000")
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InvalidArgument(f"base_url must be like http://127.0.0.1:5000, got {base_url!r}")

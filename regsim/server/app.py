@@ -41,9 +41,10 @@ from typing import Awaitable, Callable
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
+from ..registry import Registry
 from .. import events as ev
 from ..registry.access import DELETE, PULL, PUSH
-from ..errors import Denied, InvalidArgument, RegistryError, TooManyRequests, Unauthorized, Unsupported
+from ..errors import Denied, InvalidArgument, RegistryError, TooManyRequests, Unauthorized, Unsupported, expect
 from ..oci.digest import Digest
 from ..oci.reference import validate_repository
 from . import blobs, discovery, manifests, uploads
@@ -209,6 +210,7 @@ class RegistryApp:
                  max_uploads_per_client: int = 100, admin_users: frozenset[str] | set[str] = frozenset(),
                  gc_grace: float = DEFAULT_GC_GRACE, rate_limit: "PullLimit | str | None" = None,
                  mirror=None) -> None:
+        expect("registry", registry, Registry)
         self.registry = registry
         if isinstance(rate_limit, str):
             rate_limit = PullLimit.parse(rate_limit)

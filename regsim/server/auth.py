@@ -29,6 +29,7 @@ or echoed; an error echoes at most 64 characters of what a client sent.
 
 from __future__ import annotations
 
+import collections.abc
 import base64
 import binascii
 import hashlib
@@ -40,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from ..registry.access import ACTIONS, Token
-from ..errors import InvalidArgument, TooManyRequests, Unauthorized
+from ..errors import InvalidArgument, TooManyRequests, Unauthorized, expect
 from .limits import MAX_CREDENTIAL, LoginThrottle, shown
 
 __all__ = ["SCHEMES", "ANONYMOUS", "Scope", "Grant", "Identity", "TokenIssuer", "Authenticator", "parse_scopes",
@@ -67,6 +68,7 @@ class Scope:
 
 def parse_scopes(values: Iterable[str]) -> list[Scope]:
     """Parse ``scope`` query values; each may hold several space-separated scopes."""
+    expect("values", values, collections.abc.Iterable, "an iterable of scope strings")
     out: list[Scope] = []
     for value in values:
         for item in value.split():
@@ -122,6 +124,7 @@ class TokenIssuer:
 
     def __init__(self, registry: str, *, secret: bytes | None = None, ttl: int = 300,
                  clock: Callable[[], float] = time.time) -> None:
+        expect("registry", registry, str, "the registry's name")
         self.registry = registry
         self.ttl = ttl
         self._secret = secret if secret is not None else secrets.token_bytes(32)

@@ -7,7 +7,7 @@ from starlette.responses import Response
 from ..registry.access import PULL
 from ..oci.blob import Content
 from ..oci.digest import Digest
-from ..errors import BlobUnknown, NameUnknown, PlaceholderContent, RangeNotSatisfiable
+from ..errors import BlobUnknown, NameUnknown, PlaceholderContent, RangeNotSatisfiable, expect
 from .context import Context, ErrorReply, StreamReply, reply
 from .protocol import parse_range
 
@@ -21,6 +21,8 @@ SEND_PIECE = 64 << 20
 
 
 def blob_location(name: str, digest: str) -> str:
+    expect("name", name, str)
+    expect("digest", digest, str)
     return f"/v2/{name}/blobs/{digest}"
 
 

@@ -25,6 +25,8 @@ False
 
 from __future__ import annotations
 
+import os
+import collections.abc
 import base64
 import contextvars
 import csv
@@ -39,7 +41,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 from .. import events as ev
-from ..errors import InvalidArgument, NameInvalid, UnknownKey
+from ..errors import InvalidArgument, NameInvalid, UnknownKey, expect
 from ..oci.reference import validate_repository
 from ..registry import Registry
 from ..registry.access import PUSH, AccessPolicy
@@ -67,6 +69,7 @@ def read_participants(path: str | Path) -> list[Participant]:
     password, a name that cannot be a namespace (lowercase letters, digits, ``.``, ``_``, ``-``)
     or a name given twice.
     """
+    expect("path", path, (str, os.PathLike), "a path")
     path = Path(path)
     # utf-8-sig: Excel and Google Sheets save "CSV UTF-8" with a byte-order mark (and CRLF line
     # ends, which the csv module reads as any line end)
@@ -107,6 +110,8 @@ def setup_access(policy: AccessPolicy, participants, team: str = "team",
                  instructor: Participant | None = None) -> AccessPolicy:
     """Add a user per participant (their namespace is theirs in ``namespaces`` mode), let each push
     to ``team/*``, and let ``instructor`` push anywhere; returns ``policy``."""
+    expect("policy", policy, AccessPolicy)
+    expect("participants", participants, collections.abc.Iterable, "an iterable of Participants")
     _check_name(team, "team")
     for p in participants:
         if p.name == team:
@@ -189,6 +194,8 @@ class RequestLedger:
     ``gate``, ``requests``, ``auth``) is the wrapped app's."""
 
     def __init__(self, app) -> None:
+        if not callable(app):
+            raise InvalidArgument(f"app must be an ASGI app (a RegistryApp), got {type(app).__name__} {app!r:.80}")
         self.app = app
         self._entries: list[LedgerEntry] = []
         self._lock = threading.Lock()
@@ -295,6 +302,7 @@ class Journal:
     seconds makes one line."""
 
     def __init__(self, registry, ledger: RequestLedger, *, keep: int = 10_000, repeat: float = 5.0) -> None:
+        expect("registry", registry, Registry)
         self.registry = registry
         self.repeat = repeat
         self.listeners: list = []
@@ -439,6 +447,7 @@ class Classroom:
 
     def __init__(self, participants, *, team: str = "team", name: str = "localhost:5000",
                  instructor: Participant | None = None) -> None:
+        expect("participants", participants, collections.abc.Iterable, "an iterable of Participants")
         self.participants = tuple(participants)
         if not self.participants:
             raise InvalidArgument("participants: a classroom needs at least one participant, got none")
@@ -510,6 +519,7 @@ class Classroom:
 def activity_of(registry, entries, participants, team: str, lock=None) -> Activity:
     """The :class:`Activity` of ``participants`` from a ledger's ``entries`` and the registry's
     events (read under ``lock``, the server's model lock)."""
+    expect("registry", registry, Registry)
     with lock if lock is not None else nullcontext():
         uploads: dict[tuple[str, str], ev.BlobUploaded] = {}
         mounts: dict[tuple[str, str], ev.BlobMounted] = {}

@@ -3,6 +3,7 @@ helpers to read bodies and build replies."""
 
 from __future__ import annotations
 
+import numbers
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..errors import RegistryError, SizeInvalid
+from ..errors import RegistryError, SizeInvalid, expect
 from .auth import Identity
 from .state import ServerState
 
@@ -28,6 +29,7 @@ SEND_CHUNK = 4 << 20
 
 def reply(status: int, headers: Headers = (), body: bytes = b"", *, content_length: int | None = None) -> Response:
     """A response with exactly ``headers`` (repeated names allowed)."""
+    expect("status", status, numbers.Integral, "an int")
     response = Response(body, status_code=status)
     raw = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers]
     if status not in (204, 304) or content_length is not None:  # RFC 9110: no length on 204
@@ -39,6 +41,7 @@ def reply(status: int, headers: Headers = (), body: bytes = b"", *, content_leng
 
 def json_reply(status: int, value: Any, headers: Headers = (), *,
                media_type: str = "application/json") -> Response:
+    expect("status", status, numbers.Integral, "an int")
     body = json.dumps(value, separators=(",", ":")).encode()
     return reply(status, [("Content-Type", media_type), *headers], body)
 
@@ -47,6 +50,8 @@ class BytesReply(Response):
     """A (possibly large) body sent in :data:`SEND_CHUNK` slices."""
 
     def __init__(self, status: int, headers: Headers, data: bytes) -> None:
+        expect("status", status, numbers.Integral, "an int")
+        expect("data", data, (bytes, bytearray, memoryview), "bytes")
         super().__init__(b"", status_code=status)
         self.raw_headers = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers]
         self.raw_headers.append((b"content-length", str(len(data)).encode()))
@@ -72,6 +77,8 @@ class StreamReply(Response):
     """A body read in pieces from an iterator of bytes (a blob kept on disk)."""
 
     def __init__(self, status: int, headers: Headers, size: int, pieces) -> None:
+        expect("status", status, numbers.Integral, "an int")
+        expect("size", size, numbers.Integral, "an int")
         super().__init__(b"", status_code=status)
         self.raw_headers = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers]
         self.raw_headers.append((b"content-length", str(size).encode()))

@@ -17,7 +17,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, expect
 from ..units import human_size
 from ..viz.live import LiveView
 from .classroom import Classroom
@@ -31,6 +31,7 @@ class ClassroomDashboard:
     of the team namespace (its graph and the last push or pull). :meth:`refresh` redraws at once; pushes refresh it on their own."""
 
     def __init__(self, classroom: Classroom, *, quiet: float = 0.5) -> None:
+        expect("classroom", classroom, Classroom)
         if classroom.server is None:
             raise InvalidArgument("classroom is not served yet: serve the classroom first (classroom.serve())")
         self.classroom = classroom

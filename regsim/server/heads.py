@@ -10,9 +10,11 @@ any of it. uvicorn's h11 parser has its own cap (``h11_max_incomplete_event_size
 
 from __future__ import annotations
 
+import numbers
 import json
 from typing import Any
 
+from ..errors import expect
 from .limits import MAX_HEAD
 
 __all__ = ["BoundedHttpToolsProtocol", "protocol_options", "head_too_large"]
@@ -20,6 +22,7 @@ __all__ = ["BoundedHttpToolsProtocol", "protocol_options", "head_too_large"]
 
 def head_too_large(limit: int = MAX_HEAD) -> bytes:
     """The whole ``431`` response, with the spec's JSON error body (nothing of the request in it)."""
+    expect("limit", limit, numbers.Integral, "an int")
     body = json.dumps({"errors": [{"code": "SIZE_INVALID", "message":
                                    f"request line and headers are larger than {limit} bytes",
                                    "detail": {"limit": limit}}]}).encode()
@@ -63,6 +66,7 @@ else:  # pragma: no cover
 
 def protocol_options(http: str) -> dict[str, Any]:
     """``uvicorn.Config`` options for parser ``http`` (``auto``, ``httptools``, ``h11``) with heads bounded."""
+    expect("http", http, str)
     if http in ("auto", "httptools") and BoundedHttpToolsProtocol is not None:
         return {"http": BoundedHttpToolsProtocol, "h11_max_incomplete_event_size": MAX_HEAD}
     return {"http": http, "h11_max_incomplete_event_size": MAX_HEAD}

@@ -26,12 +26,13 @@ True
 
 from __future__ import annotations
 
+import numbers
 import math
 import time
 from collections import OrderedDict, deque
 from typing import Callable, Iterable
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, expect
 
 __all__ = ["LoginThrottle", "UploadTracker", "DEFAULT_PURGE_AGE", "MAX_CREDENTIAL", "MAX_HEAD", "shown"]
 
@@ -50,6 +51,7 @@ def shown(text: str, limit: int = 64) -> str:
     >>> shown("x" * 100, 5)
     'xxxx…'
     """
+    expect("text", text, str)
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
@@ -68,6 +70,9 @@ class LoginThrottle:
 
     def __init__(self, attempts: int = 5, window: float = 60.0, *, max_bytes: int = 8 << 20,
                  clock: Callable[[], float] = time.monotonic) -> None:
+        expect("attempts", attempts, numbers.Integral, "an int")
+        expect("window", window, numbers.Real, "a number")
+        expect("max_bytes", max_bytes, numbers.Integral, "an int")
         if attempts < 1 or window <= 0:
             raise InvalidArgument(f"login throttle needs attempts >= 1 and window > 0, got {attempts}, {window}")
         if max_bytes < self.ENTRY_BYTES:
@@ -135,6 +140,8 @@ class UploadTracker:
 
     def __init__(self, purge_age: float = DEFAULT_PURGE_AGE, per_client: int = 100, *,
                  clock: Callable[[], float] = time.monotonic) -> None:
+        expect("purge_age", purge_age, numbers.Real, "a number")
+        expect("per_client", per_client, numbers.Integral, "an int")
         if purge_age <= 0 or per_client < 1:
             raise InvalidArgument(f"upload limits need purge_age > 0 and per_client >= 1, got {purge_age}, {per_client}")
         self.purge_age = purge_age

@@ -12,7 +12,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from ..oci.digest import Digest
-from ..errors import ManifestTooLarge, ManifestUnknown, TagInvalid
+from ..errors import ManifestTooLarge, ManifestUnknown, TagInvalid, expect
 from ..oci.reference import validate_tag
 from .context import BytesReply, Context, reply
 from .protocol import media_type_of
@@ -21,6 +21,8 @@ __all__ = ["head_manifest", "get_manifest", "put_manifest", "delete_manifest", "
 
 
 def manifest_location(name: str, reference: str) -> str:
+    expect("name", name, str)
+    expect("reference", reference, str)
     return f"/v2/{name}/manifests/{reference}"
 
 

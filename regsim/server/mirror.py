@@ -46,7 +46,7 @@ from urllib.parse import urlsplit
 
 from starlette.responses import Response
 
-from ..errors import InvalidArgument, RegistryError, Unsupported
+from ..errors import InvalidArgument, RegistryError, Unsupported, expect
 from ..oci.digest import Digest
 from . import blobs as blob_handlers
 from . import manifests as manifest_handlers
@@ -245,6 +245,7 @@ class Mirror:
     def __init__(self, upstream: str, *, ttl: float = DEFAULT_TTL, revalidate: str = "head", library: bool = True,
                  username: str | None = None, password: str | None = None, timeout: float = 60.0,
                  history: int = 10_000, clock: Callable[[], float] = time.monotonic) -> None:
+        expect("upstream", upstream, str)
         if revalidate not in ("head", "get"):
             raise InvalidArgument(f"revalidate must be 'head' or 'get', got {revalidate!r}")
         if not (isinstance(ttl, (int, float)) and ttl >= 0 and ttl != float("inf")):

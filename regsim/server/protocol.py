@@ -16,11 +16,12 @@ names for it, with the value in the message.
 
 from __future__ import annotations
 
+import numbers
 import json
 import re
 from urllib.parse import urlencode
 
-from ..errors import PaginationNumberInvalid, RangeInvalid, RangeNotSatisfiable, RegistryError
+from ..errors import PaginationNumberInvalid, RangeInvalid, RangeNotSatisfiable, RegistryError, expect
 
 __all__ = [
     "API_VERSION",
@@ -51,6 +52,8 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     server may answer those with the whole content). A malformed or unsatisfiable ``bytes``
     range raises ``SIZE_INVALID`` (416; the spec's table has no range code).
     """
+    expect("header", header, (str, type(None)), "a string or None")
+    expect("size", size, numbers.Integral, "an int")
     if header is None:
         return None
     value = header.strip()
@@ -85,6 +88,7 @@ def parse_content_range(header: str) -> tuple[int, int]:
     The spec's form is ``^[0-9]+-[0-9]+$``; the RFC form ``bytes 0-9/10`` is accepted too.
     A malformed one is the spec's ``BLOB_UPLOAD_INVALID`` with status 416.
     """
+    expect("header", header, str)
     match = _CONTENT_RANGE.match(header.strip())
     if match is None:
         raise RangeInvalid(f"invalid Content-Range {header!r}: expected <start>-<end>", detail=header)
@@ -99,6 +103,7 @@ def parse_page_size(value: str | None, maximum: int | None = None) -> int | None
 
     Without ``maximum`` (tag lists) a number too long to be a count means "all of them".
     """
+    expect("value", value, (str, type(None)), "a string or None")
     if value is None:
         return None
     if not value.isdigit() or not value.isascii():
@@ -120,16 +125,21 @@ def parse_page_size(value: str | None, maximum: int | None = None) -> int | None
 
 def next_link(path: str, n: int, last: str) -> str:
     """An RFC 5988 ``Link`` header pointing at the next page."""
+    expect("path", path, str)
+    expect("n", n, numbers.Integral, "an int")
+    expect("last", last, str)
     return f'<{path}?{urlencode({"n": n, "last": last})}>; rel="next"'
 
 
 def upload_range(size: int) -> str:
     """The ``Range`` header of an upload holding ``size`` bytes (``0-0`` when empty, as distribution)."""
+    expect("size", size, numbers.Integral, "an int")
     return f"0-{max(size - 1, 0)}"
 
 
 def media_type_of(content_type: str | None) -> str | None:
     """A ``Content-Type`` without parameters (``None`` when absent or empty)."""
+    expect("content_type", content_type, (str, type(None)), "a string or None")
     if not content_type:
         return None
     kind = content_type.split(";", 1)[0].strip()
@@ -138,6 +148,8 @@ def media_type_of(content_type: str | None) -> str | None:
 
 def error_body(*errors: RegistryError) -> bytes:
     """The spec's JSON error body: ``{"errors": [{"code", "message", "detail"}]}``."""
+    for error in errors:
+        expect("errors", error, RegistryError, "RegistryErrors")
     return json.dumps({"errors": [_jsonable(e.to_dict()) for e in errors]}).encode()
 
 

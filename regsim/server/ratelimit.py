@@ -34,7 +34,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
-from ..errors import InvalidArgument, TooManyRequests
+from ..errors import InvalidArgument, TooManyRequests, expect
 
 __all__ = ["PullLimit", "RateLimiter", "HUB_MESSAGE", "LIMIT_HEADER", "REMAINING_HEADER", "SOURCE_HEADER"]
 
@@ -83,6 +83,7 @@ class RateLimiter:
 
     def __init__(self, limit: PullLimit, *, clock: Callable[[], float] = time.monotonic,
                  max_callers: int = 100_000) -> None:
+        expect("limit", limit, PullLimit)
         self.limit = limit
         self.clock = clock
         self.max_callers = max_callers

@@ -10,6 +10,7 @@ False
 
 from __future__ import annotations
 
+import numbers
 import asyncio
 import socket
 import threading
@@ -17,6 +18,7 @@ from typing import Any, Protocol
 
 import uvicorn
 
+from ..errors import expect
 from ..registry import Registry
 from .app import RegistryApp
 from .heads import protocol_options
@@ -74,6 +76,7 @@ class RegistryServer:
 
     def __init__(self, app: ServedApp, sock: socket.socket, *, log_level: str = "error", http: str = "auto",
                  loop: str = "auto") -> None:
+        expect("sock", sock, socket.socket)
         self.app = app
         self.registry = app.registry
         self._socket = sock
@@ -163,6 +166,8 @@ class RegistryServer:
 
 def bind(host: str, port: int) -> socket.socket:
     """A listening TCP socket on ``host:port`` (``OSError`` naming the address when taken)."""
+    expect("host", host, str)
+    expect("port", port, numbers.Integral, "an int")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets that say they are TCP,
     # and without it a response written in two pieces waits ~40 ms for a delayed ACK.
@@ -187,5 +192,6 @@ def serve(registry, port: int = 0, *, host: str = "127.0.0.1", log_level: str = 
     :class:`~regsim.server.app.RegistryApp` (``auth``, ``auto_mount``, ``catalog_max_entries``,
     ``token_secret``, ``token_ttl``). Stop with ``server.stop()``, or use ``with serve(...)``.
     """
+    expect("registry", registry, Registry)
     app = RegistryApp(registry, **options)
     return RegistryServer(app, bind(host, port), log_level=log_level, http=http, loop=loop).start()

@@ -15,7 +15,7 @@ import secrets
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, expect
 from ..oci.blob import Blob
 from ..oci.digest import Digest
 from ..registry.filesystem import READ_PIECE, SpooledBlob
@@ -31,6 +31,7 @@ class Staged:
     """
 
     def __init__(self, directory: Path | None = None, *, sha256: bool = False) -> None:
+        expect("directory", directory, (str, os.PathLike, type(None)), "a directory or None")
         self.size = 0
         #: the sha256 of every piece so far (None unless asked for): the model takes it as the
         #: upload's hash state when this body starts an upload (see registry.Chunk)

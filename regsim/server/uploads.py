@@ -27,6 +27,7 @@ import logging
 
 from starlette.responses import Response
 
+from ..errors import expect
 from ..registry.access import PULL, PUSH
 from ..oci.digest import Digest
 from ..errors import (BlobUnknown, BlobUploadUnknown, DigestInvalid, NameInvalid, RangeInvalid, SizeInvalid,
@@ -42,6 +43,8 @@ __all__ = ["start_upload", "patch_upload", "upload_status", "finish_upload", "ca
 
 
 def upload_location(name: str, upload_id: str) -> str:
+    expect("name", name, str)
+    expect("upload_id", upload_id, str)
     return f"/v2/{name}/blobs/uploads/{upload_id}"
 
 

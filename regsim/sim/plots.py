@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from ._util import SEQUENCE, expect
 from .errors import InvalidParameter
 
 __all__ = ["miss_ratio_curves", "savings_bars", "rollout_cdf", "popularity", "reuse", "size_distribution",
@@ -37,6 +38,8 @@ def miss_ratio_curves(results, ax=None, *, metric: str = "miss_ratio", x: str = 
     several seeds, the mean per point is drawn. Belady (OPT), the offline bound, is drawn in its
     own style (grey, dotted, hexagons, labelled ``belady (OPT)``), whatever the number of policies.
     """
+    if not hasattr(results, "columns"):
+        raise InvalidParameter(f"results must be a DataFrame of sweep() or mrc(), got {type(results).__name__} {results!r:.80}")
     for column in (metric, x, by):
         if column not in results.columns:
             raise InvalidParameter(f"results have no column {column!r} (columns: {list(results.columns)})")
@@ -94,6 +97,8 @@ def savings_bars(report, ax=None, *, value: str = "stored_bytes", title: str | N
     Compressed and uncompressed rows are side by side, told apart by hatch and legend. Metadata
     is stacked on top of stored bytes, lighter.
     """
+    if not hasattr(report, "columns"):
+        raise InvalidParameter(f"report must be a DataFrame of dedup_report(), got {type(report).__name__} {report!r:.80}")
     if value not in report.columns:
         raise InvalidParameter(f"report has no column {value!r}")
     ax = _axes(ax)
@@ -134,6 +139,7 @@ def rollout_cdf(results: Sequence[Any], ax=None, *, labels: Sequence[str] | None
     tell apart two runs of one mode), followed by its makespan: seconds from the rollout's start
     until its last server finished.
     """
+    expect("results", results, SEQUENCE, "a sequence of rollout_time() results")
     results = list(results)
     if labels is None:
         labels = [r.mode for r in results]

@@ -66,14 +66,21 @@ def _distances(ids, weights, objects, out):
         lastw[x] = w
 
 
+def _int64(name: str, values: Any) -> Any:
+    try:
+        return np.ascontiguousarray(values, dtype=np.int64)
+    except (TypeError, ValueError):
+        raise InvalidParameter(f"{name} must be an array of integers, got {type(values).__name__} "
+                               f"{values!r:.80}") from None
+
+
 def stack_distances(ids: Any, weights: Any, objects: int | None = None) -> Any:
     """Each request's stack distance (an int64 array; -1 for a first request).
 
     ``ids`` are dense object ids ``0..objects-1``, ``weights`` each request's weight (1 for the
     reuse distance, the object's size for LRU's byte distance), of one length.
     """
-    ids = np.ascontiguousarray(ids, dtype=np.int64)
-    weights = np.ascontiguousarray(weights, dtype=np.int64)
+    ids, weights = _int64("ids", ids), _int64("weights", weights)
     if ids.shape != weights.shape or ids.ndim != 1:
         raise InvalidParameter(f"ids and weights must be 1-d arrays of one length, got shapes {ids.shape} and {weights.shape}")
     if objects is None:
@@ -90,7 +97,7 @@ def previous_request(ids: Any) -> Any:
     >>> previous_request([4, 5, 4, 4]).tolist()
     [-1, -1, 0, 2]
     """
-    ids = np.asarray(ids, dtype=np.int64)
+    ids = _int64("ids", ids)
     out = np.full(ids.size, -1, np.int64)
     order = np.argsort(ids, kind="stable")
     same = ids[order][1:] == ids[order][:-1]

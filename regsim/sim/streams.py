@@ -111,6 +111,11 @@ def merge(*streams):
     """Streams together, sorted by time (pushes before pulls at the same instant)."""
     import pandas as pd
 
+    if not streams:
+        raise InvalidParameter("streams: merge() needs at least one stream")
+    for stream in streams:
+        expect("streams", stream, pd.DataFrame, "DataFrames (from pull_stream(), push_stream(), rollout())")
+
     frame = pd.concat(streams, ignore_index=True)
     frame["_order"] = (frame["op"] != "push").astype(int)
     frame = frame.sort_values(["time", "_order"], kind="stable").drop(columns="_order")
