@@ -100,8 +100,9 @@ def _skip_inherited(app: Sphinx, name: str) -> bool | None:
     ``digest`` on :class:`~regsim.oci.manifest.Manifest`), which have no page of their own. A member
     of a documented base is read on the base's page (the "Bases:" line links it); one of a library
     class (``Exception.args``, an ipywidget's traits) is not regsim's to document."""
-    current = app.env.current_document
-    module, class_name = getattr(current, "autodoc_module", None), getattr(current, "autodoc_class", None)
+    current = getattr(app.env, "current_document", None)  # Sphinx >= 8.2; temp_data before
+    module = getattr(current, "autodoc_module", None) or app.env.temp_data.get("autodoc:module")
+    class_name = getattr(current, "autodoc_class", None) or app.env.temp_data.get("autodoc:class")
     cls = _resolve(f"{module}.{class_name}") if module and class_name else None
     if not inspect.isclass(cls):
         return None
