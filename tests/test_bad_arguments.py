@@ -91,7 +91,7 @@ OUT_OF_RANGE: list[tuple[str, tuple, dict, str]] = [
     ("regsim.server.auth.scheme_for", ("kerberos",), {}, "mode"),
     ("regsim.sim.workloads.object_trace", (), {"requests": -1}, "requests"),
     ("regsim.sim.workloads.object_trace", (), {"alpha": -1.0}, "alpha"),
-    ("regsim.sim.workloads.generate_catalogue", (), {"bases": 0}, "bases"),
+    ("regsim.sim.workloads.generate_catalog", (), {"bases": 0}, "bases"),
     ("regsim.sim.workloads.zipf_weights", (-1, 1.0), {}, "n"),
     ("regsim.sim.rollout.rollout_time", ([("sha256:x", 10)],), {"servers": 0}, "servers"),
     ("regsim.sim.rollout.rollout_time", ([("sha256:x", 10)],), {"mode": "teleport"}, "mode"),

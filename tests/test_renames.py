@@ -19,6 +19,12 @@ SIM_MOVED = [
     ("regsim.sim", "RolloutResult", "RolloutReport"),
     ("regsim.sim.rollout", "RolloutResult", "RolloutReport"),
     ("regsim.data.generate", "CatalogueStats", "CatalogReport"),
+    ("regsim.sim", "Catalogue", "Catalog"),
+    ("regsim.sim.workloads", "Catalogue", "Catalog"),
+    ("regsim.sim", "generate_catalogue", "generate_catalog"),
+    ("regsim.sim.workloads", "generate_catalogue", "generate_catalog"),
+    ("regsim.sim", "official_catalogue", "official_catalog"),
+    ("regsim.sim.workloads", "official_catalogue", "official_catalog"),
 ]
 
 

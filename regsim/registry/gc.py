@@ -26,7 +26,7 @@ class StorageReport:
     """How much a store holds, and how much it would hold without deduplication.
 
     The one report for every store: a registry (:meth:`Registry.storage`), a host's local image
-    store (:meth:`Host.storage`) and a simulated catalogue (``Catalogue.storage``), with one
+    store (:meth:`Host.storage`) and a simulated catalogue (``Catalog.storage``), with one
     meaning of the two counts:
 
     * ``physical_bytes``: every distinct blob the store holds, once -- what the disk holds;

@@ -49,14 +49,14 @@ from .network import GBIT, FlowSim, Link, transfer_time
 from .rollout import MODES, RolloutReport, rollout_time
 from .streams import merge, pull_stream, push_stream, registry_trace, rollout, trace_from_events
 from .traces import Trace, load_csv, read_ibm, save_csv, write_ibm
-from .workloads import DAY, Catalogue, ImageVersion, generate_catalogue, object_trace, official_catalogue
+from .workloads import DAY, Catalog, ImageVersion, generate_catalog, object_trace, official_catalog
 
 __all__ = [
-    "ARC", "Belady", "LFUDA", "LRUK", "MQ", "SLRU", "TwoQ", "CompiledCache", "ENGINES", "EngineUnavailable", "Sieve", "hit_sequence", "Catalogue", "CacheReport", "Clock", "DAY", "DEFAULT_TTL", "FIFO", "FlowSim", "GBIT", "GDSF", "HOUR",
+    "ARC", "Belady", "LFUDA", "LRUK", "MQ", "SLRU", "TwoQ", "CompiledCache", "ENGINES", "EngineUnavailable", "Sieve", "hit_sequence", "Catalog", "CacheReport", "Clock", "DAY", "DEFAULT_TTL", "FIFO", "FlowSim", "GBIT", "GDSF", "HOUR",
     "ImageVersion", "InvalidParameter", "LFU", "LRU", "Link", "MODES", "MirrorReport", "POLICIES",
     "Policy", "PullThroughMirror", "RolloutReport", "S3FIFO", "STRATEGIES", "SimError", "Trace",
-    "TraceFormatError", "UnknownExercise", "UnknownPolicy", "dedup_report", "generate_catalogue",
-    "load_csv", "make_policy", "merge", "object_trace", "official_catalogue", "official_content",
+    "TraceFormatError", "UnknownExercise", "UnknownPolicy", "dedup_report", "generate_catalog",
+    "load_csv", "make_policy", "merge", "object_trace", "official_catalog", "official_content",
     "pull_stream", "push_stream", "read_ibm", "registry_trace", "rollout", "rollout_time", "run",
     "save_csv", "simulate", "simulate_mirror", "simulate_regions", "sweep", "trace_from_events",
     "transfer_time", "write_ibm", "mrc", "shards", "analyze", "TraceAnalysis", "oracle", "plots", "streaming",
@@ -66,5 +66,6 @@ __all__ = [
 # Old names, for one release (CONTRIBUTING.md, "Renaming"): each warns and names the new one.
 RENAMED = {
     "CacheStats": "CacheReport", "MirrorStats": "MirrorReport", "RolloutResult": "RolloutReport",
+    "Catalogue": "Catalog", "generate_catalogue": "generate_catalog", "official_catalogue": "official_catalog",
 }
 __getattr__ = moved_names("regsim.sim", RENAMED, globals())

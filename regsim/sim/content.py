@@ -35,7 +35,7 @@ from ..oci.manifest import ImageConfig
 from ..oci.mediatypes import DOCKER_LAYER
 from ._util import as_random, check_fraction, check_int, derive_seed
 from .errors import InvalidParameter
-from .workloads import Catalogue, ImageVersion, zipf_weights
+from .workloads import Catalog, ImageVersion, zipf_weights
 
 __all__ = ["official_content", "TEXTISH"]
 
@@ -103,7 +103,7 @@ def _layer_files(digest: str, target: int, packages: _Packages, universe: list[s
 
 def official_content(*, scale: int = 1000, shared: float = 0.95, alpha: float = 1.3, packages: int = 200,
                      package_scale: float = 0.5, versions: int = 4,
-                     repos: Iterable[str] | None = None, seed: "int | random.Random | None" = 0) -> Catalogue:
+                     repos: Iterable[str] | None = None, seed: "int | random.Random | None" = 0) -> Catalog:
     """The official-images catalogue with real tar layers whose files follow the model above.
 
     ``scale`` divides every layer's real size (1000: the 1.65 GB of distinct layers become about
@@ -113,7 +113,7 @@ def official_content(*, scale: int = 1000, shared: float = 0.95, alpha: float = 
     the first with a few bytes inserted into every file, like a patch release).
     """
     from ..data.datasets import load_official_images
-    from .workloads import official_catalogue
+    from .workloads import official_catalog
 
     scale = check_int("scale", scale, minimum=1)
     check_fraction("shared", shared, inclusive_zero=True)
@@ -123,7 +123,7 @@ def official_content(*, scale: int = 1000, shared: float = 0.95, alpha: float = 
         raise InvalidParameter(f"alpha must be >= 0, got {alpha!r}")
     rng = as_random(seed)
     token = derive_seed(rng)
-    real = official_catalogue(repos=repos)
+    real = official_catalog(repos=repos)
     items = load_official_images()
     alpine_layers = {str(l.digest) for i in items if i.repo == "alpine" or any("alpine" in t for t in i.tags)
                      for l in i.layers}
@@ -149,4 +149,4 @@ def official_content(*, scale: int = 1000, shared: float = 0.95, alpha: float = 
             layers.append(layer)
         image = Image.create(layers, ImageConfig(labels={"org.regsim.source": v.name}), media_types=DOCKER)
         out.append(ImageVersion(v.repository, v.tags, v.version, v.released, image, str(image.digest)))
-    return Catalogue(out, name=f"official-images (file model, 1/{scale} size)")
+    return Catalog(out, name=f"official-images (file model, 1/{scale} size)")

@@ -84,7 +84,7 @@ class DedupReport:
 
 
 def _images(source: Any) -> list[Image]:
-    """Images from a Catalogue, Images, ImageIndexes, or ``(repo, tags, index)`` tuples."""
+    """Images from a Catalog, Images, ImageIndexes, or ``(repo, tags, index)`` tuples."""
     items = getattr(source, "versions", source)
     out: list[Image] = []
     for item in items:
@@ -96,7 +96,7 @@ def _images(source: Any) -> list[Image]:
         elif isinstance(item, Image):
             out.append(item)
         else:
-            raise InvalidParameter(f"expected images (Image, ImageIndex, Catalogue), got {type(item).__name__}")
+            raise InvalidParameter(f"expected images (Image, ImageIndex, Catalog), got {type(item).__name__}")
     return out
 
 
@@ -127,7 +127,7 @@ def dedup_report(images: Any, *, strategies: Iterable[str] = STRATEGIES, compres
                  chunk_size: int = 4096, average_chunk: int = 4096):
     """Storage under each strategy (rows) for the images of ``images``, as a DataFrame.
 
-    ``images`` is a :class:`~regsim.sim.workloads.Catalogue`, or any iterable of
+    ``images`` is a :class:`~regsim.sim.workloads.Catalog`, or any iterable of
     :class:`~regsim.Image` / :class:`~regsim.ImageIndex`. ``compression`` lists the settings
     to report (``(False, True)`` for both). Rows come in the order of ``strategies``.
     """

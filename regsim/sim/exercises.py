@@ -69,9 +69,9 @@ def reveal(exercise: str) -> Revealed:
 def caching_trace():
     """The registry trace of the caching lab: blob GETs of 3000 pulls over a generated catalogue."""
     from .streams import merge, pull_stream, push_stream, registry_trace
-    from .workloads import generate_catalogue
+    from .workloads import generate_catalog
 
-    catalogue = generate_catalogue(bases=4, families=30, versions=6, seed=2024)
+    catalogue = generate_catalog(bases=4, families=30, versions=6, seed=2024)
     stream = merge(push_stream(catalogue), pull_stream(catalogue, 3000, clients=60, seed=2024))
     return registry_trace(stream, catalogue).only("blob")
 
@@ -292,16 +292,16 @@ LAB.add("limits.3", "A new python:3.11 is pushed upstream at second TAG_MOVED_AT
 
 
 def _layer_ratio() -> float:
-    from .workloads import official_catalogue
+    from .workloads import official_catalog
 
-    versions = official_catalogue()
+    versions = official_catalog()
     return sum(v.size for v in versions) / sum(versions.layers().values())
 
 
 LAB.add("dedup.1", "From the real official-images metadata: bytes of all 26 manifests' layers divided by "
         "the bytes of the distinct layers (the layer-level dedup ratio), to two decimals.",
         expected=_layer_ratio, rel_tol=0, abs_tol=0.005, normalize=_number,
-        hint="official_catalogue().storage()",
+        hint="official_catalog().storage()",
         hints=['sum the layer sizes over every manifest, then over the distinct layers, and divide'], unit="ratio")
 
 

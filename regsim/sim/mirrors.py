@@ -124,7 +124,7 @@ class PullThroughMirror:
     prefetch:
         On a manifest request, fetch its missing layers too (needs ``catalogue``).
     catalogue:
-        A :class:`~regsim.sim.workloads.Catalogue` to resolve tags at request time (so a moved
+        A :class:`~regsim.sim.workloads.Catalog` to resolve tags at request time (so a moved
         tag is seen as a new manifest) and to read manifests for prefetching.
     tag_ttl:
         Seconds a tag, once checked upstream, is trusted without asking again (0: every request

@@ -13,7 +13,7 @@ from .network import GBIT, Link, transfer_time
 from .streams import merge, pull_stream, push_stream, registry_trace
 from ._util import PATH, expect
 from .traces import Trace, read_ibm, write_ibm
-from .workloads import generate_catalogue
+from .workloads import generate_catalog
 
 __all__ = ["SAMPLE_FILE", "generate_sample", "write_sample", "load_sample"]
 
@@ -26,7 +26,7 @@ def generate_sample(seed: int = 2018, pulls: int = 150) -> Trace:
     Clients get addresses ``10.0.<k>.<n>:<port>``; each request's duration is the time to send its
     bytes over a 1 Gbit/s link with 1 ms latency (:func:`regsim.sim.network.transfer_time`).
     """
-    catalogue = generate_catalogue(bases=3, families=8, versions=3, days=7.0, seed=seed)
+    catalogue = generate_catalog(bases=3, families=8, versions=3, days=7.0, seed=seed)
     stream = merge(push_stream(catalogue), pull_stream(catalogue, pulls, clients=12, seed=seed))
     frame = registry_trace(stream, catalogue, seconds_per_request=0.002).frame
     links = {"lan": Link("lan", GBIT, 0.001)}

@@ -29,7 +29,7 @@ from ..events import (BlobFetched, BlobUploaded, Event, HostEvent, ManifestFetch
 from ._util import ITERABLE, as_random, check_fraction, check_int, check_positive, expect
 from .errors import InvalidParameter
 from .traces import Trace
-from .workloads import DAY, Catalogue, zipf_weights
+from .workloads import DAY, Catalog, zipf_weights
 
 __all__ = ["pull_stream", "push_stream", "rollout", "merge", "registry_trace", "trace_from_events",
            "STREAM_COLUMNS"]
@@ -45,7 +45,7 @@ def _frame(rows: list[tuple]):
     return frame
 
 
-def pull_stream(catalogue: Catalogue, pulls: int = 1000, *, clients: int = 20, alpha: float = 1.0,
+def pull_stream(catalogue: Catalog, pulls: int = 1000, *, clients: int = 20, alpha: float = 1.0,
                 latest_share: float = 0.8, start: float | None = None, end: float | None = None,
                 seed: "int | random.Random | None" = 0):
     """``pulls`` pulls at uniformly random times between ``start`` and ``end`` (seconds).
@@ -55,7 +55,7 @@ def pull_stream(catalogue: Catalogue, pulls: int = 1000, *, clients: int = 20, a
     for ``latest`` with probability ``latest_share``, else a random older version tag.
     By default the stream spans from the first release to the last one plus 10%.
     """
-    expect("catalogue", catalogue, Catalogue, "a Catalogue (from generate_catalogue())")
+    expect("catalogue", catalogue, Catalog, "a Catalog (from generate_catalog())")
     pulls = check_int("pulls", pulls, minimum=0)
     clients = check_int("clients", clients, minimum=1)
     check_fraction("latest_share", latest_share, inclusive_zero=True)
@@ -88,9 +88,9 @@ def pull_stream(catalogue: Catalogue, pulls: int = 1000, *, clients: int = 20, a
     return _frame(rows)
 
 
-def push_stream(catalogue: Catalogue, *, client: str = "ci"):
+def push_stream(catalogue: Catalog, *, client: str = "ci"):
     """One push per version at its release time, with its first tag (``latest`` moves with it)."""
-    expect("catalogue", catalogue, Catalogue, "a Catalogue (from generate_catalogue())")
+    expect("catalogue", catalogue, Catalog, "a Catalog (from generate_catalog())")
     rows = [(v.released, client, "push", v.repository, v.tags[0]) for v in catalogue]
     return _frame(rows)
 
@@ -122,7 +122,7 @@ def merge(*streams):
     return frame.reset_index(drop=True)
 
 
-def registry_trace(stream, catalogue: Catalogue, *, host_cache: bool = True,
+def registry_trace(stream, catalogue: Catalog, *, host_cache: bool = True,
                    seconds_per_request: float = 0.0) -> Trace:
     """The registry-side requests of a stream, resolved against ``catalogue`` at each time.
 
@@ -130,7 +130,7 @@ def registry_trace(stream, catalogue: Catalogue, *, host_cache: bool = True,
     ``False`` models ephemeral clients (CI runners, fresh VMs) that download everything each
     time. Requests of one operation get times ``t, t + seconds_per_request, ...``.
     """
-    expect("catalogue", catalogue, Catalogue, "a Catalogue (from generate_catalogue())")
+    expect("catalogue", catalogue, Catalog, "a Catalog (from generate_catalog())")
     held: dict[str, set[str]] = {}
     pushed: set[str] = set()
     rows = []

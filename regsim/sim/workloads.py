@@ -1,13 +1,13 @@
 """Workloads: image catalogues (generated or real) and object-level request traces.
 
-A :class:`Catalogue` is a list of image versions, each a core :class:`regsim.Image` (real
+A :class:`Catalog` is a list of image versions, each a core :class:`regsim.Image` (real
 manifests and configs; layers are placeholders with digests and sizes) with the repository, the
 tags it received and when it was released. Two sources:
 
-* :func:`generate_catalogue` -- base images with families of derived images, layer sizes from a
+* :func:`generate_catalog` -- base images with families of derived images, layer sizes from a
   skewed distribution (many tiny layers, a few huge ones), new versions over time that change the
   top layers and now and then rebase onto a newer base; seeded.
-* :func:`official_catalogue` -- the bundled official-images dataset (real digests, sizes and
+* :func:`official_catalog` -- the bundled official-images dataset (real digests, sizes and
   layer sharing of 26 Docker Hub manifests, January 2023), through :mod:`regsim.data.library`.
 
 :func:`object_trace` makes a plain object-level trace (integer keys, Zipf popularity, varied
@@ -17,8 +17,8 @@ move tags, deployment bursts) live in :mod:`regsim.sim.streams`.
 Every generator takes ``seed=`` (an int, a :class:`random.Random` or None): the same seed gives
 the same catalogue, digest for digest.
 
->>> cat = generate_catalogue(bases=2, families=3, versions=2, seed=7)
->>> cat == generate_catalogue(bases=2, families=3, versions=2, seed=7)
+>>> cat = generate_catalog(bases=2, families=3, versions=2, seed=7)
+>>> cat == generate_catalog(bases=2, families=3, versions=2, seed=7)
 True
 >>> len(cat.repositories())
 5
@@ -32,6 +32,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Sequence
 
+from ..deprecation import moved_names
 from ..oci.blob import Blob, Content
 from ..oci.image import DOCKER, Image, Layer
 from ..oci.manifest import HistoryEntry, ImageConfig
@@ -43,7 +44,7 @@ from .errors import InvalidParameter
 from .traces import Trace
 
 __all__ = [
-    "ImageVersion", "Catalogue", "generate_catalogue", "official_catalogue", "layer_size",
+    "ImageVersion", "Catalog", "generate_catalog", "official_catalog", "layer_size",
     "object_trace", "zipf_weights", "DAY",
 ]
 
@@ -88,7 +89,7 @@ class ImageVersion:
         return len(self.image.manifest_bytes)
 
 
-class Catalogue:
+class Catalog:
     """Image versions in release order, and what they add up to."""
 
     def __init__(self, versions: Iterable[ImageVersion], name: str = "catalogue") -> None:
@@ -112,7 +113,7 @@ class Catalogue:
     def repositories(self) -> list[str]:
         """Every repository name, sorted.
 
-        >>> cat = generate_catalogue(bases=2, families=3, versions=2, seed=7)
+        >>> cat = generate_catalog(bases=2, families=3, versions=2, seed=7)
         >>> cat.repositories()[:2], [v.name for v in cat.versions_of("base/alpine")]
         (['base/alpine', 'base/debian'], ['base/alpine:1', 'base/alpine:2'])
         """
@@ -191,12 +192,12 @@ class Catalogue:
         return len(self.versions)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Catalogue) and [(v, v.layers) for v in self.versions] == \
+        return isinstance(other, Catalog) and [(v, v.layers) for v in self.versions] == \
             [(v, v.layers) for v in other.versions]
 
     def __repr__(self) -> str:
         s = self.storage()
-        return (f"Catalogue({self.name!r}: {len(self.repositories())} repositories, {len(self.versions)} versions, "
+        return (f"Catalog({self.name!r}: {len(self.repositories())} repositories, {len(self.versions)} versions, "
                 f"{len(self.layers())} layers, dedup {s.dedup_ratio:.2f}x)")
 
 
@@ -246,10 +247,10 @@ def _make_image(layers: Sequence[Layer], label: str, when: float) -> Image:
     return Image.create(list(layers), config, media_types=DOCKER)
 
 
-def generate_catalogue(bases: int = 4, families: int = 20, versions: int = 5, *, days: float = 90.0,
+def generate_catalog(bases: int = 4, families: int = 20, versions: int = 5, *, days: float = 90.0,
                        base_popularity: float = 1.0, rebase_probability: float = 0.5,
                        change_probability: float = 0.25, seed: "int | random.Random | None" = 0,
-                       name: str = "generated") -> Catalogue:
+                       name: str = "generated") -> Catalog:
     """A catalogue of ``bases`` base images and ``families`` derived images, ``versions`` each.
 
     * Base images (``base/debian``...) have one large OS layer (median 30 MB) and a smaller
@@ -322,7 +323,7 @@ def generate_catalogue(bases: int = 4, families: int = 20, versions: int = 5, *,
             image = _make_image([*base.image.layers, *own], f"{repo}:1.{v}", when)
             out.append(ImageVersion(repo, (f"1.{v}", "latest"), v, when, image, str(image.digest),
                                     base=base.name))
-    return Catalogue(out, name=name)
+    return Catalog(out, name=name)
 
 
 def _base_at(history: list[ImageVersion], when: float) -> ImageVersion:
@@ -336,7 +337,7 @@ def _base_at(history: list[ImageVersion], when: float) -> ImageVersion:
 # -- the official images ----------------------------------------------------------------------------
 
 
-def official_catalogue(*, repos: Iterable[str] | None = None) -> Catalogue:
+def official_catalog(*, repos: Iterable[str] | None = None) -> Catalog:
     """The bundled official-images dataset as a catalogue (linux/amd64, real digests and sizes).
 
     Every manifest is one version; its tags are Docker Hub's alias tags; ``released`` is the
@@ -363,7 +364,7 @@ def official_catalogue(*, repos: Iterable[str] | None = None) -> Catalogue:
         counter[repository] = counter.get(repository, 0) + 1
         out.append(ImageVersion(repository, tuple(tags), counter[repository], times[(repository, tuple(tags))] - origin,
                                 image, str(image.digest)))
-    return Catalogue(out, name="official-images")
+    return Catalog(out, name="official-images")
 
 
 # -- object-level traces -------------------------------------------------------------------------
@@ -396,3 +397,8 @@ def object_trace(requests: int = 100_000, objects: int = 10_000, *, alpha: float
     frame = pd.DataFrame({"time": times, "client": "", "method": "GET", "kind": "blob", "repository": "",
                           "key": ids.astype(np.int64), "size": sizes[ids], "duration": 0.0})
     return Trace(frame)
+
+
+# Old names, for one release (CONTRIBUTING.md, "Renaming").
+__getattr__ = moved_names("regsim.sim.workloads", {"Catalogue": "Catalog", "generate_catalogue": "generate_catalog",
+                                                   "official_catalogue": "official_catalog"}, globals())

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from regsim.sim.streams import merge, pull_stream, push_stream, registry_trace
-from regsim.sim.workloads import generate_catalogue
+from regsim.sim.workloads import generate_catalog
 
 
 @pytest.fixture(scope="session")
 def catalogue():
-    return generate_catalogue(bases=2, families=6, versions=3, days=10.0, seed=11)
+    return generate_catalog(bases=2, families=6, versions=3, days=10.0, seed=11)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from regsim.sim.chunking import cdc_boundaries, cdc_boundaries_reference, cdc_ch
 from regsim.sim.content import official_content
 from regsim.sim.dedup import STRATEGIES, dedup_report
 from regsim.sim.errors import InvalidParameter
-from regsim.sim.workloads import official_catalogue
+from regsim.sim.workloads import official_catalog
 
 
 @settings(max_examples=40, deadline=None)
@@ -74,7 +74,7 @@ def test_file_level_finds_what_layer_level_cannot():
 
 
 def test_placeholders_are_opaque_units():
-    report = dedup_report(official_catalogue(), strategies=STRATEGIES).set_index("strategy")
+    report = dedup_report(official_catalog(), strategies=STRATEGIES).set_index("strategy")
     assert (report["opaque_bytes"] > 0).all()
     assert report.loc["layer", "dedup_ratio"] == pytest.approx(1.78, abs=0.01)
     assert report.loc["file", "stored_bytes"] == report.loc["layer", "stored_bytes"]

@@ -8,7 +8,7 @@ from collections import OrderedDict
 
 import pytest
 
-from regsim.sim import Policy, dedup_report, official_catalogue, official_content, rollout_time, sweep
+from regsim.sim import Policy, dedup_report, official_catalog, official_content, rollout_time, sweep
 from regsim.sim.errors import UnknownExercise
 from regsim import Digest
 from regsim.sim.exercises import LAB, TIE, TTL_TRACE, caching_trace, check
@@ -75,7 +75,7 @@ SOLUTIONS = {
     "mirrors.1": lambda: 400_000_000,
     "mirrors.2": lambda: 100 * 500e6 / 125e6,
     "mirrors.3": lambda: {"mirror-coalescing", "mirror-warm"},
-    "dedup.1": lambda: round(official_catalogue().storage().dedup_ratio, 2),
+    "dedup.1": lambda: round(official_catalog().storage().dedup_ratio, 2),
     "dedup.2": dedup_2,
     "dedup.3": lambda: dedup_report(official_content()).sort_values("stored_bytes", ascending=False)["strategy"].tolist(),
     "limits.1": lambda: 1,  # the GET of the manifest; HEAD and blobs are free

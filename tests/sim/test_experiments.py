@@ -81,7 +81,7 @@ def test_plots_return_axes_and_never_show(monkeypatch):
     from regsim.sim.plots import miss_ratio_curves, rollout_cdf, savings_bars
     from regsim.sim.dedup import dedup_report
     from regsim.sim.rollout import rollout_time
-    from regsim.sim.workloads import official_catalogue
+    from regsim.sim.workloads import official_catalog
 
     monkeypatch.setattr(plt, "show", lambda *a, **k: pytest.fail("plots must not call plt.show()"))
     df = sweep(object_trace(2000, 200, seed=1), ["lru", "gdsf"], [0.05, 0.2])
@@ -91,7 +91,7 @@ def test_plots_return_axes_and_never_show(monkeypatch):
     assert {l.get_marker() for l in axes[0].get_lines()} == {"o", "s"}  # not colour alone
     assert len({str(l.get_linestyle()) for l in axes[0].get_lines()}) == 2  # nor one line hiding another
     assert [t.get_text() for t in axes[0].get_xticklabels()] == ["5%", "20%"]  # every size swept, labelled
-    assert savings_bars(dedup_report(official_catalogue(repos=["alpine", "nginx"])), ax=axes[1]) is axes[1]
+    assert savings_bars(dedup_report(official_catalog(repos=["alpine", "nginx"])), ax=axes[1]) is axes[1]
     r = rollout_time([("a", 10_000_000)], 5)
     assert rollout_cdf([r], ax=axes[2]) is axes[2]
     assert [t.get_text() for t in axes[2].get_legend().get_texts()] == [f"direct (makespan {r.makespan_from_start:.0f} s from start)"]

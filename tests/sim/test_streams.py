@@ -8,7 +8,7 @@ from regsim import World
 from regsim.sim.errors import InvalidParameter
 from regsim.sim.streams import (merge, pull_stream, push_stream, registry_trace, rollout,
                                 trace_from_events)
-from regsim.sim.workloads import official_catalogue
+from regsim.sim.workloads import official_catalog
 
 
 def test_pull_stream_is_seeded_time_ordered_and_only_pulls_what_exists(catalogue):
@@ -61,7 +61,7 @@ def test_registry_trace_with_and_without_host_layer_caches(catalogue):
 
 def test_registry_trace_matches_what_real_hosts_do():
     """The fast expansion and the core engine agree on which blobs a pull downloads."""
-    cat = official_catalogue(repos=["python", "node"])
+    cat = official_catalog(repos=["python", "node"])
     world = World()
     world.add_docker_hub(repos=["python", "node"], platforms=("linux/amd64",))
     host = world.add_host("laptop", quiet=True)

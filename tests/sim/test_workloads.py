@@ -8,18 +8,18 @@ import pytest
 
 from regsim import Registry, StorageReport
 from regsim.sim.errors import InvalidParameter
-from regsim.sim.workloads import DAY, generate_catalogue, layer_size, object_trace, official_catalogue
+from regsim.sim.workloads import DAY, generate_catalog, layer_size, object_trace, official_catalog
 
 
 def test_same_seed_same_catalogue_other_seed_other_digests():
-    a = generate_catalogue(bases=2, families=4, versions=3, seed=5)
-    assert a == generate_catalogue(bases=2, families=4, versions=3, seed=5)
-    b = generate_catalogue(bases=2, families=4, versions=3, seed=6)
+    a = generate_catalog(bases=2, families=4, versions=3, seed=5)
+    assert a == generate_catalog(bases=2, families=4, versions=3, seed=5)
+    b = generate_catalog(bases=2, families=4, versions=3, seed=6)
     assert set(a.layers()).isdisjoint(b.layers())
-    assert generate_catalogue(bases=1, families=1, versions=1, seed=None) == \
-        generate_catalogue(bases=1, families=1, versions=1, seed=0)
-    assert generate_catalogue(bases=1, families=1, versions=1, seed=random.Random(3)) == \
-        generate_catalogue(bases=1, families=1, versions=1, seed=3)
+    assert generate_catalog(bases=1, families=1, versions=1, seed=None) == \
+        generate_catalog(bases=1, families=1, versions=1, seed=0)
+    assert generate_catalog(bases=1, families=1, versions=1, seed=random.Random(3)) == \
+        generate_catalog(bases=1, families=1, versions=1, seed=3)
 
 
 def test_generated_catalogue_shares_base_layers_and_moves_latest(catalogue):
@@ -65,7 +65,7 @@ def test_populate_pushes_through_the_core_and_storage_agrees(catalogue):
 
 
 def test_official_catalogue_is_the_real_data():
-    cat = official_catalogue()
+    cat = official_catalog()
     s = cat.storage()
     assert (len(cat), len(cat.layers()), len(cat.repositories())) == (26, 102, 16)
     assert (s.manifests, s.blobs, s.repositories) == (26, 154, 16)  # + 26 configs, 26 manifests
