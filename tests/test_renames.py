@@ -25,6 +25,12 @@ SIM_MOVED = [
     ("regsim.sim.workloads", "generate_catalogue", "generate_catalog"),
     ("regsim.sim", "official_catalogue", "official_catalog"),
     ("regsim.sim.workloads", "official_catalogue", "official_catalog"),
+    ("regsim.sim", "load_csv", "read_csv"),
+    ("regsim.sim", "save_csv", "write_csv"),
+    ("regsim.sim.traces", "load_csv", "read_csv"),
+    ("regsim.sim.traces", "save_csv", "write_csv"),
+    ("regsim.sim.traces", "load_parquet", "read_parquet"),
+    ("regsim.sim.traces", "save_parquet", "write_parquet"),
 ]
 
 

@@ -48,7 +48,7 @@ from .mirrors import DEFAULT_TTL, HOUR, MirrorReport, PullThroughMirror, simulat
 from .network import GBIT, FlowSim, Link, transfer_time
 from .rollout import MODES, RolloutReport, rollout_time
 from .streams import merge, pull_stream, push_stream, registry_trace, rollout, trace_from_events
-from .traces import Trace, load_csv, read_ibm, save_csv, write_ibm
+from .traces import Trace, read_csv, read_ibm, write_csv, write_ibm
 from .workloads import DAY, Catalog, ImageVersion, generate_catalog, object_trace, official_catalog
 
 __all__ = [
@@ -56,9 +56,9 @@ __all__ = [
     "ImageVersion", "InvalidParameter", "LFU", "LRU", "Link", "MODES", "MirrorReport", "POLICIES",
     "Policy", "PullThroughMirror", "RolloutReport", "S3FIFO", "STRATEGIES", "SimError", "Trace",
     "TraceFormatError", "UnknownExercise", "UnknownPolicy", "dedup_report", "generate_catalog",
-    "load_csv", "make_policy", "merge", "object_trace", "official_catalog", "official_content",
+    "read_csv", "make_policy", "merge", "object_trace", "official_catalog", "official_content",
     "pull_stream", "push_stream", "read_ibm", "registry_trace", "rollout", "rollout_time", "run",
-    "save_csv", "simulate", "simulate_mirror", "simulate_regions", "sweep", "trace_from_events",
+    "write_csv", "simulate", "simulate_mirror", "simulate_regions", "sweep", "trace_from_events",
     "transfer_time", "write_ibm", "mrc", "shards", "analyze", "TraceAnalysis", "oracle", "plots", "streaming",
     "AdaptSize", "BloomAdmission", "ProbAdmission", "SizeAdmission", "admitted", "simulate_ttl",
 ]
@@ -67,5 +67,6 @@ __all__ = [
 RENAMED = {
     "CacheStats": "CacheReport", "MirrorStats": "MirrorReport", "RolloutResult": "RolloutReport",
     "Catalogue": "Catalog", "generate_catalogue": "generate_catalog", "official_catalogue": "official_catalog",
+    "load_csv": "read_csv", "save_csv": "write_csv",
 }
 __getattr__ = moved_names("regsim.sim", RENAMED, globals())

@@ -109,13 +109,13 @@ def _frame(trace: "Trace | str | os.PathLike[str]", kind: str | None) -> Any:
     if not isinstance(trace, (str, os.PathLike)):
         raise InvalidParameter(f"analyze takes a Trace or a trace file's path, got {type(trace).__name__}")
     from .reading import _is_parquet
-    from .traces import load_csv, load_parquet
+    from .traces import read_csv, read_parquet
 
     path = os.fspath(trace)
     if path.lower().endswith(".csv"):
-        loaded = load_csv(path)
+        loaded = read_csv(path)
     elif os.path.isfile(path) and _is_parquet(__import__("pathlib").Path(path)):
-        loaded = load_parquet(path)
+        loaded = read_parquet(path)
     else:
         from .oracle import read_oracle_general
 

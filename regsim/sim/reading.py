@@ -78,7 +78,7 @@ def _chunks(source: "Trace | str | os.PathLike[str]", chunk_requests: int, kind:
     path = Path(source)
     if not path.is_file():
         raise TraceFormatError(f"{path}: no such trace file")
-    if path.suffix.lower() == ".csv":  # the project's CSV (save_csv); never read as binary records
+    if path.suffix.lower() == ".csv":  # the project's CSV (write_csv); never read as binary records
         yield from _csv_chunks(path, chunk_requests, kind)
         return
     if _is_parquet(path):
@@ -115,9 +115,9 @@ def _chunks(source: "Trace | str | os.PathLike[str]", chunk_requests: int, kind:
 
 
 def _csv_chunks(path: Path, chunk_requests: int, kind: str | None) -> Iterator[tuple[Any, Any]]:
-    """A CSV trace as :func:`~regsim.sim.traces.save_csv` writes it (a header row naming at least
+    """A CSV trace as :func:`~regsim.sim.traces.write_csv` writes it (a header row naming at least
     ``key`` and ``size``), ``chunk_requests`` rows at a time. Keys stay text: replaying needs only
-    their equality, which is the same as for the ints :func:`~regsim.sim.traces.load_csv` makes."""
+    their equality, which is the same as for the ints :func:`~regsim.sim.traces.read_csv` makes."""
     import numpy as np
     import pandas as pd
 
@@ -125,7 +125,7 @@ def _csv_chunks(path: Path, chunk_requests: int, kind: str | None) -> Iterator[t
         header = [c.strip() for c in handle.readline().strip().split(",")]
     missing = [c for c in ("key", "size") if c not in header]
     if missing:
-        raise TraceFormatError(f"{path}: a CSV trace needs the columns key and size (a header row, as save_csv "
+        raise TraceFormatError(f"{path}: a CSV trace needs the columns key and size (a header row, as write_csv "
                                f"writes), missing {missing} (first line: {header})")
     columns = ["key", "size"] + (["kind"] if kind is not None and "kind" in header else [])
     try:

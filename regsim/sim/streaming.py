@@ -3,8 +3,8 @@
 A *source* is a :class:`~regsim.sim.traces.Trace`, or the path of a trace file: libCacheSim's
 ``oracleGeneral`` (plain or ``.zst``, :mod:`regsim.sim.oracle`), Parquet with the columns
 ``key`` and ``size`` (and ``kind``, if present, to pick blob requests), such as
-:func:`~regsim.sim.traces.save_parquet` writes, the project's CSV (a ``.csv`` file, as
-:func:`~regsim.sim.traces.save_csv` writes), or an IBM registry trace (JSON, optionally
+:func:`~regsim.sim.traces.write_parquet` writes, the project's CSV (a ``.csv`` file, as
+:func:`~regsim.sim.traces.write_csv` writes), or an IBM registry trace (JSON, optionally
 gzipped: :func:`~regsim.sim.traces.iter_ibm` reads it in chunks). :func:`iter_chunks` yields ``(keys, sizes)``
 numpy arrays of at most ``chunk_requests`` requests; :class:`DenseIds` turns keys into dense ids
 ``0..n-1`` across chunks (a compiled hash table for integer keys); :func:`replay` feeds the chunks

@@ -37,10 +37,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Sequence
 
+from ..deprecation import moved_names
 from ._util import ITERABLE, PATH, expect
 from .errors import InvalidParameter, TraceFormatError
 
-__all__ = ["Trace", "COLUMNS", "save_csv", "load_csv", "save_parquet", "load_parquet", "read_ibm", "iter_ibm",
+__all__ = ["Trace", "COLUMNS", "write_csv", "read_csv", "write_parquet", "read_parquet", "read_ibm", "iter_ibm",
            "write_ibm", "parse_uri"]
 
 COLUMNS = ("time", "client", "method", "kind", "repository", "key", "size", "duration")
@@ -216,7 +217,7 @@ class Trace:
 # -- CSV ----------------------------------------------------------------------------------------
 
 
-def save_csv(trace: Trace, path: str | Path) -> Path:
+def write_csv(trace: Trace, path: str | Path) -> Path:
     """Write ``trace`` as CSV with the columns of :data:`COLUMNS` (a header row first)."""
     expect("trace", trace, Trace, "a Trace")
     expect("path", path, PATH, "a path")
@@ -227,8 +228,8 @@ def save_csv(trace: Trace, path: str | Path) -> Path:
     return path
 
 
-def load_csv(path: str | Path) -> Trace:
-    """Read a trace written by :func:`save_csv` (or any CSV with those columns).
+def read_csv(path: str | Path) -> Trace:
+    """Read a trace written by :func:`write_csv` (or any CSV with those columns).
 
     Keys that are all integers come back as ints (object ids), others as strings.
     """
@@ -249,7 +250,7 @@ def load_csv(path: str | Path) -> Trace:
 # -- Parquet ------------------------------------------------------------------------------------
 
 
-def save_parquet(trace: Trace, path: str | Path, *, row_group_requests: int = 1_000_000) -> Path:
+def write_parquet(trace: Trace, path: str | Path, *, row_group_requests: int = 1_000_000) -> Path:
     """Write ``trace`` as Parquet (the columns of :data:`COLUMNS`), in row groups of
     ``row_group_requests`` so that :func:`regsim.sim.streaming.iter_chunks` can stream it back."""
     expect("trace", trace, Trace, "a Trace")
@@ -259,8 +260,8 @@ def save_parquet(trace: Trace, path: str | Path, *, row_group_requests: int = 1_
     return path
 
 
-def load_parquet(path: str | Path) -> Trace:
-    """Read a whole Parquet trace (as :func:`save_parquet` writes it) into a Trace."""
+def read_parquet(path: str | Path) -> Trace:
+    """Read a whole Parquet trace (as :func:`write_parquet` writes it) into a Trace."""
     expect("path", path, PATH, "a path")
     pd = _pandas()
     path = Path(path)
@@ -476,3 +477,9 @@ def write_ibm(trace: Trace, path: str | Path, *, start: datetime | None = None) 
     out.write("]\n")
     path.write_text(out.getvalue(), encoding="utf-8")
     return path
+
+
+# Old names, for one release (CONTRIBUTING.md, "Renaming": files are read_X / write_X).
+__getattr__ = moved_names("regsim.sim.traces", {"load_csv": "read_csv", "save_csv": "write_csv",
+                                                "load_parquet": "read_parquet", "save_parquet": "write_parquet"},
+                          globals())

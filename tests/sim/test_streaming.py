@@ -15,7 +15,7 @@ from regsim.sim.experiments import capacity_for, sweep
 from regsim.sim.oracle import (RECORD_SIZE, OracleWriter, iter_oracle_general, next_access_vtime,
                                read_oracle_general, write_oracle_general)
 from regsim.sim.streaming import DenseIds, iter_chunks, replay, working_set
-from regsim.sim.traces import Trace, _json_objects, iter_ibm, load_parquet, read_ibm, save_parquet, write_ibm
+from regsim.sim.traces import Trace, _json_objects, iter_ibm, read_parquet, read_ibm, write_parquet, write_ibm
 from regsim.sim.workloads import object_trace
 
 POLICIES = ("lru", "fifo", "clock", "lfu", "s3fifo", "gdsf", "arc", "sieve")
@@ -90,7 +90,7 @@ def test_oracle_general_writer_refuses_what_the_format_cannot_hold(tmp_path):
 @pytest.mark.parametrize("policy", POLICIES)
 def test_streamed_replays_equal_in_memory_ones(trace, tmp_path, policy):
     oracle = write_oracle_general(trace, tmp_path / "t.oracleGeneral.zst")
-    parquet = save_parquet(trace, tmp_path / "t.parquet", row_group_requests=900)
+    parquet = write_parquet(trace, tmp_path / "t.parquet", row_group_requests=900)
     capacity = int(trace.working_set()[1] * 0.05)
     expected = simulate(policy, trace.keys, trace.sizes, capacity=capacity, engine="python")
     for source in (trace, oracle, parquet):
@@ -100,14 +100,14 @@ def test_streamed_replays_equal_in_memory_ones(trace, tmp_path, policy):
 
 
 def test_parquet_keeps_blob_requests_and_string_keys(registry_requests, tmp_path):
-    path = save_parquet(registry_requests, tmp_path / "r.parquet")
-    assert load_parquet(path) == registry_requests
+    path = write_parquet(registry_requests, tmp_path / "r.parquet")
+    assert read_parquet(path) == registry_requests
     blobs = registry_requests.only("blob")
     assert working_set(path) == (*blobs.working_set(), len(blobs), blobs.total_bytes)
     got = replay(path, "arc", size=0.1, chunk_requests=50)
     assert got == simulate("arc", blobs.keys, blobs.sizes, capacity=capacity_for(0.1, blobs.working_set()[1]))
     with pytest.raises(TraceFormatError, match="not a Parquet trace"):
-        load_parquet(tmp_path / "missing.parquet")
+        read_parquet(tmp_path / "missing.parquet")
 
 
 def test_dense_ids_across_chunks_ints_and_strings():
@@ -189,19 +189,19 @@ def test_iter_chunks_refuses_what_it_cannot_read(tmp_path):
 
 
 def test_the_projects_own_csv_streams_like_the_trace_it_holds(trace, registry_requests, tmp_path):
-    """save_csv's file is a source too: replay and sweep read it as CSV, not as oracleGeneral."""
-    from regsim.sim.traces import load_csv, save_csv
+    """write_csv's file is a source too: replay and sweep read it as CSV, not as oracleGeneral."""
+    from regsim.sim.traces import read_csv, write_csv
 
-    path = save_csv(trace, tmp_path / "t.csv")
+    path = write_csv(trace, tmp_path / "t.csv")
     assert replay(path, "lru", size=0.1) == replay(trace, "lru", size=0.1)
     assert replay(str(path), "sieve", capacity="100kB", chunk_requests=333) == replay(trace, "sieve", capacity="100kB")
     from_file = sweep({"t": path}, ["lru", "gdsf"], [0.05, 0.2])
     assert from_file.equals(sweep({"t": trace}, ["lru", "gdsf"], [0.05, 0.2]))
     # a registry trace's CSV keeps only the blob requests, as the Trace and Parquet sources do
-    registry = save_csv(registry_requests, tmp_path / "r.CSV")
+    registry = write_csv(registry_requests, tmp_path / "r.CSV")
     blobs = registry_requests.only("blob")
     assert working_set(registry, chunk_requests=64) == (*blobs.working_set(), len(blobs), blobs.total_bytes)
-    assert replay(registry, "arc", size=0.1, chunk_requests=50) == replay(load_csv(registry), "arc", size=0.1)
+    assert replay(registry, "arc", size=0.1, chunk_requests=50) == replay(read_csv(registry), "arc", size=0.1)
     headless = tmp_path / "h.csv"
     headless.write_text("1,2\n3,4\n")
     with pytest.raises(TraceFormatError, match=r"h.csv: a CSV trace needs the columns key and size"):

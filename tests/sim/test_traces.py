@@ -8,13 +8,13 @@ import json
 import pytest
 
 from regsim.sim.errors import InvalidParameter, TraceFormatError
-from regsim.sim.traces import Trace, load_csv, parse_uri, read_ibm, save_csv, write_ibm
+from regsim.sim.traces import Trace, read_csv, parse_uri, read_ibm, write_csv, write_ibm
 from regsim.sim.workloads import object_trace
 
 
 def test_csv_round_trip(tmp_path, registry_requests):
     for trace in (registry_requests, object_trace(500, 50, seed=1)):
-        back = load_csv(save_csv(trace, tmp_path / "t.csv"))
+        back = read_csv(write_csv(trace, tmp_path / "t.csv"))
         assert back.keys == trace.keys and back.sizes == trace.sizes
         assert back.frame["time"].round(6).equals(trace.frame["time"].round(6))
 
