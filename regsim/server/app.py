@@ -36,30 +36,32 @@ import re
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
-from typing import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.types import Message, Receive, Scope as ASGIScope, Send
 
-from ..registry import Registry
 from .. import events as ev
+from ..registry import Registry
 from ..registry.access import DELETE, PULL, PUSH
 from ..errors import Denied, InvalidArgument, RegistryError, TooManyRequests, Unauthorized, Unsupported, expect
 from ..oci.digest import Digest
 from ..oci.reference import validate_repository
 from . import blobs, discovery, manifests, uploads
 from .auth import ANONYMOUS, Authenticator, Scope, TokenIssuer, parse_scopes, scheme_for
-from .context import Context, ErrorReply, json_reply, reply
+from .context import Context, ErrorReply, Handler, Routes, json_reply, reply
 from .gate import ModelGate
 from .limits import DEFAULT_PURGE_AGE, LoginThrottle, UploadTracker
 from .protocol import API_VERSION, error_body
 from .ratelimit import PullLimit, RateLimiter
 
+if TYPE_CHECKING:  # pragma: no cover - the mirror is passed in (mirror imports no app)
+    from .mirror import Mirror
+
 __all__ = ["RegistryApp", "RequestRecord"]
 
 log = logging.getLogger("regsim.server")
-
-Handler = Callable[[Context], Awaitable[Response]]
 
 #: Largest request body by default: 4 GiB (a blob or one chunk of it).
 DEFAULT_MAX_BODY = 4 << 30
@@ -101,7 +103,7 @@ async def token(ctx: Context) -> Response:
                             "issued_at": issued})
 
 
-def _gc_report(ctx: Context, dry_run: bool, delete_untagged: bool) -> dict:
+def _gc_report(ctx: Context, dry_run: bool, delete_untagged: bool) -> dict[str, Any]:
     recent = ctx.app.recent_blobs()
     reachable, _ = ctx.registry.reachable(delete_untagged=delete_untagged)  # without the grace
     spared = {d for d in recent if d in ctx.registry.blobs} - reachable
@@ -140,7 +142,7 @@ async def admin_gc(ctx: Context) -> Response:
 
 _NAME = r"(?P<name>.+)"
 #: (pattern, {method: (handler, action the caller needs on <name>)})
-ROUTES: list[tuple[re.Pattern[str], dict[str, tuple[Handler, str | None]]]] = [
+ROUTES: Routes = [
     (re.compile(r"^/v2/?$"), {"GET": (ping, None), "HEAD": (ping, None)}),
     (re.compile(r"^/v2/_catalog$"), {"GET": (discovery.catalog, None)}),
     (re.compile(rf"^/v2/{_NAME}/blobs/uploads/?$"), {"POST": (uploads.start_upload, PUSH)}),
@@ -203,13 +205,13 @@ class RegistryApp:
         (pulls fetch what the registry lacks; pushes and deletes are refused).
     """
 
-    def __init__(self, registry, *, auth: str | None = None, auto_mount: bool = True,
+    def __init__(self, registry: Registry, *, auth: str | None = None, auto_mount: bool = True,
                  catalog_max_entries: int = 1000, token_secret: bytes | None = None, token_ttl: int = 300,
                  history: int = 10_000, max_body_size: int = DEFAULT_MAX_BODY, login_attempts: int = 5,
                  login_window: float = 60.0, upload_purge_age: float = DEFAULT_PURGE_AGE,
                  max_uploads_per_client: int = 100, admin_users: frozenset[str] | set[str] = frozenset(),
                  gc_grace: float = DEFAULT_GC_GRACE, rate_limit: "PullLimit | str | None" = None,
-                 mirror=None) -> None:
+                 mirror: Mirror | None = None) -> None:
         expect("registry", registry, Registry)
         self.registry = registry
         if isinstance(rate_limit, str):
@@ -267,14 +269,14 @@ class RegistryApp:
         self._forget_old()
         return set(self._linked)
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: ASGIScope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await _lifespan(receive, send)
             return
         if scope["type"] != "http":
             return
 
-        async def send_with_version(message) -> None:
+        async def send_with_version(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message = {**message, "headers": [*message.get("headers", ()),
                                                    (b"docker-distribution-api-version", API_VERSION.encode())]}
@@ -362,7 +364,7 @@ class RegistryApp:
                               detail=path)
 
     def _error(self, request: Request, ctx: Context | None, error: RegistryError,
-               headers: list[tuple[str, str]] | tuple = ()) -> Response:
+               headers: list[tuple[str, str]] | tuple[()] = ()) -> Response:
         headers = [("Content-Type", "application/json"), *headers]
         if isinstance(error, TooManyRequests) and isinstance(error.detail, dict) and "retry_after" in error.detail:
             headers.append(("Retry-After", str(error.detail["retry_after"])))
@@ -388,7 +390,7 @@ def _base_url(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}"
 
 
-async def _lifespan(receive, send) -> None:
+async def _lifespan(receive: Receive, send: Send) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":

@@ -40,6 +40,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+from ..registry import Registry
 from ..registry.access import ACTIONS, Token
 from ..errors import InvalidArgument, TooManyRequests, Unauthorized, expect
 from .limits import MAX_CREDENTIAL, LoginThrottle, shown
@@ -169,7 +170,7 @@ class Authenticator:
     Every method that touches the registry must be called with the model lock held.
     """
 
-    def __init__(self, registry, scheme: str, issuer: TokenIssuer, realm: str = "regsim",
+    def __init__(self, registry: Registry, scheme: str, issuer: TokenIssuer, realm: str = "regsim",
                  throttle: LoginThrottle | None = None) -> None:
         if scheme not in SCHEMES:
             raise InvalidArgument(f"unknown auth scheme {scheme!r}: expected one of {SCHEMES}")
@@ -199,8 +200,8 @@ class Authenticator:
                 raise Unauthorized(f"invalid bearer token: longer than {MAX_TOKEN} characters",
                                    detail="invalid_token")
             grant = self.issuer.verify(credentials.strip())
-            token = self.registry.access.issue(self.registry.name, grant.user) if grant.user else None
-            return Identity(grant.user, token, grant, presented=True)
+            issued = self.registry.access.issue(self.registry.name, grant.user) if grant.user else None
+            return Identity(grant.user, issued, grant, presented=True)
         raise Unauthorized(f"unsupported Authorization scheme {shown(kind)!r}: use Basic or Bearer",
                            detail=shown(kind))
 

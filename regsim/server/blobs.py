@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from ..registry.access import PULL
-from ..oci.blob import Content
+from ..registry import Registry
+from ..registry.access import PULL, Token
+from ..oci.blob import Blob, Content
 from ..oci.digest import Digest
 from ..errors import BlobUnknown, NameUnknown, PlaceholderContent, RangeNotSatisfiable, expect
 from .context import Context, ErrorReply, StreamReply, reply
@@ -44,7 +45,17 @@ async def head_blob(ctx: Context) -> Response:
     return reply(200, [("Content-Type", OCTET_STREAM), *_headers(digest)], content_length=blob.size)
 
 
-def _fetch(registry, name: str, digest: Digest, range_header: str | None, auth) -> tuple[Content, tuple[int, int] | None]:
+def _bytes_of(content: Content, digest: Digest) -> Blob:
+    """``content`` if the model has its bytes (``PlaceholderContent`` for a placeholder)."""
+    if not isinstance(content, Blob):
+        raise PlaceholderContent(
+            f"blob {digest} is a placeholder of {content.size} bytes: the model has no bytes to send",
+            detail=str(digest))
+    return content
+
+
+def _fetch(registry: Registry, name: str, digest: Digest, range_header: str | None,
+           auth: Token | None) -> tuple[Blob, tuple[int, int] | None]:
     """Check everything that can fail before the model records a download, then download."""
     registry.authorize(name, PULL, auth=auth)
     try:
@@ -53,16 +64,13 @@ def _fetch(registry, name: str, digest: Digest, range_header: str | None, auth) 
         linked = False
     span = None
     if linked:
-        content = registry.blobs[digest]
-        if content.is_placeholder:
-            raise PlaceholderContent(
-                f"blob {digest} is a placeholder of {content.size} bytes: the model has no bytes to send",
-                detail=str(digest))
+        content = _bytes_of(registry.blobs[digest], digest)
         try:
             span = parse_range(range_header, content.size)
         except RangeNotSatisfiable as exc:
             raise ErrorReply(exc, [("Content-Range", f"bytes */{content.size}")]) from None
-    return registry.get_blob(name, digest, auth=auth), span
+    # the same content as checked above (get_blob raises BLOB_UNKNOWN when it is not linked)
+    return _bytes_of(registry.get_blob(name, digest, auth=auth), digest), span
 
 
 async def get_blob(ctx: Context) -> Response:

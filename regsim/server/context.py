@@ -6,12 +6,16 @@ from __future__ import annotations
 import numbers
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
+import re
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from ..errors import RegistryError, SizeInvalid, expect
+from ..registry import Registry
+from ..registry.access import Token
 from .auth import Identity
 from .state import ServerState
 
@@ -22,6 +26,10 @@ __all__ = ["Context", "reply", "json_reply", "BytesReply", "StreamReply", "Error
 
 T = TypeVar("T")
 Headers = Iterable[tuple[str, str]]
+#: A request handler: the reply to one request.
+Handler = Callable[["Context"], Awaitable[Response]]
+#: A route table: path pattern -> {method: (handler, the access it needs, or None)}.
+Routes = list[tuple[re.Pattern[str], dict[str, tuple[Handler, "str | None"]]]]
 
 #: Response bodies are written in slices of this size (memory stays flat for large blobs).
 SEND_CHUNK = 4 << 20
@@ -57,7 +65,7 @@ class BytesReply(Response):
         self.raw_headers.append((b"content-length", str(len(data)).encode()))
         self.data = data
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         view = memoryview(self.data)  # slices of a memoryview copy nothing
         for start in range(0, len(view), SEND_CHUNK):
@@ -76,7 +84,7 @@ class BodyTooLarge(SizeInvalid):
 class StreamReply(Response):
     """A body read in pieces from an iterator of bytes (a blob kept on disk)."""
 
-    def __init__(self, status: int, headers: Headers, size: int, pieces) -> None:
+    def __init__(self, status: int, headers: Headers, size: int, pieces: Iterable[bytes | memoryview]) -> None:
         expect("status", status, numbers.Integral, "an int")
         expect("size", size, numbers.Integral, "an int")
         super().__init__(b"", status_code=status)
@@ -84,7 +92,7 @@ class StreamReply(Response):
         self.raw_headers.append((b"content-length", str(size).encode()))
         self.pieces = pieces
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         for piece in self.pieces:
             await send({"type": "http.response.body", "body": piece, "more_body": True})
@@ -103,11 +111,11 @@ class Context:
     action: str | None = None
 
     @property
-    def registry(self):
+    def registry(self) -> Registry:
         return self.app.registry
 
     @property
-    def auth(self):
+    def auth(self) -> Token | None:
         """The model :class:`~regsim.registry.access.Token` to pass as ``auth=`` (None: anonymous)."""
         return self.identity.token
 

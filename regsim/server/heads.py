@@ -34,7 +34,8 @@ def head_too_large(limit: int = MAX_HEAD) -> bytes:
 try:  # httptools is optional (the server extra installs it); without it uvicorn uses h11
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 except ImportError:  # pragma: no cover - the test environment has httptools
-    HttpToolsProtocol = None
+    # an optional import's fallback: mypy cannot type a name that is a class or None
+    HttpToolsProtocol = None  # type: ignore[misc,assignment]
 
 
 if HttpToolsProtocol is not None:
@@ -61,7 +62,7 @@ if HttpToolsProtocol is not None:
             self._in_head, self._head_bytes = True, 0
             super().on_message_complete()
 else:  # pragma: no cover
-    BoundedHttpToolsProtocol = None
+    BoundedHttpToolsProtocol = None  # type: ignore[misc,assignment]  # as HttpToolsProtocol above
 
 
 def protocol_options(http: str) -> dict[str, Any]:

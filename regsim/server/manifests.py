@@ -12,6 +12,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from ..oci.digest import Digest
+from ..oci.manifest import StoredManifest
 from ..errors import ManifestTooLarge, ManifestUnknown, TagInvalid, expect
 from ..oci.reference import validate_tag
 from .context import BytesReply, Context, reply
@@ -26,7 +27,7 @@ def manifest_location(name: str, reference: str) -> str:
     return f"/v2/{name}/manifests/{reference}"
 
 
-def _headers(stored) -> list[tuple[str, str]]:
+def _headers(stored: StoredManifest) -> list[tuple[str, str]]:
     return [("Content-Type", stored.media_type), ("Docker-Content-Digest", stored.digest),
             ("Etag", f'"{stored.digest}"')]
 
@@ -63,7 +64,8 @@ async def get_manifest(ctx: Context) -> Response:
     return BytesReply(200, _headers(stored), stored.data)
 
 
-def _put(ctx: Context, reference: str, data: bytes, media_type: str | None, tags: list[str]):
+def _put(ctx: Context, reference: str, data: bytes, media_type: str | None,
+         tags: list[str]) -> tuple[Digest, Digest | None]:
     registry = ctx.registry
     for tag in tags:
         validate_tag(tag)

@@ -41,19 +41,26 @@ import threading
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from ..errors import InvalidArgument, RegistryError, Unsupported, expect
+from ..oci.blob import Content
 from ..oci.digest import Digest
+from ..oci.manifest import StoredManifest
+from ..registry import Registry
 from . import blobs as blob_handlers
 from . import manifests as manifest_handlers
-from .context import Context, json_reply, reply
+from .context import Context, Handler, Routes, json_reply, reply
 from .protocol import media_type_of
 from .ratelimit import LIMIT_HEADER, REMAINING_HEADER
 from .staging import Staged
+
+if TYPE_CHECKING:  # pragma: no cover - httpx is imported when a mirror first fetches
+    import httpx
 
 __all__ = ["Mirror", "MirrorCounters", "MirrorEvent", "UpstreamUnavailable", "UPSTREAM_KINDS", "DEFAULT_TTL"]
 
@@ -156,11 +163,11 @@ class _Upstream:
         self.url = url.rstrip("/")
         self.username, self.password = username, password
         self.timeout = timeout
-        self._client = None
+        self._client: httpx.AsyncClient | None = None
         self._basic: str | None = None
         self._tokens: dict[str, tuple[str, float]] = {}  # repository -> (bearer token, expiry)
 
-    def client(self):
+    def client(self) -> httpx.AsyncClient:
         import httpx
 
         if self._client is None:
@@ -179,7 +186,8 @@ class _Upstream:
             return {"Authorization": f"Bearer {token[0]}"}
         return {"Authorization": self._basic} if self._basic else {}
 
-    async def send(self, method: str, name: str, tail: str, headers: dict[str, str] | None = None):
+    async def send(self, method: str, name: str, tail: str,
+                   headers: dict[str, str] | None = None) -> httpx.Response:
         """``method /v2/<name>/<tail>``, streamed (close it); a 401 challenge is answered once."""
         client = self.client()
         url = f"{self.url}/v2/{name}/{tail}"
@@ -368,7 +376,7 @@ class Mirror:
             callback(event)
         return event
 
-    def _upstream_seen(self, kind: str, response) -> None:
+    def _upstream_seen(self, kind: str, response: httpx.Response) -> None:
         with self._lock:
             self.counters.upstream[kind] += 1
             limit = _quota(response.headers.get(LIMIT_HEADER))
@@ -380,7 +388,8 @@ class Mirror:
             if response.status_code == 429:
                 self.counters.rate_limited += 1
 
-    async def ask(self, kind: str, method: str, name: str, tail: str, headers: dict[str, str] | None = None):
+    async def ask(self, kind: str, method: str, name: str, tail: str,
+                  headers: dict[str, str] | None = None) -> httpx.Response:
         """One upstream request, counted; :class:`UpstreamUnavailable` when it cannot be made."""
         import httpx
 
@@ -396,13 +405,13 @@ class Mirror:
 
     # -- routes ----------------------------------------------------------------------------------
 
-    def routes(self, base):
+    def routes(self, base: Routes) -> Routes:
         """The app's route table with pulls served through this mirror and pushes refused."""
-        replaced = {manifest_handlers.get_manifest: get_manifest, manifest_handlers.head_manifest: head_manifest,
+        replaced: dict[Handler, Handler] = {manifest_handlers.get_manifest: get_manifest, manifest_handlers.head_manifest: head_manifest,
                     blob_handlers.get_blob: get_blob, blob_handlers.head_blob: head_blob}
-        out = []
+        out: Routes = []
         for pattern, methods in base:
-            table = {}
+            table: dict[str, tuple[Handler, str | None]] = {}
             for method, (handler, action) in methods.items():
                 if handler in replaced:
                     table[method] = (replaced[handler], action)
@@ -431,7 +440,7 @@ async def refuse(ctx: Context) -> Response:
                       f"({ctx.request.method} refused; push to the upstream)", detail=ctx.request.method)
 
 
-def _local_manifest(registry, name: str, reference: str):
+def _local_manifest(registry: Registry, name: str, reference: str) -> StoredManifest | None:
     try:
         repo = registry.repositories.get(name)
         if repo is None:
@@ -441,12 +450,13 @@ def _local_manifest(registry, name: str, reference: str):
         return None
 
 
-def _store_manifest(registry, name: str, reference: str, data: bytes, media_type: str | None):
+def _store_manifest(registry: Registry, name: str, reference: str, data: bytes,
+                    media_type: str | None) -> StoredManifest:
     registry.put_manifest(name, reference, data, media_type=media_type)
     return registry.resolve(name, reference)
 
 
-def _manifest_reply(stored, head: bool) -> Response:
+def _manifest_reply(stored: StoredManifest, head: bool) -> Response:
     headers = [("Content-Type", stored.media_type), ("Docker-Content-Digest", stored.digest),
                ("Etag", f'"{stored.digest}"')]
     if head:
@@ -454,7 +464,7 @@ def _manifest_reply(stored, head: bool) -> Response:
     return reply(200, headers, stored.data)
 
 
-async def _passed_on(mirror: Mirror, response, kind: str, name: str, reference: str,
+async def _passed_on(mirror: Mirror, response: httpx.Response, kind: str, name: str, reference: str,
                      cost: tuple[str, ...]) -> "_Passed":
     """The upstream's error reply, passed on as it came (Docker Hub's 429 message included)."""
     body = await response.aread()
@@ -555,14 +565,14 @@ async def head_manifest(ctx: Context) -> Response:
     return await _manifest(ctx, head=True)
 
 
-def _linked(registry, name: str, digest: Digest):
+def _linked(registry: Registry, name: str, digest: Digest) -> Content | None:
     repo = registry.repositories.get(name)
     if repo is None or not repo.has_blob(digest):
         return None
     return registry.blobs.get(digest)
 
 
-def _store_blob(registry, name: str, staged: Staged, digest: Digest) -> None:
+def _store_blob(registry: Registry, name: str, staged: Staged, digest: Digest) -> None:
     registry.push_blob(name, staged.content(), digest)
 
 
@@ -616,7 +626,7 @@ async def _blob(ctx: Context, head: bool) -> Response:
 class _StreamAndStore(Response):
     """Sends the upstream's blob to the client while staging it, then stores it if it checks out."""
 
-    def __init__(self, ctx: Context, mirror: Mirror, name: str, digest: Digest, answer, staged: Staged,
+    def __init__(self, ctx: Context, mirror: Mirror, name: str, digest: Digest, answer: httpx.Response, staged: Staged,
                  done: asyncio.Event) -> None:
         super().__init__(b"", status_code=200)
         self.ctx, self.mirror, self.name, self.digest = ctx, mirror, name, digest
@@ -628,7 +638,7 @@ class _StreamAndStore(Response):
             headers.append(("Content-Length", length))
         self.raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         mirror, answer, staged = self.mirror, self.answer, self.staged
         client_here = True
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numbers
 import json
 import re
+from typing import Any
 from urllib.parse import urlencode
 
 from ..errors import PaginationNumberInvalid, RangeInvalid, RangeNotSatisfiable, RegistryError, expect
@@ -153,7 +154,7 @@ def error_body(*errors: RegistryError) -> bytes:
     return json.dumps({"errors": [_jsonable(e.to_dict()) for e in errors]}).encode()
 
 
-def _jsonable(entry: dict) -> dict:
+def _jsonable(entry: dict[str, Any]) -> dict[str, Any]:
     try:
         json.dumps(entry)
     except (TypeError, ValueError):

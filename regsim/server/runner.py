@@ -14,13 +14,17 @@ import numbers
 import asyncio
 import socket
 import threading
+from collections import deque
 from typing import Any, Protocol
 
 import uvicorn
+from starlette.types import Receive, Scope, Send
 
 from ..errors import expect
 from ..registry import Registry
-from .app import RegistryApp
+from .app import RegistryApp, RequestRecord
+from .auth import Authenticator
+from .gate import ModelGate
 from .heads import protocol_options
 
 __all__ = ["RegistryServer", "serve", "bind"]
@@ -60,15 +64,15 @@ class ServedApp(Protocol):
     def registry(self) -> Registry: ...
 
     @property
-    def gate(self) -> Any: ...
+    def gate(self) -> ModelGate: ...
 
     @property
-    def auth(self) -> Any: ...
+    def auth(self) -> Authenticator: ...
 
     @property
-    def requests(self) -> Any: ...
+    def requests(self) -> deque[RequestRecord]: ...
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None: ...
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None: ...
 
 
 class RegistryServer:
@@ -105,12 +109,12 @@ class RegistryServer:
         return self.url.removeprefix("http://")
 
     @property
-    def lock(self):
+    def lock(self) -> threading.RLock:
         """The model lock: hold it while reading or changing the registry from another thread."""
         return self.app.gate.lock
 
     @property
-    def requests(self):
+    def requests(self) -> list[RequestRecord]:
         """The requests served so far, oldest first (:class:`~regsim.server.app.RequestRecord`)."""
         return list(self.app.requests.copy())  # deque.copy() is atomic; iterating a live deque is not
 
@@ -156,7 +160,7 @@ class RegistryServer:
     def __enter__(self) -> "RegistryServer":
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     def __repr__(self) -> str:
@@ -182,8 +186,8 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(registry, port: int = 0, *, host: str = "127.0.0.1", log_level: str = "error", http: str = "auto",
-          loop: str = "auto", **options) -> RegistryServer:
+def serve(registry: Registry, port: int = 0, *, host: str = "127.0.0.1", log_level: str = "error", http: str = "auto",
+          loop: str = "auto", **options: Any) -> RegistryServer:
     """Serve ``registry`` over HTTP in a background thread and return once it accepts requests.
 
     ``port=0`` picks a free port (read it from ``server.port``). ``http`` (``"h11"``,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from ..oci.digest import Digest
+from ..registry import Registry
 from .auth import Authenticator
 from .gate import ModelGate
 from .limits import UploadTracker
@@ -22,7 +23,7 @@ class ServerState(Protocol):
     """The server's state, as its request handlers see it."""
 
     #: the model served (a :class:`~regsim.registry.Registry`)
-    registry: Any
+    registry: Registry
     #: the model lock: every model call goes through it
     gate: ModelGate
     #: the authentication scheme, token issuer and login throttle
@@ -40,6 +41,7 @@ class ServerState(Protocol):
     #: users who may run ``POST /admin/gc``
     admin_users: frozenset[str]
     #: the pull-through cache this server is (a :class:`~regsim.server.mirror.Mirror`), or None
+    #: (Any: naming Mirror here would close an import cycle, mirror -> context -> state -> mirror)
     mirror: Any
 
     def recent_blobs(self) -> set[Digest]:

@@ -24,11 +24,14 @@ session older than the purge age is dropped.
 from __future__ import annotations
 
 import logging
+from typing import Any, Callable, TypeVar
 
 from starlette.responses import Response
 
 from ..errors import expect
-from ..registry.access import PULL, PUSH
+from ..oci.blob import Content
+from ..registry import Registry
+from ..registry.access import PULL, PUSH, Token
 from ..oci.digest import Digest
 from ..errors import (BlobUnknown, BlobUploadUnknown, DigestInvalid, NameInvalid, RangeInvalid, SizeInvalid,
                       TooManyRequests)
@@ -37,6 +40,8 @@ from .blobs import blob_location
 from .context import Context, ErrorReply, reply
 from .protocol import parse_content_range, upload_range
 from .staging import Staged
+
+T = TypeVar("T")
 
 __all__ = ["start_upload", "patch_upload", "upload_status", "finish_upload", "cancel_upload",
            "upload_location"]
@@ -68,7 +73,7 @@ def _purge(ctx: Context) -> None:
                 logging.getLogger("regsim.server").warning("could not purge upload %s: %s", upload_id, exc)
 
 
-def _offset(registry, name: str, upload_id: str, auth, ctx: Context | None = None) -> int:
+def _offset(registry: Registry, name: str, upload_id: str, auth: Token | None, ctx: Context | None = None) -> int:
     """Bytes received by upload ``upload_id`` of repository ``name`` (``BLOB_UPLOAD_UNKNOWN``).
 
     The caller's push access to ``name`` is checked first.
@@ -166,7 +171,7 @@ def _check_length(span: tuple[int, int] | None, data: Staged) -> None:
                           f"but the body has {data.size}", detail={"range": list(span), "received": data.size})
 
 
-async def _model_with_resume(ctx: Context, upload_id: str, fn, *args, **kwargs):
+async def _model_with_resume(ctx: Context, upload_id: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run an upload call; on 416 add the headers a client needs to resume."""
     try:
         return await ctx.model(fn, *args, **kwargs)
@@ -199,7 +204,7 @@ async def upload_status(ctx: Context) -> Response:
     return reply(204, _session_headers(ctx.name, upload_id, size))
 
 
-def _finish(ctx: Context, upload_id: str, digest: Digest, data: Staged, start: int | None):
+def _finish(ctx: Context, upload_id: str, digest: Digest, data: Staged, start: int | None) -> Content:
     _offset(ctx.registry, ctx.name, upload_id, ctx.auth)
     blob = ctx.registry.finish_upload(upload_id, digest, data, start=start, auth=ctx.auth)
     ctx.app.uploads.closed(upload_id)
