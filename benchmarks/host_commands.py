@@ -46,7 +46,7 @@ def main() -> None:
         for size in sizes:
             rounds[size].append(tag_cost(hosts[size], 300))
     for size in sizes:
-        print(f"tag with {len(hosts[size].layers):5d} local blobs: {statistics.median(rounds[size]):8.1f} us "
+        print(f"tag with {len(hosts[size].blobs):5d} local blobs: {statistics.median(rounds[size]):8.1f} us "
               "(median of 7 interleaved rounds)")
 
 

@@ -36,12 +36,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def moved_names(module: str, renamed: Mapping[str, str],
-                namespace: Mapping[str, Any] | None = None) -> Callable[[str], Any]:
+                namespace: Mapping[str, Any] | None = None, *, stacklevel: int = 2) -> Callable[[str], Any]:
     """A module ``__getattr__`` for ``module``: each old name in ``renamed`` gives the object its new
     name stands for, with a DeprecationWarning naming both. A new name without a dot is looked up in
     ``namespace`` (the module's globals); one with dots (``"regsim.engines.DockerClient"``) is the
     full path of a name in another module, imported when the old name is first asked for (so a
-    package can point at a package that imports it, without importing it itself).
+    package can point at a package that imports it, without importing it itself). A module whose own
+    ``__getattr__`` calls the returned function (to answer other names too) passes ``stacklevel=3``,
+    so the warning points at the user's line, not at that ``__getattr__``.
 
     >>> import warnings
     >>> __getattr__ = moved_names("mytools", {"dumps": "json.dumps"})
@@ -59,13 +61,13 @@ def moved_names(module: str, renamed: Mapping[str, str],
             if "." in new:
                 home, _, attribute = new.rpartition(".")
                 warnings.warn(f"{module}.{name} moved to {new}; the old path goes in the next release",
-                              DeprecationWarning, stacklevel=2)
+                              DeprecationWarning, stacklevel=stacklevel)
                 return getattr(importlib.import_module(home), attribute)
             if namespace is None:
                 raise InvalidArgument(f"moved_names({module!r}): {name!r} is renamed {new!r}, a name without "
                                       "a module, and no namespace was given to look it up in")
             warnings.warn(f"{module}.{name} is renamed {module}.{new}; the old name goes in the next release",
-                          DeprecationWarning, stacklevel=2)
+                          DeprecationWarning, stacklevel=stacklevel)
             return namespace[new]
         raise AttributeError(f"module {module!r} has no attribute {name!r}")
 

@@ -220,7 +220,7 @@ def test_rmi_keeps_layers_other_images_need(laptop):
     laptop.pull("node:18")
     laptop.rmi("node:18")
     for layer in laptop.image("python:3.11").layers:
-        assert layer.digest in laptop.layers
+        assert layer.digest in laptop.blobs
 
 
 def test_multi_platform_build_and_push(world, laptop):
@@ -283,7 +283,7 @@ def test_rmi_keeps_images_another_index_lists(laptop):
     laptop.rmi("base:1")
     laptop.rmi("alias:1")
     assert laptop.has_image("app:1")
-    assert all(layer.digest in laptop.layers for img in laptop.image("app:1").images for layer in img.layers)
+    assert all(layer.digest in laptop.blobs for img in laptop.image("app:1").images for layer in img.layers)
     laptop.rmi("app:1")
     assert laptop.disk_usage() == 0
 

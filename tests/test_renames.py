@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import importlib
+import warnings
 
 import pytest
+
+from regsim import World
 
 # --- sim and data (regsim.sim, regsim.data) ---------------------------------------------------------
 
@@ -46,3 +49,73 @@ def test_sim_old_names_still_work_and_warn(module, old, new):
 def test_sim_old_names_import_with_from_and_warn():
     with pytest.warns(DeprecationWarning, match="CacheReport"):
         from regsim.sim import CacheStats  # noqa: F401
+
+
+# --- viz and the core ---------------------------------------------------------------------------------
+
+
+def _old(module: str, name: str) -> tuple[object, list[warnings.WarningMessage]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = getattr(importlib.import_module(module), name)
+    return value, caught
+
+
+def _one_deprecation(caught: list[warnings.WarningMessage], new: str) -> None:
+    deprecations = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+    assert len(deprecations) == 1, [str(w.message) for w in caught]
+    assert new in str(deprecations[0].message)
+    assert deprecations[0].filename == __file__  # points at the caller's line (stacklevel), not at regsim
+
+
+MOVED = [
+    # (module, old name, module of the new name, new name)
+    ("regsim.viz", "capture", "regsim.viz", "Capture"),
+    ("regsim.viz.views", "capture", "regsim.viz.views", "Capture"),
+    ("regsim.viz", "record", "regsim.viz", "Record"),
+    ("regsim.viz.animate", "record", "regsim.viz.animate", "Record"),
+    ("regsim.viz", "TransferSummary", "regsim.viz", "TransferReport"),
+    ("regsim.viz.views", "TransferSummary", "regsim.viz.views", "TransferReport"),
+    ("regsim.viz", "DedupStats", "regsim.viz", "ImageDedupReport"),
+    ("regsim.viz.dedup", "DedupStats", "regsim.viz.dedup", "ImageDedupReport"),
+]
+
+
+@pytest.mark.parametrize("module, old, home, new", MOVED, ids=[f"{m}.{o}" for m, o, _, _ in MOVED])
+def test_an_old_name_is_the_new_object_and_warns(module, old, home, new):
+    value, caught = _old(module, old)
+    assert value is getattr(importlib.import_module(home), new)
+    _one_deprecation(caught, new)
+    assert old not in importlib.import_module(module).__all__
+
+
+def _push(world: World):
+    registry = world.add_registry("localhost:5000")
+    laptop = world.add_host("laptop", quiet=True)
+    laptop.build('FROM scratch\nCOPY hello /hello\n', "localhost:5000/demo/app:1", context={"hello": b"hello"})
+    return registry, laptop
+
+
+def test_old_capture_and_record_still_capture_and_record():
+    world = World()
+    registry, laptop = _push(world)
+    capture, caught = _old("regsim.viz", "capture")
+    _one_deprecation(caught, "Capture")
+    record, caught = _old("regsim.viz", "record")
+    _one_deprecation(caught, "Record")
+    with capture(registry) as op:
+        laptop.push("localhost:5000/demo/app:1", quiet=True)
+    assert op.kind == "push" and op.after is not None
+    with record(registry) as recording:
+        laptop.tag("localhost:5000/demo/app:1", "localhost:5000/demo/app:2", quiet=True)
+        laptop.push("localhost:5000/demo/app:2", quiet=True)
+    assert len(recording) >= 3
+
+
+def test_host_layers_is_host_blobs_and_warns():
+    _, laptop = _push(World())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        layers = laptop.layers
+    _one_deprecation(caught, "Host.blobs")
+    assert dict(layers) == dict(laptop.blobs) and len(layers) == 2  # the layer and the config

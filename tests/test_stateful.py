@@ -266,7 +266,7 @@ class RegistryMachine(RuleBasedStateMachine):
     def host_images_have_their_layers(self):
         for host in self.hosts:
             for image in host.local_images():
-                assert all(layer.digest in host.layers for layer in image.layers)
+                assert all(layer.digest in host.blobs for layer in image.layers)
 
 
     def teardown(self):

@@ -18,7 +18,7 @@ def test_a_host_reports_storage_as_a_storage_report():
     images = laptop.local_images()
     assert report.manifests == len(images) == 2
     assert report.repositories == 3  # library/python, library/node, mine/python
-    assert report.blobs == len(laptop.layers)
+    assert report.blobs == len(laptop.blobs)
     assert report.physical_bytes == laptop.disk_usage()
     # the host stores configs and layers (no manifests): each counted once per image
     assert report.logical_bytes == sum(b.size for img in images for b in img.blobs())

@@ -23,6 +23,7 @@ last event, so a command that fails leaves the host as it was.
 from __future__ import annotations
 
 import functools
+import warnings
 from collections import ChainMap
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -270,11 +271,17 @@ class Host:
     # -- local store ------------------------------------------------------------------------------
 
     @property
-    def layers(self) -> Mapping[Digest, Content]:
-        """The local layer store: every layer and config blob this host holds, once."""
-        from types import MappingProxyType
-
+    def blobs(self) -> Mapping[Digest, Content]:
+        """The local blob store, read-only: every layer and config blob this host holds, once, by
+        digest (a registry's store is :meth:`Registry.blobs <regsim.registry.Registry.blobs>` too)."""
         return MappingProxyType(self._blobs)
+
+    @property
+    def layers(self) -> Mapping[Digest, Content]:
+        """The old name of :attr:`blobs`: works for one release, with a DeprecationWarning."""
+        warnings.warn("Host.layers is renamed Host.blobs; the old name goes in the next release",
+                      DeprecationWarning, stacklevel=2)
+        return self.blobs
 
     @property
     def tags(self) -> Mapping[str, Digest]:

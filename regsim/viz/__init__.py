@@ -10,12 +10,12 @@ public API and its event log.
   -- the aggregated view for big registries (layers grouped by the images that share them);
   long columns fold into ``… N layers`` nodes so that no figure grows beyond
   :data:`MAX_FIGURE_HEIGHT` inches (``aggregate=False`` draws everything);
-* :func:`capture` and the operation views -- :func:`operation_view`, :func:`push_view`,
+* :class:`Capture` and the operation views -- :func:`operation_view`, :func:`push_view`,
   :func:`pull_view` (``source=True``: the platform manifest an index pull picked),
   :func:`tag_view`, :func:`gc_view`, :func:`change_view` -- with :func:`summary` of the bytes
   moved; the ``*_highlight`` functions give the same statuses as plain data;
 * :func:`dedup_stats` and :func:`draw_dedup` -- shared vs unique bytes of some images;
-* :func:`record` and :class:`Animation` -- step through an event sequence (``Play`` + slider in
+* :class:`Record` and :class:`Animation` -- step through an event sequence (``Play`` + slider in
   a live kernel, a self-contained HTML player in static copies), export to GIF or HTML;
   :meth:`Recording.from_log` draws the frames of any log, one loaded from a file too
   (:mod:`regsim.viz.replayed`: every picture is ``to_graph`` of ``World.replay(events[:k])``);
@@ -32,17 +32,18 @@ and a badge) what an operation did to it, and a marker's area is proportional to
 
 from typing import TYPE_CHECKING
 
+from ..deprecation import moved_names
 from .aggregate import image_names, layer_tree
-from .animate import Animation, Frame, Recording, is_step, record
-from .dedup import DedupStats, ImageBytes, dedup_stats, draw_dedup, image_choices
+from .animate import Animation, Frame, Recording, is_step, Record
+from .dedup import ImageDedupReport, ImageBytes, dedup_stats, draw_dedup, image_choices
 from .draw import MAX_DETAIL_NODES, MAX_FIGURE_HEIGHT, Plan, draw, draw_panels, plan, to_png
 from .mirror import draw_mirror, mirror_series
 from .graph import content_nodes, familiar, node_id, nodes_of_type, subgraph, to_graph
 from .views import (
     Highlight,
     Operation,
-    TransferSummary,
-    capture,
+    TransferReport,
+    Capture,
     change_highlight,
     change_view,
     gc_highlight,
@@ -71,6 +72,11 @@ _WIDGETS = {"PushPullPlayground": "playground", "TagExplorer": "playground", "De
             "StepThrough": "widgets", "LiveView": "live", "MirrorLiveView": "mirror"}
 
 
+# Old names work for one release, with a DeprecationWarning (issue 20: one vocabulary).
+_renamed = moved_names(__name__, {"capture": "Capture", "record": "Record", "TransferSummary": "TransferReport",
+                                  "DedupStats": "ImageDedupReport"}, globals(), stacklevel=3)
+
+
 def __getattr__(name: str) -> type:
     if name in _WIDGETS:
         from importlib import import_module
@@ -78,13 +84,13 @@ def __getattr__(name: str) -> type:
         value: type = getattr(import_module(f"{__name__}.{_WIDGETS[name]}"), name)
         globals()[name] = value
         return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return _renamed(name)
 
 
 __all__ = [
-    "Animation", "DedupExplorer", "LiveView", "DedupStats", "Frame", "ImageBytes", "PushPullPlayground", "Recording", "Timeline",
-    "StepThrough", "TagExplorer", "dedup_stats", "draw_dedup", "draw_mirror", "mirror_series", "MirrorLiveView", "image_choices", "is_step", "record",
-    "MAX_DETAIL_NODES", "MAX_FIGURE_HEIGHT", "Highlight", "Operation", "Plan", "TransferSummary", "capture", "change_highlight",
+    "Animation", "DedupExplorer", "LiveView", "ImageDedupReport", "Frame", "ImageBytes", "PushPullPlayground", "Recording", "Timeline",
+    "StepThrough", "TagExplorer", "dedup_stats", "draw_dedup", "draw_mirror", "mirror_series", "MirrorLiveView", "image_choices", "is_step", "Record",
+    "MAX_DETAIL_NODES", "MAX_FIGURE_HEIGHT", "Highlight", "Operation", "Plan", "TransferReport", "Capture", "change_highlight",
     "change_view", "content_nodes", "familiar", "draw", "draw_panels", "gc_highlight", "gc_view", "highlight", "image_names",
     "layer_tree", "node_id", "nodes_of_type", "operation_view", "plan", "pull_highlight", "pull_source_highlight", "pull_view",
     "push_highlight", "push_view", "subgraph", "summary", "tag_highlight", "tag_view", "to_graph", "to_png",

@@ -1,13 +1,13 @@
 """Step-through animations of event sequences: precomputed frames, a ``Play`` + slider widget,
 and exports to animated GIF and to a standalone HTML page for slides.
 
-:func:`record` subscribes to the event log while a scenario runs and keeps, for every step event
+:class:`Record` subscribes to the event log while a scenario runs and keeps, for every step event
 (a blob uploaded, a layer pulled, a tag moved...), the graph right after it. :class:`Animation`
 lays out the union of all those graphs once -- so a node never moves between frames -- and renders
 every frame to PNG up front. The widget only swaps precomputed images: no threads, no sleeps, and
 it works the same in JupyterLab, Voilà and JupyterLite::
 
-    with viz.record(world.registries["localhost:5000"], laptop) as rec:
+    with viz.Record(world.registries["localhost:5000"], laptop) as rec:
         laptop.push("localhost:5000/myapp:1.0")
     anim = viz.Animation(rec)   # or, from a saved log: Animation(Recording.from_log(events, ...))
     anim.widget()            # Play + slider over the frames
@@ -32,6 +32,7 @@ import networkx as nx
 from .. import events as ev
 from ..oci.digest import Digest
 from ..errors import InvalidArgument, expect
+from ..deprecation import moved_names
 from ..events import Event
 from ..client.host import Host
 from ..registry import Registry
@@ -47,7 +48,7 @@ from .views import event_logs, transfers
 if TYPE_CHECKING:  # widgets imports ipywidgets, which animate loads only when asked for a widget
     from .widgets import StepThrough
 
-__all__ = ["Frame", "Recording", "RenderedFrame", "record", "is_step", "Animation", "frame_highlight", "STEP_KINDS"]
+__all__ = ["Frame", "Recording", "RenderedFrame", "Record", "is_step", "Animation", "frame_highlight", "STEP_KINDS"]
 
 #: Events that change what a picture shows (checks and reads do not).
 STEP_KINDS = frozenset({
@@ -78,7 +79,7 @@ class Frame:
 
 @dataclass
 class Recording:
-    """Frames recorded by :func:`record`: the start, one per step event, the end; and every event
+    """Frames recorded by :class:`Record`: the start, one per step event, the end; and every event
     seen while recording (``all_events``), shown or not, for the running byte counts."""
 
     frames: list[Frame] = field(default_factory=list)
@@ -132,7 +133,7 @@ class Recording:
         return f"Recording({len(self.frames)} frames, {len(self.events)} step events)"
 
 
-class record:
+class Record:
     """Record the frames of every step event while the ``with`` block runs.
 
     The frames are drawn from the log, when the block ends (:meth:`Recording.from_log`: each is
@@ -150,7 +151,7 @@ class record:
     def __init__(self, *sources: Registry | Host | World, steps: Callable[[Event], bool] = is_step,
                  **graph_options: Any) -> None:
         if not sources:
-            raise InvalidArgument("sources: record() needs at least one Registry, Host or World to watch")
+            raise InvalidArgument("sources: Record() needs at least one Registry, Host or World to watch")
         self.sources = sources
         self.steps = steps
         self.options = graph_options
@@ -325,7 +326,7 @@ class Animation:
     Parameters
     ----------
     recording:
-        From :func:`record`.
+        From :class:`Record`.
     title:
         Written above every frame.
     dpi:
@@ -333,9 +334,9 @@ class Animation:
     """
 
     def __init__(self, recording: Recording, *, title: str | None = None, dpi: int = 80) -> None:
-        expect("recording", recording, Recording, "a Recording (from `with record(...) as rec:`)")
+        expect("recording", recording, Recording, "a Recording (from `with Record(...) as rec:`)")
         if not recording.frames:
-            raise InvalidArgument("recording: the recording has no frames: use it as `with record(...) as rec:` first")
+            raise InvalidArgument("recording: the recording has no frames: use it as `with Record(...) as rec:` first")
         self.title = title
         shown: list[tuple[Frame, nx.DiGraph[str], dict[str, str], list[tuple[str, str, str]]]] = []
         prev = None
@@ -509,3 +510,7 @@ _HTML = """<!doctype html>
 {body}
 </body></html>
 """
+
+
+# Old names work for one release, with a DeprecationWarning (issue 20: one vocabulary).
+__getattr__ = moved_names("regsim.viz.animate", {'record': 'Record'}, globals())

@@ -19,12 +19,13 @@ import networkx as nx
 from matplotlib.axes import Axes
 
 from ..errors import UnknownKey, expect
+from ..deprecation import moved_names
 from ..oci.platform import Platform
 from ..units import human_size, plural
 from .graph import familiar, node_id
 from .style import OKABE_ITO
 
-__all__ = ["ImageBytes", "DedupStats", "dedup_stats", "draw_dedup", "image_choices"]
+__all__ = ["ImageBytes", "ImageDedupReport", "dedup_stats", "draw_dedup", "image_choices"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class ImageBytes:
 
 
 @dataclass(frozen=True)
-class DedupStats:
+class ImageDedupReport:
     """Per-image bytes and the totals: every image counted whole (logical) vs each layer once."""
 
     images: tuple[ImageBytes, ...]
@@ -101,7 +102,7 @@ def _manifest_for(G: nx.DiGraph[str], tag: str, platform: Platform | None) -> st
 
 
 def dedup_stats(G: nx.DiGraph[str], images: Iterable[str], *, platform: str | Platform | None = "linux/amd64"
-                ) -> DedupStats:
+                ) -> ImageDedupReport:
     """Shared and unique layer bytes of ``images``.
 
     ``images`` are tag nodes of ``G`` or ``repository:tag`` names of its first owner
@@ -134,16 +135,16 @@ def dedup_stats(G: nx.DiGraph[str], images: Iterable[str], *, platform: str | Pl
         rows.append(ImageBytes(label, manifest, len(layers), total, shared, total - shared))
     logical = sum(r.total for r in rows)
     physical = sum(G.nodes[l]["size"] for l in counts)
-    return DedupStats(tuple(rows), logical, physical)
+    return ImageDedupReport(tuple(rows), logical, physical)
 
 
-def draw_dedup(stats: DedupStats, ax: Axes | None = None, *, title: str | None = None,
+def draw_dedup(stats: ImageDedupReport, ax: Axes | None = None, *, title: str | None = None,
                managed: bool = True) -> Axes:
     """Horizontal bars: each image's shared (hatched) and unique bytes, then the totals.
 
     Without ``ax`` a new figure is made: a pyplot one (shown inline) when ``managed``.
     """
-    expect("stats", stats, DedupStats, "the DedupStats of dedup_stats()")
+    expect("stats", stats, ImageDedupReport, "the ImageDedupReport of dedup_stats()")
     if ax is None:
         from .draw import new_figure
 
@@ -174,3 +175,7 @@ def draw_dedup(stats: DedupStats, ax: Axes | None = None, *, title: str | None =
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     ax.set_title(title or str(stats), loc="left", fontsize=10)
     return ax
+
+
+# Old names work for one release, with a DeprecationWarning (issue 20: one vocabulary).
+__getattr__ = moved_names("regsim.viz.dedup", {'DedupStats': 'ImageDedupReport'}, globals())

@@ -441,7 +441,7 @@ def _add_host(G: nx.DiGraph[str], host: Host, wanted: _Matcher, plat: Platform |
             media_type = image.manifest.config.media_type if position == 0 else image.layers[position - 1].media_type
             count = len(users.get(blob.digest, ()))
             child = _content(G, blob_type, owner, blob.digest, owner_kind="host", media_type=media_type,
-                             size=blob.size, placeholder=blob.is_placeholder, stored=blob.digest in host.layers,
+                             size=blob.size, placeholder=blob.is_placeholder, stored=blob.digest in host.blobs,
                              refcount=count, repositories=tuple(sorted(repos_of.get(blob.digest, ()))),
                              label=_blob_label(blob_type, blob.digest, blob.size, count))
             G.add_edge(node, child, kind=f"manifest-{blob_type}", position=position - 1 if position else None)
@@ -495,7 +495,7 @@ def _add_host(G: nx.DiGraph[str], host: Host, wanted: _Matcher, plat: Platform |
                 node = add_image(image)
                 if node is not None:
                     G.add_edge(root, node, kind="untagged")
-        for digest, blob in host.layers.items():
+        for digest, blob in host.blobs.items():
             if digest not in users:
                 child = _content(G, "layer", owner, digest, owner_kind="host", media_type=None, size=blob.size,
                                  placeholder=blob.is_placeholder, stored=True, refcount=0, repositories=(),

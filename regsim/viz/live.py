@@ -3,7 +3,7 @@
 A served registry (:func:`regsim.server.serve`) appends events to its log as ``docker push``
 or ``skopeo copy`` talk to it, from the server's thread. :class:`LiveView` subscribes to that
 log; when the events pause for ``quiet`` seconds, it closes the operation -- the graph before,
-the events, the graph after, exactly what :func:`~regsim.viz.capture` records around a simulated
+the events, the graph after, exactly what :class:`~regsim.viz.Capture` records around a simulated
 host's push -- and shows the same views: :func:`~regsim.viz.push_view` for a push,
 :func:`~regsim.viz.pull_view` for a pull (the registry's side: what the client read), with the
 bytes-moved summary, and the whole registry graph beside it::

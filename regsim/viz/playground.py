@@ -37,7 +37,7 @@ from .animate import Animation, Recording, is_step
 from .dedup import dedup_stats, draw_dedup, image_choices
 from .draw import draw_panels, plan, to_png
 from .graph import familiar, subgraph, to_graph
-from .views import Operation, capture, highlight, operation_view, pull_source_highlight, summary
+from .views import Operation, Capture, highlight, operation_view, pull_source_highlight, summary
 from .widgets import StepThrough, error_html, log_html
 
 __all__ = ["PushPullPlayground", "TagExplorer", "DedupExplorer", "Timeline", "DEFAULT_DOCKERFILE"]
@@ -186,7 +186,7 @@ class PushPullPlayground(widgets.VBox):  # type: ignore[misc]  # ipywidgets has 
         self.history.append(f"{host.name}$ {command}")
         out: Output | None = None
         error = None
-        with capture(self.world) as op:
+        with Capture(self.world) as op:
             try:
                 out = action(host)
             except (RegistryError, ValueError, KeyError) as exc:
@@ -358,7 +358,7 @@ class TagExplorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type
         self.history.append(f"$ {command}")
         error = None
         mark = len(self._own_events())
-        with capture(self.registry, repositories=[self.repository]) as op:
+        with Capture(self.registry, repositories=[self.repository]) as op:
             try:
                 result = action()
             except (RegistryError, ValueError) as exc:

@@ -1,6 +1,6 @@
 """Pictures from a log alone: the registries and hosts as they were after the first ``k`` events.
 
-Every picture of :func:`~regsim.viz.capture`, :func:`~regsim.viz.record` and the playground's
+Every picture of :class:`~regsim.viz.Capture`, :class:`~regsim.viz.Record` and the playground's
 timeline is ``to_graph`` of a world rebuilt by :meth:`World.replay <regsim.World.replay>` from a
 prefix of the log, so a log saved in one session (:meth:`EventLog.save
 <regsim.events.EventLog.save>`) draws the same pictures in another::

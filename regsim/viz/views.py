@@ -1,9 +1,9 @@
 """Operation views: what a push, a pull, a tag move or a garbage collection did.
 
-Wrap the operation in :func:`capture`; it keeps the graph before, the events the operation
+Wrap the operation in :class:`Capture`; it keeps the graph before, the events the operation
 appended to the log, and the graph after. The views read those three only::
 
-    with viz.capture(world) as op:
+    with viz.Capture(world) as op:
         laptop.push("localhost:5000/myapp:1.0")
     viz.operation_view(op)        # before | after, with uploaded / mounted / already there
     print(viz.summary(op))        # push: 2 blobs uploaded (3.38MB) ... -> 3.38MB sent
@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 
 from .. import events as ev
 from ..errors import InvalidArgument, expect
+from ..deprecation import moved_names
 from ..events import Event, EventLog
 from ..client.host import Host
 from ..registry import Registry
@@ -34,9 +35,9 @@ from .graph import common_order, content_nodes, in_order, node_id, subgraph, to_
 from .replayed import can_rebuild, graph_at, source_names
 
 __all__ = [
-    "Operation", "capture", "event_logs", "Highlight", "push_highlight", "pull_highlight", "pull_source_highlight",
+    "Operation", "Capture", "event_logs", "Highlight", "push_highlight", "pull_highlight", "pull_source_highlight",
     "tag_highlight", "gc_highlight",
-    "change_highlight", "highlight", "TransferSummary", "summary", "transfers", "operation_view", "push_view",
+    "change_highlight", "highlight", "TransferReport", "summary", "transfers", "operation_view", "push_view",
     "pull_view", "tag_view", "gc_view", "change_view",
 ]
 
@@ -79,13 +80,13 @@ def event_logs(sources: Iterable[Any]) -> list[EventLog]:
     logs: list[EventLog] = []
     for source in sources:
         if not isinstance(source, (Registry, Host, World)):
-            raise InvalidArgument(f"sources: capture() takes Registry, Host or World objects, got {type(source).__name__}: {source!r}")
+            raise InvalidArgument(f"sources: Capture() takes Registry, Host or World objects, got {type(source).__name__}: {source!r}")
         if not any(source.events is log for log in logs):
             logs.append(source.events)
     return logs
 
 
-class capture:
+class Capture:
     """Record an operation on some registries and hosts (a context manager yielding an
     :class:`Operation` that is complete when the block ends, even if it raised).
 
@@ -97,7 +98,7 @@ class capture:
 
     def __init__(self, *sources: Registry | Host | World, **graph_options: Any) -> None:
         if not sources:
-            raise InvalidArgument("sources: capture() needs at least one Registry, Host or World to watch")
+            raise InvalidArgument("sources: Capture() needs at least one Registry, Host or World to watch")
         self.sources = sources
         self.options = graph_options
         self._logs = event_logs(sources)
@@ -181,7 +182,7 @@ def _tag_change(h: Highlight, before: nx.DiGraph[str], after: nx.DiGraph[str], o
 
 def push_highlight(op: Operation) -> Highlight:
     """Blobs uploaded, mounted (from which repository) or skipped; manifests and tags created."""
-    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
+    expect("op", op, Operation, "an Operation (from `with Capture(...) as op:`)")
     before, after = op.before, _after(op)
     targets = [e for e in op.events if isinstance(e, (ev.BlobUploaded, ev.BlobMounted, ev.ManifestPushed))]
     if not targets:
@@ -227,7 +228,7 @@ def push_highlight(op: Operation) -> Highlight:
 
 def pull_highlight(op: Operation) -> Highlight:
     """Layers downloaded or already local on the host; the image, index and tag it created."""
-    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
+    expect("op", op, Operation, "an Operation (from `with Capture(...) as op:`)")
     before, after = op.before, _after(op)
     finished = [e for e in op.events if isinstance(e, ev.PullFinished)]
     pulled = [e for e in op.events if isinstance(e, ev.LayerPulled)]
@@ -275,7 +276,7 @@ def pull_highlight(op: Operation) -> Highlight:
 def pull_source_highlight(op: Operation) -> Highlight:
     """The registry side of a pull: the index and the one platform manifest the client read, the
     blobs it downloaded, and the layers it did not need because the host had them."""
-    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
+    expect("op", op, Operation, "an Operation (from `with Capture(...) as op:`)")
     after = _after(op)
     started = [e for e in op.events if isinstance(e, (ev.PullStarted, ev.ManifestFetched, ev.BlobFetched))]
     if not started:
@@ -300,7 +301,7 @@ def pull_source_highlight(op: Operation) -> Highlight:
 
 def tag_highlight(op: Operation) -> Highlight:
     """Tags moved, created or deleted; the old and new targets; manifests left untagged."""
-    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
+    expect("op", op, Operation, "an Operation (from `with Capture(...) as op:`)")
     before, after = op.before, _after(op)
     changes = [e for e in op.events if isinstance(e, (ev.TagUpdated, ev.TagDeleted, ev.ManifestDeleted))]
     if not changes:
@@ -332,7 +333,7 @@ def tag_highlight(op: Operation) -> Highlight:
 
 def gc_highlight(op: Operation) -> Highlight:
     """What garbage collection swept (or would sweep, for a dry run), marked on the graph before."""
-    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
+    expect("op", op, Operation, "an Operation (from `with Capture(...) as op:`)")
     before, after = op.before, _after(op)
     runs = [e for e in op.events if isinstance(e, ev.GarbageCollected)]
     if not runs:
@@ -358,7 +359,7 @@ def gc_highlight(op: Operation) -> Highlight:
 
 def change_highlight(op: Operation) -> Highlight:
     """Any other operation (a build, a tag on a host, an rmi): what appeared and what went."""
-    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
+    expect("op", op, Operation, "an Operation (from `with Capture(...) as op:`)")
     before, after = op.before, _after(op)
     actors = [e.actor for e in op.events if e.actor]
     if not actors:
@@ -384,7 +385,7 @@ def change_highlight(op: Operation) -> Highlight:
 
 def highlight(op: Operation) -> Highlight:
     """The highlight for the operation's :attr:`~Operation.kind`."""
-    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
+    expect("op", op, Operation, "an Operation (from `with Capture(...) as op:`)")
     return {"push": push_highlight, "pull": pull_highlight, "tag": tag_highlight, "gc": gc_highlight,
             "change": change_highlight}[op.kind](op)
 
@@ -399,7 +400,7 @@ _PHRASES = {  # status -> (what happened, what did not)
 
 
 @dataclass(frozen=True)
-class TransferSummary:
+class TransferReport:
     """Blobs and bytes per status for one operation: plain data, with a one-line ``str``."""
 
     operation: str
@@ -480,14 +481,14 @@ def _transfers(events: Iterable[Event], registries: Iterable[str] | None,
             yield 0, 0
 
 
-def summary(op: Operation, h: Highlight | None = None) -> TransferSummary:
+def summary(op: Operation, h: Highlight | None = None) -> TransferReport:
     """Blobs and bytes per status (uploaded, mounted, already there, downloaded, swept...).
 
     Uploads, mounts and downloads are counted from the events, whatever view ``h`` is for (a tag
     view of a build + push still says what the push sent); what did not move (already there,
     already local, swept) is read from the highlight.
     """
-    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
+    expect("op", op, Operation, "an Operation (from `with Capture(...) as op:`)")
     h = h or highlight(op)
     counts: dict[str, int] = {}
     sizes: dict[str, int] = {}
@@ -508,7 +509,7 @@ def summary(op: Operation, h: Highlight | None = None) -> TransferSummary:
     if untagged:
         counts["untagged"] = untagged
     freed = sum(e.bytes_freed for e in op.events if isinstance(e, ev.GarbageCollected) and not e.dry_run)
-    return TransferSummary(h.kind, counts, sizes, sizes.get("uploaded", 0), sizes.get("downloaded", 0), freed)
+    return TransferReport(h.kind, counts, sizes, sizes.get("uploaded", 0), sizes.get("downloaded", 0), freed)
 
 
 # -- the views ------------------------------------------------------------------------------------
@@ -549,13 +550,13 @@ _ARRANGE = """``arrange``: ``"auto"`` puts before and after side by side when th
 
 def operation_view(op: Operation, *, managed: bool = True, arrange: str = "auto") -> Figure:
     """Before | after for any recorded operation, with a bytes-transferred summary underneath."""
-    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
+    expect("op", op, Operation, "an Operation (from `with Capture(...) as op:`)")
     return _view(op, highlight(op), managed=managed, arrange=arrange)
 
 
 def push_view(op: Operation, *, managed: bool = True, arrange: str = "auto") -> Figure:
     """A push: which blobs were uploaded, mounted or skipped as already present."""
-    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
+    expect("op", op, Operation, "an Operation (from `with Capture(...) as op:`)")
     return _view(op, push_highlight(op), managed=managed, arrange=arrange)
 
 
@@ -565,28 +566,32 @@ def pull_view(op: Operation, *, managed: bool = True, arrange: str = "auto", sou
     With ``source=True`` a third panel shows the registry side: which manifest of an index the
     pull picked for the host's platform, and which blobs it read.
     """
-    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
+    expect("op", op, Operation, "an Operation (from `with Capture(...) as op:`)")
     extra = pull_source_highlight(op) if source else None
     return _view(op, pull_highlight(op), managed=managed, arrange=arrange, extra=extra)
 
 
 def tag_view(op: Operation, *, managed: bool = True, arrange: str = "auto") -> Figure:
     """A tag move or delete: old and new target, and the manifest left untagged."""
-    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
+    expect("op", op, Operation, "an Operation (from `with Capture(...) as op:`)")
     return _view(op, tag_highlight(op), managed=managed, arrange=arrange)
 
 
 def gc_view(op: Operation, *, managed: bool = True, arrange: str = "auto") -> Figure:
     """Garbage collection: what was swept, marked on the graph before; the graph after."""
-    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
+    expect("op", op, Operation, "an Operation (from `with Capture(...) as op:`)")
     return _view(op, gc_highlight(op), managed=managed, arrange=arrange)
 
 
 def change_view(op: Operation, *, managed: bool = True, arrange: str = "auto") -> Figure:
     """Anything else (build, host tag, rmi, manifest delete): what appeared and what went."""
-    expect("op", op, Operation, "an Operation (from `with capture(...) as op:`)")
+    expect("op", op, Operation, "an Operation (from `with Capture(...) as op:`)")
     return _view(op, change_highlight(op), managed=managed, arrange=arrange)
 
 
 for _f in (operation_view, push_view, pull_view, tag_view, gc_view, change_view):
     _f.__doc__ = f"{_f.__doc__}\n\n    {_ARRANGE}\n    "
+
+
+# Old names work for one release, with a DeprecationWarning (issue 20: one vocabulary).
+__getattr__ = moved_names("regsim.viz.views", {'capture': 'Capture', 'TransferSummary': 'TransferReport'}, globals())

@@ -33,7 +33,7 @@ def test_the_push_view_names_a_layer_as_the_push_line_does():
     laptop, registry = world.hosts["laptop"], world.registries["localhost:5000"]
     laptop.build("FROM scratch\nCOPY hello.txt /\n", "localhost:5000/demo/hello:1.0",
                  context={"hello.txt": b"hello world\n"}, quiet=True)
-    with viz.capture(registry) as op:
+    with viz.Capture(registry) as op:
         lines = laptop.push("localhost:5000/demo/hello:1.0", quiet=True).lines
     (diff_id,) = PUSH_LINE.findall("\n".join(lines))
     h = viz.views.push_highlight(op)

@@ -22,7 +22,7 @@ def test_capture_and_live_view_of_a_real_push_and_pull(docker, served, base):
     docker.build(APP.format(base=busybox), app, {"hello.txt": b"live\n"})
 
     live = viz.LiveView(registry, lock=served.lock, quiet=0.05)
-    with viz.capture(registry) as op:
+    with viz.Capture(registry) as op:
         docker.push("demo/live", "1.0")
     statuses = sorted(s for n, s in viz.push_highlight(op).after.items() if op.after.nodes[n]["type"] == "layer")
     assert statuses == ["mounted", "uploaded"]

@@ -111,10 +111,10 @@ def make_teaching():
 def push_recording():
     """A push of myapp recorded step by step, with the log position it started at, and its
     animation (rendered once per session: animations take a moment to draw)."""
-    from regsim.viz import Animation, record
+    from regsim.viz import Animation, Record
 
     t = teaching_world()
     start = t.world.events.mark()
-    with record(t.registry) as rec:
+    with Record(t.registry) as rec:
         t.laptop.push("localhost:5000/myapp:1.0")
     return t, rec, start, Animation(rec, title="docker push")

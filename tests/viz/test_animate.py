@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from regsim.viz import Animation, is_step, record
+from regsim.viz import Animation, is_step, Record
 from regsim.viz.animate import frame_highlight
 
 
@@ -25,7 +25,7 @@ def test_a_recording_has_start_one_frame_per_step_and_end(push_recording):
 
 
 def test_recording_stops_listening_when_the_block_ends(teaching):
-    with record(teaching.registry) as rec:
+    with Record(teaching.registry) as rec:
         teaching.laptop.push("localhost:5000/myapp:1.0")
     before = len(rec.frames)
     teaching.laptop.push("localhost:5000/base:1.0")
@@ -46,7 +46,7 @@ def test_running_totals_count_every_event_up_to_a_frame_shown_or_not(teaching):
     from regsim import events as ev
 
     tags_only = (ev.ManifestPushed, ev.TagUpdated)
-    with record(teaching.world, steps=lambda e: isinstance(e, tags_only)) as rec:
+    with Record(teaching.world, steps=lambda e: isinstance(e, tags_only)) as rec:
         pushed = teaching.laptop.push("localhost:5000/myapp:1.0")
         pulled = teaching.prod.pull("localhost:5000/myapp:1.0")
     assert not any(e.kind == "BlobUploaded" for e in rec.events)  # no upload has a frame
@@ -62,7 +62,7 @@ def test_running_totals_count_every_event_up_to_a_frame_shown_or_not(teaching):
 def test_a_run_of_already_there_checks_is_one_frame(teaching):
     teaching.laptop.push("localhost:5000/myapp:1.0")
     teaching.laptop.tag("localhost:5000/myapp:1.0", "localhost:5000/myapp:1.1")
-    with record(teaching.registry) as rec:
+    with Record(teaching.registry) as rec:
         teaching.laptop.push("localhost:5000/myapp:1.1")
     checks = [e for e in rec.events if e.kind == "BlobChecked"]
     assert len(checks) == 5  # four layers and the config
@@ -89,7 +89,7 @@ def test_a_tag_moved_by_a_push_says_where_it_was(teaching):
     old = teaching.registry.resolve("myapp", "latest").digest
     laptop.build("FROM localhost:5000/base:1.0\nCOPY app.py /app/\n", "localhost:5000/myapp:latest",
                  context={"app.py": b"print('v2')"})
-    with record(teaching.registry, repositories=["myapp"]) as rec:
+    with Record(teaching.registry, repositories=["myapp"]) as rec:
         laptop.push("localhost:5000/myapp:latest")
     anim = Animation(rec)
     assert anim.frames[-2].caption.endswith(f"stored as myapp:latest (the tag moved from {old.short})")
@@ -109,7 +109,7 @@ def test_the_legend_says_what_an_untagged_manifest_is(small):
 def test_pushing_a_stored_manifest_again_is_not_new(teaching):
     teaching.laptop.push("localhost:5000/myapp:1.0")
     digest = teaching.registry.resolve("myapp", "1.0").digest
-    with record(teaching.registry) as rec:
+    with Record(teaching.registry) as rec:
         teaching.registry.tag("myapp", "stable", digest)
     pushed = next(i for i, f in enumerate(rec.frames) if f.event and f.event.kind == "ManifestPushed")
     _, statuses, _ = frame_highlight(rec.frames[pushed].event, rec.frames[pushed].graph, rec.frames[pushed - 1].graph)
@@ -118,7 +118,7 @@ def test_pushing_a_stored_manifest_again_is_not_new(teaching):
 
 def test_removals_are_shown_marked_on_the_graph_before(small):
     small.registry.delete_manifest("team/app", small.image.digest)
-    with record(small.registry) as rec:
+    with Record(small.registry) as rec:
         small.registry.garbage_collect()
     gc = next(f for f in rec.frames if f.event is not None)
     shown, statuses, _ = frame_highlight(gc.event, gc.graph, rec.frames[0].graph)
@@ -215,7 +215,7 @@ def test_the_footer_counts_only_what_moved_to_or_from_the_recorded_registry():
     world = regsim.World.standard(quiet=True)
     laptop, private = world.hosts["laptop"], world.registries["localhost:5000"]
     start = world.events.mark()
-    with record(private) as rec:
+    with Record(private) as rec:
         laptop.build("FROM alpine:3.17\nCOPY a /a\n", "localhost:5000/app:1", context={"a": b"a"})
         laptop.push("localhost:5000/app:1")
     events = world.events.since(start)
@@ -225,7 +225,7 @@ def test_the_footer_counts_only_what_moved_to_or_from_the_recorded_registry():
     assert (anim.frames[-1].sent, anim.frames[-1].received) == (uploaded, 0)
 
     # a recorded host counts what it pulled, from any registry
-    with record(world.hosts["prod-server"]) as rec:
+    with Record(world.hosts["prod-server"]) as rec:
         world.hosts["prod-server"].pull("alpine:3.17")
     fetched = sum(e.size for e in world.events.since(start) if isinstance(e, ev.BlobFetched)
                   and e.registry == "docker.io") - sum(e.size for e in events if isinstance(e, ev.BlobFetched))

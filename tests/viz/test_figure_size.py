@@ -12,7 +12,7 @@ import regsim
 from regsim import Registry, World
 from regsim.data.generate import random_image
 from regsim.client.remote import write
-from regsim.viz import capture, draw, pull_view, push_view, to_graph
+from regsim.viz import Capture, draw, pull_view, push_view, to_graph
 from regsim.viz.draw import MAX_FIGURE_HEIGHT
 
 LIMIT = 15.5  # inches: MAX_FIGURE_HEIGHT plus rounding to tenths
@@ -42,7 +42,7 @@ def test_a_three_hundred_step_push_fits_and_counts_every_layer():
     laptop = world.add_host("laptop", quiet=True)
     steps = "".join(f"RUN echo step {i} > /step{i}\n" for i in range(300))
     laptop.build("FROM scratch\n" + steps, "localhost:5000/tall:1", context={})
-    with capture(world) as op:
+    with Capture(world) as op:
         laptop.push("localhost:5000/tall:1", quiet=True)
     fig = push_view(op, managed=False)
     assert _height(fig) <= LIMIT
@@ -63,7 +63,7 @@ def test_lesson_8s_three_panel_pull_view_fits():
                  "localhost:5000/team/app:1.0",
                  context={"app.py": b"print('hi')\n"}, platforms=["linux/amd64", "linux/arm64"])
     laptop.push("localhost:5000/team/app:1.0", quiet=True)
-    with capture(registry, pi) as op:
+    with Capture(registry, pi) as op:
         pi.pull("localhost:5000/team/app:1.0", quiet=True)
     fig = pull_view(op, source=True, managed=False)
     assert len(fig.axes) == 3

@@ -1,6 +1,6 @@
 """Issue 16, item 4: pictures come from the log alone.
 
-Finding: ``viz.capture`` and ``record`` called ``to_graph`` on live objects at every step, so no
+Finding: ``viz.Capture`` and ``Record`` called ``to_graph`` on live objects at every step, so no
 picture could be drawn from a stored log. Now every frame is ``to_graph`` of the world
 ``World.replay(events[:k])`` rebuilds: the same graphs as the live objects gave, and the same
 from a log saved to a file; the playground has a timeline over any recorded session.
@@ -13,7 +13,7 @@ import pytest
 
 from regsim import EventLog, World
 from regsim.errors import InvalidArgument
-from regsim.viz import Animation, Recording, capture, record, to_graph
+from regsim.viz import Animation, Recording, Capture, Record, to_graph
 from regsim.viz.animate import is_step
 from regsim.viz.playground import PushPullPlayground, Timeline
 from regsim.viz.replayed import graph_at
@@ -41,10 +41,10 @@ def _scenario(world: World) -> None:
 def test_record_draws_the_same_frames_from_the_log_as_the_live_objects_gave():
     world = _world()
     registry, laptop = world.registries["localhost:5000"], world.hosts["laptop"]
-    live = []  # what the old record() drew: to_graph of the live objects after each step event
+    live = []  # what the old Record() drew: to_graph of the live objects after each step event
     unsubscribe = world.events.subscribe(
         lambda e: live.append(to_graph(registry, laptop)) if is_step(e) else None)
-    with record(registry, laptop) as rec:
+    with Record(registry, laptop) as rec:
         _scenario(world)
     unsubscribe()
     drawn = [f.graph for f in rec.frames[1:-1]]
@@ -58,7 +58,7 @@ def test_record_draws_the_same_frames_from_the_log_as_the_live_objects_gave():
 def test_capture_draws_before_and_after_from_the_log():
     world = _world()
     before = to_graph(world)
-    with capture(world) as op:
+    with Capture(world) as op:
         _scenario(world)
     assert nx.utils.graphs_equal(op.before, before) and nx.utils.graphs_equal(op.after, to_graph(world))
 
@@ -66,7 +66,7 @@ def test_capture_draws_before_and_after_from_the_log():
 def test_an_animation_of_a_saved_log_is_the_animation_of_the_session(tmp_path):
     world = _world()
     mark = world.events.mark()
-    with record(world.registries["localhost:5000"], world.hosts["server"]) as rec:
+    with Record(world.registries["localhost:5000"], world.hosts["server"]) as rec:
         _scenario(world)
     loaded = EventLog.load(world.events.save(tmp_path / "s.jsonl"))
     again = Recording.from_log(loaded, registries=["localhost:5000"], hosts=["server"], start=mark)
@@ -89,7 +89,7 @@ def test_a_ring_cannot_be_drawn_from_and_record_draws_it_live():
     laptop = world.add_host("laptop", quiet=True)
     with pytest.raises(InvalidArgument, match="cannot rebuild"):
         Recording.from_log(world.events)
-    with record(world) as rec:
+    with Record(world) as rec:
         laptop.build("FROM scratch\nCOPY a /a\n", "localhost:5000/team/base:1", context={"a": b"base"})
         laptop.push("localhost:5000/team/base:1")
     assert len(rec.frames) > 3 and nx.utils.graphs_equal(rec.frames[-1].graph, to_graph(world))

@@ -17,7 +17,7 @@ import regsim
 from regsim import Image, Layer, Registry
 from regsim.oci.blob import Placeholder
 from regsim.client.remote import write
-from regsim.viz import capture, draw, push_view, tag_view, to_graph
+from regsim.viz import Capture, draw, push_view, tag_view, to_graph
 from regsim.viz.draw import _ink
 from regsim.viz.style import MAX_AREA, MIN_AREA, NODE_STYLES, OKABE_ITO, STATUS_STYLES
 
@@ -74,7 +74,7 @@ def _legend_colours(fig):
 
 
 def test_no_colour_means_a_node_type_and_a_status_in_one_legend(teaching):
-    with capture(teaching.world) as op:
+    with Capture(teaching.world) as op:
         teaching.laptop.push("localhost:5000/myapp:1.0")
     fig = push_view(op)
     type_names = {s.name for s in NODE_STYLES.values()}
@@ -144,7 +144,7 @@ def test_tags_and_manifests_keep_their_order_from_before_to_after(teaching):
     laptop.tag("localhost:5000/team/app:v1", "localhost:5000/team/app:latest")
     laptop.push("localhost:5000/team/app:latest")
     laptop.tag("localhost:5000/team/app:v3", "localhost:5000/team/app:latest")
-    with capture(reg, repositories=["team/app"]) as move:
+    with Capture(reg, repositories=["team/app"]) as move:
         laptop.push("localhost:5000/team/app:latest")
     before, after = tag_view(move).axes
     tags = r"^(?!.*sha256)(?:.*\s)?(:v\d|:latest)$"
@@ -170,7 +170,7 @@ def test_an_edge_that_skips_a_column_crosses_it_between_two_labels(small):
     ax = draw(G)
     ax.figure.canvas.draw()
     assert _edges_under_labels(ax) == []
-    with capture(reg) as op:
+    with Capture(reg) as op:
         reg.garbage_collect(delete_untagged=True)
     for ax in gc_view(op).axes:
         ax.figure.canvas.draw()

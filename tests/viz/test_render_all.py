@@ -26,29 +26,29 @@ def _scenario(animation):
     views["registry-repository"] = viz.draw(viz.to_graph(hub, repositories="library/alpine")).figure
     views["hub-aggregated"] = viz.draw(hub).figure
     views["hub-layer-tree-all-platforms"] = viz.draw(viz.layer_tree(viz.to_graph(hub))).figure
-    with viz.capture(world) as op:
+    with viz.Capture(world) as op:
         laptop.pull("python:3.11")
     views["pull-view"] = viz.pull_view(op)
-    with viz.capture(world) as op:
+    with viz.Capture(world) as op:
         laptop.build(DEFAULT_DOCKERFILE, "localhost:5000/myapp:1.0",
                      context={"app.py": b"print('v1')"})
     views["build-change-view"] = viz.change_view(op)
-    with viz.capture(world) as op:
+    with viz.Capture(world) as op:
         laptop.push("localhost:5000/myapp:1.0")
     views["push-view"] = viz.push_view(op)
     views["animation-middle-frame"] = animation.frames[len(animation) // 2].png
-    with viz.capture(world) as op:
+    with viz.Capture(world) as op:
         prod.pull("localhost:5000/myapp:1.0")
     views["pull-view-second-host"] = viz.operation_view(op)
     laptop.build(DEFAULT_DOCKERFILE, "localhost:5000/myapp:1.1", context={"app.py": b"print('v2')"})
     laptop.push("localhost:5000/myapp:1.1")
     laptop.tag("localhost:5000/myapp:1.0", "localhost:5000/myapp:latest")
     laptop.push("localhost:5000/myapp:latest")
-    with viz.capture(reg) as op:
+    with viz.Capture(reg) as op:
         reg.tag("myapp", "latest", reg.resolve("myapp", "1.1").digest)
     views["tag-view"] = viz.tag_view(op)
     reg.delete_tag("myapp", "1.0")
-    with viz.capture(reg) as op:
+    with viz.Capture(reg) as op:
         reg.garbage_collect(delete_untagged=True)
     views["gc-view"] = viz.gc_view(op)
     views["host"] = viz.draw(laptop).figure

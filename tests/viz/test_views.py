@@ -6,7 +6,7 @@ import pytest
 
 from regsim.units import human_size
 from regsim.viz import (
-    capture, change_highlight, gc_highlight, highlight, node_id, operation_view, pull_highlight, push_highlight,
+    Capture, change_highlight, gc_highlight, highlight, node_id, operation_view, pull_highlight, push_highlight,
     summary, tag_highlight, tag_view,
 )
 
@@ -18,7 +18,7 @@ def statuses_by_digest(h, G):
 
 
 def test_push_marks_uploaded_mounted_and_new(teaching):
-    with capture(teaching.world) as op:
+    with Capture(teaching.world) as op:
         result = teaching.laptop.push("localhost:5000/myapp:1.0")
     assert op.kind == "push"
     h = push_highlight(op)
@@ -40,7 +40,7 @@ def test_push_marks_uploaded_mounted_and_new(teaching):
 def test_pushing_again_skips_everything_and_sends_nothing(teaching):
     teaching.laptop.push("localhost:5000/myapp:1.0")
     teaching.laptop.tag("localhost:5000/myapp:1.0", "localhost:5000/myapp:1.1")
-    with capture(teaching.registry, teaching.laptop) as op:
+    with Capture(teaching.registry, teaching.laptop) as op:
         teaching.laptop.push("localhost:5000/myapp:1.1")
     h = push_highlight(op)
     blobs = {s for n, s in h.after.items() if op.after.nodes[n]["type"] in ("config", "layer")}
@@ -53,7 +53,7 @@ def test_pushing_again_skips_everything_and_sends_nothing(teaching):
 def test_pull_marks_downloaded_and_already_local_layers(teaching):
     teaching.laptop.push("localhost:5000/myapp:1.0")
     teaching.prod.pull("localhost:5000/base:1.0")
-    with capture(teaching.world) as op:
+    with Capture(teaching.world) as op:
         result = teaching.prod.pull("localhost:5000/myapp:1.0")
     assert op.kind == "pull"
     h = pull_highlight(op)
@@ -75,7 +75,7 @@ def test_a_tag_move_shows_old_and_new_target_and_the_manifest_left_untagged(teac
     laptop.push("localhost:5000/myapp:2.0")
     old, new = reg.resolve("myapp", "1.0").digest, reg.resolve("myapp", "2.0").digest
     reg.delete_tag("myapp", "2.0")
-    with capture(reg) as op:
+    with Capture(reg) as op:
         reg.tag("myapp", "1.0", new)
     assert op.kind == "tag"
     h = tag_highlight(op)
@@ -91,7 +91,7 @@ def test_every_view_of_a_build_and_push_that_moves_latest_counts_the_bytes_sent(
     laptop = teaching.laptop
     laptop.tag("localhost:5000/myapp:1.0", "localhost:5000/myapp:latest")
     laptop.push("localhost:5000/myapp:latest")
-    with capture(teaching.world) as op:
+    with Capture(teaching.world) as op:
         laptop.build("FROM localhost:5000/base:1.0\nCOPY app.py /app/\n", "localhost:5000/myapp:latest",
                      context={"app.py": b"print('v2')"})
         result = laptop.push("localhost:5000/myapp:latest")
@@ -107,14 +107,14 @@ def test_every_view_of_a_build_and_push_that_moves_latest_counts_the_bytes_sent(
 
 def test_a_pull_in_a_tag_capture_counts_the_bytes_received(teaching):
     teaching.laptop.push("localhost:5000/myapp:1.0")
-    with capture(teaching.world) as op:
+    with Capture(teaching.world) as op:
         result = teaching.prod.pull("localhost:5000/myapp:1.0")
         teaching.registry.tag("myapp", "stable", result.digest)
     assert summary(op, tag_highlight(op)).bytes_received == result.bytes_received > 0
 
 
 def test_deleting_a_tag_marks_it_on_the_picture_before(small):
-    with capture(small.registry) as op:
+    with Capture(small.registry) as op:
         small.registry.delete_tag("team/app", "latest")
     h = highlight(op)
     assert h.before == {node_id("tag", R, "team/app:latest"): "deleted"}
@@ -124,7 +124,7 @@ def test_deleting_a_tag_marks_it_on_the_picture_before(small):
 def test_gc_marks_exactly_what_it_swept(small):
     reg = small.registry
     reg.delete_manifest("team/app", small.image.digest)
-    with capture(reg) as op:
+    with Capture(reg) as op:
         report = reg.garbage_collect()
     assert op.kind == "gc"
     h = gc_highlight(op)
@@ -135,7 +135,7 @@ def test_gc_marks_exactly_what_it_swept(small):
 
 
 def test_views_render_before_and_after_with_a_summary(teaching):
-    with capture(teaching.world) as op:
+    with Capture(teaching.world) as op:
         teaching.laptop.push("localhost:5000/myapp:1.0")
     fig = operation_view(op)
     titles = [ax.get_title(loc="left") for ax in fig.axes]
@@ -146,7 +146,7 @@ def test_views_render_before_and_after_with_a_summary(teaching):
 
 
 def test_a_highlight_of_the_wrong_kind_says_what_is_missing(small):
-    with capture(small.registry) as op:
+    with Capture(small.registry) as op:
         small.registry.delete_tag("team/app", "latest")
     with pytest.raises(ValueError, match="no push"):
         push_highlight(op)
@@ -155,7 +155,7 @@ def test_a_highlight_of_the_wrong_kind_says_what_is_missing(small):
 
 
 def test_views_need_a_finished_recording(small):
-    cap = capture(small.registry)
+    cap = Capture(small.registry)
     op = cap.__enter__()
     with pytest.raises(ValueError, match="still being recorded"):
         push_highlight(op)
@@ -167,14 +167,14 @@ def test_capture_records_even_when_the_operation_fails(teaching):
     from regsim.errors import RegistryError
 
     with pytest.raises(RegistryError):
-        with capture(teaching.world) as op:
+        with Capture(teaching.world) as op:
             teaching.laptop.pull("localhost:5000/nothing:here")
     assert op.after is not None and any(e.kind == "PullStarted" for e in op.events)
 
 
 def test_capture_refuses_things_it_cannot_watch():
     with pytest.raises(TypeError, match="str"):
-        capture("docker.io")
+        Capture("docker.io")
 
 
 def test_the_registry_side_of_a_pull_shows_which_platform_manifest_was_picked():
@@ -182,7 +182,7 @@ def test_the_registry_side_of_a_pull_shows_which_platform_manifest_was_picked():
     from regsim.viz import pull_source_highlight, pull_view
 
     world = regsim.World.standard(quiet=True)
-    with capture(world) as op:
+    with Capture(world) as op:
         world.hosts["laptop"].pull("alpine")
     h = pull_source_highlight(op)
     assert (h.owner, h.repositories) == ("docker.io", ("library/alpine",))
@@ -197,7 +197,7 @@ def test_the_registry_side_of_a_pull_shows_which_platform_manifest_was_picked():
 
 @pytest.mark.parametrize("arrange, side_by_side", [("row", True), ("column", False)])
 def test_views_can_be_forced_side_by_side_or_stacked(teaching, arrange, side_by_side):
-    with capture(teaching.world) as op:
+    with Capture(teaching.world) as op:
         teaching.laptop.push("localhost:5000/myapp:1.0")
     before, after = operation_view(op, arrange=arrange).axes
     bx, ax_ = before.get_position(), after.get_position()
