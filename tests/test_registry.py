@@ -3,6 +3,8 @@
 import json
 import uuid
 
+from collections.abc import Mapping
+
 import pytest
 
 from helpers import push_image
@@ -230,15 +232,38 @@ def test_tags_order_and_pagination(registry, image):
         registry.push_blob("a/app", blob)
     for t in names:
         registry.put_manifest("a/app", t, image.manifest_bytes)
-    assert registry.tags("a/app") == ["1.0", "A", "a", "b", "C", "latest"]
-    assert registry.tags("a/app", n=2) == ["1.0", "A"]
-    assert registry.tags("a/app", n=2, last="A") == ["a", "b"]
-    assert registry.tags("a/app", last="b") == ["C", "latest"]
-    assert registry.tags("a/app", n=0) == []
+    assert list(registry.tags("a/app")) == ["1.0", "A", "a", "b", "C", "latest"]
+    assert list(registry.tags("a/app", n=2)) == ["1.0", "A"]
+    assert list(registry.tags("a/app", n=2, last="A")) == ["a", "b"]
+    assert list(registry.tags("a/app", last="b")) == ["C", "latest"]
+    assert list(registry.tags("a/app", n=0)) == []
     with pytest.raises(PaginationNumberInvalid):
         registry.tags("a/app", n=-1)
     with pytest.raises(NameUnknown):
         registry.tags("nobody/here")
+
+
+def test_tags_map_each_tag_to_its_manifest_digest_like_repository_tags(registry, image):
+    """Issue 20 (one vocabulary): Registry.tags returned a list while Repository.tags and Host.tags
+    were Mappings tag -> digest."""
+    for blob in image.blobs():
+        registry.push_blob("a/app", blob)
+    registry.put_manifest("a/app", "1.0", image.manifest_bytes)
+    registry.put_manifest("a/app", "latest", image.manifest_bytes)
+    tags = registry.tags("a/app")
+    assert isinstance(tags, Mapping) and dict(tags) == {"1.0": image.digest, "latest": image.digest}
+    assert dict(tags) == dict(registry.repository("a/app").tags)
+    assert dict(registry.tags("a/app", n=1, last="1.0")) == {"latest": image.digest}
+    with pytest.raises(TypeError):
+        tags["2.0"] = image.digest  # type: ignore[index]  # read-only, as Repository.tags
+
+
+def test_a_repository_maps_its_linked_blobs_to_their_sizes(registry, image):
+    for blob in image.blobs():
+        registry.push_blob("a/app", blob)
+    linked = registry.repository("a/app").blobs
+    assert isinstance(linked, Mapping)
+    assert dict(linked) == {blob.digest: blob.size for blob in image.blobs()}
 
 
 def test_get_unknown_manifest(registry, image):
@@ -267,7 +292,7 @@ def test_tag_method_points_an_existing_manifest(registry, image):
 def test_delete_tag_keeps_manifest(registry, image):
     digest = push_image(registry, "a/app", image, "1.0")
     assert registry.delete_tag("a/app", "1.0") == digest
-    assert registry.tags("a/app") == []
+    assert list(registry.tags("a/app")) == []
     assert registry.get_manifest("a/app", str(digest)).digest == digest
     with pytest.raises(ManifestUnknown):
         registry.delete_tag("a/app", "1.0")
@@ -277,7 +302,7 @@ def test_delete_manifest_removes_every_tag_on_it(registry, image):
     digest = push_image(registry, "a/app", image, "1.0")
     registry.tag("a/app", "latest", digest)
     assert registry.delete_manifest("a/app", digest) == ("1.0", "latest")
-    assert registry.tags("a/app") == []
+    assert list(registry.tags("a/app")) == []
     with pytest.raises(ManifestUnknown):
         registry.get_manifest("a/app", "latest")
 
@@ -385,7 +410,7 @@ def test_bad_repository_names(registry, name):
 def test_push_image_links_blobs_then_manifest_then_tags(registry, image):
     mark = registry.events.mark()
     digest = registry.push_image("a/app", image.manifest_bytes, image.blobs(), tags=["1.0", "latest"])
-    assert digest == image.digest and registry.tags("a/app") == ["1.0", "latest"]
+    assert digest == image.digest and list(registry.tags("a/app")) == ["1.0", "latest"]
     assert kinds(registry, mark) == ["RepositoryCreated", "BlobUploaded", "BlobUploaded", "BlobUploaded",
                                      "ManifestPushed", "TagUpdated", "TagUpdated"]
     mark = registry.events.mark()

@@ -7,7 +7,7 @@ def test_write_read_copy_index():
     index = ImageIndex.create([amd])
     src, dst = Registry("src.io"), Registry("dst.io")
     write(src, "team/app", index, tags=["1.0", "latest"])
-    assert src.tags("team/app") == ["1.0", "latest"]
+    assert list(src.tags("team/app")) == ["1.0", "latest"]
     back = read(src, "team/app", "1.0")
     assert back.digest == index.digest and back.images[0].digest == amd.digest
     assert read(src, "team/app", "1.0", platform="linux/amd64").digest == amd.digest

@@ -22,7 +22,7 @@ and manifest digests are regsim's, not Docker Hub's.
 >>> from regsim.registry import Registry
 >>> hub = Registry.hub()
 >>> images = populate(hub)
->>> hub.tags("library/alpine")
+>>> list(hub.tags("library/alpine"))
 ['3', '3.17', '3.17.1', 'latest']
 """
 

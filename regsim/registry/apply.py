@@ -161,12 +161,12 @@ def _blob_uploaded(parts: Parts, e: ev.BlobUploaded, source: Any) -> None:
     parts.blobs.put(e.content)
     if session is not None:
         session._discard()  # what the blob store did not take (its bytes were already there)
-    parts.repository(e.repository)._link_blob(e.digest)
+    parts.repository(e.repository)._link_blob(e.digest, e.size)
 
 
 @applies(ev.BlobMounted)
 def _blob_mounted(parts: Parts, e: ev.BlobMounted, source: Any) -> None:
-    parts.repository(e.repository)._link_blob(e.digest)
+    parts.repository(e.repository)._link_blob(e.digest, e.size)
 
 
 @applies(ev.BlobDeleted)

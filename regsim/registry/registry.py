@@ -36,7 +36,7 @@ exactly as it was (no state change, no event).
 ...              layers=(Descriptor("application/vnd.oci.image.layer.v1.tar", layer.digest, 11),))
 >>> reg.put_manifest("team/app", "1.0", m) == m.digest
 True
->>> reg.tags("team/app")
+>>> list(reg.tags("team/app"))
 ['1.0']
 """
 
@@ -45,6 +45,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 import uuid
+from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, MutableMapping, Sequence, TypeVar
 
 from .. import events as ev
@@ -647,13 +648,18 @@ class Registry:
         return tags
 
     def tags(self, repository: str, *, n: int | None = None, last: str | None = None,
-             auth: Token | None = None) -> list[str]:
-        """``GET /v2/<name>/tags/list?n=&last=``: tags in case-insensitive lexical order.
+             auth: Token | None = None) -> Mapping[str, Digest]:
+        """``GET /v2/<name>/tags/list?n=&last=``: ``tag -> manifest digest`` (read-only), in the
+        listing's case-insensitive lexical order, as :attr:`Repository.tags
+        <regsim.registry.Repository.tags>` and :attr:`Host.tags <regsim.client.Host.tags>` map them.
 
-        ``last`` is exclusive; ``n=0`` gives an empty list.
+        Paged like the endpoint: ``last`` is exclusive, ``n`` the most tags; ``n=0`` gives an empty
+        mapping. Iterating, ``len`` and ``in`` see the tags (``list(registry.tags(repo))`` is the
+        endpoint's list).
         """
         repo = self._existing(repository, auth, PULL)
-        return _paginate(tuple(repo.tags), n, last, key=tag_key)
+        tags = repo.tags
+        return MappingProxyType({tag: tags[tag] for tag in _paginate(tuple(tags), n, last, key=tag_key)})
 
     def catalog(self, *, n: int | None = None, last: str | None = None,
                 auth: Token | None = None) -> list[str]:

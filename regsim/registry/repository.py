@@ -46,8 +46,8 @@ class Repository:
         self._description = ""
         self._stars = 0
         self._pulls = 0
-        self._blobs: set[Digest] = set()
-        self._blob_view: frozenset[Digest] | None = None
+        self._blobs: dict[Digest, int] = {}  # linked digest -> size, in the order they were linked
+        self._blob_view = MappingProxyType(self._blobs)
         self._manifests: dict[Digest, StoredManifest] = {}
         self._manifest_view = MappingProxyType(self._manifests)
         self._tags: dict[str, Digest] = {}
@@ -82,10 +82,17 @@ class Repository:
     # -- reading ----------------------------------------------------------------------------------
 
     @property
-    def blobs(self) -> frozenset[Digest]:
-        """Digests of the blobs (layers, configs) linked into this repository."""
-        if self._blob_view is None:
-            self._blob_view = frozenset(self._blobs)
+    def blobs(self) -> Mapping[Digest, int]:
+        """The blobs (layers, configs) linked into this repository (distribution's ``_layers`` links),
+        read-only: ``digest -> size`` in the order they were linked. The bytes are the registry's
+        (:attr:`Registry.blobs <regsim.registry.Registry.blobs>`), stored once for all its repositories.
+
+        >>> from regsim import Registry
+        >>> registry = Registry("localhost:5000")
+        >>> blob = registry.push_blob("team/app", b"layer bytes")
+        >>> dict(registry.repository("team/app").blobs) == {blob.digest: 11}
+        True
+        """
         return self._blob_view
 
     @property
@@ -138,16 +145,12 @@ class Repository:
 
     # -- changing: only applying an event does (regsim.registry.apply) -----------------------------
 
-    def _link_blob(self, digest: Digest) -> None:
-        if digest not in self._blobs:
-            self._blobs.add(digest)
-            self._blob_view = None
+    def _link_blob(self, digest: Digest, size: int) -> None:
+        self._blobs.setdefault(digest, size)
 
     def _unlink_blobs(self, digests: Iterable[Digest]) -> None:
-        before = len(self._blobs)
-        self._blobs.difference_update(digests)
-        if len(self._blobs) != before:
-            self._blob_view = None
+        for digest in digests:
+            self._blobs.pop(digest, None)
 
     def _add_manifest(self, stored: StoredManifest) -> None:
         self._manifests[stored.digest] = stored

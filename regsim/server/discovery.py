@@ -26,7 +26,7 @@ def _page(items: list[str], n: int | None, path: str) -> tuple[list[str], list[t
 
 async def list_tags(ctx: Context) -> Response:
     n = parse_page_size(ctx.query("n"))
-    following = await ctx.model(ctx.registry.tags, ctx.name, last=ctx.query("last"), auth=ctx.auth)
+    following = list(await ctx.model(ctx.registry.tags, ctx.name, last=ctx.query("last"), auth=ctx.auth))
     page, headers = _page(following, n, ctx.request.url.path)
     return json_reply(200, {"name": ctx.name, "tags": page}, headers)
 

@@ -88,7 +88,7 @@ def test_import_into_a_registry_and_export_back(tmp_path, images):
     registry = Registry()
     pushed = import_images(registry, tmp_path / "in", "demo/app")
     assert pushed == {f"demo/app:{tag}": img.digest for tag, img in images.items()}
-    assert registry.tags("demo/app") == ["1.0", "2.0"]
+    assert list(registry.tags("demo/app")) == ["1.0", "2.0"]
     assert sum(e.deduplicated for e in registry.events if e.kind == "BlobUploaded") == 0
     export_images(registry, "demo/app", ["1.0", images["2.0"].digest], tmp_path / "out")
     assert [(e.name, e.digest) for e in read_layout(tmp_path / "out")] == [("1.0", images["1.0"].digest),

@@ -94,7 +94,7 @@ def test_twenty_participants_push_concurrently_over_loopback():
     reg = room.registry
     assert sorted(reg.tags("team/app")) == sorted(p.name for p in people)
     for p in people:
-        assert reg.tags(f"{p.name}/app") == ["1.0"]
+        assert list(reg.tags(f"{p.name}/app")) == ["1.0"]
         assert activity.by_name(p.name).pushed == (f"{p.name}/app:1.0", f"team/app:{p.name}")
     # every upload the server saw is someone's: stored for the first time, or deduplicated
     from regsim.events import BlobUploaded

@@ -66,7 +66,7 @@ def test_simple_client_pushes_the_image_a_layout_names(server, registry, image, 
     client = SimpleClient(server.url)
     assert client.push("demo/app", "2.0", layout) == other.digest
     assert client.push("demo/app", "1.0", str(layout)) == image.digest
-    assert registry.tags("demo/app") == ["1.0", "2.0"]
+    assert list(registry.tags("demo/app")) == ["1.0", "2.0"]
     with pytest.raises(ValueError, match=r"has no image named '3\.0' \(it has: '1\.0', '2\.0'\)"):
         client.push("demo/app", "3.0", layout)
 

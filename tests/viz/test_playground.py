@@ -38,7 +38,7 @@ def test_build_tag_and_push_go_through_the_public_api(playground):
     assert pg.image.value == "localhost:5000/myapp:1.0"  # what you built is what you push next
     pg.push_button.click()
     reg = world.registries["localhost:5000"]
-    assert reg.tags("myapp") == ["1.0"]
+    assert list(reg.tags("myapp")) == ["1.0"]
     assert pg.registry.value == "localhost:5000"
     assert "push: 3 blobs uploaded" in pg.status.value
     pg.target.value = "localhost:5000/myapp:latest"
