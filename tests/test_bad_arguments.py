@@ -68,11 +68,9 @@ UNCHECKED: set[str] = {
     # sim
     'regsim.sim.admission.AdmittedCache',
     'regsim.sim.admission.AdmittedPolicy',
-    'regsim.sim.oracle.iter_oracle_general',
     'regsim.sim.policies.base.Configured',
     'regsim.sim.policies.belady.next_access_times', 'regsim.sim.policies.canonical',
-    'regsim.sim.policies.label', 'regsim.sim.policies.resolve', 'regsim.sim.reading.iter_chunks',
-    'regsim.sim.traces.iter_ibm',
+    'regsim.sim.policies.label', 'regsim.sim.policies.resolve',
     # viz
 }
 

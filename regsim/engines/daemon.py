@@ -287,7 +287,7 @@ def base_image(engine=None, tag: str = BASE_TAG) -> str:
     None: :func:`docker_daemon`'s engine (which must then be stopped by the caller, so prefer
     passing one). One layer: ``/bin`` with busybox and its links.
     """
-    if engine is not None and not hasattr(engine, "build"):
+    if engine is not None and not isinstance(engine, DockerDaemon) and not hasattr(engine, "build"):
         raise InvalidArgument(f"engine must be a DockerDaemon or an engine client (with build()), got "
                               f"{type(engine).__name__} {engine!r:.80}")
     if engine is None:

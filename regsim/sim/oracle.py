@@ -206,13 +206,18 @@ def iter_oracle_general(path: "str | os.PathLike[str]", chunk_requests: int = 1_
     Raises :class:`TraceFormatError` for a file that ends inside a record (truncated), a zstd
     stream that is corrupt or cut short, or times that go backwards (a misaligned or corrupt file).
     """
-    import numpy as np
-
+    expect("path", path, PATH, "a path")
     if isinstance(chunk_requests, bool) or not isinstance(chunk_requests, int) or chunk_requests < 1:
         raise InvalidParameter(f"chunk_requests must be an int >= 1, got {chunk_requests!r}")
     path = Path(path)
     if not path.is_file():
         raise TraceFormatError(f"{path}: no such trace file")
+    return _iter_oracle_general(path, chunk_requests)
+
+
+def _iter_oracle_general(path: Path, chunk_requests: int) -> Iterator[Any]:
+    import numpy as np
+
     dtype = _record()
     want = chunk_requests * RECORD_SIZE
     done = 0

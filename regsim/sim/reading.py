@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from ._util import PATH
 from .errors import InvalidParameter, TraceFormatError
 from .traces import Trace
 
@@ -52,10 +53,14 @@ def iter_chunks(source: "Trace | str | os.PathLike[str]", *, chunk_requests: int
     """
     if not isinstance(ignore_size_zero_req, bool):
         raise InvalidParameter(f"ignore_size_zero_req must be True or False, got {ignore_size_zero_req!r}")
+    if not isinstance(source, (Trace, *PATH)):
+        raise InvalidParameter(f"source: a source is a Trace or a trace file's path, got {type(source).__name__} "
+                               f"{source!r:.80}")
     chunks = _chunks(source, chunk_requests, kind)
-    if not ignore_size_zero_req:
-        yield from chunks
-        return
+    return _nonzero(chunks) if ignore_size_zero_req else chunks
+
+
+def _nonzero(chunks: Iterator[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
     for keys, sizes in chunks:
         keep = sizes != 0
         yield (keys, sizes) if keep.all() else (keys[keep], sizes[keep])

@@ -434,8 +434,13 @@ def iter_ibm(paths: "str | Path | Iterable[str | Path]", *, methods: Sequence[st
     order (the IBM traces are one file per hour); times are seconds after the first request, and
     each chunk is sorted by time.
     """
+    expect("paths", paths, (*PATH, ITERABLE), "a path or an iterable of paths")
     if isinstance(chunk_requests, bool) or not isinstance(chunk_requests, int) or chunk_requests < 1:
         raise InvalidParameter(f"chunk_requests must be an int >= 1, got {chunk_requests!r}")
+    return _iter_ibm(paths, methods, chunk_requests)
+
+
+def _iter_ibm(paths: "str | Path | Iterable[str | Path]", methods: Sequence[str], chunk_requests: int) -> Iterator[Trace]:
     start: datetime | None = None
     rows: list[tuple] = []
     for row in _ibm_rows(paths, methods):
