@@ -57,7 +57,7 @@ def test_every_notebook_has_a_page_and_the_index_follows_00_index(site):
 def test_the_api_reference_has_its_pages_and_links_both_ways_with_the_lessons(site):
     _, out, _ = site
     api = out / "api"
-    for part in ("core", "viz", "sim", "server", "io", "cli"):
+    for part in ("core", "viz", "sim", "server", "engines", "io", "cli"):
         assert (api / f"{part}.html").is_file(), f"no API page {part}.html"
     core = (api / "core.html").read_text(encoding="utf-8")
     assert 'id="regsim.registry.Registry"' in core
