@@ -35,9 +35,10 @@ import json
 import threading
 import time
 from collections import deque
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 from urllib.parse import parse_qs
 
 from .. import events as ev
@@ -47,6 +48,14 @@ from ..registry import Registry
 from ..registry.access import PUSH, AccessPolicy
 from ..units import human_size
 from .dashboard_web import DASHBOARD_PATH, WebDashboard
+
+if TYPE_CHECKING:  # pragma: no cover - serve() imports them when a classroom is served
+    from starlette.types import Message, Receive, Scope, Send
+
+    from .app import RegistryApp, RequestRecord
+    from .auth import Authenticator
+    from .gate import ModelGate
+    from .runner import RegistryServer
 
 __all__ = ["Participant", "Classroom", "Activity", "ParticipantActivity", "read_participants", "setup_access",
            "RequestLedger", "LedgerEntry", "Journal", "JournalLine", "ClassroomApp", "activity_of", "request_user",
@@ -106,7 +115,7 @@ def _check_name(name: str, where: str) -> None:
         raise InvalidArgument(f"{where}: participant name {name!r} cannot be a namespace: {exc.message}") from None
 
 
-def setup_access(policy: AccessPolicy, participants, team: str = "team",
+def setup_access(policy: AccessPolicy, participants: Iterable[Participant], team: str = "team",
                  instructor: Participant | None = None) -> AccessPolicy:
     """Add a user per participant (their namespace is theirs in ``namespaces`` mode), let each push
     to ``team/*``, and let ``instructor`` push anywhere; returns ``policy``."""
@@ -193,23 +202,39 @@ class RequestLedger:
     ``listeners`` are called with each :class:`LedgerEntry`. Everything else (``registry``,
     ``gate``, ``requests``, ``auth``) is the wrapped app's."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: RegistryApp) -> None:
         if not callable(app):
             raise InvalidArgument(f"app must be an ASGI app (a RegistryApp), got {type(app).__name__} {app!r:.80}")
         self.app = app
         self._entries: list[LedgerEntry] = []
         self._lock = threading.Lock()
-        self.listeners: list = []
+        self.listeners: list[Callable[[LedgerEntry], object]] = []
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self.app, name)
+
+    @property
+    def registry(self) -> Registry:
+        return self.app.registry
+
+    @property
+    def gate(self) -> ModelGate:
+        return self.app.gate
+
+    @property
+    def auth(self) -> Authenticator:
+        return self.app.auth
+
+    @property
+    def requests(self) -> deque[RequestRecord]:
+        return self.app.requests
 
     @property
     def entries(self) -> list[LedgerEntry]:
         with self._lock:
             return list(self._entries)
 
-    def _user(self, scope) -> tuple[str | None, bool]:
+    def _user(self, scope: Scope) -> tuple[str | None, bool]:
         """The request's user (None: anonymous or unreadable) and whether it presented credentials."""
         header = dict(scope.get("headers") or ()).get(b"authorization", b"").decode("latin-1")
         kind, _, value = header.partition(" ")
@@ -225,14 +250,14 @@ class RequestLedger:
                 return None, True
         return None, bool(header)
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         status, body = 0, b""
         user, presented = self._user(scope)
 
-        async def watch(message) -> None:
+        async def watch(message: Message) -> None:
             nonlocal status, body
             if message["type"] == "http.response.start":
                 status = message["status"]
@@ -283,7 +308,7 @@ class JournalLine:
         number = f"#{self.event:<5}" if self.event is not None else "      "
         return f"{number} {self.who:<12} {'refused: ' if self.refused else ''}{self.text}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"seq": self.seq, "time": self.time, "who": self.who, "kind": self.kind, "text": self.text,
                 "event": self.event, "refused": self.refused}
 
@@ -301,11 +326,11 @@ class Journal:
     A client that is refused retries: the same refusal from the same user within ``repeat``
     seconds makes one line."""
 
-    def __init__(self, registry, ledger: RequestLedger, *, keep: int = 10_000, repeat: float = 5.0) -> None:
+    def __init__(self, registry: Registry, ledger: RequestLedger, *, keep: int = 10_000, repeat: float = 5.0) -> None:
         expect("registry", registry, Registry)
         self.registry = registry
         self.repeat = repeat
-        self.listeners: list = []
+        self.listeners: list[Callable[[JournalLine], object]] = []
         self._lines: deque[JournalLine] = deque(maxlen=keep)
         self._seq = 0
         self._lock = threading.Lock()
@@ -445,7 +470,7 @@ class Classroom:
     ``name`` is the registry's name in the model. Nothing is served until :meth:`serve`.
     """
 
-    def __init__(self, participants, *, team: str = "team", name: str = "localhost:5000",
+    def __init__(self, participants: Iterable[Participant], *, team: str = "team", name: str = "localhost:5000",
                  instructor: Participant | None = None) -> None:
         expect("participants", participants, collections.abc.Iterable, "an iterable of Participants")
         self.participants = tuple(participants)
@@ -464,17 +489,17 @@ class Classroom:
         self.registry = Registry(name, access=setup_access(AccessPolicy("namespaces", secret=name),
                                                            self.participants, team, instructor))
         #: the running server (after :meth:`serve`), its app, who made each request, what happened
-        self.server = None
+        self.server: RegistryServer | None = None
         self.app: ClassroomApp | None = None
         self.ledger: RequestLedger | None = None
         self.journal: Journal | None = None
 
     @classmethod
-    def from_csv(cls, path: str | Path, **options) -> "Classroom":
+    def from_csv(cls, path: str | Path, **options: Any) -> "Classroom":
         """A classroom of the participants in a CSV file (see :func:`read_participants`)."""
         return cls(read_participants(path), **options)
 
-    def serve(self, port: int = 0, *, host: str = "127.0.0.1", **options):
+    def serve(self, port: int = 0, *, host: str = "127.0.0.1", **options: Any) -> RegistryServer:
         """Serve the classroom registry in a background thread (``options`` go to
         :class:`~regsim.server.app.RegistryApp`, e.g. ``auth="basic"``; Docker Hub's bearer
         tokens by default). Returns the running server; stop it with ``.stop()``."""
@@ -486,8 +511,8 @@ class Classroom:
         self.app = ClassroomApp(RegistryApp(self.registry, **options), self.participants, team=self.team,
                                 instructor=self.instructor)
         self.ledger, self.journal = self.app.ledger, self.app.journal
-        self.server = RegistryServer(self.app, bind(host, port)).start()
-        return self.server
+        server = self.server = RegistryServer(self.app, bind(host, port)).start()
+        return server
 
     def activity(self) -> Activity:
         """Who pushed and pulled what, what was refused, and bytes uploaded against bytes
@@ -508,7 +533,7 @@ class Classroom:
     def __enter__(self) -> "Classroom":
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     def __repr__(self) -> str:
@@ -516,7 +541,8 @@ class Classroom:
         return f"Classroom({len(self.participants)} participants, team {self.team!r}, {state})"
 
 
-def activity_of(registry, entries, participants, team: str, lock=None) -> Activity:
+def activity_of(registry: Registry, entries: Iterable[LedgerEntry], participants: Iterable[Participant], team: str,
+                lock: AbstractContextManager[Any] | None = None) -> Activity:
     """The :class:`Activity` of ``participants`` from a ledger's ``entries`` and the registry's
     events (read under ``lock``, the server's model lock)."""
     expect("registry", registry, Registry)
@@ -582,7 +608,8 @@ class ClassroomApp:
     :data:`DASHBOARD_PATH` (:class:`~regsim.server.dashboard_web.WebDashboard`, behind the
     instructor's login). Everything else (``registry``, ``gate``, ``auth``...) is the wrapped app's."""
 
-    def __init__(self, app, participants, *, team: str = "team", instructor: Participant | None = None) -> None:
+    def __init__(self, app: RegistryApp, participants: Iterable[Participant], *, team: str = "team",
+                 instructor: Participant | None = None) -> None:
         self.ledger = RequestLedger(app)
         self.journal = Journal(app.registry, self.ledger)
         self.participants = tuple(participants)
@@ -591,14 +618,30 @@ class ClassroomApp:
         #: the web dashboard (None without an instructor: nobody could log in to it)
         self.dashboard = WebDashboard(self, instructor) if instructor is not None else None
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self.ledger, name)
+
+    @property
+    def registry(self) -> Registry:
+        return self.ledger.registry
+
+    @property
+    def gate(self) -> ModelGate:
+        return self.ledger.gate
+
+    @property
+    def auth(self) -> Authenticator:
+        return self.ledger.auth
+
+    @property
+    def requests(self) -> deque[RequestRecord]:
+        return self.ledger.requests
 
     def activity(self) -> Activity:
         return activity_of(self.ledger.registry, self.ledger.entries, self.participants, self.team,
                            lock=self.ledger.gate.lock)
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and (scope["path"] == DASHBOARD_PATH or scope["path"].startswith(DASHBOARD_PATH + "/")):
             if self.dashboard is not None:
                 await self.dashboard(scope, receive, send)

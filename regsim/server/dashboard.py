@@ -20,7 +20,7 @@ import ipywidgets as widgets
 from ..errors import InvalidArgument, expect
 from ..units import human_size
 from ..viz.live import LiveView
-from .classroom import Classroom
+from .classroom import Classroom, JournalLine
 
 __all__ = ["ClassroomDashboard"]
 
@@ -32,24 +32,26 @@ class ClassroomDashboard:
 
     def __init__(self, classroom: Classroom, *, quiet: float = 0.5) -> None:
         expect("classroom", classroom, Classroom)
-        if classroom.server is None:
+        server, journal = classroom.server, classroom.journal  # serve() sets both
+        if server is None or journal is None:
             raise InvalidArgument("classroom is not served yet: serve the classroom first (classroom.serve())")
         self.classroom = classroom
+        self._address, self._journal = server.address, journal
         self.table = widgets.HTML()
         self.totals = widgets.HTML()
         #: the latest refused attempts (a push into another's namespace, a wrong password), newest first
         self.refusals = widgets.HTML()
-        self._refused: list = []
-        self.live = LiveView(classroom.server, quiet=quiet, repositories=f"{classroom.team}/*",
+        self._refused: list[JournalLine] = []
+        self.live = LiveView(server, quiet=quiet, repositories=f"{classroom.team}/*",
                              on_operation=lambda op: self.refresh())
-        self.widget = widgets.VBox([widgets.HTML(f"<h4>Classroom registry {html.escape(classroom.server.address)}"
+        self.widget = widgets.VBox([widgets.HTML(f"<h4>Classroom registry {html.escape(server.address)}"
                                                  f" &mdash; team namespace {html.escape(classroom.team)}/</h4>"),
                                     self.totals, self.table, self.refusals, self.live.widget])
         self._show_refusals()
-        classroom.journal.listeners.append(self._on_line)
+        journal.listeners.append(self._on_line)
         self.refresh()
 
-    def _on_line(self, line) -> None:
+    def _on_line(self, line: JournalLine) -> None:
         """A journal line (from the server's thread): keep and show it if it is a refusal."""
         if line.refused:
             self._refused = [line, *self._refused][:10]
@@ -59,7 +61,7 @@ class ClassroomDashboard:
         if not self._refused:
             self.refusals.value = "<i>no refused attempts</i>"
             return
-        name, address = self.classroom.registry.name, self.classroom.server.address
+        name, address = self.classroom.registry.name, self._address
         items = "".join(f"<li><b>{html.escape(line.who)}</b> refused: {html.escape(line.text.replace(name, address))}</li>"
                         for line in self._refused)
         self.refusals.value = f"<b>Refused, newest first</b><ul style='margin:2px 0'>{items}</ul>"
@@ -78,11 +80,12 @@ class ClassroomDashboard:
     def close(self) -> None:
         """Stop listening (the widget keeps what it shows)."""
         self.live.close()
-        if self._on_line in self.classroom.journal.listeners:
-            self.classroom.journal.listeners.remove(self._on_line)
+        if self._on_line in self._journal.listeners:
+            self._journal.listeners.remove(self._on_line)
 
-    def _repr_mimebundle_(self, **kwargs: Any):
-        return self.widget._repr_mimebundle_(**kwargs)
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        bundle: dict[str, Any] | None = self.widget._repr_mimebundle_(**kwargs)
+        return bundle
 
     def __repr__(self) -> str:
         return f"ClassroomDashboard({self.classroom!r})"

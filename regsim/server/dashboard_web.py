@@ -28,11 +28,18 @@ import binascii
 import hmac
 import json
 import threading
+from typing import TYPE_CHECKING, Any, Iterable, Protocol, Sequence
 
 import anyio.to_thread
 
+from ..registry import Registry
 from ..units import human_size
+from .gate import ModelGate
 from .limits import LoginThrottle
+
+if TYPE_CHECKING:  # pragma: no cover - matplotlib is imported when a graph is drawn
+    from matplotlib.figure import Figure
+    from starlette.types import Receive, Scope, Send
 
 #: Where a classroom serves the instructor's web dashboard.
 DASHBOARD_PATH = "/-/dashboard"
@@ -47,11 +54,73 @@ SHOWN = frozenset({"BlobUploaded", "BlobMounted", "ManifestPushed", "TagUpdated"
                    "BlobFetched", "ManifestDeleted", "BlobDeleted", "GarbageCollected", "UserLoggedIn", "refused"})
 
 
+# What the dashboard reads of a ClassroomApp, as small protocols (regsim.server.classroom imports this
+# module, so naming its classes here would close an import cycle).
+
+class _Login(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def password(self) -> str: ...
+
+
+class _Line(Protocol):
+    @property
+    def seq(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+class _Journal(Protocol):
+    def since(self, seq: int) -> Sequence[_Line]: ...
+
+
+class _Person(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def pushed(self) -> tuple[str, ...]: ...
+    @property
+    def pulled(self) -> tuple[str, ...]: ...
+    @property
+    def refused(self) -> tuple[str, ...]: ...
+    @property
+    def uploaded_bytes(self) -> int: ...
+    @property
+    def deduplicated_bytes(self) -> int: ...
+    @property
+    def mounted(self) -> int: ...
+
+
+class _Activity(Protocol):
+    @property
+    def participants(self) -> Sequence[_Person]: ...
+    @property
+    def uploaded_bytes(self) -> int: ...
+    @property
+    def deduplicated_bytes(self) -> int: ...
+
+
+class _Room(Protocol):
+    @property
+    def registry(self) -> Registry: ...
+    @property
+    def gate(self) -> ModelGate: ...
+    @property
+    def team(self) -> str: ...
+    @property
+    def journal(self) -> _Journal: ...
+    def activity(self) -> _Activity: ...
+
+
 class WebDashboard:
     """The ASGI routes under ``/-/dashboard`` of a :class:`~regsim.server.classroom.ClassroomApp`,
     for ``instructor`` (a :class:`~regsim.server.classroom.Participant`) only."""
 
-    def __init__(self, classroom_app, instructor) -> None:
+    def __init__(self, classroom_app: _Room, instructor: _Login) -> None:
         self.room = classroom_app
         self.instructor = instructor
         self._expected = f"{instructor.name}:{instructor.password}".encode()
@@ -62,7 +131,7 @@ class WebDashboard:
 
     # -- answers ----------------------------------------------------------------------------------
 
-    def state(self, after: int, label: str | None = None) -> dict:
+    def state(self, after: int, label: str | None = None) -> dict[str, Any]:
         """What the page shows, as JSON-ready data: journal lines from ``after`` on, activity, totals.
 
         ``label``: what to call the registry (the address the browser used, which is the one the
@@ -126,7 +195,7 @@ class WebDashboard:
 
     # -- ASGI ----------------------------------------------------------------------------------
 
-    def _credentials(self, scope) -> bytes | None:
+    def _credentials(self, scope: Scope) -> bytes | None:
         """The ``user:password`` of the request's basic credentials (None: none or unreadable)."""
         header = dict(scope.get("headers") or ()).get(b"authorization", b"")
         kind, _, value = header.partition(b" ")
@@ -137,7 +206,7 @@ class WebDashboard:
         except (binascii.Error, ValueError):
             return None
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = self._credentials(scope)
         user = (given or b"").partition(b":")[0].decode(errors="replace")
         client = (scope.get("client") or ("",))[0]
@@ -174,13 +243,13 @@ class WebDashboard:
         return f"WebDashboard({self.room.registry.name!r}, instructor {self.instructor.name!r})"
 
 
-def _host(scope) -> str | None:
+def _host(scope: Scope) -> str | None:
     """The ``Host`` the browser asked for (``192.168.1.20:5000``): the address the room uses."""
     host = dict(scope.get("headers") or ()).get(b"host", b"").decode("latin-1").strip()
     return host if host and all(c.isalnum() or c in ".:-[]" for c in host) else None
 
 
-def _relabel(fig, name: str, label: str):
+def _relabel(fig: Figure, name: str, label: str) -> Figure:
     """Call the registry ``label`` in every text of ``fig``."""
     if label != name:
         from matplotlib.text import Text
@@ -198,14 +267,15 @@ def _after(query: str) -> int:
     return int(value) if value.isdigit() else 0
 
 
-async def _send(send, status: int, content_type: str, body: bytes, headers=()) -> None:
+async def _send(send: Send, status: int, content_type: str, body: bytes,
+                headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode()),
                             (b"cache-control", b"no-store"), *headers]})
     await send({"type": "http.response.body", "body": body})
 
 
-def _figure_svg(fig) -> bytes:
+def _figure_svg(fig: Figure) -> bytes:
     import io
 
     buf = io.BytesIO()
