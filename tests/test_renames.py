@@ -78,6 +78,7 @@ MOVED = [
     ("regsim.viz.views", "TransferSummary", "regsim.viz.views", "TransferReport"),
     ("regsim.viz", "DedupStats", "regsim.viz", "ImageDedupReport"),
     ("regsim.viz.dedup", "DedupStats", "regsim.viz.dedup", "ImageDedupReport"),
+    ("regsim", "parse_docker_ref", "regsim.oci.reference", "parse_docker_ref"),  # one parser at the top
 ]
 
 
@@ -85,7 +86,7 @@ MOVED = [
 def test_an_old_name_is_the_new_object_and_warns(module, old, home, new):
     value, caught = _old(module, old)
     assert value is getattr(importlib.import_module(home), new)
-    _one_deprecation(caught, new)
+    _one_deprecation(caught, f"{home}.{new}")
     assert old not in importlib.import_module(module).__all__
 
 
@@ -119,3 +120,12 @@ def test_host_layers_is_host_blobs_and_warns():
         layers = laptop.layers
     _one_deprecation(caught, "Host.blobs")
     assert dict(layers) == dict(laptop.blobs) and len(layers) == 2  # the layer and the config
+
+
+def test_the_old_top_level_parse_docker_ref_still_adds_latest():
+    parse_docker_ref, caught = _old("regsim", "parse_docker_ref")
+    _one_deprecation(caught, "regsim.oci.reference.parse_docker_ref")
+    assert str(parse_docker_ref("nginx")) == "docker.io/library/nginx:latest"
+    import regsim
+
+    assert str(regsim.parse_reference("nginx")) == "docker.io/library/nginx"  # the one top-level parser

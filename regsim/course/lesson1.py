@@ -45,5 +45,5 @@ WORKBOOK.add("1.3", "Which official repository has the smallest latest image for
              hints=['compare the SIZE column, minding the units (kB, MB)'])
 WORKBOOK.add("1.4", "Which registry does `docker pull localhost:5000/team/app:1.0` talk to? "
              "Answer with its domain.", expected=lambda: "localhost:5000",
-             hint="regsim.parse_docker_ref(...).domain",
+             hint="regsim.parse_reference(...).domain",
              hints=["the first part of a reference is a domain when it has a '.' or a ':', or is 'localhost'"])

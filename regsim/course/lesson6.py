@@ -93,7 +93,7 @@ def _ci_bot(answer: Any) -> str | None:
 
 
 WORKBOOK.add("6.1", "Which repository does `docker pull redis` pull from? Answer its full name, "
-             "like 'docker.io/…/…'.", expected=_redis_repository, hint="regsim.parse_docker_ref(...).name",
+             "like 'docker.io/…/…'.", expected=_redis_repository, hint="regsim.parse_reference(...).name",
              hints=["docker adds 'docker.io/' to a name without a domain, and 'library/' to a one-part "
                     "name on Docker Hub"])
 WORKBOOK.add("6.2", "Which of library/redis, alice/notes, alice/secret and bob/tools may an anonymous client "

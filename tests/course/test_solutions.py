@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from regsim import Digest, parse_docker_ref
+from regsim import Digest, parse_reference
 from regsim.client.compare import compare_images
 from regsim.course import WORKBOOK, check, exercises, fresh_world, lesson2, lesson3, lesson4, lesson5, lesson6, lesson7, lesson8, lesson11
 from regsim.client.outcome import access_table, attempt
@@ -49,7 +49,7 @@ def solve_1_3():
 
 
 def solve_1_4():
-    return parse_docker_ref("localhost:5000/team/app:1.0").domain
+    return parse_reference("localhost:5000/team/app:1.0").domain
 
 
 # -- lesson 2: content addressing -------------------------------------------------------------------
@@ -206,7 +206,7 @@ def solve_5_4():
 
 
 def solve_6_1():
-    return parse_docker_ref("redis").name
+    return parse_reference("redis").name
 
 
 def solve_6_2():
