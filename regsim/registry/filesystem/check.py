@@ -114,7 +114,7 @@ def check(path: str | os.PathLike[str], *, verify_digests: bool = True) -> Check
         uploads = base / "_uploads"
         report.uploads += sum(1 for _ in uploads.iterdir()) if uploads.is_dir() else 0
     if dangling:
-        report.notes.append(f"{plural(dangling, 'layer link')} name{'s' if dangling == 1 else ''} a blob that is not "
+        report.notes.append(f"{plural(dangling, 'layer link')} naming a blob that is not "
                             "stored (distribution's garbage-collect leaves these by design; regsim gc or "
                             "regsim check --repair removes them)")
     return report
