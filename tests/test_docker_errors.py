@@ -37,10 +37,11 @@ def test_missing_tags_and_repositories_on_an_open_registry(world):
     laptop = world.hosts["laptop"]
     with pytest.raises(ManifestUnknown) as tag:
         laptop.pull("python:9.9")
-    # docker writes errcode's "code: message"; regsim's message already starts with the code's
-    # words, so they are said once (issue 19: no "manifest unknown: manifest unknown")
+    # docker writes errcode's "code: message" whatever the message says, so the code's words come
+    # twice: real docker prints exactly this against regsim serve (tests/engines/test_pull_errors.py)
     assert tag.value.one_line() == ("Error response from daemon: manifest for python:9.9 not found: "
-                                    "manifest unknown: library/python:9.9")
+                                    "manifest unknown: manifest unknown: library/python:9.9")
+    assert (tag.value.code, tag.value.status, tag.value.detail) == ("MANIFEST_UNKNOWN", 404, "9.9")
     with pytest.raises(NameUnknown) as missing:
         laptop.pull("localhost:5000/team/nope:1.0")
     assert missing.value.one_line() == ("Error response from daemon: repository localhost:5000/team/nope not "

@@ -33,13 +33,24 @@ def markdown(name: str) -> str:
     return "\n".join(src for kind, src, _ in cells(name) if kind == "markdown")
 
 
-def test_a_missing_manifest_is_not_told_twice():
+def test_lesson_7_shows_a_missing_manifest_by_its_fields_and_explains_dockers_doubled_words():
+    """Lesson 7 printed "manifest unknown: manifest unknown" as if the model stuttered. Real docker
+    does say it (errcode's "code: message", and a registry's message for the code starts with the
+    same words: tests/engines/test_pull_errors.py runs docker against regsim serve), so the model
+    keeps docker's line; the lesson shows the error's typed fields and explains docker's words."""
     from regsim.course.lesson7 import three_releases
 
     world = three_releases()  # team/app exists; the digest does not
-    outcome = attempt(world.hosts["prod-server"].pull, "localhost:5000/team/app@sha256:" + "e" * 64, quiet=True)
-    assert outcome.code == "MANIFEST_UNKNOWN"
-    assert "manifest unknown: manifest unknown" not in outcome.message, outcome.message
+    digest = "sha256:" + "e" * 64
+    outcome = attempt(world.hosts["prod-server"].pull, f"localhost:5000/team/app@{digest}", quiet=True)
+    assert (outcome.code, outcome.status, outcome.error.detail) == ("MANIFEST_UNKNOWN", 404, digest)
+    assert outcome.message.endswith(f"not found: manifest unknown: manifest unknown: team/app@{digest}")
+    refusal = [(src, out) for kind, src, out in cells("07-deleting-and-gc.ipynb")
+               if kind == "code" and "attempt(prod.pull" in src]
+    assert refusal and all("manifest unknown" not in out for _, out in refusal), refusal
+    explained = [src for kind, src, _ in cells("07-deleting-and-gc.ipynb")
+                 if kind == "markdown" and "manifest unknown: manifest unknown" in src]
+    assert explained and all("docker's wording" in src and "the code" in src for src in explained), explained
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")))
