@@ -165,7 +165,9 @@ def fold_layers(G: nx.DiGraph[str], keep: int, *, statuses: Mapping[str, str] | 
     the first ``keep`` and the last one stay, and every longer run of layers in between that only
     this manifest uses and that share one status (and note) becomes a single layer node labelled
     ``… 296 layers, 1.2GB`` whose ``size`` is their sum (so its area stays honest) and whose
-    ``folded`` attribute lists the nodes it stands for. ``pinned`` nodes are never folded.
+    ``folded`` attribute lists the nodes it stands for. ``pinned`` nodes are never folded. A note
+    part that names the layer itself (its diff ID, as a push view notes ``push line 3f4a5b6c7d8e``)
+    does not split a run: the folded node names no single layer, as its label does not.
     """
     expect("G", G, nx.DiGraph, "a graph from to_graph()")
     expect("keep", keep, numbers.Integral, "an int")
@@ -189,8 +191,8 @@ def fold_layers(G: nx.DiGraph[str], keep: int, *, statuses: Mapping[str, str] | 
 
         for c in order[keep:-1]:
             foldable = (G.in_degree(c) == 1 and c not in pinned_set and G.out_degree(c) == 0)
-            key = (statuses.get(c), notes.get(c))
-            if not foldable or (run and key != (statuses.get(run[0]), notes.get(run[0]))):
+            key = (statuses.get(c), _about_others(G, c, notes.get(c)))
+            if not foldable or (run and key != (statuses.get(run[0]), _about_others(G, run[0], notes.get(run[0])))):
                 close()
             if foldable:
                 run.append(c)
@@ -216,16 +218,33 @@ def fold_layers(G: nx.DiGraph[str], keep: int, *, statuses: Mapping[str, str] | 
     return H
 
 
+def _about_others(G: nx.DiGraph[str], node: str, note: str | None) -> str | None:
+    """``note`` without the ``"; "``-separated parts that name ``node`` itself (its diff ID)."""
+    diff_id = G.nodes[node].get("diff_id")
+    if note is None or diff_id is None:
+        return note
+    return "; ".join(part for part in note.split("; ") if diff_id.id12 not in part) or None
+
+
 def fold_statuses(H: nx.DiGraph[str], mapping: Mapping[str, str]) -> dict[str, str]:
     """``mapping`` (``{node: status}`` or notes) carried over to a folded graph: a folded node
-    takes its members' common value."""
+    takes what its members' values share (of notes joined by ``"; "``, the parts every member
+    has: not one layer's own ``push line`` id)."""
     expect("H", H, nx.DiGraph, "a graph from to_graph()")
     expect("mapping", mapping, collections.abc.Mapping, "a mapping of node to status")
     out = {n: s for n, s in mapping.items() if n in H}
     for n, data in H.nodes(data=True):
         members = data.get("folded")
-        if members and members[0] in mapping:
-            out[n] = mapping[members[0]]
+        if not members or members[0] not in mapping:
+            continue
+        first = mapping[members[0]]
+        if all(mapping.get(c) == first for c in members):
+            out[n] = first
+            continue
+        others = [set((mapping.get(c) or "").split("; ")) for c in members[1:]]
+        shared = [part for part in first.split("; ") if part and all(part in o for o in others)]
+        if shared:
+            out[n] = "; ".join(shared)
     return out
 
 

@@ -49,6 +49,10 @@ def test_a_three_hundred_step_push_fits_and_counts_every_layer():
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     folded = [t for t in texts if "layers" in t and "…" in t]
     assert folded, texts[:20]
+    # each layer is noted by the id its push line prints (d7bfcf6); those per-layer notes must not
+    # keep a long run from folding, and a folded node names no single layer's id
+    assert not any("push line" in t for t in folded), folded
+    assert any("push line" in t for t in texts), texts[:20]
     footer = " ".join(t.get_text() for t in fig.texts)
     assert "301 blobs uploaded" in footer  # 300 layers and the config: the summary still counts every one
 
