@@ -51,6 +51,29 @@ def test_sim_old_names_import_with_from_and_warn():
         from regsim.sim import CacheStats  # noqa: F401
 
 
+@pytest.mark.parametrize("name", ["simulate", "hit_sequence"])
+def test_the_old_order_policy_then_keys_still_works_and_warns(name, tmp_path):
+    from regsim import sim
+    from regsim.sim import LRU
+
+    function = getattr(sim, name)
+    keys, sizes = ["a", "b", "a", "c", "b"], [60, 30, 60, 50, 30]
+    new = function(keys, "lru", sizes, capacity=100)
+    for policy, capacity in (("lru", {"capacity": 100}), (LRU, {"capacity": 100}), ("nosuch-policy", None)):
+        with pytest.warns(DeprecationWarning, match=rf"{name}\(keys, policy"):
+            if capacity is None:
+                with pytest.raises(sim.UnknownPolicy):
+                    function(policy, keys, sizes, capacity=100)
+            else:
+                assert function(policy, keys, sizes, **capacity) == new
+    with pytest.warns(DeprecationWarning, match="the data first"):
+        assert function(LRU(100), keys, sizes) == new
+    trace = sim.object_trace(requests=50, objects=10, seed=1)
+    path = sim.write_csv(trace, tmp_path / "t.csv")
+    with pytest.warns(DeprecationWarning, match="the data first"):
+        assert function("lru", str(path), capacity=1000) == function(str(path), "lru", capacity=1000)
+
+
 # --- viz and the core ---------------------------------------------------------------------------------
 
 

@@ -27,7 +27,7 @@ state: so it is made per request, the same in both engines, chunk after chunk. `
 and ``AdaptSize`` draw one number per request from ``numpy.random.default_rng(seed)``.
 
 >>> from regsim.sim.cache import simulate
->>> simulate(admitted("lru", SizeAdmission(100)), ["a", "b", "a", "b"], [50, 500, 50, 500], capacity=1000).hits
+>>> simulate(["a", "b", "a", "b"], admitted("lru", SizeAdmission(100)), [50, 500, 50, 500], capacity=1000).hits
 1
 """
 

@@ -36,9 +36,12 @@ which both engines run; names may be spelled as libCacheSim does (``"S3-FIFO"``)
 
 from __future__ import annotations
 
+import functools
+import os
+import warnings
 from dataclasses import dataclass
 from numbers import Integral
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
 from ..deprecation import moved_names
 from ._util import check_int, parse_bytes
@@ -64,6 +67,9 @@ __all__ = [
     "POLICIES",
     "make_policy", "CacheReport", "simulate", "hit_sequence",
 ]
+
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -176,12 +182,12 @@ def _prepare(policy: Any, keys: Any, sizes: Any, capacity: object, engine: str,
             raise InvalidParameter(f"{policy!r} already has its capacity; pass capacity= only with a "
                                    f"policy name, class or factory")
         if engine == "compiled":
-            raise InvalidParameter(f"engine='compiled' replays a policy given by name (simulate('lru', keys, "
+            raise InvalidParameter(f"engine='compiled' replays a policy given by name (simulate(keys, 'lru', "
                                    f"sizes, capacity=...)); the object {policy!r} runs with engine='python'")
         resolve_engine(engine, policy)  # checks the engine name
         return "python", policy, _as_list(keys), _as_list(sizes)
     if capacity is None:
-        raise InvalidParameter(f"simulate({policy!r}, ...) needs capacity= (bytes, or a size such as '64MB')")
+        raise InvalidParameter(f"simulate(..., {policy!r}) needs capacity= (bytes, or a size such as '64MB')")
     capacity = _capacity_bytes(capacity)
     if isinstance(policy, str) and resolve(policy) is None:
         make_policy(policy, 0)  # raises UnknownPolicy, naming it
@@ -195,7 +201,37 @@ def _as_list(values: Any) -> list:
     return values if isinstance(values, list) else values.tolist()
 
 
-def simulate(policy: "Policy | str | type[Policy] | Callable[[int], Policy]", keys: Any,
+def _is_policy(value: Any) -> bool:
+    """Whether ``value`` is a policy as simulate takes one: a Policy, a known name, a class or factory."""
+    if isinstance(value, Policy) or resolve(value) is not None:
+        return True
+    if isinstance(value, type):
+        return issubclass(value, Policy)
+    return callable(value) and not isinstance(value, (str, bytes))
+
+
+def _data_first(function: F) -> F:
+    """The old order ``function(policy, keys, ...)`` for one release: a call whose first argument is
+    a policy (a Policy, a name, a class or factory) and whose second is not warns and swaps them."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if len(args) >= 2:
+            first, second = args[0], args[1]
+            old = not _is_policy(second) and (
+                _is_policy(first) or (isinstance(first, str) and not isinstance(second, (str, os.PathLike))))
+            if old:
+                name = function.__name__
+                warnings.warn(f"{name}(policy, keys, ...) is now {name}(keys, policy, ...) (the data first); "
+                              "the old order goes in the next release", DeprecationWarning, stacklevel=2)
+                args = (second, first, *args[2:])
+        return function(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]  # functools.wraps keeps the signature for callers
+
+
+@_data_first
+def simulate(keys: Any, policy: "Policy | str | type[Policy] | Callable[[int], Policy]",
              sizes: "Iterable[int] | None" = None, *, capacity: "int | str | None" = None, engine: str = "auto",
              kind: str | None = "blob") -> CacheReport:
     """Replay ``keys``/``sizes`` (equal lengths) through a cache; count hits and bytes.
@@ -209,7 +245,10 @@ def simulate(policy: "Policy | str | type[Policy] | Callable[[int], Policy]", ke
     ``engine`` is ``"auto"``, ``"compiled"`` or ``"python"`` (:mod:`regsim.sim.engine`): a
     built-in name runs compiled when numba is installed; objects always run in Python.
 
-    >>> simulate("lru", ["a", "b", "a", "c", "b"], [60, 30, 60, 50, 30], capacity=100).hits
+    The data comes first (CONTRIBUTING.md); the old order ``simulate(policy, keys, ...)`` still
+    works for one release, with a DeprecationWarning.
+
+    >>> simulate(["a", "b", "a", "c", "b"], "lru", [60, 30, 60, 50, 30], capacity=100).hits
     1
     """
     chosen, cache, keys, sizes = _prepare(policy, keys, sizes, capacity, engine, kind)
@@ -222,7 +261,8 @@ def simulate(policy: "Policy | str | type[Policy] | Callable[[int], Policy]", ke
     return CacheReport(len(keys), len(keys) - misses, total, total - missed)
 
 
-def hit_sequence(policy: "Policy | str | type[Policy] | Callable[[int], Policy]", keys: Any,
+@_data_first
+def hit_sequence(keys: Any, policy: "Policy | str | type[Policy] | Callable[[int], Policy]",
                  sizes: "Iterable[int] | None" = None, *, capacity: "int | str | None" = None,
                  engine: str = "auto", kind: str | None = "blob") -> list[bool]:
     """Each request's outcome (True = hit), in order; arguments as :func:`simulate` (keys and
@@ -230,7 +270,7 @@ def hit_sequence(policy: "Policy | str | type[Policy] | Callable[[int], Policy]"
 
     The two engines give the same sequence (``tests/sim/test_engines.py`` proves it).
 
-    >>> hit_sequence("lru", ["a", "b", "a", "c", "b"], [60, 30, 60, 50, 30], capacity=100)
+    >>> hit_sequence(["a", "b", "a", "c", "b"], "lru", [60, 30, 60, 50, 30], capacity=100)
     [False, False, True, False, False]
     """
     chosen, cache, keys, sizes = _prepare(policy, keys, sizes, capacity, engine, kind)

@@ -91,7 +91,7 @@ def _number(answer: Any) -> float:
 
 
 def _tiny_lru() -> dict[str, Any]:
-    stats = simulate(LRU(100), [k for k, _ in TINY_LRU_TRACE], [s for _, s in TINY_LRU_TRACE])
+    stats = simulate([k for k, _ in TINY_LRU_TRACE], LRU(100), [s for _, s in TINY_LRU_TRACE])
     return {"hits": stats.hits, "byte_hit_ratio": stats.byte_hit_ratio}
 
 

@@ -31,8 +31,8 @@ def test_both_engines_agree_request_by_request_for_every_policy(requests, capaci
     sizes = [s for _, s in requests]
     for name in COMPILED_POLICIES:
         policy = admitted(name, ADMISSIONS[which])
-        compiled = hit_sequence(policy, keys, sizes, capacity=capacity, engine="compiled")
-        assert compiled == hit_sequence(policy, keys, sizes, capacity=capacity, engine="python"), name
+        compiled = hit_sequence(keys, policy, sizes, capacity=capacity, engine="compiled")
+        assert compiled == hit_sequence(keys, policy, sizes, capacity=capacity, engine="python"), name
 
 
 def test_admitted_policies_run_compiled_and_are_labelled():
@@ -46,13 +46,13 @@ def test_admitted_policies_run_compiled_and_are_labelled():
 
 
 def test_size_admission_keeps_large_objects_out():
-    got = hit_sequence(admitted("lru", SizeAdmission(100)), ["a", "b", "a", "b", "c"], [50, 500, 50, 500, 99],
+    got = hit_sequence(["a", "b", "a", "b", "c"], admitted("lru", SizeAdmission(100)), [50, 500, 50, 500, 99],
                        capacity=1000)
     assert got == [False, False, True, False, False]
 
 
 def test_bloom_admission_caches_an_object_on_its_second_request():
-    seq = hit_sequence(admitted("lru", BloomAdmission()), ["a", "a", "a", "b", "c", "b", "b"], [1] * 7, capacity=10)
+    seq = hit_sequence(["a", "a", "a", "b", "c", "b", "b"], admitted("lru", BloomAdmission()), [1] * 7, capacity=10)
     assert seq == [False, False, True, False, False, False, True]
 
 
@@ -83,7 +83,7 @@ def test_decisions_do_not_depend_on_chunking(admission, tmp_path):
     whole = replay(path, policy, capacity=2_000_000)
     assert replay(path, policy, capacity=2_000_000, chunk_requests=777) == whole
     blobs = t.only("blob")
-    assert simulate(policy, blobs.keys, blobs.sizes, capacity=2_000_000, engine="python") == whole
+    assert simulate(blobs.keys, policy, blobs.sizes, capacity=2_000_000, engine="python") == whole
 
 
 def test_bad_admissions_are_refused():
@@ -115,6 +115,6 @@ def test_same_miss_ratios_as_libcachesims_admissioners(which, tmp_path):
             reader = lcs.TraceReader(str(path), lcs.TraceType.ORACLE_GENERAL_TRACE,
                                      lcs.ReaderInitParam(ignore_size_zero_req=False))
             miss, byte_miss = getattr(lcs, theirs)(capacity, hashpower=13, admissioner=admissioner).process_trace(reader)
-            got = simulate(ours, t.keys, t.sizes, capacity=capacity)
+            got = simulate(t.keys, ours, t.sizes, capacity=capacity)
             assert got.miss_ratio == pytest.approx(miss, abs=1e-12), (name, fraction)
             assert got.byte_miss_ratio == pytest.approx(byte_miss, abs=1e-9), (name, fraction)

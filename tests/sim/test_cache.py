@@ -119,9 +119,9 @@ def test_make_policy_and_simulate_errors():
     with pytest.raises(InvalidParameter, match="capacity"):
         LRU(-1)
     with pytest.raises(InvalidParameter, match="differ in length"):
-        simulate(LRU(10), ["a"], [])
+        simulate(["a"], LRU(10), [])
     with pytest.raises(InvalidParameter, match="non-negative"):
-        simulate(LRU(10), ["a"], [-3])
+        simulate(["a"], LRU(10), [-3])
     with pytest.raises(InvalidParameter, match="returned str"):
         make_policy(lambda c: "not a policy", 10)
 
@@ -163,11 +163,11 @@ def test_a_cache_never_holds_more_than_its_capacity(requests, capacity, name):
 def test_hits_plus_misses_is_requests_and_the_fast_loop_agrees(requests, capacity, name):
     requests = fixed_sizes(requests)
     keys, sizes = [k for k, _ in requests], [s for _, s in requests]
-    stats = simulate(POLICIES[name](capacity), keys, sizes)
+    stats = simulate(keys, POLICIES[name](capacity), sizes)
     assert stats.hits + stats.misses == stats.requests == len(requests)
     assert 0 <= stats.bytes_hit <= stats.bytes_requested == sum(sizes)
     slow = POLICIES[name](capacity)
-    outcomes = hit_sequence(slow, keys, sizes)  # the generic loop, request by request
+    outcomes = hit_sequence(keys, slow, sizes)  # the generic loop, request by request
     assert stats.hits == sum(outcomes)
     assert stats.bytes_requested - stats.bytes_hit == sum(s for (_, s), hit in zip(requests, outcomes) if not hit)
     assert POLICIES[name](capacity).replay(keys, sizes) == stats.misses

@@ -45,9 +45,9 @@ def traces(draw):
 def test_both_engines_give_the_same_hit_miss_sequence(name, trace, cut):
     keys, sizes, capacity = trace
     reference = make_policy(name, capacity)
-    expected = hit_sequence(reference, keys, sizes)  # the Python object, request by request
-    assert hit_sequence(name, keys, sizes, capacity=capacity, engine="python") == expected
-    assert hit_sequence(name, keys, sizes, capacity=capacity, engine="compiled") == expected
+    expected = hit_sequence(keys, reference, sizes)  # the Python object, request by request
+    assert hit_sequence(keys, name, sizes, capacity=capacity, engine="python") == expected
+    assert hit_sequence(keys, name, sizes, capacity=capacity, engine="compiled") == expected
     # fed in two chunks, the compiled cache carries its state across and ends holding the same bytes
     cache = CompiledCache(name, capacity)
     # Belady sees the future: a trace fed in pieces brings each request's next access along
@@ -70,34 +70,34 @@ def test_engines_agree_on_a_zipf_trace_and_in_sweeps():
 
 def test_simulate_takes_policy_names_classes_and_objects():
     keys, sizes = ["a", "b", "a", "c", "b"], [60, 30, 60, 50, 30]
-    by_name = simulate("lru", keys, sizes, capacity=100)
-    assert by_name == simulate(LRU, keys, sizes, capacity="100B") == simulate(LRU(100), keys, sizes)
+    by_name = simulate(keys, "lru", sizes, capacity=100)
+    assert by_name == simulate(keys, LRU, sizes, capacity="100B") == simulate(keys, LRU(100), sizes)
     assert (by_name.hits, by_name.bytes_hit) == (1, 60)
-    assert simulate("ARC", keys, sizes, capacity=100, engine="python") == simulate("arc", keys, sizes, capacity=100)
+    assert simulate(keys, "ARC", sizes, capacity=100, engine="python") == simulate(keys, "arc", sizes, capacity=100)
 
 
 def test_engine_errors_say_what_to_do(monkeypatch):
     with pytest.raises(InvalidParameter, match="engine must be one of 'auto', 'compiled', 'python', got 'fast'"):
-        simulate("lru", [1], [1], capacity=10, engine="fast")
+        simulate([1], "lru", [1], capacity=10, engine="fast")
     with pytest.raises(InvalidParameter, match="runs with engine='python'"):
-        simulate(LRU(10), [1], [1], engine="compiled")
+        simulate([1], LRU(10), [1], engine="compiled")
     class Mine(LRU):  # a user's subclass: its own rules, so not the built-in kernel
         pass
 
     with pytest.raises(InvalidParameter, match="runs with engine='python'"):
         sweep(object_trace(100, 10, seed=1), [Mine], [0.1], engine="compiled")
     with pytest.raises(InvalidParameter, match=r"needs capacity= \(bytes, or a size such as '64MB'\)"):
-        simulate("lru", [1], [1])
+        simulate([1], "lru", [1])
     with pytest.raises(InvalidParameter, match="capacity is bytes: an int or a size such as '64MB', got 0.5"):
-        simulate("lru", [1], [1], capacity=0.5)
+        simulate([1], "lru", [1], capacity=0.5)
     with pytest.raises(InvalidParameter, match="already has its capacity"):
-        simulate(LRU(10), [1], [1], capacity=10)
+        simulate([1], LRU(10), [1], capacity=10)
     with pytest.raises(UnknownPolicy, match="unknown cache policy 'nope'"):
-        simulate("nope", [1], [1], capacity=10)
+        simulate([1], "nope", [1], capacity=10)
     with pytest.raises(UnknownPolicy, match="'nope'"):
         CompiledCache("nope", 10)
     with pytest.raises(InvalidParameter, match="object sizes must be non-negative, got -3"):
-        simulate("lru", [1, 2], [4, -3], capacity=10)
+        simulate([1, 2], "lru", [4, -3], capacity=10)
     with pytest.raises(InvalidParameter, match="object sizes must be non-negative, got -3"):
         CompiledCache("lru", 10).feed([0, 1], [4, -3])
     with pytest.raises(InvalidParameter, match="dense object ids must be >= 0, got -1"):
@@ -105,9 +105,9 @@ def test_engine_errors_say_what_to_do(monkeypatch):
     monkeypatch.setattr(engine_module, "numba_available", lambda: False)
     with pytest.raises(EngineUnavailable, match=r"engine='compiled' needs numba, which is not installed: "
                                                 r"pip install 'regsim\[sim\]'"):
-        simulate("lru", [1], [1], capacity=10, engine="compiled")
+        simulate([1], "lru", [1], capacity=10, engine="compiled")
     assert resolve_engine("auto", "lru") == "python"  # auto falls back without numba
-    assert simulate("lru", [1, 1], [1, 1], capacity=10).hits == 1
+    assert simulate([1, 1], "lru", [1, 1], capacity=10).hits == 1
 
 
 def test_kernels_are_compiled_once_per_machine(tmp_path):

@@ -67,7 +67,7 @@ def test_same_miss_ratios_as_libcachesim_with_both_engines(name, traces, tmp_pat
             compared += 1
             miss, byte_miss = libcachesim_ratios(name, capacity, trace, tmp_path / "t.bin")
             for engine in ("python", "compiled"):
-                ours = simulate(name, keys, sizes, capacity=capacity, engine=engine)
+                ours = simulate(keys, name, sizes, capacity=capacity, engine=engine)
                 assert ours.miss_ratio == pytest.approx(miss, abs=1e-12), (name, fraction, engine)
                 assert ours.byte_miss_ratio == pytest.approx(byte_miss, abs=1e-9), (name, fraction, engine)
     assert compared >= 3, f"{name}: libCacheSim would crash on too many of these runs to compare"
@@ -127,7 +127,7 @@ def test_parameterised_policies_agree_with_libcachesim_request_by_request(policy
             expected.append(got)
             assert ours.request(k, size_of[k]) == got, (label(policy), seed, capacity, i)
             assert ours.used == theirs.get_occupied_byte(), (label(policy), seed, capacity, i)
-        compiled = hit_sequence(policy, keys, [size_of[k] for k in keys], capacity=capacity, engine="compiled")
+        compiled = hit_sequence(keys, policy, [size_of[k] for k in keys], capacity=capacity, engine="compiled")
         assert compiled == expected
 
 
@@ -179,5 +179,5 @@ def test_same_miss_ratios_as_libcachesim_on_a_real_trace(name, cloudphysics):
             pytest.skip(f"libCacheSim's {THEIRS[name]} crashes on this trace at {fraction:.0%} (it reads an empty bucket)")
         theirs = getattr(lcs, THEIRS[name])(capacity, hashpower=16).process_trace(reader(CLOUDPHYSICS))
         for engine in ("compiled", "python") if fraction == 0.1 else ("compiled",):
-            ours = simulate(name, keys, sizes, capacity=capacity, engine=engine)
+            ours = simulate(keys, name, sizes, capacity=capacity, engine=engine)
             assert (ours.miss_ratio, ours.byte_miss_ratio) == pytest.approx(theirs, abs=1e-12), (name, fraction, engine)

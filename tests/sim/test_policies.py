@@ -80,12 +80,12 @@ def test_parameterised_policies_run_compiled_and_agree_with_python(policy):
     assert compiled.equals(python)
     keys, sizes = trace.keys, trace.sizes
     cap = int(trace.working_set()[1] * 0.05)
-    assert (sim.hit_sequence(policy, keys, sizes, capacity=cap, engine="compiled")
-            == sim.hit_sequence(policy, keys, sizes, capacity=cap, engine="python"))
+    assert (sim.hit_sequence(keys, policy, sizes, capacity=cap, engine="compiled")
+            == sim.hit_sequence(keys, policy, sizes, capacity=cap, engine="python"))
     # the parameters matter: they change the outcome against the defaults
-    default = sim.hit_sequence(policy.func if isinstance(policy, functools.partial) else policy.cls, keys, sizes,
+    default = sim.hit_sequence(keys, policy.func if isinstance(policy, functools.partial) else policy.cls, sizes,
                                capacity=cap)
-    assert default != sim.hit_sequence(policy, keys, sizes, capacity=cap)
+    assert default != sim.hit_sequence(keys, policy, sizes, capacity=cap)
 
 
 def test_libcachesim_spellings_are_accepted():
@@ -148,7 +148,7 @@ def test_belady_fed_in_pieces_with_next_access_equals_one_piece():
     got = []
     for a, b in [(0, 1000), (1000, 1001), (1001, 3000)]:
         got += pieces.feed(ids[a:b], sizes[a:b], record=True, next_access=future[a:b])[2].tolist()
-    assert got == whole == sim.hit_sequence("belady", trace.keys, trace.sizes, capacity=cap, engine="python")
+    assert got == whole == sim.hit_sequence(trace.keys, "belady", trace.sizes, capacity=cap, engine="python")
 
 
 def test_lfuda_says_where_libcachesim_would_crash():
@@ -174,6 +174,6 @@ def test_belady_streams_an_oracle_general_file_with_its_next_accesses(engine, tm
     trace = sim.object_trace(4000, 400, seed=8)
     path = write_oracle_general(trace, tmp_path / "t.oracleGeneral")
     cap = int(trace.working_set()[1] * 0.05)
-    whole = sim.simulate("belady", trace.keys, trace.sizes, capacity=cap)
+    whole = sim.simulate(trace.keys, "belady", trace.sizes, capacity=cap)
     assert streaming.replay(path, "belady", capacity=cap, chunk_requests=700, engine=engine) == whole
-    assert whole.miss_ratio < sim.simulate("lru", trace.keys, trace.sizes, capacity=cap).miss_ratio
+    assert whole.miss_ratio < sim.simulate(trace.keys, "lru", trace.sizes, capacity=cap).miss_ratio

@@ -125,17 +125,17 @@ def test_zero_size_requests_match_libcachesims_default_reader(tmp_path):
 
 def test_simulate_and_hit_sequence_take_a_path_or_a_trace(path, trace):
     blobs = trace.only("blob")
-    expected = simulate("s3fifo", blobs.keys, blobs.sizes, capacity=1_000_000)
+    expected = simulate(blobs.keys, "s3fifo", blobs.sizes, capacity=1_000_000)
     for source in (trace, path, str(path)):
         for engine in ("compiled", "python"):
-            assert simulate("s3fifo", source, capacity=1_000_000, engine=engine) == expected
-    hits = hit_sequence("lru", blobs.keys, blobs.sizes, capacity=500_000)
-    assert hit_sequence("lru", path, capacity=500_000) == hits
-    assert hit_sequence("lru", trace, capacity=500_000, engine="python") == hits
+            assert simulate(source, "s3fifo", capacity=1_000_000, engine=engine) == expected
+    hits = hit_sequence(blobs.keys, "lru", blobs.sizes, capacity=500_000)
+    assert hit_sequence(path, "lru", capacity=500_000) == hits
+    assert hit_sequence(trace, "lru", capacity=500_000, engine="python") == hits
     with pytest.raises(InvalidParameter, match="alone"):
-        simulate("lru", trace, [1, 2], capacity=10)
+        simulate(trace, "lru", [1, 2], capacity=10)
     with pytest.raises(InvalidParameter, match="keys and sizes"):
-        simulate("lru", [1, 2], capacity=10)
+        simulate([1, 2], "lru", capacity=10)
 
 
 def test_the_readme_spellings_work_in_a_new_session():

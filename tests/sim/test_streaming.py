@@ -92,7 +92,7 @@ def test_streamed_replays_equal_in_memory_ones(trace, tmp_path, policy):
     oracle = write_oracle_general(trace, tmp_path / "t.oracleGeneral.zst")
     parquet = write_parquet(trace, tmp_path / "t.parquet", row_group_requests=900)
     capacity = int(trace.working_set()[1] * 0.05)
-    expected = simulate(policy, trace.keys, trace.sizes, capacity=capacity, engine="python")
+    expected = simulate(trace.keys, policy, trace.sizes, capacity=capacity, engine="python")
     for source in (trace, oracle, parquet):
         for engine in ("compiled", "python"):
             assert replay(source, policy, capacity=capacity, engine=engine, chunk_requests=777) == expected, (source, engine)
@@ -105,7 +105,7 @@ def test_parquet_keeps_blob_requests_and_string_keys(registry_requests, tmp_path
     blobs = registry_requests.only("blob")
     assert working_set(path) == (*blobs.working_set(), len(blobs), blobs.total_bytes)
     got = replay(path, "arc", size=0.1, chunk_requests=50)
-    assert got == simulate("arc", blobs.keys, blobs.sizes, capacity=capacity_for(0.1, blobs.working_set()[1]))
+    assert got == simulate(blobs.keys, "arc", blobs.sizes, capacity=capacity_for(0.1, blobs.working_set()[1]))
     with pytest.raises(TraceFormatError, match="not a Parquet trace"):
         read_parquet(tmp_path / "missing.parquet")
 
