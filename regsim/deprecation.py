@@ -7,7 +7,9 @@ regsim renames a public name only with a shim from this module (``CONTRIBUTING.m
   (``"regsim.engines.DockerClient"``), imported only when the old name is asked for;
 * :func:`moved_module` is the whole ``__getattr__`` of a module that moved: every public name of
   the new module, through the old module's path, with a warning naming the new path;
-* :func:`renamed_keywords` lets a function take an old keyword for its new one, with a warning.
+* :func:`renamed_keywords` lets a function take an old keyword for its new one, with a warning;
+* :func:`keyword_only` lets a function take options that became keyword-only by position, with a
+  warning.
 
 >>> import warnings
 >>> @renamed_keywords(sizes="fractions")
@@ -24,13 +26,14 @@ regsim renames a public name only with a shim from this module (``CONTRIBUTING.m
 from __future__ import annotations
 
 import functools
+import inspect
 import importlib
 import warnings
 from typing import Any, Callable, Mapping, TypeVar
 
 from .errors import InvalidArgument
 
-__all__ = ["moved_module", "moved_names", "renamed_keywords"]
+__all__ = ["keyword_only", "moved_module", "moved_names", "renamed_keywords"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -117,6 +120,50 @@ def renamed_keywords(**old_to_new: str) -> Callable[[F], F]:
                     warnings.warn(f"{function.__name__}({old}=...) is renamed {function.__name__}({new}=...); "
                                   "the old keyword goes in the next release", DeprecationWarning, stacklevel=2)
                     kwargs[new] = kwargs.pop(old)
+            return function(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]  # functools.wraps keeps the signature for callers
+
+    return decorate
+
+
+def keyword_only(*names: str) -> Callable[[F], F]:
+    """A decorator for options that became keyword-only: a call that still gives them by position
+    (after the positional parameters, in the order of ``names``) works and warns.
+
+    >>> import warnings
+    >>> @keyword_only("fractions")
+    ... def sweep(trace, policies=("lru",), *, fractions=(0.1,)):
+    ...     return policies, fractions
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     sweep(None, ["arc"], [0.5])
+    (['arc'], [0.5])
+    >>> str(caught[0].message)
+    'sweep(..., fractions) by position is now sweep(..., fractions=...): the option is keyword-only; by position it goes in the next release'
+    """
+
+    def decorate(function: F) -> F:
+        parameters = inspect.signature(function).parameters.values()
+        positional = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)
+
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if len(args) > positional:
+                extra = args[positional:]
+                if len(extra) > len(names):
+                    raise InvalidArgument(f"{function.__name__}() takes {positional} positional arguments and "
+                                          f"{', '.join(names)} by keyword; got {len(args)} positional arguments")
+                given = names[:len(extra)]
+                for name in given:
+                    if name in kwargs:
+                        raise InvalidArgument(f"{function.__name__}() got {name} by position and as {name}=")
+                shown = ", ".join(given)
+                warnings.warn(f"{function.__name__}(..., {shown}) by position is now {function.__name__}(..., "
+                              f"{'=..., '.join(given)}=...): the option is keyword-only; by position it goes in "
+                              "the next release", DeprecationWarning, stacklevel=2)
+                kwargs.update(zip(given, extra))
+                args = args[:positional]
             return function(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]  # functools.wraps keeps the signature for callers
