@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Protocol, Sequence
 
 import anyio.to_thread
 
+from ..errors import InvalidArgument
 from ..registry import Registry
 from ..units import human_size
 from .gate import ModelGate
@@ -121,6 +122,10 @@ class WebDashboard:
     for ``instructor`` (a :class:`~regsim.server.classroom.Participant`) only."""
 
     def __init__(self, classroom_app: _Room, instructor: _Login) -> None:
+        if not hasattr(classroom_app, "ledger"):
+            raise InvalidArgument(f"classroom_app must be a ClassroomApp, got {type(classroom_app).__name__} {classroom_app!r:.80}")
+        if not hasattr(instructor, "password"):
+            raise InvalidArgument(f"instructor must be a Participant, got {type(instructor).__name__} {instructor!r:.80}")
         self.room = classroom_app
         self.instructor = instructor
         self._expected = f"{instructor.name}:{instructor.password}".encode()

@@ -255,6 +255,8 @@ class AdmittedPolicy(Policy):
     than the cache (so it looks the object up and never inserts it)."""
 
     def __init__(self, inner: Policy, decider: Any, name: str) -> None:
+        if not isinstance(inner, Policy):
+            raise InvalidParameter(f"inner must be a Policy, got {type(inner).__name__} {inner!r:.80}")
         super().__init__(inner.capacity)
         self.inner = inner
         self.decider = decider
@@ -328,6 +330,8 @@ class AdmittedCache:
     fed each refused miss as an object larger than the cache (same interface as CompiledCache)."""
 
     def __init__(self, spec: Admitted, inner: Any) -> None:
+        if not isinstance(spec, Admitted):
+            raise InvalidParameter(f"spec must be an Admitted (from admitted()), got {type(spec).__name__} {spec!r:.80}")
         self.inner = inner
         self.name = spec.name
         self.capacity = self.inner.capacity

@@ -236,6 +236,10 @@ class Configured:
     __slots__ = ("cls", "params")
 
     def __init__(self, cls: type[Policy], params: dict[str, Any]) -> None:
+        if not (isinstance(cls, type) and issubclass(cls, Policy)):
+            raise InvalidParameter(f"cls must be a Policy class, got {type(cls).__name__} {cls!r:.80}")
+        if not isinstance(params, dict):
+            raise InvalidParameter(f"params must be a dict of parameters, got {type(params).__name__} {params!r:.80}")
         known = cls.parameters()
         for key in params:
             if key not in known:

@@ -26,6 +26,8 @@ def next_access_times(keys: Sequence[Hashable]) -> list[int]:
     >>> next_access_times(["a", "b", "a", "c"])
     [2, 9223372036854775807, 9223372036854775807, 9223372036854775807]
     """
+    if not (hasattr(keys, "__len__") and hasattr(keys, "__getitem__")):
+        raise InvalidParameter(f"keys must be a sequence of keys, got {type(keys).__name__} {keys!r:.80}")
     out = [NEVER] * len(keys)
     seen: dict[Hashable, int] = {}
     for i in range(len(keys) - 1, -1, -1):
