@@ -122,7 +122,7 @@ class WebDashboard:
     for ``instructor`` (a :class:`~regsim.server.classroom.Participant`) only."""
 
     def __init__(self, classroom_app: _Room, instructor: _Login) -> None:
-        if not hasattr(classroom_app, "ledger"):
+        if not hasattr(classroom_app, "journal"):
             raise InvalidArgument(f"classroom_app must be a ClassroomApp, got {type(classroom_app).__name__} {classroom_app!r:.80}")
         if not hasattr(instructor, "password"):
             raise InvalidArgument(f"instructor must be a Participant, got {type(instructor).__name__} {instructor!r:.80}")
