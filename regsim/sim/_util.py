@@ -7,7 +7,7 @@ import os
 import random
 import re
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, cast
 
 from .. import errors
 from ..data.generate import rng
@@ -68,8 +68,9 @@ def check_positive(name: str, value: object, *, allow_zero: bool = False) -> flo
 def check_fraction(name: str, value: object, *, inclusive_zero: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, Real) or value != value:
         raise InvalidParameter(f"{name} must be a number between 0 and 1, got {value!r}")
-    low_ok = value >= 0 if inclusive_zero else value > 0
-    if not (low_ok and value <= 1):
+    number = cast(float, value)  # a Real compares like a float (typeshed's numbers.Real declares no operators)
+    low_ok = number >= 0 if inclusive_zero else number > 0
+    if not (low_ok and number <= 1):
         raise InvalidParameter(f"{name} must be in {'[0' if inclusive_zero else '(0'}, 1], got {value!r}")
     return float(value)
 
@@ -87,7 +88,7 @@ def parse_bytes(name: str, text: object) -> int:
     """
     match = _BYTES.fullmatch(text) if isinstance(text, str) else None
     unit = _BYTE_UNITS.get(match.group(2).lower()) if match else None
-    if unit is None:
+    if match is None or unit is None:
         raise InvalidParameter(f"{name} must be a size with a unit such as '64MB', '1.5GiB' or '100B', "
                                f"got {text!r}")
     return int(float(match.group(1)) * unit)

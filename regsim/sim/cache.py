@@ -41,7 +41,7 @@ import os
 import warnings
 from dataclasses import dataclass
 from numbers import Integral
-from typing import Any, Callable, Iterable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, TypeVar
 
 from ..deprecation import moved_names
 from ._util import check_int, parse_bytes
@@ -61,6 +61,10 @@ from .policies.s3fifo import S3FIFO
 from .policies.sieve import Sieve
 from .policies.slru import SLRU
 from .policies.twoq import TwoQ
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 __all__ = [
     "Policy", "Configured", "Belady", "LRU", "FIFO", "LFU", "Clock", "S3FIFO", "GDSF", "ARC", "Sieve", "TwoQ", "SLRU", "LRUK", "LFUDA", "MQ",
@@ -197,7 +201,7 @@ def _prepare(policy: Any, keys: Any, sizes: Any, capacity: object, engine: str,
     return chosen, make_policy(policy, capacity), _as_list(keys), _as_list(sizes)
 
 
-def _as_list(values: Any) -> list:
+def _as_list(values: Any) -> list[Any]:
     return values if isinstance(values, list) else values.tolist()
 
 
@@ -257,8 +261,13 @@ def simulate(keys: Any, policy: "Policy | str | type[Policy] | Callable[[int], P
     else:
         ids = keys if not isinstance(keys, list) else _dense(keys)[0]
         misses, missed = cache.feed(ids, sizes)
-    total = int(sum(sizes)) if isinstance(sizes, list) else int(sizes.sum())
+    total = _total(sizes)
     return CacheReport(len(keys), len(keys) - misses, total, total - missed)
+
+
+def _total(sizes: Any) -> int:
+    """The sum of ``sizes``: a list, or an int64 array read from a file."""
+    return int(sum(sizes)) if isinstance(sizes, list) else int(sizes.sum())
 
 
 @_data_first
@@ -280,10 +289,11 @@ def hit_sequence(keys: Any, policy: "Policy | str | type[Policy] | Callable[[int
             return [request(k, s, n) for k, s, n in zip(keys, sizes, next_access_times(keys))]
         return [request(k, s) for k, s in zip(keys, sizes)]
     ids = keys if not isinstance(keys, list) else _dense(keys)[0]
-    return cache.feed(ids, sizes, record=True)[2].tolist()
+    hits: list[bool] = cache.feed(ids, sizes, record=True)[2].tolist()
+    return hits
 
 
-def _dense(keys: list) -> tuple[Any, int]:
+def _dense(keys: list[Hashable]) -> tuple[NDArray[np.int64], int]:
     """Dense ids ``0..n-1`` (in order of first request) for ``keys``, and ``n``."""
     import pandas as pd
 

@@ -55,7 +55,7 @@ def _limits(average: int, minimum: int | None, maximum: int | None) -> tuple[int
     return average, max(lo, _WINDOW), hi
 
 
-def _walk(candidates, n: int, lo: int, hi: int) -> list[int]:
+def _walk(candidates: list[int], n: int, lo: int, hi: int) -> list[int]:
     cuts: list[int] = []
     start = 0
     i = 0
@@ -107,7 +107,7 @@ def cdc_boundaries_reference(data: bytes, average: int = 8192, minimum: int | No
     average, lo, hi = _limits(average, minimum, maximum)
     mask = _mask(average)
     h = 0
-    candidates = []
+    candidates: list[int] = []
     for i, b in enumerate(data):
         h = ((h << 1) + GEAR[b]) & 0xFFFFFFFF
         if h & mask == 0:

@@ -31,6 +31,7 @@ from typing import Iterable
 
 from ..client.build import package_files, synthetic_files
 from ..oci.image import DOCKER, Image, Layer
+from ..oci.descriptor import Annotations
 from ..oci.manifest import ImageConfig
 from ..oci.mediatypes import DOCKER_LAYER
 from ._util import as_random, check_fraction, check_int, derive_seed
@@ -43,11 +44,11 @@ __all__ = ["official_content", "TEXTISH"]
 TEXTISH = bytes(b"etaoinshrdlucmfw"[i % 16] for i in range(256))
 
 
-def _textish(files):
+def _textish(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
     return [(path, data.translate(TEXTISH)) for path, data in files]
 
 
-def _versioned(files, package: str, version: int):
+def _versioned(files: list[tuple[str, bytes]], package: str, version: int) -> list[tuple[str, bytes]]:
     """Version ``version`` of a package's files: version 0 as given, later ones with a small edit
     (a few bytes inserted at a position fixed per file and version), like a patch release."""
     if version == 0:
@@ -147,6 +148,6 @@ def official_content(*, scale: int = 1000, shared: float = 0.95, alpha: float = 
                                      cumulative, shared, versions, layer_rng)
                 layer = made[digest] = Layer.from_files(files, DOCKER_LAYER)
             layers.append(layer)
-        image = Image.create(layers, ImageConfig(labels={"org.regsim.source": v.name}), media_types=DOCKER)
+        image = Image.create(layers, ImageConfig(labels=Annotations({"org.regsim.source": v.name})), media_types=DOCKER)
         out.append(ImageVersion(v.repository, v.tags, v.version, v.released, image, str(image.digest)))
     return Catalog(out, name=f"official-images (file model, 1/{scale} size)")

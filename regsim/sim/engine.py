@@ -18,11 +18,18 @@ so a trace can be replayed in chunks (see :mod:`regsim.sim.oracle` and :mod:`reg
 from __future__ import annotations
 
 import importlib.util
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from ._util import check_int
 from .errors import EngineUnavailable, InvalidParameter, UnknownPolicy
 from .policies import POLICIES, compiled_names, resolve
+from .policies.belady import BeladyState
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike, NDArray
+
+    from .policies._compiled import KernelState
 
 __all__ = ["ENGINES", "COMPILED_POLICIES", "CompiledCache", "numba_available", "resolve_engine"]
 
@@ -95,7 +102,7 @@ class CompiledCache:
         self.capacity = check_int("capacity", capacity, minimum=0)
         self._np = np
         self.requests = self.misses = self.missed_bytes = self.bytes_requested = 0
-        self._state = configured.cls.State(configured(self.capacity), 0)
+        self._state: KernelState = configured.cls.State(configured(self.capacity), 0)
         self._grow(objects)
 
     @property
@@ -108,7 +115,20 @@ class CompiledCache:
             raise InvalidParameter(f"the compiled engine handles up to {2**31 - 1:,} distinct objects, got {n:,}")
         self._state.grow(n)
 
-    def feed(self, ids, sizes, *, record: bool = False, next_access=None):
+    @overload
+    def feed(self, ids: ArrayLike, sizes: ArrayLike, *, record: Literal[False] = ...,
+             next_access: ArrayLike | None = ...) -> tuple[int, int]: ...
+
+    @overload
+    def feed(self, ids: ArrayLike, sizes: ArrayLike, *, record: Literal[True],
+             next_access: ArrayLike | None = ...) -> tuple[int, int, NDArray[np.bool_]]: ...
+
+    @overload
+    def feed(self, ids: ArrayLike, sizes: ArrayLike, *, record: bool,
+             next_access: ArrayLike | None = ...) -> tuple[int, int] | tuple[int, int, NDArray[np.bool_]]: ...
+
+    def feed(self, ids: ArrayLike, sizes: ArrayLike, *, record: bool = False,
+             next_access: ArrayLike | None = None) -> tuple[int, int] | tuple[int, int, NDArray[np.bool_]]:
         """Replay one chunk: dense ``ids`` and their ``sizes`` (equal lengths, sizes >= 0).
 
         ``next_access`` (Belady only): each request's next access, a position in the whole trace
@@ -118,28 +138,28 @@ class CompiledCache:
         a boolean array with each request's outcome (True = hit).
         """
         np = self._np
-        ids = np.ascontiguousarray(ids, dtype=np.int64)
-        sizes = np.ascontiguousarray(sizes, dtype=np.int64)
-        if ids.shape != sizes.shape or ids.ndim != 1:
-            raise InvalidParameter(f"ids and sizes differ in length: {ids.size} vs {sizes.size}")
-        if ids.size == 0:
+        ids64 = np.ascontiguousarray(ids, dtype=np.int64)
+        sizes64 = np.ascontiguousarray(sizes, dtype=np.int64)
+        if ids64.shape != sizes64.shape or ids64.ndim != 1:
+            raise InvalidParameter(f"ids and sizes differ in length: {ids64.size} vs {sizes64.size}")
+        if ids64.size == 0:
             return (0, 0, np.zeros(0, dtype=bool)) if record else (0, 0)
-        if ids.min() < 0:
-            raise InvalidParameter(f"dense object ids must be >= 0, got {int(ids.min())}")
-        if sizes.min() < 0:
-            raise InvalidParameter(f"object sizes must be non-negative, got {int(sizes.min())}")
-        self._grow(int(ids.max()) + 1)
-        hits = np.empty(ids.size if record else 0, dtype=np.bool_)
+        if ids64.min() < 0:
+            raise InvalidParameter(f"dense object ids must be >= 0, got {int(ids64.min())}")
+        if sizes64.min() < 0:
+            raise InvalidParameter(f"object sizes must be non-negative, got {int(sizes64.min())}")
+        self._grow(int(ids64.max()) + 1)
+        hits = np.empty(ids64.size if record else 0, dtype=np.bool_)
         state = self._state
         if next_access is not None:
-            if not self.policy.cls.needs_future:
+            if not self.policy.cls.needs_future or not isinstance(state, BeladyState):
                 raise InvalidParameter(f"next_access= is for policies that see the future (belady), not {self.name}")
             state.future = next_access
-        state.prepare(ids)
-        got = state.run(ids, sizes, hits, record)
+        state.prepare(ids64)
+        got = state.run(ids64, sizes64, hits, record)
         misses, missed = int(got[0]), int(got[1])
-        self.requests += ids.size
-        self.bytes_requested += int(sizes.sum())
+        self.requests += ids64.size
+        self.bytes_requested += int(sizes64.sum())
         self.misses += misses
         self.missed_bytes += missed
         return (misses, missed, hits) if record else (misses, missed)

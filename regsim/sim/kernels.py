@@ -9,6 +9,7 @@ only when needed.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 from numba import njit
 
 from .policies import POLICIES
@@ -24,7 +25,8 @@ globals().update(KERNELS)  # kernels.lru, kernels.fifo, ...
 
 
 @njit(cache=True)
-def dense_ids(keys, table_keys, table_ids, count, out):
+def dense_ids(keys: NDArray[np.uint64], table_keys: NDArray[np.uint64], table_ids: NDArray[np.int64], count: int,
+              out: NDArray[np.int64]) -> int:
     """Map 64-bit object ids to dense ids ``0..n-1`` in order of first appearance.
 
     ``table_keys``/``table_ids`` are an open-addressing hash table (power-of-two length,

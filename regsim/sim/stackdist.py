@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from numba import njit
 
 from .errors import InvalidParameter
@@ -30,7 +31,7 @@ __all__ = ["stack_distances", "previous_request"]
 
 
 @njit(cache=True)
-def _distances(ids, weights, objects, out):
+def _distances(ids: NDArray[np.int64], weights: NDArray[np.int64], objects: int, out: NDArray[np.int64]) -> None:
     n = ids.size
     tree = np.zeros(n + 1, np.int64)
     last = np.full(objects, -1, np.int64)

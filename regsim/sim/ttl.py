@@ -18,20 +18,23 @@ from __future__ import annotations
 
 import os
 from numbers import Real
-from typing import Any
+from typing import TYPE_CHECKING, Any, Hashable, cast
 
 from .errors import InvalidParameter
+
+if TYPE_CHECKING:
+    from .cache import CacheReport
 
 __all__ = ["replay_ttl", "simulate_ttl", "ttl_requests"]
 
 
 def _check_ttl(ttl: Any) -> float:
-    if isinstance(ttl, bool) or not isinstance(ttl, Real) or not ttl > 0:
+    if isinstance(ttl, bool) or not isinstance(ttl, Real) or not cast(float, ttl) > 0:  # a Real compares like a float
         raise InvalidParameter(f"ttl is seconds, a number > 0, got {ttl!r}")
     return float(ttl)
 
 
-def ttl_requests(source: Any, kind: str | None = "blob") -> tuple[list, list, list]:
+def ttl_requests(source: Any, kind: str | None = "blob") -> tuple[list[Hashable], list[int], list[float]]:
     """``(keys, sizes, times)`` of a Trace or an oracleGeneral file (times in seconds)."""
     from .traces import Trace
 
@@ -47,7 +50,7 @@ def ttl_requests(source: Any, kind: str | None = "blob") -> tuple[list, list, li
     return frame["key"].tolist(), frame["size"].tolist(), frame["time"].tolist()
 
 
-def replay_ttl(policy: Any, keys: list, sizes: list, times: list, ttl: float, *,
+def replay_ttl(policy: Any, keys: list[Hashable], sizes: list[int], times: list[float], ttl: float, *,
                record: bool = False) -> tuple[int, int, list[bool] | None]:
     """Replay through the Policy object ``policy`` with object TTLs: ``(misses, missed_bytes,
     hits or None)``."""
@@ -74,7 +77,7 @@ def replay_ttl(policy: Any, keys: list, sizes: list, times: list, ttl: float, *,
     return misses, missed, out
 
 
-def simulate_ttl(policy: Any, source: Any, *, capacity: "int | str", ttl: float, kind: str | None = "blob"):
+def simulate_ttl(policy: Any, source: Any, *, capacity: "int | str", ttl: float, kind: str | None = "blob") -> CacheReport:
     """:func:`~regsim.sim.cache.simulate` with object TTLs: ``policy`` a name, class or factory,
     ``source`` a Trace or an oracleGeneral file; its :class:`~regsim.sim.cache.CacheReport`."""
     from .cache import CacheReport, _capacity_bytes

@@ -30,18 +30,23 @@ import bisect
 import math
 import random
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from ..deprecation import moved_names
 from ..oci.blob import Blob, Content
 from ..oci.image import DOCKER, Image, Layer
+from ..oci.descriptor import Annotations
 from ..oci.manifest import HistoryEntry, ImageConfig
 from ..registry import Registry, StorageReport
+from ..registry.access import Token
 from ..registry.gc import account
 from ..client.remote import write
 from ._util import ITERABLE, as_random, check_fraction, check_int, check_positive, derive_seed, expect
 from .errors import InvalidParameter
 from .traces import Trace
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "ImageVersion", "Catalog", "generate_catalog", "official_catalog", "layer_size",
@@ -162,7 +167,7 @@ class Catalog:
         return account(images.values(), (b for blobs in images.values() for b in blobs),
                        repositories=len(self._by_repo))
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """One row per version: repository, tags, version, released (days), layers, bytes, base."""
         import pandas as pd
 
@@ -172,7 +177,7 @@ class Catalog:
             "bytes": v.size, "base": v.base or "", "digest": v.digest,
         } for v in self.versions])
 
-    def populate(self, registry: Registry, *, until: float = math.inf, auth=None) -> int:
+    def populate(self, registry: Registry, *, until: float = math.inf, auth: Token | None = None) -> int:
         """Push every version released by ``until`` into ``registry`` (tags move as they did).
 
         Returns the number of versions pushed. Uses :func:`regsim.client.remote.write`.
@@ -240,8 +245,8 @@ def _placeholder_layer(token: str, key: str, size: int) -> Layer:
 def _make_image(layers: Sequence[Layer], label: str, when: float) -> Image:
     config = ImageConfig(
         env=("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",),
-        labels={"org.opencontainers.image.ref.name": label,
-                "org.regsim.released-seconds": f"{when:.0f}"},
+        labels=Annotations({"org.opencontainers.image.ref.name": label,
+                            "org.regsim.released-seconds": f"{when:.0f}"}),
         history=tuple(HistoryEntry(f"layer {i + 1} of {label}") for i in range(len(layers))),
     )
     return Image.create(list(layers), config, media_types=DOCKER)
