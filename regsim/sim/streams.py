@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from ..events import (BlobFetched, BlobUploaded, Event, HostEvent, ManifestFetched, ManifestPushed)
 from ._util import ITERABLE, as_random, check_fraction, check_int, check_positive, expect
@@ -31,13 +31,16 @@ from .errors import InvalidParameter
 from .traces import Trace
 from .workloads import DAY, Catalog, zipf_weights
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = ["pull_stream", "push_stream", "rollout", "merge", "registry_trace", "trace_from_events",
            "STREAM_COLUMNS"]
 
 STREAM_COLUMNS = ("time", "client", "op", "repository", "tag")
 
 
-def _frame(rows: list[tuple]):
+def _frame(rows: list[tuple[float, str, str, str, str]]) -> pd.DataFrame:
     import pandas as pd
 
     frame = pd.DataFrame(rows, columns=list(STREAM_COLUMNS))
@@ -47,7 +50,7 @@ def _frame(rows: list[tuple]):
 
 def pull_stream(catalogue: Catalog, pulls: int = 1000, *, clients: int = 20, alpha: float = 1.0,
                 latest_share: float = 0.8, start: float | None = None, end: float | None = None,
-                seed: "int | random.Random | None" = 0):
+                seed: "int | random.Random | None" = 0) -> pd.DataFrame:
     """``pulls`` pulls at uniformly random times between ``start`` and ``end`` (seconds).
 
     Repositories are ranked by a seeded shuffle and chosen with Zipf(``alpha``) popularity among
@@ -74,7 +77,7 @@ def pull_stream(catalogue: Catalog, pulls: int = 1000, *, clients: int = 20, alp
     earliest = min(first.values())
     versions = {r: catalogue.versions_of(r) for r in repos}
     times = sorted(max(earliest, rng.uniform(lo, hi)) for _ in range(pulls))
-    rows = []
+    rows: list[tuple[float, str, str, str, str]] = []
     for t in times:
         while True:  # Zipf over the repositories released by t (rejection keeps the weights)
             repo = rng.choices(repos, cum_weights=cumulative)[0]
@@ -88,7 +91,7 @@ def pull_stream(catalogue: Catalog, pulls: int = 1000, *, clients: int = 20, alp
     return _frame(rows)
 
 
-def push_stream(catalogue: Catalog, *, client: str = "ci"):
+def push_stream(catalogue: Catalog, *, client: str = "ci") -> pd.DataFrame:
     """One push per version at its release time, with its first tag (``latest`` moves with it)."""
     expect("catalogue", catalogue, Catalog, "a Catalog (from generate_catalog())")
     rows = [(v.released, client, "push", v.repository, v.tags[0]) for v in catalogue]
@@ -96,7 +99,7 @@ def push_stream(catalogue: Catalog, *, client: str = "ci"):
 
 
 def rollout(repository: str, tag: str = "latest", servers: int = 100, *, at: float = 0.0,
-            spread: float = 0.0, prefix: str = "server-", seed: "int | random.Random | None" = 0):
+            spread: float = 0.0, prefix: str = "server-", seed: "int | random.Random | None" = 0) -> pd.DataFrame:
     """A deployment: ``servers`` servers pull ``repository:tag`` at ``at`` (within ``spread`` s)."""
     expect("repository", repository, str, "a repository name")
     servers = check_int("servers", servers, minimum=1)
@@ -107,7 +110,7 @@ def rollout(repository: str, tag: str = "latest", servers: int = 100, *, at: flo
     return _frame([(t, f"{prefix}{i:0{width}d}", "pull", repository, tag) for i, t in enumerate(times)])
 
 
-def merge(*streams):
+def merge(*streams: pd.DataFrame) -> pd.DataFrame:
     """Streams together, sorted by time (pushes before pulls at the same instant)."""
     import pandas as pd
 
@@ -122,7 +125,7 @@ def merge(*streams):
     return frame.reset_index(drop=True)
 
 
-def registry_trace(stream, catalogue: Catalog, *, host_cache: bool = True,
+def registry_trace(stream: pd.DataFrame, catalogue: Catalog, *, host_cache: bool = True,
                    seconds_per_request: float = 0.0) -> Trace:
     """The registry-side requests of a stream, resolved against ``catalogue`` at each time.
 
