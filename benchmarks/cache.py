@@ -13,7 +13,8 @@ identical, and ends with::
     summary: LRU min ratio X, all policies min ratio Y, miss ratios identical: yes, policies N
 
 (N: the policies compared with libCacheSim in at least one run; a run libCacheSim cannot do, such as
-LFUDA where it would crash or scan millions of frequencies, is skipped and says so.)
+LFUDA where it would crash or scan millions of frequencies, or LIRS where it would read memory it
+has freed, is skipped and says so.)
 
 Each figure is the median of ``--repeat`` rounds, and the rounds are interleaved (regsim, then
 libCacheSim, then regsim again ...), so that a change in the machine's load hits both sides
@@ -148,6 +149,10 @@ def compare(args, lcs) -> tuple[list[float], list[float], bool]:
                 probe.feed(ids, sizes)
                 if getattr(probe._state, "libcachesim_would_crash", False):  # LFUDA: libCacheSim reads an empty bucket
                     print(f"{name:<8} {frac:>6.0%}  skipped: libCacheSim's {LCS_NAMES[name]} segfaults on this run")
+                    continue
+                if getattr(probe._state, "libcachesim_undefined", False):  # LIRS: libCacheSim reads freed memory
+                    print(f"{name:<8} {frac:>6.0%}  skipped: libCacheSim's {LCS_NAMES[name]} reads an entry it has "
+                          f"freed on this run (its result depends on its memory allocator)")
                     continue
                 if getattr(probe._state, "libcachesim_scan", 0) > 10**6:  # LFUDA: a scan of every frequency
                     print(f"{name:<8} {frac:>6.0%}  skipped: libCacheSim's {LCS_NAMES[name]} would scan "

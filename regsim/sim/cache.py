@@ -54,6 +54,7 @@ from .policies.fifo import FIFO
 from .policies.gdsf import GDSF
 from .policies.lfu import LFU
 from .policies.lfuda import LFUDA
+from .policies.lirs import LIRS
 from .policies.lru import LRU
 from .policies.lruk import LRUK
 from .policies.mq import MQ
@@ -67,7 +68,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 __all__ = [
-    "Policy", "Configured", "Belady", "LRU", "FIFO", "LFU", "Clock", "S3FIFO", "GDSF", "ARC", "Sieve", "TwoQ", "SLRU", "LRUK", "LFUDA", "MQ",
+    "Policy", "Configured", "Belady", "LRU", "FIFO", "LFU", "Clock", "S3FIFO", "GDSF", "ARC", "Sieve", "TwoQ", "SLRU", "LRUK", "LFUDA", "MQ", "LIRS",
     "POLICIES",
     "make_policy", "CacheReport", "simulate", "hit_sequence",
 ]

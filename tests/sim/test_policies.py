@@ -177,3 +177,22 @@ def test_belady_streams_an_oracle_general_file_with_its_next_accesses(engine, tm
     whole = sim.simulate(trace.keys, "belady", trace.sizes, capacity=cap)
     assert streaming.replay(path, "belady", capacity=cap, chunk_requests=700, engine=engine) == whole
     assert whole.miss_ratio < sim.simulate(trace.keys, "lru", trace.sizes, capacity=cap).miss_ratio
+
+
+def test_lirs_is_a_policy_and_says_where_libcachesim_reads_freed_memory():
+    """Issue 17 finding 2: LIRS was missing. A 3-byte cache (LIR share 2, HIR share 1) requested
+    0, 1, 2, 2, 0: the hit on 0 (resident HIR, no longer in S) demotes 1 into Q, which pushes 0
+    itself out of Q; libCacheSim's hit_RD_HIRinQ then reads 0's freed entry. Both engines say so."""
+    keys = [0, 1, 2, 2, 0, 1, 2, 0]
+    python = sim.LIRS(3)
+    got = []
+    for i, k in enumerate(keys):
+        got.append(python.request(k, 1))
+        assert python.libcachesim_undefined == (i >= 4), i
+    assert got == [False, False, False, True, True, True, True, False]
+    compiled = CompiledCache("LIRS", 3)
+    assert compiled.feed(keys[:4], [1] * 4, record=True)[2].tolist() == got[:4]
+    assert not compiled._state.libcachesim_undefined
+    assert compiled.feed(keys[4:], [1] * 4, record=True)[2].tolist() == got[4:]
+    assert compiled._state.libcachesim_undefined and compiled.used == python.used == 3
+    assert sim.sweep(sim.object_trace(2000, 200, seed=1), ["LIRS"], [0.1])["policy"].tolist() == ["lirs"]
