@@ -84,7 +84,8 @@ def __getattr__(name: str) -> type:
         value: type = getattr(import_module(f"{__name__}.{_WIDGETS[name]}"), name)
         globals()[name] = value
         return value
-    return _renamed(name)
+    old: type = _renamed(name)  # every old name is a class
+    return old
 
 
 __all__ = [
