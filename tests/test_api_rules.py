@@ -87,7 +87,6 @@ def test_the_walk_finds_the_public_api():
     assert "regsim.registry.registry.Registry" in names and len(PUBLIC) > 200
 
 
-@pytest.mark.skip(reason="issue 20: classes CamelCase, functions snake_case, being fixed by the renames/mypy work")
 def test_names_classes_camel_case_functions_snake_case():
     bad = [f"{m}.{n}" for m, n, o in PUBLIC
            if (inspect.isclass(o) and not CAMEL.match(n)) or (inspect.isfunction(o) and not SNAKE.match(n))]
@@ -147,7 +146,6 @@ def test_sizes_means_object_sizes_only():
     assert bad == []
 
 
-@pytest.mark.skip(reason="issue 20: collections are Mappings, being fixed by the renames/mypy work")
 def test_collections_named_like_stores_are_mappings():
     bad = []
     for qual, f in _functions():
