@@ -345,7 +345,7 @@ def _serve(args: argparse.Namespace) -> int:
             if instructor.name in [p.name for p in people]:
                 raise InvalidArgument(f"the instructor {instructor.name!r} is also a participant: "
                                       "pass --instructor NAME:PASSWORD with another name")
-            setup_access(policy, people, args.team, instructor)
+            setup_access(policy, people, team=args.team, instructor=instructor)
         except (OSError, ValueError) as exc:
             sock.close()
             print(f"regsim: --classroom: {exc}", file=sys.stderr)

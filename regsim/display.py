@@ -25,7 +25,7 @@ MAX_ROWS = 40
 MAX_LIST = 8  # items shown in one cell (tags of a repository, swept digests)
 
 
-def table(rows: Iterable[Iterable[Any]], header: Iterable[str] | None = None, caption: str | None = None,
+def table(rows: Iterable[Iterable[Any]], *, header: Iterable[str] | None = None, caption: str | None = None,
           max_rows: int = MAX_ROWS) -> str:
     """An HTML table of escaped cells; long tables are cut at ``max_rows`` with a count."""
     cells = [list(r) for r in rows]

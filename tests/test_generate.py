@@ -20,7 +20,7 @@ def test_random_layer_size_and_files():
 
 def test_bad_seed():
     with pytest.raises(TypeError):
-        rng("seven")  # type: ignore[arg-type]
+        rng(seed="seven")  # type: ignore[arg-type]
 
 
 def test_catalogue_shape_and_determinism():

@@ -121,7 +121,7 @@ def test_an_upload_session_hashes_as_chunks_arrive():
     reg = Registry()
     session = reg.start_upload("team/app")
     reg.upload_chunk(session.id, b"abc")
-    assert session.digest() == Digest.of(b"abc") and session.digest("sha256", [b"d"]) == Digest.of(b"abcd")
+    assert session.digest() == Digest.of(b"abc") and session.digest("sha256", tail=[b"d"]) == Digest.of(b"abcd")
     assert session.digest("sha512") == Digest.of(b"abc", "sha512")
     assert session.content(Digest.of(b"abc")).data == b"abc" and session.offset == 3
 

@@ -78,7 +78,7 @@ def packages_of(command: str) -> list[tuple[str, str]]:
     return found
 
 
-def package_files(manager: str, package: str, arch: str = "amd64", scale: float = 1.0) -> LayerFiles:
+def package_files(manager: str, package: str, *, arch: str = "amd64", scale: float = 1.0) -> LayerFiles:
     """The files a package installs: the same for every image that installs it on ``arch``."""
     rng = _rng("package", manager, package, arch)
     base = _MANAGER_PATHS.get(manager, "/opt/{pkg}").format(pkg=package)
@@ -89,7 +89,7 @@ def package_files(manager: str, package: str, arch: str = "amd64", scale: float 
     return files
 
 
-def synthetic_files(key: str, size: int, root: str = "/usr/share/regsim", files: int = 4) -> LayerFiles:
+def synthetic_files(key: str, size: int, root: str = "/usr/share/regsim", *, files: int = 4) -> LayerFiles:
     """``files`` files with pseudo-random content totalling about ``size`` bytes, seeded by ``key``."""
     rng = _rng("synthetic", key)
     files = max(1, min(files, size // 64 or 1))
@@ -102,12 +102,12 @@ def synthetic_files(key: str, size: int, root: str = "/usr/share/regsim", files:
     return out
 
 
-def run_files(command: str, parent_chain: str, arch: str = "amd64", scale: float = 1.0) -> LayerFiles:
+def run_files(command: str, parent_chain: str, *, arch: str = "amd64", scale: float = 1.0) -> LayerFiles:
     """The files a ``RUN command`` adds on top of the layers identified by ``parent_chain``."""
     files: LayerFiles = []
     pkgs = packages_of(command)
     for manager, package in pkgs:
-        files.extend(package_files(manager, package, arch, scale))
+        files.extend(package_files(manager, package, arch=arch, scale=scale))
     if not pkgs:
         files.extend(synthetic_files(f"run\0{command}\0{arch}", int(4096 * scale), root="/var/lib/regsim/run", files=2))
     state = hashlib.sha256(f"{parent_chain}\0{command}".encode()).hexdigest()

@@ -279,7 +279,7 @@ class Builder:
             layer_type = self._family[3]
             if ins.keyword == "RUN":
                 chain = hashlib.sha256("\n".join(l.diff_id for l in state.layers).encode()).hexdigest()
-                layer = Layer.from_files(run_files(command, chain, state.platform.architecture), layer_type)
+                layer = Layer.from_files(run_files(command, chain, arch=state.platform.architecture), layer_type)
             elif files is not None:
                 layer = Layer.from_files(files, layer_type, mode=mode, owner=owner)
             state.config = self._apply(state.config, ins, env, state.cmd_set)
@@ -305,7 +305,7 @@ class Builder:
     def _copy(self, state: _State, ins: Instruction, env: Mapping[str, str]) -> LayerFiles:
         escape = self._df.escape
         listed = json_array(ins.args)
-        parts = [expand(p, env, escape) for p in listed] if listed is not None else words(ins.args, env, escape)
+        parts = [expand(p, env, escape) for p in listed] if listed is not None else words(ins.args, env, escape=escape)
         if len(parts) < 2:
             raise BuildError(f"Dockerfile line {ins.line}: {ins.keyword} needs a source and a destination: "
                              f"{ins.args}", detail=ins.args)
@@ -390,11 +390,11 @@ class Builder:
         shell = config.shell or DEFAULT_SHELL
         if k == "ENV":
             current = dict(e.split("=", 1) for e in config.env if "=" in e)
-            current.update(parse_pairs(a, k, env, escape))
+            current.update(parse_pairs(a, k, env, escape=escape))
             return replace(config, env=tuple(f"{key}={value}" for key, value in current.items()))
         if k == "LABEL":
             labels = dict(config.labels)
-            labels.update(parse_pairs(a, k, env, escape))
+            labels.update(parse_pairs(a, k, env, escape=escape))
             return replace(config, labels=Annotations(labels))
         if k == "WORKDIR":
             path = expand(a, env, escape)
@@ -402,7 +402,7 @@ class Builder:
         if k == "USER":
             return replace(config, user=expand(a, env, escape))
         if k == "EXPOSE":
-            ports = set(config.exposed_ports) | {p if "/" in p else f"{p}/tcp" for p in words(a, env, escape)}
+            ports = set(config.exposed_ports) | {p if "/" in p else f"{p}/tcp" for p in words(a, env, escape=escape)}
             return replace(config, exposed_ports=tuple(sorted(ports)))
         if k == "CMD":
             return replace(config, cmd=parse_exec_form(a, shell))
@@ -410,7 +410,7 @@ class Builder:
             return replace(config, entrypoint=parse_exec_form(a, shell), cmd=config.cmd if cmd_set else None)
         if k == "VOLUME":
             listed = json_array(a)
-            paths = [expand(p, env, escape) for p in listed] if listed is not None else words(a, env, escape)
+            paths = [expand(p, env, escape) for p in listed] if listed is not None else words(a, env, escape=escape)
             return replace(config, volumes=tuple(sorted(set(config.volumes) | set(paths))))
         if k == "STOPSIGNAL":
             return replace(config, stop_signal=expand(a, env, escape))

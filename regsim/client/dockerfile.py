@@ -440,7 +440,7 @@ def expand(text: str, env: Mapping[str, str], escape: str = "\\") -> str:
     return _one(text, env, escape)
 
 
-def words(text: str, env: Mapping[str, str] | None = None, escape: str = "\\") -> list[str]:
+def words(text: str, env: Mapping[str, str] | None = None, *, escape: str = "\\") -> list[str]:
     """Split on unquoted whitespace, removing quotes and escapes (and replacing ``$VAR`` if ``env``)."""
     return _process(text, env, escape, split=True)
 
@@ -504,14 +504,14 @@ def _raw_words(text: str, escape: str) -> list[tuple[int, str]]:
     return out
 
 
-def parse_pairs(args: str, keyword: str, env: Mapping[str, str] | None = None,
+def parse_pairs(args: str, keyword: str, env: Mapping[str, str] | None = None, *,
                 escape: str = "\\") -> list[tuple[str, str]]:
     """``k=v k2="v 2"`` (several pairs, quoted or escaped), or the legacy ``k v`` form of ENV and LABEL.
 
     A key may be quoted, as Docker allows (``LABEL "x y"="1"``): each word is cut at its first
     ``=`` outside quotes, and then its key and value lose their quotes and escapes.
     """
-    words(args, None, escape)  # an unclosed quote is told as such, before the words are cut
+    words(args, None, escape=escape)  # an unclosed quote is told as such, before the words are cut
     raw = _raw_words(args, escape)
     cut = [next((i for i, ch in _unquoted(w, escape) if ch == "="), -1) for _, w in raw]
     if raw and cut[0] < 0:  # the legacy form: the first word is the key, the rest the value

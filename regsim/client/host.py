@@ -855,8 +855,8 @@ class Host:
 
     def _repr_html_(self) -> str:
         rows = [[r["REPOSITORY"], r["TAG"], r["IMAGE ID"], r["SIZE"]] for r in self.images()]
-        return table(rows, ["repository", "tag", "image id", "size"],
-                     f"Host {self.name} ({self.platform}): {plural(len(self._blobs), 'blob')}, "
+        return table(rows, header=["repository", "tag", "image id", "size"],
+                     caption=f"Host {self.name} ({self.platform}): {plural(len(self._blobs), 'blob')}, "
                      f"{human_size(self.disk_usage())} on disk")
 
 

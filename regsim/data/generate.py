@@ -31,8 +31,12 @@ from ..errors import InvalidArgument
 __all__ = ["rng", "random_image", "random_layer", "CatalogReport", "placeholder_catalogue"]
 
 
-def rng(seed: "int | _random.Random | None") -> _random.Random:
-    """A ``random.Random`` from a seed (``None`` means 0: deterministic by default)."""
+def rng(*, seed: "int | _random.Random | None" = None) -> _random.Random:
+    """A ``random.Random`` from a seed (``None`` means 0: deterministic by default).
+
+    >>> rng(seed=7).random() == rng(seed=7).random() != rng().random()
+    True
+    """
     if isinstance(seed, _random.Random):
         return seed
     if seed is None:
@@ -44,7 +48,7 @@ def rng(seed: "int | _random.Random | None") -> _random.Random:
 
 def random_layer(size: int = 1024, *, seed: "int | _random.Random | None" = None, files: int = 1) -> Layer:
     """A real tar+gzip layer with ``files`` files of random bytes totalling ``size`` bytes."""
-    r = rng(seed)
+    r = rng(seed=seed)
     sizes = [size // files + (1 if i < size % files else 0) for i in range(files)]
     return Layer.from_files([(f"/random/{r.getrandbits(64):016x}", r.randbytes(n)) for n in sizes])
 
@@ -52,7 +56,7 @@ def random_layer(size: int = 1024, *, seed: "int | _random.Random | None" = None
 def random_image(*, seed: "int | _random.Random | None" = None, layers: int = 3, layer_size: int = 1024,
                  platform: "Platform | str" = DEFAULT_PLATFORM) -> Image:
     """An image of ``layers`` random layers (real bytes), like ``random.Image`` in ggcr."""
-    r = rng(seed)
+    r = rng(seed=seed)
     plat = Platform.parse(platform)
     made = [random_layer(layer_size, seed=r) for _ in range(layers)]
     return Image.create(made, ImageConfig(architecture=plat.architecture, os=plat.os, variant=plat.variant))
@@ -135,7 +139,7 @@ def placeholder_catalogue(
     # mostly in the first collections after the build), so it pauses while the catalogue is
     # built, and a big catalogue is then frozen out of its sight (gc.freeze).
     with _collector_paused(freeze=layers >= FREEZE_FROM_LAYERS):
-        r = rng(seed)
+        r = rng(seed=seed)
         n_bases = base_images or max(1, repositories // 200)
         mu = math.log(mean_layer_size) - 1.0  # log-normal with sigma sqrt(2): mean = exp(mu + 1)
         sigma = math.sqrt(2.0)

@@ -24,6 +24,7 @@ import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urljoin
 
 from ..errors import InvalidArgument, RegistryError, expect
@@ -34,6 +35,9 @@ from ..io import read_layout, write_layout
 from ..oci.manifest import Manifest, parse_manifest
 from ..oci.mediatypes import INDEX_TYPES
 from .tools import ToolMissing, find_tool, registry_address
+
+if TYPE_CHECKING:  # make_client imports the engines' drivers only when asked for one
+    from .docker import DockerClient, PodmanClient
 
 __all__ = ["RegistryRefused", "Skopeo", "SkopeoClient", "SimpleClient", "ToolMissing", "find_tool", "make_client", "CLIENT_TOOLS"]
 
@@ -334,7 +338,8 @@ class SkopeoClient:
         return f"SkopeoClient({self.base_url!r})"
 
 
-def make_client(base_url, *, tool: str = "auto", daemon=None):
+def make_client(base_url, *, tool: str = "auto", daemon=None
+                ) -> SimpleClient | SkopeoClient | DockerClient | PodmanClient:
     """A client for the registry at ``base_url`` with ``push``, ``pull`` and ``close``.
 
     ``tool="auto"``: a :class:`SkopeoClient` when skopeo is installed and can run isolated, else

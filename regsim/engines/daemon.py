@@ -147,10 +147,10 @@ class DockerDaemon:
         An engine someone else runs is left alone. Safe to call twice.
         """
         if self._watcher is not None:  # first, so it does not race us
-            watchdog.terminate(self._watcher.pid, self._watcher, 5.0)
+            watchdog.terminate(self._watcher.pid, self._watcher, timeout=5.0)
             self._watcher = None
         if self.pid is not None:
-            watchdog.stop_tree(self.pid, self.root, self._process, timeout)
+            watchdog.stop_tree(self.pid, self.root, self._process, timeout=timeout)
             self.pid = None
         _STARTED.discard(self)
         self._config.cleanup()
@@ -279,7 +279,7 @@ def base_context() -> tuple[str, Path]:
     return dockerfile, context
 
 
-def base_image(engine=None, tag: str = BASE_TAG) -> str:
+def base_image(engine=None, *, tag: str = BASE_TAG) -> str:
     """Build the offline busybox base as ``tag`` in ``engine`` and return ``tag``.
 
     ``engine`` is a :class:`DockerDaemon`, or a client with ``build(dockerfile, tag, context)``

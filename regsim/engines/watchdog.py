@@ -49,7 +49,7 @@ def alive(pid: int) -> bool:
         return not sys.platform.startswith("linux")
 
 
-def terminate(pid: int, process: subprocess.Popen | None = None, timeout: float = 20.0) -> None:
+def terminate(pid: int, process: subprocess.Popen | None = None, *, timeout: float = 20.0) -> None:
     """SIGTERM ``pid``, wait up to ``timeout`` s, then SIGKILL; reaps it when it is our child
     (``process``)."""
     for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
@@ -69,10 +69,10 @@ def terminate(pid: int, process: subprocess.Popen | None = None, timeout: float 
         process.poll()
 
 
-def stop_tree(pid: int, root: Path | None, process: subprocess.Popen | None = None, timeout: float = 20.0) -> None:
+def stop_tree(pid: int, root: Path | None, process: subprocess.Popen | None = None, *, timeout: float = 20.0) -> None:
     """Stop dockerd ``pid``, then the containerd it started (``ROOT/x/containerd/containerd.pid``:
     dockerd stops it on SIGTERM, not after a SIGKILL), then unmount and remove ``root``."""
-    terminate(pid, process, timeout)
+    terminate(pid, process, timeout=timeout)
     if root is None:
         return
     pidfile = Path(root) / "x" / "containerd" / "containerd.pid"
@@ -81,9 +81,9 @@ def stop_tree(pid: int, root: Path | None, process: subprocess.Popen | None = No
     except (OSError, ValueError):
         containerd = None
     if containerd is not None and alive(containerd):
-        terminate(containerd, None, timeout)
+        terminate(containerd, None, timeout=timeout)
     for straggler in processes_using(Path(root)):  # a container's shim, when dockerd had to be killed
-        terminate(straggler, None, 5.0)
+        terminate(straggler, None, timeout=5.0)
     for mount in _mounts_under(Path(root)):  # deepest first; dockerd unmounts them itself, unless killed
         subprocess.run(["umount", "-l", mount], capture_output=True)
     shutil.rmtree(root, ignore_errors=True)

@@ -162,5 +162,5 @@ class EventLog(Sequence[Event]):
         rows = [[e.seq, e.kind, e.describe()] for e in self._events]
         if len(rows) > MAX_ROWS:
             rows = rows[-MAX_ROWS:]
-        return table(rows, ["#", "event", "what happened"], f"Event log: {plural(len(self), 'event')} (latest shown)")
+        return table(rows, header=["#", "event", "what happened"], caption=f"Event log: {plural(len(self), 'event')} (latest shown)")
 

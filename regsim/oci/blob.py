@@ -108,7 +108,7 @@ class Blob:
         """Bytes ``start`` up to, not including, ``end``."""
         return self.data[start:end]
 
-    def pieces(self, start: int = 0, end: int | None = None, piece: int = 64 << 20) -> Iterator[memoryview]:
+    def pieces(self, start: int = 0, end: int | None = None, *, piece: int = 64 << 20) -> Iterator[memoryview]:
         """Bytes ``start`` up to ``end`` as views of at most ``piece`` bytes, without copying: an
         upload's chunks are never joined for it (a server sends a blob this way).
 

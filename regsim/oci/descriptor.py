@@ -194,7 +194,7 @@ class Descriptor:
 
     def _repr_html_(self) -> str:
         return table([[self.media_type, str(self.digest), self.size, str(self.platform or "")]],
-                     ["mediaType", "digest", "size", "platform"], "Descriptor")
+                     header=["mediaType", "digest", "size", "platform"], caption="Descriptor")
 
 
 # Slot setters of the frozen Descriptor (object.__setattr__ would look the slot up on every call).

@@ -198,8 +198,8 @@ class Image:
         rows = [["config", self.config_blob.digest.short, human_size(self.config_blob.size), ""]]
         rows += [[f"layer {i}", l.digest.short, human_size(l.size), "placeholder" if l.is_placeholder else ""]
                  for i, l in enumerate(self.layers)]
-        return table(rows, ["part", "digest", "size", ""],
-                     f"Image {self.digest.short} ({self.platform}), {human_size(self.size)}")
+        return table(rows, header=["part", "digest", "size", ""],
+                     caption=f"Image {self.digest.short} ({self.platform}), {human_size(self.size)}")
 
 
 @dataclass(frozen=True)
@@ -261,4 +261,4 @@ class ImageIndex:
 
     def _repr_html_(self) -> str:
         rows = [[str(d.platform or ""), d.digest.short, human_size(d.size)] for d in self.index.manifests]
-        return table(rows, ["platform", "manifest", "manifest size"], f"Image index {self.digest.short}")
+        return table(rows, header=["platform", "manifest", "manifest size"], caption=f"Image index {self.digest.short}")

@@ -402,8 +402,8 @@ class Manifest(_Content):
         return self._with_optional_fields(out)
 
     def _repr_html_(self) -> str:
-        return table(descriptor_rows(self.references()), ["type", "digest", "size", ""],
-                     f"Manifest {self.digest.short} ({self.media_type})")
+        return table(descriptor_rows(self.references()), header=["type", "digest", "size", ""],
+                     caption=f"Manifest {self.digest.short} ({self.media_type})")
 
 
 @dataclass(frozen=True)
@@ -455,8 +455,8 @@ class Index(_Content):
         return self._with_optional_fields(out)
 
     def _repr_html_(self) -> str:
-        return table(descriptor_rows(self.manifests), ["type", "digest", "size", "platform"],
-                     f"Index {self.digest.short} ({self.media_type})")
+        return table(descriptor_rows(self.manifests), header=["type", "digest", "size", "platform"],
+                     caption=f"Index {self.digest.short} ({self.media_type})")
 
 
 def _load_json(data: bytes, what: str) -> Any:

@@ -76,7 +76,7 @@ class StorageReport:
                 ["saved by deduplication", bytes_cell(self.saved_bytes)], ["dedup ratio", f"{self.dedup_ratio:.2f}x"],
                 ["placeholder bytes", bytes_cell(self.placeholder_bytes)],
                 ["unreferenced (gc would free)", bytes_cell(self.unreferenced_bytes)]]
-        return table(rows, ["", "value"], "Storage")
+        return table(rows, header=["", "value"], caption="Storage")
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class GCReport:
                 ["bytes freed", bytes_cell(self.bytes_freed)],
                 ["untagged manifests deleted", some([f"{r}@{d.short}" for r, d in self.deleted_manifests])],
                 ["dry run", self.dry_run]]
-        return table(rows, ["", ""], "Garbage collection" + (" (dry run: nothing removed)" if self.dry_run else ""))
+        return table(rows, header=["", ""], caption="Garbage collection" + (" (dry run: nothing removed)" if self.dry_run else ""))
 
 
 def _human(n: int) -> str:

@@ -507,7 +507,7 @@ class Registry:
                 f"last chunk starts at byte {start} but upload {upload_id} has {session.size} bytes",
                 detail={"start": start, "offset": session.size},
             )
-        actual = session.digest(expected.algorithm, pieces(), tail_sha256=getattr(data, "sha256", None))
+        actual = session.digest(expected.algorithm, tail=pieces(), tail_sha256=getattr(data, "sha256", None))
         if actual != expected:
             raise DigestInvalid(
                 f"provided digest did not match uploaded content: expected {expected}, "
@@ -780,7 +780,7 @@ class Registry:
         caption = (f"Registry {self.name} ({self.title}, access: {self.access.mode}) — "
                    f"{plural(report.repositories, 'repository')}, {plural(report.blobs, 'blob')}, "
                    f"{human_size(report.physical_bytes)} stored, dedup {report.dedup_ratio:.2f}x")
-        return table(rows, ["repository", "visibility", "tags", "manifests", "blobs", "blob bytes"], caption)
+        return table(rows, header=["repository", "visibility", "tags", "manifests", "blobs", "blob bytes"], caption=caption)
 
     # -- checks -------------------------------------------------------------------------------------
 

@@ -228,8 +228,8 @@ class Repository:
                      else "(untagged)")
             rows.append([digest.short, kind, platforms, size, named])
         untagged = len([d for d in self.untagged() if d not in listed])
-        return table(rows, ["manifest", "kind", "platforms", "size", "tags"],
-                     f"Repository {self.name} ({self.visibility}): {plural(len(self._tags), 'tag')}, "
+        return table(rows, header=["manifest", "kind", "platforms", "size", "tags"],
+                     caption=f"Repository {self.name} ({self.visibility}): {plural(len(self._tags), 'tag')}, "
                      f"{plural(len(self._manifests), 'manifest')} ({untagged} untagged), {plural(len(self._blobs), 'blob')}")
 
 

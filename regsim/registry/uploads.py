@@ -175,7 +175,7 @@ class UploadSession:
         self._size += size
         return self._size
 
-    def digest(self, algorithm: str = "sha256", tail: Iterable[bytes] = (), *, tail_sha256: Any = None) -> Digest:
+    def digest(self, algorithm: str = "sha256", *, tail: Iterable[bytes] = (), tail_sha256: Any = None) -> Digest:
         """The digest of the bytes received so far plus the pieces ``tail`` (nothing changes).
 
         ``tail_sha256``: the tail's own hash state, fed as it arrived (used when nothing came before).

@@ -373,7 +373,7 @@ class RegistryApp:
             challenge = self.auth.challenge(_base_url(request), self._scopes(ctx), insufficient=insufficient)
             if challenge is not None:
                 headers.append(("WWW-Authenticate", challenge))
-        return reply(error.status, headers, error_body(error))
+        return reply(error.status, headers, body=error_body(error))
 
     @staticmethod
     def _scopes(ctx: Context | None) -> list[Scope]:

@@ -115,7 +115,7 @@ def _check_name(name: str, where: str) -> None:
         raise InvalidArgument(f"{where}: participant name {name!r} cannot be a namespace: {exc.message}") from None
 
 
-def setup_access(policy: AccessPolicy, participants: Iterable[Participant], team: str = "team",
+def setup_access(policy: AccessPolicy, participants: Iterable[Participant], *, team: str = "team",
                  instructor: Participant | None = None) -> AccessPolicy:
     """Add a user per participant (their namespace is theirs in ``namespaces`` mode), let each push
     to ``team/*``, and let ``instructor`` push anywhere; returns ``policy``."""
@@ -487,7 +487,7 @@ class Classroom:
         self.team = team
         self.instructor = instructor
         self.registry = Registry(name, access=setup_access(AccessPolicy("namespaces", secret=name),
-                                                           self.participants, team, instructor))
+                                                           self.participants, team=team, instructor=instructor))
         #: the running server (after :meth:`serve`), its app, who made each request, what happened
         self.server: RegistryServer | None = None
         self.app: ClassroomApp | None = None

@@ -35,7 +35,7 @@ Routes = list[tuple[re.Pattern[str], dict[str, tuple[Handler, "str | None"]]]]
 SEND_CHUNK = 4 << 20
 
 
-def reply(status: int, headers: Headers = (), body: bytes = b"", *, content_length: int | None = None) -> Response:
+def reply(status: int, headers: Headers = (), *, body: bytes = b"", content_length: int | None = None) -> Response:
     """A response with exactly ``headers`` (repeated names allowed)."""
     expect("status", status, numbers.Integral, "an int")
     response = Response(body, status_code=status)
@@ -51,7 +51,7 @@ def json_reply(status: int, value: Any, headers: Headers = (), *,
                media_type: str = "application/json") -> Response:
     expect("status", status, numbers.Integral, "an int")
     body = json.dumps(value, separators=(",", ":")).encode()
-    return reply(status, [("Content-Type", media_type), *headers], body)
+    return reply(status, [("Content-Type", media_type), *headers], body=body)
 
 
 class BytesReply(Response):

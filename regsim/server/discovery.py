@@ -47,4 +47,4 @@ async def referrers(ctx: Context) -> Response:
     headers = [("Content-Type", OCI_INDEX)]
     if artifact_type is not None:
         headers.append(("OCI-Filters-Applied", "artifactType"))
-    return reply(200, headers, index.to_bytes())
+    return reply(200, headers, body=index.to_bytes())

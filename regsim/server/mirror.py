@@ -461,7 +461,7 @@ def _manifest_reply(stored: StoredManifest, head: bool) -> Response:
                ("Etag", f'"{stored.digest}"')]
     if head:
         return reply(200, headers, content_length=stored.size)
-    return reply(200, headers, stored.data)
+    return reply(200, headers, body=stored.data)
 
 
 async def _passed_on(mirror: Mirror, response: httpx.Response, kind: str, name: str, reference: str,
@@ -477,7 +477,7 @@ async def _passed_on(mirror: Mirror, response: httpx.Response, kind: str, name: 
 class _Passed(Exception):
     def __init__(self, status: int, headers: list[tuple[str, str]], body: bytes, content_type: str) -> None:
         super().__init__(status)
-        self.response = reply(status, [("Content-Type", content_type), *headers], body)
+        self.response = reply(status, [("Content-Type", content_type), *headers], body=body)
 
 
 def _serve_stale_on(status: int) -> bool:

@@ -38,7 +38,7 @@ def as_random(seed: "int | random.Random | None") -> random.Random:
     if isinstance(seed, Integral) and not isinstance(seed, int):
         seed = int(seed)
     try:
-        return rng(seed)
+        return rng(seed=seed)
     except TypeError as exc:
         raise InvalidParameter(str(exc)) from None
 

@@ -72,7 +72,7 @@ class ImageDedupReport:
         rows = [[i.name, i.layers, human_size(i.total), human_size(i.shared), human_size(i.unique)]
                 for i in self.images]
         rows.append(["all (each layer once)", "", human_size(self.logical_bytes), "", human_size(self.physical_bytes)])
-        return table(rows, ["image", "layers", "size", "shared", "unique"], str(self))
+        return table(rows, header=["image", "layers", "size", "shared", "unique"], caption=str(self))
 
     _repr_html_ = to_html
 

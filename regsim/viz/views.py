@@ -443,7 +443,7 @@ class TransferReport:
         rows += [["bytes sent", "", human_size(self.bytes_sent)], ["bytes received", "", human_size(self.bytes_received)]]
         if self.operation == "gc":
             rows.append(["bytes freed", "", human_size(self.bytes_freed)])
-        return table(rows, ["", "blobs", "bytes"], f"What the {self.operation} moved")
+        return table(rows, header=["", "blobs", "bytes"], caption=f"What the {self.operation} moved")
 
 
 #: Events of blobs that moved (or were linked instead of sent), and the status each counts as.

@@ -98,14 +98,14 @@ def test_seeds_come_from_the_core_rng_and_a_bad_seed_is_named():
     from regsim.data.generate import rng
     from regsim.sim._util import as_random
 
-    assert [as_random(s).random() for s in (None, 0, 7)] == [rng(s).random() for s in (None, 0, 7)]
+    assert [as_random(s).random() for s in (None, 0, 7)] == [rng(seed=s).random() for s in (None, 0, 7)]
     mine = random.Random(5)
     assert as_random(mine) is mine
-    assert as_random(np.int64(7)).random() == rng(7).random()  # a seed taken from an array
+    assert as_random(np.int64(7)).random() == rng(seed=7).random()  # a seed taken from an array
     assert object_trace(50, 10, seed=np.int64(3)) == object_trace(50, 10, seed=3)
     for bad in ("7", 7.0, True):
         with pytest.raises(TypeError) as core:
-            rng(bad)
+            rng(seed=bad)
         with pytest.raises(InvalidParameter) as lab:
             object_trace(50, 10, seed=bad)
         assert str(lab.value) == str(core.value) == f"seed must be an int, a random.Random or None, got {bad!r}"

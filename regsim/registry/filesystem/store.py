@@ -37,7 +37,7 @@ class StoredBlob(Blob):
             handle.seek(start)
             return handle.read(max(end - start, 0))
 
-    def pieces(self, start: int = 0, end: int | None = None, piece: int = READ_PIECE) -> Iterator[memoryview]:
+    def pieces(self, start: int = 0, end: int | None = None, *, piece: int = READ_PIECE) -> Iterator[memoryview]:
         """The bytes ``start`` to ``end`` (exclusive) in pieces, for streaming: views of the file
         mapped into memory (read-only), so sending them copies nothing in Python. The mapping is
         released when the last view is (a view a socket still queues stays valid)."""
