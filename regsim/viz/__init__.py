@@ -30,7 +30,7 @@ The palette lives in :mod:`regsim.viz.style`: shape tells a node's type, colour 
 and a badge) what an operation did to it, and a marker's area is proportional to its bytes.
 """
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..deprecation import moved_names
 from .aggregate import image_names, layer_tree
@@ -77,7 +77,7 @@ _renamed = moved_names(__name__, {"capture": "Capture", "record": "Record", "Tra
                                   "DedupStats": "ImageDedupReport"}, globals(), stacklevel=3)
 
 
-def __getattr__(name: str) -> type:
+def __getattr__(name: str) -> Any:  # a widget class, or what an old name now is
     if name in _WIDGETS:
         from importlib import import_module
 
