@@ -107,7 +107,7 @@ def dedup_stats(G: nx.DiGraph[str], images: Iterable[str], *, platform: str | Pl
 
     ``images`` are tag nodes of ``G`` or ``repository:tag`` names of its first owner
     (``"library/python:3.11"``); an index resolves to its ``platform`` manifest. Unknown names
-    raise ``KeyError`` naming them.
+    raise :class:`~regsim.errors.UnknownKey` (a KeyError) naming them.
     """
     expect("G", G, nx.DiGraph, "a graph from to_graph()")
     expect("images", images, collections.abc.Iterable, "an iterable of image names ('repository:tag')")

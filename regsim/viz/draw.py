@@ -99,7 +99,7 @@ def plan(source: Any, *, highlight: Mapping[str, str] | None = None,
     ``ghost_edges`` are ``(u, v, kind)`` edges drawn but not in the graph (the ``was`` edge of a
     tag move); ``notes`` adds words to some labels (``from library/python``); ``layout`` gives
     fixed positions (inches) for every node, e.g. shared by the frames of an animation. Unknown
-    nodes or statuses raise ``KeyError`` naming them.
+    nodes or statuses raise :class:`~regsim.errors.UnknownKey` (a KeyError) naming them.
 
     ``max_height`` (inches, None: no limit) keeps the drawing readable: when the laid-out graph is
     taller, long runs of layers are folded into ``… N layers`` nodes (a layer tree: its smaller

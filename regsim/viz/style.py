@@ -142,7 +142,7 @@ EDGE_STYLES: dict[str, EdgeStyle] = {
 
 
 def node_style(node_type: str) -> NodeStyle:
-    """The style of ``node_type``; a ``KeyError`` names the unknown type and the known ones."""
+    """The style of ``node_type``; an :class:`~regsim.errors.UnknownKey` (a KeyError) names the unknown type and the known ones."""
     try:
         return NODE_STYLES[node_type]
     except KeyError:
@@ -150,7 +150,7 @@ def node_style(node_type: str) -> NodeStyle:
 
 
 def status_style(status: str) -> StatusStyle:
-    """The style of an operation ``status``; a ``KeyError`` names the unknown status."""
+    """The style of an operation ``status``; an :class:`~regsim.errors.UnknownKey` (a KeyError) names the unknown status."""
     try:
         return STATUS_STYLES[status]
     except KeyError:
