@@ -101,6 +101,28 @@ OUT_OF_RANGE: list[tuple[str, tuple, dict, str]] = [
     ("regsim.viz.style.node_style", ("spaceship",), {}, "spaceship"),
     ("regsim.viz.style.status_style", ("exploded",), {}, "exploded"),
     ("regsim.viz.graph.node_id", ("spaceship", "hub"), {}, "spaceship"),
+    # a later argument of the wrong kind
+    ("regsim.viz.draw.new_figure", (2.0, "tall"), {}, "height"),
+    ("regsim.viz.graph.node_id", ("tag", 5), {}, "owner"),
+    ("regsim.viz.style.marker_area", (100,), {"scale": "big"}, "scale"),
+    ("regsim.viz.layout.crossing_height", ([1.0], "x"), {}, "want"),
+    ("regsim.viz.replayed.graph_at", ([], "3"), {}, "k"),
+    ("regsim.engines.mirror_reality.DistributionProxy", ("http://127.0.0.1:5000", "5000"), {}, "port"),
+    ("regsim.engines.clients.make_client", ("ftp://x",), {}, "base_url"),
+    ("regsim.engines.clients.SimpleClient", ("http://127.0.0.1:5000",), {"username": "a"}, "username"),
+    ("regsim.server.runner.bind", ("127.0.0.1", "80"), {}, "port"),
+    ("regsim.server.protocol.next_link", ("/v2/_catalog", "10", "x"), {}, "n"),
+    ("regsim.server.protocol.upload_range", (-1,), {}, "size"),
+    ("regsim.server.context.reply", ("200",), {}, "status"),
+    ("regsim.server.heads.protocol_options", ("http3",), {}, "http"),
+    ("regsim.io.layout.write_layout", ("/nonexistent-dir-x", 5), {}, "images"),
+    ("regsim.sim.traces.parse_uri", (5,), {}, "uri"),
+    ("regsim.sim.network.transfer_time", (1000.0, [], {}), {}, "path"),
+    ("regsim.sim.chunking.cdc_chunks", ("text",), {}, "data"),
+    ("regsim.sim.workloads.object_trace", (), {"objects": 0}, "objects"),
+    ("regsim.sim.workloads.object_trace", (), {"seed": "x"}, "seed"),
+    ("regsim.sim.stackdist.stack_distances", ([1, 2], [1]), {}, "weights"),
+    ("regsim.sim.streams.merge", (), {}, "streams"),
 ]
 
 

@@ -14,7 +14,7 @@ import numbers
 import json
 from typing import Any
 
-from ..errors import expect
+from ..errors import InvalidArgument, expect
 from .limits import MAX_HEAD
 
 __all__ = ["BoundedHttpToolsProtocol", "protocol_options", "head_too_large"]
@@ -68,6 +68,8 @@ else:  # pragma: no cover
 def protocol_options(http: str) -> dict[str, Any]:
     """``uvicorn.Config`` options for parser ``http`` (``auto``, ``httptools``, ``h11``) with heads bounded."""
     expect("http", http, str)
+    if http not in ("auto", "httptools", "h11"):
+        raise InvalidArgument(f"http must be 'auto', 'httptools' or 'h11', got {http!r}")
     if http in ("auto", "httptools") and BoundedHttpToolsProtocol is not None:
         return {"http": BoundedHttpToolsProtocol, "h11_max_incomplete_event_size": MAX_HEAD}
     return {"http": http, "h11_max_incomplete_event_size": MAX_HEAD}

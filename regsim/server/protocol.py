@@ -22,7 +22,7 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
-from ..errors import PaginationNumberInvalid, RangeInvalid, RangeNotSatisfiable, RegistryError, expect
+from ..errors import InvalidArgument, PaginationNumberInvalid, RangeInvalid, RangeNotSatisfiable, RegistryError, expect
 
 __all__ = [
     "API_VERSION",
@@ -135,6 +135,8 @@ def next_link(path: str, n: int, last: str) -> str:
 def upload_range(size: int) -> str:
     """The ``Range`` header of an upload holding ``size`` bytes (``0-0`` when empty, as distribution)."""
     expect("size", size, numbers.Integral, "an int")
+    if size < 0:
+        raise InvalidArgument(f"size must be >= 0, got {size}")
     return f"0-{max(size - 1, 0)}"
 
 

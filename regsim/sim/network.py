@@ -59,7 +59,7 @@ def transfer_time(size: float, path: Sequence[str], links: Mapping[str, Link]) -
     expect("path", path, SEQUENCE, "a sequence of link names")
     expect("links", links, MAPPING, "a mapping of link name to Link (from site_links())")
     if not path:
-        raise InvalidParameter("a transfer needs a path of at least one link")
+        raise InvalidParameter(f"path: a transfer needs a path of at least one link, got {path!r:.80}")
     rate = min(_link(links, name).bandwidth for name in path)
     return round_trip(path, links) + size / rate
 
