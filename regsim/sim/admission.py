@@ -34,11 +34,14 @@ and ``AdaptSize`` draw one number per request from ``numpy.random.default_rng(se
 from __future__ import annotations
 
 import math
-from typing import Any, Hashable
+from typing import TYPE_CHECKING, Any, Callable, Hashable
 
 from ._util import check_int
 from .errors import InvalidParameter
 from .policies import Policy, label, make_policy
+
+if TYPE_CHECKING:
+    from .engine import CompiledCache
 
 __all__ = ["Admission", "SizeAdmission", "BloomAdmission", "ProbAdmission", "AdaptSize", "Admitted", "AdmittedPolicy", "AdmittedCache", "admitted"]
 
@@ -268,7 +271,7 @@ class AdmittedPolicy(Policy):
     def label(self) -> str:
         return self.name
 
-    @property  # type: ignore[override]
+    @property
     def used(self) -> int:
         return self.inner.used
 
@@ -285,12 +288,14 @@ class AdmittedPolicy(Policy):
     def request(self, key: Hashable, size: int, *future: Any) -> bool:
         """One request (``future``: Belady's next access, passed on)."""
         ok = bool(self._admit_mask([key], [size])[0])
-        return self.inner.request(key, size if ok else self.capacity + 1, *future)
+        request: Callable[..., bool] = self.inner.request  # Belady's takes the next access too
+        return request(key, size if ok else self.capacity + 1, *future)
 
     def replay_bytes(self, keys: Any, sizes: Any, next_access: Any = None) -> tuple[int, int]:
         keys, sizes = list(keys), list(sizes)
         mask = self._admit_mask(keys, sizes).tolist()
-        request, over = self.inner.request, self.capacity + 1
+        request: Callable[..., bool] = self.inner.request  # Belady's takes each request's next access too
+        over = self.capacity + 1
         shown = [s if ok else over for s, ok in zip(sizes, mask)]
         if self.needs_future:
             from .policies.belady import next_access_times
@@ -329,7 +334,7 @@ class AdmittedCache:
     """The compiled engine's side: a :class:`~regsim.sim.engine.CompiledCache` of the inner policy,
     fed each refused miss as an object larger than the cache (same interface as CompiledCache)."""
 
-    def __init__(self, spec: Admitted, inner: Any) -> None:
+    def __init__(self, spec: Admitted, inner: CompiledCache) -> None:
         if not isinstance(spec, Admitted):
             raise InvalidParameter(f"spec must be an Admitted (from admitted()), got {type(spec).__name__} {spec!r:.80}")
         self.inner = inner
@@ -351,8 +356,7 @@ class AdmittedCache:
             raise InvalidParameter(f"ids and sizes differ in length: {ids.size} vs {sizes.size}")
         admit = self.decider.decide(ids, sizes, self.capacity)
         shown = np.where(admit, sizes, self.capacity + 1)
-        extra = {} if next_access is None else {"next_access": next_access}
-        misses, _, hits = self.inner.feed(ids, shown, record=True, **extra)
+        misses, _, hits = self.inner.feed(ids, shown, record=True, next_access=next_access)
         missed = int(sizes[~hits].sum())
         self.requests += ids.size
         self.bytes_requested += int(sizes.sum())

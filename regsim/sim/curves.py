@@ -32,13 +32,16 @@ from __future__ import annotations
 
 import os
 from numbers import Integral, Real
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ._util import PATH, expect
 from .errors import InvalidParameter
 from .experiments import RESULT_COLUMNS, _rows, _specs
 from .reading import DenseTrace, load_dense
 from .traces import Trace
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["mrc", "shards", "SHARDS_COLUMNS"]
 
@@ -60,7 +63,7 @@ def _capacities(specs: list[tuple[str, Any]], wss: int) -> list[int]:
 
 def mrc(trace: "Trace | str | os.PathLike[str]", policy: str = "lru", sizes: "Iterable[float | str] | None" = None,
         *, capacities: "Iterable[int | str] | None" = None, kind: str | None = "blob",
-        ignore_size_zero_req: bool = False, workload: str = "trace"):
+        ignore_size_zero_req: bool = False, workload: str = "trace") -> pd.DataFrame:
     """The exact LRU miss-ratio curve at every size, in one pass; a DataFrame with the columns and
     rows of :func:`~regsim.sim.experiments.sweep` (``sizes=`` shares of the working set,
     ``capacities=`` bytes, as there). A path is read once."""
@@ -130,7 +133,7 @@ def _ratio(misses: int, sampled: int, expected: float, adjust: bool) -> float:
 def shards(trace: "Trace | str | os.PathLike[str]", policy: Any = "lru", sizes: "Iterable[float | str] | None" = None,
            *, capacities: "Iterable[int | str] | None" = None, rate: float | None = None, objects: int | None = None,
            seed: int = 0, kind: str | None = "blob", engine: str = "auto", compare: bool = False,
-           ignore_size_zero_req: bool = False, workload: str = "trace", adjust: bool = True):
+           ignore_size_zero_req: bool = False, workload: str = "trace", adjust: bool = True) -> pd.DataFrame:
     """An approximate miss-ratio curve of ``policy`` from a spatial sample of the trace (SHARDS).
 
     Give ``rate=`` (a fraction in (0, 1]: fixed-rate) or ``objects=`` (the sample's number of

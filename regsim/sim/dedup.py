@@ -42,12 +42,15 @@ import gzip
 import hashlib
 import zlib
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ..deprecation import moved_names
 from ..oci.image import Image, ImageIndex, Layer
 from ._util import ITERABLE, check_int, expect
 from .chunking import cdc_chunks, fixed_chunks
+
+if TYPE_CHECKING:
+    import pandas as pd
 from .errors import InvalidParameter
 
 __all__ = ["STRATEGIES", "dedup_report", "DedupReport", "INDEX_ENTRY_BYTES", "RECIPE_ENTRY_BYTES"]
@@ -124,7 +127,7 @@ def _size(data: bytes, compressed: bool) -> int:
 
 
 def dedup_report(images: Any, *, strategies: Iterable[str] = STRATEGIES, compression: Iterable[bool] = (False,),
-                 chunk_size: int = 4096, average_chunk: int = 4096):
+                 chunk_size: int = 4096, average_chunk: int = 4096) -> pd.DataFrame:
     """Storage under each strategy (rows) for the images of ``images``, as a DataFrame.
 
     ``images`` is a :class:`~regsim.sim.workloads.Catalog`, or any iterable of

@@ -14,11 +14,17 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from ..exercises import Revealed, Verdict, Workbook, as_number
 from .cache import LRU, Policy, simulate
 from .errors import InvalidParameter, UnknownExercise
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .traces import Trace
+    from .workloads import Catalog
 
 __all__ = ["LAB", "check", "reveal", "caching_trace", "LARGEST_FIRST_TRACE", "TINY_LRU_TRACE", "TTL_TRACE", "TIE",
            "CI_JOBS", "TAG_MOVED_AT"]
@@ -66,7 +72,7 @@ def reveal(exercise: str) -> Revealed:
 
 
 @lru_cache(maxsize=1)
-def caching_trace():
+def caching_trace() -> Trace:
     """The registry trace of the caching lab: blob GETs of 3000 pulls over a generated catalogue."""
     from .streams import merge, pull_stream, push_stream, registry_trace
     from .workloads import generate_catalog
@@ -104,7 +110,7 @@ LAB.add("caching.1", "An LRU cache of 100 bytes sees the requests TINY_LRU_TRACE
 
 
 @lru_cache(maxsize=1)
-def _ratios_at_5_percent():
+def _ratios_at_5_percent() -> pd.DataFrame:
     from .experiments import sweep
 
     return sweep(caching_trace(), sizes=[0.05]).set_index("policy")[["hit_ratio", "byte_hit_ratio"]]
@@ -306,7 +312,7 @@ LAB.add("dedup.1", "From the real official-images metadata: bytes of all 26 mani
 
 
 @lru_cache(maxsize=1)
-def _model():
+def _model() -> Catalog:
     from .content import official_content
 
     return official_content()
@@ -331,7 +337,8 @@ def _ranking() -> list[str]:
     from .dedup import dedup_report
 
     report = dedup_report(_model())
-    return report.sort_values("stored_bytes", ascending=False, kind="stable")["strategy"].tolist()
+    ranking: list[str] = report.sort_values("stored_bytes", ascending=False, kind="stable")["strategy"].tolist()
+    return ranking
 
 
 LAB.add("dedup.3", "Rank the five strategies of dedup_report(official_content()) from the most stored "

@@ -39,7 +39,7 @@ import os
 import threading
 from concurrent.futures import Executor
 from numbers import Integral
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from ._util import capacity_for, parse_bytes
 from .cache import CacheReport, make_policy
@@ -48,6 +48,10 @@ from .errors import InvalidParameter
 from .policies import label
 from .streaming import DenseTrace
 from .traces import Trace
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from typing_extensions import TypeIs
 
 __all__ = ["run", "sweep", "capacity_for", "RESULT_COLUMNS", "DEFAULT_POLICIES", "DEFAULT_SIZES"]
 
@@ -83,7 +87,7 @@ def _policy_label(policy: Any) -> str:
     return label(policy)
 
 
-def _is_path(workload: Any) -> bool:
+def _is_path(workload: object) -> TypeIs[str | os.PathLike[str]]:
     return isinstance(workload, (str, os.PathLike))
 
 
@@ -111,11 +115,11 @@ def _rows(specs: Sequence[tuple[str, Any]], wss: int, replay: Callable[[list[int
     return rows
 
 
-_LOADED: dict[tuple[Any, ...], Any] = {}
+_LOADED: dict[tuple[Any, ...], DenseTrace] = {}
 _LOADING = threading.Lock()
 
 
-def _loaded(path: str, kind: str | None, zero: bool) -> Any:
+def _loaded(path: str | os.PathLike[str], kind: str | None, zero: bool) -> DenseTrace:
     """This process's :class:`~regsim.sim.streaming.DenseTrace` of ``path``, read once and kept
     (only the latest file): the tasks of a sweep on a process pool or dask worker share one read.
     Keyed by the file's identity, size and modification time, so a rewritten file is read again."""
@@ -173,12 +177,17 @@ def _streamed(path: str, policies: Sequence[Any], specs: Sequence[tuple[str, Any
 
     capacities = [v for _, v in specs]
     counts, tally = stream_policies(path, policies, capacities, engine=engine, kind=kind, ignore_size_zero_req=zero)
-    return [_rows(specs, tally.wss, lambda caps, got=got: got, tally.requests, tally.total) for got in counts]
+    return [_rows(specs, tally.wss, _counted(got), tally.requests, tally.total) for got in counts]
+
+
+def _counted(got: list[tuple[int, int]]) -> Callable[[list[int]], list[tuple[int, int]]]:
+    """A replay for :func:`_rows` that gives the counts a streaming pass already made."""
+    return lambda capacities: got
 
 
 def run(trace: "Trace | str", policy: Any = "lru", size: "float | str | None" = None, *,
         capacity: "int | str | None" = None, kind: str | None = "blob", engine: str = "auto",
-        ignore_size_zero_req: bool = False, ttl: float | None = None):
+        ignore_size_zero_req: bool = False, ttl: float | None = None) -> pd.DataFrame:
     """One policy at one size on one trace: a one-row DataFrame (the columns of :func:`sweep`).
 
     ``size`` is a share of the working set (a float in (0, 1], 0.1 when neither is given) or
@@ -209,7 +218,7 @@ def sweep(workloads: "Trace | str | Mapping[str, Trace | str | Callable[..., Tra
           policies: Iterable[Any] = DEFAULT_POLICIES, sizes: "Iterable[float | str] | None" = None, *,
           capacities: "Iterable[int | str] | None" = None, seeds: Iterable[int] = (0,),
           kind: str | None = "blob", progress: bool = False, executor: Any = None, engine: str = "auto",
-          ignore_size_zero_req: bool = False, ttl: float | None = None):
+          ignore_size_zero_req: bool = False, ttl: float | None = None) -> pd.DataFrame:
     """Every workload x seed x policy x size; a DataFrame with :data:`RESULT_COLUMNS`.
 
     ``sizes`` (default: 1%, 2%, 5%, 10%, 20%, 50% of the working set, unless ``capacities`` are
@@ -257,6 +266,7 @@ def sweep(workloads: "Trace | str | Mapping[str, Trace | str | Callable[..., Tra
                                f"got {type(executor).__name__}")
     jobs: list[tuple[tuple[str, int, str], tuple[Any, ...]]] = []
     streamed: dict[int, list[dict[str, Any]]] = {}  # job -> rows made by one streaming pass
+    workload: Any  # a Trace, path or factory; then what the tasks get (a DenseTrace, a dask future...)
     for name, workload in workloads.items():
         generated = callable(workload) and not isinstance(workload, Trace)
         task_kind, task_zero = kind, zero
@@ -296,15 +306,18 @@ def sweep(workloads: "Trace | str | Mapping[str, Trace | str | Callable[..., Tra
             if bar is not None:
                 bar.update(1)
     else:
+        done: Iterable[Any]
         if dask:
-            from distributed import as_completed
+            from distributed import as_completed as dask_completed
 
             futures = {executor.submit(_task, *args, pure=False): i for i, (_, args) in enumerate(jobs)}
+            done = dask_completed(list(futures))  # type: ignore[no-untyped-call]  # distributed declares no types for it
         else:
-            from concurrent.futures import as_completed  # type: ignore[assignment]
+            from concurrent.futures import as_completed
 
             futures = {executor.submit(_task, *args): i for i, (_, args) in enumerate(jobs)}
-        for future in as_completed(list(futures)):
+            done = as_completed(list(futures))
+        for future in done:
             results[futures[future]] = future.result()
             if bar is not None:
                 bar.update(1)

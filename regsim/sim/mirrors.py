@@ -33,13 +33,18 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, fields
-from typing import Any, Callable, Hashable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Container, Hashable, Mapping, cast
 
 from ..deprecation import moved_names
 from ._util import check_positive, expect
 from .cache import Policy, make_policy
 from .errors import InvalidParameter
 from .traces import Trace
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .workloads import Catalog
 
 __all__ = ["PullThroughMirror", "MirrorReport", "simulate_mirror", "simulate_regions", "HOUR", "DEFAULT_TTL"]
 
@@ -137,7 +142,7 @@ class PullThroughMirror:
 
     def __init__(self, *, ttl: float | None = DEFAULT_TTL, capacity: int | None = None,
                  policy: "str | Callable[[int], Policy]" = "lru", double_fetch: bool = True,
-                 prefetch: bool = False, catalogue=None, name: str = "mirror", tag_ttl: float = 0.0,
+                 prefetch: bool = False, catalogue: Catalog | None = None, name: str = "mirror", tag_ttl: float = 0.0,
                  revalidate: str = "head") -> None:
         if revalidate not in ("head", "get"):
             raise InvalidParameter(f"revalidate must be 'head' or 'get', got {revalidate!r}")
@@ -293,7 +298,8 @@ class PullThroughMirror:
 
     def _contains_blob(self, digest: Hashable) -> bool:
         if self._policy is not None:
-            return digest in self._policy  # no recency update: the client did not ask yet
+            # no recency update: the client did not ask yet (a policy holding keys is a Container of them)
+            return digest in cast(Container[Hashable], self._policy)
         return digest in self._blobs
 
     def _track(self) -> None:
@@ -343,7 +349,8 @@ def simulate_mirror(trace: Trace, mirror: PullThroughMirror | None = None, **opt
     return mirror.stats
 
 
-def simulate_regions(trace: Trace, regions: "Mapping[str, str] | Callable[[str], str]", **options: Any):
+def simulate_regions(trace: Trace, regions: "Mapping[str, str] | Callable[[str], str]",
+                     **options: Any) -> pd.DataFrame:
     """One mirror per region in front of one registry; a DataFrame with a row per region.
 
     ``regions`` maps each client to its region (a dict or a function). The last row,

@@ -24,7 +24,7 @@ Layer extraction is not modelled.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Sequence, cast
 
 from ..deprecation import moved_names
 from ._util import SEQUENCE, check_int, check_positive, expect
@@ -164,7 +164,8 @@ def rollout_time(blobs: Sequence[tuple[str, int]], servers: int = 100, *, mode: 
         sim.add(("manifest", i, ""), manifest_size, path, start=started[i] + delay)
     sizes = dict(blobs)
     while not sim.idle:
-        for (kind, i, digest), when in sim.step():
+        for key, when in sim.step():
+            kind, i, digest = cast(tuple[str, int, str], key)  # the keys added above
             if kind == "manifest":
                 begin(i, when)
             elif kind == "store":

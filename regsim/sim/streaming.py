@@ -74,7 +74,7 @@ def stream_policies(source: Any, policies: Sequence[Any], capacities: Sequence[i
                                for p, how in zip(policies, chosen)]
     counts = [[[0, 0] for _ in capacities] for _ in policies]
     tally = _Tally()
-    seers = [resolve(p) is not None and resolve(p).cls.needs_future for p in policies]
+    seers = [(resolved := resolve(p)) is not None and resolved.cls.needs_future for p in policies]
     futures = _next_accesses(source, chunk_requests, ignore_size_zero_req) if any(seers) else None
     for keys, sizes in iter_chunks(source, chunk_requests=chunk_requests, kind=kind,
                                    ignore_size_zero_req=ignore_size_zero_req):
@@ -117,6 +117,7 @@ def replay(source: "Trace | str | os.PathLike[str]", policy: Any = "lru", *, siz
                                                       ignore_size_zero_req=ignore_size_zero_req)
         requests, total = tally.requests, tally.total
     else:
+        assert size is not None  # exactly one of size= and capacity= (checked above)
         capacity_for(size, 1, single=True)  # a fraction, or a clear error before reading anything
         d = load_dense(source, kind=kind, chunk_requests=chunk_requests, ignore_size_zero_req=ignore_size_zero_req)
         cap = capacity_for(size, d.working_set_bytes, single=True)

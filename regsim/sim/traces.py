@@ -35,11 +35,14 @@ import io
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any, Hashable, Iterable, Iterator, Sequence
 
 from ..deprecation import moved_names
 from ._util import ITERABLE, PATH, expect
 from .errors import InvalidParameter, TraceFormatError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Trace", "COLUMNS", "write_csv", "read_csv", "write_parquet", "read_parquet", "read_ibm", "iter_ibm",
            "write_ibm", "parse_uri"]
@@ -48,7 +51,7 @@ COLUMNS = ("time", "client", "method", "kind", "repository", "key", "size", "dur
 KINDS = ("manifest", "blob")
 
 
-def _pandas():
+def _pandas() -> Any:  # the pandas module (untyped here: see pyproject.toml [tool.mypy])
     import pandas as pd
 
     return pd
@@ -111,14 +114,15 @@ class Trace:
     # -- reading -------------------------------------------------------------------------------
 
     @property
-    def frame(self):
+    def frame(self) -> pd.DataFrame:
         """The requests as a DataFrame (a copy: a Trace does not change)."""
         return self._frame.copy()
 
     @property
-    def keys(self) -> list:
+    def keys(self) -> list[Hashable]:
         """Cache keys, in request order (a plain list, ready for :func:`regsim.sim.cache.simulate`)."""
-        return self._frame["key"].tolist()
+        keys: list[Hashable] = self._frame["key"].tolist()
+        return keys
 
     @property
     def sizes(self) -> list[int]:
@@ -128,7 +132,8 @@ class Trace:
         >>> t.keys, t.sizes, t.total_bytes
         (['a', 'b', 'a'], [10, 30, 10], 50)
         """
-        return self._frame["size"].tolist()
+        sizes: list[int] = self._frame["size"].tolist()
+        return sizes
 
     @property
     def total_bytes(self) -> int:
@@ -196,7 +201,7 @@ class Trace:
             self._dense = (ids, sizes, len(uniques))
         return self._dense
 
-    def head(self, n: int = 5):
+    def head(self, n: int = 5) -> pd.DataFrame:
         """The first ``n`` requests as a DataFrame (as ``DataFrame.head``), for a look in a notebook."""
         return self._frame.head(n)
 
@@ -211,7 +216,8 @@ class Trace:
         return f"Trace({len(self)} requests, {objects} objects, {wss} B working set)"
 
     def _repr_html_(self) -> str:
-        return self._frame.head(10).to_html(index=False, escape=True)
+        html: str = self._frame.head(10).to_html(index=False, escape=True)
+        return html
 
 
 # -- CSV ----------------------------------------------------------------------------------------
@@ -365,11 +371,14 @@ def _json_objects(stream: IO[str], where: str, block: int = 1 << 16) -> Iterator
             pos += 1
 
 
+#: one kept request of an IBM trace: (datetime, client, method, kind, repository, key, size, duration)
+_IbmRow = tuple[datetime, str, str, str, str, str, int, float]
+
 _IBM_REQUIRED = ("timestamp", "http.request.method", "http.request.uri", "http.response.written",
                  "http.request.duration", "http.request.remoteaddr")
 
 
-def _ibm_rows(paths: "str | Path | Iterable[str | Path]", methods: Sequence[str]) -> Iterator[tuple]:
+def _ibm_rows(paths: "str | Path | Iterable[str | Path]", methods: Sequence[str]) -> Iterator[_IbmRow]:
     """``(datetime, client, method, kind, repository, key, size, duration)`` per kept request."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -379,7 +388,7 @@ def _ibm_rows(paths: "str | Path | Iterable[str | Path]", methods: Sequence[str]
         with open(p, "rb") as probe:
             gz = probe.read(2) == b"\x1f\x8b"
         opener = gzip.open if gz else open
-        with opener(p, "rt", encoding="utf-8") as stream:  # type: ignore[operator]
+        with opener(p, "rt", encoding="utf-8") as stream:
             for i, rec in enumerate(_json_objects(stream, str(p))):
                 where = f"{p.name} record {i}"
                 if not isinstance(rec, dict):
@@ -406,7 +415,7 @@ def _ibm_rows(paths: "str | Path | Iterable[str | Path]", methods: Sequence[str]
                        name, key, size, duration)
 
 
-def _ibm_trace(rows: list[tuple], start: datetime) -> Trace:
+def _ibm_trace(rows: list[_IbmRow], start: datetime) -> Trace:
     pd = _pandas()
     frame = pd.DataFrame([((r[0] - start).total_seconds(), *r[1:]) for r in rows], columns=list(COLUMNS))
     return Trace(frame)
@@ -442,7 +451,7 @@ def iter_ibm(paths: "str | Path | Iterable[str | Path]", *, methods: Sequence[st
 
 def _iter_ibm(paths: "str | Path | Iterable[str | Path]", methods: Sequence[str], chunk_requests: int) -> Iterator[Trace]:
     start: datetime | None = None
-    rows: list[tuple] = []
+    rows: list[_IbmRow] = []
     for row in _ibm_rows(paths, methods):
         if start is None:
             start = row[0]

@@ -41,8 +41,9 @@ class Policy(ABC):
     """
 
     #: short name used in experiment tables (``"lru"``, ``"gdsf"``...); a subclass that sets none is
-    #: named after its class, so its rows are never taken for its parent's
-    name: ClassVar[str] = "policy"
+    #: named after its class, so its rows are never taken for its parent's (an admitted policy's
+    #: object carries its own: not a ClassVar)
+    name: str = "policy"
     #: other spellings accepted for a built-in policy (libCacheSim's: ``"S3-FIFO"``, ``"LRU-K"``...)
     aliases: ClassVar[tuple[str, ...]] = ()
     #: the same policy's class in the ``libcachesim`` package, which the tests compare it with
@@ -50,7 +51,7 @@ class Policy(ABC):
     #: our parameter names -> that class's keyword arguments
     libcachesim_params: ClassVar[dict[str, str]] = {}
     #: True for a policy that needs each request's next access (Belady): see ``regsim.sim.policies.belady``
-    needs_future: ClassVar[bool] = False
+    needs_future: bool = False  # (an admitted policy's object takes its inner policy's: not a ClassVar)
     #: the compiled implementation of a built-in policy (None: runs in Python only)
     State: ClassVar[Any] = None
 
