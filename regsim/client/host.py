@@ -275,7 +275,7 @@ class Host:
     @property
     def blobs(self) -> Mapping[Digest, Content]:
         """The local blob store, read-only: every layer and config blob this host holds, once, by
-        digest (a registry's store is :meth:`Registry.blobs <regsim.registry.Registry.blobs>` too)."""
+        digest (a registry's store is :attr:`Registry.blobs <regsim.registry.Registry.blobs>` too)."""
         return MappingProxyType(self._blobs)
 
     @property

@@ -651,7 +651,7 @@ class Registry:
              auth: Token | None = None) -> Mapping[str, Digest]:
         """``GET /v2/<name>/tags/list?n=&last=``: ``tag -> manifest digest`` (read-only), in the
         listing's case-insensitive lexical order, as :attr:`Repository.tags
-        <regsim.registry.Repository.tags>` and :attr:`Host.tags <regsim.client.Host.tags>` map them.
+        <regsim.registry.Repository.tags>` and :attr:`Host.tags <regsim.client.host.Host.tags>` map them.
 
         Paged like the endpoint: ``last`` is exclusive, ``n`` the most tags; ``n=0`` gives an empty
         mapping. Iterating, ``len`` and ``in`` see the tags (``list(registry.tags(repo))`` is the
