@@ -225,7 +225,7 @@ def streamed(args) -> None:
 def dask_speedup(args) -> None:
     from distributed import Client, LocalCluster
 
-    from regsim.sim.experiments import DEFAULT_SIZES, sweep
+    from regsim.sim.experiments import DEFAULT_FRACTIONS, sweep
 
     trace = object_trace(args.dask_requests, args.objects, seed=args.seed)
     if args.dask_path_only:
@@ -233,9 +233,9 @@ def dask_speedup(args) -> None:
     blobs = trace.only("blob")  # what sweep replays (kept by the trace): prepare it outside the timings
     blobs.dense()
     blobs.working_set()
-    sweep(trace, COMPILED_POLICIES, [0.5])  # kernels loaded in this process
-    serial_t, serial = best_of(args.repeat, lambda: sweep(trace, COMPILED_POLICIES, DEFAULT_SIZES))
-    print(f"dask: sweep of {len(COMPILED_POLICIES)} policies x {len(DEFAULT_SIZES)} sizes on {len(trace):,} requests "
+    sweep(trace, COMPILED_POLICIES, fractions=[0.5])  # kernels loaded in this process
+    serial_t, serial = best_of(args.repeat, lambda: sweep(trace, COMPILED_POLICIES, fractions=DEFAULT_FRACTIONS))
+    print(f"dask: sweep of {len(COMPILED_POLICIES)} policies x {len(DEFAULT_FRACTIONS)} sizes on {len(trace):,} requests "
           f"(best of {args.repeat}); serial (no executor) {serial_t:.2f} s")
     seconds = {}
     for workers in (1, 2):
@@ -243,7 +243,7 @@ def dask_speedup(args) -> None:
                           silence_logs=40) as cluster, Client(cluster) as client:
             client.run(lambda: CompiledCache("lru", 1).feed([0], [1]))  # workers import regsim and the kernels
             seconds[workers], df = best_of(args.repeat,
-                                           lambda: sweep(trace, COMPILED_POLICIES, DEFAULT_SIZES, executor=client))
+                                           lambda: sweep(trace, COMPILED_POLICIES, fractions=DEFAULT_FRACTIONS, executor=client))
             assert df.equals(serial), "the distributed sweep differs from the serial one"
             print(f"dask: {workers} worker process{'es' if workers > 1 else ''}: {seconds[workers]:.2f} s "
                   f"(scattering the trace included; same DataFrame as serial)")
@@ -256,7 +256,7 @@ def dask_path(args, trace) -> None:
     from distributed import Client, LocalCluster
 
     from regsim.sim import experiments
-    from regsim.sim.experiments import DEFAULT_SIZES, sweep
+    from regsim.sim.experiments import DEFAULT_FRACTIONS, sweep
 
     OUT.mkdir(parents=True, exist_ok=True)
     path = write_oracle_general(trace.only("blob"), OUT / "dask-trace.oracleGeneral")
@@ -266,9 +266,9 @@ def dask_path(args, trace) -> None:
 
         def distributed():
             client.run(experiments._LOADED.clear)  # each round, each worker reads the file again
-            return sweep(str(path), COMPILED_POLICIES, DEFAULT_SIZES, executor=client)
+            return sweep(str(path), COMPILED_POLICIES, fractions=DEFAULT_FRACTIONS, executor=client)
 
-        serial_t, dask_t, a, b = interleaved(args.repeat, lambda: sweep(str(path), COMPILED_POLICIES, DEFAULT_SIZES),
+        serial_t, dask_t, a, b = interleaved(args.repeat, lambda: sweep(str(path), COMPILED_POLICIES, fractions=DEFAULT_FRACTIONS),
                                              distributed)
         assert a.equals(b), "the distributed sweep of the path differs from the serial one"
     os.remove(path)
@@ -306,7 +306,7 @@ def mrc_figure(args, lcs) -> int:
     timed = list(range(0, len(fractions), args.mrc_every))
     for _ in range(args.repeat):
         start = time.perf_counter()
-        curve = mrc(str(path), "lru", fractions)
+        curve = mrc(str(path), "lru", fractions=fractions)
         rounds_ours.append(time.perf_counter() - start)
         start = time.perf_counter()
         for i in timed:
@@ -347,9 +347,9 @@ def path_figure(args, lcs) -> int:
         ratios.append(theirs_t / ours_t)
         print(f"run(path, 'lru', capacity={frac:.0%} of the working set): regsim {ours_t:.2f} s, libCacheSim "
               f"{theirs_t:.2f} s, ratio {theirs_t / ours_t:.2f}, same miss ratio: {'yes' if same else 'NO'}")
-    ours_t, theirs_t, df, _ = interleaved(args.repeat, lambda: run(str(path), "lru", 0.1),
+    ours_t, theirs_t, df, _ = interleaved(args.repeat, lambda: run(str(path), "lru", fraction=0.1),
                                           lambda: _lcs_lru(lcs, path, int(wss * 0.1), hashpower))
-    print(f"run(path, 'lru', size=0.1) (the working set measured in the same read): regsim {ours_t:.2f} s, "
+    print(f"run(path, 'lru', fraction=0.1) (the working set measured in the same read): regsim {ours_t:.2f} s, "
           f"libCacheSim (capacity given) {theirs_t:.2f} s, ratio {theirs_t / ours_t:.2f}")
     os.remove(path)
     print(f"after: {load()}; medians of {args.repeat} interleaved rounds")

@@ -95,10 +95,10 @@ def parse_bytes(name: str, text: object) -> int:
 
 
 def capacity_for(size: "float | str", working_set_bytes: int, *, single: bool = False) -> int:
-    """Bytes for one entry of ``sizes=``: a float in (0, 1] is a share of the working set, a
+    """Bytes for one entry of ``fractions=``: a float in (0, 1] is a share of the working set, a
     string with a unit (``"64MB"``) is bytes. An int is refused, saying what to write instead:
-    ``capacities=``/``sizes=`` (sweep's parameters), or with ``single=True`` ``capacity=``/
-    ``size=`` (those of :func:`run` and :func:`~regsim.sim.streaming.replay`).
+    ``capacities=`` (sweep's parameter), or with ``single=True`` ``capacity=`` (that of
+    :func:`run` and :func:`~regsim.sim.streaming.replay`).
 
     >>> capacity_for(0.1, 5_000), capacity_for("2kB", 5_000)
     (500, 2000)
@@ -110,8 +110,8 @@ def capacity_for(size: "float | str", working_set_bytes: int, *, single: bool = 
                                f"or bytes with a unit such as '64MB', got {size!r}")
     capacities = "capacity=" if single else "capacities="
     if isinstance(size, Integral):
-        as_bytes = (f"give bytes explicitly with capacity={int(size)} or size='{int(size)}B'" if single else
-                    f"give bytes explicitly with capacities=[{int(size)}] or sizes=['{int(size)}B']")
+        as_bytes = (f"give bytes explicitly with capacity={int(size)}" if single else
+                    f"give bytes explicitly with capacities=[{int(size)}]")
         if size == 1:  # the one int that is also a valid fraction
             raise InvalidParameter(f"cache size 1 is an int, which is ambiguous: write 1.0 for the whole working "
                                    f"set (fractions are floats in (0, 1]), or {as_bytes}")

@@ -37,6 +37,7 @@ which both engines run; names may be spelled as libCacheSim does (``"S3-FIFO"``)
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import warnings
 from dataclasses import dataclass
@@ -136,7 +137,7 @@ def _capacity_bytes(capacity: object) -> int:
         return parse_bytes("capacity", capacity)
     if isinstance(capacity, bool) or not isinstance(capacity, Integral):
         raise InvalidParameter(f"capacity is bytes: an int or a size such as '64MB', got {capacity!r} "
-                               f"(for a share of the working set, use run/sweep with sizes=[0.1])")
+                               f"(for a share of the working set, use run/sweep with fractions=[0.1])")
     return check_int("capacity", capacity, minimum=0)
 
 
@@ -219,6 +220,8 @@ def _data_first(function: F) -> F:
     """The old order ``function(policy, keys, ...)`` for one release: a call whose first argument is
     a policy (a Policy, a name, a class or factory) and whose second is not warns and swaps them."""
 
+    data, policy = list(inspect.signature(function).parameters)[:2]
+
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if len(args) >= 2:
@@ -227,7 +230,7 @@ def _data_first(function: F) -> F:
                 _is_policy(first) or (isinstance(first, str) and not isinstance(second, (str, os.PathLike))))
             if old:
                 name = function.__name__
-                warnings.warn(f"{name}(policy, keys, ...) is now {name}(keys, policy, ...) (the data first); "
+                warnings.warn(f"{name}({policy}, {data}, ...) is now {name}({data}, {policy}, ...) (the data first); "
                               "the old order goes in the next release", DeprecationWarning, stacklevel=2)
                 args = (second, first, *args[2:])
         return function(*args, **kwargs)

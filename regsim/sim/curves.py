@@ -34,6 +34,7 @@ import os
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any, Iterable
 
+from ..deprecation import keyword_only, renamed_keywords
 from ._util import PATH, expect
 from .errors import InvalidParameter
 from .experiments import RESULT_COLUMNS, _rows, _specs
@@ -61,20 +62,22 @@ def _capacities(specs: list[tuple[str, Any]], wss: int) -> list[int]:
     return [int(v * wss) if how == "share" else v for how, v in specs]
 
 
-def mrc(trace: "Trace | str | os.PathLike[str]", policy: str = "lru", sizes: "Iterable[float | str] | None" = None,
-        *, capacities: "Iterable[int | str] | None" = None, kind: str | None = "blob",
-        ignore_size_zero_req: bool = False, workload: str = "trace") -> pd.DataFrame:
-    """The exact LRU miss-ratio curve at every size, in one pass; a DataFrame with the columns and
-    rows of :func:`~regsim.sim.experiments.sweep` (``sizes=`` shares of the working set,
+@keyword_only("fractions")
+@renamed_keywords(sizes="fractions")
+def mrc(trace: "Trace | str | os.PathLike[str]", policy: str = "lru", *,
+        fractions: "Iterable[float | str] | None" = None, capacities: "Iterable[int | str] | None" = None,
+        kind: str | None = "blob", ignore_size_zero_req: bool = False, workload: str = "trace") -> pd.DataFrame:
+    """The exact LRU miss-ratio curve at every cache size, in one pass; a DataFrame with the columns
+    and rows of :func:`~regsim.sim.experiments.sweep` (``fractions=`` shares of the working set,
     ``capacities=`` bytes, as there). A path is read once."""
     import numpy as np
     import pandas as pd
 
     if not isinstance(policy, str) or policy.lower() != "lru":
         raise InvalidParameter(f"mrc computes LRU's exact curve from stack distances; {policy!r} has no stack "
-                               f"property: use shards(trace, {policy!r}, ...) to approximate its curve, or sweep "
+                               f"property: use shards(trace, {policy!r}, fractions=...) to approximate its curve, or sweep "
                                f"for the exact one")
-    specs = _specs(sizes, capacities)
+    specs = _specs(fractions, capacities)
     d = _dense(trace, kind, ignore_size_zero_req)
     caps = _capacities(specs, d.working_set_bytes)
     ids, sz = d.ids, d.sizes
@@ -130,14 +133,17 @@ def _ratio(misses: int, sampled: int, expected: float, adjust: bool) -> float:
     return misses / sampled if sampled else 0.0
 
 
-def shards(trace: "Trace | str | os.PathLike[str]", policy: Any = "lru", sizes: "Iterable[float | str] | None" = None,
-           *, capacities: "Iterable[int | str] | None" = None, rate: float | None = None, objects: int | None = None,
-           seed: int = 0, kind: str | None = "blob", engine: str = "auto", compare: bool = False,
-           ignore_size_zero_req: bool = False, workload: str = "trace", adjust: bool = True) -> pd.DataFrame:
+@keyword_only("fractions")
+@renamed_keywords(sizes="fractions")
+def shards(trace: "Trace | str | os.PathLike[str]", policy: Any = "lru", *,
+           fractions: "Iterable[float | str] | None" = None, capacities: "Iterable[int | str] | None" = None,
+           rate: float | None = None, objects: int | None = None, seed: int = 0, kind: str | None = "blob",
+           engine: str = "auto", compare: bool = False, ignore_size_zero_req: bool = False, workload: str = "trace",
+           adjust: bool = True) -> pd.DataFrame:
     """An approximate miss-ratio curve of ``policy`` from a spatial sample of the trace (SHARDS).
 
     Give ``rate=`` (a fraction in (0, 1]: fixed-rate) or ``objects=`` (the sample's number of
-    objects: fixed-size), not both. ``capacities`` and ``sizes`` are those of the full trace; the
+    objects: fixed-size), not both. ``capacities`` and ``fractions`` are those of the full trace; the
     sample is replayed at ``capacity * rate``. Columns :data:`SHARDS_COLUMNS`, and with
     ``compare=True`` ``exact_miss_ratio``, ``exact_byte_miss_ratio``, ``error`` and ``byte_error``
     (sample minus full run) from a full replay.
@@ -159,7 +165,7 @@ def shards(trace: "Trace | str | os.PathLike[str]", policy: Any = "lru", sizes: 
     if isinstance(seed, bool) or not isinstance(seed, Integral):
         raise InvalidParameter(f"seed must be an int, got {seed!r}")
     label = _policy_label(policy)
-    specs = _specs(sizes, capacities)
+    specs = _specs(fractions, capacities)
     d = _dense(trace, kind, ignore_size_zero_req)
     caps = _capacities(specs, d.working_set_bytes)
     h = _hashes(d.objects, int(seed))

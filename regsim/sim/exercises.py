@@ -113,7 +113,7 @@ LAB.add("caching.1", "An LRU cache of 100 bytes sees the requests TINY_LRU_TRACE
 def _ratios_at_5_percent() -> pd.DataFrame:
     from .experiments import sweep
 
-    return sweep(caching_trace(), sizes=[0.05]).set_index("policy")[["hit_ratio", "byte_hit_ratio"]]
+    return sweep(caching_trace(), fractions=[0.05]).set_index("policy")[["hit_ratio", "byte_hit_ratio"]]
 
 
 def _best_policies() -> dict[str, list[str]]:
@@ -154,7 +154,7 @@ LAB.add("caching.2", "On caching_trace() with a cache of 5% of its working set, 
         "Answer {'hit_ratio': name, 'byte_hit_ratio': name}. Policies less than 0.001 apart tie "
         "(a table rounded to three decimals shows them equal): any of them is right.",
         checker=_check_best_policies, answer=_best_policies,
-        hint="sweep(caching_trace(), sizes=[0.05]) has both columns")
+        hint="sweep(caching_trace(), fractions=[0.05]) has both columns")
 
 
 def _largest_first_reference(capacity: int = 100) -> list[bool]:

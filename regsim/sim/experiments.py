@@ -7,12 +7,13 @@ generator such as :func:`~regsim.sim.workloads.object_trace` so process pools ca
 the path of a trace file too big for memory (libCacheSim's ``oracleGeneral``, plain or ``.zst``,
 or Parquet), which is streamed in chunks (:mod:`regsim.sim.streaming`).
 
-Cache sizes mean one thing each. ``sizes=`` are **fractions** of the workload's working set
-(the bytes of its distinct objects): floats in (0, 1], such as ``0.1``; a string with a unit,
-``"64MB"``, is an explicit number of bytes. ``capacities=`` are explicit byte counts (ints, or
-strings with a unit). An int in ``sizes=`` is refused, with an error saying what to write (it
-used to mean bytes, while ``1.0`` meant the whole working set). Each row has both: ``size``, the
-share of the working set, and ``capacity``, the bytes.
+A cache's size is given one of two ways (CONTRIBUTING.md, "Sizes"): ``fractions=`` of the
+workload's working set (the bytes of its distinct objects), floats in (0, 1] such as ``0.1``, or
+``capacities=``, explicit byte counts (ints, or strings with a unit such as ``"64MB"``). An int in
+``fractions=`` is refused, with an error saying what to write (``1.0`` is the whole working set).
+(``sizes=`` and ``size=``, the old keywords, work for one release and warn: ``sizes`` means object
+sizes only.) Each row has both: ``size``, the share of the working set, and ``capacity``, the
+bytes.
 
 Policies are names (``"lru"``), :class:`~regsim.sim.cache.Policy` subclasses or factories
 ``capacity -> Policy``. ``engine="auto"`` replays built-in names with the compiled kernels when
@@ -28,7 +29,7 @@ once (a path travels as a path), not sent with every task. ``progress=True`` sho
 ``tqdm.auto`` bar.
 
 >>> from regsim.sim.workloads import object_trace
->>> df = sweep({"zipf": object_trace(2000, 200, seed=1)}, ["lru", "fifo"], [0.1, 0.5])
+>>> df = sweep({"zipf": object_trace(2000, 200, seed=1)}, ["lru", "fifo"], fractions=[0.1, 0.5])
 >>> df[["policy", "size", "hit_ratio"]].round(3).values.tolist()
 [['lru', 0.1, 0.396], ['lru', 0.5, 0.764], ['fifo', 0.1, 0.368], ['fifo', 0.5, 0.729]]
 """
@@ -41,6 +42,7 @@ from concurrent.futures import Executor
 from numbers import Integral
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
+from ..deprecation import keyword_only, moved_names, renamed_keywords
 from ._util import capacity_for, parse_bytes
 from .cache import CacheReport, make_policy
 from .engine import CompiledCache, resolve_engine
@@ -53,18 +55,18 @@ if TYPE_CHECKING:
     import pandas as pd
     from typing_extensions import TypeIs
 
-__all__ = ["run", "sweep", "capacity_for", "RESULT_COLUMNS", "DEFAULT_POLICIES", "DEFAULT_SIZES"]
+__all__ = ["run", "sweep", "capacity_for", "RESULT_COLUMNS", "DEFAULT_POLICIES", "DEFAULT_FRACTIONS"]
 
 RESULT_COLUMNS = ("workload", "seed", "policy", "size", "capacity", "requests", "hits", "hit_ratio",
                   "byte_hit_ratio", "miss_ratio", "byte_miss_ratio", "bytes_requested", "upstream_bytes")
 
 
-def _specs(sizes: "Iterable[float | str] | None", capacities: "Iterable[int | str] | None") -> list[tuple[str, Any]]:
+def _specs(fractions: "Iterable[float | str] | None", capacities: "Iterable[int | str] | None") -> list[tuple[str, Any]]:
     """``[("share", 0.1), ("bytes", 64_000_000), ...]``, checked, in argument order."""
-    if sizes is None and capacities is None:
-        sizes = DEFAULT_SIZES
+    if fractions is None and capacities is None:
+        fractions = DEFAULT_FRACTIONS
     specs: list[tuple[str, Any]] = []
-    for size in sizes if sizes is not None else ():
+    for size in fractions if fractions is not None else ():
         if isinstance(size, str):
             specs.append(("bytes", capacity_for(size, 0)))
         else:
@@ -75,7 +77,7 @@ def _specs(sizes: "Iterable[float | str] | None", capacities: "Iterable[int | st
             specs.append(("bytes", parse_bytes("capacity", capacity)))
         elif isinstance(capacity, bool) or not isinstance(capacity, Integral) or capacity < 0:
             raise InvalidParameter(f"capacities are bytes: ints >= 0 or sizes such as '64MB', got {capacity!r} "
-                                   f"(for a share of the working set, use sizes=[0.1])")
+                                   f"(for a share of the working set, use fractions=[0.1])")
         else:
             specs.append(("bytes", int(capacity)))
     if not specs:
@@ -185,44 +187,49 @@ def _counted(got: list[tuple[int, int]]) -> Callable[[list[int]], list[tuple[int
     return lambda capacities: got
 
 
-def run(trace: "Trace | str", policy: Any = "lru", size: "float | str | None" = None, *,
+@keyword_only("fraction")
+@renamed_keywords(size="fraction")
+def run(trace: "Trace | str", policy: Any = "lru", *, fraction: "float | str | None" = None,
         capacity: "int | str | None" = None, kind: str | None = "blob", engine: str = "auto",
         ignore_size_zero_req: bool = False, ttl: float | None = None) -> pd.DataFrame:
-    """One policy at one size on one trace: a one-row DataFrame (the columns of :func:`sweep`).
+    """One policy at one cache size on one trace: a one-row DataFrame (the columns of :func:`sweep`).
 
-    ``size`` is a share of the working set (a float in (0, 1], 0.1 when neither is given) or
-    bytes with a unit (``"64MB"``); or give ``capacity=`` in bytes instead, not both. A path is
-    read once (:mod:`regsim.sim.streaming`).
+    ``fraction`` is a share of the working set (a float in (0, 1], 0.1 when neither is given); or
+    give ``capacity=`` in bytes (an int or ``"64MB"``) instead, not both. A path is read once
+    (:mod:`regsim.sim.streaming`).
     """
+    size = fraction
     if capacity is not None:
         if size is not None:
-            raise InvalidParameter(f"run takes size= (a share of the working set) or capacity= (bytes), not both: "
-                                   f"got size={size!r} and capacity={capacity!r}")
-        return sweep({"trace": trace}, [policy], None, capacities=[capacity], kind=kind, engine=engine,
+            raise InvalidParameter(f"run takes fraction= (a share of the working set) or capacity= (bytes), not "
+                                   f"both: got fraction={size!r} and capacity={capacity!r}")
+        return sweep({"trace": trace}, [policy], capacities=[capacity], kind=kind, engine=engine,
                      ignore_size_zero_req=ignore_size_zero_req, ttl=ttl)
     size = 0.1 if size is None else size
     capacity_for(size, 1, single=True)  # run's own words (size=, capacity=) for a bad size
-    return sweep({"trace": trace}, [policy], [size], kind=kind, engine=engine,
+    return sweep({"trace": trace}, [policy], fractions=[size], kind=kind, engine=engine,
                  ignore_size_zero_req=ignore_size_zero_req, ttl=ttl)
 
 
 DEFAULT_POLICIES = ("lru", "fifo", "clock", "lfu", "s3fifo", "gdsf", "arc", "sieve")
-DEFAULT_SIZES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
+DEFAULT_FRACTIONS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 
 
 def _is_dask_client(executor: Any) -> bool:
     return type(executor).__module__.split(".")[0] == "distributed" and hasattr(executor, "scatter")
 
 
+@keyword_only("fractions")
+@renamed_keywords(sizes="fractions")
 def sweep(workloads: "Trace | str | Mapping[str, Trace | str | Callable[..., Trace]]",
-          policies: Iterable[Any] = DEFAULT_POLICIES, sizes: "Iterable[float | str] | None" = None, *,
+          policies: Iterable[Any] = DEFAULT_POLICIES, *, fractions: "Iterable[float | str] | None" = None,
           capacities: "Iterable[int | str] | None" = None, seeds: Iterable[int] = (0,),
           kind: str | None = "blob", progress: bool = False, executor: Any = None, engine: str = "auto",
           ignore_size_zero_req: bool = False, ttl: float | None = None) -> pd.DataFrame:
-    """Every workload x seed x policy x size; a DataFrame with :data:`RESULT_COLUMNS`.
+    """Every workload x seed x policy x cache size; a DataFrame with :data:`RESULT_COLUMNS`.
 
-    ``sizes`` (default: 1%, 2%, 5%, 10%, 20%, 50% of the working set, unless ``capacities`` are
-    given) and ``capacities`` as in the module docstring; ``executor`` a
+    ``fractions`` (default: 1%, 2%, 5%, 10%, 20%, 50% of the working set, unless ``capacities``
+    are given) and ``capacities`` as in the module docstring; ``executor`` a
     :class:`concurrent.futures.Executor` or a ``dask.distributed.Client``.
     ``ignore_size_zero_req=True`` drops requests of size 0, as libCacheSim's reader does.
     ``ttl=`` (seconds) gives every object that TTL (:mod:`regsim.sim.ttl`): it needs request
@@ -256,7 +263,7 @@ def sweep(workloads: "Trace | str | Mapping[str, Trace | str | Callable[..., Tra
             raise InvalidParameter("ttl= needs request times: pass the trace in memory "
                                    "(sim.oracle.read_oracle_general(path)), not its path")
         engine = "python"
-    specs = _specs(sizes, capacities)
+    specs = _specs(fractions, capacities)
     labels = [_policy_label(p) for p in policies]
     for policy in policies:
         resolve_engine(engine, policy)  # a bad engine fails here, before any work
@@ -328,3 +335,7 @@ def sweep(workloads: "Trace | str | Mapping[str, Trace | str | Callable[..., Tra
         for row in got or ():
             rows.append({"workload": name, "seed": seed, "policy": label, **row})
     return pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
+
+
+# Old names, for one release (CONTRIBUTING.md, "Renaming").
+__getattr__ = moved_names("regsim.sim.experiments", {"DEFAULT_SIZES": "DEFAULT_FRACTIONS"}, globals())

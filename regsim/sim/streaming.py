@@ -13,7 +13,7 @@ the cache's state (a few arrays over the distinct objects), whatever the trace's
 ``benchmarks/cache.py --streamed`` replays 100 million requests in well under 2 GiB.
 
 A file is read once per replay. With ``capacity=`` (bytes) the replay streams: the working set is
-measured during the same pass. A share of the working set (``size=0.1``) cannot be turned into
+measured during the same pass. A share of the working set (``fraction=0.1``) cannot be turned into
 bytes before the whole file has been seen, so :func:`load_dense` reads it once into dense ids
 and sizes (16 bytes a request, less than the 24 of an oracleGeneral record) and the replay runs
 from memory. ``ignore_size_zero_req=True`` drops requests of size 0, as libCacheSim's reader does
@@ -21,7 +21,7 @@ by default (``ReaderInitParam(ignore_size_zero_req=True)``); regsim keeps them b
 
 >>> from regsim.sim.workloads import object_trace
 >>> trace = object_trace(5000, 500, seed=1)
->>> replay(trace, "lru", size=0.1, chunk_requests=700) == replay(trace, "lru", size=0.1, engine="python")
+>>> replay(trace, "lru", fraction=0.1, chunk_requests=700) == replay(trace, "lru", fraction=0.1, engine="python")
 True
 """
 
@@ -31,6 +31,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+from ..deprecation import renamed_keywords
 from ._util import PATH, SEQUENCE, capacity_for, expect
 from .cache import CacheReport, _capacity_bytes, make_policy
 from .engine import CompiledCache, resolve_engine
@@ -98,18 +99,20 @@ def stream_policies(source: Any, policies: Sequence[Any], capacities: Sequence[i
     return [[(m, b) for m, b in count] for count in counts], tally
 
 
-def replay(source: "Trace | str | os.PathLike[str]", policy: Any = "lru", *, size: float | None = None,
+@renamed_keywords(size="fraction")
+def replay(source: "Trace | str | os.PathLike[str]", policy: Any = "lru", *, fraction: float | None = None,
            capacity: "int | str | None" = None, engine: str = "auto", kind: str | None = "blob",
            chunk_requests: int = 1_000_000, ignore_size_zero_req: bool = False) -> CacheReport:
     """Replay ``source`` through one cache; its :class:`CacheReport`. The file is read once.
 
     Give ``capacity=`` (bytes, or ``"64MB"``: the replay streams, one chunk in memory) or
-    ``size=`` (a share of the working set, a float in (0, 1]: the file is read once into dense
+    ``fraction=`` (a share of the working set, a float in (0, 1]: the file is read once into dense
     ids, 16 bytes a request, and replayed from memory).
     """
+    size = fraction
     expect("source", source, (Trace, *PATH), "a Trace or a trace file's path")
     if (size is None) == (capacity is None):
-        raise InvalidParameter("replay needs exactly one of size= (a share of the working set) or capacity= (bytes)")
+        raise InvalidParameter("replay needs exactly one of fraction= (a share of the working set) or capacity= (bytes)")
     if capacity is not None:
         cap = _capacity_bytes(capacity)
         [[(misses, missed)]], tally = stream_policies(source, [policy], [cap], engine=engine, kind=kind,

@@ -41,7 +41,7 @@ def test_admitted_policies_run_compiled_and_are_labelled():
     cache = CompiledCache(policy, 1000)
     assert isinstance(cache, AdmittedCache) and isinstance(cache.inner, CompiledCache)
     t = object_trace(2000, 200, seed=1)
-    df = sweep(t, [policy, admitted("lru", BloomAdmission()), admitted("lru", ProbAdmission(0.5, seed=1))], [0.1])
+    df = sweep(t, [policy, admitted("lru", BloomAdmission()), admitted("lru", ProbAdmission(0.5, seed=1))], fractions=[0.1])
     assert df["policy"].tolist() == ["s3fifo+size(max_size=1000000)", "lru+bloom", "lru+prob(p=0.5, seed=1)"]
 
 
@@ -58,16 +58,16 @@ def test_bloom_admission_caches_an_object_on_its_second_request():
 
 def test_probabilistic_admission_is_seeded():
     t = object_trace(5000, 500, seed=2)
-    runs = [run(t, admitted("lru", ProbAdmission(0.2, seed=s)), 0.1)["hits"].iloc[0] for s in (1, 1, 2)]
+    runs = [run(t, admitted("lru", ProbAdmission(0.2, seed=s)), fraction=0.1)["hits"].iloc[0] for s in (1, 1, 2)]
     assert runs[0] == runs[1] != runs[2]
-    assert run(t, admitted("lru", ProbAdmission(1.0)), 0.1)["hits"].iloc[0] == run(t, "lru", 0.1)["hits"].iloc[0]
-    assert run(t, admitted("lru", ProbAdmission(0.0)), 0.1)["hits"].iloc[0] == 0
+    assert run(t, admitted("lru", ProbAdmission(1.0)), fraction=0.1)["hits"].iloc[0] == run(t, "lru", fraction=0.1)["hits"].iloc[0]
+    assert run(t, admitted("lru", ProbAdmission(0.0)), fraction=0.1)["hits"].iloc[0] == 0
 
 
 def test_adaptsize_retunes_and_beats_plain_lru_on_object_hits():
     t = object_trace(60_000, 6000, seed=1)
-    plain = run(t, "lru", 0.05)["miss_ratio"].iloc[0]
-    adapt = run(t, admitted("lru", AdaptSize(interval=5000)), 0.05)["miss_ratio"].iloc[0]
+    plain = run(t, "lru", fraction=0.05)["miss_ratio"].iloc[0]
+    adapt = run(t, admitted("lru", AdaptSize(interval=5000)), fraction=0.05)["miss_ratio"].iloc[0]
     assert adapt < plain - 0.03
     decider = AdaptSize(interval=5000).start()
     ids, sizes, _ = t.only("blob").dense()

@@ -65,19 +65,19 @@ def test_mrc_is_exact_where_the_stack_argument_fails():
 def test_mrc_on_100_sizes_and_a_file(tmp_path):
     t = object_trace(20_000, 2000, seed=3)
     sizes = [float(s) for s in np.linspace(0.01, 1.0, 100)]
-    curve = mrc(t, "lru", sizes)
-    assert curve.equals(sweep(t, ["lru"], sizes))
+    curve = mrc(t, "lru", fractions=sizes)
+    assert curve.equals(sweep(t, ["lru"], fractions=sizes))
     assert curve["miss_ratio"].is_monotonic_decreasing  # LRU's inclusion property
     path = write_oracle_general(t, tmp_path / "t.oracleGeneral")
-    assert mrc(path, sizes=sizes[:5]).drop(columns="workload").equals(curve.iloc[:5].drop(columns="workload"))
+    assert mrc(path, fractions=sizes[:5]).drop(columns="workload").equals(curve.iloc[:5].drop(columns="workload"))
 
 
 def test_mrc_refuses_what_it_cannot_compute():
     t = object_trace(100, 10, seed=1)
     with pytest.raises(InvalidParameter, match="shards"):
-        mrc(t, "fifo", [0.1])
+        mrc(t, "fifo", fractions=[0.1])
     with pytest.raises(InvalidParameter, match="cache size 3 is an int"):
-        mrc(t, "lru", [3])
+        mrc(t, "lru", fractions=[3])
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +87,7 @@ def big():
 
 @pytest.mark.parametrize("policy", ["lru", "s3fifo", "arc", "sieve"])
 def test_shards_fixed_rate_is_close_to_the_full_run(big, policy):
-    df = shards(big, policy, [0.01, 0.05, 0.1, 0.3], rate=0.1, compare=True)
+    df = shards(big, policy, fractions=[0.01, 0.05, 0.1, 0.3], rate=0.1, compare=True)
     assert df["sample_rate"].tolist() == pytest.approx([0.1] * 4, abs=1e-6)
     assert df.attrs["mean_absolute_error"] == pytest.approx(df["error"].abs().mean())
     assert df.attrs["mean_absolute_error"] < 0.03, df[["size", "miss_ratio", "exact_miss_ratio"]]
@@ -95,20 +95,20 @@ def test_shards_fixed_rate_is_close_to_the_full_run(big, policy):
 
 
 def test_shards_fixed_size_keeps_that_many_objects(big):
-    df = shards(big, "lru", [0.05, 0.2], objects=4000, compare=True)
+    df = shards(big, "lru", fractions=[0.05, 0.2], objects=4000, compare=True)
     assert (df["sampled_objects"] == 4000).all()
     assert df.attrs["mean_absolute_error"] < 0.04
     assert df["sample_rate"].iloc[0] == pytest.approx(0.1, rel=0.2)
 
 
 def test_shards_is_seeded_and_checks_its_arguments(big):
-    a = shards(big, "fifo", [0.1], rate=0.05, seed=7)
-    assert a.equals(shards(big, "fifo", [0.1], rate=0.05, seed=7))
-    assert not a.equals(shards(big, "fifo", [0.1], rate=0.05, seed=8))
+    a = shards(big, "fifo", fractions=[0.1], rate=0.05, seed=7)
+    assert a.equals(shards(big, "fifo", fractions=[0.1], rate=0.05, seed=7))
+    assert not a.equals(shards(big, "fifo", fractions=[0.1], rate=0.05, seed=8))
     for kwargs, message in [({}, "exactly one of rate"), ({"rate": 0.1, "objects": 5}, "exactly one of rate"),
                             ({"rate": 1.5}, "rate must be a fraction in"), ({"objects": 0}, "objects must be an int")]:
         with pytest.raises(InvalidParameter, match=message):
-            shards(big, "lru", [0.1], **kwargs)
+            shards(big, "lru", fractions=[0.1], **kwargs)
 
 
 def test_opt_is_drawn_as_the_bound_in_its_own_style():
@@ -121,7 +121,7 @@ def test_opt_is_drawn_as_the_bound_in_its_own_style():
 
     t = object_trace(2000, 200, seed=1)
     policies = ["lru", "fifo", "clock", "lfu", "s3fifo", "gdsf", "arc", "sieve", "belady"]
-    ax = miss_ratio_curves(sweep(t, policies, [0.05, 0.2]))
+    ax = miss_ratio_curves(sweep(t, policies, fractions=[0.05, 0.2]))
     lines = {line.get_label(): line for line in ax.get_lines()}
     opt, lru = lines["belady (OPT)"], lines["lru"]
     assert (opt.get_color(), opt.get_marker()) != (lru.get_color(), lru.get_marker())
@@ -139,6 +139,6 @@ def test_a_curve_of_100_sizes_gets_round_ticks():
     from regsim.sim.plots import miss_ratio_curves
 
     t = object_trace(2000, 200, seed=1)
-    ax = miss_ratio_curves(mrc(t, "lru", [float(s) for s in np.geomspace(0.015, 1.0, 100)]))
+    ax = miss_ratio_curves(mrc(t, "lru", fractions=[float(s) for s in np.geomspace(0.015, 1.0, 100)]))
     assert list(ax.get_xticks()) == [0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
     plt.close("all")

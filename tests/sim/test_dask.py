@@ -27,13 +27,13 @@ def test_a_sweep_on_two_worker_processes_equals_the_serial_one(client, tmp_path,
     path = write_oracle_general(object_trace(4000, 400, seed=3), tmp_path / "t.oracleGeneral.zst")
     workloads = {"zipf": trace, "generated": functools.partial(object_trace, 3000, 300), "file": str(path)}
     policies = ["lru", "fifo", "clock", "lfu", "s3fifo", "gdsf", "arc", "sieve"]
-    serial = sweep(workloads, policies, [0.01, 0.1], capacities=["1MB"], seeds=[1, 2])
+    serial = sweep(workloads, policies, fractions=[0.01, 0.1], capacities=["1MB"], seeds=[1, 2])
 
     scattered, submitted = [], []
     scatter, submit = client.scatter, client.submit
     monkeypatch.setattr(client, "scatter", lambda data, **kw: scattered.append((data, kw)) or scatter(data, **kw))
     monkeypatch.setattr(client, "submit", lambda fn, *args, **kw: submitted.append(args) or submit(fn, *args, **kw))
-    parallel = sweep(workloads, policies, [0.01, 0.1], capacities=["1MB"], seeds=[1, 2], executor=client,
+    parallel = sweep(workloads, policies, fractions=[0.01, 0.1], capacities=["1MB"], seeds=[1, 2], executor=client,
                      progress=True)
     assert parallel.equals(serial)
     assert len(parallel) == (1 + 2 + 1) * 8 * 3
@@ -47,8 +47,8 @@ def test_a_sweep_on_two_worker_processes_equals_the_serial_one(client, tmp_path,
     # a policy that runs in Python needs the keys: then the whole (blob) Trace is scattered
     scattered.clear()
     in_python = lambda capacity: LRU(capacity)  # noqa: E731 - a user's factory (the LRU class itself runs compiled)
-    mixed = sweep({"zipf": trace}, ["lru", in_python], [0.1], executor=client)
-    assert mixed.equals(sweep({"zipf": trace}, ["lru", in_python], [0.1]))
+    mixed = sweep({"zipf": trace}, ["lru", in_python], fractions=[0.1], executor=client)
+    assert mixed.equals(sweep({"zipf": trace}, ["lru", in_python], fractions=[0.1]))
     assert [type(data) for data, _ in scattered] == [Trace]
 
 
@@ -77,7 +77,7 @@ def test_a_path_is_read_once_per_worker(client, tmp_path):
         return oracle._reads
 
     client.run(count_reads)
-    parallel = sweep(str(path), ["lru", "fifo", "arc", "sieve"], [0.01, 0.1, 0.5], executor=client)
+    parallel = sweep(str(path), ["lru", "fifo", "arc", "sieve"], fractions=[0.01, 0.1, 0.5], executor=client)
     per_worker = client.run(reads)
-    assert parallel.equals(sweep(str(path), ["lru", "fifo", "arc", "sieve"], [0.01, 0.1, 0.5]))
+    assert parallel.equals(sweep(str(path), ["lru", "fifo", "arc", "sieve"], fractions=[0.01, 0.1, 0.5]))
     assert len(per_worker) == 2 and set(per_worker.values()) <= {0, 1} and sum(per_worker.values()) >= 1, per_worker

@@ -41,7 +41,7 @@ class LargestFirst(Policy):
 
 
 def caching_2():
-    df = sweep(caching_trace(), sizes=[0.05])
+    df = sweep(caching_trace(), fractions=[0.05])
     return {"hit_ratio": df.loc[df["hit_ratio"].idxmax(), "policy"],
             "byte_hit_ratio": df.loc[df["byte_hit_ratio"].idxmax(), "policy"]}
 
@@ -153,7 +153,7 @@ def test_caching_1_still_refuses_a_wrong_ratio(ratio):
 
 
 def test_caching_2_accepts_every_policy_tied_with_the_best():
-    table = sweep(caching_trace(), sizes=[0.05]).set_index("policy")
+    table = sweep(caching_trace(), fractions=[0.05]).set_index("policy")
     best_hits = table["hit_ratio"].idxmax()
     tied = sorted(p for p in table.index if table["byte_hit_ratio"].max() - table.at[p, "byte_hit_ratio"] < TIE)
     assert tied == ["sieve"]  # 0.336, ahead of ARC's 0.329 and CLOCK's and LRU's 0.324

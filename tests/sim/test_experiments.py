@@ -23,19 +23,19 @@ WORKLOAD = functools.partial(object_trace, 3000, 300)
 @settings(max_examples=5, deadline=None)
 @given(st.integers(0, 2**32))
 def test_same_seed_same_dataframe(seed):
-    a = sweep({"zipf": WORKLOAD}, ["lru", "gdsf"], [0.05, 0.5], seeds=[seed])
-    b = sweep({"zipf": WORKLOAD}, ["lru", "gdsf"], [0.05, 0.5], seeds=[seed])
+    a = sweep({"zipf": WORKLOAD}, ["lru", "gdsf"], fractions=[0.05, 0.5], seeds=[seed])
+    b = sweep({"zipf": WORKLOAD}, ["lru", "gdsf"], fractions=[0.05, 0.5], seeds=[seed])
     assert a.equals(b)
 
 
 def test_sweep_shape_order_and_executor():
-    plain = sweep({"zipf": WORKLOAD}, ["lru", "fifo", LRU], [0.1], capacities=[1000], seeds=[1, 2], progress=True)
+    plain = sweep({"zipf": WORKLOAD}, ["lru", "fifo", LRU], fractions=[0.1], capacities=[1000], seeds=[1, 2], progress=True)
     assert list(plain.columns) == list(RESULT_COLUMNS)
     assert len(plain) == 2 * 3 * 2
     assert list(plain["policy"][:4]) == ["lru", "lru", "fifo", "fifo"]
     assert plain.loc[1, "capacity"] == 1000
     with ThreadPoolExecutor(2) as pool:
-        threaded = sweep({"zipf": WORKLOAD}, ["lru", "fifo", LRU], [0.1], capacities=[1000], seeds=[1, 2],
+        threaded = sweep({"zipf": WORKLOAD}, ["lru", "fifo", LRU], fractions=[0.1], capacities=[1000], seeds=[1, 2],
                          executor=pool)
     assert threaded.equals(plain)
     assert (plain["hits"] <= plain["requests"]).all()
@@ -45,31 +45,31 @@ def test_sweep_shape_order_and_executor():
 
 def test_bigger_caches_miss_less_under_lru_on_uniform_sizes():
     trace = object_trace(5000, 500, size_sigma=0.0, seed=3)
-    df = sweep(trace, ["lru"], [0.01, 0.1, 0.5, 1.0])
+    df = sweep(trace, ["lru"], fractions=[0.01, 0.1, 0.5, 1.0])
     assert df["miss_ratio"].is_monotonic_decreasing
     assert df["miss_ratio"].iloc[-1] == pytest.approx(trace.working_set()[0] / len(trace))  # only cold misses
 
 
 def test_run_is_one_row():
-    row = run(object_trace(500, 50, seed=1), "s3fifo", 0.2)
+    row = run(object_trace(500, 50, seed=1), "s3fifo", fraction=0.2)
     assert len(row) == 1 and row.loc[0, "policy"] == "s3fifo"
 
 
 def test_errors_name_the_value():
     t = object_trace(100, 10, seed=1)
     with pytest.raises(InvalidParameter, match=r"\(0, 1\], got 1.5"):
-        sweep(t, ["lru"], [1.5])
+        sweep(t, ["lru"], fractions=[1.5])
     with pytest.raises(UnknownPolicy, match="'nope'"):
-        sweep(t, ["nope"], [0.1])
+        sweep(t, ["nope"], fractions=[0.1])
     with pytest.raises(InvalidParameter, match="at least one policy"):
-        sweep(t, [], [0.1])
+        sweep(t, [], fractions=[0.1])
     with pytest.raises(InvalidParameter, match="got True"):
         capacity_for(True, 10)
     with pytest.raises(InvalidParameter, match="executor must be a concurrent.futures.Executor or a "
                                                "dask.distributed.Client, got list"):
-        sweep(t, ["lru"], [0.1], executor=[])
+        sweep(t, ["lru"], fractions=[0.1], executor=[])
     with pytest.raises(InvalidParameter, match="got str"):
-        sweep({"x": lambda seed: "nope"}, ["lru"], [0.1])
+        sweep({"x": lambda seed: "nope"}, ["lru"], fractions=[0.1])
 
 
 def test_plots_return_axes_and_never_show(monkeypatch):
@@ -84,7 +84,7 @@ def test_plots_return_axes_and_never_show(monkeypatch):
     from regsim.sim.workloads import official_catalog
 
     monkeypatch.setattr(plt, "show", lambda *a, **k: pytest.fail("plots must not call plt.show()"))
-    df = sweep(object_trace(2000, 200, seed=1), ["lru", "gdsf"], [0.05, 0.2])
+    df = sweep(object_trace(2000, 200, seed=1), ["lru", "gdsf"], fractions=[0.05, 0.2])
     fig, axes = plt.subplots(1, 3)
     assert miss_ratio_curves(df, ax=axes[0]) is axes[0]
     assert len(axes[0].get_lines()) == 2
@@ -119,10 +119,10 @@ def test_matplotlib_is_imported_only_when_plotting():
 
 def test_run_refuses_a_size_and_a_capacity_at_once():
     trace = WORKLOAD(seed=1)
-    with pytest.raises(InvalidParameter, match=r"run takes size= \(a share of the working set\) or capacity= "
-                                               r"\(bytes\), not both: got size=0.1 and capacity='64MB'"):
-        run(trace, "lru", 0.1, capacity="64MB")
+    with pytest.raises(InvalidParameter, match=r"run takes fraction= \(a share of the working set\) or capacity= "
+                                               r"\(bytes\), not both: got fraction=0.1 and capacity='64MB'"):
+        run(trace, "lru", fraction=0.1, capacity="64MB")
     assert run(trace, "lru", capacity="64MB")["capacity"].tolist() == [64_000_000]
     assert run(trace, "lru")["size"].tolist() == [0.1]  # the default size, when no capacity is given
-    with pytest.raises(InvalidParameter, match=r"capacity=5 or size='5B'"):
-        run(trace, "lru", 5)
+    with pytest.raises(InvalidParameter, match=r"give bytes explicitly with capacity=5 "):
+        run(trace, "lru", fraction=5)

@@ -63,7 +63,7 @@ PARAMETERISED = [
 def test_parameterised_policies_are_labelled_readably():
     trace = sim.object_trace(3000, 300, seed=2)
     table = sim.sweep(trace, ["S3-FIFO", *PARAMETERISED, lambda c: sim.Clock(c, bits=2), sim.Clock.with_params(bits=1)],
-                      [0.1])
+                      fractions=[0.1])
     assert table["policy"].tolist() == [
         "s3fifo", "s3fifo(small_ratio=0.05)", "s3fifo(small_ratio=0.3, ghost_ratio=0.5, move_to_main=1)",
         "s3fifo(move_to_main=3)", "clock(bits=2)", "clock(bits=3)", "clock(bits=2)", "clock"]
@@ -75,8 +75,8 @@ def test_parameterised_policies_are_labelled_readably():
 def test_parameterised_policies_run_compiled_and_agree_with_python(policy):
     trace = sim.object_trace(4000, 400, size_sigma=2.0, seed=3)
     assert resolve_engine("auto", policy) == "compiled"
-    compiled = sim.sweep(trace, [policy], [0.01, 0.1, 0.3], engine="compiled")
-    python = sim.sweep(trace, [policy], [0.01, 0.1, 0.3], engine="python")
+    compiled = sim.sweep(trace, [policy], fractions=[0.01, 0.1, 0.3], engine="compiled")
+    python = sim.sweep(trace, [policy], fractions=[0.01, 0.1, 0.3], engine="python")
     assert compiled.equals(python)
     keys, sizes = trace.keys, trace.sizes
     cap = int(trace.working_set()[1] * 0.05)
@@ -92,7 +92,7 @@ def test_libcachesim_spellings_are_accepted():
     for spelling, name in [("S3-FIFO", "s3fifo"), ("S3FIFO", "s3fifo"), ("LRU", "lru"), ("Sieve", "sieve"),
                            ("CLOCK", "clock")]:
         assert policies.canonical(spelling) == name
-        assert sim.sweep(sim.object_trace(200, 20, seed=1), [spelling], [0.5])["policy"].tolist() == [name]
+        assert sim.sweep(sim.object_trace(200, 20, seed=1), [spelling], fractions=[0.5])["policy"].tolist() == [name]
     assert CompiledCache("S3-FIFO", 100).name == "s3fifo"
 
 
@@ -102,11 +102,11 @@ def test_bad_parameters_are_refused_naming_them():
     with pytest.raises(InvalidParameter, match="small_ratio must be in \\[0, 1\\], got 2"):
         sim.S3FIFO.with_params(small_ratio=2)
     with pytest.raises(InvalidParameter, match="small_ratio must be in \\[0, 1\\], got 'x'"):
-        sim.sweep(sim.object_trace(100, 10, seed=1), [functools.partial(sim.S3FIFO, small_ratio="x")], [0.5])
+        sim.sweep(sim.object_trace(100, 10, seed=1), [functools.partial(sim.S3FIFO, small_ratio="x")], fractions=[0.5])
     with pytest.raises(InvalidParameter, match="bits must be an integer, got 1.5"):
         sim.Clock.with_params(bits=1.5)
     with pytest.raises(UnknownPolicy, match="unknown cache policy 'S4-FIFO'"):
-        sim.sweep(sim.object_trace(100, 10, seed=1), ["S4-FIFO"], [0.5])
+        sim.sweep(sim.object_trace(100, 10, seed=1), ["S4-FIFO"], fractions=[0.5])
 
 
 # -- Belady (OPT) ------------------------------------------------------------------------------------
@@ -115,12 +115,12 @@ def test_bad_parameters_are_refused_naming_them():
 def test_belady_is_the_bound_on_a_unit_size_trace():
     """Issue 17 finding 1: sweep(t, ["belady"]) raised UnknownPolicy. With equal sizes OPT misses least."""
     trace = sim.object_trace(5000, 500, median_size=1, size_sigma=0.0, seed=5)
-    table = sim.sweep(trace, list(policies.POLICIES), [0.01, 0.05, 0.2])
+    table = sim.sweep(trace, list(policies.POLICIES), fractions=[0.01, 0.05, 0.2])
     by = table.pivot(index="size", columns="policy", values="miss_ratio")
     for size, row in by.iterrows():
         assert row["belady"] == row.min(), (size, row.sort_values().head(3).to_dict())
     assert (by["belady"] < by["lru"]).all()
-    assert sim.run(trace, "OPT", 0.05)["miss_ratio"].item() == by.loc[0.05, "belady"]
+    assert sim.run(trace, "OPT", fraction=0.05)["miss_ratio"].item() == by.loc[0.05, "belady"]
 
 
 def test_belady_needs_the_future_and_says_so():

@@ -47,7 +47,7 @@ def path(trace, tmp_path, request):
     return write_oracle_general(trace, tmp_path / request.param)
 
 
-@pytest.mark.parametrize("how", [{"size": 0.1}, {"capacity": 2_000_000}, {"size": "2MB"}])
+@pytest.mark.parametrize("how", [{"fraction": 0.1}, {"capacity": 2_000_000}, {"capacity": "2MB"}])
 def test_run_of_a_path_reads_the_file_once(path, trace, reads, how):
     got = run(path, "lru", **how)
     assert reads[0] == 1, how
@@ -56,14 +56,14 @@ def test_run_of_a_path_reads_the_file_once(path, trace, reads, how):
 
 
 def test_replay_of_a_path_reads_the_file_once(path, trace, reads):
-    for how in ({"size": 0.1}, {"capacity": 1_000_000}):
+    for how in ({"fraction": 0.1}, {"capacity": 1_000_000}):
         reads[0] = 0
         assert replay(path, "arc", **how) == replay(trace, "arc", engine="python", **how)
         assert reads[0] == 1, how
 
 
 def test_a_serial_sweep_of_a_path_reads_it_once(path, trace, reads):
-    for how in ({"sizes": [0.01, 0.1]}, {"capacities": [100_000, 1_000_000]}):
+    for how in ({"fractions": [0.01, 0.1]}, {"capacities": [100_000, 1_000_000]}):
         reads[0] = 0
         got = sweep({"f": str(path)}, ["lru", "fifo", "arc"], **how)
         assert reads[0] == 1, how
@@ -74,13 +74,13 @@ def test_a_serial_sweep_of_a_path_reads_it_once(path, trace, reads):
 def test_a_pooled_sweep_of_a_path_reads_it_once_per_process(path, trace, reads):
     experiments._LOADED.clear()
     with ThreadPoolExecutor(2) as pool:  # one process: its tasks share one read
-        got = sweep({"f": str(path)}, ["lru", "sieve"], [0.01, 0.1, 0.5], executor=pool)
+        got = sweep({"f": str(path)}, ["lru", "sieve"], fractions=[0.01, 0.1, 0.5], executor=pool)
     assert reads[0] == 1
-    assert got.drop(columns="workload").equals(sweep(trace, ["lru", "sieve"], [0.01, 0.1, 0.5])
+    assert got.drop(columns="workload").equals(sweep(trace, ["lru", "sieve"], fractions=[0.01, 0.1, 0.5])
                                                .drop(columns="workload"))
     write_oracle_general(object_trace(3000, 300, seed=5), path)  # a rewritten file is read again
     with ThreadPoolExecutor(2) as pool:
-        sweep({"f": str(path)}, ["lru"], [0.1], executor=pool)
+        sweep({"f": str(path)}, ["lru"], fractions=[0.1], executor=pool)
     assert reads[0] == 2
     experiments._LOADED.clear()
 

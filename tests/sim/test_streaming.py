@@ -96,7 +96,7 @@ def test_streamed_replays_equal_in_memory_ones(trace, tmp_path, policy):
     for source in (trace, oracle, parquet):
         for engine in ("compiled", "python"):
             assert replay(source, policy, capacity=capacity, engine=engine, chunk_requests=777) == expected, (source, engine)
-    assert replay(oracle, policy, size=0.05, chunk_requests=500) == expected
+    assert replay(oracle, policy, fraction=0.05, chunk_requests=500) == expected
 
 
 def test_parquet_keeps_blob_requests_and_string_keys(registry_requests, tmp_path):
@@ -104,7 +104,7 @@ def test_parquet_keeps_blob_requests_and_string_keys(registry_requests, tmp_path
     assert read_parquet(path) == registry_requests
     blobs = registry_requests.only("blob")
     assert working_set(path) == (*blobs.working_set(), len(blobs), blobs.total_bytes)
-    got = replay(path, "arc", size=0.1, chunk_requests=50)
+    got = replay(path, "arc", fraction=0.1, chunk_requests=50)
     assert got == simulate(blobs.keys, "arc", blobs.sizes, capacity=capacity_for(0.1, blobs.working_set()[1]))
     with pytest.raises(TraceFormatError, match="not a Parquet trace"):
         read_parquet(tmp_path / "missing.parquet")
@@ -122,8 +122,8 @@ def test_dense_ids_across_chunks_ints_and_strings():
 
 def test_sweep_streams_a_trace_file_and_equals_the_in_memory_sweep(trace, tmp_path):
     path = write_oracle_general(trace, tmp_path / "t.oracleGeneral")
-    from_file = sweep({"t": path}, ["lru", "sieve"], [0.02, 0.2], capacities=["300kB"])
-    in_memory = sweep({"t": trace}, ["lru", "sieve"], [0.02, 0.2], capacities=["300kB"])
+    from_file = sweep({"t": path}, ["lru", "sieve"], fractions=[0.02, 0.2], capacities=["300kB"])
+    in_memory = sweep({"t": trace}, ["lru", "sieve"], fractions=[0.02, 0.2], capacities=["300kB"])
     assert from_file.equals(in_memory)
     assert in_memory["capacity"].tolist()[:3] == [capacity_for(0.02, trace.working_set()[1]),
                                                  capacity_for(0.2, trace.working_set()[1]), 300_000]
@@ -132,24 +132,24 @@ def test_sweep_streams_a_trace_file_and_equals_the_in_memory_sweep(trace, tmp_pa
 
 def test_sizes_mean_one_thing(trace):
     with pytest.raises(InvalidParameter, match=r"cache size 1 is an int, which is ambiguous: write 1.0 for the "
-                                               r"whole working set .* capacities=\[1\] or sizes=\['1B'\]"):
-        sweep(trace, ["lru"], [1])
+                                               r"whole working set .* capacities=\[1\]"):
+        sweep(trace, ["lru"], fractions=[1])
     # every suggestion is a value that is accepted: no "5.0 for 500%" or "0.0 for 0%"
     with pytest.raises(InvalidParameter, match=r"cache size 5 is an int, which is ambiguous: give bytes explicitly "
-                                               r"with capacities=\[5\] or sizes=\['5B'\] \(a share .* such as 0.1\)"):
-        sweep(trace, ["lru"], [5])
+                                               r"with capacities=\[5\] \(a share .* such as 0.1\)"):
+        sweep(trace, ["lru"], fractions=[5])
     for nothing in (0, -3):
         with pytest.raises(InvalidParameter, match=rf"cache size {nothing} is not a size: a share of the working set "
                                                    r"is a float in \(0, 1\], such as 0.1"):
-            sweep(trace, ["lru"], [nothing])
+            sweep(trace, ["lru"], fractions=[nothing])
     with pytest.raises(InvalidParameter, match=r"capacities are bytes: .* got 0.5 \(for a share of the working "
-                                               r"set, use sizes=\[0.1\]\)"):
+                                               r"set, use fractions=\[0.1\]\)"):
         sweep(trace, ["lru"], capacities=[0.5])
     with pytest.raises(InvalidParameter, match="a size with a unit such as '64MB'"):
-        sweep(trace, ["lru"], ["lots"])
-    one_byte = sweep(trace, ["lru"], ["1B"], capacities=[1])
+        sweep(trace, ["lru"], fractions=["lots"])
+    one_byte = sweep(trace, ["lru"], fractions=["1B"], capacities=[1])
     assert one_byte["capacity"].tolist() == [1, 1] and one_byte["hits"].tolist() == [0, 0]
-    whole = sweep(trace, ["lru"], [1.0])
+    whole = sweep(trace, ["lru"], fractions=[1.0])
     assert whole["capacity"].tolist() == [trace.working_set()[1]]
     assert whole["miss_ratio"].iloc[0] == pytest.approx(trace.working_set()[0] / len(trace))  # only cold misses
 
@@ -184,7 +184,7 @@ def test_iter_chunks_refuses_what_it_cannot_read(tmp_path):
     Trace.from_columns(key=[1], size=[2]).frame.drop(columns=["size"]).to_parquet(bad)
     with pytest.raises(TraceFormatError, match=r"needs the columns key and size, missing \['size'\]"):
         list(iter_chunks(bad))
-    with pytest.raises(InvalidParameter, match="exactly one of size="):
+    with pytest.raises(InvalidParameter, match="exactly one of fraction="):
         replay(bad, "lru")
 
 
@@ -193,15 +193,15 @@ def test_the_projects_own_csv_streams_like_the_trace_it_holds(trace, registry_re
     from regsim.sim.traces import read_csv, write_csv
 
     path = write_csv(trace, tmp_path / "t.csv")
-    assert replay(path, "lru", size=0.1) == replay(trace, "lru", size=0.1)
+    assert replay(path, "lru", fraction=0.1) == replay(trace, "lru", fraction=0.1)
     assert replay(str(path), "sieve", capacity="100kB", chunk_requests=333) == replay(trace, "sieve", capacity="100kB")
-    from_file = sweep({"t": path}, ["lru", "gdsf"], [0.05, 0.2])
-    assert from_file.equals(sweep({"t": trace}, ["lru", "gdsf"], [0.05, 0.2]))
+    from_file = sweep({"t": path}, ["lru", "gdsf"], fractions=[0.05, 0.2])
+    assert from_file.equals(sweep({"t": trace}, ["lru", "gdsf"], fractions=[0.05, 0.2]))
     # a registry trace's CSV keeps only the blob requests, as the Trace and Parquet sources do
     registry = write_csv(registry_requests, tmp_path / "r.CSV")
     blobs = registry_requests.only("blob")
     assert working_set(registry, chunk_requests=64) == (*blobs.working_set(), len(blobs), blobs.total_bytes)
-    assert replay(registry, "arc", size=0.1, chunk_requests=50) == replay(read_csv(registry), "arc", size=0.1)
+    assert replay(registry, "arc", fraction=0.1, chunk_requests=50) == replay(read_csv(registry), "arc", fraction=0.1)
     headless = tmp_path / "h.csv"
     headless.write_text("1,2\n3,4\n")
     with pytest.raises(TraceFormatError, match=r"h.csv: a CSV trace needs the columns key and size"):
@@ -209,10 +209,10 @@ def test_the_projects_own_csv_streams_like_the_trace_it_holds(trace, registry_re
 
 
 def test_replay_names_its_own_parameters(trace):
-    with pytest.raises(InvalidParameter, match=r"capacity=5 or size='5B'") as caught:
-        replay(trace, "lru", size=5)
-    assert "capacities=" not in str(caught.value) and "sizes=" not in str(caught.value)
-    with pytest.raises(InvalidParameter, match=r"write 1.0 for the whole working set .* capacity=1 or size='1B'"):
-        replay(trace, "lru", size=1)
+    with pytest.raises(InvalidParameter, match=r"give bytes explicitly with capacity=5 ") as caught:
+        replay(trace, "lru", fraction=5)
+    assert "capacities=" not in str(caught.value) and "fractions=" not in str(caught.value)
+    with pytest.raises(InvalidParameter, match=r"write 1.0 for the whole working set .* capacity=1$"):
+        replay(trace, "lru", fraction=1)
     with pytest.raises(InvalidParameter, match=r"\(for bytes, use capacity= or a string such as '64MB'\)"):
-        replay(trace, "lru", size=1.5)
+        replay(trace, "lru", fraction=1.5)
