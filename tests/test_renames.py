@@ -34,6 +34,7 @@ SIM_MOVED = [
     ("regsim.sim.traces", "save_csv", "write_csv"),
     ("regsim.sim.traces", "load_parquet", "read_parquet"),
     ("regsim.sim.traces", "save_parquet", "write_parquet"),
+    ("regsim.sim.experiments", "DEFAULT_SIZES", "DEFAULT_FRACTIONS"),
 ]
 
 
@@ -72,6 +73,43 @@ def test_the_old_order_policy_then_keys_still_works_and_warns(name, tmp_path):
     path = sim.write_csv(trace, tmp_path / "t.csv")
     with pytest.warns(DeprecationWarning, match="the data first"):
         assert function("lru", str(path), capacity=1000) == function(str(path), "lru", capacity=1000)
+
+
+
+def test_a_cache_size_keyword_is_fraction_and_the_old_size_keywords_warn():
+    """sizes= means object sizes only: a cache's share of the working set is fractions=/fraction=."""
+    from regsim import sim
+    from regsim.sim import streaming
+
+    trace = sim.object_trace(400, 40, seed=3)
+    calls = [
+        (sim.sweep, (trace, ["lru"]), "sizes", "fractions", [0.1, 0.5]),
+        (sim.mrc, (trace, "lru"), "sizes", "fractions", [0.1, 0.5]),
+        (sim.shards, (trace, "lru"), "sizes", "fractions", [0.1, 0.5]),
+        (sim.run, (trace, "lru"), "size", "fraction", 0.1),
+        (streaming.replay, (trace, "lru"), "size", "fraction", 0.1),
+    ]
+    for function, args, old, new, value in calls:
+        extra = {"rate": 1.0} if function is sim.shards else {}
+        expected = function(*args, **{new: value}, **extra)
+        with pytest.warns(DeprecationWarning, match=rf"{old}=\.\.\.\) is renamed .*\({new}=\.\.\.\)"):
+            got = function(*args, **{old: value}, **extra)
+        assert got.equals(expected) if hasattr(got, "equals") else got == expected
+        if function is not streaming.replay:  # the cache size by position (the third argument) still works
+            with pytest.warns(DeprecationWarning, match=rf"{new}=\.\.\.\): the option is keyword-only"):
+                got = function(*args, value, **extra)
+            assert got.equals(expected)
+
+
+
+def test_simulate_ttl_takes_the_data_first_and_the_old_order_warns():
+    from regsim.sim import simulate_ttl
+    from regsim.sim.traces import Trace
+
+    t = Trace.from_columns(key=["a", "a", "a"], size=[10, 10, 10], time=[0.0, 5.0, 20.0])
+    with pytest.warns(DeprecationWarning, match=r"simulate_ttl\(source, policy, \.\.\.\) \(the data first\)"):
+        old = simulate_ttl("lru", t, capacity=100, ttl=10)
+    assert old == simulate_ttl(t, "lru", capacity=100, ttl=10)
 
 
 # --- viz and the core ---------------------------------------------------------------------------------

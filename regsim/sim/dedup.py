@@ -53,6 +53,10 @@ if TYPE_CHECKING:
     import pandas as pd
 from .errors import InvalidParameter
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+
 __all__ = ["STRATEGIES", "dedup_report", "DedupReport", "INDEX_ENTRY_BYTES", "RECIPE_ENTRY_BYTES"]
 
 STRATEGIES = ("none", "layer", "file", "fixed", "cdc")

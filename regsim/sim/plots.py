@@ -6,10 +6,16 @@ Every function draws on ``ax`` (a new figure when None) and returns the Axes; no
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from ._util import SEQUENCE, expect
 from .errors import InvalidParameter
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+
+    from .analysis import TraceAnalysis
 
 __all__ = ["miss_ratio_curves", "savings_bars", "rollout_cdf", "popularity", "reuse", "size_distribution",
            "request_rate", "trace_analysis", "OKABE_ITO", "MARKERS", "LINESTYLES"]
@@ -22,7 +28,7 @@ HATCHES = ("", "//", "..", "xx", "\\\\", "++")
 BOUNDS = ("belady", "opt")
 
 
-def _axes(ax):
+def _axes(ax: Axes | None) -> Axes:
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -30,8 +36,8 @@ def _axes(ax):
     return ax
 
 
-def miss_ratio_curves(results, ax=None, *, metric: str = "miss_ratio", x: str = "size",
-                      by: str = "policy", logx: bool = True, title: str | None = None):
+def miss_ratio_curves(results: pd.DataFrame, ax: Axes | None = None, *, metric: str = "miss_ratio", x: str = "size",
+                      by: str = "policy", logx: bool = True, title: str | None = None) -> Axes:
     """One line per ``by`` value (policy): ``metric`` against cache ``x`` (from :func:`sweep`).
 
     ``metric`` is ``miss_ratio``, ``byte_miss_ratio``, ``hit_ratio`` or ``byte_hit_ratio``. With
@@ -91,7 +97,8 @@ def _percent():
     return FuncFormatter(lambda v, _: f"{v:.0%}" if v >= 0.01 and round(v * 100) == v * 100 else f"{v:.1%}")
 
 
-def savings_bars(report, ax=None, *, value: str = "stored_bytes", title: str | None = None):
+def savings_bars(report: pd.DataFrame, ax: Axes | None = None, *, value: str = "stored_bytes",
+                 title: str | None = None) -> Axes:
     """Bars of ``value`` per dedup strategy (from :func:`~regsim.sim.dedup.dedup_report`).
 
     Compressed and uncompressed rows are side by side, told apart by hatch and legend. Metadata
@@ -131,8 +138,8 @@ def savings_bars(report, ax=None, *, value: str = "stored_bytes", title: str | N
     return ax
 
 
-def rollout_cdf(results: Sequence[Any], ax=None, *, labels: Sequence[str] | None = None,
-                title: str | None = None):
+def rollout_cdf(results: Sequence[Any], ax: Axes | None = None, *, labels: Sequence[str] | None = None,
+                title: str | None = None) -> Axes:
     """For each :class:`~regsim.sim.rollout.RolloutReport`: the share of servers done by time t.
 
     The legend names each result by its mode, or by ``labels`` (one per result, in order: to
@@ -174,7 +181,7 @@ def _analysis(analysis: Any) -> Any:
     return analysis
 
 
-def popularity(analysis, ax=None, *, title: str | None = "popularity"):
+def popularity(analysis: TraceAnalysis, ax: Axes | None = None, *, title: str | None = "popularity") -> Axes:
     """Requests per object against its rank, log-log, with the fitted Zipf line."""
     import numpy as np
 
@@ -206,7 +213,8 @@ def _cdf(ax, values, label: str, i: int) -> None:
                 label=label)
 
 
-def reuse(analysis, ax=None, *, of: str = "distance", title: str | None = None):
+def reuse(analysis: TraceAnalysis, ax: Axes | None = None, *, of: str = "distance",
+          title: str | None = None) -> Axes:
     """The CDF of the reuse distance (``of="distance"``: distinct objects in between) or reuse time
     (``"time"``: requests in between, ``"seconds"``), log x."""
     a, ax = _analysis(analysis), _axes(ax)
@@ -225,7 +233,8 @@ def reuse(analysis, ax=None, *, of: str = "distance", title: str | None = None):
     return ax
 
 
-def size_distribution(analysis, ax=None, *, title: str | None = "object sizes"):
+def size_distribution(analysis: TraceAnalysis, ax: Axes | None = None, *,
+                      title: str | None = "object sizes") -> Axes:
     """The CDF of the objects' sizes (bytes, log x)."""
     a, ax = _analysis(analysis), _axes(ax)
     _cdf(ax, a.sizes[a.sizes > 0], "objects", 2)
@@ -239,7 +248,7 @@ def size_distribution(analysis, ax=None, *, title: str | None = "object sizes"):
     return ax
 
 
-def request_rate(analysis, ax=None, *, title: str | None = "request rate"):
+def request_rate(analysis: TraceAnalysis, ax: Axes | None = None, *, title: str | None = "request rate") -> Axes:
     """Requests per second in each window of the trace."""
     a, ax = _analysis(analysis), _axes(ax)
     ax.step(a.rate.index, a.rate.to_numpy(), where="post", color=OKABE_ITO[3], linewidth=1.8)
@@ -252,7 +261,7 @@ def request_rate(analysis, ax=None, *, title: str | None = "request rate"):
     return ax
 
 
-def trace_analysis(analysis, axes=None):
+def trace_analysis(analysis: TraceAnalysis, axes: Sequence[Axes] | None = None) -> list[Axes]:
     """The four plots of an analysis on a 2 x 2 grid (``axes``: four Axes, or None for a new
     figure); returns the axes."""
     _analysis(analysis)

@@ -10,7 +10,7 @@ expiry. A hit does not renew the expiry. Requests need times, so TTLs work on a
 
 >>> from regsim.sim.traces import Trace
 >>> t = Trace.from_columns(key=["a", "a", "a"], size=[10, 10, 10], time=[0.0, 5.0, 20.0])
->>> simulate_ttl("lru", t, capacity=100, ttl=10).hits, simulate_ttl("lru", t, capacity=100, ttl=30).hits
+>>> simulate_ttl(t, "lru", capacity=100, ttl=10).hits, simulate_ttl(t, "lru", capacity=100, ttl=30).hits
 (1, 2)
 """
 
@@ -20,10 +20,8 @@ import os
 from numbers import Real
 from typing import TYPE_CHECKING, Any, Hashable, cast
 
+from .cache import CacheReport, _capacity_bytes, _data_first
 from .errors import InvalidParameter
-
-if TYPE_CHECKING:
-    from .cache import CacheReport
 
 __all__ = ["replay_ttl", "simulate_ttl", "ttl_requests"]
 
@@ -77,10 +75,12 @@ def replay_ttl(policy: Any, keys: list[Hashable], sizes: list[int], times: list[
     return misses, missed, out
 
 
-def simulate_ttl(policy: Any, source: Any, *, capacity: "int | str", ttl: float, kind: str | None = "blob") -> CacheReport:
-    """:func:`~regsim.sim.cache.simulate` with object TTLs: ``policy`` a name, class or factory,
-    ``source`` a Trace or an oracleGeneral file; its :class:`~regsim.sim.cache.CacheReport`."""
-    from .cache import CacheReport, _capacity_bytes
+@_data_first
+def simulate_ttl(source: Any, policy: Any, *, capacity: "int | str", ttl: float,
+                 kind: str | None = "blob") -> CacheReport:
+    """:func:`~regsim.sim.cache.simulate` with object TTLs: ``source`` a Trace or an oracleGeneral
+    file, ``policy`` a name, class or factory; its :class:`~regsim.sim.cache.CacheReport`. The data
+    comes first; the old order ``simulate_ttl(policy, source, ...)`` works for one release and warns."""
     from .policies import make_policy
 
     keys, sizes, times = ttl_requests(source, kind)

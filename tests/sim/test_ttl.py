@@ -58,31 +58,31 @@ def test_no_hit_ever_finds_an_expired_object_under_eviction():
 
 def test_run_and_sweep_take_a_ttl():
     t = object_trace(10_000, 1000, duration=3600, seed=1)
-    forever = run(t, "arc", 0.1, ttl=1e9)
-    assert forever.equals(run(t, "arc", 0.1))  # a TTL longer than the trace changes nothing
-    ratios = [run(t, "lru", 0.1, ttl=ttl)["hit_ratio"].iloc[0] for ttl in (10, 100, 1000)]
+    forever = run(t, "arc", fraction=0.1, ttl=1e9)
+    assert forever.equals(run(t, "arc", fraction=0.1))  # a TTL longer than the trace changes nothing
+    ratios = [run(t, "lru", fraction=0.1, ttl=ttl)["hit_ratio"].iloc[0] for ttl in (10, 100, 1000)]
     assert ratios[0] < ratios[1] < ratios[2] < forever["hit_ratio"].iloc[0] + 1e-12
-    df = sweep(t, ["lru", "sieve"], [0.05, 0.2], ttl=60)
-    assert df["hit_ratio"].tolist() == [simulate_ttl(p, t, capacity=c, ttl=60).hit_ratio
+    df = sweep(t, ["lru", "sieve"], fractions=[0.05, 0.2], ttl=60)
+    assert df["hit_ratio"].tolist() == [simulate_ttl(t, p, capacity=c, ttl=60).hit_ratio
                                         for p, c in zip(df["policy"], df["capacity"])]
 
 
 def test_simulate_ttl_reads_an_oracle_file(tmp_path):
     t = object_trace(3000, 300, duration=600, seed=2)
     path = write_oracle_general(t, tmp_path / "t.oracleGeneral")
-    on_disk = simulate_ttl("lru", path, capacity=1_000_000, ttl=30)
+    on_disk = simulate_ttl(path, "lru", capacity=1_000_000, ttl=30)
     whole_seconds = Trace(t.frame.assign(time=t.frame["time"].floordiv(1)))  # oracleGeneral keeps seconds
-    assert on_disk == simulate_ttl("lru", whole_seconds, capacity=1_000_000, ttl=30)
+    assert on_disk == simulate_ttl(whole_seconds, "lru", capacity=1_000_000, ttl=30)
 
 
 def test_bad_ttls_are_refused():
     t = object_trace(100, 10, seed=1)
     for ttl in (0, -5, "1h", True):
         with pytest.raises(InvalidParameter, match="ttl is seconds"):
-            run(t, "lru", 0.1, ttl=ttl)
+            run(t, "lru", fraction=0.1, ttl=ttl)
     with pytest.raises(InvalidParameter, match="Python engine"):
-        run(t, "lru", 0.1, ttl=10, engine="compiled")
+        run(t, "lru", fraction=0.1, ttl=10, engine="compiled")
     with pytest.raises(InvalidParameter, match="needs request times"):
-        sweep({"f": "some.oracleGeneral"}, ["lru"], [0.1], ttl=10)
+        sweep({"f": "some.oracleGeneral"}, ["lru"], fractions=[0.1], ttl=10)
     with pytest.raises(InvalidParameter, match="TTLs need request times"):
-        simulate_ttl("lru", [1, 2], capacity=10, ttl=5)
+        simulate_ttl([1, 2], "lru", capacity=10, ttl=5)
