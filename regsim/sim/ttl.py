@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from numbers import Real
-from typing import TYPE_CHECKING, Any, Hashable, cast
+from typing import Any, Hashable, cast
 
 from .cache import CacheReport, _capacity_bytes, _data_first
 from .errors import InvalidParameter
