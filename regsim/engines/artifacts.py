@@ -64,7 +64,7 @@ def subject_of(client: Any, reference: str) -> dict[str, Any]:
             "size": int(response.headers["Content-Length"])}
 
 
-def attach(client: Any, subject: str, path: str | os.PathLike, *, artifact_type: str, media_type: str,
+def attach(client: Any, subject: str, path: str | os.PathLike[str], *, artifact_type: str, media_type: str,
            annotations: Mapping[str, str] | None = None) -> tuple[str, str | None]:
     """Push the file ``path`` as an artifact about ``subject`` (a reference), untagged, as
     ``oras attach`` does. Returns the artifact manifest's digest and the ``OCI-Subject`` header."""

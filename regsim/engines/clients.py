@@ -24,11 +24,11 @@ import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode, urljoin
 
 from ..errors import InvalidArgument, RegistryError, expect
-from ..oci.blob import Blob
+from ..oci.blob import Blob, Content
 from ..oci.digest import Digest
 from ..oci.image import Image, ImageIndex
 from ..io import read_layout, write_layout
@@ -36,7 +36,9 @@ from ..oci.manifest import Manifest, parse_manifest
 from ..oci.mediatypes import INDEX_TYPES
 from .tools import ToolMissing, find_tool, registry_address
 
-if TYPE_CHECKING:  # make_client imports the engines' drivers only when asked for one
+if TYPE_CHECKING:  # pragma: no cover - make_client imports the engines when asked for one
+    from ..server.runner import RegistryServer
+    from .daemon import DockerDaemon
     from .docker import DockerClient, PodmanClient
 
 __all__ = ["RegistryRefused", "Skopeo", "SkopeoClient", "SimpleClient", "ToolMissing", "find_tool", "make_client", "CLIENT_TOOLS"]
@@ -65,12 +67,15 @@ class Skopeo:
     ``docker://`` references are reached over plain HTTP (``--*-tls-verify=false``).
     """
 
-    def __init__(self, root: str | os.PathLike | None = None, *, timeout: float = 300) -> None:
+    def __init__(self, root: str | os.PathLike[str] | None = None, *, timeout: float = 300) -> None:
         expect("root", root, (str, os.PathLike, type(None)), "a directory or None")
         self.binary = find_tool("skopeo")
         self.prefix = _user_namespace_prefix()
-        self._tmp = None if root is not None else tempfile.TemporaryDirectory(prefix="regsim-skopeo-")
-        self.root = Path(root if root is not None else self._tmp.name)
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if root is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="regsim-skopeo-")
+            root = self._tmp.name
+        self.root = Path(root)
         self.timeout = timeout
         for sub in ("home", "data", "config", "runtime", "tmp", "registries.d"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
@@ -88,7 +93,7 @@ class Skopeo:
             "TMPDIR": str(self.root / "tmp"),
         }
 
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """``skopeo <args>``; raises ``RuntimeError`` with skopeo's stderr when it fails and ``check``."""
         command = [*self.prefix, self.binary, "--policy", str(self.policy),
                    "--registries.d", str(self.root / "registries.d"), "--tmpdir", str(self.root / "tmp"), *args]
@@ -97,18 +102,20 @@ class Skopeo:
             raise RuntimeError(f"skopeo {' '.join(args)} failed ({result.returncode}):\n{result.stderr.strip()}")
         return result
 
-    def copy(self, source: str, destination: str, *flags: str, check: bool = True) -> subprocess.CompletedProcess:
+    def copy(self, source: str, destination: str, *flags: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """``skopeo copy`` (TLS verification off on both sides) from ``source`` to ``destination``."""
         return self.run("copy", "--src-tls-verify=false", "--dest-tls-verify=false", *flags, source, destination,
                         check=check)
 
-    def inspect(self, reference: str, *flags: str) -> dict:
+    def inspect(self, reference: str, *flags: str) -> dict[str, Any]:
         """``skopeo inspect``: what the registry says about ``reference``, as parsed JSON."""
-        return json.loads(self.run("inspect", "--tls-verify=false", *flags, reference).stdout)
+        info: dict[str, Any] = json.loads(self.run("inspect", "--tls-verify=false", *flags, reference).stdout)
+        return info
 
     def list_tags(self, repository_reference: str) -> list[str]:
         """``skopeo list-tags``: the tags of a repository (``docker://host:port/name``)."""
-        return json.loads(self.run("list-tags", "--tls-verify=false", repository_reference).stdout)["Tags"]
+        tags: list[str] = json.loads(self.run("list-tags", "--tls-verify=false", repository_reference).stdout)["Tags"]
+        return tags
 
     def delete(self, reference: str) -> None:
         """``skopeo delete``: delete the manifest ``reference`` names (by tag or digest)."""
@@ -122,11 +129,11 @@ class Skopeo:
     def __enter__(self) -> "Skopeo":
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 
-def _layout_image(path: str | os.PathLike, tag: str) -> Image | ImageIndex:
+def _layout_image(path: str | os.PathLike[str], tag: str) -> Image | ImageIndex:
     """The image named ``tag`` in the OCI layout at ``path`` (``ValueError`` naming both if absent)."""
     entries = read_layout(path)
     for entry in entries:
@@ -193,7 +200,7 @@ class SimpleClient:
         if status != wanted:
             raise RegistryRefused(what, status, body)
 
-    def push_blob(self, repository: str, blob: Blob) -> bool:
+    def push_blob(self, repository: str, blob: Content) -> bool:
         """Upload ``blob`` unless the repository has it; True when bytes were sent."""
         status, _, _ = self._request("HEAD", f"/v2/{repository}/blobs/{blob.digest}")
         if status == 200:
@@ -209,7 +216,7 @@ class SimpleClient:
         self._expect(status, 201, "close upload", body)
         return True
 
-    def push(self, repository: str, tag: str, image: "Image | ImageIndex | str | os.PathLike") -> Digest:
+    def push(self, repository: str, tag: str, image: "Image | ImageIndex | str | os.PathLike[str]") -> Digest:
         """Push an image (or an index and all its images) and tag it; return the manifest digest.
 
         ``image`` may be the path of an OCI image layout: its image named ``tag`` is pushed.
@@ -251,7 +258,7 @@ class SimpleClient:
     def __enter__(self) -> "SimpleClient":
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
@@ -290,7 +297,7 @@ class SkopeoClient:
         separator = "@" if ":" in reference else ":"  # digests have a colon, tags never do
         return f"docker://{self.address}/{repository}{separator}{reference}"
 
-    def push(self, repository: str, tag: str, image: "Image | ImageIndex | str | os.PathLike") -> Digest:
+    def push(self, repository: str, tag: str, image: "Image | ImageIndex | str | os.PathLike[str]") -> Digest:
         """Push an image (or an index and all its images) and tag it; return the manifest digest.
 
         ``image`` may be the path of an OCI image layout: skopeo reads its image named ``tag``.
@@ -320,7 +327,10 @@ class SkopeoClient:
         if descriptor.get("mediaType") in INDEX_TYPES:
             raise RuntimeError(f"{repository}:{reference} is an index; pull one of its manifests by digest")
         (entry,) = read_layout(scratch)
-        return entry.image
+        image = entry.image
+        if isinstance(image, ImageIndex):  # as the descriptor said above (this narrows the type)
+            raise RuntimeError(f"{repository}:{reference} is an index; pull one of its manifests by digest")
+        return image
 
     def close(self) -> None:
         """Remove the scratch layouts, and the private skopeo when this client made it."""
@@ -331,14 +341,14 @@ class SkopeoClient:
     def __enter__(self) -> "SkopeoClient":
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
         return f"SkopeoClient({self.base_url!r})"
 
 
-def make_client(base_url, *, tool: str = "auto", daemon=None
+def make_client(base_url: str | RegistryServer, *, tool: str = "auto", daemon: DockerDaemon | None = None
                 ) -> SimpleClient | SkopeoClient | DockerClient | PodmanClient:
     """A client for the registry at ``base_url`` with ``push``, ``pull`` and ``close``.
 
@@ -359,12 +369,12 @@ def make_client(base_url, *, tool: str = "auto", daemon=None
         from .docker import DockerClient, PodmanClient
 
         return DockerClient(base_url, daemon) if tool == "docker" else PodmanClient(base_url)
-    base_url = getattr(base_url, "url", base_url)
-    registry_address(base_url)
+    url = cast(str, getattr(base_url, "url", base_url))  # a server's URL, or the URL; checked on the next line
+    registry_address(url)
     if tool != "simple":
         try:
-            return SkopeoClient(base_url)
+            return SkopeoClient(url)
         except ToolMissing:
             if tool == "skopeo":
                 raise
-    return SimpleClient(base_url)
+    return SimpleClient(url)

@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Protocol, overload
 
 from ..errors import InvalidArgument, expect
 from . import watchdog
@@ -89,8 +90,8 @@ class DockerDaemon:
     """
 
     def __init__(self, host: str, *, pid: int | None = None, root: Path | None = None,
-                 process: subprocess.Popen | None = None, timeout: float = 300,
-                 watcher: subprocess.Popen | None = None) -> None:
+                 process: subprocess.Popen[bytes] | None = None, timeout: float = 300,
+                 watcher: subprocess.Popen[bytes] | None = None) -> None:
         expect("host", host, str)
         self.host = host
         #: the PID of the private dockerd (None: an engine someone else runs)
@@ -124,8 +125,16 @@ class DockerDaemon:
         """Whether the daemon answers a ping on its unix socket now."""
         return self.host.startswith("unix://") and _ping_unix(self.host.removeprefix("unix://"))
 
+    @overload
+    def docker(self, *args: str, check: bool = True, input: str | None = None,
+               timeout: float | None = None) -> subprocess.CompletedProcess[str]: ...
+
+    @overload
+    def docker(self, *args: str, check: bool = True, input: bytes,
+               timeout: float | None = None) -> subprocess.CompletedProcess[bytes]: ...
+
     def docker(self, *args: str, check: bool = True, input: str | bytes | None = None,
-               timeout: float | None = None) -> subprocess.CompletedProcess:
+               timeout: float | None = None) -> subprocess.CompletedProcess[str] | subprocess.CompletedProcess[bytes]:
         """``docker <args>`` against this engine; ``RuntimeError`` with docker's stderr when it fails."""
         result = subprocess.run([self.binary, *args], env=self.env, capture_output=True,
                                 text=not isinstance(input, bytes), input=input,
@@ -158,7 +167,7 @@ class DockerDaemon:
     def __enter__(self) -> "DockerDaemon":
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     def __repr__(self) -> str:
@@ -279,7 +288,13 @@ def base_context() -> tuple[str, Path]:
     return dockerfile, context
 
 
-def base_image(engine=None, *, tag: str = BASE_TAG) -> str:
+class _Builder(Protocol):
+    """An engine client that builds (:class:`~regsim.engines.docker.DockerClient`, ...)."""
+
+    def build(self, dockerfile: str, tag: str, context: Path) -> object: ...
+
+
+def base_image(engine: DockerDaemon | _Builder | None = None, *, tag: str = BASE_TAG) -> str:
     """Build the offline busybox base as ``tag`` in ``engine`` and return ``tag``.
 
     ``engine`` is a :class:`DockerDaemon`, or a client with ``build(dockerfile, tag, context)``

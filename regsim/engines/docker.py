@@ -33,14 +33,19 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping, Self
 
 from .. import events as ev
 from ..errors import InvalidArgument, RegistryError, expect
 from ..oci.digest import Digest
 from ..events import Event
+from ..oci.image import Image
+from ..registry import Registry
 from .tools import find_tool, registry_address
 from .daemon import DockerDaemon
+
+if TYPE_CHECKING:  # pragma: no cover - a client drives a running server; it does not start one
+    from ..server.runner import RegistryServer
 
 __all__ = ["EngineOutput", "EngineError", "blob_outcomes", "DockerClient", "PodmanClient", "PROGRESS_STATUSES", "layer_statuses"]
 
@@ -76,7 +81,7 @@ def layer_statuses(lines: tuple[str, ...] | list[str]) -> dict[str, str]:
     return out
 
 
-def blob_outcomes(events) -> dict[Digest, str]:
+def blob_outcomes(events: Iterable[Event]) -> dict[Digest, str]:
     """``{digest: outcome}`` of the blobs in some server events: ``uploaded`` (bytes sent; also
     when the registry had them in another repository), ``mounted``, ``exists`` (a ``HEAD`` found it
     and nothing was sent) or ``downloaded``."""
@@ -139,7 +144,8 @@ class EngineOutput:
         return f"EngineOutput({' '.join(self.command[:2])}: {len(self.lines)} lines, {len(self.events)} server events)"
 
 
-def _write_context(root: Path, dockerfile: str, context: Mapping[str, bytes | str] | str | os.PathLike | None) -> Path:
+def _write_context(root: Path, dockerfile: str,
+                   context: Mapping[str, bytes | str] | str | os.PathLike[str] | None) -> Path:
     """A build context directory: a copy of ``context`` (a directory) or its files, plus the Dockerfile."""
     if isinstance(context, (str, os.PathLike)):
         source = Path(context)
@@ -166,16 +172,18 @@ class _Engine(ABC):
     #: True when the client prints its progress report on stderr (podman), which then joins ``lines``
     report_on_stderr = False
 
-    def __init__(self, server_or_url, *, registry=None, timeout: float = 300) -> None:
+    def __init__(self, server_or_url: RegistryServer | str, *, registry: Registry | None = None,
+                 timeout: float = 300) -> None:
         if not isinstance(server_or_url, str) and not hasattr(server_or_url, "url"):
             raise InvalidArgument(f"server_or_url must be a RegistryServer or a URL like http://127.0.0.1:5000, "
                                   f"got {type(server_or_url).__name__} {server_or_url!r:.80}")
-        url = getattr(server_or_url, "url", server_or_url)
+        url = server_or_url if isinstance(server_or_url, str) else server_or_url.url
         #: ``127.0.0.1:PORT``, the registry part of references
         self.address = registry_address(url)
         self.base_url = url.rstrip("/")
         #: the served model (its events are attached to each output), or None
-        self.registry = registry if registry is not None else getattr(server_or_url, "registry", None)
+        self.registry: Registry | None = (registry if registry is not None
+                                          else getattr(server_or_url, "registry", None))
         self.timeout = timeout
         self._scratch = tempfile.TemporaryDirectory(prefix=f"regsim-{self.tool}-")
         self.scratch = Path(self._scratch.name)
@@ -210,8 +218,8 @@ class _Engine(ABC):
             lines, errors = errors + lines, ()
         return EngineOutput((self.tool, *args), lines, events, errors)
 
-    def build(self, dockerfile: str, tag: str, context: Mapping[str, bytes | str] | str | os.PathLike | None = None
-              ) -> EngineOutput:
+    def build(self, dockerfile: str, tag: str,
+              context: Mapping[str, bytes | str] | str | os.PathLike[str] | None = None) -> EngineOutput:
         """``build -t TAG`` of a Dockerfile text with a context (``{path: bytes}`` or a directory)."""
         self._builds += 1
         root = _write_context(self.scratch / f"build-{self._builds}", dockerfile, context)
@@ -233,7 +241,7 @@ class _Engine(ABC):
         """``tag SOURCE TARGET``: a second name for a local image."""
         return self.run_command("tag", source, target)
 
-    def push(self, repository: str, tag: str, image=None) -> EngineOutput:
+    def push(self, repository: str, tag: str, image: Image | None = None) -> EngineOutput:
         """Push the local image ``reference(repository, tag)`` to the served registry."""
         if image is not None:
             raise InvalidArgument(f"{type(self).__name__}.push takes no image (got {type(image).__name__}): it pushes the engine's own image "
@@ -273,10 +281,10 @@ class _Engine(ABC):
         """Remove the client's scratch directory (build contexts). Also what leaving a ``with`` block does."""
         self._scratch.cleanup()
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
@@ -289,8 +297,9 @@ class DockerClient(_Engine):
 
     tool = "docker"
 
-    def __init__(self, server_or_url, daemon: DockerDaemon | None = None, **options) -> None:
-        super().__init__(server_or_url, **options)
+    def __init__(self, server_or_url: RegistryServer | str, daemon: DockerDaemon | None = None, *,
+                 registry: Registry | None = None, timeout: float = 300) -> None:
+        super().__init__(server_or_url, registry=registry, timeout=timeout)
         from .daemon import docker_daemon
 
         self._owns_daemon = daemon is None
@@ -322,9 +331,10 @@ class PodmanClient(_Engine):
     insecure_flags = ("--tls-verify=false",)
     report_on_stderr = True
 
-    def __init__(self, server_or_url, **options) -> None:
+    def __init__(self, server_or_url: RegistryServer | str, *, registry: Registry | None = None,
+                 timeout: float = 300) -> None:
         self.binary = find_tool("podman")
-        super().__init__(server_or_url, **options)
+        super().__init__(server_or_url, registry=registry, timeout=timeout)
         # short paths: podman's runroot holds sockets
         self._state = Path(tempfile.mkdtemp(prefix="rsp-", dir="/tmp"))
         for sub in ("root", "run", "home", "config", "tmp"):
@@ -355,7 +365,7 @@ class PodmanClient(_Engine):
     def _build_flags(self) -> tuple[str, ...]:
         return ("--isolation", "chroot", "--signature-policy", str(self._state / "policy.json"))
 
-    def push(self, repository: str, tag: str, image=None) -> EngineOutput:
+    def push(self, repository: str, tag: str, image: Image | None = None) -> EngineOutput:
         if image is not None:
             return super().push(repository, tag, image)
         return self.run_command("push", *self.insecure_flags, "--signature-policy", str(self._state / "policy.json"),

@@ -34,11 +34,14 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidArgument, expect
 from .tools import find_tool
 from .daemon import DockerDaemon, base_image, start_private_daemon
+
+if TYPE_CHECKING:  # pragma: no cover - the server is started when a measurement needs one
+    from ..server.runner import RegistryServer
 
 __all__ = ["KINDS", "STEPS", "MIRRORS", "IMAGE", "MEASURED", "DistributionProxy", "upstream_counts", "measure", "predict", "compare",
            "Comparison"]
@@ -65,7 +68,7 @@ MEASURED = {
 _PATH = re.compile(r"^/v2/.+/(manifests|blobs)/[^/]+$")
 
 
-def upstream_counts(server) -> dict[str, int]:
+def upstream_counts(server: RegistryServer) -> dict[str, int]:
     """What ``server`` (a :class:`~regsim.server.runner.RegistryServer`) was asked so far, by kind."""
     if not hasattr(server, "requests"):
         raise InvalidArgument(f"server must be a RegistryServer, got {type(server).__name__} {server!r:.80}")
@@ -83,10 +86,11 @@ def upstream_counts(server) -> dict[str, int]:
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
-def _wait_for(url: str, process: subprocess.Popen | None, what: str, timeout: float = 20.0) -> None:
+def _wait_for(url: str, process: subprocess.Popen[bytes] | None, what: str, timeout: float = 20.0) -> None:
     import urllib.request
 
     deadline = time.monotonic() + timeout
@@ -142,11 +146,11 @@ class DistributionProxy:
     def __enter__(self) -> "DistributionProxy":
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
 
-def _start_mirror(kind: str, upstream_url: str, port: int, ttl: float):
+def _start_mirror(kind: str, upstream_url: str, port: int, ttl: float) -> DistributionProxy | RegistryServer:
     if kind == "distribution":
         return DistributionProxy(upstream_url, port)
     from ..registry import Registry

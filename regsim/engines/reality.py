@@ -26,11 +26,18 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
 
 from ..client.host import Host
 from ..errors import InvalidArgument, expect
+from ..events import Event
+from ..oci.image import Image, Layer
 from ..registry import Registry
-from .docker import DockerClient, blob_outcomes, layer_statuses
+from .docker import DockerClient, EngineOutput, blob_outcomes, layer_statuses
+
+if TYPE_CHECKING:  # pragma: no cover - the real run is given a running server
+    from ..server.runner import RegistryServer
+    from .daemon import DockerDaemon
 
 __all__ = ["STEPS", "LAYERS", "Run", "Row", "Comparison", "run_model", "run_docker", "compare", "outcome_of",
            "APP_DOCKERFILE", "BASE_DOCKERFILE", "DockerSession", "busybox_context"]
@@ -92,7 +99,7 @@ class Run:
                 rows.append((f"{step:<24} " + " ".join(f"{outcomes.get(layer, '-'):<11}" for layer in LAYERS)).rstrip())
         return "\n".join(rows)
 
-    def record(self, step: str, lines, names: dict[str, str], address: str) -> None:
+    def record(self, step: str, lines: tuple[str, ...] | list[str], names: dict[str, str], address: str) -> None:
         """Keep the final per-layer statuses and the normalised lines of one command."""
         statuses = layer_statuses(lines)
         self.outcomes[step] = {names[short].split(" by ")[0]: outcome_of(status)
@@ -104,7 +111,7 @@ _PROGRESS = re.compile(r"^[0-9a-f]{12}: (Preparing|Waiting|Pushing|Pulling fs la
                        r"|Download complete|Extracting)")
 
 
-def normalise(lines, names: dict[str, str], address: str) -> list[str]:
+def normalise(lines: Iterable[str], names: dict[str, str], address: str) -> list[str]:
     """Lines without progress, with ``REGISTRY``, ``<digest>``, ``<size>`` and ``<layer>`` names."""
     out = []
     for line in lines:
@@ -118,11 +125,11 @@ def normalise(lines, names: dict[str, str], address: str) -> list[str]:
     return out
 
 
-def _short_names(image_layers, command: str) -> dict[str, str]:
+def _short_names(image_layers: Iterable[Layer], command: str) -> dict[str, str]:
     """``{12-digit id: role}``: docker names a layer by its diff ID (uncompressed) in ``push`` and
     by its blob digest (compressed) in ``pull``; the other id maps to a role that says which it is,
     so a client naming layers the other way shows up in the lines."""
-    names = {}
+    names: dict[str, str] = {}
     for role, layer in zip(LAYERS, image_layers):
         right, wrong = ((layer.diff_id, layer.digest) if command == "push" else (layer.digest, layer.diff_id))
         names[wrong.id12] = f"{role} by its {'blob digest' if command == 'push' else 'diff ID'}"
@@ -149,7 +156,10 @@ def run_model() -> Run:
     reg = "localhost:5000"
 
     def image_names(host: Host, reference: str, command: str = "push") -> dict[str, str]:
-        return _short_names(host.image(reference).layers, command)
+        image = host.image(reference)
+        if not isinstance(image, Image):  # the scenario builds images, never an index
+            raise RuntimeError(f"{reference} is an index, not an image")
+        return _short_names(image.layers, command)
 
     laptop.build(BASE_DOCKERFILE, f"{reg}/library/busybox:1", context=busybox_context())
     out = laptop.push(f"{reg}/library/busybox:1")
@@ -182,19 +192,21 @@ def run_model() -> Run:
 
 def _served_names(registry: Registry, repository: str, tag: str, command: str) -> dict[str, str]:
     """Roles of the stored image's layers: blob digests (pull lines) and diff IDs (push lines)."""
-    from ..oci.image import Image
+    from ..oci.manifest import Manifest
 
     stored = registry.resolve(repository, tag)
     manifest = stored.parsed
+    if not isinstance(manifest, Manifest):  # the scenario pushes images, never an index
+        raise RuntimeError(f"{repository}:{tag} is an index, not an image manifest")
     config = registry.get_blob(repository, manifest.config.digest)
     blobs = [registry.get_blob(repository, d.digest) for d in manifest.layers]
     image = Image.from_parts(stored.data, config, blobs, stored.media_type)
     return _short_names(image.layers, command)
 
 
-def _server_outcomes(events, names: dict[str, str], pulled: bool) -> dict[str, str]:
+def _server_outcomes(events: Iterable[Event], names: dict[str, str], pulled: bool) -> dict[str, str]:
     seen = blob_outcomes(events)
-    by_digest = {}
+    by_digest: dict[str, str] = {}
     for digest, outcome in seen.items():
         role = names.get(digest.id12)
         if role is not None:
@@ -204,7 +216,7 @@ def _server_outcomes(events, names: dict[str, str], pulled: bool) -> dict[str, s
     return by_digest
 
 
-def run_docker(server, laptop: DockerClient, clean: DockerClient, base: str) -> Run:
+def run_docker(server: RegistryServer, laptop: DockerClient, clean: DockerClient, base: str) -> Run:
     """The scenario with real docker: ``laptop`` builds and pushes, ``clean`` (an engine with no
     images of it) pulls. ``base`` is the busybox base's local tag
     (:func:`~regsim.engines.daemon.base_image`). Images it tags are removed again at the end."""
@@ -214,7 +226,7 @@ def run_docker(server, laptop: DockerClient, clean: DockerClient, base: str) -> 
     address = server.address
     run = Run("docker")
 
-    def step(name: str, out, repository: str, tag: str, pulled: bool = False) -> None:
+    def step(name: str, out: EngineOutput, repository: str, tag: str, pulled: bool = False) -> None:
         names = _served_names(registry, repository, tag, "pull" if pulled else "push")
         run.record(name, out.lines, names, address)
         run.server[name] = _server_outcomes(out.events, names, pulled)
@@ -269,7 +281,7 @@ class DockerSession:
     (:mod:`~regsim.engines.watchdog`).
     """
 
-    def __init__(self, server, *, clean: bool = False) -> None:
+    def __init__(self, server: RegistryServer, *, clean: bool = False) -> None:
         if not hasattr(server, "url"):
             raise InvalidArgument(f"server must be a RegistryServer, got {type(server).__name__} {server!r:.80}")
         global _current
@@ -305,7 +317,7 @@ class DockerSession:
         else:
             _current = self
 
-    def hand_over(self) -> list:
+    def hand_over(self) -> list[DockerDaemon]:
         """Close the clients and give the engines, still running, to the caller (a newer session)."""
         daemons, self._daemons = self._daemons, []
         self._close_clients()
@@ -338,14 +350,15 @@ class DockerSession:
     def __enter__(self) -> "DockerSession":
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
-        if not self.available:
+        laptop = self.laptop
+        if laptop is None:  # not available
             return "DockerSession(closed: a newer session took over)" if self.why.startswith("closed:") \
                 else "DockerSession(no Docker engine)"
-        return f"DockerSession({self.laptop.daemon!r}, clean engine: {'yes' if self.clean else 'no'})"
+        return f"DockerSession({laptop.daemon!r}, clean engine: {'yes' if self.clean else 'no'})"
 
 
 # -- the comparison ---------------------------------------------------------------------------------

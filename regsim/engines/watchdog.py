@@ -49,7 +49,7 @@ def alive(pid: int) -> bool:
         return not sys.platform.startswith("linux")
 
 
-def terminate(pid: int, process: subprocess.Popen | None = None, *, timeout: float = 20.0) -> None:
+def terminate(pid: int, process: subprocess.Popen[bytes] | None = None, *, timeout: float = 20.0) -> None:
     """SIGTERM ``pid``, wait up to ``timeout`` s, then SIGKILL; reaps it when it is our child
     (``process``)."""
     for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
@@ -69,7 +69,7 @@ def terminate(pid: int, process: subprocess.Popen | None = None, *, timeout: flo
         process.poll()
 
 
-def stop_tree(pid: int, root: Path | None, process: subprocess.Popen | None = None, *, timeout: float = 20.0) -> None:
+def stop_tree(pid: int, root: Path | None, process: subprocess.Popen[bytes] | None = None, *, timeout: float = 20.0) -> None:
     """Stop dockerd ``pid``, then the containerd it started (``ROOT/x/containerd/containerd.pid``:
     dockerd stops it on SIGTERM, not after a SIGKILL), then unmount and remove ``root``."""
     terminate(pid, process, timeout=timeout)
