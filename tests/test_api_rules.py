@@ -93,7 +93,6 @@ def test_names_classes_camel_case_functions_snake_case():
     assert bad == []
 
 
-@pytest.mark.skip(reason="issue 20: ...Result only for host outputs, ...Report otherwise, being fixed by the renames/mypy work")
 def test_result_types_are_results_only_for_host_outputs_and_reports_otherwise():
     from regsim.client.output import Output
 
@@ -108,7 +107,6 @@ def test_result_types_are_results_only_for_host_outputs_and_reports_otherwise():
     assert bad == []
 
 
-@pytest.mark.skip(reason="issue 20: every public function declares its return type, being fixed by the renames/mypy work")
 def test_every_public_function_and_method_declares_its_return_type():
     bad = [qual for qual, f in _functions()
            if f.__name__ != "__init__" and "return" not in f.__annotations__]
@@ -133,7 +131,6 @@ def test_options_are_keyword_only():
     assert bad == []
 
 
-@pytest.mark.skip(reason="issue 20: sizes means object sizes only, being fixed by the renames/mypy work")
 def test_sizes_means_object_sizes_only():
     """A cache's size is capacity= (bytes) or fraction= (of the working set); sizes= is for objects."""
     bad = []
