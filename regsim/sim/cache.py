@@ -59,6 +59,7 @@ from .policies.lirs import LIRS
 from .policies.lru import LRU
 from .policies.lruk import LRUK
 from .policies.mq import MQ
+from .policies.random import Random
 from .policies.s3fifo import S3FIFO
 from .policies.sieve import Sieve
 from .policies.slru import SLRU
@@ -69,7 +70,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 __all__ = [
-    "Policy", "Configured", "Belady", "LRU", "FIFO", "LFU", "Clock", "S3FIFO", "GDSF", "ARC", "Sieve", "TwoQ", "SLRU", "LRUK", "LFUDA", "MQ", "LIRS",
+    "Policy", "Configured", "Belady", "LRU", "FIFO", "LFU", "Clock", "S3FIFO", "GDSF", "ARC", "Sieve", "TwoQ", "SLRU", "LRUK", "LFUDA", "MQ", "LIRS", "Random",
     "POLICIES",
     "make_policy", "CacheReport", "simulate", "hit_sequence",
 ]

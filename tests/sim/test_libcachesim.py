@@ -15,11 +15,14 @@ lcs = pytest.importorskip("libcachesim", reason="libcachesim is not installed (p
 from regsim.sim.cache import MQ, POLICIES, LRUK, Clock, S3FIFO, TwoQ, hit_sequence, simulate  # noqa: E402
 from regsim.sim.policies import label, resolve  # noqa: E402
 from regsim.sim.policies.belady import next_access_times  # noqa: E402
-from regsim.sim.oracle import iter_oracle_general, write_oracle_general  # noqa: E402
+from regsim.sim.oracle import iter_oracle_general, read_oracle_general, write_oracle_general  # noqa: E402
 from regsim.sim.traces import Trace  # noqa: E402
 from regsim.sim.workloads import object_trace  # noqa: E402
 
 THEIRS = {name: cls.libcachesim for name, cls in POLICIES.items()}
+#: compared request by request; the sampled ones (their random streams differ) by a tolerance over seeds
+DETERMINISTIC = sorted(name for name, cls in POLICIES.items() if not cls.sampled)
+SAMPLED = sorted(name for name, cls in POLICIES.items() if cls.sampled)
 
 
 def test_every_builtin_policy_is_compared():
@@ -61,7 +64,7 @@ def traces():
             for seed, alpha, sigma in [(1, 1.0, 1.5), (2, 0.7, 2.5), (3, 1.2, 0.5)]}
 
 
-@pytest.mark.parametrize("name", sorted(THEIRS))
+@pytest.mark.parametrize("name", DETERMINISTIC)
 def test_same_miss_ratios_as_libcachesim_with_both_engines(name, traces, tmp_path):
     compared = 0
     for trace in traces.values():
@@ -80,7 +83,7 @@ def test_same_miss_ratios_as_libcachesim_with_both_engines(name, traces, tmp_pat
     assert compared >= 3, f"{name}: libCacheSim would crash on too many of these runs to compare"
 
 
-@pytest.mark.parametrize("name", sorted(THEIRS))
+@pytest.mark.parametrize("name", DETERMINISTIC)
 def test_request_by_request_agreement_through_the_python_api(name):
     """Every request's outcome and the bytes held after it, with zero sizes, objects larger than
     the cache and tiny caches (S3-FIFO needs a small queue of at least one byte in libCacheSim)."""
@@ -175,7 +178,7 @@ def cloudphysics():
     return read_oracle_general(CLOUDPHYSICS)
 
 
-@pytest.mark.parametrize("name", sorted(THEIRS))
+@pytest.mark.parametrize("name", DETERMINISTIC)
 def test_same_miss_ratios_as_libcachesim_on_a_real_trace(name, cloudphysics):
     """libCacheSim's own sample trace (113,872 block I/O requests), read by its C reader."""
     keys, sizes = cloudphysics.keys, cloudphysics.sizes
@@ -188,3 +191,39 @@ def test_same_miss_ratios_as_libcachesim_on_a_real_trace(name, cloudphysics):
         for engine in ("compiled", "python") if fraction == 0.1 else ("compiled",):
             ours = simulate(keys, name, sizes, capacity=capacity, engine=engine)
             assert (ours.miss_ratio, ours.byte_miss_ratio) == pytest.approx(theirs, abs=1e-12), (name, fraction, engine)
+
+
+#: sampled policies: our mean miss ratio over SEEDS seeds against libCacheSim's mean over as many runs
+#: (its generator is one per thread, moving on from run to run: it cannot be seeded from Python)
+SEEDS = 16
+#: ... agree within this much (absolute). Set by libCacheSim's Random, which is not uniform: it draws
+#: hash buckets with the low bits of an MMIX LCG (a fixed cyclic order of buckets) and evicts the
+#: first object of the first non-empty one. On the Zipf(1.2) trace at 1% its mean is 0.574, uniform
+#: random's 0.608 (0.033 apart; elsewhere at most 0.01, and 0.001 on the cloudPhysicsIO trace).
+TOLERANCE = 0.04
+
+
+def _sampled_means(name, trace, path, capacity):
+    from regsim.sim.engine import CompiledCache
+
+    ids, sizes, _ = trace.dense()
+    ours = [CompiledCache(POLICIES[name].with_params(seed=seed), capacity).feed(ids, sizes)[0] / len(ids)
+            for seed in range(SEEDS)]
+    theirs = [getattr(lcs, THEIRS[name])(capacity).process_trace(reader(path))[0] for _ in range(SEEDS)]
+    return sum(ours) / SEEDS, sum(theirs) / SEEDS, ours
+
+
+@pytest.mark.parametrize("name", SAMPLED)
+def test_sampled_policies_agree_with_libcachesim_within_a_tolerance_over_seeds(name, traces, tmp_path):
+    for trace in traces.values():
+        path = write_oracle_general(trace, tmp_path / "t.bin")
+        for fraction in (0.01, 0.05, 0.2):
+            capacity = int(trace.working_set()[1] * fraction)
+            ours, theirs, runs = _sampled_means(name, trace, path, capacity)
+            assert abs(ours - theirs) <= TOLERANCE, (name, fraction, ours, theirs)
+            assert len(set(runs)) > 1, "the seeds should give different runs"
+    if CLOUDPHYSICS.exists():
+        cloud = read_oracle_general(CLOUDPHYSICS)
+        for fraction in (0.01, 0.1):
+            ours, theirs, _ = _sampled_means(name, cloud, CLOUDPHYSICS, int(cloud.working_set()[1] * fraction))
+            assert abs(ours - theirs) <= TOLERANCE, (name, "cloudPhysicsIO", fraction, ours, theirs)

@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import Any, Callable, ClassVar
 
 __all__ = ["Kernel", "kernel", "KernelState", "LINKED", "push", "unlink", "evict_tail", "queue_replay",
-           "heap_push", "heap_pop", "heap_compact"]
+           "heap_push", "heap_pop", "heap_compact", "rand_seed", "rand_below"]
 
 
 class Kernel:
@@ -305,3 +305,23 @@ class HeapState(KernelState):
             for old, new in zip(self.heap, grown):
                 new[:m] = old[:m]
             self.heap = grown
+
+
+# -- seeded random numbers, the same in Python and in a kernel ----------------------------------------
+# A 48-bit linear congruential generator (java.util.Random's constants): int64 arithmetic wraps in a
+# kernel and is exact in Python, and the low 48 bits of the product are the same either way. A
+# sampled policy keeps the state in its State's scalars and calls ``rand_below.py_func`` in Python.
+
+RAND_MASK = (1 << 48) - 1
+
+
+def rand_seed(seed: int) -> int:
+    """The generator's first state for ``seed`` (an int >= 0)."""
+    return (seed ^ 0x5DEECE66D) & RAND_MASK
+
+
+@kernel(inline=True)
+def rand_below(state, n):
+    """Advance the generator: ``(new state, a number in [0, n))`` (32 random bits modulo ``n``)."""
+    state = (state * 0x5DEECE66D + 0xB) & 0xFFFFFFFFFFFF
+    return state, (state >> 16) % n

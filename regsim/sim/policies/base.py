@@ -52,6 +52,9 @@ class Policy(ABC):
     libcachesim_params: ClassVar[dict[str, str]] = {}
     #: True for a policy that needs each request's next access (Belady): see ``regsim.sim.policies.belady``
     needs_future: bool = False  # (an admitted policy's object takes its inner policy's: not a ClassVar)
+    #: True for a policy that draws random numbers (from its ``seed``): its random stream is not
+    #: libCacheSim's, so the tests compare it with libCacheSim by a tolerance over seeds
+    sampled: ClassVar[bool] = False
     #: the compiled implementation of a built-in policy (None: runs in Python only)
     State: ClassVar[Any] = None
 

@@ -1,0 +1,127 @@
+"""Random eviction, seeded, as libCacheSim's ``Random``: to make room, a cached object chosen at random
+leaves. Both implementations draw from the same generator
+(:func:`~regsim.sim.policies._compiled.rand_below`), so one seed gives the same victims in both."""
+
+from __future__ import annotations
+
+from typing import Hashable, Iterator
+
+from .._util import check_int
+from ._compiled import KernelState, kernel, rand_below, rand_seed
+from .base import Policy
+
+__all__ = ["Random"]
+
+# per object: pos (its slot in ``slots``, -1 = not cached), osize; slots[0..count-1]: the cached ids
+# st: 0 used, 1 count, 2 the generator's state
+
+
+@kernel
+def random_kernel(ids, sizes, hits, record, cap, st, pos, slots, osize):
+    used, count, state = st[0], st[1], st[2]
+    misses = 0
+    missed = 0
+    for i in range(ids.size):
+        x = ids[i]
+        s = sizes[i]
+        if pos[x] >= 0:
+            if record:
+                hits[i] = True
+            continue
+        if record:
+            hits[i] = False
+        misses += 1
+        missed += s
+        if s > cap:
+            continue
+        while used + s > cap:
+            state, j = rand_below(state, count)
+            y = slots[j]
+            count -= 1
+            last = slots[count]
+            slots[j] = last
+            pos[last] = j
+            pos[y] = -1
+            used -= osize[y]
+        slots[count] = x
+        pos[x] = count
+        count += 1
+        osize[x] = s
+        used += s
+    st[0], st[1], st[2] = used, count, state
+    return misses, missed
+
+
+class RandomState(KernelState):
+    kernel = random_kernel
+    fields = {"pos": ("int32", -1), "slots": ("int32", -1), "osize": ("int64", 0)}
+
+    def setup(self, policy):
+        self.st[2] = policy._state
+
+    def run(self, ids, sizes, hits, record):
+        a = self.a
+        return self.fn(ids, sizes, hits, record, self.capacity, self.st, a["pos"], a["slots"], a["osize"])
+
+
+class Random(Policy):
+    """Random eviction as libCacheSim's ``Random``: to make room, a cached object drawn uniformly at
+    random leaves (from a generator seeded by ``seed``: one seed, one run, on either engine). A hit
+    changes nothing. libCacheSim draws a random non-empty bucket of its hash table and evicts its
+    first object, which is uniform while buckets rarely hold two objects; its random stream is its
+    own, so the two agree on miss ratios within a tolerance over seeds, not request by request.
+    """
+
+    name = "random"
+    libcachesim = "Random"
+    sampled = True
+    State = RandomState
+
+    def __init__(self, capacity: int, seed: int = 0) -> None:
+        super().__init__(capacity)
+        self.seed = check_int("seed", seed, minimum=0)
+        self._state = rand_seed(self.seed)
+        self._keys: list[Hashable] = []        # the cached keys, in slots
+        self._pos: dict[Hashable, int] = {}     # key -> its slot
+        self._size: dict[Hashable, int] = {}
+
+    def lookup(self, key: Hashable) -> bool:
+        return key in self._pos
+
+    def admit(self, key: Hashable, size: int) -> bool:
+        self._pos[key] = len(self._keys)
+        self._keys.append(key)
+        self._size[key] = size
+        return True
+
+    def _take(self, slot: int) -> Hashable:
+        """Remove the key in ``slot``; the last slot's key moves into it."""
+        keys = self._keys
+        key = keys[slot]
+        last = keys.pop()
+        if slot < len(keys):
+            keys[slot] = last
+            self._pos[last] = slot
+        del self._pos[key]
+        return key
+
+    def evict(self) -> tuple[Hashable, int]:
+        self._state, slot = rand_below.py_func(self._state, len(self._keys))
+        key = self._take(slot)
+        return key, self._size.pop(key)
+
+    def _drop(self, key: Hashable) -> int | None:
+        slot = self._pos.get(key)
+        if slot is None:
+            return None
+        self._take(slot)
+        return self._size.pop(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._pos
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self._keys)
