@@ -195,7 +195,7 @@ def test_lirs_is_a_policy_and_says_where_libcachesim_reads_freed_memory():
     assert not compiled._state.libcachesim_undefined
     assert compiled.feed(keys[4:], [1] * 4, record=True)[2].tolist() == got[4:]
     assert compiled._state.libcachesim_undefined and compiled.used == python.used == 3
-    assert sim.sweep(sim.object_trace(2000, 200, seed=1), ["LIRS"], [0.1])["policy"].tolist() == ["lirs"]
+    assert sim.sweep(sim.object_trace(2000, 200, seed=1), ["LIRS"], fractions=[0.1])["policy"].tolist() == ["lirs"]
 
 
 def test_random_is_seeded_and_the_same_on_both_engines():
