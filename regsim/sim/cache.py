@@ -53,6 +53,7 @@ from .policies.belady import Belady, next_access_times
 from .policies.clock import Clock
 from .policies.fifo import FIFO
 from .policies.gdsf import GDSF
+from .policies.hyperbolic import Hyperbolic
 from .policies.lfu import LFU
 from .policies.lfuda import LFUDA
 from .policies.lirs import LIRS
@@ -70,7 +71,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 __all__ = [
-    "Policy", "Configured", "Belady", "LRU", "FIFO", "LFU", "Clock", "S3FIFO", "GDSF", "ARC", "Sieve", "TwoQ", "SLRU", "LRUK", "LFUDA", "MQ", "LIRS", "Random",
+    "Policy", "Configured", "Belady", "LRU", "FIFO", "LFU", "Clock", "S3FIFO", "GDSF", "ARC", "Sieve", "TwoQ", "SLRU", "LRUK", "LFUDA", "MQ", "LIRS", "Random", "Hyperbolic",
     "POLICIES",
     "make_policy", "CacheReport", "simulate", "hit_sequence",
 ]

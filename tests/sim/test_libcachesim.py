@@ -196,11 +196,12 @@ def test_same_miss_ratios_as_libcachesim_on_a_real_trace(name, cloudphysics):
 #: sampled policies: our mean miss ratio over SEEDS seeds against libCacheSim's mean over as many runs
 #: (its generator is one per thread, moving on from run to run: it cannot be seeded from Python)
 SEEDS = 16
-#: ... agree within this much (absolute). Set by libCacheSim's Random, which is not uniform: it draws
-#: hash buckets with the low bits of an MMIX LCG (a fixed cyclic order of buckets) and evicts the
-#: first object of the first non-empty one. On the Zipf(1.2) trace at 1% its mean is 0.574, uniform
-#: random's 0.608 (0.033 apart; elsewhere at most 0.01, and 0.001 on the cloudPhysicsIO trace).
-TOLERANCE = 0.04
+#: ... agree within this much (absolute), per policy. Random's is wide because libCacheSim's Random is
+#: not uniform: it draws hash buckets with the low bits of an MMIX LCG (a fixed cyclic order of
+#: buckets) and evicts the first object of the first non-empty one. On the Zipf(1.2) trace at 1% its
+#: mean is 0.574, uniform random's 0.608 (0.033 apart; elsewhere at most 0.01, and 0.001 on the
+#: cloudPhysicsIO trace). Hyperbolic's 64 samples wash that out: at most 0.0004 apart on these runs.
+TOLERANCE = {"random": 0.04, "hyperbolic": 0.005}
 
 
 def _sampled_means(name, trace, path, capacity):
@@ -220,10 +221,10 @@ def test_sampled_policies_agree_with_libcachesim_within_a_tolerance_over_seeds(n
         for fraction in (0.01, 0.05, 0.2):
             capacity = int(trace.working_set()[1] * fraction)
             ours, theirs, runs = _sampled_means(name, trace, path, capacity)
-            assert abs(ours - theirs) <= TOLERANCE, (name, fraction, ours, theirs)
+            assert abs(ours - theirs) <= TOLERANCE[name], (name, fraction, ours, theirs)
             assert len(set(runs)) > 1, "the seeds should give different runs"
     if CLOUDPHYSICS.exists():
         cloud = read_oracle_general(CLOUDPHYSICS)
         for fraction in (0.01, 0.1):
             ours, theirs, _ = _sampled_means(name, cloud, CLOUDPHYSICS, int(cloud.working_set()[1] * fraction))
-            assert abs(ours - theirs) <= TOLERANCE, (name, "cloudPhysicsIO", fraction, ours, theirs)
+            assert abs(ours - theirs) <= TOLERANCE[name], (name, "cloudPhysicsIO", fraction, ours, theirs)

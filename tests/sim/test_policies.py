@@ -212,3 +212,18 @@ def test_random_is_seeded_and_the_same_on_both_engines():
     assert policies.label(sim.Random.with_params(seed=1)) == "random(seed=1)" and sim.Random.sampled
     with pytest.raises(InvalidParameter, match="seed"):
         sim.Random.with_params(seed=-1)
+
+
+def test_hyperbolic_is_seeded_and_evicts_the_lowest_rate():
+    """Issue 17 finding 2: Hyperbolic was missing. With as many samples as objects it (almost
+    surely) finds the object of fewest requests per request since admission."""
+    cache = sim.Hyperbolic(30, samples=200, seed=4)
+    for key in ["a", "a", "a", "b", "c", "c"]:
+        cache.request(key, 10)
+    cache.request("d", 10)  # a: 3 requests in 6, b: 1 in 3, c: 2 in 2 -> b leaves
+    assert sorted(cache) == ["a", "c", "d"]
+    trace = sim.object_trace(3000, 300, seed=10)
+    cap = int(trace.working_set()[1] * 0.05)
+    runs = [sim.hit_sequence(trace.keys, sim.Hyperbolic.with_params(seed=seed), trace.sizes, capacity=cap,
+                             engine=engine) for seed in (0, 1) for engine in ("python", "compiled")]
+    assert runs[0] == runs[1] and runs[2] == runs[3] and runs[0] != runs[2]

@@ -1,0 +1,164 @@
+"""Hyperbolic caching (Blankstein, Sen and Freedman, USENIX ATC'17), seeded, as libCacheSim's
+``Hyperbolic``: to make room, sample cached objects at random and evict the one with the fewest
+requests per unit of time in the cache. Both implementations draw from the same generator
+(:func:`~regsim.sim.policies._compiled.rand_below`), so one seed gives the same victims in both."""
+
+from __future__ import annotations
+
+from typing import Hashable, Iterator
+
+from .._util import check_int
+from ._compiled import KernelState, kernel, rand_below, rand_seed
+from .base import Policy
+
+__all__ = ["Hyperbolic"]
+
+# per object: pos (its slot, -1 = not cached), osize, freq, enter (the request count when admitted);
+# slots[0..count-1]: the cached ids. st: 0 used, 1 count, 2 the generator's state, 3 requests so far
+
+
+@kernel
+def hyperbolic_kernel(ids, sizes, hits, record, cap, st, pos, slots, osize, freq, enter, samples):
+    used, count, state, now = st[0], st[1], st[2], st[3]
+    misses = 0
+    missed = 0
+    for i in range(ids.size):
+        x = ids[i]
+        s = sizes[i]
+        now += 1
+        if pos[x] >= 0:
+            freq[x] += 1
+            if record:
+                hits[i] = True
+            continue
+        if record:
+            hits[i] = False
+        misses += 1
+        missed += s
+        if s > cap:
+            continue
+        while used + s > cap:
+            best = -1
+            best_score = 1.0e16
+            for _ in range(samples):
+                state, j = rand_below(state, count)
+                score = 1.0e8 * freq[slots[j]] / (now - enter[slots[j]])
+                if best_score > score:
+                    best = j
+                    best_score = score
+            y = slots[best]
+            count -= 1
+            last = slots[count]
+            slots[best] = last
+            pos[last] = best
+            pos[y] = -1
+            used -= osize[y]
+        slots[count] = x
+        pos[x] = count
+        count += 1
+        osize[x] = s
+        freq[x] = 1
+        enter[x] = now
+        used += s
+    st[0], st[1], st[2], st[3] = used, count, state, now
+    return misses, missed
+
+
+class HyperbolicState(KernelState):
+    kernel = hyperbolic_kernel
+    fields = {"pos": ("int32", -1), "slots": ("int32", -1), "osize": ("int64", 0), "freq": ("int64", 0),
+              "enter": ("int64", 0)}
+
+    def setup(self, policy):
+        self.st[2] = policy._state
+        self.samples = policy.samples
+
+    def run(self, ids, sizes, hits, record):
+        a = self.a
+        return self.fn(ids, sizes, hits, record, self.capacity, self.st, a["pos"], a["slots"], a["osize"],
+                       a["freq"], a["enter"], self.samples)
+
+
+class Hyperbolic(Policy):
+    """Hyperbolic caching as libCacheSim's ``Hyperbolic``: an object's priority is its requests since
+    admission (1 at admission, +1 a hit) divided by the requests the cache has seen since then; to
+    make room, ``samples`` cached objects are drawn at random (with replacement, from a generator
+    seeded by ``seed``) and the one of lowest priority leaves (the first drawn, on a tie).
+    libCacheSim draws its samples from its hash table as its ``Random`` does (not uniformly), with
+    its own random stream: the two agree on miss ratios within a tolerance over seeds.
+    """
+
+    name = "hyperbolic"
+    libcachesim = "Hyperbolic"
+    sampled = True
+    State = HyperbolicState
+
+    def __init__(self, capacity: int, samples: int = 64, seed: int = 0) -> None:
+        super().__init__(capacity)
+        self.samples = check_int("samples", samples, minimum=1)
+        self.seed = check_int("seed", seed, minimum=0)
+        self._state = rand_seed(self.seed)
+        self._now = 0
+        self._keys: list[Hashable] = []        # the cached keys, in slots
+        self._pos: dict[Hashable, int] = {}     # key -> its slot
+        self._size: dict[Hashable, int] = {}
+        self._freq: dict[Hashable, int] = {}
+        self._enter: dict[Hashable, int] = {}
+
+    def request(self, key: Hashable, size: int) -> bool:
+        """As :meth:`Policy.request`; every request advances the clock, hit or miss."""
+        self._now += 1
+        return super().request(key, size)
+
+    def lookup(self, key: Hashable) -> bool:
+        if key in self._pos:
+            self._freq[key] += 1
+            return True
+        return False
+
+    def admit(self, key: Hashable, size: int) -> bool:
+        self._pos[key] = len(self._keys)
+        self._keys.append(key)
+        self._size[key] = size
+        self._freq[key] = 1
+        self._enter[key] = self._now
+        return True
+
+    def _take(self, slot: int) -> Hashable:
+        keys = self._keys
+        key = keys[slot]
+        last = keys.pop()
+        if slot < len(keys):
+            keys[slot] = last
+            self._pos[last] = slot
+        del self._pos[key], self._freq[key], self._enter[key]
+        return key
+
+    def evict(self) -> tuple[Hashable, int]:
+        draw, keys, freq, enter, now = rand_below.py_func, self._keys, self._freq, self._enter, self._now
+        state, best, best_score = self._state, -1, 1.0e16
+        for _ in range(self.samples):
+            state, slot = draw(state, len(keys))
+            key = keys[slot]
+            score = 1.0e8 * freq[key] / (now - enter[key])
+            if best_score > score:
+                best, best_score = slot, score
+        self._state = state
+        key = self._take(best)
+        return key, self._size.pop(key)
+
+    def _drop(self, key: Hashable) -> int | None:
+        slot = self._pos.get(key)
+        if slot is None:
+            return None
+        self._take(slot)
+        return self._size.pop(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._pos
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self._keys)
