@@ -53,7 +53,7 @@ nitpick_ignore_regex = [
     # other projects' types: no intersphinx inventories offline
     (r"py:.*", r"(numpy|np|pandas|pd|networkx|nx|matplotlib|mpl|ipywidgets|widgets|dask|distributed|numba|"
                r"pyarrow|starlette|uvicorn|httpx|zstandard|PIL|tqdm|libcachesim|IPython)(\..*)?"),
-    (r"py:.*", r"(DataFrame|Series|DiGraph|MultiDiGraph|Graph|Axes|Figure|ndarray|Client|Request|Response|"
+    (r"py:.*", r"(DataFrame|Series|DiGraph|MultiDiGraph|Graph|Axes|Figure|ndarray|ArrayLike|NDArray|DTypeLike|Client|Request|Response|"
                r"Widget|VBox|HBox|HTML|Image|ASGIApp|Scope|Receive|Send|Starlette)"),
     # the standard library and typing: resolved by name only with intersphinx, which needs the internet
     (r"py:.*", r"(typing|collections|collections\.abc|os|io|pathlib|datetime|random|argparse|socket|"
