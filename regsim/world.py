@@ -122,7 +122,7 @@ class World:
 
         >>> world = World()
         >>> world.add_host("edge", platform="linux/arm64", quiet=True)
-        Host('edge', linux/arm64, images=0, layers=0, 0B)
+        Host('edge', linux/arm64, images=0, blobs=0, 0B)
         """
         if name in self._hosts:
             raise InvalidArgument(f"a host named {name!r} is already on this network")

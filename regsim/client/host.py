@@ -851,7 +851,7 @@ class Host:
 
     def __repr__(self) -> str:
         return (f"Host({self.name!r}, {self.platform}, images={len(self._images)}, "
-                f"layers={len(self._blobs)}, {human_size(self.disk_usage())})")
+                f"blobs={len(self._blobs)}, {human_size(self.disk_usage())})")
 
     def _repr_html_(self) -> str:
         rows = [[r["REPOSITORY"], r["TAG"], r["IMAGE ID"], r["SIZE"]] for r in self.images()]
