@@ -215,18 +215,22 @@ class RequestLedger:
 
     @property
     def registry(self) -> Registry:
+        """The model served (the wrapped app's)."""
         return self.app.registry
 
     @property
     def gate(self) -> ModelGate:
+        """The model lock (the wrapped app's)."""
         return self.app.gate
 
     @property
     def auth(self) -> Authenticator:
+        """The authentication scheme and token issuer (the wrapped app's)."""
         return self.app.auth
 
     @property
     def requests(self) -> deque[RequestRecord]:
+        """The requests served so far, oldest first (the wrapped app's)."""
         return self.app.requests
 
     @property
@@ -623,18 +627,22 @@ class ClassroomApp:
 
     @property
     def registry(self) -> Registry:
+        """The model served (the wrapped app's)."""
         return self.ledger.registry
 
     @property
     def gate(self) -> ModelGate:
+        """The model lock (the wrapped app's)."""
         return self.ledger.gate
 
     @property
     def auth(self) -> Authenticator:
+        """The authentication scheme and token issuer (the wrapped app's)."""
         return self.ledger.auth
 
     @property
     def requests(self) -> deque[RequestRecord]:
+        """The requests served so far, oldest first (the wrapped app's)."""
         return self.ledger.requests
 
     def activity(self) -> Activity:
