@@ -35,10 +35,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO, Iterator
 
 from ._util import ITERABLE, PATH, expect
 from .errors import InvalidParameter, TraceFormatError
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike, NDArray
+
+    from .traces import Trace
 
 __all__ = ["RECORD", "RECORD_SIZE", "ZSTD_MAGIC", "next_access_vtime", "write_oracle_general",
            "read_oracle_general", "iter_oracle_general", "OracleWriter"]
@@ -48,7 +54,7 @@ ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _U32 = 2**32
 
 
-def _record():
+def _record() -> np.dtype[np.void]:
     import numpy as np
 
     return np.dtype([("time", "<u4"), ("obj_id", "<u8"), ("obj_size", "<u4"), ("next_access_vtime", "<i8")])
@@ -60,7 +66,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-def next_access_vtime(ids) -> Any:
+def next_access_vtime(ids: ArrayLike) -> NDArray[np.int64]:
     """For each request, the number (from 1) of the next request for the same object, or -1.
 
     >>> next_access_vtime([5, 6, 5, 5]).tolist()
@@ -70,9 +76,9 @@ def next_access_vtime(ids) -> Any:
     import numpy as np
     import pandas as pd
 
-    ids = np.asarray(ids)
-    codes = pd.factorize(ids)[0] if ids.size else np.zeros(0, np.int64)
-    out = np.full(ids.size, -1, dtype=np.int64)
+    array = np.asarray(ids)
+    codes = pd.factorize(array)[0] if array.size else np.zeros(0, np.int64)
+    out = np.full(array.size, -1, dtype=np.int64)
     order = np.argsort(codes, kind="stable")  # each object's requests together, in time order
     same = codes[order][1:] == codes[order][:-1]
     out[order[:-1][same]] = order[1:][same] + 1
@@ -105,28 +111,29 @@ class OracleWriter:
 
             self._out = zstandard.ZstdCompressor(level=level).stream_writer(self._raw, closefd=False)
 
-    def write(self, obj_ids, sizes, times=None, next_access=None) -> None:
+    def write(self, obj_ids: ArrayLike, sizes: ArrayLike, times: ArrayLike | None = None,
+              next_access: ArrayLike | None = None) -> None:
         import numpy as np
 
-        obj_ids = np.asarray(obj_ids)
-        sizes = np.asarray(sizes)
-        n = obj_ids.size
-        if sizes.size != n:
-            raise InvalidParameter(f"obj_ids and sizes differ in length: {n} vs {sizes.size}")
-        if n and (obj_ids.dtype.kind not in "iu" or (obj_ids.dtype.kind == "i" and obj_ids.min() < 0)):
+        ids = np.asarray(obj_ids)
+        lengths = np.asarray(sizes)
+        n = ids.size
+        if lengths.size != n:
+            raise InvalidParameter(f"obj_ids and sizes differ in length: {n} vs {lengths.size}")
+        if n and (ids.dtype.kind not in "iu" or (ids.dtype.kind == "i" and ids.min() < 0)):
             raise InvalidParameter(f"oracleGeneral object ids are unsigned 64-bit integers, got "
-                                   f"{obj_ids[:1].tolist()[0]!r} ({obj_ids.dtype})")
-        if n and (sizes.min() < 0 or sizes.max() >= _U32):
-            bad = int(sizes.min()) if sizes.min() < 0 else int(sizes.max())
+                                   f"{ids[:1].tolist()[0]!r} ({ids.dtype})")
+        if n and (lengths.min() < 0 or lengths.max() >= _U32):
+            bad = int(lengths.min()) if lengths.min() < 0 else int(lengths.max())
             raise InvalidParameter(f"oracleGeneral object sizes are uint32 (0 .. {_U32 - 1}), got {bad}")
         rec = np.zeros(n, dtype=_record())
-        rec["obj_id"] = obj_ids
-        rec["obj_size"] = sizes
+        rec["obj_id"] = ids
+        rec["obj_size"] = lengths
         if times is not None:
-            times = np.asarray(times)
-            if n and (times.min() < 0 or times.max() >= _U32):
-                raise InvalidParameter(f"oracleGeneral times are uint32 seconds, got {times.min()!r}..{times.max()!r}")
-            rec["time"] = times
+            seconds = np.asarray(times)
+            if n and (seconds.min() < 0 or seconds.max() >= _U32):
+                raise InvalidParameter(f"oracleGeneral times are uint32 seconds, got {seconds.min()!r}..{seconds.max()!r}")
+            rec["time"] = seconds
         rec["next_access_vtime"] = -1 if next_access is None else next_access
         self._out.write(rec.tobytes())
         self.requests += n
@@ -199,7 +206,7 @@ def _blocks(path: Path, block: int = 1 << 22) -> Iterator[bytes]:
             raise TraceFormatError(f"{path}: truncated zstd stream: it ends inside a compressed frame")
 
 
-def iter_oracle_general(path: "str | os.PathLike[str]", chunk_requests: int = 1_000_000) -> Iterator[Any]:
+def iter_oracle_general(path: "str | os.PathLike[str]", chunk_requests: int = 1_000_000) -> Iterator[NDArray[np.void]]:
     """Yield the records of an oracleGeneral file (plain or zstd) as numpy arrays of
     :data:`RECORD`, ``chunk_requests`` at a time. Memory stays at one chunk.
 
@@ -215,7 +222,7 @@ def iter_oracle_general(path: "str | os.PathLike[str]", chunk_requests: int = 1_
     return _iter_oracle_general(path, chunk_requests)
 
 
-def _iter_oracle_general(path: Path, chunk_requests: int) -> Iterator[Any]:
+def _iter_oracle_general(path: Path, chunk_requests: int) -> Iterator[NDArray[np.void]]:
     import numpy as np
 
     dtype = _record()
@@ -224,7 +231,7 @@ def _iter_oracle_general(path: Path, chunk_requests: int) -> Iterator[Any]:
     last_time = 0
     pending = bytearray()
 
-    def records(data: Any) -> Any:
+    def records(data: NDArray[np.void] | bytes) -> NDArray[np.void]:
         nonlocal done, last_time
         rec = data if isinstance(data, np.ndarray) else np.frombuffer(data, dtype=dtype)
         times = rec["time"].astype(np.int64)
@@ -245,7 +252,7 @@ def _iter_oracle_general(path: Path, chunk_requests: int) -> Iterator[Any]:
         with open(path, "rb") as raw:
             while done * RECORD_SIZE + RECORD_SIZE <= size:
                 rec = np.empty(min(chunk_requests, (size - done * RECORD_SIZE) // RECORD_SIZE), dtype=dtype)
-                got = raw.readinto(memoryview(rec).cast("B"))
+                got = raw.readinto(rec.data.cast("B"))  # rec.data: memoryview(rec)
                 if got != rec.nbytes:
                     raise TraceFormatError(f"{path}: the file changed while it was read")
                 yield records(rec)
@@ -267,7 +274,7 @@ def _iter_oracle_general(path: Path, chunk_requests: int) -> Iterator[Any]:
         yield records(bytes(pending))
 
 
-def read_oracle_general(path: "str | os.PathLike[str]") -> Any:
+def read_oracle_general(path: "str | os.PathLike[str]") -> Trace:
     """A whole oracleGeneral file (plain or zstd) as a :class:`~regsim.sim.traces.Trace`:
     keys are the object ids, ``time`` the seconds, every request a ``GET`` of a ``blob``."""
     expect("path", path, PATH, "a path")
