@@ -14,6 +14,8 @@ from .errors import InvalidParameter
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
+    from matplotlib.ticker import FuncFormatter
+    from numpy.typing import ArrayLike
 
     from .analysis import TraceAnalysis
 
@@ -91,7 +93,7 @@ def miss_ratio_curves(results: pd.DataFrame, ax: Axes | None = None, *, metric: 
     return ax
 
 
-def _percent():
+def _percent() -> FuncFormatter:
     from matplotlib.ticker import FuncFormatter
 
     return FuncFormatter(lambda v, _: f"{v:.0%}" if v >= 0.01 and round(v * 100) == v * 100 else f"{v:.1%}")
@@ -204,7 +206,7 @@ def popularity(analysis: TraceAnalysis, ax: Axes | None = None, *, title: str | 
     return ax
 
 
-def _cdf(ax, values, label: str, i: int) -> None:
+def _cdf(ax: Axes, values: ArrayLike, label: str, i: int) -> None:
     import numpy as np
 
     v = np.sort(np.asarray(values, dtype=float))
@@ -269,12 +271,13 @@ def trace_analysis(analysis: TraceAnalysis, axes: Sequence[Axes] | None = None) 
         import matplotlib.pyplot as plt
 
         _, grid = plt.subplots(2, 2, figsize=(10, 7), constrained_layout=True)
-        axes = grid.ravel()
-    axes = list(axes)
-    if len(axes) != 4:
-        raise InvalidParameter(f"trace_analysis draws on 4 axes, got {len(axes)}")
-    popularity(analysis, axes[0])
-    reuse(analysis, axes[1])
-    size_distribution(analysis, axes[2])
-    request_rate(analysis, axes[3])
-    return axes
+        drawn: list[Axes] = list(grid.ravel())
+    else:
+        drawn = list(axes)
+    if len(drawn) != 4:
+        raise InvalidParameter(f"trace_analysis draws on 4 axes, got {len(drawn)}")
+    popularity(analysis, drawn[0])
+    reuse(analysis, drawn[1])
+    size_distribution(analysis, drawn[2])
+    request_rate(analysis, drawn[3])
+    return drawn

@@ -85,7 +85,7 @@ def resolve(policy: Any) -> Configured | None:
     if isinstance(policy, str):
         name = canonical(policy)
         return None if name is None else Configured(POLICIES[name], {})
-    if isinstance(policy, type) and POLICIES.get(getattr(policy, "name", None)) is policy:
+    if isinstance(policy, type) and issubclass(policy, Policy) and POLICIES.get(policy.name) is policy:
         return Configured(policy, {})
     if isinstance(policy, functools.partial) and not policy.args:
         inner = resolve(policy.func)

@@ -26,16 +26,34 @@ notice a change in *another* file: after editing a helper here, delete the ``__p
 
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, ParamSpec, TypeVar, overload
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    import numpy as np
+    from numpy.typing import NDArray
+
+    # The kernels' arrays, as KernelState makes them (numba reads no annotations: these are for
+    # readers and mypy; the kernels are compiled for the dtypes they are called with).
+    Ints: TypeAlias = NDArray[np.int64]  #: ids, sizes, sizes of objects, scalars (st), queue ends (lists)
+    Links: TypeAlias = NDArray[np.int32]  #: prev/nxt: neighbours in a queue, -1 at the ends
+    Flags: TypeAlias = NDArray[np.int8]  #: where: which queue holds an object (0: none); bits
+    Floats: TypeAlias = NDArray[np.float64]  #: float scalars (fst), priorities
+    Bools: TypeAlias = NDArray[np.bool_]  #: each request's outcome (hits)
 
 __all__ = ["Kernel", "kernel", "KernelState", "LINKED", "push", "unlink", "evict_tail", "queue_replay",
            "heap_push", "heap_pop", "heap_compact", "rand_seed", "rand_below"]
 
 
-class Kernel:
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Kernel(Generic[P, R]):
     """A function to compile with numba on first use (see the module docstring)."""
 
-    def __init__(self, fn: Callable[..., Any], inline: bool) -> None:
+    def __init__(self, fn: Callable[P, R], inline: bool) -> None:
         self.py_func = fn
         self.inline = inline
         self._dispatcher: Any = None
@@ -54,17 +72,36 @@ class Kernel:
                     namespace[key] = value.compiled()
         return self._dispatcher
 
-    def __call__(self, *args: Any) -> Any:
-        return self.compiled()(*args)
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        result: R = self.compiled()(*args, **kwargs)
+        return result
 
     def __repr__(self) -> str:
         return f"<kernel {self.py_func.__module__}.{self.__name__}>"
 
 
-def kernel(fn: Callable[..., Any] | None = None, *, inline: bool = False) -> Any:
+class _Marker:
+    """``@kernel(inline=...)``: marks the function it decorates."""
+
+    def __init__(self, inline: bool) -> None:
+        self.inline = inline
+
+    def __call__(self, fn: Callable[P, R]) -> Kernel[P, R]:
+        return Kernel(fn, self.inline)
+
+
+@overload
+def kernel(fn: Callable[P, R], *, inline: bool = ...) -> Kernel[P, R]: ...
+
+
+@overload
+def kernel(fn: None = ..., *, inline: bool = ...) -> _Marker: ...
+
+
+def kernel(fn: Callable[P, R] | None = None, *, inline: bool = False) -> Kernel[P, R] | _Marker:
     """Mark ``fn`` as a numba kernel (``inline=True``: a helper inlined into its callers)."""
     if fn is None:
-        return lambda f: Kernel(f, inline)
+        return _Marker(inline)
     return Kernel(fn, inline)
 
 
@@ -82,7 +119,7 @@ class KernelState:
     may use :meth:`setup` (its own scalars) and :meth:`prepare` (grow its own arrays before a chunk).
     """
 
-    kernel: ClassVar[Kernel]
+    kernel: ClassVar[Kernel[..., tuple[int, int]]]
     queues: ClassVar[int] = 1
     fields: ClassVar[dict[str, tuple[str, int]]] = LINKED
 
@@ -96,7 +133,7 @@ class KernelState:
         self.fst = np.zeros(2, dtype=np.float64)
         self.a: dict[str, Any] = {f: np.zeros(0, dtype) for f, (dtype, _) in self.fields.items()}
         self.n = 0
-        self.fn = type(self).kernel.compiled()
+        self.fn: Callable[..., tuple[int, int]] = type(self).kernel.compiled()
         self.setup(policy)
         self.grow(objects)
 
@@ -131,7 +168,7 @@ class KernelState:
 
 
 @kernel(inline=True)
-def push(prev, nxt, head, tail, x):
+def push(prev: Links, nxt: Links, head: int, tail: int, x: int) -> tuple[int, int]:
     """Insert ``x`` at the head (the newest end); return the new ``(head, tail)``."""
     prev[x] = -1
     nxt[x] = head
@@ -143,7 +180,7 @@ def push(prev, nxt, head, tail, x):
 
 
 @kernel(inline=True)
-def unlink(prev, nxt, head, tail, x):
+def unlink(prev: Links, nxt: Links, head: int, tail: int, x: int) -> tuple[int, int]:
     """Remove ``x`` from its queue; return the new ``(head, tail)``."""
     p = prev[x]
     n = nxt[x]
@@ -159,7 +196,7 @@ def unlink(prev, nxt, head, tail, x):
 
 
 @kernel(inline=True)
-def evict_tail(prev, nxt, head, tail, where, osize):
+def evict_tail(prev: Links, nxt: Links, head: int, tail: int, where: Flags, osize: Ints) -> tuple[int, int, int, int]:
     """Drop the queue's oldest object (it leaves the cache, or a ghost list): ``(head, tail, x, its size)``."""
     x = tail
     head, tail = unlink(prev, nxt, head, tail, x)
@@ -168,7 +205,8 @@ def evict_tail(prev, nxt, head, tail, where, osize):
 
 
 @kernel(inline=True)
-def queue_replay(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, recency):
+def queue_replay(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, lists: Ints, prev: Links,
+                 nxt: Links, osize: Ints, where: Flags, recency: bool) -> tuple[int, int]:
     """LRU (``recency``: a hit moves the object to the head) and FIFO: one queue, evict the tail."""
     used, head, tail = st[0], lists[0], lists[1]
     misses = 0
@@ -220,19 +258,19 @@ def queue_replay(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, whe
 
 
 @kernel(inline=True)
-def _heap_less(hp, hv, a, b):
-    return hp[a] < hp[b] or (hp[a] == hp[b] and hv[a] < hv[b])
+def _heap_less(hp: Floats, hv: Ints, a: int, b: int) -> bool:
+    return hp[a] < hp[b] or (hp[a] == hp[b] and hv[a] < hv[b])  # type: ignore[no-any-return]  # numpy scalars (Any in the stubs)
 
 
 @kernel(inline=True)
-def _heap_swap(hp, hv, hx, a, b):
+def _heap_swap(hp: Floats, hv: Ints, hx: Ints, a: int, b: int) -> None:
     hp[a], hp[b] = hp[b], hp[a]
     hv[a], hv[b] = hv[b], hv[a]
     hx[a], hx[b] = hx[b], hx[a]
 
 
 @kernel
-def _sift_down(hp, hv, hx, n, i):
+def _sift_down(hp: Floats, hv: Ints, hx: Ints, n: int, i: int) -> None:
     while True:
         c = 2 * i + 1
         if c >= n:
@@ -246,7 +284,7 @@ def _sift_down(hp, hv, hx, n, i):
 
 
 @kernel
-def heap_push(hp, hv, hx, n, prio, vtime, x):
+def heap_push(hp: Floats, hv: Ints, hx: Ints, n: int, prio: float, vtime: int, x: int) -> int:
     """Add an entry to the heap of ``n``; return the new length."""
     i = n
     hp[i], hv[i], hx[i] = prio, vtime, x
@@ -260,7 +298,7 @@ def heap_push(hp, hv, hx, n, prio, vtime, x):
 
 
 @kernel(inline=True)
-def heap_pop(hp, hv, hx, n, where, vtime):
+def heap_pop(hp: Floats, hv: Ints, hx: Ints, n: int, where: Flags, vtime: Ints) -> tuple[int, float, int]:
     """Pop live entries' minimum (skipping retired ones): ``(id, priority, new length)``."""
     while True:
         t = hx[0]
@@ -275,7 +313,7 @@ def heap_pop(hp, hv, hx, n, where, vtime):
 
 
 @kernel
-def heap_compact(hp, hv, hx, n, where, vtime):
+def heap_compact(hp: Floats, hv: Ints, hx: Ints, n: int, where: Flags, vtime: Ints) -> int:
     """Keep the live entries (an object's newest, while cached) and heapify them."""
     m = 0
     for i in range(n):

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from typing import Hashable, Iterator
+from typing import TYPE_CHECKING, Hashable, Iterator
 
 from ._compiled import KernelState, kernel, push, unlink
 from .base import Policy
+
+if TYPE_CHECKING:
+    from ._compiled import Bools, Flags, Floats, Ints, Links
 
 __all__ = ["ARC"]
 
@@ -16,7 +19,7 @@ __all__ = ["ARC"]
 
 
 @kernel(inline=True)
-def _c_div_k(a, b):
+def _c_div_k(a: float, b: float) -> float:
     if b != 0:
         return a / b
     if a > 0:
@@ -25,7 +28,8 @@ def _c_div_k(a, b):
 
 
 @kernel
-def arc_kernel(ids, sizes, hits, record, cap, st, fst, lists, prev, nxt, osize, where):
+def arc_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, fst: Floats, lists: Ints,
+               prev: Links, nxt: Links, osize: Ints, where: Flags) -> tuple[int, int]:
     p = fst[0]
     used, t1b, t2b, b1b, b2b, from_b1, from_b2 = st[0], st[1], st[2], st[3], st[4], st[5], st[6]
     h1, e1, h2, e2, g1h, g1t, g2h, g2t = lists[0], lists[1], lists[2], lists[3], lists[4], lists[5], lists[6], lists[7]
@@ -143,7 +147,7 @@ class ARCState(KernelState):
     kernel = arc_kernel
     queues = 4
 
-    def run(self, ids, sizes, hits, record):
+    def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         a = self.a
         return self.fn(ids, sizes, hits, record, self.capacity, self.st, self.fst, self.lists, a["prev"], a["nxt"],
                        a["osize"], a["where"])

@@ -8,11 +8,16 @@ computes it from the keys it is given; a trace fed in pieces passes it (``next_a
 
 from __future__ import annotations
 
-from typing import Any, Hashable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Hashable, Iterator, Sequence
 
 from ..errors import InvalidParameter
 from ._compiled import KernelState, kernel
 from .base import Policy
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from ._compiled import Bools, Flags, Floats, Ints
 
 __all__ = ["Belady", "NEVER", "next_access_times"]
 
@@ -119,7 +124,7 @@ class _PQueue:
 
 
 @kernel(inline=True)
-def _bubble_up(hd, pri, pos, i):
+def _bubble_up(hd: Ints, pri: Floats, pos: Ints, i: int) -> None:
     moving = hd[i]
     mp = pri[moving]
     parent = i >> 1
@@ -133,7 +138,7 @@ def _bubble_up(hd, pri, pos, i):
 
 
 @kernel(inline=True)
-def _percolate_down(hd, pri, pos, size, i):
+def _percolate_down(hd: Ints, pri: Floats, pos: Ints, size: int, i: int) -> None:
     moving = hd[i]
     mp = pri[moving]
     while True:
@@ -152,7 +157,8 @@ def _percolate_down(hd, pri, pos, size, i):
 
 
 @kernel
-def belady_kernel(ids, sizes, hits, record, cap, st, future, osize, where, pri, pos, hd):
+def belady_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, future: Floats, osize: Ints,
+                  where: Flags, pri: Floats, pos: Ints, hd: Ints) -> tuple[int, int]:
     """st: used, heap size (libCacheSim's: one more than the entries); ``future``: each request's next access."""
     used, size = st[0], st[1]
     misses = 0
@@ -195,7 +201,7 @@ def belady_kernel(ids, sizes, hits, record, cap, st, future, osize, where, pri, 
 
 
 @kernel
-def _future_kernel(ids, last, out):
+def _future_kernel(ids: Ints, last: Ints, out: Floats) -> None:
     """Each request's next access (as a double), scanning backwards; ``last`` holds -1 per object."""
     for i in range(ids.size - 1, -1, -1):
         x = ids[i]
@@ -219,20 +225,20 @@ class BeladyState(KernelState):
     queues = 0
     fields = {"osize": ("int64", 0), "where": ("int8", 0), "pri": ("float64", 0), "pos": ("int64", 0)}
 
-    def setup(self, policy):
+    def setup(self, policy: Belady) -> None:
         self.st[1] = 1  # libCacheSim's heap starts at index 1
         self.hd = self.np.zeros(0, dtype=self.np.int64)
         self.fed = 0
-        self.future = None
+        self.future: ArrayLike | None = None  # each request's next access, for the next chunk (CompiledCache.feed)
 
-    def prepare(self, ids):
+    def prepare(self, ids: Ints) -> None:
         np = self.np
         if self.hd.size < self.n + 2:
             grown = np.zeros(self.n + 2, dtype=np.int64)
             grown[: self.hd.size] = self.hd
             self.hd = grown
 
-    def run(self, ids, sizes, hits, record):
+    def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         np = self.np
         future = self.future
         self.future = None
@@ -274,7 +280,7 @@ class Belady(Policy):
         self._next = float(NEVER)
         self._replayed = 0
 
-    def request(self, key: Hashable, size: int, next_access: int | None = -2) -> bool:  # type: ignore[override]
+    def request(self, key: Hashable, size: int, next_access: int | None = -2) -> bool:
         """One request; ``next_access`` is the position of this key's next request (None: never)."""
         if next_access == -2:
             raise InvalidParameter("belady needs each request's next access: request(key, size, next_access) "

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Hashable, Sequence
+from typing import TYPE_CHECKING, Hashable, Sequence
 
 from .._util import check_int
 from ..errors import InvalidParameter
 from ._compiled import LINKED, KernelState, evict_tail, kernel, push, unlink
 from .base import QueuePolicy
 
+if TYPE_CHECKING:
+    from ._compiled import Bools, Flags, Ints, Links
+
 __all__ = ["Clock"]
 
 
 @kernel
-def clock_kernel(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, freq, top):
+def clock_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, lists: Ints, prev: Links,
+                 nxt: Links, osize: Ints, where: Flags, freq: Ints, top: int) -> tuple[int, int]:
     used, head, tail = st[0], lists[0], lists[1]
     misses = 0
     missed = 0
@@ -53,10 +57,10 @@ class ClockState(KernelState):
     kernel = clock_kernel
     fields = {**LINKED, "freq": ("int64", 0)}
 
-    def setup(self, policy):
+    def setup(self, policy: Clock) -> None:
         self.top = (1 << policy.bits) - 1
 
-    def run(self, ids, sizes, hits, record):
+    def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         a = self.a
         return self.fn(ids, sizes, hits, record, self.capacity, self.st, self.lists, a["prev"], a["nxt"],
                        a["osize"], a["where"], a["freq"], self.top)

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import heapq
 import math
-from typing import Any, Hashable, Iterator
+from typing import TYPE_CHECKING, Any, Hashable, Iterator
 
 from ._compiled import HeapState, kernel, heap_compact, heap_pop, heap_push
 from .base import Policy
+
+if TYPE_CHECKING:
+    from ._compiled import Bools, Flags, Floats, Ints
 
 __all__ = ["GDSF"]
 
 
 @kernel(inline=True)
-def _gdsf_priority(inflation, f, size):
+def _gdsf_priority(inflation: float, f: int, size: int) -> float:
     if size == 0:
         return math.inf
     return inflation + f * 1.0e6 / size
 
 
 @kernel
-def gdsf_kernel(ids, sizes, hits, record, cap, st, fst, osize, where, freq, vtime, hp, hv, hx):
+def gdsf_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, fst: Floats, osize: Ints,
+                where: Flags, freq: Ints, vtime: Ints, hp: Floats, hv: Ints, hx: Ints) -> tuple[int, int]:
     """st: used, clock, heap length; fst: inflation. A newcomer is admitted before evicting."""
     used, clk, n = st[0], st[1], st[2]
     inflation = fst[0]
@@ -67,7 +71,7 @@ class GDSFState(HeapState):
     queues = 0
     fields = {"osize": ("int64", 0), "where": ("int8", 0), "freq": ("int64", 0), "vtime": ("int64", -1)}
 
-    def run(self, ids, sizes, hits, record):
+    def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         a = self.a
         return self.fn(ids, sizes, hits, record, self.capacity, self.st, self.fst, a["osize"], a["where"],
                        a["freq"], a["vtime"], *self.heap)

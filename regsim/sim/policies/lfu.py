@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Hashable, Iterator
+from typing import TYPE_CHECKING, Hashable, Iterator
 
 from ._compiled import LINKED, KernelState, kernel, push, unlink
 from .base import Policy
+
+if TYPE_CHECKING:
+    from ._compiled import Bools, Flags, Ints, Links
 
 __all__ = ["LFU"]
 
 
 @kernel
-def _raise_min(bhead, mn, mx):
+def _raise_min(bhead: Ints, mn: int, mx: int) -> int:
     for f in range(mn + 1, mx + 1):
         if bhead[f] >= 0:
             return f
@@ -20,7 +23,8 @@ def _raise_min(bhead, mn, mx):
 
 
 @kernel
-def lfu_kernel(ids, sizes, hits, record, cap, st, bhead, btail, prev, nxt, osize, where, freq):
+def lfu_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, bhead: Ints, btail: Ints,
+               prev: Links, nxt: Links, osize: Ints, where: Flags, freq: Ints) -> tuple[int, int]:
     """One queue per frequency (``bhead``/``btail`` have room for every frequency the chunk can reach)."""
     used, mn, mx = st[0], st[1], st[2]
     misses = 0
@@ -68,13 +72,13 @@ class LFUState(KernelState):
     queues = 0
     fields = {**LINKED, "freq": ("int64", 0)}
 
-    def setup(self, policy):
+    def setup(self, policy: LFU) -> None:
         np = self.np
         self.st[1] = self.st[2] = 1  # min and max frequency
         self.bhead = np.full(0, -1, dtype=np.int64)
         self.btail = np.full(0, -1, dtype=np.int64)
 
-    def prepare(self, ids):
+    def prepare(self, ids: Ints) -> None:
         np = self.np
         need = int(self.st[2]) + ids.size + 2  # the highest frequency this chunk can reach, + 1
         if self.bhead.size < need:
@@ -85,7 +89,7 @@ class LFUState(KernelState):
                 grown[: old.size] = old
                 setattr(self, attr, grown)
 
-    def run(self, ids, sizes, hits, record):
+    def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         a = self.a
         return self.fn(ids, sizes, hits, record, self.capacity, self.st, self.bhead, self.btail, a["prev"],
                        a["nxt"], a["osize"], a["where"], a["freq"])

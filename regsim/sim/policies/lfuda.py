@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import heapq
 from collections import OrderedDict
-from typing import Hashable, Iterator
+from typing import TYPE_CHECKING, Hashable, Iterator, MutableMapping
 
 from ._compiled import LINKED, KernelState, kernel, push, unlink
 from .base import Policy
+
+if TYPE_CHECKING:
+    from ._compiled import Bools, Flags, Ints, Links
 
 __all__ = ["LFUDA"]
 
@@ -20,7 +23,8 @@ __all__ = ["LFUDA"]
 
 
 @kernel(inline=True)
-def _bucket_append(prev, nxt, bslot, bhead, btail, bcount, bfreq, bnext, free, fh, fn, f, x):
+def _bucket_append(prev: Links, nxt: Links, bslot: MutableMapping[int, int], bhead: Ints, btail: Ints, bcount: Ints,
+                   bfreq: Ints, bnext: Ints, free: int, fh: Ints, fn: int, f: int, x: int) -> tuple[int, int, bool]:
     """Append ``x`` at the newest end of bucket ``f`` (created if needed); return (free, fh length, created)."""
     created = False
     if f in bslot:
@@ -43,7 +47,7 @@ def _bucket_append(prev, nxt, bslot, bhead, btail, bcount, bfreq, bnext, free, f
 
 
 @kernel(inline=True)
-def _fpush(fh, n, f):
+def _fpush(fh: Ints, n: int, f: int) -> int:
     i = n
     fh[i] = f
     while i > 0:
@@ -56,7 +60,7 @@ def _fpush(fh, n, f):
 
 
 @kernel(inline=True)
-def _fpop(fh, n):
+def _fpop(fh: Ints, n: int) -> int:
     n -= 1
     fh[0] = fh[n]
     i = 0
@@ -74,7 +78,7 @@ def _fpop(fh, n):
 
 
 @kernel(inline=True)
-def _update_min(bslot, bcount, fh, fn, mn, mx):
+def _update_min(bslot: MutableMapping[int, int], bcount: Ints, fh: Ints, fn: int, mn: int, mx: int) -> tuple[int, int]:
     """libCacheSim's update_min_freq: the smallest frequency above min with objects, if it is <= max."""
     while fn > 0:
         f = fh[0]
@@ -87,7 +91,7 @@ def _update_min(bslot, bcount, fh, fn, mn, mx):
 
 
 @kernel(inline=True)
-def _fcompact(fh, bslot, bcount):
+def _fcompact(fh: Ints, bslot: MutableMapping[int, int], bcount: Ints) -> int:
     """Rebuild the frequency heap from the buckets that have objects (drops stale entries)."""
     m = 0
     for f in bslot:
@@ -110,8 +114,9 @@ def _fcompact(fh, bslot, bcount):
 
 
 @kernel
-def lfuda_kernel(ids, sizes, hits, record, cap, st, prev, nxt, osize, where, freq, bslot, bhead, btail, bcount,
-                 bfreq, bnext, fh):
+def lfuda_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, prev: Links, nxt: Links,
+                 osize: Ints, where: Flags, freq: Ints, bslot: MutableMapping[int, int], bhead: Ints, btail: Ints,
+                 bcount: Ints, bfreq: Ints, bnext: Ints, fh: Ints) -> tuple[int, int]:
     """st: used, min freq, max freq, free slot, heap length, libCacheSim would crash (1)."""
     used, mn, mx, free, fn, crash = st[0], st[1], st[2], st[3], st[4], st[5]
     misses = 0
@@ -184,7 +189,7 @@ class LFUDAState(KernelState):
     queues = 0
     fields = {**LINKED, "freq": ("int64", 0)}
 
-    def setup(self, policy):
+    def setup(self, policy: LFUDA) -> None:
         from numba import types
         from numba.typed import Dict
 
@@ -200,7 +205,7 @@ class LFUDAState(KernelState):
         self.b["bhead"][0] = self.b["btail"][0] = -1
         self.b["bfreq"][0] = 1
 
-    def _more_slots(self, n):
+    def _more_slots(self, n: int) -> None:
         np = self.np
         old = self.slots
         for k, arr in self.b.items():
@@ -211,7 +216,7 @@ class LFUDAState(KernelState):
         self.b["bnext"][old:n] = np.arange(old + 1, n + 1)
         self.slots = n
 
-    def prepare(self, ids):
+    def prepare(self, ids: Ints) -> None:
         np = self.np
         need = self.n + 2 + ids.size  # at most one bucket per cached object, + bucket 1, + each new one
         if self.slots < need:
@@ -237,7 +242,7 @@ class LFUDAState(KernelState):
         frequencies add the minimum on every hit, so this can pass 10**17 and libCacheSim all but stops."""
         return int(self.st[2]) - int(self.st[1])
 
-    def run(self, ids, sizes, hits, record):
+    def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         a, b = self.a, self.b
         return self.fn(ids, sizes, hits, record, self.capacity, self.st, a["prev"], a["nxt"], a["osize"], a["where"],
                        a["freq"], self.bslot, b["bhead"], b["btail"], b["bcount"], b["bfreq"], b["bnext"], self.fh)
@@ -282,7 +287,7 @@ class LFUDA(Policy):
     def _append(self, f: int, key: Hashable) -> bool:
         bucket = self._buckets.get(f)
         created = bucket is None
-        if created:
+        if bucket is None:
             bucket = self._buckets[f] = OrderedDict()
         if not bucket:
             heapq.heappush(self._nonempty, f)

@@ -11,10 +11,13 @@ paper does not have (objects of different sizes, an object that outgrows what ``
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Hashable, Iterator
+from typing import TYPE_CHECKING, Hashable, Iterator
 
 from ._compiled import KernelState, kernel, push, unlink
 from .base import Policy
+
+if TYPE_CHECKING:
+    from ._compiled import Bools, Flags, Ints, Links
 
 __all__ = ["LIRS"]
 
@@ -39,7 +42,8 @@ IN_S, LIR, RES = 1, 2, 4
 
 
 @kernel(inline=True)
-def _evict_hir(lists, st, q_prev, q_nxt, q_size, in_q, h_prev, h_nxt, h_size, in_h, flags, s_size):
+def _evict_hir(lists: Ints, st: Ints, q_prev: Links, q_nxt: Links, q_size: Ints, in_q: Flags, h_prev: Links,
+               h_nxt: Links, h_size: Ints, in_h: Flags, flags: Flags, s_size: Ints) -> None:
     """Q's oldest leaves the cache; its entry in S (if any) becomes non-resident and joins NH."""
     t = lists[3]
     ts = q_size[t]
@@ -56,21 +60,22 @@ def _evict_hir(lists, st, q_prev, q_nxt, q_size, in_q, h_prev, h_nxt, h_size, in
 
 
 @kernel(inline=True)
-def _drop_from_s(lists, st, s_prev, s_nxt, flags, s_size, x):
+def _drop_from_s(lists: Ints, st: Ints, s_prev: Links, s_nxt: Links, flags: Flags, s_size: Ints, x: int) -> None:
     lists[0], lists[1] = unlink(s_prev, s_nxt, lists[0], lists[1], x)
     flags[x] = 0
     st[3] -= s_size[x]
 
 
 @kernel(inline=True)
-def _drop_from_nh(lists, h_prev, h_nxt, in_h, x):
+def _drop_from_nh(lists: Ints, h_prev: Links, h_nxt: Links, in_h: Flags, x: int) -> None:
     if in_h[x]:
         lists[4], lists[5] = unlink(h_prev, h_nxt, lists[4], lists[5], x)
         in_h[x] = 0
 
 
 @kernel(inline=True)
-def _prune(lists, st, s_prev, s_nxt, flags, s_size, h_prev, h_nxt, in_h):
+def _prune(lists: Ints, st: Ints, s_prev: Links, s_nxt: Links, flags: Flags, s_size: Ints, h_prev: Links, h_nxt: Links,
+           in_h: Flags) -> None:
     """Pop S's bottom until it is an LIR object (or the only entry)."""
     while lists[1] != lists[0]:
         t = lists[1]
@@ -82,8 +87,9 @@ def _prune(lists, st, s_prev, s_nxt, flags, s_size, h_prev, h_nxt, in_h):
 
 
 @kernel
-def _evict_lir(lists, st, hir_limit, s_prev, s_nxt, s_size, flags, q_prev, q_nxt, q_size, in_q, h_prev, h_nxt,
-               h_size, in_h):
+def _evict_lir(lists: Ints, st: Ints, hir_limit: int, s_prev: Links, s_nxt: Links, s_size: Ints, flags: Flags,
+               q_prev: Links, q_nxt: Links, q_size: Ints, in_q: Flags, h_prev: Links, h_nxt: Links, h_size: Ints,
+               in_h: Flags) -> bool:
     """S's bottom (an LIR object) leaves S: into Q as a resident HIR object if it fits there, else
     out of the cache; then prune S. False when S is empty (nothing to demote)."""
     t = lists[1]
@@ -108,8 +114,10 @@ def _evict_lir(lists, st, hir_limit, s_prev, s_nxt, s_size, flags, q_prev, q_nxt
 
 
 @kernel
-def lirs_kernel(ids, sizes, hits, record, cap, st, lists, s_prev, s_nxt, s_size, flags, q_prev, q_nxt, q_size, in_q,
-                h_prev, h_nxt, h_size, in_h, lir_limit, hir_limit):
+def lirs_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, lists: Ints, s_prev: Links,
+                s_nxt: Links, s_size: Ints, flags: Flags, q_prev: Links, q_nxt: Links, q_size: Ints, in_q: Flags,
+                h_prev: Links, h_nxt: Links, h_size: Ints, in_h: Flags, lir_limit: int,
+                hir_limit: int) -> tuple[int, int]:
     misses = 0
     missed = 0
     for i in range(ids.size):
@@ -236,14 +244,14 @@ class LIRSState(KernelState):
               "q_prev": ("int32", -1), "q_nxt": ("int32", -1), "q_size": ("int64", 0), "in_q": ("int8", 0),
               "h_prev": ("int32", -1), "h_nxt": ("int32", -1), "h_size": ("int64", 0), "in_h": ("int8", 0)}
 
-    def setup(self, policy):
+    def setup(self, policy: LIRS) -> None:
         self.limits = (policy.lir_limit, policy.hir_limit)
 
     @property
     def libcachesim_undefined(self) -> bool:
         return bool(self.st[4])
 
-    def run(self, ids, sizes, hits, record):
+    def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         a = self.a
         return self.fn(ids, sizes, hits, record, self.capacity, self.st, self.lists, a["s_prev"], a["s_nxt"],
                        a["s_size"], a["flags"], a["q_prev"], a["q_nxt"], a["q_size"], a["in_q"], a["h_prev"],
@@ -453,9 +461,9 @@ class LIRS(Policy):
         if self.can_admit(key, size):
             self._make_room(key, size)
             entry = self._s.get(key)
-            was_ghost = entry is not None and not entry.resident
+            ghost = entry if entry is not None and not entry.resident else None
             if self.admit(key, size):
-                self.used += entry.size if was_ghost else size
+                self.used += ghost.size if ghost is not None else size
         self._limit_stack()
         return False
 
@@ -486,7 +494,7 @@ class LIRS(Policy):
         return None
 
     def __contains__(self, key: object) -> bool:
-        entry = self._s.get(key)  # type: ignore[call-overload]
+        entry = self._s.get(key)
         return key in self._q or (entry is not None and entry.resident)
 
     def __len__(self) -> int:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ._compiled import KernelState, kernel, queue_replay
 from .base import QueuePolicy
+
+if TYPE_CHECKING:
+    from ._compiled import Bools, Flags, Ints, Links
 
 __all__ = ["LRU"]
 
 
 @kernel
-def lru_kernel(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where):
+def lru_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, lists: Ints, prev: Links,
+               nxt: Links, osize: Ints, where: Flags) -> tuple[int, int]:
     """A hit moves the object to the head; evict from the tail (the loop is _compiled.queue_replay)."""
     return queue_replay(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, True)
 
@@ -17,7 +23,7 @@ def lru_kernel(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where
 class LRUState(KernelState):
     kernel = lru_kernel
 
-    def run(self, ids, sizes, hits, record):
+    def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         a = self.a
         return self.fn(ids, sizes, hits, record, self.capacity, self.st, self.lists, a["prev"], a["nxt"],
                        a["osize"], a["where"])

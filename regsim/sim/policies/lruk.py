@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import heapq
 from collections import OrderedDict, deque
-from typing import Any, Hashable, Iterator
+from typing import TYPE_CHECKING, Any, Hashable, Iterator
 
 from .._util import check_int
 from ._compiled import LINKED, HeapState, evict_tail, heap_compact, heap_pop, heap_push, kernel, push, unlink
 from .base import Policy
+
+if TYPE_CHECKING:
+    from ._compiled import Bools, Flags, Floats, Ints, Links
 
 __all__ = ["LRUK"]
 
@@ -19,8 +22,9 @@ __all__ = ["LRUK"]
 
 
 @kernel
-def lruk_kernel(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, vtime, hist, hs, hn, k,
-                hp, hv, hx):
+def lruk_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, lists: Ints, prev: Links,
+                nxt: Links, osize: Ints, where: Flags, vtime: Ints, hist: Ints, hs: Ints, hn: Ints, k: int, hp: Floats,
+                hv: Ints, hx: Ints) -> tuple[int, int]:
     used, clk, n = st[0], st[1], st[2]
     head, tail = lists[0], lists[1]
     room = hp.size
@@ -91,19 +95,19 @@ class LRUKState(HeapState):
     kernel = lruk_kernel
     fields = {**LINKED, "vtime": ("int64", -1), "hs": ("int64", 0), "hn": ("int64", 0)}
 
-    def setup(self, policy):
+    def setup(self, policy: LRUK) -> None:
         super().setup(policy)
         self.k = policy.k
         self.hist = self.np.zeros(0, dtype=self.np.int64)
 
-    def grow(self, n):
+    def grow(self, n: int) -> None:
         super().grow(n)
         if self.hist.size < self.n * self.k:
             grown = self.np.zeros(self.n * self.k, dtype=self.np.int64)
             grown[: self.hist.size] = self.hist
             self.hist = grown
 
-    def run(self, ids, sizes, hits, record):
+    def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         a = self.a
         return self.fn(ids, sizes, hits, record, self.capacity, self.st, self.lists, a["prev"], a["nxt"],
                        a["osize"], a["where"], a["vtime"], self.hist, a["hs"], a["hn"], self.k, *self.heap)

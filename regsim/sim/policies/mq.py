@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from numbers import Real
-from typing import Hashable, Iterator
+from typing import TYPE_CHECKING, Hashable, Iterator
 
 from .._util import check_int
 from ..errors import InvalidParameter
 from ._compiled import LINKED, KernelState, evict_tail, kernel, push, unlink
 from .base import Policy
+
+if TYPE_CHECKING:
+    from ._compiled import Bools, Flags, Ints, Links
 
 __all__ = ["MQ"]
 
@@ -21,7 +24,7 @@ INT32_MAX = 2**31 - 1
 
 
 @kernel(inline=True)
-def _queue_num(freq, nq):
+def _queue_num(freq: int, nq: int) -> int:
     q = 0
     while freq > 1 and q < nq - 1:
         freq >>= 1
@@ -30,7 +33,8 @@ def _queue_num(freq, nq):
 
 
 @kernel(inline=True)
-def _adjust(lists, prev, nxt, where, expire, vtime, lifetime, nq):
+def _adjust(lists: Ints, prev: Links, nxt: Links, where: Flags, expire: Ints, vtime: int, lifetime: int,
+            nq: int) -> int:
     vtime += 1
     for k in range(1, nq):
         t = lists[2 * k + 1]
@@ -43,8 +47,9 @@ def _adjust(lists, prev, nxt, where, expire, vtime, lifetime, nq):
 
 
 @kernel
-def mq_kernel(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, freq, expire, nq, lifetime,
-              qout_cap):
+def mq_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, lists: Ints, prev: Links,
+              nxt: Links, osize: Ints, where: Flags, freq: Ints, expire: Ints, nq: int, lifetime: int,
+              qout_cap: int) -> tuple[int, int]:
     used, vtime, qout_used, ghost, ghost_freq, ghost_id = st[0], st[1], st[2], st[3], st[4], st[5]
     g = 2 * nq
     misses = 0
@@ -121,14 +126,14 @@ class MQState(KernelState):
     kernel = mq_kernel
     fields = {**LINKED, "freq": ("int64", 0), "expire": ("int64", 0)}
 
-    def setup(self, policy):
+    def setup(self, policy: MQ) -> None:
         np = self.np
         self.nq = policy.queues
         self.lists = np.full(2 * (self.nq + 1), -1, dtype=np.int64)
         self.st[5] = -1
         self.params = (self.nq, policy.lifetime, policy.qout_capacity)
 
-    def run(self, ids, sizes, hits, record):
+    def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         a = self.a
         return self.fn(ids, sizes, hits, record, self.capacity, self.st, self.lists, a["prev"], a["nxt"],
                        a["osize"], a["where"], a["freq"], a["expire"], *self.params)
@@ -157,15 +162,15 @@ class MQ(Policy):
         if isinstance(qout_ratio, bool) or not isinstance(qout_ratio, Real) or qout_ratio < 0:
             raise InvalidParameter(f"qout_ratio must be a number >= 0, got {qout_ratio!r}")
         self.qout_ratio = qout_ratio
-        self.qout_capacity = int(float(self.capacity) * qout_ratio)
+        self.qout_capacity: int = int(float(self.capacity) * qout_ratio)
         self._q: list[OrderedDict[Hashable, None]] = [OrderedDict() for _ in range(self.queues)]  # LRU end first
         self._where: dict[Hashable, int] = {}
         self._size: dict[Hashable, int] = {}
         self._freq: dict[Hashable, int] = {}
         self._expire: dict[Hashable, int] = {}
         self._qout: OrderedDict[Hashable, tuple[int, int]] = OrderedDict()  # key -> (size, freq), oldest first
-        self._qout_used = 0
-        self._vtime = 0
+        self._qout_used: int = 0
+        self._vtime: int = 0
         self._ghost: tuple[Hashable, int] | None = None
 
     def _queue_num(self, freq: int) -> int:

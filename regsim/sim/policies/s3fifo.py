@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from numbers import Real
-from typing import Hashable, Iterator
+from typing import TYPE_CHECKING, Hashable, Iterator
 
 from .._util import check_int
 from ..errors import InvalidParameter
 from ._compiled import LINKED, KernelState, kernel, push, unlink
 from .base import Policy
+
+if TYPE_CHECKING:
+    from ._compiled import Bools, Flags, Ints, Links
 
 __all__ = ["S3FIFO"]
 
@@ -17,8 +20,9 @@ __all__ = ["S3FIFO"]
 
 
 @kernel
-def s3fifo_kernel(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, freq, small_cap, main_cap,
-           ghost_cap, move_to_main):
+def s3fifo_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, lists: Ints, prev: Links,
+                  nxt: Links, osize: Ints, where: Flags, freq: Ints, small_cap: int, main_cap: int, ghost_cap: int,
+                  move_to_main: int) -> tuple[int, int]:
     """st: used, small bytes, main bytes, ghost bytes, has evicted; lists: small, main, ghost."""
     used, small_used, main_used, ghost_used, has_evicted = st[0], st[1], st[2], st[3], st[4]
     sh, st_, mh, mt, gh, gt = lists[0], lists[1], lists[2], lists[3], lists[4], lists[5]
@@ -113,11 +117,11 @@ class S3FIFOState(KernelState):
     queues = 3
     fields = {**LINKED, "freq": ("int64", 0)}
 
-    def setup(self, policy):
+    def setup(self, policy: S3FIFO) -> None:
         self.small, self.main, self.ghost = policy.small_capacity, policy.main_capacity, policy.ghost_capacity
         self.move_to_main = policy.move_to_main
 
-    def run(self, ids, sizes, hits, record):
+    def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         a = self.a
         return self.fn(ids, sizes, hits, record, self.capacity, self.st, self.lists, a["prev"], a["nxt"],
                        a["osize"], a["where"], a["freq"], self.small, self.main, self.ghost, self.move_to_main)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Hashable, Iterator
+from typing import TYPE_CHECKING, Hashable, Iterator
 
 from ._compiled import LINKED, KernelState, kernel, push, unlink
 from .base import Policy
+
+if TYPE_CHECKING:
+    from ._compiled import Bools, Flags, Ints, Links
 
 __all__ = ["Sieve"]
 
 
 @kernel
-def sieve_kernel(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, visited):
+def sieve_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, lists: Ints, prev: Links,
+                 nxt: Links, osize: Ints, where: Flags, visited: Flags) -> tuple[int, int]:
     """st: used, hand (-1: start at the tail)."""
     used, hand, head, tail = st[0], st[1], lists[0], lists[1]
     misses = 0
@@ -51,10 +55,10 @@ class SieveState(KernelState):
     kernel = sieve_kernel
     fields = {**LINKED, "visited": ("int8", 0)}
 
-    def setup(self, policy):
+    def setup(self, policy: Sieve) -> None:
         self.st[1] = -1  # the hand starts at the tail
 
-    def run(self, ids, sizes, hits, record):
+    def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         a = self.a
         return self.fn(ids, sizes, hits, record, self.capacity, self.st, self.lists, a["prev"], a["nxt"],
                        a["osize"], a["where"], a["visited"])

@@ -4,12 +4,15 @@ object up one segment, and each overfull segment pushes its least recent object 
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Hashable, Iterator
+from typing import TYPE_CHECKING, Hashable, Iterator
 
 from .._util import check_int
 from ..errors import InvalidParameter
 from ._compiled import LINKED, KernelState, kernel, push, unlink
 from .base import Policy
+
+if TYPE_CHECKING:
+    from ._compiled import Bools, Flags, Ints, Links
 
 __all__ = ["SLRU"]
 
@@ -17,7 +20,7 @@ __all__ = ["SLRU"]
 
 
 @kernel(inline=True)
-def _evict_lowest(prev, nxt, lists, where, osize, seg_bytes, nseg):
+def _evict_lowest(prev: Links, nxt: Links, lists: Ints, where: Flags, osize: Ints, seg_bytes: Ints, nseg: int) -> int:
     """libCacheSim's SLRU_evict: the least recent object of the lowest segment holding bytes."""
     for j in range(nseg):
         if seg_bytes[j] > 0:
@@ -25,12 +28,13 @@ def _evict_lowest(prev, nxt, lists, where, osize, seg_bytes, nseg):
             lists[2 * j], lists[2 * j + 1] = unlink(prev, nxt, lists[2 * j], lists[2 * j + 1], t)
             where[t] = 0
             seg_bytes[j] -= osize[t]
-            return osize[t]
+            return osize[t]  # type: ignore[no-any-return]  # a numpy int64 (Any in the stubs)
     return 0
 
 
 @kernel
-def slru_kernel(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, seg_bytes, seg_max, nseg):
+def slru_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, lists: Ints, prev: Links,
+                nxt: Links, osize: Ints, where: Flags, seg_bytes: Ints, seg_max: Ints, nseg: int) -> tuple[int, int]:
     used = st[0]
     top = nseg - 1
     misses = 0
@@ -98,14 +102,14 @@ class SLRUState(KernelState):
     kernel = slru_kernel
     fields = LINKED
 
-    def setup(self, policy):
+    def setup(self, policy: SLRU) -> None:
         np = self.np
         self.nseg = policy.segments
         self.lists = np.full(2 * self.nseg, -1, dtype=np.int64)
         self.seg_bytes = np.zeros(self.nseg, dtype=np.int64)
         self.seg_max = np.full(self.nseg, policy.segment_capacity, dtype=np.int64)
 
-    def run(self, ids, sizes, hits, record):
+    def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         a = self.a
         return self.fn(ids, sizes, hits, record, self.capacity, self.st, self.lists, a["prev"], a["nxt"],
                        a["osize"], a["where"], self.seg_bytes, self.seg_max, self.nseg)

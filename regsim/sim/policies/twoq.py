@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from numbers import Real
-from typing import Hashable, Iterator
+from typing import TYPE_CHECKING, Hashable, Iterator
 
 from ..errors import InvalidParameter
 from ._compiled import LINKED, KernelState, evict_tail, kernel, push, unlink
 from .base import Policy
+
+if TYPE_CHECKING:
+    from ._compiled import Bools, Flags, Ints, Links
 
 __all__ = ["TwoQ"]
 
@@ -18,7 +21,8 @@ __all__ = ["TwoQ"]
 
 
 @kernel
-def twoq_kernel(ids, sizes, hits, record, cap, st, lists, prev, nxt, osize, where, in_cap, out_cap, main_cap):
+def twoq_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, lists: Ints, prev: Links,
+                nxt: Links, osize: Ints, where: Flags, in_cap: int, out_cap: int, main_cap: int) -> tuple[int, int]:
     used, in_used, main_used, out_used = st[0], st[1], st[2], st[3]
     ih, it, mh, mt, oh, ot = lists[0], lists[1], lists[2], lists[3], lists[4], lists[5]
     misses = 0
@@ -93,10 +97,10 @@ class TwoQState(KernelState):
     queues = 3
     fields = LINKED
 
-    def setup(self, policy):
+    def setup(self, policy: TwoQ) -> None:
         self.caps = (policy.in_capacity, policy.out_capacity, policy.main_capacity)
 
-    def run(self, ids, sizes, hits, record):
+    def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         a = self.a
         return self.fn(ids, sizes, hits, record, self.capacity, self.st, self.lists, a["prev"], a["nxt"],
                        a["osize"], a["where"], *self.caps)
