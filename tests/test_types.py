@@ -1,5 +1,5 @@
-"""mypy, strict on the whole package but sim (configured in pyproject.toml's [tool.mypy]: the core, viz,
-io, server, engines and the CLI; sim is still excluded there), runs with the tests."""
+"""mypy, strict on the whole package (configured in pyproject.toml's [tool.mypy]: the core, viz, io,
+sim, server, engines and the CLI; nothing is excluded), runs with the tests."""
 
 from __future__ import annotations
 

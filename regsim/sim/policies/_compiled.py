@@ -259,7 +259,7 @@ def queue_replay(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st
 
 @kernel(inline=True)
 def _heap_less(hp: Floats, hv: Ints, a: int, b: int) -> bool:
-    return hp[a] < hp[b] or (hp[a] == hp[b] and hv[a] < hv[b])  # type: ignore[no-any-return]  # numpy scalars (Any in the stubs)
+    return hp[a] < hp[b] or (hp[a] == hp[b] and hv[a] < hv[b])  # type: ignore[no-any-return]  # numpy scalars: Any
 
 
 @kernel(inline=True)
@@ -359,7 +359,7 @@ def rand_seed(seed: int) -> int:
 
 
 @kernel(inline=True)
-def rand_below(state, n):
+def rand_below(state: int, n: int) -> tuple[int, int]:
     """Advance the generator: ``(new state, a number in [0, n))`` (32 random bits modulo ``n``)."""
     state = (state * 0x5DEECE66D + 0xB) & 0xFFFFFFFFFFFF
     return state, (state >> 16) % n

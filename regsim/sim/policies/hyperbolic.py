@@ -5,11 +5,14 @@ requests per unit of time in the cache. Both implementations draw from the same 
 
 from __future__ import annotations
 
-from typing import Hashable, Iterator
+from typing import TYPE_CHECKING, Hashable, Iterator
 
 from .._util import check_int
 from ._compiled import KernelState, kernel, rand_below, rand_seed
 from .base import Policy
+
+if TYPE_CHECKING:
+    from ._compiled import Bools, Ints, Links
 
 __all__ = ["Hyperbolic"]
 
@@ -18,7 +21,8 @@ __all__ = ["Hyperbolic"]
 
 
 @kernel
-def hyperbolic_kernel(ids, sizes, hits, record, cap, st, pos, slots, osize, freq, enter, samples):
+def hyperbolic_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, pos: Links, slots: Links,
+                      osize: Ints, freq: Ints, enter: Ints, samples: int) -> tuple[int, int]:
     used, count, state, now = st[0], st[1], st[2], st[3]
     misses = 0
     missed = 0
@@ -69,11 +73,11 @@ class HyperbolicState(KernelState):
     fields = {"pos": ("int32", -1), "slots": ("int32", -1), "osize": ("int64", 0), "freq": ("int64", 0),
               "enter": ("int64", 0)}
 
-    def setup(self, policy):
+    def setup(self, policy: Hyperbolic) -> None:
         self.st[2] = policy._state
         self.samples = policy.samples
 
-    def run(self, ids, sizes, hits, record):
+    def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         a = self.a
         return self.fn(ids, sizes, hits, record, self.capacity, self.st, a["pos"], a["slots"], a["osize"],
                        a["freq"], a["enter"], self.samples)

@@ -4,11 +4,14 @@ leaves. Both implementations draw from the same generator
 
 from __future__ import annotations
 
-from typing import Hashable, Iterator
+from typing import TYPE_CHECKING, Hashable, Iterator
 
 from .._util import check_int
 from ._compiled import KernelState, kernel, rand_below, rand_seed
 from .base import Policy
+
+if TYPE_CHECKING:
+    from ._compiled import Bools, Ints, Links
 
 __all__ = ["Random"]
 
@@ -17,7 +20,8 @@ __all__ = ["Random"]
 
 
 @kernel
-def random_kernel(ids, sizes, hits, record, cap, st, pos, slots, osize):
+def random_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, pos: Links, slots: Links,
+                  osize: Ints) -> tuple[int, int]:
     used, count, state = st[0], st[1], st[2]
     misses = 0
     missed = 0
@@ -56,10 +60,10 @@ class RandomState(KernelState):
     kernel = random_kernel
     fields = {"pos": ("int32", -1), "slots": ("int32", -1), "osize": ("int64", 0)}
 
-    def setup(self, policy):
+    def setup(self, policy: Random) -> None:
         self.st[2] = policy._state
 
-    def run(self, ids, sizes, hits, record):
+    def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         a = self.a
         return self.fn(ids, sizes, hits, record, self.capacity, self.st, a["pos"], a["slots"], a["osize"])
 
