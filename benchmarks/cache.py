@@ -133,7 +133,7 @@ def compare(args, lcs) -> tuple[list[float], list[float], bool]:
     compare.compared = set()  # policies with at least one run compared with libCacheSim
     for requests in [int(r) for r in args.requests.split(",")]:
         t0 = time.perf_counter()
-        trace = object_trace(requests, args.objects, alpha=1.0, seed=args.seed)
+        trace = object_trace(requests, objects=args.objects, alpha=1.0, seed=args.seed)
         built = time.perf_counter() - t0
         t0 = time.perf_counter()
         ids, sizes, objects = trace.dense()
@@ -237,7 +237,7 @@ def dask_speedup(args) -> None:
 
     from regsim.sim.experiments import DEFAULT_FRACTIONS, sweep
 
-    trace = object_trace(args.dask_requests, args.objects, seed=args.seed)
+    trace = object_trace(args.dask_requests, objects=args.objects, seed=args.seed)
     if args.dask_path_only:
         return dask_path(args, trace)
     blobs = trace.only("blob")  # what sweep replays (kept by the trace): prepare it outside the timings
@@ -290,7 +290,7 @@ def dask_path(args, trace) -> None:
 
 def _file(requests: int, args) -> tuple[Path, "object"]:
     """An oracleGeneral file of ``requests`` Zipf(1.0) requests in a temporary folder, and its trace."""
-    trace = object_trace(requests, args.objects, alpha=1.0, seed=args.seed)
+    trace = object_trace(requests, objects=args.objects, alpha=1.0, seed=args.seed)
     tmp = tempfile.mkdtemp(prefix="regsim-bench-")
     return write_oracle_general(trace, os.path.join(tmp, "trace.oracleGeneral")), trace
 

@@ -113,7 +113,6 @@ def test_every_public_function_and_method_declares_its_return_type():
     assert bad == []
 
 
-@pytest.mark.skip(reason="issue 20: options are keyword-only, being fixed by the renames/mypy work")
 def test_options_are_keyword_only():
     """At most one optional parameter may be positional (``run(trace, policy="lru", *, ...)``; a
     range's ``start, end`` count as one); every further option, every flag and every seed is

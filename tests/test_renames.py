@@ -81,7 +81,7 @@ def test_a_cache_size_keyword_is_fraction_and_the_old_size_keywords_warn():
     from regsim import sim
     from regsim.sim import streaming
 
-    trace = sim.object_trace(400, 40, seed=3)
+    trace = sim.object_trace(400, objects=40, seed=3)
     calls = [
         (sim.sweep, (trace, ["lru"]), "sizes", "fractions", [0.1, 0.5]),
         (sim.mrc, (trace, "lru"), "sizes", "fractions", [0.1, 0.5]),
@@ -110,6 +110,45 @@ def test_simulate_ttl_takes_the_data_first_and_the_old_order_warns():
     with pytest.warns(DeprecationWarning, match=r"simulate_ttl\(source, policy, \.\.\.\) \(the data first\)"):
         old = simulate_ttl("lru", t, capacity=100, ttl=10)
     assert old == simulate_ttl(t, "lru", capacity=100, ttl=10)
+
+
+
+def test_sim_options_given_by_position_still_work_and_warn(tmp_path):
+    """Options became keyword-only (CONTRIBUTING.md, "Arguments"); by position they work for one
+    release, with a warning naming the keyword."""
+    import numpy as np
+
+    from regsim import sim
+    from regsim.sim import chunking, samples, streams
+    from regsim.sim._util import as_random
+    from regsim.sim.oracle import OracleWriter, read_oracle_general
+
+    data = bytes(np.random.default_rng(1).integers(0, 256, 20_000, dtype=np.uint8))
+    calls = [
+        (lambda: sim.object_trace(100, 10, seed=1), lambda: sim.object_trace(100, objects=10, seed=1), "objects"),
+        (lambda: sim.generate_catalog(2, 3, 2, seed=7), lambda: sim.generate_catalog(2, families=3, versions=2, seed=7),
+         "families=..., versions"),
+        (lambda: samples.generate_sample(5, 20), lambda: samples.generate_sample(seed=5, pulls=20), "seed=..., pulls"),
+        (lambda: streams.rollout("library/x", "1", 3), lambda: streams.rollout("library/x", "1", servers=3), "servers"),
+        (lambda: chunking.cdc_chunks(data, 1024, 256, 4096),
+         lambda: chunking.cdc_chunks(data, 1024, minimum=256, maximum=4096), "minimum=..., maximum"),
+        (lambda: chunking.cdc_boundaries(data, 1024, 256),
+         lambda: chunking.cdc_boundaries(data, 1024, minimum=256), "minimum"),
+        (lambda: as_random(3).random(), lambda: as_random(seed=3).random(), "seed"),
+    ]
+    for old, new, keywords in calls:
+        with pytest.warns(DeprecationWarning, match=rf" {keywords}=\.\.\.\): the option is keyword-only"):
+            got = old()
+        expected = new()
+        assert got.equals(expected) if hasattr(got, "equals") else got == expected
+    for i, by_position in enumerate((True, False)):
+        with OracleWriter(tmp_path / f"{i}.bin") as out:
+            if by_position:
+                with pytest.warns(DeprecationWarning, match=r"next_access=\.\.\.\): the option is keyword-only"):
+                    out.write([1, 2, 1], [10, 20, 10], [0, 1, 2], [3, -1, -1])
+            else:
+                out.write([1, 2, 1], [10, 20, 10], [0, 1, 2], next_access=[3, -1, -1])
+    assert read_oracle_general(tmp_path / "0.bin") == read_oracle_general(tmp_path / "1.bin")
 
 
 # --- viz and the core ---------------------------------------------------------------------------------

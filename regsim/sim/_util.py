@@ -10,6 +10,7 @@ from numbers import Integral, Real
 from typing import Any, cast
 
 from .. import errors
+from ..deprecation import keyword_only
 from ..data.generate import rng
 from .errors import InvalidParameter
 
@@ -28,7 +29,8 @@ def expect(name: str, value: Any, kinds: type | tuple[type, ...], what: str | No
 __all__ = ["as_random", "check_int", "check_positive", "check_fraction", "parse_bytes", "capacity_for"]
 
 
-def as_random(seed: "int | random.Random | None") -> random.Random:
+@keyword_only("seed")
+def as_random(*, seed: "int | random.Random | None") -> random.Random:
     """A :class:`random.Random` for ``seed``, made by the core's :func:`regsim.data.generate.rng`.
 
     An int seeds a new one, a Random is used as is, ``None`` means 0 (deterministic by default).

@@ -16,7 +16,7 @@ four on one figure), each taking ``ax=``.
 * request rate: requests per window of ``window`` seconds (default: the trace's span / 100).
 
 >>> from regsim.sim.workloads import object_trace
->>> a = analyze(object_trace(20_000, 2_000, alpha=1.0, seed=1))
+>>> a = analyze(object_trace(20_000, objects=2_000, alpha=1.0, seed=1))
 >>> a.requests, a.objects, round(a.zipf_alpha, 1)
 (20000, 1792, 1.0)
 """

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import random
 
+from ..deprecation import keyword_only
 from ._util import check_int, expect
 from .errors import InvalidParameter
 
@@ -78,7 +79,8 @@ def _walk(candidates: list[int], n: int, lo: int, hi: int) -> list[int]:
     return cuts
 
 
-def cdc_boundaries(data: bytes, average: int = 8192, minimum: int | None = None,
+@keyword_only("minimum", "maximum")
+def cdc_boundaries(data: bytes, average: int = 8192, *, minimum: int | None = None,
                    maximum: int | None = None) -> list[int]:
     """End offsets of the content-defined chunks of ``data`` (the last one is ``len(data)``)."""
     expect("data", data, (bytes, bytearray, memoryview), "bytes")
@@ -100,7 +102,8 @@ def cdc_boundaries(data: bytes, average: int = 8192, minimum: int | None = None,
     return _walk(candidates.tolist(), n, lo, hi)
 
 
-def cdc_boundaries_reference(data: bytes, average: int = 8192, minimum: int | None = None,
+@keyword_only("minimum", "maximum")
+def cdc_boundaries_reference(data: bytes, average: int = 8192, *, minimum: int | None = None,
                              maximum: int | None = None) -> list[int]:
     """The same cut points, computed byte by byte (slow; the specification of the fast one)."""
     expect("data", data, (bytes, bytearray, memoryview), "bytes")
@@ -115,12 +118,13 @@ def cdc_boundaries_reference(data: bytes, average: int = 8192, minimum: int | No
     return _walk(candidates, len(data), lo, hi) if data else []
 
 
-def cdc_chunks(data: bytes, average: int = 8192, minimum: int | None = None,
+@keyword_only("minimum", "maximum")
+def cdc_chunks(data: bytes, average: int = 8192, *, minimum: int | None = None,
                maximum: int | None = None) -> list[bytes]:
     """``data`` cut at its content-defined boundaries (defaults: min average/4, max average*8)."""
     expect("data", data, (bytes, bytearray, memoryview), "bytes")
     out, start = [], 0
-    for end in cdc_boundaries(data, average, minimum, maximum):
+    for end in cdc_boundaries(data, average, minimum=minimum, maximum=maximum):
         out.append(data[start:end])
         start = end
     return out

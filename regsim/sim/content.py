@@ -122,7 +122,7 @@ def official_content(*, scale: int = 1000, shared: float = 0.95, alpha: float = 
     versions = check_int("versions", versions, minimum=1)
     if not alpha >= 0:
         raise InvalidParameter(f"alpha must be >= 0, got {alpha!r}")
-    rng = as_random(seed)
+    rng = as_random(seed=seed)
     token = derive_seed(rng)
     real = official_catalog(repos=repos)
     items = load_official_images()

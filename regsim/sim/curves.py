@@ -22,7 +22,7 @@ full replay and states the error of each point (``error``, ``byte_error``: sampl
 their mean absolute value (``df.attrs["mean_absolute_error"]``).
 
 >>> from regsim.sim.workloads import object_trace
->>> t = object_trace(5000, 500, seed=1)
+>>> t = object_trace(5000, objects=500, seed=1)
 >>> from regsim.sim.experiments import sweep
 >>> mrc(t, capacities=[100_000, 1_000_000]).equals(sweep(t, ["lru"], capacities=[100_000, 1_000_000]))
 True

@@ -29,7 +29,7 @@ once (a path travels as a path), not sent with every task. ``progress=True`` sho
 ``tqdm.auto`` bar.
 
 >>> from regsim.sim.workloads import object_trace
->>> df = sweep({"zipf": object_trace(2000, 200, seed=1)}, ["lru", "fifo"], fractions=[0.1, 0.5])
+>>> df = sweep({"zipf": object_trace(2000, objects=200, seed=1)}, ["lru", "fifo"], fractions=[0.1, 0.5])
 >>> df[["policy", "size", "hit_ratio"]].round(3).values.tolist()
 [['lru', 0.1, 0.396], ['lru', 0.5, 0.764], ['fifo', 0.1, 0.368], ['fifo', 0.5, 0.729]]
 """

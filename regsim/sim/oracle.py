@@ -37,6 +37,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Iterator
 
+from ..deprecation import keyword_only
 from ._util import ITERABLE, PATH, expect
 from .errors import InvalidParameter, TraceFormatError
 
@@ -94,7 +95,7 @@ def _is_zstd(path: Path, compress: bool | None) -> bool:
 class OracleWriter:
     """Write oracleGeneral records chunk by chunk (a context manager).
 
-    ``write(obj_ids, sizes, times=None, next_access=None)`` appends one chunk; ``times`` default
+    ``write(obj_ids, sizes, times=None, *, next_access=None)`` appends one chunk; ``times`` default
     to 0 and ``next_access`` to -1 (a streaming writer cannot see the future; use
     :func:`write_oracle_general` for a whole trace). ``compress``: zstd (default: when the path
     ends in ``.zst``), at ``level``.
@@ -111,7 +112,8 @@ class OracleWriter:
 
             self._out = zstandard.ZstdCompressor(level=level).stream_writer(self._raw, closefd=False)
 
-    def write(self, obj_ids: ArrayLike, sizes: ArrayLike, times: ArrayLike | None = None,
+    @keyword_only("next_access")
+    def write(self, obj_ids: ArrayLike, sizes: ArrayLike, times: ArrayLike | None = None, *,
               next_access: ArrayLike | None = None) -> None:
         import numpy as np
 
@@ -169,7 +171,7 @@ def write_oracle_general(trace: Any, path: "str | os.PathLike[str]", *, compress
                                f"{keys.dtype} (such as {keys[:1].tolist()}): map them to ints first")
     times = np.floor(frame["time"].to_numpy(dtype=float)).astype(np.int64)
     with OracleWriter(path, compress=compress, level=level) as out:
-        out.write(keys, frame["size"].to_numpy(), times, next_access_vtime(keys))
+        out.write(keys, frame["size"].to_numpy(), times, next_access=next_access_vtime(keys))
     return Path(path)
 
 

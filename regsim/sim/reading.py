@@ -275,7 +275,7 @@ def load_dense(source: "Trace | str | os.PathLike[str]", *, kind: str | None = "
     """Read ``source`` once into a :class:`DenseTrace` (dense ids built while streaming).
 
     >>> from regsim.sim.workloads import object_trace
-    >>> d = load_dense(object_trace(1000, 50, seed=1))
+    >>> d = load_dense(object_trace(1000, objects=50, seed=1))
     >>> d.requests, d.objects, int(d.ids.max()) + 1 == d.objects
     (1000, 50, True)
     """

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..deprecation import keyword_only
 from .network import GBIT, Link, transfer_time
 from .streams import merge, pull_stream, push_stream, registry_trace
 from ._util import PATH, expect
@@ -20,7 +21,8 @@ __all__ = ["SAMPLE_FILE", "generate_sample", "write_sample", "load_sample"]
 SAMPLE_FILE = "traces/regsim-sample-ibm.json"
 
 
-def generate_sample(seed: int = 2018, pulls: int = 150) -> Trace:
+@keyword_only("seed", "pulls")
+def generate_sample(*, seed: int = 2018, pulls: int = 150) -> Trace:
     """The sample: a week of a small registry (3 bases, 8 families, 3 versions, ``pulls`` pulls).
 
     Clients get addresses ``10.0.<k>.<n>:<port>``; each request's duration is the time to send its

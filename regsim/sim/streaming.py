@@ -20,7 +20,7 @@ from memory. ``ignore_size_zero_req=True`` drops requests of size 0, as libCache
 by default (``ReaderInitParam(ignore_size_zero_req=True)``); regsim keeps them by default.
 
 >>> from regsim.sim.workloads import object_trace
->>> trace = object_trace(5000, 500, seed=1)
+>>> trace = object_trace(5000, objects=500, seed=1)
 >>> replay(trace, "lru", fraction=0.1, chunk_requests=700) == replay(trace, "lru", fraction=0.1, engine="python")
 True
 """

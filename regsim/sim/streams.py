@@ -26,6 +26,7 @@ import random
 from typing import TYPE_CHECKING, Iterable
 
 from ..events import (BlobFetched, BlobUploaded, Event, HostEvent, ManifestFetched, ManifestPushed)
+from ..deprecation import keyword_only
 from ._util import ITERABLE, as_random, check_fraction, check_int, check_positive, expect
 from .errors import InvalidParameter
 from .traces import Trace
@@ -64,7 +65,7 @@ def pull_stream(catalogue: Catalog, pulls: int = 1000, *, clients: int = 20, alp
     check_fraction("latest_share", latest_share, inclusive_zero=True)
     if not alpha >= 0:
         raise InvalidParameter(f"alpha must be >= 0, got {alpha!r}")
-    rng = as_random(seed)
+    rng = as_random(seed=seed)
     releases = [v.released for v in catalogue]
     lo = min(releases) if start is None else float(start)
     hi = (max(releases) + 0.1 * max(DAY, max(releases) - lo)) if end is None else float(end)
@@ -98,13 +99,14 @@ def push_stream(catalogue: Catalog, *, client: str = "ci") -> pd.DataFrame:
     return _frame(rows)
 
 
-def rollout(repository: str, tag: str = "latest", servers: int = 100, *, at: float = 0.0,
+@keyword_only("servers")
+def rollout(repository: str, tag: str = "latest", *, servers: int = 100, at: float = 0.0,
             spread: float = 0.0, prefix: str = "server-", seed: "int | random.Random | None" = 0) -> pd.DataFrame:
     """A deployment: ``servers`` servers pull ``repository:tag`` at ``at`` (within ``spread`` s)."""
     expect("repository", repository, str, "a repository name")
     servers = check_int("servers", servers, minimum=1)
     check_positive("spread", spread, allow_zero=True)
-    rng = as_random(seed)
+    rng = as_random(seed=seed)
     times = sorted(at + (rng.uniform(0, spread) if spread else 0.0) for _ in range(servers))
     width = len(str(servers - 1))
     return _frame([(t, f"{prefix}{i:0{width}d}", "pull", repository, tag) for i, t in enumerate(times)])

@@ -32,7 +32,7 @@ import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
-from ..deprecation import moved_names
+from ..deprecation import keyword_only, moved_names
 from ..oci.blob import Blob, Content
 from ..oci.image import DOCKER, Image, Layer
 from ..oci.descriptor import Annotations
@@ -252,7 +252,8 @@ def _make_image(layers: Sequence[Layer], label: str, when: float) -> Image:
     return Image.create(list(layers), config, media_types=DOCKER)
 
 
-def generate_catalog(bases: int = 4, families: int = 20, versions: int = 5, *, days: float = 90.0,
+@keyword_only("families", "versions")
+def generate_catalog(bases: int = 4, *, families: int = 20, versions: int = 5, days: float = 90.0,
                        base_popularity: float = 1.0, rebase_probability: float = 0.5,
                        change_probability: float = 0.25, seed: "int | random.Random | None" = 0,
                        name: str = "generated") -> Catalog:
@@ -273,7 +274,7 @@ def generate_catalog(bases: int = 4, families: int = 20, versions: int = 5, *, d
     days = check_positive("days", days)
     check_fraction("rebase_probability", rebase_probability, inclusive_zero=True)
     check_fraction("change_probability", change_probability, inclusive_zero=True)
-    rng = as_random(seed)
+    rng = as_random(seed=seed)
     token = f"{derive_seed(rng):016x}"
     horizon = days * DAY
     out: list[ImageVersion] = []
@@ -375,7 +376,8 @@ def official_catalog(*, repos: Iterable[str] | None = None) -> Catalog:
 # -- object-level traces -------------------------------------------------------------------------
 
 
-def object_trace(requests: int = 100_000, objects: int = 10_000, *, alpha: float = 1.0,
+@keyword_only("objects")
+def object_trace(requests: int = 100_000, *, objects: int = 10_000, alpha: float = 1.0,
                  median_size: int = 8_000, size_sigma: float = 1.5, duration: float = 3600.0,
                  seed: "int | random.Random | None" = 0) -> Trace:
     """``requests`` requests over ``objects`` objects with Zipf(``alpha``) popularity.
@@ -392,7 +394,7 @@ def object_trace(requests: int = 100_000, objects: int = 10_000, *, alpha: float
     if not alpha >= 0:
         raise InvalidParameter(f"alpha must be >= 0, got {alpha!r}")
     check_positive("median_size", median_size)
-    rng = np.random.default_rng(derive_seed(as_random(seed)))
+    rng = np.random.default_rng(derive_seed(as_random(seed=seed)))
     p = 1.0 / np.arange(1, objects + 1, dtype=float) ** alpha
     p /= p.sum()
     ranks = rng.choice(objects, size=requests, p=p)

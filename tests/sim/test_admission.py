@@ -40,7 +40,7 @@ def test_admitted_policies_run_compiled_and_are_labelled():
     assert resolve_engine("compiled", policy) == "compiled" and resolve_engine("auto", policy) == "compiled"
     cache = CompiledCache(policy, 1000)
     assert isinstance(cache, AdmittedCache) and isinstance(cache.inner, CompiledCache)
-    t = object_trace(2000, 200, seed=1)
+    t = object_trace(2000, objects=200, seed=1)
     df = sweep(t, [policy, admitted("lru", BloomAdmission()), admitted("lru", ProbAdmission(0.5, seed=1))], fractions=[0.1])
     assert df["policy"].tolist() == ["s3fifo+size(max_size=1000000)", "lru+bloom", "lru+prob(p=0.5, seed=1)"]
 
@@ -57,7 +57,7 @@ def test_bloom_admission_caches_an_object_on_its_second_request():
 
 
 def test_probabilistic_admission_is_seeded():
-    t = object_trace(5000, 500, seed=2)
+    t = object_trace(5000, objects=500, seed=2)
     runs = [run(t, admitted("lru", ProbAdmission(0.2, seed=s)), fraction=0.1)["hits"].iloc[0] for s in (1, 1, 2)]
     assert runs[0] == runs[1] != runs[2]
     assert run(t, admitted("lru", ProbAdmission(1.0)), fraction=0.1)["hits"].iloc[0] == run(t, "lru", fraction=0.1)["hits"].iloc[0]
@@ -65,7 +65,7 @@ def test_probabilistic_admission_is_seeded():
 
 
 def test_adaptsize_retunes_and_beats_plain_lru_on_object_hits():
-    t = object_trace(60_000, 6000, seed=1)
+    t = object_trace(60_000, objects=6000, seed=1)
     plain = run(t, "lru", fraction=0.05)["miss_ratio"].iloc[0]
     adapt = run(t, admitted("lru", AdaptSize(interval=5000)), fraction=0.05)["miss_ratio"].iloc[0]
     assert adapt < plain - 0.03
@@ -77,7 +77,7 @@ def test_adaptsize_retunes_and_beats_plain_lru_on_object_hits():
 
 @pytest.mark.parametrize("admission", ADMISSIONS[1:], ids=lambda a: a.label)
 def test_decisions_do_not_depend_on_chunking(admission, tmp_path):
-    t = object_trace(6000, 600, seed=4)
+    t = object_trace(6000, objects=600, seed=4)
     path = write_oracle_general(t, tmp_path / "t.oracleGeneral")
     policy = admitted("arc", admission)
     whole = replay(path, policy, capacity=2_000_000)
@@ -104,7 +104,7 @@ THEIRS = {"lru": "LRU", "fifo": "FIFO", "clock": "Clock", "lfu": "LFU", "s3fifo"
 @pytest.mark.parametrize("which", ["size", "bloom"])
 def test_same_miss_ratios_as_libcachesims_admissioners(which, tmp_path):
     lcs = pytest.importorskip("libcachesim", reason="libcachesim is not installed (pip install libcachesim)")
-    t = object_trace(30_000, 3000, seed=5).only("blob")
+    t = object_trace(30_000, objects=3000, seed=5).only("blob")
     path = write_oracle_general(t, tmp_path / "t.oracleGeneral")
     threshold = int(np.median(t.sizes))
     for fraction in (0.01, 0.1):

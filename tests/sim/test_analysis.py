@@ -32,13 +32,13 @@ def test_a_small_trace_by_hand():
 
 @pytest.mark.parametrize("alpha", [0.8, 1.0, 1.2])
 def test_the_zipf_fit_finds_the_generators_alpha(alpha):
-    a = analyze(object_trace(100_000, 10_000, alpha=alpha, seed=2))
+    a = analyze(object_trace(100_000, objects=10_000, alpha=alpha, seed=2))
     assert a.zipf_alpha == pytest.approx(alpha, abs=0.12)
     assert a.zipf_r2 > 0.9
 
 
 def test_a_file_is_analysed_like_its_trace(tmp_path):
-    t = object_trace(3000, 300, seed=5)
+    t = object_trace(3000, objects=300, seed=5)
     path = write_oracle_general(t, tmp_path / "t.oracleGeneral.zst")
     a, b = analyze(t), analyze(path)
     assert a.counts.tolist() == b.counts.tolist() and a.reuse_distance.tolist() == b.reuse_distance.tolist()
@@ -51,7 +51,7 @@ def test_plots_take_ax_and_draw_each_part():
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    a = analyze(object_trace(5000, 500, seed=1))
+    a = analyze(object_trace(5000, objects=500, seed=1))
     fig, axes = plt.subplots(2, 3)
     assert plots.popularity(a, axes[0, 0]) is axes[0, 0]
     assert len(axes[0, 0].get_lines()) == 2  # the objects and the fitted line
@@ -70,6 +70,6 @@ def test_plots_take_ax_and_draw_each_part():
 
 def test_analyze_checks_its_arguments():
     with pytest.raises(InvalidParameter, match="window must be"):
-        analyze(object_trace(100, 10, seed=1), window=0)
+        analyze(object_trace(100, objects=10, seed=1), window=0)
     with pytest.raises(InvalidParameter, match="analyze takes a Trace"):
         analyze([1, 2, 3])

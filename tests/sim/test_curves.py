@@ -55,7 +55,7 @@ def test_mrc_is_exact_where_the_stack_argument_fails():
     got = mrc(t, capacities=caps)
     assert got.equals(sweep(t, ["lru"], capacities=caps))
     assert got.attrs["replayed"] == caps and got.attrs["one_pass"] == []
-    steady = object_trace(3000, 300, seed=2)
+    steady = object_trace(3000, objects=300, seed=2)
     largest = int(steady.only("blob").frame["size"].max())
     got = mrc(steady, capacities=[largest // 2, largest, 4 * largest])
     assert got.attrs["one_pass"] == [largest, 4 * largest] and got.attrs["replayed"] == [largest // 2]
@@ -63,7 +63,7 @@ def test_mrc_is_exact_where_the_stack_argument_fails():
 
 
 def test_mrc_on_100_sizes_and_a_file(tmp_path):
-    t = object_trace(20_000, 2000, seed=3)
+    t = object_trace(20_000, objects=2000, seed=3)
     sizes = [float(s) for s in np.linspace(0.01, 1.0, 100)]
     curve = mrc(t, "lru", fractions=sizes)
     assert curve.equals(sweep(t, ["lru"], fractions=sizes))
@@ -73,7 +73,7 @@ def test_mrc_on_100_sizes_and_a_file(tmp_path):
 
 
 def test_mrc_refuses_what_it_cannot_compute():
-    t = object_trace(100, 10, seed=1)
+    t = object_trace(100, objects=10, seed=1)
     with pytest.raises(InvalidParameter, match="shards"):
         mrc(t, "fifo", fractions=[0.1])
     with pytest.raises(InvalidParameter, match="cache size 3 is an int"):
@@ -82,7 +82,7 @@ def test_mrc_refuses_what_it_cannot_compute():
 
 @pytest.fixture(scope="module")
 def big():
-    return object_trace(400_000, 40_000, seed=1)
+    return object_trace(400_000, objects=40_000, seed=1)
 
 
 @pytest.mark.parametrize("policy", ["lru", "s3fifo", "arc", "sieve"])
@@ -119,7 +119,7 @@ def test_opt_is_drawn_as_the_bound_in_its_own_style():
 
     from regsim.sim.plots import miss_ratio_curves
 
-    t = object_trace(2000, 200, seed=1)
+    t = object_trace(2000, objects=200, seed=1)
     policies = ["lru", "fifo", "clock", "lfu", "s3fifo", "gdsf", "arc", "sieve", "belady"]
     ax = miss_ratio_curves(sweep(t, policies, fractions=[0.05, 0.2]))
     lines = {line.get_label(): line for line in ax.get_lines()}
@@ -138,7 +138,7 @@ def test_a_curve_of_100_sizes_gets_round_ticks():
 
     from regsim.sim.plots import miss_ratio_curves
 
-    t = object_trace(2000, 200, seed=1)
+    t = object_trace(2000, objects=200, seed=1)
     ax = miss_ratio_curves(mrc(t, "lru", fractions=[float(s) for s in np.geomspace(0.015, 1.0, 100)]))
     assert list(ax.get_xticks()) == [0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
     plt.close("all")

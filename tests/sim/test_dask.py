@@ -23,9 +23,9 @@ def client():
 
 
 def test_a_sweep_on_two_worker_processes_equals_the_serial_one(client, tmp_path, monkeypatch):
-    trace = object_trace(8000, 800, seed=2)
-    path = write_oracle_general(object_trace(4000, 400, seed=3), tmp_path / "t.oracleGeneral.zst")
-    workloads = {"zipf": trace, "generated": functools.partial(object_trace, 3000, 300), "file": str(path)}
+    trace = object_trace(8000, objects=800, seed=2)
+    path = write_oracle_general(object_trace(4000, objects=400, seed=3), tmp_path / "t.oracleGeneral.zst")
+    workloads = {"zipf": trace, "generated": functools.partial(object_trace, 3000, objects=300), "file": str(path)}
     policies = ["lru", "fifo", "clock", "lfu", "s3fifo", "gdsf", "arc", "sieve"]
     serial = sweep(workloads, policies, fractions=[0.01, 0.1], capacities=["1MB"], seeds=[1, 2])
 
@@ -54,7 +54,7 @@ def test_a_sweep_on_two_worker_processes_equals_the_serial_one(client, tmp_path,
 
 def test_a_path_is_read_once_per_worker(client, tmp_path):
     """Issue 17: every task of a path re-read the file (twice); now each worker process reads it once."""
-    path = write_oracle_general(object_trace(5000, 500, seed=4), tmp_path / "t.oracleGeneral")
+    path = write_oracle_general(object_trace(5000, objects=500, seed=4), tmp_path / "t.oracleGeneral")
 
     def count_reads():
         import regsim.sim.experiments as experiments

@@ -61,7 +61,7 @@ def test_both_engines_give_the_same_hit_miss_sequence(name, trace, cut):
 
 
 def test_engines_agree_on_a_zipf_trace_and_in_sweeps():
-    trace = object_trace(20_000, 2_000, seed=4)
+    trace = object_trace(20_000, objects=2_000, seed=4)
     compiled = sweep(trace, sorted(COMPILED_POLICIES), fractions=[0.001, 0.01, 0.1], engine="compiled")
     python = sweep(trace, sorted(COMPILED_POLICIES), fractions=[0.001, 0.01, 0.1], engine="python")
     assert compiled.equals(python)
@@ -85,7 +85,7 @@ def test_engine_errors_say_what_to_do(monkeypatch):
         pass
 
     with pytest.raises(InvalidParameter, match="runs with engine='python'"):
-        sweep(object_trace(100, 10, seed=1), [Mine], fractions=[0.1], engine="compiled")
+        sweep(object_trace(100, objects=10, seed=1), [Mine], fractions=[0.1], engine="compiled")
     with pytest.raises(InvalidParameter, match=r"needs capacity= \(bytes, or a size such as '64MB'\)"):
         simulate([1], "lru", [1])
     with pytest.raises(InvalidParameter, match="capacity is bytes: an int or a size such as '64MB', got 0.5"):

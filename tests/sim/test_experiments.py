@@ -17,7 +17,7 @@ from regsim.sim.errors import InvalidParameter, UnknownPolicy
 from regsim.sim.experiments import RESULT_COLUMNS, capacity_for, run, sweep
 from regsim.sim.workloads import object_trace
 
-WORKLOAD = functools.partial(object_trace, 3000, 300)
+WORKLOAD = functools.partial(object_trace, 3000, objects=300)
 
 
 @settings(max_examples=5, deadline=None)
@@ -44,19 +44,19 @@ def test_sweep_shape_order_and_executor():
 
 
 def test_bigger_caches_miss_less_under_lru_on_uniform_sizes():
-    trace = object_trace(5000, 500, size_sigma=0.0, seed=3)
+    trace = object_trace(5000, objects=500, size_sigma=0.0, seed=3)
     df = sweep(trace, ["lru"], fractions=[0.01, 0.1, 0.5, 1.0])
     assert df["miss_ratio"].is_monotonic_decreasing
     assert df["miss_ratio"].iloc[-1] == pytest.approx(trace.working_set()[0] / len(trace))  # only cold misses
 
 
 def test_run_is_one_row():
-    row = run(object_trace(500, 50, seed=1), "s3fifo", fraction=0.2)
+    row = run(object_trace(500, objects=50, seed=1), "s3fifo", fraction=0.2)
     assert len(row) == 1 and row.loc[0, "policy"] == "s3fifo"
 
 
 def test_errors_name_the_value():
-    t = object_trace(100, 10, seed=1)
+    t = object_trace(100, objects=10, seed=1)
     with pytest.raises(InvalidParameter, match=r"\(0, 1\], got 1.5"):
         sweep(t, ["lru"], fractions=[1.5])
     with pytest.raises(UnknownPolicy, match="'nope'"):
@@ -84,7 +84,7 @@ def test_plots_return_axes_and_never_show(monkeypatch):
     from regsim.sim.workloads import official_catalog
 
     monkeypatch.setattr(plt, "show", lambda *a, **k: pytest.fail("plots must not call plt.show()"))
-    df = sweep(object_trace(2000, 200, seed=1), ["lru", "gdsf"], fractions=[0.05, 0.2])
+    df = sweep(object_trace(2000, objects=200, seed=1), ["lru", "gdsf"], fractions=[0.05, 0.2])
     fig, axes = plt.subplots(1, 3)
     assert miss_ratio_curves(df, ax=axes[0]) is axes[0]
     assert len(axes[0].get_lines()) == 2

@@ -60,7 +60,7 @@ def crashes_libcachesim(name, keys, sizes, capacity):
 
 @pytest.fixture(scope="module")
 def traces():
-    return {(seed, alpha, sigma): object_trace(20_000, 2_000, alpha=alpha, size_sigma=sigma, seed=seed)
+    return {(seed, alpha, sigma): object_trace(20_000, objects=2_000, alpha=alpha, size_sigma=sigma, seed=seed)
             for seed, alpha, sigma in [(1, 1.0, 1.5), (2, 0.7, 2.5), (3, 1.2, 0.5)]}
 
 

@@ -61,7 +61,7 @@ PARAMETERISED = [
 
 
 def test_parameterised_policies_are_labelled_readably():
-    trace = sim.object_trace(3000, 300, seed=2)
+    trace = sim.object_trace(3000, objects=300, seed=2)
     table = sim.sweep(trace, ["S3-FIFO", *PARAMETERISED, lambda c: sim.Clock(c, bits=2), sim.Clock.with_params(bits=1)],
                       fractions=[0.1])
     assert table["policy"].tolist() == [
@@ -73,7 +73,7 @@ def test_parameterised_policies_are_labelled_readably():
 
 @pytest.mark.parametrize("policy", PARAMETERISED, ids=policies.label)
 def test_parameterised_policies_run_compiled_and_agree_with_python(policy):
-    trace = sim.object_trace(4000, 400, size_sigma=2.0, seed=3)
+    trace = sim.object_trace(4000, objects=400, size_sigma=2.0, seed=3)
     assert resolve_engine("auto", policy) == "compiled"
     compiled = sim.sweep(trace, [policy], fractions=[0.01, 0.1, 0.3], engine="compiled")
     python = sim.sweep(trace, [policy], fractions=[0.01, 0.1, 0.3], engine="python")
@@ -92,7 +92,7 @@ def test_libcachesim_spellings_are_accepted():
     for spelling, name in [("S3-FIFO", "s3fifo"), ("S3FIFO", "s3fifo"), ("LRU", "lru"), ("Sieve", "sieve"),
                            ("CLOCK", "clock")]:
         assert policies.canonical(spelling) == name
-        assert sim.sweep(sim.object_trace(200, 20, seed=1), [spelling], fractions=[0.5])["policy"].tolist() == [name]
+        assert sim.sweep(sim.object_trace(200, objects=20, seed=1), [spelling], fractions=[0.5])["policy"].tolist() == [name]
     assert CompiledCache("S3-FIFO", 100).name == "s3fifo"
 
 
@@ -102,11 +102,11 @@ def test_bad_parameters_are_refused_naming_them():
     with pytest.raises(InvalidParameter, match="small_ratio must be in \\[0, 1\\], got 2"):
         sim.S3FIFO.with_params(small_ratio=2)
     with pytest.raises(InvalidParameter, match="small_ratio must be in \\[0, 1\\], got 'x'"):
-        sim.sweep(sim.object_trace(100, 10, seed=1), [functools.partial(sim.S3FIFO, small_ratio="x")], fractions=[0.5])
+        sim.sweep(sim.object_trace(100, objects=10, seed=1), [functools.partial(sim.S3FIFO, small_ratio="x")], fractions=[0.5])
     with pytest.raises(InvalidParameter, match="bits must be an integer, got 1.5"):
         sim.Clock.with_params(bits=1.5)
     with pytest.raises(UnknownPolicy, match="unknown cache policy 'S4-FIFO'"):
-        sim.sweep(sim.object_trace(100, 10, seed=1), ["S4-FIFO"], fractions=[0.5])
+        sim.sweep(sim.object_trace(100, objects=10, seed=1), ["S4-FIFO"], fractions=[0.5])
 
 
 # -- Belady (OPT) ------------------------------------------------------------------------------------
@@ -114,7 +114,7 @@ def test_bad_parameters_are_refused_naming_them():
 
 def test_belady_is_the_bound_on_a_unit_size_trace():
     """Issue 17 finding 1: sweep(t, ["belady"]) raised UnknownPolicy. With equal sizes OPT misses least."""
-    trace = sim.object_trace(5000, 500, median_size=1, size_sigma=0.0, seed=5)
+    trace = sim.object_trace(5000, objects=500, median_size=1, size_sigma=0.0, seed=5)
     table = sim.sweep(trace, list(policies.POLICIES), fractions=[0.01, 0.05, 0.2])
     by = table.pivot(index="size", columns="policy", values="miss_ratio")
     for size, row in by.iterrows():
@@ -139,7 +139,7 @@ def test_belady_needs_the_future_and_says_so():
 def test_belady_fed_in_pieces_with_next_access_equals_one_piece():
     from regsim.sim.policies.belady import next_access_times
 
-    trace = sim.object_trace(3000, 300, seed=6)
+    trace = sim.object_trace(3000, objects=300, seed=6)
     ids, sizes, _ = trace.dense()
     future = next_access_times(ids.tolist())
     cap = int(trace.working_set()[1] * 0.05)
@@ -171,7 +171,7 @@ def test_belady_streams_an_oracle_general_file_with_its_next_accesses(engine, tm
     from regsim.sim import streaming
     from regsim.sim.oracle import write_oracle_general
 
-    trace = sim.object_trace(4000, 400, seed=8)
+    trace = sim.object_trace(4000, objects=400, seed=8)
     path = write_oracle_general(trace, tmp_path / "t.oracleGeneral")
     cap = int(trace.working_set()[1] * 0.05)
     whole = sim.simulate(trace.keys, "belady", trace.sizes, capacity=cap)
@@ -195,12 +195,12 @@ def test_lirs_is_a_policy_and_says_where_libcachesim_reads_freed_memory():
     assert not compiled._state.libcachesim_undefined
     assert compiled.feed(keys[4:], [1] * 4, record=True)[2].tolist() == got[4:]
     assert compiled._state.libcachesim_undefined and compiled.used == python.used == 3
-    assert sim.sweep(sim.object_trace(2000, 200, seed=1), ["LIRS"], fractions=[0.1])["policy"].tolist() == ["lirs"]
+    assert sim.sweep(sim.object_trace(2000, objects=200, seed=1), ["LIRS"], fractions=[0.1])["policy"].tolist() == ["lirs"]
 
 
 def test_random_is_seeded_and_the_same_on_both_engines():
     """Issue 17 finding 2: Random was missing; "every random workload takes a seed"."""
-    trace = sim.object_trace(3000, 300, size_sigma=1.0, seed=9)
+    trace = sim.object_trace(3000, objects=300, size_sigma=1.0, seed=9)
     cap = int(trace.working_set()[1] * 0.05)
     runs = {seed: sim.hit_sequence(trace.keys, sim.Random.with_params(seed=seed), trace.sizes, capacity=cap,
                                    engine="python") for seed in (0, 1)}
@@ -222,7 +222,7 @@ def test_hyperbolic_is_seeded_and_evicts_the_lowest_rate():
         cache.request(key, 10)
     cache.request("d", 10)  # a: 3 requests in 6, b: 1 in 3, c: 2 in 2 -> b leaves
     assert sorted(cache) == ["a", "c", "d"]
-    trace = sim.object_trace(3000, 300, seed=10)
+    trace = sim.object_trace(3000, objects=300, seed=10)
     cap = int(trace.working_set()[1] * 0.05)
     runs = [sim.hit_sequence(trace.keys, sim.Hyperbolic.with_params(seed=seed), trace.sizes, capacity=cap,
                              engine=engine) for seed in (0, 1) for engine in ("python", "compiled")]

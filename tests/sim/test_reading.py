@@ -39,7 +39,7 @@ def reads(monkeypatch):
 
 @pytest.fixture(scope="module")
 def trace():
-    return object_trace(5000, 400, seed=4)
+    return object_trace(5000, objects=400, seed=4)
 
 
 @pytest.fixture(params=["t.oracleGeneral.zst", "t.oracleGeneral"])
@@ -78,7 +78,7 @@ def test_a_pooled_sweep_of_a_path_reads_it_once_per_process(path, trace, reads):
     assert reads[0] == 1
     assert got.drop(columns="workload").equals(sweep(trace, ["lru", "sieve"], fractions=[0.01, 0.1, 0.5])
                                                .drop(columns="workload"))
-    write_oracle_general(object_trace(3000, 300, seed=5), path)  # a rewritten file is read again
+    write_oracle_general(object_trace(3000, objects=300, seed=5), path)  # a rewritten file is read again
     with ThreadPoolExecutor(2) as pool:
         sweep({"f": str(path)}, ["lru"], fractions=[0.1], executor=pool)
     assert reads[0] == 2
@@ -109,7 +109,7 @@ def test_zero_size_requests_can_be_ignored_as_libcachesim_does(tmp_path):
 
 def test_zero_size_requests_match_libcachesims_default_reader(tmp_path):
     lcs = pytest.importorskip("libcachesim", reason="libcachesim is not installed (pip install libcachesim)")
-    t = object_trace(4000, 300, seed=6)
+    t = object_trace(4000, objects=300, seed=6)
     frame = t.frame
     frame.loc[frame.index % 7 == 0, "size"] = 0
     t = Trace(frame)

@@ -23,7 +23,7 @@ POLICIES = ("lru", "fifo", "clock", "lfu", "s3fifo", "gdsf", "arc", "sieve")
 
 @pytest.fixture(scope="module")
 def trace():
-    return object_trace(6000, 700, seed=8)
+    return object_trace(6000, objects=700, seed=8)
 
 
 @pytest.mark.parametrize("name", ["t.oracleGeneral", "t.oracleGeneral.zst"])

@@ -13,7 +13,7 @@ from regsim.sim.workloads import object_trace
 
 
 def test_csv_round_trip(tmp_path, registry_requests):
-    for trace in (registry_requests, object_trace(500, 50, seed=1)):
+    for trace in (registry_requests, object_trace(500, objects=50, seed=1)):
         back = read_csv(write_csv(trace, tmp_path / "t.csv"))
         assert back.keys == trace.keys and back.sizes == trace.sizes
         assert back.frame["time"].round(6).equals(trace.frame["time"].round(6))

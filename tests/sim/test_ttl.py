@@ -43,7 +43,7 @@ def test_a_cache_that_never_evicts_hits_exactly_within_the_ttl(requests, ttl):
 
 
 def test_no_hit_ever_finds_an_expired_object_under_eviction():
-    t = object_trace(20_000, 2000, duration=3600, seed=3).only("blob")
+    t = object_trace(20_000, objects=2000, duration=3600, seed=3).only("blob")
     keys, sizes, times = t.keys, t.sizes, t.frame["time"].tolist()
     for name in ("lru", "s3fifo", "arc", "gdsf"):
         cache = make_policy(name, int(t.working_set()[1] * 0.05))
@@ -57,7 +57,7 @@ def test_no_hit_ever_finds_an_expired_object_under_eviction():
 
 
 def test_run_and_sweep_take_a_ttl():
-    t = object_trace(10_000, 1000, duration=3600, seed=1)
+    t = object_trace(10_000, objects=1000, duration=3600, seed=1)
     forever = run(t, "arc", fraction=0.1, ttl=1e9)
     assert forever.equals(run(t, "arc", fraction=0.1))  # a TTL longer than the trace changes nothing
     ratios = [run(t, "lru", fraction=0.1, ttl=ttl)["hit_ratio"].iloc[0] for ttl in (10, 100, 1000)]
@@ -68,7 +68,7 @@ def test_run_and_sweep_take_a_ttl():
 
 
 def test_simulate_ttl_reads_an_oracle_file(tmp_path):
-    t = object_trace(3000, 300, duration=600, seed=2)
+    t = object_trace(3000, objects=300, duration=600, seed=2)
     path = write_oracle_general(t, tmp_path / "t.oracleGeneral")
     on_disk = simulate_ttl(path, "lru", capacity=1_000_000, ttl=30)
     whole_seconds = Trace(t.frame.assign(time=t.frame["time"].floordiv(1)))  # oracleGeneral keeps seconds
@@ -76,7 +76,7 @@ def test_simulate_ttl_reads_an_oracle_file(tmp_path):
 
 
 def test_bad_ttls_are_refused():
-    t = object_trace(100, 10, seed=1)
+    t = object_trace(100, objects=10, seed=1)
     for ttl in (0, -5, "1h", True):
         with pytest.raises(InvalidParameter, match="ttl is seconds"):
             run(t, "lru", fraction=0.1, ttl=ttl)

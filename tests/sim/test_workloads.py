@@ -78,17 +78,17 @@ def test_official_catalogue_is_the_real_data():
 
 
 def test_object_trace_is_seeded_and_zipf_skewed():
-    a, b = object_trace(5000, 500, seed=3), object_trace(5000, 500, seed=3)
-    assert a == b and a != object_trace(5000, 500, seed=4)
+    a, b = object_trace(5000, objects=500, seed=3), object_trace(5000, objects=500, seed=3)
+    assert a == b and a != object_trace(5000, objects=500, seed=4)
     frame = a.frame
     counts = frame["key"].value_counts()
     assert counts.iloc[0] > 20 * counts.median()
     assert (frame.groupby("key")["size"].nunique() == 1).all()  # one size per object
     assert frame["time"].is_monotonic_increasing and frame["time"].max() <= 3600
     with pytest.raises(InvalidParameter, match="requests must be >= 1, got 0"):
-        object_trace(0, 10)
+        object_trace(0, objects=10)
     with pytest.raises(InvalidParameter, match="alpha"):
-        object_trace(10, 10, alpha=-1)
+        object_trace(10, objects=10, alpha=-1)
     assert DAY == 86400
 
 
@@ -98,14 +98,14 @@ def test_seeds_come_from_the_core_rng_and_a_bad_seed_is_named():
     from regsim.data.generate import rng
     from regsim.sim._util import as_random
 
-    assert [as_random(s).random() for s in (None, 0, 7)] == [rng(seed=s).random() for s in (None, 0, 7)]
+    assert [as_random(seed=s).random() for s in (None, 0, 7)] == [rng(seed=s).random() for s in (None, 0, 7)]
     mine = random.Random(5)
-    assert as_random(mine) is mine
-    assert as_random(np.int64(7)).random() == rng(seed=7).random()  # a seed taken from an array
-    assert object_trace(50, 10, seed=np.int64(3)) == object_trace(50, 10, seed=3)
+    assert as_random(seed=mine) is mine
+    assert as_random(seed=np.int64(7)).random() == rng(seed=7).random()  # a seed taken from an array
+    assert object_trace(50, objects=10, seed=np.int64(3)) == object_trace(50, objects=10, seed=3)
     for bad in ("7", 7.0, True):
         with pytest.raises(TypeError) as core:
             rng(seed=bad)
         with pytest.raises(InvalidParameter) as lab:
-            object_trace(50, 10, seed=bad)
+            object_trace(50, objects=10, seed=bad)
         assert str(lab.value) == str(core.value) == f"seed must be an int, a random.Random or None, got {bad!r}"
