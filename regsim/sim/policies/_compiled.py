@@ -353,7 +353,7 @@ class HeapState(KernelState):
 RAND_MASK = (1 << 48) - 1
 
 
-def rand_seed(seed: int) -> int:
+def rand_seed(*, seed: int) -> int:
     """The generator's first state for ``seed`` (an int >= 0)."""
     return (seed ^ 0x5DEECE66D) & RAND_MASK
 

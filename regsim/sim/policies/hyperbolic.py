@@ -101,7 +101,7 @@ class Hyperbolic(Policy):
         super().__init__(capacity)
         self.samples = check_int("samples", samples, minimum=1)
         self.seed = check_int("seed", seed, minimum=0)
-        self._state = rand_seed(self.seed)
+        self._state = rand_seed(seed=self.seed)
         self._now = 0
         self._keys: list[Hashable] = []        # the cached keys, in slots
         self._pos: dict[Hashable, int] = {}     # key -> its slot

@@ -84,7 +84,7 @@ class Random(Policy):
     def __init__(self, capacity: int, seed: int = 0) -> None:
         super().__init__(capacity)
         self.seed = check_int("seed", seed, minimum=0)
-        self._state = rand_seed(self.seed)
+        self._state = rand_seed(seed=self.seed)
         self._keys: list[Hashable] = []        # the cached keys, in slots
         self._pos: dict[Hashable, int] = {}     # key -> its slot
         self._size: dict[Hashable, int] = {}
