@@ -50,6 +50,7 @@ from .errors import InvalidParameter
 from .policies import POLICIES, Configured, Policy, make_policy, resolve
 from .policies.arc import ARC
 from .policies.belady import Belady, next_access_times
+from .policies.beladysize import BeladySize
 from .policies.clock import Clock
 from .policies.fifo import FIFO
 from .policies.gdsf import GDSF
@@ -71,7 +72,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 __all__ = [
-    "Policy", "Configured", "Belady", "LRU", "FIFO", "LFU", "Clock", "S3FIFO", "GDSF", "ARC", "Sieve", "TwoQ", "SLRU", "LRUK", "LFUDA", "MQ", "LIRS", "Random", "Hyperbolic",
+    "Policy", "Configured", "Belady", "LRU", "FIFO", "LFU", "Clock", "S3FIFO", "GDSF", "ARC", "Sieve", "TwoQ", "SLRU", "LRUK", "LFUDA", "MQ", "LIRS", "Random", "Hyperbolic", "BeladySize",
     "POLICIES",
     "make_policy", "CacheReport", "simulate", "hit_sequence",
 ]

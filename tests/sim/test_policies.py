@@ -227,3 +227,21 @@ def test_hyperbolic_is_seeded_and_evicts_the_lowest_rate():
     runs = [sim.hit_sequence(trace.keys, sim.Hyperbolic.with_params(seed=seed), trace.sizes, capacity=cap,
                              engine=engine) for seed in (0, 1) for engine in ("python", "compiled")]
     assert runs[0] == runs[1] and runs[2] == runs[3] and runs[0] != runs[2]
+
+
+def test_beladysize_evicts_the_largest_size_times_distance_and_keeps_no_last_request():
+    """Issue 17 finding 2: BeladySize was missing. A 50-byte cache, as libCacheSim's: an object
+    never requested again is not kept, but the room for it is still made."""
+    cache = sim.BeladySize(50, samples=50, seed=1)
+    assert [cache.request(k, s, n) for k, s, n in [("b", 30, 4), ("c", 10, 6), ("x", 10, None)]] == [False] * 3
+    assert sorted(cache) == ["b", "c"]  # x fitted, but is never requested again: not kept
+    assert cache.request("b", 30, 5) is True
+    assert cache.request("a", 20, 7) is False  # request 5: b scores 30 x (5 - 5), c 10 x (6 - 5): c leaves
+    assert sorted(cache) == ["a", "b"]
+    assert cache.request("b", 30, None) is True and sorted(cache) == ["a"]  # its last request: it leaves
+    assert cache.request("y", 40, None) is False and list(cache) == [] and cache.used == 0  # a made room for y
+    trace = sim.object_trace(3000, 300, seed=11)
+    cap = int(trace.working_set()[1] * 0.05)
+    runs = [sim.hit_sequence(trace.keys, sim.BeladySize.with_params(samples=4, seed=seed), trace.sizes, capacity=cap,
+                             engine=engine) for seed in (0, 1) for engine in ("python", "compiled")]
+    assert runs[0] == runs[1] and runs[2] == runs[3] and runs[0] != runs[2]
