@@ -240,7 +240,7 @@ def test_beladysize_evicts_the_largest_size_times_distance_and_keeps_no_last_req
     assert sorted(cache) == ["a", "b"]
     assert cache.request("b", 30, None) is True and sorted(cache) == ["a"]  # its last request: it leaves
     assert cache.request("y", 40, None) is False and list(cache) == [] and cache.used == 0  # a made room for y
-    trace = sim.object_trace(3000, 300, seed=11)
+    trace = sim.object_trace(3000, objects=300, seed=11)
     cap = int(trace.working_set()[1] * 0.05)
     runs = [sim.hit_sequence(trace.keys, sim.BeladySize.with_params(samples=4, seed=seed), trace.sizes, capacity=cap,
                              engine=engine) for seed in (0, 1) for engine in ("python", "compiled")]

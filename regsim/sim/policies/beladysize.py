@@ -5,13 +5,16 @@ the same generator (:func:`~regsim.sim.policies._compiled.rand_below`)."""
 
 from __future__ import annotations
 
-from typing import Hashable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Hashable, Iterator, Sequence
 
 from .._util import check_int
 from ..errors import InvalidParameter
 from ._compiled import kernel, rand_below, rand_seed
 from .base import Policy
 from .belady import NEVER, BeladyState, _future_of_ids, next_access_times
+
+if TYPE_CHECKING:
+    from ._compiled import Bools, Ints, Links
 
 __all__ = ["BeladySize"]
 
@@ -20,7 +23,8 @@ __all__ = ["BeladySize"]
 
 
 @kernel
-def beladysize_kernel(ids, sizes, hits, record, cap, st, future, pos, slots, osize, nxt, samples):
+def beladysize_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, future: Ints, pos: Links,
+                      slots: Links, osize: Ints, nxt: Ints, samples: int) -> tuple[int, int]:
     used, count, state, now = st[0], st[1], st[2], st[3]
     never = 9223372036854775807
     misses = 0
@@ -81,19 +85,19 @@ def beladysize_kernel(ids, sizes, hits, record, cap, st, future, pos, slots, osi
 class BeladySizeState(BeladyState):
     """Takes each request's next access as Belady's state does (``next_access=`` or computed)."""
 
-    kernel = beladysize_kernel
+    kernel = beladysize_kernel  # type: ignore[assignment]  # its own kernel, with the future as ints
     fields = {"pos": ("int32", -1), "slots": ("int32", -1), "osize": ("int64", 0), "nxt": ("int64", 0)}
 
-    def setup(self, policy):
+    def setup(self, policy: Any) -> None:  # a BeladySize (Belady's state takes a Belady)
         self.st[2] = policy._state
         self.samples = policy.samples
         self.fed = 0
         self.future = None
 
-    def prepare(self, ids):
-        pass
+    def prepare(self, ids: Ints) -> None:
+        pass  # no heap to grow (Belady's state has one)
 
-    def run(self, ids, sizes, hits, record):
+    def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         np = self.np
         future, self.future = self.future, None
         if future is None:
@@ -138,7 +142,7 @@ class BeladySize(Policy):
         super().__init__(capacity)
         self.samples = check_int("samples", samples, minimum=1)
         self.seed = check_int("seed", seed, minimum=0)
-        self._state = rand_seed(self.seed)
+        self._state = rand_seed(seed=self.seed)
         self._now = 0
         self._next = NEVER
         self._replayed = 0
@@ -147,7 +151,7 @@ class BeladySize(Policy):
         self._size: dict[Hashable, int] = {}
         self._nxt: dict[Hashable, int] = {}
 
-    def request(self, key: Hashable, size: int, next_access: int | None = -2) -> bool:  # type: ignore[override]
+    def request(self, key: Hashable, size: int, next_access: int | None = -2) -> bool:
         """One request; ``next_access`` is the position of this key's next request (None: never)."""
         if next_access == -2:
             raise InvalidParameter("beladysize needs each request's next access: request(key, size, next_access) "
