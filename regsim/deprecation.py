@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 import importlib
 import warnings
 from typing import Any, Callable, Mapping, TypeVar
@@ -106,6 +107,17 @@ def moved_module(module: str, new: str) -> Callable[[str], Any]:
     return __getattr__
 
 
+def _caller() -> int:
+    """The ``stacklevel`` of the first frame outside this module, for a warning raised in a wrapper:
+    the user's line, also when shims are stacked (``keyword_only`` over ``renamed_keywords``)."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame.f_back is not None and frame.f_code.co_filename == __file__:
+        frame = frame.f_back
+        level += 1
+    return level
+
+
 def renamed_keywords(**old_to_new: str) -> Callable[[F], F]:
     """A decorator: ``f(old=x)`` works as ``f(new=x)`` and warns; giving both is an error."""
 
@@ -118,7 +130,7 @@ def renamed_keywords(**old_to_new: str) -> Callable[[F], F]:
                         raise InvalidArgument(f"{function.__name__}() got {old}= and {new}=: {old} is the old "
                                               f"name of {new}, give {new}= only")
                     warnings.warn(f"{function.__name__}({old}=...) is renamed {function.__name__}({new}=...); "
-                                  "the old keyword goes in the next release", DeprecationWarning, stacklevel=2)
+                                  "the old keyword goes in the next release", DeprecationWarning, stacklevel=_caller())
                     kwargs[new] = kwargs.pop(old)
             return function(*args, **kwargs)
 
@@ -161,7 +173,7 @@ def keyword_only(*names: str) -> Callable[[F], F]:
                 shown = ", ".join(given)
                 warnings.warn(f"{function.__name__}(..., {shown}) by position is now {function.__name__}(..., "
                               f"{'=..., '.join(given)}=...): the option is keyword-only; by position it goes in "
-                              "the next release", DeprecationWarning, stacklevel=2)
+                              "the next release", DeprecationWarning, stacklevel=_caller())
                 kwargs.update(zip(given, extra))
                 args = args[:positional]
             return function(*args, **kwargs)

@@ -151,6 +151,25 @@ def test_sim_options_given_by_position_still_work_and_warn(tmp_path):
     assert read_oracle_general(tmp_path / "0.bin") == read_oracle_general(tmp_path / "1.bin")
 
 
+
+def test_a_stacked_shim_warns_at_the_callers_line():
+    """sweep has two shims (keyword_only over renamed_keywords): either warning names this file, so a
+    notebook shows it and pyproject's filter does not take it for regsim's own."""
+    import warnings
+
+    from regsim import sim
+
+    trace = sim.object_trace(200, objects=20, seed=1)
+    for call in (lambda: sim.sweep(trace, ["lru"], sizes=[0.5]), lambda: sim.sweep(trace, ["lru"], [0.5]),
+                 lambda: sim.run(trace, "lru", size=0.5), lambda: sim.simulate("lru", trace, capacity=100)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        deprecations = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+        assert len(deprecations) == 1 and deprecations[0].filename == __file__, [
+            (w.filename, str(w.message)) for w in deprecations]
+
+
 # --- viz and the core ---------------------------------------------------------------------------------
 
 
