@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import sys
 import importlib
 import warnings
 from typing import Any, Callable, Mapping, TypeVar
@@ -110,7 +109,10 @@ def moved_module(module: str, new: str) -> Callable[[str], Any]:
 def _caller() -> int:
     """The ``stacklevel`` of the first frame outside this module, for a warning raised in a wrapper:
     the user's line, also when shims are stacked (``keyword_only`` over ``renamed_keywords``)."""
-    frame = sys._getframe(1)
+    here = inspect.currentframe()
+    frame = here.f_back if here is not None else None
+    if frame is None:  # an interpreter without frames: the caller's caller
+        return 2
     level = 1
     while frame.f_back is not None and frame.f_code.co_filename == __file__:
         frame = frame.f_back

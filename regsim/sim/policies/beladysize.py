@@ -89,7 +89,7 @@ class BeladySizeState(BeladyState):
     fields = {"pos": ("int32", -1), "slots": ("int32", -1), "osize": ("int64", 0), "nxt": ("int64", 0)}
 
     def setup(self, policy: Any) -> None:  # a BeladySize (Belady's state takes a Belady)
-        self.st[2] = policy._state
+        self.st[2] = policy.rng_state
         self.samples = policy.samples
         self.fed = 0
         self.future = None
@@ -142,7 +142,8 @@ class BeladySize(Policy):
         super().__init__(capacity)
         self.samples = check_int("samples", samples, minimum=1)
         self.seed = check_int("seed", seed, minimum=0)
-        self._state = rand_seed(seed=self.seed)
+        #: the random generator's state; a compiled run of this policy starts from it too
+        self.rng_state = rand_seed(seed=self.seed)
         self._now = 0
         self._next = NEVER
         self._replayed = 0
@@ -190,14 +191,14 @@ class BeladySize(Policy):
 
     def evict(self) -> tuple[Hashable, int]:
         draw, keys, size, nxt, now = rand_below.py_func, self._keys, self._size, self._nxt, self._now
-        state, best, best_score = self._state, -1, -1
+        state, best, best_score = self.rng_state, -1, -1
         for _ in range(self.samples):
             state, slot = draw(state, len(keys))
             key = keys[slot]
             score = size[key] * (nxt[key] - now)
             if best_score < score:
                 best, best_score = slot, score
-        self._state = state
+        self.rng_state = state
         key = self._take(best)
         return key, self._size.pop(key)
 

@@ -74,7 +74,7 @@ class HyperbolicState(KernelState):
               "enter": ("int64", 0)}
 
     def setup(self, policy: Hyperbolic) -> None:
-        self.st[2] = policy._state
+        self.st[2] = policy.rng_state
         self.samples = policy.samples
 
     def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
@@ -101,7 +101,8 @@ class Hyperbolic(Policy):
         super().__init__(capacity)
         self.samples = check_int("samples", samples, minimum=1)
         self.seed = check_int("seed", seed, minimum=0)
-        self._state = rand_seed(seed=self.seed)
+        #: the random generator's state; a compiled run of this policy starts from it too
+        self.rng_state = rand_seed(seed=self.seed)
         self._now = 0
         self._keys: list[Hashable] = []        # the cached keys, in slots
         self._pos: dict[Hashable, int] = {}     # key -> its slot
@@ -140,14 +141,14 @@ class Hyperbolic(Policy):
 
     def evict(self) -> tuple[Hashable, int]:
         draw, keys, freq, enter, now = rand_below.py_func, self._keys, self._freq, self._enter, self._now
-        state, best, best_score = self._state, -1, 1.0e16
+        state, best, best_score = self.rng_state, -1, 1.0e16
         for _ in range(self.samples):
             state, slot = draw(state, len(keys))
             key = keys[slot]
             score = 1.0e8 * freq[key] / (now - enter[key])
             if best_score > score:
                 best, best_score = slot, score
-        self._state = state
+        self.rng_state = state
         key = self._take(best)
         return key, self._size.pop(key)
 

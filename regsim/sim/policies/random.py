@@ -61,7 +61,7 @@ class RandomState(KernelState):
     fields = {"pos": ("int32", -1), "slots": ("int32", -1), "osize": ("int64", 0)}
 
     def setup(self, policy: Random) -> None:
-        self.st[2] = policy._state
+        self.st[2] = policy.rng_state
 
     def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         a = self.a
@@ -84,7 +84,8 @@ class Random(Policy):
     def __init__(self, capacity: int, seed: int = 0) -> None:
         super().__init__(capacity)
         self.seed = check_int("seed", seed, minimum=0)
-        self._state = rand_seed(seed=self.seed)
+        #: the random generator's state; a compiled run of this policy starts from it too
+        self.rng_state = rand_seed(seed=self.seed)
         self._keys: list[Hashable] = []        # the cached keys, in slots
         self._pos: dict[Hashable, int] = {}     # key -> its slot
         self._size: dict[Hashable, int] = {}
@@ -110,7 +111,7 @@ class Random(Policy):
         return key
 
     def evict(self) -> tuple[Hashable, int]:
-        self._state, slot = rand_below.py_func(self._state, len(self._keys))
+        self.rng_state, slot = rand_below.py_func(self.rng_state, len(self._keys))
         key = self._take(slot)
         return key, self._size.pop(key)
 
