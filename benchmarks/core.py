@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from regsim import EventLog, Image, Layer, Registry  # noqa: E402
 from regsim.oci.blob import Blob  # noqa: E402
-from regsim.data.generate import placeholder_catalogue  # noqa: E402
+from regsim.data.generate import placeholder_catalog  # noqa: E402
 from regsim.oci.mediatypes import OCI_LAYER  # noqa: E402
 
 GiB = 1 << 30
@@ -116,7 +116,7 @@ def catalogue_benchmark(repositories: int, layers: int, events: bool) -> None:
 
     # one image per repository, as in the Docker Hub dataset of Zhao et al. (457,627 repositories,
     # 1,792,609 layers: the latest image of each), and an untagged earlier build in 10% of them
-    stats = placeholder_catalogue(reg, repositories=repositories, layers=layers, versions=(1, 1), stale=0.1,
+    stats = placeholder_catalog(reg, repositories=repositories, layers=layers, versions=(1, 1), stale=0.1,
                                   seed=1)
     build = lap()
     report = reg.storage()

@@ -3,7 +3,7 @@ import random
 import pytest
 
 from regsim import Registry
-from regsim.data.generate import placeholder_catalogue, random_image, random_layer, rng
+from regsim.data.generate import placeholder_catalog, random_image, random_layer, rng
 
 
 def test_same_seed_same_digests():
@@ -25,8 +25,8 @@ def test_bad_seed():
 
 def test_catalogue_shape_and_determinism():
     a, b = Registry("a"), Registry("a")
-    sa = placeholder_catalogue(a, repositories=200, layers=900, seed=2)
-    sb = placeholder_catalogue(b, repositories=200, layers=900, seed=2)
+    sa = placeholder_catalog(a, repositories=200, layers=900, seed=2)
+    sb = placeholder_catalog(b, repositories=200, layers=900, seed=2)
     assert sa == sb and a.snapshot() == b.snapshot()
     assert sa.repositories == len(a.repositories) == 200
     assert sa.distinct_layers == 900
@@ -40,7 +40,7 @@ def test_catalogue_shape_and_determinism():
 
 def test_catalogue_checks_its_arguments():
     with pytest.raises(ValueError):
-        placeholder_catalogue(Registry(), repositories=10, layers=5)
+        placeholder_catalog(Registry(), repositories=10, layers=5)
 
 
 def test_derived_placeholder_equals_for_key():
@@ -50,8 +50,8 @@ def test_derived_placeholder_equals_for_key():
 
 def test_stale_builds_are_untagged_garbage():
     reg = Registry("s")
-    stats = placeholder_catalogue(reg, repositories=100, layers=500, versions=(1, 1), stale=1.0, seed=3)
+    stats = placeholder_catalog(reg, repositories=100, layers=500, versions=(1, 1), stale=1.0, seed=3)
     assert stats.manifests == 200 and stats.tags == 200
     assert all(len(repo.untagged()) == 1 for repo in reg.repositories.values())
     with pytest.raises(ValueError):
-        placeholder_catalogue(Registry(), stale=2.0)
+        placeholder_catalog(Registry(), stale=2.0)

@@ -248,3 +248,34 @@ def test_the_old_top_level_parse_docker_ref_still_adds_latest():
     import regsim
 
     assert str(regsim.parse_reference("nginx")) == "docker.io/library/nginx"  # the one top-level parser
+
+
+def test_catalogue_keywords_and_placeholder_catalogue_are_renamed_catalog_and_warn():
+    """American spelling, as the OCI spec's _catalog: ``catalog=`` in streams and mirrors."""
+    from regsim.sim import PullThroughMirror, generate_catalog, pull_stream, push_stream, registry_trace
+
+    catalog = generate_catalog(bases=1, families=2, versions=2, seed=1)
+    for call, new in [(lambda: push_stream(catalogue=catalog), push_stream(catalog)),
+                      (lambda: pull_stream(catalogue=catalog, pulls=20, seed=1), pull_stream(catalog, 20, seed=1))]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            old = call()
+        _one_deprecation(caught, "catalog=")
+        assert old.equals(new)
+    stream = push_stream(catalog)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trace = registry_trace(stream, catalogue=catalog)
+    _one_deprecation(caught, "catalog=")
+    assert trace.frame.equals(registry_trace(stream, catalog).frame)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mirror = PullThroughMirror(prefetch=True, catalogue=catalog)
+        assert mirror.catalogue is catalog
+    assert len(caught) == 2 and all(issubclass(w.category, DeprecationWarning) for w in caught)
+    assert mirror.catalog is catalog
+    placeholder_catalogue, caught = _old("regsim.data.generate", "placeholder_catalogue")
+    _one_deprecation(caught, "placeholder_catalog")
+    from regsim.data.generate import placeholder_catalog
+
+    assert placeholder_catalogue is placeholder_catalog

@@ -13,7 +13,7 @@ import pytest
 
 from regsim import Registry
 from regsim import events as ev
-from regsim.data.generate import placeholder_catalogue
+from regsim.data.generate import placeholder_catalog
 from regsim.oci.descriptor import EMPTY_ANNOTATIONS, Descriptor
 from regsim.oci.digest import Digest
 from regsim.oci.manifest import Manifest
@@ -72,7 +72,7 @@ def test_a_fast_event_is_a_frozen_dataclass_like_before():
 def test_the_catalogue_is_the_same_as_before_the_fast_paths():
     """Digests, sizes and tags of a seeded catalogue, as the validated constructors made them."""
     reg = Registry("hub.test")
-    stats = placeholder_catalogue(reg, repositories=300, layers=1200, stale=0.2, seed=5)
+    stats = placeholder_catalog(reg, repositories=300, layers=1200, stale=0.2, seed=5)
     assert (stats.manifests, stats.tags, stats.distinct_layers, stats.layer_links) == (657, 799, 1200, 2695)
     h = hashlib.sha256()
     for name, repo in sorted(reg.repositories.items()):
@@ -101,11 +101,11 @@ def test_the_catalogue_pauses_the_cyclic_collector_and_restores_it():
     reg = Registry("hub.test")
     reg.events.subscribe(lambda event: seen.append(gc.isenabled()))
     assert gc.isenabled()
-    placeholder_catalogue(reg, repositories=3, layers=9, seed=1)
+    placeholder_catalog(reg, repositories=3, layers=9, seed=1)
     assert seen and not any(seen) and gc.isenabled()
     gc.disable()
     try:
-        placeholder_catalogue(Registry("hub.test"), repositories=3, layers=9, seed=1)
+        placeholder_catalog(Registry("hub.test"), repositories=3, layers=9, seed=1)
         assert not gc.isenabled()  # left as it was
     finally:
         gc.enable()
@@ -139,12 +139,12 @@ def test_a_big_catalogue_is_frozen_out_of_the_collectors_sight(monkeypatch):
     from regsim.data import generate
 
     gc.unfreeze()
-    placeholder_catalogue(Registry("hub.test"), repositories=3, layers=9, seed=1)
+    placeholder_catalog(Registry("hub.test"), repositories=3, layers=9, seed=1)
     assert gc.get_freeze_count() == 0  # small: nothing frozen
     monkeypatch.setattr(generate, "FREEZE_FROM_LAYERS", 9)
     try:
         reg = Registry("hub.test")
-        placeholder_catalogue(reg, repositories=3, layers=9, seed=1)
+        placeholder_catalog(reg, repositories=3, layers=9, seed=1)
         assert gc.get_freeze_count() > 0 and gc.isenabled()
         assert len(reg.repositories) == 3
     finally:

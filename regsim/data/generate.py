@@ -28,7 +28,7 @@ from ..oci.platform import DEFAULT_PLATFORM, Platform
 from ..registry import Registry
 from ..errors import InvalidArgument
 
-__all__ = ["rng", "random_image", "random_layer", "CatalogReport", "placeholder_catalogue"]
+__all__ = ["rng", "random_image", "random_layer", "CatalogReport", "placeholder_catalog"]
 
 
 def rng(*, seed: "int | _random.Random | None" = None) -> _random.Random:
@@ -64,7 +64,7 @@ def random_image(*, seed: "int | _random.Random | None" = None, layers: int = 3,
 
 @dataclass(frozen=True)
 class CatalogReport:
-    """What :func:`placeholder_catalogue` pushed: repositories, manifests and tags, the distinct
+    """What :func:`placeholder_catalog` pushed: repositories, manifests and tags, the distinct
     layers, and the layer links (each manifest's layers, summed: a shared layer counts once per
     manifest that uses it).
     """
@@ -100,7 +100,7 @@ def _zipf_index(r: _random.Random, cumulative: list[float]) -> int:
     return min(bisect_left(cumulative, r.random() * cumulative[-1]), len(cumulative) - 1)
 
 
-def placeholder_catalogue(
+def placeholder_catalog(
     registry: Registry,
     *,
     repositories: int = 1000,
@@ -194,4 +194,4 @@ def placeholder_catalogue(
 
 
 # Old names, for one release (CONTRIBUTING.md, "Renaming").
-__getattr__ = moved_names("regsim.data.generate", {"CatalogueStats": "CatalogReport"}, globals())
+__getattr__ = moved_names("regsim.data.generate", {"CatalogueStats": "CatalogReport", "placeholder_catalogue": "placeholder_catalog"}, globals())

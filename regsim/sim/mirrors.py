@@ -23,7 +23,7 @@ and what :mod:`regsim.engines.mirror_reality` compares with real mirrors.
 The size-bounded variant (``capacity=`` bytes) keeps blobs in a :mod:`cache <regsim.sim.cache>`
 policy (LRU by default), still with the TTL. ``prefetch=True`` is the FAST'18 idea: when a
 manifest is requested, fetch the layers it lists that are not stored yet, before the client asks
-for them (it needs a ``catalogue`` to read manifests).
+for them (it needs a ``catalog`` to read manifests).
 
 :func:`simulate_mirror` replays a :class:`~regsim.sim.traces.Trace` through one mirror;
 :func:`simulate_regions` puts one mirror in each region in front of one registry.
@@ -32,10 +32,11 @@ for them (it needs a ``catalogue`` to read manifests).
 from __future__ import annotations
 
 import heapq
+import warnings
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, Callable, Container, Hashable, Mapping, cast
 
-from ..deprecation import moved_names
+from ..deprecation import moved_names, renamed_keywords
 from ._util import check_positive, expect
 from .cache import Policy, make_policy
 from .errors import InvalidParameter
@@ -127,8 +128,8 @@ class PullThroughMirror:
     double_fetch:
         Count two upstream transfers per missed blob, as distribution's proxy does.
     prefetch:
-        On a manifest request, fetch its missing layers too (needs ``catalogue``).
-    catalogue:
+        On a manifest request, fetch its missing layers too (needs ``catalog``).
+    catalog:
         A :class:`~regsim.sim.workloads.Catalog` to resolve tags at request time (so a moved
         tag is seen as a new manifest) and to read manifests for prefetching.
     tag_ttl:
@@ -140,9 +141,10 @@ class PullThroughMirror:
         ``HEAD <tag>``, then ``GET <digest>``).
     """
 
+    @renamed_keywords(catalogue="catalog")
     def __init__(self, *, ttl: float | None = DEFAULT_TTL, capacity: int | None = None,
                  policy: "str | Callable[[int], Policy]" = "lru", double_fetch: bool = True,
-                 prefetch: bool = False, catalogue: Catalog | None = None, name: str = "mirror", tag_ttl: float = 0.0,
+                 prefetch: bool = False, catalog: Catalog | None = None, name: str = "mirror", tag_ttl: float = 0.0,
                  revalidate: str = "head") -> None:
         if revalidate not in ("head", "get"):
             raise InvalidParameter(f"revalidate must be 'head' or 'get', got {revalidate!r}")
@@ -153,14 +155,14 @@ class PullThroughMirror:
         self._tag_checked: dict[str, float] = {}
         if ttl is not None:
             check_positive("ttl", ttl)
-        if prefetch and catalogue is None:
-            raise InvalidParameter("prefetch=True needs a catalogue to read manifests from")
+        if prefetch and catalog is None:
+            raise InvalidParameter("prefetch=True needs a catalog to read manifests from")
         self.name = name
         self.ttl = ttl
         self.capacity = capacity
         self.double_fetch = double_fetch
         self.prefetch = prefetch
-        self.catalogue = catalogue
+        self.catalog = catalog
         self.stats = MirrorReport()
         self._policy: Policy | None = make_policy(policy, capacity) if capacity is not None else None
         self._blobs: dict[Hashable, int] = {}          # unbounded store: digest -> size
@@ -171,6 +173,13 @@ class PullThroughMirror:
         self._blob_bytes = 0
         self._manifest_bytes = 0
         self._n = 0
+
+    @property
+    def catalogue(self) -> Catalog | None:
+        """The old name of :attr:`catalog`: works for one release, with a DeprecationWarning."""
+        warnings.warn("PullThroughMirror.catalogue is renamed PullThroughMirror.catalog; the old name goes in "
+                      "the next release", DeprecationWarning, stacklevel=2)
+        return self.catalog
 
     # -- storage -------------------------------------------------------------------------------
 
@@ -263,8 +272,8 @@ class PullThroughMirror:
         version = None
         fresh = False
         if not by_digest:
-            if self.catalogue is not None:
-                version = self.catalogue.resolve(repo or repository, ref, now)
+            if self.catalog is not None:
+                version = self.catalog.resolve(repo or repository, ref, now)
                 stored_key = version.digest
             checked = self._tag_checked.get(key)
             fresh = checked is not None and now - checked < self.tag_ttl and stored_key in self._manifests

@@ -1,4 +1,4 @@
-"""Request streams over a catalogue: pulls with Zipf popularity, pushes that move tags, bursts.
+"""Request streams over a catalog: pulls with Zipf popularity, pushes that move tags, bursts.
 
 A *stream* is a pandas DataFrame of client operations, one row each, sorted by time::
 
@@ -26,7 +26,7 @@ import random
 from typing import TYPE_CHECKING, Iterable
 
 from ..events import (BlobFetched, BlobUploaded, Event, HostEvent, ManifestFetched, ManifestPushed)
-from ..deprecation import keyword_only
+from ..deprecation import keyword_only, renamed_keywords
 from ._util import ITERABLE, as_random, check_fraction, check_int, check_positive, expect
 from .errors import InvalidParameter
 from .traces import Trace
@@ -49,7 +49,8 @@ def _frame(rows: list[tuple[float, str, str, str, str]]) -> pd.DataFrame:
     return frame
 
 
-def pull_stream(catalogue: Catalog, pulls: int = 1000, *, clients: int = 20, alpha: float = 1.0,
+@renamed_keywords(catalogue="catalog")
+def pull_stream(catalog: Catalog, pulls: int = 1000, *, clients: int = 20, alpha: float = 1.0,
                 latest_share: float = 0.8, start: float | None = None, end: float | None = None,
                 seed: "int | random.Random | None" = 0) -> pd.DataFrame:
     """``pulls`` pulls at uniformly random times between ``start`` and ``end`` (seconds).
@@ -59,24 +60,24 @@ def pull_stream(catalogue: Catalog, pulls: int = 1000, *, clients: int = 20, alp
     for ``latest`` with probability ``latest_share``, else a random older version tag.
     By default the stream spans from the first release to the last one plus 10%.
     """
-    expect("catalogue", catalogue, Catalog, "a Catalog (from generate_catalog())")
+    expect("catalog", catalog, Catalog, "a Catalog (from generate_catalog())")
     pulls = check_int("pulls", pulls, minimum=0)
     clients = check_int("clients", clients, minimum=1)
     check_fraction("latest_share", latest_share, inclusive_zero=True)
     if not alpha >= 0:
         raise InvalidParameter(f"alpha must be >= 0, got {alpha!r}")
     rng = as_random(seed=seed)
-    releases = [v.released for v in catalogue]
+    releases = [v.released for v in catalog]
     lo = min(releases) if start is None else float(start)
     hi = (max(releases) + 0.1 * max(DAY, max(releases) - lo)) if end is None else float(end)
     if hi < lo:
         raise InvalidParameter(f"end ({hi}) is before start ({lo})")
-    repos = catalogue.repositories()
+    repos = catalog.repositories()
     rng.shuffle(repos)
     cumulative = list(itertools.accumulate(zipf_weights(len(repos), alpha)))
-    first = {r: min(v.released for v in catalogue.versions_of(r)) for r in repos}
+    first = {r: min(v.released for v in catalog.versions_of(r)) for r in repos}
     earliest = min(first.values())
-    versions = {r: catalogue.versions_of(r) for r in repos}
+    versions = {r: catalog.versions_of(r) for r in repos}
     times = sorted(max(earliest, rng.uniform(lo, hi)) for _ in range(pulls))
     rows: list[tuple[float, str, str, str, str]] = []
     for t in times:
@@ -92,10 +93,11 @@ def pull_stream(catalogue: Catalog, pulls: int = 1000, *, clients: int = 20, alp
     return _frame(rows)
 
 
-def push_stream(catalogue: Catalog, *, client: str = "ci") -> pd.DataFrame:
+@renamed_keywords(catalogue="catalog")
+def push_stream(catalog: Catalog, *, client: str = "ci") -> pd.DataFrame:
     """One push per version at its release time, with its first tag (``latest`` moves with it)."""
-    expect("catalogue", catalogue, Catalog, "a Catalog (from generate_catalog())")
-    rows = [(v.released, client, "push", v.repository, v.tags[0]) for v in catalogue]
+    expect("catalog", catalog, Catalog, "a Catalog (from generate_catalog())")
+    rows = [(v.released, client, "push", v.repository, v.tags[0]) for v in catalog]
     return _frame(rows)
 
 
@@ -127,21 +129,22 @@ def merge(*streams: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def registry_trace(stream: pd.DataFrame, catalogue: Catalog, *, host_cache: bool = True,
+@renamed_keywords(catalogue="catalog")
+def registry_trace(stream: pd.DataFrame, catalog: Catalog, *, host_cache: bool = True,
                    seconds_per_request: float = 0.0) -> Trace:
-    """The registry-side requests of a stream, resolved against ``catalogue`` at each time.
+    """The registry-side requests of a stream, resolved against ``catalog`` at each time.
 
     ``host_cache=True`` models docker's layer store (a client never downloads a layer twice);
     ``False`` models ephemeral clients (CI runners, fresh VMs) that download everything each
     time. Requests of one operation get times ``t, t + seconds_per_request, ...``.
     """
-    expect("catalogue", catalogue, Catalog, "a Catalog (from generate_catalog())")
+    expect("catalog", catalog, Catalog, "a Catalog (from generate_catalog())")
     held: dict[str, set[str]] = {}
     pushed: set[str] = set()
     rows = []
     step = float(seconds_per_request)
     for op in stream.itertuples(index=False):
-        version = catalogue.resolve(op.repository, op.tag, op.time)
+        version = catalog.resolve(op.repository, op.tag, op.time)
         t = float(op.time)
         repo = op.repository
         if op.op == "pull":

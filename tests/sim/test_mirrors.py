@@ -35,7 +35,7 @@ def test_tags_are_always_revalidated_digests_are_not():
 def test_a_moved_tag_is_a_new_manifest_with_a_catalogue(catalogue):
     repo = [r for r in catalogue.repositories() if not r.startswith("base/")][0]
     versions = catalogue.versions_of(repo)
-    m = PullThroughMirror(catalogue=catalogue)
+    m = PullThroughMirror(catalog=catalogue)
     assert m.get_manifest(versions[0].released, f"{repo}:latest", 500) is False
     assert m.get_manifest(versions[0].released + 1, f"{repo}:latest", 500) is True
     assert m.get_manifest(versions[1].released, f"{repo}:latest", 500) is False
@@ -52,11 +52,11 @@ def test_unbounded_by_default_bounded_on_request(registry_requests):
 
 
 def test_prefetch_turns_misses_into_hits_and_reports_waste(registry_requests, catalogue):
-    plain = simulate_mirror(registry_requests, catalogue=catalogue, double_fetch=False)
-    pre = simulate_mirror(registry_requests, catalogue=catalogue, prefetch=True, double_fetch=False)
+    plain = simulate_mirror(registry_requests, catalog=catalogue, double_fetch=False)
+    pre = simulate_mirror(registry_requests, catalog=catalogue, prefetch=True, double_fetch=False)
     assert pre.blob_hit_ratio > plain.blob_hit_ratio
     assert pre.prefetched_bytes > 0 and pre.prefetch_used_bytes <= pre.prefetched_bytes
-    with pytest.raises(InvalidParameter, match="needs a catalogue"):
+    with pytest.raises(InvalidParameter, match="needs a catalog"):
         PullThroughMirror(prefetch=True)
 
 
