@@ -190,3 +190,19 @@ def test_every_name_a_package_exports_is_documented_on_a_page():
             if key is not None and key not in api.homes():
                 unplaced.append(f"{package}.{name}")
     assert not unplaced, "exported but on no page of the API reference: " + ", ".join(unplaced)
+
+
+def test_building_the_reference_leaves_the_documented_objects_as_they_were(tmp_path):
+    """autodoc rewrites what it documents (autodoc_preserve_defaults gives each function a
+    __signature__ with source-text defaults); the site build runs it in its own process, so the
+    caller's objects keep their real defaults (a policy's label compares them: in one process, the
+    site test once made ``Clock.with_params(bits=1)`` read ``clock(bits=1)``)."""
+    import inspect
+
+    from regsim.units import plural
+
+    builder = _builder()
+    source = _page(tmp_path, ".. autofunction:: regsim.units.plural\n")
+    builder.build_api(tmp_path / "out", source=source)
+    default = inspect.signature(plural).parameters["plural_form"].default
+    assert default is None, f"the build changed plural's default in this process: {default!r}"

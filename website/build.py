@@ -112,19 +112,23 @@ class ApiBuildFailed(RuntimeError):
 
 
 def build_api(out: Path, source: Path = API_SOURCE) -> dict[str, str]:
-    """Build the API reference into ``out`` (warnings are errors); returns full name -> page#anchor."""
-    import io
-    from contextlib import redirect_stderr
+    """Build the API reference into ``out`` (warnings are errors); returns full name -> page#anchor.
 
-    from sphinx.cmd.build import build_main
+    Sphinx runs in a process of its own: autodoc changes the objects it documents (with
+    ``autodoc_preserve_defaults`` it gives each function a ``__signature__`` whose defaults are
+    source text), which must not leak into the process that asked for the site -- a test run, say.
+    """
+    import subprocess
+    import sys
+
     from sphinx.util.inventory import InventoryFile
 
-    warnings = io.StringIO()
-    with redirect_stderr(warnings):
-        code = build_main(["-E", "-q", "-n", "-W", "--keep-going", "-b", "html", "-c", str(API_SOURCE),
-                           str(source), str(out)])
-    if code:
-        raise ApiBuildFailed(f"the API reference did not build (sphinx exit {code}):\n{warnings.getvalue()}")
+    result = subprocess.run([sys.executable, "-m", "sphinx", "-E", "-q", "-n", "-W", "--keep-going", "-b", "html",
+                             "-c", str(API_SOURCE), str(source), str(out)],
+                            capture_output=True, text=True, cwd=ROOT)
+    if result.returncode:
+        raise ApiBuildFailed(f"the API reference did not build (sphinx exit {result.returncode}):\n"
+                             f"{result.stderr}{result.stdout}")
     with open(out / "objects.inv", "rb") as f:
         inventory = InventoryFile.load(f, "", lambda base, uri: base + uri)
     return {name: item.uri for kind, items in inventory.items() if kind.startswith("py:")
