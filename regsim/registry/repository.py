@@ -149,6 +149,13 @@ class Repository:
         self._blobs.setdefault(digest, size)
 
     def _unlink_blobs(self, digests: Iterable[Digest]) -> None:
+        """Unlink ``digests`` (those not linked here are ignored). Given a set larger than this
+        repository's links (gc's swept blobs, for every repository), walk the links instead: gc
+        stays linear in the links, not repositories x swept blobs."""
+        if isinstance(digests, (set, frozenset)) and len(digests) > len(self._blobs):
+            for digest in [d for d in self._blobs if d in digests]:
+                del self._blobs[digest]
+            return
         for digest in digests:
             self._blobs.pop(digest, None)
 
