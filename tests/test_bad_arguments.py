@@ -49,6 +49,7 @@ EXEMPT = {
                      "discovery": ("list_tags", "catalog", "referrers")}.items() for f in fs},
     "regsim.server.state.ServerState": "a typing Protocol: not instantiated",
     "regsim.sim.policies.base.Policy": "an abstract base class",
+    "regsim.sim.policies.base.SlotPolicy": "an abstract base class",
     "regsim.io.sources.Source": "an abstract base class",
     "regsim.sim.admission.Admission": "an abstract base class",
     "regsim.server.heads.BoundedHttpToolsProtocol": "uvicorn's protocol class: uvicorn makes it",

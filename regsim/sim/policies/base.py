@@ -30,7 +30,7 @@ from typing import Any, ClassVar, Hashable, Iterator, Sequence
 from .._util import check_int
 from ..errors import InvalidParameter
 
-__all__ = ["Policy", "QueuePolicy", "Configured"]
+__all__ = ["Policy", "QueuePolicy", "SlotPolicy", "Configured"]
 
 
 class Policy(ABC):
@@ -166,6 +166,61 @@ class Policy(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(capacity={self.capacity}, used={self.used})"
+
+
+class SlotPolicy(Policy):
+    """Policies that evict a sampled slot (Random, Hyperbolic, BeladySize): the cached keys sit in
+    an array of slots, so a key leaves in O(1) by moving the last slot's key into its gap.
+
+    A subclass keeps its own per-key state beside ``_size`` and forgets it in :meth:`_forget`.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        super().__init__(capacity)
+        self._keys: list[Hashable] = []        # the cached keys, in slots
+        self._pos: dict[Hashable, int] = {}     # key -> its slot
+        self._size: dict[Hashable, int] = {}
+
+    def _place(self, key: Hashable, size: int) -> None:
+        """Put ``key`` in a new last slot."""
+        self._pos[key] = len(self._keys)
+        self._keys.append(key)
+        self._size[key] = size
+
+    def _forget(self, key: Hashable) -> None:
+        """Drop a subclass's per-key state of a key that leaves (nothing here)."""
+
+    def _take(self, slot: int) -> Hashable:
+        """Remove the key in ``slot``; the last slot's key moves into it."""
+        keys = self._keys
+        key = keys[slot]
+        last = keys.pop()
+        if slot < len(keys):
+            keys[slot] = last
+            self._pos[last] = slot
+        del self._pos[key]
+        self._forget(key)
+        return key
+
+    def _evict_slot(self, slot: int) -> tuple[Hashable, int]:
+        key = self._take(slot)
+        return key, self._size.pop(key)
+
+    def _drop(self, key: Hashable) -> int | None:
+        slot = self._pos.get(key)
+        if slot is None:
+            return None
+        self._take(slot)
+        return self._size.pop(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._pos
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self._keys)
 
 
 class QueuePolicy(Policy):

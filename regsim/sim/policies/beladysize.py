@@ -5,12 +5,12 @@ the same generator (:func:`~regsim.sim.policies._compiled.rand_below`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Hashable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Hashable, Sequence
 
 from .._util import check_int
 from ..errors import InvalidParameter
 from ._compiled import kernel, rand_below, rand_seed
-from .base import Policy
+from .base import SlotPolicy
 from .belady import NEVER, BeladyState, _future_of_ids, next_access_times
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ class BeladySizeState(BeladyState):
                        a["nxt"], self.samples)
 
 
-class BeladySize(Policy):
+class BeladySize(SlotPolicy):
     """BeladySize as libCacheSim's: each request brings its next access (as :class:`Belady`'s do);
     to make room, ``samples`` cached objects are drawn at random (with replacement, from a generator
     seeded by ``seed``) and the one with the largest size x (next access - requests so far) leaves
@@ -147,9 +147,6 @@ class BeladySize(Policy):
         self._now = 0
         self._next = NEVER
         self._replayed = 0
-        self._keys: list[Hashable] = []
-        self._pos: dict[Hashable, int] = {}
-        self._size: dict[Hashable, int] = {}
         self._nxt: dict[Hashable, int] = {}
 
     def request(self, key: Hashable, size: int, next_access: int | None = -2) -> bool:
@@ -173,21 +170,12 @@ class BeladySize(Policy):
     def admit(self, key: Hashable, size: int) -> bool:
         if self._next == NEVER:
             return False
-        self._pos[key] = len(self._keys)
-        self._keys.append(key)
-        self._size[key] = size
+        self._place(key, size)
         self._nxt[key] = self._next
         return True
 
-    def _take(self, slot: int) -> Hashable:
-        keys = self._keys
-        key = keys[slot]
-        last = keys.pop()
-        if slot < len(keys):
-            keys[slot] = last
-            self._pos[last] = slot
-        del self._pos[key], self._nxt[key]
-        return key
+    def _forget(self, key: Hashable) -> None:
+        del self._nxt[key]
 
     def evict(self) -> tuple[Hashable, int]:
         draw, keys, size, nxt, now = rand_below.py_func, self._keys, self._size, self._nxt, self._now
@@ -199,15 +187,7 @@ class BeladySize(Policy):
             if best_score < score:
                 best, best_score = slot, score
         self.rng_state = state
-        key = self._take(best)
-        return key, self._size.pop(key)
-
-    def _drop(self, key: Hashable) -> int | None:
-        slot = self._pos.get(key)
-        if slot is None:
-            return None
-        self._take(slot)
-        return self._size.pop(key)
+        return self._evict_slot(best)
 
     def replay_bytes(self, keys: Sequence[Hashable], sizes: Sequence[int],
                      next_access: Sequence[int] | None = None) -> tuple[int, int]:
@@ -225,12 +205,3 @@ class BeladySize(Policy):
                 misses += 1
                 missed += s
         return misses, missed
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._pos
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __iter__(self) -> Iterator[Hashable]:
-        return iter(self._keys)

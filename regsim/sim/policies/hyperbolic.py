@@ -5,11 +5,11 @@ requests per unit of time in the cache. Both implementations draw from the same 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Hashable, Iterator
+from typing import TYPE_CHECKING, Hashable
 
 from .._util import check_int
 from ._compiled import KernelState, kernel, rand_below, rand_seed
-from .base import Policy
+from .base import SlotPolicy
 
 if TYPE_CHECKING:
     from ._compiled import Bools, Ints, Links
@@ -83,7 +83,7 @@ class HyperbolicState(KernelState):
                        a["freq"], a["enter"], self.samples)
 
 
-class Hyperbolic(Policy):
+class Hyperbolic(SlotPolicy):
     """Hyperbolic caching as libCacheSim's ``Hyperbolic``: an object's priority is its requests since
     admission (1 at admission, +1 a hit) divided by the requests the cache has seen since then; to
     make room, ``samples`` cached objects are drawn at random (with replacement, from a generator
@@ -104,9 +104,6 @@ class Hyperbolic(Policy):
         #: the random generator's state; a compiled run of this policy starts from it too
         self.rng_state = rand_seed(seed=self.seed)
         self._now = 0
-        self._keys: list[Hashable] = []        # the cached keys, in slots
-        self._pos: dict[Hashable, int] = {}     # key -> its slot
-        self._size: dict[Hashable, int] = {}
         self._freq: dict[Hashable, int] = {}
         self._enter: dict[Hashable, int] = {}
 
@@ -122,22 +119,13 @@ class Hyperbolic(Policy):
         return False
 
     def admit(self, key: Hashable, size: int) -> bool:
-        self._pos[key] = len(self._keys)
-        self._keys.append(key)
-        self._size[key] = size
+        self._place(key, size)
         self._freq[key] = 1
         self._enter[key] = self._now
         return True
 
-    def _take(self, slot: int) -> Hashable:
-        keys = self._keys
-        key = keys[slot]
-        last = keys.pop()
-        if slot < len(keys):
-            keys[slot] = last
-            self._pos[last] = slot
-        del self._pos[key], self._freq[key], self._enter[key]
-        return key
+    def _forget(self, key: Hashable) -> None:
+        del self._freq[key], self._enter[key]
 
     def evict(self) -> tuple[Hashable, int]:
         draw, keys, freq, enter, now = rand_below.py_func, self._keys, self._freq, self._enter, self._now
@@ -149,21 +137,4 @@ class Hyperbolic(Policy):
             if best_score > score:
                 best, best_score = slot, score
         self.rng_state = state
-        key = self._take(best)
-        return key, self._size.pop(key)
-
-    def _drop(self, key: Hashable) -> int | None:
-        slot = self._pos.get(key)
-        if slot is None:
-            return None
-        self._take(slot)
-        return self._size.pop(key)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._pos
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __iter__(self) -> Iterator[Hashable]:
-        return iter(self._keys)
+        return self._evict_slot(best)

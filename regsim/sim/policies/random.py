@@ -4,11 +4,11 @@ leaves. Both implementations draw from the same generator
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Hashable, Iterator
+from typing import TYPE_CHECKING, Hashable
 
 from .._util import check_int
 from ._compiled import KernelState, kernel, rand_below, rand_seed
-from .base import Policy
+from .base import SlotPolicy
 
 if TYPE_CHECKING:
     from ._compiled import Bools, Ints, Links
@@ -68,7 +68,7 @@ class RandomState(KernelState):
         return self.fn(ids, sizes, hits, record, self.capacity, self.st, a["pos"], a["slots"], a["osize"])
 
 
-class Random(Policy):
+class Random(SlotPolicy):
     """Random eviction as libCacheSim's ``Random``: to make room, a cached object drawn uniformly at
     random leaves (from a generator seeded by ``seed``: one seed, one run, on either engine). A hit
     changes nothing. libCacheSim draws a random non-empty bucket of its hash table and evicts its
@@ -86,47 +86,14 @@ class Random(Policy):
         self.seed = check_int("seed", seed, minimum=0)
         #: the random generator's state; a compiled run of this policy starts from it too
         self.rng_state = rand_seed(seed=self.seed)
-        self._keys: list[Hashable] = []        # the cached keys, in slots
-        self._pos: dict[Hashable, int] = {}     # key -> its slot
-        self._size: dict[Hashable, int] = {}
 
     def lookup(self, key: Hashable) -> bool:
         return key in self._pos
 
     def admit(self, key: Hashable, size: int) -> bool:
-        self._pos[key] = len(self._keys)
-        self._keys.append(key)
-        self._size[key] = size
+        self._place(key, size)
         return True
-
-    def _take(self, slot: int) -> Hashable:
-        """Remove the key in ``slot``; the last slot's key moves into it."""
-        keys = self._keys
-        key = keys[slot]
-        last = keys.pop()
-        if slot < len(keys):
-            keys[slot] = last
-            self._pos[last] = slot
-        del self._pos[key]
-        return key
 
     def evict(self) -> tuple[Hashable, int]:
         self.rng_state, slot = rand_below.py_func(self.rng_state, len(self._keys))
-        key = self._take(slot)
-        return key, self._size.pop(key)
-
-    def _drop(self, key: Hashable) -> int | None:
-        slot = self._pos.get(key)
-        if slot is None:
-            return None
-        self._take(slot)
-        return self._size.pop(key)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._pos
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __iter__(self) -> Iterator[Hashable]:
-        return iter(self._keys)
+        return self._evict_slot(slot)
