@@ -45,6 +45,8 @@ def alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as stat:
             return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except ProcessLookupError:  # it exited (and was reaped) since the probe above: reading gives ESRCH
+        return False
     except (FileNotFoundError, IndexError):
         return not sys.platform.startswith("linux")
 
