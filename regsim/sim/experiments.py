@@ -232,8 +232,9 @@ def sweep(workloads: "Trace | str | Mapping[str, Trace | str | Callable[..., Tra
     are given) and ``capacities`` as in the module docstring; ``executor`` a
     :class:`concurrent.futures.Executor` or a ``dask.distributed.Client``.
     ``ignore_size_zero_req=True`` drops requests of size 0, as libCacheSim's reader does.
-    ``ttl=`` (seconds) gives every object that TTL (:mod:`regsim.sim.ttl`): it needs request
-    times, so in-memory Traces only, replayed in the Python engine.
+    ``ttl=`` (seconds) gives every object that TTL (:mod:`regsim.sim.ttl`): it needs every
+    request's time, so a trace file is read whole into memory, and the replay runs in the Python
+    engine.
 
     A trace file is read once: serially, every policy and size in one streaming pass when all
     sizes are bytes (``capacities=``), or from one read into dense ids when some are shares of
@@ -259,9 +260,9 @@ def sweep(workloads: "Trace | str | Mapping[str, Trace | str | Callable[..., Tra
         if engine == "compiled":
             raise InvalidParameter("ttl= runs in the Python engine (expiry drops objects through the policy "
                                    "classes): pass engine='auto' or 'python'")
-        if any(_is_path(w) for w in workloads.values()):
-            raise InvalidParameter("ttl= needs request times: pass the trace in memory "
-                                   "(sim.oracle.read_oracle_general(path)), not its path")
+        from .ttl import _read_timed
+
+        workloads = {name: _read_timed(w) if _is_path(w) else w for name, w in workloads.items()}
         engine = "python"
     specs = _specs(fractions, capacities)
     labels = [_policy_label(p) for p in policies]

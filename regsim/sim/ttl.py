@@ -4,8 +4,8 @@ As libCacheSim does (``cache_find_base`` with ``SUPPORT_TTL``): an insertion at 
 the object's expiry to ``t + ttl``; a request at time ``now > t + ttl`` finds it expired, drops it
 (:meth:`~regsim.sim.policies.base.Policy.discard`) and is a miss, which inserts it again with a new
 expiry. A hit does not renew the expiry. Requests need times, so TTLs work on a
-:class:`~regsim.sim.traces.Trace` (its ``time`` column, in seconds) or an oracleGeneral file (its
-``time`` field); the replay runs in the Python engine, for every policy that can drop an object
+:class:`~regsim.sim.traces.Trace` (its ``time`` column, in seconds) or a trace file (oracleGeneral's
+``time`` field, whole seconds; CSV, Parquet, IBM), read whole; the replay runs in the Python engine, for every policy that can drop an object
 (all the built-in ones; a user's policy implements ``_drop``).
 
 >>> from regsim.sim.traces import Trace
@@ -32,14 +32,41 @@ def _check_ttl(ttl: Any) -> float:
     return float(ttl)
 
 
+def _read_timed(path: "str | os.PathLike[str]") -> Any:
+    """The whole Trace in the file ``path``, times included (expiry needs every request's time):
+    the project's CSV, Parquet, the IBM format or oracleGeneral, told apart as the streaming reader
+    tells them (:mod:`regsim.sim.reading`)."""
+    from pathlib import Path
+
+    from .errors import TraceFormatError
+    from .reading import _is_ibm, _is_parquet
+
+    where = Path(path)
+    if not where.is_file():
+        raise TraceFormatError(f"{where}: no such trace file")
+    if where.suffix.lower() == ".csv":
+        from .traces import read_csv
+
+        return read_csv(where)
+    if _is_parquet(where):
+        from .traces import read_parquet
+
+        return read_parquet(where)
+    if _is_ibm(where):
+        from .traces import read_ibm
+
+        return read_ibm(where)
+    from .oracle import read_oracle_general
+
+    return read_oracle_general(where)
+
+
 def ttl_requests(source: Any, kind: str | None = "blob") -> tuple[list[Hashable], list[int], list[float]]:
-    """``(keys, sizes, times)`` of a Trace or an oracleGeneral file (times in seconds)."""
+    """``(keys, sizes, times)`` of a Trace or a trace file (times in seconds)."""
     from .traces import Trace
 
     if isinstance(source, (str, os.PathLike)):
-        from .oracle import read_oracle_general
-
-        source = read_oracle_general(source)
+        source = _read_timed(source)
     if not isinstance(source, Trace):
         raise InvalidParameter(f"source: TTLs need request times: a Trace or an oracleGeneral file, got "
                                f"{type(source).__name__} {source!r:.80}")

@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regsim.sim.engine import COMPILED_POLICIES
-from regsim.sim.errors import InvalidParameter
+from regsim.sim.errors import InvalidParameter, TraceFormatError
 from regsim.sim.experiments import run, sweep
 from regsim.sim.oracle import write_oracle_general
 from regsim.sim.policies import make_policy
-from regsim.sim.traces import Trace
+from regsim.sim.traces import Trace, write_csv, write_parquet
 from regsim.sim.ttl import replay_ttl, simulate_ttl
 from regsim.sim.workloads import object_trace
 
@@ -76,6 +76,22 @@ def test_simulate_ttl_reads_an_oracle_file(tmp_path):
     assert on_disk == simulate_ttl(whole_seconds, "lru", capacity=1_000_000, ttl=30)
 
 
+def test_run_and_sweep_take_a_trace_file_with_a_ttl(tmp_path):
+    """A path works with ttl= as a Trace does (read once, whole: expiry needs every request's time),
+    in each format a path may have."""
+    t = object_trace(3000, objects=300, duration=600, seed=3)
+    whole_seconds = Trace(t.frame.assign(time=t.frame["time"].floordiv(1)))  # what oracleGeneral keeps
+    files = {"oracle": (write_oracle_general(t, tmp_path / "t.oracleGeneral"), whole_seconds),
+             "csv": (write_csv(t, tmp_path / "t.csv"), t), "parquet": (write_parquet(t, tmp_path / "t.parquet"), t)}
+    for name, (path, same) in files.items():
+        expected = sweep(same, ["lru", "s3fifo"], fractions=[0.05, 0.2], ttl=45)
+        got = sweep(path, ["lru", "s3fifo"], fractions=[0.05, 0.2], ttl=45)
+        assert got.drop(columns="workload").equals(expected.drop(columns="workload")), name
+        one = run(path, "lru", capacity=10**12, ttl=45)
+        assert one["hits"].iloc[0] == simulate_ttl(same, "lru", capacity=10**12, ttl=45).hits, name
+        assert one["hits"].iloc[0] < run(path, "lru", capacity=10**12)["hits"].iloc[0], name
+
+
 def test_bad_ttls_are_refused():
     t = object_trace(100, objects=10, seed=1)
     for ttl in (0, -5, "1h", True):
@@ -83,7 +99,7 @@ def test_bad_ttls_are_refused():
             run(t, "lru", fraction=0.1, ttl=ttl)
     with pytest.raises(InvalidParameter, match="Python engine"):
         run(t, "lru", fraction=0.1, ttl=10, engine="compiled")
-    with pytest.raises(InvalidParameter, match="needs request times"):
+    with pytest.raises(TraceFormatError, match="no such trace file"):
         sweep({"f": "some.oracleGeneral"}, ["lru"], fractions=[0.1], ttl=10)
     with pytest.raises(InvalidParameter, match="TTLs need request times"):
         simulate_ttl([1, 2], "lru", capacity=10, ttl=5)
