@@ -19,9 +19,10 @@ missed_bytes)``; with ``record`` it writes each request's outcome into ``hits``.
 :func:`kernel` marks a function as a kernel without importing numba: importing a policy stays
 cheap, and numba is needed only when a kernel first runs. Then it is compiled with
 ``cache=True`` (the machine code is kept next to its source file, so a second process starts
-fast), and every marked function its module refers to is compiled with it. numba's cache does not
-notice a change in *another* file: after editing a helper here, delete the ``__pycache__``
-``*.nbi``/``*.nbc`` files of the policies that inline it.
+fast), and every marked function its module refers to is compiled with it. numba's own cache
+looks only at the kernel's file, not at the helpers it calls (here, or in any other module): a
+kernel's cache key also holds a digest of the files of every numba function it calls, directly or
+through others (:func:`helper_digest`), so editing or upgrading a helper compiles its callers anew.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class Kernel(Generic[P, R]):
             from numba import njit
 
             self._dispatcher = njit(cache=True, inline="always" if self.inline else "never")(self.py_func)
+            self._dispatcher._cache = _helper_aware_cache(self.py_func)
             namespace = self.py_func.__globals__  # what the kernel calls must be numba functions too
             for key, value in list(namespace.items()):
                 if isinstance(value, Kernel):
@@ -78,6 +80,62 @@ class Kernel(Generic[P, R]):
 
     def __repr__(self) -> str:
         return f"<kernel {self.py_func.__module__}.{self.__name__}>"
+
+
+def _called_functions(fn: Callable[..., Any]) -> list[Callable[..., Any]]:
+    """The numba functions (marked, or numba's dispatchers) that ``fn``'s code names as globals."""
+    names: set[str] = set()
+    codes = [fn.__code__]
+    while codes:
+        code = codes.pop()
+        names.update(code.co_names)
+        codes.extend(c for c in code.co_consts if hasattr(c, "co_names"))
+    found = []
+    for name in sorted(names):
+        value = fn.__globals__.get(name)
+        py_func = getattr(value, "py_func", None)  # a Kernel, or a numba dispatcher it was compiled to
+        if callable(py_func) and hasattr(py_func, "__code__"):
+            found.append(py_func)
+    return found
+
+
+def helper_digest(fn: Callable[..., Any]) -> str:
+    """A sha256 of the source files of every numba function ``fn`` calls, directly or through others.
+
+    Part of a kernel's key in numba's on-disk cache (numba's own key holds the kernel's file alone).
+    """
+    import hashlib
+
+    files: set[str] = set()
+    seen: set[int] = set()
+    todo = _called_functions(fn)
+    while todo:
+        f = todo.pop()
+        if id(f) in seen:
+            continue
+        seen.add(id(f))
+        files.add(f.__code__.co_filename)
+        todo.extend(_called_functions(f))
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0")
+        try:
+            with open(name, "rb") as source:
+                digest.update(source.read())
+        except OSError:  # no file (a function made at run time): its code is in numba's own key
+            pass
+    return digest.hexdigest()
+
+
+def _helper_aware_cache(fn: Callable[..., Any]) -> Any:
+    """numba's cache of ``fn``, keyed also by :func:`helper_digest`."""
+    from numba.core.caching import FunctionCache
+
+    class HelperAwareCache(FunctionCache):
+        def _index_key(self, sig: Any, codegen: Any) -> Any:
+            return (*super()._index_key(sig, codegen), helper_digest(fn))  # type: ignore[no-untyped-call]
+
+    return HelperAwareCache(fn)  # type: ignore[no-untyped-call]
 
 
 class _Marker:
