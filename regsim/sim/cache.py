@@ -55,6 +55,7 @@ from .policies.clock import Clock
 from .policies.fifo import FIFO
 from .policies.gdsf import GDSF
 from .policies.hyperbolic import Hyperbolic
+from .policies.lecar import LeCaR
 from .policies.lfu import LFU
 from .policies.lfuda import LFUDA
 from .policies.lirs import LIRS
@@ -73,6 +74,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Policy", "Configured", "Belady", "LRU", "FIFO", "LFU", "Clock", "S3FIFO", "GDSF", "ARC", "Sieve", "TwoQ", "SLRU", "LRUK", "LFUDA", "MQ", "LIRS", "Random", "Hyperbolic", "BeladySize",
+    "LeCaR",
     "POLICIES",
     "make_policy", "CacheReport", "simulate", "hit_sequence",
 ]

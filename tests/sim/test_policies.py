@@ -4,6 +4,7 @@ parameters that both engines run, readable labels and libCacheSim's spellings.""
 from __future__ import annotations
 
 import functools
+import math
 
 import pytest
 
@@ -245,3 +246,89 @@ def test_beladysize_evicts_the_largest_size_times_distance_and_keeps_no_last_req
     runs = [sim.hit_sequence(trace.keys, sim.BeladySize.with_params(samples=4, seed=seed), trace.sizes, capacity=cap,
                              engine=engine) for seed in (0, 1) for engine in ("python", "compiled")]
     assert runs[0] == runs[1] and runs[2] == runs[3] and runs[0] != runs[2]
+
+
+# -- LeCaR ------------------------------------------------------------------------------------------
+
+
+def test_lecar_is_seeded_and_the_same_on_both_engines():
+    """Issue 17 finding 2: LeCaR was missing. Same seed, same run (on either engine); another seed,
+    another run: its coin decides every eviction where LRU and LFU name different victims."""
+    trace = sim.object_trace(4000, objects=400, size_sigma=1.0, seed=12)
+    cap = int(trace.working_set()[1] * 0.05)
+    runs = {seed: sim.hit_sequence(trace.keys, sim.LeCaR.with_params(seed=seed), trace.sizes, capacity=cap,
+                                   engine="python") for seed in (0, 1)}
+    assert runs[0] != runs[1]
+    for seed, expected in runs.items():
+        assert sim.hit_sequence(trace.keys, sim.LeCaR.with_params(seed=seed), trace.sizes, capacity=cap,
+                                engine="compiled") == expected
+        assert sim.hit_sequence(trace.keys, sim.LeCaR.with_params(seed=seed), trace.sizes, capacity=cap,
+                                engine="python") == expected
+    assert sim.hit_sequence(trace.keys, "LeCaR", trace.sizes, capacity=cap) == runs[0]  # seed=0 by default
+    assert sim.LeCaR.sampled and policies.canonical("LeCaR") == "lecar"
+    assert policies.label(sim.LeCaR.with_params(lru_weight=0.2, seed=3)) == "lecar(lru_weight=0.2, seed=3)"
+
+
+@pytest.mark.parametrize(("lru_weight", "same_as"), [(1.0, "lru"), (0.0, "lfu")])
+def test_lecar_with_one_expert_and_no_learning_is_that_expert(lru_weight, same_as):
+    """The coin r in {0, 0.01, ..., 0.99} follows LRU when r < w_lru: always at weight 1, never at
+    0. Without weight updates LeCaR is then exactly LRU, or LFU, whatever the seed and sizes."""
+    trace = sim.object_trace(4000, objects=400, size_sigma=2.0, seed=13)
+    for fraction in (0.001, 0.02, 0.2):
+        cap = int(trace.working_set()[1] * fraction)
+        expected = sim.hit_sequence(trace.keys, same_as, trace.sizes, capacity=cap)
+        for seed in (0, 5):
+            policy = sim.LeCaR.with_params(update_weight=False, lru_weight=lru_weight, seed=seed)
+            for engine in ("python", "compiled"):
+                assert sim.hit_sequence(trace.keys, policy, trace.sizes, capacity=cap, engine=engine) == expected
+
+
+def test_lecar_regret_lowers_the_weight_of_the_expert_that_evicted():
+    """a is hit twice, so LRU's victim is a and LFU's is b; at weight 1 LRU's choice goes and a
+    enters LRU's history. Its miss one request later lowers w_lru by exp(-0.45 * d ** 1), then
+    normalises (with libCacheSim's 1e-10s), even though a is too large to be cached again."""
+    cache = sim.LeCaR(30, lru_weight=1.0)
+    for key in ["a", "a", "b", "c"]:
+        cache.request(key, 10)
+    assert cache.request("d", 10) is False and sorted(cache) == ["b", "c", "d"]
+    assert (cache.w_lru, cache.w_lfu) == (1.0, 0.5)
+    assert cache.request("a", 31) is False and "a" not in cache  # too large: not cached, still a regret
+    d = 0.005 ** (1 / 30)
+    penalised = math.exp(-0.45 * d) + 1e-10
+    assert cache.w_lru == pytest.approx(penalised / (penalised + 0.5 + 2e-10), abs=1e-15)
+    assert cache.w_lfu == pytest.approx((0.5 + 1e-10) / (penalised + 0.5 + 2e-10), abs=1e-15)
+    assert cache.w_lru + cache.w_lfu == pytest.approx(1.0)
+    # a second miss on a finds no history: the weights stay
+    before = (cache.w_lru, cache.w_lfu)
+    cache.request("a", 31)
+    assert (cache.w_lru, cache.w_lfu) == before
+    # without learning, a regret changes nothing
+    frozen = sim.LeCaR(30, lru_weight=1.0, update_weight=False)
+    for key in ["a", "a", "b", "c", "d", "a"]:
+        frozen.request(key, 10)
+    assert (frozen.w_lru, frozen.w_lfu) == (1.0, 0.5)
+
+
+def test_lecar_histories_hold_half_the_capacity_and_too_large_objects_are_not_cached():
+    cache = sim.LeCaR(100, lru_weight=1.0, update_weight=False)
+    assert cache.request("big", 101) is False and len(cache) == 0 and cache.used == 0
+    for i in range(40):
+        cache.request(i, 30)
+        cache.request(i, 30)  # every object hit once: LRU and LFU (first to reach 2) often differ
+    assert cache.used <= 100
+    for history in cache._history.values():
+        assert sum(size for size, _ in history.values()) <= 50
+
+
+def test_lecar_parameters_are_checked_naming_them():
+    for bad, match in [({"lru_weight": 1.5}, "lru_weight must be in \\[0, 1\\], got 1.5"),
+                       ({"update_weight": 1}, "update_weight"), ({"seed": -1}, "seed must be >= 0"),
+                       ({"learning_rate": -0.1}, "learning_rate must be >= 0"),
+                       ({"discount_rate": 2.0}, "discount_rate must be in \\[0, 1\\]")]:
+        with pytest.raises(InvalidParameter, match=match):
+            sim.LeCaR.with_params(**bad)
+    slow = sim.LeCaR.with_params(learning_rate=0.0)  # no learning at all: the weights never move
+    trace = sim.object_trace(3000, objects=300, seed=14)
+    cap = int(trace.working_set()[1] * 0.05)
+    assert (sim.hit_sequence(trace.keys, slow, trace.sizes, capacity=cap)
+            != sim.hit_sequence(trace.keys, "lecar", trace.sizes, capacity=cap))
