@@ -11,8 +11,9 @@ libCacheSim consults an *admissioner* on a miss, before inserting: a refused obj
                            neither here)
 :class:`ProbAdmission`     admit with probability ``p``, seeded (libCacheSim ``Prob``)
 :class:`AdaptSize`         admit with probability ``exp(-size / c)``, ``c`` re-tuned every
-                           ``interval`` requests to the value that maximises the object hit
-                           ratio predicted by AdaptSize's model (Berger et al., NSDI '17)
+                           ``reconf_interval`` requests to the value that maximises the hit rate
+                           predicted by AdaptSize's model (Berger et al., NSDI '17), as
+                           libCacheSim's ``AdaptSize`` does
 =========================  =====================================================================
 
 ``admitted(policy, admission)`` is a policy (for :func:`~regsim.sim.experiments.run`,
@@ -39,6 +40,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Callable, Hashable
 
+from ..deprecation import renamed_keywords
 from ._util import check_int
 from .errors import InvalidParameter
 from .policies import Policy, label, make_policy
@@ -164,85 +166,228 @@ class ProbAdmission(Admission):
         return _Stateless(lambda ids, sizes, capacity: rng.random(ids.size) < self.p)
 
 
+#: AdaptSize's constants, as libCacheSim's ``admission/adaptsize/adaptsize.cpp`` (after the
+#: original AdaptSize code) sets them: at each reconfiguration an object's long-term request count
+#: keeps this share of itself and gains the rest of its count in the interval just ended
+_EWMA_DECAY = 0.3
+_GOLDEN = 0.61803399  # the golden-section search's step, (sqrt(5) - 1) / 2
+_SEARCH_TOLERANCE = 3.0e-8  # it stops when its bracket is this narrow, relative to its points
+_POSTPONE = 1000  # requests to the next check when the objects tracked fit three times in the cache
+_FIRST_C = 2.0 ** 15  # the c of the admission probability exp(-size / c) before any reconfiguration
+
+
 class _AdaptSizeDecider:
+    """One run of :class:`AdaptSize`: its statistics, per dense object id, and its ``c``."""
+
     def __init__(self, owner: "AdaptSize") -> None:
         import numpy as np
 
         self.np = np
         self.owner = owner
         self.rng = np.random.default_rng(owner.seed)
-        self.c = math.inf  # admit everything until the first re-tuning
-        self.window_ids: list[Any] = []
-        self.window_sizes: list[Any] = []
-        self.in_window = 0
-        self.history: list[float] = []
+        self.c = _FIRST_C
+        self.countdown = owner.reconf_interval  # libCacheSim's next_reconf: the check is where it reaches 0
+        self.tracked_bytes = 0  # libCacheSim's stat_size: the bytes of the objects in the statistics
+        # this interval's request count and latest size of each object, and whether it has any
+        self.count = np.zeros(0, dtype=float)
+        self.size = np.zeros(0, dtype=np.int64)
+        self.in_interval = np.zeros(0, dtype=bool)
+        # the long-term (EWMA) request count and size of each object, and whether it has one
+        self.seen = np.zeros(0, dtype=float)
+        self.seen_size = np.zeros(0, dtype=np.int64)
+        self.in_longterm = np.zeros(0, dtype=bool)
+        self.history: list[float] = []  # c after each reconfiguration
 
     def decide(self, ids: Any, sizes: Any, capacity: int) -> Any:
         np = self.np
-        out = np.empty(ids.size, dtype=bool)
-        draws = self.rng.random(ids.size)
+        if ids.size:
+            self._grow(int(ids.max()) + 1)
+        draws = self.rng.random(ids.size)  # one per request; a hit ignores its own
+        admit = np.empty(ids.size, dtype=bool)
         start = 0
         while start < ids.size:
-            stop = min(ids.size, start + self.owner.interval - self.in_window)
-            s = sizes[start:stop]
-            admit = np.ones(stop - start, dtype=bool) if self.c == math.inf else draws[start:stop] < np.exp(-s / self.c)
-            out[start:stop] = admit
-            self.window_ids.append(ids[start:stop])
-            self.window_sizes.append(s)
-            self.in_window += stop - start
-            if self.in_window >= self.owner.interval:
-                self._retune(capacity)
+            # the requests before the check only count down; the check comes first in its request,
+            # before that request's statistics (libCacheSim's updateStats calls reconfigure first)
+            stop = min(ids.size, start + self.countdown - 1)
+            if stop == start:
+                self._check(capacity)
+                stop = start + 1
+            else:
+                self.countdown -= stop - start
+            self._record(ids[start:stop], sizes[start:stop])
+            admit[start:stop] = draws[start:stop] < np.exp(-sizes[start:stop] / self.c)
             start = stop
-        return out
+        return admit
 
-    def _retune(self, capacity: int) -> None:
+    def _record(self, ids: Any, sizes: Any) -> None:
+        """Add requests to this interval's counts, and their bytes to ``tracked_bytes`` as
+        libCacheSim does: an object in neither table adds its size; one whose size changed adds
+        the difference, once for each table whose size differs (so twice when both do)."""
         np = self.np
-        ids = np.concatenate(self.window_ids)
-        sizes = np.concatenate(self.window_sizes)
-        self.window_ids, self.window_sizes, self.in_window = [], [], 0
-        objects, first, counts = np.unique(ids, return_index=True, return_counts=True)
-        rate = counts / ids.size  # requests per request of the window
-        size = np.maximum(sizes[first].astype(float), 1.0)
-        best, best_c = -1.0, self.c
-        for c in self.owner.candidates:
-            ohr = _model_ohr(np, rate, size, c, capacity)
-            if ohr > best:
-                best, best_c = ohr, c
-        self.c = best_c
-        self.history.append(best_c)
+        order = np.argsort(ids, kind="stable")
+        objects, sizes = ids[order], sizes[order]
+        first = np.ones(objects.size, dtype=bool)
+        first[1:] = objects[1:] != objects[:-1]
+        last = np.ones(objects.size, dtype=bool)
+        last[:-1] = first[1:]
+        # each request's object: was it in the interval's table before it, and with which size
+        before = np.empty_like(sizes)
+        before[1:] = sizes[:-1]
+        before[first] = self.size[objects[first]]
+        in_interval = ~first | self.in_interval[objects]
+        in_longterm = self.in_longterm[objects]
+        longterm_size = self.seen_size[objects]
+        added = np.where(~in_interval & ~in_longterm, sizes, 0)
+        added += np.where(in_interval & (before != sizes), sizes - before, 0)
+        added += np.where(in_longterm & (longterm_size != sizes), sizes - longterm_size, 0)
+        self.tracked_bytes += int(added.sum())
+        unique = objects[first]
+        self.count[unique] += np.diff(np.append(np.flatnonzero(first), objects.size))
+        self.size[unique] = sizes[last]
+        self.in_interval[unique] = True
 
+    def _check(self, capacity: int) -> None:
+        """The check that ends an interval: postponed by 1000 requests while the objects tracked
+        fit three times in the cache, else the EWMA of the counts and a new ``c``."""
+        np = self.np
+        if self.tracked_bytes <= 3 * capacity:
+            self.countdown = _POSTPONE
+            return
+        self.countdown = self.owner.reconf_interval
+        self.seen[self.in_longterm] *= _EWMA_DECAY
+        interval = np.flatnonzero(self.in_interval)
+        known = self.in_longterm[interval]
+        self.seen[interval] = np.where(known, self.seen[interval] + (1 - _EWMA_DECAY) * self.count[interval],
+                                       self.count[interval])
+        self.seen_size[interval] = self.size[interval]
+        self.in_longterm[interval] = True
+        self.count[interval] = 0.0
+        self.in_interval[interval] = False
+        faded = self.in_longterm & (self.seen < 0.1)  # forgotten, and their bytes untracked
+        self.tracked_bytes -= int(self.seen_size[faded].sum())
+        self.in_longterm[faded] = False
+        kept = np.flatnonzero(self.in_longterm)
+        if capacity >= 1:  # (a cache of 0 bytes holds nothing whatever c is)
+            self.c = _search_c(np, self.seen[kept], self.seen_size[kept].astype(float), capacity,
+                               self.owner.max_iteration, self.c)
+        self.history.append(self.c)
 
-def _model_ohr(np: Any, rate: Any, size: Any, c: float, capacity: int) -> float:
-    """AdaptSize's model: the object hit ratio of a cache of ``capacity`` admitting with
-    ``exp(-size / c)``, at the characteristic time ``T`` where the expected bytes held fill it."""
-    admit = np.exp(-size / c)
+    def _grow(self, objects: int) -> None:
+        np = self.np
+        if objects <= self.count.size:
+            return
+        size = max(objects, 2 * self.count.size)
+        for name in ("count", "size", "in_interval", "seen", "seen_size", "in_longterm"):
+            old = getattr(self, name)
+            grown = np.zeros(size, dtype=old.dtype)
+            grown[: old.size] = old
+            setattr(self, name, grown)
+def _search_c(np: Any, rate: Any, size: Any, capacity: int, max_iteration: int, c: float) -> float:
+    """AdaptSize's search for the ``c`` of the highest modelled hit rate, over ``log2 c``: first
+    every 4th value 2, 6, 10, ... below ``log2 capacity``, then up to ``max_iteration`` steps of a
+    golden-section search between 0 and ``log2 capacity`` around the best of those. ``c`` stays
+    as it was when the model gives NaN."""
 
-    def held(t: float) -> Any:
-        x = admit * np.expm1(np.minimum(rate * t, 50.0))
-        return x / (1.0 + x)
+    def hits(log2c: float) -> float:
+        return _model_hits(np, rate, size, capacity, log2c)
 
-    lo, hi = 0.0, 1.0
-    while (held(hi) * size).sum() < capacity and hi < 1e15:
-        hi *= 4
-    for _ in range(40):
-        mid = (lo + hi) / 2
-        if (held(mid) * size).sum() < capacity:
-            lo = mid
+    low = 0.0
+    high = best_x = math.log2(capacity)
+    best = 0.0
+    x = 2
+    while x < high:
+        h = hits(x)
+        if h > best:
+            best, best_x = h, x
+        x += 4
+    x1, h1 = best_x, best  # (when no candidate models a hit, x1 is log2 capacity, h1 still 0)
+    if high - x1 > x1 - low:
+        x2 = x1 + (1 - _GOLDEN) * (high - x1)
+        h2 = hits(x2)
+    else:
+        x2, h2 = x1, h1
+        x1 = low + (1 - _GOLDEN) * (x1 - low)
+        h1 = hits(x1)
+    for _ in range(max_iteration):
+        if not abs(high - low) > _SEARCH_TOLERANCE * (abs(x1) + abs(x2)) or math.isnan(h1) or math.isnan(h2):
+            break
+        if h2 > h1:
+            low, x1, x2 = x1, x2, _GOLDEN * x2 + (1 - _GOLDEN) * high
+            h1, h2 = h2, hits(x2)
         else:
-            hi = mid
-    return float((rate * held(lo)).sum() / rate.sum())
+            high, x2, x1 = x2, x1, _GOLDEN * x1 + (1 - _GOLDEN) * low
+            h2, h1 = h1, hits(x1)
+    if math.isnan(h1) or math.isnan(h2):
+        return c
+    return float(2.0 ** (x1 if h1 > h2 else x2))
+
+
+def _model_hits(np: Any, rate: Any, size: Any, capacity: int, log2c: float) -> float:
+    """AdaptSize's model (Berger et al., NSDI '17): the hits, per interval, of a cache of
+    ``capacity`` bytes that admits each object with probability ``exp(-size / c)``, objects
+    requested at ``rate`` (their EWMA counts). The characteristic time ``T`` (in intervals) is the
+    fixed point of "the expected bytes held fill the cache", 20 steps from ``capacity / sum(rate *
+    admission * size)``; an object's hit probability at ``T`` is the model's rational
+    approximation, clipped to [0, 1]."""
+    with np.errstate(all="ignore"):  # a NaN or an infinity ends in NaN, as in libCacheSim
+        admission = np.exp(-size / 2.0 ** log2c)
+        demand = float((rate * admission * size).sum())
+        if demand <= 0:
+            return 0.0
+        t = np.float64(capacity / demand)
+        for _ in range(20):
+            if t > 1e70:
+                break
+            u = rate * t
+            held = admission * (np.exp(np.minimum(u, 150.0)) - 1)
+            filled = np.where(u > 150, size, size * held / (1 + held)).sum()
+            t = capacity * t / filled
+        u, p = rate * t, admission
+        numerator = p * u * (840 + 60 * u + 20 * u ** 2 + u ** 3)
+        denominator = 840 + 120 * (7 * p - 3) * u + 60 * (1 + p) * u ** 2 + 4 * (5 * p - 1) * u ** 3 + p * u ** 4
+        ratio = np.where((numerator != 0) & (denominator == 0), 0.0, numerator / denominator)
+        return float((rate * np.clip(ratio, 0.0, 1.0)).sum())
 
 
 class AdaptSize(Admission):
-    """Admit with probability ``exp(-size / c)``; every ``interval`` requests, ``c`` becomes the
-    candidate (powers of two from 2**4 to 2**36 bytes) whose predicted object hit ratio is the
-    highest under AdaptSize's model, fitted on that window's request rates and sizes."""
+    """Admit a miss with probability ``exp(-size / c)``, ``c`` re-tuned to the request statistics:
+    AdaptSize (Berger et al., NSDI '17) as libCacheSim 0.3.5 implements it
+    (``admission/adaptsize/``), with its parameters and defaults.
 
-    def __init__(self, *, interval: int = 30_000, seed: int = 0) -> None:
-        self.interval = check_int("interval", interval, minimum=1)
+    - Every request counts in the statistics (libCacheSim's ``update`` is called on every
+      request, hit or miss, with the cache's size); the admission is consulted on a miss.
+    - ``c`` starts at 2**15 bytes. Every ``reconf_interval`` requests (the first time at request
+      ``reconf_interval``, before its own statistics) comes a check: while the bytes of the objects
+      tracked are at most three times the cache, it is postponed by 1000 requests (so on a trace
+      whose objects fit three times in the cache, ``c`` never moves from 2**15); otherwise each
+      object's long-term count becomes ``0.3 * itself + 0.7 * its count this interval`` (an object
+      new to it takes its count whole), objects whose count fell below 0.1 are forgotten, and
+      ``c`` becomes the value of the highest modelled hit rate: ``log2 c`` tried at 2, 6, 10, ...
+      below ``log2 capacity``, then ``max_iteration`` steps of a golden-section search.
+    - The model: the characteristic time where the expected bytes held fill the cache, and each
+      object's hit probability there (``_model_hits``).
+    - A miss is admitted when a uniform draw is below ``exp(-size / c)``: one draw per request
+      here (a hit ignores its own), one per miss in libCacheSim; the same runs in distribution,
+      as for :class:`ProbAdmission`.
+
+    Quirks of libCacheSim's, kept: the tracked bytes count a changed size again for each table
+    whose recorded size differs; an object new to the long-term table takes its whole count, not
+    0.7 of it. A quirk not kept: libCacheSim's GDSF has its own ``get``, which never calls the
+    admissioner's ``update``, so behind GDSF its AdaptSize never reconfigures (``c`` stays
+    2**15); here ``c`` is re-tuned behind every policy (``tests/sim/test_admission.py``).
+    """
+
+    @renamed_keywords(interval="reconf_interval")
+    def __init__(self, *, max_iteration: int = 15, reconf_interval: int = 30_000, seed: int = 0) -> None:
+        self.max_iteration = check_int("max_iteration", max_iteration, minimum=0)
+        self.reconf_interval = check_int("reconf_interval", reconf_interval, minimum=1)
         self.seed = _check_seed(seed)
-        self.candidates = [float(2 ** k) for k in range(4, 37)]
-        self.label = f"adaptsize(interval={self.interval}, seed={self.seed})"
+        self.label = f"adaptsize(max_iteration={self.max_iteration}, reconf_interval={self.reconf_interval}, seed={self.seed})"
+
+    @property
+    def interval(self) -> int:
+        """The old name of :attr:`reconf_interval`."""
+        return self.reconf_interval
 
     def start(self) -> Any:
         return _AdaptSizeDecider(self)
