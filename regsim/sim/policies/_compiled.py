@@ -38,12 +38,12 @@ if TYPE_CHECKING:
     # The kernels' arrays, as KernelState makes them (numba reads no annotations: these are for
     # readers and mypy; the kernels are compiled for the dtypes they are called with).
     Ints: TypeAlias = NDArray[np.int64]  #: ids, sizes, sizes of objects, scalars (st), queue ends (lists)
-    Links: TypeAlias = NDArray[np.int32]  #: prev/nxt: neighbours in a queue, -1 at the ends
+    Links: TypeAlias = NDArray[np.int32] | NDArray[np.int64]  #: prev/nxt: neighbours in a queue, -1 at the ends
     Flags: TypeAlias = NDArray[np.int8]  #: where: which queue holds an object (0: none); bits
     Floats: TypeAlias = NDArray[np.float64]  #: float scalars (fst), priorities
     Bools: TypeAlias = NDArray[np.bool_]  #: each request's outcome (hits)
 
-__all__ = ["Kernel", "kernel", "KernelState", "LINKED", "push", "unlink", "evict_tail", "queue_replay",
+__all__ = ["Kernel", "kernel", "KernelState", "LINKED", "LINKED64", "push", "unlink", "evict_tail", "queue_replay",
            "heap_push", "heap_pop", "heap_compact", "rand_seed", "rand_below"]
 
 
@@ -166,6 +166,9 @@ def kernel(fn: Callable[P, R] | None = None, *, inline: bool = False) -> Kernel[
 #: the per-object arrays of a policy kept in doubly linked queues: name -> (dtype, fill)
 LINKED: dict[str, tuple[str, int]] = {"osize": ("int64", 0), "where": ("int8", 0), "prev": ("int32", -1),
                                       "nxt": ("int32", -1)}
+#: LINKED with 64-bit links: the kernels that keep several queues (ARC, MQ, SLRU, LRU-K, LIRS) run
+#: 1.3-3x faster with them (numba's code for int32 links is slower there; benchmarks/cache.py)
+LINKED64: dict[str, tuple[str, int]] = {**LINKED, "prev": ("int64", -1), "nxt": ("int64", -1)}
 
 
 class KernelState:

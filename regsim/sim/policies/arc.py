@@ -6,7 +6,7 @@ import math
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Hashable, Iterator
 
-from ._compiled import KernelState, kernel, push, unlink
+from ._compiled import LINKED64, KernelState, kernel, push, unlink
 from .base import Policy
 
 if TYPE_CHECKING:
@@ -146,6 +146,7 @@ def arc_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: 
 class ARCState(KernelState):
     kernel = arc_kernel
     queues = 4
+    fields = LINKED64
 
     def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         a = self.a

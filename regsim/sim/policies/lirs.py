@@ -240,9 +240,9 @@ def lirs_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st:
 class LIRSState(KernelState):
     kernel = lirs_kernel
     queues = 3
-    fields = {"s_prev": ("int32", -1), "s_nxt": ("int32", -1), "s_size": ("int64", 0), "flags": ("int8", 0),
-              "q_prev": ("int32", -1), "q_nxt": ("int32", -1), "q_size": ("int64", 0), "in_q": ("int8", 0),
-              "h_prev": ("int32", -1), "h_nxt": ("int32", -1), "h_size": ("int64", 0), "in_h": ("int8", 0)}
+    fields = {"s_prev": ("int64", -1), "s_nxt": ("int64", -1), "s_size": ("int64", 0), "flags": ("int8", 0),
+              "q_prev": ("int64", -1), "q_nxt": ("int64", -1), "q_size": ("int64", 0), "in_q": ("int8", 0),
+              "h_prev": ("int64", -1), "h_nxt": ("int64", -1), "h_size": ("int64", 0), "in_h": ("int8", 0)}
 
     def setup(self, policy: LIRS) -> None:
         self.limits = (policy.lir_limit, policy.hir_limit)

@@ -8,34 +8,73 @@ from collections import OrderedDict, deque
 from typing import TYPE_CHECKING, Any, Hashable, Iterator
 
 from .._util import check_int
-from ._compiled import LINKED, HeapState, evict_tail, heap_compact, heap_pop, heap_push, kernel, push, unlink
+from ._compiled import LINKED64, KernelState, evict_tail, kernel, push, unlink
 from .base import Policy
 
 if TYPE_CHECKING:
-    from ._compiled import Bools, Flags, Floats, Ints, Links
+    from ._compiled import Bools, Flags, Ints, Links
 
 __all__ = ["LRUK"]
 
 # where: 1 FIFO (fewer than K requests), 2 ranked by the K-th most recent request (in the heap)
-# st: 0 used, 1 requests seen (libCacheSim's n_req), 2 heap length; vtime: the heap key of a ranked object
+# st: 0 used, 1 requests seen (libCacheSim's n_req), 2 heap length
 # hist: K request times per object, a ring from hs (the oldest) of hn entries
+# The ranked objects are a binary min-heap with positions (hk: keys, the K-th most recent request;
+# hx: ids; hpos: each object's place, -1 outside): a hit raises its object's key where it stands
+# (a K-th most recent request only grows), so the heap holds each ranked object once, like
+# libCacheSim's std::set (keys are request times: never equal).
+
+
+@kernel(inline=True)
+def _sift_up(hk: Ints, hx: Ints, hpos: Ints, i: int) -> None:
+    x = hx[i]
+    key = hk[i]
+    while i > 0:
+        parent = (i - 1) >> 1
+        if hk[parent] <= key:
+            break
+        hk[i] = hk[parent]
+        hx[i] = hx[parent]
+        hpos[hx[i]] = i
+        i = parent
+    hk[i] = key
+    hx[i] = x
+    hpos[x] = i
+
+
+@kernel(inline=True)
+def _sift_down(hk: Ints, hx: Ints, hpos: Ints, n: int, i: int) -> None:
+    x = hx[i]
+    key = hk[i]
+    while True:
+        c = 2 * i + 1
+        if c >= n:
+            break
+        if c + 1 < n and hk[c + 1] < hk[c]:
+            c += 1
+        if hk[c] >= key:
+            break
+        hk[i] = hk[c]
+        hx[i] = hx[c]
+        hpos[hx[i]] = i
+        i = c
+    hk[i] = key
+    hx[i] = x
+    hpos[x] = i
 
 
 @kernel
 def lruk_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, lists: Ints, prev: Links,
-                nxt: Links, osize: Ints, where: Flags, vtime: Ints, hist: Ints, hs: Ints, hn: Ints, k: int, hp: Floats,
-                hv: Ints, hx: Ints) -> tuple[int, int]:
+                nxt: Links, osize: Ints, where: Flags, hist: Ints, hs: Ints, hn: Ints, k: int, hk: Ints, hx: Ints,
+                hpos: Ints) -> tuple[int, int]:
     used, clk, n = st[0], st[1], st[2]
     head, tail = lists[0], lists[1]
-    room = hp.size
     misses = 0
     missed = 0
     for i in range(ids.size):
         x = ids[i]
         s = sizes[i]
         clk += 1
-        if n == room:
-            n = heap_compact(hp, hv, hx, n, where, vtime)
         w = where[x]
         if w:
             base = x * k
@@ -44,18 +83,19 @@ def lruk_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st:
                 hn[x] += 1
             else:
                 hist[base + hs[x]] = clk
-                hs[x] = (hs[x] + 1) % k
+                hs[x] = hs[x] + 1 if hs[x] + 1 < k else 0
             if w == 1:
                 if hn[x] >= k:  # K requests: leaves the FIFO, ranked by its K-th most recent
                     head, tail = unlink(prev, nxt, head, tail, x)
                     where[x] = 2
-                    kth = hist[base + hs[x]]
-                    vtime[x] = kth
-                    n = heap_push(hp, hv, hx, n, float(kth), kth, x)
-            else:
-                kth = hist[base + hs[x]]
-                vtime[x] = kth
-                n = heap_push(hp, hv, hx, n, float(kth), kth, x)
+                    hk[n] = hist[base + hs[x]]
+                    hx[n] = x
+                    _sift_up(hk, hx, hpos, n)
+                    n += 1
+            else:  # its K-th most recent request is later now: down the heap
+                j = hpos[x]
+                hk[j] = hist[base + hs[x]]
+                _sift_down(hk, hx, hpos, n, j)
             if record:
                 hits[i] = True
             continue
@@ -67,23 +107,29 @@ def lruk_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st:
             while used + s > cap:
                 if head >= 0:
                     head, tail, t, ts = evict_tail(prev, nxt, head, tail, where, osize)
-                else:
-                    t, tp, n = heap_pop(hp, hv, hx, n, where, vtime)
+                else:  # the heap's root: the oldest K-th most recent request
+                    t = hx[0]
+                    n -= 1
+                    if n > 0:
+                        hk[0] = hk[n]
+                        hx[0] = hx[n]
+                        _sift_down(hk, hx, hpos, n, 0)
+                    hpos[t] = -1
                     where[t] = 0
                     ts = osize[t]
                 used -= ts
-            base = x * k
-            hist[base] = clk
+            hist[x * k] = clk
             hs[x] = 0
             hn[x] = 1
             if k == 1:
                 where[x] = 2
-                vtime[x] = clk
-                n = heap_push(hp, hv, hx, n, float(clk), clk, x)
+                hk[n] = clk
+                hx[n] = x
+                _sift_up(hk, hx, hpos, n)
+                n += 1
             else:
                 head, tail = push(prev, nxt, head, tail, x)
                 where[x] = 1
-                vtime[x] = -1
             osize[x] = s
             used += s
     st[0], st[1], st[2] = used, clk, n
@@ -91,12 +137,13 @@ def lruk_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st:
     return misses, missed
 
 
-class LRUKState(HeapState):
+class LRUKState(KernelState):
     kernel = lruk_kernel
-    fields = {**LINKED, "vtime": ("int64", -1), "hs": ("int64", 0), "hn": ("int64", 0)}
+    # hk/hx are the heap's slots, not per-object values: it never holds more than every object once
+    fields = {**LINKED64, "hs": ("int64", 0), "hn": ("int64", 0), "hk": ("int64", 0), "hx": ("int64", 0),
+              "hpos": ("int64", -1)}
 
     def setup(self, policy: LRUK) -> None:
-        super().setup(policy)
         self.k = policy.k
         self.hist = self.np.zeros(0, dtype=self.np.int64)
 
@@ -110,7 +157,7 @@ class LRUKState(HeapState):
     def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         a = self.a
         return self.fn(ids, sizes, hits, record, self.capacity, self.st, self.lists, a["prev"], a["nxt"],
-                       a["osize"], a["where"], a["vtime"], self.hist, a["hs"], a["hn"], self.k, *self.heap)
+                       a["osize"], a["where"], self.hist, a["hs"], a["hn"], self.k, a["hk"], a["hx"], a["hpos"])
 
 
 class LRUK(Policy):

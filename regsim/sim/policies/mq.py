@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Hashable, Iterator
 
 from .._util import check_int
 from ..errors import InvalidParameter
-from ._compiled import LINKED, KernelState, evict_tail, kernel, push, unlink
+from ._compiled import LINKED64, KernelState, evict_tail, kernel, push, unlink
 from .base import Policy
 
 if TYPE_CHECKING:
@@ -124,7 +124,7 @@ def mq_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: I
 
 class MQState(KernelState):
     kernel = mq_kernel
-    fields = {**LINKED, "freq": ("int64", 0), "expire": ("int64", 0)}
+    fields = {**LINKED64, "freq": ("int64", 0), "expire": ("int64", 0)}
 
     def setup(self, policy: MQ) -> None:
         np = self.np

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Hashable, Iterator
 
 from .._util import check_int
 from ..errors import InvalidParameter
-from ._compiled import LINKED, KernelState, kernel, push, unlink
+from ._compiled import LINKED64, KernelState, kernel, push, unlink
 from .base import Policy
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def slru_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st:
 
 class SLRUState(KernelState):
     kernel = slru_kernel
-    fields = LINKED
+    fields = LINKED64
 
     def setup(self, policy: SLRU) -> None:
         np = self.np
