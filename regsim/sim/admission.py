@@ -382,7 +382,12 @@ class AdaptSize(Admission):
         self.max_iteration = check_int("max_iteration", max_iteration, minimum=0)
         self.reconf_interval = check_int("reconf_interval", reconf_interval, minimum=1)
         self.seed = _check_seed(seed)
-        self.label = f"adaptsize(max_iteration={self.max_iteration}, reconf_interval={self.reconf_interval}, seed={self.seed})"
+        shown = [f"seed={self.seed}"]  # and the parameters that differ from libCacheSim's defaults
+        if self.reconf_interval != 30_000:
+            shown.insert(0, f"reconf_interval={self.reconf_interval}")
+        if self.max_iteration != 15:
+            shown.insert(0, f"max_iteration={self.max_iteration}")
+        self.label = f"adaptsize({', '.join(shown)})"
 
     @property
     def interval(self) -> int:

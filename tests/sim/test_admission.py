@@ -99,7 +99,8 @@ def test_adaptsize_reconfigures_when_libcachesim_does():
 def test_adaptsize_keeps_the_old_interval_keyword_for_one_release():
     with pytest.warns(DeprecationWarning, match=r"interval=.*reconf_interval="):
         old = AdaptSize(interval=500, seed=3)
-    assert old.label == AdaptSize(reconf_interval=500, seed=3).label == "adaptsize(max_iteration=15, reconf_interval=500, seed=3)"
+    assert old.label == AdaptSize(reconf_interval=500, seed=3).label == "adaptsize(reconf_interval=500, seed=3)"
+    assert AdaptSize().label == "adaptsize(seed=0)" and AdaptSize(max_iteration=5).label == "adaptsize(max_iteration=5, seed=0)"
     with pytest.raises(InvalidParameter, match="reconf_interval"):
         AdaptSize(reconf_interval=0)
     with pytest.raises(InvalidParameter, match="max_iteration"):
