@@ -185,6 +185,9 @@ def compare(args, lcs) -> tuple[list[float], list[float], bool]:
                 print(f"{name:<8} {frac:>6.0%} {requests / ours_t:>14,.0f} {requests / lcs_t:>18,.0f} "
                       f"{ratio:>7.2f} {miss_ratio:>11.4f} {byte_miss:>10.4f}  {'yes' if same else 'NO'}"
                       f"{f' (sampled: within {SAMPLED_TOLERANCE[name]} of {their_miss:.4f})' if POLICIES[name].sampled else ''}")
+                if name == "clockpro":  # the same as libCacheSim's, which is not the paper's CLOCK-Pro
+                    print(f"{'':<8} {'':>6}  (libCacheSim 0.3.5's ClockPro never evicts: it admits objects until its "
+                          f"cold share, half the cache, is full; see regsim/sim/policies/clockpro.py)")
         os.remove(path)
         os.rmdir(tmp)
         del trace, ids, sizes

@@ -123,6 +123,7 @@ OUT_OF_RANGE: list[tuple[str, tuple, dict, str]] = [
     ("regsim.sim.workloads.object_trace", (), {"objects": 0}, "objects"),
     ("regsim.sim.workloads.object_trace", (), {"seed": "x"}, "seed"),
     ("regsim.sim.stackdist.stack_distances", ([1, 2], [1]), {}, "weights"),
+    ("regsim.sim.policies.clockpro.ClockPro", (100,), {"cold_ratio": 1.5}, "cold_ratio"),
     ("regsim.sim.streams.merge", (), {}, "streams"),
 ]
 

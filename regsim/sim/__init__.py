@@ -35,6 +35,7 @@ from ..deprecation import moved_names
 from .cache import (ARC, FIFO, GDSF, LFU, LFUDA, BeladySize, Hyperbolic, LIRS, LRU, LRUK, MQ, POLICIES, Random, S3FIFO, SLRU, Belady, CacheReport, Clock,
                     Policy, Sieve, TwoQ, hit_sequence, make_policy, simulate)
 from .cache import LeCaR
+from .cache import ClockPro
 from . import oracle, plots, streaming
 from .admission import AdaptSize, BloomAdmission, ProbAdmission, SizeAdmission, admitted
 from .ttl import simulate_ttl
@@ -54,7 +55,7 @@ from .workloads import DAY, Catalog, ImageVersion, generate_catalog, object_trac
 
 __all__ = [
     "ARC", "Belady", "LFUDA", "LIRS", "LRUK", "Random", "Hyperbolic", "BeladySize", "MQ", "SLRU", "TwoQ", "CompiledCache", "ENGINES", "EngineUnavailable", "Sieve", "hit_sequence", "Catalog", "CacheReport", "Clock", "DAY", "DEFAULT_TTL", "FIFO", "FlowSim", "GBIT", "GDSF", "HOUR",
-    "LeCaR",
+    "LeCaR", "ClockPro",
     "ImageVersion", "InvalidParameter", "LFU", "LRU", "Link", "MODES", "MirrorReport", "POLICIES",
     "Policy", "PullThroughMirror", "RolloutReport", "S3FIFO", "STRATEGIES", "SimError", "Trace",
     "TraceFormatError", "UnknownExercise", "UnknownPolicy", "dedup_report", "generate_catalog",

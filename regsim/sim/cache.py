@@ -52,6 +52,7 @@ from .policies.arc import ARC
 from .policies.belady import Belady, next_access_times
 from .policies.beladysize import BeladySize
 from .policies.clock import Clock
+from .policies.clockpro import ClockPro
 from .policies.fifo import FIFO
 from .policies.gdsf import GDSF
 from .policies.hyperbolic import Hyperbolic
@@ -74,7 +75,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Policy", "Configured", "Belady", "LRU", "FIFO", "LFU", "Clock", "S3FIFO", "GDSF", "ARC", "Sieve", "TwoQ", "SLRU", "LRUK", "LFUDA", "MQ", "LIRS", "Random", "Hyperbolic", "BeladySize",
-    "LeCaR",
+    "LeCaR", "ClockPro",
     "POLICIES",
     "make_policy", "CacheReport", "simulate", "hit_sequence",
 ]

@@ -12,7 +12,7 @@ import pytest
 lcs = pytest.importorskip("libcachesim", reason="libcachesim is not installed (pip install libcachesim, "
                                                 "in the test extra): nothing to compare against")
 
-from regsim.sim.cache import MQ, POLICIES, LRUK, Clock, S3FIFO, TwoQ, hit_sequence, simulate  # noqa: E402
+from regsim.sim.cache import MQ, POLICIES, LRUK, Clock, ClockPro, S3FIFO, TwoQ, hit_sequence, simulate  # noqa: E402
 from regsim.sim.policies import label, resolve  # noqa: E402
 from regsim.sim.policies.belady import next_access_times  # noqa: E402
 from regsim.sim.oracle import iter_oracle_general, read_oracle_general, write_oracle_general  # noqa: E402
@@ -116,7 +116,9 @@ PARAMETERISED = [S3FIFO.with_params(small_ratio=0.05), S3FIFO.with_params(small_
                  S3FIFO.with_params(move_to_main=1), S3FIFO.with_params(move_to_main=3),
                  Clock.with_params(bits=2), Clock.with_params(bits=4),
                  TwoQ.with_params(in_ratio=0.4, out_ratio=0.2), LRUK.with_params(k=1), LRUK.with_params(k=3),
-                 MQ.with_params(lifetime=5), MQ.with_params(queues=3, lifetime=20, qout_ratio=0.5)]
+                 MQ.with_params(lifetime=5), MQ.with_params(queues=3, lifetime=20, qout_ratio=0.5),
+                 ClockPro.with_params(cold_ratio=0.1), ClockPro.with_params(cold_ratio=1.0),
+                 ClockPro.with_params(cold_ratio=0)]
 
 
 @pytest.mark.parametrize("policy", PARAMETERISED, ids=label)
@@ -139,6 +141,62 @@ def test_parameterised_policies_agree_with_libcachesim_request_by_request(policy
             assert ours.used == theirs.get_occupied_byte(), (label(policy), seed, capacity, i)
         compiled = hit_sequence(keys, policy, [size_of[k] for k in keys], capacity=capacity, engine="compiled")
         assert compiled == expected
+
+
+def test_libcachesim_clockpro_never_evicts_and_ignores_init_ref():
+    """libCacheSim 0.3.5's ClockPro admits objects while they fit in its cold share (init_ratio_cold
+    of the cache, 0.5 in its Python class) and never evicts one: its clock hands never run (see
+    ClockPro's docstring). Its referenced bit, whose initial value init_ref sets, is read only by
+    those hands, so init_ref=1 changes nothing either: ours has no such parameter."""
+    for seed in range(8):
+        rng = random.Random(seed)
+        size_of = {k: rng.choice([0, 1, rng.randrange(1, 400), rng.randrange(1, 3000)]) for k in range(60)}
+        capacity = rng.choice([0, 1, 50, 500, 2000, 20_000])
+        keys = [min(rng.randrange(60), rng.randrange(60)) for _ in range(1500)]
+        for ratio in (0.1, 0.5, 1.0):
+            runs = []
+            for init_ref in (0, 1):
+                theirs, req, held = lcs.ClockPro(capacity, hashpower=8, init_ref=init_ref, init_ratio_cold=ratio), lcs.Request(), []
+                outcomes = []
+                for k in keys:
+                    req.obj_id, req.obj_size, req.clock_time = k, size_of[k], 1
+                    outcomes.append(theirs.get(req))
+                    held.append(theirs.get_occupied_byte())
+                assert all(a <= b for a, b in zip(held, held[1:])), "libCacheSim's ClockPro evicted something"
+                runs.append(outcomes)
+            assert runs[0] == runs[1] == hit_sequence(keys, ClockPro.with_params(cold_ratio=ratio),
+                                                      [size_of[k] for k in keys], capacity=capacity), (seed, ratio)
+
+
+HANG = """
+import sys, libcachesim as lcs
+cache, req = lcs.ClockPro(10, hashpower=8, init_ratio_cold=float(sys.argv[1])), lcs.Request()
+for i, k in enumerate(list(range(1, 11)) + [1, 11]):
+    req.obj_id, req.obj_size, req.clock_time = k, 1, 1
+    print(i, cache.get(req), flush=True)
+"""
+
+
+@pytest.mark.parametrize("ratio", ["1.0", "2.0"])
+def test_libcachesim_clockpro_loops_forever_with_a_cold_share_larger_than_the_cache(ratio):
+    """Why ours refuses cold_ratio > 1: libCacheSim 0.3.5's ClockPro with init_ratio_cold > 1 admits
+    more cold bytes than the cache holds, so its cold hand runs; at the first object it promotes
+    (here object 1, hit before the cache filled up, met by the cold hand when object 11 needs room)
+    it makes room for hot pages while ``mem_hot + size > cache_size - mem_cold_max``, which is
+    negative: demoting every hot page cannot end that loop. Request 12 never returns."""
+    import subprocess
+    import sys
+
+    try:
+        done = subprocess.run([sys.executable, "-c", HANG, ratio], capture_output=True, text=True, timeout=5)
+        out, finished = done.stdout, True
+    except subprocess.TimeoutExpired as stuck:
+        out, finished = (stuck.stdout or b"").decode() if isinstance(stuck.stdout, bytes) else stuck.stdout or "", False
+    lines = out.splitlines()
+    if ratio == "1.0":  # a cold share of the whole cache: 10 objects, 1 hit, 11 not admitted
+        assert finished and lines[-2:] == ["10 True", "11 False"]
+    else:
+        assert not finished and len(lines) == 11 and lines[-1] == "10 True"
 
 
 @pytest.mark.parametrize("suffix", ["", ".zst"])

@@ -58,6 +58,8 @@ PARAMETERISED = [
     functools.partial(sim.S3FIFO, move_to_main=3),
     sim.Clock.with_params(bits=2),
     functools.partial(sim.Clock, bits=3),
+    sim.ClockPro.with_params(cold_ratio=0.1),
+    functools.partial(sim.ClockPro, cold_ratio=1.0),
 ]
 
 
@@ -67,7 +69,8 @@ def test_parameterised_policies_are_labelled_readably():
                       fractions=[0.1])
     assert table["policy"].tolist() == [
         "s3fifo", "s3fifo(small_ratio=0.05)", "s3fifo(small_ratio=0.3, ghost_ratio=0.5, move_to_main=1)",
-        "s3fifo(move_to_main=3)", "clock(bits=2)", "clock(bits=3)", "clock(bits=2)", "clock"]
+        "s3fifo(move_to_main=3)", "clock(bits=2)", "clock(bits=3)", "clockpro(cold_ratio=0.1)",
+        "clockpro(cold_ratio=1.0)", "clock(bits=2)", "clock"]
     assert repr(sim.S3FIFO.with_params(small_ratio=0.05)) == "s3fifo(small_ratio=0.05)"
     assert sim.S3FIFO.with_params(small_ratio=0.05) == policies.resolve(functools.partial(sim.S3FIFO, small_ratio=0.05))
 
@@ -332,3 +335,54 @@ def test_lecar_parameters_are_checked_naming_them():
     cap = int(trace.working_set()[1] * 0.05)
     assert (sim.hit_sequence(trace.keys, slow, trace.sizes, capacity=cap)
             != sim.hit_sequence(trace.keys, "lecar", trace.sizes, capacity=cap))
+
+
+# -- ClockPro (libCacheSim 0.3.5's) ----------------------------------------------------------------------
+
+
+def test_clockpro_fills_its_cold_share_and_then_evicts_nothing():
+    """A scan through a 100-byte ClockPro (cold share 50 bytes by default): the first five 10-byte
+    objects are admitted, nothing after them, however often the scan comes back (libCacheSim 0.3.5's
+    ClockPro never runs its clock hands: see the class docstring)."""
+    cache = sim.ClockPro(100)
+    assert cache.cold_capacity == 50
+    scan = [f"s{i}" for i in range(20)]
+    assert [cache.request(k, 10) for k in scan] == [False] * 20
+    assert sorted(cache) == ["s0", "s1", "s2", "s3", "s4"] and cache.used == 50
+    assert [cache.request(k, 10) for k in scan] == [True] * 5 + [False] * 15
+    assert cache.request("zero", 0) is False and "zero" in cache  # a 0-byte object still fits
+    compiled = CompiledCache("clockpro", 100)
+    ids = list(range(20)) * 2
+    assert compiled.feed(ids, [10] * 40, record=True)[2].tolist() == [False] * 20 + [True] * 5 + [False] * 15
+    assert compiled.used == 50
+
+
+def test_clockpro_objects_larger_than_the_cache_or_its_cold_share_and_variable_sizes():
+    cache = sim.ClockPro(1000, cold_ratio=0.3)  # a cold share of 300 bytes
+    assert cache.request("huge", 1001) is False and "huge" not in cache  # larger than the cache
+    assert cache.request("big", 301) is False and "big" not in cache  # fits the cache, not the cold share
+    assert [cache.request(k, s) for k, s in [("a", 200), ("b", 150), ("c", 100), ("d", 50)]] == [False] * 4
+    assert sorted(cache) == ["a", "c"] and cache.used == 300  # b (150) no longer fitted; c (100) and then nothing
+    assert cache.request("a", 5) is True and cache.used == 300  # a hit keeps the admitted size
+    keys, sizes = ["huge", "big", "a", "b", "c", "d", "a"], [1001, 301, 200, 150, 100, 50, 5]
+    assert (sim.hit_sequence(keys, sim.ClockPro.with_params(cold_ratio=0.3), sizes, capacity=1000, engine="compiled")
+            == [False] * 6 + [True])
+
+
+def test_clockpro_parameters_and_spellings():
+    assert sim.ClockPro(1000, cold_ratio=1).cold_capacity == 1000 and sim.ClockPro(1000, cold_ratio=0).cold_capacity == 0
+    assert sim.ClockPro(999, cold_ratio=0.1).cold_capacity == 99  # int(capacity * ratio), as libCacheSim truncates
+    assert policies.label(sim.ClockPro.with_params(cold_ratio=0.25)) == "clockpro(cold_ratio=0.25)"
+    assert policies.label(sim.ClockPro.with_params(cold_ratio=0.5)) == "clockpro"  # the default
+    for spelling in ("ClockPro", "CLOCK-Pro", "clockpro", "Clock Pro"):
+        assert policies.canonical(spelling) == "clockpro"
+    assert resolve_engine("auto", sim.ClockPro.with_params(cold_ratio=0.25)) == "compiled"
+    for bad in (1.5, -0.1, "x", True, float("nan")):
+        with pytest.raises(InvalidParameter, match=f"cold_ratio must be in \\[0, 1\\], got {bad!r}"):
+            sim.ClockPro.with_params(cold_ratio=bad)
+    with pytest.raises(InvalidParameter, match="clockpro has no parameter 'init_ref'"):
+        sim.ClockPro.with_params(init_ref=1)
+    # 2**54 - 1 is not a float: times 1.0 it rounds up to 2**54, a cold share larger than the cache
+    with pytest.raises(InvalidParameter, match="cold share of 18014398509481984 bytes, more than the 18014398509481983-byte cache"):
+        sim.ClockPro(2**54 - 1, cold_ratio=1.0)
+    assert sim.ClockPro(2**54 - 1, cold_ratio=0.5).cold_capacity == 2**53
