@@ -187,14 +187,21 @@ def test_libcachesim_clockpro_loops_forever_with_a_cold_share_larger_than_the_ca
     import subprocess
     import sys
 
+    child = subprocess.Popen([sys.executable, "-c", HANG, ratio], stdout=subprocess.PIPE, text=True)
     try:
-        done = subprocess.run([sys.executable, "-c", HANG, ratio], capture_output=True, text=True, timeout=5)
-        out, finished = done.stdout, True
-    except subprocess.TimeoutExpired as stuck:
-        out, finished = (stuck.stdout or b"").decode() if isinstance(stuck.stdout, bytes) else stuck.stdout or "", False
-    lines = out.splitlines()
+        assert child.stdout is not None
+        lines = [child.stdout.readline().strip() for _ in range(11)]  # however long the start takes
+        try:
+            child.wait(timeout=5)  # request 12 takes microseconds, unless it never returns
+            finished = True
+        except subprocess.TimeoutExpired:
+            finished = False
+    finally:
+        child.kill()
+        rest = child.communicate()[0].split()
+    lines += [" ".join(rest[i:i + 2]) for i in range(0, len(rest), 2)]
     if ratio == "1.0":  # a cold share of the whole cache: 10 objects, 1 hit, 11 not admitted
-        assert finished and lines[-2:] == ["10 True", "11 False"]
+        assert finished and lines[-2:] == ["10 True", "11 False"] and len(lines) == 12
     else:
         assert not finished and len(lines) == 11 and lines[-1] == "10 True"
 

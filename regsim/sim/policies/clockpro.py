@@ -13,10 +13,11 @@ hands run only from its eviction, which ``cache_get_base`` calls only while
 (``init_ratio_cold <= 1``): eviction never starts, no object ever becomes hot or a test entry, and
 the hands never run. What remains is this class: admit while the cold share has room, then only hit.
 
-With ``init_ratio_cold > 1`` libCacheSim's hands do run, and loop forever at the first promotion:
-``ClockPro_promote`` demotes hot pages while ``mem_hot + size > cache_size - mem_cold_max``, whose
-right side is then negative (``tests/sim/test_libcachesim.py`` shows request 12 of a small trace
-never returning). So ``cold_ratio`` is limited to ``[0, 1]`` here.
+With ``init_ratio_cold > 1`` libCacheSim's hands do run, and loop forever at a promotion (of an
+object of one byte or more) made while the cold share is still the whole cache or more, as it is
+until the test hand has lowered it: ``ClockPro_promote`` demotes hot pages while ``mem_hot + size >
+cache_size - mem_cold_max``, whose right side is then at most 0 (``tests/sim/test_libcachesim.py``
+shows request 12 of a small trace never returning). So ``cold_ratio`` is limited to ``[0, 1]`` here.
 """
 
 from __future__ import annotations
