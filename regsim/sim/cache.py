@@ -57,6 +57,7 @@ from .policies.fifo import FIFO
 from .policies.gdsf import GDSF
 from .policies.hyperbolic import Hyperbolic
 from .policies.lecar import LeCaR
+from .policies.lhd import LHD
 from .policies.lfu import LFU
 from .policies.lfuda import LFUDA
 from .policies.lirs import LIRS
@@ -76,6 +77,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Policy", "Configured", "Belady", "LRU", "FIFO", "LFU", "Clock", "S3FIFO", "GDSF", "ARC", "Sieve", "TwoQ", "SLRU", "LRUK", "LFUDA", "MQ", "LIRS", "Random", "Hyperbolic", "BeladySize",
     "LeCaR", "ClockPro",
+    "LHD",
     "POLICIES",
     "make_policy", "CacheReport", "simulate", "hit_sequence",
 ]

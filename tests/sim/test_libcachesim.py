@@ -272,7 +272,9 @@ SEEDS = 16
 #: elsewhere at most 0.0035, and 0.0005 on cloudPhysicsIO.
 #: LeCaR draws a coin at every eviction where its experts differ: at most 0.0035 apart (Zipf(0.7) at
 #: 5%, where single runs spread over 0.035), elsewhere at most 0.0013, and 0.0000 on cloudPhysicsIO.
-TOLERANCE = {"random": 0.04, "hyperbolic": 0.005, "beladysize": 0.015, "lecar": 0.01}
+#: LHD: at most 0.0045 apart (Zipf(0.7) at 5%, against libCacheSim's mean over 160 runs; its 16-run
+#: means vary by 0.003 there), 0.0001 on cloudPhysicsIO.
+TOLERANCE = {"random": 0.04, "hyperbolic": 0.005, "beladysize": 0.015, "lecar": 0.01, "lhd": 0.015}
 
 
 def _sampled_means(name, trace, path, capacity):

@@ -1,0 +1,127 @@
+"""Issue 17 finding 2: LHD (Least Hit Density) was missing. Its rules, on both engines; its
+agreement with libCacheSim (a tolerance over seeds) is in test_libcachesim.py."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import regsim.sim as sim
+from regsim.sim import policies
+from regsim.sim.engine import CompiledCache
+from regsim.sim.errors import InvalidParameter
+from regsim.sim.policies.lhd import LOWEST, coarse_age, hit_age_class, hit_density, reconfigure
+
+np = pytest.importorskip("numpy")
+
+
+def both_engines(policy, keys, sizes, capacity):
+    python = sim.hit_sequence(keys, policy, sizes, capacity=capacity, engine="python")
+    assert sim.hit_sequence(keys, policy, sizes, capacity=capacity, engine="compiled") == python
+    return python
+
+
+def test_lhd_is_a_seeded_sampled_policy_with_libcachesims_name():
+    assert policies.canonical("LHD") == "lhd" and sim.LHD.sampled and sim.LHD.libcachesim == "LHD"
+    assert sim.LHD.parameters() == {"associativity": 32, "admissions": 8, "reconfigure_every": 1 << 20,
+                                    "max_age": 20_000, "seed": 0}
+    assert policies.label(sim.LHD.with_params(seed=3, associativity=64)) == "lhd(associativity=64, seed=3)"
+    trace = sim.object_trace(3000, objects=300, seed=12)
+    cap = int(trace.working_set()[1] * 0.05)
+    runs = [both_engines(sim.LHD.with_params(seed=seed), trace.keys, trace.sizes, cap) for seed in (0, 1, 0)]
+    assert runs[0] == runs[2] != runs[1]  # same seed, same run; another seed, another run
+    assert sim.hit_sequence(trace.keys, "LHD", trace.sizes, capacity=cap) == runs[0]  # seed 0 by default
+
+
+def test_of_two_objects_alike_but_for_size_the_larger_leaves():
+    """Both never hit and of age 0: ranks 17/50 and 17/30 per byte. A 90-byte cache has no
+    explorers (1% of it is 0 bytes), so no rank is raised: whatever the seed, the larger leaves."""
+    assert sim.LHD(90).explorer_budget == 0 and sim.LHD(1000).explorer_budget == 10
+    for seed in range(10):
+        for engine in ("python", "compiled"):
+            hits = sim.hit_sequence(["big", "small", "x", "small", "big"], sim.LHD.with_params(seed=seed),
+                                    [50, 30, 20, 30, 50], capacity=90, engine=engine)
+            assert hits == [False, False, False, True, False], (seed, engine)
+
+
+def test_objects_larger_than_the_cache_are_refused_without_an_access():
+    cache = sim.LHD(50, seed=5)
+    state = cache.rng_state
+    assert cache.request("big", 51) is False
+    assert "big" not in cache and cache.used == 0 and cache.now == 0 and cache.rng_state == state
+    compiled = CompiledCache("lhd", 50)
+    assert compiled.feed([0, 1, 1], [51, 20, 20]) == (2, 71) and compiled.used == 20
+
+
+def test_a_hit_stores_the_requests_size_unless_it_exceeds_the_cache():
+    """As libCacheSim's LHD (its find updates the size and the bytes held); a request larger than
+    the whole cache (how an admission policy shows a refused one) keeps the stored size."""
+    sizes = [10, 30, 500, 20]
+    cache = sim.LHD(100)
+    used = [(cache.request("a", s), cache.used)[1] for s in sizes]
+    assert used == [10, 30, 30, 20]
+    compiled = CompiledCache("lhd", 100)
+    assert [(compiled.feed([0], [s]), compiled.used)[1] for s in sizes] == used
+
+
+def test_the_hit_density_of_a_class_is_hits_over_expected_lifetime():
+    """One class, a hit at age 2 and an eviction at age 4 (max_age 6): beyond age a, the hits
+    after it over the sum of the events' remaining ages (their age - a + 1)."""
+    for fn in (reconfigure.py_func, reconfigure):  # the Python class's and the kernel's
+        max_age = 6
+        hits, evictions = np.zeros(16 * max_age), np.zeros(16 * max_age)
+        densities = np.full(16 * max_age, 7.0)
+        hits[2], evictions[4] = 1.0, 1.0
+        averages = np.zeros(2)
+        assert fn(hits, evictions, densities, max_age, 10, False, 3, averages) == 10
+        assert densities[:6].tolist() == pytest.approx([1 / 8, 1 / 6, 1 / 4, 0, 0, 7.0])  # the last age: unused
+        assert hits[2] == evictions[4] == 0.9 and densities[6:12].tolist() == [0.0] * 5 + [7.0]
+        assert averages.tolist() == [3.0, 1.0]
+    assert hit_density.py_func(densities, 0, 2, 6, 2, False) == 1 / 8
+    assert hit_density.py_func(densities, 0, 2, 6, 2, True) == 1 + 1 / 8  # an explorer
+    assert hit_density.py_func(densities, 0, 5, 6, 2, False) == LOWEST  # the last age: first to go
+    assert hit_density.py_func(densities, 0, 2, 6, 0, False) == math.inf  # 0 bytes
+    assert [hit_age_class.py_func(age, 20_000) for age in (0, 1, 10_000, 19_999, 20_000, 40_000)] == [15, 15, 1, 1, 0, 0]
+    assert coarse_age.py_func(5000, 904, 10, 6) == 4 and coarse_age.py_func(10**6, 0, 10, 6) == 5
+
+
+def test_reconfigurations_come_every_interval_and_set_the_age_coarsening():
+    """40 keys in a cycle through a 20-object cache: every request an access (a hit or an
+    admission), 20 objects cached from the 20th on. At the 6th reconfiguration the age coarsening is
+    set so that max_age (50) coarse ages span 100 x 20 accesses: 2**6 accesses each (2**5 < 2000 /
+    50 <= 2**6)."""
+    cache = sim.LHD(20, reconfigure_every=100, max_age=50)
+    keys = [i % 40 for i in range(600)]
+    found = 0
+    for i, key in enumerate(keys):
+        found += cache.request(key, 1)
+        if i == 98:  # before the first reconfiguration, the histograms count every hit and eviction
+            hits, evictions, _ = cache.tables
+            assert (sum(hits), sum(evictions), cache.reconfigurations) == (found, 99 - found - 20, 0)
+        if i == 499:
+            assert (cache.reconfigurations, cache.shift) == (5, 10)
+    assert (cache.now, cache.reconfigurations, cache.shift) == (600, 6, 6)
+    both_engines(sim.LHD.with_params(reconfigure_every=100, max_age=50), keys * 10, [1] * 6000, 20)
+
+
+def test_associativity_counts_after_fifty_reconfigurations_and_admissions_add_candidates():
+    """libCacheSim's warm-up: 8 candidates until the 51st reconfiguration (52M accesses by
+    default), then ``associativity``."""
+    trace = sim.object_trace(20_000, objects=2_000, seed=13)
+    cap = int(trace.working_set()[1] * 0.02)
+    one, many = (both_engines(sim.LHD.with_params(associativity=a), trace.keys, trace.sizes, cap) for a in (1, 64))
+    assert one == many
+    short = dict(reconfigure_every=40, max_age=60)
+    runs = {params: both_engines(sim.LHD.with_params(**short, **dict(params)), trace.keys, trace.sizes, cap)
+            for params in [(("associativity", 1),), (("associativity", 64),), (("admissions", 0),), ()]}
+    assert len({tuple(r) for r in runs.values()}) == 4
+    assert sum(runs[(("associativity", 64),)]) > sum(runs[(("associativity", 1),)])  # a better victim, more hits
+
+
+def test_bad_parameters_name_the_value():
+    for params, word in [({"associativity": 0}, "associativity"), ({"admissions": -1}, "admissions"),
+                         ({"reconfigure_every": 0}, "reconfigure_every"), ({"max_age": 1}, "max_age"),
+                         ({"seed": -1}, "seed"), ({"associativity": 2.5}, "associativity")]:
+        with pytest.raises(InvalidParameter, match=word):
+            sim.LHD.with_params(**params)
