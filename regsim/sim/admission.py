@@ -371,10 +371,18 @@ class AdaptSize(Admission):
       as for :class:`ProbAdmission`.
 
     Quirks of libCacheSim's, kept: the tracked bytes count a changed size again for each table
-    whose recorded size differs; an object new to the long-term table takes its whole count, not
-    0.7 of it. A quirk not kept: libCacheSim's GDSF has its own ``get``, which never calls the
-    admissioner's ``update``, so behind GDSF its AdaptSize never reconfigures (``c`` stays
-    2**15); here ``c`` is re-tuned behind every policy (``tests/sim/test_admission.py``).
+    whose recorded size differs, at every request until the next reconfiguration; an object new to
+    the long-term table takes its whole count, not 0.7 of it; a trace shorter than
+    ``reconf_interval`` never reconfigures. ``reconf_interval=0`` is refused here (libCacheSim's
+    counter is unsigned: it wraps, and never reconfigures). A quirk not kept: libCacheSim's GDSF
+    has its own ``get``, which never calls the admissioner's ``update``, so behind GDSF its
+    AdaptSize never reconfigures (``c`` stays 2**15); here ``c`` is re-tuned behind every policy.
+
+    ``tests/sim/test_admission.py`` compares it with libcachesim's ``AdaptSizeAdmissioner`` on
+    60,000 requests of variable sizes, where it cuts the miss ratio by 0.07 to 0.17: our mean over
+    16 seeds is within 0.006 of their 16 runs (largest difference measured 0.0013, behind LRU,
+    FIFO, Clock, LFU, S3-FIFO, ARC and Sieve at 1% and 5%); behind GDSF, theirs matches ours with
+    no reconfiguration.
     """
 
     @renamed_keywords(interval="reconf_interval")

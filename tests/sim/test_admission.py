@@ -96,6 +96,18 @@ def test_adaptsize_reconfigures_when_libcachesim_does():
     assert big.history == [] and big.c == 2 ** 15 and big.countdown == 1000 - (100 - 7)
 
 
+def test_adaptsize_counts_a_changed_size_as_libcachesim_does():
+    """libCacheSim's tracked bytes (stat_size) add a changed size's difference for each table whose
+    recorded size differs, on every request: an object whose size differs from its long-term
+    record adds the difference again at each request until the next reconfiguration."""
+    decider = AdaptSize(reconf_interval=3).start()
+    sizes = [10, 12, 15, 15]
+    for i, size in enumerate(sizes):
+        decider.decide(np.array([0]), np.array([size]), 1)
+        assert decider.tracked_bytes == [10, 12, 15, 18][i]
+    assert len(decider.history) == 1 and decider.seen_size[0] == 12  # the check at request 3 saw 12
+
+
 def test_adaptsize_keeps_the_old_interval_keyword_for_one_release():
     with pytest.warns(DeprecationWarning, match=r"interval=.*reconf_interval="):
         old = AdaptSize(interval=500, seed=3)
