@@ -528,7 +528,8 @@ class AdmittedCache:
     def used(self) -> int:
         return self.inner.used
 
-    def feed(self, ids: Any, sizes: Any, *, record: bool = False, next_access: Any = None) -> Any:
+    def feed(self, ids: Any, sizes: Any, *, record: bool = False, next_access: Any = None,
+             object_ids: Any = None) -> Any:
         import numpy as np
 
         ids = np.ascontiguousarray(ids, dtype=np.int64)
@@ -537,7 +538,7 @@ class AdmittedCache:
             raise InvalidParameter(f"ids and sizes differ in length: {ids.size} vs {sizes.size}")
         admit = self.decider.decide(ids, sizes, self.capacity)
         shown = np.where(admit, sizes, self.capacity + 1)
-        misses, _, hits = self.inner.feed(ids, shown, record=True, next_access=next_access)
+        misses, _, hits = self.inner.feed(ids, shown, record=True, next_access=next_access, object_ids=object_ids)
         missed = int(sizes[~hits].sum())
         self.requests += ids.size
         self.bytes_requested += int(sizes.sum())

@@ -271,8 +271,8 @@ def simulate(keys: Any, policy: "Policy | str | type[Policy] | Callable[[int], P
     if chosen == "python":
         misses, missed = cache.replay_bytes(keys, sizes)
     else:
-        ids = keys if not isinstance(keys, list) else _dense(keys)[0]
-        misses, missed = cache.feed(ids, sizes)
+        ids, objects = (keys, None) if not isinstance(keys, list) else _dense(keys)
+        misses, missed = cache.feed(ids, sizes, object_ids=objects)
     total = _total(sizes)
     return CacheReport(len(keys), len(keys) - misses, total, total - missed)
 
@@ -300,17 +300,19 @@ def hit_sequence(keys: Any, policy: "Policy | str | type[Policy] | Callable[[int
         if cache.needs_future:  # Belady: each request with its next access
             return [request(k, s, n) for k, s, n in zip(keys, sizes, next_access_times(keys))]
         return [request(k, s) for k, s in zip(keys, sizes)]
-    ids = keys if not isinstance(keys, list) else _dense(keys)[0]
-    hits: list[bool] = cache.feed(ids, sizes, record=True)[2].tolist()
+    ids, objects = (keys, None) if not isinstance(keys, list) else _dense(keys)
+    hits: list[bool] = cache.feed(ids, sizes, record=True, object_ids=objects)[2].tolist()
     return hits
 
 
-def _dense(keys: list[Hashable]) -> tuple[NDArray[np.int64], int]:
-    """Dense ids ``0..n-1`` (in order of first request) for ``keys``, and ``n``."""
+def _dense(keys: list[Hashable]) -> tuple[NDArray[np.int64], Any]:
+    """Dense ids ``0..n-1`` (in order of first request) for ``keys``, and each one's key when the
+    keys are integers (the object ids WTinyLFU hashes; None otherwise)."""
     import pandas as pd
 
     codes, uniques = pd.factorize(pd.Series(keys))
-    return codes.astype("int64"), len(uniques)
+    objects = uniques.to_numpy() if uniques.dtype.kind in "iu" else None
+    return codes.astype("int64"), objects
 
 
 # Old names, for one release (CONTRIBUTING.md, "Renaming").

@@ -117,25 +117,30 @@ class CompiledCache:
 
     @overload
     def feed(self, ids: ArrayLike, sizes: ArrayLike, *, record: Literal[False] = ...,
-             next_access: ArrayLike | None = ...) -> tuple[int, int]: ...
+             next_access: ArrayLike | None = ..., object_ids: ArrayLike | None = ...) -> tuple[int, int]: ...
 
     @overload
     def feed(self, ids: ArrayLike, sizes: ArrayLike, *, record: Literal[True],
-             next_access: ArrayLike | None = ...) -> tuple[int, int, NDArray[np.bool_]]: ...
+             next_access: ArrayLike | None = ..., object_ids: ArrayLike | None = ...) -> tuple[int, int, NDArray[np.bool_]]: ...
 
     @overload
     def feed(self, ids: ArrayLike, sizes: ArrayLike, *, record: bool,
-             next_access: ArrayLike | None = ...) -> tuple[int, int] | tuple[int, int, NDArray[np.bool_]]: ...
+             next_access: ArrayLike | None = ..., object_ids: ArrayLike | None = ...
+             ) -> tuple[int, int] | tuple[int, int, NDArray[np.bool_]]: ...
 
     def feed(self, ids: ArrayLike, sizes: ArrayLike, *, record: bool = False,
-             next_access: ArrayLike | None = None) -> tuple[int, int] | tuple[int, int, NDArray[np.bool_]]:
+             next_access: ArrayLike | None = None, object_ids: ArrayLike | None = None
+             ) -> tuple[int, int] | tuple[int, int, NDArray[np.bool_]]:
         """Replay one chunk: dense ``ids`` and their ``sizes`` (equal lengths, sizes >= 0).
 
         ``next_access`` (Belady only): each request's next access, a position in the whole trace
         (oracleGeneral's ``next_access_vtime``; -1 = never); without it, Belady computes it from
         the chunk, which is right only when the chunk is the whole trace (a second chunk without it
-        is refused). Returns ``(misses, missed_bytes)`` of this chunk, and with ``record=True`` a third item,
-        a boolean array with each request's outcome (True = hit).
+        is refused). ``object_ids`` (for WTinyLFU, whose sketch hashes object ids as libCacheSim
+        does): each dense id's 64-bit object id, an integer array indexed by dense id; without it,
+        the dense ids are hashed; other policies ignore it. Returns ``(misses, missed_bytes)`` of
+        this chunk, and with ``record=True`` a third item, a boolean array with each request's
+        outcome (True = hit).
         """
         np = self._np
         ids64 = np.ascontiguousarray(ids, dtype=np.int64)
@@ -148,6 +153,11 @@ class CompiledCache:
             raise InvalidParameter(f"dense object ids must be >= 0, got {int(ids64.min())}")
         if sizes64.min() < 0:
             raise InvalidParameter(f"object sizes must be non-negative, got {int(sizes64.min())}")
+        if object_ids is not None:
+            object_ids = np.asarray(object_ids)
+            if object_ids.ndim != 1 or object_ids.dtype.kind not in "iu" or object_ids.size <= ids64.max():
+                raise InvalidParameter(f"object_ids must be an integer array with an object id for each dense id "
+                                       f"(up to {int(ids64.max())}), got {object_ids!r:.80}")
         self._grow(int(ids64.max()) + 1)
         hits = np.empty(ids64.size if record else 0, dtype=np.bool_)
         state = self._state
@@ -155,6 +165,8 @@ class CompiledCache:
             if not self.policy.cls.needs_future or not isinstance(state, BeladyState):
                 raise InvalidParameter(f"next_access= is for policies that see the future (belady), not {self.name}")
             state.future = next_access
+        if object_ids is not None and hasattr(state, "object_ids"):
+            state.object_ids = object_ids
         state.prepare(ids64)
         got = state.run(ids64, sizes64, hits, record)
         misses, missed = int(got[0]), int(got[1])

@@ -161,9 +161,10 @@ def _task(workload: "Trace | DenseTrace | str | Callable[..., Trace]", seed: int
                                                for c in caps], len(trace), trace.total_bytes)
     if resolve_engine(engine, policy) == "compiled":
         ids, sizes, objects = trace.dense()
+        object_ids = trace.object_ids()
 
         def replay(capacities: list[int]) -> list[tuple[int, int]]:
-            return [CompiledCache(policy, c, objects).feed(ids, sizes) for c in capacities]
+            return [CompiledCache(policy, c, objects).feed(ids, sizes, object_ids=object_ids) for c in capacities]
     else:
         keys, sizes_ = trace.keys, trace.sizes
 

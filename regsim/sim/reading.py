@@ -181,6 +181,17 @@ class DenseIds:
                                   if keys.dtype.kind == "i" else keys.astype(np.uint64, copy=False))
         return self._map_any(keys)
 
+    def object_ids(self) -> Any:
+        """Each dense id's key as an integer array (libCacheSim's object ids, which WTinyLFU
+        hashes), or None when the keys are not all integers."""
+        np = self._np
+        if self._dict is None:
+            return self._by_id[: self.count]
+        keys = list(self._dict)
+        if all(isinstance(k, int) for k in keys):
+            return np.array(keys, dtype=np.uint64 if keys and max(keys) >= 2**63 else np.int64)
+        return None
+
     def _map_ints(self, keys: Any) -> Any:
         np = self._np
         from .kernels import dense_ids
@@ -263,11 +274,13 @@ class DenseTrace:
     working_set_bytes: int
     requests: int
     total_bytes: int
+    #: each dense id's integer key (None when the keys are not integers): what WTinyLFU hashes
+    object_ids: Any = None
 
     @classmethod
     def of(cls, trace: Trace) -> "DenseTrace":
         ids, sizes, objects = trace.dense()
-        return cls(ids, sizes, objects, trace.working_set()[1], len(trace), trace.total_bytes)
+        return cls(ids, sizes, objects, trace.working_set()[1], len(trace), trace.total_bytes, trace.object_ids())
 
 
 def load_dense(source: "Trace | str | os.PathLike[str]", *, kind: str | None = "blob",
@@ -292,4 +305,4 @@ def load_dense(source: "Trace | str | os.PathLike[str]", *, kind: str | None = "
     ids = np.concatenate(ids_parts) if ids_parts else np.zeros(0, np.int64)
     sizes = np.concatenate(size_parts) if size_parts else np.zeros(0, np.int64)
     del ids_parts, size_parts
-    return DenseTrace(ids, sizes, tally.dense.count, tally.wss, tally.requests, tally.total)
+    return DenseTrace(ids, sizes, tally.dense.count, tally.wss, tally.requests, tally.total, tally.dense.object_ids())

@@ -80,15 +80,16 @@ def stream_policies(source: Any, policies: Sequence[Any], capacities: Sequence[i
     for keys, sizes in iter_chunks(source, chunk_requests=chunk_requests, kind=kind,
                                    ignore_size_zero_req=ignore_size_zero_req):
         ids = tally.add(keys, sizes)
+        objects = tally.dense.object_ids()  # the integer keys, which WTinyLFU hashes (None: not integers)
         future = next(futures) if futures is not None else None  # Belady: the file's next accesses
         as_lists = None
         for how, row, count, seer in zip(chosen, caches, counts, seers):
             for cache, c in zip(row, count):
                 if how == "compiled":
-                    misses, missed = cache.feed(ids, sizes, next_access=future if seer else None)
+                    misses, missed = cache.feed(ids, sizes, next_access=future if seer else None, object_ids=objects)
                 else:
                     if as_lists is None:
-                        as_lists = (ids.tolist(), sizes.tolist())
+                        as_lists = ((ids if objects is None else objects[ids]).tolist(), sizes.tolist())
                     if seer:
                         misses, missed = cache.replay_bytes(*as_lists, next_access=None if future is None
                                                             else future.tolist())
@@ -134,6 +135,6 @@ def replay_dense(d: DenseTrace, policy: Any, capacities: Sequence[int], *, engin
     expect("d", d, DenseTrace, "a DenseTrace (from load_dense())")
     expect("capacities", capacities, SEQUENCE, "a sequence of capacities in bytes")
     if resolve_engine(engine, policy) == "compiled":
-        return [CompiledCache(policy, c, d.objects).feed(d.ids, d.sizes) for c in capacities]
-    keys, sizes = d.ids.tolist(), d.sizes.tolist()
+        return [CompiledCache(policy, c, d.objects).feed(d.ids, d.sizes, object_ids=d.object_ids) for c in capacities]
+    keys, sizes = (d.ids if d.object_ids is None else d.object_ids[d.ids]).tolist(), d.sizes.tolist()
     return [make_policy(policy, c).replay_bytes(keys, sizes) for c in capacities]

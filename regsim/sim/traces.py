@@ -91,6 +91,7 @@ class Trace:
                                        f"time {before!r} s")
         self._frame = frame
         self._dense: tuple[Any, Any, int] | None = None
+        self._uniques: Any = None
         self._working_set: tuple[int, int] | None = None
         self._kinds: dict[str, Trace] = {}
 
@@ -199,7 +200,19 @@ class Trace:
             ids = codes.astype("int64")
             sizes = self._frame["size"].to_numpy(dtype="int64")
             self._dense = (ids, sizes, len(uniques))
+            self._uniques = uniques
         return self._dense
+
+    def object_ids(self) -> Any:
+        """Each dense id's key (of :meth:`dense`) as an integer array, when the keys are integers
+        (libCacheSim's object ids; WTinyLFU hashes them); None otherwise.
+
+        >>> Trace.from_columns(key=[9, 4, 9], size=[5, 7, 5]).object_ids().tolist()
+        [9, 4]
+        """
+        self.dense()
+        uniques = _pandas().Index(self._uniques)
+        return uniques.to_numpy() if uniques.dtype.kind in "iu" else None
 
     def head(self, n: int = 5) -> pd.DataFrame:
         """The first ``n`` requests as a DataFrame (as ``DataFrame.head``), for a look in a notebook."""
