@@ -36,6 +36,7 @@ from .cache import (ARC, FIFO, GDSF, LFU, LFUDA, BeladySize, Hyperbolic, LHD, LI
                     Policy, Sieve, TwoQ, hit_sequence, make_policy, simulate)
 from .cache import LeCaR
 from .cache import ClockPro
+from .cache import WTinyLFU
 from . import oracle, plots, streaming
 from .admission import AdaptSize, BloomAdmission, ProbAdmission, SizeAdmission, admitted
 from .ttl import simulate_ttl
@@ -57,6 +58,7 @@ __all__ = [
     "ARC", "Belady", "LFUDA", "LIRS", "LRUK", "Random", "Hyperbolic", "BeladySize", "MQ", "SLRU", "TwoQ", "CompiledCache", "ENGINES", "EngineUnavailable", "Sieve", "hit_sequence", "Catalog", "CacheReport", "Clock", "DAY", "DEFAULT_TTL", "FIFO", "FlowSim", "GBIT", "GDSF", "HOUR",
     "LeCaR", "ClockPro",
     "LHD",
+    "WTinyLFU",
     "ImageVersion", "InvalidParameter", "LFU", "LRU", "Link", "MODES", "MirrorReport", "POLICIES",
     "Policy", "PullThroughMirror", "RolloutReport", "S3FIFO", "STRATEGIES", "SimError", "Trace",
     "TraceFormatError", "UnknownExercise", "UnknownPolicy", "dedup_report", "generate_catalog",

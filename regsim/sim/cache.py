@@ -69,6 +69,7 @@ from .policies.s3fifo import S3FIFO
 from .policies.sieve import Sieve
 from .policies.slru import SLRU
 from .policies.twoq import TwoQ
+from .policies.wtinylfu import WTinyLFU
 
 if TYPE_CHECKING:
     import numpy as np
@@ -78,6 +79,7 @@ __all__ = [
     "Policy", "Configured", "Belady", "LRU", "FIFO", "LFU", "Clock", "S3FIFO", "GDSF", "ARC", "Sieve", "TwoQ", "SLRU", "LRUK", "LFUDA", "MQ", "LIRS", "Random", "Hyperbolic", "BeladySize",
     "LeCaR", "ClockPro",
     "LHD",
+    "WTinyLFU",
     "POLICIES",
     "make_policy", "CacheReport", "simulate", "hit_sequence",
 ]
