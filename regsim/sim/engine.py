@@ -153,11 +153,10 @@ class CompiledCache:
             raise InvalidParameter(f"dense object ids must be >= 0, got {int(ids64.min())}")
         if sizes64.min() < 0:
             raise InvalidParameter(f"object sizes must be non-negative, got {int(sizes64.min())}")
-        if object_ids is not None:
-            object_ids = np.asarray(object_ids)
-            if object_ids.ndim != 1 or object_ids.dtype.kind not in "iu" or object_ids.size <= ids64.max():
-                raise InvalidParameter(f"object_ids must be an integer array with an object id for each dense id "
-                                       f"(up to {int(ids64.max())}), got {object_ids!r:.80}")
+        objects = None if object_ids is None else np.asarray(object_ids)
+        if objects is not None and (objects.ndim != 1 or objects.dtype.kind not in "iu" or objects.size <= ids64.max()):
+            raise InvalidParameter(f"object_ids must be an integer array with an object id for each dense id "
+                                   f"(up to {int(ids64.max())}), got {object_ids!r:.80}")
         self._grow(int(ids64.max()) + 1)
         hits = np.empty(ids64.size if record else 0, dtype=np.bool_)
         state = self._state
@@ -165,8 +164,8 @@ class CompiledCache:
             if not self.policy.cls.needs_future or not isinstance(state, BeladyState):
                 raise InvalidParameter(f"next_access= is for policies that see the future (belady), not {self.name}")
             state.future = next_access
-        if object_ids is not None and hasattr(state, "object_ids"):
-            state.object_ids = object_ids
+        if objects is not None and hasattr(state, "object_ids"):
+            state.object_ids = objects
         state.prepare(ids64)
         got = state.run(ids64, sizes64, hits, record)
         misses, missed = int(got[0]), int(got[1])

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
     from ._compiled import Bools, Flags, Ints, Links
 
-__all__ = ["WTinyLFU", "xxh64_id", "CountMinSketch"]
+__all__ = ["WTinyLFU"]
 
 # -- XXH64 of an 8-byte object id (the xxHash specification's path for an 8-byte input) -------------------
 
@@ -93,14 +93,13 @@ def _xxh64_ids(ids: NDArray[Any], seed: int) -> NDArray[Any]:
         return (x << u(r)) | (x >> u(64 - r))
 
     with np.errstate(over="ignore"):
-        h = u((seed + _P5 + 8) & MASK64)
         k = rotl(np.asarray(ids, dtype=u) * u(_P2), 31) * u(_P1)
-        h = rotl(h ^ k, 27) * u(_P1) + u(_P4)
+        h = rotl(u((seed + _P5 + 8) & MASK64) ^ k, 27) * u(_P1) + u(_P4)
         h ^= h >> u(33)
         h *= u(_P2)
         h ^= h >> u(29)
         h *= u(_P3)
-        return h ^ (h >> u(32))  # type: ignore[no-any-return]  # numpy arithmetic: Any in the stubs
+        return h ^ (h >> u(32))
 
 
 def sketch_shape(entries: int, error: float) -> tuple[int, int]:
@@ -355,22 +354,24 @@ class WTinyLFU(Policy):
             raise InvalidParameter(f"sketch_error must be in (0, 1), got {sketch_error!r}")
         self.window_size, self.sketch_error = window_size, sketch_error
         self.reset_factor = check_int("reset_factor", reset_factor, minimum=1)
-        self.window_capacity = int(self.capacity * window_size)
-        self.main_capacity = self.capacity - self.window_capacity
-        self.probation_capacity = int(1 / 5 * self.main_capacity)
-        self.protected_capacity = int(4 / 5 * self.main_capacity)
+        self.window_capacity: int = int(self.capacity * window_size)
+        self.main_capacity: int = self.capacity - self.window_capacity
+        self.probation_capacity: int = int(1 / 5 * self.main_capacity)
+        self.protected_capacity: int = int(4 / 5 * self.main_capacity)
         #: libCacheSim aborts when it builds this cache (an SLRU segment of 0 bytes)
-        self.libcachesim_would_crash = self.probation_capacity <= 0
-        self.sketch = CountMinSketch(*sketch_shape(_c_int(self.main_capacity), sketch_error))
-        self.reset_after = reset_factor * self.main_capacity
+        self.libcachesim_would_crash: bool = self.probation_capacity <= 0
+        self.sketch: CountMinSketch = CountMinSketch(*sketch_shape(_c_int(self.main_capacity), sketch_error))
+        self.reset_after: int = self.reset_factor * self.main_capacity
         self._window: OrderedDict[Hashable, None] = OrderedDict()  # oldest first
         self._probation: OrderedDict[Hashable, None] = OrderedDict()
         self._protected: OrderedDict[Hashable, None] = OrderedDict()
         self._size: dict[Hashable, int] = {}
-        self._window_used = self._probation_used = self._protected_used = 0
-        self._main_hits = 0
+        self._window_used: int = 0
+        self._probation_used: int = 0
+        self._protected_used: int = 0
+        self._main_hits: int = 0
         self._hashes: dict[Hashable, tuple[int, int]] = {}  # key -> (a, b), the sketch's hash pair
-        self._numbered = 0  # keys that are not ints, numbered in order of first request
+        self._numbered: int = 0  # keys that are not ints, numbered in order of first request
 
     # -- the sketch -------------------------------------------------------------------------------
 
