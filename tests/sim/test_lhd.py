@@ -125,3 +125,21 @@ def test_bad_parameters_name_the_value():
                          ({"seed": -1}, "seed"), ({"associativity": 2.5}, "associativity")]:
         with pytest.raises(InvalidParameter, match=word):
             sim.LHD.with_params(**params)
+
+
+def test_a_hit_stores_the_size_as_libcachesims_lhd_does():
+    """libCacheSim's LHD stores a hit's size and counts its bytes (its LRU does not); the one
+    difference, a hit larger than the whole cache, is stated beside the other sizes."""
+    lcs = pytest.importorskip("libcachesim", reason="libcachesim is not installed: nothing to compare against")
+    sizes = [10, 30, 20, 90, 500]
+    theirs, lru = lcs.LHD(100), lcs.LRU(100)
+    occupied = []
+    for s in sizes:
+        req = lcs.Request()
+        req.obj_id, req.obj_size = 7, s
+        theirs.get(req)
+        lru.get(req)
+        occupied.append(theirs.get_occupied_byte())
+    assert occupied == [10, 30, 20, 90, 500] and lru.get_occupied_byte() == 10
+    ours = sim.LHD(100)
+    assert [(ours.request(7, s), ours.used)[1] for s in sizes] == [10, 30, 20, 90, 90]  # 500 > the cache: kept at 90
