@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import regsim.sim as sim
 from regsim.sim import policies
@@ -143,3 +145,51 @@ def test_a_hit_stores_the_size_as_libcachesims_lhd_does():
     assert occupied == [10, 30, 20, 90, 500] and lru.get_occupied_byte() == 10
     ours = sim.LHD(100)
     assert [(ours.request(7, s), ours.used)[1] for s in sizes] == [10, 30, 20, 90, 90]  # 500 > the cache: kept at 90
+
+
+def test_the_age_coarsening_stretches_or_compresses_the_histograms():
+    """16 objects cached on average, 8 ages: the new shift makes 8 ages span 100 x 16 accesses,
+    2**8 each (2**7 < 1600 / 8 <= 2**8). From 10 that is 2 bits finer: each age spreads over 4
+    (a quarter each), and the ages beyond the new range fold into the last. From 0 to 1 (no
+    objects: the least shift, 1) two ages merge into one."""
+    for fn in (reconfigure.py_func, reconfigure):
+        hits = np.zeros(16 * 8)
+        hits[:8] = np.arange(1, 9)
+        evictions, densities, averages = hits.copy(), np.zeros(16 * 8), np.zeros(2)
+        assert fn(hits, evictions, densities, 8, 10, True, 16, averages) == 8
+        assert hits[:8].tolist() == pytest.approx([0.9 * h for h in [0.25] * 4 + [0.5] * 3 + [33]])
+        assert evictions[:8].tolist() == hits[:8].tolist() and averages.tolist() == [16 * 8, 8]
+        hits[:8] = np.arange(1, 9)
+        assert fn(hits, evictions, densities, 8, 0, True, 0, np.zeros(2)) == 1
+        assert hits[:8].tolist() == pytest.approx([0.9 * h for h in [3, 7, 11, 15, 0, 0, 0, 8]])
+
+
+@st.composite
+def lhd_traces(draw):
+    """Random keys and sizes (sometimes changing, zero, or larger than the cache), a cache of 0
+    to 400 bytes, and parameters that make every path run: reconfigurations every few accesses,
+    age coarsening (at the 6th and 26th), few ages, few or no recent admissions."""
+    objects = draw(st.integers(1, 30))
+    size_of = draw(st.lists(st.integers(0, 120), min_size=objects, max_size=objects))
+    picks = draw(st.lists(st.tuples(st.integers(0, objects - 1), st.none() | st.integers(0, 450)),
+                          min_size=1, max_size=300))
+    keys = [k for k, _ in picks]
+    sizes = [size_of[k] if other is None else other for k, other in picks]
+    params = {"reconfigure_every": draw(st.integers(1, 12)), "max_age": draw(st.integers(2, 40)),
+              "associativity": draw(st.integers(1, 40)), "admissions": draw(st.integers(0, 4)),
+              "seed": draw(st.integers(0, 5))}
+    return keys, sizes, draw(st.integers(0, 400)), params
+
+
+@settings(max_examples=150, deadline=None)
+@given(trace=lhd_traces(), cut=st.integers(1, 300))
+def test_both_engines_agree_through_reconfigurations(trace, cut):
+    keys, sizes, capacity, params = trace
+    policy = sim.LHD.with_params(**params)
+    reference = policy(capacity)
+    expected = sim.hit_sequence(keys, reference, sizes)
+    cache = CompiledCache(policy, capacity)
+    got = cache.feed(keys[:cut], sizes[:cut], record=True)[2].tolist() + \
+        cache.feed(keys[cut:], sizes[cut:], record=True)[2].tolist()
+    assert got == expected
+    assert cache.used == reference.used
