@@ -12,7 +12,7 @@ import pytest
 lcs = pytest.importorskip("libcachesim", reason="libcachesim is not installed (pip install libcachesim, "
                                                 "in the test extra): nothing to compare against")
 
-from regsim.sim.cache import MQ, POLICIES, LRUK, Clock, ClockPro, S3FIFO, TwoQ, WTinyLFU, hit_sequence, simulate  # noqa: E402
+from regsim.sim.cache import MQ, POLICIES, LRUK, Clock, ClockPro, Clock2QPlus, S3FIFO, TwoQ, WTinyLFU, hit_sequence, simulate  # noqa: E402
 from regsim.sim.policies import label, resolve  # noqa: E402
 from regsim.sim.policies.belady import next_access_times  # noqa: E402
 from regsim.sim.oracle import iter_oracle_general, read_oracle_general, write_oracle_general  # noqa: E402
@@ -123,7 +123,9 @@ PARAMETERISED = [S3FIFO.with_params(small_ratio=0.05), S3FIFO.with_params(small_
                  ClockPro.with_params(cold_ratio=0.1), ClockPro.with_params(cold_ratio=1.0),
                  ClockPro.with_params(cold_ratio=0),
                  WTinyLFU.with_params(window_size=0.2), WTinyLFU.with_params(window_size=0.6),
-                 WTinyLFU.with_params(window_size=0.0)]
+                 WTinyLFU.with_params(window_size=0.0),
+                 Clock2QPlus.with_params(small_ratio=0.25, ghost_ratio=0.5),
+                 Clock2QPlus.with_params(move_to_main=2, window_ratio=0.1)]
 
 
 @pytest.mark.parametrize("policy", PARAMETERISED, ids=label)

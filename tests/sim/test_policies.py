@@ -60,6 +60,8 @@ PARAMETERISED = [
     functools.partial(sim.Clock, bits=3),
     sim.ClockPro.with_params(cold_ratio=0.1),
     functools.partial(sim.ClockPro, cold_ratio=1.0),
+    sim.Clock2QPlus.with_params(small_ratio=0.25, window_ratio=0.0),
+    functools.partial(sim.Clock2QPlus, move_to_main=2, ghost_ratio=0.5),
 ]
 
 
@@ -70,7 +72,8 @@ def test_parameterised_policies_are_labelled_readably():
     assert table["policy"].tolist() == [
         "s3fifo", "s3fifo(small_ratio=0.05)", "s3fifo(small_ratio=0.3, ghost_ratio=0.5, move_to_main=1)",
         "s3fifo(move_to_main=3)", "clock(bits=2)", "clock(bits=3)", "clockpro(cold_ratio=0.1)",
-        "clockpro(cold_ratio=1.0)", "clock(bits=2)", "clock"]
+        "clockpro(cold_ratio=1.0)", "clock2qplus(small_ratio=0.25, window_ratio=0.0)",
+        "clock2qplus(ghost_ratio=0.5, move_to_main=2)", "clock(bits=2)", "clock"]
     assert repr(sim.S3FIFO.with_params(small_ratio=0.05)) == "s3fifo(small_ratio=0.05)"
     assert sim.S3FIFO.with_params(small_ratio=0.05) == policies.resolve(functools.partial(sim.S3FIFO, small_ratio=0.05))
 
