@@ -37,6 +37,7 @@ from .cache import (ARC, FIFO, GDSF, LFU, LFUDA, BeladySize, Hyperbolic, LHD, LI
 from .cache import LeCaR
 from .cache import ClockPro
 from .cache import WTinyLFU
+from .cache import Clock2QPlus
 from . import oracle, plots, streaming
 from .admission import AdaptSize, BloomAdmission, ProbAdmission, SizeAdmission, admitted
 from .ttl import simulate_ttl
@@ -55,6 +56,7 @@ from .traces import Trace, read_csv, read_ibm, write_csv, write_ibm
 from .workloads import DAY, Catalog, ImageVersion, generate_catalog, object_trace, official_catalog
 
 __all__ = [
+    "Clock2QPlus",
     "ARC", "Belady", "LFUDA", "LIRS", "LRUK", "Random", "Hyperbolic", "BeladySize", "MQ", "SLRU", "TwoQ", "CompiledCache", "ENGINES", "EngineUnavailable", "Sieve", "hit_sequence", "Catalog", "CacheReport", "Clock", "DAY", "DEFAULT_TTL", "FIFO", "FlowSim", "GBIT", "GDSF", "HOUR",
     "LeCaR", "ClockPro",
     "LHD",

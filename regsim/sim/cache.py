@@ -53,6 +53,7 @@ from .policies.belady import Belady, next_access_times
 from .policies.beladysize import BeladySize
 from .policies.clock import Clock
 from .policies.clockpro import ClockPro
+from .policies.clock2qplus import Clock2QPlus
 from .policies.fifo import FIFO
 from .policies.gdsf import GDSF
 from .policies.hyperbolic import Hyperbolic
@@ -80,6 +81,7 @@ __all__ = [
     "LeCaR", "ClockPro",
     "LHD",
     "WTinyLFU",
+    "Clock2QPlus",
     "POLICIES",
     "make_policy", "CacheReport", "simulate", "hit_sequence",
 ]
