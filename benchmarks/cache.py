@@ -71,7 +71,7 @@ from regsim.sim.workloads import object_trace  # noqa: E402
 LCS_NAMES = {name: cls.libcachesim for name, cls in POLICIES.items()}
 #: a sampled policy (``--policies random``) is compared by its miss ratio within this much, as in
 #: tests/sim/test_libcachesim.py (one run each here); it is not counted in "miss ratios identical"
-SAMPLED_TOLERANCE = {"random": 0.04, "hyperbolic": 0.005, "beladysize": 0.015, "lecar": 0.01, "lhd": 0.015}
+SAMPLED_TOLERANCE = {"random": 0.04, "hyperbolic": 0.005, "beladysize": 0.015, "lecar": 0.01, "lhd": 0.015, "cacheus": 0.01}
 OUT = ROOT / "benchmarks" / "out"
 
 

@@ -34,7 +34,7 @@ which means 0). The lab reads the core through its public API and event log only
 from ..deprecation import moved_names
 from .cache import (ARC, FIFO, GDSF, LFU, LFUDA, BeladySize, Hyperbolic, LHD, LIRS, LRU, LRUK, MQ, POLICIES, Random, S3FIFO, SLRU, Belady, CacheReport, Clock,
                     Policy, Sieve, TwoQ, hit_sequence, make_policy, simulate)
-from .cache import LeCaR
+from .cache import Cacheus, LeCaR
 from .cache import ClockPro
 from .cache import WTinyLFU
 from .cache import Clock2QPlus
@@ -58,7 +58,7 @@ from .workloads import DAY, Catalog, ImageVersion, generate_catalog, object_trac
 __all__ = [
     "Clock2QPlus",
     "ARC", "Belady", "LFUDA", "LIRS", "LRUK", "Random", "Hyperbolic", "BeladySize", "MQ", "SLRU", "TwoQ", "CompiledCache", "ENGINES", "EngineUnavailable", "Sieve", "hit_sequence", "Catalog", "CacheReport", "Clock", "DAY", "DEFAULT_TTL", "FIFO", "FlowSim", "GBIT", "GDSF", "HOUR",
-    "LeCaR", "ClockPro",
+    "LeCaR", "Cacheus", "ClockPro",
     "LHD",
     "WTinyLFU",
     "ImageVersion", "InvalidParameter", "LFU", "LRU", "Link", "MODES", "MirrorReport", "POLICIES",

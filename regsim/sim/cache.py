@@ -51,6 +51,7 @@ from .policies import POLICIES, Configured, Policy, make_policy, resolve
 from .policies.arc import ARC
 from .policies.belady import Belady, next_access_times
 from .policies.beladysize import BeladySize
+from .policies.cacheus import Cacheus
 from .policies.clock import Clock
 from .policies.clockpro import ClockPro
 from .policies.clock2qplus import Clock2QPlus
@@ -78,7 +79,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Policy", "Configured", "Belady", "LRU", "FIFO", "LFU", "Clock", "S3FIFO", "GDSF", "ARC", "Sieve", "TwoQ", "SLRU", "LRUK", "LFUDA", "MQ", "LIRS", "Random", "Hyperbolic", "BeladySize",
-    "LeCaR", "ClockPro",
+    "LeCaR", "Cacheus", "ClockPro",
     "LHD",
     "WTinyLFU",
     "Clock2QPlus",

@@ -281,7 +281,9 @@ SEEDS = 16
 #: 5%, where single runs spread over 0.035), elsewhere at most 0.0013, and 0.0000 on cloudPhysicsIO.
 #: LHD: at most 0.0045 apart (Zipf(0.7) at 5%, against libCacheSim's mean over 160 runs; its 16-run
 #: means vary by 0.003 there), 0.0001 on cloudPhysicsIO.
-TOLERANCE = {"random": 0.04, "hyperbolic": 0.005, "beladysize": 0.015, "lecar": 0.01, "lhd": 0.015}
+#: Cacheus also draws its first learning rate: at most 0.0040 apart (the same run), elsewhere at most
+#: 0.0022, 0.0007 on cloudPhysicsIO. Both are exact on libCacheSim's own generator (the test below).
+TOLERANCE = {"random": 0.04, "hyperbolic": 0.005, "beladysize": 0.015, "lecar": 0.01, "lhd": 0.015, "cacheus": 0.01}
 
 
 def _sampled_means(name, trace, path, capacity):
@@ -330,3 +332,89 @@ def test_lecar_with_fixed_weights_agrees_with_libcachesim_request_by_request(lru
             req.obj_id, req.obj_size, req.clock_time = k, size_of[k], 1
             assert ours.request(k, size_of[k]) == theirs.get(req), (lru_weight, seed, capacity, i)
             assert ours.used == theirs.get_occupied_byte(), (lru_weight, seed, capacity, i)
+
+
+class LibCacheSimGenerator:
+    """libCacheSim's ``next_rand`` (utils/mymath.h): a lehmer64 generator whose state is
+    thread-local and starts at 0xdeadbeef in every new thread. Put in place of our generator (a
+    ``rand_below`` whose ``py_func`` ignores our state), it gives our Python class the numbers
+    libCacheSim draws in a fresh thread, where nothing else has drawn yet."""
+
+    def __init__(self):
+        self.state = 0xDEADBEEF
+
+    def py_func(self, state, n):
+        self.state = (self.state * 0xDA942042E4DD58B5) & ((1 << 128) - 1)
+        return state, (self.state >> 64) % n
+
+
+def in_a_new_thread(fn):
+    import threading
+
+    out = []
+    thread = threading.Thread(target=lambda: out.append(fn()))
+    thread.start()
+    thread.join()
+    assert out, "the thread failed"
+    return out[0]
+
+
+@pytest.mark.parametrize("name", ["lecar", "cacheus"])
+def test_lecar_and_cacheus_agree_with_libcachesim_request_by_request_on_its_generator(name, monkeypatch):
+    """Their random streams differ, but not their rules: drawing libCacheSim's own numbers (in a new
+    thread, as libCacheSim's generator starts there), our Python class gives the same hit or miss
+    and holds the same bytes as libCacheSim on every request: zero sizes, objects larger than
+    the cache, tiny caches, learning-rate rounds. Runs where libCacheSim's Cacheus would crash
+    (``libcachesim_would_crash``, which says where) are left out."""
+    import importlib
+
+    module = importlib.import_module(f"regsim.sim.policies.{name}")
+    cls = POLICIES[name]
+    compared = 0
+    for seed in range(40):
+        rng = random.Random(seed)
+        objects = rng.choice([5, 20, 60, 200])
+        size_of = {k: rng.choice([0, 1, rng.randrange(1, 400), rng.randrange(1, 3000)]) for k in range(objects)}
+        capacity = rng.choice([1, 2, 50, 500, 2000, 5000, 20000])
+        keys = [rng.randrange(objects) if rng.random() < 0.5 else min(rng.randrange(objects), rng.randrange(objects))
+                for _ in range(2000)]
+        sizes = [size_of[k] for k in keys]
+        monkeypatch.setattr(module, "rand_below", LibCacheSimGenerator())
+        probe = cls(capacity)
+        probe.replay(keys, sizes)
+        if getattr(probe, "libcachesim_would_crash", False):
+            continue
+        compared += 1
+
+        def run():
+            theirs = getattr(lcs, THEIRS[name])(capacity, hashpower=8)  # Cacheus draws its learning rate here
+            monkeypatch.setattr(module, "rand_below", LibCacheSimGenerator())
+            ours = cls(capacity)
+            req = lcs.Request()
+            for i, (k, size) in enumerate(zip(keys, sizes)):
+                req.obj_id, req.obj_size, req.clock_time = k, size, 1
+                if ours.request(k, size) != theirs.get(req) or ours.used != theirs.get_occupied_byte():
+                    return seed, capacity, i
+            return None
+
+        assert in_a_new_thread(run) is None
+    assert compared >= 30
+
+
+@pytest.mark.parametrize("name", ["lecar", "cacheus"])
+def test_lecar_and_cacheus_on_libcachesims_generator_give_its_miss_ratios_on_a_real_trace(name, cloudphysics,
+                                                                                          monkeypatch):
+    import importlib
+
+    module = importlib.import_module(f"regsim.sim.policies.{name}")
+    capacity = int(cloudphysics.working_set()[1] * 0.01)
+
+    def run():
+        theirs = getattr(lcs, THEIRS[name])(capacity).process_trace(reader(CLOUDPHYSICS))
+        monkeypatch.setattr(module, "rand_below", LibCacheSimGenerator())
+        ours = POLICIES[name](capacity)
+        misses, missed = ours.replay_bytes(cloudphysics.keys, cloudphysics.sizes)
+        return (misses / len(cloudphysics.keys), missed / sum(cloudphysics.sizes)), theirs
+
+    ours, theirs = in_a_new_thread(run)
+    assert ours == pytest.approx(theirs, abs=1e-12)

@@ -389,3 +389,50 @@ def test_clockpro_parameters_and_spellings():
     with pytest.raises(InvalidParameter, match="cold share of 18014398509481984 bytes, more than the 18014398509481983-byte cache"):
         sim.ClockPro(2**54 - 1, cold_ratio=1.0)
     assert sim.ClockPro(2**54 - 1, cold_ratio=0.5).cold_capacity == 2**53
+
+
+# -- Cacheus ----------------------------------------------------------------------------------------
+
+
+def test_cacheus_is_seeded_and_the_same_on_both_engines():
+    """Issue 17 finding 2: Cacheus was missing. The seed draws its first learning rate (in
+    [0.001, 1]) and its coins: same seed, same run on either engine; another seed, another run."""
+    trace = sim.object_trace(4000, objects=400, size_sigma=1.0, seed=15)
+    cap = int(trace.working_set()[1] * 0.05)
+    runs = {seed: sim.hit_sequence(trace.keys, sim.Cacheus.with_params(seed=seed), trace.sizes, capacity=cap,
+                                   engine="python") for seed in (0, 1)}
+    assert runs[0] != runs[1]
+    for seed, expected in runs.items():
+        for engine in ("compiled", "python"):
+            assert sim.hit_sequence(trace.keys, sim.Cacheus.with_params(seed=seed), trace.sizes, capacity=cap,
+                                    engine=engine) == expected
+    assert sim.hit_sequence(trace.keys, "Cacheus", trace.sizes, capacity=cap) == runs[0]  # seed=0 by default
+    rates = {sim.Cacheus(1000, seed=seed).learning_rate for seed in range(20)}
+    assert len(rates) > 10 and all(0.001 <= r <= 1.0 for r in rates)
+    assert sim.Cacheus.sampled and policies.label(sim.Cacheus.with_params(seed=2)) == "cacheus(seed=2)"
+    with pytest.raises(InvalidParameter, match="seed must be >= 0"):
+        sim.Cacheus.with_params(seed=-1)
+
+
+def test_cacheus_starts_new_objects_in_sr_and_refuses_one_larger_than_sr():
+    """SR starts at half the capacity: a new object larger than that is not cached (libCacheSim's
+    SR-LRU refuses it), and one larger than the cache not either. A hit in SR moves an object to R."""
+    cache = sim.Cacheus(100)
+    assert cache.request("big", 101) is False and cache.request("half", 51) is False
+    assert len(cache) == 0 and cache.used == 0
+    assert cache.request("a", 20) is False and list(cache._sr) == ["a"] and not cache._r
+    assert cache.request("a", 20) is True and list(cache._r) == ["a"] and not cache._sr
+    for key in "bcd":
+        cache.request(key, 20)  # SR holds 50 bytes: at d (b, c, d = 60) b leaves for the history H
+    assert sorted(cache) == ["a", "c", "d"] and list(cache._h) == ["b"] and cache.used == 60
+    assert cache.request("b", 20) is False  # back from H: into R, next to a
+    assert list(cache._r) == ["a", "b"] and list(cache._sr) == ["c", "d"] and cache.used == 80
+
+
+def test_cacheus_sr_grows_when_an_object_that_left_it_unhit_comes_back():
+    cache = sim.Cacheus(100)
+    for key in "abcde":
+        cache.request(key, 20)  # SR holds 50 bytes: a, b, c leave it unhit for H (as new objects)
+    assert list(cache._h) == ["a", "b", "c"] and cache._sr_size == 50
+    assert cache.request("a", 20) is False  # back from H: into R, and SR grows by max(1, demoted // new)
+    assert "a" in cache._r and cache._sr_size == 51 and cache._r_size == 49

@@ -90,7 +90,7 @@ def _h_forget(st: Ints, lists: Ints, hprev: Links, hnxt: Links, inh: Flags, hfre
 def _to_history(st: Ints, lists: Ints, prev: Links, nxt: Links, hprev: Links, hnxt: Links, where: Flags,
                 flags: Flags, inh: Flags, hfreq: Ints, osize: Ints, cap: int, x: int) -> int:
     """A cached ``x`` leaves R or SR for H (trimmed below ``cap`` bytes); return its size."""
-    s = osize[x]
+    s = int(osize[x])
     f = 0
     if where[x] == 1:
         _unlink_q(prev, nxt, lists, 0, x)
