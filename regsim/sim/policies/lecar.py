@@ -198,7 +198,9 @@ class LeCaR(Policy):
     (None), ``lru_weight`` 0.5 (``w_lfu`` starts at 0.5 whatever ``lru_weight`` is, as there). The
     random draw is LeCaR's core, not a tie-break: it decides every eviction where the experts differ.
     libCacheSim's random stream is its own, so the two agree on miss ratios within a tolerance over
-    seeds, not request by request.
+    seeds (and request by request when given libCacheSim's generator, as the tests do). One
+    difference is left: libCacheSim keeps a frequency in 24 signed bits, which wraps after 2**23 - 1
+    hits on one object; here it does not.
     """
 
     name = "lecar"
