@@ -54,9 +54,10 @@ R = TypeVar("R")
 class Kernel(Generic[P, R]):
     """A function to compile with numba on first use (see the module docstring)."""
 
-    def __init__(self, fn: Callable[P, R], inline: bool) -> None:
+    def __init__(self, fn: Callable[P, R], inline: bool, refcounts: bool = True) -> None:
         self.py_func = fn
         self.inline = inline
+        self.refcounts = refcounts
         self._dispatcher: Any = None
         self.__doc__ = fn.__doc__
         self.__name__ = fn.__name__
@@ -66,7 +67,8 @@ class Kernel(Generic[P, R]):
         if self._dispatcher is None:
             from numba import njit
 
-            self._dispatcher = njit(cache=True, inline="always" if self.inline else "never")(self.py_func)
+            options = {} if self.refcounts else {"_nrt": False}  # numba's runtime off: no reference counts
+            self._dispatcher = njit(cache=True, inline="always" if self.inline else "never", **options)(self.py_func)
             self._dispatcher._cache = _helper_aware_cache(self.py_func)
             namespace = self.py_func.__globals__  # what the kernel calls must be numba functions too
             for key, value in list(namespace.items()):
@@ -139,28 +141,35 @@ def _helper_aware_cache(fn: Callable[..., Any]) -> Any:
 
 
 class _Marker:
-    """``@kernel(inline=...)``: marks the function it decorates."""
+    """``@kernel(inline=..., refcounts=...)``: marks the function it decorates."""
 
-    def __init__(self, inline: bool) -> None:
+    def __init__(self, inline: bool, refcounts: bool) -> None:
         self.inline = inline
+        self.refcounts = refcounts
 
     def __call__(self, fn: Callable[P, R]) -> Kernel[P, R]:
-        return Kernel(fn, self.inline)
+        return Kernel(fn, self.inline, self.refcounts)
 
 
 @overload
-def kernel(fn: Callable[P, R], *, inline: bool = ...) -> Kernel[P, R]: ...
+def kernel(fn: Callable[P, R], *, inline: bool = ..., refcounts: bool = ...) -> Kernel[P, R]: ...
 
 
 @overload
-def kernel(fn: None = ..., *, inline: bool = ...) -> _Marker: ...
+def kernel(fn: None = ..., *, inline: bool = ..., refcounts: bool = ...) -> _Marker: ...
 
 
-def kernel(fn: Callable[P, R] | None = None, *, inline: bool = False) -> Kernel[P, R] | _Marker:
-    """Mark ``fn`` as a numba kernel (``inline=True``: a helper inlined into its callers)."""
+def kernel(fn: Callable[P, R] | None = None, *, inline: bool = False,
+           refcounts: bool = True) -> Kernel[P, R] | _Marker:
+    """Mark ``fn`` as a numba kernel (``inline=True``: a helper inlined into its callers).
+
+    ``refcounts=False``: compiled without numba's runtime, for a kernel that allocates nothing. With
+    it, numba counts references to each array handed to an inlined helper, atomically, inside the
+    request loop, where its pruning misses them: ARC ran 1.4-1.9x and LIRS 3-4x faster without.
+    """
     if fn is None:
-        return _Marker(inline)
-    return Kernel(fn, inline)
+        return _Marker(inline, refcounts)
+    return Kernel(fn, inline, refcounts)
 
 
 #: the per-object arrays of a policy kept in doubly linked queues: name -> (dtype, fill)

@@ -27,7 +27,7 @@ def _c_div_k(a: float, b: float) -> float:
     return math.nan
 
 
-@kernel
+@kernel(refcounts=False)
 def arc_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, fst: Floats, lists: Ints,
                prev: Links, nxt: Links, osize: Ints, where: Flags) -> tuple[int, int]:
     p = fst[0]

@@ -91,6 +91,19 @@ def _update_min(bslot: MutableMapping[int, int], bcount: Ints, fh: Ints, fn: int
 
 
 @kernel(inline=True)
+def _lookups(total: int, before: int, after: int, mx: int) -> int:
+    """``total`` plus the frequencies libCacheSim's update_min_freq looks up one by one, from
+    ``before + 1`` to the new minimum ``after`` (to the maximum when it finds none), up to 2**62."""
+    end = after if after != before else mx
+    if end <= before:
+        return total
+    if before < 0 and end > 9223372036854775807 + before:  # frequencies are int64 and may wrap
+        return 2**62
+    gap = end - before
+    return total + gap if gap < 2**62 - total else 2**62
+
+
+@kernel(inline=True)
 def _fcompact(fh: Ints, bslot: MutableMapping[int, int], bcount: Ints) -> int:
     """Rebuild the frequency heap from the buckets that have objects (drops stale entries)."""
     m = 0
@@ -117,8 +130,8 @@ def _fcompact(fh: Ints, bslot: MutableMapping[int, int], bcount: Ints) -> int:
 def lfuda_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, prev: Links, nxt: Links,
                  osize: Ints, where: Flags, freq: Ints, bslot: MutableMapping[int, int], bhead: Ints, btail: Ints,
                  bcount: Ints, bfreq: Ints, bnext: Ints, fh: Ints) -> tuple[int, int]:
-    """st: used, min freq, max freq, free slot, heap length, libCacheSim would crash (1)."""
-    used, mn, mx, free, fn, crash = st[0], st[1], st[2], st[3], st[4], st[5]
+    """st: used, min freq, max freq, free slot, heap length, libCacheSim would crash (1), its lookups."""
+    used, mn, mx, free, fn, crash, looked = st[0], st[1], st[2], st[3], st[4], st[5], st[6]
     misses = 0
     missed = 0
     for i in range(ids.size):
@@ -136,7 +149,9 @@ def lfuda_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st
             bhead[j], btail[j] = unlink(prev, nxt, bhead[j], btail[j], x)
             bcount[j] -= 1
             if mn == old and bcount[j] == 0:
+                before = mn
                 mn, fn = _update_min(bslot, bcount, fh, fn, mn, mx)
+                looked = _lookups(looked, before, mn, mx)
             if bcount[j] == 0 and old != 1:
                 del bslot[old]
                 bnext[j] = free
@@ -167,7 +182,9 @@ def lfuda_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st
                 where[t] = 0
                 used -= osize[t]
                 if bcount[j] == 0:
+                    before = mn
                     mn, fn = _update_min(bslot, bcount, fh, fn, mn, mx)
+                    looked = _lookups(looked, before, mn, mx)
                     if want != 1:
                         del bslot[want]
                         bnext[j] = free
@@ -180,7 +197,7 @@ def lfuda_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st
             where[x] = 1
             osize[x] = s
             used += s
-    st[0], st[1], st[2], st[3], st[4], st[5] = used, mn, mx, free, fn, crash
+    st[0], st[1], st[2], st[3], st[4], st[5], st[6] = used, mn, mx, free, fn, crash, looked
     return misses, missed
 
 
@@ -235,6 +252,12 @@ class LFUDAState(KernelState):
     @property
     def libcachesim_would_crash(self) -> bool:
         return bool(self.st[5])
+
+    @property
+    def libcachesim_lookups(self) -> int:
+        """How many frequencies libCacheSim's update_min_freq has looked up so far (one hash lookup
+        each; up to 2**62): what its run costs beyond ours."""
+        return int(self.st[6])
 
     @property
     def libcachesim_scan(self) -> int:

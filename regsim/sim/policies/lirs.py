@@ -86,7 +86,7 @@ def _prune(lists: Ints, st: Ints, s_prev: Links, s_nxt: Links, flags: Flags, s_s
         _drop_from_s(lists, st, s_prev, s_nxt, flags, s_size, t)
 
 
-@kernel
+@kernel(inline=True)
 def _evict_lir(lists: Ints, st: Ints, hir_limit: int, s_prev: Links, s_nxt: Links, s_size: Ints, flags: Flags,
                q_prev: Links, q_nxt: Links, q_size: Ints, in_q: Flags, h_prev: Links, h_nxt: Links, h_size: Ints,
                in_h: Flags) -> bool:
@@ -113,7 +113,7 @@ def _evict_lir(lists: Ints, st: Ints, hir_limit: int, s_prev: Links, s_nxt: Link
     return True
 
 
-@kernel
+@kernel(refcounts=False)
 def lirs_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, lists: Ints, s_prev: Links,
                 s_nxt: Links, s_size: Ints, flags: Flags, q_prev: Links, q_nxt: Links, q_size: Ints, in_q: Flags,
                 h_prev: Links, h_nxt: Links, h_size: Ints, in_h: Flags, lir_limit: int,

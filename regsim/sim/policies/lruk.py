@@ -63,7 +63,7 @@ def _sift_down(hk: Ints, hx: Ints, hpos: Ints, n: int, i: int) -> None:
     hpos[x] = i
 
 
-@kernel
+@kernel(refcounts=False)
 def lruk_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, lists: Ints, prev: Links,
                 nxt: Links, osize: Ints, where: Flags, hist: Ints, hs: Ints, hn: Ints, k: int, hk: Ints, hx: Ints,
                 hpos: Ints) -> tuple[int, int]:

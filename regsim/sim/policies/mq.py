@@ -46,7 +46,7 @@ def _adjust(lists: Ints, prev: Links, nxt: Links, where: Flags, expire: Ints, vt
     return vtime
 
 
-@kernel
+@kernel(refcounts=False)
 def mq_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, lists: Ints, prev: Links,
               nxt: Links, osize: Ints, where: Flags, freq: Ints, expire: Ints, nq: int, lifetime: int,
               qout_cap: int) -> tuple[int, int]:

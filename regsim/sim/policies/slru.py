@@ -32,7 +32,7 @@ def _evict_lowest(prev: Links, nxt: Links, lists: Ints, where: Flags, osize: Int
     return 0
 
 
-@kernel
+@kernel(refcounts=False)
 def slru_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, lists: Ints, prev: Links,
                 nxt: Links, osize: Ints, where: Flags, seg_bytes: Ints, seg_max: Ints, nseg: int) -> tuple[int, int]:
     used = st[0]

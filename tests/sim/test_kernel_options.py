@@ -1,0 +1,62 @@
+"""What the benchmark relies on in the kernels (issue 17, speed): how they are compiled, and what they
+count of libCacheSim's own work."""
+
+from __future__ import annotations
+
+import pytest
+
+from regsim import sim
+
+pytest.importorskip("numba", reason="numba is not installed (pip install 'regsim[sim]')")
+
+from regsim.sim.engine import CompiledCache  # noqa: E402
+
+
+@pytest.mark.parametrize("name", ["arc", "lirs", "lruk", "mq", "slru"])
+def test_multi_queue_kernels_run_without_reference_counts(name):
+    """With numba's runtime, every array handed to an inlined helper was reference-counted
+    (atomically) inside the request loop: LIRS ran 3-4x, ARC 1.4-1.9x slower (benchmarks/cache.py)."""
+    dispatcher = type(CompiledCache(name, 100)._state).kernel.compiled()
+    assert dispatcher.targetoptions.get("_nrt") is False
+
+
+class CountingLFUDA(sim.LFUDA):
+    """Counts libCacheSim's update_min_freq: one hash lookup per frequency from min + 1 up to the
+    first bucket with objects, or up to max when none is (frequencies can be 10**17 apart: counted,
+    not looped over)."""
+
+    lookups = 0
+
+    def _update_min(self) -> None:
+        above = [f for f, bucket in self._buckets.items() if bucket and self._min < f <= self._max]
+        self.lookups += (min(above) if above else max(self._max, self._min)) - self._min
+        super()._update_min()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("fraction", [0.05, 0.2, 0.5])
+def test_lfuda_counts_the_frequencies_libcachesim_looks_up(seed, fraction):
+    """The benchmark skipped LFUDA wherever max - min passed 10**6, yet libCacheSim scans only up to the
+    next bucket with objects: on the 1M benchmark trace at 10%, 211 lookups (max - min 5.4e6), a run
+    it finishes in seconds. The kernel counts the lookups themselves."""
+    trace = sim.object_trace(3000, objects=300, seed=seed)
+    ids, sizes, _ = trace.dense()
+    capacity = int(trace.working_set()[1] * fraction)
+    python = CountingLFUDA(capacity)
+    for key, size in zip(ids.tolist(), sizes.tolist()):
+        python.request(key, size)
+    compiled = CompiledCache("lfuda", capacity)
+    compiled.feed(ids, sizes)
+    assert not python.libcachesim_would_crash
+    assert compiled._state.libcachesim_lookups == min(python.lookups, 2**62)
+
+
+def test_lfuda_lookups_tell_a_run_libcachesim_cannot_finish_from_one_it_can():
+    trace = sim.object_trace(20_000, objects=2_000, seed=1)
+    ids, sizes, _ = trace.dense()
+    wss = trace.working_set()[1]
+    small, large = CompiledCache("lfuda", int(wss * 0.05)), CompiledCache("lfuda", int(wss * 0.2))
+    small.feed(ids, sizes)
+    large.feed(ids, sizes)
+    assert large._state.libcachesim_lookups < 10**4 < large._state.libcachesim_scan  # the old criterion skipped it
+    assert small._state.libcachesim_lookups > 10**7  # the frequencies run far apart in a small cache
