@@ -146,6 +146,7 @@ def compare(args, lcs) -> tuple[list[float], list[float], bool]:
         built = time.perf_counter() - t0
         t0 = time.perf_counter()
         ids, sizes, objects = trace.dense()
+        object_ids = trace.object_ids()  # the keys libCacheSim sees as obj_id: WTinyLFU's sketch hashes them
         dense = time.perf_counter() - t0
         wss = trace.working_set()[1]
         hashpower = int(math.log2(args.objects)) + 1
@@ -164,9 +165,9 @@ def compare(args, lcs) -> tuple[list[float], list[float], bool]:
             for frac in (0.01, 0.10):
                 capacity = int(wss * frac)
                 probe = CompiledCache(name, capacity, objects)
-                probe.feed(ids, sizes)
-                if getattr(probe._state, "libcachesim_would_crash", False):  # LFUDA: libCacheSim reads an empty bucket
-                    print(f"{name:<8} {frac:>6.0%}  skipped: libCacheSim's {LCS_NAMES[name]} segfaults on this run")
+                probe.feed(ids, sizes, object_ids=object_ids)
+                if getattr(probe._state, "libcachesim_would_crash", False):  # LFUDA reads an empty bucket, WTinyLFU aborts
+                    print(f"{name:<8} {frac:>6.0%}  skipped: libCacheSim's {LCS_NAMES[name]} crashes on this run")
                     continue
                 if getattr(probe._state, "libcachesim_undefined", False):  # LIRS: libCacheSim reads freed memory
                     print(f"{name:<8} {frac:>6.0%}  skipped: libCacheSim's {LCS_NAMES[name]} reads an entry it has "
@@ -183,7 +184,7 @@ def compare(args, lcs) -> tuple[list[float], list[float], bool]:
                     return getattr(lcs, LCS_NAMES[name])(capacity, hashpower=hashpower).process_trace(reader)
 
                 ours_t, lcs_t, (misses, missed), (their_miss, their_byte_miss) = interleaved(
-                    args.repeat, lambda: CompiledCache(name, capacity, objects).feed(ids, sizes), theirs)
+                    args.repeat, lambda: CompiledCache(name, capacity, objects).feed(ids, sizes, object_ids=object_ids), theirs)
                 miss_ratio, byte_miss = misses / requests, missed / int(sizes.sum())
                 if POLICIES[name].sampled:  # its random stream is not libCacheSim's: within a tolerance
                     same = abs(their_miss - miss_ratio) <= SAMPLED_TOLERANCE[name]
