@@ -182,3 +182,21 @@ def test_sketch_collisions_and_halving_agree_with_libcachesim():
         assert ours.request(k, 1) == theirs.get(req)
         halvings += ours._main_hits < before
     assert halvings >= 3
+
+
+def test_fed_in_chunks_with_object_ids_equals_one_feed_and_python():
+    """The compiled sketch numbers the counters objects name as they arrive (its table grows past
+    1,024 entries here); chunk by chunk it counts as one feed, and as the Python class."""
+    trace = sim.object_trace(20_000, objects=3000, median_size=1, size_sigma=0.0, seed=12)
+    ids, sizes, _ = trace.dense()
+    object_ids = trace.object_ids()
+    policy = WTinyLFU.with_params(window_size=0.1)
+    cap = 300
+    whole = CompiledCache(policy, cap).feed(ids, sizes, record=True, object_ids=object_ids)[2].tolist()
+    pieces = CompiledCache(policy, cap)
+    got = []
+    for start in range(0, len(ids), 1700):
+        got += pieces.feed(ids[start:start + 1700], sizes[start:start + 1700], record=True,
+                           object_ids=object_ids)[2].tolist()
+    assert got == whole == sim.hit_sequence(trace.keys, policy, trace.sizes, capacity=cap, engine="python")
+    assert pieces._state.table[0].size > 1024 and pieces._state.count <= 3000 * 10

@@ -25,7 +25,8 @@ libCacheSim 0.3.5's rules, as this module implements them (both engines, request
   with XXH64 under seeds ``0x12345678`` and ``0x12344321``, each kept to its low 32 bits ``a``, ``b``;
   its counters are ``(a + i * b) mod 2**32 mod width`` for ``i < hashes``. Adding increments all of
   them; the estimate is their minimum. Every ``reset_factor * main`` hits in the main cache the
-  counters are halved.
+  counters are halved. (libCacheSim allocates all ``width`` counters, up to 8 GB touched at random;
+  the compiled kernel keeps only those some object names, numbered compactly: the same counts.)
 
 Which id is hashed: an ``int`` key is the object id (as libCacheSim's ``obj_id``, modulo 2**64);
 any other key is numbered in order of first request (0, 1, ...), as the compiled engine numbers keys.
@@ -146,24 +147,27 @@ class CountMinSketch:
 # where: 1 window, 2 probation, 3 protected; lists: [head, tail] of each (queues 0, 1, 2);
 # st: used, window bytes, probation bytes, protected bytes, main hits since the last halving;
 # cfg: window, main, probation and protected capacities, hashes, width, main hits between halvings;
-# ha, hb: each object's two 32-bit hashes; cbf: the sketch's counters (uint32, as libCacheSim's).
+# slots[x]: object x's `hashes` counters, as indices into cnt, the counters some object seen so far
+# names (uint32, as libCacheSim's). libCacheSim's sketch is ~14 counters per byte of the main cache
+# (up to 2**31: 8 GB, touched at random); only the counters objects name are ever read or changed,
+# so they are numbered compactly in the order first named (WTinyLFUState.prepare): the same counts,
+# in a few MB that stay in the CPU's caches.
 
 
 @kernel(inline=True)
-def _estimate(cbf: NDArray[Any], a: int, b: int, hashes: int, width: int) -> int:
-    low = 1 << 62
-    for i in range(hashes):
-        c = cbf[((a + i * b) & 0xFFFFFFFF) % width]
+def _estimate(cnt: NDArray[Any], slots: NDArray[Any], x: int, hashes: int) -> int:
+    low = cnt[slots[x, 0]]
+    for i in range(1, hashes):
+        c = cnt[slots[x, i]]
         if c < low:
             low = c
-    return low
+    return low  # type: ignore[no-any-return]  # a numpy uint32 (Any in the stubs)
 
 
 @kernel(inline=True)
-def _add(cbf: NDArray[Any], a: int, b: int, hashes: int, width: int) -> None:
-    for i in range(hashes):
-        x = ((a + i * b) & 0xFFFFFFFF) % width
-        cbf[x] += 1
+def _add(cnt: NDArray[Any], slots: NDArray[Any], x: int, hashes: int) -> None:
+    for i in range(hashes):  # every counter, once per time it is named (libCacheSim's way)
+        cnt[slots[x, i]] += 1
 
 
 @kernel(inline=True)
@@ -200,10 +204,10 @@ def _main_insert(prev: Links, nxt: Links, lists: Ints, where: Flags, osize: Ints
 
 @kernel
 def wtinylfu_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, lists: Ints,
-                    prev: Links, nxt: Links, osize: Ints, where: Flags, ha: Ints, hb: Ints, cbf: NDArray[Any],
+                    prev: Links, nxt: Links, osize: Ints, where: Flags, slots: NDArray[Any], cnt: NDArray[Any],
                     cfg: Ints) -> tuple[int, int]:
     used = st[0]
-    wcap, mcap, p0cap, hashes, width, reset = cfg[0], cfg[1], cfg[2], cfg[4], cfg[5], cfg[6]
+    wcap, mcap, p0cap, hashes, reset = cfg[0], cfg[1], cfg[2], cfg[4], cfg[6]
     misses = 0
     missed = 0
     for i in range(ids.size):
@@ -233,12 +237,12 @@ def wtinylfu_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int,
                 while st[2] > p0cap:
                     used -= _main_evict(prev, nxt, lists, where, osize, st)
         if w >= 2:  # a main-cache hit is counted; the sketch halves every `reset` of them
-            _add(cbf, ha[x], hb[x], hashes, width)
+            _add(cnt, slots, x, hashes)
             st[4] += 1
             if st[4] >= reset:
                 st[4] = 0
-                for j in range(cbf.size):
-                    cbf[j] >>= 1
+                for j in range(cnt.size):
+                    cnt[j] >>= 1
         if w:
             if record:
                 hits[i] = True
@@ -258,10 +262,10 @@ def wtinylfu_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int,
                         lists[0], lists[1] = unlink(prev, nxt, lists[0], lists[1], v)
                         st[1] -= vs
                         used -= _main_insert(prev, nxt, lists, where, osize, st, cfg, v)
-                        _add(cbf, ha[v], hb[v], hashes, width)
+                        _add(cnt, slots, v, hashes)
                         continue
                     m = lists[3] if st[2] > 0 else lists[5]
-                    if _estimate(cbf, ha[v], hb[v], hashes, width) > _estimate(cbf, ha[m], hb[m], hashes, width):
+                    if _estimate(cnt, slots, v, hashes) > _estimate(cnt, slots, m, hashes):
                         used -= _main_evict(prev, nxt, lists, where, osize, st)
                         lists[0], lists[1] = unlink(prev, nxt, lists[0], lists[1], v)
                         st[1] -= vs
@@ -271,7 +275,7 @@ def wtinylfu_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int,
                         where[v] = 0
                         st[1] -= vs
                         used -= vs
-                    _add(cbf, ha[v], hb[v], hashes, width)
+                    _add(cnt, slots, v, hashes)
                 else:
                     used -= _main_evict(prev, nxt, lists, where, osize, st)
                 break
@@ -280,28 +284,55 @@ def wtinylfu_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int,
         osize[x] = s
         st[1] += s
         used += s
-        _add(cbf, ha[x], hb[x], hashes, width)
+        _add(cnt, slots, x, hashes)
     st[0] = used
     return misses, missed
+
+
+@kernel
+def _number_counters(counters: Ints, table_keys: Ints, table_slots: NDArray[Any], count: int,
+                     out: NDArray[Any]) -> int:
+    """Each counter index's slot in cnt, numbering new ones ``count, count + 1, ...`` in order of
+    first appearance: an open-addressing table (power-of-two length, -1 = empty, at most half full)."""
+    mask = table_keys.size - 1
+    for i in range(counters.size):
+        k = counters[i]
+        j = ((k * 2654435761) >> 16) & mask  # k < 2**31: the product stays an int64
+        while True:
+            if table_slots[j] < 0:
+                table_keys[j] = k
+                table_slots[j] = count
+                out[i] = count
+                count += 1
+                break
+            if table_keys[j] == k:
+                out[i] = table_slots[j]
+                break
+            j = (j + 1) & mask
+    return count
 
 
 class WTinyLFUState(KernelState):
     kernel = wtinylfu_kernel
     queues = 3
-    fields = {**LINKED, "ha": ("int64", 0), "hb": ("int64", 0)}
 
     def setup(self, policy: WTinyLFU) -> None:
         np = self.np
         self.libcachesim_would_crash = policy.libcachesim_would_crash
+        self.hashes, self.width = policy.sketch.hashes, policy.sketch.width
         self.cfg = np.array([policy.window_capacity, policy.main_capacity, policy.probation_capacity,
-                             policy.protected_capacity, policy.sketch.hashes, policy.sketch.width,
-                             policy.reset_after], dtype=np.int64)
-        self.cbf = np.zeros(policy.sketch.width, dtype=np.uint32)  # zero pages: only the touched ones cost memory
-        self.hashed = 0  # objects 0..hashed-1 have their hashes in ha, hb
+                             policy.protected_capacity, self.hashes, self.width, policy.reset_after], dtype=np.int64)
+        self.slots = np.zeros((0, self.hashes), dtype=np.int32)  # objects 0..hashed-1 have theirs
+        self.hashed = 0
+        self.named = np.zeros(0, dtype=np.int64)  # slot -> the counter index it stands for
+        self.count = 0  # slots in use
+        self.table = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32))
+        self.cnt = np.zeros(0, dtype=np.uint32)
         #: for each dense id, the object id to hash (None: the dense ids are the object ids)
         self.object_ids: Any = None
 
     def prepare(self, ids: Ints) -> None:
+        """Give the objects new in this chunk their counters' slots (numbering the new counters)."""
         np = self.np
         n = int(ids.max()) + 1
         if n <= self.hashed:
@@ -313,14 +344,35 @@ class WTinyLFUState(KernelState):
             objects = known[self.hashed:n].astype(np.int64, copy=False).view(np.uint64) if known.dtype.kind == "i" \
                 else known[self.hashed:n].astype(np.uint64, copy=False)
         mask = np.uint64(0xFFFFFFFF)
-        self.a["ha"][self.hashed:n] = _xxh64_ids(objects, SEEDS[0]) & mask
-        self.a["hb"][self.hashed:n] = _xxh64_ids(objects, SEEDS[1]) & mask
+        a = _xxh64_ids(objects, SEEDS[0]) & mask
+        b = _xxh64_ids(objects, SEEDS[1]) & mask
+        i = np.arange(self.hashes, dtype=np.uint64)
+        counters = (((a[:, None] + i[None, :] * b[:, None]) & mask) % np.uint64(self.width)).astype(np.int64).ravel()
+        keys, slots = self.table
+        if keys.size < 2 * (self.count + counters.size):  # grow the table, re-entering the counters in slot order
+            size = 1 << max(10, (2 * (self.count + counters.size) - 1).bit_length())
+            keys, slots = np.zeros(size, dtype=np.int64), np.full(size, -1, dtype=np.int32)
+            _number_counters(self.named[: self.count], keys, slots, 0, np.empty(self.count, dtype=np.int32))
+            self.table = (keys, slots)
+        out = np.empty(counters.size, dtype=np.int32)
+        count = int(_number_counters(counters, keys, slots, self.count, out))
+        if count > self.cnt.size:
+            grown = max(count, 2 * self.cnt.size)
+            self.cnt = np.concatenate([self.cnt, np.zeros(grown - self.cnt.size, dtype=np.uint32)])
+            self.named = np.concatenate([self.named, np.zeros(grown - self.named.size, dtype=np.int64)])
+        self.named[out] = counters
+        self.count = count
+        if self.slots.shape[0] < n:
+            more = np.zeros((max(n, 2 * self.slots.shape[0]), self.hashes), dtype=np.int32)
+            more[: self.hashed] = self.slots[: self.hashed]
+            self.slots = more
+        self.slots[self.hashed:n] = out.reshape(n - self.hashed, self.hashes)
         self.hashed = n
 
     def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         a = self.a
         return self.fn(ids, sizes, hits, record, self.capacity, self.st, self.lists, a["prev"], a["nxt"],
-                       a["osize"], a["where"], a["ha"], a["hb"], self.cbf, self.cfg)
+                       a["osize"], a["where"], self.slots, self.cnt, self.cfg)
 
 
 class WTinyLFU(Policy):
