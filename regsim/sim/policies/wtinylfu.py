@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Hashable, Iterator
 
 from .._util import check_int
 from ..errors import InvalidParameter
-from ._compiled import LINKED, KernelState, kernel, push, unlink
+from ._compiled import KernelState, kernel, push, unlink
 from .base import Policy
 
 if TYPE_CHECKING:
