@@ -44,7 +44,8 @@ if TYPE_CHECKING:
     Bools: TypeAlias = NDArray[np.bool_]  #: each request's outcome (hits)
 
 __all__ = ["Kernel", "kernel", "KernelState", "LINKED", "LINKED64", "push", "unlink", "evict_tail", "queue_replay",
-           "heap_push", "heap_pop", "heap_compact", "rand_seed", "rand_below"]
+           "heap_push", "heap_pop", "heap_compact", "rand_seed", "rand_below", "slot_add", "slot_take",
+           "evict_sampled", "next_accesses", "evict_oldest"]
 
 
 P = ParamSpec("P")
@@ -433,3 +434,71 @@ def rand_below(state: int, n: int) -> tuple[int, int]:
     """Advance the generator: ``(new state, a number in [0, n))`` (32 random bits modulo ``n``)."""
     state = (state * 0x5DEECE66D + 0xB) & 0xFFFFFFFFFFFF
     return state, (state >> 16) % n
+
+
+# -- the slot array of the sampled policies (Random, Hyperbolic, BeladySize) ----------------------------
+# ``slots[0..count-1]`` hold the cached ids in no order; ``pos[x]`` is x's slot (-1: not cached). An id
+# leaves in O(1): the last slot's id moves into its gap (as SlotPolicy does in Python).
+
+
+@kernel(inline=True)
+def slot_add(pos: Links, slots: Links, count: int, x: int) -> int:
+    """Put ``x`` in a new last slot; return the new count."""
+    slots[count] = x
+    pos[x] = count
+    return count + 1
+
+
+@kernel(inline=True)
+def slot_take(pos: Links, slots: Links, count: int, j: int) -> tuple[int, int]:
+    """Remove the id in slot ``j`` (the last slot's id moves into it): ``(that id, the new count)``."""
+    y = slots[j]
+    count -= 1
+    last = slots[count]
+    slots[j] = last
+    pos[last] = j
+    pos[y] = -1
+    return y, count
+
+
+@kernel(inline=True)
+def evict_sampled(state: int, count: int, used: int, pos: Links, slots: Links, osize: Ints, samples: int,
+                  score: Callable[..., Any], a: Any, b: Any, now: int, worst: Any) -> tuple[int, int, int]:
+    """Draw ``samples`` slots at random (with replacement) and evict the id of lowest
+    ``score(id, a, b, now)`` (the first drawn, on a tie; ``worst`` is above every score):
+    ``(the generator's new state, the new count, the bytes still used)``."""
+    best = -1
+    best_score = worst
+    for _ in range(samples):
+        state, j = rand_below(state, count)
+        value = score(slots[j], a, b, now)
+        if value < best_score:
+            best = j
+            best_score = value
+    y, count = slot_take(pos, slots, count, best)
+    return state, count, used - osize[y]
+
+
+# -- each request's next access (Belady, BeladySize) ---------------------------------------------------
+
+
+@kernel
+def next_accesses(ids: Ints, last: Ints, out: Any) -> None:
+    """Each request's next access: the position of the next request for the same id, or
+    ``2**63 - 1`` (``NEVER``; 2.0**63 in a float64 ``out``). Scans backwards; ``last`` holds -1 per id."""
+    for i in range(ids.size - 1, -1, -1):
+        x = ids[i]
+        nxt_i = last[x]
+        out[i] = 9223372036854775807 if nxt_i < 0 else nxt_i
+        last[x] = i
+
+
+# -- arrays of queues (LFU's and LFUDA's frequency buckets) ----------------------------------------------
+
+
+@kernel(inline=True)
+def evict_oldest(prev: Links, nxt: Links, heads: Ints, tails: Ints, j: int, where: Flags,
+                 osize: Ints) -> tuple[int, int]:
+    """Drop the oldest object of queue ``j`` (``heads[j]``, ``tails[j]``): ``(it, its size)``."""
+    heads[j], tails[j], x, size = evict_tail(prev, nxt, heads[j], tails[j], where, osize)
+    return x, size

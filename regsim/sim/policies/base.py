@@ -25,10 +25,11 @@ from __future__ import annotations
 import inspect
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from typing import Any, ClassVar, Hashable, Iterator, Sequence
+from typing import Any, Callable, ClassVar, Hashable, Iterator, Sequence
 
 from .._util import check_int
 from ..errors import InvalidParameter
+from ._compiled import rand_below, rand_seed
 
 __all__ = ["Policy", "QueuePolicy", "SlotPolicy", "Configured"]
 
@@ -172,11 +173,15 @@ class SlotPolicy(Policy):
     """Policies that evict a sampled slot (Random, Hyperbolic, BeladySize): the cached keys sit in
     an array of slots, so a key leaves in O(1) by moving the last slot's key into its gap.
 
-    A subclass keeps its own per-key state beside ``_size`` and forgets it in :meth:`_forget`.
+    A subclass keeps its own per-key state beside ``_size`` and forgets it in :meth:`_forget`, and
+    picks its victims with :meth:`_evict_sampled`, from a generator seeded by ``seed``.
     """
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, seed: int = 0) -> None:
         super().__init__(capacity)
+        self.seed = check_int("seed", seed, minimum=0)
+        #: the random generator's state; a compiled run of this policy starts from it too
+        self.rng_state = rand_seed(seed=self.seed)
         self._keys: list[Hashable] = []        # the cached keys, in slots
         self._pos: dict[Hashable, int] = {}     # key -> its slot
         self._size: dict[Hashable, int] = {}
@@ -206,6 +211,22 @@ class SlotPolicy(Policy):
         key = self._take(slot)
         return key, self._size.pop(key)
 
+    def _evict_sampled(self, samples: int, score: Callable[..., Any], a: Any, b: Any, now: int,
+                       worst: Any) -> tuple[Hashable, int]:
+        """Draw ``samples`` slots at random (with replacement) and evict the key of lowest
+        ``score(key, a, b, now)`` (the first drawn, on a tie; ``worst`` is above every score): the
+        kernels' :func:`~regsim.sim.policies._compiled.evict_sampled`, with the same draws and the
+        same ``score`` (its Python function, given the policy's dicts)."""
+        draw, keys = rand_below.py_func, self._keys
+        state, best, best_score = self.rng_state, -1, worst
+        for _ in range(samples):
+            state, slot = draw(state, len(keys))
+            value = score(keys[slot], a, b, now)
+            if value < best_score:
+                best, best_score = slot, value
+        self.rng_state = state
+        return self._evict_slot(best)
+
     def _drop(self, key: Hashable) -> int | None:
         slot = self._pos.get(key)
         if slot is None:
@@ -221,6 +242,52 @@ class SlotPolicy(Policy):
 
     def __iter__(self) -> Iterator[Hashable]:
         return iter(self._keys)
+
+
+class BucketPolicy(Policy):
+    """Policies that keep keys in buckets by frequency, oldest first (LFU, LFUDA): ``_freq`` (key
+    -> its frequency), ``_size``, ``_buckets`` (frequency -> its keys, bucket 1 always there) and
+    the minimum frequency ``_min``. A bucket a key leaves empty goes to :meth:`_emptied`.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        super().__init__(capacity)
+        self._freq: dict[Hashable, int] = {}
+        self._size: dict[Hashable, int] = {}
+        self._buckets: dict[int, OrderedDict[Hashable, None]] = {1: OrderedDict()}
+        self._min = 1
+
+    @abstractmethod
+    def _emptied(self, f: int) -> None:
+        """Bucket ``f`` has just become empty (a key left it)."""
+
+    def _evict_oldest(self, f: int) -> tuple[Hashable, int]:
+        """Evict the oldest key of bucket ``f``."""
+        bucket = self._buckets[f]
+        key, _ = bucket.popitem(last=False)
+        if not bucket:
+            self._emptied(f)
+        del self._freq[key]
+        return key, self._size.pop(key)
+
+    def _drop(self, key: Hashable) -> int | None:
+        f = self._freq.pop(key, None)
+        if f is None:
+            return None
+        bucket = self._buckets[f]
+        del bucket[key]
+        if not bucket:
+            self._emptied(f)
+        return self._size.pop(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._freq
+
+    def __len__(self) -> int:
+        return len(self._freq)
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self._freq)
 
 
 class QueuePolicy(Policy):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Hashable, Iterator, Sequence
 
 from ..errors import InvalidParameter
-from ._compiled import KernelState, kernel
+from ._compiled import KernelState, kernel, next_accesses
 from .base import Policy
 
 if TYPE_CHECKING:
@@ -44,87 +44,13 @@ def next_access_times(keys: Sequence[Hashable]) -> list[int]:
 
 # -- the priority queue, exactly as libCacheSim's pqueue.c (a max-heap from index 1) -------------------
 # Objects never requested again all have the same priority; which of them goes first depends on
-# the heap's shape, so the heap moves its entries exactly as libCacheSim's does.
-
-
-class _PQueue:
-    def __init__(self) -> None:
-        self.d: list[Hashable] = [None]
-        self.pri: dict[Hashable, float] = {}
-        self.pos: dict[Hashable, int] = {}
-
-    def _bubble_up(self, i: int) -> None:
-        d, pri, pos = self.d, self.pri, self.pos
-        moving = d[i]
-        mp = pri[moving]
-        parent = i >> 1
-        while i > 1 and pri[d[parent]] < mp:
-            d[i] = d[parent]
-            pos[d[i]] = i
-            i, parent = parent, parent >> 1
-        d[i] = moving
-        pos[moving] = i
-
-    def _percolate_down(self, i: int) -> None:
-        d, pri, pos = self.d, self.pri, self.pos
-        size = len(d)
-        moving = d[i]
-        mp = pri[moving]
-        while True:
-            c = i << 1
-            if c >= size:
-                break
-            if c + 1 < size and pri[d[c]] < pri[d[c + 1]]:
-                c += 1
-            if not mp < pri[d[c]]:
-                break
-            d[i] = d[c]
-            pos[d[i]] = i
-            i = c
-        d[i] = moving
-        pos[moving] = i
-
-    def insert(self, key: Hashable, priority: float) -> None:
-        self.pri[key] = priority
-        self.d.append(key)
-        self._bubble_up(len(self.d) - 1)
-
-    def change(self, key: Hashable, priority: float) -> None:
-        old = self.pri[key]
-        self.pri[key] = priority
-        if old < priority:
-            self._bubble_up(self.pos[key])
-        else:
-            self._percolate_down(self.pos[key])
-
-    def pop(self) -> Hashable:
-        d = self.d
-        head = d[1]
-        last = d.pop()
-        if len(d) > 1:
-            d[1] = last
-            self._percolate_down(1)
-        del self.pri[head], self.pos[head]
-        return head
-
-    def remove(self, key: Hashable) -> None:
-        d, pri = self.d, self.pri
-        p = self.pos.pop(key)
-        last = d.pop()
-        if p < len(d):
-            d[p] = last
-            if pri[key] < pri[last]:
-                self._bubble_up(p)
-            else:
-                self._percolate_down(p)
-        del pri[key]
-
-
-# -- the compiled kernel --------------------------------------------------------------------------------
+# the heap's shape, so the heap moves its entries exactly as libCacheSim's does. The kernel keeps it
+# in arrays over dense ids, :class:`_PQueue` in a list and dicts over keys: both move entries with
+# the same two functions (``_PQueue`` calls their Python code).
 
 
 @kernel(inline=True)
-def _bubble_up(hd: Ints, pri: Floats, pos: Ints, i: int) -> None:
+def _bubble_up(hd: Any, pri: Any, pos: Any, i: int) -> None:
     moving = hd[i]
     mp = pri[moving]
     parent = i >> 1
@@ -138,7 +64,7 @@ def _bubble_up(hd: Ints, pri: Floats, pos: Ints, i: int) -> None:
 
 
 @kernel(inline=True)
-def _percolate_down(hd: Ints, pri: Floats, pos: Ints, size: int, i: int) -> None:
+def _percolate_down(hd: Any, pri: Any, pos: Any, size: int, i: int) -> None:
     moving = hd[i]
     mp = pri[moving]
     while True:
@@ -154,6 +80,57 @@ def _percolate_down(hd: Ints, pri: Floats, pos: Ints, size: int, i: int) -> None
         i = c
     hd[i] = moving
     pos[moving] = i
+
+
+class _PQueue:
+    def __init__(self) -> None:
+        self.d: list[Hashable] = [None]
+        self.pri: dict[Hashable, float] = {}
+        self.pos: dict[Hashable, int] = {}
+
+    def _up(self, i: int) -> None:
+        _bubble_up.py_func(self.d, self.pri, self.pos, i)
+
+    def _down(self, i: int) -> None:
+        _percolate_down.py_func(self.d, self.pri, self.pos, len(self.d), i)
+
+    def insert(self, key: Hashable, priority: float) -> None:
+        self.pri[key] = priority
+        self.d.append(key)
+        self._up(len(self.d) - 1)
+
+    def change(self, key: Hashable, priority: float) -> None:
+        old = self.pri[key]
+        self.pri[key] = priority
+        if old < priority:
+            self._up(self.pos[key])
+        else:
+            self._down(self.pos[key])
+
+    def pop(self) -> Hashable:
+        d = self.d
+        head = d[1]
+        last = d.pop()
+        if len(d) > 1:
+            d[1] = last
+            self._down(1)
+        del self.pri[head], self.pos[head]
+        return head
+
+    def remove(self, key: Hashable) -> None:
+        d, pri = self.d, self.pri
+        p = self.pos.pop(key)
+        last = d.pop()
+        if p < len(d):
+            d[p] = last
+            if pri[key] < pri[last]:
+                self._up(p)
+            else:
+                self._down(p)
+        del pri[key]
+
+
+# -- the compiled kernel --------------------------------------------------------------------------------
 
 
 @kernel
@@ -200,30 +177,13 @@ def belady_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, s
     return misses, missed
 
 
-@kernel
-def _future_kernel(ids: Ints, last: Ints, out: Floats) -> None:
-    """Each request's next access (as a double), scanning backwards; ``last`` holds -1 per object."""
-    for i in range(ids.size - 1, -1, -1):
-        x = ids[i]
-        nxt_i = last[x]
-        out[i] = 9.223372036854775807e18 if nxt_i < 0 else nxt_i
-        last[x] = i
-
-
-_FUTURE = (_future_kernel,)  # kept out of the module's namespace, which compiling rebinds to numba's dispatchers
-
-
-def _future_of_ids(np: Any, ids: Any, objects: int) -> Any:
-    """Next access of each request of a chunk of dense ids (float64, NEVER as a double)."""
-    out = np.empty(ids.size, dtype=np.float64)
-    _FUTURE[0].compiled()(ids, np.full(objects, -1, dtype=np.int64), out)
-    return out
-
-
 class BeladyState(KernelState):
     kernel = belady_kernel
     queues = 0
     fields = {"osize": ("int64", 0), "where": ("int8", 0), "pri": ("float64", 0), "pos": ("int64", 0)}
+    label = "belady"
+    #: the kernel's type of a next access (Belady's: a double priority, as libCacheSim's)
+    future_dtype = "float64"
 
     def setup(self, policy: Belady) -> None:
         self.st[1] = 1  # libCacheSim's heap starts at index 1
@@ -238,27 +198,73 @@ class BeladyState(KernelState):
             grown[: self.hd.size] = self.hd
             self.hd = grown
 
-    def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
+    def next_accesses(self, ids: Ints) -> Any:
+        """The chunk's next accesses (:data:`NEVER` for none), as ``future_dtype``: given to
+        :meth:`CompiledCache.feed` (``next_access=``, -1 = never), or computed from ``ids`` when the
+        trace comes in one piece."""
         np = self.np
-        future = self.future
-        self.future = None
+        future, self.future = self.future, None
         if future is None:
             if self.fed:
-                raise InvalidParameter("belady fed a trace in pieces needs each request's next access "
+                raise InvalidParameter(f"{self.label} fed a trace in pieces needs each request's next access "
                                        "(next_access=, as in oracleGeneral files): the future is not in this piece")
-            future = _future_of_ids(np, ids, self.n)
+            out = np.empty(ids.size, dtype=self.future_dtype)
+            next_accesses(ids, np.full(self.n, -1, dtype=np.int64), out)
         else:
-            future = np.where(np.asarray(future) < 0, float(NEVER), np.asarray(future, dtype=np.float64))
-            future = np.ascontiguousarray(future, dtype=np.float64)
-            if future.shape != ids.shape:
-                raise InvalidParameter(f"next_access has {future.size} entries for {ids.size} requests")
+            given = np.asarray(future, dtype=self.future_dtype)
+            if given.shape != ids.shape:
+                raise InvalidParameter(f"next_access has {given.size} entries for {ids.size} requests")
+            out = np.ascontiguousarray(np.where(given < 0, NEVER, given), dtype=self.future_dtype)
         self.fed += ids.size
+        return out
+
+    def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
+        future = self.next_accesses(ids)
         a = self.a
         return self.fn(ids, sizes, hits, record, self.capacity, self.st, future, a["osize"], a["where"], a["pri"],
                        a["pos"], self.hd)
 
 
-class Belady(Policy):
+class _FuturePolicy(Policy):
+    """A policy that sees the future (Belady, BeladySize): each request comes with its *next
+    access*, the position in the trace of the next request for the same key."""
+
+    needs_future = True
+
+    def __init__(self, capacity: int) -> None:
+        super().__init__(capacity)
+        self._now = 0  # requests so far
+        self._next = NEVER  # the next access of the request being served
+        self._replayed = 0
+
+    def request(self, key: Hashable, size: int, next_access: int | None = -2) -> bool:
+        """One request; ``next_access`` is the position of this key's next request (None: never)."""
+        if next_access == -2:
+            raise InvalidParameter(f"{self.name} needs each request's next access: request(key, size, next_access) "
+                                   "(None when the key is never requested again), or replay_bytes(keys, sizes)")
+        self._next = NEVER if next_access is None or next_access < 0 else int(next_access)
+        self._now += 1
+        return super().request(key, size)
+
+    def replay_bytes(self, keys: Sequence[Hashable], sizes: Sequence[int],
+                     next_access: Sequence[int] | None = None) -> tuple[int, int]:
+        """Every request, with the next accesses computed from ``keys`` unless given."""
+        if next_access is None:
+            if self._replayed:
+                raise InvalidParameter(f"{self.name} replaying a trace in pieces needs next_access= for each piece "
+                                       "(the future is not in this piece)")
+            next_access = next_access_times(keys)
+        self._replayed += len(keys)
+        request = self.request
+        misses = missed = 0
+        for k, s, n in zip(keys, sizes, next_access):
+            if not request(k, s, n):
+                misses += 1
+                missed += s
+        return misses, missed
+
+
+class Belady(_FuturePolicy):
     """Belady's MIN (OPT): evict the object whose next request is farthest away (as libCacheSim's
     ``Belady``, whose priority queue this one copies: objects never requested again go in its order).
 
@@ -271,22 +277,11 @@ class Belady(Policy):
     libcachesim = "Belady"
     aliases = ("OPT", "MIN")
     State = BeladyState
-    needs_future = True
 
     def __init__(self, capacity: int) -> None:
         super().__init__(capacity)
         self._pq = _PQueue()
         self._sizes: dict[Hashable, int] = {}
-        self._next = float(NEVER)
-        self._replayed = 0
-
-    def request(self, key: Hashable, size: int, next_access: int | None = -2) -> bool:
-        """One request; ``next_access`` is the position of this key's next request (None: never)."""
-        if next_access == -2:
-            raise InvalidParameter("belady needs each request's next access: request(key, size, next_access) "
-                                   "(None when the key is never requested again), or replay_bytes(keys, sizes)")
-        self._next = float(NEVER if next_access is None or next_access < 0 else next_access)
-        return super().request(key, size)
 
     def lookup(self, key: Hashable) -> bool:
         if key in self._sizes:
@@ -308,23 +303,6 @@ class Belady(Policy):
             return None
         self._pq.remove(key)
         return self._sizes.pop(key)
-
-    def replay_bytes(self, keys: Sequence[Hashable], sizes: Sequence[int],
-                     next_access: Sequence[int] | None = None) -> tuple[int, int]:
-        """Every request, with the next accesses computed from ``keys`` unless given."""
-        if next_access is None:
-            if self._replayed:
-                raise InvalidParameter("belady replaying a trace in pieces needs next_access= for each piece "
-                                       "(the future is not in this piece)")
-            next_access = next_access_times(keys)
-        self._replayed += len(keys)
-        request = self.request
-        misses = missed = 0
-        for k, s, n in zip(keys, sizes, next_access):
-            if not request(k, s, n):
-                misses += 1
-                missed += s
-        return misses, missed
 
     def __contains__(self, key: object) -> bool:
         return key in self._sizes

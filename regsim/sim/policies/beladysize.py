@@ -5,13 +5,12 @@ the same generator (:func:`~regsim.sim.policies._compiled.rand_below`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Hashable, Sequence
+from typing import TYPE_CHECKING, Any, Hashable
 
 from .._util import check_int
-from ..errors import InvalidParameter
-from ._compiled import kernel, rand_below, rand_seed
+from ._compiled import evict_sampled, kernel, slot_add, slot_take
 from .base import SlotPolicy
-from .belady import NEVER, BeladyState, _future_of_ids, next_access_times
+from .belady import NEVER, BeladyState, _FuturePolicy
 
 if TYPE_CHECKING:
     from ._compiled import Bools, Ints, Links
@@ -20,6 +19,12 @@ __all__ = ["BeladySize"]
 
 # per object: pos (its slot, -1 = not cached), osize, nxt (its next request); slots[0..count-1]
 # st: 0 used, 1 count, 2 the generator's state, 3 requests so far
+
+
+@kernel(inline=True)
+def _keep_cost(y: int, osize: Ints, nxt: Ints, now: int) -> int:
+    """Minus size x distance to the next request: the lowest (the costliest to keep) leaves."""
+    return -(osize[y] * (nxt[y] - now))  # type: ignore[no-any-return]  # numpy scalars: Any
 
 
 @kernel
@@ -36,12 +41,7 @@ def beladysize_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: in
         now += 1
         if pos[x] >= 0:
             if f == never:  # its last request: it leaves the cache
-                j = pos[x]
-                count -= 1
-                last = slots[count]
-                slots[j] = last
-                pos[last] = j
-                pos[x] = -1
+                _, count = slot_take(pos, slots, count, pos[x])
                 used -= osize[x]
             else:
                 nxt[x] = f
@@ -54,27 +54,12 @@ def beladysize_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: in
         missed += s
         if s > cap:
             continue
-        while used + s > cap:
-            best = -1
-            best_score = -1
-            for _ in range(samples):
-                state, j = rand_below(state, count)
-                score = osize[slots[j]] * (nxt[slots[j]] - now)
-                if best_score < score:
-                    best = j
-                    best_score = score
-            y = slots[best]
-            count -= 1
-            last = slots[count]
-            slots[best] = last
-            pos[last] = best
-            pos[y] = -1
-            used -= osize[y]
+        while used + s > cap:  # worst = 1: a cost below it is a size x distance above -1 (libCacheSim's bar)
+            state, count, used = evict_sampled(state, count, used, pos, slots, osize, samples, _keep_cost, osize, nxt,
+                                               now, 1)
         if f == never:  # evicted to make room, but not kept
             continue
-        slots[count] = x
-        pos[x] = count
-        count += 1
+        count = slot_add(pos, slots, count, x)
         osize[x] = s
         nxt[x] = f
         used += s
@@ -87,6 +72,8 @@ class BeladySizeState(BeladyState):
 
     kernel = beladysize_kernel  # type: ignore[assignment]  # its own kernel, with the future as ints
     fields = {"pos": ("int32", -1), "slots": ("int32", -1), "osize": ("int64", 0), "nxt": ("int64", 0)}
+    label = "beladysize"
+    future_dtype = "int64"
 
     def setup(self, policy: Any) -> None:  # a BeladySize (Belady's state takes a Belady)
         self.st[2] = policy.rng_state
@@ -98,28 +85,13 @@ class BeladySizeState(BeladyState):
         pass  # no heap to grow (Belady's state has one)
 
     def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
-        np = self.np
-        future, self.future = self.future, None
-        if future is None:
-            if self.fed:
-                raise InvalidParameter("beladysize fed a trace in pieces needs each request's next access "
-                                       "(next_access=, as in oracleGeneral files): the future is not in this piece")
-            computed = _future_of_ids(np, ids, self.n)
-            never = computed >= float(NEVER)
-            future = np.where(never, 0.0, computed).astype(np.int64)
-            future[never] = NEVER
-        else:
-            future = np.asarray(future, dtype=np.int64)
-            if future.shape != ids.shape:
-                raise InvalidParameter(f"next_access has {future.size} entries for {ids.size} requests")
-            future = np.ascontiguousarray(np.where(future < 0, NEVER, future), dtype=np.int64)
-        self.fed += ids.size
+        future = self.next_accesses(ids)
         a = self.a
         return self.fn(ids, sizes, hits, record, self.capacity, self.st, future, a["pos"], a["slots"], a["osize"],
                        a["nxt"], self.samples)
 
 
-class BeladySize(SlotPolicy):
+class BeladySize(SlotPolicy, _FuturePolicy):
     """BeladySize as libCacheSim's: each request brings its next access (as :class:`Belady`'s do);
     to make room, ``samples`` cached objects are drawn at random (with replacement, from a generator
     seeded by ``seed``) and the one with the largest size x (next access - requests so far) leaves
@@ -134,29 +106,13 @@ class BeladySize(SlotPolicy):
     name = "beladysize"
     libcachesim = "BeladySize"
     libcachesim_params = {"samples": "n_samples"}
-    needs_future = True
     sampled = True
     State = BeladySizeState
 
     def __init__(self, capacity: int, samples: int = 128, seed: int = 0) -> None:
-        super().__init__(capacity)
+        super().__init__(capacity, seed)
         self.samples = check_int("samples", samples, minimum=1)
-        self.seed = check_int("seed", seed, minimum=0)
-        #: the random generator's state; a compiled run of this policy starts from it too
-        self.rng_state = rand_seed(seed=self.seed)
-        self._now = 0
-        self._next = NEVER
-        self._replayed = 0
         self._nxt: dict[Hashable, int] = {}
-
-    def request(self, key: Hashable, size: int, next_access: int | None = -2) -> bool:
-        """One request; ``next_access`` is the position of this key's next request (None: never)."""
-        if next_access == -2:
-            raise InvalidParameter("beladysize needs each request's next access: request(key, size, next_access) "
-                                   "(None when the key is never requested again), or replay_bytes(keys, sizes)")
-        self._next = NEVER if next_access is None or next_access < 0 else int(next_access)
-        self._now += 1
-        return super().request(key, size)
 
     def lookup(self, key: Hashable) -> bool:
         if key not in self._pos:
@@ -178,30 +134,4 @@ class BeladySize(SlotPolicy):
         del self._nxt[key]
 
     def evict(self) -> tuple[Hashable, int]:
-        draw, keys, size, nxt, now = rand_below.py_func, self._keys, self._size, self._nxt, self._now
-        state, best, best_score = self.rng_state, -1, -1
-        for _ in range(self.samples):
-            state, slot = draw(state, len(keys))
-            key = keys[slot]
-            score = size[key] * (nxt[key] - now)
-            if best_score < score:
-                best, best_score = slot, score
-        self.rng_state = state
-        return self._evict_slot(best)
-
-    def replay_bytes(self, keys: Sequence[Hashable], sizes: Sequence[int],
-                     next_access: Sequence[int] | None = None) -> tuple[int, int]:
-        """Every request, with the next accesses computed from ``keys`` unless given."""
-        if next_access is None:
-            if self._replayed:
-                raise InvalidParameter("beladysize replaying a trace in pieces needs next_access= for each piece "
-                                       "(the future is not in this piece)")
-            next_access = next_access_times(keys)
-        self._replayed += len(keys)
-        request = self.request
-        misses = missed = 0
-        for k, s, n in zip(keys, sizes, next_access):
-            if not request(k, s, n):
-                misses += 1
-                missed += s
-        return misses, missed
+        return self._evict_sampled(self.samples, _keep_cost.py_func, self._size, self._nxt, self._now, 1)

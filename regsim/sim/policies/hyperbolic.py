@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Hashable
 
 from .._util import check_int
-from ._compiled import KernelState, kernel, rand_below, rand_seed
+from ._compiled import KernelState, evict_sampled, kernel, slot_add
 from .base import SlotPolicy
 
 if TYPE_CHECKING:
@@ -18,6 +18,12 @@ __all__ = ["Hyperbolic"]
 
 # per object: pos (its slot, -1 = not cached), osize, freq, enter (the request count when admitted);
 # slots[0..count-1]: the cached ids. st: 0 used, 1 count, 2 the generator's state, 3 requests so far
+
+
+@kernel(inline=True)
+def _priority(y: int, freq: Ints, enter: Ints, now: int) -> float:
+    """Requests per unit of time in the cache (libCacheSim's scale); the lowest leaves."""
+    return 1.0e8 * freq[y] / (now - enter[y])  # type: ignore[no-any-return]  # numpy scalars: Any
 
 
 @kernel
@@ -42,24 +48,9 @@ def hyperbolic_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: in
         if s > cap:
             continue
         while used + s > cap:
-            best = -1
-            best_score = 1.0e16
-            for _ in range(samples):
-                state, j = rand_below(state, count)
-                score = 1.0e8 * freq[slots[j]] / (now - enter[slots[j]])
-                if best_score > score:
-                    best = j
-                    best_score = score
-            y = slots[best]
-            count -= 1
-            last = slots[count]
-            slots[best] = last
-            pos[last] = best
-            pos[y] = -1
-            used -= osize[y]
-        slots[count] = x
-        pos[x] = count
-        count += 1
+            state, count, used = evict_sampled(state, count, used, pos, slots, osize, samples, _priority, freq, enter,
+                                               now, 1.0e16)
+        count = slot_add(pos, slots, count, x)
         osize[x] = s
         freq[x] = 1
         enter[x] = now
@@ -98,11 +89,8 @@ class Hyperbolic(SlotPolicy):
     State = HyperbolicState
 
     def __init__(self, capacity: int, samples: int = 64, seed: int = 0) -> None:
-        super().__init__(capacity)
+        super().__init__(capacity, seed)
         self.samples = check_int("samples", samples, minimum=1)
-        self.seed = check_int("seed", seed, minimum=0)
-        #: the random generator's state; a compiled run of this policy starts from it too
-        self.rng_state = rand_seed(seed=self.seed)
         self._now = 0
         self._freq: dict[Hashable, int] = {}
         self._enter: dict[Hashable, int] = {}
@@ -128,13 +116,4 @@ class Hyperbolic(SlotPolicy):
         del self._freq[key], self._enter[key]
 
     def evict(self) -> tuple[Hashable, int]:
-        draw, keys, freq, enter, now = rand_below.py_func, self._keys, self._freq, self._enter, self._now
-        state, best, best_score = self.rng_state, -1, 1.0e16
-        for _ in range(self.samples):
-            state, slot = draw(state, len(keys))
-            key = keys[slot]
-            score = 1.0e8 * freq[key] / (now - enter[key])
-            if best_score > score:
-                best, best_score = slot, score
-        self.rng_state = state
-        return self._evict_slot(best)
+        return self._evict_sampled(self.samples, _priority.py_func, self._freq, self._enter, self._now, 1.0e16)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Hashable, Iterator
+from typing import TYPE_CHECKING, Hashable
 
-from ._compiled import LINKED, KernelState, kernel, push, unlink
-from .base import Policy
+from ._compiled import LINKED, KernelState, evict_oldest, kernel, push, unlink
+from .base import BucketPolicy
 
 if TYPE_CHECKING:
     from ._compiled import Bools, Flags, Ints, Links
@@ -51,12 +51,10 @@ def lfu_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: 
         missed += s
         if s <= cap:
             while used + s > cap:
-                t = btail[mn]
-                bhead[mn], btail[mn] = unlink(prev, nxt, bhead[mn], btail[mn], t)
+                _, size = evict_oldest(prev, nxt, bhead, btail, mn, where, osize)
+                used -= size
                 if bhead[mn] < 0:
                     mn = _raise_min(bhead, mn, mx)
-                where[t] = 0
-                used -= osize[t]
             mn = 1
             freq[x] = 1
             bhead[1], btail[1] = push(prev, nxt, bhead[1], btail[1], x)
@@ -95,7 +93,7 @@ class LFUState(KernelState):
                        a["nxt"], a["osize"], a["where"], a["freq"])
 
 
-class LFU(Policy):
+class LFU(BucketPolicy):
     """Least frequently used; among equals, the one that reached that frequency first goes.
 
     Frequencies are forgotten on eviction (a returning object starts at 1), as in libCacheSim.
@@ -107,10 +105,6 @@ class LFU(Policy):
 
     def __init__(self, capacity: int) -> None:
         super().__init__(capacity)
-        self._freq: dict[Hashable, int] = {}
-        self._sizes: dict[Hashable, int] = {}
-        self._buckets: dict[int, OrderedDict[Hashable, None]] = {1: OrderedDict()}
-        self._min = 1
         self._max = 1
 
     def lookup(self, key: Hashable) -> bool:
@@ -128,34 +122,23 @@ class LFU(Policy):
         if new is None:
             new = buckets[f] = OrderedDict()
         new[key] = None
-        if self._min == f - 1 and not old:
-            self._raise_min()
+        if not old:
+            self._emptied(f - 1)
         return True
 
     def admit(self, key: Hashable, size: int) -> bool:
         self._min = 1
         self._freq[key] = 1
-        self._sizes[key] = size
+        self._size[key] = size
         self._buckets[1][key] = None
         return True
 
     def evict(self) -> tuple[Hashable, int]:
-        bucket = self._buckets[self._min]
-        key, _ = bucket.popitem(last=False)
-        if not bucket:
-            self._raise_min()
-        del self._freq[key]
-        return key, self._sizes.pop(key)
+        return self._evict_oldest(self._min)
 
-    def _drop(self, key: Hashable) -> int | None:
-        f = self._freq.pop(key, None)
-        if f is None:
-            return None
-        bucket = self._buckets[f]
-        del bucket[key]
-        if f == self._min and not bucket:
+    def _emptied(self, f: int) -> None:
+        if f == self._min:
             self._raise_min()
-        return self._sizes.pop(key)
 
     def _raise_min(self) -> None:
         buckets = self._buckets
@@ -164,12 +147,3 @@ class LFU(Policy):
             if b:
                 self._min = f
                 return
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._freq
-
-    def __len__(self) -> int:
-        return len(self._freq)
-
-    def __iter__(self) -> Iterator[Hashable]:
-        return iter(self._freq)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import heapq
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Hashable, Iterator, MutableMapping
+from typing import TYPE_CHECKING, Hashable, MutableMapping
 
-from ._compiled import LINKED, KernelState, kernel, push, unlink
-from .base import Policy
+from ._compiled import LINKED, KernelState, evict_oldest, kernel, push, unlink
+from .base import BucketPolicy
 
 if TYPE_CHECKING:
     from ._compiled import Bools, Flags, Ints, Links
@@ -60,20 +60,24 @@ def _fpush(fh: Ints, n: int, f: int) -> int:
 
 
 @kernel(inline=True)
-def _fpop(fh: Ints, n: int) -> int:
-    n -= 1
-    fh[0] = fh[n]
-    i = 0
+def _fsift_down(fh: Ints, n: int, i: int) -> None:
     while True:
         c = 2 * i + 1
         if c >= n:
-            break
+            return
         if c + 1 < n and fh[c + 1] < fh[c]:
             c += 1
         if fh[i] <= fh[c]:
-            break
+            return
         fh[i], fh[c] = fh[c], fh[i]
         i = c
+
+
+@kernel(inline=True)
+def _fpop(fh: Ints, n: int) -> int:
+    n -= 1
+    fh[0] = fh[n]
+    _fsift_down(fh, n, 0)
     return n
 
 
@@ -112,17 +116,7 @@ def _fcompact(fh: Ints, bslot: MutableMapping[int, int], bcount: Ints) -> int:
             fh[m] = f
             m += 1
     for start in range(m // 2 - 1, -1, -1):
-        i = start
-        while True:
-            c = 2 * i + 1
-            if c >= m:
-                break
-            if c + 1 < m and fh[c + 1] < fh[c]:
-                c += 1
-            if fh[i] <= fh[c]:
-                break
-            fh[i], fh[c] = fh[c], fh[i]
-            i = c
+        _fsift_down(fh, m, start)
     return m
 
 
@@ -175,12 +169,10 @@ def lfuda_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st
                             want = f
                             found = True
                 j = bslot[want]
-                t = btail[j]
                 mn = want
-                bhead[j], btail[j] = unlink(prev, nxt, bhead[j], btail[j], t)
+                _, size = evict_oldest(prev, nxt, bhead, btail, j, where, osize)
                 bcount[j] -= 1
-                where[t] = 0
-                used -= osize[t]
+                used -= size
                 if bcount[j] == 0:
                     before = mn
                     mn, fn = _update_min(bslot, bcount, fh, fn, mn, mx)
@@ -276,7 +268,7 @@ def _int64(x: int) -> int:
     return ((x + 2**63) % 2**64) - 2**63
 
 
-class LFUDA(Policy):
+class LFUDA(BucketPolicy):
     """LFU with dynamic aging as libCacheSim's ``LFUDA`` (which differs from the textbook's).
 
     Objects sit in buckets by frequency, oldest first. The *minimum frequency* starts at 0; an
@@ -299,9 +291,6 @@ class LFUDA(Policy):
 
     def __init__(self, capacity: int) -> None:
         super().__init__(capacity)
-        self._freq: dict[Hashable, int] = {}
-        self._size: dict[Hashable, int] = {}
-        self._buckets: dict[int, OrderedDict[Hashable, None]] = {1: OrderedDict()}
         self._nonempty: list[int] = []   # a min-heap of frequencies whose bucket had objects (stale kept)
         self._min = 0
         self._max = 0
@@ -340,10 +329,8 @@ class LFUDA(Policy):
         self._max = max(self._max, f)
         bucket = self._buckets[old]
         del bucket[key]
-        if self._min == old and not bucket:
-            self._update_min()
-        if not bucket and old != 1:
-            del self._buckets[old]
+        if not bucket:
+            self._emptied(old)
         self._append(f, key)
         return True
 
@@ -360,33 +347,11 @@ class LFUDA(Policy):
         if not self._buckets.get(want):
             self.libcachesim_would_crash = True
             want = min(f for f, b in self._buckets.items() if b)
-        bucket = self._buckets[want]
         self._min = want
-        key, _ = bucket.popitem(last=False)
-        if not bucket:
-            self._update_min()
-            if want != 1:
-                del self._buckets[want]
-        del self._freq[key]
-        return key, self._size.pop(key)
+        return self._evict_oldest(want)
 
-    def _drop(self, key: Hashable) -> int | None:
-        f = self._freq.pop(key, None)
-        if f is None:
-            return None
-        bucket = self._buckets[f]
-        del bucket[key]
-        if f == self._min and not bucket:
+    def _emptied(self, f: int) -> None:
+        if f == self._min:
             self._update_min()
-        if not bucket and f != 1:
+        if f != 1:
             del self._buckets[f]
-        return self._size.pop(key)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._freq
-
-    def __len__(self) -> int:
-        return len(self._freq)
-
-    def __iter__(self) -> Iterator[Hashable]:
-        return iter(self._freq)

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Hashable
 
-from .._util import check_int
-from ._compiled import KernelState, kernel, rand_below, rand_seed
+from ._compiled import KernelState, evict_sampled, kernel, slot_add
 from .base import SlotPolicy
 
 if TYPE_CHECKING:
@@ -17,6 +16,12 @@ __all__ = ["Random"]
 
 # per object: pos (its slot in ``slots``, -1 = not cached), osize; slots[0..count-1]: the cached ids
 # st: 0 used, 1 count, 2 the generator's state
+
+
+@kernel(inline=True)
+def _anyone(y: int, a: Ints, b: Ints, now: int) -> int:
+    """Every cached object scores the same: one draw picks the victim."""
+    return 0
 
 
 @kernel
@@ -39,17 +44,8 @@ def random_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, s
         if s > cap:
             continue
         while used + s > cap:
-            state, j = rand_below(state, count)
-            y = slots[j]
-            count -= 1
-            last = slots[count]
-            slots[j] = last
-            pos[last] = j
-            pos[y] = -1
-            used -= osize[y]
-        slots[count] = x
-        pos[x] = count
-        count += 1
+            state, count, used = evict_sampled(state, count, used, pos, slots, osize, 1, _anyone, osize, osize, 0, 1)
+        count = slot_add(pos, slots, count, x)
         osize[x] = s
         used += s
     st[0], st[1], st[2] = used, count, state
@@ -82,10 +78,7 @@ class Random(SlotPolicy):
     State = RandomState
 
     def __init__(self, capacity: int, seed: int = 0) -> None:
-        super().__init__(capacity)
-        self.seed = check_int("seed", seed, minimum=0)
-        #: the random generator's state; a compiled run of this policy starts from it too
-        self.rng_state = rand_seed(seed=self.seed)
+        super().__init__(capacity, seed)
 
     def lookup(self, key: Hashable) -> bool:
         return key in self._pos
@@ -95,5 +88,4 @@ class Random(SlotPolicy):
         return True
 
     def evict(self) -> tuple[Hashable, int]:
-        self.rng_state, slot = rand_below.py_func(self.rng_state, len(self._keys))
-        return self._evict_slot(slot)
+        return self._evict_sampled(1, _anyone.py_func, None, None, 0, 1)
