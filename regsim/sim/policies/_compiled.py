@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Kernel", "kernel", "KernelState", "LINKED", "LINKED64", "push", "unlink", "evict_tail", "queue_replay",
            "heap_push", "heap_pop", "heap_compact", "rand_seed", "rand_below", "slot_add", "slot_take",
-           "evict_sampled", "next_accesses", "evict_oldest"]
+           "evict_sampled", "next_accesses"]
 
 
 P = ParamSpec("P")
@@ -492,13 +492,3 @@ def next_accesses(ids: Ints, last: Ints, out: Any) -> None:
         out[i] = 9223372036854775807 if nxt_i < 0 else nxt_i
         last[x] = i
 
-
-# -- arrays of queues (LFU's and LFUDA's frequency buckets) ----------------------------------------------
-
-
-@kernel(inline=True)
-def evict_oldest(prev: Links, nxt: Links, heads: Ints, tails: Ints, j: int, where: Flags,
-                 osize: Ints) -> tuple[int, int]:
-    """Drop the oldest object of queue ``j`` (``heads[j]``, ``tails[j]``): ``(it, its size)``."""
-    heads[j], tails[j], x, size = evict_tail(prev, nxt, heads[j], tails[j], where, osize)
-    return x, size

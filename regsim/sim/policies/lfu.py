@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Hashable
 
-from ._compiled import LINKED, KernelState, evict_oldest, kernel, push, unlink
+from ._compiled import LINKED, KernelState, kernel, push, unlink
 from .base import BucketPolicy
 
 if TYPE_CHECKING:
@@ -51,10 +51,12 @@ def lfu_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: 
         missed += s
         if s <= cap:
             while used + s > cap:
-                _, size = evict_oldest(prev, nxt, bhead, btail, mn, where, osize)
-                used -= size
+                t = btail[mn]
+                bhead[mn], btail[mn] = unlink(prev, nxt, bhead[mn], btail[mn], t)
                 if bhead[mn] < 0:
                     mn = _raise_min(bhead, mn, mx)
+                where[t] = 0
+                used -= osize[t]
             mn = 1
             freq[x] = 1
             bhead[1], btail[1] = push(prev, nxt, bhead[1], btail[1], x)
