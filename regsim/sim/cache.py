@@ -154,9 +154,10 @@ def _capacity_bytes(capacity: object) -> int:
     return check_int("capacity", capacity, minimum=0)
 
 
-def _requests(keys: Any, sizes: Any, kind: str | None) -> tuple[Any, Any, bool]:
+def _requests(keys: Any, sizes: Any, kind: str | None) -> tuple[Any, Any, bool, Any]:
     """``keys`` and ``sizes`` as given, or the requests of a Trace or trace file (``sizes`` None):
-    a Trace's keys and sizes (its ``kind`` requests only), a file's dense ids and sizes (one read)."""
+    a Trace's keys and sizes (its ``kind`` requests only), a file's dense ids and sizes (one read).
+    The last two items: whether they are dense ids, and then each dense id's integer key (or None)."""
     import os
 
     from .traces import Trace
@@ -167,28 +168,29 @@ def _requests(keys: Any, sizes: Any, kind: str | None) -> tuple[Any, Any, bool]:
                                    "or keys and sizes")
         if isinstance(keys, Trace):
             trace = keys.only(kind) if kind is not None else keys
-            return trace.keys, trace.sizes, False
+            return trace.keys, trace.sizes, False, None
         from .reading import load_dense
 
         d = load_dense(keys, kind=kind)
-        return d.ids, d.sizes, True
+        return d.ids, d.sizes, True, d.object_ids
     if sizes is None:
         raise InvalidParameter("keys: simulate and hit_sequence take keys and sizes, or a Trace or a trace file's path "
                            f"(got {type(keys).__name__} {keys!r:.80} and no sizes)")
-    return keys, sizes, False
+    return keys, sizes, False, None
 
 
 def _prepare(policy: Any, keys: Any, sizes: Any, capacity: object, engine: str,
-             kind: str | None = "blob") -> tuple[str, Any, Any, Any]:
+             kind: str | None = "blob") -> tuple[str, Any, Any, Any, Any]:
     """Check the arguments of :func:`simulate` and :func:`hit_sequence`; pick the engine.
 
-    Returns ``(engine, policy, keys, sizes)``: for ``"python"`` a fresh or given Policy object,
-    for ``"compiled"`` a :class:`~regsim.sim.engine.CompiledCache`. Keys and sizes are lists, or
-    int64 arrays of dense ids and sizes when read from a file.
+    Returns ``(engine, policy, keys, sizes, object_ids)``: for ``"python"`` a fresh or given Policy
+    object, for ``"compiled"`` a :class:`~regsim.sim.engine.CompiledCache`. Keys and sizes are
+    lists, or int64 arrays of dense ids and sizes when read from a file for the compiled engine
+    (then ``object_ids`` is each dense id's integer key, or None; the Python engine gets the keys).
     """
     from .engine import CompiledCache, resolve_engine
 
-    keys, sizes, dense = _requests(keys, sizes, kind)
+    keys, sizes, dense, object_ids = _requests(keys, sizes, kind)
     if not dense:
         keys = keys if isinstance(keys, list) else list(keys)
         sizes = sizes if isinstance(sizes, list) else list(sizes)
@@ -204,7 +206,7 @@ def _prepare(policy: Any, keys: Any, sizes: Any, capacity: object, engine: str,
             raise InvalidParameter(f"engine='compiled' replays a policy given by name (simulate(keys, 'lru', "
                                    f"sizes, capacity=...)); the object {policy!r} runs with engine='python'")
         resolve_engine(engine, policy)  # checks the engine name
-        return "python", policy, _as_list(keys), _as_list(sizes)
+        return "python", policy, _keys_list(keys, object_ids), _as_list(sizes), None
     if capacity is None:
         raise InvalidParameter(f"simulate(..., {policy!r}) needs capacity= (bytes, or a size such as '64MB')")
     capacity = _capacity_bytes(capacity)
@@ -212,12 +214,17 @@ def _prepare(policy: Any, keys: Any, sizes: Any, capacity: object, engine: str,
         make_policy(policy, 0)  # raises UnknownPolicy, naming it
     chosen = resolve_engine(engine, policy)
     if chosen == "compiled":
-        return chosen, CompiledCache(policy, capacity), keys, sizes
-    return chosen, make_policy(policy, capacity), _as_list(keys), _as_list(sizes)
+        return chosen, CompiledCache(policy, capacity), keys, sizes, object_ids
+    return chosen, make_policy(policy, capacity), _keys_list(keys, object_ids), _as_list(sizes), None
 
 
 def _as_list(values: Any) -> list[Any]:
     return values if isinstance(values, list) else values.tolist()
+
+
+def _keys_list(keys: Any, object_ids: Any) -> list[Any]:
+    """The keys as a list: a file's dense ids turned back into its integer keys when known."""
+    return _as_list(keys if object_ids is None else object_ids[keys])
 
 
 def _is_policy(value: Any) -> bool:
@@ -272,11 +279,11 @@ def simulate(keys: Any, policy: "Policy | str | type[Policy] | Callable[[int], P
     >>> simulate(["a", "b", "a", "c", "b"], "lru", [60, 30, 60, 50, 30], capacity=100).hits
     1
     """
-    chosen, cache, keys, sizes = _prepare(policy, keys, sizes, capacity, engine, kind)
+    chosen, cache, keys, sizes, objects = _prepare(policy, keys, sizes, capacity, engine, kind)
     if chosen == "python":
         misses, missed = cache.replay_bytes(keys, sizes)
     else:
-        ids, objects = (keys, None) if not isinstance(keys, list) else _dense(keys)
+        ids, objects = (keys, objects) if not isinstance(keys, list) else _dense(keys)
         misses, missed = cache.feed(ids, sizes, object_ids=objects)
     total = _total(sizes)
     return CacheReport(len(keys), len(keys) - misses, total, total - missed)
@@ -299,13 +306,13 @@ def hit_sequence(keys: Any, policy: "Policy | str | type[Policy] | Callable[[int
     >>> hit_sequence(["a", "b", "a", "c", "b"], "lru", [60, 30, 60, 50, 30], capacity=100)
     [False, False, True, False, False]
     """
-    chosen, cache, keys, sizes = _prepare(policy, keys, sizes, capacity, engine, kind)
+    chosen, cache, keys, sizes, objects = _prepare(policy, keys, sizes, capacity, engine, kind)
     if chosen == "python":
         request = cache.request
         if cache.needs_future:  # Belady: each request with its next access
             return [request(k, s, n) for k, s, n in zip(keys, sizes, next_access_times(keys))]
         return [request(k, s) for k, s in zip(keys, sizes)]
-    ids, objects = (keys, None) if not isinstance(keys, list) else _dense(keys)
+    ids, objects = (keys, objects) if not isinstance(keys, list) else _dense(keys)
     hits: list[bool] = cache.feed(ids, sizes, record=True, object_ids=objects)[2].tolist()
     return hits
 

@@ -200,3 +200,22 @@ def test_fed_in_chunks_with_object_ids_equals_one_feed_and_python():
                            object_ids=object_ids)[2].tolist()
     assert got == whole == sim.hit_sequence(trace.keys, policy, trace.sizes, capacity=cap, engine="python")
     assert pieces._state.table[0].size > 1024 and pieces._state.count <= 3000 * 10
+
+
+@pytest.mark.parametrize("engine", ["compiled", "python"])
+def test_a_trace_file_replays_as_libcachesim_reads_it(engine, tmp_path):
+    """simulate(path) reads dense ids in one pass; WTinyLFU still hashes the file's object ids."""
+    lcs = _lcs()
+    from regsim.sim.oracle import write_oracle_general
+
+    rng = random.Random(3)
+    names = [rng.randrange(10**9) for _ in range(2000)]
+    trace = sim.Trace.from_columns(key=[names[min(rng.randrange(2000), rng.randrange(2000))] for _ in range(6000)],
+                                   size=[1] * 6000)
+    path = write_oracle_general(trace, tmp_path / "t.oracleGeneral")
+    theirs = lcs.WTinyLFU(100, hashpower=10, window_size=0.1).process_trace(
+        lcs.TraceReader(str(path), lcs.TraceType.ORACLE_GENERAL_TRACE, lcs.ReaderInitParam(ignore_size_zero_req=False)))
+    ours = sim.simulate(str(path), WTinyLFU.with_params(window_size=0.1), capacity=100, engine=engine, kind=None)
+    assert (ours.miss_ratio, ours.byte_miss_ratio) == pytest.approx(theirs, abs=1e-12)
+    seq = sim.hit_sequence(str(path), WTinyLFU.with_params(window_size=0.1), capacity=100, engine=engine, kind=None)
+    assert seq == sim.hit_sequence(trace.keys, WTinyLFU.with_params(window_size=0.1), trace.sizes, capacity=100)
