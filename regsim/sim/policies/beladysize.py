@@ -27,7 +27,7 @@ def _keep_cost(y: int, osize: Ints, nxt: Ints, now: int) -> int:
     return -(osize[y] * (nxt[y] - now))  # type: ignore[no-any-return]  # numpy scalars: Any
 
 
-@kernel
+@kernel(refcounts=False)  # no reference counts of the arrays it hands to evict_sampled
 def beladysize_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, future: Ints, pos: Links,
                       slots: Links, osize: Ints, nxt: Ints, samples: int) -> tuple[int, int]:
     used, count, state, now = st[0], st[1], st[2], st[3]

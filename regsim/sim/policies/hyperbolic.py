@@ -26,7 +26,7 @@ def _priority(y: int, freq: Ints, enter: Ints, now: int) -> float:
     return 1.0e8 * freq[y] / (now - enter[y])  # type: ignore[no-any-return]  # numpy scalars: Any
 
 
-@kernel
+@kernel(refcounts=False)  # no reference counts of the arrays it hands to evict_sampled
 def hyperbolic_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, pos: Links, slots: Links,
                       osize: Ints, freq: Ints, enter: Ints, samples: int) -> tuple[int, int]:
     used, count, state, now = st[0], st[1], st[2], st[3]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Hashable
 
-from ._compiled import LINKED, KernelState, kernel, push, unlink
+from ._compiled import LINKED, KernelState, evict_oldest, kernel, push, unlink
 from .base import BucketPolicy
 
 if TYPE_CHECKING:
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 __all__ = ["LFU"]
 
 
-@kernel
+@kernel(refcounts=False)
 def _raise_min(bhead: Ints, mn: int, mx: int) -> int:
     for f in range(mn + 1, mx + 1):
         if bhead[f] >= 0:
@@ -22,7 +22,7 @@ def _raise_min(bhead: Ints, mn: int, mx: int) -> int:
     return mn
 
 
-@kernel
+@kernel(refcounts=False)  # no reference counts of the arrays it hands to its helpers
 def lfu_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, bhead: Ints, btail: Ints,
                prev: Links, nxt: Links, osize: Ints, where: Flags, freq: Ints) -> tuple[int, int]:
     """One queue per frequency (``bhead``/``btail`` have room for every frequency the chunk can reach)."""
@@ -51,12 +51,10 @@ def lfu_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: 
         missed += s
         if s <= cap:
             while used + s > cap:
-                t = btail[mn]
-                bhead[mn], btail[mn] = unlink(prev, nxt, bhead[mn], btail[mn], t)
+                _, size = evict_oldest(prev, nxt, bhead, btail, mn, where, osize)
+                used -= size
                 if bhead[mn] < 0:
                     mn = _raise_min(bhead, mn, mx)
-                where[t] = 0
-                used -= osize[t]
             mn = 1
             freq[x] = 1
             bhead[1], btail[1] = push(prev, nxt, bhead[1], btail[1], x)

@@ -6,7 +6,7 @@ import heapq
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Hashable, MutableMapping
 
-from ._compiled import LINKED, KernelState, kernel, push, unlink
+from ._compiled import LINKED, KernelState, evict_oldest, kernel, push, unlink
 from .base import BucketPolicy
 
 if TYPE_CHECKING:
@@ -169,12 +169,10 @@ def lfuda_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st
                             want = f
                             found = True
                 j = bslot[want]
-                t = btail[j]
                 mn = want
-                bhead[j], btail[j] = unlink(prev, nxt, bhead[j], btail[j], t)
+                _, size = evict_oldest(prev, nxt, bhead, btail, j, where, osize)
                 bcount[j] -= 1
-                where[t] = 0
-                used -= osize[t]
+                used -= size
                 if bcount[j] == 0:
                     before = mn
                     mn, fn = _update_min(bslot, bcount, fh, fn, mn, mx)

@@ -24,7 +24,7 @@ def _anyone(y: int, a: Ints, b: Ints, now: int) -> int:
     return 0
 
 
-@kernel
+@kernel(refcounts=False)  # no reference counts of the arrays it hands to evict_sampled
 def random_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, pos: Links, slots: Links,
                   osize: Ints) -> tuple[int, int]:
     used, count, state = st[0], st[1], st[2]
