@@ -43,6 +43,11 @@ CLI_LAZY = {"regsim.server", "regsim.io", "starlette", "uvicorn"}
 HEAVY = ("matplotlib", "networkx", "ipywidgets", "pandas", "numpy", "starlette", "uvicorn", "IPython", "tqdm")
 STDLIB = set(sys.stdlib_module_names)
 IPYTHON_PROTOCOL = re.compile(r"^_(repr_[a-z]+|ipython_[a-z_]+)_$")
+#: private attributes of a third-party library a file may use, each with its reason: numba has no
+#: public hook to add to a cached kernel's key, so the kernels' cache (which must notice an edited
+#: helper in another file) replaces a dispatcher's ``_cache`` with a FunctionCache whose
+#: ``_index_key`` adds the helpers' digest (tests/sim/test_kernel_cache.py)
+THIRD_PARTY_PRIVATE = {"sim/policies/_compiled.py": {"_cache", "_index_key"}}
 
 
 @dataclass(frozen=True)
@@ -423,6 +428,7 @@ def test_layers_above_the_core_use_no_private_attributes():
             for node in ast.walk(ast.parse(path.read_text())):
                 if (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
                         and not IPYTHON_PROTOCOL.match(node.attr)
-                        and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))):
+                        and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
+                        and node.attr not in THIRD_PARTY_PRIVATE.get(str(path.relative_to(PACKAGE)), ())):
                     offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: .{node.attr}")
     assert offenders == []

@@ -27,7 +27,7 @@ through others (:func:`helper_digest`), so editing or upgrading a helper compile
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, ParamSpec, TypeVar, cast, overload
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -68,8 +68,10 @@ class Kernel(Generic[P, R]):
         if self._dispatcher is None:
             from numba import njit
 
-            options = {} if self.refcounts else {"_nrt": False}  # numba's runtime off: no reference counts
-            self._dispatcher = njit(cache=True, inline="always" if self.inline else "never", **options)(self.py_func)
+            options: dict[str, Any] = {"cache": True, "inline": "always" if self.inline else "never"}
+            if not self.refcounts:
+                options["_nrt"] = False  # numba's runtime off: no reference counts (not in numba's stubs)
+            self._dispatcher = cast(Any, njit)(**options)(self.py_func)
             self._dispatcher._cache = _helper_aware_cache(self.py_func)
             namespace = self.py_func.__globals__  # what the kernel calls must be numba functions too
             for key, value in list(namespace.items()):
