@@ -12,10 +12,11 @@ pytest.importorskip("numba", reason="numba is not installed (pip install 'regsim
 from regsim.sim.engine import CompiledCache  # noqa: E402
 
 
-@pytest.mark.parametrize("name", ["arc", "lirs", "lruk", "mq", "slru"])
+@pytest.mark.parametrize("name", ["arc", "lirs", "lruk", "mq", "slru", "lfuda"])
 def test_multi_queue_kernels_run_without_reference_counts(name):
     """With numba's runtime, every array handed to an inlined helper was reference-counted
-    (atomically) inside the request loop: LIRS ran 3-4x, ARC 1.4-1.9x slower (benchmarks/cache.py)."""
+    (atomically) inside the request loop: LIRS ran 3-4x, ARC 1.4-1.9x slower (benchmarks/cache.py).
+    LFUDA's buckets needed a typed Dict (numba's runtime) until they moved to an array table."""
     dispatcher = type(CompiledCache(name, 100)._state).kernel.compiled()
     assert dispatcher.targetoptions.get("_nrt") is False
 
@@ -60,3 +61,23 @@ def test_lfuda_lookups_tell_a_run_libcachesim_cannot_finish_from_one_it_can():
     large.feed(ids, sizes)
     assert large._state.libcachesim_lookups < 10**4 < large._state.libcachesim_scan  # the old criterion skipped it
     assert small._state.libcachesim_lookups > 10**7  # the frequencies run far apart in a small cache
+
+
+@pytest.mark.parametrize("chunk", [1, 37, 20_000])
+def test_lfuda_frequency_table_grows_and_deletes_across_chunks(chunk):
+    """LFUDA's frequency -> bucket table lives in arrays sized before each chunk (grown, rehashed) and
+    loses a frequency whenever its bucket empties: hits, chunk by chunk, equal the Python class's."""
+    trace = sim.object_trace(20_000, objects=3_000, seed=5)
+    ids, sizes, _ = trace.dense()
+    capacity = int(trace.working_set()[1] * 0.3)
+    python = sim.LFUDA(capacity)
+    expected = [python.request(int(k), int(s)) for k, s in zip(ids, sizes)]
+    cache = CompiledCache("lfuda", capacity)
+    got = []
+    for start in range(0, ids.size, chunk):
+        got += cache.feed(ids[start:start + chunk], sizes[start:start + chunk], record=True)[2].tolist()
+    assert got == expected
+    assert cache.used == python.used
+    state = cache._state
+    assert state.libcachesim_would_crash == python.libcachesim_would_crash
+    assert int(state.st[7]) == len(python._buckets) > 100  # many buckets: the table was grown and rehashed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Hashable, MutableMapping
+from typing import TYPE_CHECKING, Hashable
 
 from ._compiled import LINKED, KernelState, evict_oldest, kernel, push, unlink
 from .base import BucketPolicy
@@ -16,23 +16,79 @@ __all__ = ["LFUDA"]
 
 
 # -- the compiled kernel ------------------------------------------------------------------------------------
-# Buckets (one per frequency with objects) live in slots: bslot maps a frequency to its slot; bhead,
-# btail, bcount, bfreq describe the slot; free slots are chained through bnext. ``fh`` is a min-heap of
-# frequencies whose bucket became non-empty (stale entries are skipped). Lists run from head (oldest,
-# libCacheSim's first_obj) to tail, so ``push`` here appends at the tail by swapping roles.
+# Buckets (one per frequency with objects) live in slots: an open-addressing table (hkey, hval; linear
+# probing, deletion by backward shift) maps a frequency to its slot; bhead, btail, bcount, bfreq describe
+# the slot; free slots are chained through bnext. ``fh`` is a min-heap of frequencies whose bucket became
+# non-empty (stale entries are skipped). Lists run from head (oldest, libCacheSim's first_obj) to tail,
+# so ``push`` here appends at the tail by swapping roles. All of it lives in arrays sized before each
+# chunk (:meth:`LFUDAState.prepare`), so the kernel allocates nothing and runs without numba's
+# reference counts (a typed Dict needed them: 1.4-4x slower, see ``kernel(refcounts=False)``).
+
+_GOLDEN = -7046029254386353131  # 0x9E3779B97F4A7C15 as an int64
 
 
 @kernel(inline=True)
-def _bucket_append(prev: Links, nxt: Links, bslot: MutableMapping[int, int], bhead: Ints, btail: Ints, bcount: Ints,
-                   bfreq: Ints, bnext: Ints, free: int, fh: Ints, fn: int, f: int, x: int) -> tuple[int, int, bool]:
-    """Append ``x`` at the newest end of bucket ``f`` (created if needed); return (free, fh length, created)."""
+def _hslot(hkey: Ints, hval: Ints, f: int) -> int:
+    """The slot of frequency ``f``'s bucket, or -1."""
+    mask = hkey.size - 1
+    h = f * _GOLDEN
+    i = (h ^ (h >> 32)) & mask
+    while hval[i] >= 0:
+        if hkey[i] == f:
+            return hval[i]  # type: ignore[no-any-return]  # numpy scalars: Any
+        i = (i + 1) & mask
+    return -1
+
+
+@kernel(inline=True)
+def _hput(hkey: Ints, hval: Ints, f: int, j: int) -> None:
+    """Map ``f`` (absent) to slot ``j``."""
+    mask = hkey.size - 1
+    h = f * _GOLDEN
+    i = (h ^ (h >> 32)) & mask
+    while hval[i] >= 0:
+        i = (i + 1) & mask
+    hkey[i] = f
+    hval[i] = j
+
+
+@kernel(inline=True)
+def _hdel(hkey: Ints, hval: Ints, f: int) -> None:
+    """Remove ``f`` (present), shifting back the entries of its probe run."""
+    mask = hkey.size - 1
+    h = f * _GOLDEN
+    i = (h ^ (h >> 32)) & mask
+    while hkey[i] != f or hval[i] < 0:
+        i = (i + 1) & mask
+    k = i
+    while True:
+        hval[i] = -1
+        while True:
+            k = (k + 1) & mask
+            if hval[k] < 0:
+                return
+            g = hkey[k] * _GOLDEN
+            home = (g ^ (g >> 32)) & mask
+            # the entry at k may move to the hole at i unless its home lies cyclically in (i, k]
+            if (i <= k and (home <= i or home > k)) or (i > k and home <= i and home > k):
+                break
+        hkey[i] = hkey[k]
+        hval[i] = hval[k]
+        i = k
+
+
+@kernel(inline=True)
+def _bucket_append(prev: Links, nxt: Links, hkey: Ints, hval: Ints, bhead: Ints, btail: Ints, bcount: Ints,
+                   bfreq: Ints, bnext: Ints, free: int, nb: int, fh: Ints, fn: int, f: int,
+                   x: int) -> tuple[int, int, int, bool]:
+    """Append ``x`` at the newest end of bucket ``f`` (created if needed); return (free, buckets, fh length, created)."""
     created = False
-    if f in bslot:
-        j = bslot[f]
-    else:
+    j = _hslot(hkey, hval, f)
+    if j < 0:
         j = free
         free = bnext[j]
-        bslot[f] = j
+        _hput(hkey, hval, f, j)
+        nb += 1
         bhead[j] = -1
         btail[j] = -1
         bcount[j] = 0
@@ -43,7 +99,7 @@ def _bucket_append(prev: Links, nxt: Links, bslot: MutableMapping[int, int], bhe
     # the newest end is "head" for push(): the bucket's oldest object is its tail
     bhead[j], btail[j] = push(prev, nxt, bhead[j], btail[j], x)
     bcount[j] += 1
-    return free, fn, created
+    return free, nb, fn, created
 
 
 @kernel(inline=True)
@@ -82,14 +138,16 @@ def _fpop(fh: Ints, n: int) -> int:
 
 
 @kernel(inline=True)
-def _update_min(bslot: MutableMapping[int, int], bcount: Ints, fh: Ints, fn: int, mn: int, mx: int) -> tuple[int, int]:
+def _update_min(hkey: Ints, hval: Ints, bcount: Ints, fh: Ints, fn: int, mn: int, mx: int) -> tuple[int, int]:
     """libCacheSim's update_min_freq: the smallest frequency above min with objects, if it is <= max."""
     while fn > 0:
         f = fh[0]
-        if f in bslot and bcount[bslot[f]] > 0 and f > mn:
-            if f <= mx:
-                return f, fn
-            return mn, fn
+        if f > mn:
+            j = _hslot(hkey, hval, f)
+            if j >= 0 and bcount[j] > 0:
+                if f <= mx:
+                    return f, fn
+                return mn, fn
         fn = _fpop(fh, fn)
     return mn, fn
 
@@ -108,49 +166,58 @@ def _lookups(total: int, before: int, after: int, mx: int) -> int:
 
 
 @kernel(inline=True)
-def _fcompact(fh: Ints, bslot: MutableMapping[int, int], bcount: Ints) -> int:
-    """Rebuild the frequency heap from the buckets that have objects (drops stale entries)."""
+def _fcompact(fh: Ints, fn: int, hkey: Ints, hval: Ints, bcount: Ints, bmark: Ints) -> int:
+    """Rebuild the frequency heap from its entries whose bucket has objects, once each (drops stale
+    entries and repeats; what update_min_freq would find is unchanged)."""
     m = 0
-    for f in bslot:
-        if bcount[bslot[f]] > 0:
+    for k in range(fn):
+        f = fh[k]
+        j = _hslot(hkey, hval, f)
+        if j >= 0 and bcount[j] > 0 and bmark[j] == 0:
+            bmark[j] = 1
             fh[m] = f
             m += 1
+    for k in range(m):
+        bmark[_hslot(hkey, hval, fh[k])] = 0
     for start in range(m // 2 - 1, -1, -1):
         _fsift_down(fh, m, start)
     return m
 
 
-@kernel
+@kernel(refcounts=False)
 def lfuda_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, prev: Links, nxt: Links,
-                 osize: Ints, where: Flags, freq: Ints, bslot: MutableMapping[int, int], bhead: Ints, btail: Ints,
-                 bcount: Ints, bfreq: Ints, bnext: Ints, fh: Ints) -> tuple[int, int]:
-    """st: used, min freq, max freq, free slot, heap length, libCacheSim would crash (1), its lookups."""
-    used, mn, mx, free, fn, crash, looked = st[0], st[1], st[2], st[3], st[4], st[5], st[6]
+                 osize: Ints, where: Flags, freq: Ints, hkey: Ints, hval: Ints, bhead: Ints, btail: Ints,
+                 bcount: Ints, bfreq: Ints, bnext: Ints, bmark: Ints, fh: Ints) -> tuple[int, int]:
+    """st: used, min freq, max freq, free slot, heap length, libCacheSim would crash (1), its lookups,
+    buckets."""
+    used, mn, mx, free, fn, crash, looked, nb = st[0], st[1], st[2], st[3], st[4], st[5], st[6], st[7]
     misses = 0
     missed = 0
     for i in range(ids.size):
         x = ids[i]
         s = sizes[i]
-        if fn > 4 * len(bslot) + 64:  # stale entries pile up: keep the heap near the number of buckets
-            fn = _fcompact(fh, bslot, bcount)
+        if fn > 4 * nb + 64:  # stale entries pile up: keep the heap near the number of buckets
+            fn = _fcompact(fh, fn, hkey, hval, bcount, bmark)
         if where[x]:
             old = freq[x]
             f = old + mn
             freq[x] = f
             if f > mx:
                 mx = f
-            j = bslot[old]
+            j = _hslot(hkey, hval, old)
             bhead[j], btail[j] = unlink(prev, nxt, bhead[j], btail[j], x)
             bcount[j] -= 1
             if mn == old and bcount[j] == 0:
                 before = mn
-                mn, fn = _update_min(bslot, bcount, fh, fn, mn, mx)
+                mn, fn = _update_min(hkey, hval, bcount, fh, fn, mn, mx)
                 looked = _lookups(looked, before, mn, mx)
             if bcount[j] == 0 and old != 1:
-                del bslot[old]
+                _hdel(hkey, hval, old)
+                nb -= 1
                 bnext[j] = free
                 free = j
-            free, fn, created = _bucket_append(prev, nxt, bslot, bhead, btail, bcount, bfreq, bnext, free, fh, fn, f, x)
+            free, nb, fn, created = _bucket_append(prev, nxt, hkey, hval, bhead, btail, bcount, bfreq, bnext, free,
+                                                   nb, fh, fn, f, x)
             if record:
                 hits[i] = True
             continue
@@ -161,36 +228,47 @@ def lfuda_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st
         if s <= cap:
             while used + s > cap:
                 want = 1 if mn <= 1 else mn
-                if not (want in bslot and bcount[bslot[want]] > 0):
+                j = _hslot(hkey, hval, want)
+                if j < 0 or bcount[j] == 0:
                     crash = 1  # libCacheSim dereferences an empty bucket here; take the lowest non-empty one
                     found = False
-                    for f in bslot:
-                        if bcount[bslot[f]] > 0 and (not found or f < want):
-                            want = f
+                    for k in range(bcount.size):  # free and never used slots have no objects
+                        if bcount[k] > 0 and (not found or bfreq[k] < want):
+                            want = bfreq[k]
+                            j = k
                             found = True
-                j = bslot[want]
                 mn = want
                 _, size = evict_oldest(prev, nxt, bhead, btail, j, where, osize)
                 bcount[j] -= 1
                 used -= size
                 if bcount[j] == 0:
                     before = mn
-                    mn, fn = _update_min(bslot, bcount, fh, fn, mn, mx)
+                    mn, fn = _update_min(hkey, hval, bcount, fh, fn, mn, mx)
                     looked = _lookups(looked, before, mn, mx)
                     if want != 1:
-                        del bslot[want]
+                        _hdel(hkey, hval, want)
+                        nb -= 1
                         bnext[j] = free
                         free = j
             f = mn + 1
             freq[x] = f
-            free, fn, created = _bucket_append(prev, nxt, bslot, bhead, btail, bcount, bfreq, bnext, free, fh, fn, f, x)
+            free, nb, fn, created = _bucket_append(prev, nxt, hkey, hval, bhead, btail, bcount, bfreq, bnext, free,
+                                                   nb, fh, fn, f, x)
             if created and f > mx:
                 mx = f
             where[x] = 1
             osize[x] = s
             used += s
-    st[0], st[1], st[2], st[3], st[4], st[5], st[6] = used, mn, mx, free, fn, crash, looked
+    st[0], st[1], st[2], st[3], st[4], st[5], st[6], st[7] = used, mn, mx, free, fn, crash, looked, nb
     return misses, missed
+
+
+@kernel(refcounts=False)
+def _rehash(hkey: Ints, hval: Ints, nkey: Ints, nval: Ints) -> None:
+    """Insert every entry of the table (hkey, hval) into the empty table (nkey, nval)."""
+    for i in range(hkey.size):
+        if hval[i] >= 0:
+            _hput(nkey, nval, hkey[i], hval[i])
 
 
 class LFUDAState(KernelState):
@@ -199,20 +277,26 @@ class LFUDAState(KernelState):
     fields = {**LINKED, "freq": ("int64", 0)}
 
     def setup(self, policy: LFUDA) -> None:
-        from numba import types
-        from numba.typed import Dict
-
         np = self.np
-        self.bslot = Dict.empty(types.int64, types.int64)
         self.slots = 0
-        self.b = {k: np.zeros(0, np.int64) for k in ("bhead", "btail", "bcount", "bfreq", "bnext")}
+        self.b = {k: np.zeros(0, np.int64) for k in ("bhead", "btail", "bcount", "bfreq", "bnext", "bmark")}
         self.fh = np.zeros(0, np.int64)
         self.st[3] = 0
         self._more_slots(64)
-        self.bslot[1] = 0  # libCacheSim's bucket 1 always exists
+        self.hkey = np.ones(1, np.int64)  # libCacheSim's bucket 1 always exists, in slot 0
+        self.hval = np.zeros(1, np.int64)
+        self.hkey, self.hval = self._table(64)
         self.st[3] = 1
+        self.st[7] = 1
         self.b["bhead"][0] = self.b["btail"][0] = -1
         self.b["bfreq"][0] = 1
+
+    def _table(self, size: int) -> tuple[Ints, Ints]:
+        """The frequency table rebuilt at ``size`` entries (a power of two)."""
+        np = self.np
+        key, val = np.zeros(size, np.int64), np.full(size, -1, np.int64)
+        _rehash(self.hkey, self.hval, key, val)
+        return key, val
 
     def _more_slots(self, n: int) -> None:
         np = self.np
@@ -227,19 +311,16 @@ class LFUDAState(KernelState):
 
     def prepare(self, ids: Ints) -> None:
         np = self.np
-        need = self.n + 2 + ids.size  # at most one bucket per cached object, + bucket 1, + each new one
-        if self.slots < need:
-            self._more_slots(max(need, 2 * self.slots))
+        # live buckets: at most one per cached object (ids < self.n) + bucket 1, and one more per request
+        most = min(int(self.st[7]) + ids.size, self.n + 1) + 1
+        if self.slots < most:
+            self._more_slots(max(most, 2 * self.slots))
+        if self.hkey.size < 2 * most:  # load factor <= 1/2
+            self.hkey, self.hval = self._table(1 << (2 * most - 1).bit_length())
         if self.fh.size < int(self.st[4]) + 2 * ids.size + 2:
             grown = np.zeros(max(2 * self.fh.size, int(self.st[4]) + 2 * ids.size + 2), np.int64)
             grown[: self.fh.size] = self.fh
             self.fh = grown
-            # compact the frequency heap now and then: keep frequencies that still have a bucket
-        n = int(self.st[4])
-        if n > 4 * (len(self.bslot) + 16):
-            live = np.unique(np.array([f for f in self.fh[:n] if f in self.bslot], dtype=np.int64))
-            self.fh[: live.size] = live  # sorted: a valid heap
-            self.st[4] = live.size
 
     @property
     def libcachesim_would_crash(self) -> bool:
@@ -260,7 +341,8 @@ class LFUDAState(KernelState):
     def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         a, b = self.a, self.b
         return self.fn(ids, sizes, hits, record, self.capacity, self.st, a["prev"], a["nxt"], a["osize"], a["where"],
-                       a["freq"], self.bslot, b["bhead"], b["btail"], b["bcount"], b["bfreq"], b["bnext"], self.fh)
+                       a["freq"], self.hkey, self.hval, b["bhead"], b["btail"], b["bcount"], b["bfreq"], b["bnext"],
+                       b["bmark"], self.fh)
 
 
 def _int64(x: int) -> int:
