@@ -344,7 +344,7 @@ def _heap_swap(hp: Floats, hv: Ints, hx: Ints, a: int, b: int) -> None:
     hx[a], hx[b] = hx[b], hx[a]
 
 
-@kernel
+@kernel(refcounts=False)
 def _sift_down(hp: Floats, hv: Ints, hx: Ints, n: int, i: int) -> None:
     while True:
         c = 2 * i + 1
@@ -358,7 +358,7 @@ def _sift_down(hp: Floats, hv: Ints, hx: Ints, n: int, i: int) -> None:
         i = c
 
 
-@kernel
+@kernel(refcounts=False)
 def heap_push(hp: Floats, hv: Ints, hx: Ints, n: int, prio: float, vtime: int, x: int) -> int:
     """Add an entry to the heap of ``n``; return the new length."""
     i = n
@@ -387,7 +387,7 @@ def heap_pop(hp: Floats, hv: Ints, hx: Ints, n: int, where: Flags, vtime: Ints) 
             return t, tp, n
 
 
-@kernel
+@kernel(refcounts=False)
 def heap_compact(hp: Floats, hv: Ints, hx: Ints, n: int, where: Flags, vtime: Ints) -> int:
     """Keep the live entries (an object's newest, while cached) and heapify them."""
     m = 0

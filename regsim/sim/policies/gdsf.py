@@ -22,7 +22,7 @@ def _gdsf_priority(inflation: float, f: int, size: int) -> float:
     return inflation + f * 1.0e6 / size
 
 
-@kernel
+@kernel(refcounts=False)
 def gdsf_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: Ints, fst: Floats, osize: Ints,
                 where: Flags, freq: Ints, vtime: Ints, hp: Floats, hv: Ints, hx: Ints) -> tuple[int, int]:
     """st: used, clock, heap length; fst: inflation. A newcomer is admitted before evicting."""
