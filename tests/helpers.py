@@ -51,3 +51,10 @@ def chromium_or_skip() -> str:
     except ImportError:
         skip_or_fail(f"browser check cannot run: the playwright package is not installed: {CHROMIUM_HINT}")
     return found
+
+
+#: private attributes of a third-party library a file may use, each with its reason: numba has no
+#: public hook to add to a cached kernel's key, so the kernels' cache (which must notice an edited
+#: helper in another file) replaces a dispatcher's ``_cache`` with a FunctionCache whose
+#: ``_index_key`` adds the helpers' digest (tests/sim/test_kernel_cache.py)
+THIRD_PARTY_PRIVATE = {"sim/policies/_compiled.py": {"_cache", "_index_key"}}

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import pytest
+from helpers import THIRD_PARTY_PRIVATE
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "regsim"
@@ -43,11 +44,6 @@ CLI_LAZY = {"regsim.server", "regsim.io", "starlette", "uvicorn"}
 HEAVY = ("matplotlib", "networkx", "ipywidgets", "pandas", "numpy", "starlette", "uvicorn", "IPython", "tqdm")
 STDLIB = set(sys.stdlib_module_names)
 IPYTHON_PROTOCOL = re.compile(r"^_(repr_[a-z]+|ipython_[a-z_]+)_$")
-#: private attributes of a third-party library a file may use, each with its reason: numba has no
-#: public hook to add to a cached kernel's key, so the kernels' cache (which must notice an edited
-#: helper in another file) replaces a dispatcher's ``_cache`` with a FunctionCache whose
-#: ``_index_key`` adds the helpers' digest (tests/sim/test_kernel_cache.py)
-THIRD_PARTY_PRIVATE = {"sim/policies/_compiled.py": {"_cache", "_index_key"}}
 
 
 @dataclass(frozen=True)

@@ -399,7 +399,7 @@ class AdaptSize(Admission):
 
     @property
     def interval(self) -> int:
-        """The old name of :attr:`reconf_interval`."""
+        """The old name of ``reconf_interval``."""
         return self.reconf_interval
 
     def start(self) -> Any:

@@ -84,7 +84,7 @@ class ClockPro(QueuePolicy):
     after that is all misses. The default ``cold_ratio`` is 0.5, the default of libcachesim's
     Python ``ClockPro`` (its C library's own default string says 1). libCacheSim's other parameter,
     ``init_ref`` (the referenced bit of a new page), is read only by the hands: it changes nothing,
-    so it is not one here. (:meth:`evict`, which :meth:`Policy.request` never needs here, drops the
+    so it is not one here. (``evict``, which :meth:`Policy.request` never needs here, drops the
     oldest object.)
 
     >>> cache = ClockPro(100)
