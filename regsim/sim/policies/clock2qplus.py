@@ -4,14 +4,13 @@ of a main CLOCK, and a ghost FIFO of keys the small FIFO dropped."""
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from numbers import Real
-from typing import TYPE_CHECKING, Hashable, Iterator
+from typing import TYPE_CHECKING, Hashable
 
 from .._util import check_int
 from ..errors import InvalidParameter
-from ._compiled import LINKED, KernelState, kernel, push, unlink
-from .base import Policy
+from ._compiled import LINKED, kernel, push, unlink
+from .s3fifo import S3FIFOState, _SmallMainGhost
 
 if TYPE_CHECKING:
     from ._compiled import Bools, Flags, Ints, Links
@@ -133,22 +132,18 @@ def clock2qplus_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: i
     return misses, missed
 
 
-class Clock2QPlusState(KernelState):
+class Clock2QPlusState(S3FIFOState):
     kernel = clock2qplus_kernel
-    queues = 3
     fields = {**LINKED, "freq": ("int64", 0), "admitted": ("int64", 0)}
+    arrays = ("freq", "admitted")
 
-    def setup(self, policy: Clock2QPlus) -> None:
-        self.params = (policy.small_capacity, policy.main_capacity, policy.ghost_capacity, policy.move_to_main,
-                       policy.window)
-
-    def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
-        a = self.a
-        return self.fn(ids, sizes, hits, record, self.capacity, self.st, self.lists, a["prev"], a["nxt"],
-                       a["osize"], a["where"], a["freq"], a["admitted"], *self.params)
+    def setup(self, policy: _SmallMainGhost) -> None:
+        assert isinstance(policy, Clock2QPlus)
+        super().setup(policy)
+        self.params += (policy.window,)
 
 
-class Clock2QPlus(Policy):
+class Clock2QPlus(_SmallMainGhost):
     """Clock2QPlus as libCacheSim 0.3.5's: a small FIFO with a correlation window, a main CLOCK, a ghost FIFO.
 
     New objects enter the small FIFO (``small_ratio`` of the bytes). A hit there is counted only
@@ -188,126 +183,32 @@ class Clock2QPlus(Policy):
             if isinstance(r, bool) or not isinstance(r, Real) or not 0 <= r <= most or r == math.inf:
                 bounds = "in [0, 1]" if most == 1 else "a finite number >= 0"
                 raise InvalidParameter(f"{label} must be {bounds}, got {r!r}")
-        self.small_ratio, self.ghost_ratio, self.window_ratio = small_ratio, ghost_ratio, window_ratio
+        self.window_ratio = window_ratio
+        self._queues(small_ratio, ghost_ratio)
         self.move_to_main = check_int("move_to_main", move_to_main, minimum=0)
-        # libCacheSim's arithmetic: the bytes as a double, times the ratio, truncated
-        self.small_capacity = int(self.capacity * small_ratio)
-        self.main_capacity = self.capacity - self.small_capacity
-        self.ghost_capacity = int(self.capacity * ghost_ratio)
         #: the correlation window, in objects admitted to the small FIFO
         self.window = self.small_capacity * float(window_ratio)
-        self._small: OrderedDict[Hashable, int] = OrderedDict()  # oldest first
-        self._main: OrderedDict[Hashable, int] = OrderedDict()   # the hand at the oldest
-        self._ghost: OrderedDict[Hashable, int] = OrderedDict()  # keys (and sizes) only
-        self._freq: dict[Hashable, int] = {}
         self._admitted: dict[Hashable, int] = {}  # small FIFO objects: the admission count when they entered
-        self._small_used = self._main_used = self._ghost_used = 0
         self._n_small = 0  # objects admitted to the small FIFO so far
-        self._hit_on_ghost = False
-        self._has_evicted = False
 
-    def can_admit(self, key: Hashable, size: int) -> bool:
-        return size <= self.small_capacity
-
-    def lookup(self, key: Hashable) -> bool:
-        self._hit_on_ghost = False
-        if key in self._small:
-            if self._n_small - self._admitted[key] >= self.window:
-                self._freq[key] += 1
-            return True
-        ghost = self._ghost
-        if key in ghost:
-            self._ghost_used -= ghost.pop(key)
-            self._hit_on_ghost = True  # (then it is not in main either)
-        if key in self._main:
+    def _count_small(self, key: Hashable) -> None:
+        if self._n_small - self._admitted[key] >= self.window:  # outside the correlation window only
             self._freq[key] += 1
-            return True
-        return False
 
-    def admit(self, key: Hashable, size: int) -> bool:
-        if self._hit_on_ghost:
-            self._hit_on_ghost = False
-            self._main[key] = size
-            self._main_used += size
-        elif size >= self.small_capacity:
-            return False
-        elif not self._has_evicted and self._small_used >= self.small_capacity:
-            self._main[key] = size
-            self._main_used += size
-        else:
-            self._n_small += 1
-            self._small[key] = size
-            self._small_used += size
-            self._admitted[key] = self._n_small
-        self._freq[key] = 0
-        return True
+    def _enter_small(self, key: Hashable, size: int) -> None:
+        self._n_small += 1
+        super()._enter_small(key, size)
+        self._admitted[key] = self._n_small
 
-    def evict(self) -> tuple[Hashable, int]:
-        self._has_evicted = True
-        if self._main_used <= self.main_capacity and self._small_used > 0:
-            evicted = self._evict_small()
-            if evicted is not None:
-                return evicted
-        return self._evict_main()
+    def _leave_small(self, key: Hashable) -> None:
+        del self._admitted[key]
 
-    def _evict_small(self) -> tuple[Hashable, int] | None:
-        """The small FIFO's oldest objects move to main while counted often enough; the first that
-        is not leaves (remembered in the ghost). None if every byte moved to main."""
-        small, freq = self._small, self._freq
-        while self._small_used > 0:
-            key, size = small.popitem(last=False)
-            self._small_used -= size
-            del self._admitted[key]
-            if freq[key] >= self.move_to_main:
-                self._main[key] = size
-                self._main_used += size
-                freq[key] = 0
-                continue
-            del freq[key]
-            self._remember(key, size)
-            return key, size
-        return None
+    def _small_left(self) -> bool:
+        return self._small_used > 0
 
-    def _evict_main(self) -> tuple[Hashable, int]:
-        main, freq = self._main, self._freq
-        while True:
-            key, size = main.popitem(last=False)
-            if freq[key] >= 1:
-                freq[key] = 0
-                main[key] = size
-                continue
-            del freq[key]
-            self._main_used -= size
-            return key, size
+    def _pass_main(self, count: int) -> int:
+        return 0  # one bit
 
     def _remember(self, key: Hashable, size: int) -> None:
-        ghost = self._ghost
-        if self.ghost_capacity == 0 or key in ghost or size > self.ghost_capacity:
-            return  # no ghost at all below one byte (not even for zero-size objects)
-        while self._ghost_used + size > self.ghost_capacity:
-            self._ghost_used -= ghost.popitem(last=False)[1]
-        ghost[key] = size
-        self._ghost_used += size
-
-    def _drop(self, key: Hashable) -> int | None:
-        if key in self._small:
-            size = self._small.pop(key)
-            self._small_used -= size
-            del self._admitted[key]
-        elif key in self._main:
-            size = self._main.pop(key)
-            self._main_used -= size
-        else:
-            return None
-        del self._freq[key]
-        return size
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._small or key in self._main
-
-    def __len__(self) -> int:
-        return len(self._small) + len(self._main)
-
-    def __iter__(self) -> Iterator[Hashable]:
-        yield from self._small
-        yield from self._main
+        if self.ghost_capacity > 0:  # no ghost at all below one byte (not even for zero-size objects)
+            super()._remember(key, size)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from numbers import Real
-from typing import TYPE_CHECKING, Hashable, Iterator
+from typing import TYPE_CHECKING, ClassVar, Hashable, Iterator
 
 from .._util import check_int
 from ..errors import InvalidParameter
@@ -12,7 +12,7 @@ from ._compiled import LINKED, KernelState, kernel, push, unlink
 from .base import Policy
 
 if TYPE_CHECKING:
-    from ._compiled import Bools, Flags, Ints, Links
+    from ._compiled import Bools, Flags, Ints, Kernel, Links
 
 __all__ = ["S3FIFO"]
 
@@ -113,21 +113,174 @@ def s3fifo_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, s
 
 
 class S3FIFOState(KernelState):
-    kernel = s3fifo_kernel
+    kernel: ClassVar[Kernel[..., tuple[int, int]]] = s3fifo_kernel  # (Clock2QPlus's takes more arguments)
     queues = 3
     fields = {**LINKED, "freq": ("int64", 0)}
+    #: the per-object arrays the kernel takes after ``where``
+    arrays: tuple[str, ...] = ("freq",)
 
-    def setup(self, policy: S3FIFO) -> None:
-        self.small, self.main, self.ghost = policy.small_capacity, policy.main_capacity, policy.ghost_capacity
-        self.move_to_main = policy.move_to_main
+    def setup(self, policy: _SmallMainGhost) -> None:
+        self.params: tuple[float, ...] = (policy.small_capacity, policy.main_capacity, policy.ghost_capacity,
+                                          policy.move_to_main)
 
     def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         a = self.a
         return self.fn(ids, sizes, hits, record, self.capacity, self.st, self.lists, a["prev"], a["nxt"],
-                       a["osize"], a["where"], a["freq"], self.small, self.main, self.ghost, self.move_to_main)
+                       a["osize"], a["where"], *[a[f] for f in self.arrays], *self.params)
 
 
-class S3FIFO(Policy):
+class _SmallMainGhost(Policy):
+    """The queues S3-FIFO and the policies derived from it share (not a policy itself).
+
+    A small FIFO takes new objects, a main queue (a CLOCK over a FIFO) keeps objects seen again,
+    a ghost FIFO remembers the keys the small FIFO dropped; a miss whose key is in the ghost goes
+    straight to main. A subclass validates its parameters, calls :meth:`_queues` and says how a
+    hit in the small queue counts, how the hand treats a counted object in main and when the
+    small queue has nothing left to give.
+    """
+
+    small_ratio: float
+    ghost_ratio: float
+    move_to_main: int
+
+    def _queues(self, small_ratio: float, ghost_ratio: float) -> None:
+        self.small_ratio, self.ghost_ratio = small_ratio, ghost_ratio
+        # libCacheSim's arithmetic: the bytes as a double, times the ratio, truncated
+        self.small_capacity = int(self.capacity * small_ratio)
+        self.main_capacity = self.capacity - self.small_capacity
+        self.ghost_capacity = int(self.capacity * ghost_ratio)
+        self._small: OrderedDict[Hashable, int] = OrderedDict()  # oldest first
+        self._main: OrderedDict[Hashable, int] = OrderedDict()   # the hand at the oldest
+        self._ghost: OrderedDict[Hashable, int] = OrderedDict()  # keys (and sizes) only
+        self._freq: dict[Hashable, int] = {}
+        self._small_used = self._main_used = self._ghost_used = 0
+        self._hit_on_ghost = False
+        self._has_evicted = False
+
+    def can_admit(self, key: Hashable, size: int) -> bool:
+        return size <= self.small_capacity
+
+    def _count_small(self, key: Hashable) -> None:
+        """A hit in the small queue."""
+        self._freq[key] += 1
+
+    def _enter_small(self, key: Hashable, size: int) -> None:
+        self._small[key] = size
+        self._small_used += size
+
+    def _leave_small(self, key: Hashable) -> None:
+        """``key`` left the small queue (its size and count are handled by the caller)."""
+
+    def _small_left(self) -> bool:
+        """Whether the small queue may still give an object up."""
+        return bool(self._small)
+
+    def _pass_main(self, count: int) -> int:
+        """A main object's count after the hand passes it (it was at least one)."""
+        return min(count, 3) - 1
+
+    def lookup(self, key: Hashable) -> bool:
+        self._hit_on_ghost = False
+        if key in self._small:
+            self._count_small(key)
+            return True
+        ghost = self._ghost
+        if key in ghost:
+            self._ghost_used -= ghost.pop(key)
+            self._hit_on_ghost = True  # (then it is not in main either)
+        if key in self._main:
+            self._freq[key] += 1
+            return True
+        return False
+
+    def admit(self, key: Hashable, size: int) -> bool:
+        if self._hit_on_ghost:
+            self._hit_on_ghost = False
+            self._main[key] = size
+            self._main_used += size
+        elif size >= self.small_capacity:
+            return False
+        elif not self._has_evicted and self._small_used >= self.small_capacity:
+            self._main[key] = size
+            self._main_used += size
+        else:
+            self._enter_small(key, size)
+        self._freq[key] = 0
+        return True
+
+    def evict(self) -> tuple[Hashable, int]:
+        self._has_evicted = True
+        if self._main_used <= self.main_capacity and self._small_used > 0:
+            evicted = self._evict_small()
+            if evicted is not None:
+                return evicted
+        return self._evict_main()
+
+    def _evict_small(self) -> tuple[Hashable, int] | None:
+        """The small queue's oldest objects move to main while counted often enough; the first that
+        is not leaves (remembered in the ghost). None if the small queue had nothing left to give."""
+        small, freq = self._small, self._freq
+        while self._small_left():
+            key, size = small.popitem(last=False)
+            self._small_used -= size
+            self._leave_small(key)
+            if freq[key] >= self.move_to_main:
+                self._main[key] = size
+                self._main_used += size
+                freq[key] = 0
+                continue
+            del freq[key]
+            self._remember(key, size)
+            return key, size
+        return None
+
+    def _evict_main(self) -> tuple[Hashable, int]:
+        main, freq = self._main, self._freq
+        while True:
+            key, size = main.popitem(last=False)
+            f = freq[key]
+            if f >= 1:
+                main[key] = size
+                freq[key] = self._pass_main(f)
+                continue
+            del freq[key]
+            self._main_used -= size
+            return key, size
+
+    def _remember(self, key: Hashable, size: int) -> None:
+        ghost = self._ghost
+        if key in ghost or size > self.ghost_capacity:
+            return
+        while self._ghost_used + size > self.ghost_capacity:
+            self._ghost_used -= ghost.popitem(last=False)[1]
+        ghost[key] = size
+        self._ghost_used += size
+
+    def _drop(self, key: Hashable) -> int | None:
+        if key in self._small:
+            size = self._small.pop(key)
+            self._small_used -= size
+            self._leave_small(key)
+        elif key in self._main:
+            size = self._main.pop(key)
+            self._main_used -= size
+        else:
+            return None
+        del self._freq[key]
+        return size
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._small or key in self._main
+
+    def __len__(self) -> int:
+        return len(self._small) + len(self._main)
+
+    def __iter__(self) -> Iterator[Hashable]:
+        yield from self._small
+        yield from self._main
+
+
+class S3FIFO(_SmallMainGhost):
     """S3-FIFO (Yang et al., SOSP'23) as libCacheSim implements it.
 
     A small FIFO (``small_ratio`` of the bytes) takes new objects, a main FIFO with a 2-bit
@@ -148,111 +301,8 @@ class S3FIFO(Policy):
         for label, r in (("small_ratio", small_ratio), ("ghost_ratio", ghost_ratio)):
             if isinstance(r, bool) or not isinstance(r, Real) or not 0 <= r <= 1:
                 raise InvalidParameter(f"{label} must be in [0, 1], got {r!r}")
-        self.small_ratio, self.ghost_ratio = small_ratio, ghost_ratio
-        self.small_capacity = int(self.capacity * small_ratio)
-        self.main_capacity = self.capacity - self.small_capacity
-        self.ghost_capacity = int(self.capacity * ghost_ratio)
+        self._queues(small_ratio, ghost_ratio)
         self.move_to_main = check_int("move_to_main", move_to_main, minimum=1)
-        self._small: OrderedDict[Hashable, int] = OrderedDict()
-        self._main: OrderedDict[Hashable, int] = OrderedDict()
-        self._ghost: OrderedDict[Hashable, int] = OrderedDict()
-        self._freq: dict[Hashable, int] = {}
-        self._small_used = self._main_used = self._ghost_used = 0
-        self._hit_on_ghost = False
-        self._has_evicted = False
 
     def can_admit(self, key: Hashable, size: int) -> bool:
         return size <= self.small_capacity and size <= self.capacity
-
-    def lookup(self, key: Hashable) -> bool:
-        self._hit_on_ghost = False
-        if key in self._small:
-            self._freq[key] += 1
-            return True
-        ghost = self._ghost
-        if key in ghost:
-            self._ghost_used -= ghost.pop(key)
-            self._hit_on_ghost = True
-        if key in self._main:
-            self._freq[key] += 1
-            return True
-        return False
-
-    def admit(self, key: Hashable, size: int) -> bool:
-        if self._hit_on_ghost:
-            self._hit_on_ghost = False
-            self._main[key] = size
-            self._main_used += size
-        elif size >= self.small_capacity:
-            return False
-        elif not self._has_evicted and self._small_used >= self.small_capacity:
-            self._main[key] = size
-            self._main_used += size
-        else:
-            self._small[key] = size
-            self._small_used += size
-        self._freq[key] = 0
-        return True
-
-    def evict(self) -> tuple[Hashable, int]:
-        self._has_evicted = True
-        if self._main_used > self.main_capacity or self._small_used == 0:
-            return self._evict_main()
-        return self._evict_small()
-
-    def _evict_small(self) -> tuple[Hashable, int]:
-        small, freq = self._small, self._freq
-        while True:
-            key, size = small.popitem(last=False)
-            self._small_used -= size
-            if freq[key] >= self.move_to_main:
-                self._main[key] = size
-                self._main_used += size
-                freq[key] = 0
-                if not small:  # nothing evicted from the small queue: fall back to main
-                    return self._evict_main()
-                continue
-            del freq[key]
-            self._remember(key, size)
-            return key, size
-
-    def _evict_main(self) -> tuple[Hashable, int]:
-        main, freq = self._main, self._freq
-        while True:
-            key, size = main.popitem(last=False)
-            f = freq[key]
-            if f >= 1:
-                main[key] = size
-                freq[key] = min(f, 3) - 1
-                continue
-            del freq[key]
-            self._main_used -= size
-            return key, size
-
-    def _drop(self, key: Hashable) -> int | None:
-        for queue, attr in ((self._small, "_small_used"), (self._main, "_main_used")):
-            size = queue.pop(key, None)
-            if size is not None:
-                setattr(self, attr, getattr(self, attr) - size)
-                del self._freq[key]
-                return size
-        return None
-
-    def _remember(self, key: Hashable, size: int) -> None:
-        ghost = self._ghost
-        if key in ghost or size > self.ghost_capacity:
-            return
-        while self._ghost_used + size > self.ghost_capacity:
-            self._ghost_used -= ghost.popitem(last=False)[1]
-        ghost[key] = size
-        self._ghost_used += size
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._small or key in self._main
-
-    def __len__(self) -> int:
-        return len(self._small) + len(self._main)
-
-    def __iter__(self) -> Iterator[Hashable]:
-        yield from self._small
-        yield from self._main
