@@ -237,6 +237,40 @@ class KernelState:
             self.n = new
 
 
+class BucketState(KernelState):
+    """The state of a kernel that keeps one queue per frequency (LFU and the LFU experts of LeCaR
+    and Cacheus): ``bhead``/``btail`` indexed by frequency, ``st[2]`` the highest frequency held,
+    grown before each chunk to the highest frequency that chunk can reach."""
+
+    def __init__(self, policy: Any, objects: int = 0) -> None:
+        import numpy as np
+
+        self.bhead = np.full(0, -1, dtype=np.int64)
+        self.btail = np.full(0, -1, dtype=np.int64)
+        super().__init__(policy, objects)
+
+    def prepare(self, ids: Any) -> None:
+        np = self.np
+        need = int(self.st[2]) + ids.size + 2  # the highest frequency this chunk can reach, + 1
+        if self.bhead.size < need:
+            size = max(need, 2 * self.bhead.size)
+            for attr in ("bhead", "btail"):
+                grown = np.full(size, -1, dtype=np.int64)
+                old = getattr(self, attr)
+                grown[: old.size] = old
+                setattr(self, attr, grown)
+
+
+@kernel(refcounts=False)
+def next_bucket(bhead: Ints, low: int, high: int, none: int) -> int:
+    """The lowest frequency above ``low``, up to ``high``, whose queue holds an object; ``none``
+    if there is none."""
+    for f in range(low + 1, high + 1):
+        if bhead[f] >= 0:
+            return f
+    return none
+
+
 # -- doubly linked queues over dense ids ----------------------------------------------------------
 # A queue is (head, tail), kept in local variables inside a kernel (faster than an array: the
 # compiler keeps them in registers); the helpers take them and return the new pair.

@@ -34,7 +34,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Hashable, Iterator
 
 from .._util import check_int
-from ._compiled import KernelState, kernel, push, rand_below, rand_seed, unlink
+from ._compiled import BucketState, kernel, next_bucket, push, rand_below, rand_seed, unlink
 from .base import Policy
 
 if TYPE_CHECKING:
@@ -115,14 +115,6 @@ def _to_history(st: Ints, lists: Ints, prev: Links, nxt: Links, hprev: Links, hn
     return s
 
 
-@kernel
-def _next_min(bhead: Ints, mn: int, mx: int) -> int:
-    for f in range(mn + 1, mx + 1):
-        if bhead[f] >= 0:
-            return f
-    return -1
-
-
 @kernel(inline=True)
 def _lfu_insert(st: Ints, bhead: Ints, btail: Ints, fprev: Links, fnxt: Links, freq: Ints, x: int, f: int) -> None:
     freq[x] = f
@@ -143,7 +135,7 @@ def _lfu_remove(st: Ints, bhead: Ints, btail: Ints, fprev: Links, fnxt: Links, f
         st[16] = 1  # libCacheSim would store it in x's entry in H: there is none
     bhead[f], btail[f] = unlink(fprev, fnxt, bhead[f], btail[f], x)
     if f == st[1] and bhead[f] < 0:
-        st[1] = _next_min(bhead, st[1], st[2])
+        st[1] = next_bucket(bhead, st[1], st[2], -1)
 
 
 @kernel
@@ -176,7 +168,7 @@ def cacheus_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, 
             bhead[f], btail[f] = unlink(fprev, fnxt, bhead[f], btail[f], x)
             _lfu_insert(st, bhead, btail, fprev, fnxt, freq, x, f + 1)
             if st[1] == f and bhead[f] < 0:
-                st[1] = _next_min(bhead, st[1], st[2])
+                st[1] = next_bucket(bhead, st[1], st[2], -1)
             st[15] += 1
             if record:
                 hits[i] = True
@@ -273,7 +265,7 @@ def cacheus_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, 
     return misses, missed
 
 
-class CacheusState(KernelState):
+class CacheusState(BucketState):
     kernel = cacheus_kernel
     queues = 5
     fields = {"osize": ("int64", 0), "where": ("int8", 0), "flags": ("int8", 0), "inh": ("int8", 0),
@@ -288,23 +280,10 @@ class CacheusState(KernelState):
         self.st[3] = policy.rng_state
         self.st[10] = self.st[11] = policy.capacity // 2
         self.fst = np.array([policy.w_lru, policy.w_lfu, policy.learning_rate, 0.0, 0.0])
-        self.bhead = np.full(0, -1, dtype=np.int64)
-        self.btail = np.full(0, -1, dtype=np.int64)
 
     @property
     def libcachesim_would_crash(self) -> bool:
         return bool(self.st[16])
-
-    def prepare(self, ids: Ints) -> None:
-        np = self.np
-        need = int(self.st[2]) + ids.size + 2  # the highest frequency this chunk can reach, + 1
-        if self.bhead.size < need:
-            size = max(need, 2 * self.bhead.size)
-            for attr in ("bhead", "btail"):
-                grown = np.full(size, -1, dtype=np.int64)
-                old = getattr(self, attr)
-                grown[: old.size] = old
-                setattr(self, attr, grown)
 
     def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         a = self.a

@@ -12,7 +12,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Hashable, Iterator
 
 from .._util import check_fraction, check_int, check_positive, expect
-from ._compiled import LINKED, KernelState, kernel, push, rand_below, rand_seed, unlink
+from ._compiled import LINKED, BucketState, kernel, next_bucket, push, rand_below, rand_seed, unlink
 from .base import Policy
 
 if TYPE_CHECKING:
@@ -37,14 +37,6 @@ def regret(penalised: float, other: float, age: int, rate: float, discount: floa
     penalised = penalised * math.exp(-rate * discount ** float(age)) + 1e-10  # 1e-10: a weight never reaches 0
     total = penalised + other + 2e-10
     return penalised / total, (other + 1e-10) / total
-
-
-@kernel
-def _next_min(bhead: Ints, mn: int, mx: int) -> int:
-    for f in range(mn + 1, mx + 1):
-        if bhead[f] >= 0:
-            return f
-    return mn
 
 
 @kernel
@@ -113,7 +105,7 @@ def lecar_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st
             f = freq[y]
             bhead[f], btail[f] = unlink(fprev, fnxt, bhead[f], btail[f], y)
             if f == mn and bhead[f] < 0:
-                mn = _next_min(bhead, mn, mx)
+                mn = next_bucket(bhead, mn, mx, mn)
             used -= osize[y]
             where[y] = 0
             evicted[y] = now
@@ -148,33 +140,19 @@ def lecar_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st
     return misses, missed
 
 
-class LeCaRState(KernelState):
+class LeCaRState(BucketState):
     kernel = lecar_kernel
     queues = 3
     fields = {**LINKED, "fprev": ("int32", -1), "fnxt": ("int32", -1), "freq": ("int64", 0),
               "evicted": ("int64", 0)}
 
     def setup(self, policy: LeCaR) -> None:
-        np = self.np
         self.st[1] = self.st[2] = 1  # min and max frequency
         self.st[3] = policy.rng_state
         self.fst[0], self.fst[1] = policy.w_lru, policy.w_lfu
         self.learn = policy.update_weight
         self.rate = policy.learning_rate
         self.discount = policy.discount
-        self.bhead = np.full(0, -1, dtype=np.int64)
-        self.btail = np.full(0, -1, dtype=np.int64)
-
-    def prepare(self, ids: Ints) -> None:
-        np = self.np
-        need = int(self.st[2]) + ids.size + 2  # the highest frequency this chunk can reach, + 1
-        if self.bhead.size < need:
-            size = max(need, 2 * self.bhead.size)
-            for attr in ("bhead", "btail"):
-                grown = np.full(size, -1, dtype=np.int64)
-                old = getattr(self, attr)
-                grown[: old.size] = old
-                setattr(self, attr, grown)
 
     def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         a = self.a

@@ -5,21 +5,13 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Hashable
 
-from ._compiled import LINKED, KernelState, evict_oldest, kernel, push, unlink
+from ._compiled import LINKED, BucketState, evict_oldest, kernel, next_bucket, push, unlink
 from .base import BucketPolicy
 
 if TYPE_CHECKING:
     from ._compiled import Bools, Flags, Ints, Links
 
 __all__ = ["LFU"]
-
-
-@kernel(refcounts=False)
-def _raise_min(bhead: Ints, mn: int, mx: int) -> int:
-    for f in range(mn + 1, mx + 1):
-        if bhead[f] >= 0:
-            return f
-    return mn
 
 
 @kernel(refcounts=False)  # no reference counts of the arrays it hands to its helpers
@@ -41,7 +33,7 @@ def lfu_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: 
                 mx = f
             bhead[f], btail[f] = push(prev, nxt, bhead[f], btail[f], x)
             if mn == f - 1 and bhead[f - 1] < 0:
-                mn = _raise_min(bhead, mn, mx)
+                mn = next_bucket(bhead, mn, mx, mn)
             if record:
                 hits[i] = True
             continue
@@ -54,7 +46,7 @@ def lfu_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: 
                 _, size = evict_oldest(prev, nxt, bhead, btail, mn, where, osize)
                 used -= size
                 if bhead[mn] < 0:
-                    mn = _raise_min(bhead, mn, mx)
+                    mn = next_bucket(bhead, mn, mx, mn)
             mn = 1
             freq[x] = 1
             bhead[1], btail[1] = push(prev, nxt, bhead[1], btail[1], x)
@@ -65,27 +57,13 @@ def lfu_kernel(ids: Ints, sizes: Ints, hits: Bools, record: bool, cap: int, st: 
     return misses, missed
 
 
-class LFUState(KernelState):
+class LFUState(BucketState):
     kernel = lfu_kernel
     queues = 0
     fields = {**LINKED, "freq": ("int64", 0)}
 
     def setup(self, policy: LFU) -> None:
-        np = self.np
         self.st[1] = self.st[2] = 1  # min and max frequency
-        self.bhead = np.full(0, -1, dtype=np.int64)
-        self.btail = np.full(0, -1, dtype=np.int64)
-
-    def prepare(self, ids: Ints) -> None:
-        np = self.np
-        need = int(self.st[2]) + ids.size + 2  # the highest frequency this chunk can reach, + 1
-        if self.bhead.size < need:
-            size = max(need, 2 * self.bhead.size)
-            for attr in ("bhead", "btail"):
-                grown = np.full(size, -1, dtype=np.int64)
-                old = getattr(self, attr)
-                grown[: old.size] = old
-                setattr(self, attr, grown)
 
     def run(self, ids: Ints, sizes: Ints, hits: Bools, record: bool) -> tuple[int, int]:
         a = self.a
