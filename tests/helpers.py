@@ -58,3 +58,11 @@ def chromium_or_skip() -> str:
 #: helper in another file) replaces a dispatcher's ``_cache`` with a FunctionCache whose
 #: ``_index_key`` adds the helpers' digest (tests/sim/test_kernel_cache.py)
 THIRD_PARTY_PRIVATE = {"sim/policies/_compiled.py": {"_cache", "_index_key"}}
+
+
+def is_super(node) -> bool:
+    """``super()`` (the object itself, seen as its parent class), for the private-attribute rules."""
+    import ast
+
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+            and not node.args)

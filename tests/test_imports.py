@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import pytest
-from helpers import THIRD_PARTY_PRIVATE
+from helpers import THIRD_PARTY_PRIVATE, is_super
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "regsim"
@@ -416,7 +416,7 @@ def test_the_layer_check_names_a_server_module_importing_the_engines(tmp_path, h
 
 def test_layers_above_the_core_use_no_private_attributes():
     """viz, sim, server, io and course read the model through its public API only:
-    no ``obj._something`` on anything but ``self``/``cls`` (IPython's display protocol,
+    no ``obj._something`` on anything but ``self``/``cls``/``super()`` (IPython's display protocol,
     ``_repr_html_`` and friends, is public)."""
     offenders = []
     for package in ("viz", "sim", "server", "engines", "io", "course"):
@@ -425,6 +425,7 @@ def test_layers_above_the_core_use_no_private_attributes():
                 if (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
                         and not IPYTHON_PROTOCOL.match(node.attr)
                         and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
+                        and not is_super(node.value)
                         and node.attr not in THIRD_PARTY_PRIVATE.get(str(path.relative_to(PACKAGE)), ())):
                     offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: .{node.attr}")
     assert offenders == []

@@ -10,7 +10,7 @@ import ast
 from pathlib import Path
 
 import pytest
-from helpers import THIRD_PARTY_PRIVATE
+from helpers import THIRD_PARTY_PRIVATE, is_super
 
 from regsim import Registry
 from regsim.errors import Denied
@@ -44,7 +44,7 @@ def _private_method_calls(tree):
 
 
 def test_no_code_touches_private_fields_of_other_objects():
-    """Every ``x._name`` in the package is on ``self``/``cls``, a fresh instance a class builds
+    """Every ``x._name`` in the package is on ``self``/``cls``/``super()``, a fresh instance a class builds
     itself, or a trusted constructor: a part's state changes only through its methods. Those
     methods are private (parts are read-only from outside) and only the apply table
     (``regsim/registry/apply.py``) calls them, on behalf of an event."""
@@ -57,6 +57,7 @@ def test_no_code_touches_private_fields_of_other_objects():
             if (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
                     and node.attr not in TRUSTED and not node.attr.endswith("_")  # IPython's _repr_html_ and co.
                     and not (isinstance(node.value, ast.Name) and node.value.id in own)
+                    and not is_super(node.value)
                     and id(node) not in calls
                     and node.attr not in THIRD_PARTY_PRIVATE.get(str(path.relative_to(CORE)), ())):
                 offenders.append(f"{path.relative_to(CORE)}:{node.lineno}: {ast.unparse(node)}")
